@@ -1,0 +1,187 @@
+"""The whole upload path: read -> map -> stage -> check -> (commit).
+
+Used by the Upload page, the CLI and the tests alike. Nothing is written unless every
+error-level rule passes; a dry run never writes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+
+import pyarrow as pa
+
+from epmo import contract, sql
+from epmo.mapping import Mapping, MappedSheet, map_upload
+from epmo.readers import RawSheet, read_upload
+from epmo.report import ERROR, Issue, RejectedFile, Report
+from epmo.settings import get
+from epmo.store import PreparedUpload, Store
+from epmo.validate import new_report, run_checks, stage, typed_tables
+
+AS_OF_HEADERS = {"as of", "as of date", "reporting date", "report date", "week ending"}
+
+ACCEPTED = "accepted"
+REJECTED = "rejected"
+DUPLICATE = "duplicate"
+VALID = "valid"  # dry run passed
+
+
+def latest_reporting_day(today: dt.date | None = None) -> dt.date:
+    """The most recent reporting weekday (Friday by default) on or before today."""
+    today = today or dt.date.today()
+    weekday = int(get("ingest", "reporting_weekday"))
+    return today - dt.timedelta(days=(today.weekday() - weekday) % 7)
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@dataclass
+class Outcome:
+    status: str
+    report: Report
+    as_of_date: dt.date | None = None
+    upload_id: str = ""
+    duplicate_of: str = ""
+    tables: dict[str, pa.Table] = field(default_factory=dict)
+    preview: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.status in (ACCEPTED, DUPLICATE, VALID)
+
+
+def _as_of_from_columns(sheets: list[RawSheet]) -> tuple[set[str], list[Issue]]:
+    values: set[str] = set()
+    for s in sheets:
+        for j, h in enumerate(s.headers):
+            if contract.normalise_header(h) in AS_OF_HEADERS:
+                values |= {v.strip() for v in s.data[f"c{j}"].to_pylist() if v and v.strip()}
+    return values, []
+
+
+def _parse_date(text: str, dayfirst: bool) -> dt.date | None:
+    con = sql.connect()
+    try:
+        row = con.sql("SELECT epmo_date($v, $dayfirst)", params={"v": text, "dayfirst": dayfirst}).fetchone()
+    finally:
+        con.close()
+    return row[0] if row else None
+
+
+def check_upload(
+    store: Store,
+    file_name: str,
+    data: bytes,
+    as_of: dt.date | None = None,
+    mapping: Mapping | None = None,
+    max_file_mb: float | None = None,
+) -> Outcome:
+    """Validate without writing. The Outcome carries typed tables ready to commit."""
+    mapping = mapping or Mapping()
+    dayfirst = (mapping.date_order or str(get("ingest", "date_order"))) == "dmy"
+    try:
+        sheets = read_upload(file_name, data, max_file_mb=max_file_mb)
+    except RejectedFile as exc:
+        return Outcome(REJECTED, new_report([exc.issue], {}), as_of)
+
+    if as_of is None:
+        found, _ = _as_of_from_columns(sheets)
+        if len(found) > 1:
+            issue = Issue(ERROR, "as_of_conflict", f"The file's as-of column holds several dates "
+                          f"({', '.join(sorted(found)[:5])}). One upload reports one week: split "
+                          "it, or give the as-of date on the form.", file=file_name)
+            return Outcome(REJECTED, new_report([issue], {}), None)
+        if found:
+            value = found.pop()
+            as_of = _parse_date(value, dayfirst)
+            if as_of is None:
+                issue = Issue(ERROR, "as_of_invalid", "The as-of column is not a date. Use "
+                              "YYYY-MM-DD.", file=file_name, value=value)
+                return Outcome(REJECTED, new_report([issue], {}), None)
+        else:
+            as_of = latest_reporting_day()
+
+    mapped, issues = map_upload(sheets, mapping, dayfirst)
+    issues = [i for i in issues if not (i.rule == "unknown_column"
+                                        and contract.normalise_header(i.column) in AS_OF_HEADERS)]
+    if not mapped and not any(i.severity == ERROR for i in issues):
+        issues.append(Issue(ERROR, "no_tables", "No contract table was found in the upload. "
+                            "Use the template's sheet names and headers (projects, milestones, "
+                            "raid, allocations, capacity, financials).", file=file_name))
+    counts = _row_counts(mapped)
+    if any(i.severity == ERROR for i in issues):
+        return Outcome(REJECTED, new_report(issues, counts), as_of)
+
+    con = store.connect()
+    try:
+        staged = stage(con, mapped)
+        issues += run_checks(staged, as_of, mapped)
+        report = new_report(issues, counts)
+        if not report.ok:
+            return Outcome(REJECTED, report, as_of)
+        tables = typed_tables(staged)
+        preview = _preview(con, as_of)
+    finally:
+        con.close()
+    return Outcome(VALID, report, as_of, tables=tables, preview=preview)
+
+
+def _row_counts(mapped: list[MappedSheet]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for m in mapped:
+        counts[m.table] = counts.get(m.table, 0) + m.data.num_rows
+    return counts
+
+
+def _preview(con: object, as_of: dt.date) -> dict[str, object]:
+    """What this upload changes against each project's previous report."""
+    previous = as_of - dt.timedelta(days=1)
+    return {
+        "project_changes": sql.df(con, "ingest/preview_project_changes", previous_as_of=previous),  # type: ignore[arg-type]
+        "row_changes": sql.df(con, "ingest/preview_row_changes", previous_as_of=previous),  # type: ignore[arg-type]
+    }
+
+
+def ingest(
+    store: Store,
+    file_name: str,
+    data: bytes,
+    as_of: dt.date | None = None,
+    user_email: str = "",
+    mapping: Mapping | None = None,
+    dry_run: bool = False,
+    max_file_mb: float | None = None,
+    note: str = "",
+) -> Outcome:
+    """Validate and, if it passes and this is not a dry run, commit atomically."""
+    outcome = check_upload(store, file_name, data, as_of, mapping, max_file_mb)
+    if outcome.status != VALID or dry_run:
+        return outcome
+    assert outcome.as_of_date is not None
+    digest = sha256(data)
+    con = store.connect()
+    try:
+        dup = sql.arrow(con, "ledger/duplicate_upload", sha256=digest, as_of=outcome.as_of_date).to_pylist()
+    finally:
+        con.close()
+    if dup:
+        outcome.status = DUPLICATE
+        outcome.duplicate_of = dup[0]["upload_id"]
+        return outcome
+    prepared = PreparedUpload(
+        as_of_date=outcome.as_of_date,
+        tables=outcome.tables,
+        file_name=file_name,
+        sha256=digest,
+        user_email=user_email,
+        mapping_name=(mapping.name if mapping else ""),
+        note=note,
+    )
+    store.commit([prepared])
+    outcome.status = ACCEPTED
+    outcome.upload_id = prepared.upload_id
+    return outcome

@@ -1,0 +1,456 @@
+"""Bytes -> raw sheets of text cells, safely.
+
+Every file a person uploads passes through `read_upload`. It sniffs the format from the
+bytes (never trusting the extension), enforces the size, member-count and compression
+limits before decompressing anything large, refuses XML with DTDs (entity bombs) and
+unsafe ZIP member names, and returns one `RawSheet` per CSV file or worksheet. Cells are
+text; typing happens in DuckDB (queries/macros/).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from epmo.report import ERROR, Issue, RejectedFile
+from epmo.settings import get
+
+ZIP_MAGIC = b"PK\x03\x04"
+EMPTY_ZIP_MAGIC = b"PK\x05\x06"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+DELIMITERS = (",", ";", "\t", "|")
+_DTD = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
+
+
+@dataclass
+class RawSheet:
+    """One table-shaped block of text cells as the person sees it."""
+
+    file: str
+    sheet: str  # worksheet name, or "" for a CSV
+    headers: list[str]
+    header_row: int  # 1-based row number of the header row
+    data: pa.Table  # one string column per header, named c0..cN-1
+    rows: pa.Array  # 1-based row number a person sees, per data row
+    decimal_comma: bool = False
+
+
+def _reject(file: str, rule: str, message: str, sheet: str = "") -> RejectedFile:
+    return RejectedFile(Issue(ERROR, rule, message, file=file, sheet=sheet))
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1_000_000:.1f} MB"
+
+
+def read_upload(name: str, data: bytes, max_file_mb: float | None = None) -> list[RawSheet]:
+    """Read one uploaded file (CSV, XLSX or ZIP of CSVs) into raw sheets.
+
+    Raises RejectedFile with a specific, actionable message for anything unreadable.
+    """
+    limit_mb = float(max_file_mb if max_file_mb is not None else get("limits", "max_file_mb"))
+    if len(data) > limit_mb * 1_000_000:
+        raise _reject(
+            name,
+            "file_too_large",
+            f"The file is {_mb(len(data))}; the limit is {limit_mb:g} MB. Split it into "
+            "smaller uploads (for example one per table), or ask an admin to raise "
+            "limits.max_file_mb.",
+        )
+    if not data:
+        raise _reject(name, "empty_file", "The file is empty. Export it again and re-upload.")
+    head = data[:8]
+    if head.startswith(OLE_MAGIC):
+        raise _reject(
+            name,
+            "encrypted_or_legacy_workbook",
+            "This is a password-protected workbook or an old .xls file, which cannot be "
+            "read. Remove the password (File > Info > Protect Workbook) and save as .xlsx.",
+        )
+    if head.startswith(ZIP_MAGIC) or head.startswith(EMPTY_ZIP_MAGIC):
+        return _read_zip_container(name, data)
+    if name.lower().endswith((".xlsx", ".xlsm", ".xls", ".zip")):
+        looks_text = _looks_like_text(data[:65536])
+        kind = "text (probably a CSV)" if looks_text else "not a workbook"
+        raise _reject(
+            name,
+            "wrong_extension",
+            f"The file is named {PurePosixPath(name).suffix} but its content is {kind}. "
+            "Save it from Excel as .xlsx, or rename a CSV to .csv.",
+        )
+    return [read_csv_bytes(name, data)]
+
+
+def _looks_like_text(sample: bytes) -> bool:
+    if sample.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return True
+    if b"\x00" in sample:
+        return False
+    try:
+        sample.decode("utf-8")
+        return True
+    except UnicodeDecodeError as exc:
+        if exc.start > len(sample) - 4:
+            return True
+    try:
+        text = sample.decode("cp1252")
+    except UnicodeDecodeError:
+        return False
+    printable = sum(ch.isprintable() or ch in "\r\n\t" for ch in text)
+    return printable / max(len(text), 1) > 0.97
+
+
+# --------------------------------------------------------------------------- CSV
+
+
+def decode_text(name: str, data: bytes) -> tuple[str, str]:
+    """Decode CSV bytes; returns (text, encoding). UTF-8 (BOM or not), UTF-16, cp1252."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError:
+            raise _reject(name, "bad_encoding", "The file claims UTF-16 but is damaged.") from None
+    sample = data[:4096]
+    if len(sample) >= 4 and sample[1::2].count(0) > len(sample) // 4 and b"\x00" not in sample[::2]:
+        return data.decode("utf-16-le", errors="replace"), "utf-16-le"
+    if len(sample) >= 4 and sample[::2].count(0) > len(sample) // 4 and b"\x00" not in sample[1::2]:
+        return data.decode("utf-16-be", errors="replace"), "utf-16-be"
+    if b"\x00" in data[:65536]:
+        raise _reject(
+            name,
+            "binary_file",
+            "The file is binary, not a CSV or Excel workbook. Upload the weekly extract as "
+            ".csv, .xlsx or a .zip of CSVs (templates are on the Upload page).",
+        )
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("cp1252")
+        enc = "cp1252"
+    except UnicodeDecodeError:
+        text = data.decode("latin-1")
+        enc = "latin-1"
+    printable = sum(ch.isprintable() or ch in "\r\n\t" for ch in text[:65536])
+    if printable / max(len(text[:65536]), 1) < 0.95:
+        raise _reject(
+            name,
+            "binary_file",
+            "The file is not readable text. Upload the weekly extract as .csv, .xlsx or a "
+            ".zip of CSVs.",
+        )
+    return text, enc
+
+
+def sniff_delimiter(text: str) -> str:
+    """The delimiter used in the header line (comma, semicolon, tab or pipe)."""
+    first = text.lstrip("\ufeff").split("\n", 1)[0]
+    counts: dict[str, int] = {}
+    in_quotes = False
+    for ch in first:
+        if ch == '"':
+            in_quotes = not in_quotes
+        elif not in_quotes and ch in DELIMITERS:
+            counts[ch] = counts.get(ch, 0) + 1
+    if not counts:
+        return ","
+    return max(DELIMITERS, key=lambda d: counts.get(d, 0))
+
+
+_COMMA_DECIMAL = re.compile(r"^\s*-?\d{1,3}(\.\d{3})*,\d+\s*$|^\s*-?\d+,\d+\s*$")
+_DOT_DECIMAL = re.compile(r"^\s*-?\d{1,3}(,\d{3})*\.\d+\s*$|^\s*-?\d+\.\d+\s*$")
+
+
+def detect_decimal_comma(table: pa.Table, delimiter: str) -> bool:
+    """Decimal commas are only plausible when the delimiter is not a comma."""
+    if delimiter == ",":
+        return False
+    comma = dot = 0
+    sample = table.slice(0, 2000)
+    for col in sample.columns:
+        for v in col.to_pylist():
+            if not v:
+                continue
+            if _COMMA_DECIMAL.match(v):
+                comma += 1
+            elif _DOT_DECIMAL.match(v):
+                dot += 1
+    return comma > dot
+
+
+def read_csv_bytes(name: str, data: bytes, sheet: str = "") -> RawSheet:
+    text, encoding = decode_text(name, data)
+    text = text.lstrip("\ufeff")
+    if not text.strip():
+        raise _reject(name, "empty_file", "The file has no rows. Export it again with headers.")
+    delimiter = sniff_delimiter(text)
+    header_line = next(csv.reader(io.StringIO(text.split("\n", 1)[0]), delimiter=delimiter))
+    headers = [h.strip() for h in header_line]
+    if not any(headers):
+        raise _reject(name, "no_header", "The first row is empty; the first row must hold "
+                      "the column headers (see the template).")
+    width = len(headers)
+    names = [f"c{i}" for i in range(width)]
+    bad_rows: list[int] = []
+
+    def on_invalid(row: pacsv.InvalidRow) -> str:
+        bad_rows.append(row.number if row.number is not None else -1)
+        return "skip"
+
+    payload = data if encoding in ("utf-8", "utf-8-sig") else text.encode("utf-8")
+    if encoding == "utf-8-sig":
+        payload = data[3:]
+    max_rows = int(get("limits", "max_rows"))
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(payload),
+            read_options=pacsv.ReadOptions(
+                column_names=names, skip_rows=1, use_threads=True, block_size=1 << 22
+            ),
+            parse_options=pacsv.ParseOptions(
+                delimiter=delimiter, newlines_in_values=True, invalid_row_handler=on_invalid
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types={n: pa.string() for n in names},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowException) as exc:
+        raise _reject(
+            name,
+            "unreadable_csv",
+            f"The CSV could not be parsed ({_short(exc)}). Check for an unclosed quote "
+            "and save it again as CSV.",
+        ) from None
+    if bad_rows:
+        first = ", ".join(str(r + 1) for r in bad_rows[:5] if r >= 0)
+        raise _reject(
+            name,
+            "ragged_rows",
+            f"{len(bad_rows)} row(s) do not have {width} values like the header row"
+            + (f" (for example row {first})" if first else "")
+            + ". Check for delimiters inside unquoted values.",
+        )
+    if table.num_rows > max_rows:
+        raise _reject(name, "too_many_rows", f"The file has {table.num_rows:,} rows; the "
+                      f"limit is {max_rows:,}. Split it into smaller uploads.")
+    table = _drop_blank_rows(table)
+    rows = _row_numbers(table, first_data_row=2)
+    table = table.drop_columns(["__row"])
+    return RawSheet(
+        file=name,
+        sheet=sheet,
+        headers=headers,
+        header_row=1,
+        data=table,
+        rows=rows,
+        decimal_comma=detect_decimal_comma(table, delimiter),
+    )
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text[:200]
+
+
+def _drop_blank_rows(table: pa.Table) -> pa.Table:
+    """Adds __row (0-based position) and removes rows whose every cell is blank."""
+    import pyarrow.compute as pc
+
+    table = table.append_column("__row", pa.array(range(table.num_rows), pa.int64()))
+    if table.num_rows == 0 or table.num_columns == 1:
+        return table
+    blank = None
+    for col in table.columns[:-1]:
+        is_blank = pc.equal(pc.utf8_trim_whitespace(pc.fill_null(col, "")), "")
+        blank = is_blank if blank is None else pc.and_(blank, is_blank)
+    return table.filter(pc.invert(blank))
+
+
+def _row_numbers(table: pa.Table, first_data_row: int) -> pa.Array:
+    import pyarrow.compute as pc
+
+    return pc.add(table["__row"], first_data_row).combine_chunks()
+
+
+# --------------------------------------------------------------------------- ZIP / XLSX
+
+
+def _check_zip(name: str, zf: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
+    infos = zf.infolist()
+    if len(infos) > int(get("limits", "max_zip_members")):
+        raise _reject(name, "too_many_members", f"The archive holds {len(infos)} files; the "
+                      f"limit is {get('limits', 'max_zip_members')}.")
+    total = 0
+    max_ratio = float(get("limits", "max_compression_ratio"))
+    for info in infos:
+        if info.flag_bits & 0x1:
+            raise _reject(name, "encrypted_zip", "The archive is password-protected. Upload "
+                          "it without a password.")
+        total += info.file_size
+        if info.compress_size and info.file_size / info.compress_size > max_ratio:
+            raise _reject(
+                name,
+                "zip_bomb",
+                f"Member '{info.filename}' expands {info.file_size / info.compress_size:,.0f}"
+                f" times (limit {max_ratio:g}); this looks like a zip bomb and was not opened.",
+            )
+    limit = float(get("limits", "max_uncompressed_mb")) * 1_000_000
+    if total > limit:
+        raise _reject(name, "zip_bomb", f"The archive expands to {_mb(total)}; the limit is "
+                      f"{_mb(int(limit))}. It was not opened.")
+    return infos
+
+
+def _read_member(name: str, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
+    """Read one member, never more than its declared size (sizes can lie)."""
+    with zf.open(info) as fh:
+        data = fh.read(info.file_size + 1)
+    if len(data) > info.file_size:
+        raise _reject(name, "zip_bomb", f"Member '{info.filename}' is larger than declared; "
+                      "the archive is damaged or hostile and was not opened.")
+    return data
+
+
+def _read_zip_container(name: str, data: bytes) -> list[RawSheet]:
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+        infos = _check_zip(name, zf)
+    except zipfile.BadZipFile:
+        raise _reject(name, "damaged_archive", "The file looks like an XLSX or ZIP but is "
+                      "damaged. Save or export it again.") from None
+    names = {i.filename for i in infos}
+    if "[Content_Types].xml" in names and any(n.startswith("xl/") for n in names):
+        return _read_xlsx(name, data, zf, infos)
+    return _read_zip_of_csvs(name, zf, infos)
+
+
+def _unsafe_member(member: str) -> bool:
+    p = PurePosixPath(member.replace("\\", "/"))
+    return (
+        member.startswith(("/", "\\"))
+        or "\\" in member
+        or ".." in p.parts
+        or (len(member) > 1 and member[1] == ":")
+    )
+
+
+def _read_zip_of_csvs(name: str, zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> list[RawSheet]:
+    for info in infos:
+        if _unsafe_member(info.filename):
+            raise _reject(name, "unsafe_zip_path", f"Member '{info.filename}' has an unsafe "
+                          "path (absolute or with '..'). Zip the CSV files without folders.")
+    sheets: list[RawSheet] = []
+    for info in infos:
+        if info.is_dir() or PurePosixPath(info.filename).name.startswith((".", "__MACOSX")):
+            continue
+        if "__MACOSX" in info.filename:
+            continue
+        member = PurePosixPath(info.filename).name
+        if not member.lower().endswith((".csv", ".txt", ".tsv")):
+            raise _reject(name, "unsupported_member", f"Member '{info.filename}' is not a "
+                          "CSV. A ZIP upload may only hold CSV files, one per table.")
+        content = _read_member(name, zf, info)
+        sheets.append(read_csv_bytes(f"{name}/{member}", content))
+    if not sheets:
+        raise _reject(name, "empty_archive", "The ZIP holds no CSV files.")
+    return sheets
+
+
+def _read_xlsx(name: str, data: bytes, zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> list[RawSheet]:
+    from python_calamine import CalamineWorkbook
+
+    for info in infos:
+        if info.filename.lower().endswith((".xml", ".rels", ".vml")):
+            content = _read_member(name, zf, info)
+            if _DTD.search(content):
+                raise _reject(name, "xml_entities", "The workbook contains XML document "
+                              "type declarations (a known attack, 'billion laughs'); it was "
+                              "not opened. Save it again from Excel.")
+    try:
+        wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except Exception as exc:  # calamine raises several error types for broken workbooks
+        raise _reject(name, "unreadable_workbook", f"The workbook could not be read "
+                      f"({_short(exc)}). Open it in Excel and save it again as .xlsx.") from None
+    sheets: list[RawSheet] = []
+    max_rows = int(get("limits", "max_rows"))
+    for sheet_name in wb.sheet_names:
+        try:
+            rows = wb.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
+        except Exception as exc:
+            raise _reject(name, "unreadable_sheet", f"Sheet '{sheet_name}' could not be read "
+                          f"({_short(exc)}).", sheet=sheet_name) from None
+        if len(rows) > max_rows + 1:
+            raise _reject(name, "too_many_rows", f"Sheet '{sheet_name}' has {len(rows):,} "
+                          f"rows; the limit is {max_rows:,}.", sheet=sheet_name)
+        sheet = _sheet_from_rows(name, sheet_name, rows)
+        if sheet is not None:
+            sheets.append(sheet)
+    return sheets
+
+
+def cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, dt.timedelta):
+        return str(value)
+    return str(value)
+
+
+def _sheet_from_rows(file: str, sheet: str, rows: list[list[object]]) -> RawSheet | None:
+    header_idx = None
+    for i, row in enumerate(rows):
+        if any(cell_text(v).strip() for v in row):
+            header_idx = i
+            break
+    if header_idx is None:
+        return None
+    headers = [cell_text(v).strip() for v in rows[header_idx]]
+    while headers and not headers[-1]:
+        headers.pop()
+    width = len(headers)
+    body = rows[header_idx + 1 :]
+    columns: list[list[str]] = [[] for _ in range(width)]
+    numbers: list[int] = []
+    for offset, row in enumerate(body):
+        texts = [cell_text(v) for v in row[:width]]
+        if not any(t.strip() for t in texts):
+            continue
+        texts += [""] * (width - len(texts))
+        for j in range(width):
+            columns[j].append(texts[j])
+        numbers.append(header_idx + 2 + offset)
+    table = pa.table({f"c{j}": pa.array(columns[j], pa.string()) for j in range(width)})
+    return RawSheet(
+        file=file,
+        sheet=sheet,
+        headers=headers,
+        header_row=header_idx + 1,
+        data=table,
+        rows=pa.array(numbers, pa.int64()),
+        decimal_comma=False,
+    )

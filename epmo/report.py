@@ -1,0 +1,112 @@
+"""Validation problems and the report a person reads."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+
+ERROR = "error"
+WARNING = "warning"
+
+
+def column_letter(index: int) -> str:
+    """0 -> A, 25 -> Z, 26 -> AA (the column letters a person sees in Excel)."""
+    letters = ""
+    n = index + 1
+    while n:
+        n, rem = divmod(n - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+@dataclass
+class Issue:
+    severity: str
+    rule: str
+    message: str
+    file: str = ""
+    sheet: str = ""
+    table: str = ""
+    row: int | None = None
+    column: str = ""
+    cell: str = ""
+    value: str = ""
+
+    def location(self) -> str:
+        parts = [p for p in (self.file, f"sheet '{self.sheet}'" if self.sheet else "") if p]
+        if self.row is not None:
+            parts.append(f"row {self.row}")
+        if self.column:
+            parts.append(f"column '{self.column}'" + (f" ({self.cell})" if self.cell else ""))
+        return ", ".join(parts)
+
+    def line(self) -> str:
+        value = f" Value: {self.value!r}." if self.value != "" else ""
+        return f"[{self.severity.upper()}] {self.location()}: {self.message}{value}"
+
+
+class RejectedFile(Exception):
+    """A file that cannot be read at all; carries the one issue that says why."""
+
+    def __init__(self, issue: Issue):
+        super().__init__(issue.message)
+        self.issue = issue
+
+
+@dataclass
+class Report:
+    issues: list[Issue] = field(default_factory=list)
+    total_errors: int = 0
+    total_warnings: int = 0
+    row_counts: dict[str, int] = field(default_factory=dict)
+    truncated: bool = False
+
+    def add(self, issue: Issue) -> None:
+        if issue.severity == ERROR:
+            self.total_errors += 1
+        else:
+            self.total_warnings += 1
+        self.issues.append(issue)
+
+    def extend(self, issues: list[Issue]) -> None:
+        for issue in issues:
+            self.add(issue)
+
+    @property
+    def ok(self) -> bool:
+        return self.total_errors == 0
+
+    def errors(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity == ERROR]
+
+    def warnings(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity == WARNING]
+
+    def summary(self) -> str:
+        tables = ", ".join(f"{t}: {n} rows" for t, n in self.row_counts.items()) or "no tables"
+        verdict = "accepted" if self.ok else "rejected"
+        return (
+            f"{verdict}: {self.total_errors} error(s), {self.total_warnings} warning(s); {tables}"
+        )
+
+    def to_text(self, limit: int | None = None) -> str:
+        lines = [self.summary()]
+        shown = self.issues if limit is None else self.issues[:limit]
+        lines += [i.line() for i in shown]
+        hidden = len(self.issues) - len(shown)
+        if hidden > 0:
+            lines.append(f"... and {hidden} more; see the JSON report for all of them.")
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "ok": self.ok,
+            "errors": self.total_errors,
+            "warnings": self.total_warnings,
+            "row_counts": self.row_counts,
+            "truncated": self.truncated,
+            "issues": [asdict(i) for i in self.issues],
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, default=str)

@@ -1,0 +1,157 @@
+"""The one place that executes SQL text.
+
+Queries live in `queries/`, one per file, named after what they return. Values are always
+bound as parameters (`$name`); the few identifiers that vary (contract table and column
+names, the store's own file paths) come from allow-lists and are quoted here.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from epmo import contract
+
+QUERIES_DIR = Path(__file__).resolve().parent.parent / "queries"
+_PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+_META = re.compile(r"^--\s*([a-z_]+):\s*(.*)$")
+
+
+@dataclass(frozen=True)
+class Query:
+    name: str  # path under queries/ without .sql, e.g. "checks/not_a_date"
+    text: str
+    meta: dict[str, str]
+    description: str
+
+    @property
+    def params(self) -> list[str]:
+        return sorted(set(_PARAM.findall(self.text)))
+
+
+@lru_cache(maxsize=None)
+def query(name: str) -> Query:
+    path = (QUERIES_DIR / f"{name}.sql").resolve()
+    if QUERIES_DIR not in path.parents or not path.is_file():
+        raise KeyError(f"no query named {name!r} in queries/")
+    text = path.read_text(encoding="utf-8")
+    meta: dict[str, str] = {}
+    notes: list[str] = []
+    for line in text.splitlines():
+        if not line.startswith("--"):
+            break
+        m = _META.match(line)
+        if m and m.group(1) in {"rule", "severity", "grain", "params", "view", "macro", "source",
+                                "metrics", "metric"}:
+            meta[m.group(1)] = m.group(2).strip()
+        else:
+            notes.append(line.lstrip("-").strip())
+    return Query(name, text, meta, " ".join(n for n in notes if n))
+
+
+def names(folder: str) -> list[str]:
+    """All query names in a folder of queries/, sorted."""
+    return sorted(f"{folder}/{p.stem}" for p in (QUERIES_DIR / folder).glob("*.sql"))
+
+
+def _bind(q: Query, params: dict[str, Any]) -> dict[str, Any]:
+    wanted = q.params
+    missing = [p for p in wanted if p not in params]
+    if missing:
+        raise TypeError(f"query {q.name} needs parameter(s): {', '.join(missing)}")
+    return {k: params[k] for k in wanted}
+
+
+def arrow(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> pa.Table:
+    """Run a named query with bound parameters; fully materialised Arrow."""
+    q = query(name)
+    cur = con.cursor()
+    try:
+        return cur.sql(q.text, params=_bind(q, params)).to_arrow_table()
+    finally:
+        cur.close()
+
+
+def df(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> pd.DataFrame:
+    """Run a named query with bound parameters; a pandas DataFrame."""
+    q = query(name)
+    cur = con.cursor()
+    try:
+        return cur.sql(q.text, params=_bind(q, params)).df()
+    finally:
+        cur.close()
+
+
+def execute_script(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    """Run a DDL file (views, macros); these take no parameters."""
+    q = query(name)
+    if q.params:
+        raise TypeError(f"{name} is a definition and cannot take parameters")
+    con.execute(q.text)
+
+
+def install_macros(con: duckdb.DuckDBPyConnection) -> None:
+    """Create every macro in queries/macros/, in dependency order."""
+    pending = names("macros")
+    while pending:
+        failed: list[str] = []
+        last_error: Exception | None = None
+        for name in pending:
+            try:
+                execute_script(con, name)
+            except duckdb.CatalogException as exc:
+                failed.append(name)
+                last_error = exc
+        if len(failed) == len(pending):
+            raise RuntimeError(f"macros could not be created: {failed}") from last_error
+        pending = failed
+
+
+# --------------------------------------------------------------------------- identifiers
+
+
+def ident(name: str) -> str:
+    """Quote an identifier; only names of the contract or the store are accepted."""
+    allowed = _allowed_identifiers()
+    if name not in allowed:
+        raise ValueError(f"identifier not in the allow-list: {name!r}")
+    return '"' + name.replace('"', '""') + '"'
+
+
+@lru_cache(maxsize=1)
+def _allowed_identifiers() -> frozenset[str]:
+    out = {c.name for t in contract.TABLES for c in t.columns}
+    out |= {f"{p}_{t}" for t in contract.TABLE_NAMES for p in ("raw", "stg", "typed")}
+    out |= {f"raw_{t}" for t in ("uploads", "submissions", "mappings")}
+    return frozenset(out)
+
+
+def literal(text: str) -> str:
+    """A SQL string literal, for DDL that cannot take parameters (the store's file paths)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def connect(threads: int | None = None, memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:
+    config: dict[str, Any] = {}
+    if threads:
+        config["threads"] = threads
+    if memory_limit:
+        config["memory_limit"] = memory_limit
+    con = duckdb.connect(":memory:", config=config)
+    for name, tbl in contract.reference_tables().items():
+        con.register("_ref", tbl)
+        con.execute(f"CREATE TABLE {name} AS SELECT * FROM _ref")
+        con.unregister("_ref")
+    con.execute(
+        "CREATE TABLE enum_maps AS SELECT table_name, column_name, "
+        "map(list(value_key), list(canonical)) AS spellings FROM enum_values GROUP BY ALL"
+    )
+    install_macros(con)
+    return con

@@ -1,0 +1,365 @@
+"""The store of record: Delta Lake tables, read by DuckDB.
+
+Layout under the store URI (a local path or an object-store URI such as s3://bucket/epmo):
+
+    <table>/        one Delta table per contract table; every row carries upload_id
+    submissions/    which entities (project_id, or team for capacity) each upload carries
+                    for each table: the unit of supersession
+    uploads/        the ledger: append-only events 'accepted' and 'retracted'
+    mappings/       saved column mappings (every version kept)
+
+Commit protocol: data tables first, then submissions, then the ledger row last. The ledger
+row is the commit point: every view joins through accepted_uploads, so rows of an upload
+whose ledger row was never written (a killed process) are invisible. Readers load the
+ledger before the data tables, so any upload they see has all its rows in their file lists.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import threading
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+from deltalake import DeltaTable, write_deltalake
+from deltalake.exceptions import TableNotFoundError
+
+from epmo import contract, sql
+from epmo.settings import get
+
+ARROW_TYPES = {
+    contract.TEXT: pa.string(),
+    contract.EMAIL: pa.string(),
+    contract.ENUM: pa.string(),
+    contract.DATE: pa.date32(),
+    contract.NUMBER: pa.float64(),
+    contract.INTEGER: pa.int64(),
+    contract.BOOLEAN: pa.bool_(),
+}
+
+UPLOADS_SCHEMA = pa.schema(
+    [
+        ("upload_id", pa.string()),
+        ("event", pa.string()),
+        ("event_at", pa.timestamp("us", tz="UTC")),
+        ("user_email", pa.string()),
+        ("file_name", pa.string()),
+        ("sha256", pa.string()),
+        ("as_of_date", pa.date32()),
+        ("tables", pa.string()),
+        ("row_counts", pa.string()),
+        ("mapping_name", pa.string()),
+        ("note", pa.string()),
+    ]
+)
+SUBMISSIONS_SCHEMA = pa.schema(
+    [("upload_id", pa.string()), ("table_name", pa.string()), ("entity_key", pa.string())]
+)
+MAPPINGS_SCHEMA = pa.schema(
+    [
+        ("name", pa.string()),
+        ("saved_at", pa.timestamp("us", tz="UTC")),
+        ("saved_by", pa.string()),
+        ("spec", pa.string()),
+    ]
+)
+META_TABLES = {"uploads": UPLOADS_SCHEMA, "submissions": SUBMISSIONS_SCHEMA, "mappings": MAPPINGS_SCHEMA}
+
+
+def data_schema(table_name: str) -> pa.Schema:
+    t = contract.table(table_name)
+    fields = [pa.field(c.name, ARROW_TYPES[c.type]) for c in t.columns]
+    fields += [pa.field("upload_id", pa.string()), pa.field("source_row", pa.int64())]
+    return pa.schema(fields)
+
+
+ALL_TABLES: dict[str, pa.Schema] = {t: data_schema(t) for t in contract.TABLE_NAMES} | META_TABLES
+
+
+def default_store_uri() -> str:
+    return os.environ.get("EPMO_STORE") or str(get("store", "default_uri"))
+
+
+def now_utc() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass
+class PreparedUpload:
+    """A validated upload ready to commit: typed tables keyed by contract table name."""
+
+    as_of_date: dt.date
+    tables: dict[str, pa.Table]
+    file_name: str
+    sha256: str
+    user_email: str = ""
+    mapping_name: str = ""
+    note: str = ""
+    upload_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+    def row_counts(self) -> dict[str, int]:
+        return {name: t.num_rows for name, t in self.tables.items()}
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """An immutable view of the store: each table's version and current Parquet files."""
+
+    uri: str
+    versions: tuple[tuple[str, int], ...]
+    files: dict[str, tuple[str, ...]]
+
+    @property
+    def key(self) -> str:
+        """Cache key: changes whenever any table changes."""
+        return self.uri + "|" + ",".join(f"{n}={v}" for n, v in self.versions)
+
+
+class Store:
+    def __init__(self, uri: str | None = None, storage_options: dict[str, str] | None = None):
+        self.uri = (uri or default_store_uri()).rstrip("/")
+        self.storage_options = storage_options
+        self._tables: dict[str, DeltaTable] = {}
+        self._lock = threading.Lock()
+
+    # ------------------------------------------------------------------ layout
+
+    @property
+    def is_local(self) -> bool:
+        return "://" not in self.uri or self.uri.startswith("file://")
+
+    def table_uri(self, name: str) -> str:
+        if name not in ALL_TABLES:
+            raise KeyError(f"not a store table: {name!r}")
+        return f"{self.uri}/{name}"
+
+    def ensure(self) -> None:
+        """Create any missing table (empty, with its schema). Safe to call concurrently."""
+        if self.is_local:
+            Path(self.uri).mkdir(parents=True, exist_ok=True)
+        for name, schema in ALL_TABLES.items():
+            if not DeltaTable.is_deltatable(self.table_uri(name), self.storage_options):
+                try:
+                    DeltaTable.create(
+                        self.table_uri(name),
+                        schema=schema,
+                        mode="ignore",
+                        storage_options=self.storage_options,
+                    )
+                except Exception:
+                    # Another process created it first; that is fine if it now exists.
+                    if not DeltaTable.is_deltatable(self.table_uri(name), self.storage_options):
+                        raise
+
+    def exists(self) -> bool:
+        return DeltaTable.is_deltatable(self.table_uri("uploads"), self.storage_options)
+
+    # ------------------------------------------------------------------ reading
+
+    def _table(self, name: str) -> DeltaTable | None:
+        dtable = self._tables.get(name)
+        if dtable is None:
+            try:
+                dtable = DeltaTable(self.table_uri(name), storage_options=self.storage_options)
+            except TableNotFoundError:
+                return None
+            self._tables[name] = dtable
+        else:
+            dtable.update_incremental()
+        return dtable
+
+    def snapshot(self) -> Snapshot:
+        """Versions and file lists, the ledger read first (see the module docstring)."""
+        order = ["uploads", "submissions", "mappings", *contract.TABLE_NAMES]
+        versions: list[tuple[str, int]] = []
+        files: dict[str, tuple[str, ...]] = {}
+        with self._lock:
+            for name in order:
+                dtable = self._table(name)
+                if dtable is None:
+                    versions.append((name, -1))
+                    files[name] = ()
+                else:
+                    versions.append((name, dtable.version()))
+                    files[name] = tuple(dtable.file_uris())
+        return Snapshot(self.uri, tuple(versions), files)
+
+    def connect(self, snapshot: Snapshot | None = None, threads: int | None = None) -> duckdb.DuckDBPyConnection:
+        """A DuckDB connection with the store's raw tables and as-of views over `snapshot`."""
+        snap = snapshot or self.snapshot()
+        con = sql.connect(threads=threads)
+        register_snapshot(con, snap)
+        return con
+
+    # ------------------------------------------------------------------ writing
+
+    def commit(self, uploads: list[PreparedUpload], compact: bool = True) -> None:
+        """Append uploads atomically (per upload: all of it visible, or none)."""
+        if not uploads:
+            return
+        self.ensure()
+        per_table: dict[str, list[pa.Table]] = {}
+        submissions: list[pa.Table] = []
+        for up in uploads:
+            for name, tbl in up.tables.items():
+                t = contract.table(name)
+                data = conform(tbl, data_schema(name), up.upload_id)
+                per_table.setdefault(name, []).append(data)
+                keys = sorted({k for k in data[t.entity_key].to_pylist() if k is not None})
+                submissions.append(
+                    pa.table(
+                        {
+                            "upload_id": pa.array([up.upload_id] * len(keys), pa.string()),
+                            "table_name": pa.array([name] * len(keys), pa.string()),
+                            "entity_key": pa.array(keys, pa.string()),
+                        },
+                        schema=SUBMISSIONS_SCHEMA,
+                    )
+                )
+        for name, parts in per_table.items():
+            self._append(name, pa.concat_tables(parts))
+        if submissions:
+            self._append("submissions", pa.concat_tables(submissions))
+        stamp = now_utc()
+        ledger = [
+            {
+                "upload_id": up.upload_id,
+                "event": "accepted",
+                "event_at": stamp,
+                "user_email": up.user_email,
+                "file_name": up.file_name,
+                "sha256": up.sha256,
+                "as_of_date": up.as_of_date,
+                "tables": ",".join(sorted(up.tables)),
+                "row_counts": json.dumps(up.row_counts(), sort_keys=True),
+                "mapping_name": up.mapping_name,
+                "note": up.note,
+            }
+            for up in uploads
+        ]
+        self._append("uploads", pa.Table.from_pylist(ledger, schema=UPLOADS_SCHEMA))  # commit point
+        if compact:
+            for name in [*per_table, "submissions", "uploads"]:
+                self.maybe_compact(name)
+
+    def retract(self, upload_id: str, user_email: str, reason: str) -> None:
+        con = self.connect()
+        try:
+            found = sql.arrow(con, "ledger/upload_by_id", upload_id=upload_id).to_pylist()
+        finally:
+            con.close()
+        if not found:
+            raise KeyError(f"no accepted upload with id {upload_id}")
+        if found[0]["is_retracted"]:
+            raise ValueError(f"upload {upload_id} is already retracted")
+        row = {
+            "upload_id": upload_id,
+            "event": "retracted",
+            "event_at": now_utc(),
+            "user_email": user_email,
+            "file_name": found[0]["file_name"],
+            "sha256": found[0]["sha256"],
+            "as_of_date": found[0]["as_of_date"],
+            "tables": found[0]["tables"],
+            "row_counts": found[0]["row_counts"],
+            "mapping_name": found[0]["mapping_name"],
+            "note": reason,
+        }
+        self._append("uploads", pa.Table.from_pylist([row], schema=UPLOADS_SCHEMA))
+
+    def save_mapping(self, name: str, spec_json: str, user_email: str) -> None:
+        self.ensure()
+        row = {"name": name, "saved_at": now_utc(), "saved_by": user_email, "spec": spec_json}
+        self._append("mappings", pa.Table.from_pylist([row], schema=MAPPINGS_SCHEMA))
+
+    def _append(self, name: str, data: pa.Table) -> None:
+        write_deltalake(
+            self.table_uri(name), data, mode="append", storage_options=self.storage_options
+        )
+
+    def maybe_compact(self, name: str) -> bool:
+        """Compact a table once it has many small files. Best effort: never fails a commit."""
+        try:
+            dtable = DeltaTable(self.table_uri(name), storage_options=self.storage_options)
+            if len(dtable.file_uris()) <= int(get("store", "compact_after_files")):
+                return False
+            dtable.optimize.compact()
+            dtable.create_checkpoint()
+            dtable.vacuum(
+                retention_hours=int(get("store", "vacuum_retention_hours")),
+                dry_run=False,
+                enforce_retention_duration=False,
+            )
+            return True
+        except Exception:  # a concurrent compaction won the race; try again next time
+            return False
+
+
+def conform(tbl: pa.Table, schema: pa.Schema, upload_id: str) -> pa.Table:
+    """Cast a typed upload table to the store schema, adding upload_id and source_row."""
+    n = tbl.num_rows
+    arrays: list[Any] = []
+    for f in schema:
+        if f.name == "upload_id":
+            arrays.append(pa.array([upload_id] * n, pa.string()))
+        elif f.name in tbl.column_names:
+            arrays.append(tbl[f.name].cast(f.type))
+        elif f.name == "source_row" and "_row" in tbl.column_names:
+            arrays.append(tbl["_row"].cast(pa.int64()))
+        else:
+            arrays.append(pa.nulls(n, f.type))
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def _empty_select(schema: pa.Schema) -> str:
+    cols = ", ".join(f"CAST(NULL AS {_duck_type(f.type)}) AS {_quote(f.name)}" for f in schema)
+    return f"SELECT {cols} WHERE FALSE"
+
+
+def _duck_type(t: pa.DataType) -> str:
+    if pa.types.is_string(t):
+        return "VARCHAR"
+    if pa.types.is_date32(t):
+        return "DATE"
+    if pa.types.is_float64(t):
+        return "DOUBLE"
+    if pa.types.is_int64(t):
+        return "BIGINT"
+    if pa.types.is_boolean(t):
+        return "BOOLEAN"
+    if pa.types.is_timestamp(t):
+        return "TIMESTAMPTZ"
+    raise TypeError(f"no DuckDB type for {t}")
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def register_snapshot(con: duckdb.DuckDBPyConnection, snap: Snapshot) -> None:
+    """Create raw_<table> views over the snapshot's files, then the as-of views and macros.
+
+    File paths come from the Delta log of our own store and table names from ALL_TABLES;
+    both are quoted (DDL cannot take bound parameters).
+    """
+    for name, schema in ALL_TABLES.items():
+        files = snap.files.get(name, ())
+        view = _quote(f"raw_{name}")
+        if files:
+            listing = "[" + ", ".join(sql.literal(f) for f in files) + "]"
+            con.execute(
+                f"CREATE OR REPLACE VIEW {view} AS "
+                f"SELECT * FROM read_parquet({listing}, union_by_name = true)"
+            )
+        else:
+            con.execute(f"CREATE OR REPLACE VIEW {view} AS {_empty_select(schema)}")
+    for name in ("views/accepted_uploads", "views/current_submissions", "views/saved_mappings"):
+        sql.execute_script(con, name)
+    for t in contract.TABLE_NAMES:
+        sql.execute_script(con, f"views/{t}_as_of")

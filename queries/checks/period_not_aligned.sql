@@ -1,0 +1,18 @@
+-- rule: period_not_aligned
+-- severity: error
+-- grain: one row per period_start that is neither a Monday (week) nor the 1st (month)
+WITH periods AS (
+    SELECT 'allocations' AS table_name, _file, _sheet, _row, period_start FROM typed_allocations
+    UNION ALL
+    SELECT 'capacity', _file, _sheet, _row, period_start FROM typed_capacity
+    UNION ALL
+    SELECT 'financials', _file, _sheet, _row, period_start FROM typed_financials
+)
+
+SELECT table_name, _file, _sheet, _row, 'period_start' AS column_name,
+       CAST(period_start AS VARCHAR) AS value,
+       'A period starts on a Monday (weekly) or on the 1st of a month (monthly); this is a '
+       || dayname(period_start) || '. Use ' || CAST(period_start - CAST(isodow(period_start) - 1 AS INTEGER) AS VARCHAR)
+       || ' or ' || CAST(date_trunc('month', period_start) AS DATE) || '.' AS message
+FROM periods
+WHERE period_start IS NOT NULL AND isodow(period_start) <> 1 AND day(period_start) <> 1

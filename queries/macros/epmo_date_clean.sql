@@ -1,0 +1,19 @@
+-- macro: epmo_date_clean(t, dayfirst) -> DATE
+-- The body of epmo_date: t is already trimmed.
+CREATE OR REPLACE MACRO epmo_date_clean(t, dayfirst) AS
+    CASE
+        WHEN t = '' THEN NULL
+        WHEN regexp_full_match(t, '\d{4}-\d{1,2}-\d{1,2}([ T].*)?')
+            THEN CAST(try_strptime(regexp_extract(t, '^\d{4}-\d{1,2}-\d{1,2}'), '%Y-%m-%d') AS DATE)
+        WHEN regexp_full_match(t, '\d{4}/\d{1,2}/\d{1,2}')
+            THEN CAST(try_strptime(t, '%Y/%m/%d') AS DATE)
+        WHEN regexp_full_match(t, '\d{1,2}[/.-]\d{1,2}[/.-]\d{4}( .*)?') AND dayfirst
+            THEN CAST(try_strptime(regexp_replace(regexp_extract(t, '^\S+'), '[.-]', '/', 'g'), '%d/%m/%Y') AS DATE)
+        WHEN regexp_full_match(t, '\d{1,2}[/.-]\d{1,2}[/.-]\d{4}( .*)?')
+            THEN CAST(try_strptime(regexp_replace(regexp_extract(t, '^\S+'), '[.-]', '/', 'g'), '%m/%d/%Y') AS DATE)
+        WHEN regexp_full_match(t, '\d{1,2}[ -][A-Za-z]{3,9}[ -]\d{4}')
+            THEN CAST(try_strptime(regexp_replace(t, '-', ' ', 'g'), ['%d %b %Y', '%d %B %Y']) AS DATE)
+        WHEN regexp_full_match(t, '\d{5}(\.\d+)?') AND TRY_CAST(t AS DOUBLE) BETWEEN 20000 AND 80000
+            THEN DATE '1899-12-30' + CAST(floor(TRY_CAST(t AS DOUBLE)) AS INTEGER)
+        ELSE NULL
+    END;

@@ -1,0 +1,9 @@
+-- macro: projects_as_of(as_of) -> table
+-- grain: one row per current projects record of each project as of the week, from the
+-- project's latest submission of projects (see current_submissions), with as_of_date (the
+-- week it was reported for) and weeks_stale.
+CREATE OR REPLACE MACRO projects_as_of(as_of) AS TABLE
+SELECT d.* EXCLUDE (source_row), c.as_of_date, c.weeks_stale
+FROM raw_projects AS d
+JOIN current_submissions(as_of) AS c
+    ON c.table_name = 'projects' AND c.upload_id = d.upload_id AND c.entity_key = d.project_id;
