@@ -409,7 +409,14 @@ def reference_tables() -> dict[str, pa.Table]:
                     {"table_name": t.name, "column_name": c.name, "value_key": k, "canonical": v}
                     for k, v in enum_lookup(c).items()
                 ]
+    order = [
+        {"table_name": t.name, "column_name": c.name, "value": v, "ordinal": i}
+        for t in TABLES
+        for c in t.columns
+        for i, v in enumerate(c.allowed)
+    ]
     return {
+        "enum_order": pa.Table.from_pylist(order),
         "contract_columns": pa.Table.from_pylist(cols),
         "contract_scales": pa.Table.from_pylist(
             scales,

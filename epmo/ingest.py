@@ -66,10 +66,10 @@ def _as_of_from_columns(sheets: list[RawSheet]) -> tuple[set[str], list[Issue]]:
 def _parse_date(text: str, dayfirst: bool) -> dt.date | None:
     con = sql.connect()
     try:
-        row = con.sql("SELECT epmo_date($v, $dayfirst)", params={"v": text, "dayfirst": dayfirst}).fetchone()
+        rows = con.sql("SELECT epmo_date($v, $dayfirst)", params={"v": text, "dayfirst": dayfirst}).fetchall()
     finally:
         con.close()
-    return row[0] if row else None
+    return rows[0][0] if rows else None
 
 
 def check_upload(

@@ -27,6 +27,7 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute  # noqa: F401  (pa.compute)
 from deltalake import DeltaTable, write_deltalake
 from deltalake.exceptions import TableNotFoundError
 
@@ -203,39 +204,17 @@ class Store:
         """Append uploads atomically (per upload: all of it visible, or none)."""
         if not uploads:
             return
-        self.ensure()
         per_table: dict[str, list[pa.Table]] = {}
-        submissions: list[pa.Table] = []
         for up in uploads:
             for name, tbl in up.tables.items():
-                t = contract.table(name)
-                data = conform(tbl, data_schema(name), up.upload_id)
-                per_table.setdefault(name, []).append(data)
-                keys = sorted({k for k in data[t.entity_key].to_pylist() if k is not None})
-                submissions.append(
-                    pa.table(
-                        {
-                            "upload_id": pa.array([up.upload_id] * len(keys), pa.string()),
-                            "table_name": pa.array([name] * len(keys), pa.string()),
-                            "entity_key": pa.array(keys, pa.string()),
-                        },
-                        schema=SUBMISSIONS_SCHEMA,
-                    )
-                )
-        for name, parts in per_table.items():
-            self._append(name, pa.concat_tables(parts))
-        if submissions:
-            self._append("submissions", pa.concat_tables(submissions))
-        stamp = now_utc()
+                per_table.setdefault(name, []).append(conform(tbl, data_schema(name), up.upload_id))
         ledger = [
             {
                 "upload_id": up.upload_id,
-                "event": "accepted",
-                "event_at": stamp,
+                "as_of_date": up.as_of_date,
                 "user_email": up.user_email,
                 "file_name": up.file_name,
                 "sha256": up.sha256,
-                "as_of_date": up.as_of_date,
                 "tables": ",".join(sorted(up.tables)),
                 "row_counts": json.dumps(up.row_counts(), sort_keys=True),
                 "mapping_name": up.mapping_name,
@@ -243,9 +222,35 @@ class Store:
             }
             for up in uploads
         ]
-        self._append("uploads", pa.Table.from_pylist(ledger, schema=UPLOADS_SCHEMA))  # commit point
+        self.commit_frames({n: pa.concat_tables(p) for n, p in per_table.items()}, ledger, compact)
+
+    def commit_frames(self, frames: dict[str, pa.Table], ledger: list[dict[str, Any]], compact: bool = True) -> None:
+        """Append data already in store schema (with upload_id), then the ledger rows last."""
+        self.ensure()
+        submissions = []
+        for name, data in frames.items():
+            key = contract.table(name).entity_key
+            pairs = data.select(["upload_id", key]).group_by(["upload_id", key]).aggregate([])
+            pairs = pairs.filter(pa.compute.is_valid(pairs[key]))
+            submissions.append(
+                pa.table(
+                    {
+                        "upload_id": pairs["upload_id"],
+                        "table_name": pa.array([name] * pairs.num_rows, pa.string()),
+                        "entity_key": pairs[key].cast(pa.string()),
+                    },
+                    schema=SUBMISSIONS_SCHEMA,
+                )
+            )
+        for name, data in frames.items():
+            self._append(name, data.cast(data_schema(name)))
+        if submissions:
+            self._append("submissions", pa.concat_tables(submissions))
+        stamp = now_utc()
+        rows = [{"event": "accepted", "event_at": stamp} | r for r in ledger]
+        self._append("uploads", pa.Table.from_pylist(rows, schema=UPLOADS_SCHEMA))  # commit point
         if compact:
-            for name in [*per_table, "submissions", "uploads"]:
+            for name in [*frames, "submissions", "uploads"]:
                 self.maybe_compact(name)
 
     def retract(self, upload_id: str, user_email: str, reason: str) -> None:

@@ -1,0 +1,58 @@
+# EPMO Portfolio Analytics. Two commands: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PORT   ?= 8501
+DEMO_SCALE ?= medium
+export EPMO_STORE ?= data/store
+
+.PHONY: run test lint fmt typecheck unit demo templates docs chromium clean
+
+$(VENV)/.runtime: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
+	$(PY) -m pip install -q -r requirements-dev.txt
+	touch $@
+
+## Set everything up, load the demo portfolio if the store is empty, serve the app.
+run: $(VENV)/.runtime
+	$(PY) -m epmo demo --if-empty --scale $(DEMO_SCALE)
+	$(PY) -m streamlit run app.py --server.port $(PORT)
+
+## Set everything up and run the whole suite: lint, format check, type check, tests.
+test: $(VENV)/.dev chromium
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m mypy epmo
+	$(PY) -m pytest
+
+lint: $(VENV)/.dev
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m mypy epmo
+
+fmt: $(VENV)/.dev
+	$(PY) -m ruff check --fix .
+	$(PY) -m ruff format .
+
+unit: $(VENV)/.dev
+	$(PY) -m pytest tests/unit tests/sql
+
+demo: $(VENV)/.runtime
+	$(PY) -m epmo demo --scale $(DEMO_SCALE)
+
+templates: $(VENV)/.runtime
+	$(PY) -m epmo templates build/templates
+
+docs: $(VENV)/.runtime
+	$(PY) -m epmo docs
+
+chromium:
+	@scripts/ensure_chromium.sh
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache build test-artifacts

@@ -1,0 +1,21 @@
+"""EPMO Portfolio Analytics: navigation and the shared sidebar. Run: make run."""
+
+import streamlit as st
+
+st.set_page_config(page_title="EPMO Portfolio Analytics", page_icon=":material/insights:",
+                   layout="wide")
+
+PAGES = {
+    "Portfolio": [
+        st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
+    ],
+    "Data": [
+        st.Page("pages/upload.py", title="Upload", icon=":material/upload_file:"),
+        st.Page("pages/submissions.py", title="Submissions", icon=":material/receipt_long:"),
+        st.Page("pages/tables.py", title="Tables", icon=":material/table:"),
+    ],
+}
+
+page = st.navigation(PAGES)
+st.sidebar.caption("EPMO Portfolio Analytics")
+page.run()

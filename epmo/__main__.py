@@ -1,0 +1,7 @@
+"""`python -m epmo ...`"""
+
+import sys
+
+from epmo.cli import main
+
+sys.exit(main())

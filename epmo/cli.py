@@ -1,0 +1,250 @@
+"""Command line: `python -m epmo COMMAND ...` (analysts automate nightly loads with it)."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import sys
+import traceback
+from pathlib import Path
+
+from epmo import export, sql, templates
+from epmo.ingest import ACCEPTED, DUPLICATE, VALID, ingest, latest_reporting_day
+from epmo.mapping import Mapping
+from epmo.store import Store
+
+EXIT_OK, EXIT_UNEXPECTED, EXIT_REJECTED = 0, 1, 2
+
+
+class UsageError(Exception):
+    """A mistake in the command's arguments: exit 2 with the message."""
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (use YYYY-MM-DD): {text!r}") from None
+
+
+def load_mapping(store: Store, name_or_path: str | None) -> Mapping | None:
+    """A mapping by saved name, or from a JSON file path."""
+    if not name_or_path:
+        return None
+    path = Path(name_or_path)
+    if path.suffix == ".json" and path.is_file():
+        try:
+            return Mapping.from_json(path.read_text(encoding="utf-8"))
+        except ValueError as exc:
+            raise UsageError(f"mapping file {path}: {exc}") from None
+    con = store.connect()
+    try:
+        rows = sql.arrow(con, "ledger/mapping_by_name", name=name_or_path).to_pylist()
+    finally:
+        con.close()
+    if not rows:
+        raise UsageError(f"no saved mapping named {name_or_path!r} (see `python -m epmo mappings`)")
+    return Mapping.from_json(rows[0]["spec"])
+
+
+def _store(args: argparse.Namespace) -> Store:
+    return Store(getattr(args, "store", None))
+
+
+def cmd_templates(args: argparse.Namespace) -> int:
+    for p in templates.write_templates(Path(args.outdir)):
+        print(p)
+    return EXIT_OK
+
+
+def cmd_docs(args: argparse.Namespace) -> int:
+    templates.DOC_PATH.parent.mkdir(parents=True, exist_ok=True)
+    templates.DOC_PATH.write_text(templates.contract_markdown() + "\n", encoding="utf-8")
+    print(templates.DOC_PATH)
+    return EXIT_OK
+
+
+def _run_ingest(args: argparse.Namespace, dry_run: bool) -> int:
+    store = _store(args)
+    path = Path(args.file)
+    if not path.is_file():
+        raise UsageError(f"no such file: {path}")
+    mapping = load_mapping(store, args.mapping)
+    outcome = ingest(
+        store,
+        path.name,
+        path.read_bytes(),
+        as_of=args.as_of,
+        user_email=getattr(args, "user", "") or os.environ.get("USER", ""),
+        mapping=mapping,
+        dry_run=dry_run,
+        max_file_mb=args.max_file_mb,
+    )
+    if args.report:
+        payload = outcome.report.to_dict() | {
+            "status": outcome.status,
+            "upload_id": outcome.upload_id,
+            "duplicate_of": outcome.duplicate_of,
+            "as_of_date": str(outcome.as_of_date or ""),
+        }
+        Path(args.report).write_text(json.dumps(payload, indent=2, default=str), encoding="utf-8")
+    if outcome.status == ACCEPTED:
+        print(f"accepted upload {outcome.upload_id} as of {outcome.as_of_date}: "
+              + ", ".join(f"{t} {n} rows" for t, n in outcome.report.row_counts.items()))
+        if outcome.report.total_warnings:
+            print(outcome.report.to_text(limit=50), file=sys.stderr)
+        return EXIT_OK
+    if outcome.status == DUPLICATE:
+        print(f"already stored: the same file for {outcome.as_of_date} is upload "
+              f"{outcome.duplicate_of}; nothing written")
+        return EXIT_OK
+    if outcome.status == VALID:
+        print(f"valid (dry run, nothing written) as of {outcome.as_of_date}")
+        print(outcome.report.to_text(limit=200))
+        return EXIT_OK
+    print(outcome.report.to_text(limit=200), file=sys.stderr)
+    return EXIT_REJECTED
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    return _run_ingest(args, dry_run=True)
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    return _run_ingest(args, dry_run=False)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from epmo import demo
+
+    store = _store(args)
+    summary = demo.load_demo(store, scale=args.scale, seed=args.seed, if_empty=args.if_empty)
+    print(summary)
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    store = _store(args)
+    as_of = args.as_of or latest_reporting_day()
+    frame = export.view_frame(store, args.view, as_of)
+    fmt = args.format
+    data = export.write(frame, fmt)
+    if args.out:
+        Path(args.out).write_bytes(data)
+        print(f"{len(frame)} rows -> {args.out}", file=sys.stderr)
+    elif fmt in ("xlsx", "parquet"):
+        raise UsageError(f"--format {fmt} needs --out FILE")
+    else:
+        sys.stdout.write(data.decode("utf-8"))
+    return EXIT_OK
+
+
+def cmd_mappings(args: argparse.Namespace) -> int:
+    store = _store(args)
+    if args.action == "save":
+        if not args.name or not args.file:
+            raise UsageError("usage: python -m epmo mappings save NAME FILE.json")
+        try:
+            mapping = Mapping.from_json(Path(args.file).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise UsageError(f"mapping file {args.file}: {exc}") from None
+        mapping.name = args.name
+        store.save_mapping(args.name, mapping.to_json(), args.user or os.environ.get("USER", ""))
+        print(f"saved mapping {args.name}")
+        return EXIT_OK
+    con = store.connect()
+    try:
+        rows = sql.arrow(con, "ledger/mappings").to_pylist()
+    finally:
+        con.close()
+    for r in rows:
+        print(f"{r['name']}\t{r['saved_at']}\t{r['saved_by']}")
+    return EXIT_OK
+
+
+def cmd_retract(args: argparse.Namespace) -> int:
+    store = _store(args)
+    try:
+        store.retract(args.upload_id, args.user or os.environ.get("USER", ""), args.reason)
+    except (KeyError, ValueError) as exc:
+        raise UsageError(str(exc).strip("'\"")) from None
+    print(f"retracted {args.upload_id}")
+    return EXIT_OK
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m epmo", description="EPMO Portfolio Analytics")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def with_store(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--store", help="store URI (default: EPMO_STORE or data/store)")
+
+    sp = sub.add_parser("templates", help="write the CSV and XLSX templates to OUTDIR")
+    sp.add_argument("outdir")
+    sp.set_defaults(func=cmd_templates)
+
+    sp = sub.add_parser("docs", help="regenerate docs/data-contract.md from the contract")
+    sp.set_defaults(func=cmd_docs)
+
+    for name, func, help_ in (
+        ("validate", cmd_validate, "validate a file without writing anything"),
+        ("ingest", cmd_ingest, "validate a file and, if it passes, store it"),
+    ):
+        sp = sub.add_parser(name, help=help_)
+        sp.add_argument("file")
+        sp.add_argument("--as-of", type=_date, help="reporting date YYYY-MM-DD "
+                        "(default: a column of the file, else the latest Friday)")
+        sp.add_argument("--mapping", help="saved mapping name, or a mapping .json file")
+        sp.add_argument("--report", help="write the JSON validation report here")
+        sp.add_argument("--max-file-mb", type=float, help="override limits.max_file_mb")
+        with_store(sp)
+        if name == "ingest":
+            sp.add_argument("--user", help="who is uploading (email)")
+        sp.set_defaults(func=func)
+
+    sp = sub.add_parser("demo", help="load the demo portfolio into the store")
+    sp.add_argument("--scale", choices=["small", "medium", "large"], default="small")
+    sp.add_argument("--seed", type=int, default=7)
+    sp.add_argument("--if-empty", action="store_true", help="do nothing if the store has data")
+    with_store(sp)
+    sp.set_defaults(func=cmd_demo)
+
+    sp = sub.add_parser("export", help="print or write a named view")
+    sp.add_argument("view", choices=sorted(export.VIEWS))
+    sp.add_argument("--as-of", type=_date)
+    sp.add_argument("--format", choices=["csv", "xlsx", "parquet", "json"], default="csv")
+    sp.add_argument("--out")
+    with_store(sp)
+    sp.set_defaults(func=cmd_export)
+
+    sp = sub.add_parser("mappings", help="list saved column mappings, or save one")
+    sp.add_argument("action", nargs="?", choices=["list", "save"], default="list")
+    sp.add_argument("name", nargs="?")
+    sp.add_argument("file", nargs="?")
+    sp.add_argument("--user")
+    with_store(sp)
+    sp.set_defaults(func=cmd_mappings)
+
+    sp = sub.add_parser("retract", help="retract an upload (it stays in the ledger)")
+    sp.add_argument("upload_id")
+    sp.add_argument("--reason", required=True)
+    sp.add_argument("--user")
+    with_store(sp)
+    sp.set_defaults(func=cmd_retract)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except UsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_REJECTED
+    except Exception as exc:  # the one place an unexpected error becomes a message
+        print(f"unexpected error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        if os.environ.get("EPMO_DEBUG"):
+            traceback.print_exc()
+        return EXIT_UNEXPECTED

@@ -1,0 +1,94 @@
+"""Named views (what `python -m epmo export VIEW` prints and pages download) and safe files."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from dataclasses import dataclass
+
+import pandas as pd
+
+from epmo import sql
+from epmo.store import Store
+
+DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True)
+class View:
+    name: str
+    query: str
+    description: str
+    needs_as_of: bool = True
+
+
+VIEWS: dict[str, View] = {
+    v.name: v
+    for v in (
+        View("projects", "export/projects", "Projects as of the date, one row per project."),
+        View("milestones", "export/milestones", "Milestones as of the date."),
+        View("raid", "export/raid", "RAID items as of the date."),
+        View("allocations", "export/allocations", "Demand (allocations) as of the date."),
+        View("capacity", "export/capacity", "Supply (capacity) as of the date."),
+        View("financials", "export/financials", "Time-phased financials as of the date."),
+        View("uploads", "export/uploads", "The upload ledger, newest first.", needs_as_of=False),
+    )
+}
+
+
+def view_frame(store: Store, name: str, as_of: dt.date) -> pd.DataFrame:
+    if name not in VIEWS:
+        raise KeyError(f"unknown view {name!r}; choose one of: {', '.join(VIEWS)}")
+    view = VIEWS[name]
+    con = store.connect()
+    try:
+        params = {"as_of": as_of} if view.needs_as_of else {}
+        return sql.df(con, view.query, **params)
+    finally:
+        con.close()
+
+
+def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
+    """OWASP CSV injection: prefix text cells that a spreadsheet would run as a formula.
+
+    Only text cells change (numbers stay numbers, so -5 is still -5).
+    """
+    out = frame.copy()
+    for col in out.columns:
+        series = out[col]
+        if series.dtype == object or pd.api.types.is_string_dtype(series):
+            mask = series.map(lambda v: isinstance(v, str) and v.startswith(DANGEROUS_PREFIXES))
+            if mask.any():
+                out.loc[mask, col] = "'" + series[mask].astype(str)
+    return out
+
+
+def to_csv_bytes(frame: pd.DataFrame) -> bytes:
+    return neutralise(frame).to_csv(index=False).encode("utf-8")
+
+
+def to_xlsx_bytes(frame: pd.DataFrame, sheet: str = "data") -> bytes:
+    buf = io.BytesIO()
+    safe = neutralise(frame)
+    for col in safe.columns:
+        if isinstance(safe[col].dtype, pd.DatetimeTZDtype):
+            safe[col] = safe[col].dt.tz_localize(None)
+    with pd.ExcelWriter(buf, engine="xlsxwriter",
+                        engine_kwargs={"options": {"strings_to_formulas": False,
+                                                   "strings_to_urls": False}}) as writer:
+        safe.to_excel(writer, sheet_name=sheet[:31], index=False)
+    return buf.getvalue()
+
+
+def write(frame: pd.DataFrame, fmt: str) -> bytes:
+    if fmt == "csv":
+        return to_csv_bytes(frame)
+    if fmt == "xlsx":
+        return to_xlsx_bytes(frame)
+    if fmt == "json":
+        return frame.to_json(orient="records", date_format="iso", indent=1).encode("utf-8")
+    if fmt == "parquet":
+        buf = io.BytesIO()
+        frame.to_parquet(buf, index=False)
+        return buf.getvalue()
+    raise ValueError(f"unknown format {fmt!r}")

@@ -1,0 +1,114 @@
+"""What every page shares: the store, the snapshot, cached queries, the sidebar state.
+
+Pages call these, then render. No business logic here: it lives in epmo/.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from typing import Any
+
+import duckdb
+import pandas as pd
+import streamlit as st
+
+from epmo import export, sql
+from epmo.ingest import latest_reporting_day
+from epmo.store import Snapshot, Store
+
+
+@st.cache_resource
+def store() -> Store:
+    return Store()
+
+
+def snapshot() -> Snapshot:
+    """The store's current snapshot (table versions and files); cheap to re-read each run."""
+    return store().snapshot()
+
+
+@st.cache_resource(max_entries=4)
+def _connection(key: str, _snap: Snapshot) -> duckdb.DuckDBPyConnection:
+    return store().connect(_snap)
+
+
+def connection(snap: Snapshot) -> duckdb.DuckDBPyConnection:
+    return _connection(snap.key, snap)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _query(key: str, name: str, params: tuple[tuple[str, Any], ...], _snap: Snapshot) -> pd.DataFrame:
+    return sql.df(connection(_snap), name, **{k: list(v) if isinstance(v, tuple) else v
+                                              for k, v in params})
+
+
+def query(snap: Snapshot, name: str, **params: Any) -> pd.DataFrame:
+    """A named query's result, cached on (store version, query, parameters), never on frames."""
+    frozen = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in params.items()))
+    return _query(snap.key, name, frozen, snap)
+
+
+def reporting_weeks(snap: Snapshot) -> list[dt.date]:
+    weeks = query(snap, "ledger/reporting_weeks")
+    return [pd.Timestamp(d).date() for d in weeks["as_of_date"]]
+
+
+def _param_list(key: str) -> list[str]:
+    return [v for v in st.query_params.get_all(key) if v]
+
+
+def sidebar(snap: Snapshot) -> dict[str, Any]:
+    """As-of week and portfolio/programme filters, mirrored in the URL query parameters."""
+    weeks = reporting_weeks(snap)
+    default_week = weeks[0] if weeks else latest_reporting_day()
+    if "as_of" not in st.session_state:
+        try:
+            st.session_state.as_of = dt.date.fromisoformat(st.query_params.get("as_of", ""))
+        except ValueError:
+            st.session_state.as_of = default_week
+    options = sorted(set(weeks) | {st.session_state.as_of}, reverse=True)
+    as_of = st.sidebar.selectbox(
+        "As-of week", options, key="as_of", format_func=lambda d: f"{d:%a %d %b %Y}",
+        help="The portfolio as it was reported for this week (each project's latest report "
+        "on or before it).",
+    )
+    filters = query(snap, "home/portfolio_filters", as_of=as_of)
+    portfolios = sorted(filters["portfolio"].dropna().unique().tolist())
+    if "portfolios" not in st.session_state:
+        st.session_state.portfolios = [p for p in _param_list("portfolio") if p in portfolios]
+    chosen_pf = st.sidebar.multiselect("Portfolio", portfolios, key="portfolios",
+                                       placeholder="All portfolios")
+    scope = filters[filters["portfolio"].isin(chosen_pf)] if chosen_pf else filters
+    programmes = sorted(scope["programme"].dropna().unique().tolist())
+    if "programmes" not in st.session_state:
+        st.session_state.programmes = [p for p in _param_list("programme") if p in programmes]
+    st.session_state.programmes = [p for p in st.session_state.programmes if p in programmes]
+    chosen_pg = st.sidebar.multiselect("Programme", programmes, key="programmes",
+                                       placeholder="All programmes")
+    st.query_params["as_of"] = as_of.isoformat()
+    st.query_params["portfolio"] = chosen_pf
+    st.query_params["programme"] = chosen_pg
+    return {"as_of": as_of, "portfolios": list(chosen_pf), "programmes": list(chosen_pg)}
+
+
+def show_sql(name: str) -> None:
+    with st.expander("Show SQL"):
+        q = sql.query(name)
+        st.caption(q.description or name)
+        st.code(q.text, language="sql")
+
+
+def downloads(frame: pd.DataFrame, stem: str, key: str) -> None:
+    c1, c2, _ = st.columns([1, 1, 4])
+    c1.download_button("CSV", export.to_csv_bytes(frame), f"{stem}.csv", "text/csv",
+                       key=f"{key}_csv", icon=":material/download:")
+    c2.download_button("XLSX", export.to_xlsx_bytes(frame), f"{stem}.xlsx",
+                       "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       key=f"{key}_xlsx", icon=":material/download:")
+
+
+def is_admin(email: str) -> bool:
+    """Admins may retract uploads. EPMO_ADMINS lists them (comma-separated); unset = everyone."""
+    admins = [a.strip().lower() for a in os.environ.get("EPMO_ADMINS", "").split(",") if a.strip()]
+    return not admins or email.strip().lower() in admins

@@ -1,0 +1,6 @@
+-- view: allocations
+-- grain: one row per current allocations record as of $as_of (with as_of_date and weeks_stale)
+-- params: $as_of
+SELECT * EXCLUDE (upload_id), upload_id
+FROM allocations_as_of(CAST($as_of AS DATE))
+ORDER BY project_id, period_start, role, resource_name

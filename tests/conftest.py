@@ -1,0 +1,75 @@
+"""Shared fixtures: temporary stores, a small demo store, and file builders."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import shutil
+from pathlib import Path
+
+import pytest
+
+from epmo import demo
+from epmo.store import Store
+
+WEEK = dt.date(2026, 11, 20)  # a Friday
+DEMO_END = dt.date(2026, 11, 20)
+
+PROJECT_HEADER = (
+    "project_id,project_name,portfolio,project_manager,stage,start_date,baseline_end_date,"
+    "forecast_end_date,budget_bac,actual_cost,rag_overall"
+)
+
+
+def project_row(pid: str = "P1", **over: str) -> str:
+    values = {
+        "project_id": pid,
+        "project_name": f"Project {pid}",
+        "portfolio": "Corporate",
+        "project_manager": "pm@example.org",
+        "stage": "Execution",
+        "start_date": "2026-01-05",
+        "baseline_end_date": "2026-12-31",
+        "forecast_end_date": "2027-01-29",
+        "budget_bac": "1000000",
+        "actual_cost": "400000",
+        "rag_overall": "Green",
+    }
+    values.update(over)
+    return ",".join(values[h] for h in PROJECT_HEADER.split(","))
+
+
+def projects_csv(*rows: str) -> bytes:
+    return ("\n".join([PROJECT_HEADER, *rows]) + "\n").encode()
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    s = Store(str(tmp_path / "store"))
+    s.ensure()
+    return s
+
+
+@pytest.fixture(scope="session")
+def _demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("demo") / "store"
+    demo.load_demo(Store(str(path)), scale="small", seed=3, end=DEMO_END)
+    return path
+
+
+@pytest.fixture
+def demo_store(_demo_template: Path, tmp_path: Path) -> Store:
+    """A private copy of the small demo store (tests may write to it)."""
+    dest = tmp_path / "demo_store"
+    shutil.copytree(_demo_template, dest)
+    return Store(str(dest))
+
+
+def tree_digest(root: Path) -> str:
+    """A digest of every file's path and bytes under root (for 'unchanged byte for byte')."""
+    h = hashlib.sha256()
+    for p in sorted(root.rglob("*")):
+        if p.is_file():
+            h.update(str(p.relative_to(root)).encode())
+            h.update(p.read_bytes())
+    return h.hexdigest()

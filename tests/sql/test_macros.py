@@ -1,0 +1,95 @@
+"""The parser macros in queries/macros/, table-driven."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from epmo import sql
+
+
+@pytest.fixture(scope="module")
+def con():  # type: ignore[no-untyped-def]
+    c = sql.connect()
+    yield c
+    c.close()
+
+
+@pytest.mark.parametrize(
+    ("text", "dec_comma", "expected"),
+    [
+        ("1250.5", False, 1250.5),
+        ("1,234.5", False, 1234.5),
+        ("$1,200", False, 1200.0),
+        ("45%", False, 45.0),
+        (" 7 ", False, 7.0),
+        ("-3", False, -3.0),
+        ("1e3", False, 1000.0),
+        ("1,5", False, None),  # ambiguous: never guessed
+        ("12,5", True, 12.5),
+        ("1.234,5", True, 1234.5),
+        ("1 200,50", True, 1200.5),
+        ("inf", False, None),
+        ("nan", False, None),
+        ("ten", False, None),
+        ("", False, None),
+    ],
+)
+def test_epmo_number(con, text: str, dec_comma: bool, expected: float | None) -> None:  # type: ignore[no-untyped-def]
+    got = con.sql("SELECT epmo_number($v, $d)", params={"v": text, "d": dec_comma}).fetchall()[0][0]
+    assert got == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "dayfirst", "expected"),
+    [
+        ("2026-03-31", True, dt.date(2026, 3, 31)),
+        ("2026-03-31 00:00:00", True, dt.date(2026, 3, 31)),
+        ("2026/3/1", True, dt.date(2026, 3, 1)),
+        ("31/03/2026", True, dt.date(2026, 3, 31)),
+        ("03/04/2026", True, dt.date(2026, 4, 3)),
+        ("03/04/2026", False, dt.date(2026, 3, 4)),
+        ("31.03.2026", True, dt.date(2026, 3, 31)),
+        ("31-Mar-2026", True, dt.date(2026, 3, 31)),
+        ("5 March 2026", True, dt.date(2026, 3, 5)),
+        ("46000", True, dt.date(2025, 12, 9)),  # Excel serial
+        ("31/02/2026", True, None),
+        ("31/03/2026", False, None),
+        ("next week", True, None),
+    ],
+)
+def test_epmo_date(con, text: str, dayfirst: bool, expected: dt.date | None) -> None:  # type: ignore[no-untyped-def]
+    got = con.sql("SELECT epmo_date($v, $d)", params={"v": text, "d": dayfirst}).fetchall()[0][0]
+    assert got == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("yes", True), ("Y", True), ("1", True), ("x", True), ("TRUE", True), ("no", False),
+     ("0", False), ("False", False), ("maybe", None), ("", None)],
+)
+def test_epmo_bool(con, text: str, expected: bool | None) -> None:  # type: ignore[no-untyped-def]
+    assert con.sql("SELECT epmo_bool($v)", params={"v": text}).fetchall()[0][0] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "column", "expected"),
+    [
+        ("r", "rag_overall", "Red"),
+        (" AMBER ", "rag_overall", "Amber"),
+        ("g", "rag_overall", "Green"),
+        ("purple", "rag_overall", None),
+        ("on-hold", "stage", "On hold"),
+        ("EXECUTION", "stage", "Execution"),
+        ("exec", "stage", None),
+    ],
+)
+def test_epmo_enum(con, text: str, column: str, expected: str | None) -> None:  # type: ignore[no-untyped-def]
+    got = con.sql("SELECT epmo_enum($v, 'projects', $c)", params={"v": text, "c": column}).fetchall()[0][0]
+    assert got == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [("3", 3), ("3.0", 3), ("3.5", None), ("x", None)])
+def test_epmo_integer(con, text: str, expected: int | None) -> None:  # type: ignore[no-untyped-def]
+    assert con.sql("SELECT epmo_integer($v, false)", params={"v": text}).fetchall()[0][0] == expected
