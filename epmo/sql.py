@@ -69,7 +69,7 @@ def _bind(q: Query, params: dict[str, Any]) -> dict[str, Any]:
     return {k: params[k] for k in wanted}
 
 
-def arrow(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> pa.Table:
+def arrow(con: duckdb.DuckDBPyConnection, name: str, /, **params: Any) -> pa.Table:
     """Run a named query with bound parameters; fully materialised Arrow."""
     q = query(name)
     cur = con.cursor()
@@ -79,7 +79,7 @@ def arrow(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> pa.Table:
         cur.close()
 
 
-def df(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> pd.DataFrame:
+def df(con: duckdb.DuckDBPyConnection, name: str, /, **params: Any) -> pd.DataFrame:
     """Run a named query with bound parameters; a pandas DataFrame."""
     q = query(name)
     cur = con.cursor()

@@ -1,0 +1,81 @@
+"""Streamlit AppTest for every page, on the small demo store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from epmo import demo
+from epmo.store import Store
+from tests.conftest import DEMO_END
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def app(demo_store: Store, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    monkeypatch.setenv("EPMO_STORE", demo_store.uri)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    return at
+
+
+def _no_errors(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def test_home(app: AppTest) -> None:
+    app.run()
+    _no_errors(app)
+    assert app.title[0].value == "Portfolio overview"
+    labels = {m.label: m.value for m in app.metric}
+    assert int(labels["Projects"].replace(",", "")) > 10
+    assert app.sidebar.selectbox(key="as_of").value == DEMO_END
+
+
+def test_home_filters_by_portfolio(app: AppTest) -> None:
+    app.run()
+    total = int(next(m.value for m in app.metric if m.label == "Projects").replace(",", ""))
+    first = app.sidebar.multiselect(key="portfolios").options[0]
+    app.sidebar.multiselect(key="portfolios").select(first).run()
+    _no_errors(app)
+    filtered = int(next(m.value for m in app.metric if m.label == "Projects").replace(",", ""))
+    assert 0 < filtered < total
+    assert app.query_params["portfolio"] in (first, [first])
+
+
+def test_upload_page_validates_and_commits(app: AppTest) -> None:
+    app.switch_page("pages/upload.py").run()
+    _no_errors(app)
+    data = demo.sample_extract("small", seed=3, end=DEMO_END)
+    app.file_uploader(key="upload_file").upload("extract.xlsx", data,
+                                                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    app.date_input(key="upload_as_of").set_value(DEMO_END).run()
+    _no_errors(app)
+    assert "is valid" in app.success[0].value
+    app.button(key="commit").click().run()
+    assert any("Stored as upload" in s.value for s in app.success)
+
+
+def test_upload_page_reports_errors(app: AppTest) -> None:
+    app.switch_page("pages/upload.py").run()
+    app.file_uploader(key="upload_file").upload("projects.csv", b"project_id,project_name\nP1,A\n", "text/csv").run()
+    assert not app.exception
+    assert "cannot be stored" in app.error[0].value
+    assert "Required column" in app.dataframe[0].value.to_csv()
+
+
+def test_submissions(app: AppTest) -> None:
+    app.switch_page("pages/submissions.py").run()
+    _no_errors(app)
+    assert int(next(m.value for m in app.metric if m.label == "Uploads").replace(",", "")) > 50
+    assert len(app.dataframe[0].value) > 50
+
+
+def test_tables(app: AppTest) -> None:
+    app.switch_page("pages/tables.py").run()
+    _no_errors(app)
+    frame = app.dataframe[0].value
+    assert {"project_id", "as_of_date", "weeks_stale"} <= set(frame.columns)

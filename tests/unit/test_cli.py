@@ -1,0 +1,85 @@
+"""The command line: exit codes, reports, templates, exports."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from epmo.cli import main
+from tests.conftest import WEEK, project_row, projects_csv
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> dict[str, Path]:
+    good = tmp_path / "projects.csv"
+    good.write_bytes(projects_csv(project_row("P1")))
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(projects_csv(project_row("P1", rag_overall="Blue")))
+    return {"good": good, "bad": bad, "store": tmp_path / "store", "dir": tmp_path}
+
+
+def test_ingest_exit_codes_and_report(files: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    store = str(files["store"])
+    report = files["dir"] / "report.json"
+    assert main(["ingest", str(files["bad"]), "--as-of", str(WEEK), "--store", store, "--report", str(report)]) == 2
+    err = capsys.readouterr().err
+    assert "rag_overall" in err and "Blue" in err
+    data = json.loads(report.read_text())
+    assert data["status"] == "rejected" and data["errors"] == 1
+    assert data["issues"][0]["cell"].endswith("2")
+    assert main(["ingest", str(files["good"]), "--as-of", str(WEEK), "--store", store, "--user", "a@b.org"]) == 0
+    assert "accepted upload" in capsys.readouterr().out
+
+
+def test_validate_writes_nothing(files: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    store = files["store"]
+    assert main(["validate", str(files["good"]), "--as-of", str(WEEK), "--store", str(store)]) == 0
+    assert "dry run" in capsys.readouterr().out
+    assert not any(p.suffix == ".parquet" for p in store.rglob("*"))
+
+
+def test_missing_file_and_unknown_mapping_exit_2(files: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["ingest", str(files["dir"] / "nope.csv"), "--store", str(files["store"])]) == 2
+    assert "no such file" in capsys.readouterr().err
+    assert main(["ingest", str(files["good"]), "--mapping", "nope", "--store", str(files["store"])]) == 2
+    assert "no saved mapping" in capsys.readouterr().err
+
+
+def test_templates_and_export(files: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    out = files["dir"] / "templates"
+    assert main(["templates", str(out)]) == 0
+    assert (out / "projects.csv").exists() and (out / "epmo_weekly_extract_template.xlsx").exists()
+    store = str(files["store"])
+    main(["ingest", str(files["good"]), "--as-of", str(WEEK), "--store", store])
+    capsys.readouterr()
+    assert main(["export", "projects", "--as-of", str(WEEK), "--store", store]) == 0
+    text = capsys.readouterr().out
+    assert text.splitlines()[0].startswith("project_id,") and "as_of_date" in text and "weeks_stale" in text
+    xlsx = files["dir"] / "p.xlsx"
+    assert main(["export", "uploads", "--store", store, "--format", "xlsx", "--out", str(xlsx)]) == 0
+    assert xlsx.read_bytes()[:2] == b"PK"
+    assert main(["export", "projects", "--store", store, "--format", "json"]) == 0
+
+
+def test_mapping_save_and_use(files: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    store = str(files["store"])
+    spec = files["dir"] / "m.json"
+    spec.write_text(json.dumps({"columns": {"Ref": "project_id"}}))
+    assert main(["mappings", "save", "refs", str(spec), "--store", store, "--user", "an@x.org"]) == 0
+    assert main(["mappings", "--store", store]) == 0
+    assert "refs" in capsys.readouterr().out
+    renamed = files["dir"] / "renamed.csv"
+    renamed.write_bytes(files["good"].read_bytes().replace(b"project_id", b"Ref", 1))
+    assert main(["validate", str(renamed), "--as-of", str(WEEK), "--mapping", "refs", "--store", store]) == 0
+
+
+def test_retract_via_cli(files: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    store = str(files["store"])
+    report = files["dir"] / "r.json"
+    main(["ingest", str(files["good"]), "--as-of", str(WEEK), "--store", store, "--report", str(report)])
+    upload_id = json.loads(report.read_text())["upload_id"]
+    assert main(["retract", upload_id, "--reason", "test", "--store", store]) == 0
+    assert main(["retract", upload_id, "--reason", "again", "--store", store]) == 2
+    assert "already retracted" in capsys.readouterr().err

@@ -1,0 +1,113 @@
+"""Good files in every accepted shape parse to the same projects; mappings rename and map."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+
+from epmo import demo
+from epmo.ingest import ACCEPTED, VALID, check_upload, ingest
+from epmo.mapping import Mapping
+from epmo.readers import sniff_delimiter
+from epmo.store import Store
+from tests.conftest import DEMO_END, PROJECT_HEADER, WEEK, project_row
+
+
+def _variants() -> list[tuple[str, str, bytes]]:
+    rows = [PROJECT_HEADER, project_row("P1", budget_bac="1250000.5"), project_row("P2")]
+    text = "\n".join(rows) + "\n"
+    semi = text.replace(",", ";").replace("1250000.5", "1.250.000,5")
+    zipped = io.BytesIO()
+    with zipfile.ZipFile(zipped, "w") as zf:
+        zf.writestr("Projects.csv", text)
+    return [
+        ("utf8", "projects.csv", text.encode()),
+        ("utf8_bom", "projects.csv", b"\xef\xbb\xbf" + text.encode()),
+        ("utf16", "projects.csv", text.encode("utf-16")),
+        ("cp1252", "projects.csv", text.replace("Project P2", "Projet \u00e9t\u00e9 \u20ac").encode("cp1252")),
+        ("semicolon_decimal_comma", "projects.csv", semi.encode()),
+        ("tab", "projects.tsv", text.replace(",", "\t").encode()),
+        ("pipe", "projects.txt", text.replace(",", "|").encode()),
+        ("crlf", "projects.csv", text.replace("\n", "\r\n").encode()),
+        ("zip_of_csvs", "bundle.zip", zipped.getvalue()),
+        ("header_spelling", "export.csv", text.replace("project_id", "Project ID").replace("budget_bac", "BAC").encode()),
+    ]
+
+
+@pytest.mark.parametrize(("case", "name", "data"), _variants(), ids=[v[0] for v in _variants()])
+def test_accepted_shapes(store: Store, case: str, name: str, data: bytes) -> None:
+    outcome = check_upload(store, name, data, as_of=WEEK)
+    assert outcome.status == VALID, outcome.report.to_text()
+    projects = outcome.tables["projects"].to_pylist()
+    assert [p["project_id"] for p in projects] == ["P1", "P2"]
+    assert projects[0]["budget_bac"] == 1250000.5
+    assert projects[0]["rag_overall"] == "Green"
+
+
+@pytest.mark.parametrize(("line", "expected"), [("a,b,c", ","), ("a;b;c", ";"), ("a\tb", "\t"), ("a|b|c", "|"), ('"x,y";b;c', ";")])
+def test_sniff_delimiter(line: str, expected: str) -> None:
+    assert sniff_delimiter(line + "\n1,2,3") == expected
+
+
+def test_filled_demo_workbook_with_excel_dates(demo_store: Store) -> None:
+    data = demo.sample_extract("small", seed=3, end=DEMO_END)
+    outcome = check_upload(demo_store, "extract.xlsx", data, as_of=DEMO_END)
+    assert outcome.status == VALID, outcome.report.to_text(limit=20)
+    assert {"projects", "milestones", "raid", "allocations"} <= set(outcome.report.row_counts)
+
+
+def test_mapping_renames_columns_sets_constants_and_maps_values(store: Store) -> None:
+    foreign = (
+        "Unique Project ID,Investment Title,PM,Phase,Start,Planned Finish,Projected Finish,"
+        "Planned Cost ($M),Spend,Health\n"
+        "IT-1,Email,pm@example.org,Execution,2026-01-05,2026-12-31,2027-01-31,1000,200,On Track\n"
+    ).encode()
+    mapping = Mapping(
+        name="itdashboard",
+        columns={"Unique Project ID": "project_id", "Investment Title": "project_name",
+                 "PM": "project_manager", "Phase": "stage", "Planned Finish": "baseline_end_date",
+                 "Projected Finish": "forecast_end_date", "Planned Cost ($M)": "budget_bac",
+                 "Spend": "actual_cost", "Health": "rag_overall"},
+        tables={"export": "projects"},
+        constants={"projects": {"portfolio": "Federal IT"}},
+        value_maps={"rag_overall": {"On Track": "Green", "Needs Attention": "Amber"}},
+    )
+    outcome = check_upload(store, "export.csv", foreign, as_of=WEEK, mapping=mapping)
+    assert outcome.status == VALID, outcome.report.to_text()
+    row = outcome.tables["projects"].to_pylist()[0]
+    assert (row["project_id"], row["portfolio"], row["rag_overall"]) == ("IT-1", "Federal IT", "Green")
+    without = check_upload(store, "export.csv", foreign, as_of=WEEK)
+    assert without.status == "rejected"
+
+
+@pytest.mark.parametrize(
+    ("spec", "problem"),
+    [
+        ('{"columns": {"X": "nope"}}', "not a contract column"),
+        ('{"tables": {"X": "nope"}}', "not a contract table"),
+        ('{"constants": {"projects": {"nope": "1"}}}', "not a column"),
+        ('{"date_order": "ymd"}', "date_order"),
+        ('{"surprise": 1}', "unknown mapping keys"),
+    ],
+)
+def test_bad_mapping_specs(spec: str, problem: str) -> None:
+    with pytest.raises(ValueError, match=problem):
+        Mapping.from_json(spec)
+
+
+def test_saved_mapping_round_trip(store: Store) -> None:
+    from epmo.cli import load_mapping
+
+    m = Mapping(name="m1", columns={"Proj": "project_id"})
+    store.save_mapping("m1", m.to_json(), "analyst@example.org")
+    assert load_mapping(store, "m1") == m
+
+
+def test_as_of_from_a_column(store: Store) -> None:
+    text = PROJECT_HEADER + ",as_of_date\n" + project_row("P1") + ",2026-11-13\n"
+    outcome = ingest(store, "projects.csv", text.encode())
+    assert outcome.status == ACCEPTED
+    assert str(outcome.as_of_date) == "2026-11-13"
+    assert not [i for i in outcome.report.issues if i.rule == "unknown_column"]

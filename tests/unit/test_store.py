@@ -1,0 +1,132 @@
+"""Snapshots, supersession, "as of week W", retraction, duplicates, compaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from epmo import sql
+from epmo.ingest import ACCEPTED, DUPLICATE, ingest, latest_reporting_day
+from epmo.store import Store
+from tests.conftest import WEEK, project_row, projects_csv
+
+MS = "project_id,milestone_id,milestone_name,baseline_date,forecast_date\n"
+
+
+def _as_of(store: Store, view: str, as_of: dt.date) -> list[dict[str, object]]:
+    con = store.connect()
+    try:
+        return sql.arrow(con, f"export/{view}", as_of=as_of).to_pylist()
+    finally:
+        con.close()
+
+
+def _week(n: int) -> dt.date:
+    return WEEK + dt.timedelta(weeks=n)
+
+
+def test_portfolio_as_of_week(store: Store) -> None:
+    ingest(store, "w0.csv", projects_csv(project_row("P1"), project_row("P2")), as_of=_week(0))
+    ingest(store, "w1.csv", projects_csv(project_row("P1", rag_overall="Red")), as_of=_week(1))
+    before = _as_of(store, "projects", _week(0) - dt.timedelta(days=1))
+    assert before == []
+    w0 = {r["project_id"]: r for r in _as_of(store, "projects", _week(0))}
+    assert w0["P1"]["rag_overall"] == "Green" and w0["P1"]["weeks_stale"] == 0
+    w1 = {r["project_id"]: r for r in _as_of(store, "projects", _week(1))}
+    assert w1["P1"]["rag_overall"] == "Red" and w1["P1"]["weeks_stale"] == 0
+    assert w1["P2"]["rag_overall"] == "Green" and w1["P2"]["weeks_stale"] == 1  # stale, still shown
+    w5 = {r["project_id"]: r for r in _as_of(store, "projects", _week(5))}
+    assert (w5["P1"]["weeks_stale"], w5["P2"]["weeks_stale"]) == (4, 5)
+
+
+def test_later_upload_same_week_supersedes(store: Store) -> None:
+    ingest(store, "a.csv", projects_csv(project_row("P1", rag_overall="Amber")), as_of=_week(0))
+    ingest(store, "b.csv", projects_csv(project_row("P1", rag_overall="Red")), as_of=_week(0))
+    rows = _as_of(store, "projects", _week(0))
+    assert [r["rag_overall"] for r in rows] == ["Red"]
+
+
+def test_supersession_is_per_table_and_per_project(store: Store) -> None:
+    ingest(store, "p.csv", projects_csv(project_row("P1"), project_row("P2")), as_of=_week(0))
+    ingest(store, "m.csv", (MS + "P1,M1,Design,2026-03-01,2026-03-01\nP1,M2,Build,2026-06-01,2026-06-01\n"
+                            "P2,M1,Go-live,2026-09-01,2026-09-01\n").encode(), as_of=_week(0))
+    # Week 1: P1 resubmits milestones with one fewer; P2 sends nothing; projects untouched.
+    ingest(store, "m2.csv", (MS + "P1,M1,Design,2026-03-01,2026-04-01\n").encode(), as_of=_week(1))
+    ms = _as_of(store, "milestones", _week(1))
+    assert sorted((r["project_id"], r["milestone_id"]) for r in ms) == [("P1", "M1"), ("P2", "M1")]
+    assert len(_as_of(store, "projects", _week(1))) == 2
+
+
+def test_retract_restores_the_previous_submission(store: Store) -> None:
+    ingest(store, "a.csv", projects_csv(project_row("P1", rag_overall="Green")), as_of=_week(0))
+    bad = ingest(store, "b.csv", projects_csv(project_row("P1", rag_overall="Red")), as_of=_week(1))
+    store.retract(bad.upload_id, "admin@example.org", "wrong project")
+    assert [r["rag_overall"] for r in _as_of(store, "projects", _week(1))] == ["Green"]
+    ledger = {r["upload_id"]: r for r in _as_of_ledger(store)}
+    assert ledger[bad.upload_id]["status"] == "retracted"
+    assert ledger[bad.upload_id]["retraction_reason"] == "wrong project"
+
+
+def _as_of_ledger(store: Store) -> list[dict[str, object]]:
+    con = store.connect()
+    try:
+        return sql.arrow(con, "export/uploads").to_pylist()
+    finally:
+        con.close()
+
+
+def test_same_file_twice_is_stored_once(store: Store) -> None:
+    data = projects_csv(project_row("P1"))
+    first = ingest(store, "a.csv", data, as_of=_week(0))
+    second = ingest(store, "a-copy.csv", data, as_of=_week(0))
+    assert (first.status, second.status) == (ACCEPTED, DUPLICATE)
+    assert second.duplicate_of == first.upload_id
+    assert len(_as_of_ledger(store)) == 1
+
+
+def test_ledger_records_who_what_when(store: Store) -> None:
+    out = ingest(store, "a.csv", projects_csv(project_row("P1")), as_of=_week(0), user_email="pm@example.org")
+    row = _as_of_ledger(store)[0]
+    assert row["upload_id"] == out.upload_id
+    assert (row["user_email"], row["file_name"], row["tables"]) == ("pm@example.org", "a.csv", "projects")
+    assert row["as_of_date"] == _week(0) and len(str(row["sha256"])) == 64
+    assert '"projects": 1' in str(row["row_counts"])
+
+
+def test_rows_of_an_upload_without_ledger_row_are_invisible(store: Store) -> None:
+    """The commit point: data written but no ledger row (a killed process) shows nowhere."""
+    from epmo.ingest import check_upload
+    from epmo.store import PreparedUpload, conform, data_schema
+
+    outcome = check_upload(store, "a.csv", projects_csv(project_row("P9")), as_of=_week(0))
+    up = PreparedUpload(_week(0), outcome.tables, "a.csv", "x" * 64)
+    store._append("projects", conform(outcome.tables["projects"], data_schema("projects"), up.upload_id))
+    assert _as_of(store, "projects", _week(0)) == []
+
+
+def test_compaction_keeps_every_row(store: Store, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from epmo import settings
+
+    for i in range(6):
+        ingest(store, f"w{i}.csv", projects_csv(project_row(f"P{i}")), as_of=_week(0))
+    cfg = settings.settings()
+    monkeypatch.setitem(cfg["store"], "compact_after_files", 2)
+    assert store.maybe_compact("projects")
+    assert len(store.snapshot().files["projects"]) < 6
+    assert sorted(r["project_id"] for r in _as_of(store, "projects", _week(0))) == [f"P{i}" for i in range(6)]
+
+
+def test_latest_reporting_day_is_the_last_friday() -> None:
+    assert latest_reporting_day(dt.date(2026, 11, 25)) == dt.date(2026, 11, 20)
+    assert latest_reporting_day(dt.date(2026, 11, 20)) == dt.date(2026, 11, 20)
+    assert latest_reporting_day(dt.date(2026, 11, 19)) == dt.date(2026, 11, 13)
+
+
+def test_export_neutralises_formula_text_but_not_numbers() -> None:
+    import pandas as pd
+
+    from epmo.export import neutralise
+
+    frame = pd.DataFrame({"name": ["=cmd|' /C calc'!A0", "+1", "@SUM(1)", "plain", "-x"], "n": [-5, 1, 2, 3, 4]})
+    out = neutralise(frame)
+    assert out["name"].tolist() == ["'=cmd|' /C calc'!A0", "'+1", "'@SUM(1)", "plain", "'-x"]
+    assert out["n"].tolist() == [-5, 1, 2, 3, 4]
