@@ -2,8 +2,7 @@
 
 import streamlit as st
 
-st.set_page_config(page_title="EPMO Portfolio Analytics", page_icon=":material/insights:",
-                   layout="wide")
+st.set_page_config(page_title="EPMO Portfolio Analytics", page_icon=":material/insights:", layout="wide")
 
 PAGES = {
     "Portfolio": [

@@ -29,6 +29,11 @@ def projects_by_stage(frame: pd.DataFrame) -> go.Figure:
             textposition="inside",
             hovertemplate="%{x}<br>" + (rag or "No RAG") + ": %{y} projects<extra></extra>",
         )
-    fig.update_layout(**base_layout(), barmode="stack", xaxis_title=None, yaxis_title="Projects",
-                      legend_title_text="Declared RAG")
+    fig.update_layout(
+        **base_layout(),
+        barmode="stack",
+        xaxis_title=None,
+        yaxis_title="Projects",
+        legend_title_text="Declared RAG",
+    )
     return fig

@@ -91,14 +91,18 @@ def _run_ingest(args: argparse.Namespace, dry_run: bool) -> int:
         }
         Path(args.report).write_text(json.dumps(payload, indent=2, default=str), encoding="utf-8")
     if outcome.status == ACCEPTED:
-        print(f"accepted upload {outcome.upload_id} as of {outcome.as_of_date}: "
-              + ", ".join(f"{t} {n} rows" for t, n in outcome.report.row_counts.items()))
+        print(
+            f"accepted upload {outcome.upload_id} as of {outcome.as_of_date}: "
+            + ", ".join(f"{t} {n} rows" for t, n in outcome.report.row_counts.items())
+        )
         if outcome.report.total_warnings:
             print(outcome.report.to_text(limit=50), file=sys.stderr)
         return EXIT_OK
     if outcome.status == DUPLICATE:
-        print(f"already stored: the same file for {outcome.as_of_date} is upload "
-              f"{outcome.duplicate_of}; nothing written")
+        print(
+            f"already stored: the same file for {outcome.as_of_date} is upload "
+            f"{outcome.duplicate_of}; nothing written"
+        )
         return EXIT_OK
     if outcome.status == VALID:
         print(f"valid (dry run, nothing written) as of {outcome.as_of_date}")
@@ -194,8 +198,11 @@ def parser() -> argparse.ArgumentParser:
     ):
         sp = sub.add_parser(name, help=help_)
         sp.add_argument("file")
-        sp.add_argument("--as-of", type=_date, help="reporting date YYYY-MM-DD "
-                        "(default: a column of the file, else the latest Friday)")
+        sp.add_argument(
+            "--as-of",
+            type=_date,
+            help="reporting date YYYY-MM-DD (default: a column of the file, else the latest Friday)",
+        )
         sp.add_argument("--mapping", help="saved mapping name, or a mapping .json file")
         sp.add_argument("--report", help="write the JSON validation report here")
         sp.add_argument("--max-file-mb", type=float, help="override limits.max_file_mb")

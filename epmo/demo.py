@@ -23,7 +23,7 @@ from epmo.store import Store, data_schema
 
 SCALES = {"small": (40, 26), "medium": (500, 52), "large": (5000, 156)}
 
-PORTFOLIOS = {
+PORTFOLIOS: dict[str, list[str | None]] = {
     "Customer & Digital": ["Digital Channels", "Customer Experience", "Payments Modernisation"],
     "Corporate Systems": ["HR Transformation", "Finance Uplift", None],
     "Data & Analytics": ["Data Platform", "Regulatory Reporting"],
@@ -39,22 +39,101 @@ TEAMS = {
     "Data Engineer": "Data & Analytics",
 }
 ROLES = list(TEAMS)
-WORDS_A = ["Customer", "Payroll", "Claims", "Data", "Cloud", "Billing", "Identity", "Network",
-           "Mobile", "Supplier", "Asset", "Contact", "Risk", "Reporting", "Digital", "Records"]
-WORDS_B = ["Portal", "Replacement", "Uplift", "Platform", "Migration", "Automation", "Hub",
-           "Modernisation", "Consolidation", "Refresh", "Integration", "Analytics"]
-FIRST = ["Alex", "Sam", "Priya", "Jordan", "Mei", "Tom", "Aisha", "Luca", "Noor", "Ben",
-         "Chloe", "Ravi", "Grace", "Omar", "Hannah", "Kenji", "Zoe", "Liam", "Ana", "Marcus"]
-LAST = ["Nguyen", "Smith", "Patel", "Brown", "Chen", "Wilson", "Khan", "Taylor", "Rossi",
-        "Murphy", "Silva", "Martin", "Cohen", "Okafor", "Walsh", "Kumar", "Jones", "Lee"]
+WORDS_A = [
+    "Customer",
+    "Payroll",
+    "Claims",
+    "Data",
+    "Cloud",
+    "Billing",
+    "Identity",
+    "Network",
+    "Mobile",
+    "Supplier",
+    "Asset",
+    "Contact",
+    "Risk",
+    "Reporting",
+    "Digital",
+    "Records",
+]
+WORDS_B = [
+    "Portal",
+    "Replacement",
+    "Uplift",
+    "Platform",
+    "Migration",
+    "Automation",
+    "Hub",
+    "Modernisation",
+    "Consolidation",
+    "Refresh",
+    "Integration",
+    "Analytics",
+]
+FIRST = [
+    "Alex",
+    "Sam",
+    "Priya",
+    "Jordan",
+    "Mei",
+    "Tom",
+    "Aisha",
+    "Luca",
+    "Noor",
+    "Ben",
+    "Chloe",
+    "Ravi",
+    "Grace",
+    "Omar",
+    "Hannah",
+    "Kenji",
+    "Zoe",
+    "Liam",
+    "Ana",
+    "Marcus",
+]
+LAST = [
+    "Nguyen",
+    "Smith",
+    "Patel",
+    "Brown",
+    "Chen",
+    "Wilson",
+    "Khan",
+    "Taylor",
+    "Rossi",
+    "Murphy",
+    "Silva",
+    "Martin",
+    "Cohen",
+    "Okafor",
+    "Walsh",
+    "Kumar",
+    "Jones",
+    "Lee",
+]
 PROFILES = ("healthy", "slipping", "troubled", "recovering")
-RISK_TITLES = ["Key supplier capacity constrained", "Scope growth from business requests",
-               "Integration testing environment unavailable", "Data quality in source systems",
-               "Key SME availability", "Regulatory change may alter requirements",
-               "Vendor contract renewal delayed", "Budget approval for phase 2 pending",
-               "Legacy decommissioning dependency", "Security accreditation timeline"]
-MILESTONE_NAMES = ["Business case approved", "Design complete", "Build complete",
-                   "Testing complete", "Go-live", "Benefits review"]
+RISK_TITLES = [
+    "Key supplier capacity constrained",
+    "Scope growth from business requests",
+    "Integration testing environment unavailable",
+    "Data quality in source systems",
+    "Key SME availability",
+    "Regulatory change may alter requirements",
+    "Vendor contract renewal delayed",
+    "Budget approval for phase 2 pending",
+    "Legacy decommissioning dependency",
+    "Security accreditation timeline",
+]
+MILESTONE_NAMES = [
+    "Business case approved",
+    "Design complete",
+    "Build complete",
+    "Testing complete",
+    "Go-live",
+    "Benefits review",
+]
 
 
 @dataclass
@@ -108,13 +187,16 @@ def make_projects(n: int, rng: np.random.Generator, first_week: dt.date, last_we
         start = first_week + dt.timedelta(days=int(rng.integers(-40 * 7, span + 8 * 7)))
         bac = float(round(np.exp(rng.normal(13.3, 0.9)), -3))
         profile = PROFILES[int(rng.choice(4, p=[0.5, 0.2, 0.18, 0.12]))]
-        fate = str(rng.choice(["normal", "on hold", "cancelled", "idea", "proposal"],
-                              p=[0.86, 0.04, 0.02, 0.04, 0.04]))
+        fate = str(
+            rng.choice(
+                ["normal", "on hold", "cancelled", "idea", "proposal"], p=[0.86, 0.04, 0.02, 0.04, 0.04]
+            )
+        )
         roles = list(rng.choice(ROLES, size=int(rng.integers(3, 6)), replace=False))
         if "Project Manager" not in roles:
             roles[0] = "Project Manager"
         fib = contract.FIBONACCI_SCALE
-        prio = {
+        prio: dict[str, object] = {
             "strategic_alignment": float(rng.integers(1, 6)),
             "business_value": int(rng.choice(fib)),
             "time_criticality": int(rng.choice(fib)),
@@ -127,13 +209,25 @@ def make_projects(n: int, rng: np.random.Generator, first_week: dt.date, last_we
             "is_mandatory": bool(rng.random() < 0.08),
         }
         name = f"{WORDS_A[int(rng.integers(len(WORDS_A)))]} {WORDS_B[int(rng.integers(len(WORDS_B)))]}"
-        projects.append(Project(
-            pid=f"PRJ-{i + 1:04d}", name=f"{name} {i + 1}", portfolio=pf, programme=prog,
-            sponsor=sponsors[int(rng.integers(len(sponsors)))], pm=pms[i % n_pm],
-            method=str(rng.choice(["Waterfall", "Agile", "Hybrid"])), start=start, weeks=weeks,
-            bac=bac, profile=profile, watermelon=profile == "troubled" and rng.random() < 0.3,
-            fate=fate, roles=roles, prio=prio,
-        ))
+        projects.append(
+            Project(
+                pid=f"PRJ-{i + 1:04d}",
+                name=f"{name} {i + 1}",
+                portfolio=pf,
+                programme=prog,
+                sponsor=sponsors[int(rng.integers(len(sponsors)))],
+                pm=pms[i % n_pm],
+                method=str(rng.choice(["Waterfall", "Agile", "Hybrid"])),
+                start=start,
+                weeks=weeks,
+                bac=bac,
+                profile=profile,
+                watermelon=profile == "troubled" and rng.random() < 0.3,
+                fate=fate,
+                roles=roles,
+                prio=prio,
+            )
+        )
     return projects
 
 
@@ -158,7 +252,9 @@ def _rag(cpi: float, spi: float, slip: int) -> str:
     return "Green"
 
 
-def build(scale: str = "small", seed: int = 7, end: dt.date | None = None) -> tuple[dict[str, pa.Table], list[dict[str, object]]]:
+def build(
+    scale: str = "small", seed: int = 7, end: dt.date | None = None
+) -> tuple[dict[str, pa.Table], list[dict[str, object]]]:
     """The demo as store frames (with upload_id) and ledger rows."""
     n_projects, n_weeks = SCALES[scale]
     rng = np.random.default_rng(seed)
@@ -168,9 +264,10 @@ def build(scale: str = "small", seed: int = 7, end: dt.date | None = None) -> tu
     pms = sorted({p.pm for p in projects})
     late_pm = pms[len(pms) // 2]
     miss = {(pm, w) for pm in pms for w in weeks if rng.random() < 0.02}
-    cols: dict[str, dict[str, list[object]]] = {t: {c: [] for c in data_schema(t).names}
-                                                for t in ("projects", "milestones", "raid",
-                                                          "allocations", "financials", "capacity")}
+    cols: dict[str, dict[str, list[object]]] = {
+        t: {c: [] for c in data_schema(t).names}
+        for t in ("projects", "milestones", "raid", "allocations", "financials", "capacity")
+    }
     ledger: list[dict[str, object]] = []
     raid_state: dict[str, list[dict[str, object]]] = {}
     by_pm: dict[str, list[Project]] = {}
@@ -193,18 +290,28 @@ def build(scale: str = "small", seed: int = 7, end: dt.date | None = None) -> tu
                 for t, k in n.items():
                     counts[t] = counts.get(t, 0) + k
             if counts:
-                ledger.append({"upload_id": upload_id, "as_of_date": week, "user_email": pm,
-                               "file_name": f"weekly_extract_{week}.xlsx",
-                               "sha256": upload_id * 2, "tables": ",".join(sorted(counts)),
-                               "row_counts": str(counts).replace("'", '"'),
-                               "mapping_name": "", "note": "demo"})
+                ledger.append(
+                    {
+                        "upload_id": upload_id,
+                        "as_of_date": week,
+                        "user_email": pm,
+                        "file_name": f"weekly_extract_{week}.xlsx",
+                        "sha256": upload_id * 2,
+                        "tables": ",".join(sorted(counts)),
+                        "row_counts": str(counts).replace("'", '"'),
+                        "mapping_name": "",
+                        "note": "demo",
+                    }
+                )
         if wi % 4 == 0 or wi == len(weeks) - 1:
             _capacity(week, wi, seed, scale, add, ledger, n_projects)
     frames = {t: pa.table(c, schema=data_schema(t)) for t, c in cols.items() if c["upload_id"]}
     return frames, ledger
 
 
-def _project_week(p: Project, week: dt.date, wi: int, upload_id: str, add, raid_state, rng, projects) -> dict[str, int]:  # type: ignore[no-untyped-def]
+def _project_week(
+    p: Project, week: dt.date, wi: int, upload_id: str, add, raid_state, rng, projects
+) -> dict[str, int]:  # type: ignore[no-untyped-def]
     counts: dict[str, int] = {}
     planned_end = p.start + dt.timedelta(weeks=p.weeks)
     if p.fate in ("idea", "proposal"):
@@ -212,8 +319,19 @@ def _project_week(p: Project, week: dt.date, wi: int, upload_id: str, add, raid_
         if week < p.start - dt.timedelta(weeks=30):
             return counts
         stage = "Idea" if p.fate == "idea" else "Proposal"
-        row = _project_row(p, stage, start, start + dt.timedelta(weeks=p.weeks),
-                           start + dt.timedelta(weeks=p.weeks), None, 0.0, 0.0, 0.0, 0.0, "Green")
+        row = _project_row(
+            p,
+            stage,
+            start,
+            start + dt.timedelta(weeks=p.weeks),
+            start + dt.timedelta(weeks=p.weeks),
+            None,
+            0.0,
+            0.0,
+            0.0,
+            0.0,
+            "Green",
+        )
         row["upload_id"] = upload_id
         add("projects", row)
         return {"projects": 1}
@@ -254,8 +372,20 @@ def _project_week(p: Project, week: dt.date, wi: int, upload_id: str, add, raid_
     rag = _rag(cpi, spi, slip_days)
     declared = "Green" if p.watermelon else rag
     eac = round(p.bac / max(cpi, 0.5), -2)
-    row = _project_row(p, stage, p.start, planned_end, forecast_end, actual_end,
-                       pv, ev, ac, eac, declared, rag_detail=(cpi, spi, slip_days))
+    row = _project_row(
+        p,
+        stage,
+        p.start,
+        planned_end,
+        forecast_end,
+        actual_end,
+        pv,
+        ev,
+        ac,
+        eac,
+        declared,
+        rag_detail=(cpi, spi, slip_days),
+    )
     row["upload_id"] = upload_id
     add("projects", row)
     counts["projects"] = 1
@@ -264,11 +394,19 @@ def _project_week(p: Project, week: dt.date, wi: int, upload_id: str, add, raid_
         f = (k + 1) / (len(MILESTONE_NAMES) + 1)
         base = p.start + dt.timedelta(days=int(p.weeks * 7 * f))
         fc = base + dt.timedelta(days=int(slip_days * f))
-        add("milestones", {"project_id": p.pid, "milestone_id": f"M{k + 1:02d}",
-                           "milestone_name": ms_name, "baseline_date": base, "forecast_date": fc,
-                           "actual_date": fc if fc <= week else None,
-                           "is_key": ms_name in ("Go-live", "Build complete", "Design complete"),
-                           "upload_id": upload_id})
+        add(
+            "milestones",
+            {
+                "project_id": p.pid,
+                "milestone_id": f"M{k + 1:02d}",
+                "milestone_name": ms_name,
+                "baseline_date": base,
+                "forecast_date": fc,
+                "actual_date": fc if fc <= week else None,
+                "is_key": ms_name in ("Go-live", "Build complete", "Design complete"),
+                "upload_id": upload_id,
+            },
+        )
         counts["milestones"] = counts.get("milestones", 0) + 1
     # RAID: new items appear over time, some close
     items = raid_state.setdefault(p.pid, [])
@@ -276,15 +414,25 @@ def _project_week(p: Project, week: dt.date, wi: int, upload_id: str, add, raid_
     if not items or rng.random() < (0.12 if bad else 0.05):
         kind = str(rng.choice(["Risk", "Issue", "Assumption", "Dependency"], p=[0.55, 0.2, 0.1, 0.15]))
         other = projects[int(rng.integers(len(projects)))]
-        items.append({"raid_id": f"R-{len(items) + 1:03d}", "raid_type": kind,
-                      "title": RISK_TITLES[int(rng.integers(len(RISK_TITLES)))],
-                      "probability": int(rng.integers(2 if bad else 1, 6)),
-                      "impact": int(rng.integers(2 if bad else 1, 6)),
-                      "owner": _email(FIRST[int(rng.integers(len(FIRST)))] + " " + LAST[int(rng.integers(len(LAST)))]),
-                      "status": "Open", "raised_date": week,
-                      "due_date": week + dt.timedelta(weeks=int(rng.integers(2, 12))),
-                      "related_project_id": other.pid if kind == "Dependency" and other.pid != p.pid else None,
-                      "need_by_date": week + dt.timedelta(weeks=int(rng.integers(4, 20))) if kind == "Dependency" else None})
+        items.append(
+            {
+                "raid_id": f"R-{len(items) + 1:03d}",
+                "raid_type": kind,
+                "title": RISK_TITLES[int(rng.integers(len(RISK_TITLES)))],
+                "probability": int(rng.integers(2 if bad else 1, 6)),
+                "impact": int(rng.integers(2 if bad else 1, 6)),
+                "owner": _email(
+                    FIRST[int(rng.integers(len(FIRST)))] + " " + LAST[int(rng.integers(len(LAST)))]
+                ),
+                "status": "Open",
+                "raised_date": week,
+                "due_date": week + dt.timedelta(weeks=int(rng.integers(2, 12))),
+                "related_project_id": other.pid if kind == "Dependency" and other.pid != p.pid else None,
+                "need_by_date": week + dt.timedelta(weeks=int(rng.integers(4, 20)))
+                if kind == "Dependency"
+                else None,
+            }
+        )
     for it in items:
         if it["status"] == "Open" and rng.random() < (0.03 if bad else 0.08):
             it["status"] = "Closed"
@@ -304,10 +452,19 @@ def _project_week(p: Project, week: dt.date, wi: int, upload_id: str, add, raid_
             for r, role in enumerate(p.roles):
                 base_h = (p.bac / 1_000_000) * (60 if role == "Developer" else 30) + 20
                 hours = float(round(base_h * (0.7 + 0.6 * ((r + m) % 3) / 2), 1))
-                add("allocations", {"project_id": p.pid, "role": role, "team": TEAMS[role],
-                                    "resource_name": None, "period_start": period,
-                                    "hours": hours, "is_tentative": m >= 3 or stage == "Approved",
-                                    "upload_id": upload_id})
+                add(
+                    "allocations",
+                    {
+                        "project_id": p.pid,
+                        "role": role,
+                        "team": TEAMS[role],
+                        "resource_name": None,
+                        "period_start": period,
+                        "hours": hours,
+                        "is_tentative": m >= 3 or stage == "Approved",
+                        "upload_id": upload_id,
+                    },
+                )
                 counts["allocations"] = counts.get("allocations", 0) + 1
     # financials: monthly, refreshed every fourth week
     if wi % 4 == 0 and len(projects) <= 1000:
@@ -316,16 +473,35 @@ def _project_week(p: Project, week: dt.date, wi: int, upload_id: str, add, raid_
             period = _month(p.start, m)
             planned = p.bac / (months + 1)
             is_past = _month(week) > period
-            add("financials", {"project_id": p.pid, "period_start": period,
-                               "planned_cost": round(planned, 2),
-                               "actual_cost": round(planned / max(cpi, 0.5), 2) if is_past else None,
-                               "forecast_cost": round(planned / max(cpi, 0.5), 2),
-                               "upload_id": upload_id})
+            add(
+                "financials",
+                {
+                    "project_id": p.pid,
+                    "period_start": period,
+                    "planned_cost": round(planned, 2),
+                    "actual_cost": round(planned / max(cpi, 0.5), 2) if is_past else None,
+                    "forecast_cost": round(planned / max(cpi, 0.5), 2),
+                    "upload_id": upload_id,
+                },
+            )
             counts["financials"] = counts.get("financials", 0) + 1
     return counts
 
 
-def _project_row(p: Project, stage: str, start: dt.date, base_end: dt.date, fc_end: dt.date, actual_end: dt.date | None, pv: float, ev: float, ac: float, eac: float, rag: str, rag_detail: tuple[float, float, int] | None = None) -> dict[str, object]:
+def _project_row(
+    p: Project,
+    stage: str,
+    start: dt.date,
+    base_end: dt.date,
+    fc_end: dt.date,
+    actual_end: dt.date | None,
+    pv: float,
+    ev: float,
+    ac: float,
+    eac: float,
+    rag: str,
+    rag_detail: tuple[float, float, int] | None = None,
+) -> dict[str, object]:
     cpi, spi, slip = rag_detail or (1.0, 1.0, 0)
     sched = _rag(1.0, spi, slip)
     cost = _rag(cpi, 1.0, 0)
@@ -335,41 +511,79 @@ def _project_row(p: Project, stage: str, start: dt.date, base_end: dt.date, fc_e
         "Red": "Behind plan; recovery plan in progress with the sponsor.",
     }[rag]
     return {
-        "project_id": p.pid, "project_name": p.name, "portfolio": p.portfolio,
-        "programme": p.programme, "sponsor": p.sponsor, "project_manager": p.pm,
-        "stage": stage, "delivery_method": p.method, "start_date": start,
-        "baseline_end_date": base_end, "forecast_end_date": fc_end, "actual_end_date": actual_end,
-        "budget_bac": p.bac, "actual_cost": round(ac, 2), "planned_value": round(pv, 2),
-        "earned_value": round(ev, 2), "percent_complete": round(100 * ev / p.bac, 1) if p.bac else 0.0,
-        "forecast_eac": eac or None, "rag_overall": rag,
-        "rag_schedule": "Green" if rag == "Green" else sched, "rag_cost": "Green" if rag == "Green" else cost,
-        "rag_scope": "Green", "rag_resources": "Amber" if rag == "Red" else "Green",
-        "status_summary": summary, **p.prio,
+        "project_id": p.pid,
+        "project_name": p.name,
+        "portfolio": p.portfolio,
+        "programme": p.programme,
+        "sponsor": p.sponsor,
+        "project_manager": p.pm,
+        "stage": stage,
+        "delivery_method": p.method,
+        "start_date": start,
+        "baseline_end_date": base_end,
+        "forecast_end_date": fc_end,
+        "actual_end_date": actual_end,
+        "budget_bac": p.bac,
+        "actual_cost": round(ac, 2),
+        "planned_value": round(pv, 2),
+        "earned_value": round(ev, 2),
+        "percent_complete": round(100 * ev / p.bac, 1) if p.bac else 0.0,
+        "forecast_eac": eac or None,
+        "rag_overall": rag,
+        "rag_schedule": "Green" if rag == "Green" else sched,
+        "rag_cost": "Green" if rag == "Green" else cost,
+        "rag_scope": "Green",
+        "rag_resources": "Amber" if rag == "Red" else "Green",
+        "status_summary": summary,
+        **p.prio,
     }
 
 
 def _capacity(week: dt.date, wi: int, seed: int, scale: str, add, ledger, n_projects: int) -> None:  # type: ignore[no-untyped-def]
     """Resource managers: one capacity upload per team, covering the next 12 months."""
-    heads = {"Developer": 0.055, "Tester": 0.022, "Business Analyst": 0.025,
-             "Project Manager": 0.03, "Architect": 0.008, "Data Engineer": 0.012}
+    heads = {
+        "Developer": 0.055,
+        "Tester": 0.022,
+        "Business Analyst": 0.025,
+        "Project Manager": 0.03,
+        "Architect": 0.008,
+        "Data Engineer": 0.012,
+    }
     for role, team in TEAMS.items():
         upload_id = hashlib.sha256(f"{seed}|{scale}|cap|{team}|{week}".encode()).hexdigest()[:32]
         fte = max(1.0, heads[role] * n_projects)
         for m in range(12):
             period = _month(week, m)
             seasonal = 0.8 if period.month in (12, 1) else (0.9 if period.month in (7, 8) else 1.0)
-            add("capacity", {"team": team, "role": role, "resource_name": None,
-                             "period_start": period,
-                             "available_hours": round(fte * 140 * seasonal, 1),
-                             "upload_id": upload_id})
-        ledger.append({"upload_id": upload_id, "as_of_date": week,
-                       "user_email": f"resourcing.{team.split()[0].lower()}@example.org",
-                       "file_name": f"capacity_{team}_{week}.csv", "sha256": upload_id * 2,
-                       "tables": "capacity", "row_counts": '{"capacity": 12}',
-                       "mapping_name": "", "note": "demo"})
+            add(
+                "capacity",
+                {
+                    "team": team,
+                    "role": role,
+                    "resource_name": None,
+                    "period_start": period,
+                    "available_hours": round(fte * 140 * seasonal, 1),
+                    "upload_id": upload_id,
+                },
+            )
+        ledger.append(
+            {
+                "upload_id": upload_id,
+                "as_of_date": week,
+                "user_email": f"resourcing.{team.split()[0].lower()}@example.org",
+                "file_name": f"capacity_{team}_{week}.csv",
+                "sha256": upload_id * 2,
+                "tables": "capacity",
+                "row_counts": '{"capacity": 12}',
+                "mapping_name": "",
+                "note": "demo",
+            }
+        )
 
 
-def load_demo(store: Store, scale: str = "small", seed: int = 7, if_empty: bool = False, end: dt.date | None = None) -> str:
+def load_demo(
+    store: Store, scale: str = "small", seed: int = 7, if_empty: bool = False, end: dt.date | None = None
+) -> str:
     if if_empty and store.exists():
         con = store.connect()
         try:
@@ -390,12 +604,16 @@ def sample_extract(scale: str = "small", seed: int = 7, end: dt.date | None = No
 
     frames, ledger = build(scale, seed, end)
     week = max(r["as_of_date"] for r in ledger)  # type: ignore[type-var]
-    pick = next(r for r in ledger if r["as_of_date"] == week and r["note"] == "demo"
-                and "projects" in str(r["tables"]))
+    pick = next(
+        r
+        for r in ledger
+        if r["as_of_date"] == week and r["note"] == "demo" and "projects" in str(r["tables"])
+    )
     tables: dict[str, list[dict[str, object]]] = {}
     for name, frame in frames.items():
         rows = frame.filter(pa.compute.equal(frame["upload_id"], pick["upload_id"])).to_pylist()
         if rows:
-            tables[name] = [{k: v for k, v in r.items() if k not in ("upload_id", "source_row")}
-                            for r in rows]
+            tables[name] = [
+                {k: v for k, v in r.items() if k not in ("upload_id", "source_row")} for r in rows
+            ]
     return filled_workbook(tables)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import pyarrow as pa
 
 from epmo import contract, sql
-from epmo.mapping import Mapping, MappedSheet, map_upload
+from epmo.mapping import MappedSheet, Mapping, map_upload
 from epmo.readers import RawSheet, read_upload
 from epmo.report import ERROR, Issue, RejectedFile, Report
 from epmo.settings import get
@@ -91,27 +91,47 @@ def check_upload(
     if as_of is None:
         found, _ = _as_of_from_columns(sheets)
         if len(found) > 1:
-            issue = Issue(ERROR, "as_of_conflict", f"The file's as-of column holds several dates "
-                          f"({', '.join(sorted(found)[:5])}). One upload reports one week: split "
-                          "it, or give the as-of date on the form.", file=file_name)
+            issue = Issue(
+                ERROR,
+                "as_of_conflict",
+                f"The file's as-of column holds several dates "
+                f"({', '.join(sorted(found)[:5])}). One upload reports one week: split "
+                "it, or give the as-of date on the form.",
+                file=file_name,
+            )
             return Outcome(REJECTED, new_report([issue], {}), None)
         if found:
             value = found.pop()
             as_of = _parse_date(value, dayfirst)
             if as_of is None:
-                issue = Issue(ERROR, "as_of_invalid", "The as-of column is not a date. Use "
-                              "YYYY-MM-DD.", file=file_name, value=value)
+                issue = Issue(
+                    ERROR,
+                    "as_of_invalid",
+                    "The as-of column is not a date. Use YYYY-MM-DD.",
+                    file=file_name,
+                    value=value,
+                )
                 return Outcome(REJECTED, new_report([issue], {}), None)
         else:
             as_of = latest_reporting_day()
 
     mapped, issues = map_upload(sheets, mapping, dayfirst)
-    issues = [i for i in issues if not (i.rule == "unknown_column"
-                                        and contract.normalise_header(i.column) in AS_OF_HEADERS)]
+    issues = [
+        i
+        for i in issues
+        if not (i.rule == "unknown_column" and contract.normalise_header(i.column) in AS_OF_HEADERS)
+    ]
     if not mapped and not any(i.severity == ERROR for i in issues):
-        issues.append(Issue(ERROR, "no_tables", "No contract table was found in the upload. "
-                            "Use the template's sheet names and headers (projects, milestones, "
-                            "raid, allocations, capacity, financials).", file=file_name))
+        issues.append(
+            Issue(
+                ERROR,
+                "no_tables",
+                "No contract table was found in the upload. "
+                "Use the template's sheet names and headers (projects, milestones, "
+                "raid, allocations, capacity, financials).",
+                file=file_name,
+            )
+        )
     counts = _row_counts(mapped)
     if any(i.severity == ERROR for i in issues):
         return Outcome(REJECTED, new_report(issues, counts), as_of)

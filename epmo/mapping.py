@@ -139,7 +139,9 @@ def _index_for(t: contract.Table, mapping: Mapping) -> dict[str, str]:
     return index
 
 
-def map_sheet(sheet: RawSheet, table_name: str, mapping: Mapping, dayfirst: bool) -> tuple[MappedSheet | None, list[Issue]]:
+def map_sheet(
+    sheet: RawSheet, table_name: str, mapping: Mapping, dayfirst: bool
+) -> tuple[MappedSheet | None, list[Issue]]:
     t = contract.table(table_name)
     index = _index_for(t, mapping)
     issues: list[Issue] = []
@@ -148,34 +150,65 @@ def map_sheet(sheet: RawSheet, table_name: str, mapping: Mapping, dayfirst: bool
     for j, header in enumerate(sheet.headers):
         if not header:
             if pc.any(pc.not_equal(pc.utf8_trim_whitespace(sheet.data[f"c{j}"]), "")).as_py():
-                issues.append(Issue(WARNING, "unnamed_column", "A column has values but no "
-                                    "header; it was ignored. Give it a header from the "
-                                    "template if it is needed.", row=sheet.header_row,
-                                    cell=f"{column_letter(j)}{sheet.header_row}", **where))
+                issues.append(
+                    Issue(
+                        WARNING,
+                        "unnamed_column",
+                        "A column has values but no "
+                        "header; it was ignored. Give it a header from the "
+                        "template if it is needed.",
+                        row=sheet.header_row,
+                        cell=f"{column_letter(j)}{sheet.header_row}",
+                        **where,
+                    )
+                )
             continue
         target = index.get(contract.normalise_header(header))
         if target is None:
-            issues.append(Issue(WARNING, "unknown_column", f"'{header}' is not a column of "
-                                f"{t.title} in the data contract and was ignored. Rename it "
-                                "to a template header, or save a column mapping.",
-                                row=sheet.header_row, column=header,
-                                cell=f"{column_letter(j)}{sheet.header_row}", **where))
+            issues.append(
+                Issue(
+                    WARNING,
+                    "unknown_column",
+                    f"'{header}' is not a column of "
+                    f"{t.title} in the data contract and was ignored. Rename it "
+                    "to a template header, or save a column mapping.",
+                    row=sheet.header_row,
+                    column=header,
+                    cell=f"{column_letter(j)}{sheet.header_row}",
+                    **where,
+                )
+            )
             continue
         if target in chosen:
             first = sheet.headers[chosen[target]]
-            issues.append(Issue(ERROR, "duplicate_column", f"'{header}' and '{first}' both "
-                                f"mean {target}. Keep one of them.", row=sheet.header_row,
-                                column=header, cell=f"{column_letter(j)}{sheet.header_row}",
-                                **where))
+            issues.append(
+                Issue(
+                    ERROR,
+                    "duplicate_column",
+                    f"'{header}' and '{first}' both mean {target}. Keep one of them.",
+                    row=sheet.header_row,
+                    column=header,
+                    cell=f"{column_letter(j)}{sheet.header_row}",
+                    **where,
+                )
+            )
             continue
         chosen[target] = j
     constants = mapping.constants.get(table_name, {})
     for col in t.required_columns:
         if col not in chosen and col not in constants:
-            issues.append(Issue(ERROR, "missing_column", f"Required column '{col}' is missing. "
-                                f"Add it (template header '{col}*'), or map the export's "
-                                "column to it in a saved mapping.", row=sheet.header_row,
-                                column=col, **where))
+            issues.append(
+                Issue(
+                    ERROR,
+                    "missing_column",
+                    f"Required column '{col}' is missing. "
+                    f"Add it (template header '{col}*'), or map the export's "
+                    "column to it in a saved mapping.",
+                    row=sheet.header_row,
+                    column=col,
+                    **where,
+                )
+            )
     if any(i.severity == ERROR for i in issues):
         return None, issues
     n = sheet.data.num_rows
@@ -208,23 +241,40 @@ def _apply_value_map(arr: pa.ChunkedArray | pa.Array, vmap: dict[str, str]) -> p
     return pa.array([lookup.get((v or "").strip().lower(), v) for v in values], pa.string())
 
 
-def map_upload(sheets: list[RawSheet], mapping: Mapping, dayfirst: bool) -> tuple[list[MappedSheet], list[Issue]]:
+def map_upload(
+    sheets: list[RawSheet], mapping: Mapping, dayfirst: bool
+) -> tuple[list[MappedSheet], list[Issue]]:
     mapped: list[MappedSheet] = []
     issues: list[Issue] = []
     for sheet in sheets:
         table_name = identify_table(sheet, mapping)
         if table_name is None:
             if not (sheet.sheet and contract.normalise_header(sheet.sheet) in IGNORED_SHEETS):
-                issues.append(Issue(WARNING, "unknown_sheet", "Could not tell which contract "
-                                    "table this holds (name and headers match none); it was "
-                                    "ignored. Name it after a table (projects, milestones, "
-                                    "raid, allocations, capacity, financials).",
-                                    file=sheet.file, sheet=sheet.sheet))
+                issues.append(
+                    Issue(
+                        WARNING,
+                        "unknown_sheet",
+                        "Could not tell which contract "
+                        "table this holds (name and headers match none); it was "
+                        "ignored. Name it after a table (projects, milestones, "
+                        "raid, allocations, capacity, financials).",
+                        file=sheet.file,
+                        sheet=sheet.sheet,
+                    )
+                )
             continue
         if sheet.data.num_rows == 0:
-            issues.append(Issue(WARNING, "empty_sheet", "Only a header row, no data; nothing "
-                                "from it is stored and earlier rows for this table stay.",
-                                file=sheet.file, sheet=sheet.sheet, table=table_name))
+            issues.append(
+                Issue(
+                    WARNING,
+                    "empty_sheet",
+                    "Only a header row, no data; nothing "
+                    "from it is stored and earlier rows for this table stay.",
+                    file=sheet.file,
+                    sheet=sheet.sheet,
+                    table=table_name,
+                )
+            )
             continue
         m, sheet_issues = map_sheet(sheet, table_name, mapping, dayfirst)
         issues.extend(sheet_issues)

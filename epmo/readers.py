@@ -16,6 +16,7 @@ import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import PurePosixPath
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -147,8 +148,7 @@ def decode_text(name: str, data: bytes) -> tuple[str, str]:
         raise _reject(
             name,
             "binary_file",
-            "The file is not readable text. Upload the weekly extract as .csv, .xlsx or a "
-            ".zip of CSVs.",
+            "The file is not readable text. Upload the weekly extract as .csv, .xlsx or a .zip of CSVs.",
         )
     return text, enc
 
@@ -198,8 +198,11 @@ def read_csv_bytes(name: str, data: bytes, sheet: str = "") -> RawSheet:
     header_line = next(csv.reader(io.StringIO(text.split("\n", 1)[0]), delimiter=delimiter))
     headers = [h.strip() for h in header_line]
     if not any(headers):
-        raise _reject(name, "no_header", "The first row is empty; the first row must hold "
-                      "the column headers (see the template).")
+        raise _reject(
+            name,
+            "no_header",
+            "The first row is empty; the first row must hold the column headers (see the template).",
+        )
     width = len(headers)
     names = [f"c{i}" for i in range(width)]
     bad_rows: list[int] = []
@@ -244,8 +247,12 @@ def read_csv_bytes(name: str, data: bytes, sheet: str = "") -> RawSheet:
             + ". Check for delimiters inside unquoted values.",
         )
     if table.num_rows > max_rows:
-        raise _reject(name, "too_many_rows", f"The file has {table.num_rows:,} rows; the "
-                      f"limit is {max_rows:,}. Split it into smaller uploads.")
+        raise _reject(
+            name,
+            "too_many_rows",
+            f"The file has {table.num_rows:,} rows; the "
+            f"limit is {max_rows:,}. Split it into smaller uploads.",
+        )
     table = _drop_blank_rows(table)
     rows = _row_numbers(table, first_data_row=2)
     table = table.drop_columns(["__row"])
@@ -291,14 +298,18 @@ def _row_numbers(table: pa.Table, first_data_row: int) -> pa.Array:
 def _check_zip(name: str, zf: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
     infos = zf.infolist()
     if len(infos) > int(get("limits", "max_zip_members")):
-        raise _reject(name, "too_many_members", f"The archive holds {len(infos)} files; the "
-                      f"limit is {get('limits', 'max_zip_members')}.")
+        raise _reject(
+            name,
+            "too_many_members",
+            f"The archive holds {len(infos)} files; the limit is {get('limits', 'max_zip_members')}.",
+        )
     total = 0
     max_ratio = float(get("limits", "max_compression_ratio"))
     for info in infos:
         if info.flag_bits & 0x1:
-            raise _reject(name, "encrypted_zip", "The archive is password-protected. Upload "
-                          "it without a password.")
+            raise _reject(
+                name, "encrypted_zip", "The archive is password-protected. Upload it without a password."
+            )
         total += info.file_size
         if info.compress_size and info.file_size / info.compress_size > max_ratio:
             raise _reject(
@@ -309,8 +320,11 @@ def _check_zip(name: str, zf: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
             )
     limit = float(get("limits", "max_uncompressed_mb")) * 1_000_000
     if total > limit:
-        raise _reject(name, "zip_bomb", f"The archive expands to {_mb(total)}; the limit is "
-                      f"{_mb(int(limit))}. It was not opened.")
+        raise _reject(
+            name,
+            "zip_bomb",
+            f"The archive expands to {_mb(total)}; the limit is {_mb(int(limit))}. It was not opened.",
+        )
     return infos
 
 
@@ -319,8 +333,12 @@ def _read_member(name: str, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes
     with zf.open(info) as fh:
         data = fh.read(info.file_size + 1)
     if len(data) > info.file_size:
-        raise _reject(name, "zip_bomb", f"Member '{info.filename}' is larger than declared; "
-                      "the archive is damaged or hostile and was not opened.")
+        raise _reject(
+            name,
+            "zip_bomb",
+            f"Member '{info.filename}' is larger than declared; "
+            "the archive is damaged or hostile and was not opened.",
+        )
     return data
 
 
@@ -329,8 +347,11 @@ def _read_zip_container(name: str, data: bytes) -> list[RawSheet]:
         zf = zipfile.ZipFile(io.BytesIO(data))
         infos = _check_zip(name, zf)
     except zipfile.BadZipFile:
-        raise _reject(name, "damaged_archive", "The file looks like an XLSX or ZIP but is "
-                      "damaged. Save or export it again.") from None
+        raise _reject(
+            name,
+            "damaged_archive",
+            "The file looks like an XLSX or ZIP but is damaged. Save or export it again.",
+        ) from None
     names = {i.filename for i in infos}
     if "[Content_Types].xml" in names and any(n.startswith("xl/") for n in names):
         return _read_xlsx(name, data, zf, infos)
@@ -350,8 +371,12 @@ def _unsafe_member(member: str) -> bool:
 def _read_zip_of_csvs(name: str, zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> list[RawSheet]:
     for info in infos:
         if _unsafe_member(info.filename):
-            raise _reject(name, "unsafe_zip_path", f"Member '{info.filename}' has an unsafe "
-                          "path (absolute or with '..'). Zip the CSV files without folders.")
+            raise _reject(
+                name,
+                "unsafe_zip_path",
+                f"Member '{info.filename}' has an unsafe "
+                "path (absolute or with '..'). Zip the CSV files without folders.",
+            )
     sheets: list[RawSheet] = []
     for info in infos:
         if info.is_dir() or PurePosixPath(info.filename).name.startswith((".", "__MACOSX")):
@@ -360,8 +385,12 @@ def _read_zip_of_csvs(name: str, zf: zipfile.ZipFile, infos: list[zipfile.ZipInf
             continue
         member = PurePosixPath(info.filename).name
         if not member.lower().endswith((".csv", ".txt", ".tsv")):
-            raise _reject(name, "unsupported_member", f"Member '{info.filename}' is not a "
-                          "CSV. A ZIP upload may only hold CSV files, one per table.")
+            raise _reject(
+                name,
+                "unsupported_member",
+                f"Member '{info.filename}' is not a "
+                "CSV. A ZIP upload may only hold CSV files, one per table.",
+            )
         content = _read_member(name, zf, info)
         sheets.append(read_csv_bytes(f"{name}/{member}", content))
     if not sheets:
@@ -376,25 +405,40 @@ def _read_xlsx(name: str, data: bytes, zf: zipfile.ZipFile, infos: list[zipfile.
         if info.filename.lower().endswith((".xml", ".rels", ".vml")):
             content = _read_member(name, zf, info)
             if _DTD.search(content):
-                raise _reject(name, "xml_entities", "The workbook contains XML document "
-                              "type declarations (a known attack, 'billion laughs'); it was "
-                              "not opened. Save it again from Excel.")
+                raise _reject(
+                    name,
+                    "xml_entities",
+                    "The workbook contains XML document "
+                    "type declarations (a known attack, 'billion laughs'); it was "
+                    "not opened. Save it again from Excel.",
+                )
     try:
         wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception as exc:  # calamine raises several error types for broken workbooks
-        raise _reject(name, "unreadable_workbook", f"The workbook could not be read "
-                      f"({_short(exc)}). Open it in Excel and save it again as .xlsx.") from None
+        raise _reject(
+            name,
+            "unreadable_workbook",
+            f"The workbook could not be read ({_short(exc)}). Open it in Excel and save it again as .xlsx.",
+        ) from None
     sheets: list[RawSheet] = []
     max_rows = int(get("limits", "max_rows"))
     for sheet_name in wb.sheet_names:
         try:
             rows = wb.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
         except Exception as exc:
-            raise _reject(name, "unreadable_sheet", f"Sheet '{sheet_name}' could not be read "
-                          f"({_short(exc)}).", sheet=sheet_name) from None
+            raise _reject(
+                name,
+                "unreadable_sheet",
+                f"Sheet '{sheet_name}' could not be read ({_short(exc)}).",
+                sheet=sheet_name,
+            ) from None
         if len(rows) > max_rows + 1:
-            raise _reject(name, "too_many_rows", f"Sheet '{sheet_name}' has {len(rows):,} "
-                          f"rows; the limit is {max_rows:,}.", sheet=sheet_name)
+            raise _reject(
+                name,
+                "too_many_rows",
+                f"Sheet '{sheet_name}' has {len(rows):,} rows; the limit is {max_rows:,}.",
+                sheet=sheet_name,
+            )
         sheet = _sheet_from_rows(name, sheet_name, rows)
         if sheet is not None:
             sheets.append(sheet)
@@ -421,7 +465,7 @@ def cell_text(value: object) -> str:
     return str(value)
 
 
-def _sheet_from_rows(file: str, sheet: str, rows: list[list[object]]) -> RawSheet | None:
+def _sheet_from_rows(file: str, sheet: str, rows: list[list[Any]]) -> RawSheet | None:
     header_idx = None
     for i, row in enumerate(rows):
         if any(cell_text(v).strip() for v in row):

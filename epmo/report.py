@@ -85,9 +85,7 @@ class Report:
     def summary(self) -> str:
         tables = ", ".join(f"{t}: {n} rows" for t, n in self.row_counts.items()) or "no tables"
         verdict = "accepted" if self.ok else "rejected"
-        return (
-            f"{verdict}: {self.total_errors} error(s), {self.total_warnings} warning(s); {tables}"
-        )
+        return f"{verdict}: {self.total_errors} error(s), {self.total_warnings} warning(s); {tables}"
 
     def to_text(self, limit: int | None = None) -> str:
         lines = [self.summary()]

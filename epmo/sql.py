@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +36,7 @@ class Query:
         return sorted(set(_PARAM.findall(self.text)))
 
 
-@lru_cache(maxsize=None)
+@cache
 def query(name: str) -> Query:
     path = (QUERIES_DIR / f"{name}.sql").resolve()
     if QUERIES_DIR not in path.parents or not path.is_file():
@@ -48,8 +48,17 @@ def query(name: str) -> Query:
         if not line.startswith("--"):
             break
         m = _META.match(line)
-        if m and m.group(1) in {"rule", "severity", "grain", "params", "view", "macro", "source",
-                                "metrics", "metric"}:
+        if m and m.group(1) in {
+            "rule",
+            "severity",
+            "grain",
+            "params",
+            "view",
+            "macro",
+            "source",
+            "metrics",
+            "metric",
+        }:
             meta[m.group(1)] = m.group(2).strip()
         else:
             notes.append(line.lstrip("-").strip())
@@ -147,7 +156,7 @@ def connect(threads: int | None = None, memory_limit: str | None = None) -> duck
     con = duckdb.connect(":memory:", config=config)
     for name, tbl in contract.reference_tables().items():
         con.register("_ref", tbl)
-        con.execute(f"CREATE TABLE {name} AS SELECT * FROM _ref")
+        con.execute(f"CREATE TABLE {name} AS SELECT * FROM _ref")  # noqa: S608 (allow-listed identifiers)
         con.unregister("_ref")
     con.execute(
         "CREATE TABLE enum_maps AS SELECT table_name, column_name, "

@@ -191,7 +191,9 @@ class Store:
                     files[name] = tuple(dtable.file_uris())
         return Snapshot(self.uri, tuple(versions), files)
 
-    def connect(self, snapshot: Snapshot | None = None, threads: int | None = None) -> duckdb.DuckDBPyConnection:
+    def connect(
+        self, snapshot: Snapshot | None = None, threads: int | None = None
+    ) -> duckdb.DuckDBPyConnection:
         """A DuckDB connection with the store's raw tables and as-of views over `snapshot`."""
         snap = snapshot or self.snapshot()
         con = sql.connect(threads=threads)
@@ -224,7 +226,9 @@ class Store:
         ]
         self.commit_frames({n: pa.concat_tables(p) for n, p in per_table.items()}, ledger, compact)
 
-    def commit_frames(self, frames: dict[str, pa.Table], ledger: list[dict[str, Any]], compact: bool = True) -> None:
+    def commit_frames(
+        self, frames: dict[str, pa.Table], ledger: list[dict[str, Any]], compact: bool = True
+    ) -> None:
         """Append data already in store schema (with upload_id), then the ledger rows last."""
         self.ensure()
         submissions = []
@@ -284,9 +288,7 @@ class Store:
         self._append("mappings", pa.Table.from_pylist([row], schema=MAPPINGS_SCHEMA))
 
     def _append(self, name: str, data: pa.Table) -> None:
-        write_deltalake(
-            self.table_uri(name), data, mode="append", storage_options=self.storage_options
-        )
+        write_deltalake(self.table_uri(name), data, mode="append", storage_options=self.storage_options)
 
     def maybe_compact(self, name: str) -> bool:
         """Compact a table once it has many small files. Best effort: never fails a commit."""
@@ -359,7 +361,7 @@ def register_snapshot(con: duckdb.DuckDBPyConnection, snap: Snapshot) -> None:
         if files:
             listing = "[" + ", ".join(sql.literal(f) for f in files) + "]"
             con.execute(
-                f"CREATE OR REPLACE VIEW {view} AS "
+                f"CREATE OR REPLACE VIEW {view} AS "  # noqa: S608 (allow-listed identifiers)
                 f"SELECT * FROM read_parquet({listing}, union_by_name = true)"
             )
         else:

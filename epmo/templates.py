@@ -72,14 +72,19 @@ def xlsx_template(with_example: bool = True) -> bytes:
             ws.write_string(0, j, header(c), req if c.required else bold)
             ws.set_column(j, j, max(12, min(40, len(c.name) + 4)))
             if c.description:
-                ws.write_comment(0, j, f"{c.description}\nType: {c.type}"
-                                 + (f" ({c.unit})" if c.unit else "")
-                                 + (f"\nAllowed: {c.allowed_text()}" if c.allowed_text() else ""))
+                ws.write_comment(
+                    0,
+                    j,
+                    f"{c.description}\nType: {c.type}"
+                    + (f" ({c.unit})" if c.unit else "")
+                    + (f"\nAllowed: {c.allowed_text()}" if c.allowed_text() else ""),
+                )
             if with_example and c.example:
                 ws.write_string(1, j, c.example)
             if c.allowed:
-                ws.data_validation(1, j, 5000, j, {"validate": "list", "source": list(c.allowed),
-                                                   "error_type": "warning"})
+                ws.data_validation(
+                    1, j, 5000, j, {"validate": "list", "source": list(c.allowed), "error_type": "warning"}
+                )
         ws.freeze_panes(1, 0)
     ws = wb.add_worksheet("Data dictionary")
     for j, h in enumerate(DICTIONARY_HEADERS):

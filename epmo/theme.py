@@ -7,8 +7,12 @@ from typing import Any
 from epmo.settings import get
 
 RAG_ORDER = ("Red", "Amber", "Green")
-RAG_COLOURS = {"Red": get("theme", "red"), "Amber": get("theme", "amber"),
-               "Green": get("theme", "green"), "": get("theme", "grey")}
+RAG_COLOURS = {
+    "Red": get("theme", "red"),
+    "Amber": get("theme", "amber"),
+    "Green": get("theme", "green"),
+    "": get("theme", "grey"),
+}
 
 
 def base_layout() -> dict[str, Any]:

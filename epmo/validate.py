@@ -97,13 +97,13 @@ def typed_select(t: contract.Table) -> str:
         else:  # pragma: no cover - the contract only uses the types above
             raise ValueError(c.type)
         exprs.append(f"{e} AS {q}")
-    return f"SELECT {', '.join(exprs)} FROM {sql.ident('stg_' + t.name)}"
+    return f"SELECT {', '.join(exprs)} FROM {sql.ident('stg_' + t.name)}"  # noqa: S608 (allow-listed identifiers)
 
 
 def _row_keys_select(t: contract.Table) -> str:
     parts = ", ".join(f"coalesce(CAST({sql.ident(k)} AS VARCHAR), '')" for k in t.unique_key)
     return (
-        f"SELECT {sql.literal(t.name)} AS table_name, _file, _sheet, _row, "
+        f"SELECT {sql.literal(t.name)} AS table_name, _file, _sheet, _row, "  # noqa: S608 (allow-listed identifiers)
         f"{sql.literal(', '.join(t.unique_key))} AS key_columns, "
         f"concat_ws(' | ', {parts}) AS key_text FROM {sql.ident('typed_' + t.name)}"
     )
@@ -119,7 +119,7 @@ def _materialise(con: duckdb.DuckDBPyConnection, name: str, data: pa.Table) -> N
     """Copy an Arrow table into a DuckDB table (registered objects are invisible to cursors)."""
     con.register("_incoming", data)
     try:
-        con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM _incoming")
+        con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM _incoming")  # noqa: S608 (allow-listed identifiers)
     finally:
         con.unregister("_incoming")
 
@@ -179,8 +179,12 @@ def run_checks(staged: Staged, as_of: dt.date, mapped: list[MappedSheet]) -> lis
 
 
 def _overflow(limit: int) -> Issue:
-    return Issue("error", "too_many_problems", f"More than {limit} problems; the report stops "
-                 "here. Fix the ones listed (often one cause repeats) and validate again.")
+    return Issue(
+        "error",
+        "too_many_problems",
+        f"More than {limit} problems; the report stops "
+        "here. Fix the ones listed (often one cause repeats) and validate again.",
+    )
 
 
 def typed_tables(staged: Staged) -> dict[str, pa.Table]:
@@ -188,7 +192,9 @@ def typed_tables(staged: Staged) -> dict[str, pa.Table]:
     for name in staged.tables:
         cur = staged.con.cursor()
         try:
-            out[name] = cur.sql(f"SELECT * EXCLUDE (_file, _sheet) FROM {sql.ident('typed_' + name)}").to_arrow_table()
+            out[name] = cur.sql(
+                f"SELECT * EXCLUDE (_file, _sheet) FROM {sql.ident('typed_' + name)}"  # noqa: S608 (allow-listed identifiers)
+            ).to_arrow_table()
         finally:
             cur.close()
     return out

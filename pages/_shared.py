@@ -39,8 +39,7 @@ def connection(snap: Snapshot) -> duckdb.DuckDBPyConnection:
 
 @st.cache_data(max_entries=256, show_spinner=False)
 def _query(key: str, name: str, params: tuple[tuple[str, Any], ...], _snap: Snapshot) -> pd.DataFrame:
-    return sql.df(connection(_snap), name, **{k: list(v) if isinstance(v, tuple) else v
-                                              for k, v in params})
+    return sql.df(connection(_snap), name, **{k: list(v) if isinstance(v, tuple) else v for k, v in params})
 
 
 def query(snap: Snapshot, name: str, **params: Any) -> pd.DataFrame:
@@ -69,23 +68,27 @@ def sidebar(snap: Snapshot) -> dict[str, Any]:
             st.session_state.as_of = default_week
     options = sorted(set(weeks) | {st.session_state.as_of}, reverse=True)
     as_of = st.sidebar.selectbox(
-        "As-of week", options, key="as_of", format_func=lambda d: f"{d:%a %d %b %Y}",
-        help="The portfolio as it was reported for this week (each project's latest report "
-        "on or before it).",
+        "As-of week",
+        options,
+        key="as_of",
+        format_func=lambda d: f"{d:%a %d %b %Y}",
+        help="The portfolio as it was reported for this week (each project's latest report on or before it).",
     )
     filters = query(snap, "home/portfolio_filters", as_of=as_of)
     portfolios = sorted(filters["portfolio"].dropna().unique().tolist())
     if "portfolios" not in st.session_state:
         st.session_state.portfolios = [p for p in _param_list("portfolio") if p in portfolios]
-    chosen_pf = st.sidebar.multiselect("Portfolio", portfolios, key="portfolios",
-                                       placeholder="All portfolios")
+    chosen_pf = st.sidebar.multiselect(
+        "Portfolio", portfolios, key="portfolios", placeholder="All portfolios"
+    )
     scope = filters[filters["portfolio"].isin(chosen_pf)] if chosen_pf else filters
     programmes = sorted(scope["programme"].dropna().unique().tolist())
     if "programmes" not in st.session_state:
         st.session_state.programmes = [p for p in _param_list("programme") if p in programmes]
     st.session_state.programmes = [p for p in st.session_state.programmes if p in programmes]
-    chosen_pg = st.sidebar.multiselect("Programme", programmes, key="programmes",
-                                       placeholder="All programmes")
+    chosen_pg = st.sidebar.multiselect(
+        "Programme", programmes, key="programmes", placeholder="All programmes"
+    )
     st.query_params["as_of"] = as_of.isoformat()
     st.query_params["portfolio"] = chosen_pf
     st.query_params["programme"] = chosen_pg
@@ -101,11 +104,22 @@ def show_sql(name: str) -> None:
 
 def downloads(frame: pd.DataFrame, stem: str, key: str) -> None:
     c1, c2, _ = st.columns([1, 1, 4])
-    c1.download_button("CSV", export.to_csv_bytes(frame), f"{stem}.csv", "text/csv",
-                       key=f"{key}_csv", icon=":material/download:")
-    c2.download_button("XLSX", export.to_xlsx_bytes(frame), f"{stem}.xlsx",
-                       "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                       key=f"{key}_xlsx", icon=":material/download:")
+    c1.download_button(
+        "CSV",
+        export.to_csv_bytes(frame),
+        f"{stem}.csv",
+        "text/csv",
+        key=f"{key}_csv",
+        icon=":material/download:",
+    )
+    c2.download_button(
+        "XLSX",
+        export.to_xlsx_bytes(frame),
+        f"{stem}.xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key=f"{key}_xlsx",
+        icon=":material/download:",
+    )
 
 
 def is_admin(email: str) -> bool:

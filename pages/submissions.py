@@ -6,8 +6,10 @@ from pages import _shared as ui
 
 snap = ui.snapshot()
 st.title("Submissions ledger")
-st.caption("Every accepted upload: who, when, which file (sha256), the week it reports, row "
-           "counts per table. A retracted upload leaves every view but stays here.")
+st.caption(
+    "Every accepted upload: who, when, which file (sha256), the week it reports, row "
+    "counts per table. A retracted upload leaves every view but stays here."
+)
 ledger = ui.query(snap, "export/uploads")
 c = st.columns(3)
 c[0].metric("Uploads", f"{len(ledger):,}")
@@ -17,8 +19,11 @@ search = st.text_input("Filter by file, person or upload id", key="ledger_search
 shown = ledger
 if search:
     needle = search.lower()
-    shown = ledger[ledger[["file_name", "user_email", "upload_id"]].apply(
-        lambda col: col.fillna("").str.lower().str.contains(needle, regex=False)).any(axis=1)]
+    shown = ledger[
+        ledger[["file_name", "user_email", "upload_id"]]
+        .apply(lambda col: col.fillna("").str.lower().str.contains(needle, regex=False))
+        .any(axis=1)
+    ]
 st.dataframe(shown, hide_index=True, key="ledger_table", height=420)
 ui.downloads(shown, "uploads", "ledger")
 ui.show_sql("export/uploads")
@@ -27,8 +32,12 @@ st.subheader("Retract an upload")
 live = ledger[ledger["status"] == "accepted"]
 with st.form("retract_form"):
     who = st.text_input("Your email (admin)", key="retract_user")
-    upload_id = st.selectbox("Upload", live["upload_id"].tolist(), key="retract_id",
-                             format_func=lambda u: f"{u[:12]}  {live.set_index('upload_id').loc[u, 'file_name']}")
+    upload_id = st.selectbox(
+        "Upload",
+        live["upload_id"].tolist(),
+        key="retract_id",
+        format_func=lambda u: f"{u[:12]}  {live.set_index('upload_id').loc[u, 'file_name']}",
+    )
     reason = st.text_input("Reason", key="retract_reason")
     submitted = st.form_submit_button("Retract", type="primary")
 if submitted:

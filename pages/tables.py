@@ -14,8 +14,9 @@ view = export.VIEWS[name]
 frame = ui.query(snap, view.query, as_of=f["as_of"])
 if f["portfolios"] and "portfolio" in frame.columns:
     frame = frame[frame["portfolio"].isin(f["portfolios"])]
-st.caption(f"{view.description} {len(frame):,} rows. `weeks_stale` says how old each "
-           "project's latest report is.")
+st.caption(
+    f"{view.description} {len(frame):,} rows. `weeks_stale` says how old each project's latest report is."
+)
 st.dataframe(frame, hide_index=True, height=520)
 ui.downloads(frame, f"{name}_{f['as_of']}", "table")
 ui.show_sql(view.query)

@@ -13,33 +13,47 @@ from pages import _shared as ui
 
 snap = ui.snapshot()
 st.title("Upload a weekly extract")
-st.caption("CSV, XLSX (a sheet per table) or a ZIP of CSVs. Any subset of the tables. "
-           "Nothing is stored until you commit, and nothing is stored if there is an error.")
+st.caption(
+    "CSV, XLSX (a sheet per table) or a ZIP of CSVs. Any subset of the tables. "
+    "Nothing is stored until you commit, and nothing is stored if there is an error."
+)
 
 with st.expander("Templates and the data contract", icon=":material/description:"):
-    st.markdown("Start from the template: required columns are marked *. The workbook's "
-                "*Data dictionary* sheet explains every column.")
+    st.markdown(
+        "Start from the template: required columns are marked *. The workbook's "
+        "*Data dictionary* sheet explains every column."
+    )
     cols = st.columns(len(contract.TABLES) + 1)
-    cols[0].download_button("Workbook (XLSX)", templates.xlsx_template(),
-                            "epmo_weekly_extract_template.xlsx", key="tpl_xlsx",
-                            icon=":material/download:")
+    cols[0].download_button(
+        "Workbook (XLSX)",
+        templates.xlsx_template(),
+        "epmo_weekly_extract_template.xlsx",
+        key="tpl_xlsx",
+        icon=":material/download:",
+    )
     for col, t in zip(cols[1:], contract.TABLES, strict=True):
-        col.download_button(f"{t.name}.csv", templates.csv_template(t), f"{t.name}.csv",
-                            key=f"tpl_{t.name}")
+        col.download_button(f"{t.name}.csv", templates.csv_template(t), f"{t.name}.csv", key=f"tpl_{t.name}")
 
 mappings = ui.query(snap, "ledger/mappings")
 left, right = st.columns([2, 1])
 with right:
-    as_of = st.date_input("As-of (reporting week)", value=latest_reporting_day(), key="upload_as_of",
-                          help="The week this extract reports on; default the latest Friday.")
-    mapping_name = st.selectbox("Column mapping", ["(template headers)", *mappings["name"]],
-                                key="upload_mapping",
-                                help="For another tool's export: a saved mapping renames its "
-                                "columns and values to the contract's.")
+    as_of = st.date_input(
+        "As-of (reporting week)",
+        value=latest_reporting_day(),
+        key="upload_as_of",
+        help="The week this extract reports on; default the latest Friday.",
+    )
+    mapping_name = st.selectbox(
+        "Column mapping",
+        ["(template headers)", *mappings["name"]],
+        key="upload_mapping",
+        help="For another tool's export: a saved mapping renames its columns and values to the contract's.",
+    )
     user = st.text_input("Your email", key="upload_user", placeholder="you@organisation.org")
 with left:
-    uploaded = st.file_uploader("Weekly extract", type=["csv", "txt", "tsv", "xlsx", "zip"],
-                                key="upload_file", max_upload_size=200)
+    uploaded = st.file_uploader(
+        "Weekly extract", type=["csv", "txt", "tsv", "xlsx", "zip"], key="upload_file", max_upload_size=200
+    )
 
 if uploaded is None:
     st.stop()
@@ -52,38 +66,71 @@ if mapping_name != "(template headers)":
 check_key = hashlib.sha256(data).hexdigest() + str(as_of) + str(mapping_name) + snap.key
 if st.session_state.get("_check_key") != check_key:
     with st.spinner("Validating..."):
-        st.session_state._check = check_upload(ui.store(), uploaded.name, data,
-                                               as_of=as_of if isinstance(as_of, dt.date) else None,
-                                               mapping=mapping)
+        st.session_state._check = check_upload(
+            ui.store(),
+            uploaded.name,
+            data,
+            as_of=as_of if isinstance(as_of, dt.date) else None,
+            mapping=mapping,
+        )
     st.session_state._check_key = check_key
 outcome = st.session_state._check
 report = outcome.report
 
 rows = ", ".join(f"{t}: {n:,} rows" for t, n in report.row_counts.items()) or "no tables"
 if report.ok:
-    st.success(f"**{uploaded.name}** is valid: {rows}. "
-               f"{report.total_warnings} warning(s). Review the changes, then commit.",
-               icon=":material/check_circle:")
+    st.success(
+        f"**{uploaded.name}** is valid: {rows}. "
+        f"{report.total_warnings} warning(s). Review the changes, then commit.",
+        icon=":material/check_circle:",
+    )
 else:
-    st.error(f"**{uploaded.name}** cannot be stored: {report.total_errors} error(s), "
-             f"{report.total_warnings} warning(s). Fix them in your file and upload it again. "
-             "Nothing was stored.", icon=":material/error:")
+    st.error(
+        f"**{uploaded.name}** cannot be stored: {report.total_errors} error(s), "
+        f"{report.total_warnings} warning(s). Fix them in your file and upload it again. "
+        "Nothing was stored.",
+        icon=":material/error:",
+    )
 
 if report.issues:
-    issues = pd.DataFrame([
-        {"severity": i.severity, "file": i.file, "sheet": i.sheet, "row": i.row, "column": i.column,
-         "cell": i.cell, "value": i.value, "problem": i.message, "rule": i.rule}
-        for i in report.issues
-    ])
+    issues = pd.DataFrame(
+        [
+            {
+                "severity": i.severity,
+                "file": i.file,
+                "sheet": i.sheet,
+                "row": i.row,
+                "column": i.column,
+                "cell": i.cell,
+                "value": i.value,
+                "problem": i.message,
+                "rule": i.rule,
+            }
+            for i in report.issues
+        ]
+    )
     st.subheader("Validation report")
-    st.dataframe(issues, hide_index=True, key="issues_table",
-                 column_config={"row": st.column_config.NumberColumn(format="%d")})
+    st.dataframe(
+        issues,
+        hide_index=True,
+        key="issues_table",
+        column_config={"row": st.column_config.NumberColumn(format="%d")},
+    )
     ui.downloads(issues, f"validation_report_{uploaded.name}", "report")
     with st.expander("The rules"):
-        st.dataframe(pd.DataFrame([{"rule": sql.query(n).meta.get("rule", n),
-                                    "severity": sql.query(n).meta.get("severity", ""),
-                                    "checks": sql.query(n).meta.get("grain", "")}
-                                   for n in sql.names("checks")]), hide_index=True)
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        "rule": sql.query(n).meta.get("rule", n),
+                        "severity": sql.query(n).meta.get("severity", ""),
+                        "checks": sql.query(n).meta.get("grain", ""),
+                    }
+                    for n in sql.names("checks")
+                ]
+            ),
+            hide_index=True,
+        )
 
 if not report.ok:
     st.stop()
@@ -102,15 +149,21 @@ with c2:
         st.dataframe(row_changes, hide_index=True, key="row_changes_table")
 
 if st.button("Commit upload", type="primary", key="commit", icon=":material/cloud_upload:"):
-    result = ingest(ui.store(), uploaded.name, data, as_of=outcome.as_of_date, user_email=user,
-                    mapping=mapping)
+    result = ingest(
+        ui.store(), uploaded.name, data, as_of=outcome.as_of_date, user_email=user, mapping=mapping
+    )
     if result.status == ACCEPTED:
-        st.success(f"Stored as upload `{result.upload_id}` for the week of "
-                   f"{result.as_of_date:%d %b %Y}. It is in the Submissions ledger.")
+        st.success(
+            f"Stored as upload `{result.upload_id}` for the week of "
+            f"{result.as_of_date:%d %b %Y}. It is in the Submissions ledger."
+        )
         st.session_state.pop("_check_key", None)
     elif result.status == DUPLICATE:
-        st.info(f"This exact file was already stored for that week (upload "
-                f"`{result.duplicate_of}`). Nothing new was written.")
+        st.info(
+            f"This exact file was already stored for that week (upload "
+            f"`{result.duplicate_of}`). Nothing new was written."
+        )
     else:
-        st.error("The upload was rejected on commit (the store changed meanwhile). "
-                 + result.report.summary())
+        st.error(
+            "The upload was rejected on commit (the store changed meanwhile). " + result.report.summary()
+        )

@@ -50,8 +50,9 @@ def test_upload_page_validates_and_commits(app: AppTest) -> None:
     app.switch_page("pages/upload.py").run()
     _no_errors(app)
     data = demo.sample_extract("small", seed=3, end=DEMO_END)
-    app.file_uploader(key="upload_file").upload("extract.xlsx", data,
-                                                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    app.file_uploader(key="upload_file").upload(
+        "extract.xlsx", data, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
     app.date_input(key="upload_as_of").set_value(DEMO_END).run()
     _no_errors(app)
     assert "is valid" in app.success[0].value
@@ -61,7 +62,9 @@ def test_upload_page_validates_and_commits(app: AppTest) -> None:
 
 def test_upload_page_reports_errors(app: AppTest) -> None:
     app.switch_page("pages/upload.py").run()
-    app.file_uploader(key="upload_file").upload("projects.csv", b"project_id,project_name\nP1,A\n", "text/csv").run()
+    app.file_uploader(key="upload_file").upload(
+        "projects.csv", b"project_id,project_name\nP1,A\n", "text/csv"
+    ).run()
     assert not app.exception
     assert "cannot be stored" in app.error[0].value
     assert "Required column" in app.dataframe[0].value.to_csv()

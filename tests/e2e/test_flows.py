@@ -13,8 +13,12 @@ pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group(name="e2e")]
 
 
 def test_every_page_renders_with_content(page, app_url: str) -> None:  # type: ignore[no-untyped-def]
-    for path, title in [("", "Portfolio overview"), ("upload", "Upload a weekly extract"),
-                        ("submissions", "Submissions ledger"), ("tables", "Tables as of the week")]:
+    for path, title in [
+        ("", "Portfolio overview"),
+        ("upload", "Upload a weekly extract"),
+        ("submissions", "Submissions ledger"),
+        ("tables", "Tables as of the week"),
+    ]:
         page.goto(f"{app_url}/{path}")
         wait_for_app(page)
         page.get_by_role("heading", name=title).wait_for()
@@ -46,7 +50,9 @@ def test_filter_is_mirrored_in_the_url(page, app_url: str) -> None:  # type: ign
     other.close()
 
 
-def test_upload_the_filled_demo_workbook_and_find_it_in_the_ledger(page, app_url: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_upload_the_filled_demo_workbook_and_find_it_in_the_ledger(
+    page, app_url: str, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     workbook = tmp_path / "weekly_extract_demo.xlsx"
     workbook.write_bytes(demo.sample_extract("small", seed=3, end=DEMO_END))
     page.goto(f"{app_url}/upload")
@@ -66,7 +72,8 @@ def test_upload_the_filled_demo_workbook_and_find_it_in_the_ledger(page, app_url
     wait_for_app(page)
     page.wait_for_function(
         "() => { const m = [...document.querySelectorAll('[data-testid=\"stMetricValue\"]')];"
-        " return m.length > 0; }")
+        " return m.length > 0; }"
+    )
     shot(page, "ledger_with_upload")
     grid = page.locator("[data-testid='stDataFrame']").first
     grid.wait_for()

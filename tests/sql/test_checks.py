@@ -22,23 +22,128 @@ def table_csv(header: str, *rows: str) -> bytes:
 
 CASES = [
     # (rule, file name, content, expected row, expected column, severity)
-    ("required_value_missing", "projects.csv", projects_csv(project_row(project_name="")), 2, "project_name", "error"),
+    (
+        "required_value_missing",
+        "projects.csv",
+        projects_csv(project_row(project_name="")),
+        2,
+        "project_name",
+        "error",
+    ),
     ("not_a_number", "projects.csv", projects_csv(project_row(budget_bac="1.2m")), 2, "budget_bac", "error"),
     ("not_a_date", "projects.csv", projects_csv(project_row(start_date="soon")), 2, "start_date", "error"),
-    ("value_not_allowed", "projects.csv", projects_csv(project_row(rag_overall="Blue")), 2, "rag_overall", "error"),
-    ("number_out_of_range", "projects.csv", projects_csv(project_row(actual_cost="-5")), 2, "actual_cost", "error"),
-    ("email_malformed", "projects.csv", projects_csv(project_row(project_manager="bob")), 2, "project_manager", "error"),
-    ("formula_in_cell", "projects.csv", projects_csv(project_row(project_name='"=HYPERLINK(""http://x"",""y"")"')), 2, "project_name", "error"),
-    ("end_before_start", "projects.csv", projects_csv(project_row(baseline_end_date="2025-01-01")), 2, "baseline_end_date", "error"),
-    ("duplicate_key", "projects.csv", projects_csv(project_row("P1"), project_row("P1")), 3, "project_id", "error"),
-    ("actual_cost_far_over_budget", "projects.csv", projects_csv(project_row(actual_cost="5000000")), 2, "actual_cost", "warning"),
-    ("date_out_of_range", "projects.csv", projects_csv(project_row(start_date="1926-01-05")), 2, "start_date", "warning"),
-    ("not_a_boolean", "milestones.csv", table_csv(MS_HEADER, "P9,M1,Go-live,2026-05-01,2026-05-01,maybe"), 2, "is_key", "error"),
-    ("unknown_project", "milestones.csv", table_csv(MS_HEADER, "P9,M1,Go-live,2026-05-01,2026-05-01,yes"), 2, "project_id", "error"),
-    ("period_not_aligned", "allocations.csv", table_csv(ALLOC_HEADER, "P1,Tester,2026-05-06,10,no"), 2, "period_start", "error"),
-    ("number_not_on_scale", "projects.csv", projects_csv().replace(b"\n", b",business_value\n", 1) + (project_row() + ",4\n").encode(), 2, "business_value", "error"),
-    ("not_a_whole_number", "raid.csv", table_csv("project_id,raid_id,raid_type,title,status,probability", "P1,R1,Risk,Vendor,Open,2.5"), 2, "probability", "error"),
-    ("dependency_without_project", "raid.csv", table_csv("project_id,raid_id,raid_type,title,status", "P1,R1,Dependency,Needs API,Open"), 2, "related_project_id", "warning"),
+    (
+        "value_not_allowed",
+        "projects.csv",
+        projects_csv(project_row(rag_overall="Blue")),
+        2,
+        "rag_overall",
+        "error",
+    ),
+    (
+        "number_out_of_range",
+        "projects.csv",
+        projects_csv(project_row(actual_cost="-5")),
+        2,
+        "actual_cost",
+        "error",
+    ),
+    (
+        "email_malformed",
+        "projects.csv",
+        projects_csv(project_row(project_manager="bob")),
+        2,
+        "project_manager",
+        "error",
+    ),
+    (
+        "formula_in_cell",
+        "projects.csv",
+        projects_csv(project_row(project_name='"=HYPERLINK(""http://x"",""y"")"')),
+        2,
+        "project_name",
+        "error",
+    ),
+    (
+        "end_before_start",
+        "projects.csv",
+        projects_csv(project_row(baseline_end_date="2025-01-01")),
+        2,
+        "baseline_end_date",
+        "error",
+    ),
+    (
+        "duplicate_key",
+        "projects.csv",
+        projects_csv(project_row("P1"), project_row("P1")),
+        3,
+        "project_id",
+        "error",
+    ),
+    (
+        "actual_cost_far_over_budget",
+        "projects.csv",
+        projects_csv(project_row(actual_cost="5000000")),
+        2,
+        "actual_cost",
+        "warning",
+    ),
+    (
+        "date_out_of_range",
+        "projects.csv",
+        projects_csv(project_row(start_date="1926-01-05")),
+        2,
+        "start_date",
+        "warning",
+    ),
+    (
+        "not_a_boolean",
+        "milestones.csv",
+        table_csv(MS_HEADER, "P9,M1,Go-live,2026-05-01,2026-05-01,maybe"),
+        2,
+        "is_key",
+        "error",
+    ),
+    (
+        "unknown_project",
+        "milestones.csv",
+        table_csv(MS_HEADER, "P9,M1,Go-live,2026-05-01,2026-05-01,yes"),
+        2,
+        "project_id",
+        "error",
+    ),
+    (
+        "period_not_aligned",
+        "allocations.csv",
+        table_csv(ALLOC_HEADER, "P1,Tester,2026-05-06,10,no"),
+        2,
+        "period_start",
+        "error",
+    ),
+    (
+        "number_not_on_scale",
+        "projects.csv",
+        projects_csv().replace(b"\n", b",business_value\n", 1) + (project_row() + ",4\n").encode(),
+        2,
+        "business_value",
+        "error",
+    ),
+    (
+        "not_a_whole_number",
+        "raid.csv",
+        table_csv("project_id,raid_id,raid_type,title,status,probability", "P1,R1,Risk,Vendor,Open,2.5"),
+        2,
+        "probability",
+        "error",
+    ),
+    (
+        "dependency_without_project",
+        "raid.csv",
+        table_csv("project_id,raid_id,raid_type,title,status", "P1,R1,Dependency,Needs API,Open"),
+        2,
+        "related_project_id",
+        "warning",
+    ),
 ]
 
 
@@ -47,7 +152,12 @@ def seeded(store: Store) -> Store:
     """A store that already holds project P1, so child tables can reference it."""
     from epmo.ingest import ingest
 
-    assert ingest(store, "projects.csv", projects_csv(project_row("P1")), as_of=WEEK - dt.timedelta(days=7)).status == "accepted"
+    assert (
+        ingest(
+            store, "projects.csv", projects_csv(project_row("P1")), as_of=WEEK - dt.timedelta(days=7)
+        ).status
+        == "accepted"
+    )
     return store
 
 
@@ -65,8 +175,12 @@ def test_every_rule_declares_severity_and_grain() -> None:
         assert meta.get("rule") == n.split("/")[-1]
 
 
-@pytest.mark.parametrize(("rule", "name", "content", "row", "column", "severity"), CASES, ids=[c[0] for c in CASES])
-def test_rule(seeded: Store, rule: str, name: str, content: bytes, row: int, column: str, severity: str) -> None:
+@pytest.mark.parametrize(
+    ("rule", "name", "content", "row", "column", "severity"), CASES, ids=[c[0] for c in CASES]
+)
+def test_rule(
+    seeded: Store, rule: str, name: str, content: bytes, row: int, column: str, severity: str
+) -> None:
     outcome = check_upload(seeded, name, content, as_of=WEEK)
     hits = [i for i in outcome.report.issues if i.rule == rule]
     assert hits, outcome.report.to_text()
@@ -80,14 +194,18 @@ def test_rule(seeded: Store, rule: str, name: str, content: bytes, row: int, col
 
 
 def test_forecast_end_jump_compares_with_previous_week(seeded: Store) -> None:
-    outcome = check_upload(seeded, "projects.csv", projects_csv(project_row("P1", forecast_end_date="2027-12-31")), as_of=WEEK)
+    outcome = check_upload(
+        seeded, "projects.csv", projects_csv(project_row("P1", forecast_end_date="2027-12-31")), as_of=WEEK
+    )
     hits = [i for i in outcome.report.issues if i.rule == "forecast_end_jump"]
     assert len(hits) == 1 and "336 days" in hits[0].message
     assert outcome.status == VALID
 
 
 def test_clean_file_has_no_issues(seeded: Store) -> None:
-    outcome = check_upload(seeded, "projects.csv", projects_csv(project_row("P1"), project_row("P2")), as_of=WEEK)
+    outcome = check_upload(
+        seeded, "projects.csv", projects_csv(project_row("P1"), project_row("P2")), as_of=WEEK
+    )
     assert outcome.status == VALID, outcome.report.to_text()
     assert outcome.report.issues == []
 

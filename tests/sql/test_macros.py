@@ -66,8 +66,18 @@ def test_epmo_date(con, text: str, dayfirst: bool, expected: dt.date | None) -> 
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("yes", True), ("Y", True), ("1", True), ("x", True), ("TRUE", True), ("no", False),
-     ("0", False), ("False", False), ("maybe", None), ("", None)],
+    [
+        ("yes", True),
+        ("Y", True),
+        ("1", True),
+        ("x", True),
+        ("TRUE", True),
+        ("no", False),
+        ("0", False),
+        ("False", False),
+        ("maybe", None),
+        ("", None),
+    ],
 )
 def test_epmo_bool(con, text: str, expected: bool | None) -> None:  # type: ignore[no-untyped-def]
     assert con.sql("SELECT epmo_bool($v)", params={"v": text}).fetchall()[0][0] == expected

@@ -37,19 +37,25 @@ def _xlsx_formula() -> bytes:
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(buf, {"in_memory": True})
     ws = wb.add_worksheet("projects")
-    header = "project_id,project_name,portfolio,project_manager,stage,start_date,baseline_end_date,forecast_end_date,budget_bac,actual_cost,rag_overall".split(",")
+    header = "project_id,project_name,portfolio,project_manager,stage,start_date,baseline_end_date,forecast_end_date,budget_bac,actual_cost,rag_overall".split(
+        ","
+    )
     for j, h in enumerate(header):
         ws.write_string(0, j, h)
     row = project_row("P1").split(",")
     for j, v in enumerate(row):
         ws.write_string(1, j, v)
-    ws.write_formula(1, 1, '=HYPERLINK("http://evil.example","click")', None, '=HYPERLINK("http://evil.example","click")')
+    ws.write_formula(
+        1, 1, '=HYPERLINK("http://evil.example","click")', None, '=HYPERLINK("http://evil.example","click")'
+    )
     wb.close()
     return buf.getvalue()
 
 
-BOMB_XML = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
-            b'<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]><sst>&lol2;</sst>')
+BOMB_XML = (
+    b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+    b'<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]><sst>&lol2;</sst>'
+)
 
 CORPUS: list[tuple[str, str, bytes, str]] = [
     # (case id, file name, bytes, words the message must contain)
@@ -58,28 +64,76 @@ CORPUS: list[tuple[str, str, bytes, str]] = [
     ("binary_garbage", "projects.csv", bytes(range(256)) * 40, "binary"),
     ("random_bytes_as_xlsx", "extract.xlsx", bytes((i * 7919) % 251 for i in range(5000)), "not a workbook"),
     ("csv_renamed_xlsx", "extract.xlsx", projects_csv(project_row()), "CSV"),
-    ("ole_password_protected", "extract.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600, "password"),
+    (
+        "ole_password_protected",
+        "extract.xlsx",
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600,
+        "password",
+    ),
     ("legacy_xls", "extract.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x01" * 600, ".xls"),
     ("fifty_megabytes", "projects.csv", projects_csv(project_row()) + b"x" * 50_000_000, "limit"),
     ("zip_bomb_ratio", "bundle.zip", _zip({"projects.csv": b"0" * 30_000_000}), "zip bomb"),
-    ("zip_path_traversal", "bundle.zip", _zip({"../../etc/cron.d/evil.csv": projects_csv(project_row())}), "unsafe path"),
+    (
+        "zip_path_traversal",
+        "bundle.zip",
+        _zip({"../../etc/cron.d/evil.csv": projects_csv(project_row())}),
+        "unsafe path",
+    ),
     ("zip_absolute_path", "bundle.zip", _zip({"/tmp/evil.csv": projects_csv(project_row())}), "unsafe path"),
-    ("zip_with_exe", "bundle.zip", _zip({"projects.csv": projects_csv(project_row()), "run.exe": b"MZ" + b"\0" * 100}), "not a CSV"),
+    (
+        "zip_with_exe",
+        "bundle.zip",
+        _zip({"projects.csv": projects_csv(project_row()), "run.exe": b"MZ" + b"\0" * 100}),
+        "not a CSV",
+    ),
     ("zip_empty", "bundle.zip", _zip({}), "no CSV"),
     ("zip_nested_zip", "bundle.zip", _zip({"inner.zip": _zip({"projects.csv": b"a"})}), "not a CSV"),
     ("truncated_zip", "extract.xlsx", templates.xlsx_template()[:3000], "damaged"),
     ("xml_entity_bomb", "extract.xlsx", _xlsx_with("xl/sharedStrings.xml", BOMB_XML), "document type"),
-    ("xml_external_entity", "extract.xlsx", _xlsx_with("xl/workbook.xml", b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><workbook>&e;</workbook>'), "document type"),
-    ("broken_workbook_xml", "extract.xlsx", _xlsx_with("xl/workbook.xml", b"<workbook><sheets><sheet"), "could not be read"),
+    (
+        "xml_external_entity",
+        "extract.xlsx",
+        _xlsx_with(
+            "xl/workbook.xml",
+            b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><workbook>&e;</workbook>',
+        ),
+        "document type",
+    ),
+    (
+        "broken_workbook_xml",
+        "extract.xlsx",
+        _xlsx_with("xl/workbook.xml", b"<workbook><sheets><sheet"),
+        "could not be read",
+    ),
     ("formula_cell_xlsx", "extract.xlsx", _xlsx_formula(), "formula"),
-    ("formula_text_csv", "projects.csv", projects_csv(project_row(project_name='"=HYPERLINK(""http://evil"",""x"")"')), "formula"),
-    ("unclosed_quote", "projects.csv", projects_csv(project_row(project_name='"unclosed')), "values like the header"),
+    (
+        "formula_text_csv",
+        "projects.csv",
+        projects_csv(project_row(project_name='"=HYPERLINK(""http://evil"",""x"")"')),
+        "formula",
+    ),
+    (
+        "unclosed_quote",
+        "projects.csv",
+        projects_csv(project_row(project_name='"unclosed')),
+        "values like the header",
+    ),
     ("ragged_rows", "projects.csv", projects_csv(project_row() + ",extra,cells"), "values like the header"),
     ("header_only_unknown", "notes.csv", b"foo,bar\n1,2\n", "No contract table"),
     ("missing_required_column", "projects.csv", b"project_id,project_name\nP1,Alpha\n", "Required column"),
     ("duplicate_columns", "projects.csv", b"project_id,Project ID,project_name\nP1,P1,A\n", "both mean"),
-    ("wrong_types_everywhere", "projects.csv", projects_csv(project_row(budget_bac="lots", start_date="soon", rag_overall="Purple")), "Not a number"),
-    ("unknown_project_in_child", "milestones.csv", b"project_id,milestone_id,milestone_name,baseline_date,forecast_date\nNOPE,M1,Go,2026-01-05,2026-01-05\n", "Unknown project"),
+    (
+        "wrong_types_everywhere",
+        "projects.csv",
+        projects_csv(project_row(budget_bac="lots", start_date="soon", rag_overall="Purple")),
+        "Not a number",
+    ),
+    (
+        "unknown_project_in_child",
+        "milestones.csv",
+        b"project_id,milestone_id,milestone_name,baseline_date,forecast_date\nNOPE,M1,Go,2026-01-05,2026-01-05\n",
+        "Unknown project",
+    ),
 ]
 
 

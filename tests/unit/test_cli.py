@@ -23,13 +23,18 @@ def files(tmp_path: Path) -> dict[str, Path]:
 def test_ingest_exit_codes_and_report(files: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
     store = str(files["store"])
     report = files["dir"] / "report.json"
-    assert main(["ingest", str(files["bad"]), "--as-of", str(WEEK), "--store", store, "--report", str(report)]) == 2
+    assert (
+        main(["ingest", str(files["bad"]), "--as-of", str(WEEK), "--store", store, "--report", str(report)])
+        == 2
+    )
     err = capsys.readouterr().err
     assert "rag_overall" in err and "Blue" in err
     data = json.loads(report.read_text())
     assert data["status"] == "rejected" and data["errors"] == 1
     assert data["issues"][0]["cell"].endswith("2")
-    assert main(["ingest", str(files["good"]), "--as-of", str(WEEK), "--store", store, "--user", "a@b.org"]) == 0
+    assert (
+        main(["ingest", str(files["good"]), "--as-of", str(WEEK), "--store", store, "--user", "a@b.org"]) == 0
+    )
     assert "accepted upload" in capsys.readouterr().out
 
 
@@ -40,7 +45,9 @@ def test_validate_writes_nothing(files: dict[str, Path], capsys: pytest.CaptureF
     assert not any(p.suffix == ".parquet" for p in store.rglob("*"))
 
 
-def test_missing_file_and_unknown_mapping_exit_2(files: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
+def test_missing_file_and_unknown_mapping_exit_2(
+    files: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["ingest", str(files["dir"] / "nope.csv"), "--store", str(files["store"])]) == 2
     assert "no such file" in capsys.readouterr().err
     assert main(["ingest", str(files["good"]), "--mapping", "nope", "--store", str(files["store"])]) == 2

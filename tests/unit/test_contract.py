@@ -17,7 +17,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_docs_are_current() -> None:
     """docs/data-contract.md is rendered from the contract; regenerate with `python -m epmo docs`."""
-    assert (ROOT / "docs" / "data-contract.md").read_text(encoding="utf-8") == templates.contract_markdown() + "\n"
+    assert (ROOT / "docs" / "data-contract.md").read_text(
+        encoding="utf-8"
+    ) == templates.contract_markdown() + "\n"
 
 
 def test_issue_columns_are_all_in_the_contract() -> None:

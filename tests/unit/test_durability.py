@@ -22,8 +22,19 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _ingest_cmd(file: Path, store: Path, as_of: dt.date) -> list[str]:
-    return [sys.executable, "-m", "epmo", "ingest", str(file), "--as-of", as_of.isoformat(),
-            "--store", str(store), "--user", "pm@example.org"]
+    return [
+        sys.executable,
+        "-m",
+        "epmo",
+        "ingest",
+        str(file),
+        "--as-of",
+        as_of.isoformat(),
+        "--store",
+        str(store),
+        "--user",
+        "pm@example.org",
+    ]
 
 
 def _consistent(store: Store) -> tuple[int, int]:
@@ -57,8 +68,12 @@ def test_sigkill_at_random_moments_never_leaves_a_partial_upload(tmp_path: Path)
     outcomes = {"killed": 0, "finished": 0}
     for trial in range(20):
         as_of = DEMO_END + dt.timedelta(weeks=trial + 1)
-        proc = subprocess.Popen(_ingest_cmd(extract, store_path, as_of), cwd=ROOT,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            _ingest_cmd(extract, store_path, as_of),
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         time.sleep(rng.uniform(0.3, 1.0) * full)
         if proc.poll() is None:
             os.kill(proc.pid, signal.SIGKILL)
@@ -79,8 +94,11 @@ def test_four_processes_ingest_at_once_and_nothing_is_lost(tmp_path: Path) -> No
     for k in range(4):
         f = tmp_path / f"pm{k}.csv"
         f.write_bytes(projects_csv(*[project_row(f"K{k}-{i}") for i in range(25)]))
-        procs.append(subprocess.Popen(_ingest_cmd(f, store_path, DEMO_END), cwd=ROOT,
-                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE))
+        procs.append(
+            subprocess.Popen(
+                _ingest_cmd(f, store_path, DEMO_END), cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+            )
+        )
     for p in procs:
         out, err = p.communicate(timeout=120)
         assert p.returncode == 0, err.decode()

@@ -26,13 +26,21 @@ def _variants() -> list[tuple[str, str, bytes]]:
         ("utf8", "projects.csv", text.encode()),
         ("utf8_bom", "projects.csv", b"\xef\xbb\xbf" + text.encode()),
         ("utf16", "projects.csv", text.encode("utf-16")),
-        ("cp1252", "projects.csv", text.replace("Project P2", "Projet \u00e9t\u00e9 \u20ac").encode("cp1252")),
+        (
+            "cp1252",
+            "projects.csv",
+            text.replace("Project P2", "Projet \u00e9t\u00e9 \u20ac").encode("cp1252"),
+        ),
         ("semicolon_decimal_comma", "projects.csv", semi.encode()),
         ("tab", "projects.tsv", text.replace(",", "\t").encode()),
         ("pipe", "projects.txt", text.replace(",", "|").encode()),
         ("crlf", "projects.csv", text.replace("\n", "\r\n").encode()),
         ("zip_of_csvs", "bundle.zip", zipped.getvalue()),
-        ("header_spelling", "export.csv", text.replace("project_id", "Project ID").replace("budget_bac", "BAC").encode()),
+        (
+            "header_spelling",
+            "export.csv",
+            text.replace("project_id", "Project ID").replace("budget_bac", "BAC").encode(),
+        ),
     ]
 
 
@@ -46,7 +54,9 @@ def test_accepted_shapes(store: Store, case: str, name: str, data: bytes) -> Non
     assert projects[0]["rag_overall"] == "Green"
 
 
-@pytest.mark.parametrize(("line", "expected"), [("a,b,c", ","), ("a;b;c", ";"), ("a\tb", "\t"), ("a|b|c", "|"), ('"x,y";b;c', ";")])
+@pytest.mark.parametrize(
+    ("line", "expected"), [("a,b,c", ","), ("a;b;c", ";"), ("a\tb", "\t"), ("a|b|c", "|"), ('"x,y";b;c', ";")]
+)
 def test_sniff_delimiter(line: str, expected: str) -> None:
     assert sniff_delimiter(line + "\n1,2,3") == expected
 
@@ -60,16 +70,23 @@ def test_filled_demo_workbook_with_excel_dates(demo_store: Store) -> None:
 
 def test_mapping_renames_columns_sets_constants_and_maps_values(store: Store) -> None:
     foreign = (
-        "Unique Project ID,Investment Title,PM,Phase,Start,Planned Finish,Projected Finish,"
-        "Planned Cost ($M),Spend,Health\n"
-        "IT-1,Email,pm@example.org,Execution,2026-01-05,2026-12-31,2027-01-31,1000,200,On Track\n"
-    ).encode()
+        b"Unique Project ID,Investment Title,PM,Phase,Start,Planned Finish,Projected Finish,"
+        b"Planned Cost ($M),Spend,Health\n"
+        b"IT-1,Email,pm@example.org,Execution,2026-01-05,2026-12-31,2027-01-31,1000,200,On Track\n"
+    )
     mapping = Mapping(
         name="itdashboard",
-        columns={"Unique Project ID": "project_id", "Investment Title": "project_name",
-                 "PM": "project_manager", "Phase": "stage", "Planned Finish": "baseline_end_date",
-                 "Projected Finish": "forecast_end_date", "Planned Cost ($M)": "budget_bac",
-                 "Spend": "actual_cost", "Health": "rag_overall"},
+        columns={
+            "Unique Project ID": "project_id",
+            "Investment Title": "project_name",
+            "PM": "project_manager",
+            "Phase": "stage",
+            "Planned Finish": "baseline_end_date",
+            "Projected Finish": "forecast_end_date",
+            "Planned Cost ($M)": "budget_bac",
+            "Spend": "actual_cost",
+            "Health": "rag_overall",
+        },
         tables={"export": "projects"},
         constants={"projects": {"portfolio": "Federal IT"}},
         value_maps={"rag_overall": {"On Track": "Green", "Needs Attention": "Amber"}},

@@ -47,8 +47,15 @@ def test_later_upload_same_week_supersedes(store: Store) -> None:
 
 def test_supersession_is_per_table_and_per_project(store: Store) -> None:
     ingest(store, "p.csv", projects_csv(project_row("P1"), project_row("P2")), as_of=_week(0))
-    ingest(store, "m.csv", (MS + "P1,M1,Design,2026-03-01,2026-03-01\nP1,M2,Build,2026-06-01,2026-06-01\n"
-                            "P2,M1,Go-live,2026-09-01,2026-09-01\n").encode(), as_of=_week(0))
+    ingest(
+        store,
+        "m.csv",
+        (
+            MS + "P1,M1,Design,2026-03-01,2026-03-01\nP1,M2,Build,2026-06-01,2026-06-01\n"
+            "P2,M1,Go-live,2026-09-01,2026-09-01\n"
+        ).encode(),
+        as_of=_week(0),
+    )
     # Week 1: P1 resubmits milestones with one fewer; P2 sends nothing; projects untouched.
     ingest(store, "m2.csv", (MS + "P1,M1,Design,2026-03-01,2026-04-01\n").encode(), as_of=_week(1))
     ms = _as_of(store, "milestones", _week(1))
@@ -126,7 +133,9 @@ def test_export_neutralises_formula_text_but_not_numbers() -> None:
 
     from epmo.export import neutralise
 
-    frame = pd.DataFrame({"name": ["=cmd|' /C calc'!A0", "+1", "@SUM(1)", "plain", "-x"], "n": [-5, 1, 2, 3, 4]})
+    frame = pd.DataFrame(
+        {"name": ["=cmd|' /C calc'!A0", "+1", "@SUM(1)", "plain", "-x"], "n": [-5, 1, 2, 3, 4]}
+    )
     out = neutralise(frame)
     assert out["name"].tolist() == ["'=cmd|' /C calc'!A0", "'+1", "'@SUM(1)", "plain", "'-x"]
     assert out["n"].tolist() == [-5, 1, 2, 3, 4]
