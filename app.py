@@ -6,12 +6,12 @@ st.set_page_config(page_title="EPMO Portfolio Analytics", page_icon=":material/i
 
 PAGES = {
     "Portfolio": [
-        st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
+        st.Page("app_pages/home.py", title="Home", icon=":material/home:", default=True),
     ],
     "Data": [
-        st.Page("pages/upload.py", title="Upload", icon=":material/upload_file:"),
-        st.Page("pages/submissions.py", title="Submissions", icon=":material/receipt_long:"),
-        st.Page("pages/tables.py", title="Tables", icon=":material/table:"),
+        st.Page("app_pages/upload.py", title="Upload", icon=":material/upload_file:"),
+        st.Page("app_pages/submissions.py", title="Submissions", icon=":material/receipt_long:"),
+        st.Page("app_pages/tables.py", title="Tables", icon=":material/table:"),
     ],
 }
 

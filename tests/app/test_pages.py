@@ -47,7 +47,7 @@ def test_home_filters_by_portfolio(app: AppTest) -> None:
 
 
 def test_upload_page_validates_and_commits(app: AppTest) -> None:
-    app.switch_page("pages/upload.py").run()
+    app.switch_page("app_pages/upload.py").run()
     _no_errors(app)
     data = demo.sample_extract("small", seed=3, end=DEMO_END)
     app.file_uploader(key="upload_file").upload(
@@ -61,7 +61,7 @@ def test_upload_page_validates_and_commits(app: AppTest) -> None:
 
 
 def test_upload_page_reports_errors(app: AppTest) -> None:
-    app.switch_page("pages/upload.py").run()
+    app.switch_page("app_pages/upload.py").run()
     app.file_uploader(key="upload_file").upload(
         "projects.csv", b"project_id,project_name\nP1,A\n", "text/csv"
     ).run()
@@ -71,14 +71,14 @@ def test_upload_page_reports_errors(app: AppTest) -> None:
 
 
 def test_submissions(app: AppTest) -> None:
-    app.switch_page("pages/submissions.py").run()
+    app.switch_page("app_pages/submissions.py").run()
     _no_errors(app)
     assert int(next(m.value for m in app.metric if m.label == "Uploads").replace(",", "")) > 50
     assert len(app.dataframe[0].value) > 50
 
 
 def test_tables(app: AppTest) -> None:
-    app.switch_page("pages/tables.py").run()
+    app.switch_page("app_pages/tables.py").run()
     _no_errors(app)
     frame = app.dataframe[0].value
     assert {"project_id", "as_of_date", "weeks_stale"} <= set(frame.columns)

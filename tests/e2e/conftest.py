@@ -134,5 +134,6 @@ def wait_for_app(page, timeout: float = 30_000) -> None:  # type: ignore[no-unty
 def shot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
     SHOTS.mkdir(parents=True, exist_ok=True)
     path = SHOTS / f"{name}.png"
+    page.wait_for_timeout(1200)  # let data grids and charts paint before the picture
     page.screenshot(path=str(path), full_page=True)
     return path

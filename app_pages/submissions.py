@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from pages import _shared as ui
+from app_pages import _shared as ui
 
 snap = ui.snapshot()
 st.title("Submissions ledger")

@@ -2,8 +2,8 @@
 
 import streamlit as st
 
+from app_pages import _shared as ui
 from epmo import export
-from pages import _shared as ui
 
 snap = ui.snapshot()
 f = ui.sidebar(snap)

@@ -6,10 +6,10 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
+from app_pages import _shared as ui
 from epmo import contract, sql, templates
 from epmo.ingest import ACCEPTED, DUPLICATE, check_upload, ingest, latest_reporting_day
 from epmo.mapping import Mapping
-from pages import _shared as ui
 
 snap = ui.snapshot()
 st.title("Upload a weekly extract")
