@@ -10,7 +10,7 @@ import sys
 import traceback
 from pathlib import Path
 
-from epmo import export, sql, templates
+from epmo import export, templates
 from epmo.ingest import ACCEPTED, DUPLICATE, VALID, ingest, latest_reporting_day
 from epmo.mapping import Mapping
 from epmo.store import Store
@@ -39,11 +39,7 @@ def load_mapping(store: Store, name_or_path: str | None) -> Mapping | None:
             return Mapping.from_json(path.read_text(encoding="utf-8"))
         except ValueError as exc:
             raise UsageError(f"mapping file {path}: {exc}") from None
-    con = store.connect()
-    try:
-        rows = sql.arrow(con, "ledger/mapping_by_name", name=name_or_path).to_pylist()
-    finally:
-        con.close()
+    rows = store.rows("ledger/mapping_by_name", name=name_or_path)
     if not rows:
         raise UsageError(f"no saved mapping named {name_or_path!r} (see `python -m epmo mappings`)")
     return Mapping.from_json(rows[0]["spec"])
@@ -158,12 +154,7 @@ def cmd_mappings(args: argparse.Namespace) -> int:
         store.save_mapping(args.name, mapping.to_json(), args.user or os.environ.get("USER", ""))
         print(f"saved mapping {args.name}")
         return EXIT_OK
-    con = store.connect()
-    try:
-        rows = sql.arrow(con, "ledger/mappings").to_pylist()
-    finally:
-        con.close()
-    for r in rows:
+    for r in store.rows("ledger/mappings"):
         print(f"{r['name']}\t{r['saved_at']}\t{r['saved_by']}")
     return EXIT_OK
 

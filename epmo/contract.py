@@ -92,6 +92,18 @@ def _c(name: str, type_: str, description: str, example: str, **kw: object) -> C
     return Column(name, type_, description, example, **kw)  # type: ignore[arg-type]
 
 
+def _project_ref(description: str) -> Column:
+    """The project_id column of a child table (milestones, RAID, allocations, financials)."""
+    return _c(
+        "project_id",
+        TEXT,
+        description,
+        "PRJ-0042",
+        required=True,
+        synonyms=("project id", "proj ref", "project ref", "project code"),
+    )
+
+
 def _rag(name: str, what: str, required: bool = False) -> Column:
     return _c(
         name,
@@ -394,14 +406,7 @@ MILESTONES = Table(
     unique_key=("project_id", "milestone_id"),
     synonyms=("milestone", "key milestones", "milestone plan"),
     columns=(
-        _c(
-            "project_id",
-            TEXT,
-            "Project the milestone belongs to.",
-            "PRJ-0042",
-            required=True,
-            synonyms=("project id", "proj ref", "project ref", "project code"),
-        ),
+        _project_ref("Project the milestone belongs to."),
         _c(
             "milestone_id",
             TEXT,
@@ -459,14 +464,7 @@ RAID = Table(
     unique_key=("project_id", "raid_id"),
     synonyms=("raid log", "risks", "risk register", "raid register"),
     columns=(
-        _c(
-            "project_id",
-            TEXT,
-            "Project the item belongs to.",
-            "PRJ-0042",
-            required=True,
-            synonyms=("project id", "proj ref", "project ref", "project code"),
-        ),
+        _project_ref("Project the item belongs to."),
         _c(
             "raid_id",
             TEXT,
@@ -562,14 +560,7 @@ ALLOCATIONS = Table(
     unique_key=("project_id", "role", "team", "resource_name", "period_start", "is_tentative"),
     synonyms=("allocation", "demand", "resource demand", "resourcing", "resource plan"),
     columns=(
-        _c(
-            "project_id",
-            TEXT,
-            "Project that needs the hours.",
-            "PRJ-0042",
-            required=True,
-            synonyms=("project id", "proj ref", "project ref", "project code"),
-        ),
+        _project_ref("Project that needs the hours."),
         _c(
             "role",
             TEXT,
@@ -683,14 +674,7 @@ FINANCIALS = Table(
     synonyms=("finance", "financial", "cost plan", "time phased financials"),
     optional=True,
     columns=(
-        _c(
-            "project_id",
-            TEXT,
-            "Project.",
-            "PRJ-0042",
-            required=True,
-            synonyms=("project id", "proj ref", "project ref", "project code"),
-        ),
+        _project_ref("Project."),
         _c(
             "period_start",
             DATE,

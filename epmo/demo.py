@@ -585,11 +585,7 @@ def load_demo(
     store: Store, scale: str = "small", seed: int = 7, if_empty: bool = False, end: dt.date | None = None
 ) -> str:
     if if_empty and store.exists():
-        con = store.connect()
-        try:
-            n = con.sql("SELECT count(*) FROM accepted_uploads").fetchall()[0][0]
-        finally:
-            con.close()
+        n = store.rows("ledger/upload_count")[0]["upload_count"]
         if n:
             return f"store {store.uri} already has {n} uploads; demo not loaded"
     frames, ledger = build(scale, seed, end)

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from epmo import sql
 from epmo.store import Store
 
 DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -40,12 +39,8 @@ def view_frame(store: Store, name: str, as_of: dt.date) -> pd.DataFrame:
     if name not in VIEWS:
         raise KeyError(f"unknown view {name!r}; choose one of: {', '.join(VIEWS)}")
     view = VIEWS[name]
-    con = store.connect()
-    try:
-        params = {"as_of": as_of} if view.needs_as_of else {}
-        return sql.df(con, view.query, **params)
-    finally:
-        con.close()
+    params = {"as_of": as_of} if view.needs_as_of else {}
+    return store.frame(view.query, **params)
 
 
 def neutralise(frame: pd.DataFrame) -> pd.DataFrame:

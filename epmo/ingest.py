@@ -54,22 +54,25 @@ class Outcome:
         return self.status in (ACCEPTED, DUPLICATE, VALID)
 
 
-def _as_of_from_columns(sheets: list[RawSheet]) -> tuple[set[str], list[Issue]]:
+def _as_of_from_columns(sheets: list[RawSheet]) -> set[str]:
+    """Distinct values of any as-of column (as_of_date, reporting date...) in the upload."""
     values: set[str] = set()
     for s in sheets:
         for j, h in enumerate(s.headers):
             if contract.normalise_header(h) in AS_OF_HEADERS:
                 values |= {v.strip() for v in s.data[f"c{j}"].to_pylist() if v and v.strip()}
-    return values, []
+    return values
 
 
 def _parse_date(text: str, dayfirst: bool) -> dt.date | None:
     con = sql.connect()
     try:
-        rows = con.sql("SELECT epmo_date($v, $dayfirst)", params={"v": text, "dayfirst": dayfirst}).fetchall()
+        parsed: dt.date | None = sql.arrow(con, "ingest/parse_date", text=text, dayfirst=dayfirst)[0][
+            0
+        ].as_py()
     finally:
         con.close()
-    return rows[0][0] if rows else None
+    return parsed
 
 
 def check_upload(
@@ -89,7 +92,7 @@ def check_upload(
         return Outcome(REJECTED, new_report([exc.issue], {}), as_of)
 
     if as_of is None:
-        found, _ = _as_of_from_columns(sheets)
+        found = _as_of_from_columns(sheets)
         if len(found) > 1:
             issue = Issue(
                 ERROR,
@@ -183,11 +186,7 @@ def ingest(
         return outcome
     assert outcome.as_of_date is not None
     digest = sha256(data)
-    con = store.connect()
-    try:
-        dup = sql.arrow(con, "ledger/duplicate_upload", sha256=digest, as_of=outcome.as_of_date).to_pylist()
-    finally:
-        con.close()
+    dup = store.rows("ledger/duplicate_upload", sha256=digest, as_of=outcome.as_of_date)
     if dup:
         outcome.status = DUPLICATE
         outcome.duplicate_of = dup[0]["upload_id"]

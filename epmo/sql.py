@@ -1,8 +1,10 @@
-"""The one place that executes SQL text.
+"""Named queries: found by name in `queries/`, run with bound parameters, fully fetched.
 
 Queries live in `queries/`, one per file, named after what they return. Values are always
-bound as parameters (`$name`); the few identifiers that vary (contract table and column
-names, the store's own file paths) come from allow-lists and are quoted here.
+bound as parameters (`$name`). The only SQL text not in `queries/` is generated DDL whose
+varying parts are identifiers from allow-lists (`ident`, the contract's table and column
+names) or the store's own Parquet file paths (`literal`): the raw_* views in
+`store.register_snapshot` and the staging tables in `validate.stage`.
 """
 
 from __future__ import annotations

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute  # noqa: F401  (pa.compute)
 from deltalake import DeltaTable, write_deltalake
@@ -200,6 +201,22 @@ class Store:
         register_snapshot(con, snap)
         return con
 
+    def rows(self, name: str, /, **params: Any) -> list[dict[str, Any]]:
+        """A named query over the current snapshot, as a list of dicts (small results)."""
+        con = self.connect()
+        try:
+            return sql.arrow(con, name, **params).to_pylist()
+        finally:
+            con.close()
+
+    def frame(self, name: str, /, **params: Any) -> pd.DataFrame:
+        """A named query over the current snapshot, as a pandas DataFrame."""
+        con = self.connect()
+        try:
+            return sql.df(con, name, **params)
+        finally:
+            con.close()
+
     # ------------------------------------------------------------------ writing
 
     def commit(self, uploads: list[PreparedUpload], compact: bool = True) -> None:
@@ -258,11 +275,7 @@ class Store:
                 self.maybe_compact(name)
 
     def retract(self, upload_id: str, user_email: str, reason: str) -> None:
-        con = self.connect()
-        try:
-            found = sql.arrow(con, "ledger/upload_by_id", upload_id=upload_id).to_pylist()
-        finally:
-            con.close()
+        found = self.rows("ledger/upload_by_id", upload_id=upload_id)
         if not found:
             raise KeyError(f"no accepted upload with id {upload_id}")
         if found[0]["is_retracted"]:
