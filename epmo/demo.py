@@ -136,6 +136,24 @@ MILESTONE_NAMES = [
 ]
 
 
+class _Columns:
+    """Column lists per store table, filled row by row or many rows at a time."""
+
+    def __init__(self, cols: dict[str, dict[str, list[object]]]):
+        self.cols = cols
+        # demand hours per role falling in the month after each snapshot (sizes capacity)
+        self.next_month_hours: dict[str, float] = {}
+
+    def add(self, table: str, row: dict[str, object]) -> None:
+        for k, values in self.cols[table].items():
+            values.append(row.get(k))
+
+    def extend(self, table: str, **columns: list[object]) -> None:
+        n = len(next(iter(columns.values())))
+        for k, values in self.cols[table].items():
+            values.extend(columns.get(k, [None] * n))
+
+
 @dataclass
 class Project:
     pid: str
@@ -274,10 +292,8 @@ def build(
     for p in projects:
         by_pm.setdefault(p.pm, []).append(p)
 
-    def add(table: str, row: dict[str, object]) -> None:
-        c = cols[table]
-        for k in c:
-            c[k].append(row.get(k))
+    out = _Columns(cols)
+    capacity_weeks: list[dt.date] = []
 
     for wi, week in enumerate(weeks):
         for pm, owned in by_pm.items():
@@ -286,7 +302,7 @@ def build(
             upload_id = hashlib.sha256(f"{seed}|{scale}|{pm}|{week}".encode()).hexdigest()[:32]
             counts: dict[str, int] = {}
             for p in owned:
-                n = _project_week(p, week, wi, upload_id, add, raid_state, rng, projects)
+                n = _project_week(p, week, wi, upload_id, out, raid_state, rng, projects)
                 for t, k in n.items():
                     counts[t] = counts.get(t, 0) + k
             if counts:
@@ -304,13 +320,18 @@ def build(
                     }
                 )
         if wi % 4 == 0 or wi == len(weeks) - 1:
-            _capacity(week, wi, seed, scale, add, ledger, n_projects)
+            capacity_weeks.append(week)
+    # Resource managers size teams to the typical demand: a little above it most months,
+    # below it in the holiday months, so that demand exceeds supply in some months.
+    level = {role: h / len(weeks) for role, h in out.next_month_hours.items()}
+    for week in capacity_weeks:
+        _capacity(week, seed, scale, out, ledger, level)
     frames = {t: pa.table(c, schema=data_schema(t)) for t, c in cols.items() if c["upload_id"]}
     return frames, ledger
 
 
 def _project_week(
-    p: Project, week: dt.date, wi: int, upload_id: str, add, raid_state, rng, projects
+    p: Project, week: dt.date, wi: int, upload_id: str, out: _Columns, raid_state, rng, projects
 ) -> dict[str, int]:  # type: ignore[no-untyped-def]
     counts: dict[str, int] = {}
     planned_end = p.start + dt.timedelta(weeks=p.weeks)
@@ -333,7 +354,7 @@ def _project_week(
             "Green",
         )
         row["upload_id"] = upload_id
-        add("projects", row)
+        out.add("projects", row)
         return {"projects": 1}
     if week < p.start - dt.timedelta(weeks=6):
         return counts
@@ -387,14 +408,14 @@ def _project_week(
         rag_detail=(cpi, spi, slip_days),
     )
     row["upload_id"] = upload_id
-    add("projects", row)
+    out.add("projects", row)
     counts["projects"] = 1
     # milestones
     for k, ms_name in enumerate(MILESTONE_NAMES[: 4 + (p.weeks > 40) + (p.weeks > 70)]):
         f = (k + 1) / (len(MILESTONE_NAMES) + 1)
         base = p.start + dt.timedelta(days=int(p.weeks * 7 * f))
         fc = base + dt.timedelta(days=int(slip_days * f))
-        add(
+        out.add(
             "milestones",
             {
                 "project_id": p.pid,
@@ -438,34 +459,46 @@ def _project_week(
             it["status"] = "Closed"
         if it["raid_type"] == "Dependency" and it["related_project_id"] is None:
             it["raid_type"] = "Risk"
-        add("raid", {"project_id": p.pid, **it, "upload_id": upload_id})
+        out.add("raid", {"project_id": p.pid, **it, "upload_id": upload_id})
     counts["raid"] = len(items)
-    # allocations: monthly demand per role for the next months of the project
+    # allocations: the next two months week by week (Mondays), then month by month to a
+    # 12-month horizon, never past the forecast end; three or more months out is tentative
     if stage not in ("Closed", "Cancelled", "On hold"):
         month0 = _month(week)
-        horizon = 3 if len(projects) > 1000 else 6
         end_month = _month(forecast_end)
-        for m in range(horizon):
-            period = _month(month0, m)
-            if period > end_month:
-                break
-            for r, role in enumerate(p.roles):
-                base_h = (p.bac / 1_000_000) * (60 if role == "Developer" else 30) + 20
-                hours = float(round(base_h * (0.7 + 0.6 * ((r + m) % 3) / 2), 1))
-                add(
-                    "allocations",
-                    {
-                        "project_id": p.pid,
-                        "role": role,
-                        "team": TEAMS[role],
-                        "resource_name": None,
-                        "period_start": period,
-                        "hours": hours,
-                        "is_tentative": m >= 3 or stage == "Approved",
-                        "upload_id": upload_id,
-                    },
+        weekly = [_monday(week) + dt.timedelta(weeks=k) for k in range(10)]
+        periods = [(w, 12.0 / 52) for w in weekly if w < _month(month0, 2) and w <= forecast_end]
+        periods += [(pm, 1.0) for pm in (_month(month0, m) for m in range(2, 12)) if pm <= end_month]
+        grid = [(i, r, role) for i in range(len(periods)) for r, role in enumerate(p.roles)]
+        scale_h = p.bac / 1_000_000
+        out.extend(
+            "allocations",
+            project_id=[p.pid] * len(grid),
+            role=[role for _, _, role in grid],
+            team=[TEAMS[role] for _, _, role in grid],
+            resource_name=[None] * len(grid),
+            period_start=[periods[i][0] for i, _, _ in grid],
+            hours=[
+                float(
+                    round(
+                        (scale_h * (60 if role == "Developer" else 30) + 20)
+                        * (0.7 + 0.3 * ((r + i) % 3))
+                        * periods[i][1],
+                        1,
+                    )
                 )
-                counts["allocations"] = counts.get("allocations", 0) + 1
+                for i, r, role in grid
+            ],
+            is_tentative=[stage == "Approved" or periods[i][0] >= _month(month0, 3) for i, _, _ in grid],
+            upload_id=[upload_id] * len(grid),
+        )
+        if grid:
+            counts["allocations"] = len(grid)
+        next_month = (_month(month0, 1), _month(month0, 2))
+        for i, r, role in grid:
+            if next_month[0] <= periods[i][0] < next_month[1]:
+                h = (scale_h * (60 if role == "Developer" else 30) + 20) * (0.7 + 0.3 * ((r + i) % 3))
+                out.next_month_hours[role] = out.next_month_hours.get(role, 0.0) + h * periods[i][1]
     # financials: monthly, refreshed every fourth week
     if wi % 4 == 0 and len(projects) <= 1000:
         months = max(1, p.weeks // 4)
@@ -473,7 +506,7 @@ def _project_week(
             period = _month(p.start, m)
             planned = p.bac / (months + 1)
             is_past = _month(week) > period
-            add(
+            out.add(
                 "financials",
                 {
                     "project_id": p.pid,
@@ -539,30 +572,29 @@ def _project_row(
     }
 
 
-def _capacity(week: dt.date, wi: int, seed: int, scale: str, add, ledger, n_projects: int) -> None:  # type: ignore[no-untyped-def]
+def _capacity(
+    week: dt.date,
+    seed: int,
+    scale: str,
+    out: _Columns,
+    ledger: list[dict[str, object]],
+    level: dict[str, float],
+) -> None:
     """Resource managers: one capacity upload per team, covering the next 12 months."""
-    heads = {
-        "Developer": 0.055,
-        "Tester": 0.022,
-        "Business Analyst": 0.025,
-        "Project Manager": 0.03,
-        "Architect": 0.008,
-        "Data Engineer": 0.012,
-    }
     for role, team in TEAMS.items():
         upload_id = hashlib.sha256(f"{seed}|{scale}|cap|{team}|{week}".encode()).hexdigest()[:32]
-        fte = max(1.0, heads[role] * n_projects)
+        monthly = max(140.0, 1.05 * level.get(role, 0.0))
         for m in range(12):
             period = _month(week, m)
             seasonal = 0.8 if period.month in (12, 1) else (0.9 if period.month in (7, 8) else 1.0)
-            add(
+            out.add(
                 "capacity",
                 {
                     "team": team,
                     "role": role,
                     "resource_name": None,
                     "period_start": period,
-                    "available_hours": round(fte * 140 * seasonal, 1),
+                    "available_hours": round(monthly * seasonal, 1),
                     "upload_id": upload_id,
                 },
             )
