@@ -34,7 +34,7 @@ with st.expander("Templates and the data contract", icon=":material/description:
     for col, t in zip(cols[1:], contract.TABLES, strict=True):
         col.download_button(f"{t.name}.csv", templates.csv_template(t), f"{t.name}.csv", key=f"tpl_{t.name}")
 
-mappings = ui.query(snap, "ledger/mappings")
+mappings = ui.query(snap, "ledger/documents", kind="mapping")
 left, right = st.columns([2, 1])
 with right:
     as_of = st.date_input(

@@ -39,10 +39,10 @@ def load_mapping(store: Store, name_or_path: str | None) -> Mapping | None:
             return Mapping.from_json(path.read_text(encoding="utf-8"))
         except ValueError as exc:
             raise UsageError(f"mapping file {path}: {exc}") from None
-    rows = store.rows("ledger/mapping_by_name", name=name_or_path)
-    if not rows:
+    doc = store.document("mapping", name_or_path)
+    if doc is None:
         raise UsageError(f"no saved mapping named {name_or_path!r} (see `python -m epmo mappings`)")
-    return Mapping.from_json(rows[0]["spec"])
+    return Mapping.from_json(doc["spec"])
 
 
 def _store(args: argparse.Namespace) -> Store:
@@ -125,10 +125,18 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# Options a view may take (export.View.options names them): flag -> (argparse kwargs).
+EXPORT_OPTIONS: dict[str, dict[str, object]] = {}
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     store = _store(args)
     as_of = args.as_of or latest_reporting_day()
-    frame = export.view_frame(store, args.view, as_of)
+    options = {name: getattr(args, name) for name in EXPORT_OPTIONS}
+    try:
+        frame = export.view_frame(store, args.view, as_of, **options)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     fmt = args.format
     data = export.write(frame, fmt)
     if args.out:
@@ -154,7 +162,7 @@ def cmd_mappings(args: argparse.Namespace) -> int:
         store.save_mapping(args.name, mapping.to_json(), args.user or os.environ.get("USER", ""))
         print(f"saved mapping {args.name}")
         return EXIT_OK
-    for r in store.rows("ledger/mappings"):
+    for r in store.documents("mapping"):
         print(f"{r['name']}\t{r['saved_at']}\t{r['saved_by']}")
     return EXIT_OK
 
@@ -214,6 +222,8 @@ def parser() -> argparse.ArgumentParser:
     sp.add_argument("--as-of", type=_date)
     sp.add_argument("--format", choices=["csv", "xlsx", "parquet", "json"], default="csv")
     sp.add_argument("--out")
+    for flag, kwargs in EXPORT_OPTIONS.items():
+        sp.add_argument("--" + flag.replace("_", "-"), **kwargs)  # type: ignore[arg-type]
     with_store(sp)
     sp.set_defaults(func=cmd_export)
 

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import io
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
@@ -15,10 +18,23 @@ DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 @dataclass(frozen=True)
 class View:
+    """A named view: either a named query (params $as_of) or a builder function.
+
+    builder is "module:function", imported when the view is used, called as
+    function(store, as_of, **options) -> DataFrame; `options` names the command-line
+    options the view takes (see cli.EXPORT_OPTIONS).
+    """
+
     name: str
     query: str
     description: str
     needs_as_of: bool = True
+    builder: str = ""
+    options: tuple[str, ...] = field(default_factory=tuple)
+
+    def build(self) -> Callable[..., pd.DataFrame]:
+        module, func = self.builder.split(":")
+        return getattr(importlib.import_module(module), func)  # type: ignore[no-any-return]
 
 
 VIEWS: dict[str, View] = {
@@ -35,10 +51,17 @@ VIEWS: dict[str, View] = {
 }
 
 
-def view_frame(store: Store, name: str, as_of: dt.date) -> pd.DataFrame:
+def view_frame(store: Store, name: str, as_of: dt.date, **options: Any) -> pd.DataFrame:
+    """The view's rows. Options not in the view's `options` are ignored when None."""
     if name not in VIEWS:
         raise KeyError(f"unknown view {name!r}; choose one of: {', '.join(VIEWS)}")
     view = VIEWS[name]
+    given = {k: v for k, v in options.items() if v is not None}
+    unknown = sorted(set(given) - set(view.options))
+    if unknown:
+        raise ValueError(f"view {name!r} does not take --{', --'.join(u.replace('_', '-') for u in unknown)}")
+    if view.builder:
+        return view.build()(store, as_of, **given)
     params = {"as_of": as_of} if view.needs_as_of else {}
     return store.frame(view.query, **params)
 

@@ -6,7 +6,8 @@ Layout under the store URI (a local path or an object-store URI such as s3://buc
     submissions/    which entities (project_id, or team for capacity) each upload carries
                     for each table: the unit of supersession
     uploads/        the ledger: append-only events 'accepted' and 'retracted'
-    mappings/       saved column mappings (every version kept)
+    documents/      saved named documents: column mappings, capacity scenarios, scoring
+                    models... (kind, name; every version kept, the latest wins)
 
 Commit protocol: data tables first, then submissions, then the ledger row last. The ledger
 row is the commit point: every view joins through accepted_uploads, so rows of an upload
@@ -63,15 +64,17 @@ UPLOADS_SCHEMA = pa.schema(
 SUBMISSIONS_SCHEMA = pa.schema(
     [("upload_id", pa.string()), ("table_name", pa.string()), ("entity_key", pa.string())]
 )
-MAPPINGS_SCHEMA = pa.schema(
+DOCUMENTS_SCHEMA = pa.schema(
     [
+        ("kind", pa.string()),
         ("name", pa.string()),
         ("saved_at", pa.timestamp("us", tz="UTC")),
         ("saved_by", pa.string()),
+        ("as_of_date", pa.date32()),
         ("spec", pa.string()),
     ]
 )
-META_TABLES = {"uploads": UPLOADS_SCHEMA, "submissions": SUBMISSIONS_SCHEMA, "mappings": MAPPINGS_SCHEMA}
+META_TABLES = {"uploads": UPLOADS_SCHEMA, "submissions": SUBMISSIONS_SCHEMA, "documents": DOCUMENTS_SCHEMA}
 
 
 def data_schema(table_name: str) -> pa.Schema:
@@ -178,7 +181,7 @@ class Store:
 
     def snapshot(self) -> Snapshot:
         """Versions and file lists, the ledger read first (see the module docstring)."""
-        order = ["uploads", "submissions", "mappings", *contract.TABLE_NAMES]
+        order = ["uploads", "submissions", "documents", *contract.TABLE_NAMES]
         versions: list[tuple[str, int]] = []
         files: dict[str, tuple[str, ...]] = {}
         with self._lock:
@@ -295,10 +298,42 @@ class Store:
         }
         self._append("uploads", pa.Table.from_pylist([row], schema=UPLOADS_SCHEMA))
 
-    def save_mapping(self, name: str, spec_json: str, user_email: str) -> None:
+    def save_document(
+        self, kind: str, name: str, spec_json: str, user_email: str, as_of: dt.date | None = None
+    ) -> None:
+        """Save a new version of a named document (older versions stay; see views/saved_documents).
+
+        kind says what it is ("mapping", "scenario", "scoring_model", ...); as_of is the
+        reporting week it was made against, when that matters.
+        """
+        name = name.strip()
+        if not name:
+            raise ValueError("a saved document needs a name")
+        json.loads(spec_json)  # only valid JSON is stored
         self.ensure()
-        row = {"name": name, "saved_at": now_utc(), "saved_by": user_email, "spec": spec_json}
-        self._append("mappings", pa.Table.from_pylist([row], schema=MAPPINGS_SCHEMA))
+        row = {
+            "kind": kind,
+            "name": name,
+            "saved_at": now_utc(),
+            "saved_by": user_email,
+            "as_of_date": as_of,
+            "spec": spec_json,
+        }
+        self._append("documents", pa.Table.from_pylist([row], schema=DOCUMENTS_SCHEMA))
+
+    def documents(self, kind: str) -> list[dict[str, Any]]:
+        """The latest version of every saved document of a kind, by name."""
+        return self.rows("ledger/documents", kind=kind)
+
+    def document(self, kind: str, name: str, version: int | None = None) -> dict[str, Any] | None:
+        """One saved document (the latest version unless `version` is given), or None."""
+        rows = self.rows("ledger/document_versions", kind=kind, name=name)
+        if version is not None:
+            rows = [r for r in rows if r["version"] == version]
+        return rows[0] if rows else None
+
+    def save_mapping(self, name: str, spec_json: str, user_email: str) -> None:
+        self.save_document("mapping", name, spec_json, user_email)
 
     def _append(self, name: str, data: pa.Table) -> None:
         write_deltalake(self.table_uri(name), data, mode="append", storage_options=self.storage_options)
@@ -379,7 +414,7 @@ def register_snapshot(con: duckdb.DuckDBPyConnection, snap: Snapshot) -> None:
             )
         else:
             con.execute(f"CREATE OR REPLACE VIEW {view} AS {_empty_select(schema)}")
-    for name in ("views/accepted_uploads", "views/current_submissions", "views/saved_mappings"):
+    for name in ("views/accepted_uploads", "views/current_submissions", "views/saved_documents"):
         sql.execute_script(con, name)
     for t in contract.TABLE_NAMES:
         sql.execute_script(con, f"views/{t}_as_of")

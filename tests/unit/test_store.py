@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+
+import pytest
 
 from epmo import sql
 from epmo.ingest import ACCEPTED, DUPLICATE, ingest, latest_reporting_day
@@ -139,3 +142,18 @@ def test_export_neutralises_formula_text_but_not_numbers() -> None:
     out = neutralise(frame)
     assert out["name"].tolist() == ["'=cmd|' /C calc'!A0", "'+1", "'@SUM(1)", "plain", "'-x"]
     assert out["n"].tolist() == [-5, 1, 2, 3, 4]
+
+
+def test_saved_documents_keep_every_version_and_kinds_apart(store: Store) -> None:
+    store.save_document("scenario", "hire two", '{"v": 1}', "a@x.org", as_of=dt.date(2026, 11, 20))
+    store.save_document("scenario", "hire two", '{"v": 2}', "b@x.org")
+    store.save_document("mapping", "hire two", '{"m": 1}', "c@x.org")
+    latest = store.document("scenario", "hire two")
+    assert (latest["version"], json.loads(latest["spec"]), latest["saved_by"]) == (2, {"v": 2}, "b@x.org")
+    first = store.document("scenario", "hire two", version=1)
+    assert (json.loads(first["spec"]), first["as_of_date"]) == ({"v": 1}, dt.date(2026, 11, 20))
+    assert [d["version"] for d in store.documents("scenario")] == [2]
+    assert json.loads(store.document("mapping", "hire two")["spec"]) == {"m": 1}
+    assert store.document("scenario", "nobody") is None
+    with pytest.raises(ValueError):
+        store.save_document("scenario", "bad", "{not json", "a@x.org")
