@@ -13,7 +13,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from epmo import export, sql
+from epmo import export, measures, sql
 from epmo.ingest import latest_reporting_day
 from epmo.store import Snapshot, Store
 
@@ -103,22 +103,24 @@ def show_sql(name: str) -> None:
 
 
 def downloads(frame: pd.DataFrame, stem: str, key: str) -> None:
-    c1, c2, _ = st.columns([1, 1, 4])
-    c1.download_button(
+    row = st.container(horizontal=True)
+    row.download_button(
         "CSV",
         export.to_csv_bytes(frame),
         f"{stem}.csv",
         "text/csv",
         key=f"{key}_csv",
         icon=":material/download:",
+        width="content",
     )
-    c2.download_button(
+    row.download_button(
         "XLSX",
         export.to_xlsx_bytes(frame),
         f"{stem}.xlsx",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=f"{key}_xlsx",
         icon=":material/download:",
+        width="content",
     )
 
 
@@ -126,3 +128,74 @@ def is_admin(email: str) -> bool:
     """Admins may retract uploads. EPMO_ADMINS lists them (comma-separated); unset = everyone."""
     admins = [a.strip().lower() for a in os.environ.get("EPMO_ADMINS", "").split(",") if a.strip()]
     return not admins or email.strip().lower() in admins
+
+
+PROJECT_PAGE = "app_pages/project.py"
+_NUMBER_FORMATS = {"money": "compact", "ratio": "%.2f", "days": "%d", "count": "%d", "percent": "%.1f%%"}
+
+
+def measure_columns(frame: pd.DataFrame) -> dict[str, Any]:
+    """Column labels, help and formats for a frame's measures, from epmo.measures."""
+    config: dict[str, Any] = {}
+    for col in frame.columns:
+        if pd.api.types.is_datetime64_any_dtype(frame[col]) and not str(col).endswith("_at"):
+            config[col] = st.column_config.DateColumn(measures.label(col), format="D MMM YYYY")
+            continue
+        if col not in measures.MEASURES:
+            config[col] = measures.label(col)
+            continue
+        m = measures.MEASURES[col]
+        help_ = f"{m.description} Formula: {m.formula}."
+        if m.format in _NUMBER_FORMATS:
+            config[col] = st.column_config.NumberColumn(m.label, help=help_, format=_NUMBER_FORMATS[m.format])
+        elif m.format == "flag":
+            config[col] = st.column_config.CheckboxColumn(m.label, help=help_)
+        else:
+            config[col] = st.column_config.TextColumn(m.label, help=help_)
+    return config
+
+
+OPEN_PROJECT = "_open_project"
+
+
+def open_project(project_id: str, as_of: dt.date) -> None:
+    st.session_state[OPEN_PROJECT] = project_id
+    st.switch_page(PROJECT_PAGE, query_params={"project": project_id, "as_of": as_of.isoformat()})
+
+
+def project_table(
+    frame: pd.DataFrame,
+    key: str,
+    as_of: dt.date,
+    columns: list[str] | None = None,
+    height: int | str = "auto",
+) -> None:
+    """A table of projects; clicking a row opens that project's page."""
+    shown = frame[columns] if columns else frame
+    event = st.dataframe(
+        shown,
+        key=key,
+        hide_index=True,
+        on_select="rerun",
+        selection_mode="single-row",
+        column_config=measure_columns(shown),
+        height=height,  # type: ignore[arg-type]
+    )
+    rows = event.selection.rows if event is not None else []
+    if rows:
+        open_project(str(frame.iloc[rows[0]]["project_id"]), as_of)
+
+
+def chart(fig: Any, key: str, as_of: dt.date | None = None, clickable: bool = False) -> None:
+    """A plotly chart; when clickable, clicking a point whose customdata starts with a
+    project_id opens that project's page."""
+    if not clickable or as_of is None:
+        st.plotly_chart(fig, key=key)
+        return
+    event = st.plotly_chart(fig, key=key, on_select="rerun", selection_mode="points")
+    points = event.selection.points if event is not None else []
+    for point in points:
+        custom = point.get("customdata")
+        pid = custom[0] if isinstance(custom, list) and custom else custom
+        if isinstance(pid, str) and pid:
+            open_project(pid, as_of)

@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from epmo.theme import RAG_COLOURS, RAG_ORDER, base_layout
+from epmo.settings import health_rules
+from epmo.theme import (
+    CONCERN_SCALE,
+    LINE_COLOURS,
+    RAG_COLOURS,
+    RAG_LETTERS,
+    RAG_ORDER,
+    RAG_SYMBOLS,
+    STATUS_COLOURS,
+    base_layout,
+)
 
 
 def projects_by_stage(frame: pd.DataFrame) -> go.Figure:
@@ -36,4 +47,490 @@ def projects_by_stage(frame: pd.DataFrame) -> go.Figure:
         yaxis_title="Projects",
         legend_title_text="Declared RAG",
     )
+    return fig
+
+
+def _rag_key(value: object) -> str:
+    return value if isinstance(value, str) and value in RAG_COLOURS else ""
+
+
+def rag_matrix(frame: pd.DataFrame) -> go.Figure:
+    """Groups (rows) x RAG dimensions (columns); cell colour = concern, text = the counts.
+
+    frame: group_name, dimension, dimension_order, rag, project_count (health/rag_matrix.sql)
+    """
+    if frame.empty:
+        return _empty("No RAG statuses for this selection")
+    dims = frame.sort_values("dimension_order")["dimension"].drop_duplicates().tolist()
+    groups = sorted(frame["group_name"].unique().tolist(), reverse=True)
+    counts = frame.pivot_table(
+        index=["group_name", "dimension"], columns="rag", values="project_count", aggfunc="sum", fill_value=0
+    )
+    for rag in RAG_ORDER:
+        if rag not in counts.columns:
+            counts[rag] = 0
+    z, text, hover = [], [], []
+    for g in groups:
+        zr, tr, hr = [], [], []
+        for d in dims:
+            row = counts.loc[(g, d)] if (g, d) in counts.index else None
+            red, amber, green = (int(row[r]) for r in RAG_ORDER) if row is not None else (0, 0, 0)
+            total = red + amber + green
+            zr.append((red + 0.5 * amber) / total if total else None)
+            tr.append(f"R {red} · A {amber} · G {green}" if total else "")
+            hr.append(f"{g}<br>{d}: {red} red, {amber} amber, {green} green")
+        z.append(zr)
+        text.append(tr)
+        hover.append(hr)
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=dims,
+            y=groups,
+            text=text,
+            texttemplate="%{text}",
+            textfont={"size": 14},
+            hovertext=hover,
+            hoverinfo="text",
+            colorscale=CONCERN_SCALE,
+            zmin=0,
+            zmax=1,
+            xgap=3,
+            ygap=3,
+            colorbar={"title": "Concern", "tickvals": [0, 0.5, 1], "ticktext": ["all G", "all A", "all R"]},
+        )
+    )
+    layout = base_layout()
+    layout["height"] = max(260, 90 + 56 * len(groups))
+    layout["margin"] = {"l": 10, "r": 10, "t": 40, "b": 10}
+    fig.update_layout(
+        **layout, xaxis={"side": "top", "tickfont": {"size": 14}}, yaxis={"tickfont": {"size": 14}}
+    )
+    return fig
+
+
+def evm_quadrant(frame: pd.DataFrame, colour_by: str = "rag_computed") -> go.Figure:
+    """CPI (y) against SPI (x), bubble size BAC, colour and shape by RAG.
+
+    frame: project_id, project_name, spi, cpi, bac, rag_computed, rag_declared
+    (health/project_health.sql). Projects without both indices are left out (counted in
+    the title).
+    """
+    data = frame.dropna(subset=["cpi", "spi"])
+    left_out = len(frame) - len(data)
+    if data.empty:
+        return _empty("No project has both CPI and SPI")
+    # The axes show the interesting band; projects beyond it sit on its edge (hover has the
+    # true values) so one outlier does not squash the rest.
+    values = data[["cpi", "spi"]].stack()
+    lo = max(0.4, min(0.8, float(values.quantile(0.02)) - 0.05))
+    hi = min(1.6, max(1.2, float(values.quantile(0.98)) + 0.05))
+    fig = go.Figure()
+    size_ref = 2.0 * float(data["bac"].max() or 1) / (42**2)
+    for rag in [*RAG_ORDER, ""]:
+        part = data[data[colour_by].map(_rag_key) == rag]
+        if part.empty:
+            continue
+        fig.add_scatter(
+            x=part["spi"].clip(lo, hi),
+            y=part["cpi"].clip(lo, hi),
+            mode="markers",
+            name=rag or "Not judged",
+            marker={
+                "size": part["bac"].fillna(0).clip(lower=0),
+                "sizemode": "area",
+                "sizeref": size_ref,
+                "sizemin": 5,
+                "color": RAG_COLOURS[rag],
+                "symbol": RAG_SYMBOLS[rag],
+                "line": {"width": 1, "color": "white"},
+                "opacity": 0.8,
+            },
+            customdata=part[["project_id", "project_name", "bac", "spi", "cpi"]].to_numpy(),
+            hovertemplate="%{customdata[0]} %{customdata[1]}<br>SPI %{customdata[3]:.2f} · "
+            "CPI %{customdata[4]:.2f}<br>BAC %{customdata[2]:,.0f}<extra></extra>",
+        )
+    fig.add_hline(y=1, line={"color": "#616161", "width": 1})
+    fig.add_vline(x=1, line={"color": "#616161", "width": 1})
+    for text, x, y in (
+        ("behind, under budget", lo, hi),
+        ("ahead, under budget", hi, hi),
+        ("behind, over budget", lo, lo),
+        ("ahead, over budget", hi, lo),
+    ):
+        fig.add_annotation(
+            x=x,
+            y=y,
+            text=text,
+            showarrow=False,
+            font={"color": "#757575", "size": 12},
+            xanchor="left" if x == lo else "right",
+            yanchor="top" if y == hi else "bottom",
+        )
+    legend = {"RAG": "rag_computed", "Declared": "rag_declared"}
+    fig.update_layout(
+        **base_layout(),
+        xaxis={"title": "SPI (schedule)", "range": [lo, hi]},
+        yaxis={"title": "CPI (cost)", "range": [lo, hi]},
+        legend_title_text=("Computed RAG" if colour_by == legend["RAG"] else "Declared RAG"),
+        title={
+            "text": f"{len(data)} projects"
+            + (f" ({left_out} without CPI/SPI not shown)" if left_out else ""),
+            "font": {"size": 13},
+        },
+    )
+    return fig
+
+
+def budget_burn(frame: pd.DataFrame, as_of: object = None) -> go.Figure:
+    """S-curves: cumulative planned, actual and forecast cost by month, with the budget.
+
+    frame: month_date, planned_cumulative, actual_cumulative, forecast_cumulative,
+    budget_bac_total (health/budget_burn.sql)
+    """
+    if frame.empty:
+        return _empty("No time-phased financials for this selection")
+    fig = go.Figure()
+    for col, name, dash in (
+        ("planned_cumulative", "Planned", "solid"),
+        ("actual_cumulative", "Actual", "solid"),
+        ("forecast_cumulative", "Forecast", "dash"),
+    ):
+        key = name.lower()
+        fig.add_scatter(
+            x=frame["month_date"],
+            y=frame[col],
+            name=name,
+            mode="lines",
+            line={"color": LINE_COLOURS[key], "dash": dash, "width": 3 if key == "actual" else 2},
+            hovertemplate="%{x|%b %Y}<br>" + name + " %{y:,.0f}<extra></extra>",
+        )
+    bac = frame["budget_bac_total"].dropna()
+    if len(bac):
+        fig.add_hline(
+            y=float(bac.iloc[0]),
+            line={"color": LINE_COLOURS["budget"], "dash": "dot"},
+            annotation_text="Budget (BAC)",
+            annotation_position="top left",
+        )
+    if as_of is not None:
+        fig.add_vline(x=pd.Timestamp(as_of).timestamp() * 1000, line={"color": "#9E9E9E", "dash": "dot"})
+    fig.update_layout(**base_layout(), yaxis_title="Cumulative cost", xaxis_title=None)
+    return fig
+
+
+def milestone_trend(frame: pd.DataFrame) -> go.Figure:
+    """Milestone trend analysis: forecast date (y) as reported each week (x); flat is on
+    track, rising is slipping. The diagonal is "due now".
+
+    frame: report_date, project_id, milestone_id, milestone_name, baseline_date, forecast_date
+    (health/milestone_trend.sql)
+    """
+    if frame.empty:
+        return _empty("No key milestones reported for this selection")
+    fig = go.Figure()
+    for (pid, _mid), part in frame.groupby(["project_id", "milestone_id"], sort=True):
+        name = f"{pid} · {part['milestone_name'].iloc[-1]}"
+        fig.add_scatter(
+            x=part["report_date"],
+            y=part["forecast_date"],
+            mode="lines+markers",
+            name=name,
+            marker={"size": 5},
+            hovertemplate=name + "<br>reported %{x|%d %b %Y}: due %{y|%d %b %Y}<extra></extra>",
+        )
+    lo = min(frame["report_date"].min(), frame["forecast_date"].min())
+    hi = max(frame["report_date"].max(), frame["forecast_date"].max())
+    fig.add_scatter(
+        x=[lo, hi],
+        y=[lo, hi],
+        mode="lines",
+        name="Due now",
+        line={"color": "#BDBDBD", "dash": "dot"},
+        hoverinfo="skip",
+    )
+    layout = base_layout()
+    layout["legend"] = {"orientation": "v", "x": 1.02, "y": 1}
+    layout["margin"] = {"l": 40, "r": 10, "t": 30, "b": 40}
+    fig.update_layout(**layout, xaxis_title="Reported in the week of", yaxis_title="Forecast date")
+    return fig
+
+
+def raid_heat_grid(frame: pd.DataFrame) -> go.Figure:
+    """Open risks by probability (y) and impact (x); colour by score, text = count.
+
+    frame: probability, impact, risk_score, risk_count (health/raid_heat_grid.sql)
+    """
+    grid = frame.pivot_table(index="probability", columns="impact", values="risk_count", fill_value=0)
+    score = frame.pivot_table(index="probability", columns="impact", values="risk_score", fill_value=0)
+    fig = go.Figure(
+        go.Heatmap(
+            z=score.to_numpy() / 25.0,
+            x=[str(c) for c in grid.columns],
+            y=[str(i) for i in grid.index],
+            text=grid.to_numpy(),
+            texttemplate="%{text}",
+            customdata=score.to_numpy(),
+            hovertemplate="probability %{y} x impact %{x} = %{customdata}<br>%{text} open risks<extra></extra>",
+            colorscale=CONCERN_SCALE,
+            zmin=0,
+            zmax=1,
+            showscale=False,
+            xgap=3,
+            ygap=3,
+        )
+    )
+    layout = base_layout()
+    layout["height"] = 340
+    fig.update_layout(**layout, xaxis_title="Impact", yaxis_title="Probability")
+    return fig
+
+
+def dependency_network(frame: pd.DataFrame) -> go.Figure:
+    """Projects as nodes (grouped by portfolio on a circle), dependencies as arrows coloured
+    by status.
+
+    frame: project_id, portfolio, related_project_id, related_portfolio, dependency_status,
+    title, need_by_date (health/dependencies.sql)
+    """
+    if frame.empty:
+        return _empty("No open cross-project dependencies")
+    nodes = pd.concat(
+        [
+            frame[["project_id", "portfolio"]],
+            frame[["related_project_id", "related_portfolio"]].set_axis(["project_id", "portfolio"], axis=1),
+        ]
+    ).drop_duplicates("project_id")
+    nodes["portfolio"] = nodes["portfolio"].fillna("(outside the portfolio)")
+    nodes = nodes.sort_values(["portfolio", "project_id"]).reset_index(drop=True)
+    angle = 2 * np.pi * np.arange(len(nodes)) / max(len(nodes), 1)
+    pos = {
+        pid: (float(np.cos(a)), float(np.sin(a))) for pid, a in zip(nodes["project_id"], angle, strict=True)
+    }
+    fig = go.Figure()
+    for status, colour in STATUS_COLOURS.items():
+        part = frame[frame["dependency_status"] == status]
+        if part.empty:
+            continue
+        xs: list[float | None] = []
+        ys: list[float | None] = []
+        for a, b in zip(part["project_id"], part["related_project_id"], strict=True):
+            xs += [pos[a][0], pos[b][0], None]
+            ys += [pos[a][1], pos[b][1], None]
+        fig.add_scatter(
+            x=xs,
+            y=ys,
+            mode="lines",
+            name=f"{status} ({len(part)})",
+            line={
+                "color": colour,
+                "width": 2.5 if status != "on track" else 1,
+                "dash": "solid" if status == "late" else ("dash" if status == "at risk" else "dot"),
+            },
+            hoverinfo="skip",
+        )
+        # arrow heads: a marker near the project depended upon
+        ax = [
+            pos[a][0] * 0.15 + pos[b][0] * 0.85
+            for a, b in zip(part["project_id"], part["related_project_id"], strict=True)
+        ]
+        ay = [
+            pos[a][1] * 0.15 + pos[b][1] * 0.85
+            for a, b in zip(part["project_id"], part["related_project_id"], strict=True)
+        ]
+        fig.add_scatter(
+            x=ax,
+            y=ay,
+            mode="markers",
+            showlegend=False,
+            marker={"color": colour, "size": 9, "symbol": "arrow", "angleref": "previous"},
+            text=[
+                f"{a} needs {b} by {d}: {t}"
+                for a, b, d, t in zip(
+                    part["project_id"],
+                    part["related_project_id"],
+                    part["need_by_date"],
+                    part["title"],
+                    strict=True,
+                )
+            ],
+            hovertemplate="%{text}<extra>" + status + "</extra>",
+        )
+    palette = ["#1565C0", "#6A1B9A", "#00838F", "#EF6C00", "#4E342E", "#558B2F", "#AD1457"]
+    for i, (portfolio, part) in enumerate(nodes.groupby("portfolio", sort=True)):
+        fig.add_scatter(
+            x=[pos[p][0] for p in part["project_id"]],
+            y=[pos[p][1] for p in part["project_id"]],
+            mode="markers+text" if len(nodes) <= 40 else "markers",
+            name=portfolio,
+            text=part["project_id"],
+            textposition="top center",
+            textfont={"size": 10},
+            marker={"size": 11, "color": palette[i % len(palette)]},
+            customdata=part["project_id"],
+            hovertemplate="%{customdata}<extra>" + portfolio + "</extra>",
+        )
+    layout = base_layout()
+    layout["height"] = 560
+    layout["legend"] = {"orientation": "v", "x": 1.02, "y": 1}
+    fig.update_layout(
+        **layout,
+        xaxis={"visible": False, "range": [-1.25, 1.25]},
+        yaxis={"visible": False, "range": [-1.2, 1.2], "scaleanchor": "x"},
+    )
+    return fig
+
+
+def change_counts(frame: pd.DataFrame) -> go.Figure:
+    """How many changes of each kind (health/changes.sql rows)."""
+    if frame.empty:
+        return _empty("Nothing changed between these snapshots")
+    counts = frame["change_type"].value_counts().sort_values()
+    fig = go.Figure(
+        go.Bar(
+            x=counts.values,
+            y=[c.replace("_", " ") for c in counts.index],
+            orientation="h",
+            marker_color=LINE_COLOURS["planned"],
+            text=counts.values,
+            textposition="outside",
+            hovertemplate="%{y}: %{x}<extra></extra>",
+        )
+    )
+    layout = base_layout()
+    layout["height"] = max(220, 40 + 30 * len(counts))
+    fig.update_layout(
+        **layout, xaxis={"title": "Changes", "range": [0, float(counts.max()) * 1.18]}, yaxis_title=None
+    )
+    return fig
+
+
+def index_history(frame: pd.DataFrame) -> go.Figure:
+    """A project's CPI and SPI by week, with the amber and red limits.
+
+    frame: week_date, cpi, spi (project/health_history.sql); limits from settings.
+    """
+    if frame.empty:
+        return _empty("No history")
+    fig = go.Figure()
+    for col, name, colour in (
+        ("cpi", "CPI", LINE_COLOURS["actual"]),
+        ("spi", "SPI", LINE_COLOURS["planned"]),
+    ):
+        fig.add_scatter(
+            x=frame["week_date"],
+            y=frame[col],
+            name=name,
+            mode="lines+markers",
+            marker={"size": 5},
+            line={"color": colour},
+            hovertemplate="%{x|%d %b %Y}<br>" + name + " %{y:.2f}<extra></extra>",
+        )
+    rules = health_rules()
+    fig.add_hrect(y0=0, y1=rules["cpi_red_below"], fillcolor=RAG_COLOURS["Red"], opacity=0.07, line_width=0)
+    fig.add_hrect(
+        y0=rules["cpi_red_below"],
+        y1=rules["cpi_amber_below"],
+        fillcolor=RAG_COLOURS["Amber"],
+        opacity=0.09,
+        line_width=0,
+    )
+    values = frame[["cpi", "spi"]].stack()
+    lo = min(0.6, float(values.min()) - 0.05) if len(values) else 0.6
+    hi = max(1.2, float(values.max()) + 0.05) if len(values) else 1.2
+    layout = base_layout()
+    layout["height"] = 300
+    fig.update_layout(**layout, yaxis={"title": "Index", "range": [lo, hi]}, xaxis_title=None)
+    return fig
+
+
+def rag_history(frame: pd.DataFrame) -> go.Figure:
+    """Declared and computed RAG by week as two rows of coloured, lettered marks.
+
+    frame: week_date, rag_declared, rag_computed, rag_reasons (project/health_history.sql)
+    """
+    if frame.empty:
+        return _empty("No history")
+    fig = go.Figure()
+    lettered = len(frame) <= 20
+    for col, row in (("rag_declared", "Declared"), ("rag_computed", "Computed")):
+        keys = frame[col].map(_rag_key)
+        fig.add_scatter(
+            x=frame["week_date"],
+            y=[row] * len(frame),
+            mode="markers+text" if lettered else "markers",
+            showlegend=False,
+            marker={
+                "size": 18 if lettered else 11,
+                "symbol": [RAG_SYMBOLS[k] for k in keys],
+                "color": [RAG_COLOURS[k] for k in keys],
+            },
+            text=[RAG_LETTERS[k] for k in keys],
+            textfont={"color": "white", "size": 10},
+            customdata=frame["rag_reasons"].fillna("") if col == "rag_computed" else frame[col].fillna(""),
+            hovertemplate="%{x|%d %b %Y}: %{customdata}<extra>" + row + "</extra>",
+        )
+    for rag in (*RAG_ORDER, ""):
+        fig.add_scatter(
+            x=[None],
+            y=[None],
+            mode="markers",
+            name=rag or "Not judged",
+            marker={"size": 10, "symbol": RAG_SYMBOLS[rag], "color": RAG_COLOURS[rag]},
+        )
+    layout = base_layout()
+    layout["height"] = 200
+    layout["margin"] = {"l": 80, "r": 20, "t": 10, "b": 30}
+    layout["legend"] = {"orientation": "h", "y": -0.3}
+    fig.update_layout(**layout, yaxis={"categoryorder": "array", "categoryarray": ["Computed", "Declared"]})
+    return fig
+
+
+def submission_mix(frame: pd.DataFrame) -> go.Figure:
+    """Projects by submission status (health/submission_status.sql rows), per portfolio."""
+    if frame.empty:
+        return _empty("No projects")
+    order = {
+        "on time": RAG_COLOURS["Green"],
+        "late": RAG_COLOURS["Amber"],
+        "missing": RAG_COLOURS["Red"],
+        "not expected": RAG_COLOURS[""],
+    }
+    counts = frame.groupby(["portfolio", "submission_status"]).size().unstack(fill_value=0)
+    fig = go.Figure()
+    for status, colour in order.items():
+        if status not in counts.columns:
+            continue
+        fig.add_bar(
+            y=counts.index,
+            x=counts[status],
+            name=status,
+            orientation="h",
+            marker_color=colour,
+            text=[str(v) if v else "" for v in counts[status]],
+            textposition="inside",
+            hovertemplate="%{y}<br>" + status + ": %{x}<extra></extra>",
+        )
+    layout = base_layout()
+    layout["height"] = max(260, 100 + 40 * len(counts))
+    layout["legend"] = {"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0, "traceorder": "normal"}
+    layout["margin"] = {"l": 10, "r": 10, "t": 40, "b": 40}
+    fig.update_layout(**layout, barmode="stack", xaxis_title="Projects", yaxis_title=None)
+    return fig
+
+
+def _empty(message: str) -> go.Figure:
+    fig = go.Figure()
+    fig.add_annotation(
+        text=message,
+        showarrow=False,
+        font={"size": 15, "color": "#757575"},
+        x=0.5,
+        y=0.5,
+        xref="paper",
+        yref="paper",
+    )
+    layout = base_layout()
+    layout["height"] = 200
+    fig.update_layout(**layout, xaxis={"visible": False}, yaxis={"visible": False})
     return fig

@@ -56,9 +56,15 @@ def cmd_templates(args: argparse.Namespace) -> int:
 
 
 def cmd_docs(args: argparse.Namespace) -> int:
-    templates.DOC_PATH.parent.mkdir(parents=True, exist_ok=True)
-    templates.DOC_PATH.write_text(templates.contract_markdown() + "\n", encoding="utf-8")
-    print(templates.DOC_PATH)
+    from epmo import measures
+
+    for path, text in (
+        (templates.DOC_PATH, templates.contract_markdown()),
+        (measures.DOC_PATH, measures.markdown()),
+    ):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text + "\n", encoding="utf-8")
+        print(path)
     return EXIT_OK
 
 
@@ -126,7 +132,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 # Options a view may take (export.View.options names them): flag -> (argparse kwargs).
-EXPORT_OPTIONS: dict[str, dict[str, object]] = {}
+EXPORT_OPTIONS: dict[str, dict[str, object]] = {
+    "since": {"type": _date, "help": "changes: the earlier snapshot (default: a week before --as-of)"},
+}
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -188,7 +196,7 @@ def parser() -> argparse.ArgumentParser:
     sp.add_argument("outdir")
     sp.set_defaults(func=cmd_templates)
 
-    sp = sub.add_parser("docs", help="regenerate docs/data-contract.md from the contract")
+    sp = sub.add_parser("docs", help="regenerate docs/data-contract.md and docs/metrics.md")
     sp.set_defaults(func=cmd_docs)
 
     for name, func, help_ in (

@@ -327,7 +327,58 @@ def build(
     for week in capacity_weeks:
         _capacity(week, seed, scale, out, ledger, level)
     frames = {t: pa.table(c, schema=data_schema(t)) for t, c in cols.items() if c["upload_id"]}
+    habits = np.random.default_rng([seed, 1])  # a stream of its own: the rest stays as it was
+    frames["projects"] = _reporting_habits(frames["projects"], ledger, habits)
+    _commit_times(ledger, habits)
     return frames, ledger
+
+
+def _reporting_habits(
+    projects: pa.Table, ledger: list[dict[str, object]], rng: np.random.Generator
+) -> pa.Table:
+    """What data quality pages are for: some PMs copy last month's row forward unchanged,
+    some leave optional fields blank."""
+    week_of = {r["upload_id"]: r["as_of_date"] for r in ledger}
+    frame = projects.to_pandas()
+    frame["_week"] = frame["upload_id"].map(week_of)
+    weeks = sorted(frame["_week"].unique())
+    ids = sorted(frame["project_id"].unique())
+    n = max(1, len(ids) // 60)
+    frozen_from = weeks[max(0, len(weeks) - 9)]
+    tail = frame[(frame["_week"] >= frozen_from) & (frame["stage"] == "Execution")]
+    steady = tail.groupby("project_id")["_week"].nunique()
+    steady_ids = sorted(steady.index[steady == steady.max()]) if len(steady) else []
+    copied = rng.choice(steady_ids, size=min(n, len(steady_ids)), replace=False)
+    if len(weeks) > 9:
+        keep = [c for c in frame.columns if c not in ("upload_id", "source_row", "_week")]
+        for pid in copied:
+            rows = frame.index[(frame["project_id"] == pid) & (frame["_week"] >= frozen_from)]
+            if len(rows) > 1:
+                frame.loc[rows[1:], keep] = frame.loc[[rows[0]] * (len(rows) - 1), keep].to_numpy()
+    others = [i for i in ids if i not in set(copied)]
+    blank = rng.choice(others, size=min(n * 2, len(others)), replace=False)
+    recent = frame["_week"] >= weeks[max(0, len(weeks) - 4)]
+    for i, pid in enumerate(blank):
+        rows = (frame["project_id"] == pid) & recent
+        fields = ["status_summary", "forecast_eac"] if i % 2 else ["earned_value", "percent_complete"]
+        for f in fields:
+            frame.loc[rows, f] = None
+    return pa.Table.from_pandas(frame.drop(columns="_week"), schema=projects.schema, preserve_index=False)
+
+
+def _commit_times(ledger: list[dict[str, object]], rng: np.random.Generator) -> None:
+    """Most extracts arrive within a day or two of their week; one in eight is late.
+
+    Never later than the start of today (UTC), so real uploads made today supersede the
+    demo's, and two builds on the same day are identical.
+    """
+    now = dt.datetime.combine(dt.datetime.now(dt.UTC).date(), dt.time(0), dt.UTC)
+    for r in ledger:
+        week = r["as_of_date"]
+        assert isinstance(week, dt.date)
+        days = rng.uniform(4.5, 8) if rng.random() < 0.125 else rng.uniform(0.2, 2.5)
+        stamp = dt.datetime.combine(week, dt.time(17), dt.UTC) + dt.timedelta(days=float(days))
+        r["event_at"] = min(stamp, now)
 
 
 def _project_week(

@@ -47,6 +47,37 @@ VIEWS: dict[str, View] = {
         View("capacity", "export/capacity", "Supply (capacity) as of the date."),
         View("financials", "export/financials", "Time-phased financials as of the date."),
         View("uploads", "export/uploads", "The upload ledger, newest first.", needs_as_of=False),
+        View(
+            "project_health",
+            "health/project_health",
+            "Earned value, EACs, declared and computed RAG with reasons, per project.",
+            builder="epmo.health:project_health_view",
+        ),
+        View(
+            "portfolio_summary",
+            "health/portfolio_summary",
+            "Per portfolio: sums of BAC/PV/EV/AC/EAC, CPI and SPI as ratios of sums, computed RAG counts.",
+            builder="epmo.health:portfolio_summary_view",
+        ),
+        View(
+            "milestone_slippage",
+            "health/milestone_slippage",
+            "Per milestone: slip against baseline and its change since the week before.",
+            builder="epmo.health:milestone_slippage_view",
+        ),
+        View(
+            "changes",
+            "health/changes",
+            "What changed per project since --since (default: the week before).",
+            builder="epmo.health:changes_view",
+            options=("since",),
+        ),
+        View(
+            "submission_status",
+            "health/submission_status",
+            "Per project and PM: last report, weeks stale, on time/late/missing, blank expected fields.",
+            builder="epmo.health:submission_status_view",
+        ),
     )
 }
 

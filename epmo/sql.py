@@ -19,7 +19,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from epmo import contract
+from epmo import contract, settings
 
 QUERIES_DIR = Path(__file__).resolve().parent.parent / "queries"
 _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
@@ -160,6 +160,9 @@ def connect(threads: int | None = None, memory_limit: str | None = None) -> duck
         con.register("_ref", tbl)
         con.execute(f"CREATE TABLE {name} AS SELECT * FROM _ref")  # noqa: S608 (allow-listed identifiers)
         con.unregister("_ref")
+    con.register("_ref", pa.Table.from_pylist([settings.health_rules()]))
+    con.execute("CREATE TABLE health_rules AS SELECT * FROM _ref")
+    con.unregister("_ref")
     con.execute(
         "CREATE TABLE enum_maps AS SELECT table_name, column_name, "
         "map(list(value_key), list(canonical)) AS spellings FROM enum_values GROUP BY ALL"

@@ -414,7 +414,14 @@ def register_snapshot(con: duckdb.DuckDBPyConnection, snap: Snapshot) -> None:
             )
         else:
             con.execute(f"CREATE OR REPLACE VIEW {view} AS {_empty_select(schema)}")
-    for name in ("views/accepted_uploads", "views/current_submissions", "views/saved_documents"):
+    for name in (
+        "views/accepted_uploads",
+        "views/current_submissions_weeks",
+        "views/current_submissions",
+        "views/saved_documents",
+    ):
         sql.execute_script(con, name)
     for t in contract.TABLE_NAMES:
         sql.execute_script(con, f"views/{t}_as_of")
+    for name in ("views/project_health_weeks", "views/project_health"):
+        sql.execute_script(con, name)

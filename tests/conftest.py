@@ -73,3 +73,50 @@ def tree_digest(root: Path) -> str:
             h.update(str(p.relative_to(root)).encode())
             h.update(p.read_bytes())
     return h.hexdigest()
+
+
+def csv_of(rows: list[dict[str, object]]) -> bytes:
+    """A CSV of dict rows (columns: the union of keys, in first-seen order; None = blank)."""
+    header: list[str] = []
+    for r in rows:
+        header += [k for k in r if k not in header]
+    lines = [",".join(header)]
+    for r in rows:
+        lines.append(",".join("" if r.get(h) is None else str(r[h]) for h in header))
+    return ("\n".join(lines) + "\n").encode()
+
+
+def upload_tables(store: Store, week: dt.date, **tables: list[dict[str, object]]) -> str:
+    """Ingest one ZIP of CSVs (one per table) for `week`; returns the upload id."""
+    import io
+    import zipfile
+
+    from epmo.ingest import ACCEPTED, ingest
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for name, rows in tables.items():
+            z.writestr(f"{name}.csv", csv_of(rows))
+    outcome = ingest(store, f"extract_{week}.zip", buf.getvalue(), as_of=week, user_email="pm@example.org")
+    assert outcome.status == ACCEPTED, outcome.report.to_text(limit=20)
+    assert outcome.upload_id is not None
+    return outcome.upload_id
+
+
+def project(pid: str, **over: object) -> dict[str, object]:
+    """A projects row with every required field; override any column."""
+    row: dict[str, object] = {
+        "project_id": pid,
+        "project_name": f"Project {pid}",
+        "portfolio": "Corporate",
+        "project_manager": "pm@example.org",
+        "stage": "Execution",
+        "start_date": "2026-01-05",
+        "baseline_end_date": "2026-12-31",
+        "forecast_end_date": "2026-12-31",
+        "budget_bac": 1000000,
+        "actual_cost": 400000,
+        "rag_overall": "Green",
+    }
+    row.update(over)
+    return row

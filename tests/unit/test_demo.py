@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import pyarrow.compute as pc
 
 from epmo import demo
@@ -42,3 +43,30 @@ def test_demo_looks_like_a_real_portfolio() -> None:
     cap.index = cap.index.set_names(["role", "month"])
     ratio = (demand / cap).dropna()
     assert (ratio > 1).any() and (ratio < 1).any()
+
+
+def test_demo_has_reporting_habits_for_the_data_quality_pages() -> None:
+    frames, ledger = demo.build("small", seed=5, end=DEMO_END)
+    projects = frames["projects"].to_pandas()
+    week = {r["upload_id"]: r["as_of_date"] for r in ledger}
+    projects["week"] = projects["upload_id"].map(week)
+    latest = projects[projects["week"] == DEMO_END]
+    assert latest["status_summary"].isna().any() and latest["earned_value"].isna().any()
+    # some project's row is identical for 6+ consecutive weeks
+    projects["content"] = pd.util.hash_pandas_object(
+        projects.drop(columns=["upload_id", "source_row", "week"]), index=False
+    )
+    runs = (
+        projects.sort_values("week")
+        .groupby("project_id")["content"]
+        .apply(lambda s: (s == s.iloc[-1])[::-1].cummin().sum())
+    )
+    assert runs.max() >= 6
+    lateness = [
+        (r["event_at"] - dt.datetime.combine(r["as_of_date"], dt.time(0), dt.UTC)).days for r in ledger
+    ]
+    assert (
+        min(lateness) >= 0
+        and any(d >= 4 for d in lateness)
+        and sum(d <= 3 for d in lateness) > len(ledger) / 2
+    )

@@ -1,0 +1,88 @@
+"""Portfolio health: the named views behind the health pages and the command line.
+
+The metrics live in SQL (queries/views/project_health_weeks.sql and queries/health/); this
+module names the comparisons (which week is "last week"), builds the command-line views and
+summarises the submission status per project manager.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from epmo.store import Store
+
+ALL: dict[str, list[str]] = {"portfolios": [], "programmes": []}
+
+
+def previous_week(as_of: dt.date) -> dt.date:
+    """The snapshot a week before: what "changed since last week" compares against."""
+    return as_of - dt.timedelta(weeks=1)
+
+
+def project_health_view(store: Store, as_of: dt.date) -> pd.DataFrame:
+    return store.frame("health/project_health", as_of=as_of, **ALL)
+
+
+def portfolio_summary_view(store: Store, as_of: dt.date) -> pd.DataFrame:
+    return store.frame("health/portfolio_summary", as_of=as_of, level="portfolio", **ALL)
+
+
+def milestone_slippage_view(store: Store, as_of: dt.date) -> pd.DataFrame:
+    frame = store.frame(
+        "health/milestone_slippage", as_of=as_of, previous=previous_week(as_of), project_id="", **ALL
+    )
+    return frame.drop(columns=["project_name", "portfolio"])
+
+
+def changes_view(store: Store, as_of: dt.date, since: dt.date | None = None) -> pd.DataFrame:
+    since = since or previous_week(as_of)
+    if since >= as_of:
+        raise ValueError(f"--since {since} must be before the as-of week {as_of}")
+    return store.frame("health/changes", as_of=as_of, since=since, **ALL)
+
+
+def submission_status_view(store: Store, as_of: dt.date) -> pd.DataFrame:
+    frame = store.frame("health/submission_status", as_of=as_of, **ALL)
+    first = [
+        "project_manager",
+        "project_id",
+        "last_as_of_date",
+        "weeks_stale",
+        "submitted_for_week",
+        "missing_required_fields",
+    ]
+    return frame[first + [c for c in frame.columns if c not in first]]
+
+
+def by_manager(status: pd.DataFrame) -> pd.DataFrame:
+    """One row per project manager from submission_status rows (active projects only)."""
+    active = status[status["is_active"]]
+    if active.empty:
+        return pd.DataFrame(
+            columns=[
+                "project_manager",
+                "project_count",
+                "on_time_count",
+                "late_count",
+                "missing_count",
+                "max_weeks_stale",
+                "blank_field_count",
+                "unchanged_count",
+            ]
+        )
+    grouped = active.groupby("project_manager", as_index=False)
+    out = grouped.agg(
+        project_count=("project_id", "count"),
+        on_time_count=("submission_status", lambda s: int((s == "on time").sum())),
+        late_count=("submission_status", lambda s: int((s == "late").sum())),
+        missing_count=("submission_status", lambda s: int((s == "missing").sum())),
+        max_weeks_stale=("weeks_stale", "max"),
+        blank_field_count=("missing_field_count", "sum"),
+        unchanged_count=("is_unchanged_too_long", lambda s: int(s.fillna(False).sum())),
+    )
+    return out.sort_values(
+        ["missing_count", "late_count", "max_weeks_stale", "project_manager"],
+        ascending=[False, False, False, True],
+    ).reset_index(drop=True)

@@ -1,0 +1,343 @@
+"""Every health measure, defined once: name, label, formula, description, format, source.
+
+The SQL that computes them is queries/views/project_health_weeks.sql (per project) and the
+roll-up queries in queries/health/; docs/metrics.md is generated from this registry
+(`python -m epmo docs`), and a test fails when a column of a health view is not here.
+Pages and exports refer to measures by name: `label(name)`, `fmt(name, value)`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from epmo.settings import settings
+
+
+@dataclass(frozen=True)
+class Measure:
+    name: str
+    label: str
+    formula: str
+    description: str
+    format: str  # money | ratio | days | count | date | text | percent | flag
+    source: str = "queries/views/project_health_weeks.sql"
+
+
+DOC_PATH = Path(__file__).resolve().parent.parent / "docs" / "metrics.md"
+PMBOK = "PMI, PMBOK Guide 6th ed. (2017), section 7.4.2.2, table 7-1 'Earned value calculations summary'"
+
+_MEASURES: tuple[Measure, ...] = (
+    Measure("bac", "BAC", "budget_bac", "Budget at completion: the approved budget.", "money"),
+    Measure(
+        "pv",
+        "PV",
+        "time-phased financials: sum of planned_cost of the months before the status date, plus "
+        "the status date's month pro rata by calendar day; else the reported planned_value; "
+        "else BAC x elapsed share of start_date..baseline_end_date (0 to 1)",
+        "Planned value at the status date (the date the project's report is for). pv_source says "
+        "which rule applied: financials, reported or linear.",
+        "money",
+    ),
+    Measure(
+        "ev",
+        "EV",
+        "earned_value; else percent_complete / 100 x BAC",
+        "Earned value at the status date. ev_source says which: reported or percent_complete.",
+        "money",
+    ),
+    Measure("ac", "AC", "actual_cost", "Actual cost to date, as reported.", "money"),
+    Measure("cv", "CV", "EV - AC", f"Cost variance; negative is over cost. {PMBOK}.", "money"),
+    Measure("sv", "SV", "EV - PV", f"Schedule variance; negative is behind plan. {PMBOK}.", "money"),
+    Measure("cpi", "CPI", "EV / AC", "Cost performance index; blank when AC is 0 or blank.", "ratio"),
+    Measure("spi", "SPI", "EV / PV", "Schedule performance index; blank when PV is 0 or blank.", "ratio"),
+    Measure(
+        "eac_cpi",
+        "EAC (BAC/CPI)",
+        "BAC / CPI",
+        "Estimate at completion if cost performance continues.",
+        "money",
+    ),
+    Measure(
+        "eac_atypical",
+        "EAC (atypical)",
+        "AC + (BAC - EV)",
+        "Estimate at completion if the remaining work goes to budget.",
+        "money",
+    ),
+    Measure(
+        "eac_cpi_spi",
+        "EAC (CPI x SPI)",
+        "AC + (BAC - EV) / (CPI x SPI)",
+        "Estimate at completion if both cost and schedule performance continue.",
+        "money",
+    ),
+    Measure(
+        "eac_pm", "EAC (PM)", "forecast_eac", "The project manager's own estimate at completion.", "money"
+    ),
+    Measure(
+        "eac",
+        "EAC",
+        "the EAC named by health.primary_eac (default pm); when blank the first of pm, cpi, "
+        "atypical that is present",
+        "The estimate at completion used for ETC, VAC, TCPI to EAC and roll-ups; eac_basis says "
+        "which variant it is.",
+        "money",
+    ),
+    Measure("eac_basis", "EAC basis", "pm | cpi | atypical | cpi_spi", "Which EAC variant `eac` is.", "text"),
+    Measure("etc", "ETC", "EAC - AC", "Estimate to complete.", "money"),
+    Measure("vac", "VAC", "BAC - EAC", "Variance at completion; negative is a forecast overspend.", "money"),
+    Measure(
+        "tcpi_bac",
+        "TCPI (BAC)",
+        "(BAC - EV) / (BAC - AC)",
+        "Cost efficiency needed on the remaining work to finish on budget; blank when BAC = AC.",
+        "ratio",
+    ),
+    Measure(
+        "tcpi_eac",
+        "TCPI (EAC)",
+        "(BAC - EV) / (EAC - AC)",
+        "Cost efficiency needed to finish at the EAC; blank when EAC = AC.",
+        "ratio",
+    ),
+    Measure("pv_source", "PV source", "financials | reported | linear", "Where PV came from.", "text"),
+    Measure("ev_source", "EV source", "reported | percent_complete", "Where EV came from.", "text"),
+    Measure(
+        "evm_notes",
+        "Blank because",
+        "one note per blank measure",
+        "Why a measure is blank: a missing input or a zero denominator (never shown as 0).",
+        "text",
+    ),
+    Measure(
+        "forecast_slip_days",
+        "End slip (days)",
+        "coalesce(actual_end_date, forecast_end_date) - baseline_end_date",
+        "Days the (actual or forecast) end lies beyond the baseline end.",
+        "days",
+    ),
+    Measure(
+        "key_milestone_slip_days",
+        "Key milestone slip (days)",
+        "max over open key milestones of forecast_date - baseline_date",
+        "The worst slip of a key milestone not yet achieved; key_milestone_name names it.",
+        "days",
+    ),
+    Measure(
+        "key_milestone_name", "Worst key milestone", "arg_max(milestone_name, slip)", "Its name.", "text"
+    ),
+    Measure(
+        "overdue_risk_count",
+        "Overdue risks",
+        "open risks with probability x impact >= health.overdue_risk_score and due_date before "
+        "the as-of week",
+        "High-scoring open risks past their due date.",
+        "count",
+    ),
+    Measure("rag_declared", "Declared RAG", "rag_overall", "The RAG the project manager declared.", "text"),
+    Measure(
+        "rag_computed",
+        "Computed RAG",
+        "worst of: CPI and SPI (below health.*_red_below Red, below *_amber_below Amber); end "
+        "slip and worst key milestone slip (>= slip_red_days Red, >= slip_amber_days Amber); an "
+        "overdue high risk (Amber). Green when rules could be applied and none fired; blank "
+        "when none could be applied or the stage is not in health.active_stages",
+        "The RAG the rules give, beside the declared one.",
+        "text",
+    ),
+    Measure(
+        "rag_reasons",
+        "Why",
+        "the rules that fired, in words",
+        "Reasons for the computed RAG; ratios in them are truncated to 2 decimals (0.849 reads 0.84).",
+        "text",
+    ),
+    Measure(
+        "is_watermelon",
+        "Watermelon",
+        "rag_declared = 'Green' AND rag_computed = 'Red'",
+        "Green outside, red inside.",
+        "flag",
+    ),
+    Measure(
+        "slip_days",
+        "Slip (days)",
+        "coalesce(actual_date, forecast_date) - baseline_date",
+        "A milestone's slip against its baseline.",
+        "days",
+        "queries/health/milestone_slippage.sql",
+    ),
+    Measure(
+        "slip_change_days",
+        "Slip change (days)",
+        "slip_days as of the week - slip_days as of the week before",
+        "How much a milestone slipped (positive) or recovered since the previous snapshot.",
+        "days",
+        "queries/health/milestone_slippage.sql",
+    ),
+    Measure(
+        "portfolio_cpi",
+        "Portfolio CPI",
+        "sum(EV) / sum(AC) over projects with both",
+        "Roll-ups are ratios of sums, never averages of ratios.",
+        "ratio",
+        "queries/health/portfolio_summary.sql",
+    ),
+    Measure(
+        "portfolio_spi",
+        "Portfolio SPI",
+        "sum(EV) / sum(PV) over projects with both",
+        "Roll-ups are ratios of sums, never averages of ratios.",
+        "ratio",
+        "queries/health/portfolio_summary.sql",
+    ),
+    Measure(
+        "weeks_stale",
+        "Weeks since report",
+        "(as-of week - the week of the project's latest report) // 7",
+        "0 = reported for this very week.",
+        "count",
+        "queries/views/current_submissions_weeks.sql",
+    ),
+    Measure(
+        "submission_status",
+        "Submission",
+        "missing (no report for the week, active stage) | not expected (inactive stage) | late "
+        "(committed more than health.late_after_days after the week) | on time",
+        "Whether the project's report for the as-of week arrived, and when.",
+        "text",
+        "queries/health/submission_status.sql",
+    ),
+    Measure(
+        "missing_required_fields",
+        "Blank expected fields",
+        "the health.expected_fields that are blank, for projects in active stages",
+        "Fields the template allows blank but health metrics need.",
+        "text",
+        "queries/health/submission_status.sql",
+    ),
+    Measure(
+        "submitted_for_week",
+        "Reported this week",
+        "weeks_stale = 0",
+        "The project's latest report is for the as-of week.",
+        "flag",
+        "queries/health/submission_status.sql",
+    ),
+    Measure(
+        "missing_field_count",
+        "Blank fields",
+        "count of missing_required_fields",
+        "How many expected fields are blank.",
+        "count",
+        "queries/health/submission_status.sql",
+    ),
+    Measure(
+        "is_unchanged_too_long",
+        "Unchanged too long",
+        "unchanged_weeks >= health.unchanged_weeks",
+        "The row has been copied forward unchanged for too many weeks.",
+        "flag",
+        "queries/health/submission_status.sql",
+    ),
+    Measure(
+        "unchanged_weeks",
+        "Unchanged for (weeks)",
+        "consecutive latest reports whose whole row is identical",
+        "A row copied forward week after week; flagged at health.unchanged_weeks.",
+        "count",
+        "queries/health/submission_status.sql",
+    ),
+)
+
+MEASURES: dict[str, Measure] = {m.name: m for m in _MEASURES}
+
+# Labels of columns that are not measures but appear in tables.
+LABELS = {
+    "project_id": "Project",
+    "project_name": "Name",
+    "rag_move": "Computed RAG",
+    "eac_change": "EAC change",
+    "slip_change_days": "Slip change (days)",
+    "as_of_date": "Report for week",
+    "last_as_of_date": "Last report for week",
+    "related_project_id": "Depends on",
+    "need_by_date": "Needed by",
+    "related_forecast_end_date": "Its forecast end",
+    "dependency_status": "Status",
+    "status_reason": "Why",
+    "risk_score": "P x I",
+    "is_overdue": "Overdue",
+    "days_overdue": "Days overdue",
+    "is_key": "Key",
+    "change_type": "Change",
+    "before_value": "Before",
+    "after_value": "After",
+    "change_amount": "Amount",
+    "committed_at": "Committed at",
+}
+
+
+def label(name: str) -> str:
+    if name in MEASURES:
+        return MEASURES[name].label
+    return LABELS.get(name, name.replace("_", " ").capitalize())
+
+
+def fmt(name: str, value: Any) -> str:
+    """Display a value of a measure: rounding happens here only, never in the data."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    kind = MEASURES[name].format if name in MEASURES else "text"
+    if kind == "money":
+        v = float(value)
+        if abs(v) >= 1e6:
+            return f"{v / 1e6:,.2f} M"
+        if abs(v) >= 1e3:
+            return f"{v / 1e3:,.0f} k"
+        return f"{v:,.0f}"
+    if kind == "ratio":
+        return f"{float(value):.2f}"
+    if kind in ("days", "count"):
+        return f"{int(value):,}"
+    return str(value)
+
+
+def rules_text() -> list[str]:
+    """The RAG rules in force, in words (from settings)."""
+    h = settings()["health"]
+    return [
+        f"CPI or SPI below {h['cpi_amber_below']} is Amber, below {h['cpi_red_below']} Red",
+        f"forecast end or an open key milestone {h['slip_amber_days']}+ days beyond baseline is "
+        f"Amber, {h['slip_red_days']}+ Red",
+        f"an open risk scoring {h['overdue_risk_score']}+ (probability x impact) past its due date is Amber",
+        f"judged stages: {', '.join(h['active_stages'])}",
+    ]
+
+
+def markdown() -> str:
+    lines = [
+        "# Health metrics",
+        "",
+        "Generated from `epmo/measures.py` by `python -m epmo docs`; do not edit by hand.",
+        "Each measure is computed once, in the SQL file named as its source; pages, exports and",
+        "the command line read it from there. Rounding happens only for display.",
+        "",
+        f"Earned value formulas follow {PMBOK}. Roll-ups are ratios of sums.",
+        "",
+        "## Rules in force (settings.toml, section [health])",
+        "",
+        *[f"- {r}" for r in rules_text()],
+        "",
+        "## Measures",
+        "",
+        "| name | label | formula | description | format | source |",
+        "|---|---|---|---|---|---|",
+    ]
+    for m in _MEASURES:
+        cells = [f"`{m.name}`", m.label, m.formula, m.description, m.format, f"`{m.source}`"]
+        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    return "\n".join(lines)

@@ -1,0 +1,116 @@
+"""AppTest for the health pages: Home, Portfolio health, What changed, Data quality, Project."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from epmo import health
+from epmo.store import Store
+from tests.conftest import DEMO_END
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def app(demo_store: Store, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    monkeypatch.setenv("EPMO_STORE", demo_store.uri)
+    return AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+
+
+def _ok(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def _metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def test_home_headline_matches_the_health_view(app: AppTest, demo_store: Store) -> None:
+    app.run()
+    _ok(app)
+    view = health.project_health_view(demo_store, DEMO_END)
+    assert int(_metric(app, "Projects").replace(",", "")) == len(view)
+    assert int(_metric(app, "Red · computed")) == int((view["rag_computed"] == "Red").sum())
+    assert int(_metric(app, "Watermelons")) == int(view["is_watermelon"].sum())
+    cpi = view.dropna(subset=["ev", "ac"])
+    assert _metric(app, "Portfolio CPI") == f"{cpi['ev'].sum() / cpi['ac'].sum():.2f}"
+    assert any("biggest movers" in s.value for s in app.subheader)
+
+
+def test_health_page_tabs_and_filters(app: AppTest, demo_store: Store) -> None:
+    app.switch_page("app_pages/health.py").run()
+    _ok(app)
+    assert app.title[0].value == "Portfolio health"
+    assert [t.label for t in app.tabs] == ["Overview", "Projects", "Budget burn", "Milestones", "RAID"]
+    frames = {df.proto.id: df.value for df in app.dataframe}
+    assert len(frames) >= 6
+    everyone = len(health.project_health_view(demo_store, DEMO_END))
+    sizes = sorted(len(v) for v in frames.values())
+    assert everyone in sizes  # the all-projects table
+    app.toggle(key="only_disagree").set_value(True).run()
+    _ok(app)
+    assert max(len(df.value) for df in app.dataframe if "rag_declared" in df.value.columns) < everyone
+    app.segmented_control(key="matrix_level").set_value("programme").run()
+    _ok(app)
+    assert any(s.value == "By programme" for s in app.subheader)
+
+
+def test_health_page_follows_the_portfolio_filter(app: AppTest) -> None:
+    app.switch_page("app_pages/health.py").run()
+    first = app.sidebar.multiselect(key="portfolios").options[0]
+    app.sidebar.multiselect(key="portfolios").select(first).run()
+    _ok(app)
+    summary = next(df.value for df in app.dataframe if "project_count" in df.value.columns)
+    assert summary["portfolio"].tolist() == [first]
+
+
+def test_what_changed_page(app: AppTest, demo_store: Store) -> None:
+    app.switch_page("app_pages/changes.py").run()
+    _ok(app)
+    assert app.selectbox(key="since").value == health.previous_week(DEMO_END)
+    expected = health.changes_view(demo_store, DEMO_END)
+    assert int(_metric(app, "Changes shown").replace(",", "")) == len(expected)
+    app.multiselect(key="change_kinds").select("rag_computed").run()
+    _ok(app)
+    assert int(_metric(app, "Changes shown")) == int((expected["change_type"] == "rag_computed").sum())
+    earlier = app.selectbox(key="since").options[-1]
+    app.selectbox(key="since").select(earlier).run()
+    _ok(app)
+
+
+def test_data_quality_page(app: AppTest, demo_store: Store) -> None:
+    app.switch_page("app_pages/data_quality.py").run()
+    _ok(app)
+    status = health.submission_status_view(demo_store, DEMO_END)
+    active = status[status["is_active"]]
+    assert int(_metric(app, "Missing")) == int((active["submission_status"] == "missing").sum())
+    assert int(_metric(app, "Active projects")) == len(active)
+    managers = next(df.value for df in app.dataframe if "on_time_count" in df.value.columns)
+    assert set(managers["project_manager"]) == set(active["project_manager"])
+
+
+def test_project_page_from_a_shared_link(app: AppTest, demo_store: Store) -> None:
+    view = health.project_health_view(demo_store, DEMO_END)
+    pick = view.iloc[3]
+    app.query_params["project"] = pick["project_id"]
+    app.query_params["as_of"] = DEMO_END.isoformat()
+    app.switch_page("app_pages/project.py").run()
+    _ok(app)
+    assert app.title[0].value == pick["project_name"]
+    assert app.selectbox(key="project_pick").value == pick["project_id"]
+    other = view.iloc[5]
+    app.selectbox(key="project_pick").select(other["project_id"]).run()
+    _ok(app)
+    assert app.title[0].value == other["project_name"]
+    assert app.query_params["project"] in (other["project_id"], [other["project_id"]])
+
+
+def test_project_page_with_an_unknown_project_says_so(app: AppTest) -> None:
+    app.query_params["project"] = "NOPE-1"
+    app.switch_page("app_pages/project.py").run()
+    _ok(app)
+    assert any("NOPE-1" in w.value for w in app.warning)
