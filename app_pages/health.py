@@ -103,6 +103,7 @@ with tabs[1]:
                 "rag_reasons",
             ],
         )
+        ui.downloads(watermelons, f"watermelons_{as_of}", "watermelons")
     st.subheader("All projects: declared and computed RAG, earned value")
     only = st.toggle("Only where declared and computed RAG differ", key="only_disagree")
     shown = projects[projects["rag_declared"] != projects["rag_computed"]] if only else projects
@@ -218,6 +219,7 @@ with tabs[4]:
         columns=["project_id", "raid_type", "title", "owner", "due_date", "days_overdue", "risk_score"],
     )
     ui.downloads(overdue, f"overdue_raid_{as_of}", "overdue")
+    ui.show_sql("health/raid_items")
     st.subheader("Cross-project dependencies")
     deps = ui.query(snap, "health/dependencies", as_of=as_of, **scope)
     show_all = st.toggle("Include dependencies on track", key="deps_all")
@@ -227,7 +229,7 @@ with tabs[4]:
         f"{counts.get('late', 0)} late, {counts.get('at risk', 0)} at risk, {counts.get('on track', 0)} on track. "
         "An arrow points from the project that needs to the project it depends on."
     )
-    ui.chart(charts.dependency_network(drawn), "network")
+    ui.chart(charts.dependency_network(drawn), "network", as_of, clickable=True)
     ui.project_table(
         drawn,
         "deps",

@@ -103,6 +103,7 @@ with right:
         column_config=ui.measure_columns(ms),
     )
     ui.downloads(ms, f"{pid}_milestones_{as_of}", "ms")
+    ui.show_sql("health/milestone_slippage")
 
 st.subheader("Open RAID items")
 raid = ui.query(snap, "health/raid_items", as_of=as_of, project_id=pid, **everyone)
@@ -115,6 +116,7 @@ else:
         column_config=ui.measure_columns(raid),
     )
 ui.downloads(raid, f"{pid}_raid_{as_of}", "raid")
+ui.show_sql("health/raid_items")
 
 st.subheader("Changes since last week")
 changes = ui.query(snap, "health/changes", as_of=as_of, since=health.previous_week(as_of), **everyone)
@@ -123,4 +125,5 @@ if mine.empty:
     st.caption("No changes since last week.")
 else:
     st.dataframe(mine.drop(columns=["project_id", "project_name", "portfolio"]), hide_index=True)
+ui.downloads(mine, f"{pid}_changes_{as_of}", "changes")
 ui.show_sql("health/changes")
