@@ -2,8 +2,7 @@
 -- params: $as_of, $portfolios (list; empty = all), $programmes (list; empty = all)
 WITH projects AS (
     SELECT * FROM projects_as_of(CAST($as_of AS DATE))
-    WHERE (len($portfolios) = 0 OR list_contains($portfolios, portfolio))
-      AND (len($programmes) = 0 OR list_contains($programmes, programme))
+    WHERE epmo_in_scope(portfolio, programme, $portfolios, $programmes)
 ),
 
 stages AS (
