@@ -47,6 +47,20 @@ VIEWS: dict[str, View] = {
         View("capacity", "export/capacity", "Supply (capacity) as of the date."),
         View("financials", "export/financials", "Time-phased financials as of the date."),
         View("uploads", "export/uploads", "The upload ledger, newest first.", needs_as_of=False),
+        View(
+            "priority_scores",
+            "",
+            "Candidate projects scored and ranked by a scoring model, with each criterion's contribution.",
+            builder="epmo.priority:priority_scores",
+            options=("model", "model_file"),
+        ),
+        View(
+            "efficient_frontier",
+            "",
+            "Best total score at each budget level from 0 to the candidates' total cost.",
+            builder="epmo.priority:efficient_frontier",
+            options=("model", "model_file", "steps", "budget_basis"),
+        ),
     )
 }
 
