@@ -83,6 +83,11 @@ else:
     m[3].metric("Budget left", f"{(budget - sel.total_cost) / 1e6:,.2f} M")
     binding = sel.constraints[sel.constraints["is_binding"] & (sel.constraints["kind"] != "dependency")]
     m[4].metric("Binding constraints", f"{len(binding):,}", help="Constraints with (almost) no slack left.")
+    if not sel.is_optimal:
+        st.warning(
+            "The solver's time limit stopped it: this is the best selection found, not proven optimal "
+            "(settings: priority.solver_time_limit_s)."
+        )
     st.caption(
         f"Solved exactly (MILP, HiGHS) with **{model.label}** on the {basis} cost basis. "
         + (
@@ -134,7 +139,8 @@ with tab_frontier:
     steps = int(
         st.slider("Budget levels", 5, 61, int(get("priority", "frontier_steps")), step=2, key="sel_steps")
     )
-    front = pr.frontier(snap, result, scenario.to_json() + json.dumps(excluded) + str(f), steps)
+    with st.spinner(f"Solving one MILP per budget level ({steps} levels)…"):
+        front = pr.frontier(snap, result, scenario.to_json() + json.dumps(excluded) + str(f), steps)
     selected = (sel.total_cost, sel.total_score, len(sel.chosen)) if sel else None
     st.plotly_chart(
         charts.frontier_chart(front, priority.current_point(result), selected), key="sel_frontier_chart"

@@ -180,7 +180,8 @@ def cmd_optimise(args: argparse.Namespace) -> int:
         raise UsageError(f"no store at {store.uri} (load data with `ingest` or `demo` first)")
     con = store.connect()
     try:
-        result = priority.select(con, as_of, model, scenario)
+        with priority.native_output_to_stderr():
+            result = priority.select(con, as_of, model, scenario)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     finally:
@@ -195,6 +196,8 @@ def cmd_optimise(args: argparse.Namespace) -> int:
     print(f"project count: {len(sel.chosen)}")
     print(f"total score: {sel.total_score:.6g}")
     print(f"total cost: {sel.total_cost:.2f}")
+    if not sel.is_optimal:
+        print("warning: stopped by the solver time limit; best found, not proven optimal", file=sys.stderr)
     binding = sel.constraints[sel.constraints["is_binding"] & (sel.constraints["kind"] != "dependency")]
     print("binding: " + (", ".join(binding["constraint"]) or "none"))
     return EXIT_OK

@@ -32,25 +32,13 @@ from epmo.priority.models import (
     from_document,
     from_spec,
 )
-from epmo.priority.optimise import Infeasible, Problem, Selection, frontier, solve
+from epmo.priority.optimise import Infeasible, Problem, Selection, frontier, native_output_to_stderr, solve
 from epmo.settings import get
 from epmo.store import Store
 
 SCENARIO_KIND = "selection_scenario"
 BASES = ("bac", "remaining")
 BASIS_COLUMN = {"bac": "budget_bac", "remaining": "remaining_cost"}
-
-__all__ = [
-    "BASES",
-    "Infeasible",
-    "ModelError",
-    "Scenario",
-    "ScoringModel",
-    "candidates",
-    "capacity_inputs",
-    "dependencies",
-    "resolve_model",
-]
 
 
 # --------------------------------------------------------------------------- data
@@ -304,7 +292,7 @@ def scenario_summary(result: SelectionResult) -> dict[str, Any]:
         "with_capacity": s.with_capacity,
         "forced_in": ", ".join(s.force_in),
         "forced_out": ", ".join(s.force_out),
-        "status": "infeasible" if sel is None else "optimal",
+        "status": "infeasible" if sel is None else "optimal" if sel.is_optimal else "time limit",
         "project_count": len(sel.chosen) if sel else 0,
         "total_score": sel.total_score if sel else np.nan,
         "total_cost": sel.total_cost if sel else np.nan,
@@ -357,10 +345,11 @@ def efficient_frontier(
     scenario = Scenario(model=m.name, basis=budget_basis or "bac")
     con = store.connect()
     try:
-        result = select(con, as_of, m, scenario)
+        with native_output_to_stderr():
+            result = select(con, as_of, m, scenario)
+            return efficient_frontier_of(result.problem, steps)
     finally:
         con.close()
-    return efficient_frontier_of(result.problem, steps)
 
 
 def capacity_use(result: SelectionResult) -> pd.DataFrame:

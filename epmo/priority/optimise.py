@@ -18,6 +18,10 @@ dependencies; the problem is feasible iff that set meets every constraint.
 
 from __future__ import annotations
 
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -25,6 +29,24 @@ import pandas as pd
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 from epmo.settings import get
+
+
+@contextmanager
+def native_output_to_stderr() -> Iterator[None]:
+    """Send what the native solver prints to file descriptor 1 to stderr instead.
+
+    HiGHS occasionally prints progress lines straight to fd 1; on the command line stdout
+    carries data (CSV), so the CLI paths solve inside this. Not for threaded servers.
+    """
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        os.dup2(2, 1)
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
 
 
 class Infeasible(Exception):
@@ -97,6 +119,7 @@ class Selection:
     total_cost: float
     constraints: pd.DataFrame  # constraint, kind, used, limit, slack, slack_pct, is_binding
     required: dict[str, str]  # project -> why it had to be in
+    is_optimal: bool = True  # False: the solver's time limit stopped it (best found so far)
 
 
 def diagnose(problem: Problem) -> None:
@@ -163,7 +186,8 @@ def _rows(problem: Problem) -> tuple[list[str], list[str], np.ndarray, np.ndarra
 
 def _milp(
     c: np.ndarray, a_mat: np.ndarray, ub: np.ndarray, lb_x: np.ndarray, ub_x: np.ndarray
-) -> np.ndarray | None:
+) -> tuple[np.ndarray | None, int]:
+    """(x, scipy status): 0 optimal, 1 time limit (x = best found, or None), 2 infeasible."""
     n = c.size
     cons = [LinearConstraint(a_mat, -np.inf, ub)] if a_mat.shape[0] else []
     res = milp(
@@ -171,11 +195,15 @@ def _milp(
         integrality=np.ones(n),
         bounds=Bounds(lb_x, ub_x),
         constraints=cons,
-        options={"mip_rel_gap": 0.0, "presolve": True},
+        options={
+            "mip_rel_gap": 0.0,
+            "presolve": True,
+            "time_limit": float(get("priority", "solver_time_limit_s")),
+        },
     )
-    if res.x is None or res.status not in (0,):
-        return None
-    return np.round(res.x).astype(bool)
+    if res.x is None or res.status not in (0, 1):
+        return None, int(res.status)
+    return np.round(res.x).astype(bool), int(res.status)
 
 
 def solve(problem: Problem, tie_break: bool = True) -> Selection:
@@ -184,6 +212,7 @@ def solve(problem: Problem, tie_break: bool = True) -> Selection:
     n = len(problem.ids)
     required, why = problem.required_closure()
     idx = problem.index
+    is_optimal = True
     lb_x = np.zeros(n)
     ub_x = np.ones(n)
     for p in required:
@@ -195,9 +224,15 @@ def solve(problem: Problem, tie_break: bool = True) -> Selection:
     if n == 0:
         x = np.zeros(0, dtype=bool)
     else:
-        x1 = _milp(-obj, a_mat, ub, lb_x, ub_x)
+        x1, status = _milp(-obj, a_mat, ub, lb_x, ub_x)
+        if x1 is None and status == 1:
+            raise Infeasible(
+                f"the solver's time limit ({get('priority', 'solver_time_limit_s')} s) ran out before it "
+                "found a selection; raise priority.solver_time_limit_s"
+            )
         if x1 is None:
             raise Infeasible("the solver found no selection that meets every constraint")
+        is_optimal = status == 0
         x = x1
         best = float(obj[x1].sum())
         if tie_break:
@@ -207,8 +242,12 @@ def solve(problem: Problem, tie_break: bool = True) -> Selection:
             c2 = problem.cost / scale + 1.0 / (n + 1)
             a2 = np.vstack([a_mat, -obj]) if a_mat.shape[0] else -obj[None, :]
             ub2 = np.append(ub, -(best - tol))
-            x2 = _milp(c2, a2, ub2, lb_x, ub_x)
-            if x2 is not None and float(obj[x2].sum()) >= best - 10 * tol:
+            x2, x2_status = _milp(c2, a2, ub2, lb_x, ub_x)
+            if (
+                x2 is not None
+                and float(obj[x2].sum()) >= best - 10 * tol
+                and (x2_status == 0 or not is_optimal)
+            ):
                 x = x2
     used = a_mat @ x.astype(float) if a_mat.shape[0] else np.zeros(0)
     tol_pct = float(get("priority", "binding_tolerance_pct"))
@@ -233,6 +272,7 @@ def solve(problem: Problem, tie_break: bool = True) -> Selection:
         total_cost=float(problem.cost[x].sum()),
         constraints=frame,
         required=why,
+        is_optimal=is_optimal,
     )
 
 

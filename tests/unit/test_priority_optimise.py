@@ -259,3 +259,24 @@ def test_scenario_json_round_trip() -> None:
         model="wsjf", budget=1e6, basis="remaining", with_capacity=True, force_in=["A"], force_out=["B"]
     )
     assert priority.Scenario.from_json(s.to_json()) == s
+
+
+def test_a_solver_time_limit_is_reported_not_hidden(monkeypatch: pytest.MonkeyPatch) -> None:
+    from epmo.priority import optimise
+
+    real = optimise.get
+    monkeypatch.setattr(optimise, "get", lambda s, k: 1e-9 if k == "solver_time_limit_s" else real(s, k))
+    rng = np.random.default_rng(3)
+    n = 60
+    p = Problem(
+        [f"P{i}" for i in range(n)],
+        rng.integers(1, 100, n).astype(float),
+        rng.integers(1, 100, n).astype(float),
+        1000.0,
+    )
+    try:
+        sel = solve(p)
+    except Infeasible as exc:  # stopped before any selection
+        assert "time limit" in str(exc)
+    else:
+        assert not sel.is_optimal  # stopped with a selection that is not proven optimal
