@@ -145,7 +145,7 @@ spec["moscow"] = {"should_top_pct": should, "could_top_pct": could}
 with st.expander("Model JSON (the format `--model-file` reads)"):
     st.code(json.dumps(spec, indent=1), language="json")
 
-s1, s2, s3 = st.columns([2, 2, 1])
+s1, s2, s3 = st.columns([2, 2, 1], vertical_alignment="bottom")
 name = s1.text_input("Save as (name)", "" if base.version == 0 else base.name, key="mdl_name")
 email = s2.text_input("Your email", key="mdl_email")
 if s3.button("Save model", key="mdl_save", icon=":material/save:"):

@@ -68,10 +68,11 @@ scenario = priority.Scenario(
 )
 result = pr.select(snap, f, model, scenario, excluded)
 sel = result.selection
-for note in result.notes[:5]:
-    st.caption(f"Note: {note}")
-if len(result.notes) > 5:
-    st.caption(f"… and {len(result.notes) - 5} more notes of the same kind.")
+if result.notes:
+    with st.expander(
+        f"{len(result.notes)} note(s) on the inputs (dependencies and capacity left unconstrained)"
+    ):
+        st.markdown("\n".join(f"- {n}" for n in result.notes))
 
 if sel is None:
     st.error(f"No portfolio meets these constraints: {result.error}.")
@@ -187,7 +188,7 @@ with tab_constraints:
         st.info(result.error)
 
 with tab_scenarios:
-    s1, s2, s3 = st.columns([2, 2, 1])
+    s1, s2, s3 = st.columns([2, 2, 1], vertical_alignment="bottom")
     name = s1.text_input("Scenario name", key="scn_name")
     email = s2.text_input("Your email", key="scn_email")
     if s3.button("Save scenario", key="scn_save", icon=":material/save:"):

@@ -190,6 +190,7 @@ class SelectionResult:
     selection: Selection | None
     error: str  # the infeasibility message, or ""
     notes: list[str]
+    capacity: tuple[pd.DataFrame, pd.DataFrame] | None = None  # capacity_inputs, constrained or not
 
 
 def build_problem(
@@ -256,7 +257,7 @@ def select(
     cands = candidates(con, as_of, portfolios, programmes) if frame is None else frame
     ranked = scoring.score(cands, model)
     deps = dependencies(con, as_of)
-    cap = capacity_inputs(con, as_of) if scenario.with_capacity else None
+    cap = capacity_inputs(con, as_of)
     problem, notes = build_problem(ranked, deps, scenario, cap)
     ranked = ranked.copy()
     ranked["cost"] = problem.cost
@@ -269,7 +270,7 @@ def select(
     ranked["is_selected"] = ranked["project_id"].isin(chosen)
     why = selection.required if selection else {}
     ranked["why_required"] = [why.get(p, "") for p in ranked["project_id"]]
-    return SelectionResult(scenario, model, ranked, problem, selection, error, notes)
+    return SelectionResult(scenario, model, ranked, problem, selection, error, notes, cap)
 
 
 def efficient_frontier_of(problem: Problem, steps: int | None = None) -> pd.DataFrame:
@@ -353,14 +354,22 @@ def efficient_frontier(
 
 
 def capacity_use(result: SelectionResult) -> pd.DataFrame:
-    """Per capacity row: role, period, used_hours by the selection, capacity_hours, used_pct."""
-    if result.selection is None or not result.problem.capacity:
-        return pd.DataFrame(columns=["role", "period", "used_hours", "capacity_hours", "used_pct"])
-    chosen = result.ranked["is_selected"].to_numpy(dtype=bool)
-    rows = []
-    for (role, period), (demand, cap) in result.problem.capacity.items():
-        used = float(np.asarray(demand)[chosen].sum())
-        rows.append((role, period, used, cap, 100.0 * used / cap if cap else np.nan))
-    out = pd.DataFrame(rows, columns=["role", "period", "used_hours", "capacity_hours", "used_pct"])
-    out["period_date"] = pd.to_datetime(out["period"], format="%b %Y")
-    return out.sort_values(["role", "period_date"]).drop(columns="period_date").reset_index(drop=True)
+    """What the selection uses of each role's capacity per month (whether or not the
+    capacity constraint was on): role, period, used_hours, capacity_hours, used_pct."""
+    cols = ["role", "period", "used_hours", "capacity_hours", "used_pct"]
+    if result.selection is None or result.capacity is None:
+        return pd.DataFrame(columns=cols)
+    demand, supply = result.capacity
+    chosen = set(result.selection.chosen)
+    used = (
+        demand[demand["project_id"].isin(chosen)]
+        .groupby(["role", "period_start"], as_index=False)["demand_hours"]
+        .sum()
+        .rename(columns={"demand_hours": "used_hours"})
+    )
+    out = supply.merge(used, on=["role", "period_start"], how="left")
+    out["used_hours"] = out["used_hours"].fillna(0.0)
+    out["used_pct"] = 100.0 * out["used_hours"] / out["capacity_hours"].where(out["capacity_hours"] > 0)
+    out = out.sort_values(["role", "period_start"]).reset_index(drop=True)
+    out["period"] = pd.to_datetime(out["period_start"]).dt.strftime("%b %Y")
+    return out[cols]

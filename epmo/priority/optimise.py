@@ -117,7 +117,7 @@ class Selection:
     chosen: list[str]
     total_score: float
     total_cost: float
-    constraints: pd.DataFrame  # constraint, kind, used, limit, slack, slack_pct, is_binding
+    constraints: pd.DataFrame  # constraint, kind, used, limit, slack, slack_pct, is_binding, detail
     required: dict[str, str]  # project -> why it had to be in
     is_optimal: bool = True  # False: the solver's time limit stopped it (best found so far)
 
@@ -256,15 +256,24 @@ def solve(problem: Problem, tie_break: bool = True) -> Selection:
     denom = frame["limit"].abs().where(frame["limit"].abs() > 0, 1.0)
     frame["slack_pct"] = 100.0 * frame["slack"] / denom
     dep_rows = iter(problem.dependencies)
-    binding = []
-    for kind, pct in zip(frame["kind"], frame["slack_pct"], strict=True):
+    binding: list[bool] = []
+    detail: list[str] = []
+    for kind, pct, slack in zip(frame["kind"], frame["slack_pct"], frame["slack"], strict=True):
         if kind == "dependency":  # binds when A is chosen (so B has to be)
-            a, _ = next(dep_rows)
+            a, b = next(dep_rows)
             binding.append(bool(x[idx[a]]))
+            detail.append(
+                f"{a} is chosen, so {b} is in"
+                if x[idx[a]]
+                else (f"{a} is not chosen; {b} " + ("is chosen on its own" if x[idx[b]] else "is not chosen"))
+            )
         else:
             binding.append(bool(pct <= tol_pct))
+            detail.append("no slack left" if binding[-1] else f"{slack:,.0f} left")
     frame["is_binding"] = pd.Series(binding, dtype=bool)
-    # a dependency row reads: used = x_A - x_B; report it as "A chosen -> B chosen"
+    frame["detail"] = detail
+    # x_A - x_B <= 0 has no meaningful amounts: leave them blank
+    frame.loc[frame["kind"] == "dependency", ["used", "limit", "slack", "slack_pct"]] = np.nan
     chosen = [p for p, on in zip(problem.ids, x, strict=True) if on]
     return Selection(
         chosen=chosen,

@@ -110,6 +110,16 @@ def test_selection_page_solves_reports_infeasible_and_saves_scenarios(app: AppTe
     assert set(compared["status"]) == {"optimal"}
 
 
+def test_models_page_ahp_shows_the_consistency_ratio(app: AppTest) -> None:
+    _open(app, "priority_models")
+    app.toggle(key="mdl_ahp_weighted").set_value(True).run()
+    _no_errors(app)
+    ahp = next(c.value for c in app.caption if c.value.startswith("AHP weights"))
+    assert "Consistency ratio 0.000" in ahp  # all comparisons equal: consistent, equal weights
+    assert "strategic_alignment 20.0 %" in ahp
+    assert not app.warning
+
+
 def test_models_page_saves_a_version(app: AppTest, demo_store: Store) -> None:
     _open(app, "priority_models")
     _no_errors(app)

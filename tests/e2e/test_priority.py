@@ -22,6 +22,8 @@ def test_ranking_page(page, app_url: str) -> None:  # type: ignore[no-untyped-de
     page.wait_for_selector("[data-testid='stPlotlyChart'] .main-svg", timeout=20_000)
     assert page.locator("[data-testid='stPlotlyChart'] .barlayer .point").count() >= 10
     shot(page, "priority_ranking")
+    page.get_by_role("heading", name="Score breakdown of the top projects").scroll_into_view_if_needed()
+    shot(page, "priority_ranking_breakdown")
     _no_exception(page)
 
 
