@@ -26,6 +26,18 @@ def model_rows(snap: Snapshot) -> list[dict[str, Any]]:
     return out
 
 
+def model_version(snap: Snapshot, name: str, version: int | None) -> models.ScoringModel | None:
+    """A model by name and version (latest when None); None when it does not exist."""
+    if name in models.BUILT_INS:
+        return models.BUILT_INS[name]
+    rows = ui.query(snap, "ledger/document_versions", kind=models.KIND, name=name).to_dict("records")
+    row = next((r for r in rows if version is None or int(r["version"]) == int(version)), None)
+    try:
+        return models.from_document(row) if row else None
+    except models.ModelError:
+        return None
+
+
 def pick_model(
     snap: Snapshot, label: str, key: str, container: Any = st, default: str | None = None
 ) -> models.ScoringModel:

@@ -214,9 +214,14 @@ with tab_scenarios:
         for row in saved[saved["name"].isin(chosen)].to_dict("records"):
             try:
                 scn = priority.Scenario.from_json(row["spec"])
-                scn_model = next((r["model"] for r in pr.model_rows(snap) if r["name"] == scn.model), None)
+                scn_model = pr.model_version(snap, scn.model, scn.model_version)
                 if scn_model is None:
-                    rows.append({"scenario": row["name"], "status": f"model {scn.model} no longer exists"})
+                    rows.append(
+                        {
+                            "scenario": row["name"],
+                            "status": f"model {scn.model} v{scn.model_version} no longer exists",
+                        }
+                    )
                     continue
                 res = pr.select(snap, f, scn_model, scn, excluded)
             except (ValueError, TypeError, KeyError) as exc:
