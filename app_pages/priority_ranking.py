@@ -56,7 +56,7 @@ parts = [c for c in ranked.columns if c.endswith(("_contribution", "_factor"))]
 cols = ["rank", "project_id", "project_name", "portfolio", "stage", "moscow", "score", *parts, "score_note"]
 config = {
     "rank": st.column_config.NumberColumn("Rank", width="small"),
-    "score": st.column_config.NumberColumn("Score", format="%.3f"),
+    "score": st.column_config.NumberColumn("Score", format="localized", width="medium"),
     "score_note": st.column_config.TextColumn("Why no score"),
     "moscow": st.column_config.TextColumn("MoSCoW"),
 }

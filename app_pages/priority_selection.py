@@ -158,8 +158,11 @@ with tab_frontier:
 
 with tab_constraints:
     if sel is not None:
+        st.caption(
+            "Binding constraints first: budget and capacity with (almost) no slack, dependencies that pulled a project in."
+        )
         st.dataframe(
-            sel.constraints,
+            sel.constraints.sort_values("is_binding", ascending=False, kind="stable"),
             hide_index=True,
             column_config={
                 "used": st.column_config.NumberColumn("Used", format="%,.1f"),

@@ -167,7 +167,7 @@ def _rows(problem: Problem) -> tuple[list[str], list[str], np.ndarray, np.ndarra
         kinds.append("budget")
         rows.append(problem.cost)
         ub.append(problem.budget)
-    for (role, period), (demand, cap) in sorted(problem.capacity.items()):
+    for (role, period), (demand, cap) in problem.capacity.items():  # in the order given (by month)
         names.append(f"capacity {role} {period}")
         kinds.append("capacity")
         rows.append(np.asarray(demand, dtype=float))

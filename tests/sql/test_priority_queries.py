@@ -50,8 +50,11 @@ Platform,Developer,2026-11-01,50
 """
 
 
-@pytest.fixture
-def tiny(store: Store) -> Store:
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory: pytest.TempPathFactory) -> Store:
+    """Read-only for the tests: built once."""
+    store = Store(str(tmp_path_factory.mktemp("priority") / "store"))
+    store.ensure()
     files = {
         "projects.csv": "\n".join([HEADER, *PROJECTS]) + "\n",
         "raid.csv": RAID,
