@@ -7,9 +7,10 @@
                x_i = 1  mandatory and forced-in;    x_i = 0  forced-out
 
 Unscored projects count 0 in the objective. Among selections with the best total score a
-second solve picks the cheapest (then the fewest projects), so a project scoring <= 0 is
-only chosen when something forces it (mandatory, forced in, or a dependency of a chosen
-project that pays for it).
+second solve picks the cheapest (then the fewest projects), and chosen projects scoring
+<= 0 that nothing forces in are left out, so a project scoring <= 0 is only chosen when
+something forces it (mandatory, forced in, or a dependency of a chosen project that pays
+for it).
 
 Infeasibility is diagnosed exactly before solving: every cost and demand is >= 0, so the
 smallest feasible selection is the required set (mandatory + forced in) closed under
@@ -185,7 +186,12 @@ def _rows(problem: Problem) -> tuple[list[str], list[str], np.ndarray, np.ndarra
 
 
 def _milp(
-    c: np.ndarray, a_mat: np.ndarray, ub: np.ndarray, lb_x: np.ndarray, ub_x: np.ndarray
+    c: np.ndarray,
+    a_mat: np.ndarray,
+    ub: np.ndarray,
+    lb_x: np.ndarray,
+    ub_x: np.ndarray,
+    time_limit: float | None = None,
 ) -> tuple[np.ndarray | None, int]:
     """(x, scipy status): 0 optimal, 1 time limit (x = best found, or None), 2 infeasible."""
     n = c.size
@@ -198,12 +204,30 @@ def _milp(
         options={
             "mip_rel_gap": 0.0,
             "presolve": True,
-            "time_limit": float(get("priority", "solver_time_limit_s")),
+            "time_limit": float(get("priority", "solver_time_limit_s") if time_limit is None else time_limit),
         },
     )
     if res.x is None or res.status not in (0, 1):
         return None, int(res.status)
     return np.round(res.x).astype(bool), int(res.status)
+
+
+def _drop_unforced_non_positive(problem: Problem, x: np.ndarray, lb_x: np.ndarray) -> np.ndarray:
+    """Leave out chosen projects scoring <= 0 that nothing forces in (not required, and no
+    chosen project depends on them). Every constraint stays met (costs and demands are >= 0)
+    and the total score cannot fall, so an optimal selection stays optimal."""
+    x = x.copy()
+    idx = problem.index
+    obj = problem.objective
+    changed = True
+    while changed:
+        changed = False
+        needed = {b for a, b in problem.dependencies if x[idx[a]]}
+        for i, pid in enumerate(problem.ids):
+            if x[i] and obj[i] <= 0 and lb_x[i] == 0 and pid not in needed:
+                x[i] = False
+                changed = True
+    return x
 
 
 def solve(problem: Problem, tie_break: bool = True) -> Selection:
@@ -242,13 +266,15 @@ def solve(problem: Problem, tie_break: bool = True) -> Selection:
             c2 = problem.cost / scale + 1.0 / (n + 1)
             a2 = np.vstack([a_mat, -obj]) if a_mat.shape[0] else -obj[None, :]
             ub2 = np.append(ub, -(best - tol))
-            x2, x2_status = _milp(c2, a2, ub2, lb_x, ub_x)
-            if (
-                x2 is not None
-                and float(obj[x2].sum()) >= best - 10 * tol
-                and (x2_status == 0 or not is_optimal)
-            ):
+            limit = min(
+                float(get("priority", "solver_time_limit_s")),
+                float(get("priority", "tie_break_time_limit_s")),
+            )
+            x2, _ = _milp(c2, a2, ub2, lb_x, ub_x, limit)
+            # the cheapest found in the time allowed (proven or not): it scores as well as x1
+            if x2 is not None and float(obj[x2].sum()) >= best - 10 * tol and c2[x2].sum() <= c2[x1].sum():
                 x = x2
+        x = _drop_unforced_non_positive(problem, x, lb_x)
     used = a_mat @ x.astype(float) if a_mat.shape[0] else np.zeros(0)
     tol_pct = float(get("priority", "binding_tolerance_pct"))
     frame = pd.DataFrame({"constraint": names, "kind": kinds, "used": used, "limit": ub})

@@ -145,6 +145,12 @@ def test_zero_and_negative_scores_are_only_chosen_when_forced() -> None:
     cost = np.array([10.0, 0.0, 1.0, 0.0, 5.0])
     sel = solve(Problem(ids, score, cost, 1000))
     assert sel.chosen == ["good"]  # free zero-score and blank projects stay out
+    assert solve(Problem(ids, score, cost, 1000), tie_break=False).chosen == ["good"]  # frontier path too
+    # a zero-score project needed by a chosen one stays; once nothing needs it, it goes
+    chain = solve(
+        Problem(ids, score, cost, 1000, dependencies=[("good", "zero"), ("zero", "blank")]), tie_break=False
+    )
+    assert set(chain.chosen) == {"good", "zero", "blank"}
     # "good" needs "base" (score -1): worth it, 10 - 1 > 0
     sel = solve(Problem(ids, score, cost, 1000, dependencies=[("good", "base")]))
     assert set(sel.chosen) == {"good", "base"} and sel.total_score == 9
