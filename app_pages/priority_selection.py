@@ -100,14 +100,15 @@ else:
     )
 
 tab_line, tab_frontier, tab_constraints, tab_scenarios = st.tabs(
-    ["Above and below the line", "Efficient frontier", "Constraints and use", "Scenarios"]
+    ["Above and below the line", "Efficient frontier", "Constraints and use", "Scenarios"],
+    key="sel_tabs",
+    on_change="rerun",  # only the open tab runs: the frontier is one MILP per budget level
 )
 
 with tab_line:
     table = result.ranked.assign(
         line=result.ranked["is_selected"].map({True: "Above the line", False: "Below the line"})
     ).sort_values(["is_selected", "rank"], ascending=[False, True])
-    table["cumulative_cost"] = table["cost"].where(table["is_selected"], 0).cumsum()
     cols = [
         "line",
         "rank",
@@ -137,24 +138,25 @@ with tab_line:
     ui.show_sql("priority/candidates")
 
 with tab_frontier:
-    steps = int(
-        st.slider("Budget levels", 5, 61, int(get("priority", "frontier_steps")), step=2, key="sel_steps")
-    )
-    with st.spinner(f"Solving one MILP per budget level ({steps} levels)…"):
-        front = pr.frontier(snap, result, scenario.to_json() + json.dumps(excluded) + str(f), steps)
-    selected = (sel.total_cost, sel.total_score, len(sel.chosen)) if sel else None
-    st.plotly_chart(
-        charts.frontier_chart(front, priority.current_point(result), selected), key="sel_frontier_chart"
-    )
-    cur = priority.current_point(result)
-    st.caption(
-        f"Best total score at {steps} budget levels from 0 to {total_cost:,.0f} (every candidate), one "
-        "exact MILP per level with the same capacity, forced and mandatory constraints. × marks the "
-        f"current portfolio ({cur[2]} projects in the stages {', '.join(get('priority', 'current_stages'))}: "
-        f"cost {cur[0]:,.0f}, total score {cur[1]:,.4g}); ★ the selection above."
-    )
-    st.dataframe(front, hide_index=True, height=260, key="sel_frontier_table")
-    ui.downloads(front, f"efficient_frontier_{model.name}_{f['as_of']}", "front")
+    if tab_frontier.open:
+        steps = int(
+            st.slider("Budget levels", 5, 61, int(get("priority", "frontier_steps")), step=2, key="sel_steps")
+        )
+        with st.spinner(f"Solving one MILP per budget level ({steps} levels)…"):
+            front = pr.frontier(snap, result, scenario.to_json() + json.dumps(excluded) + str(f), steps)
+        selected = (sel.total_cost, sel.total_score, len(sel.chosen)) if sel else None
+        st.plotly_chart(
+            charts.frontier_chart(front, priority.current_point(result), selected), key="sel_frontier_chart"
+        )
+        cur = priority.current_point(result)
+        st.caption(
+            f"Best total score at {steps} budget levels from 0 to {total_cost:,.0f} (every candidate), one "
+            "exact MILP per level with the same capacity, forced and mandatory constraints. × marks the "
+            f"current portfolio ({cur[2]} projects in the stages {', '.join(get('priority', 'current_stages'))}: "
+            f"cost {cur[0]:,.0f}, total score {cur[1]:,.4g}); ★ the selection above."
+        )
+        st.dataframe(front, hide_index=True, height=260, key="sel_frontier_table")
+        ui.downloads(front, f"efficient_frontier_{model.name}_{f['as_of']}", "front")
 
 with tab_constraints:
     if sel is not None:
@@ -191,57 +193,61 @@ with tab_constraints:
         st.info(result.error)
 
 with tab_scenarios:
-    s1, s2, s3 = st.columns([2, 2, 1], vertical_alignment="bottom")
-    name = s1.text_input("Scenario name", key="scn_name")
-    email = s2.text_input("Your email", key="scn_email")
-    if s3.button("Save scenario", key="scn_save", icon=":material/save:"):
-        if not name.strip():
-            st.error("Give the scenario a name.")
+    if tab_scenarios.open:
+        s1, s2, s3 = st.columns([2, 2, 1], vertical_alignment="bottom")
+        name = s1.text_input("Scenario name", key="scn_name")
+        email = s2.text_input("Your email", key="scn_email")
+        if s3.button("Save scenario", key="scn_save", icon=":material/save:"):
+            if not name.strip():
+                st.error("Give the scenario a name.")
+            else:
+                ui.store().save_document(
+                    priority.SCENARIO_KIND, name, scenario.to_json(), email.strip(), as_of=f["as_of"]
+                )
+                st.success(f"Saved scenario {name.strip()}.")
+                snap = ui.snapshot()
+        saved = ui.query(snap, "ledger/documents", kind=priority.SCENARIO_KIND)
+        if saved.empty:
+            st.caption("No saved scenarios yet. Save the one above to compare it with others later.")
         else:
-            ui.store().save_document(
-                priority.SCENARIO_KIND, name, scenario.to_json(), email.strip(), as_of=f["as_of"]
+            chosen = st.multiselect(
+                "Compare saved scenarios (solved again on this week's data)",
+                saved["name"].tolist(),
+                key="scn_compare",
             )
-            st.success(f"Saved scenario {name.strip()}.")
-            snap = ui.snapshot()
-    saved = ui.query(snap, "ledger/documents", kind=priority.SCENARIO_KIND)
-    if saved.empty:
-        st.caption("No saved scenarios yet. Save the one above to compare it with others later.")
-    else:
-        chosen = st.multiselect(
-            "Compare saved scenarios (solved again on this week's data)",
-            saved["name"].tolist(),
-            key="scn_compare",
-        )
-        rows = []
-        picks: dict[str, set[str]] = {}
-        for row in saved[saved["name"].isin(chosen)].to_dict("records"):
-            try:
-                scn = priority.Scenario.from_json(row["spec"])
-                scn_model = pr.model_version(snap, scn.model, scn.model_version)
-                if scn_model is None:
-                    rows.append(
+            rows = []
+            picks: dict[str, set[str]] = {}
+            for row in saved[saved["name"].isin(chosen)].to_dict("records"):
+                try:
+                    scn = priority.Scenario.from_json(row["spec"])
+                    scn_model = pr.model_version(snap, scn.model, scn.model_version)
+                    if scn_model is None:
+                        rows.append(
+                            {
+                                "scenario": row["name"],
+                                "status": f"model {scn.model} v{scn.model_version} no longer exists",
+                            }
+                        )
+                        continue
+                    res = pr.select(snap, f, scn_model, scn, excluded)
+                except (ValueError, TypeError, KeyError) as exc:
+                    rows.append({"scenario": row["name"], "status": f"cannot be used: {exc}"})
+                    continue
+                rows.append(
+                    {"scenario": row["name"], "version": row["version"], **priority.scenario_summary(res)}
+                )
+                picks[row["name"]] = set(res.selection.chosen) if res.selection else set()
+            if rows:
+                st.dataframe(pd.DataFrame(rows), hide_index=True, key="scn_table")
+                if len(picks) >= 2:
+                    names = list(picks)
+                    every = sorted(set().union(*picks.values()))
+                    diff = pd.DataFrame(
                         {
-                            "scenario": row["name"],
-                            "status": f"model {scn.model} v{scn.model_version} no longer exists",
+                            "project_id": every,
+                            **{n: ["✓" if p in picks[n] else "" for p in every] for n in names},
                         }
                     )
-                    continue
-                res = pr.select(snap, f, scn_model, scn, excluded)
-            except (ValueError, TypeError, KeyError) as exc:
-                rows.append({"scenario": row["name"], "status": f"cannot be used: {exc}"})
-                continue
-            rows.append(
-                {"scenario": row["name"], "version": row["version"], **priority.scenario_summary(res)}
-            )
-            picks[row["name"]] = set(res.selection.chosen) if res.selection else set()
-        if rows:
-            st.dataframe(pd.DataFrame(rows), hide_index=True, key="scn_table")
-            if len(picks) >= 2:
-                names = list(picks)
-                every = sorted(set().union(*picks.values()))
-                diff = pd.DataFrame(
-                    {"project_id": every, **{n: ["✓" if p in picks[n] else "" for p in every] for n in names}}
-                )
-                diff = diff[diff[names].nunique(axis=1) > 1]
-                st.caption(f"{len(diff):,} projects are chosen in some of these scenarios but not all:")
-                st.dataframe(diff, hide_index=True, key="scn_diff")
+                    diff = diff[diff[names].nunique(axis=1) > 1]
+                    st.caption(f"{len(diff):,} projects are chosen in some of these scenarios but not all:")
+                    st.dataframe(diff, hide_index=True, key="scn_diff")

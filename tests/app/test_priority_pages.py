@@ -86,8 +86,15 @@ def test_selection_page_solves_reports_infeasible_and_saves_scenarios(app: AppTe
     assert int(metrics["Projects chosen"].split(" of ")[0]) > 0
     line = app.dataframe[0].value
     assert set(line["line"]) == {"Above the line", "Below the line"}
-    front = app.dataframe[1].value
+    frames = [d.value for d in app.dataframe]
+    assert not any("best_total_score" in f.columns for f in frames)  # a closed tab does not solve
+    app.session_state["sel_tabs"] = "Efficient frontier"
+    app.run()
+    _no_errors(app)
+    front = next(d.value for d in app.dataframe if "best_total_score" in d.value.columns)
     assert {"budget", "best_total_score", "project_count"} <= set(front.columns)
+    assert front["best_total_score"].dropna().is_monotonic_increasing
+    app.session_state["sel_tabs"] = "Scenarios"
     app.number_input(key="sel_budget").set_value(0.0).run()
     assert not app.exception
     assert "No portfolio meets these constraints" in app.error[0].value
