@@ -43,8 +43,11 @@ def pick_model(
 ) -> models.ScoringModel:
     rows = model_rows(snap)
     names = [r["name"] for r in rows]
-    if key not in st.session_state or st.session_state[key] not in names:
-        st.session_state[key] = default if default in names else models.DEFAULT_MODEL
+    keep = f"_{key}_keep"  # widget state is dropped on another page: the choice follows the user
+    current = st.session_state.get(key)
+    if current not in names:
+        current = st.session_state.get(keep, default)
+    st.session_state[key] = current if current in names else models.DEFAULT_MODEL
     name = container.selectbox(
         label,
         names,
@@ -52,6 +55,7 @@ def pick_model(
         format_func=lambda n: next(r["model"].label for r in rows if r["name"] == n),
         help="Built-in models (weighted, wsjf, rice) and the latest version of each saved model.",
     )
+    st.session_state[keep] = name
     return next(r["model"] for r in rows if r["name"] == name)
 
 
