@@ -85,7 +85,7 @@ def candidates(snap: Snapshot, f: dict[str, Any], excluded: list[str]) -> pd.Dat
     )
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@st.cache_data(max_entries=32, show_spinner="Solving the portfolio selection (MILP)…")
 def _select(
     key: str,
     as_of: dt.date,

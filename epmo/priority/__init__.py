@@ -320,7 +320,9 @@ def _model_from_options(store: Store, model: str | None, model_file: str | None)
 def priority_scores(
     store: Store, as_of: dt.date, model: str | None = None, model_file: str | None = None
 ) -> pd.DataFrame:
-    """Export view: project_id, project_name, score, rank, one column per criterion contribution."""
+    """Export view: project_id, project_name, score, rank, one column per criterion
+    contribution (rice: factor), then moscow, score_note (why no score) and model (name and
+    version)."""
     m = _model_from_options(store, model, model_file)
     con = store.connect()
     try:
@@ -328,8 +330,8 @@ def priority_scores(
     finally:
         con.close()
     parts = [c for c in ranked.columns if c.endswith(("_contribution", "_factor"))]
-    out = ranked[["project_id", "project_name", "score", "rank", "moscow", "score_note", *parts]].copy()
-    out.insert(2, "model", m.label)
+    out = ranked[["project_id", "project_name", "score", "rank", *parts, "moscow", "score_note"]].copy()
+    out["model"] = m.label
     return out
 
 

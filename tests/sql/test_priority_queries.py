@@ -115,6 +115,8 @@ def test_select_end_to_end(tiny: Store) -> None:
     assert result.selection is not None
     assert result.selection.chosen == ["P1", "P3"]
     assert result.selection.required == {"P3": "mandatory"}
+    # the current portfolio (work in flight: P1 Execution, P5 Planning): BAC, WSJF (P5 unscored), count
+    assert priority.current_point(result) == (1_200_000.0, (8 + 5 + 3) / 8, 2)
     by_id = result.ranked.set_index("project_id")
     assert by_id.loc["P5", "score_note"] == "missing business_value" and not by_id.loc["P5", "is_selected"]
     # capacity: December Developer demand of P1 (100 h) exceeds 90 h, so P1 cannot be chosen

@@ -26,8 +26,11 @@ def test_export_priority_scores(demo_store: Store, capsys: pytest.CaptureFixture
         == 0
     )
     out = _csv(capsys.readouterr().out)
-    assert list(out.columns[:4]) == ["project_id", "project_name", "model", "score"]
-    assert {"rank", "business_value_contribution", "time_criticality_contribution"} <= set(out.columns)
+    assert list(out.columns) == [
+        "project_id", "project_name", "score", "rank",
+        "business_value_contribution", "time_criticality_contribution", "risk_reduction_contribution",
+        "moscow", "score_note", "model",
+    ]  # fmt: skip
     assert out["model"].iloc[0] == "wsjf (built-in)"
     assert out["rank"].is_monotonic_increasing and out["rank"].iloc[0] == 1
     scored = out.dropna(subset=["score"])
