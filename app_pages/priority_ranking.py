@@ -97,3 +97,4 @@ if other_name != "(none)":
         key="prio_compare_table",
     )
     ui.downloads(both, f"ranking_compare_{model.name}_{other.name}", "compare")
+    st.plotly_chart(charts.rank_changes(both, model.label, other.label), key="prio_compare_chart")

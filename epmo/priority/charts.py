@@ -172,3 +172,33 @@ def capacity_use(use: pd.DataFrame) -> go.Figure:
     )
     fig.update_layout(**_layout(max(260, 34 * len(pivot) + 120)), yaxis={"automargin": True})
     return fig
+
+
+def rank_changes(compare: pd.DataFrame, name_a: str, name_b: str, top: int = 25) -> go.Figure:
+    """Slope chart: each project's rank under model A (left) and model B (right), for the
+    projects in the top `top` of either; green lines move up under B, red down, grey level.
+
+    compare: scoring.compare output (project_id, project_name, rank_a, rank_b, rank_change).
+    """
+    part = compare[(compare["rank_a"] <= top) | (compare["rank_b"] <= top)].dropna(
+        subset=["rank_a", "rank_b"]
+    )
+    fig = go.Figure()
+    colours = {1: get("theme", "green"), -1: get("theme", "red"), 0: get("theme", "grey")}
+    for row in part.itertuples(index=False):
+        sign = int(np.sign(row.rank_change))
+        fig.add_scatter(
+            x=[name_a, name_b],
+            y=[row.rank_a, row.rank_b],
+            mode="lines+markers",
+            line={"color": colours[sign], "width": 1.5},
+            marker={"size": 6, "color": colours[sign]},
+            showlegend=False,
+            hovertemplate=f"{row.project_id} {row.project_name}<br>%{{x}}: rank %{{y}}<extra></extra>",
+        )
+    fig.update_layout(
+        **_layout(max(360, 16 * top + 120)),
+        yaxis={"autorange": "reversed", "title": "Rank (1 = first)"},
+        xaxis={"type": "category"},
+    )
+    return fig

@@ -49,6 +49,7 @@ def test_ranking_page_names_the_model_and_compares(app: AppTest) -> None:
     compare = app.dataframe[1].value
     assert {"rank_a", "rank_b", "movement"} <= set(compare.columns)
     assert compare["movement"].str.contains("▲").any() and compare["movement"].str.contains("▼").any()
+    assert len(app.get("plotly_chart")) == 2  # breakdown and the rank-change slope chart
     app.switch_page("app_pages/priority_sensitivity.py").run()
     assert app.selectbox(key="prio_model").value == "wsjf"  # the model choice follows to the next page
 
