@@ -29,7 +29,8 @@ def timed(label: str, func: Callable[[], Any], repeat: int = 3) -> Any:
     out = None
     for _ in range(repeat):
         t0 = time.perf_counter()
-        out = func()
+        with priority.native_output_to_stderr():  # HiGHS progress lines stay off the report
+            out = func()
         best = min(best, time.perf_counter() - t0)
     print(f"{label:<58} {best * 1000:9.1f} ms")
     return out
