@@ -17,6 +17,12 @@ PAGES = {
         st.Page("app_pages/data_quality.py", title="Data quality", icon=":material/fact_check:"),
         st.Page("app_pages/tables.py", title="Tables", icon=":material/table:"),
     ],
+    "Prioritisation": [
+        st.Page("app_pages/priority_ranking.py", title="Ranking", icon=":material/format_list_numbered:"),
+        st.Page("app_pages/priority_sensitivity.py", title="Sensitivity", icon=":material/tune:"),
+        st.Page("app_pages/priority_selection.py", title="Portfolio selection", icon=":material/checklist:"),
+        st.Page("app_pages/priority_models.py", title="Scoring models", icon=":material/functions:"),
+    ],
 }
 
 page = st.navigation(PAGES)

@@ -8,7 +8,7 @@ from epmo import export
 snap = ui.snapshot()
 f = ui.sidebar(snap)
 st.title("Tables as of the week")
-names = [n for n, v in export.VIEWS.items() if v.needs_as_of]
+names = [n for n, v in export.VIEWS.items() if v.needs_as_of and not v.builder]  # the contract tables
 name = st.segmented_control("Table", names, default="projects", key="table_view") or "projects"
 view = export.VIEWS[name]
 frame = ui.query(snap, view.query, as_of=f["as_of"])

@@ -134,6 +134,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
 # Options a view may take (export.View.options names them): flag -> (argparse kwargs).
 EXPORT_OPTIONS: dict[str, dict[str, object]] = {
     "since": {"type": _date, "help": "changes: the earlier snapshot (default: a week before --as-of)"},
+    "model": {"help": "scoring model: a saved name or built-in (weighted, wsjf, rice)"},
+    "model_file": {"help": "scoring model JSON file (the format the app saves)"},
+    "steps": {"type": int, "help": "efficient_frontier: number of budget levels (>= 2)"},
+    "budget_basis": {"choices": ["bac", "remaining"], "help": "efficient_frontier: cost basis"},
 }
 
 
@@ -154,6 +158,55 @@ def cmd_export(args: argparse.Namespace) -> int:
         raise UsageError(f"--format {fmt} needs --out FILE")
     else:
         sys.stdout.write(data.decode("utf-8"))
+    return EXIT_OK
+
+
+def _ids(text: str | None) -> list[str]:
+    return [p.strip() for p in (text or "").replace(";", ",").split(",") if p.strip()]
+
+
+def cmd_optimise(args: argparse.Namespace) -> int:
+    from epmo import priority
+
+    store = _store(args)
+    as_of = args.as_of or latest_reporting_day()
+    try:
+        model = priority.resolve_model(store, args.model, model_file=args.model_file)
+        scenario = priority.Scenario(
+            model=model.name,
+            budget=args.budget,
+            basis=args.budget_basis,
+            with_capacity=args.with_capacity,
+            force_in=_ids(args.force_in),
+            force_out=_ids(args.force_out),
+        )
+        scenario.check()
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    if not store.exists():
+        raise UsageError(f"no store at {store.uri} (load data with `ingest` or `demo` first)")
+    con = store.connect()
+    try:
+        with priority.native_output_to_stderr():
+            result = priority.select(con, as_of, model, scenario)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    finally:
+        con.close()
+    for note in result.notes:
+        print(f"note: {note}", file=sys.stderr)
+    if result.selection is None:
+        raise UsageError(f"infeasible: {result.error}")
+    sel = result.selection
+    print(f"model: {model.label}; as of {as_of}; budget {args.budget:,.0f} ({args.budget_basis})")
+    print("chosen: " + " ".join(sel.chosen))
+    print(f"project count: {len(sel.chosen)}")
+    print(f"total score: {sel.total_score:.6g}")
+    print(f"total cost: {sel.total_cost:.2f}")
+    if not sel.is_optimal:
+        print("warning: stopped by the solver time limit; best found, not proven optimal", file=sys.stderr)
+    binding = sel.constraints[sel.constraints["is_binding"] & (sel.constraints["kind"] != "dependency")]
+    print("binding: " + (", ".join(binding["constraint"]) or "none"))
     return EXIT_OK
 
 
@@ -234,6 +287,18 @@ def parser() -> argparse.ArgumentParser:
         sp.add_argument("--" + flag.replace("_", "-"), **kwargs)  # type: ignore[arg-type]
     with_store(sp)
     sp.set_defaults(func=cmd_export)
+
+    sp = sub.add_parser("optimise", help="choose the projects that maximise total score within a budget")
+    sp.add_argument("--model", help="scoring model: saved name or built-in (weighted, wsjf, rice)")
+    sp.add_argument("--model-file", help="scoring model JSON file")
+    sp.add_argument("--budget", type=float, required=True, help="budget AMOUNT (currency)")
+    sp.add_argument("--budget-basis", choices=["bac", "remaining"], default="bac", help="cost of a project")
+    sp.add_argument("--with-capacity", action="store_true", help="also respect capacity per role and month")
+    sp.add_argument("--force-in", help="comma-separated project_ids that must be chosen")
+    sp.add_argument("--force-out", help="comma-separated project_ids that must not be chosen")
+    sp.add_argument("--as-of", type=_date)
+    with_store(sp)
+    sp.set_defaults(func=cmd_optimise)
 
     sp = sub.add_parser("mappings", help="list saved column mappings, or save one")
     sp.add_argument("action", nargs="?", choices=["list", "save"], default="list")

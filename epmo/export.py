@@ -78,6 +78,20 @@ VIEWS: dict[str, View] = {
             "Per project and PM: last report, weeks stale, on time/late/missing, blank expected fields.",
             builder="epmo.health:submission_status_view",
         ),
+        View(
+            "priority_scores",
+            "",
+            "Candidate projects scored and ranked by a scoring model, with each criterion's contribution.",
+            builder="epmo.priority:priority_scores",
+            options=("model", "model_file"),
+        ),
+        View(
+            "efficient_frontier",
+            "",
+            "Best total score at each budget level from 0 to the candidates' total cost.",
+            builder="epmo.priority:efficient_frontier",
+            options=("model", "model_file", "steps", "budget_basis"),
+        ),
     )
 }
 

@@ -4,21 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from streamlit.testing.v1 import AppTest
 
 from epmo import demo
-from epmo.store import Store
 from tests.conftest import DEMO_END
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def app(demo_store: Store, monkeypatch: pytest.MonkeyPatch) -> AppTest:
-    monkeypatch.setenv("EPMO_STORE", demo_store.uri)
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    return at
 
 
 def _no_errors(at: AppTest) -> None:

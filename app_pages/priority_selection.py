@@ -1,0 +1,253 @@
+"""Portfolio selection: the best set of projects for a budget (and capacity), solved exactly."""
+
+import json
+
+import pandas as pd
+import streamlit as st
+
+from app_pages import _priority as pr
+from app_pages import _shared as ui
+from epmo import priority
+from epmo.priority import charts
+from epmo.settings import get
+
+snap = ui.snapshot()
+f = ui.sidebar(snap)
+st.title("Portfolio selection")
+
+excluded = pr.stage_filter(st.sidebar, key="sel_excluded")
+cands = pr.candidates(snap, f, excluded)
+if cands.empty:
+    st.info("No candidate projects as of this week with these filters.")
+    st.stop()
+
+c1, c2, c3 = st.columns([2, 2, 2])
+model = pr.pick_model(snap, "Scoring model", "prio_model", c1)
+basis = c2.radio(
+    "Cost of a project",
+    list(priority.BASES),
+    format_func={"bac": "Budget (BAC)", "remaining": "Remaining (EAC − AC)"}.get,
+    horizontal=True,
+    key="sel_basis",
+    help="Remaining = max(EAC − actual cost, 0); EAC is the PM's forecast_eac, or the BAC when it is blank.",
+)
+with_capacity = c3.toggle(
+    "Respect capacity per role and month",
+    key="sel_capacity",
+    help="Allocations (confirmed and tentative) must fit the capacity of every role in every month "
+    f"of the next {int(get('priority', 'capacity_horizon_months'))} months.",
+)
+cost_col = priority.BASIS_COLUMN[basis]
+current_cost = float(cands.loc[cands["is_current"], cost_col].sum())
+total_cost = float(cands[cost_col].sum())
+if st.session_state.get("sel_budget_basis") != basis:
+    st.session_state["sel_budget"] = round(current_cost, -3)
+    st.session_state["sel_budget_basis"] = basis
+d1, d2, d3 = st.columns([2, 2, 2])
+budget = d1.number_input(
+    "Budget",
+    min_value=0.0,
+    step=100_000.0,
+    format="%.0f",
+    key="sel_budget",
+    help=f"Starts at what the current portfolio (work in flight) costs: {current_cost:,.0f}. "
+    f"All candidates together cost {total_cost:,.0f}.",
+)
+labels = dict(zip(cands["project_id"], cands["project_id"] + "  " + cands["project_name"], strict=True))
+force_in = d2.multiselect("Force in", list(labels), format_func=labels.get, key="sel_force_in")
+force_out = d3.multiselect("Force out", list(labels), format_func=labels.get, key="sel_force_out")
+
+scenario = priority.Scenario(
+    model=model.name,
+    model_version=model.version,
+    budget=float(budget),
+    basis=basis,
+    with_capacity=bool(with_capacity),
+    force_in=list(force_in),
+    force_out=list(force_out),
+)
+result = pr.select(snap, f, model, scenario, excluded)
+sel = result.selection
+if result.notes:
+    with st.expander(
+        f"{len(result.notes)} note(s) on the inputs (dependencies and capacity left unconstrained)"
+    ):
+        st.markdown("\n".join(f"- {n}" for n in result.notes))
+
+if sel is None:
+    st.error(f"No portfolio meets these constraints: {result.error}.")
+else:
+    m = st.columns(5)
+    m[0].metric("Projects chosen", f"{len(sel.chosen):,} of {len(cands):,}")
+    m[1].metric("Total score", f"{sel.total_score:,.4g}")
+    m[2].metric("Total cost", f"{sel.total_cost / 1e6:,.2f} M")
+    m[3].metric("Budget left", f"{(budget - sel.total_cost) / 1e6:,.2f} M")
+    binding = sel.constraints[sel.constraints["is_binding"] & (sel.constraints["kind"] != "dependency")]
+    m[4].metric("Binding constraints", f"{len(binding):,}", help="Constraints with (almost) no slack left.")
+    if not sel.is_optimal:
+        st.warning(
+            "The solver's time limit stopped it: this is the best selection found, not proven optimal "
+            "(settings: priority.solver_time_limit_s)."
+        )
+    st.caption(
+        f"Solved exactly (MILP, HiGHS) with **{model.label}** on the {basis} cost basis. "
+        + (
+            "Binding: " + ", ".join(binding["constraint"].head(8)) + "."
+            if len(binding)
+            else "No constraint binds: "
+        )
+        + ("" if len(binding) else "the next best project does not fit or scores nothing.")
+    )
+
+tab_line, tab_frontier, tab_constraints, tab_scenarios = st.tabs(
+    ["Above and below the line", "Efficient frontier", "Constraints and use", "Scenarios"],
+    key="sel_tabs",
+    on_change="rerun",  # only the open tab runs: the frontier is one MILP per budget level
+)
+
+with tab_line:
+    table = result.ranked.assign(
+        line=result.ranked["is_selected"].map({True: "Above the line", False: "Below the line"})
+    ).sort_values(["is_selected", "rank"], ascending=[False, True])
+    cols = [
+        "line",
+        "rank",
+        "project_id",
+        "project_name",
+        "stage",
+        "moscow",
+        "score",
+        "cost",
+        "why_required",
+        "score_note",
+    ]
+    st.dataframe(
+        table[cols],
+        hide_index=True,
+        column_config={
+            "line": st.column_config.TextColumn("Line"),
+            "score": st.column_config.NumberColumn("Score", format="%.3f"),
+            "cost": st.column_config.NumberColumn(f"Cost ({basis})", format="%,.0f"),
+            "why_required": st.column_config.TextColumn("Required because"),
+            "score_note": st.column_config.TextColumn("Why no score"),
+        },
+        height=460,
+        key="sel_table",
+    )
+    ui.downloads(table[cols], f"portfolio_selection_{f['as_of']}", "sel")
+    ui.show_sql("priority/candidates")
+
+with tab_frontier:
+    if tab_frontier.open:
+        steps = int(
+            st.slider("Budget levels", 5, 61, int(get("priority", "frontier_steps")), step=2, key="sel_steps")
+        )
+        with st.spinner(f"Solving one MILP per budget level ({steps} levels)…"):
+            front = pr.frontier(snap, result, scenario.to_json() + json.dumps(excluded) + str(f), steps)
+        selected = (sel.total_cost, sel.total_score, len(sel.chosen)) if sel else None
+        st.plotly_chart(
+            charts.frontier_chart(front, priority.current_point(result), selected), key="sel_frontier_chart"
+        )
+        cur = priority.current_point(result)
+        st.caption(
+            f"Best total score at {steps} budget levels from 0 to {total_cost:,.0f} (every candidate), one "
+            "exact MILP per level with the same capacity, forced and mandatory constraints. × marks the "
+            f"current portfolio ({cur[2]} projects in the stages {', '.join(get('priority', 'current_stages'))}: "
+            f"cost {cur[0]:,.0f}, total score {cur[1]:,.4g}); ★ the selection above."
+        )
+        st.dataframe(front, hide_index=True, height=260, key="sel_frontier_table")
+        ui.downloads(front, f"efficient_frontier_{model.name}_{f['as_of']}", "front")
+
+with tab_constraints:
+    if sel is not None:
+        st.caption(
+            "Binding constraints first: budget and capacity with (almost) no slack, dependencies that pulled a project in."
+        )
+        st.dataframe(
+            sel.constraints.sort_values("is_binding", ascending=False, kind="stable"),
+            hide_index=True,
+            column_config={
+                "used": st.column_config.NumberColumn("Used", format="%,.1f"),
+                "limit": st.column_config.NumberColumn("Limit", format="%,.1f"),
+                "slack": st.column_config.NumberColumn("Slack", format="%,.1f"),
+                "slack_pct": st.column_config.NumberColumn("Slack %", format="%.1f"),
+                "is_binding": st.column_config.CheckboxColumn("Binds"),
+            },
+            height=320,
+            key="sel_constraints",
+        )
+        ui.downloads(sel.constraints, f"selection_constraints_{f['as_of']}", "cons")
+        use = priority.capacity_use(result)
+        if not use.empty:
+            st.subheader("Capacity the selection uses")
+            st.plotly_chart(charts.capacity_use(use), key="sel_capacity_chart")
+            ui.downloads(use, f"selection_capacity_use_{f['as_of']}", "use")
+            ui.show_sql("priority/capacity_demand")
+            ui.show_sql("priority/capacity_supply")
+        elif not with_capacity:
+            st.caption(
+                "Turn on 'Respect capacity per role and month' to see the capacity the selection uses."
+            )
+        ui.show_sql("priority/dependencies")
+    else:
+        st.info(result.error)
+
+with tab_scenarios:
+    if tab_scenarios.open:
+        s1, s2, s3 = st.columns([2, 2, 1], vertical_alignment="bottom")
+        name = s1.text_input("Scenario name", key="scn_name")
+        email = s2.text_input("Your email", key="scn_email")
+        if s3.button("Save scenario", key="scn_save", icon=":material/save:"):
+            if not name.strip():
+                st.error("Give the scenario a name.")
+            else:
+                ui.store().save_document(
+                    priority.SCENARIO_KIND, name, scenario.to_json(), email.strip(), as_of=f["as_of"]
+                )
+                st.success(f"Saved scenario {name.strip()}.")
+                snap = ui.snapshot()
+        saved = ui.query(snap, "ledger/documents", kind=priority.SCENARIO_KIND)
+        if saved.empty:
+            st.caption("No saved scenarios yet. Save the one above to compare it with others later.")
+        else:
+            chosen = st.multiselect(
+                "Compare saved scenarios (solved again on this week's data)",
+                saved["name"].tolist(),
+                key="scn_compare",
+            )
+            rows = []
+            picks: dict[str, set[str]] = {}
+            for row in saved[saved["name"].isin(chosen)].to_dict("records"):
+                try:
+                    scn = priority.Scenario.from_json(row["spec"])
+                    scn_model = pr.model_version(snap, scn.model, scn.model_version)
+                    if scn_model is None:
+                        rows.append(
+                            {
+                                "scenario": row["name"],
+                                "status": f"model {scn.model} v{scn.model_version} no longer exists",
+                            }
+                        )
+                        continue
+                    res = pr.select(snap, f, scn_model, scn, excluded)
+                except (ValueError, TypeError, KeyError) as exc:
+                    rows.append({"scenario": row["name"], "status": f"cannot be used: {exc}"})
+                    continue
+                rows.append(
+                    {"scenario": row["name"], "version": row["version"], **priority.scenario_summary(res)}
+                )
+                picks[row["name"]] = set(res.selection.chosen) if res.selection else set()
+            if rows:
+                st.dataframe(pd.DataFrame(rows), hide_index=True, key="scn_table")
+                if len(picks) >= 2:
+                    names = list(picks)
+                    every = sorted(set().union(*picks.values()))
+                    diff = pd.DataFrame(
+                        {
+                            "project_id": every,
+                            **{n: ["✓" if p in picks[n] else "" for p in every] for n in names},
+                        }
+                    )
+                    diff = diff[diff[names].nunique(axis=1) > 1]
+                    st.caption(f"{len(diff):,} projects are chosen in some of these scenarios but not all:")
+                    st.dataframe(diff, hide_index=True, key="scn_diff")

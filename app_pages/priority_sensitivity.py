@@ -1,0 +1,56 @@
+"""Sensitivity: how stable each project's rank is when the model's weights move."""
+
+import streamlit as st
+
+from app_pages import _priority as pr
+from app_pages import _shared as ui
+from epmo.priority import charts, scoring
+from epmo.settings import get
+
+snap = ui.snapshot()
+f = ui.sidebar(snap)
+st.title("Rank sensitivity")
+
+c1, c2, c3, c4, c5 = st.columns([2, 1, 1, 1, 1])
+model = pr.pick_model(snap, "Scoring model", "prio_model", c1)
+runs = int(
+    c2.number_input("Runs", 10, 20_000, int(get("priority", "sensitivity_runs")), step=100, key="sens_runs")
+)
+pct = float(c3.number_input("Weights ± %", 1, 90, int(get("priority", "sensitivity_pct")), key="sens_pct"))
+seed = int(c4.number_input("Seed", 0, 2**31 - 1, int(get("priority", "sensitivity_seed")), key="sens_seed"))
+top = int(c5.number_input("Projects shown", 5, 500, 40, step=5, key="sens_top"))
+excluded = pr.stage_filter(st.sidebar, key="sens_excluded")
+
+cands = pr.candidates(snap, f, excluded)
+sens = scoring.sensitivity(cands, model, runs=runs, pct=pct, seed=seed)
+if sens.empty:
+    st.info("No scored candidate projects as of this week with these filters.")
+    st.stop()
+stable = int((sens["rank_spread"] == 0).sum())
+st.caption(
+    f"**{model.label}**: {runs:,} runs, each weight multiplied by a random factor between "
+    f"{1 - pct / 100:.2f} and {1 + pct / 100:.2f} (seed {seed})"
+    + (
+        ", then renormalised to 100 %"
+        if model.type != "rice"
+        else "; rice weights are exponents of its factors"
+    )
+    + f". {stable:,} of {len(sens):,} scored projects never change rank; the widest range is "
+    f"{int(sens['rank_spread'].max())} places."
+)
+st.plotly_chart(charts.rank_ranges(sens, top=top), key="sens_chart")
+st.dataframe(
+    sens,
+    hide_index=True,
+    column_config={
+        "base_rank": st.column_config.NumberColumn("Rank"),
+        "rank_min": st.column_config.NumberColumn("Best rank"),
+        "rank_median": st.column_config.NumberColumn("Median rank", format="%.1f"),
+        "rank_max": st.column_config.NumberColumn("Worst rank"),
+        "rank_spread": st.column_config.NumberColumn("Range (places)"),
+    },
+    height=360,
+    key="sens_table",
+)
+ui.downloads(sens, f"rank_sensitivity_{model.name}_{f['as_of']}", "sens")
+ui.show_sql("priority/candidates")

@@ -1,0 +1,343 @@
+"""Portfolio selection as an exact 0-1 MILP (scipy.optimize.milp, HiGHS, zero MIP gap).
+
+    maximise   sum_i score_i x_i                    x_i in {0, 1}, one per candidate
+    subject to sum_i cost_i x_i <= budget           (cost basis: budget_bac or remaining)
+               sum_i demand_{i,r,p} x_i <= capacity_{r,p}   per role r and month p (optional)
+               x_A <= x_B                           A depends on B (if A is chosen, B is)
+               x_i = 1  mandatory and forced-in;    x_i = 0  forced-out
+
+Unscored projects count 0 in the objective. Among selections with the best total score a
+second solve picks the cheapest (then the fewest projects), and chosen projects scoring
+<= 0 that nothing forces in are left out, so a project scoring <= 0 is only chosen when
+something forces it (mandatory, forced in, or a dependency of a chosen project that pays
+for it).
+
+Infeasibility is diagnosed exactly before solving: every cost and demand is >= 0, so the
+smallest feasible selection is the required set (mandatory + forced in) closed under
+dependencies; the problem is feasible iff that set meets every constraint.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import Bounds, LinearConstraint, milp
+
+from epmo.settings import get
+
+
+@contextmanager
+def native_output_to_stderr() -> Iterator[None]:
+    """Send what the native solver prints to file descriptor 1 to stderr instead.
+
+    HiGHS occasionally prints progress lines straight to fd 1; on the command line stdout
+    carries data (CSV), so the CLI paths solve inside this. Not for threaded servers.
+    """
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        os.dup2(2, 1)
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+class Infeasible(Exception):
+    """The constraints cannot all be met; the message says which and by how much."""
+
+
+@dataclass
+class Problem:
+    ids: list[str]
+    score: np.ndarray  # nan = unscored (counts 0)
+    cost: np.ndarray  # >= 0
+    budget: float | None = None  # None: no budget constraint
+    mandatory: set[str] = field(default_factory=set)
+    force_in: set[str] = field(default_factory=set)
+    force_out: set[str] = field(default_factory=set)
+    dependencies: list[tuple[str, str]] = field(default_factory=list)  # (A, B): A depends on B
+    # capacity rows: (role, period label) -> (demand vector over ids, capacity hours)
+    capacity: dict[tuple[str, str], tuple[np.ndarray, float]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.score = np.asarray(self.score, dtype=float)
+        self.cost = np.asarray(self.cost, dtype=float)
+        if len(set(self.ids)) != len(self.ids):
+            raise ValueError("project ids must be unique")
+        if self.score.shape != (len(self.ids),) or self.cost.shape != (len(self.ids),):
+            raise ValueError("score and cost need one value per project")
+        if np.any(np.isnan(self.cost)) or np.any(self.cost < 0):
+            raise ValueError("costs must be known and >= 0")
+        known = set(self.ids)
+        for what, group in (("forced in", self.force_in), ("forced out", self.force_out)):
+            unknown = sorted(group - known)
+            if unknown:
+                raise ValueError(
+                    f"{what}: {', '.join(unknown)} not among the candidate projects "
+                    "(unknown, finished, cancelled or filtered out)"
+                )
+
+    @property
+    def index(self) -> dict[str, int]:
+        return {p: i for i, p in enumerate(self.ids)}
+
+    @property
+    def objective(self) -> np.ndarray:
+        return np.nan_to_num(self.score, nan=0.0)
+
+    def required_closure(self) -> tuple[set[str], dict[str, str]]:
+        """The required projects (mandatory + forced in) and all they depend on, with why."""
+        why: dict[str, str] = {}
+        for p in sorted(self.mandatory & set(self.ids)):
+            why[p] = "mandatory"
+        for p in sorted(self.force_in):
+            why.setdefault(p, "forced in")
+        needs: dict[str, list[str]] = {}
+        for a, b in self.dependencies:
+            needs.setdefault(a, []).append(b)
+        stack = list(why)
+        while stack:
+            a = stack.pop()
+            for b in needs.get(a, []):
+                if b not in why:
+                    why[b] = f"needed by {a}"
+                    stack.append(b)
+        return set(why), why
+
+
+@dataclass
+class Selection:
+    chosen: list[str]
+    total_score: float
+    total_cost: float
+    constraints: pd.DataFrame  # constraint, kind, used, limit, slack, slack_pct, is_binding, detail
+    required: dict[str, str]  # project -> why it had to be in
+    is_optimal: bool = True  # False: the solver's time limit stopped it (best found so far)
+
+
+def diagnose(problem: Problem) -> None:
+    """Raise Infeasible naming the failing constraint, or return when a selection exists."""
+    clash = sorted(problem.force_in & problem.force_out)
+    if clash:
+        raise Infeasible(f"{', '.join(clash)} cannot be both forced in and forced out")
+    mand_out = sorted(problem.mandatory & problem.force_out)
+    if mand_out:
+        raise Infeasible(f"{', '.join(mand_out)} is mandatory and cannot be forced out")
+    required, why = problem.required_closure()
+    blocked = sorted(required & problem.force_out)
+    if blocked:
+        p = blocked[0]
+        raise Infeasible(f"{p} is forced out but is {why[p]} (dependency); drop one of the two")
+    idx = problem.index
+    sel = np.zeros(len(problem.ids), dtype=bool)
+    sel[[idx[p] for p in required]] = True
+    cost = float(problem.cost[sel].sum())
+    if problem.budget is not None and cost > problem.budget * (1 + 1e-9) + 1e-9:
+        raise Infeasible(
+            f"the mandatory and forced-in projects (with what they depend on: {len(required)} "
+            f"projects) alone cost {cost:,.0f}, over the budget {problem.budget:,.0f} by "
+            f"{cost - problem.budget:,.0f}"
+        )
+    for (role, period), (demand, cap) in problem.capacity.items():
+        need = float(np.asarray(demand)[sel].sum())
+        if need > cap * (1 + 1e-9) + 1e-9:
+            raise Infeasible(
+                f"the mandatory and forced-in projects alone need {need:,.0f} hours of {role} in "
+                f"{period}, over the capacity {cap:,.0f} hours by {need - cap:,.0f}"
+            )
+
+
+def _rows(problem: Problem) -> tuple[list[str], list[str], np.ndarray, np.ndarray]:
+    """Inequality rows A x <= ub: names, kinds, A, ub."""
+    n = len(problem.ids)
+    idx = problem.index
+    names: list[str] = []
+    kinds: list[str] = []
+    rows: list[np.ndarray] = []
+    ub: list[float] = []
+    if problem.budget is not None:
+        names.append("budget")
+        kinds.append("budget")
+        rows.append(problem.cost)
+        ub.append(problem.budget)
+    for (role, period), (demand, cap) in problem.capacity.items():  # in the order given (by month)
+        names.append(f"capacity {role} {period}")
+        kinds.append("capacity")
+        rows.append(np.asarray(demand, dtype=float))
+        ub.append(cap)
+    for a, b in problem.dependencies:
+        r = np.zeros(n)
+        r[idx[a]] += 1
+        r[idx[b]] -= 1
+        names.append(f"{a} depends on {b}")
+        kinds.append("dependency")
+        rows.append(r)
+        ub.append(0.0)
+    a_mat = np.vstack(rows) if rows else np.zeros((0, n))
+    return names, kinds, a_mat, np.array(ub, dtype=float)
+
+
+def _milp(
+    c: np.ndarray,
+    a_mat: np.ndarray,
+    ub: np.ndarray,
+    lb_x: np.ndarray,
+    ub_x: np.ndarray,
+    time_limit: float | None = None,
+) -> tuple[np.ndarray | None, int]:
+    """(x, scipy status): 0 optimal, 1 time limit (x = best found, or None), 2 infeasible."""
+    n = c.size
+    cons = [LinearConstraint(a_mat, -np.inf, ub)] if a_mat.shape[0] else []
+    res = milp(
+        c=c,
+        integrality=np.ones(n),
+        bounds=Bounds(lb_x, ub_x),
+        constraints=cons,
+        options={
+            "mip_rel_gap": 0.0,
+            "presolve": True,
+            "time_limit": float(get("priority", "solver_time_limit_s") if time_limit is None else time_limit),
+        },
+    )
+    if res.x is None or res.status not in (0, 1):
+        return None, int(res.status)
+    return np.round(res.x).astype(bool), int(res.status)
+
+
+def _drop_unforced_non_positive(problem: Problem, x: np.ndarray, lb_x: np.ndarray) -> np.ndarray:
+    """Leave out chosen projects scoring <= 0 that nothing forces in (not required, and no
+    chosen project depends on them). Every constraint stays met (costs and demands are >= 0)
+    and the total score cannot fall, so an optimal selection stays optimal."""
+    x = x.copy()
+    idx = problem.index
+    obj = problem.objective
+    changed = True
+    while changed:
+        changed = False
+        needed = {b for a, b in problem.dependencies if x[idx[a]]}
+        for i, pid in enumerate(problem.ids):
+            if x[i] and obj[i] <= 0 and lb_x[i] == 0 and pid not in needed:
+                x[i] = False
+                changed = True
+    return x
+
+
+def solve(problem: Problem, tie_break: bool = True) -> Selection:
+    """The best selection, or Infeasible with the reason. See the module docstring."""
+    diagnose(problem)
+    n = len(problem.ids)
+    required, why = problem.required_closure()
+    idx = problem.index
+    is_optimal = True
+    lb_x = np.zeros(n)
+    ub_x = np.ones(n)
+    for p in required:
+        lb_x[idx[p]] = 1
+    for p in problem.force_out:
+        ub_x[idx[p]] = 0
+    names, kinds, a_mat, ub = _rows(problem)
+    obj = problem.objective
+    if n == 0:
+        x = np.zeros(0, dtype=bool)
+    else:
+        x1, status = _milp(-obj, a_mat, ub, lb_x, ub_x)
+        if x1 is None and status == 1:
+            raise Infeasible(
+                f"the solver's time limit ({get('priority', 'solver_time_limit_s')} s) ran out before it "
+                "found a selection; raise priority.solver_time_limit_s"
+            )
+        if x1 is None:
+            raise Infeasible("the solver found no selection that meets every constraint")
+        is_optimal = status == 0
+        x = x1
+        best = float(obj[x1].sum())
+        if tie_break:
+            # among optimal selections: the cheapest, then the fewest projects
+            tol = 1e-9 * max(1.0, abs(best))
+            scale = float(problem.cost.max()) or 1.0
+            c2 = problem.cost / scale + 1.0 / (n + 1)
+            a2 = np.vstack([a_mat, -obj]) if a_mat.shape[0] else -obj[None, :]
+            ub2 = np.append(ub, -(best - tol))
+            limit = min(
+                float(get("priority", "solver_time_limit_s")),
+                float(get("priority", "tie_break_time_limit_s")),
+            )
+            x2, _ = _milp(c2, a2, ub2, lb_x, ub_x, limit)
+            # the cheapest found in the time allowed (proven or not): it scores as well as x1
+            if x2 is not None and float(obj[x2].sum()) >= best - 10 * tol and c2[x2].sum() <= c2[x1].sum():
+                x = x2
+        x = _drop_unforced_non_positive(problem, x, lb_x)
+    used = a_mat @ x.astype(float) if a_mat.shape[0] else np.zeros(0)
+    tol_pct = float(get("priority", "binding_tolerance_pct"))
+    frame = pd.DataFrame({"constraint": names, "kind": kinds, "used": used, "limit": ub})
+    frame["slack"] = frame["limit"] - frame["used"]
+    denom = frame["limit"].abs().where(frame["limit"].abs() > 0, 1.0)
+    frame["slack_pct"] = 100.0 * frame["slack"] / denom
+    dep_rows = iter(problem.dependencies)
+    binding: list[bool] = []
+    detail: list[str] = []
+    for kind, pct, slack in zip(frame["kind"], frame["slack_pct"], frame["slack"], strict=True):
+        if kind == "dependency":  # binds when A is chosen (so B has to be)
+            a, b = next(dep_rows)
+            binding.append(bool(x[idx[a]]))
+            detail.append(
+                f"{a} is chosen, so {b} is in"
+                if x[idx[a]]
+                else (f"{a} is not chosen; {b} " + ("is chosen on its own" if x[idx[b]] else "is not chosen"))
+            )
+        else:
+            binding.append(bool(pct <= tol_pct))
+            detail.append("no slack left" if binding[-1] else f"{slack:,.0f} left")
+    frame["is_binding"] = pd.Series(binding, dtype=bool)
+    frame["detail"] = detail
+    # x_A - x_B <= 0 has no meaningful amounts: leave them blank
+    frame.loc[frame["kind"] == "dependency", ["used", "limit", "slack", "slack_pct"]] = np.nan
+    chosen = [p for p, on in zip(problem.ids, x, strict=True) if on]
+    return Selection(
+        chosen=chosen,
+        total_score=float(obj[x].sum()),
+        total_cost=float(problem.cost[x].sum()),
+        constraints=frame,
+        required=why,
+        is_optimal=is_optimal,
+    )
+
+
+def frontier(problem: Problem, steps: int) -> pd.DataFrame:
+    """Best total score at `steps` budget levels from 0 to the candidates' total cost.
+
+    One MILP per level (all other constraints as in `problem`); a level the required
+    projects cannot meet is infeasible (blank score).
+    """
+    if steps < 2:
+        raise ValueError("the frontier needs at least 2 steps")
+    total = float(problem.cost.sum())
+    rows = []
+    for budget in np.linspace(0.0, total, steps):
+        p = Problem(
+            problem.ids,
+            problem.score,
+            problem.cost,
+            float(budget),
+            problem.mandatory,
+            problem.force_in,
+            problem.force_out,
+            problem.dependencies,
+            problem.capacity,
+        )
+        try:
+            s = solve(p, tie_break=False)
+            rows.append((float(budget), s.total_score, len(s.chosen), s.total_cost, True))
+        except Infeasible:
+            rows.append((float(budget), np.nan, 0, np.nan, False))
+    return pd.DataFrame(
+        rows, columns=["budget", "best_total_score", "project_count", "total_cost", "is_feasible"]
+    )

@@ -1,0 +1,141 @@
+"""AppTest for the Prioritisation pages, on the small demo store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from epmo.priority import models
+from epmo.store import Store
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _no_errors(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def _open(app: AppTest, page: str) -> AppTest:
+    app.run()
+    app.switch_page(f"app_pages/{page}.py").run()
+    return app
+
+
+def test_ranking_page_names_the_model_and_compares(app: AppTest) -> None:
+    _open(app, "priority_ranking")
+    _no_errors(app)
+    assert app.title[0].value == "Project ranking"
+    assert "weighted (built-in)" in app.caption[0].value
+    table = app.dataframe[0].value
+    assert table["rank"].iloc[0] == 1 and "strategic_alignment_contribution" in table.columns
+    app.selectbox(key="prio_model").set_value("wsjf").run()
+    _no_errors(app)
+    assert "Ranked by **wsjf (built-in)**" in app.caption[0].value
+    assert "business_value_contribution" in app.dataframe[0].value.columns
+    app.selectbox(key="prio_compare").set_value("rice").run()
+    _no_errors(app)
+    compare = app.dataframe[1].value
+    assert {"rank_a", "rank_b", "movement"} <= set(compare.columns)
+    assert compare["movement"].str.contains("▲").any() and compare["movement"].str.contains("▼").any()
+    assert len(app.get("plotly_chart")) == 2  # breakdown and the rank-change slope chart
+    app.switch_page("app_pages/priority_sensitivity.py").run()
+    assert app.selectbox(key="prio_model").value == "wsjf"  # the model choice follows to the next page
+
+
+def test_ranking_filters(app: AppTest) -> None:
+    _open(app, "priority_ranking")
+    total = len(app.dataframe[0].value)
+    app.multiselect(key="prio_moscow").select("Should").run()
+    _no_errors(app)
+    shoulds = app.dataframe[0].value
+    assert 0 < len(shoulds) < total and set(shoulds["moscow"]) == {"Should"}
+    app.multiselect(key="prio_moscow").unselect("Should").run()
+    app.multiselect(key="prio_excluded").set_value([]).run()  # every stage is a candidate
+    _no_errors(app)
+    assert len(app.dataframe[0].value) > total
+
+
+def test_sensitivity_page(app: AppTest) -> None:
+    _open(app, "priority_sensitivity")
+    _no_errors(app)
+    assert app.title[0].value == "Rank sensitivity"
+    assert "1,000 runs" in app.caption[0].value
+    sens = app.dataframe[0].value
+    assert (sens["rank_min"] <= sens["base_rank"]).all() and (sens["base_rank"] <= sens["rank_max"]).all()
+    app.number_input(key="sens_runs").set_value(200).run()
+    first = app.dataframe[0].value
+    app.number_input(key="sens_seed").set_value(9).run()
+    app.number_input(key="sens_seed").set_value(42).run()
+    assert app.dataframe[0].value.equals(first)  # the same seed, the same ranges
+
+
+def test_selection_page_solves_reports_infeasible_and_saves_scenarios(app: AppTest) -> None:
+    _open(app, "priority_selection")
+    _no_errors(app)
+    assert app.title[0].value == "Portfolio selection"
+    metrics = {m.label: m.value for m in app.metric}
+    assert int(metrics["Projects chosen"].split(" of ")[0]) > 0
+    line = app.dataframe[0].value
+    assert set(line["line"]) == {"Above the line", "Below the line"}
+    frames = [d.value for d in app.dataframe]
+    assert not any("best_total_score" in f.columns for f in frames)  # a closed tab does not solve
+    app.session_state["sel_tabs"] = "Efficient frontier"
+    app.run()
+    _no_errors(app)
+    front = next(d.value for d in app.dataframe if "best_total_score" in d.value.columns)
+    assert {"budget", "best_total_score", "project_count"} <= set(front.columns)
+    assert front["best_total_score"].dropna().is_monotonic_increasing
+    app.session_state["sel_tabs"] = "Scenarios"
+    app.number_input(key="sel_budget").set_value(0.0).run()
+    assert not app.exception
+    assert "No portfolio meets these constraints" in app.error[0].value
+    assert "over the budget 0" in app.error[0].value
+    app.number_input(key="sel_budget").set_value(9_000_000.0).run()
+    app.toggle(key="sel_capacity").set_value(True).run()
+    _no_errors(app)
+    app.text_input(key="scn_name").input("nine million")
+    app.text_input(key="scn_email").input("analyst@example.org")
+    app.button(key="scn_save").click().run()
+    _no_errors(app)
+    assert any("Saved scenario nine million" in s.value for s in app.success)
+    app.number_input(key="sel_budget").set_value(4_000_000.0).run()
+    app.text_input(key="scn_name").input("four million")
+    app.button(key="scn_save").click().run()
+    app.multiselect(key="scn_compare").set_value(["four million", "nine million"]).run()
+    _no_errors(app)
+    compared = next(d.value for d in app.dataframe if "scenario" in d.value.columns)
+    assert set(compared["scenario"]) == {"four million", "nine million"}
+    assert set(compared["status"]) == {"optimal"}
+
+
+def test_models_page_ahp_shows_the_consistency_ratio(app: AppTest) -> None:
+    _open(app, "priority_models")
+    app.toggle(key="mdl_ahp_weighted").set_value(True).run()
+    _no_errors(app)
+    ahp = next(c.value for c in app.caption if c.value.startswith("AHP weights"))
+    assert "Consistency ratio 0.000" in ahp  # all comparisons equal: consistent, equal weights
+    assert "strategic_alignment 20.0 %" in ahp
+    assert not app.warning
+
+
+def test_models_page_saves_a_version(app: AppTest, demo_store: Store) -> None:
+    _open(app, "priority_models")
+    _no_errors(app)
+    assert app.title[0].value == "Scoring models"
+    app.text_input(key="mdl_name").input("wsjf")
+    app.button(key="mdl_save").click().run()
+    assert "built-in model" in app.error[0].value  # reserved names are refused
+    app.text_input(key="mdl_name").input("board 2027")
+    app.text_input(key="mdl_email").input("chair@example.org")
+    app.button(key="mdl_save").click().run()
+    assert not app.exception
+    assert any("Saved board 2027 v1" in s.value for s in app.success)
+    saved = demo_store.document(models.KIND, "board 2027")
+    assert saved is not None and saved["saved_by"] == "chair@example.org"
+    assert models.from_document(saved).type == "weighted"
+    app.switch_page("app_pages/priority_ranking.py").run()
+    app.selectbox(key="prio_model").set_value("board 2027").run()
+    _no_errors(app)
+    assert "Ranked by **board 2027 v1**" in app.caption[0].value

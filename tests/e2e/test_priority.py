@@ -1,0 +1,51 @@
+"""Prioritisation pages in headless Chromium: ranking, sensitivity, selection and frontier."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.conftest import shot, wait_for_app
+
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group(name="e2e")]
+
+
+def _no_exception(page) -> None:  # type: ignore[no-untyped-def]
+    assert page.locator("[data-testid='stException']").count() == 0
+
+
+def test_ranking_page(page, app_url: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{app_url}/priority_ranking")
+    wait_for_app(page)
+    page.get_by_role("heading", name="Project ranking").wait_for()
+    page.get_by_text("weighted (built-in)").first.wait_for()
+    page.wait_for_selector("[data-testid='stDataFrame']", timeout=20_000)
+    page.wait_for_selector("[data-testid='stPlotlyChart'] .main-svg", timeout=20_000)
+    assert page.locator("[data-testid='stPlotlyChart'] .barlayer .point").count() >= 10
+    shot(page, "priority_ranking")
+    page.get_by_role("heading", name="Score breakdown of the top projects").scroll_into_view_if_needed()
+    shot(page, "priority_ranking_breakdown")
+    _no_exception(page)
+
+
+def test_sensitivity_page(page, app_url: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{app_url}/priority_sensitivity")
+    wait_for_app(page)
+    page.get_by_role("heading", name="Rank sensitivity").wait_for()
+    page.wait_for_selector("[data-testid='stPlotlyChart'] .main-svg", timeout=20_000)
+    page.get_by_text("1,000 runs").first.wait_for()
+    shot(page, "priority_sensitivity")
+    _no_exception(page)
+
+
+def test_selection_and_frontier(page, app_url: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{app_url}/priority_selection")
+    wait_for_app(page)
+    page.get_by_role("heading", name="Portfolio selection").wait_for()
+    page.get_by_text("Projects chosen").wait_for()
+    shot(page, "priority_selection")
+    page.get_by_role("tab", name="Efficient frontier").click()
+    chart = page.locator("[data-testid='stPlotlyChart']").filter(has_text="current portfolio")
+    chart.wait_for(timeout=30_000)
+    chart.scroll_into_view_if_needed()
+    shot(page, "priority_frontier")
+    _no_exception(page)

@@ -1,0 +1,76 @@
+"""Prioritisation chart builders: the traces they draw from the frames they are given."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from epmo.priority import charts, models, scoring
+
+
+def _cands(n: int = 12) -> pd.DataFrame:
+    rng = np.random.default_rng(0)
+    return pd.DataFrame(
+        {
+            "project_id": [f"P{i}" for i in range(n)],
+            "project_name": [f"Project {i}" for i in range(n)],
+            "is_mandatory": [False] * n,
+            "strategic_alignment": rng.integers(1, 6, n).astype(float),
+            "business_value": rng.choice([1, 2, 3, 5, 8], n),
+            "time_criticality": rng.choice([1, 2, 3, 5, 8], n),
+            "risk_reduction": rng.choice([1, 2, 3, 5, 8], n),
+            "job_size": rng.integers(1, 20, n).astype(float),
+            "reach": rng.integers(1, 50, n) * 100.0,
+            "impact": rng.choice([0.5, 1.0, 2.0], n),
+            "confidence": rng.choice([50.0, 100.0], n),
+            "effort_person_months": rng.integers(1, 30, n).astype(float),
+        }
+    )
+
+
+def test_score_breakdown_has_one_bar_series_per_criterion() -> None:
+    ranked = scoring.score(_cands(), models.BUILT_INS["weighted"])
+    fig = charts.score_breakdown(ranked, top=5)
+    assert [t.name for t in fig.data] == [
+        c.column.replace("_", " ") for c in models.BUILT_INS["weighted"].criteria
+    ]
+    assert len(fig.data[0].y) == 5
+    # the bars of a project add up to its score
+    total = sum(np.asarray(t.x) for t in fig.data)
+    assert np.allclose(total, ranked.head(5)["score"].to_numpy()[::-1])
+    rice = charts.score_breakdown(scoring.score(_cands(), models.BUILT_INS["rice"]), top=5)
+    assert [t.name for t in rice.data] == ["score"]
+
+
+def test_rank_ranges_and_rank_changes() -> None:
+    cands = _cands()
+    sens = scoring.sensitivity(cands, models.BUILT_INS["wsjf"], runs=50, seed=1)
+    fig = charts.rank_ranges(sens, top=8)
+    assert [len(t.y) for t in fig.data] == [8, 8, 8]
+    assert list(fig.data[0].base) == sens.head(8)["rank_min"].tolist()
+    both = scoring.compare(
+        scoring.score(cands, models.BUILT_INS["wsjf"]), scoring.score(cands, models.BUILT_INS["rice"])
+    )
+    slope = charts.rank_changes(both, "wsjf", "rice", top=5)
+    shown = both[(both["rank_a"] <= 5) | (both["rank_b"] <= 5)]
+    assert len(slope.data) == len(shown)
+
+
+def test_frontier_marks_current_and_selected() -> None:
+    front = pd.DataFrame(
+        {
+            "budget": [0.0, 50.0, 100.0],
+            "best_total_score": [np.nan, 3.0, 5.0],
+            "project_count": [0, 1, 2],
+            "total_cost": [np.nan, 40.0, 90.0],
+            "is_feasible": [False, True, True],
+        }
+    )
+    fig = charts.frontier_chart(front, current=(80.0, 4.0, 2), selected=(40.0, 3.0, 1))
+    assert list(fig.data[0].x) == [50.0, 100.0]  # infeasible levels are not drawn
+    assert [t.name for t in fig.data[1:]] == ["current portfolio (in flight)", "selected portfolio"]
+    use = pd.DataFrame(
+        {"role": ["Dev", "Dev"], "period": ["Jan 2027", "Feb 2027"], "used_pct": [50.0, 120.0]}
+    )
+    heat = charts.capacity_use(use)
+    assert list(heat.data[0].x) == ["Jan 2027", "Feb 2027"] and heat.data[0].zmax == 120.0

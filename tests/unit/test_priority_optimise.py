@@ -1,0 +1,290 @@
+"""The portfolio MILP against brute force, infeasibility messages, ties, the frontier."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from epmo import priority
+from epmo.priority.optimise import Infeasible, Problem, frontier, solve
+
+
+def brute_force(p: Problem) -> float | None:
+    """Best total score over every subset that meets every constraint (None: none does)."""
+    n = len(p.ids)
+    subsets = np.array(list(itertools.product([False, True], repeat=n)), dtype=bool)
+    ok = np.ones(len(subsets), dtype=bool)
+    idx = p.index
+    if p.budget is not None:
+        ok &= subsets @ p.cost <= p.budget + 1e-9
+    for demand, cap in p.capacity.values():
+        ok &= subsets @ demand <= cap + 1e-9
+    for a, b in p.dependencies:
+        ok &= ~subsets[:, idx[a]] | subsets[:, idx[b]]
+    for q in p.mandatory | p.force_in:
+        ok &= subsets[:, idx[q]]
+    for q in p.force_out:
+        ok &= ~subsets[:, idx[q]]
+    if not ok.any():
+        return None
+    return float((subsets[ok] @ p.objective).max())
+
+
+def random_problem(rng: np.random.Generator) -> Problem:
+    n = int(rng.integers(1, 16))
+    ids = [f"P{i}" for i in range(n)]
+    score = rng.integers(-3, 30, n).astype(float)
+    score[rng.random(n) < 0.1] = np.nan  # unscored: counts 0
+    cost = rng.integers(0, 100, n).astype(float)
+    budget = float(rng.integers(0, int(cost.sum()) + 2))
+    mandatory = {p for p in ids if rng.random() < 0.08}
+    force_in = {p for p in ids if rng.random() < 0.05}
+    force_out = {p for p in ids if rng.random() < 0.05 and p not in mandatory | force_in}
+    deps = []
+    for _ in range(int(rng.integers(0, n + 1))):
+        a, b = rng.choice(n, 2, replace=True)
+        if a != b:
+            deps.append((ids[a], ids[b]))
+    capacity = {}
+    for r in range(int(rng.integers(0, 4))):
+        demand = rng.integers(0, 40, n).astype(float) * (rng.random(n) < 0.6)
+        capacity[(f"role{r}", "Jan 2027")] = (demand, float(rng.integers(0, int(demand.sum()) + 2)))
+    return Problem(ids, score, cost, budget, mandatory, force_in, force_out, sorted(set(deps)), capacity)
+
+
+def test_milp_matches_brute_force_on_random_instances() -> None:
+    rng = np.random.default_rng(20261125)
+    solved = infeasible = 0
+    for _ in range(320):
+        p = random_problem(rng)
+        best = brute_force(p)
+        try:
+            sel = solve(p)
+        except Infeasible:
+            assert best is None, "the MILP said infeasible but a selection exists"
+            infeasible += 1
+            continue
+        assert best is not None, f"no subset is feasible, yet the MILP chose {sel.chosen}"
+        assert sel.total_score == pytest.approx(best, abs=1e-6)
+        chosen = np.isin(p.ids, sel.chosen)
+        # the returned selection itself meets every constraint
+        assert sel.total_cost <= (p.budget or 0) + 1e-6
+        for demand, cap in p.capacity.values():
+            assert demand[chosen].sum() <= cap + 1e-6
+        for a, b in p.dependencies:
+            assert not (a in sel.chosen and b not in sel.chosen)
+        assert (p.mandatory | p.force_in) <= set(sel.chosen)
+        assert not (p.force_out & set(sel.chosen))
+        solved += 1
+    assert solved >= 200 and infeasible >= 5  # both paths are exercised
+
+
+def test_mandatory_projects_over_budget_name_the_constraint() -> None:
+    p = Problem(
+        ["A", "B", "C"], np.array([5.0, 3, 1]), np.array([600.0, 500, 10]), 1000, mandatory={"A", "B"}
+    )
+    with pytest.raises(Infeasible, match=r"alone cost 1,100, over the budget 1,000 by 100"):
+        solve(p)
+
+
+def test_required_dependencies_count_towards_the_budget() -> None:
+    p = Problem(
+        ["A", "B"],
+        np.array([5.0, 0]),
+        np.array([600.0, 500]),
+        1000,
+        force_in={"A"},
+        dependencies=[("A", "B")],
+    )
+    with pytest.raises(Infeasible, match="with what they depend on: 2 projects"):
+        solve(p)
+
+
+def test_capacity_infeasibility_names_role_and_month() -> None:
+    p = Problem(
+        ["A", "B"],
+        np.array([1.0, 1]),
+        np.array([1.0, 1]),
+        10,
+        mandatory={"A"},
+        capacity={("Developer", "Jan 2027"): (np.array([120.0, 0]), 100.0)},
+    )
+    with pytest.raises(
+        Infeasible, match="120 hours of Developer in Jan 2027, over the capacity 100 hours by 20"
+    ):
+        solve(p)
+
+
+@pytest.mark.parametrize(
+    ("kw", "message"),
+    [
+        ({"force_in": {"A"}, "force_out": {"A"}}, "both forced in and forced out"),
+        ({"mandatory": {"A"}, "force_out": {"A"}}, "mandatory and cannot be forced out"),
+        (
+            {"force_in": {"A"}, "force_out": {"B"}, "dependencies": [("A", "B")]},
+            "B is forced out but is needed by A",
+        ),
+    ],
+)
+def test_contradictions_are_explained(kw: dict, message: str) -> None:
+    with pytest.raises(Infeasible, match=message):
+        solve(Problem(["A", "B"], np.array([1.0, 1]), np.array([1.0, 1]), 10, **kw))
+
+
+def test_unknown_forced_project_is_a_usage_error() -> None:
+    with pytest.raises(ValueError, match="Z not among the candidate projects"):
+        Problem(["A"], np.array([1.0]), np.array([1.0]), 10, force_in={"Z"})
+
+
+def test_zero_and_negative_scores_are_only_chosen_when_forced() -> None:
+    ids = ["good", "zero", "negative", "blank", "base"]
+    score = np.array([10.0, 0.0, -2.0, np.nan, -1.0])
+    cost = np.array([10.0, 0.0, 1.0, 0.0, 5.0])
+    sel = solve(Problem(ids, score, cost, 1000))
+    assert sel.chosen == ["good"]  # free zero-score and blank projects stay out
+    assert solve(Problem(ids, score, cost, 1000), tie_break=False).chosen == ["good"]  # frontier path too
+    # a zero-score project needed by a chosen one stays; once nothing needs it, it goes
+    chain = solve(
+        Problem(ids, score, cost, 1000, dependencies=[("good", "zero"), ("zero", "blank")]), tie_break=False
+    )
+    assert set(chain.chosen) == {"good", "zero", "blank"}
+    # "good" needs "base" (score -1): worth it, 10 - 1 > 0
+    sel = solve(Problem(ids, score, cost, 1000, dependencies=[("good", "base")]))
+    assert set(sel.chosen) == {"good", "base"} and sel.total_score == 9
+    assert sel.required == {}
+    forced = solve(Problem(ids, score, cost, 1000, force_in={"negative"}))
+    assert set(forced.chosen) == {"good", "negative"}
+    assert forced.required == {"negative": "forced in"}
+
+
+def test_among_equal_scores_the_cheapest_selection_wins() -> None:
+    p = Problem(["A", "B", "C"], np.array([5.0, 5.0, 5.0]), np.array([30.0, 10.0, 20.0]), 35)
+    sel = solve(p)
+    assert set(sel.chosen) == {"B", "C"} and sel.total_cost == 30
+
+
+def test_binding_constraints_are_reported() -> None:
+    p = Problem(
+        ["A", "B", "C"],
+        np.array([5.0, 4.0, 3.0]),
+        np.array([50.0, 50.0, 60.0]),
+        100,
+        dependencies=[("B", "A")],
+        capacity={("PM", "Jan 2027"): (np.array([10.0, 10.0, 10.0]), 40.0)},
+    )
+    sel = solve(p)
+    assert sel.chosen == ["A", "B"]
+    rows = sel.constraints.set_index("constraint")
+    assert rows.loc["budget", "slack"] == 0 and rows.loc["budget", "is_binding"]
+    assert (
+        rows.loc["capacity PM Jan 2027", "slack"] == 20 and not rows.loc["capacity PM Jan 2027", "is_binding"]
+    )
+    assert rows.loc["B depends on A", "is_binding"]  # B is chosen, so A had to be
+    assert rows.loc["B depends on A", "detail"] == "B is chosen, so A is in"
+    assert rows.loc["capacity PM Jan 2027", "detail"] == "20 left"
+
+
+def test_frontier_is_monotone_and_ends_at_every_positive_project() -> None:
+    rng = np.random.default_rng(5)
+    p = random_problem(rng)
+    p = Problem(p.ids, p.score, p.cost, None)
+    front = frontier(p, 9)
+    assert len(front) == 9 and front["budget"].iloc[0] == 0
+    assert front["budget"].iloc[-1] == pytest.approx(p.cost.sum())
+    scores = front["best_total_score"].to_numpy()
+    assert np.all(np.diff(scores) >= -1e-9)
+    assert scores[-1] == pytest.approx(np.nansum(np.clip(p.score, 0, None)))
+    for _, row in front.iterrows():
+        assert row["best_total_score"] == pytest.approx(
+            brute_force(Problem(p.ids, p.score, p.cost, row["budget"]))
+        )
+
+
+def test_frontier_levels_below_the_mandatory_cost_are_infeasible() -> None:
+    p = Problem(["A", "B"], np.array([1.0, 2.0]), np.array([50.0, 50.0]), None, mandatory={"A"})
+    front = frontier(p, 5)  # budgets 0, 25, 50, 75, 100
+    assert front["is_feasible"].tolist() == [False, False, True, True, True]
+    assert front["best_total_score"].iloc[2:].tolist() == [1.0, 1.0, 3.0]
+
+
+def test_build_problem_from_frames() -> None:
+    ranked = pd.DataFrame(
+        {
+            "project_id": ["A", "B", "C"],
+            "score": [3.0, np.nan, 1.0],
+            "budget_bac": [100.0, 200.0, 300.0],
+            "remaining_cost": [10.0, 0.0, 30.0],
+            "is_mandatory": [False, True, None],
+        }
+    )
+    deps = pd.DataFrame({"project_id": ["A", "C"], "depends_on_project_id": ["B", "Z"]})
+    demand = pd.DataFrame(
+        {
+            "project_id": ["A", "B", "A"],
+            "role": ["Dev", "Dev", "QA"],
+            "period_start": pd.to_datetime(["2027-01-01", "2027-01-01", "2027-02-01"]),
+            "demand_hours": [10.0, 5.0, 7.0],
+        }
+    )
+    supply = pd.DataFrame(
+        {"role": ["Dev"], "period_start": pd.to_datetime(["2027-01-01"]), "capacity_hours": [12.0]}
+    )
+    scn = priority.Scenario(budget=500, basis="remaining", with_capacity=True, force_out=["C"])
+    p, notes = priority.build_problem(ranked, deps, scn, (demand, supply))
+    assert p.cost.tolist() == [10.0, 0.0, 30.0]
+    assert p.mandatory == {"B"} and p.force_out == {"C"}
+    assert p.dependencies == [("A", "B")]
+    assert list(p.capacity) == [("Dev", "Jan 2027")]
+    assert p.capacity[("Dev", "Jan 2027")][0].tolist() == [10.0, 5.0, 0.0]
+    assert any("C depends on Z" in n for n in notes)
+    assert any("no capacity reported for QA in Feb 2027" in n for n in notes)
+    with pytest.raises(Infeasible, match="Dev in Jan 2027"):  # B (mandatory) + A's need 15 > 12
+        solve(
+            Problem(p.ids, p.score, p.cost, p.budget, p.mandatory, {"A"}, set(), p.dependencies, p.capacity)
+        )
+    sel = solve(p)
+    assert sel.chosen == ["B"]  # A would push Dev over its capacity
+
+
+@pytest.mark.parametrize(
+    ("scenario", "message"),
+    [
+        (priority.Scenario(basis="eac"), "budget basis must be one of bac, remaining"),
+        (priority.Scenario(budget=-1), "must be a number >= 0"),
+        (priority.Scenario(budget=float("nan")), "must be a number >= 0"),
+    ],
+)
+def test_bad_scenarios(scenario: priority.Scenario, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        scenario.check()
+
+
+def test_scenario_json_round_trip() -> None:
+    s = priority.Scenario(
+        model="wsjf", budget=1e6, basis="remaining", with_capacity=True, force_in=["A"], force_out=["B"]
+    )
+    assert priority.Scenario.from_json(s.to_json()) == s
+
+
+def test_a_solver_time_limit_is_reported_not_hidden(monkeypatch: pytest.MonkeyPatch) -> None:
+    from epmo.priority import optimise
+
+    real = optimise.get
+    monkeypatch.setattr(optimise, "get", lambda s, k: 1e-9 if k == "solver_time_limit_s" else real(s, k))
+    rng = np.random.default_rng(3)
+    n = 60
+    p = Problem(
+        [f"P{i}" for i in range(n)],
+        rng.integers(1, 100, n).astype(float),
+        rng.integers(1, 100, n).astype(float),
+        1000.0,
+    )
+    try:
+        sel = solve(p)
+    except Infeasible as exc:  # stopped before any selection
+        assert "time limit" in str(exc)
+    else:
+        assert not sel.is_optimal  # stopped with a selection that is not proven optimal
