@@ -3,13 +3,18 @@
 -- prioritisation input of the contract and both cost bases of the selection.
 -- params: $as_of, $portfolios (list; empty = all), $programmes (list; empty = all),
 -- $excluded_stages (list), $current_stages (list: stages of work in flight)
--- metrics: remaining_cost = max(EAC - actual_cost, 0) where EAC is the PM's forecast_eac,
--- or budget_bac when forecast_eac is blank; eac_source says which.
+-- metrics: remaining_cost = max(EAC - actual_cost, 0) where EAC is the health EAC (the one
+-- defined in views/project_health_weeks.sql: health.primary_eac with its fallbacks), or
+-- budget_bac when that is blank; eac_source says which (pm, cpi, atypical, cpi_spi or
+-- budget_bac).
 WITH projects AS (
     SELECT * FROM projects_as_of(CAST($as_of AS DATE))
-    WHERE (len($portfolios) = 0 OR list_contains($portfolios, portfolio))
-      AND (len($programmes) = 0 OR list_contains($programmes, programme))
+    WHERE epmo_in_scope(portfolio, programme, $portfolios, $programmes)
       AND NOT list_contains($excluded_stages, stage)
+),
+
+estimates AS (
+    SELECT project_id, eac, eac_basis FROM project_health(CAST($as_of AS DATE))
 ),
 
 stages AS (
@@ -42,10 +47,11 @@ SELECT
     p.impact,
     p.confidence,
     p.effort_person_months,
-    greatest(coalesce(p.forecast_eac, p.budget_bac) - coalesce(p.actual_cost, 0), 0) AS remaining_cost,
-    CASE WHEN p.forecast_eac IS NULL THEN 'budget_bac' ELSE 'forecast_eac' END AS eac_source,
+    greatest(coalesce(e.eac, p.budget_bac) - coalesce(p.actual_cost, 0), 0) AS remaining_cost,
+    coalesce(e.eac_basis, 'budget_bac') AS eac_source,
     p.as_of_date,
     p.weeks_stale
 FROM projects AS p
+LEFT JOIN estimates AS e USING (project_id)
 LEFT JOIN stages AS s USING (stage)
 ORDER BY p.project_id

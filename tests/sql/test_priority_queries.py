@@ -74,8 +74,8 @@ def test_candidates_leave_out_finished_and_stopped_projects(tiny: Store) -> None
     assert sorted(cands.index) == ["P1", "P3", "P5"]  # Closed and Cancelled left out
     assert len(priority.candidates(con, WEEK, excluded_stages=[])) == 5
     assert list(priority.candidates(con, WEEK, portfolios=["Other"])["project_id"]) == ["P5"]
-    # remaining = max(EAC - AC, 0), EAC = forecast_eac, else budget_bac
-    assert cands.loc["P1", "remaining_cost"] == 800_000 and cands.loc["P1", "eac_source"] == "forecast_eac"
+    # remaining = max(EAC - AC, 0), EAC = the health EAC (the PM's forecast first), else budget_bac
+    assert cands.loc["P1", "remaining_cost"] == 800_000 and cands.loc["P1", "eac_source"] == "pm"
     assert cands.loc["P3", "remaining_cost"] == 0 and cands.loc["P3", "eac_source"] == "budget_bac"
     assert cands.loc["P5", "remaining_cost"] == 150_000
     assert cands["is_mandatory"].to_dict() == {"P1": False, "P3": True, "P5": False}
