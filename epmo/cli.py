@@ -126,7 +126,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 # Options a view may take (export.View.options names them): flag -> (argparse kwargs).
-EXPORT_OPTIONS: dict[str, dict[str, object]] = {}
+EXPORT_OPTIONS: dict[str, dict[str, object]] = {
+    "grain": {
+        "choices": ["week", "month", "quarter"],
+        "help": "period length of the rows (views that are time-phased; default month)",
+    },
+    "by": {
+        "choices": ["role", "team", "role_team", "person"],
+        "help": "what each row is about (views that group resources; default role)",
+    },
+}
 
 
 def cmd_export(args: argparse.Namespace) -> int:

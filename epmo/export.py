@@ -47,6 +47,20 @@ VIEWS: dict[str, View] = {
         View("capacity", "export/capacity", "Supply (capacity) as of the date."),
         View("financials", "export/financials", "Time-phased financials as of the date."),
         View("uploads", "export/uploads", "The upload ledger, newest first.", needs_as_of=False),
+        View(
+            "capacity_utilisation",
+            "capacity/utilisation",
+            "Demand against available hours per period and role, team or person.",
+            builder="epmo.capacity:export_utilisation",
+            options=("grain", "by"),
+        ),
+        View(
+            "capacity_shortage",
+            "capacity/shortage",
+            "Hours and FTE short (or spare) per period and role, with the projects driving it.",
+            builder="epmo.capacity:export_shortage",
+            options=("grain", "by"),
+        ),
     )
 }
 

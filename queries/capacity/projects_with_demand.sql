@@ -1,0 +1,13 @@
+-- grain: one row per project with demand from the Monday of the as-of week on (what-if pickers)
+-- params: $as_of, $portfolios, $programmes (lists; empty = all)
+-- Projects that a what-if can leave out, shift or scale, biggest demand first.
+WITH demand_days AS (
+    SELECT * FROM capacity_scenario_demand($as_of, $portfolios, $programmes, [], [], [], [], [])
+    WHERE work_date >= date_trunc('week', CAST($as_of AS DATE))
+)
+
+SELECT project_id, any_value(project_name) AS project_name, round(sum(hours), 1) AS demand_hours,
+       min(work_date) AS first_date, max(work_date) AS last_date
+FROM demand_days
+GROUP BY project_id
+ORDER BY demand_hours DESC, project_id
