@@ -9,18 +9,18 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import _shared as ui
-from epmo import capacity
+from epmo import capacity, sql
 from epmo.store import Snapshot
 
 BY_LABELS = {"role": "Role", "team": "Team", "role_team": "Role and team", "person": "Person"}
 GRAIN_LABELS = {"week": "Week", "month": "Month", "quarter": "Quarter"}
-DEMAND_LABELS = {"all": "Confirmed + tentative", "confirmed": "Confirmed only", "tentative": "Tentative only"}
+DEMAND_LABELS = {"all": "Confirmed + tentative", "confirmed": "Confirmed", "tentative": "Tentative"}
 HORIZONS = (3, 6, 9, 12)
 
 
 def controls(prefix: str) -> dict[str, Any]:
     """Rows, columns, horizon, demand and labels; returns the chosen options."""
-    c = st.columns([1.1, 1, 1, 2.6, 0.9])
+    c = st.columns([1, 1, 1, 2.6, 1.1])
     by = c[0].selectbox("Rows", list(BY_LABELS), format_func=BY_LABELS.get, key=f"{prefix}_by")
     grain = c[1].selectbox(
         "Columns", list(GRAIN_LABELS), index=1, format_func=GRAIN_LABELS.get, key=f"{prefix}_grain"
@@ -66,7 +66,7 @@ def params(
 def query(snap: Snapshot, name: str, p: dict[str, Any]) -> pd.DataFrame:
     """A capacity query through the shared cache (only the parameters it takes)."""
     capacity.install(ui.connection(snap))
-    wanted = set(capacity.sql.query(name).params)
+    wanted = set(sql.query(name).params)
     return ui.query(snap, name, **{k: v for k, v in p.items() if k in wanted})
 
 
@@ -134,6 +134,17 @@ NUMBER_COLUMNS = {
     "project_count": st.column_config.NumberColumn("Projects"),
     "first_date": st.column_config.DateColumn("From", format="D MMM YYYY"),
     "last_date": st.column_config.DateColumn("To", format="D MMM YYYY"),
+    **{
+        f"{side}_{col}": kind(f"{side.title()} {label}", format=fmt)
+        for side in ("baseline", "scenario")
+        for col, label, fmt, kind in (
+            ("demand_hours", "demand (h)", "%.0f", st.column_config.NumberColumn),
+            ("capacity_hours", "available (h)", "%.0f", st.column_config.NumberColumn),
+            ("utilisation_pct", "utilisation", "%.0f%%", st.column_config.NumberColumn),
+        )
+    },
+    "baseline_band": st.column_config.TextColumn("Baseline band"),
+    "scenario_band": st.column_config.TextColumn("Scenario band"),
 }
 
 

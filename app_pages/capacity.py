@@ -32,7 +32,10 @@ if cells.empty:
 
 cap.band_legend()
 fig = capacity_charts.heatmap(cells, opts["grain"], labelled=opts["labelled"])
-event = st.plotly_chart(fig, on_select="rerun", selection_mode="points", key="cap_heatmap")
+# the key changes with the rows and columns, so a click on another layout is forgotten
+event = st.plotly_chart(
+    fig, on_select="rerun", selection_mode="points", key=f"cap_heatmap_{opts['by']}_{opts['grain']}"
+)
 ui.downloads(cap.display_cells(cells), f"capacity_utilisation_{f['as_of']}", "cap_cells")
 ui.show_sql("capacity/utilisation")
 
@@ -41,6 +44,8 @@ st.subheader("What makes up a cell")
 cells["row"] = capacity.row_label(cells)
 cells["col"] = capacity.period_label(cells["period_start"], opts["grain"])
 clicked = cap.cell_from_selection(event)
+if clicked is not None and cap.match_cell(cells, clicked).empty:
+    clicked = None  # a click on a cell that the current view no longer has
 if clicked is None:
     st.caption("Click a cell of the heatmap, or choose one here.")
     c = st.columns(2)

@@ -321,11 +321,17 @@ def load_scenario(store: Store, name: str, version: int | None = None) -> tuple[
 
 def install(con: duckdb.DuckDBPyConnection) -> None:
     """Create the capacity macros on a store connection, unless they are there already."""
-    have = set(sql.df(con, "capacity/installed_macros")["function_name"])
-    if {"capacity_scenario_demand", "capacity_scenario_supply", "capacity_period"} <= have:
-        return
-    for name in MACROS:
-        sql.execute_script(con, name)
+    for attempt in range(3):
+        have = set(sql.df(con, "capacity/installed_macros")["function_name"])
+        if {"capacity_scenario_demand", "capacity_scenario_supply", "capacity_period"} <= have:
+            return
+        try:
+            for name in MACROS:
+                sql.execute_script(con, name)
+            return
+        except duckdb.TransactionException:  # another thread created them at the same moment
+            if attempt == 2:
+                raise
 
 
 def _choice(value: str, allowed: Sequence[str], what: str) -> str:

@@ -65,7 +65,7 @@ def test_labelled_cells_and_what_if(page, app_url: str) -> None:  # type: ignore
     page.locator("[data-testid='stSelectbox']").filter(has_text="Add a change").click()
     page.get_by_role("option", name="Change capacity of a role").click()
     wait_for_app(page)
-    page.get_by_label("+ hire / - leave").fill("-6")
+    page.get_by_label("+ hire / - leave").fill("-2")
     page.get_by_label("+ hire / - leave").press("Enter")
     wait_for_app(page)
     page.get_by_role("button", name="Add change").click()
