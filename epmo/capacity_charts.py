@@ -67,7 +67,7 @@ def heatmap(
         hoverinfo="skip",
         text=text.fillna("").values if labelled else None,
         texttemplate="%{text}" if labelled else None,
-        textfont={"size": 12},
+        textfont={"size": 12 if len(periods) <= 12 else (10 if len(periods) <= 20 else 8)},
     )
     hover = (
         "<b>%{y}</b> · %{x}<br>Demand %{customdata[4]} h (tentative %{customdata[5]} h)"
@@ -125,6 +125,9 @@ def heatmap(
         shapes=shapes,
         showlegend=False,
         clickmode="event+select",
+        # any point of a cell is nearest to its own marker: hover and clicks work cell-wide
+        hovermode="closest",
+        hoverdistance=-1,
         dragmode=False,
         title={"text": title, "x": 0, "font": {"size": 15}} if title else None,
     )

@@ -147,3 +147,14 @@ def test_what_if_add_change_widgets_and_bad_json(app: AppTest) -> None:
         "Scenario not applied" in e.value and "'percent' must be between 0" in e.value for e in app.error
     )
     assert _metric(app, "Changes") == "1"  # unchanged
+
+
+@pytest.mark.parametrize("page", ["app_pages/capacity.py", "app_pages/capacity_whatif.py"])
+def test_pages_on_an_empty_store_say_so(store: Store, monkeypatch: pytest.MonkeyPatch, page: str) -> None:
+    monkeypatch.setenv("EPMO_STORE", store.uri)
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.switch_page(page).run()
+    _no_errors(at)
+    assert any("No demand or capacity" in i.value for i in at.info)

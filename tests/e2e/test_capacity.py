@@ -16,7 +16,8 @@ def _click_cell(page, chart, index: int) -> None:  # type: ignore[no-untyped-def
     point = chart.locator(".scatterlayer .trace").first.locator(".point").nth(index)
     box = point.bounding_box()
     assert box is not None
-    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    # off the marker's centre, as a person clicks anywhere in a cell
+    x, y = box["x"] + box["width"] / 2 + 30, box["y"] + box["height"] / 2 + 5
     page.mouse.move(x, y)
     page.wait_for_timeout(300)
     page.mouse.click(x, y)
@@ -35,11 +36,13 @@ def test_heatmap_and_click_drill_down(page, app_url: str) -> None:  # type: igno
     shot(page, "capacity_heatmap")
     assert page.locator("[data-testid='stException']").count() == 0
 
-    _click_cell(page, chart, 1)
+    rows = chart.locator(".ytick text").evaluate_all("els => els.map(e => e.textContent)")
+    periods = chart.locator(".xtick text").evaluate_all("els => els.map(e => e.textContent)")
+    _click_cell(page, chart, 1)  # markers go row by row: the first row's second period
     wait_for_app(page)
     summary = page.get_by_text("project(s).")
     summary.wait_for(timeout=20_000)
-    assert "·" in summary.inner_text()
+    assert summary.inner_text().startswith(f"{sorted(rows)[0]} · {periods[1]}:")
     drill = page.locator("[data-testid='stDataFrame']").first
     drill.wait_for()
     drill.scroll_into_view_if_needed()
