@@ -38,6 +38,7 @@ event = st.plotly_chart(
 )
 ui.downloads(cap.display_cells(cells), f"capacity_utilisation_{f['as_of']}", "cap_cells")
 ui.show_sql("capacity/utilisation")
+ui.show_sql("capacity/macro_demand_days")
 
 # ---------------------------------------------------------------- drill-down
 st.subheader("What makes up a cell")

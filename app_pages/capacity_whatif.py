@@ -190,8 +190,6 @@ scn_p = cap.params(snap, f, opts, current)
 scn = cap.query(snap, "capacity/utilisation", scn_p)
 both = capacity.compare(base, scn)
 changed = both[both["band_changed"]]
-base_short = cap.query(snap, "capacity/shortage", cap.params(snap, f, opts, capacity.BASELINE))
-scn_short = cap.query(snap, "capacity/shortage", scn_p)
 
 m = st.columns(4)
 m[0].metric("Changes", len(current.changes))
@@ -199,9 +197,14 @@ m[1].metric("Cells changing band", f"{len(changed):,}")
 b_over = int((base["band_index"] >= len(capacity.bands().limits_pct) - 1).sum())
 s_over = int((scn["band_index"] >= len(capacity.bands().limits_pct) - 1).sum())
 m[2].metric("Over-allocated cells", f"{s_over:,}", delta=s_over - b_over, delta_color="inverse")
-b_hours = float(base_short["shortage_hours"].clip(lower=0).sum())
-s_hours = float(scn_short["shortage_hours"].clip(lower=0).sum())
-m[3].metric("Hours short", f"{s_hours:,.0f}", delta=f"{s_hours - b_hours:,.0f}", delta_color="inverse")
+b_hours, s_hours = capacity.hours_short(base), capacity.hours_short(scn)
+m[3].metric(
+    "Hours short",
+    f"{s_hours:,.0f}",
+    delta=f"{s_hours - b_hours:,.0f}",
+    delta_color="inverse",
+    help="Sum over the cells of demand hours above available hours (as in the shortage table).",
+)
 
 cap.band_legend()
 c = st.columns(2)
@@ -225,5 +228,10 @@ else:
     table = changed.drop(columns=["band_changed", "baseline_band_index", "scenario_band_index"])
     table = table.drop(columns=[k for k in capacity.KEYS if table[k].isna().all()])
     st.dataframe(table, hide_index=True, column_config=cap.NUMBER_COLUMNS, key="capw_changed")
-    ui.downloads(table, f"capacity_whatif_{f['as_of']}", "capw_changed_dl")
+    ui.downloads(table, f"capacity_whatif_changed_{f['as_of']}", "capw_changed_dl")
+with st.expander("All cells, baseline and scenario"):
+    st.dataframe(both, hide_index=True, column_config=cap.NUMBER_COLUMNS)
+    ui.downloads(both, f"capacity_whatif_{f['as_of']}", "capw_all_dl")
 ui.show_sql("capacity/utilisation")
+ui.show_sql("capacity/macro_scenario_demand")
+ui.show_sql("capacity/macro_scenario_supply")

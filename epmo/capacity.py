@@ -458,6 +458,13 @@ def compare(baseline: pd.DataFrame, scenario: pd.DataFrame) -> pd.DataFrame:
     return merged.sort_values(keys, na_position="first").reset_index(drop=True)
 
 
+def hours_short(cells: pd.DataFrame) -> float:
+    """Total hours short over utilisation cells: demand above available hours (none = 0),
+    the sum of the positive shortage_hours of capacity/shortage at the same grain and rows."""
+    short = cells["demand_hours"] - cells["capacity_hours"].fillna(0)
+    return float(short.clip(lower=0).sum())
+
+
 def row_label(frame: pd.DataFrame) -> pd.Series:
     """One label per heatmap row from whichever of role, team, resource_name are set."""
     parts = [frame[k].astype("string") for k in KEYS if k in frame and frame[k].notna().any()]

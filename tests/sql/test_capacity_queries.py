@@ -518,3 +518,38 @@ def test_what_if_on_the_demo_is_fast_enough_to_recompute(demo_store: Store) -> N
         assert base["capacity_hours"].sum() == pytest.approx(scn["capacity_hours"].sum())
     finally:
         con.close()
+
+
+def test_projects_with_demand_lists_what_a_what_if_can_change(con_of) -> None:  # type: ignore[no-untyped-def]
+    con = con_of(
+        projects=[project("P1"), project("P2", "Digital"), project("P3")],
+        allocations=[
+            alloc("P1", D(2026, 12, 1), 100),
+            alloc("P2", D(2026, 12, 1), 300),
+            alloc("P1", D(2026, 11, 9), 50),
+            alloc("P3", D(2026, 11, 2), 10),
+        ],  # P3 only has past demand
+    )
+    got = capacity.run(con, "capacity/projects_with_demand", capacity.query_params(AS_OF))
+    assert got[["project_id", "project_name", "demand_hours"]].to_dict("records") == [
+        {"project_id": "P2", "project_name": "Project P2", "demand_hours": 300.0},
+        {"project_id": "P1", "project_name": "Project P1", "demand_hours": 100.0},
+    ]
+    digital = capacity.run(
+        con, "capacity/projects_with_demand", capacity.query_params(AS_OF, portfolios=["Digital"])
+    )
+    assert digital["project_id"].tolist() == ["P2"]
+
+
+@pytest.mark.parametrize(("grain", "by"), [("month", "role"), ("week", "role_team"), ("quarter", "person")])
+def test_hours_short_of_the_cells_equals_the_shortage_table(demo_store: Store, grain: str, by: str) -> None:
+    con = demo_store.connect()
+    try:
+        cells = capacity.utilisation(con, AS_OF, grain=grain, by=by)
+        short = capacity.shortage(con, AS_OF, grain=grain, by=by)
+    finally:
+        con.close()
+    assert len(cells) == len(short)
+    assert capacity.hours_short(cells) == pytest.approx(
+        short["shortage_hours"].clip(lower=0).sum(), abs=0.1 * len(short)
+    )
