@@ -11,6 +11,10 @@ WITH demand_days AS (
       AND ($demand = 'all' OR is_tentative = ($demand = 'tentative'))
 ),
 
+names AS (
+    SELECT project_id, project_name FROM projects_as_of(CAST($as_of AS DATE))
+),
+
 in_cell AS (
     SELECT *
     FROM demand_days
@@ -21,8 +25,8 @@ in_cell AS (
 )
 
 SELECT
-    project_id,
-    any_value(project_name) AS project_name,
+    c.project_id,
+    any_value(n.project_name) AS project_name,
     role,
     coalesce(team, '(no team)') AS team,
     coalesce(resource_name, '(unnamed)') AS resource_name,
@@ -30,6 +34,7 @@ SELECT
     round(coalesce(sum(hours) FILTER (WHERE is_tentative), 0), 1) AS tentative_hours,
     round(sum(hours), 1) AS demand_hours,
     round(100 * sum(hours) / sum(sum(hours)) OVER (), 1) AS share_pct
-FROM in_cell
-GROUP BY project_id, role, coalesce(team, '(no team)'), coalesce(resource_name, '(unnamed)')
-ORDER BY demand_hours DESC, project_id, role
+FROM in_cell AS c
+LEFT JOIN names AS n USING (project_id)
+GROUP BY c.project_id, role, coalesce(team, '(no team)'), coalesce(resource_name, '(unnamed)')
+ORDER BY demand_hours DESC, c.project_id, role

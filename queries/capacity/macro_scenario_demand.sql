@@ -20,19 +20,19 @@ scales AS (
     GROUP BY project_id
 ),
 
-in_scope AS (
-    SELECT project_id, project_name
+in_scope AS (  -- read only when a filter is set
+    SELECT project_id
     FROM projects_as_of(CAST(as_of AS DATE))
-    WHERE (len(portfolios) = 0 OR list_contains(portfolios, portfolio))
+    WHERE (len(portfolios) > 0 OR len(programmes) > 0)
+      AND (len(portfolios) = 0 OR list_contains(portfolios, portfolio))
       AND (len(programmes) = 0 OR list_contains(programmes, programme))
 )
 
-SELECT d.project_id, p.project_name, d.role, d.team, d.resource_name, d.is_tentative,
+SELECT d.project_id, d.role, d.team, d.resource_name, d.is_tentative,
        CAST(d.work_date + 7 * CAST(coalesce(s.weeks, 0) AS INTEGER) AS DATE) AS work_date,
        d.hours * coalesce(f.factor, 1.0) AS hours
 FROM capacity_demand_days(as_of) AS d
-LEFT JOIN in_scope AS p USING (project_id)
 LEFT JOIN shifts AS s USING (project_id)
 LEFT JOIN scales AS f USING (project_id)
 WHERE NOT list_contains(exclude_projects, d.project_id)
-  AND (p.project_id IS NOT NULL OR (len(portfolios) = 0 AND len(programmes) = 0));
+  AND ((len(portfolios) = 0 AND len(programmes) = 0) OR d.project_id IN (SELECT project_id FROM in_scope));

@@ -4,10 +4,15 @@
 WITH demand_days AS (
     SELECT * FROM capacity_scenario_demand($as_of, $portfolios, $programmes, [], [], [], [], [])
     WHERE work_date >= date_trunc('week', CAST($as_of AS DATE))
+),
+
+names AS (
+    SELECT project_id, project_name FROM projects_as_of(CAST($as_of AS DATE))
 )
 
-SELECT project_id, any_value(project_name) AS project_name, round(sum(hours), 1) AS demand_hours,
-       min(work_date) AS first_date, max(work_date) AS last_date
-FROM demand_days
-GROUP BY project_id
-ORDER BY demand_hours DESC, project_id
+SELECT d.project_id, any_value(n.project_name) AS project_name, round(sum(d.hours), 1) AS demand_hours,
+       min(d.work_date) AS first_date, max(d.work_date) AS last_date
+FROM demand_days AS d
+LEFT JOIN names AS n USING (project_id)
+GROUP BY d.project_id
+ORDER BY demand_hours DESC, d.project_id
