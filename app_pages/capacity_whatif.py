@@ -178,6 +178,12 @@ with right:
 message = st.session_state.pop("cap_message", None)
 if message:
     (st.error if message[0] == "error" else st.success)(message[1])
+idle = sorted({c.project_id for c in current.changes if c.project_id and c.project_id not in names})
+if idle:
+    st.warning(
+        f"No demand from the as-of week on for {', '.join(idle)} (in this portfolio selection): "
+        "the changes naming them have no effect."
+    )
 
 # ---------------------------------------------------------------- results
 st.divider()

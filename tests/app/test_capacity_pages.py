@@ -147,6 +147,10 @@ def test_what_if_add_change_widgets_and_bad_json(app: AppTest) -> None:
         "Scenario not applied" in e.value and "'percent' must be between 0" in e.value for e in app.error
     )
     assert _metric(app, "Changes") == "1"  # unchanged
+    app.text_area(key="cap_json_edit").set_value('[{"kind": "exclude", "project_id": "NOPE-1"}]')
+    app.button(key="cap_apply_json").click().run()
+    _no_errors(app)
+    assert any("NOPE-1" in w.value and "no effect" in w.value for w in app.warning)
 
 
 @pytest.mark.parametrize("page", ["app_pages/capacity.py", "app_pages/capacity_whatif.py"])
