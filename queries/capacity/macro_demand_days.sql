@@ -13,12 +13,13 @@ WITH demand AS (
 
 starts AS (
     SELECT project_id, period_start,
+           lag(period_start) OVER (PARTITION BY project_id ORDER BY period_start) AS prev_start,
            lead(period_start) OVER (PARTITION BY project_id ORDER BY period_start) AS next_start
     FROM (SELECT DISTINCT project_id, period_start FROM demand)
 ),
 
 periods AS (
-    SELECT project_id, period_start, capacity_period_end(period_start, next_start) AS period_end
+    SELECT project_id, period_start, capacity_period_end(period_start, prev_start, next_start) AS period_end
     FROM starts
 ),
 

@@ -11,12 +11,13 @@ WITH supply AS (
 
 starts AS (
     SELECT team, period_start,
+           lag(period_start) OVER (PARTITION BY team ORDER BY period_start) AS prev_start,
            lead(period_start) OVER (PARTITION BY team ORDER BY period_start) AS next_start
     FROM (SELECT DISTINCT team, period_start FROM supply)
 ),
 
 periods AS (
-    SELECT team, period_start, capacity_period_end(period_start, next_start) AS period_end
+    SELECT team, period_start, capacity_period_end(period_start, prev_start, next_start) AS period_end
     FROM starts
 ),
 

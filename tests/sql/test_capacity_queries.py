@@ -151,6 +151,34 @@ def by_period(frame: Any, value: str = "demand_hours", **match: Any) -> dict[dt.
             "week",
             {D(2027, 2, 1): 10, D(2027, 2, 8): 10},
         ),
+        # Monday 1 Feb 2027 as the last of weekly periods: a week
+        (
+            [alloc("P1", D(2027, 1, 25), 10), alloc("P1", D(2027, 2, 1), 10)],
+            "week",
+            {D(2027, 1, 25): 10, D(2027, 2, 1): 10},
+        ),
+        # Monday 1 Feb 2027 as the last of monthly periods: a month
+        (
+            [alloc("P1", D(2027, 1, 1), 210), alloc("P1", D(2027, 2, 1), 200)],
+            "month",
+            {D(2027, 1, 1): 210, D(2027, 2, 1): 200},
+        ),
+        # weekly periods then monthly ones from Monday 1 Feb 2027 (the next says month)
+        (
+            [
+                alloc("P1", D(2027, 1, 25), 10),
+                alloc("P1", D(2027, 2, 1), 200),
+                alloc("P1", D(2027, 3, 1), 230),
+            ],
+            "month",
+            {D(2027, 1, 1): 10, D(2027, 2, 1): 200, D(2027, 3, 1): 230},
+        ),
+        # a single Monday the 1st: read as a month
+        (
+            [alloc("P1", D(2027, 2, 1), 200)],
+            "week",
+            {D(2027, 2, 1): 50, D(2027, 2, 8): 50, D(2027, 2, 15): 50, D(2027, 2, 22): 50},
+        ),
         # weekly and monthly periods of one project together (the demo's shape)
         (
             [alloc("P1", D(2026, 11, 23), 20), alloc("P1", D(2027, 1, 1), 210)],
