@@ -200,9 +200,14 @@ changed = both[both["band_changed"]]
 m = st.columns(4)
 m[0].metric("Changes", len(current.changes))
 m[1].metric("Cells changing band", f"{len(changed):,}")
-b_over = int((base["band_index"] >= len(capacity.bands().limits_pct) - 1).sum())
-s_over = int((scn["band_index"] >= len(capacity.bands().limits_pct) - 1).sum())
-m[2].metric("Over-allocated cells", f"{s_over:,}", delta=s_over - b_over, delta_color="inverse")
+b_over, s_over = capacity.over_allocated(base), capacity.over_allocated(scn)
+m[2].metric(
+    "Over-allocated cells",
+    f"{s_over:,}",
+    delta=s_over - b_over,
+    delta_color="inverse",
+    help="Cells whose demand is 100% or more of the available hours, or has no capacity at all.",
+)
 b_hours, s_hours = capacity.hours_short(base), capacity.hours_short(scn)
 m[3].metric(
     "Hours short",

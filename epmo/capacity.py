@@ -466,6 +466,14 @@ def hours_short(cells: pd.DataFrame) -> float:
     return float(short.clip(lower=0).sum())
 
 
+def over_allocated(cells: pd.DataFrame) -> int:
+    """Cells whose demand reaches the available hours (utilisation >= 100 %) or has none."""
+    over = (cells["utilisation_pct"] >= 100) | (
+        ~cells["has_capacity"].astype(bool) & (cells["demand_hours"] > 0)
+    )
+    return int(over.sum())
+
+
 def row_label(frame: pd.DataFrame) -> pd.Series:
     """One label per heatmap row from whichever of role, team, resource_name are set."""
     parts = [frame[k].astype("string") for k in KEYS if k in frame and frame[k].notna().any()]

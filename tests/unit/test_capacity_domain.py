@@ -294,3 +294,16 @@ def test_optimiser_functions_agree_with_the_heatmap(demo_store: Store) -> None:
     assert (joined["a"] - joined["b"]).abs().max() < 0.2
     assert supply["capacity_hours"].sum() == pytest.approx(cells["capacity_hours"].sum(), rel=1e-3)
     assert json.dumps(capacity.Scenario().params())  # the baseline is plain lists
+
+
+def test_over_allocated_and_hours_short_count_missing_capacity() -> None:
+    cells = pd.DataFrame(
+        {
+            "demand_hours": [50.0, 100.0, 130.0, 40.0, 0.0],
+            "capacity_hours": [100.0, 100.0, 100.0, None, None],
+            "utilisation_pct": [50.0, 100.0, 130.0, None, None],
+            "has_capacity": [True, True, True, False, False],
+        }
+    )
+    assert capacity.over_allocated(cells) == 3  # 100 %, 130 % and the one without capacity
+    assert capacity.hours_short(cells) == 30 + 40
