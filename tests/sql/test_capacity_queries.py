@@ -581,3 +581,30 @@ def test_hours_short_of_the_cells_equals_the_shortage_table(demo_store: Store, g
     assert capacity.hours_short(cells) == pytest.approx(
         short["shortage_hours"].clip(lower=0).sum(), abs=0.1 * len(short)
     )
+
+
+def test_bands_and_fte_hours_come_from_the_settings(con_of, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from epmo import settings
+
+    custom = tmp_path / "settings.toml"
+    custom.write_text(
+        "[capacity]\nband_limits_pct = [50, 150]\nband_names = ['Low', 'Fine', 'High']\n"
+        "band_colours = ['#111111', '#222222', '#333333']\nfte_hours_per_week = 40.0\n"
+    )
+    monkeypatch.setenv("EPMO_SETTINGS", str(custom))
+    settings.settings.cache_clear()
+    try:
+        con = con_of(
+            projects=[project("P1")],
+            allocations=[alloc("P1", D(2026, 12, 1), 230)],
+            capacity=[cap(D(2026, 12, 1), 115)],
+        )
+        cells = capacity.utilisation(con, AS_OF, grain="month", horizon_months=2)
+        dec = cells[cells["period_start"].astype(str).str.startswith("2026-12")].iloc[0]
+        assert (dec["utilisation_pct"], dec["band"], dec["band_index"]) == (200.0, "High", 2)
+        short = capacity.shortage(con, AS_OF, grain="month", horizon_months=2)
+        row = short[short["period_start"].astype(str).str.startswith("2026-12")].iloc[0]
+        assert row["shortage_fte"] == pytest.approx(115 / (8 * 23), abs=0.01)  # 40 h a week = 8 h a day
+    finally:
+        monkeypatch.delenv("EPMO_SETTINGS")
+        settings.settings.cache_clear()
