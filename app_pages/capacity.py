@@ -75,12 +75,14 @@ if clicked is not None:
     )
     if not match.empty:
         m = match.iloc[0]
-        util = (
-            "no capacity" if m["utilisation_pct"] != m["utilisation_pct"] else f"{m['utilisation_pct']:.0f}%"
+        supply = (
+            f"available {m['capacity_hours']:,.0f} h ({m['utilisation_pct']:.0f}%)"
+            if bool(m["has_capacity"])
+            else "no capacity"
         )
         st.markdown(
-            f"**{m['row']} · {m['col']}**: demand {m['demand_hours']:,.0f} h, available "
-            f"{(m['capacity_hours'] or 0):,.0f} h ({util}); {drill['project_id'].nunique()} project(s)."
+            f"**{m['row']} · {m['col']}**: demand {m['demand_hours']:,.0f} h, {supply}; "
+            f"{drill['project_id'].nunique()} project(s)."
         )
     if drill.empty:
         st.info("No demand in this cell: all of it is available capacity.")

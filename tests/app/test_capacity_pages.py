@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,11 +16,20 @@ from epmo.store import Store
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_caches() -> Iterator[None]:
+    """The app caches its Store and queries per process: each test here uses its own store,
+    and leaves no cached store behind for the tests that run after it in this worker."""
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    yield
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+
 @pytest.fixture
 def app(demo_store: Store, monkeypatch: pytest.MonkeyPatch) -> AppTest:
     monkeypatch.setenv("EPMO_STORE", demo_store.uri)
-    st.cache_resource.clear()  # the app caches its Store: make it this test's store
-    st.cache_data.clear()
     return AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
 
 
@@ -156,9 +166,31 @@ def test_what_if_add_change_widgets_and_bad_json(app: AppTest) -> None:
 @pytest.mark.parametrize("page", ["app_pages/capacity.py", "app_pages/capacity_whatif.py"])
 def test_pages_on_an_empty_store_say_so(store: Store, monkeypatch: pytest.MonkeyPatch, page: str) -> None:
     monkeypatch.setenv("EPMO_STORE", store.uri)
-    st.cache_resource.clear()
-    st.cache_data.clear()
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     at.switch_page(page).run()
     _no_errors(at)
     assert any("No demand or capacity" in i.value for i in at.info)
+
+
+def test_a_cell_without_capacity_says_so(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.sql.test_capacity_queries import AS_OF, alloc, cap, commit, project
+
+    commit(
+        store,
+        projects=[project("P1")],
+        allocations=[alloc("P1", AS_OF.replace(day=1).replace(month=12), 115, role="Architect")],
+        capacity=[cap(AS_OF.replace(day=1).replace(month=12), 230)],
+    )
+    monkeypatch.setenv("EPMO_STORE", store.uri)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.switch_page("app_pages/capacity.py").run()
+    at.toggle(key="cap_labels").set_value(True).run()
+    _no_errors(at)
+    spec = at.get("plotly_chart")[0].proto.spec
+    assert "No capacity" in spec and "no cap" in spec and "Infinity" not in spec
+    at.selectbox(key="cap_drill_row").set_value("Architect").run()
+    at.selectbox(key="cap_drill_period").set_value("Dec 2026").run()
+    _no_errors(at)
+    summary = next(m.value for m in at.markdown if "project(s)" in m.value)
+    assert summary == "**Architect · Dec 2026**: demand 115 h, no capacity; 1 project(s)."
+    assert _frame(at, "share_pct")["project_id"].tolist() == ["P1"]
