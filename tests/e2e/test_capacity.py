@@ -48,7 +48,7 @@ def test_heatmap_and_click_drill_down(page, app_url: str) -> None:  # type: igno
     drill.scroll_into_view_if_needed()
     # the grid draws on canvas but keeps an accessible table of its cells in the DOM
     drill.locator("[role='row']").filter(has_text="PRJ-").first.wait_for(state="attached", timeout=20_000)
-    assert page.get_by_text("Click a cell of the heatmap").count() == 0  # the click chose the cell
+    page.get_by_text("Click a cell of the heatmap").wait_for(state="detached")  # the click chose the cell
     shot(page, "capacity_drill_down")
     assert page.locator("[data-testid='stException']").count() == 0
 
@@ -75,7 +75,8 @@ def test_labelled_cells_and_what_if(page, app_url: str) -> None:  # type: ignore
     wait_for_app(page)
     page.get_by_text("FTE) from").wait_for(timeout=20_000)
     page.locator(CHART).nth(1).locator(".main-svg").first.wait_for(timeout=20_000)
-    assert page.locator(CHART).count() == 2
+    # baseline beside scenario (stale elements of the previous run may linger a moment)
+    page.wait_for_function(f'() => document.querySelectorAll("{CHART}").length === 2', timeout=20_000)
     # the scenario outlines the cells that changed band (layout shapes)
     page.locator(CHART).nth(1).locator(".layer-above path, .shapelayer path").first.wait_for(
         state="attached", timeout=20_000
