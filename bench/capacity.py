@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from epmo import capacity, demo  # noqa: E402
+from epmo import capacity, demo, sql  # noqa: E402
 from epmo.capacity import Change, Scenario  # noqa: E402
 from epmo.store import Store  # noqa: E402
 
@@ -48,9 +48,7 @@ def main() -> None:
     as_of = store.rows("ledger/reporting_weeks")[0]["as_of_date"]
     capacity.install(con)
     projects = capacity.run(con, "capacity/projects_with_demand", capacity.query_params(as_of))
-    alloc = con.sql(
-        "SELECT count(*) FROM allocations_as_of(CAST($a AS DATE))", params={"a": as_of}
-    ).fetchall()[0][0]
+    alloc = len(sql.df(con, "export/allocations", as_of=as_of))
     print(
         f"store {uri}, as of {as_of}: {len(projects)} projects with demand, {alloc:,} allocation rows as of"
     )
