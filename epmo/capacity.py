@@ -72,9 +72,6 @@ class Bands:
     no_capacity: str
     no_capacity_colour: str
 
-    def colour(self, band_index: int) -> str:
-        return self.no_capacity_colour if band_index < 0 else self.colours[band_index]
-
 
 def bands() -> Bands:
     """The utilisation bands of settings.toml [capacity]."""
@@ -101,10 +98,6 @@ def fte_hours_per_week() -> float:
 
 def default_horizon_months() -> int:
     return int(get("capacity", "horizon_months"))
-
-
-def week_start(day: dt.date) -> dt.date:
-    return day - dt.timedelta(days=day.weekday())
 
 
 def month_start(day: dt.date, add: int = 0) -> dt.date:
