@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -38,8 +39,10 @@ def timed(label: str, func: Callable[[], object]) -> object:
 
 def main() -> None:
     uri = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("EPMO_STORE", "")
+    scratch = None
     if not uri or not Store(uri).exists():
-        uri = str(Path(tempfile.mkdtemp(prefix="epmo-bench-")) / "store")
+        scratch = tempfile.mkdtemp(prefix="epmo-bench-")
+        uri = str(Path(scratch) / "store")
         t0 = time.perf_counter()
         print(demo.load_demo(Store(uri), scale="medium", seed=7, end=END))
         print(f"(demo loaded in {time.perf_counter() - t0:.1f} s)")
@@ -111,6 +114,8 @@ def main() -> None:
     )
     print(f"cells changing band in the what-if: {int(changed['band_changed'].sum())}")  # type: ignore[index]
     con.close()
+    if scratch:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 if __name__ == "__main__":
