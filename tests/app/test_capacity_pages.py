@@ -57,6 +57,11 @@ def test_heatmap_page_drill_down_and_shortages(app: AppTest) -> None:
     assert any("Click a cell" in c.value for c in app.caption)
     shortage = _frame(app, "top_projects")
     assert len(shortage) > 0 and (shortage["shortage_hours"] > 0).all()
+    past = [e.label for e in app.expander if e.label.startswith("Demand dated before the as-of week")]
+    assert len(past) == 1 and "left out of the heatmap" in past[0]  # stale reports plan past weeks
+    app.toggle(key="cap_only_short").set_value(False).run()
+    everything = _frame(app, "top_projects")
+    assert (everything["shortage_hours"] <= 0).any() and len(everything) > len(shortage)  # spare cells too
     row = app.selectbox(key="cap_drill_row")
     row.set_value(row.options[0]).run()
     period = app.selectbox(key="cap_drill_period")
