@@ -11,11 +11,9 @@ PAGES = {
         st.Page("app_pages/changes.py", title="What changed", icon=":material/difference:"),
         st.Page("app_pages/project.py", title="Project", icon=":material/folder_open:"),
     ],
-    "Data": [
-        st.Page("app_pages/upload.py", title="Upload", icon=":material/upload_file:"),
-        st.Page("app_pages/submissions.py", title="Submissions", icon=":material/receipt_long:"),
-        st.Page("app_pages/data_quality.py", title="Data quality", icon=":material/fact_check:"),
-        st.Page("app_pages/tables.py", title="Tables", icon=":material/table:"),
+    "Capacity": [
+        st.Page("app_pages/capacity.py", title="Capacity heatmap", icon=":material/grid_on:"),
+        st.Page("app_pages/capacity_whatif.py", title="What-if", icon=":material/science:"),
     ],
     "Prioritisation": [
         st.Page("app_pages/priority_ranking.py", title="Ranking", icon=":material/format_list_numbered:"),
@@ -23,8 +21,14 @@ PAGES = {
         st.Page("app_pages/priority_selection.py", title="Portfolio selection", icon=":material/checklist:"),
         st.Page("app_pages/priority_models.py", title="Scoring models", icon=":material/functions:"),
     ],
+    "Data": [
+        st.Page("app_pages/upload.py", title="Upload", icon=":material/upload_file:"),
+        st.Page("app_pages/submissions.py", title="Submissions", icon=":material/receipt_long:"),
+        st.Page("app_pages/data_quality.py", title="Data quality", icon=":material/fact_check:"),
+        st.Page("app_pages/tables.py", title="Tables", icon=":material/table:"),
+    ],
 }
 
-page = st.navigation(PAGES)
+page = st.navigation(PAGES, expanded=True)
 st.sidebar.caption("EPMO Portfolio Analytics")
 page.run()

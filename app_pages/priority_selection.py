@@ -182,8 +182,8 @@ with tab_constraints:
             st.subheader("Capacity the selection uses")
             st.plotly_chart(charts.capacity_use(use), key="sel_capacity_chart")
             ui.downloads(use, f"selection_capacity_use_{f['as_of']}", "use")
-            ui.show_sql("priority/capacity_demand")
-            ui.show_sql("priority/capacity_supply")
+            ui.show_sql("capacity/project_role_demand")
+            ui.show_sql("capacity/role_supply")
         elif not with_capacity:
             st.caption(
                 "Turn on 'Respect capacity per role and month' to see the capacity the selection uses."

@@ -138,6 +138,14 @@ EXPORT_OPTIONS: dict[str, dict[str, object]] = {
     "model_file": {"help": "scoring model JSON file (the format the app saves)"},
     "steps": {"type": int, "help": "efficient_frontier: number of budget levels (>= 2)"},
     "budget_basis": {"choices": ["bac", "remaining"], "help": "efficient_frontier: cost basis"},
+    "grain": {
+        "choices": ["week", "month", "quarter"],
+        "help": "period length of the rows (views that are time-phased; default month)",
+    },
+    "by": {
+        "choices": ["role", "team", "role_team", "person"],
+        "help": "what each row is about (views that group resources; default role)",
+    },
 }
 
 

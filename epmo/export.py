@@ -92,6 +92,20 @@ VIEWS: dict[str, View] = {
             builder="epmo.priority:efficient_frontier",
             options=("model", "model_file", "steps", "budget_basis"),
         ),
+        View(
+            "capacity_utilisation",
+            "capacity/utilisation",
+            "Demand against available hours per period and role, team or person.",
+            builder="epmo.capacity:export_utilisation",
+            options=("grain", "by"),
+        ),
+        View(
+            "capacity_shortage",
+            "capacity/shortage",
+            "Hours and FTE short (or spare) per period and role, with the projects driving it.",
+            builder="epmo.capacity:export_shortage",
+            options=("grain", "by"),
+        ),
     )
 }
 

@@ -423,5 +423,18 @@ def register_snapshot(con: duckdb.DuckDBPyConnection, snap: Snapshot) -> None:
         sql.execute_script(con, name)
     for t in contract.TABLE_NAMES:
         sql.execute_script(con, f"views/{t}_as_of")
-    for name in ("views/project_health_weeks", "views/project_health"):
+    for name in DERIVED:
         sql.execute_script(con, name)
+
+
+# Definitions over the as-of views, created on every store connection, in this order.
+DERIVED = (
+    "views/project_health_weeks",
+    "views/project_health",
+    "capacity/macro_period_end",
+    "capacity/macro_period",
+    "capacity/macro_demand_days",
+    "capacity/macro_supply_days",
+    "capacity/macro_scenario_demand",
+    "capacity/macro_scenario_supply",
+)

@@ -3,7 +3,8 @@
 Data in (all from named queries in queries/priority/):
   candidates(con, as_of, ...)      projects that may be ranked/selected, with every input
   dependencies(con, as_of)         open RAID dependencies, "A depends on B"
-  capacity_inputs(con, as_of)      demand and supply per role and month (the ONE place the
+  capacity_inputs(con, as_of)      demand and supply per role and month, as the capacity
+                                   module defines them (epmo.capacity; the ONE place the
                                    capacity constraint's inputs come from)
 Models: epmo.priority.models; scores: epmo.priority.scoring; MILP: epmo.priority.optimise.
 """
@@ -21,7 +22,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from epmo import sql
+from epmo import capacity, sql
 from epmo.priority import scoring
 from epmo.priority.models import (
     BUILT_INS,
@@ -70,19 +71,22 @@ def dependencies(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> pd.DataFrame
 
 
 def capacity_inputs(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The capacity constraint's inputs, at month grain from the as-of month on.
+    """The capacity constraint's inputs at month grain: the capacity module's definitions.
 
     Returns (demand, supply):
       demand: project_id, role, period_start (1st of the month), demand_hours
-              (confirmed + tentative allocations as of the week)
-      supply: role, period_start, capacity_hours (capacity as of the week, all teams)
-    The horizon is priority.capacity_horizon_months. This is the single seam to rewire
-    when the capacity module's demand and supply definitions land.
+              (confirmed + tentative, capacity.project_role_demand)
+      supply: role, period_start, capacity_hours (all teams, capacity.role_supply)
+    Both are spread over working days and start at the Monday of the as-of week (earlier
+    demand is past, not piled on), for priority.capacity_horizon_months months.
     """
     months = int(get("priority", "capacity_horizon_months"))
-    demand = sql.df(con, "priority/capacity_demand", as_of=as_of, horizon_months=months)
-    supply = sql.df(con, "priority/capacity_supply", as_of=as_of, horizon_months=months)
-    return demand, supply
+    demand = capacity.project_role_demand(con, as_of, "month", months)
+    supply = capacity.role_supply(con, as_of, "month", months)
+    return (
+        demand[["project_id", "role", "period_start", "demand_hours"]],
+        supply[["role", "period_start", "capacity_hours"]],
+    )
 
 
 # --------------------------------------------------------------------------- models

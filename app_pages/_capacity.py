@@ -1,0 +1,173 @@
+"""What the capacity pages share: the view controls, cached capacity queries, the cell tables."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from app_pages import _shared as ui
+from epmo import capacity, sql
+from epmo.store import Snapshot
+
+BY_LABELS = {"role": "Role", "team": "Team", "role_team": "Role and team", "person": "Person"}
+GRAIN_LABELS = {"week": "Week", "month": "Month", "quarter": "Quarter"}
+DEMAND_LABELS = {"all": "Confirmed + tentative", "confirmed": "Confirmed", "tentative": "Tentative"}
+HORIZONS = (3, 6, 9, 12)
+
+
+def controls(prefix: str) -> dict[str, Any]:
+    """Rows, columns, horizon, demand and labels; returns the chosen options."""
+    c = st.columns([1, 1, 1, 2.6, 1.1])
+    by = c[0].selectbox("Rows", list(BY_LABELS), format_func=BY_LABELS.get, key=f"{prefix}_by")
+    grain = c[1].selectbox(
+        "Columns", list(GRAIN_LABELS), index=1, format_func=GRAIN_LABELS.get, key=f"{prefix}_grain"
+    )
+    default = capacity.default_horizon_months()
+    options = sorted({*HORIZONS, default})
+    horizon = c[2].selectbox(
+        "Horizon",
+        options,
+        index=options.index(default),
+        format_func=lambda m: f"{m} months",
+        key=f"{prefix}_horizon",
+        help="Calendar months counting the as-of month; the first starts on the Monday of the as-of week.",
+    )
+    demand = c[3].radio(
+        "Demand",
+        list(DEMAND_LABELS),
+        format_func=DEMAND_LABELS.get,
+        horizontal=True,
+        key=f"{prefix}_demand",
+        help="Tentative demand is not yet confirmed (soft bookings).",
+    )
+    labelled = c[4].toggle("Label cells", key=f"{prefix}_labels", help="Show the utilisation in every cell.")
+    return {"by": by, "grain": grain, "horizon_months": horizon, "demand": demand, "labelled": labelled}
+
+
+def params(
+    snap: Snapshot, f: dict[str, Any], opts: dict[str, Any], scenario: capacity.Scenario
+) -> dict[str, Any]:
+    return capacity.query_params(
+        f["as_of"],
+        grain=opts["grain"],
+        by=opts["by"],
+        demand=opts["demand"],
+        horizon_months=opts["horizon_months"],
+        portfolios=f["portfolios"],
+        programmes=f["programmes"],
+        scenario=scenario,
+    )
+
+
+def query(snap: Snapshot, name: str, p: dict[str, Any]) -> pd.DataFrame:
+    """A capacity query through the shared cache (only the parameters it takes)."""
+    wanted = set(sql.query(name).params)
+    return ui.query(snap, name, **{k: v for k, v in p.items() if k in wanted})
+
+
+def band_legend() -> None:
+    b = capacity.bands()
+    chips = [
+        f"<span style='background:{b.no_capacity_colour};color:#fff;padding:1px 6px;border-radius:3px'>{b.no_capacity}</span>"
+    ]
+    chips += [
+        f"<span style='background:{c};color:{'#000' if i in (0, 2) else '#fff'};padding:1px 6px;border-radius:3px'>{n}</span>"
+        for i, (n, c) in enumerate(zip(b.names, b.colours, strict=True))
+    ]
+    st.markdown(
+        "Utilisation = demand hours / available hours &nbsp; " + " ".join(chips), unsafe_allow_html=True
+    )
+
+
+def display_cells(cells: pd.DataFrame) -> pd.DataFrame:
+    keep = [k for k in capacity.KEYS if cells[k].notna().any()]
+    cols = [
+        "period_start",
+        *keep,
+        "demand_hours",
+        "confirmed_hours",
+        "tentative_hours",
+        "capacity_hours",
+        "utilisation_pct",
+        "band",
+    ]
+    return cells[cols]
+
+
+def display_shortage(frame: pd.DataFrame, only_short: bool) -> pd.DataFrame:
+    keep = [k for k in capacity.KEYS if frame[k].notna().any()]
+    out = frame[frame["shortage_hours"] > 0] if only_short else frame
+    return out[
+        [
+            "period_start",
+            *keep,
+            "demand_hours",
+            "capacity_hours",
+            "shortage_hours",
+            "shortage_fte",
+            "top_projects",
+        ]
+    ]
+
+
+NUMBER_COLUMNS = {
+    "period_start": st.column_config.DateColumn("Period", format="D MMM YYYY"),
+    "demand_hours": st.column_config.NumberColumn("Demand (h)", format="%.0f"),
+    "confirmed_hours": st.column_config.NumberColumn("Confirmed (h)", format="%.0f"),
+    "tentative_hours": st.column_config.NumberColumn("Tentative (h)", format="%.0f"),
+    "capacity_hours": st.column_config.NumberColumn("Available (h)", format="%.0f"),
+    "utilisation_pct": st.column_config.NumberColumn("Utilisation", format="%.0f%%"),
+    "shortage_hours": st.column_config.NumberColumn("Short (h; - spare)", format="%.0f"),
+    "shortage_fte": st.column_config.NumberColumn("Short (FTE)", format="%.1f"),
+    "share_pct": st.column_config.NumberColumn("Share", format="%.1f%%"),
+    "top_projects": st.column_config.TextColumn("Projects driving it", width="large"),
+    "project_id": st.column_config.TextColumn("Project"),
+    "project_name": st.column_config.TextColumn("Name"),
+    "role": st.column_config.TextColumn("Role"),
+    "team": st.column_config.TextColumn("Team"),
+    "resource_name": st.column_config.TextColumn("Person"),
+    "project_count": st.column_config.NumberColumn("Projects"),
+    "first_date": st.column_config.DateColumn("From", format="D MMM YYYY"),
+    "last_date": st.column_config.DateColumn("To", format="D MMM YYYY"),
+    **{
+        f"{side}_{col}": kind(f"{side.title()} {label}", format=fmt)
+        for side in ("baseline", "scenario")
+        for col, label, fmt, kind in (
+            ("demand_hours", "demand (h)", "%.0f", st.column_config.NumberColumn),
+            ("capacity_hours", "available (h)", "%.0f", st.column_config.NumberColumn),
+            ("utilisation_pct", "utilisation", "%.0f%%", st.column_config.NumberColumn),
+        )
+    },
+    "baseline_band": st.column_config.TextColumn("Baseline band"),
+    "scenario_band": st.column_config.TextColumn("Scenario band"),
+}
+
+
+def cell_from_selection(event: Any) -> dict[str, Any] | None:
+    """The heatmap cell a click selected: period_start and row keys, or None."""
+    try:
+        points = event.selection.points
+    except AttributeError:
+        return None
+    for point in points or []:
+        data = point.get("customdata")
+        if data and len(data) >= 4:
+            return {
+                "period_start": dt.date.fromisoformat(str(data[0])),
+                "role": data[1],
+                "team": data[2],
+                "resource_name": data[3],
+            }
+    return None
+
+
+def match_cell(cells: pd.DataFrame, cell: dict[str, Any]) -> pd.DataFrame:
+    """The rows of `cells` for one cell (period_start and row keys; None matches a missing key)."""
+    mask = pd.to_datetime(cells["period_start"]).dt.date == pd.Timestamp(cell["period_start"]).date()
+    for k in capacity.KEYS:
+        value = cell.get(k)
+        mask &= cells[k].isna() if value is None else (cells[k] == value)
+    return cells[mask]

@@ -1,0 +1,22 @@
+-- grain: one row per role with demand dated before the as-of week
+-- params: $as_of, $portfolios, $programmes (lists; empty = all)
+-- Demand whose working days fall before the Monday of the as-of week (typically in stale
+-- submissions). It is not piled onto the current week: the heatmap leaves it out and the
+-- page shows it here.
+WITH demand_days AS (
+    SELECT * FROM capacity_scenario_demand(
+        $as_of, $portfolios, $programmes, [], [], [], [], []
+    )
+    WHERE work_date < date_trunc('week', CAST($as_of AS DATE))
+)
+
+SELECT
+    role,
+    round(coalesce(sum(hours) FILTER (WHERE NOT is_tentative), 0), 1) AS confirmed_hours,
+    round(coalesce(sum(hours) FILTER (WHERE is_tentative), 0), 1) AS tentative_hours,
+    count(DISTINCT project_id) AS project_count,
+    min(work_date) AS first_date,
+    max(work_date) AS last_date
+FROM demand_days
+GROUP BY role
+ORDER BY role
