@@ -5,6 +5,7 @@ import streamlit as st
 
 from app_pages import _shared as ui
 from epmo import charts, health, measures
+from epmo.settings import get
 
 snap = ui.snapshot()
 f = ui.sidebar(snap)
@@ -106,7 +107,8 @@ with tabs[1]:
         ui.downloads(watermelons, f"watermelons_{as_of}", "watermelons")
     st.subheader("All projects: declared and computed RAG, earned value")
     only = st.toggle("Only where declared and computed RAG differ", key="only_disagree")
-    shown = projects[projects["rag_declared"] != projects["rag_computed"]] if only else projects
+    differ = projects["rag_computed"].notna() & (projects["rag_declared"] != projects["rag_computed"])
+    shown = projects[differ] if only else projects
     st.caption(
         f"{len(shown)} projects. Click a row to open the project. Blank measures say why in 'Blank because'."
     )
@@ -158,7 +160,8 @@ with tabs[3]:
     open_ms = shown[shown["actual_date"].isna()]
     c = st.columns(3)
     c[0].metric("Open milestones", len(open_ms))
-    c[1].metric("Slipping 30+ days", int((open_ms["slip_days"] >= 30).sum()))
+    red_days = int(get("health", "slip_red_days"))
+    c[1].metric(f"Slipping {red_days}+ days", int((open_ms["slip_days"] >= red_days).sum()))
     c[2].metric("Slipped further this week", int((open_ms["slip_change_days"] > 0).sum()))
     st.subheader("Milestone trend")
     worst = open_ms.sort_values("slip_days", ascending=False)["project_id"].drop_duplicates().head(6).tolist()

@@ -143,8 +143,9 @@ _MEASURES: tuple[Measure, ...] = (
         "Computed RAG",
         "worst of: CPI and SPI (below health.*_red_below Red, below *_amber_below Amber); end "
         "slip and worst key milestone slip (>= slip_red_days Red, >= slip_amber_days Amber); an "
-        "overdue high risk (Amber). Green when rules could be applied and none fired; blank "
-        "when none could be applied or the stage is not in health.active_stages",
+        "overdue high risk (Amber). Green only when none fired and CPI or SPI is known; blank "
+        "when neither CPI nor SPI is known and no other rule fired, or the stage is not in "
+        "health.active_stages",
         "The RAG the rules give, beside the declared one.",
         "text",
     ),

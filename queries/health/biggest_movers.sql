@@ -1,5 +1,6 @@
 -- grain: one row per project whose health moved most between $previous and $as_of, in
--- scope, at most $limit rows: computed RAG change first (worse or better), then the
+-- scope, at most $limit rows: computed RAG change first (worse or better; into or out of
+-- judgement is not a RAG move), then the
 -- absolute change in EAC, then in forecast end slip
 -- params: $as_of, $previous, $portfolios, $programmes, $limit
 WITH weeks AS (
@@ -24,9 +25,11 @@ moves AS (
         b.rag_computed AS rag_before,
         a.rag_computed AS rag_after,
         coalesce(b.rag_computed, 'not judged') || ' → ' || coalesce(a.rag_computed, 'not judged') AS rag_move,
-        (CASE a.rag_computed WHEN 'Red' THEN 3 WHEN 'Amber' THEN 2 WHEN 'Green' THEN 1 ELSE 0 END)
-        - (CASE b.rag_computed WHEN 'Red' THEN 3 WHEN 'Amber' THEN 2 WHEN 'Green' THEN 1 ELSE 0 END)
-            AS rag_change,
+        coalesce(
+            (CASE a.rag_computed WHEN 'Red' THEN 3 WHEN 'Amber' THEN 2 WHEN 'Green' THEN 1 END)
+            - (CASE b.rag_computed WHEN 'Red' THEN 3 WHEN 'Amber' THEN 2 WHEN 'Green' THEN 1 END),
+            0
+        ) AS rag_change,
         a.eac - b.eac AS eac_change,
         a.forecast_slip_days - b.forecast_slip_days AS slip_change_days,
         a.rag_reasons

@@ -3,7 +3,7 @@
 -- of $as_of, in scope. change_type is one of: new_project, left_portfolio, stopped_reporting,
 -- rag_declared, rag_computed, forecast_end, milestone, budget, eac, risk_opened,
 -- risk_closed. change_amount: days for dates (positive = later), money for budget and EAC,
--- steps of severity for RAG (positive = worse).
+-- steps of severity for RAG (positive = worse; blank when either side is not judged).
 -- stopped_reporting: reported for the $since week, but not for the $as_of week (before and
 -- after are the weeks of its report then and its last report now).
 -- params: $as_of, $since, $portfolios, $programmes
@@ -78,13 +78,13 @@ project_changes AS (
     FROM scoped WHERE is_after AND is_before AND before_weeks_stale = 0 AND after_weeks_stale > 0
     UNION ALL
     SELECT project_id, 'rag_declared', 'rag_overall', rag_declared_before, rag_declared_after,
-        (CASE rag_declared_after WHEN 'Red' THEN 3 WHEN 'Amber' THEN 2 WHEN 'Green' THEN 1 ELSE 0 END)
-        - (CASE rag_declared_before WHEN 'Red' THEN 3 WHEN 'Amber' THEN 2 WHEN 'Green' THEN 1 ELSE 0 END)
+        (CASE rag_declared_after WHEN 'Red' THEN 3 WHEN 'Amber' THEN 2 WHEN 'Green' THEN 1 END)
+        - (CASE rag_declared_before WHEN 'Red' THEN 3 WHEN 'Amber' THEN 2 WHEN 'Green' THEN 1 END)
     FROM scoped WHERE is_after AND is_before AND rag_declared_before IS DISTINCT FROM rag_declared_after
     UNION ALL
     SELECT project_id, 'rag_computed', 'rag_computed', rag_computed_before, rag_computed_after,
-        (CASE rag_computed_after WHEN 'Red' THEN 3 WHEN 'Amber' THEN 2 WHEN 'Green' THEN 1 ELSE 0 END)
-        - (CASE rag_computed_before WHEN 'Red' THEN 3 WHEN 'Amber' THEN 2 WHEN 'Green' THEN 1 ELSE 0 END)
+        (CASE rag_computed_after WHEN 'Red' THEN 3 WHEN 'Amber' THEN 2 WHEN 'Green' THEN 1 END)
+        - (CASE rag_computed_before WHEN 'Red' THEN 3 WHEN 'Amber' THEN 2 WHEN 'Green' THEN 1 END)
     FROM scoped WHERE is_after AND is_before AND rag_computed_before IS DISTINCT FROM rag_computed_after
     UNION ALL
     SELECT project_id, 'forecast_end', 'forecast_end_date',

@@ -203,8 +203,13 @@ judged AS (
         *,
         eac_pick.value AS eac,
         eac_pick.basis AS eac_basis,
-        greatest(cpi_severity, spi_severity, end_severity, milestone_severity, risk_severity)
-            AS computed_severity
+        -- without CPI and SPI nothing says the project is fine: it may be Amber or Red by
+        -- the other rules, never Green
+        CASE
+            WHEN cpi_severity IS NULL AND spi_severity IS NULL
+                AND greatest(end_severity, milestone_severity, risk_severity) = 1 THEN NULL
+            ELSE greatest(cpi_severity, spi_severity, end_severity, milestone_severity, risk_severity)
+        END AS computed_severity
     FROM chosen
 )
 
@@ -257,10 +262,11 @@ SELECT
         AS rag_computed,
     CASE
         WHEN NOT is_active THEN 'not judged: stage ' || stage
+        WHEN computed_severity IS NULL THEN 'not judged: no CPI or SPI (see evm_notes)'
         ELSE array_to_string(list_filter([
-            CASE WHEN cpi_severity >= 2 THEN printf('CPI %.2f below %.2f', floor(cpi * 100) / 100,
+            CASE WHEN cpi_severity >= 2 THEN printf('CPI %.2f below %.2f', floor(round(cpi * 100, 9)) / 100,
                 CASE cpi_severity WHEN 3 THEN cpi_red_below ELSE cpi_amber_below END) END,
-            CASE WHEN spi_severity >= 2 THEN printf('SPI %.2f below %.2f', floor(spi * 100) / 100,
+            CASE WHEN spi_severity >= 2 THEN printf('SPI %.2f below %.2f', floor(round(spi * 100, 9)) / 100,
                 CASE spi_severity WHEN 3 THEN spi_red_below ELSE spi_amber_below END) END,
             CASE WHEN end_severity >= 2 THEN printf('forecast end %d days beyond baseline',
                 forecast_slip_days) END,

@@ -121,6 +121,14 @@ CASES = [
         "error",
     ),
     (
+        "period_not_aligned",  # financials are monthly: a Monday that is not the 1st is refused
+        "financials.csv",
+        table_csv("project_id,period_start,planned_cost", "P1,2026-11-02,100"),
+        2,
+        "period_start",
+        "error",
+    ),
+    (
         "number_not_on_scale",
         "projects.csv",
         projects_csv().replace(b"\n", b",business_value\n", 1) + (project_row() + ",4\n").encode(),

@@ -145,11 +145,23 @@ def test_missing_inputs_and_zero_denominators_are_blank_with_a_reason(
 
 
 def test_blank_indices_never_make_a_project_green(store: Store) -> None:
-    # no EV at all, schedule on baseline, no milestones: nothing to judge but the end date
-    upload_tables(store, WEEK, projects=[project("P1"), project("P2", stage="Closed")])
+    # no EV at all: CPI and SPI blank. On baseline otherwise: not judged (never Green);
+    # 20 days late: Amber all the same
+    upload_tables(
+        store,
+        WEEK,
+        projects=[
+            project("P1"),
+            project("P2", stage="Closed"),
+            project("P3", forecast_end_date="2027-01-20"),
+        ],
+    )
     rows = _health(store)
-    assert rows["P1"]["cpi"] is None and rows["P1"]["rag_computed"] == "Green"  # judged on dates only
+    assert rows["P1"]["cpi"] is None and rows["P1"]["spi"] is None
+    assert rows["P1"]["rag_computed"] is None
+    assert rows["P1"]["rag_reasons"] == "not judged: no CPI or SPI (see evm_notes)"
     assert rows["P2"]["rag_computed"] is None and rows["P2"]["rag_reasons"] == "not judged: stage Closed"
+    assert rows["P3"]["rag_computed"] == "Amber"
 
 
 def test_ev_from_percent_complete_and_linear_pv(store: Store) -> None:
@@ -251,7 +263,7 @@ RAG_CASES = [
         id="key-milestone-35-days",
     ),
     pytest.param(
-        {},
+        {"earned_value": 400000, "actual_cost": 400000, "planned_value": 400000},
         [
             {
                 "milestone_id": "M1",
@@ -283,7 +295,7 @@ RAG_CASES = [
         id="overdue-high-risk",
     ),
     pytest.param(
-        {},
+        {"earned_value": 400000, "actual_cost": 400000, "planned_value": 400000},
         [],
         [
             {
@@ -440,6 +452,19 @@ def test_what_changed_since_an_earlier_week_compares_those_two_snapshots(three_w
     assert ("P1", "milestone", "Go-live", "2026-12-01", "2027-01-05") in got
     # P3 reported for W1 and W2, not for W3: between W1 and W3 it stopped, last reporting for W2
     assert ("P3", "stopped_reporting", "as_of_date", str(W1), str(W2)) in got
+
+
+def test_rag_moves_into_or_out_of_judgement_have_no_amount(store: Store) -> None:
+    good = {"earned_value": 400000, "actual_cost": 400000, "planned_value": 400000}
+    upload_tables(store, W2, projects=[project("P1", stage="Approved", **good)])
+    upload_tables(store, W3, projects=[project("P1", stage="Execution", **good)])
+    rows = _rows(store, "health/changes", as_of=W3, since=W2, **ALL)
+    flips = [
+        (r["before_value"], r["after_value"], r["change_amount"])
+        for r in rows
+        if r["change_type"] == "rag_computed"
+    ]
+    assert flips == [(None, "Green", None)]
 
 
 def test_what_changed_respects_the_portfolio_filter(three_weeks: Store) -> None:
