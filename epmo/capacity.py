@@ -5,7 +5,8 @@ The definitions live in SQL, in `queries/capacity/` (DuckDB does the work):
 - `macro_demand_days` / `macro_supply_days`: every allocations / capacity row as of the
   week, spread evenly over the working days (Monday to Friday) of its period. A
   `period_start` on a Monday is a week; on the 1st of a month it is a month (a Monday that
-  is also the 1st is a week when the same project's, or team's, next period starts less
+  is also the 1st is a week when the same line's (project, role, team and person; for
+  supply team, role and person) next period starts less
   than a month later or, for its last period, the previous one less than four weeks
   before). So a week that spans two months is split between them by
   working days, and a month's hours land in each of its weeks.

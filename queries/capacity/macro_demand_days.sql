@@ -11,15 +11,19 @@ WITH demand AS (
     WHERE hours > 0 AND period_start IS NOT NULL
 ),
 
+-- a record's neighbours are the periods of the same demand line (project, role, team,
+-- person), so one line's weekly plan does not make another line's month read as a week
 starts AS (
-    SELECT project_id, period_start,
-           lag(period_start) OVER (PARTITION BY project_id ORDER BY period_start) AS prev_start,
-           lead(period_start) OVER (PARTITION BY project_id ORDER BY period_start) AS next_start
-    FROM (SELECT DISTINCT project_id, period_start FROM demand)
+    SELECT project_id, role, team, resource_name, period_start,
+           lag(period_start) OVER line AS prev_start,
+           lead(period_start) OVER line AS next_start
+    FROM (SELECT DISTINCT project_id, role, team, resource_name, period_start FROM demand)
+    WINDOW line AS (PARTITION BY project_id, role, team, resource_name ORDER BY period_start)
 ),
 
 periods AS (
-    SELECT project_id, period_start, capacity_period_end(period_start, prev_start, next_start) AS period_end
+    SELECT project_id, role, team, resource_name, period_start,
+           capacity_period_end(period_start, prev_start, next_start) AS period_end
     FROM starts
 ),
 
@@ -37,5 +41,7 @@ calendar AS (
 SELECT d.project_id, d.role, d.team, d.resource_name, d.is_tentative, d.period_start,
        c.work_date, d.hours / c.working_days AS hours
 FROM demand AS d
-JOIN periods AS p USING (project_id, period_start)
+JOIN periods AS p
+    ON p.project_id = d.project_id AND p.period_start = d.period_start AND p.role = d.role
+    AND p.team IS NOT DISTINCT FROM d.team AND p.resource_name IS NOT DISTINCT FROM d.resource_name
 JOIN calendar AS c ON c.period_start = p.period_start AND c.period_end = p.period_end;

@@ -193,6 +193,24 @@ def test_demand_is_spread_over_working_days(con_of, rows, grain, expected) -> No
     assert by_period(got) == pytest.approx(expected)
 
 
+def test_a_month_on_a_monday_the_1st_is_read_by_its_own_line(con_of) -> None:  # type: ignore[no-untyped-def]
+    # Testers plan weekly around 1 Feb 2027 (a Monday); the Developer's single row on that
+    # day is a month of its own line: 200 h over February's 20 working days, not one week
+    con = con_of(
+        projects=[project("P1")],
+        allocations=[
+            alloc("P1", D(2027, 1, 25), 10, role="Tester"),
+            alloc("P1", D(2027, 2, 1), 10, role="Tester"),
+            alloc("P1", D(2027, 2, 8), 10, role="Tester"),
+            alloc("P1", D(2027, 2, 1), 200),
+        ],
+    )
+    weekly = capacity.project_role_demand(con, AS_OF, grain="week", horizon_months=6)
+    developer = by_period(weekly, role="Developer")
+    assert developer[D(2027, 2, 1)] == pytest.approx(50) and developer[D(2027, 2, 22)] == pytest.approx(50)
+    assert by_period(weekly, role="Tester")[D(2027, 2, 1)] == pytest.approx(10)
+
+
 def test_supply_is_spread_like_demand(con_of) -> None:  # type: ignore[no-untyped-def]
     con = con_of(capacity=[cap(D(2026, 12, 1), 230), cap(D(2026, 11, 30), 50, role="Tester")])
     weekly = capacity.role_supply(con, AS_OF, grain="week", horizon_months=3)
