@@ -29,7 +29,8 @@ basis = c2.radio(
     format_func={"bac": "Budget (BAC)", "remaining": "Remaining (EAC − AC)"}.get,
     horizontal=True,
     key="sel_basis",
-    help="Remaining = max(EAC − actual cost, 0); EAC is the PM's forecast_eac, or the BAC when it is blank.",
+    help="Remaining = max(EAC − actual cost, 0); EAC is the health EAC (the PM's forecast_eac first, "
+    "see Metrics), or the BAC when it is blank.",
 )
 with_capacity = c3.toggle(
     "Respect capacity per role and month",

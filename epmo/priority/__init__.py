@@ -223,6 +223,11 @@ def build_problem(
         demand, supply = capacity
         pos = {p: i for i, p in enumerate(ids)}
         dem = demand[demand["project_id"].isin(known)]
+        # hours planned by projects outside this selection (other portfolios under a filter,
+        # or stages that are not candidates) stay theirs: the limit is what is left
+        others = (
+            demand[~demand["project_id"].isin(known)].groupby(["role", "period_start"])["demand_hours"].sum()
+        )
         for (role, period), part in dem.groupby(["role", "period_start"]):
             vec = np.zeros(len(ids))
             for pid, hours in zip(part["project_id"], part["demand_hours"], strict=True):
@@ -232,7 +237,13 @@ def build_problem(
             if cap.empty:
                 notes.append(f"no capacity reported for {role} in {label}: that month is not constrained")
                 continue
-            rows[(str(role), label)] = (vec, float(cap.sum()))
+            taken = float(others.get((role, period), 0.0))
+            if taken > 0:
+                notes.append(
+                    f"{role} in {label}: {taken:,.0f} of {float(cap.sum()):,.0f} h are planned by projects "
+                    "outside this selection; the limit is what is left"
+                )
+            rows[(str(role), label)] = (vec, max(float(cap.sum()) - taken, 0.0))
     mandatory = set(ranked.loc[ranked["is_mandatory"].fillna(False).astype(bool), "project_id"].astype(str))
     problem = Problem(
         ids=ids,

@@ -260,7 +260,8 @@ def solve(problem: Problem, tie_break: bool = True) -> Selection:
         x = x1
         best = float(obj[x1].sum())
         if tie_break:
-            # among optimal selections: the cheapest, then the fewest projects
+            # among optimal selections, minimise cost / max cost + count / (n + 1): a blend
+            # that prefers cheaper selections and, at equal cost, fewer projects
             tol = 1e-9 * max(1.0, abs(best))
             scale = float(problem.cost.max()) or 1.0
             c2 = problem.cost / scale + 1.0 / (n + 1)

@@ -249,6 +249,37 @@ def test_build_problem_from_frames() -> None:
     assert sel.chosen == ["B"]  # A would push Dev over its capacity
 
 
+def test_capacity_planned_by_projects_outside_the_selection_is_not_offered() -> None:
+    # under a portfolio filter X is not a candidate: its 8 h of January stay its own
+    ranked = pd.DataFrame(
+        {
+            "project_id": ["A"],
+            "score": [1.0],
+            "budget_bac": [1.0],
+            "remaining_cost": [1.0],
+            "is_mandatory": [False],
+        }
+    )
+    deps = pd.DataFrame({"project_id": [], "depends_on_project_id": []})
+    demand = pd.DataFrame(
+        {
+            "project_id": ["A", "X"],
+            "role": ["Dev", "Dev"],
+            "period_start": pd.to_datetime(["2027-01-01", "2027-01-01"]),
+            "demand_hours": [6.0, 8.0],
+        }
+    )
+    supply = pd.DataFrame(
+        {"role": ["Dev"], "period_start": pd.to_datetime(["2027-01-01"]), "capacity_hours": [12.0]}
+    )
+    p, notes = priority.build_problem(
+        ranked, deps, priority.Scenario(budget=10, with_capacity=True), (demand, supply)
+    )
+    assert p.capacity[("Dev", "Jan 2027")][1] == 4.0
+    assert any("8 of 12 h are planned by projects outside this selection" in n for n in notes)
+    assert solve(p).chosen == []  # A needs 6 h, only 4 are left
+
+
 @pytest.mark.parametrize(
     ("scenario", "message"),
     [
