@@ -132,6 +132,7 @@ class Store:
         self.storage_options = storage_options
         self._tables: dict[str, DeltaTable] = {}
         self._lock = threading.Lock()
+        self._upgraded = False
 
     # ------------------------------------------------------------------ layout
 
@@ -165,6 +166,28 @@ class Store:
     def exists(self) -> bool:
         return DeltaTable.is_deltatable(self.table_uri("uploads"), self.storage_options)
 
+    def upgrade(self) -> int:
+        """Bring a store made by an earlier version up to date; returns rows copied.
+
+        Before the documents table, saved column mappings lived in a mappings/ table: copy
+        each of its versions into documents (kind 'mapping') once. The old table is left as
+        it was. Idempotent: versions already copied are recognised by name and time.
+        """
+        legacy = f"{self.uri}/mappings"
+        if not DeltaTable.is_deltatable(legacy, self.storage_options):
+            return 0
+        files = DeltaTable(legacy, storage_options=self.storage_options).file_uris()
+        if not files:
+            return 0
+        self.ensure()
+        rows = self.rows("ledger/legacy_mappings_to_copy", files=list(files))
+        if rows:
+            table = pa.Table.from_pylist(
+                [{"kind": "mapping", "as_of_date": None} | r for r in rows], schema=DOCUMENTS_SCHEMA
+            )
+            self._append("documents", table)
+        return len(rows)
+
     # ------------------------------------------------------------------ reading
 
     def _table(self, name: str) -> DeltaTable | None:
@@ -181,6 +204,9 @@ class Store:
 
     def snapshot(self) -> Snapshot:
         """Versions and file lists, the ledger read first (see the module docstring)."""
+        if not self._upgraded:  # once per Store object: a store from an earlier version
+            self._upgraded = True
+            self.upgrade()
         order = ["uploads", "submissions", "documents", *contract.TABLE_NAMES]
         versions: list[tuple[str, int]] = []
         files: dict[str, tuple[str, ...]] = {}

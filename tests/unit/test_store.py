@@ -157,3 +157,52 @@ def test_saved_documents_keep_every_version_and_kinds_apart(store: Store) -> Non
     assert store.document("scenario", "nobody") is None
     with pytest.raises(ValueError):
         store.save_document("scenario", "bad", "{not json", "a@x.org")
+
+
+def test_mappings_saved_before_the_documents_table_are_carried_over(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import pyarrow as pa
+    from deltalake import write_deltalake
+
+    uri = str(tmp_path / "old")
+    old = Store(uri)
+    old.ensure()
+    # an earlier version's layout: a mappings/ table, no documents/ table
+    import shutil
+
+    shutil.rmtree(tmp_path / "old" / "documents")
+    saved = [
+        {
+            "name": "itdash",
+            "saved_at": dt.datetime(2026, 10, 1, tzinfo=dt.UTC),
+            "saved_by": "a@x.org",
+            "spec": '{"v": 1}',
+        },
+        {
+            "name": "itdash",
+            "saved_at": dt.datetime(2026, 10, 8, tzinfo=dt.UTC),
+            "saved_by": "b@x.org",
+            "spec": '{"v": 2}',
+        },
+    ]
+    schema = pa.schema(
+        [
+            ("name", pa.string()),
+            ("saved_at", pa.timestamp("us", tz="UTC")),
+            ("saved_by", pa.string()),
+            ("spec", pa.string()),
+        ]
+    )
+    write_deltalake(f"{uri}/mappings", pa.Table.from_pylist(saved, schema=schema))
+    ingest(old, "p.csv", projects_csv(project_row("P1")), as_of=WEEK)  # the store is in use
+
+    store = Store(uri)
+    store.snapshot()  # opening the store carries the mappings over
+    doc = store.document("mapping", "itdash")
+    assert doc is not None and (doc["version"], json.loads(doc["spec"]), doc["saved_by"]) == (
+        2,
+        {"v": 2},
+        "b@x.org",
+    )
+    assert store.upgrade() == 0  # once only
+    assert [d["name"] for d in store.documents("mapping")] == ["itdash"]
+    assert len(store.rows("ledger/document_versions", kind="mapping", name="itdash")) == 2
