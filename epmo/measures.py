@@ -153,7 +153,8 @@ _MEASURES: tuple[Measure, ...] = (
         "rag_reasons",
         "Why",
         "the rules that fired, in words",
-        "Reasons for the computed RAG; ratios in them are truncated to 2 decimals (0.849 reads 0.84).",
+        "Reasons for the computed RAG; ratios in them are rounded to 2 decimals, or 4 where 2 "
+        "would read as the limit itself (0.8499 below 0.85).",
         "text",
     ),
     Measure(

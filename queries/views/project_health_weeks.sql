@@ -5,7 +5,8 @@
 -- Status date: the date the project's own report is for (as_of_date). PV, EV and AC are
 -- all measured at it; overdue checks use the as-of week (week_date).
 -- Rules come from the health_rules table (the [health] section of settings.toml). Reasons
--- show ratios truncated (not rounded) to 2 decimals, so 0.849 reads 'below 0.85' as 0.84.
+-- show ratios rounded to 2 decimals, as the pages do, or to 4 where 2 would read as the
+-- limit itself (0.8499 'below 0.85').
 CREATE OR REPLACE MACRO project_health_weeks(weeks) AS TABLE
 WITH current AS (
     SELECT * FROM current_submissions_weeks(weeks)
@@ -264,10 +265,14 @@ SELECT
         WHEN NOT is_active THEN 'not judged: stage ' || stage
         WHEN computed_severity IS NULL THEN 'not judged: no CPI or SPI (see evm_notes)'
         ELSE array_to_string(list_filter([
-            CASE WHEN cpi_severity >= 2 THEN printf('CPI %.2f below %.2f', floor(round(cpi * 100, 9)) / 100,
-                CASE cpi_severity WHEN 3 THEN cpi_red_below ELSE cpi_amber_below END) END,
-            CASE WHEN spi_severity >= 2 THEN printf('SPI %.2f below %.2f', floor(round(spi * 100, 9)) / 100,
-                CASE spi_severity WHEN 3 THEN spi_red_below ELSE spi_amber_below END) END,
+            CASE WHEN cpi_severity >= 2 THEN printf(
+                CASE WHEN round(cpi, 2) < CASE cpi_severity WHEN 3 THEN cpi_red_below ELSE cpi_amber_below END
+                    THEN 'CPI %.2f below %.2f' ELSE 'CPI %.4f below %.2f' END,
+                cpi, CASE cpi_severity WHEN 3 THEN cpi_red_below ELSE cpi_amber_below END) END,
+            CASE WHEN spi_severity >= 2 THEN printf(
+                CASE WHEN round(spi, 2) < CASE spi_severity WHEN 3 THEN spi_red_below ELSE spi_amber_below END
+                    THEN 'SPI %.2f below %.2f' ELSE 'SPI %.4f below %.2f' END,
+                spi, CASE spi_severity WHEN 3 THEN spi_red_below ELSE spi_amber_below END) END,
             CASE WHEN end_severity >= 2 THEN printf('forecast end %d days beyond baseline',
                 forecast_slip_days) END,
             CASE WHEN milestone_severity >= 2 THEN printf(

@@ -334,6 +334,20 @@ def test_rule_rag_and_its_reasons(
     assert row["is_watermelon"] == (rag == "Red")  # declared Green in every case
 
 
+def test_reasons_never_read_as_the_limit_itself(store: Store) -> None:
+    upload_tables(
+        store,
+        WEEK,
+        projects=[
+            project("NEAR", earned_value=84990, actual_cost=100000, planned_value=84990),
+            project("EXACT", earned_value=57, actual_cost=100, planned_value=57),
+        ],
+    )
+    rows = _health(store)
+    assert rows["NEAR"]["rag_reasons"] == "CPI 0.8499 below 0.85"
+    assert rows["EXACT"]["rag_reasons"] == "CPI 0.57 below 0.85"
+
+
 def test_reasons_list_every_rule_that_fired(store: Store) -> None:
     upload_tables(
         store,
