@@ -391,28 +391,29 @@ def past_demand(
     )
 
 
-def project_role_demand(
-    con: duckdb.DuckDBPyConnection, as_of: dt.date, grain: str = "month", horizon_months: int | None = None
+def _baseline(
+    con: duckdb.DuckDBPyConnection, name: str, as_of: dt.date, grain: str, horizon_months: int | None
 ) -> pd.DataFrame:
-    """Demand hours per project per role per period (see the module docstring)."""
     params = {
         "as_of": as_of,
         "grain": _choice(grain, GRAINS, "grain"),
         "horizon_end": horizon_end(as_of, horizon_months),
     }
-    return run(con, "capacity/project_role_demand", params)
+    return run(con, name, params)
+
+
+def project_role_demand(
+    con: duckdb.DuckDBPyConnection, as_of: dt.date, grain: str = "month", horizon_months: int | None = None
+) -> pd.DataFrame:
+    """Demand hours per project per role per period (see the module docstring)."""
+    return _baseline(con, "capacity/project_role_demand", as_of, grain, horizon_months)
 
 
 def role_supply(
     con: duckdb.DuckDBPyConnection, as_of: dt.date, grain: str = "month", horizon_months: int | None = None
 ) -> pd.DataFrame:
     """Available hours per role per period (see the module docstring)."""
-    params = {
-        "as_of": as_of,
-        "grain": _choice(grain, GRAINS, "grain"),
-        "horizon_end": horizon_end(as_of, horizon_months),
-    }
-    return run(con, "capacity/role_supply", params)
+    return _baseline(con, "capacity/role_supply", as_of, grain, horizon_months)
 
 
 def compare(baseline: pd.DataFrame, scenario: pd.DataFrame) -> pd.DataFrame:
