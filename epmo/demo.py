@@ -634,7 +634,7 @@ def _capacity(
     """Resource managers: one capacity upload per team, covering the next 12 months."""
     for role, team in TEAMS.items():
         upload_id = hashlib.sha256(f"{seed}|{scale}|cap|{team}|{week}".encode()).hexdigest()[:32]
-        monthly = max(140.0, 1.05 * level.get(role, 0.0))
+        monthly = max(140.0, 1.2 * level.get(role, 0.0))
         for m in range(12):
             period = _month(week, m)
             seasonal = 0.8 if period.month in (12, 1) else (0.9 if period.month in (7, 8) else 1.0)
