@@ -1,6 +1,7 @@
 """One project over time: reached by clicking a project anywhere; the URL is shareable
 (?project=ID&as_of=DATE)."""
 
+import pandas as pd
 import streamlit as st
 
 from app_pages import _shared as ui
@@ -31,6 +32,18 @@ if st.session_state.get("project_pick") not in names:
     st.session_state.project_pick = ids[0]
 pid = st.selectbox("Project", ids, key="project_pick", format_func=lambda p: f"{p} · {names[p]}")
 st.query_params["project"] = pid
+
+
+def project_rows(frame: pd.DataFrame, when_empty: str, stem: str, query: str) -> None:
+    """One of this project's tables (its own id and name columns left out), downloads, SQL."""
+    if frame.empty and when_empty:
+        st.caption(when_empty)
+    else:
+        shown = frame.drop(columns=["project_id", "project_name", "portfolio"])
+        st.dataframe(shown, hide_index=True, column_config=ui.measure_columns(shown))
+    ui.downloads(frame, f"{pid}_{stem}_{as_of}", stem)
+    ui.show_sql(query)
+
 
 history = ui.query(snap, "project/health_history", project_id=pid, as_of=as_of)
 now = history.iloc[-1]
@@ -97,33 +110,13 @@ with left:
     ui.chart(charts.milestone_trend(trend), "project_trend")
     ui.show_sql("health/milestone_trend")
 with right:
-    st.dataframe(
-        ms.drop(columns=["project_id", "project_name", "portfolio"]),
-        hide_index=True,
-        column_config=ui.measure_columns(ms),
-    )
-    ui.downloads(ms, f"{pid}_milestones_{as_of}", "ms")
-    ui.show_sql("health/milestone_slippage")
+    project_rows(ms, "", "milestones", "health/milestone_slippage")
 
 st.subheader("Open RAID items")
 raid = ui.query(snap, "health/raid_items", as_of=as_of, project_id=pid, **everyone)
-if raid.empty:
-    st.caption("No open RAID items.")
-else:
-    st.dataframe(
-        raid.drop(columns=["project_id", "project_name", "portfolio"]),
-        hide_index=True,
-        column_config=ui.measure_columns(raid),
-    )
-ui.downloads(raid, f"{pid}_raid_{as_of}", "raid")
-ui.show_sql("health/raid_items")
+project_rows(raid, "No open RAID items.", "raid", "health/raid_items")
 
 st.subheader("Changes since last week")
 changes = ui.query(snap, "health/changes", as_of=as_of, since=health.previous_week(as_of), **everyone)
 mine = changes[changes["project_id"] == pid]
-if mine.empty:
-    st.caption("No changes since last week.")
-else:
-    st.dataframe(mine.drop(columns=["project_id", "project_name", "portfolio"]), hide_index=True)
-ui.downloads(mine, f"{pid}_changes_{as_of}", "changes")
-ui.show_sql("health/changes")
+project_rows(mine, "No changes since last week.", "changes", "health/changes")
