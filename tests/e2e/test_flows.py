@@ -33,8 +33,16 @@ def test_every_page_renders_with_content(page, app_url: str) -> None:  # type: i
 def test_filter_is_mirrored_in_the_url(page, app_url: str) -> None:  # type: ignore[no-untyped-def]
     page.goto(app_url)
     wait_for_app(page)
-    page.locator("[data-testid='stMultiSelect']").first.click()
+    page.wait_for_selector("[data-testid='stPlotlyChart'] .main-svg", timeout=30_000)  # the page has settled
     option = page.locator("[role='option']").filter(has_not_text="Select all").first
+    for _ in range(3):  # a click that lands while the page reruns opens nothing: try again
+        page.locator("[data-testid='stSidebar'] [data-testid='stMultiSelect']").first.click()
+        try:
+            option.wait_for(timeout=5_000)
+            break
+        except Exception:  # noqa: BLE001 (playwright's TimeoutError; retried, then fails below)
+            page.keyboard.press("Escape")
+            wait_for_app(page)
     name = option.inner_text().strip()
     option.click()
     page.keyboard.press("Escape")
