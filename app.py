@@ -21,6 +21,9 @@ PAGES = {
         st.Page("app_pages/priority_selection.py", title="Portfolio selection", icon=":material/checklist:"),
         st.Page("app_pages/priority_models.py", title="Scoring models", icon=":material/functions:"),
     ],
+    "Analysis": [
+        st.Page("app_pages/explorer.py", title="SQL explorer", icon=":material/terminal:"),
+    ],
     "Data": [
         st.Page("app_pages/upload.py", title="Upload", icon=":material/upload_file:"),
         st.Page("app_pages/submissions.py", title="Submissions", icon=":material/receipt_long:"),

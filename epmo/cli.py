@@ -218,6 +218,25 @@ def cmd_optimise(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_sql(args: argparse.Namespace) -> int:
+    from epmo import sandbox
+
+    text = sys.stdin.read() if args.query == "-" else args.query
+    as_of = args.as_of or latest_reporting_day()
+    try:
+        result = sandbox.run_store(_store(args), text, as_of)
+    except sandbox.ExplorerError as exc:
+        raise UsageError(str(exc)) from None
+    out = export.write(result.frame, args.format).decode("utf-8")
+    sys.stdout.write(out if out.endswith("\n") else out + "\n")
+    if result.truncated:
+        print(
+            f"note: only the first {result.row_cap:,} rows (explorer.row_cap); add LIMIT or aggregate",
+            file=sys.stderr,
+        )
+    return EXIT_OK
+
+
 def cmd_mappings(args: argparse.Namespace) -> int:
     store = _store(args)
     if args.action == "save":
@@ -307,6 +326,13 @@ def parser() -> argparse.ArgumentParser:
     sp.add_argument("--as-of", type=_date)
     with_store(sp)
     sp.set_defaults(func=cmd_optimise)
+
+    sp = sub.add_parser("sql", help="run one read-only SQL query in the explorer's sandbox")
+    sp.add_argument("query", help="the SELECT query ('-' reads it from stdin)")
+    sp.add_argument("--as-of", type=_date, help="the week the as-of views show (default: the latest Friday)")
+    sp.add_argument("--format", choices=["csv", "json"], default="csv")
+    with_store(sp)
+    sp.set_defaults(func=cmd_sql)
 
     sp = sub.add_parser("mappings", help="list saved column mappings, or save one")
     sp.add_argument("action", nargs="?", choices=["list", "save"], default="list")

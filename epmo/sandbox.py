@@ -1,0 +1,472 @@
+"""The analyst's SQL explorer: read-only SQL over one store snapshot, in a locked-down DuckDB.
+
+Every run opens its OWN in-memory DuckDB connection (never the app's shared one), defines
+the store's views over the snapshot (the raw_<table> history views, the as-of macros and,
+for the chosen week, the as-of views `projects`, `milestones`, ..., `project_health` and
+`uploads`), then locks it (queries/explorer/lock.sql): file and network access off except
+the snapshot's own Parquet files (`allowed_paths`), no extension installed or loaded on
+demand, a memory and a thread limit, and the configuration locked so no query can undo it.
+
+Defence in depth, before the engine sees the query: it must be exactly one statement and
+a read (DuckDB's parser says SELECT: that covers WITH ... SELECT, FROM-first queries,
+VALUES, DESCRIBE, SUMMARIZE and SHOW). Everything else is refused with a message naming
+what and why. A timer interrupts the query after the time limit; at most `row_cap` rows
+are fetched. The connection is closed after every run, so nothing a query did survives.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from epmo import sql
+from epmo.settings import get
+from epmo.store import Snapshot, Store, register_snapshot
+
+
+class ExplorerError(Exception):
+    """A query the explorer did not answer; the message is for the analyst."""
+
+
+class Refused(ExplorerError):
+    """Not run: not a single read query, or it reached for a file, the network or a setting."""
+
+
+class TimedOut(ExplorerError):
+    """Interrupted by the time limit."""
+
+
+class QueryFailed(ExplorerError):
+    """The engine could not answer it: a syntax error, an unknown table, the memory limit."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    time_limit_s: float
+    row_cap: int
+    memory_limit: str
+    threads: int
+
+    @classmethod
+    def from_settings(cls, **override: Any) -> Limits:
+        values: dict[str, Any] = {
+            "time_limit_s": float(get("explorer", "time_limit_seconds")),
+            "row_cap": int(get("explorer", "row_cap")),
+            "memory_limit": str(get("explorer", "memory_limit")),
+            "threads": int(get("explorer", "threads")),
+        }
+        values.update({k: v for k, v in override.items() if v is not None})
+        limits = cls(**values)
+        if limits.time_limit_s <= 0 or limits.row_cap < 1 or limits.threads < 1:
+            raise ValueError("explorer limits must be positive (time_limit_seconds, row_cap, threads)")
+        return limits
+
+
+@dataclass(frozen=True)
+class Result:
+    frame: pd.DataFrame
+    truncated: bool  # more rows than row_cap: the frame holds the first row_cap
+    row_cap: int
+    seconds: float
+    as_of: dt.date
+
+
+# --------------------------------------------------------------------------- statements
+
+_READ_ONLY = "the explorer is read-only: data changes only through uploads"
+# Why each statement type is refused (DuckDB's parser names the type; see check_statement).
+REFUSALS: dict[str, str] = {
+    "COPY": "COPY is not allowed in the explorer: it reads or writes files. "
+    "Use the download buttons (or `python -m epmo sql --format csv`).",
+    "EXPORT": "EXPORT is not allowed in the explorer: it writes the database to files. Use the download buttons.",
+    "ATTACH": "ATTACH is not allowed in the explorer: it opens other databases or files; "
+    "the explorer reads only this store's snapshot.",
+    "DETACH": "DETACH is not allowed in the explorer: the explorer's databases are fixed.",
+    "LOAD": "INSTALL and LOAD are not allowed in the explorer: extensions can reach files and the network.",
+    "SET": "SET, RESET and USE are not allowed in the explorer: its settings (no file or network access, "
+    "memory, threads, time limit) are fixed.",
+    "VARIABLE_SET": "SET VARIABLE is not allowed in the explorer: its settings are fixed. "
+    "Pick the week in the sidebar (or --as-of).",
+    "PRAGMA": "PRAGMA is not allowed in the explorer: pragmas change settings. "
+    "To list a table's columns use DESCRIBE name or SELECT * FROM pragma_table_info('name').",
+    "CREATE": "CREATE is not allowed in the explorer: "
+    + _READ_ONLY
+    + ". Use a WITH clause for intermediate results.",
+    "INSERT": "INSERT is not allowed in the explorer: " + _READ_ONLY + ".",
+    "UPDATE": "UPDATE is not allowed in the explorer: " + _READ_ONLY + ".",
+    "DELETE": "DELETE is not allowed in the explorer: " + _READ_ONLY + ".",
+    "DROP": "DROP is not allowed in the explorer: " + _READ_ONLY + ".",
+    "ALTER": "ALTER is not allowed in the explorer: " + _READ_ONLY + ".",
+    "MERGE_INTO": "MERGE is not allowed in the explorer: " + _READ_ONLY + ".",
+    "VACUUM": "VACUUM and ANALYZE are not allowed in the explorer: they are maintenance, not questions.",
+    "CALL": "CALL is not allowed in the explorer: it runs procedures such as CHECKPOINT. "
+    "Read a table function with SELECT * FROM function(...).",
+    "TRANSACTION": "BEGIN, COMMIT and ROLLBACK are not needed in the explorer: "
+    "every query reads one fixed snapshot.",
+    "PREPARE": "PREPARE and EXECUTE are not allowed in the explorer: "
+    "write $name in the query and fill the parameter inputs.",
+    "EXECUTE": "PREPARE and EXECUTE are not allowed in the explorer: "
+    "write $name in the query and fill the parameter inputs.",
+    "EXPLAIN": "EXPLAIN is not allowed in the explorer: EXPLAIN ANALYZE runs the statement inside it, "
+    "which need not be a read. Run the SELECT itself.",
+    "MULTI": "This statement runs several statements (e.g. PIVOT without an IN list): "
+    "write PIVOT ... ON column IN (value, ...) instead.",
+}
+ALLOWED = "SELECT"
+
+
+def statement_kind(text: str) -> str:
+    """The single statement's type (e.g. 'SELECT'); raises Refused/QueryFailed otherwise."""
+    parser = duckdb.connect(":memory:")
+    try:
+        statements = parser.extract_statements(text)
+    except duckdb.Error as exc:
+        raise QueryFailed(f"Syntax error: {_engine_message(exc)}") from None
+    finally:
+        parser.close()
+    if not statements:
+        raise Refused("Write a query first: the text holds no SQL statement.")
+    kinds = [s.type.name for s in statements]
+    if len(statements) > 1:
+        raise Refused(
+            f"One statement at a time: found {len(statements)} ({', '.join(kinds)}). "
+            "Remove the extra ';' statements."
+        )
+    kind = kinds[0]
+    lead = _strip_comments(text).lstrip().upper()
+    if kind == "SET" and re.match(r"SET\s+VARIABLE\b", lead):
+        kind = "VARIABLE_SET"
+    elif kind == "SET" and lead.startswith("PRAGMA"):  # PRAGMA name = value parses as SET
+        kind = "PRAGMA"
+    if kind != ALLOWED:
+        raise Refused(
+            REFUSALS.get(
+                kind,
+                f"{kind} statements are not allowed in the explorer: only SELECT queries "
+                "(with WITH, FROM-first, VALUES, DESCRIBE, SUMMARIZE, SHOW) run here.",
+            )
+        )
+    return kind
+
+
+def _strip_comments(text: str) -> str:
+    return re.sub(r"--[^\n]*|/\*.*?\*/", " ", text, flags=re.DOTALL)
+
+
+def _engine_message(exc: BaseException) -> str:
+    return " ".join(str(exc).split())
+
+
+def _translate(exc: duckdb.Error, limits: Limits) -> ExplorerError:
+    """DuckDB's error as the analyst's message (never a traceback)."""
+    text = _engine_message(exc)
+    if isinstance(exc, duckdb.PermissionException):
+        return Refused(
+            "File, network and extension access is disabled in the explorer: it reads only the "
+            f"store's tables and views (see the schema). DuckDB said: {text}"
+        )
+    if "configuration has been locked" in text:
+        return Refused(f"Settings cannot be changed in the explorer. DuckDB said: {text}")
+    if isinstance(exc, duckdb.OutOfMemoryException):
+        return QueryFailed(
+            f"The query needs more than the explorer's memory limit ({limits.memory_limit}): "
+            f"aggregate or filter first. DuckDB said: {text}"
+        )
+    if isinstance(exc, duckdb.ParserException):
+        return QueryFailed(f"Syntax error: {text}")
+    if isinstance(exc, duckdb.CatalogException):
+        return QueryFailed(f"{text} (the schema lists every table, view and macro you can read)")
+    return QueryFailed(text)
+
+
+# --------------------------------------------------------------------------- the connection
+
+
+def connect(snapshot: Snapshot, as_of: dt.date, limits: Limits) -> duckdb.DuckDBPyConnection:
+    """A locked-down connection over the snapshot, its as-of views showing `as_of`."""
+    con = sql.connect(threads=limits.threads, memory_limit=limits.memory_limit)
+    try:
+        register_snapshot(con, snapshot)
+        _run_statements(con, "explorer/set_week", as_of=as_of)
+        sql.execute_script(con, "explorer/as_of_views")
+        files = sorted({f for table_files in snapshot.files.values() for f in table_files})
+        _run_statements(
+            con,
+            "explorer/lock",
+            allowed_paths=files,
+            memory_limit=limits.memory_limit,
+            threads=limits.threads,
+        )
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def _run_statements(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> None:
+    """A settings script of queries/, statement by statement, each with its bound parameters."""
+    for statement in con.extract_statements(sql.query(name).text):
+        wanted = {k: params[k] for k in statement.named_parameters}
+        con.execute(statement, wanted)
+
+
+# --------------------------------------------------------------------------- running
+
+
+def run(
+    snapshot: Snapshot,
+    text: str,
+    as_of: dt.date,
+    params: dict[str, Any] | None = None,
+    limits: Limits | None = None,
+) -> Result:
+    """Run one read query in a fresh sandbox; raises ExplorerError with the analyst's message."""
+    limits = limits or Limits.from_settings()
+    statement_kind(text)
+    wanted = query_params(text)
+    given = params or {}
+    missing = [p for p in wanted if p not in given]
+    if missing:
+        raise QueryFailed(f"Fill in the parameter(s) {', '.join('$' + m for m in missing)}.")
+    bound = {k: given[k] for k in wanted}
+    con = connect(snapshot, as_of, limits)
+    stopped = threading.Event()
+
+    def stop() -> None:
+        stopped.set()
+        con.interrupt()
+
+    timer = threading.Timer(limits.time_limit_s, stop)
+    timer.daemon = True
+    started = time.perf_counter()
+    timer.start()
+    try:
+        relation = con.sql(text, params=bound or None)
+        if relation is None:  # a SELECT always has a relation; belt and braces
+            raise Refused("Only queries that return rows run in the explorer.")
+        table = relation.limit(limits.row_cap + 1).to_arrow_table()
+    except duckdb.Error as exc:
+        if stopped.is_set() or isinstance(exc, duckdb.InterruptException):
+            raise TimedOut(
+                f"Stopped after {limits.time_limit_s:g} s, the explorer's time limit: "
+                "filter or aggregate earlier, or avoid joins without a condition."
+            ) from None
+        raise _translate(exc, limits) from None
+    finally:
+        timer.cancel()
+        con.close()
+    seconds = time.perf_counter() - started
+    truncated = table.num_rows > limits.row_cap
+    if truncated:
+        table = table.slice(0, limits.row_cap)
+    return Result(table.to_pandas(), truncated, limits.row_cap, seconds, as_of)
+
+
+def run_store(store: Store, text: str, as_of: dt.date, **kwargs: Any) -> Result:
+    """`run` over the store's current snapshot (the command line)."""
+    if not store.exists():
+        raise QueryFailed(f"no store at {store.uri} (load data with `ingest` or `demo` first)")
+    return run(store.snapshot(), text, as_of, **kwargs)
+
+
+def _trusted(snapshot: Snapshot, as_of: dt.date, name: str) -> pd.DataFrame:
+    """One of the explorer's own queries, run in the same locked sandbox."""
+    limits = Limits.from_settings()
+    con = connect(snapshot, as_of, limits)
+    try:
+        return sql.df(con, name)
+    finally:
+        con.close()
+
+
+def schema(snapshot: Snapshot, as_of: dt.date) -> pd.DataFrame:
+    """Every table and view a query can read, with its columns and types (the page's help)."""
+    return _trusted(snapshot, as_of, "explorer/schema")
+
+
+def table_macros(snapshot: Snapshot, as_of: dt.date) -> pd.DataFrame:
+    """The table macros a query can call (e.g. projects_as_of(as_of)) and their parameters."""
+    return _trusted(snapshot, as_of, "explorer/table_macros")
+
+
+# --------------------------------------------------------------------------- the query library
+
+# Folders whose queries read an upload's staging tables (cells, stg_*, typed_*), which only
+# exist while a file is validated: listed for reading, not runnable over the store.
+STAGING_FOLDERS = ("checks", "ingest")
+_LIST_USE = r"(?:len|unnest|list_\w+|array_\w+)\s*\(\s*\${name}\b|\${name}\s*\["
+# Parameter names that are lists although no list function touches them in the query text
+# (they are passed on to macros): plural names are lists (the filters, the what-if lists),
+# except these, and change_from is a list of dates.
+_NOT_LISTS = {"days", "previous"}
+_LIST_NAMES = {"change_from"}
+_DATE_NAMES = {"as_of", "since", "previous", "previous_as_of", "horizon_end", "period_start", "change_from"}
+
+
+@dataclass(frozen=True)
+class LibraryQuery:
+    name: str  # queries/<name>.sql
+    folder: str
+    grain: str
+    params_doc: str
+    description: str
+    params: tuple[str, ...]
+    # "query" (runs here), "definition" (a view, macro or setting: loaded already), "staging"
+    # (reads an upload's staging tables), "files" (reads files named by a parameter)
+    kind: str
+
+    @property
+    def runnable(self) -> bool:
+        return self.kind == "query"
+
+    @property
+    def text(self) -> str:
+        return sql.query(self.name).text
+
+    def note(self) -> str:
+        if self.kind == "definition":
+            return "A definition (CREATE or SET): already loaded in the explorer; shown for reading."
+        if self.kind == "staging":
+            return (
+                "Reads an upload's staging tables (cells, stg_*), which exist only while a file "
+                "is validated: shown for reading."
+            )
+        if self.kind == "files":
+            return "Reads files named by a parameter, and the explorer reads no files: shown for reading."
+        return ""
+
+
+def library() -> list[LibraryQuery]:
+    """Every file in queries/ with its header documentation, parameters and whether it runs here."""
+    out = []
+    parser = duckdb.connect(":memory:")
+    try:
+        for path in sorted(sql.QUERIES_DIR.glob("*/*.sql")):
+            name = f"{path.parent.name}/{path.stem}"
+            q = sql.query(name)
+            try:
+                kinds = {s.type.name for s in parser.extract_statements(q.text)}
+            except duckdb.Error:
+                kinds = {"?"}
+            if kinds != {ALLOWED}:
+                kind = "definition"
+            elif path.parent.name in STAGING_FOLDERS:
+                kind = "staging"
+            elif re.search(r"read_\w+\s*\(\s*\$", q.text):
+                kind = "files"
+            else:
+                kind = "query"
+            out.append(
+                LibraryQuery(
+                    name=name,
+                    folder=path.parent.name,
+                    grain=q.meta.get("grain", q.meta.get("view", q.meta.get("macro", ""))),
+                    params_doc=q.meta.get("params", ""),
+                    description=q.description,
+                    params=tuple(q.params),
+                    kind=kind,
+                )
+            )
+    finally:
+        parser.close()
+    return out
+
+
+def param_kind(text: str, name: str) -> str:
+    """'list', 'date' or 'value': how an input for $name is parsed, from how the query uses it."""
+    plural = name.endswith("s") and name not in _NOT_LISTS
+    if plural or name in _LIST_NAMES or re.search(_LIST_USE.replace("{name}", re.escape(name)), text):
+        return "list"
+    if (
+        name in _DATE_NAMES
+        or name.endswith("_date")
+        or re.search(rf"CAST\(\s*\${re.escape(name)}\s+AS\s+DATE\s*\)", text, re.IGNORECASE)
+    ):
+        return "date"
+    return "value"
+
+
+def _scalar(text: str) -> Any:
+    value = text.strip()
+    if re.fullmatch(r"[+-]?\d+", value):
+        return int(value)
+    if re.fullmatch(r"[+-]?(\d+\.\d*|\.\d+|\d+)([eE][+-]?\d+)?", value):
+        return float(value)
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"not a date: {value!r}") from None
+    if value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    if value.lower() in ("", "null"):
+        return None
+    return value
+
+
+def parse_param(kind: str, text: str, name: str = "") -> Any:
+    """An input's text as a parameter value: lists split on commas (blank = empty list),
+    dates as YYYY-MM-DD, numbers as numbers, true/false, blank or null as NULL."""
+    label = f"${name}: " if name else ""
+    if kind == "list":
+        items = [p for p in (t.strip() for t in text.strip().strip("[]").split(",")) if p]
+        try:
+            return [_scalar(p.strip("'\"")) for p in items]
+        except ValueError as exc:
+            raise QueryFailed(f"{label}{exc}") from None
+    if kind == "date":
+        value = text.strip()
+        if not value or value.lower() == "null":
+            return None
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            raise QueryFailed(f"{label}not a date (use YYYY-MM-DD): {value!r}") from None
+    try:
+        return _scalar(text)
+    except ValueError as exc:
+        raise QueryFailed(f"{label}{exc}") from None
+
+
+def param_defaults(
+    names: list[str] | tuple[str, ...],
+    as_of: dt.date,
+    portfolios: list[str] | None = None,
+    programmes: list[str] | None = None,
+) -> dict[str, str]:
+    """Sensible input texts for a query's parameters: the picked week, the week before, the
+    sidebar's filters, a year's horizon, the pages' defaults; blank when there is none."""
+    known = {
+        "as_of": as_of.isoformat(),
+        "since": (as_of - dt.timedelta(weeks=1)).isoformat(),
+        "previous": (as_of - dt.timedelta(weeks=1)).isoformat(),
+        "previous_as_of": (as_of - dt.timedelta(weeks=1)).isoformat(),
+        "horizon_end": (as_of + dt.timedelta(days=365)).isoformat(),
+        "portfolios": ", ".join(portfolios or []),
+        "programmes": ", ".join(programmes or []),
+        "level": "portfolio",
+        "grain": "month",
+        "by": "role",
+        "demand": "all",
+        "top_n": str(get("capacity", "top_projects")),
+        "limit": "10",
+        "fte_hours_per_week": str(get("capacity", "fte_hours_per_week")),
+        "band_limits": ", ".join(str(x) for x in get("capacity", "band_limits_pct")),
+        "band_names": ", ".join(get("capacity", "band_names")),
+        "no_capacity_band": str(get("capacity", "no_capacity_band")),
+        "excluded_stages": ", ".join(get("priority", "excluded_stages")),
+        "current_stages": ", ".join(get("priority", "current_stages")),
+    }
+    return {n: known.get(n, "") for n in names}
+
+
+def query_params(text: str) -> list[str]:
+    """The $names a query text binds (comments ignored), sorted."""
+    return sorted(set(re.findall(r"\$([A-Za-z_][A-Za-z0-9_]*)", _strip_comments(text))))

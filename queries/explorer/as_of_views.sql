@@ -1,0 +1,15 @@
+-- view: projects, milestones, raid, allocations, capacity, financials, project_health, uploads
+-- grain: the explorer's views for its chosen week: one row per current record as of the
+-- week (the <table>_as_of macros), the per-project health for the week, and the upload
+-- ledger (one row per accepted upload, retracted ones flagged)
+-- The week is the session variable explorer_as_of, set (as a bound parameter) by
+-- epmo/sandbox.py before the connection is locked; the explorer refuses SET, so a query
+-- cannot change it.
+CREATE OR REPLACE VIEW projects AS SELECT * FROM projects_as_of(getvariable('explorer_as_of'));
+CREATE OR REPLACE VIEW milestones AS SELECT * FROM milestones_as_of(getvariable('explorer_as_of'));
+CREATE OR REPLACE VIEW raid AS SELECT * FROM raid_as_of(getvariable('explorer_as_of'));
+CREATE OR REPLACE VIEW allocations AS SELECT * FROM allocations_as_of(getvariable('explorer_as_of'));
+CREATE OR REPLACE VIEW capacity AS SELECT * FROM capacity_as_of(getvariable('explorer_as_of'));
+CREATE OR REPLACE VIEW financials AS SELECT * FROM financials_as_of(getvariable('explorer_as_of'));
+CREATE OR REPLACE VIEW project_health AS SELECT * FROM project_health(getvariable('explorer_as_of'));
+CREATE OR REPLACE VIEW uploads AS SELECT * FROM accepted_uploads;
