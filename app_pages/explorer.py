@@ -122,7 +122,7 @@ with side:
             icon=":material/play_arrow:",
         )
         ui.show_sql(chosen)
-    with st.expander("Tables, views and macros", expanded=not chosen):
+    with st.expander("Tables, views and macros", icon=":material/table_view:"):
         try:
             columns, macros = _schema(snap.key, as_of, snap)
         except sandbox.ExplorerError as exc:
@@ -143,7 +143,7 @@ with editor:
     text = st.text_area(
         "SQL (one SELECT; $name marks a parameter)",
         key=SQL_KEY,
-        height=260,
+        height=200,
         help="SELECT, WITH … SELECT, FROM-first, VALUES, DESCRIBE, SUMMARIZE and SHOW run. "
         "Anything that writes, reads files or changes settings is refused.",
     )
@@ -182,10 +182,10 @@ elif isinstance(result, sandbox.Result):
     numeric = [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c]) and frame[c].dtype != bool]
     if numeric and len(frame.columns) >= 2:
         st.subheader("Chart")
-        cols = st.columns(4)
+        cols = st.columns([2, 2, 2, 3])
         x = cols[0].selectbox("x", list(frame.columns), key="chart_x")
         y_options = [c for c in numeric if c != x] or numeric
-        y = cols[1].selectbox("y", y_options, key="chart_y")
+        y = cols[1].selectbox("y", y_options, index=len(y_options) - 1, key="chart_y")
         others = [c for c in frame.columns if c not in (x, y)]
         colour = cols[2].selectbox("Colour", others, index=None, key="chart_colour", placeholder="None")
         kind = (

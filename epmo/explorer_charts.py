@@ -47,7 +47,9 @@ def result_chart(
         groups.sort(key=lambda g: g[0])
     fig = go.Figure()
     for name, part in groups:
-        common = {"x": part[x], "y": part[y], "name": name}
+        common: dict[str, object] = {"x": part[x], "y": part[y], "name": name}
+        if colour is None:
+            common["marker_color"] = get("theme", "blue")
         if chart_type == "bar":
             fig.add_bar(**common)
         elif chart_type == "scatter":

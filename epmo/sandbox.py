@@ -229,14 +229,34 @@ def run(
 ) -> Result:
     """Run one read query in a fresh sandbox; raises ExplorerError with the analyst's message."""
     limits = limits or Limits.from_settings()
+    _bound(text, params)  # refuse before paying for a connection
+    con = connect(snapshot, as_of, limits)
+    try:
+        return execute(con, text, as_of, params, limits)
+    finally:
+        con.close()
+
+
+def _bound(text: str, params: dict[str, Any] | None) -> dict[str, Any]:
+    """Check the statement; the parameters it binds (raises when one is missing)."""
     statement_kind(text)
     wanted = query_params(text)
     given = params or {}
     missing = [p for p in wanted if p not in given]
     if missing:
         raise QueryFailed(f"Fill in the parameter(s) {', '.join('$' + m for m in missing)}.")
-    bound = {k: given[k] for k in wanted}
-    con = connect(snapshot, as_of, limits)
+    return {k: given[k] for k in wanted}
+
+
+def execute(
+    con: duckdb.DuckDBPyConnection,
+    text: str,
+    as_of: dt.date,
+    params: dict[str, Any] | None,
+    limits: Limits,
+) -> Result:
+    """One read query on a sandbox connection (from `connect`), under the time limit and row cap."""
+    bound = _bound(text, params)
     stopped = threading.Event()
 
     def stop() -> None:
@@ -261,7 +281,6 @@ def run(
         raise _translate(exc, limits) from None
     finally:
         timer.cancel()
-        con.close()
     seconds = time.perf_counter() - started
     truncated = table.num_rows > limits.row_cap
     if truncated:
@@ -363,13 +382,14 @@ def library() -> list[LibraryQuery]:
                 kind = "files"
             else:
                 kind = "query"
+            fields, description = header(q.text)
             out.append(
                 LibraryQuery(
                     name=name,
                     folder=path.parent.name,
-                    grain=q.meta.get("grain", q.meta.get("view", q.meta.get("macro", ""))),
-                    params_doc=q.meta.get("params", ""),
-                    description=q.description,
+                    grain=fields.get("grain", fields.get("view", fields.get("macro", ""))),
+                    params_doc=fields.get("params", ""),
+                    description=description,
                     params=tuple(q.params),
                     kind=kind,
                 )
@@ -377,6 +397,32 @@ def library() -> list[LibraryQuery]:
     finally:
         parser.close()
     return out
+
+
+_FIELD = re.compile(r"^--\s*([a-z_]+):\s*(.*)$")
+
+
+def header(text: str) -> tuple[dict[str, str], str]:
+    """A query file's header comments: the `-- key: value` fields (a field goes on over the
+    next lines while they start in lower case, with $ or a bracket) and the free description."""
+    fields: dict[str, str] = {}
+    notes: list[str] = []
+    current: str | None = None
+    for line in text.splitlines():
+        if not line.startswith("--"):
+            break
+        m = _FIELD.match(line)
+        body = line[2:].strip()
+        if m:
+            current = m.group(1)
+            fields[current] = m.group(2).strip()
+        elif current and body and (body[0].islower() or body[0] in "$(["):
+            fields[current] += " " + body
+        else:
+            current = None
+            if body:
+                notes.append(body)
+    return fields, " ".join(notes)
 
 
 def param_kind(text: str, name: str) -> str:
@@ -413,7 +459,8 @@ def _scalar(text: str) -> Any:
 
 def parse_param(kind: str, text: str, name: str = "") -> Any:
     """An input's text as a parameter value: lists split on commas (blank = empty list),
-    dates as YYYY-MM-DD, numbers as numbers, true/false, blank or null as NULL."""
+    dates as YYYY-MM-DD (required; null for none), numbers as numbers, true/false, blank or
+    null as NULL."""
     label = f"${name}: " if name else ""
     if kind == "list":
         items = [p for p in (t.strip() for t in text.strip().strip("[]").split(",")) if p]
@@ -423,7 +470,9 @@ def parse_param(kind: str, text: str, name: str = "") -> Any:
             raise QueryFailed(f"{label}{exc}") from None
     if kind == "date":
         value = text.strip()
-        if not value or value.lower() == "null":
+        if not value:
+            raise QueryFailed(f"{label}fill in a date (YYYY-MM-DD), or null for none.")
+        if value.lower() == "null":
             return None
         try:
             return dt.date.fromisoformat(value)
@@ -449,6 +498,7 @@ def param_defaults(
         "previous": (as_of - dt.timedelta(weeks=1)).isoformat(),
         "previous_as_of": (as_of - dt.timedelta(weeks=1)).isoformat(),
         "horizon_end": (as_of + dt.timedelta(days=365)).isoformat(),
+        "period_start": as_of.replace(day=1).isoformat(),
         "portfolios": ", ".join(portfolios or []),
         "programmes": ", ".join(programmes or []),
         "level": "portfolio",

@@ -264,7 +264,7 @@ def test_limits_come_from_settings_and_are_checked() -> None:
         ("list", "[70, 85.5]", [70, 85.5]),
         ("list", "2026-11-20, 2026-11-13", [dt.date(2026, 11, 20), dt.date(2026, 11, 13)]),
         ("date", "2026-11-20", dt.date(2026, 11, 20)),
-        ("date", "", None),
+        ("date", "null", None),
         ("value", "12", 12),
         ("value", "0.5", 0.5),
         ("value", "true", True),
@@ -277,7 +277,7 @@ def test_parameter_inputs_are_parsed(kind: str, text: str, expected: object) -> 
 
 
 @pytest.mark.parametrize(
-    ("kind", "text"), [("date", "20/11/2026"), ("date", "2026-02-30"), ("list", "2026-13-01")]
+    ("kind", "text"), [("date", "20/11/2026"), ("date", "2026-02-30"), ("date", " "), ("list", "2026-13-01")]
 )
 def test_bad_parameter_inputs_say_which(kind: str, text: str) -> None:
     with pytest.raises(sandbox.QueryFailed, match=r"\$as_of"):
@@ -323,13 +323,18 @@ def test_every_runnable_library_query_runs_in_the_sandbox_with_its_defaults(demo
     failures = {}
     runnable = [q for q in sandbox.library() if q.runnable]
     assert len(runnable) > 30
-    for q in runnable:
-        defaults = sandbox.param_defaults(q.params, DEMO_END)
-        params = {p: sandbox.parse_param(sandbox.param_kind(q.text, p), defaults[p], p) for p in q.params}
-        try:
-            sandbox.run(snap, q.text, DEMO_END, params)
-        except sandbox.ExplorerError as exc:
-            failures[q.name] = str(exc)
+    limits = sandbox.Limits.from_settings()
+    con = sandbox.connect(snap, DEMO_END, limits)  # one locked connection for all (speed)
+    try:
+        for q in runnable:
+            defaults = sandbox.param_defaults(q.params, DEMO_END)
+            params = {p: sandbox.parse_param(sandbox.param_kind(q.text, p), defaults[p], p) for p in q.params}
+            try:
+                sandbox.execute(con, q.text, DEMO_END, params, limits)
+            except sandbox.ExplorerError as exc:
+                failures[q.name] = str(exc)
+    finally:
+        con.close()
     assert not failures
     rag = sandbox.library()
     matrix = next(q for q in rag if q.name == "health/rag_matrix")
@@ -343,3 +348,29 @@ def test_every_runnable_library_query_runs_in_the_sandbox_with_its_defaults(demo
         "health/rag_matrix", as_of=DEMO_END, level="portfolio", portfolios=[], programmes=[]
     )
     assert got.equals(expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "fields", "description"),
+    [
+        (
+            "-- grain: one row per group, RAG\n-- dimension and value\n-- params: $as_of, $level\n"
+            "-- $portfolios (list)\nSELECT 1",
+            {
+                "grain": "one row per group, RAG dimension and value",
+                "params": "$as_of, $level $portfolios (list)",
+            },
+            "",
+        ),
+        (
+            "-- grain: one row per role\n-- Utilisation = demand / supply.\n-- Blank when none.\nSELECT 1",
+            {"grain": "one row per role"},
+            "Utilisation = demand / supply. Blank when none.",
+        ),
+        ("SELECT 1 -- grain: not a header", {}, ""),
+    ],
+)
+def test_header_documentation_is_read_with_continuation_lines(
+    text: str, fields: dict[str, str], description: str
+) -> None:
+    assert sandbox.header(text) == (fields, description)
