@@ -37,6 +37,11 @@ def _schema(key: str, as_of: dt.date, _snap: Snapshot) -> tuple[pd.DataFrame, pd
     return sandbox.schema(_snap, as_of), sandbox.table_macros(_snap, as_of)
 
 
+def _plain(text: str) -> str:
+    """Documentation text for st.markdown: a $ is a dollar, not the start of a formula."""
+    return text.replace("$", "\\$")
+
+
 def _param_key(name: str) -> str:
     return f"explorer_param_{name}"
 
@@ -99,14 +104,14 @@ with side:
     if chosen:
         q = library[chosen]
         if q.grain:
-            st.markdown(f"**Grain:** {q.grain}")
+            st.markdown(f"**Grain:** {_plain(q.grain)}")
         if q.description:
-            st.caption(q.description)
+            st.caption(_plain(q.description))
         if q.params:
             st.markdown(
                 "**Parameters:** "
                 + ", ".join(f"`${p}` ({sandbox.param_kind(q.text, p)})" for p in q.params)
-                + (f" — {q.params_doc}" if q.params_doc else "")
+                + (f" — {_plain(q.params_doc)}" if q.params_doc else "")
             )
         if q.note():
             st.info(q.note())
@@ -161,11 +166,11 @@ with editor:
     clicked = st.button("Run", key="explorer_run", type="primary", icon=":material/play_arrow:")
     if clicked or st.session_state.pop(RUN_NOW, False):
         _run(snap, text, as_of)
+    result: Any = st.session_state.get(RESULT_KEY)
+    if isinstance(result, str):  # a refusal or an error, said beside the editor
+        st.error(result, icon=":material/block:")
 
-result: Any = st.session_state.get(RESULT_KEY)
-if isinstance(result, str):
-    st.error(result)
-elif isinstance(result, sandbox.Result):
+if isinstance(result, sandbox.Result):
     frame = result.frame
     st.subheader("Result")
     st.caption(

@@ -72,7 +72,7 @@ def test_library_query_and_a_refusal(page, app_url: str) -> None:  # type: ignor
     _run(page)
     page.get_by_text("COPY is not allowed in the explorer").wait_for(timeout=60_000)
     assert page.locator("[data-testid='stException']").count() == 0
-    shot(page, "explorer_refused")
+    _tall_shot(page, "explorer_refused")
 
 
 def test_a_slow_query_does_not_stop_the_app_serving_others(page, app_url: str, browser) -> None:  # type: ignore[no-untyped-def]
@@ -92,4 +92,4 @@ def test_a_slow_query_does_not_stop_the_app_serving_others(page, app_url: str, b
         other.context.close()
     assert stopped >= 9.5  # the slow query ran to its 10 s limit...
     assert served < stopped  # ...and the other user's page was served before it ended
-    shot(page, "explorer_time_limit")
+    _tall_shot(page, "explorer_time_limit")
