@@ -17,6 +17,7 @@ from epmo.store import Snapshot
 SQL_KEY = "explorer_sql"
 RESULT_KEY = "explorer_result"
 RUN_NOW = "_explorer_run_now"
+DEFAULTS_KEY = "_explorer_param_defaults"
 EXAMPLE = (
     "-- The week picked in the sidebar: projects, milestones, raid, allocations, capacity,\n"
     "-- financials, project_health, uploads. Full history: raw_projects, ... raw_uploads.\n"
@@ -53,6 +54,7 @@ def _load(name: str, run: bool) -> None:
     defaults = sandbox.param_defaults(q.params, st.session_state.as_of, *_filters())
     for p, value in defaults.items():
         st.session_state[_param_key(p)] = value
+    st.session_state[DEFAULTS_KEY] = st.session_state.get(DEFAULTS_KEY, {}) | defaults
     st.session_state[RUN_NOW] = run
 
 
@@ -70,6 +72,8 @@ def _run(snap: Snapshot, text: str, as_of: dt.date) -> None:
             st.session_state[RESULT_KEY] = sandbox.run(snap, text, as_of, params)
     except sandbox.ExplorerError as exc:
         st.session_state[RESULT_KEY] = str(exc)
+    except Exception as exc:  # never a traceback on the page
+        st.session_state[RESULT_KEY] = f"Unexpected error: {type(exc).__name__}: {exc}"
 
 
 snap = ui.snapshot()
@@ -158,8 +162,12 @@ with editor:
         defaults = sandbox.param_defaults(params, as_of, f["portfolios"], f["programmes"])
         st.caption("Parameters: lists are comma-separated (blank = all), dates YYYY-MM-DD.")
         grid = st.columns(min(len(params), 3))
+        shown = st.session_state.get(DEFAULTS_KEY, {})
+        for p in params:  # inputs still at their default follow the sidebar (week, filters)
+            if _param_key(p) not in st.session_state or st.session_state[_param_key(p)] == shown.get(p):
+                st.session_state[_param_key(p)] = defaults[p]
+        st.session_state[DEFAULTS_KEY] = shown | defaults
         for i, p in enumerate(params):
-            st.session_state.setdefault(_param_key(p), defaults[p])
             grid[i % len(grid)].text_input(
                 f"${p}", key=_param_key(p), help=f"Parsed as a {sandbox.param_kind(text, p)}."
             )

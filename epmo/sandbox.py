@@ -25,6 +25,7 @@ from typing import Any
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from epmo import sql
 from epmo.settings import get
@@ -285,7 +286,24 @@ def execute(
     truncated = table.num_rows > limits.row_cap
     if truncated:
         table = table.slice(0, limits.row_cap)
-    return Result(table.to_pandas(), truncated, limits.row_cap, seconds, as_of)
+    return Result(_frame(table), truncated, limits.row_cap, seconds, as_of)
+
+
+def _frame(table: pa.Table) -> pd.DataFrame:
+    """The result as pandas, names made unique (a, a_2); types pandas cannot hold are named."""
+    seen: dict[str, int] = {}
+    names = []
+    for name in table.column_names:
+        seen[name] = seen.get(name, 0) + 1
+        names.append(name if seen[name] == 1 else f"{name}_{seen[name]}")
+    table = table.rename_columns(names)
+    try:
+        return table.to_pandas()
+    except (pa.ArrowException, ValueError, OverflowError) as exc:
+        raise QueryFailed(
+            f"The result cannot be shown as a table ({' '.join(str(exc).split())}): cast the column "
+            "to text, e.g. my_column::VARCHAR."
+        ) from None
 
 
 def run_store(store: Store, text: str, as_of: dt.date, **kwargs: Any) -> Result:

@@ -134,3 +134,17 @@ def test_schema_help_lists_the_views(app: AppTest) -> None:
     app.selectbox(key="schema_table").select("project_health").run()
     columns = next(df.value for df in app.dataframe if "column_name" in df.value.columns)
     assert {"project_id", "cpi", "rag_computed"} <= set(columns["column_name"])
+
+
+def test_parameter_defaults_follow_the_sidebar_week_unless_edited(app: AppTest) -> None:
+    app.switch_page(PAGE).run()
+    app.text_area(key="explorer_sql").set_value("SELECT $as_of AS a, $since AS s").run()
+    assert app.text_input(key="explorer_param_as_of").value == DEMO_END.isoformat()
+    earlier = app.sidebar.selectbox(key="as_of").options[3]
+    app.text_input(key="explorer_param_since").set_value("2026-01-02").run()
+    app.sidebar.selectbox(key="as_of").select(earlier).run()
+    _ok(app)
+    week = app.sidebar.selectbox(key="as_of").value
+    assert week != DEMO_END
+    assert app.text_input(key="explorer_param_as_of").value == week.isoformat()
+    assert app.text_input(key="explorer_param_since").value == "2026-01-02"  # edited: kept

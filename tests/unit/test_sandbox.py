@@ -141,7 +141,7 @@ def test_the_engine_itself_refuses(demo: Store, tmp_path: Path, attack: str) -> 
             con.sql(
                 "SELECT name, value FROM duckdb_settings() WHERE name IN "
                 "('enable_external_access', 'lock_configuration', 'memory_limit', "
-                "'autoload_known_extensions', 'autoinstall_known_extensions', 'threads')"
+                "'autoload_known_extensions', 'autoinstall_known_extensions', 'threads', 'temp_directory')"
             ).fetchall()
         )
     finally:
@@ -151,6 +151,7 @@ def test_the_engine_itself_refuses(demo: Store, tmp_path: Path, attack: str) -> 
     assert settings["autoload_known_extensions"] == "false"
     assert settings["autoinstall_known_extensions"] == "false"
     assert settings["threads"] == str(sandbox.Limits.from_settings().threads)
+    assert settings["temp_directory"] == ""  # no spilling to files
     assert not list(tmp_path.iterdir())
 
 
@@ -374,3 +375,40 @@ def test_header_documentation_is_read_with_continuation_lines(
     text: str, fields: dict[str, str], description: str
 ) -> None:
     assert sandbox.header(text) == (fields, description)
+
+
+@pytest.mark.parametrize(
+    ("text", "columns"),
+    [
+        ("SELECT 1 AS a, 2 AS a, 3 AS a", ["a", "a_1", "a_2"]),  # unique names for the table
+        ("SELECT INTERVAL 1 DAY AS i, 1::HUGEINT AS h, {'k': 1} AS s, [1, 2] AS l", ["i", "h", "s", "l"]),
+    ],
+)
+def test_results_of_any_shape_become_a_table(demo: Store, text: str, columns: list[str]) -> None:
+    assert _run(demo, text).frame.columns.tolist() == columns
+
+
+@pytest.mark.parametrize("text", ["SELECT 'infinity'::DATE AS d", "SELECT union_value(k := 1) AS u"])
+def test_a_result_pandas_cannot_hold_is_a_clear_message(demo: Store, text: str) -> None:
+    with pytest.raises(sandbox.QueryFailed, match="cast the column to text"):
+        _run(demo, text)
+
+
+def test_the_memory_limit_is_a_clear_message_and_nothing_spills_to_disk(
+    demo: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # DuckDB would spill to ./.tmp
+    text = (
+        "SELECT k, count(*) FROM (SELECT range % 3000000 AS k, range::VARCHAR || repeat('x', 40) AS v "
+        "FROM range(6000000) ORDER BY v) GROUP BY k"
+    )
+    with pytest.raises(sandbox.QueryFailed, match=r"more than the explorer's memory limit \(60MB\)"):
+        _run(demo, text, memory_limit="60MB", time_limit_s=60)
+    assert not list(tmp_path.iterdir())
+
+
+def test_an_empty_store_answers_with_no_rows(store: Store) -> None:
+    got = sandbox.run(store.snapshot(), "SELECT count(*) AS n FROM projects", DEMO_END).frame
+    assert got["n"].tolist() == [0]
+    with pytest.raises(sandbox.Refused):
+        sandbox.run(store.snapshot(), "SELECT * FROM read_text('/etc/hostname')", DEMO_END)
