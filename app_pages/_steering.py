@@ -33,9 +33,10 @@ _PRESENT_CSS = f"""
 [data-testid="stMain"] p, [data-testid="stMain"] li {{ font-size: {PRESENT_FONT_SIZE}px; }}
 [data-testid="stMain"] h1 {{ font-size: 2.8rem; }}
 [data-testid="stMain"] h3 {{ font-size: 1.7rem; }}
-[data-testid="stMetricValue"] {{ font-size: 2.6rem !important; color: {PRESENT_TEXT}; }}
-[data-testid="stMetricLabel"] p {{ font-size: 1.1rem !important; }}
-[data-testid="stCaptionContainer"] p {{ font-size: 1.05rem; color: #333333; }}
+[data-testid="stMetricValue"], [data-testid="stMetricValue"] * {{ font-size: 2.6rem !important;
+  font-weight: 700 !important; line-height: 1.2 !important; color: {PRESENT_TEXT} !important; }}
+[data-testid="stMetricLabel"], [data-testid="stMetricLabel"] * {{ font-size: 1.2rem !important; color: {PRESENT_TEXT} !important; }}
+[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] * {{ font-size: 1.15rem !important; color: #222222 !important; }}
 </style>
 """
 
@@ -175,7 +176,8 @@ def render_slide(s: steering.Slide, frozen: steering.Freeze, key: str) -> None:
         for i, (col, c) in enumerate(zip(cols, charts_, strict=True)):
             with col:
                 st.subheader(c.title)
-                st.plotly_chart(presentation(c.figure, height=height), key=f"{key}_chart_{i}")
+                # theme=None: the presentation styling, not Streamlit's chart theme, sets the type
+                st.plotly_chart(presentation(c.figure, height=height), key=f"{key}_chart_{i}", theme=None)
                 if not presenting():
                     ui.show_sql(c.source)
     for i, t in enumerate(tables):

@@ -310,7 +310,7 @@ def to_html(pack: Pack) -> str:
         f"<title>{html.escape(pack.title)} · {pack.frozen.as_of:%d %b %Y}</title>",
         f"<style>{_CSS}</style></head><body>",
         f"<section class='facts'><h1>{html.escape(pack.title)}</h1>",
-        *[f"<p>{html.escape(f)}</p>" for f in pack.facts()],
+        *[f"<p{' class=caption' if i == 2 else ''}>{html.escape(f)}</p>" for i, f in enumerate(pack.facts())],
         "</section>",
     ]
     js_done = False

@@ -545,8 +545,13 @@ def _capacity(
     grain = spec.options.get("grain", "month")
     by = spec.options.get("by", "role")
     cells = capacity.utilisation(con, as_of, grain=grain, by=by, **scope)
+    b = capacity.bands()
     slide = Slide(
-        spec, "Capacity", f"Utilisation (demand / available hours) by {by.replace('_', ' and ')} and {grain}"
+        spec,
+        "Capacity",
+        f"Utilisation (demand / available hours) by {by.replace('_', ' and ')} and {grain}; bands: "
+        + ", ".join(b.names)
+        + f", {b.no_capacity}",
     )
     if cells.empty:
         slide.empty = "No demand or capacity in this horizon as of this week."
@@ -560,7 +565,6 @@ def _capacity(
     frame["col"] = capacity.period_label(frame["period_start"], grain)
     periods = frame.sort_values("period_start")["col"].drop_duplicates().tolist()
     rows = sorted(frame["row"].drop_duplicates().tolist())
-    b = capacity.bands()
     frame["text"] = [
         f"{u:.0f}% · {band}" if u == u and u is not None else b.no_capacity
         for u, band in zip(frame["utilisation_pct"].astype("float"), frame["band"], strict=True)
