@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from typing import Any
 
 import duckdb
@@ -36,7 +37,9 @@ _PRESENT_CSS = f"""
 [data-testid="stMetricValue"], [data-testid="stMetricValue"] * {{ font-size: 2.6rem !important;
   font-weight: 700 !important; line-height: 1.2 !important; color: {PRESENT_TEXT} !important; }}
 [data-testid="stMetricLabel"], [data-testid="stMetricLabel"] * {{ font-size: 1.2rem !important; color: {PRESENT_TEXT} !important; }}
-[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] * {{ font-size: 1.15rem !important; color: #222222 !important; }}
+[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] *,
+[data-testid="stMain"] [data-testid="stCaptionContainer"] p {{ font-size: 1.15rem !important; color: #222222 !important;
+  opacity: 1 !important; }}
 </style>
 """
 
@@ -195,7 +198,7 @@ def render_slide(s: steering.Slide, frozen: steering.Freeze, key: str) -> None:
 
 def decision_form(
     con: duckdb.DuckDBPyConnection,
-    frozen: steering.Freeze,
+    frozen: steering.Freeze | Callable[[], steering.Freeze],
     key: str,
     project_ids: list[str],
     existing: dict[str, Any] | None = None,
@@ -245,7 +248,8 @@ def decision_form(
             "status": status,
         }
         try:
-            decision = steering.validate_decision(con, data, frozen)
+            basis = frozen if isinstance(frozen, steering.Freeze) else frozen()
+            decision = steering.validate_decision(con, data, basis)
             saved = steering.save_decision(ui.store(), decision, user.strip(), decision_id)
         except steering.SteeringError as exc:
             st.error(str(exc))

@@ -49,7 +49,12 @@ ui.show_sql("steering/decisions")
 
 con = ui.connection(snap)
 projects = steer.known_projects(con, as_of)
-frozen = steer.live_freeze(as_of)
+
+
+def frozen() -> steering.Freeze:  # the store as it is when the decision is saved
+    return steer.live_freeze(as_of)
+
+
 st.subheader("Record a decision")
 st.caption(f"Based on the portfolio as of {as_of:%d %b %Y} (the sidebar's week), as stored now.")
 steer.decision_form(con, frozen, "new_decision", projects)

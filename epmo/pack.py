@@ -47,7 +47,7 @@ class Pack:
         return [
             self.frozen.caption(),
             "Data freshness: " + steering.freshness_text(self.fresh),
-            f"Store snapshot: {self.frozen.snapshot_key}",
+            "Store tables at: " + self.frozen.snapshot_key.rpartition("|")[2],
         ]
 
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import duckdb
@@ -860,11 +860,17 @@ def validate_decision(con: duckdb.DuckDBPyConnection, data: dict[str, Any], froz
 
 
 def save_decision(store: Store, decision: Decision, user_email: str, decision_id: str | None = None) -> str:
-    """Save a new decision (a new id) or a new version of an existing one; returns its id."""
+    """Save a new decision (a new id) or a new version of an existing one; returns its id.
+    A new version keeps the snapshot the first version was based on."""
     if decision_id is None:
         decision_id = f"D-{decision.decision_date:%Y%m%d}-{uuid.uuid4().hex[:6]}"
-    elif store.document(DECISION_KIND, decision_id) is None:
-        raise SteeringError(f"no decision {decision_id!r} to edit")
+    else:
+        previous = store.document(DECISION_KIND, decision_id)
+        if previous is None:
+            raise SteeringError(f"no decision {decision_id!r} to edit")
+        # an edit (a status, a due date...) keeps the snapshot the decision was based on
+        basis = json.loads(previous["spec"]).get("based_on") or decision.based_on
+        decision = replace(decision, based_on=basis)
     store.save_document(
         DECISION_KIND, decision_id, decision.to_json(), user_email, as_of=decision.decision_date
     )

@@ -3,6 +3,8 @@ the URL), the deck builder, the decision log and the Project page's decisions.""
 
 from __future__ import annotations
 
+import json
+
 from streamlit.testing.v1 import AppTest
 
 from epmo import health, steering
@@ -110,6 +112,15 @@ def test_decisions_page_validates_then_records_and_the_project_page_shows_it(
     saved = demo_store.documents(steering.DECISION_KIND)
     assert len(saved) == 1
     assert any("Saved decision" in s.value for s in app.success)
+    did = saved[0]["name"]
+    app.selectbox(key="decision_pick").set_value(did).run()
+    _ok(app)
+    app.selectbox(key=f"edit_{did}_status").set_value("Done")
+    app.button[[b.label for b in app.button].index("Save a new version")].click().run()
+    _ok(app)
+    versions = steering.decision_history(demo_store, did)
+    assert versions["version"].tolist() == [2, 1]  # the first version is kept
+    assert [json.loads(s)["status"] for s in versions["spec"]] == ["Done", "Open"]
     app.query_params["project"] = pid
     app.switch_page("app_pages/project.py").run()
     _ok(app)

@@ -188,7 +188,10 @@ def test_decision_round_trip_edits_are_new_versions_and_link_the_snapshot(store:
     con = store.connect()
     decision = steering.validate_decision(con, GOOD, frozen)
     did = steering.save_decision(store, decision, "clerk@x.org")
-    edited = steering.validate_decision(con, GOOD | {"status": "Done", "decision": "Stop P2 now"}, frozen)
+    _ingest(store, "b.csv", project_row("P1"), project_row("P2"), project_row("P3"))
+    later = steering.freeze(store, WEEK)
+    assert later.cutoff_at > frozen.cutoff_at
+    edited = steering.validate_decision(con, GOOD | {"status": "Done", "decision": "Stop P2 now"}, later)
     assert steering.save_decision(store, edited, "clerk@x.org", did) == did
     with pytest.raises(steering.SteeringError, match="no decision 'D-nope' to edit"):
         steering.save_decision(store, edited, "clerk@x.org", "D-nope")
