@@ -20,6 +20,7 @@ from epmo.theme import PRESENT_FONT_SIZE, PRESENT_TEXT, presentation
 DECK_PAGE = "app_pages/deck.py"
 PRESENT = "present"
 RUN = "_steer_run"  # the running deck: name, freeze (dict), slide index
+FLASH, FLASH_KEY = "_steer_flash", "_steer_flash_form"  # a saved decision's message, across the rerun
 
 # Streamlit's chrome, hidden in presentation mode: the sidebar and its toggle, the header
 # with the toolbar, main menu and deploy button, and the status widget. Large dark type.
@@ -173,14 +174,15 @@ def render_slide(s: steering.Slide, frozen: steering.Freeze, key: str) -> None:
         return
     charts_ = [b for b in s.blocks if isinstance(b, steering.Chart)]
     tables = [b for b in s.blocks if isinstance(b, steering.Table)]
-    height = int(get("steering", "present_chart_height"))
     if charts_:
-        cols = st.columns(len(charts_)) if len(charts_) > 1 else [st.container()]
+        # grids (RAG matrix, capacity) need the full width for their cell labels
+        side_by_side = len(charts_) > 1 and not any(c.kind == "grid" for c in charts_)
+        cols = st.columns(len(charts_)) if side_by_side else [st.container() for _ in charts_]
         for i, (col, c) in enumerate(zip(cols, charts_, strict=True)):
             with col:
                 st.subheader(c.title)
                 # theme=None: the presentation styling, not Streamlit's chart theme, sets the type
-                st.plotly_chart(presentation(c.figure, height=height), key=f"{key}_chart_{i}", theme=None)
+                st.plotly_chart(presentation(c.figure), key=f"{key}_chart_{i}", theme=None)
                 if not presenting():
                     ui.show_sql(c.source)
     for i, t in enumerate(tables):
@@ -206,6 +208,8 @@ def decision_form(
 ) -> None:
     """Record (or edit: a new version) a decision, linked to the frozen snapshot."""
     e = existing or {}
+    if key == st.session_state.get(FLASH_KEY) and FLASH in st.session_state:
+        st.success(st.session_state.pop(FLASH))
     statuses = [str(s) for s in get("steering", "decision_statuses")]
     with st.form(key, clear_on_submit=existing is None):
         text = st.text_area("Decision", value=e.get("decision", ""), key=f"{key}_decision")
@@ -254,17 +258,20 @@ def decision_form(
         except steering.SteeringError as exc:
             st.error(str(exc))
             return
-        st.success(
+        # rerun so that the log above shows it; the message survives the rerun
+        st.session_state[FLASH_KEY] = key
+        st.session_state[FLASH] = (
             f"Saved decision {saved}"
             + (" (a new version; earlier versions are kept)" if decision_id else "")
             + "."
         )
+        st.rerun()
 
 
 def _day(value: Any) -> dt.date | None:
-    if value in (None, "") or (isinstance(value, float) and pd.isna(value)):
+    if value is None or value == "" or bool(pd.isna(value)):
         return None
-    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
+    return pd.Timestamp(value).date()
 
 
 def live_freeze(as_of: dt.date) -> steering.Freeze:

@@ -30,19 +30,21 @@ model_names = [*models.BUILT_INS, *[r["name"] for r in store.documents(models.KI
 rows = pd.DataFrame(
     [
         {
+            "position": i,
             "view": s.view,
             "project_id": s.options.get("project_id", ""),
             "grain": s.options.get("grain", ""),
             "by": s.options.get("by", ""),
             "model": s.options.get("model", ""),
         }
-        for s in deck.slides
+        for i, s in enumerate(deck.slides, 1)
     ]
 )
 st.subheader("Slides, in order")
 st.caption(
-    "Add, remove or reorder rows (drag the row handle). project_id is for project slides "
-    "(blank: the week's biggest mover); grain and by for capacity; model for ranking."
+    "Add rows at the bottom, delete rows with the row menu, and reorder by editing Position "
+    "(slides are shown in Position order; a new row without one goes last). Project is for "
+    "project slides (blank: the week's biggest mover); grain and by for capacity; model for ranking."
 )
 edited = st.data_editor(
     rows,
@@ -50,6 +52,7 @@ edited = st.data_editor(
     hide_index=True,
     key=f"deck_rows_{base}",
     column_config={
+        "position": st.column_config.NumberColumn("Position", min_value=1, step=1, width="small"),
         "view": st.column_config.SelectboxColumn("View", options=list(steering.VIEWS), required=True),
         "project_id": st.column_config.SelectboxColumn(
             "Project", options=["", *projects["project_id"].tolist()]
@@ -68,12 +71,13 @@ portfolios = c[1].multiselect(
 user = c[2].text_input("Saved by (email)", key="deck_user")
 if st.button("Save deck", type="primary", key="deck_save", icon=":material/save:"):
     slides = []
-    for r in edited.to_dict("records"):
-        if not r.get("view"):
+    ordered = edited.sort_values("position", na_position="last", kind="stable")
+    for r in ordered.to_dict("records"):
+        if not isinstance(r.get("view"), str) or not r["view"]:
             continue
         item = {"view": r["view"]}
         for k in steering.VIEW_OPTIONS.get(r["view"], ()):
-            if r.get(k):
+            if isinstance(r.get(k), str) and r[k]:
                 item[k] = r[k]
         slides.append(item)
     try:

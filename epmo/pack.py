@@ -176,7 +176,7 @@ def _add_table(
         cell.text_frame.paragraphs[0].font.size = Pt(size)
         cell.text_frame.paragraphs[0].font.bold = True
     for i, (label, row) in enumerate(frame.iterrows(), start=1):
-        values = ([str(label)] if index else []) + ["" if v is None else str(v) for v in row.tolist()]
+        values = ([str(label)] if index else []) + [_cell(v) for v in row.tolist()]
         for j, value in enumerate(values):
             cell = table.cell(i, j)
             cell.text = value
@@ -188,6 +188,12 @@ def _add_table(
                 cell.fill.fore_color.rgb = _rgb(colour)
                 dark = colour.upper() not in ("#FFFFFF", "#BDBDBD", "#E69F00", "#F9A825")
                 cell.text_frame.paragraphs[0].font.color.rgb = _rgb("#FFFFFF" if dark else "#000000")
+
+
+def _cell(value: Any, limit: int = 140) -> str:
+    """A table cell's text; long text (RAG reasons, rationales) cut so a table fits its slide."""
+    text = "" if value is None else str(value)
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def _caption_box(slide: Any, pack: Pack, text: str) -> None:
@@ -333,7 +339,7 @@ def to_html(pack: Pack) -> str:
         for block in s.blocks:
             parts.append(f"<h3>{html.escape(block.title)}</h3>")
             if isinstance(block, steering.Chart):
-                fig = presentation(block.figure, height=520)
+                fig = presentation(block.figure)
                 parts.append(
                     fig.to_html(
                         include_plotlyjs=not js_done,
@@ -343,7 +349,9 @@ def to_html(pack: Pack) -> str:
                 )
                 js_done = True
                 if block.kind == "grid":
+                    parts.append("<details><summary>The numbers</summary>")
                     parts.append(_table_html(block.data, block.fills, index=True))
+                    parts.append("</details>")
             elif block.frame.empty:
                 parts.append(f"<p>{html.escape(block.note or 'Nothing to show.')}</p>")
             else:

@@ -89,7 +89,7 @@ def presentation(fig: Any, height: int | None = None) -> Any:
     out.update_layout(
         template="simple_white",
         font={"size": size, "color": PRESENT_TEXT},
-        height=height or int(get("steering", "present_chart_height")),
+        height=height or max(int(out.layout.height or 0), int(get("steering", "present_chart_height"))),
         legend={"font": {"size": size, "color": PRESENT_TEXT}, "title": {"font": {"size": size - 4}}},
         hoverlabel={"font": {"size": size}},
         paper_bgcolor="#FFFFFF",

@@ -16,7 +16,7 @@ DECK = "app_pages/deck.py"
 
 
 def _ok(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
+    assert not at.exception, [(e.value, e.stack_trace[-6:]) for e in at.exception]
     assert not at.error, [e.value for e in at.error]
 
 
@@ -112,6 +112,8 @@ def test_decisions_page_validates_then_records_and_the_project_page_shows_it(
     saved = demo_store.documents(steering.DECISION_KIND)
     assert len(saved) == 1
     assert any("Saved decision" in s.value for s in app.success)
+    log = next(df.value for df in app.dataframe if "decision_id" in df.value.columns)  # shown at once
+    assert log["decision_id"].tolist() == [saved[0]["name"]]
     did = saved[0]["name"]
     app.selectbox(key="decision_pick").set_value(did).run()
     _ok(app)
