@@ -79,6 +79,26 @@ def _leave() -> None:
     st.session_state[PRESENT] = False
 
 
+# --------------------------------------------------------------------------- decks
+
+
+def deck_names(snap: Any) -> list[str]:
+    """The built-in deck, then every saved deck (cached on the store version)."""
+    saved = ui.query(snap, "ledger/documents", kind=steering.DECK_KIND)
+    return [steering.default_deck().name, *saved["name"].tolist()]
+
+
+def load_deck(snap: Any, name: str) -> steering.Deck:
+    """A deck by name (the latest version), through the query cache."""
+    if name == steering.default_deck().name:
+        return steering.default_deck()
+    saved = ui.query(snap, "ledger/documents", kind=steering.DECK_KIND)  # the latest version of each
+    rows = saved[saved["name"] == name]
+    if rows.empty:
+        raise steering.SteeringError(f"no deck named {name!r}; decks: {', '.join(deck_names(snap))}")
+    return steering.parse_deck(name, rows["spec"].iloc[0], int(rows["version"].iloc[0]))
+
+
 # --------------------------------------------------------------------------- frozen reads
 
 

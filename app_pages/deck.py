@@ -13,7 +13,7 @@ from epmo import steering
 snap = ui.snapshot()
 f = ui.sidebar(snap)
 store = ui.store()
-names = steering.deck_names(store)
+names = steer.deck_names(snap)
 
 wanted = st.query_params.get("deck", "")
 run = st.session_state.get(steer.RUN)
@@ -32,7 +32,7 @@ if run is None or (wanted and wanted != run["deck"]):
     st.session_state[steer.RUN] = run
 
 try:
-    deck = steering.load_deck(store, run["deck"])
+    deck = steer.load_deck(snap, run["deck"])
 except steering.SteeringError as exc:
     st.error(str(exc))
     st.session_state.pop(steer.RUN, None)

@@ -21,9 +21,9 @@ st.caption(
     "save your own under another name."
 )
 
-names = steering.deck_names(store)
+names = steer.deck_names(snap)
 base = st.selectbox("Start from", names, key="deck_base")
-deck = steering.load_deck(store, base)
+deck = steer.load_deck(snap, base)
 projects = ui.query(snap, "project/projects", as_of=f["as_of"], portfolios=[], programmes=[])
 model_names = [*models.BUILT_INS, *[r["name"] for r in store.documents(models.KIND)]]
 
