@@ -2,6 +2,8 @@
 
 import streamlit as st
 
+from app_pages import _steering as steer
+
 st.set_page_config(page_title="EPMO Portfolio Analytics", page_icon=":material/insights:", layout="wide")
 
 PAGES = {
@@ -30,8 +32,15 @@ PAGES = {
         st.Page("app_pages/data_quality.py", title="Data quality", icon=":material/fact_check:"),
         st.Page("app_pages/tables.py", title="Tables", icon=":material/table:"),
     ],
+    "Steering": [
+        st.Page("app_pages/deck.py", title="Steering deck", icon=":material/slideshow:"),
+        st.Page("app_pages/decks.py", title="Decks", icon=":material/view_carousel:"),
+        st.Page("app_pages/decisions.py", title="Decisions", icon=":material/gavel:"),
+    ],
 }
 
-page = st.navigation(PAGES, expanded=True)
+steer.presentation_hook()  # ?present=1 or the sidebar toggle: no chrome, large type
+page = st.navigation(PAGES, expanded=True, position="hidden" if steer.presenting() else "sidebar")
 st.sidebar.caption("EPMO Portfolio Analytics")
+steer.exit_button()
 page.run()

@@ -5,6 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import _shared as ui
+from app_pages import _steering as steer
 from epmo import charts, health, measures
 
 snap = ui.snapshot()
@@ -120,3 +121,5 @@ st.subheader("Changes since last week")
 changes = ui.query(snap, "health/changes", as_of=as_of, since=health.previous_week(as_of), **everyone)
 mine = changes[changes["project_id"] == pid]
 project_rows(mine, "No changes since last week.", "changes", "health/changes")
+
+steer.project_decisions(snap, pid, as_of)

@@ -146,6 +146,7 @@ EXPORT_OPTIONS: dict[str, dict[str, object]] = {
         "choices": ["role", "team", "role_team", "person"],
         "help": "what each row is about (views that group resources; default role)",
     },
+    "project": {"help": "decisions: only those affecting this project_id"},
 }
 
 
@@ -265,6 +266,47 @@ def cmd_retract(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _timestamp(text: str) -> dt.datetime:
+    try:
+        stamp = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"not a timestamp (use e.g. 2026-11-26T09:30:00+00:00): {text!r}"
+        ) from None
+    return stamp if stamp.tzinfo else stamp.replace(tzinfo=dt.UTC)
+
+
+def cmd_pack(args: argparse.Namespace) -> int:
+    from epmo import pack, steering
+
+    out = Path(args.out)
+    if out.suffix.lower() not in (".pptx", ".html"):
+        raise UsageError(f"--out must end in .pptx or .html, not {out.name!r}")
+    if not out.parent.is_dir():
+        raise UsageError(f"no such folder for --out: {out.parent}")
+    store = _store(args)
+    if not store.exists():
+        raise UsageError(f"no store at {store.uri} (load data with `ingest` or `demo` first)")
+    try:
+        deck = steering.load_deck(store, args.deck or steering.default_deck().name)
+    except steering.SteeringError as exc:
+        raise UsageError(str(exc)) from None
+    weeks = [r["as_of_date"] for r in store.rows("ledger/reporting_weeks")]
+    as_of = args.as_of or (weeks[0] if weeks else latest_reporting_day())
+    if not any(w <= as_of for w in weeks):
+        raise UsageError(
+            f"nothing was reported on or before {as_of}; the first reporting week is {min(weeks, default='none')}"
+        )
+    frozen = steering.freeze(store, as_of, cutoff_at=args.frozen_at)
+    content = pack.build_from_store(store, deck, frozen)
+    pack.write(content, out)
+    print(f"{deck.name}: {len(content.slides)} slides as of {as_of} -> {out}", file=sys.stderr)
+    print(
+        f"frozen at {frozen.cutoff_at.isoformat()} (rebuild the same pack with --frozen-at)", file=sys.stderr
+    )
+    return EXIT_OK
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m epmo", description="EPMO Portfolio Analytics")
     sub = p.add_subparsers(dest="command", required=True)
@@ -348,6 +390,18 @@ def parser() -> argparse.ArgumentParser:
     sp.add_argument("--user")
     with_store(sp)
     sp.set_defaults(func=cmd_retract)
+
+    sp = sub.add_parser("pack", help="write the steering pack of a deck (PowerPoint or self-contained HTML)")
+    sp.add_argument("--deck", help="deck name (default: the built-in deck)")
+    sp.add_argument("--as-of", type=_date, help="reporting week YYYY-MM-DD (default: the latest)")
+    sp.add_argument("--out", required=True, help="FILE.pptx or FILE.html")
+    sp.add_argument(
+        "--frozen-at",
+        type=_timestamp,
+        help="read only what was committed at or before this time (the 'frozen at' of a meeting)",
+    )
+    with_store(sp)
+    sp.set_defaults(func=cmd_pack)
     return p
 
 

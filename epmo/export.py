@@ -106,6 +106,13 @@ VIEWS: dict[str, View] = {
             builder="epmo.capacity:export_shortage",
             options=("grain", "by"),
         ),
+        View(
+            "decisions",
+            "steering/decisions",
+            "The steering decision log: latest version of each decision taken on or before the date.",
+            builder="epmo.steering:decisions_view",
+            options=("project",),
+        ),
     )
 }
 

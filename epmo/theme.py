@@ -42,3 +42,78 @@ LINE_COLOURS = {
     "forecast": "#8E24AA",
     "budget": get("theme", "grey"),
 }
+
+
+# --------------------------------------------------------------------------- presentation
+# Presentation mode (a shared screen, a projector, a video call): the Okabe-Ito
+# colour-blind-safe palette of settings [steering], large type, and RAG marked by letter,
+# marker shape and bar pattern as well as by colour. Defined once here; pages and the
+# steering pack read it.
+PRESENT_RAG_COLOURS = {
+    "Red": get("steering", "present_red"),
+    "Amber": get("steering", "present_amber"),
+    "Green": get("steering", "present_green"),
+    "": get("steering", "present_grey"),
+}
+PRESENT_BLUE = str(get("steering", "present_blue"))
+PRESENT_TEXT = str(get("steering", "present_text"))
+PRESENT_FONT_SIZE = int(get("steering", "present_font_size"))
+RAG_PATTERNS = {"Red": "x", "Amber": "/", "Green": "", "": "."}
+_TO_PRESENT = {RAG_COLOURS[k].lower(): PRESENT_RAG_COLOURS[k] for k in RAG_COLOURS} | {
+    str(get("theme", "blue")).lower(): PRESENT_BLUE
+}
+
+
+def rag_label(value: object) -> str:
+    """'R Red', 'A Amber', 'G Green', '– not judged': RAG as text, never colour alone."""
+    rag = value if isinstance(value, str) and value in RAG_LETTERS else ""
+    return f"{RAG_LETTERS[rag]} {rag}" if rag else f"{RAG_LETTERS['']} not judged"
+
+
+def _present_colour(colour: Any) -> Any:
+    if isinstance(colour, str):
+        return _TO_PRESENT.get(colour.lower(), colour)
+    if isinstance(colour, (list, tuple)):
+        return [_present_colour(c) for c in colour]
+    return colour
+
+
+def presentation(fig: Any, height: int | None = None) -> Any:
+    """A copy of a plotly figure restyled for presentation: large dark type, the
+    colour-blind-safe palette in place of the screen RAG colours, a pattern on RAG bars.
+    Data are untouched (pure function: the input figure is not modified)."""
+    import plotly.graph_objects as go
+
+    out = go.Figure(fig)
+    size = PRESENT_FONT_SIZE
+    out.update_layout(
+        template="simple_white",
+        font={"size": size, "color": PRESENT_TEXT},
+        height=height or max(int(out.layout.height or 0), int(get("steering", "present_chart_height"))),
+        legend={"font": {"size": size, "color": PRESENT_TEXT}, "title": {"font": {"size": size - 4}}},
+        hoverlabel={"font": {"size": size}},
+        paper_bgcolor="#FFFFFF",
+        plot_bgcolor="#FFFFFF",
+    )
+    out.update_xaxes(
+        tickfont={"size": size - 2}, title_font={"size": size}, showgrid=True, gridcolor="#DDDDDD"
+    )
+    out.update_yaxes(
+        tickfont={"size": size - 2}, title_font={"size": size}, showgrid=True, gridcolor="#DDDDDD"
+    )
+    for trace in out.data:
+        marker = getattr(trace, "marker", None)
+        if marker is not None and marker.color is not None:
+            marker.color = _present_colour(marker.color)
+        if trace.type == "bar" and trace.name in RAG_PATTERNS:
+            trace.marker.pattern = {"shape": RAG_PATTERNS[trace.name], "fgcolor": "#FFFFFF", "solidity": 0.25}
+        if trace.type == "heatmap" and trace.colorscale is not None:
+            trace.colorscale = [[s, _present_colour(c)] for s, c in trace.colorscale]
+        if trace.type == "heatmap":
+            trace.textfont = {"size": size - 2}
+        if trace.type == "scatter" and getattr(trace, "line", None) is not None and trace.line.color:
+            trace.line.color = _present_colour(trace.line.color)
+            trace.line.width = max(trace.line.width or 2, 3)
+    for ann in out.layout.annotations or ():
+        ann.font = {"size": size - 4, "color": "#333333"}
+    return out

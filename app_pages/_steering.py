@@ -1,0 +1,330 @@
+"""What the steering pages share: presentation mode, the running deck's frozen snapshot,
+cached slides, and the decision form. Logic lives in epmo/steering.py and epmo/pack.py."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from typing import Any
+
+import duckdb
+import pandas as pd
+import streamlit as st
+
+from app_pages import _shared as ui
+from epmo import pack, sql, steering
+from epmo.settings import get
+from epmo.theme import PRESENT_FONT_SIZE, PRESENT_TEXT, presentation
+
+DECK_PAGE = "app_pages/deck.py"
+PRESENT = "present"
+RUN = "_steer_run"  # the running deck: name, freeze (dict), slide index
+FLASH, FLASH_KEY = "_steer_flash", "_steer_flash_form"  # a saved decision's message, across the rerun
+
+# Streamlit's chrome, hidden in presentation mode: the sidebar and its toggle, the header
+# with the toolbar, main menu and deploy button, and the status widget. Large dark type.
+_PRESENT_CSS = f"""
+<style>
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stExpandSidebarButton"],
+[data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stAppDeployButton"],
+[data-testid="stMainMenu"], [data-testid="stDecoration"], #MainMenu, footer {{ display: none !important; }}
+[data-testid="stMainBlockContainer"], .block-container {{ padding-top: 1.2rem !important; max-width: 100% !important;
+  padding-left: 2.5rem !important; padding-right: 2.5rem !important; }}
+[data-testid="stMain"] {{ color: {PRESENT_TEXT}; }}
+[data-testid="stMain"] p, [data-testid="stMain"] li {{ font-size: {PRESENT_FONT_SIZE}px; }}
+[data-testid="stMain"] h1 {{ font-size: 2.8rem; }}
+[data-testid="stMain"] h3 {{ font-size: 1.7rem; }}
+[data-testid="stMetricValue"], [data-testid="stMetricValue"] * {{ font-size: 2.6rem !important;
+  font-weight: 700 !important; line-height: 1.2 !important; color: {PRESENT_TEXT} !important; }}
+[data-testid="stMetricLabel"], [data-testid="stMetricLabel"] * {{ font-size: 1.2rem !important; color: {PRESENT_TEXT} !important; }}
+[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] *,
+[data-testid="stMain"] [data-testid="stCaptionContainer"] p {{ font-size: 1.15rem !important; color: #222222 !important;
+  opacity: 1 !important; }}
+</style>
+"""
+
+
+def presenting() -> bool:
+    return bool(st.session_state.get(PRESENT, False))
+
+
+def presentation_hook() -> None:
+    """Called by app.py on every run: the URL parameter ?present=1 (a prepared link) or the
+    sidebar toggle turns presentation mode on; it hides the chrome and enlarges the type."""
+    if PRESENT not in st.session_state:
+        st.session_state[PRESENT] = st.query_params.get(PRESENT, "") in ("1", "true", "yes")
+    st.sidebar.toggle(
+        "Presentation mode",
+        key=PRESENT,
+        help="Hide the sidebar and Streamlit's menus, large type, a colour-blind-safe palette: "
+        "for a projector or a video call. A link with ?present=1 opens in it.",
+    )
+    if presenting():
+        st.query_params[PRESENT] = "1"
+        st.html(_PRESENT_CSS)
+    elif PRESENT in st.query_params:
+        del st.query_params[PRESENT]
+
+
+def exit_button() -> None:
+    """In presentation mode the sidebar is hidden: this button leaves it."""
+    if presenting():
+        st.button(
+            "Exit presentation mode", key="exit_present", icon=":material/close_fullscreen:", on_click=_leave
+        )
+
+
+def _leave() -> None:
+    st.session_state[PRESENT] = False
+
+
+# --------------------------------------------------------------------------- decks
+
+
+def deck_names(snap: Any) -> list[str]:
+    """The built-in deck, then every saved deck (cached on the store version)."""
+    saved = ui.query(snap, "ledger/documents", kind=steering.DECK_KIND)
+    return [steering.default_deck().name, *saved["name"].tolist()]
+
+
+def load_deck(snap: Any, name: str) -> steering.Deck:
+    """A deck by name (the latest version), through the query cache."""
+    if name == steering.default_deck().name:
+        return steering.default_deck()
+    saved = ui.query(snap, "ledger/documents", kind=steering.DECK_KIND)  # the latest version of each
+    rows = saved[saved["name"] == name]
+    if rows.empty:
+        raise steering.SteeringError(f"no deck named {name!r}; decks: {', '.join(deck_names(snap))}")
+    return steering.parse_deck(name, rows["spec"].iloc[0], int(rows["version"].iloc[0]))
+
+
+# --------------------------------------------------------------------------- frozen reads
+
+
+@st.cache_resource(max_entries=2)
+def _frozen_connection(freeze_key: str, live_key: str, _frozen: steering.Freeze) -> duckdb.DuckDBPyConnection:
+    return steering.connect_frozen(ui.store(), _frozen)
+
+
+def frozen_connection(frozen: steering.Freeze) -> duckdb.DuckDBPyConnection:
+    """A connection over the frozen snapshot; a new one when the live files change (after a
+    compaction), which reads the same rows."""
+    return _frozen_connection(frozen.key, ui.snapshot().key, frozen)
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def _slide(
+    freeze_key: str, spec_json: str, scope_json: str, docs_key: str, _frozen: steering.Freeze
+) -> steering.Slide:
+    spec = steering.parse_slide(json.loads(spec_json), 1)
+    return steering.build_slide(frozen_connection(_frozen), _frozen.as_of, spec, json.loads(scope_json))
+
+
+def slide(frozen: steering.Freeze, spec: steering.SlideSpec, scope: dict[str, list[str]]) -> steering.Slide:
+    """One slide, cached on the freeze (decisions, which are taken during the meeting, on
+    the documents table's version as well)."""
+    docs = ""
+    if spec.view in ("project", "decisions"):
+        docs = dict(ui.snapshot().versions).get("documents", -1).__str__()
+    return _slide(
+        frozen.key,
+        json.dumps(spec.to_dict(), sort_keys=True),
+        json.dumps(scope, sort_keys=True),
+        docs,
+        frozen,
+    )
+
+
+def freshness(frozen: steering.Freeze, scope: dict[str, list[str]]) -> dict[str, int]:
+    return _freshness(frozen.key, json.dumps(scope, sort_keys=True), frozen)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _freshness(freeze_key: str, scope_json: str, _frozen: steering.Freeze) -> dict[str, int]:
+    return steering.freshness(frozen_connection(_frozen), _frozen.as_of, json.loads(scope_json))
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _pack_bytes(freeze_key: str, deck_json: str, fmt: str, name: str, _frozen: steering.Freeze) -> bytes:
+    deck = steering.parse_deck(name, deck_json)
+    content = pack.build_from_store(ui.store(), deck, _frozen)  # its own connection (another thread)
+    return pack.to_pptx(content) if fmt == "pptx" else pack.to_html(content).encode("utf-8")
+
+
+def pack_downloads(deck: steering.Deck, frozen: steering.Freeze) -> None:
+    """PowerPoint and HTML steering packs of the running deck, from its frozen snapshot;
+    built when clicked."""
+    row = st.container(horizontal=True)
+    stem = f"steering_pack_{deck.name.replace(' ', '_')}_{frozen.as_of}"
+    for fmt, label, mime in (
+        (
+            "pptx",
+            "Steering pack (PowerPoint)",
+            "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        ),
+        ("html", "Steering pack (HTML, offline)", "text/html"),
+    ):
+        row.download_button(
+            label,
+            lambda fmt=fmt: _pack_bytes(frozen.key, deck.to_json(), fmt, deck.name, frozen),
+            f"{stem}.{fmt}",
+            mime,
+            key=f"pack_{fmt}",
+            icon=":material/download:",
+            width="content",
+            on_click="ignore",
+        )
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+def render_slide(s: steering.Slide, frozen: steering.Freeze, key: str) -> None:
+    st.title(s.title)
+    st.caption(frozen.caption() + (f" · {s.subtitle}" if s.subtitle else ""))
+    if s.metrics:
+        per_row = 6
+        for start in range(0, len(s.metrics), per_row):
+            cols = st.columns(per_row)
+            for col, m in zip(cols, s.metrics[start : start + per_row], strict=False):
+                col.metric(m.label, m.value, help=m.note or None)
+    if s.empty:
+        st.info(s.empty)
+        return
+    charts_ = [b for b in s.blocks if isinstance(b, steering.Chart)]
+    tables = [b for b in s.blocks if isinstance(b, steering.Table)]
+    if charts_:
+        # grids (RAG matrix, capacity) need the full width for their cell labels
+        side_by_side = len(charts_) > 1 and not any(c.kind == "grid" for c in charts_)
+        cols = st.columns(len(charts_)) if side_by_side else [st.container() for _ in charts_]
+        for i, (col, c) in enumerate(zip(cols, charts_, strict=True)):
+            with col:
+                st.subheader(c.title)
+                # theme=None: the presentation styling, not Streamlit's chart theme, sets the type
+                st.plotly_chart(presentation(c.figure), key=f"{key}_chart_{i}", theme=None)
+                if not presenting():
+                    ui.show_sql(c.source)
+    for i, t in enumerate(tables):
+        st.subheader(t.title)
+        if t.frame.empty:
+            st.caption(t.note or "Nothing to show.")
+        else:
+            st.dataframe(t.frame, hide_index=True, key=f"{key}_table_{i}")
+        if not presenting():
+            ui.show_sql(t.source)
+
+
+# --------------------------------------------------------------------------- decisions
+
+
+def decision_form(
+    con: duckdb.DuckDBPyConnection,
+    frozen: steering.Freeze | Callable[[], steering.Freeze],
+    key: str,
+    project_ids: list[str],
+    existing: dict[str, Any] | None = None,
+    decision_id: str | None = None,
+) -> None:
+    """Record (or edit: a new version) a decision, linked to the frozen snapshot."""
+    e = existing or {}
+    if key == st.session_state.get(FLASH_KEY) and FLASH in st.session_state:
+        st.success(st.session_state.pop(FLASH))
+    statuses = [str(s) for s in get("steering", "decision_statuses")]
+    with st.form(key, clear_on_submit=existing is None):
+        text = st.text_area("Decision", value=e.get("decision", ""), key=f"{key}_decision")
+        rationale = st.text_area("Rationale", value=e.get("rationale", ""), key=f"{key}_rationale")
+        c = st.columns([3, 2, 1.2, 1.2, 1.2])
+        chosen = c[0].multiselect(
+            "Projects affected",
+            project_ids,
+            default=[p for p in e.get("project_ids", []) if p in project_ids],
+            key=f"{key}_projects",
+        )
+        owner = c[1].text_input("Owner", value=e.get("owner", ""), key=f"{key}_owner")
+        day = c[2].date_input(
+            "Decision date",
+            value=_day(e.get("decision_date")) or dt.date.today(),
+            key=f"{key}_date",
+            format="YYYY-MM-DD",
+        )
+        due = c[3].date_input(
+            "Due date", value=_day(e.get("due_date")), key=f"{key}_due", format="YYYY-MM-DD"
+        )
+        status = c[4].selectbox(
+            "Status",
+            statuses,
+            index=statuses.index(e.get("status", statuses[0])) if e.get("status") in statuses else 0,
+            key=f"{key}_status",
+        )
+        user = st.text_input("Recorded by (email)", key=f"{key}_user")
+        submitted = st.form_submit_button(
+            "Save a new version" if decision_id else "Record decision", type="primary"
+        )
+    if submitted:
+        data = {
+            "decision": text,
+            "rationale": rationale,
+            "project_ids": chosen,
+            "owner": owner,
+            "decision_date": day,
+            "due_date": due,
+            "status": status,
+        }
+        try:
+            basis = frozen if isinstance(frozen, steering.Freeze) else frozen()
+            decision = steering.validate_decision(con, data, basis)
+            saved = steering.save_decision(ui.store(), decision, user.strip(), decision_id)
+        except steering.SteeringError as exc:
+            st.error(str(exc))
+            return
+        # rerun so that the log above shows it; the message survives the rerun
+        st.session_state[FLASH_KEY] = key
+        st.session_state[FLASH] = (
+            f"Saved decision {saved}"
+            + (" (a new version; earlier versions are kept)" if decision_id else "")
+            + "."
+        )
+        st.rerun()
+
+
+def _day(value: Any) -> dt.date | None:
+    if value is None or value == "" or bool(pd.isna(value)):
+        return None
+    return pd.Timestamp(value).date()
+
+
+def live_freeze(as_of: dt.date) -> steering.Freeze:
+    """Outside a meeting: the current store, pinned for this run (decisions link to it)."""
+    return steering.freeze(ui.store(), as_of)
+
+
+def project_decisions(snap: Any, project_id: str, as_of: dt.date) -> None:
+    """The Project page's decisions section: decisions affecting the project."""
+    frame = ui.query(snap, "steering/decisions", as_of=steering.decided_by(as_of), project_id=project_id)
+    st.subheader(f"Steering decisions ({len(frame)})")
+    if frame.empty:
+        st.caption("No steering decision affects this project. Record one on the Decisions page.")
+    else:
+        cols = [
+            "decision_date",
+            "decision",
+            "rationale",
+            "owner",
+            "due_date",
+            "status",
+            "based_on_as_of_date",
+            "version",
+        ]
+        st.dataframe(
+            frame[cols],
+            hide_index=True,
+            column_config=ui.measure_columns(frame[cols]),
+            key="project_decisions",
+        )
+    ui.downloads(frame, f"{project_id}_decisions_{as_of}", "project_decisions")
+    ui.show_sql("steering/decisions")
+
+
+def known_projects(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> list[str]:
+    return sql.df(con, "project/projects", as_of=as_of, portfolios=[], programmes=[])["project_id"].tolist()

@@ -1,0 +1,78 @@
+"""Decisions: the steering committee's decision log. Record a decision linked to the
+snapshot it was based on; edit one (a new version; nothing is lost); see every version."""
+
+import pandas as pd
+import streamlit as st
+
+from app_pages import _shared as ui
+from app_pages import _steering as steer
+from epmo import steering
+from epmo.settings import get
+
+snap = ui.snapshot()
+f = ui.sidebar(snap)
+as_of = f["as_of"]
+st.title("Decisions")
+st.caption(
+    "Every steering decision with its date, rationale, projects, owner and due date, and the "
+    "snapshot it was based on (as-of week and data time). Edits save a new version."
+)
+
+until = steering.decided_by(as_of)
+log = ui.query(snap, "steering/decisions", as_of=until, project_id="")
+open_statuses = list(get("steering", "open_statuses"))
+c = st.columns(3)
+c[0].metric("Decisions", len(log))
+c[1].metric("Open", int(log["status"].isin(open_statuses).sum()))
+c[2].metric(
+    "Overdue", int((log["status"].isin(open_statuses) & (log["due_date"] < pd.Timestamp(until))).sum())
+)
+if log.empty:
+    st.info("No decisions recorded yet. Record the first one below, or during a deck.")
+else:
+    cols = [
+        "decision_id",
+        "decision_date",
+        "decision",
+        "rationale",
+        "projects_affected",
+        "owner",
+        "due_date",
+        "status",
+        "based_on_as_of_date",
+        "version",
+        "saved_by",
+    ]
+    st.dataframe(log[cols], hide_index=True, column_config=ui.measure_columns(log[cols]), key="decision_log")
+ui.downloads(log, f"decisions_{until}", "decisions")
+ui.show_sql("steering/decisions")
+
+con = ui.connection(snap)
+projects = steer.known_projects(con, as_of)
+
+
+def frozen() -> steering.Freeze:  # the store as it is when the decision is saved
+    return steer.live_freeze(as_of)
+
+
+st.subheader("Record a decision")
+st.caption(f"Based on the portfolio as of {as_of:%d %b %Y} (the sidebar's week), as stored now.")
+steer.decision_form(con, frozen, "new_decision", projects)
+
+if not log.empty:
+    st.subheader("Edit a decision")
+    pick = st.selectbox(
+        "Decision",
+        log["decision_id"].tolist(),
+        index=None,
+        key="decision_pick",
+        placeholder="Choose a decision to edit",
+        format_func=lambda d: f"{d} · {log.loc[log['decision_id'] == d, 'decision'].iloc[0][:80]}",
+    )
+    if pick:
+        row = log[log["decision_id"] == pick].iloc[0].to_dict()
+        row["project_ids"] = [p.strip() for p in str(row["projects_affected"] or "").split(",") if p.strip()]
+        steer.decision_form(con, frozen, f"edit_{pick}", projects, existing=row, decision_id=pick)
+        history = steering.decision_history(ui.store(), pick)
+        st.caption(f"Every version of {pick} (newest first):")
+        st.dataframe(history, hide_index=True, key="decision_history")

@@ -1,0 +1,113 @@
+"""Steering deck: present a saved deck slide by slide from a frozen snapshot, record
+decisions, download the steering pack. A prepared link opens straight into it:
+/deck?present=1&deck=NAME&slide=N (and as_of=DATE)."""
+
+import datetime as dt
+
+import streamlit as st
+
+from app_pages import _shared as ui
+from app_pages import _steering as steer
+from epmo import steering
+
+snap = ui.snapshot()
+f = ui.sidebar(snap)
+store = ui.store()
+names = steer.deck_names(snap)
+
+wanted = st.query_params.get("deck", "")
+run = st.session_state.get(steer.RUN)
+if wanted and wanted not in names:
+    st.warning(f"No deck named {wanted!r}; decks: {', '.join(names)}.")
+    wanted = ""
+if run is None or (wanted and wanted != run["deck"]):
+    # start (or switch to) a deck: pin the store for the whole meeting
+    name = wanted or (run["deck"] if run else names[0])
+    frozen = steering.freeze(store, f["as_of"])
+    try:
+        slide_no = int(st.query_params.get("slide", "1"))
+    except ValueError:
+        slide_no = 1
+    run = {"deck": name, "freeze": frozen.to_dict(), "slide": slide_no - 1}
+    st.session_state[steer.RUN] = run
+
+try:
+    deck = steer.load_deck(snap, run["deck"])
+except steering.SteeringError as exc:
+    st.error(str(exc))
+    st.session_state.pop(steer.RUN, None)
+    st.stop()
+frozen = steering.Freeze.from_dict(run["freeze"])
+n = len(deck.slides)
+run["slide"] = min(max(int(run["slide"]), 0), n - 1)
+
+
+def go(step: int) -> None:
+    run["slide"] = min(max(run["slide"] + step, 0), n - 1)
+
+
+if not steer.presenting():
+    st.title("Steering deck")
+    c = st.columns([3, 2, 2])
+    choice = c[0].selectbox(
+        "Deck", names, index=names.index(deck.name) if deck.name in names else 0, key="deck_pick"
+    )
+    c[1].metric("Frozen as of", f"{frozen.as_of:%d %b %Y}")
+    c[2].metric("Data frozen at", f"{frozen.frozen_at:%H:%M} UTC")
+    restart = st.button(
+        "Start the deck again with the latest data and the sidebar's week",
+        key="deck_restart",
+        icon=":material/refresh:",
+        help="The deck keeps showing the snapshot taken when it started, even if uploads arrive.",
+    )
+    if choice != deck.name or restart:
+        st.session_state[steer.RUN] = {
+            "deck": choice,
+            "freeze": steering.freeze(store, f["as_of"]).to_dict(),
+            "slide": 0 if choice != deck.name else run["slide"],
+        }
+        st.query_params["deck"] = choice
+        st.rerun()
+    st.caption(
+        f"{n} slides: " + " → ".join(s.label() for s in deck.slides) + ". "
+        "Presentation mode (sidebar toggle) hides the chrome; share "
+        f"`?present=1&deck={deck.name}&slide=1` to open straight into it."
+    )
+
+nav = st.container(horizontal=True, vertical_alignment="center")
+nav.button(
+    "Previous",
+    key="deck_prev",
+    icon=":material/arrow_back:",
+    on_click=go,
+    args=(-1,),
+    disabled=run["slide"] == 0,
+)
+nav.markdown(f"**Slide {run['slide'] + 1} of {n}** · {deck.slides[run['slide']].label()}")
+nav.button(
+    "Next",
+    key="deck_next",
+    icon=":material/arrow_forward:",
+    on_click=go,
+    args=(1,),
+    disabled=run["slide"] >= n - 1,
+)
+st.query_params["deck"] = deck.name
+st.query_params["slide"] = str(run["slide"] + 1)
+
+spec = deck.slides[run["slide"]]
+with st.spinner("Building the slide…"):
+    current = steer.slide(frozen, spec, deck.scope)
+steer.render_slide(current, frozen, key=f"slide_{run['slide']}")
+
+st.divider()
+fresh = steer.freshness(frozen, deck.scope)
+st.caption("Data freshness: " + steering.freshness_text(fresh) + ".")
+steer.pack_downloads(deck, frozen)
+with st.expander("Record a decision", expanded=False):
+    con = steer.frozen_connection(frozen)
+    steer.decision_form(con, frozen, "deck_decision", steer.known_projects(con, frozen.as_of))
+    st.caption(
+        f"Linked to this snapshot: as of {frozen.as_of:%d %b %Y}, data committed up to "
+        f"{frozen.cutoff_at.astimezone(dt.UTC):%d %b %Y %H:%M} UTC."
+    )

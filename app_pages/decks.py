@@ -1,0 +1,98 @@
+"""Deck builder: an ordered list of views (home, health, what changed, capacity, ranking,
+chosen projects, decisions), saved by name; every version is kept."""
+
+import json
+
+import pandas as pd
+import streamlit as st
+
+from app_pages import _shared as ui
+from app_pages import _steering as steer
+from epmo import capacity, steering
+from epmo.priority import models
+
+snap = ui.snapshot()
+f = ui.sidebar(snap)
+store = ui.store()
+st.title("Decks")
+st.caption(
+    "A deck is an ordered list of views shown one per slide in the Steering deck page and in "
+    f"the steering pack. The built-in deck ({steering.default_deck().name!r}) is always there; "
+    "save your own under another name."
+)
+
+names = steer.deck_names(snap)
+base = st.selectbox("Start from", names, key="deck_base")
+deck = steer.load_deck(snap, base)
+projects = ui.query(snap, "project/projects", as_of=f["as_of"], portfolios=[], programmes=[])
+model_names = [*models.BUILT_INS, *[r["name"] for r in store.documents(models.KIND)]]
+
+rows = pd.DataFrame(
+    [
+        {
+            "position": i,
+            "view": s.view,
+            "project_id": s.options.get("project_id", ""),
+            "grain": s.options.get("grain", ""),
+            "by": s.options.get("by", ""),
+            "model": s.options.get("model", ""),
+        }
+        for i, s in enumerate(deck.slides, 1)
+    ]
+)
+st.subheader("Slides, in order")
+st.caption(
+    "Add rows at the bottom, delete rows with the row menu, and reorder by editing Position "
+    "(slides are shown in Position order; a new row without one goes last). Project is for "
+    "project slides (blank: the week's biggest mover); grain and by for capacity; model for ranking."
+)
+edited = st.data_editor(
+    rows,
+    num_rows="dynamic",
+    hide_index=True,
+    key=f"deck_rows_{base}",
+    column_config={
+        "position": st.column_config.NumberColumn("Position", min_value=1, step=1, width="small"),
+        "view": st.column_config.SelectboxColumn("View", options=list(steering.VIEWS), required=True),
+        "project_id": st.column_config.SelectboxColumn(
+            "Project", options=["", *projects["project_id"].tolist()]
+        ),
+        "grain": st.column_config.SelectboxColumn("Grain", options=["", *capacity.GRAINS]),
+        "by": st.column_config.SelectboxColumn("By", options=["", *capacity.BYS]),
+        "model": st.column_config.SelectboxColumn("Model", options=["", *model_names]),
+    },
+)
+c = st.columns([2, 3, 3])
+name = c[0].text_input("Save as", value="" if base == steering.default_deck().name else base, key="deck_name")
+pf = sorted(projects["portfolio"].dropna().unique().tolist())
+portfolios = c[1].multiselect(
+    "Portfolios (blank: all)", pf, default=[p for p in deck.portfolios if p in pf], key="deck_pf"
+)
+user = c[2].text_input("Saved by (email)", key="deck_user")
+if st.button("Save deck", type="primary", key="deck_save", icon=":material/save:"):
+    slides = []
+    ordered = edited.sort_values("position", na_position="last", kind="stable")
+    for r in ordered.to_dict("records"):
+        if not isinstance(r.get("view"), str) or not r["view"]:
+            continue
+        item = {"view": r["view"]}
+        for k in steering.VIEW_OPTIONS.get(r["view"], ()):
+            if isinstance(r.get(k), str) and r[k]:
+                item[k] = r[k]
+        slides.append(item)
+    try:
+        new = steering.parse_deck(name, {"slides": slides, "portfolios": portfolios})
+        steering.save_deck(store, new, user.strip())
+    except steering.SteeringError as exc:
+        st.error(f"Nothing saved: {exc}")
+    else:
+        st.success(f"Saved deck {new.name!r} ({len(new.slides)} slides).")
+        st.page_link(
+            steer.DECK_PAGE,
+            label=f"Present {new.name}",
+            query_params={"deck": new.name, "slide": "1"},
+            icon=":material/slideshow:",
+        )
+
+with st.expander("The deck as JSON"):
+    st.code(json.dumps(json.loads(deck.to_json()), indent=2), language="json")

@@ -1,0 +1,433 @@
+"""The steering pack: a deck's slides, built from a frozen snapshot, as PowerPoint or HTML.
+
+PPTX (python-pptx): a title slide (deck, as-of week, when the data were frozen, how many
+projects reported this week of how many expected), then each slide with its headline
+numbers, native editable charts (column, bar, line, bubble) and native tables, never
+pictures; the decision log closes the pack. HTML: the same content in one self-contained
+file: plotly's JavaScript is embedded once, no script, stylesheet, image or font is
+fetched from anywhere, so it opens offline.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import io
+import math
+from dataclasses import dataclass
+from html.parser import HTMLParser as HTMLParserBase
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from epmo import steering
+from epmo.store import Store
+from epmo.theme import PRESENT_BLUE, PRESENT_RAG_COLOURS, PRESENT_TEXT, presentation
+
+FORMATS = ("pptx", "html")
+BLOCKS_PER_SLIDE = 2
+
+
+@dataclass
+class Pack:
+    """Everything a pack shows: title facts and the slides, computed once."""
+
+    deck: steering.Deck
+    frozen: steering.Freeze
+    fresh: dict[str, int]
+    slides: list[steering.Slide]
+
+    @property
+    def title(self) -> str:
+        return f"{self.deck.name}"
+
+    def facts(self) -> list[str]:
+        return [
+            self.frozen.caption(),
+            "Data freshness: " + steering.freshness_text(self.fresh),
+            "Store tables at: " + self.frozen.snapshot_key.rpartition("|")[2],
+        ]
+
+
+def build(con: duckdb.DuckDBPyConnection, deck: steering.Deck, frozen: steering.Freeze) -> Pack:
+    """The pack's content from a (frozen) connection; a decision log is always included."""
+    slides = [steering.build_slide(con, frozen.as_of, spec, deck.scope) for spec in deck.slides]
+    if not any(s.view == "decisions" for s in deck.slides):
+        slides.append(steering.build_slide(con, frozen.as_of, steering.SlideSpec("decisions"), deck.scope))
+    return Pack(deck, frozen, steering.freshness(con, frozen.as_of, deck.scope), slides)
+
+
+def build_from_store(store: Store, deck: steering.Deck, frozen: steering.Freeze) -> Pack:
+    con = steering.connect_frozen(store, frozen)
+    try:
+        return build(con, deck, frozen)
+    finally:
+        con.close()
+
+
+def write(pack: Pack, out: Path) -> None:
+    fmt = out.suffix.lower().lstrip(".")
+    if fmt not in FORMATS:
+        raise steering.SteeringError(f"--out must end in .pptx or .html, not {out.name!r}")
+    out.write_bytes(to_pptx(pack) if fmt == "pptx" else to_html(pack).encode("utf-8"))
+
+
+# --------------------------------------------------------------------------- PowerPoint
+
+
+def _rgb(colour: str) -> Any:
+    from pptx.dml.color import RGBColor
+
+    return RGBColor.from_string(colour.lstrip("#")[:6].upper())
+
+
+def _series_colour(name: str) -> str | None:
+    for rag in ("Red", "Amber", "Green"):
+        if name == rag or name.endswith(f" {rag}"):
+            return str(PRESENT_RAG_COLOURS[rag])
+    if "not judged" in name or name == "No RAG":
+        return str(PRESENT_RAG_COLOURS[""])
+    return None
+
+
+def _number(value: Any) -> float | None:
+    try:
+        f = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(f) else f
+
+
+def _text(frame: Any, text: str, size: int, bold: bool = False, colour: str = PRESENT_TEXT) -> None:
+    from pptx.util import Pt
+
+    tf = frame.text_frame
+    tf.word_wrap = True
+    p = tf.paragraphs[0]
+    p.text = text
+    p.font.size = Pt(size)
+    p.font.bold = bold
+    p.font.color.rgb = _rgb(colour)
+
+
+def _add_chart(slide: Any, chart: steering.Chart, x: Any, y: Any, w: Any, h: Any) -> None:
+    from pptx.chart.data import BubbleChartData, CategoryChartData
+    from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION
+    from pptx.util import Pt
+
+    data = chart.data
+    if chart.kind == "bubble":
+        cd: Any = BubbleChartData()
+        for name, part in data.groupby("series", sort=False):
+            series = cd.add_series(str(name))
+            for row in part.itertuples():
+                series.add_data_point(float(row.x), float(row.y), float(row.size))
+        kind = XL_CHART_TYPE.BUBBLE
+    else:
+        cd = CategoryChartData()
+        cd.categories = [str(c) for c in data.index]
+        for col in data.columns:
+            cd.add_series(str(col), [_number(v) for v in data[col]])
+        kind = {
+            "bar": XL_CHART_TYPE.COLUMN_STACKED,
+            "hbar": XL_CHART_TYPE.BAR_STACKED if len(data.columns) > 1 else XL_CHART_TYPE.BAR_CLUSTERED,
+            "line": XL_CHART_TYPE.LINE_MARKERS,
+        }[chart.kind]
+    graphic = slide.shapes.add_chart(kind, x, y, w, h, cd)
+    c = graphic.chart
+    c.has_title = True
+    c.chart_title.text_frame.text = chart.title
+    c.chart_title.text_frame.paragraphs[0].font.size = Pt(16)
+    c.font.size = Pt(12)
+    c.has_legend = chart.kind in ("bubble", "line") or len(data.columns) > 1
+    if c.has_legend:
+        c.legend.position = XL_LEGEND_POSITION.BOTTOM
+        c.legend.include_in_layout = False
+    for series in c.plots[0].series:
+        colour = _series_colour(series.name)
+        if colour:
+            series.format.fill.solid()
+            series.format.fill.fore_color.rgb = _rgb(colour)
+    if chart.kind == "bubble":
+        c.plots[0].bubble_scale = 40
+
+
+def _add_table(
+    slide: Any,
+    frame: pd.DataFrame,
+    x: Any,
+    y: Any,
+    w: Any,
+    h: Any,
+    fills: pd.DataFrame | None = None,
+    index: bool = False,
+) -> None:
+    from pptx.util import Pt
+
+    cols = ([""] if index else []) + [str(c) for c in frame.columns]
+    shape = slide.shapes.add_table(len(frame) + 1, len(cols), x, y, w, h)
+    table = shape.table
+    size = 12 if len(frame) <= 8 else 10
+    for j, name in enumerate(cols):
+        cell = table.cell(0, j)
+        cell.text = name
+        cell.text_frame.paragraphs[0].font.size = Pt(size)
+        cell.text_frame.paragraphs[0].font.bold = True
+    for i, (label, row) in enumerate(frame.iterrows(), start=1):
+        values = ([str(label)] if index else []) + [_cell(v) for v in row.tolist()]
+        for j, value in enumerate(values):
+            cell = table.cell(i, j)
+            cell.text = value
+            cell.text_frame.paragraphs[0].font.size = Pt(size)
+            k = j - (1 if index else 0)
+            if fills is not None and k >= 0:
+                colour = str(fills.iloc[i - 1, k])
+                cell.fill.solid()
+                cell.fill.fore_color.rgb = _rgb(colour)
+                dark = colour.upper() not in ("#FFFFFF", "#BDBDBD", "#E69F00", "#F9A825")
+                cell.text_frame.paragraphs[0].font.color.rgb = _rgb("#FFFFFF" if dark else "#000000")
+
+
+def _cell(value: Any, limit: int = 140) -> str:
+    """A table cell's text; long text (RAG reasons, rationales) cut so a table fits its slide."""
+    text = "" if value is None else str(value)
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _caption_box(slide: Any, pack: Pack, text: str) -> None:
+    from pptx.util import Inches
+
+    box = slide.shapes.add_textbox(Inches(0.5), Inches(6.95), Inches(12.3), Inches(0.4))
+    _text(box, text + " · " + pack.frozen.caption(), 11, colour="#444444")
+
+
+def to_pptx(pack: Pack) -> bytes:
+    from pptx import Presentation
+    from pptx.util import Inches
+
+    prs = Presentation()
+    prs.slide_width, prs.slide_height = Inches(13.333), Inches(7.5)
+    blank = prs.slide_layouts[6]
+    first = prs.slides.add_slide(blank)
+    _text(
+        first.shapes.add_textbox(Inches(0.8), Inches(1.6), Inches(11.7), Inches(1.2)),
+        pack.title,
+        44,
+        bold=True,
+    )
+    for i, fact in enumerate(pack.facts()):
+        box = first.shapes.add_textbox(Inches(0.8), Inches(3.0 + 0.7 * i), Inches(11.7), Inches(0.6))
+        _text(box, fact, 22 if i < 2 else 12, colour=PRESENT_TEXT if i < 2 else "#555555")
+    for n, s in enumerate(pack.slides, 1):
+        chunks = [s.blocks[i : i + BLOCKS_PER_SLIDE] for i in range(0, len(s.blocks), BLOCKS_PER_SLIDE)] or [
+            []
+        ]
+        for part, blocks in enumerate(chunks):
+            slide = prs.slides.add_slide(blank)
+            title = s.title + (" (continued)" if part else "")
+            _text(
+                slide.shapes.add_textbox(Inches(0.5), Inches(0.25), Inches(12.3), Inches(0.7)),
+                title,
+                30,
+                bold=True,
+            )
+            if s.subtitle:
+                sub = slide.shapes.add_textbox(Inches(0.5), Inches(0.9), Inches(12.3), Inches(0.5))
+                _text(sub, s.subtitle[:220], 13, colour="#444444")
+            top = 1.45
+            if s.metrics and part == 0:
+                m = pd.DataFrame([[x.value for x in s.metrics]], columns=[x.label for x in s.metrics])
+                _add_table(slide, m, Inches(0.5), Inches(top), Inches(12.3), Inches(0.7))
+                top += 0.95
+            if s.empty:
+                _text(
+                    slide.shapes.add_textbox(Inches(0.5), Inches(top), Inches(12.3), Inches(0.6)), s.empty, 20
+                )
+            width = 12.3 / max(1, len(blocks))
+            for k, block in enumerate(blocks):
+                x, y = Inches(0.5 + k * width), Inches(top)
+                w, h = Inches(width - 0.2), Inches(6.85 - top)
+                if isinstance(block, steering.Chart) and block.kind != "grid":
+                    _add_chart(slide, block, x, y, w, h)
+                    continue
+                label = slide.shapes.add_textbox(x, y, w, Inches(0.4))
+                _text(label, block.title, 16, bold=True)
+                y2, h2 = (
+                    Inches(top + 0.45),
+                    Inches(
+                        min(
+                            6.4 - top,
+                            0.3 * (1 + len(block.data if isinstance(block, steering.Chart) else block.frame)),
+                        )
+                    ),
+                )
+                if isinstance(block, steering.Chart):
+                    _add_table(slide, block.data, x, y2, w, h2, fills=block.fills, index=True)
+                elif block.frame.empty:
+                    _text(
+                        slide.shapes.add_textbox(x, y2, w, Inches(0.5)), block.note or "Nothing to show.", 14
+                    )
+                else:
+                    _add_table(slide, block.frame, x, y2, w, h2)
+            _caption_box(slide, pack, f"Slide {n} of {len(pack.slides)}")
+    buf = io.BytesIO()
+    prs.save(buf)
+    return buf.getvalue()
+
+
+# --------------------------------------------------------------------------- HTML
+
+_CSS = f"""
+body {{ font-family: system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif; color: {PRESENT_TEXT};
+       margin: 0 auto; max-width: 1500px; padding: 24px 40px; font-size: 18px; }}
+section {{ border-top: 4px solid {PRESENT_BLUE}; padding: 16px 0 32px; page-break-before: always; }}
+h1 {{ font-size: 44px; margin: 24px 0 8px; }} h2 {{ font-size: 32px; margin: 8px 0; }}
+h3 {{ font-size: 22px; margin: 18px 0 6px; }} .sub {{ color: #444; font-size: 16px; }}
+.facts p {{ font-size: 22px; margin: 6px 0; }} .caption {{ color: #555; font-size: 14px; }}
+.metrics {{ display: flex; flex-wrap: wrap; gap: 12px; margin: 12px 0; }}
+.metric {{ border: 2px solid #ccc; border-radius: 6px; padding: 8px 14px; min-width: 140px; }}
+.metric .v {{ font-size: 30px; font-weight: 700; }} .metric .l {{ font-size: 14px; color: #333; }}
+table {{ border-collapse: collapse; font-size: 16px; }} th, td {{ border: 1px solid #bbb; padding: 4px 8px; text-align: left; }}
+th {{ background: #eee; }}
+"""
+
+
+def _table_html(frame: pd.DataFrame, fills: pd.DataFrame | None = None, index: bool = False) -> str:
+    head = ([""] if index else []) + [str(c) for c in frame.columns]
+    rows = ["<tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in head) + "</tr>"]
+    for i, (label, row) in enumerate(frame.iterrows()):
+        cells = [f"<th>{html.escape(str(label))}</th>"] if index else []
+        for k, v in enumerate(row.tolist()):
+            style = ""
+            if fills is not None:
+                colour = str(fills.iloc[i, k])
+                dark = colour.upper() not in ("#FFFFFF", "#BDBDBD", "#E69F00", "#F9A825")
+                style = f' style="background:{html.escape(colour)};color:{"#fff" if dark else "#000"}"'
+            cells.append(f"<td{style}>{html.escape('' if v is None else str(v))}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    return "<table>" + "".join(rows) + "</table>"
+
+
+def to_html(pack: Pack) -> str:
+    parts = [
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
+        f"<title>{html.escape(pack.title)} · {pack.frozen.as_of:%d %b %Y}</title>",
+        f"<style>{_CSS}</style></head><body>",
+        f"<section class='facts'><h1>{html.escape(pack.title)}</h1>",
+        *[f"<p{' class=caption' if i == 2 else ''}>{html.escape(f)}</p>" for i, f in enumerate(pack.facts())],
+        "</section>",
+    ]
+    js_done = False
+    for n, s in enumerate(pack.slides, 1):
+        parts.append(f"<section><h2>{html.escape(s.title)}</h2>")
+        if s.subtitle:
+            parts.append(f"<p class='sub'>{html.escape(s.subtitle)}</p>")
+        parts.append(
+            f"<p class='caption'>Slide {n} of {len(pack.slides)} · {html.escape(pack.frozen.caption())}</p>"
+        )
+        if s.metrics:
+            parts.append("<div class='metrics'>")
+            parts += [
+                f"<div class='metric'><div class='v'>{html.escape(m.value)}</div><div class='l'>{html.escape(m.label)}</div></div>"
+                for m in s.metrics
+            ]
+            parts.append("</div>")
+        if s.empty:
+            parts.append(f"<p>{html.escape(s.empty)}</p>")
+        for block in s.blocks:
+            parts.append(f"<h3>{html.escape(block.title)}</h3>")
+            if isinstance(block, steering.Chart):
+                fig = presentation(block.figure)
+                parts.append(
+                    fig.to_html(
+                        include_plotlyjs=not js_done,
+                        full_html=False,
+                        config={"displaylogo": False},
+                    )
+                )
+                js_done = True
+                if block.kind == "grid":
+                    parts.append("<details><summary>The numbers</summary>")
+                    parts.append(_table_html(block.data, block.fills, index=True))
+                    parts.append("</details>")
+            elif block.frame.empty:
+                parts.append(f"<p>{html.escape(block.note or 'Nothing to show.')}</p>")
+            else:
+                parts.append(_table_html(block.frame))
+        parts.append("</section>")
+    parts.append(
+        f"<p class='caption'>Built {dt.datetime.now(dt.UTC):%d %b %Y %H:%M} UTC by EPMO Portfolio Analytics.</p>"
+    )
+    parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+# --------------------------------------------------------------------------- offline check
+
+_URL_ATTRS = {
+    "src",
+    "href",
+    "srcset",
+    "poster",
+    "data",
+    "action",
+    "formaction",
+    "background",
+    "xlink:href",
+    "manifest",
+}
+_REMOTE = ("http:", "https:", "//", "ftp:", "ws:", "wss:")
+
+
+class _Refs(HTMLParserBase):  # type: ignore[misc, valid-type]
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[str] = []
+        self._style = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {k.lower(): (v or "") for k, v in attrs}
+        if tag in ("link", "iframe", "base", "embed", "object", "frame", "img", "audio", "video", "source"):
+            self.found.append(f"<{tag}> element")
+        if tag == "meta" and values.get("http-equiv", "").lower() == "refresh":
+            self.found.append("<meta http-equiv=refresh>")
+        if tag == "script" and "src" in values:
+            self.found.append(f"<script src={values['src']!r}>")
+        for key, value in values.items():
+            v = value.strip().lower()
+            if key in _URL_ATTRS and v and not v.startswith(("data:", "#", "javascript:void")):
+                self.found.append(f"<{tag} {key}={value!r}>")
+            if key == "style":
+                self.found += _css_refs(value)
+        self._style = tag == "style"
+
+    def handle_endtag(self, tag: str) -> None:
+        self._style = False
+
+    def handle_data(self, data: str) -> None:
+        if self._style:
+            self.found += _css_refs(data)
+
+
+def _css_refs(css: str) -> list[str]:
+    import re
+
+    out = [f"@import in CSS: {m[:60]!r}" for m in re.findall(r"@import[^;]*", css, flags=re.I)]
+    for url in re.findall(r"url\(\s*['\"]?([^'\")]*)", css, flags=re.I):
+        if not url.strip().lower().startswith("data:"):
+            out.append(f"url({url!r}) in CSS")
+    return out
+
+
+def network_references(document: str) -> list[str]:
+    """Everything in an HTML document that would make a browser fetch something: elements
+    that load resources (<script src>, <link>, <img>, <iframe>...), URL attributes that are
+    not data: or #anchors, CSS @import and url(). Text inside <script> is code, not markup:
+    plotly.js mentions URLs in strings (attribution links it never fetches) and those are
+    not references."""
+    parser = _Refs()
+    parser.feed(document)
+    parser.close()
+    return parser.found

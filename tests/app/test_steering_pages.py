@@ -1,0 +1,146 @@
+"""AppTest for the steering pages: the deck (frozen, next/previous, presentation mode from
+the URL), the deck builder, the decision log and the Project page's decisions."""
+
+from __future__ import annotations
+
+import json
+
+from streamlit.testing.v1 import AppTest
+
+from epmo import health, steering
+from epmo.ingest import ACCEPTED, ingest
+from epmo.store import Store
+from tests.conftest import DEMO_END, project_row, projects_csv
+
+DECK = "app_pages/deck.py"
+
+
+def _ok(at: AppTest) -> None:
+    assert not at.exception, [(e.value, e.stack_trace[-6:]) for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def _metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def _open_deck(app: AppTest, **params: str) -> AppTest:
+    for k, v in params.items():
+        app.query_params[k] = v
+    app.switch_page(DECK).run()
+    _ok(app)
+    return app
+
+
+def test_deck_shows_the_home_numbers_with_the_week_and_freeze_time(app: AppTest, demo_store: Store) -> None:
+    _open_deck(app, as_of=DEMO_END.isoformat())
+    assert app.title[-1].value == "Portfolio overview"
+    view = health.project_health_view(demo_store, DEMO_END)
+    assert int(_metric(app, "Projects").replace(",", "")) == len(view)
+    assert int(_metric(app, "R Red (computed)")) == int((view["rag_computed"] == "Red").sum())
+    week = DEMO_END.isocalendar().week
+    assert any(f"As of week {week}" in c.value and "data frozen at" in c.value for c in app.caption)
+    assert any("Slide 1 of 7" in m.value for m in app.markdown)
+
+
+def test_next_and_previous_walk_the_deck(app: AppTest) -> None:
+    _open_deck(app)
+    titles = [app.title[-1].value]
+    for _ in range(3):
+        app.button(key="deck_next").click().run()
+        _ok(app)
+        titles.append(app.title[-1].value)
+    assert titles == ["Portfolio overview", "Portfolio health", "What changed", "Capacity"]
+    assert app.query_params["slide"] in ("4", ["4"])
+    app.button(key="deck_prev").click().run()
+    _ok(app)
+    assert app.title[-1].value == "What changed"
+    assert app.button(key="deck_next").disabled is False
+
+
+def test_a_prepared_link_opens_in_presentation_mode_on_its_slide(app: AppTest) -> None:
+    _open_deck(app, present="1", deck="Steering committee", slide="2")
+    assert app.session_state["present"] is True
+    assert app.title[-1].value == "Portfolio health"
+    styles = [h.proto.body for h in app.get("html")]
+    assert any('[data-testid="stSidebar"]' in s and "display: none" in s for s in styles)
+    assert any(b.label == "Exit presentation mode" for b in app.button)
+    # no Show SQL in presentation mode; the figures are there
+    assert not [e for e in app.expander if e.label == "Show SQL"]
+    app.button(key="exit_present").click().run()
+    _ok(app)
+    assert app.session_state["present"] is False
+    assert not any('[data-testid="stSidebar"]' in h.proto.body for h in app.get("html"))
+
+
+def test_an_unknown_deck_in_the_link_says_so(app: AppTest) -> None:
+    app.query_params["deck"] = "No such deck"
+    app.switch_page(DECK).run()
+    assert not app.exception
+    assert any("No deck named 'No such deck'" in w.value for w in app.warning)
+
+
+def test_the_deck_stays_frozen_while_uploads_arrive(app: AppTest, demo_store: Store) -> None:
+    _open_deck(app, as_of=DEMO_END.isoformat())
+    before = _metric(app, "Projects")
+    out = ingest(demo_store, "late.csv", projects_csv(project_row("ZZ-NEW-1")), as_of=DEMO_END)
+    assert out.status == ACCEPTED, out.report
+    app.run()
+    _ok(app)
+    assert _metric(app, "Projects") == before  # the deck still shows the frozen snapshot
+    app.switch_page("app_pages/home.py").run()
+    _ok(app)
+    assert int(_metric(app, "Projects").replace(",", "")) == int(before.replace(",", "")) + 1
+
+
+def test_decisions_page_validates_then_records_and_the_project_page_shows_it(
+    app: AppTest, demo_store: Store
+) -> None:
+    app.switch_page("app_pages/decisions.py").run()
+    _ok(app)
+    app.text_input(key="new_decision_owner").input("sponsor@example.org")
+    app.button[[b.label for b in app.button].index("Record decision")].click().run()
+    assert any("the decision is empty" in e.value for e in app.error)
+    assert demo_store.documents(steering.DECISION_KIND) == []
+    pid = demo_store.rows("project/projects", as_of=DEMO_END, portfolios=[], programmes=[])[0]["project_id"]
+    app.text_area(key="new_decision_decision").input("Pause the rollout until the vendor fixes the API")
+    app.text_area(key="new_decision_rationale").input("CPI 0.8 and two red risks")
+    app.multiselect(key="new_decision_projects").select(pid)
+    app.text_input(key="new_decision_owner").input("sponsor@example.org")
+    app.button[[b.label for b in app.button].index("Record decision")].click().run()
+    _ok(app)
+    saved = demo_store.documents(steering.DECISION_KIND)
+    assert len(saved) == 1
+    assert any("Saved decision" in s.value for s in app.success)
+    log = next(df.value for df in app.dataframe if "decision_id" in df.value.columns)  # shown at once
+    assert log["decision_id"].tolist() == [saved[0]["name"]]
+    did = saved[0]["name"]
+    app.selectbox(key="decision_pick").set_value(did).run()
+    _ok(app)
+    app.selectbox(key=f"edit_{did}_status").set_value("Done")
+    app.button[[b.label for b in app.button].index("Save a new version")].click().run()
+    _ok(app)
+    versions = steering.decision_history(demo_store, did)
+    assert versions["version"].tolist() == [2, 1]  # the first version is kept
+    assert [json.loads(s)["status"] for s in versions["spec"]] == ["Done", "Open"]
+    app.query_params["project"] = pid
+    app.switch_page("app_pages/project.py").run()
+    _ok(app)
+    assert any(s.value == "Steering decisions (1)" for s in app.subheader)
+    table = next(df.value for df in app.dataframe if "decision" in df.value.columns)
+    assert table["decision"].tolist() == ["Pause the rollout until the vendor fixes the API"]
+
+
+def test_deck_builder_saves_a_deck_the_deck_page_offers(app: AppTest, demo_store: Store) -> None:
+    app.switch_page("app_pages/decks.py").run()
+    _ok(app)
+    app.button(key="deck_save").click().run()
+    assert any("a deck needs a name" in e.value for e in app.error)  # nothing saved
+    assert demo_store.documents(steering.DECK_KIND) == []
+    app.text_input(key="deck_name").input("Board").run()
+    app.button(key="deck_save").click().run()
+    _ok(app)
+    assert [d["name"] for d in demo_store.documents(steering.DECK_KIND)] == ["Board"]
+    assert steering.load_deck(demo_store, "Board").slides == steering.default_deck().slides
+    _open_deck(app, deck="Board")
+    assert app.selectbox(key="deck_pick").value == "Board"

@@ -1,0 +1,235 @@
+"""The steering pack: PowerPoint with native charts and tables holding the snapshot's
+numbers, a title slide with data freshness, the decisions; HTML that opens offline."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pptx import Presentation
+from pptx.enum.chart import XL_CHART_TYPE
+
+from epmo import cli, health, pack, sql, steering
+from epmo.ingest import ACCEPTED, ingest
+from epmo.store import Store
+from tests.conftest import DEMO_END, project_row, projects_csv
+
+
+@pytest.fixture
+def built(demo_store: Store) -> Iterator[tuple[Store, steering.Freeze, pack.Pack]]:
+    frozen = steering.freeze(demo_store, DEMO_END)
+    con = steering.connect_frozen(demo_store, frozen)
+    decision = steering.validate_decision(
+        con,
+        {
+            "decision": "Fund the data platform rebuild",
+            "owner": "cfo@x.org",
+            "project_ids": ["PRJ-0002"],
+            "due_date": "2027-03-31",
+        },
+        frozen,
+    )
+    con.close()
+    steering.save_decision(demo_store, decision, "clerk@x.org")
+    yield demo_store, frozen, pack.build_from_store(demo_store, steering.default_deck(), frozen)
+
+
+def _charts(prs):  # type: ignore[no-untyped-def]
+    return [sh.chart for slide in prs.slides for sh in slide.shapes if sh.has_chart]
+
+
+def _tables(prs):  # type: ignore[no-untyped-def]
+    return [sh.table for slide in prs.slides for sh in slide.shapes if sh.has_table]
+
+
+def _slide_text(slide) -> str:  # type: ignore[no-untyped-def]
+    return " ".join(sh.text_frame.text for sh in slide.shapes if sh.has_text_frame)
+
+
+def test_pptx_holds_native_charts_with_the_snapshots_numbers(built, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    store, frozen, content = built
+    out = tmp_path / "pack.pptx"
+    pack.write(content, out)
+    prs = Presentation(str(out))
+    charts = _charts(prs)
+    kinds = {c.chart_type for c in charts}
+    assert {XL_CHART_TYPE.COLUMN_STACKED, XL_CHART_TYPE.BUBBLE, XL_CHART_TYPE.LINE_MARKERS} <= kinds
+    assert not [sh for slide in prs.slides for sh in slide.shapes if sh.shape_type == 13]  # no pictures
+
+    con = store.connect()  # nothing was uploaded since the freeze: the live numbers are the frozen ones
+    # projects by stage and declared RAG: every stage's count per RAG, as the query says
+    by_stage = sql.df(con, "home/projects_by_stage", as_of=DEMO_END, portfolios=[], programmes=[])
+    stage_chart = next(c for c in charts if c.chart_type == XL_CHART_TYPE.COLUMN_STACKED)
+    cats = list(stage_chart.plots[0].categories)
+    for series in stage_chart.plots[0].series:
+        rag = None if series.name == "No RAG" else series.name
+        part = (
+            by_stage[by_stage["rag_overall"].isna()]
+            if rag is None
+            else by_stage[by_stage["rag_overall"] == rag]
+        )
+        expected = part.groupby("stage")["project_count"].sum().reindex(cats, fill_value=0)
+        assert list(series.values) == [float(v) for v in expected], series.name
+    assert sum(sum(s.values) for s in stage_chart.plots[0].series) == len(
+        health.project_health_view(store, DEMO_END)
+    )
+
+    # the CPI/SPI bubbles: every active project with both indices, at its SPI, CPI and BAC
+    ph = sql.df(con, "health/project_health", as_of=DEMO_END, portfolios=[], programmes=[])
+    active = ph[ph["is_active"]].dropna(subset=["cpi", "spi"])
+    bubble = next(c for c in charts if c.chart_type == XL_CHART_TYPE.BUBBLE)
+    points = set()
+    for series in bubble.plots[0].series:
+        xml = series._element
+        xs = [float(v.text) for v in xml.xpath("./c:xVal//c:v")]
+        ys = [float(v.text) for v in xml.xpath("./c:yVal//c:v")]
+        sizes = [float(v.text) for v in xml.xpath("./c:bubbleSize//c:v")]
+        points |= {(round(x, 6), round(y, 6), round(s, 2)) for x, y, s in zip(xs, ys, sizes, strict=True)}
+    expected_points = {
+        (round(x, 6), round(y, 6), round(s, 2))
+        for x, y, s in zip(active["spi"], active["cpi"], active["bac"], strict=True)
+    }
+    assert points == expected_points and len(points) > 5
+
+
+def test_pptx_title_slide_has_the_as_of_date_and_freshness(built, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    store, frozen, content = built
+    prs = Presentation(__import__("io").BytesIO(pack.to_pptx(content)))
+    title = _slide_text(prs.slides[0])
+    status = sql.df(store.connect(), "health/submission_status", as_of=DEMO_END, portfolios=[], programmes=[])
+    reported = int(status["submission_status"].isin(["on time", "late"]).sum())
+    expected = reported + int((status["submission_status"] == "missing").sum())
+    assert f"{reported} of {expected} expected projects reported this week" in title
+    assert f"As of week {DEMO_END.isocalendar().week} ({DEMO_END:%d %b %Y})" in title
+    assert "data frozen at" in title
+    every = " ".join(_slide_text(s) for s in list(prs.slides)[1:])
+    assert every.count("As of week 47") == len(prs.slides) - 1  # on every slide
+
+
+def test_pptx_has_native_tables_and_the_decisions(built) -> None:  # type: ignore[no-untyped-def]
+    store, frozen, content = built
+    prs = Presentation(__import__("io").BytesIO(pack.to_pptx(content)))
+    tables = _tables(prs)
+    cells = [[c.text for c in row.cells] for t in tables for row in t.rows]
+    assert any("Fund the data platform rebuild" in row for row in cells)
+    movers = sql.df(
+        store.connect(),
+        "health/biggest_movers",
+        as_of=DEMO_END,
+        previous=health.previous_week(DEMO_END),
+        limit=5,
+        portfolios=[],
+        programmes=[],
+    )
+    assert (
+        movers["project_id"].tolist()[:3]
+        == [r[0] for r in cells if r and r[0] in set(movers["project_id"])][:3]
+    )
+
+
+def test_the_pack_shows_the_frozen_snapshot_not_a_later_upload(demo_store: Store) -> None:
+    frozen = steering.freeze(demo_store, DEMO_END)
+    out = ingest(
+        demo_store,
+        "late.csv",
+        projects_csv(project_row("ZZ-LATE-1", project_name="Arrived late")),
+        as_of=DEMO_END,
+    )
+    assert out.status == ACCEPTED
+    home = steering.SlideSpec("home")
+    frozen_deck = steering.parse_deck("x", {"slides": ["home"]})
+    now = pack.build_from_store(demo_store, frozen_deck, steering.freeze(demo_store, DEMO_END))
+    then = pack.build_from_store(demo_store, frozen_deck, frozen)
+    count = {
+        p: int(next(m.value for m in c.slides[0].metrics if m.label == "Projects"))
+        for p, c in (("now", now), ("then", then))
+    }
+    assert count["now"] == count["then"] + 1
+    assert home.view == "home"
+
+
+def test_html_pack_is_self_contained_with_the_same_content(built) -> None:  # type: ignore[no-untyped-def]
+    store, frozen, content = built
+    document = pack.to_html(content)
+    assert pack.network_references(document) == []
+    assert len(re.findall(r"<script[^>]*\bsrc\s*=", document, flags=re.I)) == 0
+    assert document.count("Plotly.newPlot") >= 5
+    assert len(document) > 3_000_000  # plotly.js is embedded (once)
+    assert document.count("/** @license") <= 3 or document.count("plotly.js v") == 1
+    for s in content.slides:
+        assert s.title in document
+    assert "Fund the data platform rebuild" in document
+    assert steering.freshness_text(content.fresh) in document
+
+
+@pytest.mark.parametrize(
+    ("snippet", "found"),
+    [
+        ('<script src="https://cdn.plot.ly/plotly.min.js"></script>', "<script src="),
+        ('<link rel="stylesheet" href="https://fonts.example/x.css">', "<link> element"),
+        ('<img src="//cdn.example/logo.png">', "<img> element"),
+        ("<style>@import url('https://x/y.css');</style>", "@import"),
+        ("<div style=\"background: url('http://x/y.png')\"></div>", "url('http://x/y.png')"),
+        ('<iframe src="https://example.org"></iframe>', "<iframe> element"),
+        ('<a href="https://example.org">x</a>', "<a href="),
+        ('<meta http-equiv="refresh" content="0; url=https://x">', "refresh"),
+    ],
+)
+def test_network_reference_check_finds_each_kind(snippet: str, found: str) -> None:
+    refs = pack.network_references(f"<html><body>{snippet}</body></html>")
+    assert any(found in r for r in refs), refs
+
+
+def test_urls_inside_script_code_and_data_uris_are_not_references() -> None:
+    ok = '<script>var a="https://plotly.com"; var b="<a href=\\"https://x\\">";</script><img-free/><a href="#top">t</a><div style="background:url(data:image/png;base64,AAA)"></div>'
+    assert pack.network_references(f"<html><body>{ok}</body></html>") == []
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--out", "pack.pdf"], "--out must end in .pptx or .html"),
+        (["--deck", "Nope", "--out", "pack.pptx"], "no deck named 'Nope'"),
+        (["--as-of", "2020-01-03", "--out", "pack.pptx"], "nothing was reported on or before 2020-01-03"),
+        (["--out", "no/such/dir/pack.pptx"], "no such folder"),
+    ],
+)
+def test_pack_command_refuses_bad_input(
+    demo_store: Store, tmp_path: Path, capsys, monkeypatch, args: list[str], message: str
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["pack", "--store", demo_store.uri, *args]) == 2
+    assert message in capsys.readouterr().err
+    assert not list(tmp_path.glob("pack.*"))
+
+
+def test_pack_command_writes_both_formats(demo_store: Store, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    for suffix in ("pptx", "html"):
+        out = tmp_path / f"pack.{suffix}"
+        assert (
+            cli.main(["pack", "--store", demo_store.uri, "--as-of", DEMO_END.isoformat(), "--out", str(out)])
+            == 0
+        )
+        assert out.stat().st_size > 20_000
+    prs = Presentation(str(tmp_path / "pack.pptx"))
+    assert len(_charts(prs)) >= 4
+    assert "frozen at" in capsys.readouterr().err
+
+
+def test_export_decisions_view(built, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    store, frozen, content = built
+    today = dt.date.today().isoformat()
+    assert (
+        cli.main(["export", "decisions", "--store", store.uri, "--as-of", today, "--project", "PRJ-0002"])
+        == 0
+    )
+    out = capsys.readouterr().out
+    assert "Fund the data platform rebuild" in out and "PRJ-0002" in out
+    assert (
+        cli.main(["export", "decisions", "--store", store.uri, "--as-of", today, "--project", "PRJ-9999"])
+        == 0
+    )
+    assert "Fund the data platform" not in capsys.readouterr().out

@@ -1,0 +1,268 @@
+"""Steering domain: deck specs, the frozen snapshot, decisions, the presentation theme."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pandas as pd
+import pytest
+from deltalake import DeltaTable
+
+from epmo import charts, sql, steering, theme
+from epmo.ingest import ACCEPTED, ingest
+from epmo.store import Store
+from tests.conftest import WEEK, project_row, projects_csv
+
+
+def _ingest(store: Store, name: str, *rows: str, as_of: dt.date = WEEK) -> str:
+    out = ingest(store, name, projects_csv(*rows), as_of=as_of)
+    assert out.status == ACCEPTED, out.report
+    return out.upload_id
+
+
+def _project_ids(con, as_of: dt.date = WEEK) -> list[str]:  # type: ignore[no-untyped-def]
+    return sorted(sql.df(con, "project/projects", as_of=as_of, portfolios=[], programmes=[])["project_id"])
+
+
+# --------------------------------------------------------------------------- deck specs
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ({"slides": []}, "has no slides"),
+        ({}, "give a list of slides"),
+        ("{not json", "not valid JSON"),
+        ({"slides": [{"view": "homepage"}]}, "slide 1: unknown view 'homepage'"),
+        ({"slides": ["home", {"grain": "month"}]}, "slide 2: give a view"),
+        ({"slides": [{"view": "capacity", "grain": "year"}]}, "grain must be one of week, month, quarter"),
+        ({"slides": [{"view": "capacity", "by": "desk"}]}, "by must be one of"),
+        (
+            {"slides": [{"view": "home", "project_id": "P1"}]},
+            "slide 1 (home): unknown option(s) project_id; it takes none",
+        ),
+        ({"slides": [{"view": "health", "colour": "x"}]}, "unknown option(s) colour"),
+        ({"slides": ["home"] * 31}, "has 31 slides; at most 30"),
+        ({"slides": ["home"], "portfolios": "Corporate"}, "portfolios must be a list of names"),
+    ],
+)
+def test_bad_deck_specs_say_what_is_wrong(spec: object, message: str) -> None:
+    with pytest.raises(steering.SteeringError) as err:
+        steering.parse_deck("Board", spec)
+    assert message in str(err.value)
+
+
+def test_a_deck_needs_a_name() -> None:
+    with pytest.raises(steering.SteeringError, match="a deck needs a name"):
+        steering.parse_deck("  ", {"slides": ["home"]})
+
+
+def test_deck_spec_round_trip_keeps_order_options_and_scope() -> None:
+    spec = {
+        "slides": [
+            "home",
+            {"view": "project", "project_id": "P7"},
+            {"view": "capacity", "grain": "quarter", "by": "team"},
+            {"view": "ranking", "model": "wsjf"},
+        ],
+        "portfolios": ["Corporate"],
+    }
+    deck = steering.parse_deck("Board", spec)
+    assert [s.view for s in deck.slides] == ["home", "project", "capacity", "ranking"]
+    again = steering.parse_deck("Board", deck.to_json())
+    assert again == deck
+    assert again.slides[2].options == {"grain": "quarter", "by": "team"}
+    assert again.scope == {"portfolios": ["Corporate"], "programmes": []}
+
+
+def test_saved_decks_are_versioned_and_the_built_in_one_is_protected(store: Store) -> None:
+    default = steering.default_deck()
+    assert steering.deck_names(store) == [default.name]
+    with pytest.raises(steering.SteeringError, match="built-in deck"):
+        steering.save_deck(store, steering.parse_deck(default.name, {"slides": ["home"]}), "me@x.org")
+    steering.save_deck(store, steering.parse_deck("Board", {"slides": ["home", "health"]}), "me@x.org")
+    steering.save_deck(store, steering.parse_deck("Board", {"slides": ["decisions"]}), "me@x.org")
+    board = steering.load_deck(store, "Board")
+    assert [s.view for s in board.slides] == ["decisions"]
+    assert board.version == 2
+    assert steering.deck_names(store) == [default.name, "Board"]
+    with pytest.raises(steering.SteeringError, match="no deck named 'Nope'"):
+        steering.load_deck(store, "Nope")
+
+
+# --------------------------------------------------------------------------- frozen snapshot
+
+
+def test_a_frozen_connection_ignores_uploads_and_retractions_after_the_freeze(store: Store) -> None:
+    first = _ingest(store, "a.csv", project_row("P1"), project_row("P2"))
+    frozen = steering.freeze(store, WEEK)
+    _ingest(store, "b.csv", project_row("P3"))  # arrives during the meeting
+    store.retract(first, "admin@x.org", "wrong file")  # and a retraction too
+    live = store.connect()
+    assert _project_ids(live) == ["P3"]
+    con = steering.connect_frozen(store, frozen)
+    assert _project_ids(con) == ["P1", "P2"]
+
+
+def test_a_frozen_deck_survives_compaction_and_vacuum(store: Store) -> None:
+    for i in range(5):
+        _ingest(
+            store,
+            f"w{i}.csv",
+            project_row("P1", budget_bac=str(1000 * (i + 1))),
+            as_of=WEEK - dt.timedelta(weeks=5 - i),
+        )
+    frozen = steering.freeze(store, WEEK)
+    pinned = store.snapshot()  # a pinned Parquet file list, for contrast
+    _ingest(store, "late.csv", project_row("P9"))
+    for name in ("projects", "submissions", "uploads"):  # compact and vacuum at once
+        table = DeltaTable(store.table_uri(name))
+        table.optimize.compact()
+        table.vacuum(retention_hours=0, dry_run=False, enforce_retention_duration=False)
+    with pytest.raises(Exception):  # noqa: B017 (the files behind a pinned list are gone)
+        store.connect(pinned).execute("SELECT count(*) FROM raw_projects").fetchall()
+    con = steering.connect_frozen(store, frozen)
+    assert _project_ids(con) == ["P1"]
+    bac = sql.df(con, "health/project_health", as_of=WEEK, portfolios=[], programmes=[])["bac"].tolist()
+    assert bac == [5000.0]
+
+
+def test_freezing_at_an_earlier_cutoff_rebuilds_what_a_meeting_saw(store: Store) -> None:
+    _ingest(store, "a.csv", project_row("P1"))
+    meeting = steering.freeze(store, WEEK)
+    _ingest(store, "b.csv", project_row("P2"))
+    later = steering.freeze(store, WEEK, cutoff_at=meeting.cutoff_at)
+    assert _project_ids(steering.connect_frozen(store, later)) == ["P1"]
+    assert steering.Freeze.from_dict(json.loads(json.dumps(meeting.to_dict()))) == meeting
+
+
+def test_freeze_caption_names_the_week_and_time() -> None:
+    f = steering.Freeze(
+        dt.date(2026, 11, 20),
+        dt.datetime(2026, 11, 25, tzinfo=dt.UTC),
+        dt.datetime(2026, 11, 26, 9, 5, tzinfo=dt.UTC),
+        "k",
+    )
+    assert f.caption() == "As of week 47 (20 Nov 2026) · data frozen at 26 Nov 2026 09:05 UTC"
+
+
+# --------------------------------------------------------------------------- decisions
+
+GOOD = {
+    "decision": "Stop P2",
+    "rationale": "CPI 0.7",
+    "project_ids": ["P2"],
+    "owner": "sponsor@x.org",
+    "decision_date": "2026-11-26",
+    "due_date": "2026-12-31",
+}
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"decision": "  "}, "the decision is empty"),
+        ({"owner": ""}, "give the decision an owner"),
+        ({"project_ids": ["P2", "NOPE"]}, "unknown project id(s) as of 20 Nov 2026: NOPE"),
+        ({"due_date": "2026-11-01"}, "the due date 01 Nov 2026 is before the decision date 26 Nov 2026"),
+        ({"due_date": "31/12/2026"}, "due date '31/12/2026' is not a date"),
+        ({"status": "Maybe"}, "status must be one of"),
+    ],
+)
+def test_bad_decisions_are_refused_and_nothing_is_saved(
+    store: Store, change: dict[str, object], message: str
+) -> None:
+    _ingest(store, "a.csv", project_row("P1"), project_row("P2"))
+    frozen = steering.freeze(store, WEEK)
+    with pytest.raises(steering.SteeringError) as err:
+        steering.validate_decision(store.connect(), GOOD | change, frozen)
+    assert message in str(err.value)
+    assert str(err.value).startswith("Nothing saved:")
+    assert store.documents(steering.DECISION_KIND) == []
+
+
+def test_decision_round_trip_edits_are_new_versions_and_link_the_snapshot(store: Store) -> None:
+    _ingest(store, "a.csv", project_row("P1"), project_row("P2"))
+    frozen = steering.freeze(store, WEEK)
+    con = store.connect()
+    decision = steering.validate_decision(con, GOOD, frozen)
+    did = steering.save_decision(store, decision, "clerk@x.org")
+    _ingest(store, "b.csv", project_row("P1"), project_row("P2"), project_row("P3"))
+    later = steering.freeze(store, WEEK)
+    assert later.cutoff_at > frozen.cutoff_at
+    edited = steering.validate_decision(con, GOOD | {"status": "Done", "decision": "Stop P2 now"}, later)
+    assert steering.save_decision(store, edited, "clerk@x.org", did) == did
+    with pytest.raises(steering.SteeringError, match="no decision 'D-nope' to edit"):
+        steering.save_decision(store, edited, "clerk@x.org", "D-nope")
+    log = steering.decisions(store.connect(), dt.date(2026, 11, 30))
+    assert log[["decision_id", "decision", "status", "projects_affected", "owner", "version"]].to_dict(
+        "records"
+    ) == [
+        {
+            "decision_id": did,
+            "decision": "Stop P2 now",
+            "status": "Done",
+            "projects_affected": "P2",
+            "owner": "sponsor@x.org",
+            "version": 2,
+        }
+    ]
+    row = log.iloc[0]
+    assert row["based_on_as_of_date"] == pd.Timestamp(WEEK)
+    assert row["based_on_snapshot"] == frozen.snapshot_key
+    assert pd.Timestamp(row["based_on_data_at"]) == pd.Timestamp(frozen.cutoff_at)
+    history = steering.decision_history(store, did)
+    assert [json.loads(s)["decision"] for s in history["spec"]] == ["Stop P2 now", "Stop P2"]  # nothing lost
+    # per project, and not before it was decided
+    assert len(steering.decisions(store.connect(), dt.date(2026, 11, 30), "P2")) == 1
+    assert steering.decisions(store.connect(), dt.date(2026, 11, 30), "P1").empty
+    assert steering.decisions(store.connect(), dt.date(2026, 11, 25)).empty
+
+
+def test_decisions_stay_live_in_a_frozen_deck(store: Store) -> None:
+    _ingest(store, "a.csv", project_row("P1"))
+    frozen = steering.freeze(store, WEEK)
+    con = store.connect()
+    steering.save_decision(
+        store, steering.validate_decision(con, GOOD | {"project_ids": ["P1"]}, frozen), "c@x.org"
+    )
+    assert len(steering.decisions(steering.connect_frozen(store, frozen), dt.date(2026, 11, 30))) == 1
+
+
+# --------------------------------------------------------------------------- presentation theme
+
+
+def test_presentation_restyles_a_copy_and_marks_rag_by_more_than_colour() -> None:
+    frame = pd.DataFrame(
+        {
+            "stage": ["Planning", "Execution"],
+            "stage_order": [1, 2],
+            "rag_overall": ["Red", "Green"],
+            "project_count": [2, 3],
+        }
+    )
+    fig = charts.projects_by_stage(frame)
+    before = fig.to_json()
+    out = theme.presentation(fig)
+    assert fig.to_json() == before  # pure
+    red = next(t for t in out.data if t.name == "Red")
+    assert red.marker.color == theme.PRESENT_RAG_COLOURS["Red"]
+    assert red.marker.pattern.shape == theme.RAG_PATTERNS["Red"]
+    assert list(red.y) == list(next(t for t in fig.data if t.name == "Red").y)  # data untouched
+    assert out.layout.font.size == theme.PRESENT_FONT_SIZE
+    assert len({theme.RAG_PATTERNS[r] for r in theme.RAG_ORDER}) == 3
+
+
+@pytest.mark.parametrize(
+    ("value", "label"),
+    [
+        ("Red", "R Red"),
+        ("Amber", "A Amber"),
+        ("Green", "G Green"),
+        (None, "– not judged"),
+        ("", "– not judged"),
+    ],
+)
+def test_rag_labels_carry_a_letter(value: object, label: str) -> None:
+    assert theme.rag_label(value) == label
