@@ -11,7 +11,7 @@ work_dir (the source store is never written), and times:
     ingest_xlsx     the same full path of the workbook, against its bare read: python-calamine
                     to Python rows, to Arrow, `CREATE TABLE t AS SELECT * FROM` it in DuckDB
 
-Each figure is the median of `repeats` runs; every run of the full path ingests into a fresh
+Each figure is the median of `repeats` runs (bare and full runs interleaved); every run of the full path ingests into a fresh
 copy of the store (a second commit of the same file would be a duplicate). The uploads are
 next week's allocations: as_of is a week after the store's latest reporting week.
 """
@@ -219,15 +219,6 @@ def _fresh_copy(source: Path, dest: Path) -> Store:
     return Store(str(dest))
 
 
-def _median_of(runs: int, one: Callable[[], tuple[float, Any]]) -> tuple[float, list[float], Any]:
-    times: list[float] = []
-    last: Any = None
-    for _ in range(runs):
-        seconds, last = one()
-        times.append(seconds)
-    return statistics.median(times), times, last
-
-
 def _fmt(times: list[float]) -> str:
     return ", ".join(f"{t:.3f}" for t in times)
 
@@ -278,8 +269,13 @@ def measure(
         ) -> tuple[float, int]:
             return bare(path)
 
-        base_s, base_times, base_rows = _median_of(repeats, one_bare)
-        full_s, full_times, (rows, upload_id) = _median_of(repeats, one_full)
+        base_times, full_times = [], []
+        for _ in range(repeats):  # interleaved, so that load from other processes hits both
+            seconds, base_rows = one_bare()
+            base_times.append(seconds)
+            seconds, (rows, upload_id) = one_full()
+            full_times.append(seconds)
+        base_s, full_s = statistics.median(base_times), statistics.median(full_times)
         if rows != base_rows:
             raise RuntimeError(f"{name}: the full path stored {rows} rows, the bare read {base_rows}")
         results.append(

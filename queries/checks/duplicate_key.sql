@@ -3,18 +3,15 @@
 -- grain: one row per row whose key repeats an earlier row of the same table in the upload
 -- Rows whose typed key (hashed) repeats, or whose key holds a '|' (the separator of
 -- key_text), are the candidates: every repeated key_text is among them, and only they are
--- sorted.
-WITH keys AS (
-    SELECT * FROM row_keys
-),
-
-repeated AS (
-    SELECT table_name, key_hash FROM keys GROUP BY ALL HAVING count(*) > 1
+-- sorted. (row_keys is read twice rather than through a shared CTE, which DuckDB would
+-- materialise.)
+WITH repeated AS (
+    SELECT table_name, key_hash FROM row_keys GROUP BY ALL HAVING count(*) > 1
 ),
 
 candidates AS (
     SELECT k.*
-    FROM keys AS k
+    FROM row_keys AS k
     WHERE k.key_has_pipe OR (k.table_name, k.key_hash) IN (SELECT (table_name, key_hash) FROM repeated)
 ),
 
