@@ -458,6 +458,8 @@ def _read_xlsx(name: str, data: bytes, zf: zipfile.ZipFile, infos: list[zipfile.
 
 
 def cell_text(value: object) -> str:
+    if type(value) is str:  # most cells: no conversion
+        return value
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -492,8 +494,9 @@ def _sheet_from_rows(file: str, sheet: str, rows: list[list[Any]]) -> RawSheet |
     body = rows[header_idx + 1 :]
     columns: list[list[str]] = [[] for _ in range(width)]
     numbers: list[int] = []
+    text = cell_text
     for offset, row in enumerate(body):
-        texts = [cell_text(v) for v in row[:width]]
+        texts = [text(v) for v in row[:width]]
         if not any(t.strip() for t in texts):
             continue
         texts += [""] * (width - len(texts))

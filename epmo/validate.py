@@ -8,7 +8,8 @@ Staging relations (visible to the check queries):
                           from the mapped Arrow tables) parsed once by the macros in queries/macros/, plus
                           _suspect (a cell rule could fail in this row) and _pos (its stg row)
     typed_<table>         checked_<table> without _pos and _suspect (a view)
-    row_keys              each row's unique key as text (for duplicate_key)
+    row_keys              the unique key as text of each row whose key may repeat (hash
+                          prefilter, see _row_keys_select; for duplicate_key)
     contract_columns, contract_scales, enum_values   the contract as reference tables
 plus the store's raw_* tables and as-of macros, for checks against what is stored.
 """
@@ -53,17 +54,22 @@ def _stage_table(name: str, sheets: list[MappedSheet]) -> pa.Table:
 
 
 def _row_keys_select(t: contract.Table) -> str:
-    """Each row's key as text (key_text), plus key_hash (the typed key hashed) and
-    key_has_pipe (a text key value holds '|'), which duplicate_key uses to pick candidates."""
-    key = [sql.ident(k) for k in t.unique_key]
-    parts = ", ".join(f"coalesce(CAST({k} AS VARCHAR), '')" for k in key)
+    """The key text of each row whose key may repeat another row's (for duplicate_key).
+
+    Only rows whose typed key, hashed, repeats, or whose text key holds a '|' (the
+    separator of key_text, so two different keys could join to the same text) can share
+    a key_text; the text is built for those rows only, not for every row of the upload.
+    """
+    key = ", ".join(sql.ident(k) for k in t.unique_key)
+    parts = ", ".join(f"coalesce(CAST({sql.ident(k)} AS VARCHAR), '')" for k in t.unique_key)
     texts = [sql.ident(c.name) for c in t.columns if c.name in t.unique_key and c.type in TEXT_TYPES]
-    pipe = " OR ".join(f"coalesce(contains({k}, '|'), FALSE)" for k in texts) or "FALSE"
+    pipe = " OR ".join(f"contains({k}, '|')" for k in texts) or "FALSE"
+    typed = sql.ident("typed_" + t.name)
     return (
         f"SELECT {sql.literal(t.name)} AS table_name, _file, _sheet, _row, "  # noqa: S608 (allow-listed identifiers)
         f"{sql.literal(', '.join(t.unique_key))} AS key_columns, "
-        f"concat_ws(' | ', {parts}) AS key_text, hash({', '.join(key)}) AS key_hash, "
-        f"({pipe}) AS key_has_pipe FROM {sql.ident('typed_' + t.name)}"
+        f"concat_ws(' | ', {parts}) AS key_text FROM {typed} "
+        f"WHERE {pipe} OR hash({key}) IN (SELECT hash({key}) FROM {typed} GROUP BY ALL HAVING count(*) > 1)"
     )
 
 
@@ -146,16 +152,20 @@ def _suspect_expr(t: contract.Table, c: contract.Column, raw: str, v: str) -> st
 
 def checked_select(t: contract.Table) -> str:
     """One pass over stg_<table>: every column typed once, plus _suspect (see _suspect_expr)
-    and _pos (the stg row) to pick the suspect rows' cells."""
-    inner = ["s._pos", "s._row", "s._file", "s._sheet", "s AS _raw"]
+    and _pos (the stg row) to pick the suspect rows' cells. The raw text travels along (in
+    the struct _raw) only for the optional non-text columns, whose blanks _suspect tests."""
+    inner = ["s._pos", "s._row", "s._file", "s._sheet"]
     outer = ["_pos", "_row", "_file", "_sheet"]
-    suspects = []
+    raws, suspects = [], []
     for c in t.columns:
         q = sql.ident(c.name)
-        raw = f"_raw.{q}"
         inner.append(f"{_typed_expr(t, c, 's.' + q)} AS {q}")
         outer.append(f"epmo_whole({q}) AS {q}" if c.type == contract.INTEGER else q)
-        suspects.append(_suspect_expr(t, c, raw, q))
+        if not c.required and c.type not in (contract.TEXT, contract.EMAIL):
+            raws.append(f"{q} := s.{q}")
+        suspects.append(_suspect_expr(t, c, f"_raw.{q}", q))
+    if raws:
+        inner.append(f"struct_pack({', '.join(raws)}) AS _raw")
     outer.append(f"coalesce({' OR '.join(suspects)}, FALSE) AS _suspect")
     return (
         f"SELECT {', '.join(outer)} FROM (SELECT {', '.join(inner)} "  # noqa: S608 (allow-listed identifiers)
