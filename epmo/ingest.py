@@ -156,7 +156,7 @@ def check_upload(
             if dup:
                 return Outcome(VALID, report, as_of, duplicate_of=dup[0]["upload_id"])
         tables = typed_tables(staged)
-        preview = _preview(con, as_of)
+        preview = _preview(con, as_of, staged.tables)
     finally:
         con.close()
     return Outcome(VALID, report, as_of, tables=tables, preview=preview)
@@ -169,12 +169,12 @@ def _row_counts(mapped: list[MappedSheet]) -> dict[str, int]:
     return counts
 
 
-def _preview(con: object, as_of: dt.date) -> dict[str, object]:
+def _preview(con: object, as_of: dt.date, tables: list[str]) -> dict[str, object]:
     """What this upload changes against each project's previous report."""
     previous = as_of - dt.timedelta(days=1)
     return {
         "project_changes": sql.df(con, "ingest/preview_project_changes", previous_as_of=previous),  # type: ignore[arg-type]
-        "row_changes": sql.df(con, "ingest/preview_row_changes", previous_as_of=previous),  # type: ignore[arg-type]
+        "row_changes": sql.df(con, "ingest/preview_row_changes", previous_as_of=previous, tables=tables),  # type: ignore[arg-type]
     }
 
 
