@@ -5,8 +5,9 @@ Staging relations (visible to the check queries):
                           a row with a suspect cell, see _suspect_expr): table_name,
                           column_name, _row, _file, _sheet, _dec_comma, _dayfirst, raw
     checked_<table>       the upload's text cells (one column per contract column, read
-                          from the mapped Arrow tables) parsed once by the macros in queries/macros/, plus
-                          _suspect (a cell rule could fail in this row) and _pos (its stg row)
+                          from the mapped Arrow tables) parsed once by the macros in
+                          queries/macros/, plus _suspect (a cell rule could fail in this
+                          row) and _pos (the row's position in the staged Arrow table)
     typed_<table>         checked_<table> without _pos and _suspect (a view)
     row_keys              the unique key as text of each row whose key may repeat (hash
                           prefilter, see _row_keys_select; for duplicate_key)
@@ -77,15 +78,6 @@ def _row_keys_select(t: contract.Table) -> str:
 class Staged:
     con: duckdb.DuckDBPyConnection
     tables: list[str]  # contract tables present in the upload
-
-
-def _materialise(con: duckdb.DuckDBPyConnection, name: str, data: pa.Table) -> None:
-    """Copy an Arrow table into a DuckDB table (registered objects are invisible to cursors)."""
-    con.register("_incoming", data)
-    try:
-        con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM _incoming")  # noqa: S608 (allow-listed identifiers)
-    finally:
-        con.unregister("_incoming")
 
 
 def _typed_expr(t: contract.Table, c: contract.Column, raw: str) -> str:
