@@ -82,8 +82,13 @@ def check_upload(
     as_of: dt.date | None = None,
     mapping: Mapping | None = None,
     max_file_mb: float | None = None,
+    digest: str = "",
 ) -> Outcome:
-    """Validate without writing. The Outcome carries typed tables ready to commit."""
+    """Validate without writing. The Outcome carries typed tables ready to commit.
+
+    With the file's sha256 `digest`, a valid upload also looks, on the same store snapshot,
+    for an accepted upload of the same file for the same week (Outcome.duplicate_of).
+    """
     mapping = mapping or Mapping()
     dayfirst = (mapping.date_order or str(get("ingest", "date_order"))) == "dmy"
     try:
@@ -146,8 +151,12 @@ def check_upload(
         report = new_report(issues, counts)
         if not report.ok:
             return Outcome(REJECTED, report, as_of)
+        if digest:
+            dup = sql.arrow(con, "ledger/duplicate_upload", sha256=digest, as_of=as_of).to_pylist()
+            if dup:
+                return Outcome(VALID, report, as_of, duplicate_of=dup[0]["upload_id"])
         tables = typed_tables(staged)
-        preview = _preview(con, as_of)
+        preview = _preview(con, as_of, staged.tables)
     finally:
         con.close()
     return Outcome(VALID, report, as_of, tables=tables, preview=preview)
@@ -160,12 +169,12 @@ def _row_counts(mapped: list[MappedSheet]) -> dict[str, int]:
     return counts
 
 
-def _preview(con: object, as_of: dt.date) -> dict[str, object]:
+def _preview(con: object, as_of: dt.date, tables: list[str]) -> dict[str, object]:
     """What this upload changes against each project's previous report."""
     previous = as_of - dt.timedelta(days=1)
     return {
         "project_changes": sql.df(con, "ingest/preview_project_changes", previous_as_of=previous),  # type: ignore[arg-type]
-        "row_changes": sql.df(con, "ingest/preview_row_changes", previous_as_of=previous),  # type: ignore[arg-type]
+        "row_changes": sql.df(con, "ingest/preview_row_changes", previous_as_of=previous, tables=tables),  # type: ignore[arg-type]
     }
 
 
@@ -181,15 +190,15 @@ def ingest(
     note: str = "",
 ) -> Outcome:
     """Validate and, if it passes and this is not a dry run, commit atomically."""
-    outcome = check_upload(store, file_name, data, as_of, mapping, max_file_mb)
-    if outcome.status != VALID or dry_run:
+    if dry_run:
+        return check_upload(store, file_name, data, as_of, mapping, max_file_mb)
+    digest = sha256(data)
+    outcome = check_upload(store, file_name, data, as_of, mapping, max_file_mb, digest=digest)
+    if outcome.status != VALID:
         return outcome
     assert outcome.as_of_date is not None
-    digest = sha256(data)
-    dup = store.rows("ledger/duplicate_upload", sha256=digest, as_of=outcome.as_of_date)
-    if dup:
+    if outcome.duplicate_of:
         outcome.status = DUPLICATE
-        outcome.duplicate_of = dup[0]["upload_id"]
         return outcome
     prepared = PreparedUpload(
         as_of_date=outcome.as_of_date,

@@ -223,15 +223,15 @@ def map_sheet(
         letters[col] = (sheet.headers[j], column_letter(j))
     for col, value in constants.items():
         if col not in arrays or pc.all(pc.equal(pc.utf8_trim_whitespace(arrays[col]), "")).as_py():
-            arrays[col] = pa.array([str(value)] * n, pa.string())
+            arrays[col] = pa.repeat(pa.scalar(str(value), pa.string()), n)
             letters[col] = (f"{col} (constant from mapping)", "")
     decimal_comma = sheet.decimal_comma if mapping.decimal is None else mapping.decimal == ","
     ordered = {c: arrays[c] for c in t.column_names if c in arrays}
     ordered["_row"] = sheet.rows
-    ordered["_file"] = pa.array([sheet.file] * n, pa.string())
-    ordered["_sheet"] = pa.array([sheet.sheet] * n, pa.string())
-    ordered["_dec_comma"] = pa.array([decimal_comma] * n, pa.bool_())
-    ordered["_dayfirst"] = pa.array([dayfirst] * n, pa.bool_())
+    ordered["_file"] = pa.repeat(pa.scalar(sheet.file, pa.string()), n)
+    ordered["_sheet"] = pa.repeat(pa.scalar(sheet.sheet, pa.string()), n)
+    ordered["_dec_comma"] = pa.repeat(pa.scalar(decimal_comma, pa.bool_()), n)
+    ordered["_dayfirst"] = pa.repeat(pa.scalar(dayfirst, pa.bool_()), n)
     return MappedSheet(table_name, sheet.file, sheet.sheet, pa.table(ordered), letters), issues
 
 

@@ -155,7 +155,9 @@ def decode_text(name: str, data: bytes) -> tuple[str, str]:
 
 def sniff_delimiter(text: str) -> str:
     """The delimiter used in the header line (comma, semicolon, tab or pipe)."""
-    first = text.lstrip("\ufeff").split("\n", 1)[0]
+    text = text.lstrip("\ufeff")
+    end = text.find("\n")
+    first = text if end < 0 else text[:end]  # no copy of the rest of a large file
     counts: dict[str, int] = {}
     in_quotes = False
     for ch in first:
@@ -192,10 +194,11 @@ def detect_decimal_comma(table: pa.Table, delimiter: str) -> bool:
 def read_csv_bytes(name: str, data: bytes, sheet: str = "") -> RawSheet:
     text, encoding = decode_text(name, data)
     text = text.lstrip("\ufeff")
-    if not text.strip():
+    if not text or text.isspace():
         raise _reject(name, "empty_file", "The file has no rows. Export it again with headers.")
     delimiter = sniff_delimiter(text)
-    header_line = next(csv.reader(io.StringIO(text.split("\n", 1)[0]), delimiter=delimiter))
+    end = text.find("\n")
+    header_line = next(csv.reader(io.StringIO(text if end < 0 else text[:end]), delimiter=delimiter))
     headers = [h.strip() for h in header_line]
     if not any(headers):
         raise _reject(
@@ -273,16 +276,25 @@ def _short(exc: BaseException) -> str:
 
 
 def _drop_blank_rows(table: pa.Table) -> pa.Table:
-    """Adds __row (0-based position) and removes rows whose every cell is blank."""
+    """Adds __row (0-based position) and removes rows whose every cell is blank.
+
+    A cell is blank when empty or only whitespace; columns are tested one after the other
+    only while some row is still blank in all the columns so far (usually none after the
+    first), and the table is only filtered when a blank row exists.
+    """
+    import numpy as np
     import pyarrow.compute as pc
 
-    table = table.append_column("__row", pa.array(range(table.num_rows), pa.int64()))
+    table = table.append_column("__row", pa.array(np.arange(table.num_rows, dtype=np.int64)))
     if table.num_rows == 0 or table.num_columns == 1:
         return table
     blank = None
-    for col in table.columns[:-1]:
-        is_blank = pc.equal(pc.utf8_trim_whitespace(pc.fill_null(col, "")), "")
+    for column in table.columns[:-1]:
+        col = pc.fill_null(column, "")
+        is_blank = pc.or_(pc.equal(pc.utf8_length(col), 0), pc.utf8_is_space(col))
         blank = is_blank if blank is None else pc.and_(blank, is_blank)
+        if not pc.any(blank).as_py():
+            return table
     return table.filter(pc.invert(blank))
 
 
@@ -446,6 +458,8 @@ def _read_xlsx(name: str, data: bytes, zf: zipfile.ZipFile, infos: list[zipfile.
 
 
 def cell_text(value: object) -> str:
+    if type(value) is str:  # most cells: no conversion
+        return value
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -480,8 +494,9 @@ def _sheet_from_rows(file: str, sheet: str, rows: list[list[Any]]) -> RawSheet |
     body = rows[header_idx + 1 :]
     columns: list[list[str]] = [[] for _ in range(width)]
     numbers: list[int] = []
+    text = cell_text
     for offset, row in enumerate(body):
-        texts = [cell_text(v) for v in row[:width]]
+        texts = [text(v) for v in row[:width]]
         if not any(t.strip() for t in texts):
             continue
         texts += [""] * (width - len(texts))

@@ -139,7 +139,7 @@ def ident(name: str) -> str:
 @lru_cache(maxsize=1)
 def _allowed_identifiers() -> frozenset[str]:
     out = {c.name for t in contract.TABLES for c in t.columns}
-    out |= {f"{p}_{t}" for t in contract.TABLE_NAMES for p in ("raw", "stg", "typed")}
+    out |= {f"{p}_{t}" for t in contract.TABLE_NAMES for p in ("raw", "stg", "checked", "typed")}
     out |= {f"raw_{t}" for t in ("uploads", "submissions", "documents")}
     return frozenset(out)
 

@@ -286,7 +286,7 @@ class Store:
                 pa.table(
                     {
                         "upload_id": pairs["upload_id"],
-                        "table_name": pa.array([name] * pairs.num_rows, pa.string()),
+                        "table_name": pa.repeat(pa.scalar(name, pa.string()), pairs.num_rows),
                         "entity_key": pairs[key].cast(pa.string()),
                     },
                     schema=SUBMISSIONS_SCHEMA,
@@ -388,7 +388,7 @@ def conform(tbl: pa.Table, schema: pa.Schema, upload_id: str) -> pa.Table:
     arrays: list[Any] = []
     for f in schema:
         if f.name == "upload_id":
-            arrays.append(pa.array([upload_id] * n, pa.string()))
+            arrays.append(pa.repeat(pa.scalar(upload_id, pa.string()), n))
         elif f.name in tbl.column_names:
             arrays.append(tbl[f.name].cast(f.type))
         elif f.name == "source_row" and "_row" in tbl.column_names:

@@ -1,11 +1,16 @@
 """Validation in DuckDB: stage an upload, run every rule in queries/checks/, type the rows.
 
 Staging relations (visible to the check queries):
-    cells                 one row per uploaded cell: table_name, column_name, _row, _file,
-                          _sheet, _dec_comma, _dayfirst, raw
-    stg_<table>           the upload's text cells, one column per contract column
-    typed_<table>         stg_<table> parsed by the macros in queries/macros/
-    row_keys              each row's unique key as text (for duplicate_key)
+    cells                 one row per uploaded cell that some rule could fail (every cell of
+                          a row with a suspect cell, see _suspect_expr): table_name,
+                          column_name, _row, _file, _sheet, _dec_comma, _dayfirst, raw
+    checked_<table>       the upload's text cells (one column per contract column, read
+                          from the mapped Arrow tables) parsed once by the macros in
+                          queries/macros/, plus _suspect (a cell rule could fail in this
+                          row) and _pos (the row's position in the staged Arrow table)
+    typed_<table>         checked_<table> without _pos and _suspect (a view)
+    row_keys              the unique key as text of each row whose key may repeat (hash
+                          prefilter, see _row_keys_select; for duplicate_key)
     contract_columns, contract_scales, enum_values   the contract as reference tables
 plus the store's raw_* tables and as-of macros, for checks against what is stored.
 """
@@ -16,6 +21,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 
 from epmo import contract, sql
@@ -23,7 +29,7 @@ from epmo.mapping import MappedSheet
 from epmo.report import Issue, Report
 from epmo.settings import get
 
-META_COLUMNS = ("_row", "_file", "_sheet", "_dec_comma", "_dayfirst")
+TEXT_TYPES = (contract.TEXT, contract.EMAIL, contract.ENUM)
 META_TYPES = {
     "_row": pa.int64(),
     "_file": pa.string(),
@@ -44,68 +50,27 @@ def _stage_table(name: str, sheets: list[MappedSheet]) -> pa.Table:
             for f in schema
         ]
         parts.append(pa.Table.from_arrays(arrays, schema=schema))
-    return pa.concat_tables(parts) if parts else schema.empty_table()
-
-
-def _cells(sheets: list[MappedSheet]) -> pa.Table:
-    parts = []
-    for s in sheets:
-        n = s.data.num_rows
-        for col in s.data.column_names:
-            if col in META_COLUMNS:
-                continue
-            parts.append(
-                pa.table(
-                    {
-                        "table_name": pa.array([s.table] * n, pa.string()),
-                        "column_name": pa.array([col] * n, pa.string()),
-                        "_row": s.data["_row"],
-                        "_file": s.data["_file"],
-                        "_sheet": s.data["_sheet"],
-                        "_dec_comma": s.data["_dec_comma"],
-                        "_dayfirst": s.data["_dayfirst"],
-                        "raw": s.data[col].cast(pa.string()),
-                    }
-                )
-            )
-    if not parts:
-        return pa.schema(
-            [("table_name", pa.string()), ("column_name", pa.string())]
-            + list(META_TYPES.items())
-            + [("raw", pa.string())]
-        ).empty_table()
-    return pa.concat_tables(parts)
-
-
-def typed_select(t: contract.Table) -> str:
-    """SELECT that parses stg_<table> into typed columns (identifiers from the contract)."""
-    exprs = ["_row", "_file", "_sheet"]
-    for c in t.columns:
-        q = sql.ident(c.name)
-        if c.type in (contract.TEXT, contract.EMAIL):
-            e = f"epmo_text({q})"
-        elif c.type == contract.NUMBER:
-            e = f"epmo_number({q}, _dec_comma)"
-        elif c.type == contract.INTEGER:
-            e = f"epmo_integer({q}, _dec_comma)"
-        elif c.type == contract.DATE:
-            e = f"epmo_date({q}, _dayfirst)"
-        elif c.type == contract.BOOLEAN:
-            e = f"epmo_bool({q})"
-        elif c.type == contract.ENUM:
-            e = f"epmo_enum({q}, {sql.literal(t.name)}, {sql.literal(c.name)})"
-        else:  # pragma: no cover - the contract only uses the types above
-            raise ValueError(c.type)
-        exprs.append(f"{e} AS {q}")
-    return f"SELECT {', '.join(exprs)} FROM {sql.ident('stg_' + t.name)}"  # noqa: S608 (allow-listed identifiers)
+    staged = pa.concat_tables(parts) if parts else schema.empty_table()
+    return staged.append_column("_pos", pa.array(np.arange(staged.num_rows, dtype=np.int64)))
 
 
 def _row_keys_select(t: contract.Table) -> str:
+    """The key text of each row whose key may repeat another row's (for duplicate_key).
+
+    Only rows whose typed key, hashed, repeats, or whose text key holds a '|' (the
+    separator of key_text, so two different keys could join to the same text) can share
+    a key_text; the text is built for those rows only, not for every row of the upload.
+    """
+    key = ", ".join(sql.ident(k) for k in t.unique_key)
     parts = ", ".join(f"coalesce(CAST({sql.ident(k)} AS VARCHAR), '')" for k in t.unique_key)
+    texts = [sql.ident(c.name) for c in t.columns if c.name in t.unique_key and c.type in TEXT_TYPES]
+    pipe = " OR ".join(f"contains({k}, '|')" for k in texts) or "FALSE"
+    typed = sql.ident("typed_" + t.name)
     return (
         f"SELECT {sql.literal(t.name)} AS table_name, _file, _sheet, _row, "  # noqa: S608 (allow-listed identifiers)
         f"{sql.literal(', '.join(t.unique_key))} AS key_columns, "
-        f"concat_ws(' | ', {parts}) AS key_text FROM {sql.ident('typed_' + t.name)}"
+        f"concat_ws(' | ', {parts}) AS key_text FROM {typed} "
+        f"WHERE {pipe} OR hash({key}) IN (SELECT hash({key}) FROM {typed} GROUP BY ALL HAVING count(*) > 1)"
     )
 
 
@@ -115,24 +80,132 @@ class Staged:
     tables: list[str]  # contract tables present in the upload
 
 
-def _materialise(con: duckdb.DuckDBPyConnection, name: str, data: pa.Table) -> None:
-    """Copy an Arrow table into a DuckDB table (registered objects are invisible to cursors)."""
-    con.register("_incoming", data)
-    try:
-        con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM _incoming")  # noqa: S608 (allow-listed identifiers)
-    finally:
-        con.unregister("_incoming")
+def _typed_expr(t: contract.Table, c: contract.Column, raw: str) -> str:
+    """The typed value of one column (integers: the number; _checked_select makes it whole)."""
+    if c.type in (contract.TEXT, contract.EMAIL):
+        return f"epmo_text({raw})"
+    if c.type in (contract.NUMBER, contract.INTEGER):
+        return f"epmo_number({raw}, _dec_comma)"
+    if c.type == contract.DATE:
+        return f"epmo_date({raw}, _dayfirst)"
+    if c.type == contract.BOOLEAN:
+        return f"epmo_bool({raw})"
+    if c.type == contract.ENUM:
+        return f"epmo_enum({raw}, {sql.literal(t.name)}, {sql.literal(c.name)})"
+    raise ValueError(c.type)  # pragma: no cover - the contract only uses the types above
 
 
-def stage(con: duckdb.DuckDBPyConnection, mapped: list[MappedSheet]) -> Staged:
+def _contract_value(t: contract.Table, c: contract.Column, field: str) -> str:
+    """A scalar subquery reading one column's limit from the contract reference table."""
+    return (
+        f"(SELECT {field} FROM contract_columns WHERE table_name = {sql.literal(t.name)} "  # noqa: S608 (allow-listed identifiers)
+        f"AND column_name = {sql.literal(c.name)})"
+    )
+
+
+def _suspect_expr(t: contract.Table, c: contract.Column, raw: str, v: str) -> str:
+    """TRUE whenever any cell rule of queries/checks/ could fail this cell (a superset).
+
+    raw is the uploaded text, v the inner typed value (numbers before being made whole).
+    Only rows with a suspect cell get into `cells`, so every rule that reads `cells` must
+    fail only where this is TRUE (tests/sql/test_checks_staging.py compares the reports
+    with and without this filter).
+    """
+    # Every macro gives NULL for a blank cell, so `v IS NULL` covers required_value_missing
+    # and, for the other types, not_a_date / not_a_number / not_a_boolean /
+    # value_not_allowed. Optional columns only need the non-blank NULLs (tested first:
+    # the cheap test on the typed value spares the trim on nearly every row).
+    terms = []
+    if c.required:
+        terms.append(f"{v} IS NULL")
+    elif c.type not in (contract.TEXT, contract.EMAIL):
+        terms.append(f"({v} IS NULL AND trim(coalesce({raw}, '')) <> '')")
+    if c.type in (contract.TEXT, contract.EMAIL):
+        terms.append(f"starts_with({v}, '=')")  # formula_in_cell (v is the trimmed text)
+        if c.type == contract.EMAIL:  # email_malformed
+            terms.append(f"NOT regexp_full_match({v}, '[^@\\s]+@[^@\\s]+\\.[^@\\s]+')")
+    if c.type == contract.DATE:  # date_out_of_range
+        terms.append(f"NOT ({v} BETWEEN DATE '1990-01-01' AND DATE '2100-12-31')")
+    if c.type in (contract.NUMBER, contract.INTEGER):  # number_out_of_range
+        if c.minimum is not None:
+            terms.append(f"{v} < {_contract_value(t, c, 'minimum')}")
+        if c.maximum is not None:
+            terms.append(f"{v} > {_contract_value(t, c, 'maximum')}")
+    if c.type == contract.INTEGER:  # not_a_whole_number
+        terms.append(f"({v} IS NOT NULL AND epmo_whole({v}) IS NULL)")
+        if c.allowed_numbers:  # number_not_on_scale
+            scale = (
+                "coalesce((SELECT list(n) FROM contract_scales WHERE "  # noqa: S608 (allow-listed identifiers)
+                f"table_name = {sql.literal(t.name)} AND column_name = {sql.literal(c.name)}), [])"
+            )
+            terms.append(f"NOT list_contains({scale}, epmo_whole({v}))")
+    return "(" + " OR ".join(terms) + ")"
+
+
+def checked_select(t: contract.Table) -> str:
+    """One pass over stg_<table>: every column typed once, plus _suspect (see _suspect_expr)
+    and _pos (the stg row) to pick the suspect rows' cells. The raw text travels along (in
+    the struct _raw) only for the optional non-text columns, whose blanks _suspect tests."""
+    inner = ["s._pos", "s._row", "s._file", "s._sheet"]
+    outer = ["_pos", "_row", "_file", "_sheet"]
+    raws, suspects = [], []
+    for c in t.columns:
+        q = sql.ident(c.name)
+        inner.append(f"{_typed_expr(t, c, 's.' + q)} AS {q}")
+        outer.append(f"epmo_whole({q}) AS {q}" if c.type == contract.INTEGER else q)
+        if not c.required and c.type not in (contract.TEXT, contract.EMAIL):
+            raws.append(f"{q} := s.{q}")
+        suspects.append(_suspect_expr(t, c, f"_raw.{q}", q))
+    if raws:
+        inner.append(f"struct_pack({', '.join(raws)}) AS _raw")
+    outer.append(f"coalesce({' OR '.join(suspects)}, FALSE) AS _suspect")
+    return (
+        f"SELECT {', '.join(outer)} FROM (SELECT {', '.join(inner)} "  # noqa: S608 (allow-listed identifiers)
+        f"FROM {sql.ident('stg_' + t.name)} AS s)"
+    )
+
+
+def _cells_select(t: contract.Table, columns: list[str], every_row: bool) -> str:
+    """The long `cells` rows of one table: only the suspect rows unless every_row."""
+    which = "" if every_row else " AND _suspect"
+    stg, checked = sql.ident("stg_" + t.name), sql.ident("checked_" + t.name)
+    on = ", ".join(sql.ident(c) for c in columns)
+    return (
+        f"SELECT {sql.literal(t.name)} AS table_name, column_name, _row, _file, _sheet, "  # noqa: S608 (allow-listed identifiers)
+        f"_dec_comma, _dayfirst, raw FROM (SELECT * FROM {stg} WHERE _pos IN "
+        f"(SELECT _pos FROM {checked} WHERE TRUE{which})) "
+        f"UNPIVOT INCLUDE NULLS (raw FOR column_name IN ({on}))"
+    )
+
+
+def stage(con: duckdb.DuckDBPyConnection, mapped: list[MappedSheet], every_cell: bool = False) -> Staged:
+    """Stage the upload: checked_ and typed_<table>, cells (suspect rows only), row_keys.
+
+    The mapped Arrow columns are read once, straight from Arrow (never copied into a
+    DuckDB table as text). every_cell=True puts every uploaded cell into `cells` (slow;
+    the tests compare the reports with and without the suspect filter).
+    """
     present = []
+    con.execute(
+        "CREATE OR REPLACE TABLE cells (table_name VARCHAR, column_name VARCHAR, _row BIGINT, "
+        "_file VARCHAR, _sheet VARCHAR, _dec_comma BOOLEAN, _dayfirst BOOLEAN, raw VARCHAR)"
+    )
     for t in contract.TABLES:
         sheets = [m for m in mapped if m.table == t.name]
-        if sheets:
-            present.append(t.name)
-        _materialise(con, sql.ident("stg_" + t.name), _stage_table(t.name, sheets))
-        con.execute(f"CREATE OR REPLACE TABLE {sql.ident('typed_' + t.name)} AS {typed_select(t)}")
-    _materialise(con, "cells", _cells(mapped))
+        stg, checked = "stg_" + t.name, sql.ident("checked_" + t.name)
+        con.register(stg, _stage_table(t.name, sheets))
+        try:
+            con.execute(f"CREATE OR REPLACE TABLE {checked} AS {checked_select(t)}")
+            if sheets:
+                present.append(t.name)
+                columns = [c for c in t.column_names if any(c in m.data.column_names for m in sheets)]
+                con.execute("INSERT INTO cells BY NAME " + _cells_select(t, columns, every_cell))
+        finally:
+            con.unregister(stg)
+        con.execute(
+            f"CREATE OR REPLACE VIEW {sql.ident('typed_' + t.name)} AS "  # noqa: S608 (allow-listed identifiers)
+            f"SELECT * EXCLUDE (_pos, _suspect) FROM {checked}"
+        )
     con.execute(
         "CREATE OR REPLACE VIEW row_keys AS "
         + " UNION ALL ".join(_row_keys_select(t) for t in contract.TABLES)

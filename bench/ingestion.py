@@ -1,0 +1,148 @@
+"""Ingestion benchmark: the full upload path against DuckDB's bare read_csv of the same file.
+
+    EPMO_STORE=/tmp/epmo-medium .venv/bin/python -m epmo demo --scale medium
+    .venv/bin/python bench/ingestion.py --store /tmp/epmo-medium [--csv-rows 1000000]
+        [--xlsx-rows 200000] [--repeats 3] [--work-dir /tmp/epmo-bench-ingestion] [--phases]
+
+Prints one line per file (median of --repeats; the note lists every run). --phases also
+times each phase of one CSV ingestion (read, map, connect, stage, each check, typed tables,
+preview, duplicate check, commit). Asserts nothing; see bench/NOTES-ingestion.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from epmo import sql  # noqa: E402
+from epmo.benchmark import ingestion  # noqa: E402
+from epmo.ingest import _preview, sha256  # noqa: E402
+from epmo.mapping import Mapping, map_upload  # noqa: E402
+from epmo.readers import read_upload  # noqa: E402
+from epmo.store import PreparedUpload, Store, default_store_uri  # noqa: E402
+from epmo.validate import run_checks, stage, typed_tables  # noqa: E402
+
+
+def phases(store: Store, path: Path, as_of: dt.date) -> None:
+    """Time each phase of one full ingestion of `path` into `store` (a disposable copy)."""
+    marks: list[tuple[str, float, float]] = []
+    t, c = time.perf_counter(), time.process_time()
+
+    def mark(name: str) -> None:
+        nonlocal t, c
+        now, cpu = time.perf_counter(), time.process_time()
+        marks.append((name, now - t, cpu - c))
+        t, c = now, cpu
+
+    data = path.read_bytes()
+    sheets = read_upload(path.name, data, max_file_mb=len(data) / 1e6 + 1)
+    mark("read")
+    mapped, _issues = map_upload(sheets, Mapping(), True)
+    mark("map")
+    con = store.connect()
+    mark("connect (snapshot + views)")
+    staged = stage(con, mapped)
+    mark("stage")
+    letters: dict[tuple[str, str, str], str] = {}
+    params = {"ratio": 3.0, "days": 180, "previous_as_of": as_of - dt.timedelta(days=1)}
+    for name in sql.names("checks"):
+        q = sql.query(name)
+        sql.arrow(staged.con, name, **{k: params[k] for k in q.params})
+        mark(f"  {name}")
+    del letters
+    issues = run_checks(staged, as_of, mapped)
+    mark(f"run_checks (all, {len(issues)} issues)")
+    digest = sha256(data)
+    mark("sha256 of the file")
+    sql.arrow(con, "ledger/duplicate_upload", sha256=digest, as_of=as_of)
+    mark("duplicate check (same connection)")
+    tables = typed_tables(staged)
+    mark("typed_tables")
+    _preview(con, as_of, staged.tables)
+    mark("preview")
+    con.close()
+    store.commit([PreparedUpload(as_of, tables, path.name, digest)])
+    mark("commit")
+    print(f"{'phase':<45} {'wall s':>8} {'cpu s':>8}  (cpu: this process, all threads)")
+    for name, seconds, cpu in marks:
+        print(f"{name:<45} {seconds:8.3f} {cpu:8.3f}")
+    total = sum(s for n, s, _ in marks if not n.startswith("  "))
+    total_cpu = sum(s for n, _, s in marks if not n.startswith("  "))
+    print(f"{'total (indented lines are inside run_checks)':<45} {total:8.3f} {total_cpu:8.3f}")
+
+
+def floor(store: Store, path: Path, as_of: dt.date, work_dir: Path) -> None:
+    """What no ingestion design can avoid, each timed alone (median of 3): reading the
+    file, and writing 1M typed rows as a Delta/Parquet append (what a commit must do)."""
+    import shutil
+    import statistics
+
+    import pyarrow.csv as pacsv
+    from deltalake import write_deltalake
+
+    from epmo.ingest import check_upload
+
+    outcome = check_upload(store, path.name, path.read_bytes(), as_of, max_file_mb=1000)
+    typed = outcome.tables["allocations"]
+
+    def timed(fn: object) -> str:
+        walls, cpus = [], []
+        for _ in range(3):
+            t, c = time.perf_counter(), time.process_time()
+            fn()  # type: ignore[operator]
+            walls.append(time.perf_counter() - t)
+            cpus.append(time.process_time() - c)
+        return f"{statistics.median(walls):8.3f} {statistics.median(cpus):8.3f}"
+
+    def delta_write() -> None:
+        target = work_dir / "floor-delta"
+        shutil.rmtree(target, ignore_errors=True)
+        write_deltalake(str(target), typed, mode="append")
+
+    print(f"{'step (median of 3)':<50} {'wall s':>8} {'cpu s':>8}")
+    print(f"{'DuckDB bare read_csv (the baseline)':<50} {timed(lambda: ingestion.bare_read_csv(path))}")
+    print(f"{'pyarrow read_csv, all columns as text':<50} {timed(lambda: pacsv.read_csv(path))}")
+    print(
+        f"{'file bytes -> RawSheet (epmo.readers)':<50} {timed(lambda: read_upload(path.name, path.read_bytes(), 1000))}"
+    )
+    print(f"{'Delta append of the typed rows (1 file)':<50} {timed(delta_write)}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--store", default=default_store_uri())
+    ap.add_argument("--work-dir", type=Path, default=Path("/tmp/epmo-bench-ingestion"))
+    ap.add_argument("--csv-rows", type=int, default=1_000_000)
+    ap.add_argument("--xlsx-rows", type=int, default=200_000)
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--phases", action="store_true")
+    ap.add_argument("--floor", action="store_true")
+    args = ap.parse_args()
+    if args.phases:
+        args.work_dir.mkdir(parents=True, exist_ok=True)
+        src = ingestion._fresh_copy(Path(args.store), args.work_dir / "store-phases")
+        as_of, csv_path, _ = ingestion._inputs(args.work_dir, src, args.csv_rows, args.xlsx_rows)
+        phases(src, csv_path, as_of)
+        return
+    if args.floor:
+        args.work_dir.mkdir(parents=True, exist_ok=True)
+        src = ingestion._fresh_copy(Path(args.store), args.work_dir / "store-phases")
+        as_of, csv_path, _ = ingestion._inputs(args.work_dir, src, args.csv_rows, args.xlsx_rows)
+        floor(src, csv_path, as_of, args.work_dir)
+        return
+    results = ingestion.measure(args.work_dir, args.store, args.csv_rows, args.xlsx_rows, args.repeats)
+    print(f"{'measure':<12} {'rows':>10} {'full s':>8} {'bare s':>8} {'ratio':>6}")
+    for r in results:
+        print(
+            f"{r['name']:<12} {r['rows']:>10,} {r['seconds']:>8.3f} {r['baseline_seconds']:>8.3f} {r['ratio']:>6}"
+        )
+        print(f"  {r['note']}")
+
+
+if __name__ == "__main__":
+    main()

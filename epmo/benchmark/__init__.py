@@ -1,0 +1,1 @@
+"""Benchmarks: ingestion and page timings against their targets (python -m epmo bench)."""

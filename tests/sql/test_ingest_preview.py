@@ -1,0 +1,64 @@
+"""The change preview of a valid upload: rows per table and project against the previous
+report (only the tables the upload carries), and the project fields it changes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zipfile
+
+from epmo.ingest import VALID, check_upload
+from epmo.store import Store
+from tests.conftest import csv_of, project, upload_tables
+
+W1 = dt.date(2026, 11, 13)
+W2 = dt.date(2026, 11, 20)
+
+
+def alloc(pid: str, week: str, hours: float = 10) -> dict[str, object]:
+    return {"project_id": pid, "role": "Developer", "period_start": week, "hours": hours}
+
+
+def _zip(**tables: list[dict[str, object]]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for name, rows in tables.items():
+            z.writestr(f"{name}.csv", csv_of(rows))
+    return buf.getvalue()
+
+
+def test_row_changes_count_previous_rows_of_the_uploaded_tables_only(store: Store) -> None:
+    upload_tables(
+        store,
+        W1,
+        projects=[project("P1"), project("P2")],
+        allocations=[alloc("P1", "2026-11-16"), alloc("P1", "2026-11-23"), alloc("P2", "2026-11-16")],
+    )
+    data = _zip(allocations=[alloc("P1", w) for w in ("2026-11-23", "2026-11-30", "2026-12-07")])
+    outcome = check_upload(store, "week2.zip", data, as_of=W2)
+    assert outcome.status == VALID
+    rows = outcome.preview["row_changes"].to_dict("records")  # type: ignore[union-attr]
+    assert [(r["table_name"], r["project_id"], r["rows_before"], r["rows_after"]) for r in rows] == [
+        ("allocations", "P1", 2, 3)
+    ]
+    assert len(outcome.preview["project_changes"]) == 0  # type: ignore[arg-type]
+
+
+def test_project_changes_list_changed_fields_and_new_projects(store: Store) -> None:
+    upload_tables(store, W1, projects=[project("P1")])
+    data = _zip(projects=[project("P1", stage="Closing"), project("P9")])
+    outcome = check_upload(store, "week2.zip", data, as_of=W2)
+    assert outcome.status == VALID
+    frame = outcome.preview["project_changes"]
+    changes = frame.astype(object).where(frame.notna(), None).to_dict("records")  # type: ignore[union-attr]
+    assert [
+        (c["project_id"], c["change"], c["field"], c["before_value"], c["after_value"]) for c in changes
+    ] == [
+        ("P1", "changed", "stage", "Execution", "Closing"),
+        ("P9", "new project", "project_name", None, "Project P9"),
+    ]
+    rows = outcome.preview["row_changes"].to_dict("records")  # type: ignore[union-attr]
+    assert [(r["project_id"], r["rows_before"], r["rows_after"]) for r in rows] == [
+        ("P1", 1, 1),
+        ("P9", 0, 1),
+    ]
