@@ -262,6 +262,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
             seed=args.seed,
             pages=pages or None,
             stores_dir=Path(args.stores) if args.stores else stores.STORES,
+            time_budget_s=args.time_budget,
         )
     except ValueError as exc:
         raise UsageError(str(exc)) from None
@@ -344,6 +345,11 @@ def parser() -> argparse.ArgumentParser:
     sp.add_argument("--seed", type=int, default=7, help="demo seed of the benchmark stores")
     sp.add_argument("--pages", help="comma-separated page names (default: every page of epmo.pagedata)")
     sp.add_argument("--stores", help="folder of the cached demo stores (default: bench/.stores)")
+    sp.add_argument(
+        "--time-budget",
+        type=float,
+        help="seconds per page and kind of run after which fewer runs are taken (default 60; quick 10)",
+    )
     sp.add_argument(
         "--skip-app",
         action="store_true",

@@ -24,7 +24,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 
-# url path -> (page title, charts expected in view once the page has run)
+# url path -> page title: every page of app.py, visited for the memory figure
 PAGE_URLS = {
     "": "Home",
     "health": "Portfolio health",

@@ -35,6 +35,7 @@ def page_rows(result: dict[str, Any]) -> list[list[str]]:
                     page,
                     _fmt(warm["median_ms"]),
                     _fmt(warm["p95_ms"]),
+                    _fmt(warm.get("cpu_median_ms")),
                     str(warm["runs"]),
                     _fmt(cold.get("median_ms")),
                     _fmt(cold.get("p95_ms")),
@@ -51,6 +52,7 @@ PAGE_HEADER = [
     "page",
     "warm median ms",
     "warm p95 ms",
+    "warm cpu ms",
     "runs",
     "cold median ms",
     "cold p95 ms",
@@ -104,7 +106,8 @@ def markdown(result: dict[str, Any]) -> str:
         f"- Warm: {cfg['warm_runs']} runs per page after one untimed run, one store connection reused, "
         f"no Streamlit cache; cold: {cfg['cold_runs']} new processes per page, each opening the store and "
         f"running the page once. A page stops early after {cfg['time_budget_per_page_s']:.0f} s "
-        "(the run count says so).",
+        "(the run count says so). *warm cpu ms*: median CPU time of this process (all DuckDB",
+        "threads) per run; on a busy machine wall-clock time inflates, CPU time much less.",
         "",
         "## Stores",
         "",

@@ -210,6 +210,7 @@ def run(
     seed: int = DEMO_SEED,
     stores_dir: Path = stores.STORES,
     pages: list[str] | None = None,
+    time_budget_s: float | None = None,
     log: Callable[[str], None] = print,
 ) -> dict[str, Any]:
     """Measure everything; write latest.json and benchmarks.md under `out` (default: the repo)."""
@@ -218,7 +219,7 @@ def run(
     app_scale = "small" if scale == "small" else "medium"
     memory_scale = scale
     warm_runs, cold_runs, browser_runs = (5, 1, 2) if quick else (20, 20, 5)
-    budget_s = 10.0 if quick else 60.0
+    budget_s = time_budget_s or (10.0 if quick else 60.0)
     from epmo import pagedata
 
     unknown = sorted(set(pages or []) - set(pagedata.PAGES))
