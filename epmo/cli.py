@@ -263,6 +263,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
             pages=pages or None,
             stores_dir=Path(args.stores) if args.stores else stores.STORES,
             time_budget_s=args.time_budget,
+            memory_scale=args.memory_scale,
         )
     except ValueError as exc:
         raise UsageError(str(exc)) from None
@@ -345,6 +346,11 @@ def parser() -> argparse.ArgumentParser:
     sp.add_argument("--seed", type=int, default=7, help="demo seed of the benchmark stores")
     sp.add_argument("--pages", help="comma-separated page names (default: every page of epmo.pagedata)")
     sp.add_argument("--stores", help="folder of the cached demo stores (default: bench/.stores)")
+    sp.add_argument(
+        "--memory-scale",
+        choices=["small", "medium", "large"],
+        help="store the app's memory is measured on (default: --scale)",
+    )
     sp.add_argument(
         "--time-budget",
         type=float,

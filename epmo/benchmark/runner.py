@@ -211,13 +211,14 @@ def run(
     stores_dir: Path = stores.STORES,
     pages: list[str] | None = None,
     time_budget_s: float | None = None,
+    memory_scale: str | None = None,
     log: Callable[[str], None] = print,
 ) -> dict[str, Any]:
     """Measure everything; write latest.json and benchmarks.md under `out` (default: the repo)."""
     started = time.perf_counter()
     page_scales = {"small": ["small"], "medium": ["medium"], "large": ["medium", "large"]}[scale]
     app_scale = "small" if scale == "small" else "medium"
-    memory_scale = scale
+    memory_scale = memory_scale or scale
     warm_runs, cold_runs, browser_runs = (5, 1, 2) if quick else (20, 20, 5)
     budget_s = time_budget_s or (10.0 if quick else 60.0)
     from epmo import pagedata
