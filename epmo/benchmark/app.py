@@ -49,7 +49,8 @@ TIMED_PAGES = {
 }
 
 _DONE_JS = """(minCharts) => {
-  if (!document.querySelector('[data-testid="stMain"]')) return false;
+  // every page starts with st.title: until its h1 is shown the script has not run yet
+  if (!document.querySelector('[data-testid="stMain"] h1')) return false;
   if (document.querySelector('[data-testid="stStatusWidget"]')) return false;
   if (document.querySelector('[data-testid="stSkeleton"]')) return false;
   const charts = Array.from(document.querySelectorAll('[data-testid="stPlotlyChart"]'))
