@@ -6,7 +6,7 @@ PORT   ?= 8501
 DEMO_SCALE ?= medium
 export EPMO_STORE ?= data/store
 
-.PHONY: run test lint fmt typecheck unit demo templates docs chromium clean
+.PHONY: run test lint fmt typecheck unit demo templates docs chromium clean bench
 
 $(VENV)/.runtime: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,12 @@ templates: $(VENV)/.runtime
 
 docs: $(VENV)/.runtime
 	$(PY) -m epmo docs
+
+## Benchmark: page data, pandas reference, memory, browser timing -> docs/benchmarks.md.
+## make bench [SCALE=medium|large] [BENCH_ARGS=--quick]
+SCALE ?= large
+bench: $(VENV)/.dev chromium
+	$(PY) -m epmo bench --scale $(SCALE) $(BENCH_ARGS)
 
 chromium:
 	@scripts/ensure_chromium.sh

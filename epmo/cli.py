@@ -307,6 +307,32 @@ def cmd_pack(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    from epmo.benchmark import runner, stores
+
+    out = Path(args.out) if args.out else None
+    if out is not None and out.exists() and not out.is_dir():
+        raise UsageError(f"--out must be a folder, not a file: {out}")
+    pages = [p.strip() for p in (args.pages or "").split(",") if p.strip()]
+    try:
+        result = runner.run(
+            scale=args.scale,
+            quick=args.quick,
+            out=out,
+            skip_app=args.skip_app,
+            seed=args.seed,
+            pages=pages or None,
+            stores_dir=Path(args.stores) if args.stores else stores.STORES,
+            time_budget_s=args.time_budget,
+            memory_scale=args.memory_scale,
+        )
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    missed = [t for t in result["targets"] if t["pass"] is False]
+    print(f"{len(missed)} target(s) missed" if missed else "every measured target met")
+    return EXIT_OK
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m epmo", description="EPMO Portfolio Analytics")
     sub = p.add_subparsers(dest="command", required=True)
@@ -375,6 +401,35 @@ def parser() -> argparse.ArgumentParser:
     sp.add_argument("--format", choices=["csv", "json"], default="csv")
     with_store(sp)
     sp.set_defaults(func=cmd_sql)
+
+    sp = sub.add_parser("bench", help="measure ingestion, page data, memory and charts (docs/benchmarks.md)")
+    sp.add_argument(
+        "--scale",
+        choices=["small", "medium", "large"],
+        default="medium",
+        help="medium: everything at medium; large: page data at medium and large, memory on large",
+    )
+    sp.add_argument("--quick", action="store_true", help="fewer runs and a smaller ingestion file")
+    sp.add_argument("--out", help="write latest.json and benchmarks.md here (default: bench/results, docs)")
+    sp.add_argument("--seed", type=int, default=7, help="demo seed of the benchmark stores")
+    sp.add_argument("--pages", help="comma-separated page names (default: every page of epmo.pagedata)")
+    sp.add_argument("--stores", help="folder of the cached demo stores (default: bench/.stores)")
+    sp.add_argument(
+        "--memory-scale",
+        choices=["small", "medium", "large"],
+        help="store the app's memory is measured on (default: --scale)",
+    )
+    sp.add_argument(
+        "--time-budget",
+        type=float,
+        help="seconds per page and kind of run after which fewer runs are taken (default 60; quick 10)",
+    )
+    sp.add_argument(
+        "--skip-app",
+        action="store_true",
+        help="leave out the app memory and browser timing (the output says so)",
+    )
+    sp.set_defaults(func=cmd_bench)
 
     sp = sub.add_parser("mappings", help="list saved column mappings, or save one")
     sp.add_argument("action", nargs="?", choices=["list", "save"], default="list")

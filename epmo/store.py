@@ -442,6 +442,7 @@ def register_snapshot(con: duckdb.DuckDBPyConnection, snap: Snapshot) -> None:
             con.execute(f"CREATE OR REPLACE VIEW {view} AS {_empty_select(schema)}")
     for name in (
         "views/accepted_uploads",
+        "views/submission_validity",
         "views/current_submissions_weeks",
         "views/current_submissions",
         "views/saved_documents",

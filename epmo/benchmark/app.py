@@ -1,0 +1,264 @@
+"""The app as users get it: a real `streamlit run`, driven by headless Chromium (Playwright).
+
+- peak resident memory of the server process tree while every page is visited
+  (read from /proc/<pid>/status: VmRSS of the process and its children, sampled; VmHWM)
+- seconds from navigation until every chart of a page has rendered and the script
+  finished running (Streamlit's running indicator gone)
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# url path -> page title: every page of app.py, visited for the memory figure
+PAGE_URLS = {
+    "": "Home",
+    "health": "Portfolio health",
+    "changes": "What changed",
+    "project": "Project",
+    "capacity": "Capacity heatmap",
+    "capacity_whatif": "What-if",
+    "priority_ranking": "Ranking",
+    "priority_sensitivity": "Sensitivity",
+    "priority_selection": "Portfolio selection",
+    "priority_models": "Scoring models",
+    "upload": "Upload",
+    "submissions": "Submissions",
+    "data_quality": "Data quality",
+    "tables": "Tables",
+}
+TIMED_PAGES = {
+    "": "Home",
+    "health": "Portfolio health",
+    "capacity": "Capacity heatmap",
+    "priority_ranking": "Ranking",
+}
+
+_DONE_JS = """(minCharts) => {
+  // every page starts with st.title: until its h1 is shown the script has not run yet
+  if (!document.querySelector('[data-testid="stMain"] h1')) return false;
+  if (document.querySelector('[data-testid="stStatusWidget"]')) return false;
+  if (document.querySelector('[data-testid="stSkeleton"]')) return false;
+  const charts = Array.from(document.querySelectorAll('[data-testid="stPlotlyChart"]'))
+    .filter(el => el.offsetParent !== null);
+  if (charts.length < minCharts) return false;
+  return charts.every(el => el.querySelector('.js-plotly-plot .main-svg'));
+}"""
+
+
+def chromium_path() -> str | None:
+    explicit = os.environ.get("EPMO_CHROMIUM")
+    if explicit:
+        return explicit
+    for name in ("chromium", "chromium-browser"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def streamlit_app(store_uri: str, memory_limit: str | None = None) -> Iterator[tuple[str, int]]:
+    """A `streamlit run app.py` on a free port over the store; yields (url, pid)."""
+    port = _free_port()
+    env = os.environ | {"EPMO_STORE": store_uri}
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.port",
+            str(port),
+            "--server.headless",
+            "true",
+            "--server.fileWatcherType",
+            "none",
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            try:
+                with urllib.request.urlopen(url + "/_stcore/health", timeout=1) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.3)
+        else:
+            raise RuntimeError("streamlit did not start within 120 s")
+        yield url, proc.pid
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def _status_kb(pid: int, field: str) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
+def _children(pid: int) -> list[int]:
+    out: list[int] = []
+    try:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            text = (task / "children").read_text().split()
+            out += [int(c) for c in text]
+    except OSError:
+        pass
+    return out
+
+
+def tree_rss_kb(pid: int) -> int:
+    """VmRSS of the process and all its descendants, in kB."""
+    total, todo, seen = 0, [pid], set()
+    while todo:
+        p = todo.pop()
+        if p in seen:
+            continue
+        seen.add(p)
+        total += _status_kb(p, "VmRSS")
+        todo += _children(p)
+    return total
+
+
+class RssSampler:
+    """Samples tree_rss_kb(pid) every `interval` seconds in a thread; keeps the peak."""
+
+    def __init__(self, pid: int, interval: float = 0.1):
+        self.pid, self.interval = pid, interval
+        self.peak_kb = 0
+        self.hwm_kb = 0
+        self.samples = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak_kb = max(self.peak_kb, tree_rss_kb(self.pid))
+            self.hwm_kb = max(self.hwm_kb, _status_kb(self.pid, "VmHWM"))
+            self.samples += 1
+            self._stop.wait(self.interval)
+
+    def __enter__(self) -> RssSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+@contextmanager
+def _browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    path = chromium_path()
+    if path is None:
+        raise RuntimeError("Chromium is not installed (`make chromium` installs the Debian package)")
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(
+            executable_path=path,
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"],
+        )
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+def _visit(browser: Any, url: str, min_charts: int, timeout_ms: float) -> float:
+    """Seconds from navigation until the script finished and every chart in view rendered."""
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    page = context.new_page()
+    try:
+        t0 = time.perf_counter()
+        page.goto(url, wait_until="commit", timeout=timeout_ms)
+        page.wait_for_function(_DONE_JS, arg=min_charts, timeout=timeout_ms, polling=50)
+        return time.perf_counter() - t0
+    finally:
+        context.close()
+
+
+MIN_CHARTS = {"": 1, "health": 2, "capacity": 1, "priority_ranking": 1}
+
+
+def chart_timing(store_uri: str, runs: int, log: Callable[[str], None]) -> dict[str, Any]:
+    """Median of `runs` fresh browser sessions per page; the first visit of each page is the
+    server's first (its query cache empty), the others hit Streamlit's cache as users do."""
+    pages: dict[str, Any] = {}
+    with streamlit_app(store_uri) as (url, _pid), _browser() as browser:
+        _visit(browser, url + "/", 1, 180_000)  # the server's first script run (imports, connect)
+        for path, title in TIMED_PAGES.items():
+            times = [_visit(browser, f"{url}/{path}", MIN_CHARTS[path], 120_000) for _ in range(runs)]
+            pages[title] = {
+                "url_path": "/" + path,
+                "runs_s": [round(t, 2) for t in times],
+                "first_s": round(times[0], 2),
+                "median_s": round(statistics.median(times), 2),
+                "max_s": round(max(times), 2),
+            }
+            log(f"  browser {title:<18} median {pages[title]['median_s']:.2f} s (first {times[0]:.2f} s)")
+    return {"pages": pages, "runs": runs}
+
+
+def peak_memory(store_uri: str, log: Callable[[str], None]) -> dict[str, Any]:
+    """Peak RSS of the streamlit server (and children) while every page is visited twice."""
+    visited: list[str] = []
+    with streamlit_app(store_uri) as (url, pid), RssSampler(pid) as sampler, _browser() as browser:
+        idle_kb = tree_rss_kb(pid)
+        for _ in range(2):
+            for path, title in PAGE_URLS.items():
+                try:
+                    _visit(browser, f"{url}/{path}", 0, 600_000)
+                    visited.append(title)
+                except Exception as exc:  # a page that never settles still counts its memory
+                    visited.append(f"{title} (did not settle: {type(exc).__name__})")
+        after_kb = tree_rss_kb(pid)
+    out = {
+        "peak_rss_mb": round(sampler.peak_kb / 1024, 1),
+        "server_vmhwm_mb": round(sampler.hwm_kb / 1024, 1),
+        "idle_rss_mb": round(idle_kb / 1024, 1),
+        "end_rss_mb": round(after_kb / 1024, 1),
+        "samples": sampler.samples,
+        "pages_visited": visited,
+    }
+    log(f"  memory: peak {out['peak_rss_mb']:,.0f} MB (server VmHWM {out['server_vmhwm_mb']:,.0f} MB)")
+    return out
