@@ -106,30 +106,10 @@ def connect_frozen(store: Store, frozen: Freeze) -> duckdb.DuckDBPyConnection:
     """A store connection that sees only what was committed at or before the cutoff.
 
     The live snapshot's files are read (so compaction and vacuum cannot break it); the
-    ledger and the documents are filtered by commit stamp, and every view joins through
-    the ledger. File paths come from our own Delta log and are quoted (DDL takes no
-    parameters); the cutoff is bound.
+    ledger and the documents are cut at the cutoff before any view is derived from them
+    (store.register_snapshot), and every view joins through the ledger.
     """
-    snap = store.snapshot()
-    con = store.connect(snap)
-    con.execute(
-        "CREATE OR REPLACE TABLE frozen_cutoff AS SELECT CAST($cutoff AS TIMESTAMPTZ) AS cutoff_at",
-        {"cutoff": frozen.cutoff_at},
-    )
-    # Decisions are what the meeting produces: they stay live; every other document is frozen.
-    for table, keep in (
-        ("uploads", "event_at <= (SELECT cutoff_at FROM frozen_cutoff)"),
-        ("documents", "saved_at <= (SELECT cutoff_at FROM frozen_cutoff) OR kind = 'decision'"),
-    ):
-        files = snap.files.get(table, ())
-        if not files:
-            continue  # an empty table stays empty
-        listing = "[" + ", ".join(sql.literal(f) for f in files) + "]"
-        con.execute(
-            f"CREATE OR REPLACE VIEW raw_{table} AS "  # noqa: S608 (allow-listed names, quoted paths)
-            f"SELECT * FROM read_parquet({listing}, union_by_name = true) WHERE {keep}"
-        )
-    return con
+    return store.connect(store.snapshot(), cutoff_at=frozen.cutoff_at)
 
 
 # --------------------------------------------------------------------------- decks

@@ -222,12 +222,16 @@ class Store:
         return Snapshot(self.uri, tuple(versions), files)
 
     def connect(
-        self, snapshot: Snapshot | None = None, threads: int | None = None
+        self,
+        snapshot: Snapshot | None = None,
+        threads: int | None = None,
+        cutoff_at: dt.datetime | None = None,
     ) -> duckdb.DuckDBPyConnection:
-        """A DuckDB connection with the store's raw tables and as-of views over `snapshot`."""
+        """A DuckDB connection with the store's raw tables and as-of views over `snapshot`
+        (frozen at `cutoff_at` when given: see register_snapshot)."""
         snap = snapshot or self.snapshot()
         con = sql.connect(threads=threads)
-        register_snapshot(con, snap)
+        register_snapshot(con, snap, cutoff_at)
         return con
 
     def rows(self, name: str, /, **params: Any) -> list[dict[str, Any]]:
@@ -423,20 +427,40 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def register_snapshot(con: duckdb.DuckDBPyConnection, snap: Snapshot) -> None:
+# A frozen connection (a steering deck) sees only the ledger events and documents committed
+# at or before its cutoff; decisions, what a meeting produces, stay live. Data tables are
+# append-only and every view joins through the ledger, so this freezes everything.
+FROZEN_FILTERS = {
+    "uploads": "event_at <= (SELECT cutoff_at FROM frozen_cutoff)",
+    "documents": "saved_at <= (SELECT cutoff_at FROM frozen_cutoff) OR kind = 'decision'",
+}
+
+
+def register_snapshot(
+    con: duckdb.DuckDBPyConnection, snap: Snapshot, cutoff_at: dt.datetime | None = None
+) -> None:
     """Create raw_<table> views over the snapshot's files, then the as-of views and macros.
 
-    File paths come from the Delta log of our own store and table names from ALL_TABLES;
-    both are quoted (DDL cannot take bound parameters).
+    With `cutoff_at`, the ledger and the documents are cut at that commit stamp (see
+    FROZEN_FILTERS) before anything is derived from them. File paths come from the Delta log
+    of our own store and table names from ALL_TABLES; both are quoted (DDL cannot take bound
+    parameters); the cutoff is bound.
     """
+    if cutoff_at is not None:
+        con.execute(
+            "CREATE OR REPLACE TABLE frozen_cutoff AS SELECT CAST($cutoff AS TIMESTAMPTZ) AS cutoff_at",
+            {"cutoff": cutoff_at},
+        )
     for name, schema in ALL_TABLES.items():
         files = snap.files.get(name, ())
         view = _quote(f"raw_{name}")
+        keep = FROZEN_FILTERS.get(name) if cutoff_at is not None else None
         if files:
             listing = "[" + ", ".join(sql.literal(f) for f in files) + "]"
             con.execute(
                 f"CREATE OR REPLACE VIEW {view} AS "  # noqa: S608 (allow-listed identifiers)
                 f"SELECT * FROM read_parquet({listing}, union_by_name = true)"
+                + (f" WHERE {keep}" if keep else "")
             )
         else:
             con.execute(f"CREATE OR REPLACE VIEW {view} AS {_empty_select(schema)}")
