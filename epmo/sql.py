@@ -9,7 +9,9 @@ names) or the store's own Parquet file paths (`literal`): the raw_* views in
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+import threading
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
@@ -80,22 +82,76 @@ def _bind(q: Query, params: dict[str, Any]) -> dict[str, Any]:
     return {k: params[k] for k in wanted}
 
 
-def arrow(con: duckdb.DuckDBPyConnection, name: str, /, **params: Any) -> pa.Table:
-    """Run a named query with bound parameters; fully materialised Arrow."""
+# The parameters that name the weeks a health query reads (views/project_health_memo.sql).
+HEALTH_WEEK_PARAMS = ("as_of", "previous", "since")
+_HEALTH_MEMO_LOCK = threading.Lock()
+
+
+def _week(value: Any) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value[:10])
+        except ValueError:
+            return None  # the query's own CAST reports it
+    return None
+
+
+def prepare_health(cur: duckdb.DuckDBPyConnection, weeks: list[dt.date]) -> None:
+    """Compute the health of `weeks` into this connection's health_memo, once per week."""
+    with _HEALTH_MEMO_LOCK:  # two sessions asking for the same week compute it once
+        done = {row[0] for row in cur.sql(query("memo/health_weeks_prepared").text).fetchall()}
+        missing = sorted({w for w in weeks if w not in done})
+        if not missing:
+            return
+        cur.execute("BEGIN TRANSACTION")
+        try:
+            cur.execute(query("memo/insert_health").text, {"weeks": missing})
+            cur.execute(query("memo/insert_health_weeks").text, {"weeks": missing})
+        except BaseException:
+            cur.execute("ROLLBACK")
+            raise
+        cur.execute("COMMIT")
+
+
+def _prepare(cur: duckdb.DuckDBPyConnection, q: Query, bound: dict[str, Any]) -> None:
+    """Before a query that reads project health, prepare the weeks it binds."""
+    if "project_health" not in q.text:
+        return
+    weeks = [w for k in HEALTH_WEEK_PARAMS if k in bound and (w := _week(bound[k])) is not None]
+    if weeks:
+        prepare_health(cur, weeks)
+
+
+def _run(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any]) -> tuple[Any, Any]:
     q = query(name)
+    bound = _bind(q, params)
     cur = con.cursor()
     try:
-        return cur.sql(q.text, params=_bind(q, params)).to_arrow_table()
+        _prepare(cur, q, bound)
+        return cur, cur.sql(q.text, params=bound)
+    except BaseException:
+        cur.close()
+        raise
+
+
+def arrow(con: duckdb.DuckDBPyConnection, name: str, /, **params: Any) -> pa.Table:
+    """Run a named query with bound parameters; fully materialised Arrow."""
+    cur, rel = _run(con, name, params)
+    try:
+        return rel.to_arrow_table()
     finally:
         cur.close()
 
 
 def df(con: duckdb.DuckDBPyConnection, name: str, /, **params: Any) -> pd.DataFrame:
     """Run a named query with bound parameters; a pandas DataFrame."""
-    q = query(name)
-    cur = con.cursor()
+    cur, rel = _run(con, name, params)
     try:
-        return cur.sql(q.text, params=_bind(q, params)).df()
+        return rel.df()
     finally:
         cur.close()
 

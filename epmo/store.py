@@ -481,6 +481,7 @@ def register_snapshot(
 # Definitions over the as-of views, created on every store connection, in this order.
 DERIVED = (
     "views/project_health_weeks",
+    "views/project_health_memo",
     "views/project_health",
     "capacity/macro_period_end",
     "capacity/macro_period",

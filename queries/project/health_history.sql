@@ -9,6 +9,6 @@ WITH weeks AS (
 )
 
 SELECT h.*
-FROM project_health_weeks((SELECT week_list FROM weeks)) AS h
+FROM project_health_compute((SELECT week_list FROM weeks)) AS h
 WHERE h.project_id = $project_id
 ORDER BY h.week_date

@@ -1,13 +1,15 @@
--- macro: project_health_weeks(weeks) -> table
+-- macro: project_health_compute(weeks) -> table
 -- grain: one row per week of the list `weeks` and project in the portfolio as of that week
 -- The definition of every per-project health metric (earned value and the rule-computed
--- RAG), documented in docs/metrics.md. project_health(as_of) is the one-week form.
+-- RAG), documented in docs/metrics.md. Queries read it through project_health_weeks(weeks)
+-- (views/project_health_memo.sql: each week computed once per store connection);
+-- project_health(as_of) is the one-week form.
 -- Status date: the date the project's own report is for (as_of_date). PV, EV and AC are
 -- all measured at it; overdue checks use the as-of week (week_date).
 -- Rules come from the health_rules table (the [health] section of settings.toml). Reasons
 -- show ratios rounded to 2 decimals, as the pages do, or to 4 where 2 would read as the
 -- limit itself (0.8499 'below 0.85').
-CREATE OR REPLACE MACRO project_health_weeks(weeks) AS TABLE
+CREATE OR REPLACE MACRO project_health_compute(weeks) AS TABLE
 WITH current AS (
     SELECT * FROM current_submissions_weeks(weeks)
 ),

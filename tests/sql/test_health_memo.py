@@ -1,0 +1,83 @@
+"""The per-connection health memo (views/project_health_memo.sql) returns exactly what the
+health definition computes, prepares each week once, and never answers an unprepared week
+with a silent empty result."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+import duckdb
+import pytest
+
+from epmo import sql
+from epmo.store import Store
+
+WEEKS = [
+    pytest.param(["latest"], id="latest week"),
+    pytest.param(["latest", "previous"], id="latest and previous"),
+    pytest.param(["first", "latest"], id="first and latest"),
+    pytest.param(["between"], id="a date between reporting weeks"),
+]
+
+
+def _weeks(con: duckdb.DuckDBPyConnection) -> dict[str, dt.date]:
+    rows = sorted(r["as_of_date"] for r in sql.arrow(con, "ledger/reporting_weeks").to_pylist())
+    return {
+        "first": rows[0],
+        "previous": rows[-2],
+        "latest": rows[-1],
+        "between": rows[-2] + dt.timedelta(days=3),
+    }
+
+
+def _sorted(con: duckdb.DuckDBPyConnection, text: str, weeks: list[dt.date]) -> list[tuple[object, ...]]:
+    return sorted(con.execute(text, {"weeks": weeks}).fetchall(), key=repr)
+
+
+@pytest.mark.parametrize("picks", WEEKS)
+def test_the_memo_equals_the_definition(demo_store: Store, picks: list[str]) -> None:
+    con = demo_store.connect()
+    weeks = [_weeks(con)[p] for p in picks]
+    sql.prepare_health(con, weeks)
+    memo = _sorted(con, "SELECT * FROM project_health_weeks(CAST($weeks AS DATE[]))", weeks)
+    computed = _sorted(con, "SELECT * FROM project_health_compute(CAST($weeks AS DATE[]))", weeks)
+    assert memo == computed
+    assert len(memo) > 0
+
+
+def test_a_query_prepares_the_weeks_it_binds(demo_store: Store) -> None:
+    con = demo_store.connect()
+    weeks = _weeks(con)
+    frame = sql.df(
+        con, "health/headline", as_of=weeks["latest"], previous=weeks["previous"], portfolios=[], programmes=[]
+    )
+    assert len(frame) > 0
+    prepared = [r["week_date"] for r in sql.arrow(con, "memo/health_weeks_prepared").to_pylist()]
+    assert prepared == [weeks["previous"], weeks["latest"]]
+
+
+def test_an_unprepared_week_is_an_error_not_an_empty_result(demo_store: Store) -> None:
+    con = demo_store.connect()
+    week = _weeks(con)["latest"]
+    with pytest.raises(duckdb.InvalidInputException, match="was not prepared"):
+        con.execute("SELECT count(*) FROM project_health(CAST($w AS DATE))", {"w": week}).fetchall()
+
+
+def test_each_week_is_computed_once_even_when_sessions_ask_together(demo_store: Store) -> None:
+    con = demo_store.connect()
+    weeks = _weeks(con)
+    ask = [weeks["latest"], weeks["previous"]]
+    threads = [threading.Thread(target=sql.prepare_health, args=(con.cursor(), ask)) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    sql.prepare_health(con, ask)  # and once more, later
+    per_week = con.execute("SELECT week_date, count(*) FROM health_memo_weeks GROUP BY ALL").fetchall()
+    assert sorted(per_week) == [(weeks["previous"], 1), (weeks["latest"], 1)]
+    rows = con.execute("SELECT count(*) FROM health_memo").fetchall()[0][0]
+    expected = con.execute(
+        "SELECT count(*) FROM project_health_compute(CAST($weeks AS DATE[]))", {"weeks": ask}
+    ).fetchall()[0][0]
+    assert rows == expected
