@@ -23,6 +23,11 @@ PAGES = {
         st.Page("app_pages/priority_selection.py", title="Portfolio selection", icon=":material/checklist:"),
         st.Page("app_pages/priority_models.py", title="Scoring models", icon=":material/functions:"),
     ],
+    "Steering": [
+        st.Page("app_pages/deck.py", title="Steering deck", icon=":material/slideshow:"),
+        st.Page("app_pages/decks.py", title="Decks", icon=":material/view_carousel:"),
+        st.Page("app_pages/decisions.py", title="Decisions", icon=":material/gavel:"),
+    ],
     "Analysis": [
         st.Page("app_pages/explorer.py", title="SQL explorer", icon=":material/terminal:"),
     ],
@@ -31,11 +36,6 @@ PAGES = {
         st.Page("app_pages/submissions.py", title="Submissions", icon=":material/receipt_long:"),
         st.Page("app_pages/data_quality.py", title="Data quality", icon=":material/fact_check:"),
         st.Page("app_pages/tables.py", title="Tables", icon=":material/table:"),
-    ],
-    "Steering": [
-        st.Page("app_pages/deck.py", title="Steering deck", icon=":material/slideshow:"),
-        st.Page("app_pages/decks.py", title="Decks", icon=":material/view_carousel:"),
-        st.Page("app_pages/decisions.py", title="Decisions", icon=":material/gavel:"),
     ],
 }
 

@@ -50,7 +50,12 @@ def test_a_query_prepares_the_weeks_it_binds(demo_store: Store) -> None:
     con = demo_store.connect()
     weeks = _weeks(con)
     frame = sql.df(
-        con, "health/headline", as_of=weeks["latest"], previous=weeks["previous"], portfolios=[], programmes=[]
+        con,
+        "health/headline",
+        as_of=weeks["latest"],
+        previous=weeks["previous"],
+        portfolios=[],
+        programmes=[],
     )
     assert len(frame) > 0
     prepared = [r["week_date"] for r in sql.arrow(con, "memo/health_weeks_prepared").to_pylist()]
