@@ -62,6 +62,7 @@ def query(name: str) -> Query:
             "source",
             "metrics",
             "metric",
+            "health",
         }:
             meta[m.group(1)] = m.group(2).strip()
         else:
@@ -122,6 +123,9 @@ def _prepare(cur: duckdb.DuckDBPyConnection, q: Query, bound: dict[str, Any]) ->
     if "project_health" not in q.text:
         return
     weeks = [w for k in HEALTH_WEEK_PARAMS if k in bound and (w := _week(bound[k])) is not None]
+    if q.meta.get("health", "").startswith("history") and "as_of" in bound:
+        history = cur.sql(query("memo/history_weeks").text, params={"as_of": bound["as_of"]}).fetchall()
+        weeks += [row[0] for row in history]
     if weeks:
         prepare_health(cur, weeks)
 

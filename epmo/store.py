@@ -483,6 +483,7 @@ DERIVED = (
     "views/project_health_weeks",
     "views/project_health_memo",
     "views/project_health",
+    "views/history_weeks",
     "capacity/macro_period_end",
     "capacity/macro_period",
     "capacity/macro_demand_days",

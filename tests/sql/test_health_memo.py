@@ -86,3 +86,22 @@ def test_each_week_is_computed_once_even_when_sessions_ask_together(demo_store: 
         "SELECT count(*) FROM project_health_compute(CAST($weeks AS DATE[]))", {"weeks": ask}
     ).fetchall()[0][0]
     assert rows == expected
+
+
+def test_a_project_history_prepares_every_week_it_shows(demo_store: Store) -> None:
+    con = demo_store.connect()
+    weeks = _weeks(con)
+    pid = con.execute(  # read straight from the definition: nothing prepared yet
+        "SELECT min(project_id) FROM project_health_compute([CAST($w AS DATE)])", {"w": weeks["previous"]}
+    ).fetchall()[0][0]
+    history = sql.df(con, "project/health_history", project_id=pid, as_of=weeks["previous"])
+    shown = sorted(history["week_date"].dt.date.unique())
+    prepared = [r["week_date"] for r in sql.arrow(con, "memo/health_weeks_prepared").to_pylist()]
+    reporting = sorted(r["as_of_date"] for r in sql.arrow(con, "ledger/reporting_weeks").to_pylist())
+    assert prepared == [w for w in reporting if w <= weeks["previous"]][-52:]
+    assert set(shown) <= set(prepared) and weeks["latest"] not in shown
+    computed = con.execute(
+        "SELECT count(*) FROM project_health_compute(history_weeks(CAST($w AS DATE))) WHERE project_id = $p",
+        {"w": weeks["previous"], "p": pid},
+    ).fetchall()[0][0]
+    assert len(history) == computed
