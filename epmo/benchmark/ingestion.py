@@ -31,18 +31,11 @@ import numpy as np
 import pyarrow as pa
 
 from epmo import sql
+from epmo.demo import TEAMS  # the demo's roles and their teams
 from epmo.ingest import ACCEPTED, ingest
 from epmo.store import Store
 
 GENERATOR_VERSION = "1"
-TEAMS = {
-    "Developer": "Digital Delivery",
-    "Tester": "Quality Engineering",
-    "Business Analyst": "Business Change",
-    "Project Manager": "Project Management Office",
-    "Architect": "Architecture",
-    "Data Engineer": "Data & Analytics",
-}
 FIRST = ["Alex", "Sam", "Priya", "Jordan", "Mei", "Tom", "Aisha", "Luca", "Noor", "Ben"]
 FIRST += ["Chloe", "Ravi", "Grace", "Omar", "Hannah", "Kenji", "Zoe", "Liam", "Ana", "Marcus"]
 LAST = ["Nguyen", "Smith", "Patel", "Brown", "Chen", "Wilson", "Khan", "Taylor", "Rossi"]
