@@ -83,9 +83,24 @@ def _bind(q: Query, params: dict[str, Any]) -> dict[str, Any]:
     return {k: params[k] for k in wanted}
 
 
-# The parameters that name the weeks a health query reads (views/project_health_memo.sql).
-HEALTH_WEEK_PARAMS = ("as_of", "previous", "since")
-_HEALTH_MEMO_LOCK = threading.Lock()
+@dataclass(frozen=True)
+class Memo:
+    """A per-connection table of a costly definition, filled week by week before a query
+    that reads it (views/memo_weeks.sql, views/project_health_memo.sql, views/capacity_memo.sql)."""
+
+    name: str
+    readers: tuple[str, ...]  # names in a query's text that read the memo
+    week_params: tuple[str, ...]  # the parameters that name the weeks it reads
+    insert: str  # the query that computes weeks into the memo: $weeks (a list) or $as_of (one)
+
+
+MEMOS = (
+    Memo("health", ("project_health",), ("as_of", "previous", "since"), "memo/insert_health"),
+    Memo("demand", ("capacity_demand_days", "capacity_scenario_demand"), ("as_of",), "memo/insert_demand"),
+    Memo("supply", ("capacity_supply_days", "capacity_scenario_supply"), ("as_of",), "memo/insert_supply"),
+)
+MEMO_BY_NAME = {m.name: m for m in MEMOS}
+_MEMO_LOCK = threading.Lock()
 
 
 def _week(value: Any) -> dt.date | None:
@@ -101,33 +116,46 @@ def _week(value: Any) -> dt.date | None:
     return None
 
 
-def prepare_health(cur: duckdb.DuckDBPyConnection, weeks: list[dt.date]) -> None:
-    """Compute the health of `weeks` into this connection's health_memo, once per week."""
-    with _HEALTH_MEMO_LOCK:  # two sessions asking for the same week compute it once
-        done = {row[0] for row in cur.sql(query("memo/health_weeks_prepared").text).fetchall()}
+def prepare(cur: duckdb.DuckDBPyConnection, memo: str, weeks: list[dt.date]) -> None:
+    """Compute `weeks` into this connection's memo `memo`, once per week."""
+    m = MEMO_BY_NAME[memo]
+    with _MEMO_LOCK:  # two sessions asking for the same week compute it once
+        done = {
+            row[0] for row in cur.sql(query("memo/prepared_weeks").text, params={"memo": memo}).fetchall()
+        }
         missing = sorted({w for w in weeks if w not in done})
         if not missing:
             return
         cur.execute("BEGIN TRANSACTION")
         try:
-            cur.execute(query("memo/insert_health").text, {"weeks": missing})
-            cur.execute(query("memo/insert_health_weeks").text, {"weeks": missing})
+            if "weeks" in query(m.insert).params:
+                cur.execute(query(m.insert).text, {"weeks": missing})
+            else:
+                for week in missing:
+                    cur.execute(query(m.insert).text, {"as_of": week})
+            cur.execute(query("memo/insert_weeks").text, {"memo": memo, "weeks": missing})
         except BaseException:
             cur.execute("ROLLBACK")
             raise
         cur.execute("COMMIT")
 
 
+def prepare_health(cur: duckdb.DuckDBPyConnection, weeks: list[dt.date]) -> None:
+    """Compute the health of `weeks` into this connection's health_memo, once per week."""
+    prepare(cur, "health", weeks)
+
+
 def _prepare(cur: duckdb.DuckDBPyConnection, q: Query, bound: dict[str, Any]) -> None:
-    """Before a query that reads project health, prepare the weeks it binds."""
-    if "project_health" not in q.text:
-        return
-    weeks = [w for k in HEALTH_WEEK_PARAMS if k in bound and (w := _week(bound[k])) is not None]
-    if q.meta.get("health", "").startswith("history") and "as_of" in bound:
-        history = cur.sql(query("memo/history_weeks").text, params={"as_of": bound["as_of"]}).fetchall()
-        weeks += [row[0] for row in history]
-    if weeks:
-        prepare_health(cur, weeks)
+    """Before a query that reads a memo, prepare the weeks it binds."""
+    for m in MEMOS:
+        if not any(reader in q.text for reader in m.readers):
+            continue
+        weeks = [w for k in m.week_params if k in bound and (w := _week(bound[k])) is not None]
+        if m.name == "health" and q.meta.get("health", "").startswith("history") and "as_of" in bound:
+            history = cur.sql(query("memo/history_weeks").text, params={"as_of": bound["as_of"]}).fetchall()
+            weeks += [row[0] for row in history]
+        if weeks:
+            prepare(cur, m.name, weeks)
 
 
 def _run(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any]) -> tuple[Any, Any]:

@@ -481,6 +481,7 @@ def register_snapshot(
 # Definitions over the as-of views, created on every store connection, in this order.
 DERIVED = (
     "views/project_health_weeks",
+    "views/memo_weeks",
     "views/project_health_memo",
     "views/project_health",
     "views/history_weeks",
@@ -488,6 +489,7 @@ DERIVED = (
     "capacity/macro_period",
     "capacity/macro_demand_days",
     "capacity/macro_supply_days",
+    "views/capacity_memo",
     "capacity/macro_scenario_demand",
     "capacity/macro_scenario_supply",
 )

@@ -1,9 +1,11 @@
--- macro: capacity_demand_days(as_of) -> table
+-- macro: capacity_demand_days_compute(as_of) -> table
+-- (read through capacity_demand_days(as_of): views/capacity_memo.sql computes it once per
+-- store connection and as-of week)
 -- grain: one row per demand record (allocations as of the week) and working day (Monday to
 -- Friday) of its period; hours is the record's hours spread evenly over those working days.
 -- A week spanning two months thus falls into both by working days, and a month's hours into
 -- each of its weeks. Dates before the as-of week are kept here (the queries set them apart).
-CREATE OR REPLACE MACRO capacity_demand_days(as_of) AS TABLE
+CREATE OR REPLACE MACRO capacity_demand_days_compute(as_of) AS TABLE
 WITH demand AS (
     SELECT project_id, role, team, resource_name, period_start, hours,
            coalesce(is_tentative, FALSE) AS is_tentative

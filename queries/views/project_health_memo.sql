@@ -4,13 +4,11 @@
 -- macro: planning it costs as much as running it, and a page runs several health queries
 -- for the same one or two weeks. So each store connection keeps the health of every week
 -- asked for in health_memo, computed once: epmo.sql prepares the weeks a query binds
--- (parameters as_of, previous, since) before running it (queries/memo/). A week that was not
--- prepared is an error, never a silent empty result. Same columns, same rows as
--- project_health_compute(weeks).
+-- (parameters as_of, previous, since; a project history: the weeks it shows) before running
+-- it (queries/memo/). A week that was not prepared is an error, never a silent empty
+-- result. Same columns, same rows as project_health_compute(weeks).
 CREATE OR REPLACE TABLE health_memo AS
 SELECT * FROM project_health_compute(CAST([] AS DATE[]));
-
-CREATE OR REPLACE TABLE health_memo_weeks (week_date DATE);
 
 CREATE OR REPLACE MACRO project_health_weeks(weeks) AS TABLE
 SELECT m.*
@@ -28,5 +26,5 @@ WHERE
                 )
             END
         FROM (SELECT unnest(weeks) AS week_date) AS w
-        WHERE w.week_date NOT IN (SELECT week_date FROM health_memo_weeks)
+        WHERE w.week_date NOT IN (SELECT week_date FROM memo_weeks WHERE memo = 'health')
     );

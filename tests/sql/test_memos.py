@@ -1,6 +1,6 @@
-"""The per-connection health memo (views/project_health_memo.sql) returns exactly what the
-health definition computes, prepares each week once, and never answers an unprepared week
-with a silent empty result."""
+"""The per-connection memos (views/project_health_memo.sql, views/capacity_memo.sql) return
+exactly what their definitions compute, prepare each week once, and never answer an
+unprepared week with a silent empty result."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import threading
 import duckdb
 import pytest
 
-from epmo import sql
+from epmo import capacity, sql
 from epmo.store import Store
 
 WEEKS = [
@@ -58,7 +58,7 @@ def test_a_query_prepares_the_weeks_it_binds(demo_store: Store) -> None:
         programmes=[],
     )
     assert len(frame) > 0
-    prepared = [r["week_date"] for r in sql.arrow(con, "memo/health_weeks_prepared").to_pylist()]
+    prepared = [r["week_date"] for r in sql.arrow(con, "memo/prepared_weeks", memo="health").to_pylist()]
     assert prepared == [weeks["previous"], weeks["latest"]]
 
 
@@ -79,7 +79,9 @@ def test_each_week_is_computed_once_even_when_sessions_ask_together(demo_store: 
     for t in threads:
         t.join()
     sql.prepare_health(con, ask)  # and once more, later
-    per_week = con.execute("SELECT week_date, count(*) FROM health_memo_weeks GROUP BY ALL").fetchall()
+    per_week = con.execute(
+        "SELECT week_date, count(*) FROM memo_weeks WHERE memo = 'health' GROUP BY ALL"
+    ).fetchall()
     assert sorted(per_week) == [(weeks["previous"], 1), (weeks["latest"], 1)]
     rows = con.execute("SELECT count(*) FROM health_memo").fetchall()[0][0]
     expected = con.execute(
@@ -96,7 +98,7 @@ def test_a_project_history_prepares_every_week_it_shows(demo_store: Store) -> No
     ).fetchall()[0][0]
     history = sql.df(con, "project/health_history", project_id=pid, as_of=weeks["previous"])
     shown = sorted(history["week_date"].dt.date.unique())
-    prepared = [r["week_date"] for r in sql.arrow(con, "memo/health_weeks_prepared").to_pylist()]
+    prepared = [r["week_date"] for r in sql.arrow(con, "memo/prepared_weeks", memo="health").to_pylist()]
     reporting = sorted(r["as_of_date"] for r in sql.arrow(con, "ledger/reporting_weeks").to_pylist())
     assert prepared == [w for w in reporting if w <= weeks["previous"]][-52:]
     assert set(shown) <= set(prepared) and weeks["latest"] not in shown
@@ -105,3 +107,33 @@ def test_a_project_history_prepares_every_week_it_shows(demo_store: Store) -> No
         {"w": weeks["previous"], "p": pid},
     ).fetchall()[0][0]
     assert len(history) == computed
+
+
+@pytest.mark.parametrize("memo", ["demand", "supply"])
+@pytest.mark.parametrize("pick", ["latest", "first", "between"])
+def test_the_capacity_memos_equal_their_definitions(demo_store: Store, memo: str, pick: str) -> None:
+    con = demo_store.connect()
+    week = _weeks(con)[pick]
+    with pytest.raises(duckdb.InvalidInputException, match="was not prepared"):
+        con.execute(f"SELECT count(*) FROM capacity_{memo}_days(CAST($w AS DATE))", {"w": week}).fetchall()
+    sql.prepare(con, memo, [week])
+    memo_rows = sorted(
+        con.execute(f"SELECT * FROM capacity_{memo}_days(CAST($w AS DATE))", {"w": week}).fetchall(), key=repr
+    )
+    computed = sorted(
+        con.execute(f"SELECT * FROM capacity_{memo}_days_compute(CAST($w AS DATE))", {"w": week}).fetchall(),
+        key=repr,
+    )
+    assert memo_rows == computed
+    assert len(memo_rows) > 0
+
+
+def test_a_capacity_query_prepares_its_week_once(demo_store: Store) -> None:
+    con = demo_store.connect()
+    week = _weeks(con)["latest"]
+    params = capacity.query_params(week, grain="month", by="role", demand="all", portfolios=[], programmes=[])
+    first = sql.df(con, "capacity/utilisation", **params)
+    again = sql.df(con, "capacity/utilisation", **params)
+    assert len(first) > 0 and first.equals(again)
+    rows = con.execute("SELECT memo, count(*) FROM memo_weeks GROUP BY ALL ORDER BY ALL").fetchall()
+    assert rows == [("demand", 1), ("supply", 1)]

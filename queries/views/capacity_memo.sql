@@ -1,0 +1,35 @@
+-- macro: capacity_demand_days(as_of), capacity_supply_days(as_of) -> table
+-- grain: as capacity_demand_days_compute / capacity_supply_days_compute (one row per demand
+-- or capacity record and working day), for the as-of week
+-- Spreading every allocation and capacity record over its working days is the capacity
+-- pages' main cost, and a page's queries (cells, shortage, past demand, what-if) each asked
+-- for the same spread. Each store connection keeps it per as-of week in demand_memo and
+-- supply_memo, computed once: epmo.sql prepares the as-of week a query binds before running
+-- it (queries/memo/). A week that was not prepared is an error, never an empty result.
+CREATE OR REPLACE TABLE demand_memo AS
+SELECT CAST(NULL AS DATE) AS memo_as_of, * FROM capacity_demand_days_compute(DATE '1900-01-01') LIMIT 0;
+
+CREATE OR REPLACE TABLE supply_memo AS
+SELECT CAST(NULL AS DATE) AS memo_as_of, * FROM capacity_supply_days_compute(DATE '1900-01-01') LIMIT 0;
+
+CREATE OR REPLACE MACRO capacity_memo_guard(memo_name, as_of) AS
+CASE
+    WHEN (
+        SELECT count(*) FROM memo_weeks WHERE memo = memo_name AND week_date = CAST(as_of AS DATE)
+    ) > 0 THEN true
+    ELSE error(
+        'capacity: the ' || memo_name || ' of the week ' || CAST(CAST(as_of AS DATE) AS VARCHAR)
+        || ' was not prepared on this connection: run the query through epmo.sql, which '
+        || 'prepares the week it binds, or read capacity_' || memo_name || '_days_compute(as_of)'
+    )
+END;
+
+CREATE OR REPLACE MACRO capacity_demand_days(as_of) AS TABLE
+SELECT * EXCLUDE (memo_as_of)
+FROM demand_memo
+WHERE memo_as_of = CAST(as_of AS DATE) AND capacity_memo_guard('demand', as_of);
+
+CREATE OR REPLACE MACRO capacity_supply_days(as_of) AS TABLE
+SELECT * EXCLUDE (memo_as_of)
+FROM supply_memo
+WHERE memo_as_of = CAST(as_of AS DATE) AND capacity_memo_guard('supply', as_of);
