@@ -204,7 +204,7 @@ def render_slide(s: steering.Slide, frozen: steering.Freeze, key: str) -> None:
                 # theme=None: the presentation styling, not Streamlit's chart theme, sets the type
                 st.plotly_chart(presentation(c.figure), key=f"{key}_chart_{i}", theme=None)
                 if not presenting():
-                    ui.show_sql(c.source)
+                    ui.show_sql(c.source, key=f"{key}_chart_{i}")
     for i, t in enumerate(tables):
         st.subheader(t.title)
         if t.frame.empty:
@@ -212,7 +212,7 @@ def render_slide(s: steering.Slide, frozen: steering.Freeze, key: str) -> None:
         else:
             st.dataframe(t.frame, hide_index=True, key=f"{key}_table_{i}")
         if not presenting():
-            ui.show_sql(t.source)
+            ui.show_sql(t.source, key=f"{key}_table_{i}")
 
 
 # --------------------------------------------------------------------------- decisions

@@ -26,9 +26,8 @@ if projects.empty:
     st.info("No projects have been reported on or before this week for this selection.")
     st.stop()
 
-tabs = st.tabs(["Overview", "Projects", "Budget burn", "Milestones", "RAID"])
 
-with tabs[0]:
+def overview() -> None:
     level = (
         st.segmented_control(
             "Rows",
@@ -85,7 +84,8 @@ with tabs[0]:
     ui.downloads(summary, f"portfolio_summary_{as_of}", "summary")
     ui.show_sql("health/portfolio_summary")
 
-with tabs[1]:
+
+def project_list() -> None:
     watermelons = projects[projects["is_watermelon"]]
     st.subheader(f"Watermelons: declared Green, computed Red ({len(watermelons)})")
     if watermelons.empty:
@@ -143,7 +143,8 @@ with tabs[1]:
     ui.downloads(projects, f"project_health_{as_of}", "projects")
     ui.show_sql("health/project_health")
 
-with tabs[2]:
+
+def budget_burn() -> None:
     st.subheader("Budget burn")
     st.caption("Cumulative planned, actual and forecast cost of the projects with time-phased financials.")
     burn = ui.query(snap, "health/budget_burn", as_of=as_of, project_id="", **scope)
@@ -151,7 +152,8 @@ with tabs[2]:
     ui.downloads(burn, f"budget_burn_{as_of}", "burn")
     ui.show_sql("health/budget_burn")
 
-with tabs[3]:
+
+def milestones() -> None:
     slips = ui.query(
         snap, "health/milestone_slippage", as_of=as_of, previous=previous, project_id="", **scope
     )
@@ -182,7 +184,8 @@ with tabs[3]:
     ui.downloads(shown, f"milestone_slippage_{as_of}", "slips")
     ui.show_sql("health/milestone_slippage")
 
-with tabs[4]:
+
+def raid() -> None:
     items = ui.query(snap, "health/raid_items", as_of=as_of, project_id="", **scope)
     left, right = st.columns([2, 3])
     with left:
@@ -222,7 +225,7 @@ with tabs[4]:
         columns=["project_id", "raid_type", "title", "owner", "due_date", "days_overdue", "risk_score"],
     )
     ui.downloads(overdue, f"overdue_raid_{as_of}", "overdue")
-    ui.show_sql("health/raid_items")
+    ui.show_sql("health/raid_items", key="overdue")
     st.subheader("Cross-project dependencies")
     deps = ui.query(snap, "health/dependencies", as_of=as_of, **scope)
     show_all = st.toggle("Include dependencies on track", key="deps_all")
@@ -250,3 +253,18 @@ with tabs[4]:
     )
     ui.downloads(deps, f"dependencies_{as_of}", "deps")
     ui.show_sql("health/dependencies")
+
+
+# Only the open tab runs: each tab's queries and charts are built when it is shown, and the
+# open tab is in the address (?tab=RAID) so a link opens it.
+TABS = {
+    "Overview": overview,
+    "Projects": project_list,
+    "Budget burn": budget_burn,
+    "Milestones": milestones,
+    "RAID": raid,
+}
+for tab, render in zip(st.tabs(list(TABS), key="tab", bind="query-params"), TABS.values(), strict=True):
+    if tab.open:
+        with tab:
+            render()

@@ -26,13 +26,20 @@ with st.expander("Templates and the data contract", icon=":material/description:
     cols = st.columns(len(contract.TABLES) + 1)
     cols[0].download_button(
         "Workbook (XLSX)",
-        templates.xlsx_template(),
+        templates.xlsx_template,
         "epmo_weekly_extract_template.xlsx",
         key="tpl_xlsx",
         icon=":material/download:",
+        on_click="ignore",
     )
     for col, t in zip(cols[1:], contract.TABLES, strict=True):
-        col.download_button(f"{t.name}.csv", templates.csv_template(t), f"{t.name}.csv", key=f"tpl_{t.name}")
+        col.download_button(
+            f"{t.name}.csv",
+            lambda t=t: templates.csv_template(t),
+            f"{t.name}.csv",
+            key=f"tpl_{t.name}",
+            on_click="ignore",
+        )
 
 mappings = ui.query(snap, "ledger/documents", kind="mapping")
 left, right = st.columns([2, 1])

@@ -1,9 +1,9 @@
 """The data work of each page, as the page does it with its default widget values.
 
-One function per page (Portfolio health: one per tab): given a store connection, the as-of
+One function per page (Portfolio health: one per tab, as the page runs only its open tab): given a store connection, the as-of
 week and the sidebar filters, run the same named queries with the same parameters as the
 page and the same domain calls (scoring, the MILP, what-if compare), and return the frames.
-The benchmark (epmo.benchmark) times these functions; tests/unit/test_pagedata.py checks
+The benchmark (epmo.benchmark) times these functions; tests/unit/test_benchmark.py checks
 that every query a page file runs is run by its function here, so the two cannot drift.
 No streamlit here.
 """
@@ -89,14 +89,6 @@ def health_raid(con: duckdb.DuckDBPyConnection, f: Filters) -> Frames:
         "grid": _q(con, "health/raid_heat_grid", as_of=f.as_of, **f.scope),
         "dependencies": _q(con, "health/dependencies", as_of=f.as_of, **f.scope),
     }
-
-
-def health_page(con: duckdb.DuckDBPyConnection, f: Filters) -> Frames:
-    """The whole Portfolio health page: Streamlit runs every tab's code on each run."""
-    out: Frames = {}
-    for part in (health_overview, health_budget_burn, health_milestones, health_raid):
-        out |= part(con, f)
-    return out
 
 
 def changes(con: duckdb.DuckDBPyConnection, f: Filters) -> Frames:
@@ -263,7 +255,6 @@ PAGES: dict[str, tuple[str, PageFunc]] = {
     "health_budget_burn": ("app_pages/health.py", health_budget_burn),
     "health_milestones": ("app_pages/health.py", health_milestones),
     "health_raid": ("app_pages/health.py", health_raid),
-    "health_page": ("app_pages/health.py", health_page),
     "changes": ("app_pages/changes.py", changes),
     "project": ("app_pages/project.py", project),
     "capacity_heatmap": ("app_pages/capacity.py", capacity_heatmap),

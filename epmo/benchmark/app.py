@@ -204,39 +204,106 @@ def _browser() -> Iterator[Any]:
             b.close()
 
 
+def _new_page(browser: Any) -> Any:
+    return browser.new_context(viewport={"width": 1440, "height": 900}).new_page()
+
+
+def _settled(page: Any, min_charts: int, timeout_ms: float) -> None:
+    page.wait_for_function(_DONE_JS, arg=min_charts, timeout=timeout_ms, polling=50)
+
+
 def _visit(browser: Any, url: str, min_charts: int, timeout_ms: float) -> float:
-    """Seconds from navigation until the script finished and every chart in view rendered."""
-    context = browser.new_context(viewport={"width": 1440, "height": 900})
-    page = context.new_page()
+    """Seconds from navigation until the script finished and every chart in view rendered,
+    in a new browser context (empty browser cache)."""
+    page = _new_page(browser)
     try:
         t0 = time.perf_counter()
         page.goto(url, wait_until="commit", timeout=timeout_ms)
-        page.wait_for_function(_DONE_JS, arg=min_charts, timeout=timeout_ms, polling=50)
+        _settled(page, min_charts, timeout_ms)
         return time.perf_counter() - t0
     finally:
-        context.close()
+        page.context.close()
+
+
+def _open_address(page: Any, url: str, min_charts: int, timeout_ms: float) -> float:
+    """Open an address in a tab whose browser cache already holds Streamlit's JavaScript."""
+    t0 = time.perf_counter()
+    page.goto(url, wait_until="commit", timeout=timeout_ms)
+    _settled(page, min_charts, timeout_ms)
+    return time.perf_counter() - t0
+
+
+_TITLE_CHANGED_JS = """(before) => {
+  const h = document.querySelector('[data-testid="stMain"] h1');
+  return h !== null && h.innerText !== before;
+}"""
+
+
+def _navigate(page: Any, title: str, min_charts: int, timeout_ms: float) -> float:
+    """Click a page in the sidebar of a running session, as a user moves between pages."""
+    before = page.locator('[data-testid="stMain"] h1').first.inner_text()
+    link = page.locator('[data-testid="stSidebarNav"] a', has_text=title).first
+    t0 = time.perf_counter()
+    link.click()
+    page.wait_for_function(_TITLE_CHANGED_JS, arg=before, timeout=timeout_ms, polling=50)
+    _settled(page, min_charts, timeout_ms)
+    return time.perf_counter() - t0
 
 
 MIN_CHARTS = {"": 1, "health": 2, "capacity": 1, "priority_ranking": 1}
+# How a page is reached, each timed separately (see chart_timing)
+MODES = {
+    "navigate": "click in the sidebar",
+    "address": "open its address, browser cache warm",
+    "first_visit": "new browser, empty cache",
+}
 
 
-def chart_timing(store_uri: str, runs: int, log: Callable[[str], None]) -> dict[str, Any]:
-    """Median of `runs` fresh browser sessions per page; the first visit of each page is the
-    server's first (its query cache empty), the others hit Streamlit's cache as users do."""
-    pages: dict[str, Any] = {}
+def _figures(times: list[float]) -> dict[str, Any]:
+    return {
+        "runs_s": [round(t, 2) for t in times],
+        "first_s": round(times[0], 2),
+        "median_s": round(statistics.median(times), 2),
+        "max_s": round(max(times), 2),
+    }
+
+
+def chart_timing(
+    store_uri: str, runs: int, log: Callable[[str], None], pages: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """Seconds until every chart of each page rendered, `runs` times per page and way of
+    reaching it (MODES): clicking it in the sidebar of an open session; opening its address
+    in a tab whose browser cache is warm; and a new browser with an empty cache, which also
+    downloads and compiles Streamlit's JavaScript (plotly.js alone is 4.7 MB). The server's
+    first run of each page (empty query cache) is in the first-visit runs."""
+    timed = pages or TIMED_PAGES
+    out: dict[str, Any] = {title: {"url_path": "/" + path, "modes": {}} for path, title in timed.items()}
+    times: dict[str, dict[str, list[float]]] = {title: {m: [] for m in MODES} for title in timed.values()}
     with streamlit_app(store_uri) as (url, _pid), _browser() as browser:
         _visit(browser, url + "/", 1, 180_000)  # the server's first script run (imports, connect)
-        for path, title in TIMED_PAGES.items():
-            times = [_visit(browser, f"{url}/{path}", MIN_CHARTS[path], 120_000) for _ in range(runs)]
-            pages[title] = {
-                "url_path": "/" + path,
-                "runs_s": [round(t, 2) for t in times],
-                "first_s": round(times[0], 2),
-                "median_s": round(statistics.median(times), 2),
-                "max_s": round(max(times), 2),
-            }
-            log(f"  browser {title:<18} median {pages[title]['median_s']:.2f} s (first {times[0]:.2f} s)")
-    return {"pages": pages, "runs": runs}
+        for path, title in timed.items():
+            times[title]["first_visit"] = [
+                _visit(browser, f"{url}/{path}", MIN_CHARTS.get(path, 1), 120_000) for _ in range(runs)
+            ]
+        page = _new_page(browser)
+        try:
+            first = next(iter(timed))
+            _open_address(page, f"{url}/{first}", MIN_CHARTS.get(first, 1), 120_000)
+            for _ in range(runs):
+                for path, title in timed.items():
+                    n = MIN_CHARTS.get(path, 1)
+                    times[title]["address"].append(_open_address(page, f"{url}/{path}", n, 120_000))
+                # the address loop ends on the last page: each page is reached from the one
+                # before it, the first from the last
+                for path, title in timed.items():
+                    times[title]["navigate"].append(_navigate(page, title, MIN_CHARTS.get(path, 1), 120_000))
+        finally:
+            page.context.close()
+    for title, modes in times.items():
+        out[title]["modes"] = {m: _figures(v) for m, v in modes.items()}
+        figs = out[title]["modes"]
+        log(f"  browser {title:<18} " + " · ".join(f"{MODES[m]} {figs[m]['median_s']:.2f} s" for m in MODES))
+    return {"pages": out, "runs": runs, "modes": MODES}
 
 
 def peak_memory(store_uri: str, log: Callable[[str], None]) -> dict[str, Any]:

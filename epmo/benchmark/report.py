@@ -201,24 +201,23 @@ def markdown(result: dict[str, Any]) -> str:
     else:
         lines += [
             "Seconds from navigation until every chart in view has rendered (`.js-plotly-plot .main-svg`)",
-            f"and Streamlit's running indicator is gone; {br['runs']} fresh browser sessions per page at",
-            f"{br['scale']} scale. The first visit of each page is the server's first for that page (empty",
-            "query cache); later visits hit Streamlit's cache as a steering committee's would.",
+            f"and Streamlit's running indicator is gone, {br['runs']} runs per page at {br['scale']} scale,",
+            "for each way of reaching a page: clicking it in the sidebar of an open session (how a",
+            "steering committee moves between pages); opening its address in a tab whose browser cache",
+            "already holds Streamlit's JavaScript (a shared link, a refresh); and a new browser with an",
+            "empty cache, which also downloads and compiles Streamlit's own JavaScript (about 8 MB, of",
+            "which plotly.js is 4.7 MB). The first of the new-browser runs is the server's first run of",
+            "the page (empty query cache).",
             "",
         ]
-        lines += _md_table(
-            ["page", "median s", "first visit s", "worst s", "runs s"],
-            [
-                [
-                    t,
-                    _fmt(v["median_s"], 2),
-                    _fmt(v["first_s"], 2),
-                    _fmt(v["max_s"], 2),
-                    ", ".join(map(str, v["runs_s"])),
-                ]
-                for t, v in br["pages"].items()
-            ],
-        )
+        rows = []
+        for t, v in br["pages"].items():
+            for mode, how in br["modes"].items():
+                m = v["modes"][mode]
+                rows.append(
+                    [t, how, _fmt(m["median_s"], 2), _fmt(m["max_s"], 2), ", ".join(map(str, m["runs_s"]))]
+                )
+        lines += _md_table(["page", "reached by", "median s", "worst s", "runs s"], rows)
     for path, heading in ((NOTES, ""), (INGESTION_NOTES, "## Ingestion: notes")):
         notes = path.read_text(encoding="utf-8").strip() if path.exists() else ""
         if notes and heading:  # the file's own title becomes this section's heading

@@ -184,15 +184,17 @@ def evaluate(result: dict[str, Any]) -> list[dict[str, Any]]:
         )
     br = result["browser"]
     for title, fig in br.get("pages", {}).items():
-        out.append(
-            {
-                "target": f"{title} charts rendered ({br['scale']})",
-                "value": fig["median_s"],
-                "limit": f"<= {CHART_S_MAX:.0f} s",
-                "pass": fig["median_s"] <= CHART_S_MAX if br["scale"] == "medium" else None,
-                **({} if br["scale"] == "medium" else {"note": "the target is at medium scale"}),
-            }
-        )
+        for mode, how in br["modes"].items():
+            median = fig["modes"][mode]["median_s"]
+            out.append(
+                {
+                    "target": f"{title} charts rendered, {how} ({br['scale']})",
+                    "value": median,
+                    "limit": f"<= {CHART_S_MAX:.0f} s",
+                    "pass": median <= CHART_S_MAX if br["scale"] == "medium" else None,
+                    **({} if br["scale"] == "medium" else {"note": "the target is at medium scale"}),
+                }
+            )
     return out
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from epmo import health
+from epmo import health, sql
 from epmo.store import Store
 from tests.conftest import DEMO_END
 
@@ -34,19 +34,51 @@ def test_home_headline_matches_the_health_view(app: AppTest, demo_store: Store) 
     assert any("biggest movers" in s.value for s in app.subheader)
 
 
-def test_health_page_tabs_and_filters(app: AppTest, demo_store: Store) -> None:
+TAB_HEADINGS = {
+    "Overview": "RAG matrix",
+    "Projects": "All projects: declared and computed RAG, earned value",
+    "Budget burn": "Budget burn",
+    "Milestones": "Milestone trend",
+    "RAID": "Cross-project dependencies",
+}
+
+
+def test_health_page_runs_only_the_open_tab(app: AppTest) -> None:
     app.switch_page("app_pages/health.py").run()
     _ok(app)
     assert app.title[0].value == "Portfolio health"
-    assert [t.label for t in app.tabs] == ["Overview", "Projects", "Budget burn", "Milestones", "RAID"]
-    frames = {df.proto.id: df.value for df in app.dataframe}
-    assert len(frames) >= 6
+    assert [t.label for t in app.tabs] == list(TAB_HEADINGS)
+    for tab, heading in TAB_HEADINGS.items():
+        app.session_state["tab"] = tab
+        app.run()
+        _ok(app)
+        shown = {s.value for s in app.subheader}
+        assert heading in shown, (tab, shown)
+        others = {h for t, h in TAB_HEADINGS.items() if t != tab}
+        assert not shown & others, (tab, shown & others)
+
+
+def test_health_tab_opens_from_the_address(app: AppTest) -> None:
+    app.query_params["tab"] = "Milestones"
+    app.switch_page("app_pages/health.py").run()
+    _ok(app)
+    assert [s.value for s in app.subheader] == ["Milestone trend", "Milestone slippage"]
+
+
+def test_health_projects_tab_table_and_toggle(app: AppTest, demo_store: Store) -> None:
+    app.switch_page("app_pages/health.py")
+    app.session_state["tab"] = "Projects"
+    app.run()
+    _ok(app)
     everyone = len(health.project_health_view(demo_store, DEMO_END))
-    sizes = sorted(len(v) for v in frames.values())
-    assert everyone in sizes  # the all-projects table
+    assert everyone in [len(df.value) for df in app.dataframe]  # the all-projects table
     app.toggle(key="only_disagree").set_value(True).run()
     _ok(app)
     assert max(len(df.value) for df in app.dataframe if "rag_declared" in df.value.columns) < everyone
+
+
+def test_health_overview_by_programme(app: AppTest) -> None:
+    app.switch_page("app_pages/health.py").run()
     app.segmented_control(key="matrix_level").set_value("programme").run()
     _ok(app)
     assert any(s.value == "By programme" for s in app.subheader)
@@ -107,3 +139,15 @@ def test_project_page_with_an_unknown_project_says_so(app: AppTest) -> None:
     app.switch_page("app_pages/project.py").run()
     _ok(app)
     assert any("NOPE-1" in w.value for w in app.warning)
+
+
+def test_show_sql_builds_the_query_text_when_opened(app: AppTest) -> None:
+    app.run()
+    _ok(app)
+    assert [e.label for e in app.expander].count("Show SQL") >= 3
+    assert not app.code  # nothing is built until an expander is opened
+    app.session_state["show_sql_home/projects_by_stage"] = True
+    app.run()
+    _ok(app)
+    assert len(app.code) == 1
+    assert app.code[0].value.strip() == sql.query("home/projects_by_stage").text.strip()

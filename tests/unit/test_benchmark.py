@@ -128,17 +128,18 @@ def test_every_query_a_page_runs_is_run_by_its_pagedata_function(
     monkeypatch.setattr(sql, "df", spy)
     quoted = re.compile(r'"((?:health|home|project|capacity|priority|ledger)/[a-z_]+)"')
     optional = {"capacity/cell_demand"}  # the heatmap's drill-down runs only after a click
-    for name, (page_file, func) in pagedata.PAGES.items():
+    run_by_file: dict[str, set[str]] = {}
+    for page_file, func in pagedata.PAGES.values():  # a page with tabs has a function per tab
         seen.clear()
         func(con, pagedata.Filters(AS_OF))
+        run_by_file.setdefault(page_file, set()).update(seen)
+    for page_file, run in run_by_file.items():
         text = (ROOT / page_file).read_text(encoding="utf-8")
         helpers = "".join((ROOT / "app_pages" / h).read_text() for h in ("_priority.py",) if "pr." in text)
         named = {q for q in quoted.findall(text + helpers) if not q.startswith("capacity/macro_")}
         named = {q for q in named if (ROOT / "queries" / f"{q}.sql").exists()} - optional
-        named -= {"ledger/document_versions", "ledger/documents"} - set(seen)  # saved models/scenarios
-        if name.startswith("health_") and name != "health_page":
-            continue  # each tab runs a part; health_page runs them all
-        assert named <= set(seen), (name, sorted(named - set(seen)))
+        named -= {"ledger/document_versions", "ledger/documents"} - run  # saved models/scenarios
+        assert named <= run, (page_file, sorted(named - run))
 
 
 def test_every_page_function_returns_data(both: tuple[Any, Any]) -> None:

@@ -1,0 +1,29 @@
+"""The benchmark's browser timing (epmo.benchmark.app.chart_timing) against a real
+`streamlit run`: every way of reaching a page is timed and gives plausible figures."""
+
+from __future__ import annotations
+
+import pytest
+
+from epmo import demo
+from epmo.benchmark import app
+from epmo.store import Store
+from tests.e2e.conftest import DEMO_END
+
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group(name="e2e")]
+
+
+def test_chart_timing_times_each_way_of_reaching_a_page(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    store = tmp_path / "store"
+    demo.load_demo(Store(str(store)), scale="small", seed=3, end=DEMO_END)
+    lines: list[str] = []
+    pages = {"": "Home", "capacity": "Capacity heatmap"}
+    out = app.chart_timing(str(store), runs=1, log=lines.append, pages=pages)
+    assert out["runs"] == 1 and list(out["modes"]) == list(app.MODES)
+    assert set(out["pages"]) == set(pages.values())
+    for title, fig in out["pages"].items():
+        assert set(fig["modes"]) == set(app.MODES)
+        for mode in app.MODES:
+            runs = fig["modes"][mode]["runs_s"]
+            assert len(runs) == 1 and 0.05 < runs[0] < 120, (title, mode, runs)
+        assert any(line.strip().startswith(f"browser {title}") for line in lines)
