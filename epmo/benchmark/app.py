@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -304,6 +305,35 @@ def chart_timing(
         figs = out[title]["modes"]
         log(f"  browser {title:<18} " + " · ".join(f"{MODES[m]} {figs[m]['median_s']:.2f} s" for m in MODES))
     return {"pages": out, "runs": runs, "modes": MODES}
+
+
+def script_timing(
+    store_uri: str, runs: int, log: Callable[[str], None], pages: list[str] | None = None
+) -> dict[str, Any]:
+    """Each page's whole script (queries, charts, tables) timed by bench/page_scripts.py with
+    Streamlit's AppTest, in its own process (epmo never imports streamlit)."""
+    proc = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "page_scripts.py"),
+            store_uri,
+            "--runs",
+            str(runs),
+            *(["--pages", ",".join(pages)] if pages else []),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+        check=False,
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(f"bench/page_scripts.py failed: {proc.stderr.strip()[-2000:]}")
+    for line in proc.stderr.splitlines():
+        if line.strip().startswith("page script"):
+            log(line)
+    pages: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return {"pages": pages, "runs": runs}
 
 
 def peak_memory(store_uri: str, log: Callable[[str], None]) -> dict[str, Any]:

@@ -194,6 +194,26 @@ def markdown(result: dict[str, Any]) -> str:
             f"- Peak RSS: **{mem['peak_rss_mb']:,.0f} MB** (server VmHWM {mem['server_vmhwm_mb']:,.0f} MB; "
             f"idle after start {mem['idle_rss_mb']:,.0f} MB; at the end {mem['end_rss_mb']:,.0f} MB)",
         ]
+    scripts = result.get("scripts", {})
+    lines += ["", "## Page scripts", ""]
+    if "pages" not in scripts:
+        lines.append(f"Not measured: {scripts.get('skipped', 'not in this run')}.")
+    else:
+        lines += [
+            "Everything a page's script does (queries, domain calls, building the charts and tables),",
+            f"timed with Streamlit's AppTest (`bench/page_scripts.py`) over the {scripts['scale']} store:",
+            "a warm rerun (queries from Streamlit's cache, as on every widget change; median of",
+            f"{scripts['runs']}), and the page's first run in a new session (the first page also pays the",
+            "server's start: imports and opening the store).",
+            "",
+        ]
+        lines += _md_table(
+            ["page", "rerun median ms", "rerun worst ms", "first run ms"],
+            [
+                [p, _fmt(v["rerun_median_ms"], 0), _fmt(v["rerun_max_ms"], 0), _fmt(v["first_run_ms"], 0)]
+                for p, v in scripts["pages"].items()
+            ],
+        )
     lines += ["", "## Charts in the browser", ""]
     br = result["browser"]
     if "skipped" in br:

@@ -276,12 +276,15 @@ def run(
         why = "skipped: --skip-app was given (the smoke test does this)"
         result["memory"] = {"skipped": why}
         result["browser"] = {"skipped": why}
+        result["scripts"] = {"skipped": why}
         log(f"memory and browser timing {why}")
     else:
         from epmo.benchmark import app
 
         log(f"app memory on the {memory_scale} store ...")
         result["memory"] = app.peak_memory(uris[memory_scale], log) | {"scale": memory_scale}
+        log(f"page scripts at {app_scale} (AppTest) ...")
+        result["scripts"] = app.script_timing(uris[app_scale], 3 if quick else 10, log) | {"scale": app_scale}
         log(f"browser chart timing at {app_scale} ...")
         result["browser"] = app.chart_timing(uris[app_scale], browser_runs, log) | {"scale": app_scale}
 
