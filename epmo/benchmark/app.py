@@ -332,8 +332,8 @@ def script_timing(
     for line in proc.stderr.splitlines():
         if line.strip().startswith("page script"):
             log(line)
-    pages: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
-    return {"pages": pages, "runs": runs}
+    figures: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return {"pages": figures, "runs": runs}
 
 
 def peak_memory(store_uri: str, log: Callable[[str], None]) -> dict[str, Any]:
