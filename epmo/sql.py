@@ -86,7 +86,8 @@ def _bind(q: Query, params: dict[str, Any]) -> dict[str, Any]:
 @dataclass(frozen=True)
 class Memo:
     """A per-connection table of a costly definition, filled week by week before a query
-    that reads it (views/memo_weeks.sql, views/project_health_memo.sql, views/capacity_memo.sql)."""
+    that reads it (views/memo_weeks.sql, views/project_health_memo.sql, views/capacity_memo.sql,
+    views/as_of_memo.sql)."""
 
     name: str
     readers: tuple[str, ...]  # names in a query's text that read the memo
@@ -98,6 +99,9 @@ MEMOS = (
     Memo("health", ("project_health",), ("as_of", "previous", "since"), "memo/insert_health"),
     Memo("demand", ("capacity_demand_days", "capacity_scenario_demand"), ("as_of",), "memo/insert_demand"),
     Memo("supply", ("capacity_supply_days", "capacity_scenario_supply"), ("as_of",), "memo/insert_supply"),
+    Memo("projects", ("projects_as_of_memo",), ("as_of",), "memo/insert_projects"),
+    Memo("milestones", ("milestones_as_of_memo",), ("as_of", "previous", "since"), "memo/insert_milestones"),
+    Memo("raid", ("raid_as_of_memo",), ("as_of", "previous", "since"), "memo/insert_raid"),
 )
 MEMO_BY_NAME = {m.name: m for m in MEMOS}
 _MEMO_LOCK = threading.Lock()
