@@ -151,15 +151,23 @@ def prepare_health(cur: duckdb.DuckDBPyConnection, weeks: list[dt.date]) -> None
 
 def _prepare(cur: duckdb.DuckDBPyConnection, q: Query, bound: dict[str, Any]) -> None:
     """Before a query that reads a memo, prepare the weeks it binds."""
+    wanted: dict[str, list[dt.date]] = {}
     for m in MEMOS:
         if not any(reader in q.text for reader in m.readers):
             continue
         weeks = [w for k in m.week_params if k in bound and (w := _week(bound[k])) is not None]
         if m.name == "health" and q.meta.get("health", "").startswith("history") and "as_of" in bound:
-            history = cur.sql(query("memo/history_weeks").text, params={"as_of": bound["as_of"]}).fetchall()
+            history = cur.execute(query("memo/history_weeks").text, {"as_of": bound["as_of"]}).fetchall()
             weeks += [row[0] for row in history]
         if weeks:
-            prepare(cur, m.name, weeks)
+            wanted[m.name] = weeks
+    if not wanted:
+        return
+    # one look at every memo's weeks; prepare() checks again under its lock before computing
+    done = set(cur.execute(query("memo/prepared").text).fetchall())
+    for name, weeks in wanted.items():
+        if any((name, w) not in done for w in weeks):
+            prepare(cur, name, weeks)
 
 
 def _run(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any]) -> tuple[Any, Any]:
@@ -184,10 +192,16 @@ def arrow(con: duckdb.DuckDBPyConnection, name: str, /, **params: Any) -> pa.Tab
 
 
 def df(con: duckdb.DuckDBPyConnection, name: str, /, **params: Any) -> pd.DataFrame:
-    """Run a named query with bound parameters; a pandas DataFrame."""
-    cur, rel = _run(con, name, params)
+    """Run a named query with bound parameters; a pandas DataFrame.
+
+    Executed as a statement, not built as a relation first: a relation binds the query once
+    to be built and again to run, which is a few ms per query for the longer ones."""
+    q = query(name)
+    bound = _bind(q, params)
+    cur = con.cursor()
     try:
-        return rel.df()
+        _prepare(cur, q, bound)
+        return cur.execute(q.text, bound).df()
     finally:
         cur.close()
 

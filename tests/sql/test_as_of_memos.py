@@ -92,6 +92,7 @@ def _memo_readers() -> list[str]:
 
 def test_the_rewritten_queries_are_the_ones_checked_here() -> None:
     assert set(_memo_readers()) == {
+        "health/budget_burn",
         "health/changes",
         "health/dependencies",
         "health/milestone_slippage",
@@ -133,6 +134,9 @@ def _same(new: pd.DataFrame, old: pd.DataFrame) -> None:
 
 def _old(con: duckdb.DuckDBPyConnection, text: str, bound: dict[str, Any]) -> pd.DataFrame:
     weeks = [bound[k] for k in ("as_of", "previous", "since") if k in bound]
+    if "history_weeks(" in text:
+        shown = con.execute(sql.query("memo/history_weeks").text, {"as_of": bound["as_of"]}).fetchall()
+        weeks += [row[0] for row in shown]
     sql.prepare_health(con, weeks)  # the old texts read the health memo as the new ones do
     return con.sql(text, params=bound).df()
 
@@ -157,7 +161,10 @@ def test_memo_readers_return_what_their_definitions_give(
 
 
 @pytest.mark.parametrize("pick", ("latest", "previous", "middle", "first", "between"))
-@pytest.mark.parametrize("name", ("health/milestone_slippage", "health/milestone_trend", "health/changes"))
+@pytest.mark.parametrize(
+    "name",
+    ("health/milestone_slippage", "health/milestone_trend", "health/changes", "project/health_history"),
+)
 def test_restructured_queries_return_the_rows_they_did_before(
     con: duckdb.DuckDBPyConnection, weeks: dict[str, dt.date], pick: str, name: str
 ) -> None:
