@@ -149,25 +149,41 @@ def prepare_health(cur: duckdb.DuckDBPyConnection, weeks: list[dt.date]) -> None
     prepare(cur, "health", weeks)
 
 
+HISTORY = "history"  # memo_weeks rows (history, as_of): a project history as of that week was prepared
+
+
+def _mark_history(cur: duckdb.DuckDBPyConnection, as_of: dt.date) -> None:
+    with _MEMO_LOCK:
+        marked = {
+            row[0] for row in cur.execute(query("memo/prepared_weeks").text, {"memo": HISTORY}).fetchall()
+        }
+        if as_of not in marked:
+            cur.execute(query("memo/insert_weeks").text, {"memo": HISTORY, "weeks": [as_of]})
+
+
 def _prepare(cur: duckdb.DuckDBPyConnection, q: Query, bound: dict[str, Any]) -> None:
     """Before a query that reads a memo, prepare the weeks it binds."""
-    wanted: dict[str, list[dt.date]] = {}
-    for m in MEMOS:
-        if not any(reader in q.text for reader in m.readers):
-            continue
-        weeks = [w for k in m.week_params if k in bound and (w := _week(bound[k])) is not None]
-        if m.name == "health" and q.meta.get("health", "").startswith("history") and "as_of" in bound:
-            history = cur.execute(query("memo/history_weeks").text, {"as_of": bound["as_of"]}).fetchall()
-            weeks += [row[0] for row in history]
-        if weeks:
-            wanted[m.name] = weeks
-    if not wanted:
+    readers = [m for m in MEMOS if any(reader in q.text for reader in m.readers)]
+    if not readers:
         return
     # one look at every memo's weeks; prepare() checks again under its lock before computing
     done = set(cur.execute(query("memo/prepared").text).fetchall())
-    for name, weeks in wanted.items():
-        if any((name, w) not in done for w in weeks):
-            prepare(cur, name, weeks)
+    history_of = None
+    for m in readers:
+        weeks = [w for k in m.week_params if k in bound and (w := _week(bound[k])) is not None]
+        if m.name == "health" and q.meta.get("health", "").startswith("history") and "as_of" in bound:
+            history_of = _week(bound["as_of"])
+            # a history as of this week was prepared on this connection before: its weeks
+            # are in the memo (memos only grow), so they need not be listed again
+            if history_of is None or (HISTORY, history_of) not in done:
+                history = cur.execute(query("memo/history_weeks").text, {"as_of": bound["as_of"]}).fetchall()
+                weeks += [row[0] for row in history]
+            else:
+                history_of = None
+        if any((m.name, w) not in done for w in weeks):
+            prepare(cur, m.name, weeks)
+    if history_of is not None:
+        _mark_history(cur, history_of)
 
 
 def _run(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any]) -> tuple[Any, Any]:

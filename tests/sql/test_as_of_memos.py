@@ -81,6 +81,26 @@ def test_a_query_prepares_the_weeks_it_binds_once(demo_store: Store, weeks: dict
     ]
 
 
+def test_a_history_shown_again_is_not_listed_again(demo_store: Store, weeks: dict[str, dt.date]) -> None:
+    con = demo_store.connect()
+    pid = con.execute(
+        "SELECT min(project_id) FROM project_health_compute([CAST($w AS DATE)])", {"w": weeks["previous"]}
+    ).fetchall()[0][0]
+    first = sql.df(con, "project/health_history", project_id=pid, as_of=weeks["previous"])
+    marks = "SELECT week_date FROM memo_weeks WHERE memo = 'history'"
+    assert con.execute(marks).fetchall() == [(weeks["previous"],)]
+    again = sql.df(con, "project/health_history", project_id=pid, as_of=weeks["previous"])
+    assert len(first) > 1 and first.equals(again)
+    assert con.execute(marks).fetchall() == [(weeks["previous"],)]
+    later = sql.df(con, "project/health_history", project_id=pid, as_of=weeks["latest"])
+    computed = con.execute(
+        "SELECT count(*) FROM project_health_compute(history_weeks(CAST($w AS DATE))) WHERE project_id = $p",
+        {"w": weeks["latest"], "p": pid},
+    ).fetchall()[0][0]
+    assert len(later) == computed
+    assert sorted(con.execute(marks).fetchall()) == [(weeks["previous"],), (weeks["latest"],)]
+
+
 def _memo_readers() -> list[str]:
     return [
         name
