@@ -86,7 +86,8 @@ def _bind(q: Query, params: dict[str, Any]) -> dict[str, Any]:
 @dataclass(frozen=True)
 class Memo:
     """A per-connection table of a costly definition, filled week by week before a query
-    that reads it (views/memo_weeks.sql, views/project_health_memo.sql, views/capacity_memo.sql)."""
+    that reads it (views/memo_weeks.sql, views/project_health_memo.sql, views/capacity_memo.sql,
+    views/as_of_memo.sql)."""
 
     name: str
     readers: tuple[str, ...]  # names in a query's text that read the memo
@@ -98,6 +99,9 @@ MEMOS = (
     Memo("health", ("project_health",), ("as_of", "previous", "since"), "memo/insert_health"),
     Memo("demand", ("capacity_demand_days", "capacity_scenario_demand"), ("as_of",), "memo/insert_demand"),
     Memo("supply", ("capacity_supply_days", "capacity_scenario_supply"), ("as_of",), "memo/insert_supply"),
+    Memo("projects", ("projects_as_of_memo",), ("as_of",), "memo/insert_projects"),
+    Memo("milestones", ("milestones_as_of_memo",), ("as_of", "previous", "since"), "memo/insert_milestones"),
+    Memo("raid", ("raid_as_of_memo",), ("as_of", "previous", "since"), "memo/insert_raid"),
 )
 MEMO_BY_NAME = {m.name: m for m in MEMOS}
 _MEMO_LOCK = threading.Lock()
@@ -145,17 +149,41 @@ def prepare_health(cur: duckdb.DuckDBPyConnection, weeks: list[dt.date]) -> None
     prepare(cur, "health", weeks)
 
 
+HISTORY = "history"  # memo_weeks rows (history, as_of): a project history as of that week was prepared
+
+
+def _mark_history(cur: duckdb.DuckDBPyConnection, as_of: dt.date) -> None:
+    with _MEMO_LOCK:
+        marked = {
+            row[0] for row in cur.execute(query("memo/prepared_weeks").text, {"memo": HISTORY}).fetchall()
+        }
+        if as_of not in marked:
+            cur.execute(query("memo/insert_weeks").text, {"memo": HISTORY, "weeks": [as_of]})
+
+
 def _prepare(cur: duckdb.DuckDBPyConnection, q: Query, bound: dict[str, Any]) -> None:
     """Before a query that reads a memo, prepare the weeks it binds."""
-    for m in MEMOS:
-        if not any(reader in q.text for reader in m.readers):
-            continue
+    readers = [m for m in MEMOS if any(reader in q.text for reader in m.readers)]
+    if not readers:
+        return
+    # one look at every memo's weeks; prepare() checks again under its lock before computing
+    done = set(cur.execute(query("memo/prepared").text).fetchall())
+    history_of = None
+    for m in readers:
         weeks = [w for k in m.week_params if k in bound and (w := _week(bound[k])) is not None]
         if m.name == "health" and q.meta.get("health", "").startswith("history") and "as_of" in bound:
-            history = cur.sql(query("memo/history_weeks").text, params={"as_of": bound["as_of"]}).fetchall()
-            weeks += [row[0] for row in history]
-        if weeks:
+            history_of = _week(bound["as_of"])
+            # a history as of this week was prepared on this connection before: its weeks
+            # are in the memo (memos only grow), so they need not be listed again
+            if history_of is None or (HISTORY, history_of) not in done:
+                history = cur.execute(query("memo/history_weeks").text, {"as_of": bound["as_of"]}).fetchall()
+                weeks += [row[0] for row in history]
+            else:
+                history_of = None
+        if any((m.name, w) not in done for w in weeks):
             prepare(cur, m.name, weeks)
+    if history_of is not None:
+        _mark_history(cur, history_of)
 
 
 def _run(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any]) -> tuple[Any, Any]:
@@ -180,10 +208,16 @@ def arrow(con: duckdb.DuckDBPyConnection, name: str, /, **params: Any) -> pa.Tab
 
 
 def df(con: duckdb.DuckDBPyConnection, name: str, /, **params: Any) -> pd.DataFrame:
-    """Run a named query with bound parameters; a pandas DataFrame."""
-    cur, rel = _run(con, name, params)
+    """Run a named query with bound parameters; a pandas DataFrame.
+
+    Executed as a statement, not built as a relation first: a relation binds the query once
+    to be built and again to run, which is a few ms per query for the longer ones."""
+    q = query(name)
+    bound = _bind(q, params)
+    cur = con.cursor()
     try:
-        return rel.df()
+        _prepare(cur, q, bound)
+        return cur.execute(q.text, bound).df()
     finally:
         cur.close()
 

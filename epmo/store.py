@@ -482,6 +482,7 @@ def register_snapshot(
 DERIVED = (
     "views/project_health_weeks",
     "views/memo_weeks",
+    "views/as_of_memo",
     "views/project_health_memo",
     "views/project_health",
     "views/history_weeks",

@@ -34,10 +34,11 @@ class Design:
 
 
 def _missing_reasons(frame: pd.DataFrame, columns: tuple[str, ...]) -> list[str]:
-    out = []
-    for _, row in frame[list(columns)].iterrows():
-        missing = [c for c in columns if pd.isna(row[c])]
-        out.append(("missing " + ", ".join(missing)) if missing else "")
+    """'missing a, b' per row naming its blank inputs (in model order), '' when none is blank."""
+    blank = frame[list(columns)].isna().to_numpy()
+    out = [""] * len(frame)
+    for i in np.flatnonzero(blank.any(axis=1)):
+        out[i] = "missing " + ", ".join(c for c, b in zip(columns, blank[i], strict=True) if b)
     return out
 
 
@@ -115,15 +116,23 @@ def ranks_of(scores: np.ndarray) -> np.ndarray:
     """Competition ranks (1 = best; ties share the better rank) of one or many score rows.
 
     nan scores get no rank (0 in the output; callers place them after the scored).
+    All rows at once: each row sorted best first, a score's rank is 1 + the position of the
+    first score equal to it (= 1 + how many scores are strictly greater).
     """
     s = np.atleast_2d(scores)
-    out = np.zeros(s.shape, dtype=int)
-    for r in range(s.shape[0]):
-        row = s[r]
-        valid = ~np.isnan(row)
-        srt = np.sort(row[valid])
-        greater = srt.size - np.searchsorted(srt, row[valid], side="right")
-        out[r, valid] = greater + 1
+    n, m = s.shape
+    valid = ~np.isnan(s)
+    key = np.where(valid, -s, np.inf)  # best first, nan last
+    order = np.argsort(key, axis=1)
+    srt = np.take_along_axis(key, order, axis=1)
+    starts = np.empty((n, m), dtype=bool)
+    starts[:, :1] = True
+    np.not_equal(srt[:, 1:], srt[:, :-1], out=starts[:, 1:])
+    first = np.where(starts, np.arange(1, m + 1), 0)
+    np.maximum.accumulate(first, axis=1, out=first)
+    out = np.empty((n, m), dtype=int)
+    out[np.arange(n)[:, None], order] = first
+    out[~valid] = 0
     return out if scores.ndim == 2 else out[0]
 
 
@@ -215,8 +224,9 @@ def sensitivity(
     ws = w * factors
     if not d.loglinear:
         ws = ws / ws.sum(axis=1, keepdims=True)
-    ranks = ranks_of(scores_for(d, ws))[:, d.is_scored]
-    base = ranks_of(scores_for(d, w))[d.is_scored]
+    # the unscored (nan) columns rank nothing: ranking only the scored ones gives the same ranks
+    ranks = ranks_of(scores_for(d, ws)[:, d.is_scored])
+    base = ranks_of(scores_for(d, w)[d.is_scored])
     ids = frame.reset_index(drop=True).loc[d.is_scored]
     out = pd.DataFrame(
         {

@@ -5,14 +5,21 @@
 -- The week is the session variable explorer_as_of, set (as a bound parameter) by
 -- epmo/sandbox.py before the connection is locked; the explorer refuses SET, so a query
 -- cannot change it.
--- The explorer's own connection computes health and capacity spreads on demand for any week (the app's
--- connections keep a per-week memo that epmo.sql fills; an analyst's query cannot).
+-- The explorer's own connection computes health, capacity spreads and as-of rows on demand
+-- for any week (the app's connections keep a per-week memo that epmo.sql fills; an analyst's
+-- query cannot).
 CREATE OR REPLACE MACRO project_health_weeks(weeks) AS TABLE
 SELECT * FROM project_health_compute(weeks);
 CREATE OR REPLACE MACRO capacity_demand_days(as_of) AS TABLE
 SELECT * FROM capacity_demand_days_compute(as_of);
 CREATE OR REPLACE MACRO capacity_supply_days(as_of) AS TABLE
 SELECT * FROM capacity_supply_days_compute(as_of);
+CREATE OR REPLACE MACRO projects_as_of_memo(as_of) AS TABLE
+SELECT * FROM projects_as_of(as_of);
+CREATE OR REPLACE MACRO milestones_as_of_memo(as_of) AS TABLE
+SELECT * FROM milestones_as_of(as_of);
+CREATE OR REPLACE MACRO raid_as_of_memo(as_of) AS TABLE
+SELECT * FROM raid_as_of(as_of);
 CREATE OR REPLACE VIEW projects AS SELECT * FROM projects_as_of(getvariable('explorer_as_of'));
 CREATE OR REPLACE VIEW milestones AS SELECT * FROM milestones_as_of(getvariable('explorer_as_of'));
 CREATE OR REPLACE VIEW raid AS SELECT * FROM raid_as_of(getvariable('explorer_as_of'));

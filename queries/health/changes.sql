@@ -45,24 +45,26 @@ scoped AS (
     SELECT * FROM pairs WHERE epmo_in_scope(portfolio, programme, $portfolios, $programmes)
 ),
 
-current AS (
-    SELECT * FROM current_submissions_weeks([CAST($as_of AS DATE), CAST($since AS DATE)])
-),
-
+-- the milestones and risks in force each of the two weeks (per-connection memos of
+-- milestones_as_of and raid_as_of, views/as_of_memo.sql)
 milestones AS (
-    SELECT c.week_date, m.project_id, m.milestone_id, m.milestone_name, m.forecast_date
-    FROM raw_milestones AS m
-    JOIN current AS c
-        ON c.table_name = 'milestones' AND c.upload_id = m.upload_id AND c.entity_key = m.project_id
-    WHERE m.actual_date IS NULL
+    SELECT CAST($as_of AS DATE) AS week_date, project_id, milestone_id, milestone_name, forecast_date
+    FROM milestones_as_of_memo(CAST($as_of AS DATE))
+    WHERE actual_date IS NULL
+    UNION ALL
+    SELECT CAST($since AS DATE), project_id, milestone_id, milestone_name, forecast_date
+    FROM milestones_as_of_memo(CAST($since AS DATE))
+    WHERE actual_date IS NULL
 ),
 
 risks AS (
-    SELECT c.week_date, r.project_id, r.raid_id, r.title, r.status
-    FROM raw_raid AS r
-    JOIN current AS c
-        ON c.table_name = 'raid' AND c.upload_id = r.upload_id AND c.entity_key = r.project_id
-    WHERE r.raid_type = 'Risk'
+    SELECT CAST($as_of AS DATE) AS week_date, project_id, raid_id, title, status
+    FROM raid_as_of_memo(CAST($as_of AS DATE))
+    WHERE raid_type = 'Risk'
+    UNION ALL
+    SELECT CAST($since AS DATE), project_id, raid_id, title, status
+    FROM raid_as_of_memo(CAST($since AS DATE))
+    WHERE raid_type = 'Risk'
 ),
 
 project_changes AS (

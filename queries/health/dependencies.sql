@@ -3,6 +3,7 @@
 -- 'late' (need-by date passed), 'at risk' (the other project's forecast end is after the
 -- need-by date, or its computed RAG is Red), else 'on track'
 -- params: $as_of, $portfolios, $programmes
+-- The open RAID items come from the per-connection memo of raid_as_of (views/as_of_memo.sql).
 WITH health AS (
     SELECT project_id, project_name, portfolio, programme, forecast_end_date, rag_computed
     FROM project_health(CAST($as_of AS DATE))
@@ -10,7 +11,7 @@ WITH health AS (
 
 dependencies AS (
     SELECT r.project_id, r.raid_id, r.title, r.related_project_id, r.need_by_date
-    FROM raid_as_of(CAST($as_of AS DATE)) AS r
+    FROM raid_as_of_memo(CAST($as_of AS DATE)) AS r
     WHERE r.raid_type = 'Dependency' AND r.status = 'Open' AND r.related_project_id IS NOT NULL
 )
 

@@ -3,21 +3,17 @@
 -- is not ''): slip in days against baseline (actual date once achieved, else forecast) and
 -- the change in slip since $previous (blank when the milestone was not reported then)
 -- params: $as_of, $previous, $portfolios, $programmes, $project_id
-WITH current AS (
-    SELECT * FROM current_submissions_weeks([CAST($as_of AS DATE), CAST($previous AS DATE)])
-    WHERE table_name = 'milestones'
-),
-
-projects AS (
+-- The rows in force each week come from the per-connection memos of projects_as_of and
+-- milestones_as_of (views/as_of_memo.sql), not from a scan of every week ever submitted.
+WITH projects AS (
     SELECT project_id, project_name, portfolio
-    FROM projects_as_of(CAST($as_of AS DATE))
+    FROM projects_as_of_memo(CAST($as_of AS DATE))
     WHERE epmo_in_scope(portfolio, programme, $portfolios, $programmes)
       AND ($project_id = '' OR project_id = $project_id)
 ),
 
-milestones AS (
+after AS (
     SELECT
-        c.week_date,
         m.project_id,
         m.milestone_id,
         m.milestone_name,
@@ -26,16 +22,17 @@ milestones AS (
         m.forecast_date,
         m.actual_date,
         date_diff('day', m.baseline_date, coalesce(m.actual_date, m.forecast_date)) AS slip_days
-    FROM raw_milestones AS m
-    JOIN current AS c ON c.upload_id = m.upload_id AND c.entity_key = m.project_id
-),
-
-after AS (
-    SELECT * FROM milestones WHERE week_date = CAST($as_of AS DATE)
+    FROM milestones_as_of_memo(CAST($as_of AS DATE)) AS m
+    WHERE ($project_id = '' OR m.project_id = $project_id)
 ),
 
 before AS (
-    SELECT project_id, milestone_id, slip_days FROM milestones WHERE week_date = CAST($previous AS DATE)
+    SELECT
+        m.project_id,
+        m.milestone_id,
+        date_diff('day', m.baseline_date, coalesce(m.actual_date, m.forecast_date)) AS slip_days
+    FROM milestones_as_of_memo(CAST($previous AS DATE)) AS m
+    WHERE ($project_id = '' OR m.project_id = $project_id)
 )
 
 SELECT

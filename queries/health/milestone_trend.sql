@@ -2,17 +2,23 @@
 -- in $project_ids: the forecast (or actual) date as reported that week. Weeks a project did
 -- not report have no row (a trend of what was said, not carried forward).
 -- params: $as_of, $project_ids (list)
+-- A week's report of a project is the submission that won that week (the latest accepted,
+-- non-retracted one of the week: last committed, then highest upload_id), which
+-- submission_validity (views/submission_validity.sql) already holds, one row per week.
 WITH reports AS (
-    SELECT s.upload_id, s.entity_key AS project_id, u.as_of_date, u.committed_at
-    FROM raw_submissions AS s
-    JOIN accepted_uploads AS u USING (upload_id)
-    WHERE s.table_name = 'milestones'
-      AND NOT u.is_retracted
-      AND u.as_of_date <= CAST($as_of AS DATE)
-      AND list_contains($project_ids, s.entity_key)
-    QUALIFY row_number() OVER (
-        PARTITION BY s.entity_key, u.as_of_date ORDER BY u.committed_at DESC, s.upload_id DESC
-    ) = 1
+    SELECT v.upload_id, v.entity_key AS project_id, v.valid_from AS as_of_date
+    FROM submission_validity AS v
+    WHERE v.table_name = 'milestones'
+      AND v.valid_from <= CAST($as_of AS DATE)
+      AND list_contains($project_ids, v.entity_key)
+),
+
+-- key milestones of these projects in every stored week (list_has_any is a filter the
+-- Parquet scan applies itself; list_contains became a join over every key milestone)
+milestones AS (
+    SELECT *
+    FROM raw_milestones AS m
+    WHERE list_has_any($project_ids, [m.project_id]) AND coalesce(m.is_key, false)
 )
 
 SELECT
@@ -23,7 +29,6 @@ SELECT
     m.baseline_date,
     coalesce(m.actual_date, m.forecast_date) AS forecast_date,
     m.actual_date IS NOT NULL AS is_achieved
-FROM raw_milestones AS m
+FROM milestones AS m
 JOIN reports AS r ON r.upload_id = m.upload_id AND r.project_id = m.project_id
-WHERE coalesce(m.is_key, false)
 ORDER BY m.project_id, m.milestone_id, r.as_of_date

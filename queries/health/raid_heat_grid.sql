@@ -1,15 +1,17 @@
 -- grain: one row per probability (1-5) and impact (1-5) as of $as_of, in scope: how many
 -- open risks score there (cells with none are present with 0)
 -- params: $as_of, $portfolios, $programmes
+-- The rows in force come from the per-connection memos of projects_as_of and raid_as_of
+-- (views/as_of_memo.sql), not from a scan of every week ever submitted.
 WITH projects AS (
     SELECT project_id
-    FROM projects_as_of(CAST($as_of AS DATE))
+    FROM projects_as_of_memo(CAST($as_of AS DATE))
     WHERE epmo_in_scope(portfolio, programme, $portfolios, $programmes)
 ),
 
 risks AS (
     SELECT r.probability, r.impact
-    FROM raid_as_of(CAST($as_of AS DATE)) AS r
+    FROM raid_as_of_memo(CAST($as_of AS DATE)) AS r
     JOIN projects USING (project_id)
     WHERE r.raid_type = 'Risk' AND r.status = 'Open'
 ),

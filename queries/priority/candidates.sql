@@ -7,8 +7,9 @@
 -- defined in views/project_health_weeks.sql: health.primary_eac with its fallbacks), or
 -- budget_bac when that is blank; eac_source says which (pm, cpi, atypical, cpi_spi or
 -- budget_bac).
+-- (projects_as_of, kept per connection and week: views/as_of_memo.sql)
 WITH projects AS (
-    SELECT * FROM projects_as_of(CAST($as_of AS DATE))
+    SELECT * FROM projects_as_of_memo(CAST($as_of AS DATE))
     WHERE epmo_in_scope(portfolio, programme, $portfolios, $programmes)
       AND NOT list_contains($excluded_stages, stage)
 ),

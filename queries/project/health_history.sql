@@ -3,7 +3,12 @@
 -- did not report; weeks_stale says so)
 -- health: history (epmo.sql prepares the health of every week it shows)
 -- params: $project_id, $as_of
+-- The weeks are listed once (the memo's filter and its prepared-weeks check both use them).
+WITH history AS MATERIALIZED (
+    SELECT history_weeks(CAST($as_of AS DATE)) AS shown
+)
+
 SELECT h.*
-FROM project_health_weeks(history_weeks(CAST($as_of AS DATE))) AS h
+FROM project_health_weeks((SELECT shown FROM history)) AS h
 WHERE h.project_id = $project_id
 ORDER BY h.week_date

@@ -1,0 +1,45 @@
+-- macro: projects_as_of_memo(as_of), milestones_as_of_memo(as_of), raid_as_of_memo(as_of) -> table
+-- grain: as projects_as_of / milestones_as_of / raid_as_of (one row per current record of
+-- each project as of the week), for the as-of week
+-- Each <table>_as_of(as_of) reads the table's whole stored history (every week ever
+-- submitted) to keep the rows in force on one week; at large scale that scan is most of a
+-- milestone, RAID, project list or candidates query, and a page runs several of them for
+-- the same one or two weeks. So each store connection keeps the rows of every week asked for
+-- in projects_memo, milestones_memo and raid_memo, computed once from the definitions:
+-- epmo.sql prepares the weeks a query binds before running it (queries/memo/). A week that
+-- was not prepared is an error, never an empty result.
+CREATE OR REPLACE TABLE projects_memo AS
+SELECT CAST(NULL AS DATE) AS memo_as_of, * FROM projects_as_of(DATE '1900-01-01') LIMIT 0;
+
+CREATE OR REPLACE TABLE milestones_memo AS
+SELECT CAST(NULL AS DATE) AS memo_as_of, * FROM milestones_as_of(DATE '1900-01-01') LIMIT 0;
+
+CREATE OR REPLACE TABLE raid_memo AS
+SELECT CAST(NULL AS DATE) AS memo_as_of, * FROM raid_as_of(DATE '1900-01-01') LIMIT 0;
+
+CREATE OR REPLACE MACRO as_of_memo_guard(memo_name, as_of) AS
+CASE
+    WHEN (
+        SELECT count(*) FROM memo_weeks WHERE memo = memo_name AND week_date = CAST(as_of AS DATE)
+    ) > 0 THEN true
+    ELSE error(
+        memo_name || '_as_of_memo: the week ' || CAST(CAST(as_of AS DATE) AS VARCHAR)
+        || ' was not prepared on this connection: run the query through epmo.sql, which '
+        || 'prepares the weeks it binds, or read ' || memo_name || '_as_of(as_of)'
+    )
+END;
+
+CREATE OR REPLACE MACRO projects_as_of_memo(as_of) AS TABLE
+SELECT * EXCLUDE (memo_as_of)
+FROM projects_memo
+WHERE memo_as_of = CAST(as_of AS DATE) AND as_of_memo_guard('projects', as_of);
+
+CREATE OR REPLACE MACRO milestones_as_of_memo(as_of) AS TABLE
+SELECT * EXCLUDE (memo_as_of)
+FROM milestones_memo
+WHERE memo_as_of = CAST(as_of AS DATE) AND as_of_memo_guard('milestones', as_of);
+
+CREATE OR REPLACE MACRO raid_as_of_memo(as_of) AS TABLE
+SELECT * EXCLUDE (memo_as_of)
+FROM raid_memo
+WHERE memo_as_of = CAST(as_of AS DATE) AND as_of_memo_guard('raid', as_of);

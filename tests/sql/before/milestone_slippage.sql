@@ -1,0 +1,58 @@
+-- The query as it was before the as-of memos (bench/NOTES.md, "Fix 4"), kept so that
+-- tests/sql/test_as_of_memos.py can prove the rewrite returns the same rows.
+-- view: milestone_slippage
+-- grain: one row per milestone as of $as_of, in scope (or of one project when $project_id
+-- is not ''): slip in days against baseline (actual date once achieved, else forecast) and
+-- the change in slip since $previous (blank when the milestone was not reported then)
+-- params: $as_of, $previous, $portfolios, $programmes, $project_id
+WITH current AS (
+    SELECT * FROM current_submissions_weeks([CAST($as_of AS DATE), CAST($previous AS DATE)])
+    WHERE table_name = 'milestones'
+),
+
+projects AS (
+    SELECT project_id, project_name, portfolio
+    FROM projects_as_of(CAST($as_of AS DATE))
+    WHERE epmo_in_scope(portfolio, programme, $portfolios, $programmes)
+      AND ($project_id = '' OR project_id = $project_id)
+),
+
+milestones AS (
+    SELECT
+        c.week_date,
+        m.project_id,
+        m.milestone_id,
+        m.milestone_name,
+        coalesce(m.is_key, false) AS is_key,
+        m.baseline_date,
+        m.forecast_date,
+        m.actual_date,
+        date_diff('day', m.baseline_date, coalesce(m.actual_date, m.forecast_date)) AS slip_days
+    FROM raw_milestones AS m
+    JOIN current AS c ON c.upload_id = m.upload_id AND c.entity_key = m.project_id
+),
+
+after AS (
+    SELECT * FROM milestones WHERE week_date = CAST($as_of AS DATE)
+),
+
+before AS (
+    SELECT project_id, milestone_id, slip_days FROM milestones WHERE week_date = CAST($previous AS DATE)
+)
+
+SELECT
+    a.project_id,
+    p.project_name,
+    p.portfolio,
+    a.milestone_id,
+    a.milestone_name,
+    a.is_key,
+    a.baseline_date,
+    a.forecast_date,
+    a.actual_date,
+    a.slip_days,
+    a.slip_days - b.slip_days AS slip_change_days
+FROM after AS a
+JOIN projects AS p USING (project_id)
+LEFT JOIN before AS b USING (project_id, milestone_id)
+ORDER BY a.slip_days DESC NULLS LAST, a.project_id, a.milestone_id
