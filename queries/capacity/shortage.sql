@@ -3,13 +3,12 @@
 -- Shortage = demand hours - available hours (positive: short; negative: spare). FTE short =
 -- shortage hours / (fte_hours_per_week / 5 x the period's working days in the horizon).
 -- top_projects: the $top_n projects with the most demand in a short cell, with their hours.
-WITH demand_days AS (
-    SELECT * FROM capacity_scenario_demand(
+WITH demand_segments AS (  -- the demand days summed per line and segment (the same sums, fewer rows)
+    SELECT * FROM capacity_scenario_segments(
         $as_of, $portfolios, $programmes, $exclude_projects, $shift_projects, $shift_weeks,
-        $scale_projects, $scale_pcts
+        $scale_projects, $scale_pcts, date_trunc('week', CAST($as_of AS DATE)), $horizon_end
     )
-    WHERE work_date >= date_trunc('week', CAST($as_of AS DATE)) AND work_date < CAST($horizon_end AS DATE)
-      AND ($demand = 'all' OR is_tentative = ($demand = 'tentative'))
+    WHERE ($demand = 'all' OR is_tentative = ($demand = 'tentative'))
 ),
 
 supply_days AS (
@@ -30,13 +29,13 @@ calendar AS (
 
 keyed_demand AS (
     SELECT
-        capacity_period(work_date, $grain) AS period_start,
+        capacity_period(segment_start, $grain) AS period_start,
         CASE WHEN $by IN ('role', 'role_team', 'person') THEN role END AS role,
         CASE WHEN $by IN ('team', 'role_team', 'person') THEN coalesce(team, '(no team)') END AS team,
         CASE WHEN $by = 'person' THEN coalesce(resource_name, '(unnamed)') END AS resource_name,
         project_id,
         sum(hours) AS hours
-    FROM demand_days
+    FROM demand_segments
     GROUP BY ALL
 ),
 
