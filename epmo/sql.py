@@ -106,10 +106,12 @@ MEMOS = (
             "capacity_scenario_demand",
             "capacity_demand_segments",
             "capacity_scenario_segments",
+            "capacity_demand_months",
+            "capacity_projects",
         ),
         ("as_of",),
         "memo/insert_demand",
-        ("memo/insert_demand_segments",),
+        ("memo/insert_demand_segments", "memo/insert_demand_months", "memo/insert_demand_projects"),
     ),
     Memo("supply", ("capacity_supply_days", "capacity_scenario_supply"), ("as_of",), "memo/insert_supply"),
 )

@@ -38,16 +38,28 @@ WHERE NOT list_contains(exclude_projects, d.project_id)
   AND ((len(portfolios) = 0 AND len(programmes) = 0) OR d.project_id IN (SELECT project_id FROM in_scope));
 
 -- capacity_scenario_segments(as_of, portfolios, programmes, exclude_projects, shift_projects,
--- shift_weeks, scale_projects, scale_pcts, from_date, to_date): the rows of
--- capacity_scenario_demand with from_date <= work_date < to_date (NULL: no bound) summed per
--- demand line and segment (capacity_segment of the work_date): project_id, role, team,
--- resource_name, is_tentative, segment_start, first_date, last_date, hours. What the pages
--- sum per period, from a fifth of the rows: the memoised segments of the projects not
--- shifted, except a segment cut by from_date or to_date (none when they are a Monday or
--- the 1st of a month), summed from its days; the days of the shifted projects, moved first.
+-- shift_weeks, scale_projects, scale_pcts, from_date, to_date, grain): the rows of
+-- capacity_scenario_demand with from_date <= work_date < to_date (NULL: no bound), summed per
+-- demand line and part of a period at the grain (week, month or quarter): project_id, role,
+-- team, resource_name, is_tentative, segment_start (the part's first segment, see
+-- capacity_segment: capacity_period(segment_start, grain) is the row's period), first_date,
+-- last_date, hours. What the pages sum per period, from a fraction of the rows: for the
+-- projects not shifted, the memoised months (split at the as-of Monday) when the grain is
+-- month or quarter and the bounds are the as-of Monday or a 1st of a month, else the
+-- memoised segments, except a segment cut by a bound, summed from its days; for the shifted
+-- projects, their days, moved first.
+-- whether the months serve (a test of the arguments alone, so DuckDB keeps one branch)
+CREATE OR REPLACE MACRO capacity_by_month(as_of, from_date, to_date, grain) AS
+    grain <> 'week'
+    AND (from_date IS NULL OR CAST(from_date AS DATE) = CAST(date_trunc('week', CAST(as_of AS DATE)) AS DATE))
+    AND (
+        to_date IS NULL OR day(CAST(to_date AS DATE)) = 1
+        OR CAST(to_date AS DATE) = CAST(date_trunc('week', CAST(as_of AS DATE)) AS DATE)
+    );
+
 CREATE OR REPLACE MACRO capacity_scenario_segments(
     as_of, portfolios, programmes, exclude_projects, shift_projects, shift_weeks, scale_projects, scale_pcts,
-    from_date, to_date
+    from_date, to_date, grain
 ) AS TABLE
 WITH shifts AS (
     SELECT project_id, sum(weeks) AS weeks
@@ -61,19 +73,30 @@ scales AS (
     GROUP BY project_id
 ),
 
-in_scope AS (  -- read only when a filter is set
+in_scope AS (  -- read only when a filter is set (capacity_projects: projects_as_of, memoised)
     SELECT project_id
-    FROM projects_as_of(CAST(as_of AS DATE))
+    FROM capacity_projects(as_of)
     WHERE (len(portfolios) > 0 OR len(programmes) > 0)
       AND (len(portfolios) = 0 OR list_contains(portfolios, portfolio))
       AND (len(programmes) = 0 OR list_contains(programmes, programme))
 ),
 
-whole AS (  -- segments of the projects not shifted, entirely within the bounds
+whole AS (  -- the projects not shifted: their months or segments entirely within the bounds
     SELECT project_id, role, team, resource_name, is_tentative, segment_start, first_date, last_date, hours
     FROM capacity_demand_segments(as_of)
-    WHERE coalesce(segment_start >= CAST(from_date AS DATE), true)
-      AND coalesce(segment_start < capacity_segment(CAST(to_date AS DATE)), true)
+    WHERE NOT capacity_by_month(as_of, from_date, to_date, grain)
+      AND (from_date IS NULL OR segment_start >= CAST(from_date AS DATE))  -- (the memo is in segment order:
+      AND (to_date IS NULL OR segment_start < capacity_segment(CAST(to_date AS DATE)))  -- these skip row groups)
+      AND (len(shift_projects) = 0 OR NOT list_contains(shift_projects, project_id))
+    UNION ALL
+    SELECT project_id, role, team, resource_name, is_tentative, segment_start, first_date, last_date, hours
+    FROM capacity_demand_months(as_of)
+    WHERE capacity_by_month(as_of, from_date, to_date, grain)
+      AND (from_date IS NULL OR NOT before_monday)
+      AND (to_date IS NULL OR CASE
+          WHEN CAST(to_date AS DATE) = CAST(date_trunc('week', CAST(as_of AS DATE)) AS DATE) THEN before_monday
+          ELSE month_start < CAST(to_date AS DATE)
+      END)
       AND (len(shift_projects) = 0 OR NOT list_contains(shift_projects, project_id))
 ),
 

@@ -5,7 +5,7 @@
 -- page shows it here.
 WITH demand_segments AS (  -- the demand days summed per line and segment (the same sums, fewer rows)
     SELECT * FROM capacity_scenario_segments(
-        $as_of, $portfolios, $programmes, [], [], [], [], [], NULL, date_trunc('week', CAST($as_of AS DATE))
+        $as_of, $portfolios, $programmes, [], [], [], [], [], NULL, date_trunc('week', CAST($as_of AS DATE)), 'month'
     )
 )
 

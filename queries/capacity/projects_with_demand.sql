@@ -3,12 +3,12 @@
 -- Projects that a what-if can leave out, shift or scale, biggest demand first.
 WITH demand_segments AS (  -- the demand days summed per line and segment (the same sums, fewer rows)
     SELECT * FROM capacity_scenario_segments(
-        $as_of, $portfolios, $programmes, [], [], [], [], [], date_trunc('week', CAST($as_of AS DATE)), NULL
+        $as_of, $portfolios, $programmes, [], [], [], [], [], date_trunc('week', CAST($as_of AS DATE)), NULL, 'month'
     )
 ),
 
 names AS (
-    SELECT project_id, project_name FROM projects_as_of(CAST($as_of AS DATE))
+    SELECT project_id, project_name FROM capacity_projects($as_of)  -- projects_as_of, memoised
 )
 
 SELECT d.project_id, any_value(n.project_name) AS project_name, round(sum(d.hours), 1) AS demand_hours,

@@ -8,7 +8,7 @@
 WITH demand_segments AS (  -- the demand days summed per line and segment (the same sums, fewer rows)
     SELECT * FROM capacity_scenario_segments(
         $as_of, $portfolios, $programmes, $exclude_projects, $shift_projects, $shift_weeks,
-        $scale_projects, $scale_pcts, date_trunc('week', CAST($as_of AS DATE)), $horizon_end
+        $scale_projects, $scale_pcts, date_trunc('week', CAST($as_of AS DATE)), $horizon_end, $grain
     )
 ),
 

@@ -23,7 +23,7 @@ KEYS = ["project_id", "role", "team", "resource_name", "is_tentative", "segment_
 
 def _rows(con: duckdb.DuckDBPyConnection, text: str, **params: Any) -> pd.DataFrame:
     frame = con.execute(text, params).df()
-    return frame.sort_values(list(frame.columns[:6])).reset_index(drop=True)
+    return frame.sort_values(list(frame.columns[:-1])).reset_index(drop=True)  # the last: hours
 
 
 def _same(got: pd.DataFrame, want: pd.DataFrame, exact: list[str], approx: list[str]) -> None:
@@ -72,6 +72,48 @@ def test_the_segment_memo_equals_the_days_summed_per_segment(
     assert (pd.to_datetime(memo["first_date"]).dt.month == pd.to_datetime(memo["last_date"]).dt.month).all()
 
 
+@pytest.mark.parametrize("pick", ["latest", "first", "between"])
+def test_the_month_memo_equals_the_days_summed_per_month_and_side_of_the_monday(
+    con: duckdb.DuckDBPyConnection, pick: str
+) -> None:
+    week = _weeks(con)[pick]
+    with pytest.raises(duckdb.InvalidInputException, match="was not prepared"):
+        con.execute("SELECT count(*) FROM capacity_demand_months(CAST($w AS DATE))", {"w": week}).fetchall()
+    sql.prepare(con, "demand", [week])
+    memo = _rows(con, "SELECT * FROM capacity_demand_months(CAST($w AS DATE))", w=week)
+    want = _rows(
+        con,
+        """
+        SELECT project_id, role, team, resource_name, is_tentative,
+               CAST(date_trunc('month', work_date) AS DATE) AS month_start,
+               work_date < date_trunc('week', CAST($w AS DATE)) AS before_monday,
+               min(CAST(greatest(date_trunc('week', work_date), date_trunc('month', work_date)) AS DATE)) AS seg,
+               min(work_date) AS first_date, max(work_date) AS last_date, sum(hours) AS hours
+        FROM capacity_demand_days_compute(CAST($w AS DATE))
+        GROUP BY ALL
+        """,
+        w=week,
+    ).rename(columns={"seg": "segment_start"})
+    _same(memo, want, list(want.columns[:-1]), ["hours"])
+    assert not memo["before_monday"].all()
+    if pick == "latest":  # the demo's latest week has demand dated before its Monday
+        assert memo["before_monday"].any()
+
+
+def test_the_project_memo_equals_the_projects_as_of_the_week(con: duckdb.DuckDBPyConnection) -> None:
+    weeks = _weeks(con)
+    sql.prepare(con, "demand", [weeks["first"], weeks["latest"]])
+    for week in (weeks["first"], weeks["latest"]):
+        memo = _rows(con, "SELECT * FROM capacity_projects(CAST($w AS DATE))", w=week)
+        want = _rows(
+            con,
+            "SELECT project_id, project_name, portfolio, programme FROM projects_as_of(CAST($w AS DATE))",
+            w=week,
+        )
+        pd.testing.assert_frame_equal(memo, want)
+        assert len(memo) > 0
+
+
 def _scenario(con: duckdb.DuckDBPyConnection, kind: str) -> tuple[Scenario, list[str]]:
     sql.prepare(con, "demand", [AS_OF])
     ids = [
@@ -115,33 +157,58 @@ BOUNDS = [
 ]
 
 
+PERIODS = ["project_id", "role", "team", "resource_name", "is_tentative", "period_start"]
+
+
+@pytest.mark.parametrize("grain", ["week", "month", "quarter"])
 @pytest.mark.parametrize("kind", SCENARIOS)
 @pytest.mark.parametrize(("start", "end"), BOUNDS)
 def test_scenario_segments_equal_the_scenario_days_summed(
-    con: duckdb.DuckDBPyConnection, kind: str, start: dt.date | None, end: dt.date | None
+    con: duckdb.DuckDBPyConnection, kind: str, start: dt.date | None, end: dt.date | None, grain: str
 ) -> None:
     sc, portfolios = _scenario(con, kind)
-    params = {"a": AS_OF, "pf": portfolios, "f": start, "t": end} | sc.params()
+    params = {"a": AS_OF, "pf": portfolios, "f": start, "t": end, "g": grain} | sc.params()
     args = "$a, $pf, [], $exclude_projects, $shift_projects, $shift_weeks, $scale_projects, $scale_pcts"
     wanted = {k: params[k] for k in ("a", "pf", "exclude_projects", "shift_projects", "shift_weeks")}
-    wanted |= {k: params[k] for k in ("scale_projects", "scale_pcts", "f", "t")}
+    wanted |= {k: params[k] for k in ("scale_projects", "scale_pcts", "f", "t", "g")}
+    rows = con.execute(
+        f"SELECT * FROM capacity_scenario_segments({args}, CAST($f AS DATE), CAST($t AS DATE), $g)",  # noqa: S608
+        wanted,
+    ).df()
+    if grain == "week" or (start, end) in ((D(2026, 12, 2), D(2027, 3, 3)), (D(2027, 1, 6), D(2027, 1, 8))):
+        # segments: every row lies within one segment (one week and one month)
+        starts = pd.to_datetime(rows["segment_start"])
+        assert (starts == pd.to_datetime(rows["first_date"].map(_segment))).all()
+        assert (starts == pd.to_datetime(rows["last_date"].map(_segment))).all()
+    con.register("scenario_rows", rows)
     got = _rows(
         con,
-        f"SELECT * FROM capacity_scenario_segments({args}, CAST($f AS DATE), CAST($t AS DATE))",  # noqa: S608
-        **wanted,
+        """
+        SELECT project_id, role, team, resource_name, is_tentative, capacity_period(segment_start, $g) AS period_start,
+               min(first_date) AS first_date, max(last_date) AS last_date, sum(hours) AS hours
+        FROM scenario_rows
+        GROUP BY ALL
+        """,
+        g=grain,
     )
+    con.unregister("scenario_rows")
     want = _rows(
         con,
         f"""
-        SELECT project_id, role, team, resource_name, is_tentative, capacity_segment(work_date) AS segment_start,
+        SELECT project_id, role, team, resource_name, is_tentative, capacity_period(work_date, $g) AS period_start,
                min(work_date) AS first_date, max(work_date) AS last_date, sum(hours) AS hours
         FROM capacity_scenario_demand({args})
         WHERE coalesce(work_date >= CAST($f AS DATE), true) AND coalesce(work_date < CAST($t AS DATE), true)
         GROUP BY ALL
         """,  # noqa: S608
-        **wanted,
+        **{k: v for k, v in wanted.items()},
     )
-    _same(got, want, [*KEYS, "first_date", "last_date"], ["hours"])
+    _same(got, want, [*PERIODS, "first_date", "last_date"], ["hours"])
+
+
+def _segment(day: object) -> dt.date:
+    d = pd.Timestamp(day).date()
+    return max(d - dt.timedelta(days=d.weekday()), d.replace(day=1))
 
 
 # --------------------------------------------------------------------------- the pages' queries
