@@ -51,16 +51,20 @@ keyed_supply AS (
 ),
 
 drivers AS (
+    -- the $top_n projects of a cell by hours, most first (ties: project_id order): min_by keeps
+    -- the first n of each cell, where ranking every cell's projects with a window cost most of
+    -- the query
     SELECT period_start, role, team, resource_name,
            sum(hours) AS demand_hours,
-           string_agg(project_id || ' (' || CAST(round(hours) AS BIGINT) || ' h)', ', ' ORDER BY hours DESC, project_id)
-               FILTER (WHERE rank <= $top_n) AS top_projects
-    FROM (
-        SELECT *, row_number() OVER (
-            PARTITION BY period_start, role, team, resource_name ORDER BY hours DESC, project_id
-        ) AS rank
-        FROM keyed_demand
-    )
+           nullif(array_to_string(
+               list_transform(
+                   min_by({'project_id': project_id, 'hours': hours}, (-hours, project_id), greatest($top_n, 1))
+                       [1:greatest($top_n, 0)],
+                   lambda p: p.project_id || ' (' || CAST(round(p.hours) AS BIGINT) || ' h)'
+               ),
+               ', '
+           ), '') AS top_projects
+    FROM keyed_demand
     GROUP BY ALL
 ),
 
