@@ -49,7 +49,14 @@ def main() -> None:
     store = Store(uri)
     con = store.connect()
     as_of = store.rows("ledger/reporting_weeks")[0]["as_of_date"]
+    t0 = time.perf_counter()
     projects = capacity.run(con, "capacity/projects_with_demand", capacity.query_params(as_of))
+    print(f"first query of the week (prepares its memo): {(time.perf_counter() - t0) * 1000:.0f} ms")
+    sizes = {
+        name: con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0]  # noqa: S608 (fixed names)
+        for name in ("demand_memo", "demand_segment_memo", "demand_month_memo", "supply_memo")
+    }
+    print("memo rows: " + ", ".join(f"{k} {v:,}" for k, v in sizes.items()))
     alloc = len(sql.df(con, "export/allocations", as_of=as_of))
     print(
         f"store {uri}, as of {as_of}: {len(projects)} projects with demand, {alloc:,} allocation rows as of"
@@ -61,6 +68,10 @@ def main() -> None:
     timed(
         "baseline heatmap, week x role_team, 12 months",
         lambda: capacity.utilisation(con, as_of, grain="week", by="role_team", horizon_months=12),
+    )
+    timed(
+        "baseline heatmap, week x role",
+        lambda: capacity.utilisation(con, as_of, grain="week", by="role"),
     )
     timed(
         "baseline heatmap, quarter x person",

@@ -93,11 +93,27 @@ class Memo:
     readers: tuple[str, ...]  # names in a query's text that read the memo
     week_params: tuple[str, ...]  # the parameters that name the weeks it reads
     insert: str  # the query that computes weeks into the memo: $weeks (a list) or $as_of (one)
+    # queries ($as_of) run per week once the weeks are marked, in the same transaction: tables
+    # derived from the memo, which may read it through its macros
+    then: tuple[str, ...] = ()
 
 
 MEMOS = (
     Memo("health", ("project_health",), ("as_of", "previous", "since"), "memo/insert_health"),
-    Memo("demand", ("capacity_demand_days", "capacity_scenario_demand"), ("as_of",), "memo/insert_demand"),
+    Memo(
+        "demand",
+        (
+            "capacity_demand_days",
+            "capacity_scenario_demand",
+            "capacity_demand_segments",
+            "capacity_scenario_segments",
+            "capacity_demand_months",
+            "capacity_projects",
+        ),
+        ("as_of",),
+        "memo/insert_demand",
+        ("memo/insert_demand_segments", "memo/insert_demand_months", "memo/insert_demand_projects"),
+    ),
     Memo("supply", ("capacity_supply_days", "capacity_scenario_supply"), ("as_of",), "memo/insert_supply"),
     Memo("projects", ("projects_as_of_memo",), ("as_of",), "memo/insert_projects"),
     Memo("milestones", ("milestones_as_of_memo",), ("as_of", "previous", "since"), "memo/insert_milestones"),
@@ -124,9 +140,7 @@ def prepare(cur: duckdb.DuckDBPyConnection, memo: str, weeks: list[dt.date]) -> 
     """Compute `weeks` into this connection's memo `memo`, once per week."""
     m = MEMO_BY_NAME[memo]
     with _MEMO_LOCK:  # two sessions asking for the same week compute it once
-        done = {
-            row[0] for row in cur.sql(query("memo/prepared_weeks").text, params={"memo": memo}).fetchall()
-        }
+        done = {row[0] for row in cur.execute(query("memo/prepared_weeks").text, {"memo": memo}).fetchall()}
         missing = sorted({w for w in weeks if w not in done})
         if not missing:
             return
@@ -138,6 +152,9 @@ def prepare(cur: duckdb.DuckDBPyConnection, memo: str, weeks: list[dt.date]) -> 
                 for week in missing:
                     cur.execute(query(m.insert).text, {"as_of": week})
             cur.execute(query("memo/insert_weeks").text, {"memo": memo, "weeks": missing})
+            for name in m.then:
+                for week in missing:
+                    cur.execute(query(name).text, {"as_of": week})
         except BaseException:
             cur.execute("ROLLBACK")
             raise
@@ -186,23 +203,26 @@ def _prepare(cur: duckdb.DuckDBPyConnection, q: Query, bound: dict[str, Any]) ->
         _mark_history(cur, history_of)
 
 
-def _run(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any]) -> tuple[Any, Any]:
+def _cursor(
+    con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any]
+) -> tuple[Any, Query, dict[str, Any]]:
+    """A new cursor with the memos the query reads prepared, the query and its bound values."""
     q = query(name)
     bound = _bind(q, params)
     cur = con.cursor()
     try:
         _prepare(cur, q, bound)
-        return cur, cur.sql(q.text, params=bound)
     except BaseException:
         cur.close()
         raise
+    return cur, q, bound
 
 
 def arrow(con: duckdb.DuckDBPyConnection, name: str, /, **params: Any) -> pa.Table:
     """Run a named query with bound parameters; fully materialised Arrow."""
-    cur, rel = _run(con, name, params)
+    cur, q, bound = _cursor(con, name, params)
     try:
-        return rel.to_arrow_table()
+        return cur.sql(q.text, params=bound).to_arrow_table()
     finally:
         cur.close()
 
@@ -210,13 +230,11 @@ def arrow(con: duckdb.DuckDBPyConnection, name: str, /, **params: Any) -> pa.Tab
 def df(con: duckdb.DuckDBPyConnection, name: str, /, **params: Any) -> pd.DataFrame:
     """Run a named query with bound parameters; a pandas DataFrame.
 
-    Executed as a statement, not built as a relation first: a relation binds the query once
-    to be built and again to run, which is a few ms per query for the longer ones."""
-    q = query(name)
-    bound = _bind(q, params)
-    cur = con.cursor()
+    `execute` plans the statement once; a relation (`cursor.sql`) binds it for its columns
+    and again when fetched, which for the queries over the as-of and capacity macros costs
+    about as much as running them."""
+    cur, q, bound = _cursor(con, name, params)
     try:
-        _prepare(cur, q, bound)
         return cur.execute(q.text, bound).df()
     finally:
         cur.close()

@@ -2,23 +2,22 @@
 -- params: $as_of, $horizon_end, $grain, $period_start (the cell's period), $role, $team, $resource_name (NULL = any: the heatmap's row keys), $demand, $portfolios, $programmes, the what-if lists $exclude_projects, $shift_projects, $shift_weeks, $scale_projects, $scale_pcts
 -- What a heatmap cell is made of (the drill-down): the same demand as capacity/utilisation,
 -- restricted to the cell, per project and person, biggest first.
-WITH demand_days AS (
-    SELECT * FROM capacity_scenario_demand(
+WITH demand_segments AS (  -- the demand days summed per line and segment (the same sums, fewer rows)
+    SELECT * FROM capacity_scenario_segments(
         $as_of, $portfolios, $programmes, $exclude_projects, $shift_projects, $shift_weeks,
-        $scale_projects, $scale_pcts
+        $scale_projects, $scale_pcts, date_trunc('week', CAST($as_of AS DATE)), $horizon_end, $grain
     )
-    WHERE work_date >= date_trunc('week', CAST($as_of AS DATE)) AND work_date < CAST($horizon_end AS DATE)
-      AND ($demand = 'all' OR is_tentative = ($demand = 'tentative'))
+    WHERE ($demand = 'all' OR is_tentative = ($demand = 'tentative'))
 ),
 
 names AS (
-    SELECT project_id, project_name FROM projects_as_of(CAST($as_of AS DATE))
+    SELECT project_id, project_name FROM capacity_projects($as_of)  -- projects_as_of, memoised
 ),
 
 in_cell AS (
     SELECT *
-    FROM demand_days
-    WHERE capacity_period(work_date, $grain) = CAST($period_start AS DATE)
+    FROM demand_segments
+    WHERE capacity_period(segment_start, $grain) = CAST($period_start AS DATE)
       AND ($role IS NULL OR role = $role)
       AND ($team IS NULL OR coalesce(team, '(no team)') = $team)
       AND ($resource_name IS NULL OR coalesce(resource_name, '(unnamed)') = $resource_name)

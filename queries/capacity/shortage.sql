@@ -3,13 +3,12 @@
 -- Shortage = demand hours - available hours (positive: short; negative: spare). FTE short =
 -- shortage hours / (fte_hours_per_week / 5 x the period's working days in the horizon).
 -- top_projects: the $top_n projects with the most demand in a short cell, with their hours.
-WITH demand_days AS (
-    SELECT * FROM capacity_scenario_demand(
+WITH demand_segments AS (  -- the demand days summed per line and segment (the same sums, fewer rows)
+    SELECT * FROM capacity_scenario_segments(
         $as_of, $portfolios, $programmes, $exclude_projects, $shift_projects, $shift_weeks,
-        $scale_projects, $scale_pcts
+        $scale_projects, $scale_pcts, date_trunc('week', CAST($as_of AS DATE)), $horizon_end, $grain
     )
-    WHERE work_date >= date_trunc('week', CAST($as_of AS DATE)) AND work_date < CAST($horizon_end AS DATE)
-      AND ($demand = 'all' OR is_tentative = ($demand = 'tentative'))
+    WHERE ($demand = 'all' OR is_tentative = ($demand = 'tentative'))
 ),
 
 supply_days AS (
@@ -30,13 +29,13 @@ calendar AS (
 
 keyed_demand AS (
     SELECT
-        capacity_period(work_date, $grain) AS period_start,
+        capacity_period(segment_start, $grain) AS period_start,
         CASE WHEN $by IN ('role', 'role_team', 'person') THEN role END AS role,
         CASE WHEN $by IN ('team', 'role_team', 'person') THEN coalesce(team, '(no team)') END AS team,
         CASE WHEN $by = 'person' THEN coalesce(resource_name, '(unnamed)') END AS resource_name,
         project_id,
         sum(hours) AS hours
-    FROM demand_days
+    FROM demand_segments
     GROUP BY ALL
 ),
 
@@ -52,16 +51,20 @@ keyed_supply AS (
 ),
 
 drivers AS (
+    -- the $top_n projects of a cell by hours, most first (ties: project_id order): min_by keeps
+    -- the first n of each cell, where ranking every cell's projects with a window cost most of
+    -- the query
     SELECT period_start, role, team, resource_name,
            sum(hours) AS demand_hours,
-           string_agg(project_id || ' (' || CAST(round(hours) AS BIGINT) || ' h)', ', ' ORDER BY hours DESC, project_id)
-               FILTER (WHERE rank <= $top_n) AS top_projects
-    FROM (
-        SELECT *, row_number() OVER (
-            PARTITION BY period_start, role, team, resource_name ORDER BY hours DESC, project_id
-        ) AS rank
-        FROM keyed_demand
-    )
+           nullif(array_to_string(
+               list_transform(
+                   min_by({'project_id': project_id, 'hours': hours}, (-hours, project_id), greatest($top_n, 1))
+                       [1:greatest($top_n, 0)],
+                   lambda p: p.project_id || ' (' || CAST(round(p.hours) AS BIGINT) || ' h)'
+               ),
+               ', '
+           ), '') AS top_projects
+    FROM keyed_demand
     GROUP BY ALL
 ),
 

@@ -5,12 +5,11 @@
 -- between them. Demand dated before the as-of week (Monday) is left out (see
 -- capacity/past_demand). A cell with demand but no capacity has no utilisation and the band
 -- $no_capacity_band.
-WITH demand_days AS (
-    SELECT * FROM capacity_scenario_demand(
+WITH demand_segments AS (  -- the demand days summed per line and segment (the same sums, fewer rows)
+    SELECT * FROM capacity_scenario_segments(
         $as_of, $portfolios, $programmes, $exclude_projects, $shift_projects, $shift_weeks,
-        $scale_projects, $scale_pcts
+        $scale_projects, $scale_pcts, date_trunc('week', CAST($as_of AS DATE)), $horizon_end, $grain
     )
-    WHERE work_date >= date_trunc('week', CAST($as_of AS DATE)) AND work_date < CAST($horizon_end AS DATE)
 ),
 
 supply_days AS (
@@ -19,11 +18,11 @@ supply_days AS (
 ),
 
 both_sides AS (
-    SELECT role, team, resource_name, work_date,
+    SELECT role, team, resource_name, segment_start AS work_date,  -- a segment's days share its period
            CASE WHEN NOT is_tentative THEN hours ELSE 0 END AS confirmed_hours,
            CASE WHEN is_tentative THEN hours ELSE 0 END AS tentative_hours,
            CAST(NULL AS DOUBLE) AS capacity_hours
-    FROM demand_days
+    FROM demand_segments
     UNION ALL
     SELECT role, team, resource_name, work_date, 0, 0, hours
     FROM supply_days

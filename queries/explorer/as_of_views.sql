@@ -20,6 +20,12 @@ CREATE OR REPLACE MACRO milestones_as_of_memo(as_of) AS TABLE
 SELECT * FROM milestones_as_of(as_of);
 CREATE OR REPLACE MACRO raid_as_of_memo(as_of) AS TABLE
 SELECT * FROM raid_as_of(as_of);
+CREATE OR REPLACE MACRO capacity_demand_segments(as_of) AS TABLE
+SELECT * FROM capacity_demand_segments_compute(as_of);
+CREATE OR REPLACE MACRO capacity_demand_months(as_of) AS TABLE
+SELECT * FROM capacity_demand_months_compute(as_of);
+CREATE OR REPLACE MACRO capacity_projects(as_of) AS TABLE
+SELECT project_id, project_name, portfolio, programme FROM projects_as_of(CAST(as_of AS DATE));
 CREATE OR REPLACE VIEW projects AS SELECT * FROM projects_as_of(getvariable('explorer_as_of'));
 CREATE OR REPLACE VIEW milestones AS SELECT * FROM milestones_as_of(getvariable('explorer_as_of'));
 CREATE OR REPLACE VIEW raid AS SELECT * FROM raid_as_of(getvariable('explorer_as_of'));
