@@ -79,8 +79,10 @@ def _free_port() -> int:
 
 
 @contextmanager
-def streamlit_app(store_uri: str, memory_limit: str | None = None) -> Iterator[tuple[str, int]]:
-    """A `streamlit run app.py` on a free port over the store; yields (url, pid)."""
+def streamlit_app(
+    store_uri: str, memory_limit: str | None = None, script: str = "app.py"
+) -> Iterator[tuple[str, int]]:
+    """A `streamlit run app.py` (or another script) on a free port over the store; yields (url, pid)."""
     port = _free_port()
     env = os.environ | {"EPMO_STORE": store_uri}
     proc = subprocess.Popen(
@@ -89,7 +91,7 @@ def streamlit_app(store_uri: str, memory_limit: str | None = None) -> Iterator[t
             "-m",
             "streamlit",
             "run",
-            "app.py",
+            script,
             "--server.port",
             str(port),
             "--server.headless",
@@ -300,11 +302,32 @@ def chart_timing(
                     times[title]["navigate"].append(_navigate(page, title, MIN_CHARTS.get(path, 1), 120_000))
         finally:
             page.context.close()
+    floor = baseline_timing(runs)
+    log(
+        f"  browser {'one-chart Streamlit page':<18} "
+        + " · ".join(f"{MODES[m]} {floor[m]['median_s']:.2f} s" for m in floor)
+    )
     for title, modes in times.items():
         out[title]["modes"] = {m: _figures(v) for m, v in modes.items()}
         figs = out[title]["modes"]
         log(f"  browser {title:<18} " + " · ".join(f"{MODES[m]} {figs[m]['median_s']:.2f} s" for m in MODES))
-    return {"pages": out, "runs": runs, "modes": MODES}
+    return {"pages": out, "runs": runs, "modes": MODES, "baseline": floor}
+
+
+def baseline_timing(runs: int) -> dict[str, Any]:
+    """The same timings of bench/baseline_app.py, one plotly chart and nothing else: what
+    Streamlit and plotly.js cost on this machine before any of our work (no sidebar, so no
+    click-in-the-sidebar figure)."""
+    with streamlit_app("", script="bench/baseline_app.py") as (url, _pid), _browser() as browser:
+        _visit(browser, url + "/", 1, 120_000)
+        fresh = [_visit(browser, url + "/", 1, 120_000) for _ in range(runs)]
+        page = _new_page(browser)
+        try:
+            _open_address(page, url + "/", 1, 120_000)
+            warm = [_open_address(page, url + "/", 1, 120_000) for _ in range(runs)]
+        finally:
+            page.context.close()
+    return {"address": _figures(warm), "first_visit": _figures(fresh)}
 
 
 def script_timing(

@@ -237,7 +237,23 @@ def markdown(result: dict[str, Any]) -> str:
                 rows.append(
                     [t, how, _fmt(m["median_s"], 2), _fmt(m["max_s"], 2), ", ".join(map(str, m["runs_s"]))]
                 )
+        for mode, m in br.get("baseline", {}).items():
+            rows.append(
+                [
+                    "*one-chart Streamlit page* (`bench/baseline_app.py`)",
+                    br["modes"][mode],
+                    _fmt(m["median_s"], 2),
+                    _fmt(m["max_s"], 2),
+                    ", ".join(map(str, m["runs_s"])),
+                ]
+            )
         lines += _md_table(["page", "reached by", "median s", "worst s", "runs s"], rows)
+        if br.get("baseline"):
+            lines += [
+                "",
+                "The last rows are the floor: the smallest Streamlit page with one plotly chart",
+                "(`bench/baseline_app.py`), timed the same way on the same machine in the same run.",
+            ]
     for path, heading in ((NOTES, ""), (INGESTION_NOTES, "## Ingestion: notes")):
         notes = path.read_text(encoding="utf-8").strip() if path.exists() else ""
         if notes and heading:  # the file's own title becomes this section's heading

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from epmo import demo
-from epmo.benchmark import app
+from epmo.benchmark import app, runner
 from epmo.store import Store
 from tests.e2e.conftest import DEMO_END
 
@@ -27,3 +27,13 @@ def test_chart_timing_times_each_way_of_reaching_a_page(tmp_path) -> None:  # ty
             runs = fig["modes"][mode]["runs_s"]
             assert len(runs) == 1 and 0.05 < runs[0] < 120, (title, mode, runs)
         assert any(line.strip().startswith(f"browser {title}") for line in lines)
+    # the floor: a one-chart Streamlit page, by address and in a new browser
+    assert set(out["baseline"]) == {"address", "first_visit"}
+    for mode, fig in out["baseline"].items():
+        assert len(fig["runs_s"]) == 1 and 0.05 < fig["median_s"] < 120, (mode, fig)
+    targets = runner.evaluate(
+        {"ingestion": {"rows": []}, "pages": {}, "memory": {}, "browser": out | {"scale": "medium"}}
+    )
+    chart_rows = [t for t in targets if "charts rendered" in t["target"]]
+    assert len(chart_rows) == len(pages) * len(app.MODES)
+    assert all("one-chart Streamlit page" in t["note"] for t in chart_rows if "sidebar" not in t["target"])
