@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
@@ -118,6 +119,8 @@ MEMOS = (
     Memo("projects", ("projects_as_of_memo",), ("as_of",), "memo/insert_projects"),
     Memo("milestones", ("milestones_as_of_memo",), ("as_of", "previous", "since"), "memo/insert_milestones"),
     Memo("raid", ("raid_as_of_memo",), ("as_of", "previous", "since"), "memo/insert_raid"),
+    # no week parameters: computed once per connection (memo_weeks holds one row, week NULL)
+    Memo("key_milestones", ("key_milestone_history_memo",), (), "memo/insert_key_milestones"),
 )
 MEMO_BY_NAME = {m.name: m for m in MEMOS}
 _MEMO_LOCK = threading.Lock()
@@ -136,17 +139,26 @@ def _week(value: Any) -> dt.date | None:
     return None
 
 
-def prepare(cur: duckdb.DuckDBPyConnection, memo: str, weeks: list[dt.date]) -> None:
-    """Compute `weeks` into this connection's memo `memo`, once per week."""
+ONCE: list[dt.date | None] = [None]  # the "weeks" of a memo without week parameters
+
+
+def prepare(cur: duckdb.DuckDBPyConnection, memo: str, weeks: Sequence[dt.date | None]) -> None:
+    """Compute `weeks` into this connection's memo `memo`, once per week (a memo without
+    week parameters: once, whatever `weeks` says)."""
     m = MEMO_BY_NAME[memo]
     with _MEMO_LOCK:  # two sessions asking for the same week compute it once
         done = {row[0] for row in cur.execute(query("memo/prepared_weeks").text, {"memo": memo}).fetchall()}
-        missing = sorted({w for w in weeks if w not in done})
+        wanted = ONCE if not m.week_params else [w for w in weeks if w is not None]
+        missing: list[dt.date | None] = sorted(
+            {w for w in wanted if w not in done}, key=lambda w: w or dt.date.min
+        )
         if not missing:
             return
         cur.execute("BEGIN TRANSACTION")
         try:
-            if "weeks" in query(m.insert).params:
+            if not m.week_params:
+                cur.execute(query(m.insert).text)
+            elif "weeks" in query(m.insert).params:
                 cur.execute(query(m.insert).text, {"weeks": missing})
             else:
                 for week in missing:
@@ -187,6 +199,10 @@ def _prepare(cur: duckdb.DuckDBPyConnection, q: Query, bound: dict[str, Any]) ->
     done = set(cur.execute(query("memo/prepared").text).fetchall())
     history_of = None
     for m in readers:
+        if not m.week_params:
+            if (m.name, None) not in done:
+                prepare(cur, m.name, ONCE)
+            continue
         weeks = [w for k in m.week_params if k in bound and (w := _week(bound[k])) is not None]
         if m.name == "health" and q.meta.get("health", "").startswith("history") and "as_of" in bound:
             history_of = _week(bound["as_of"])

@@ -197,3 +197,24 @@ def test_restructured_queries_return_the_rows_they_did_before(
         _same(new, _old(con, before, bound))
         rows += len(new)
     assert rows > 0
+
+
+def test_the_key_milestone_memo_is_its_definition_computed_once(
+    demo_store: Store, weeks: dict[str, dt.date]
+) -> None:
+    con = demo_store.connect()
+    memo_text = "SELECT * FROM key_milestone_history_memo()"
+    with pytest.raises(duckdb.InvalidInputException, match="not prepared"):
+        con.execute(memo_text).fetchall()
+    pid = con.execute("SELECT min(project_id) FROM key_milestone_history()").fetchall()[0][0]
+    trend = sql.df(con, "health/milestone_trend", as_of=weeks["latest"], project_ids=[pid])
+    assert len(trend) > 0 and set(trend["project_id"]) == {pid}
+    sql.df(con, "health/milestone_trend", as_of=weeks["middle"], project_ids=[pid])
+    sql.prepare(con, "key_milestones", [weeks["first"]])  # a memo without weeks: still once
+    assert con.execute("SELECT memo, week_date FROM memo_weeks").fetchall() == [("key_milestones", None)]
+    memo = _rows(con, memo_text, {})
+    assert memo == _rows(con, "SELECT * FROM key_milestone_history()", {})
+    assert len(memo) > len(trend)
+    # stored by project, so that one project's rows sit together
+    stored = [r[1] for r in con.execute("SELECT * FROM key_milestone_memo").fetchall()]
+    assert stored == sorted(stored)
