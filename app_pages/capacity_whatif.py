@@ -90,7 +90,7 @@ base_p = cap.params(
     snap, f, {"grain": "month", "by": "role_team", "demand": "all", "horizon_months": 12}, capacity.BASELINE
 )
 projects = cap.query(snap, "capacity/projects_with_demand", base_p)
-role_teams = cap.query(snap, "capacity/utilisation", base_p)[["role", "team"]].drop_duplicates()
+role_teams = cap.query(snap, "capacity/role_teams", base_p)
 names = dict(zip(projects["project_id"], projects["project_name"], strict=True))
 
 left, right = st.columns([3, 2], gap="large")

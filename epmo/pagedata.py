@@ -162,7 +162,7 @@ def capacity_whatif(
         f.as_of, "month", "role_team", "all", 12, f.portfolios, f.programmes, capacity.BASELINE
     )
     projects = _cap(con, "capacity/projects_with_demand", base_p)
-    role_teams = _cap(con, "capacity/utilisation", base_p)[["role", "team"]].drop_duplicates()
+    role_teams = _cap(con, "capacity/role_teams", base_p)
     saved = _q(con, "ledger/documents", kind=capacity.SCENARIO_KIND)
     scn = scenario or demo_scenario(projects["project_id"].tolist(), f.as_of)
     base_p = capacity.query_params(f.as_of, "month", "role", "all", None, f.portfolios, f.programmes)

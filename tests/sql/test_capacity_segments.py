@@ -321,3 +321,22 @@ def test_a_cell_is_made_of_the_hours_of_its_days(con: duckdb.DuckDBPyConnection)
         (ref["confirmed"] + ref["tentative"]).sum(), abs=0.05 * len(drill)
     )
     assert drill["demand_hours"].sum() == pytest.approx(busiest["demand_hours"], abs=0.05 * len(drill))
+
+
+@pytest.mark.parametrize("pick", ["latest", "first", "between"])
+@pytest.mark.parametrize("horizon_months", [12, 1, None])
+@pytest.mark.parametrize("scope", ["everyone", "one portfolio"])
+def test_role_teams_are_the_rows_of_utilisation_by_role_team(
+    con: duckdb.DuckDBPyConnection, pick: str, horizon_months: int | None, scope: str
+) -> None:
+    week = _weeks(con)[pick]
+    portfolios: list[str] = []
+    if scope == "one portfolio":
+        portfolios = [sql.df(con, "home/portfolio_filters", as_of=week)["portfolio"].dropna().min()]
+    p = capacity.query_params(week, "month", "role_team", "all", horizon_months, portfolios)
+    cells = capacity.run(con, "capacity/utilisation", p)
+    want = sorted({(r, t) for r, t in zip(cells["role"], cells["team"], strict=True)}, key=repr)
+    got = capacity.run(con, "capacity/role_teams", p)
+    assert list(got.columns) == ["role", "team"]
+    assert sorted(zip(got["role"], got["team"], strict=True), key=repr) == want
+    assert len(got) == len(want) > 0
