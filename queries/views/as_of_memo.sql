@@ -17,32 +17,20 @@ SELECT CAST(NULL AS DATE) AS memo_as_of, * FROM milestones_as_of(DATE '1900-01-0
 CREATE OR REPLACE TABLE raid_memo AS
 SELECT CAST(NULL AS DATE) AS memo_as_of, * FROM raid_as_of(DATE '1900-01-01') LIMIT 0;
 
-CREATE OR REPLACE MACRO as_of_memo_guard(memo_name, as_of) AS
-CASE
-    WHEN (
-        SELECT count(*) FROM memo_weeks WHERE memo = memo_name AND week_date = CAST(as_of AS DATE)
-    ) > 0 THEN true
-    ELSE error(
-        memo_name || '_as_of_memo: the week ' || CAST(CAST(as_of AS DATE) AS VARCHAR)
-        || ' was not prepared on this connection: run the query through epmo.sql, which '
-        || 'prepares the weeks it binds, or read ' || memo_name || '_as_of(as_of)'
-    )
-END;
-
 CREATE OR REPLACE MACRO projects_as_of_memo(as_of) AS TABLE
 SELECT * EXCLUDE (memo_as_of)
 FROM projects_memo
-WHERE memo_as_of = CAST(as_of AS DATE) AND as_of_memo_guard('projects', as_of);
+WHERE memo_as_of = CAST(as_of AS DATE) AND memo_week_guard('projects', as_of, 'projects_as_of(as_of)');
 
 CREATE OR REPLACE MACRO milestones_as_of_memo(as_of) AS TABLE
 SELECT * EXCLUDE (memo_as_of)
 FROM milestones_memo
-WHERE memo_as_of = CAST(as_of AS DATE) AND as_of_memo_guard('milestones', as_of);
+WHERE memo_as_of = CAST(as_of AS DATE) AND memo_week_guard('milestones', as_of, 'milestones_as_of(as_of)');
 
 CREATE OR REPLACE MACRO raid_as_of_memo(as_of) AS TABLE
 SELECT * EXCLUDE (memo_as_of)
 FROM raid_memo
-WHERE memo_as_of = CAST(as_of AS DATE) AND as_of_memo_guard('raid', as_of);
+WHERE memo_as_of = CAST(as_of AS DATE) AND memo_week_guard('raid', as_of, 'raid_as_of(as_of)');
 
 -- macro: key_milestone_history() -> table, key_milestone_history_memo() -> table
 -- grain: one row per reporting week and key milestone of every project: the milestone as

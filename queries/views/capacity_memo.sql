@@ -22,18 +22,6 @@ SELECT CAST(NULL AS DATE) AS memo_as_of, * FROM capacity_demand_days_compute(DAT
 CREATE OR REPLACE TABLE supply_memo AS
 SELECT CAST(NULL AS DATE) AS memo_as_of, * FROM capacity_supply_days_compute(DATE '1900-01-01') LIMIT 0;
 
-CREATE OR REPLACE MACRO capacity_memo_guard(memo_name, as_of) AS
-CASE
-    WHEN (
-        SELECT count(*) FROM memo_weeks WHERE memo = memo_name AND week_date = CAST(as_of AS DATE)
-    ) > 0 THEN true
-    ELSE error(
-        'capacity: the ' || memo_name || ' of the week ' || CAST(CAST(as_of AS DATE) AS VARCHAR)
-        || ' was not prepared on this connection: run the query through epmo.sql, which '
-        || 'prepares the week it binds, or read capacity_' || memo_name || '_days_compute(as_of)'
-    )
-END;
-
 CREATE OR REPLACE TABLE demand_segment_memo AS
 SELECT memo_as_of, project_id, role, team, resource_name, is_tentative,
        capacity_segment(work_date) AS segment_start, work_date AS first_date, work_date AS last_date, hours
@@ -55,12 +43,12 @@ LIMIT 0;
 CREATE OR REPLACE MACRO capacity_demand_days(as_of) AS TABLE
 SELECT * EXCLUDE (memo_as_of)
 FROM demand_memo
-WHERE memo_as_of = CAST(as_of AS DATE) AND capacity_memo_guard('demand', as_of);
+WHERE memo_as_of = CAST(as_of AS DATE) AND memo_week_guard('demand', as_of, 'capacity_demand_days_compute(as_of)');
 
 CREATE OR REPLACE MACRO capacity_supply_days(as_of) AS TABLE
 SELECT * EXCLUDE (memo_as_of)
 FROM supply_memo
-WHERE memo_as_of = CAST(as_of AS DATE) AND capacity_memo_guard('supply', as_of);
+WHERE memo_as_of = CAST(as_of AS DATE) AND memo_week_guard('supply', as_of, 'capacity_supply_days_compute(as_of)');
 
 -- the definition of the segments: the demand days of the week summed per line and segment
 -- (first_date / last_date: the line's first and last working day in the segment)
@@ -74,12 +62,12 @@ GROUP BY project_id, role, team, resource_name, is_tentative, capacity_segment(w
 CREATE OR REPLACE MACRO capacity_demand_segments(as_of) AS TABLE
 SELECT * EXCLUDE (memo_as_of)
 FROM demand_segment_memo
-WHERE memo_as_of = CAST(as_of AS DATE) AND capacity_memo_guard('demand', as_of);
+WHERE memo_as_of = CAST(as_of AS DATE) AND memo_week_guard('demand', as_of, 'capacity_demand_segments_compute(as_of)');
 
 CREATE OR REPLACE MACRO capacity_projects(as_of) AS TABLE
 SELECT * EXCLUDE (memo_as_of)
 FROM demand_project_memo
-WHERE memo_as_of = CAST(as_of AS DATE) AND capacity_memo_guard('demand', as_of);
+WHERE memo_as_of = CAST(as_of AS DATE) AND memo_week_guard('demand', as_of, 'projects_as_of(as_of)');
 
 -- the definition of the months: the segments summed per line, month and side of the Monday of
 -- the as-of week (segment_start: the first segment of the row; a month of the as-of week has
@@ -96,4 +84,4 @@ GROUP BY ALL;
 CREATE OR REPLACE MACRO capacity_demand_months(as_of) AS TABLE
 SELECT * EXCLUDE (memo_as_of)
 FROM demand_month_memo
-WHERE memo_as_of = CAST(as_of AS DATE) AND capacity_memo_guard('demand', as_of);
+WHERE memo_as_of = CAST(as_of AS DATE) AND memo_week_guard('demand', as_of, 'capacity_demand_months_compute(as_of)');
