@@ -1,24 +1,28 @@
--- macro: capacity_scenario_demand(as_of, portfolios, programmes, exclude_projects, shift_projects, shift_weeks, scale_projects, scale_pcts), capacity_scenario_segments(..., from_date, to_date) -> table
+-- macro: capacity_scenario_shifts, capacity_scenario_scales (helpers), capacity_scenario_demand(as_of, portfolios, programmes, exclude_projects, shift_projects, shift_weeks, scale_projects, scale_pcts), capacity_scenario_segments(..., from_date, to_date) -> table
 -- grain: one row per demand record and working day (see capacity_demand_days) after the
 -- what-if: projects in exclude_projects left out; each project in shift_projects moved by
 -- shift_weeks (same position; several entries add up) whole weeks, so a working day stays a
 -- working day; each project in scale_projects multiplied by scale_pcts / 100 (several
 -- entries multiply). portfolios / programmes (empty = all) keep the projects in them.
 -- Empty lists give the baseline.
+-- A what-if's shifts (weeks summed per project) and scales (factors multiplied per project),
+-- shared by capacity_scenario_demand and capacity_scenario_segments.
+CREATE OR REPLACE MACRO capacity_scenario_shifts(shift_projects, shift_weeks) AS TABLE
+SELECT project_id, sum(weeks) AS weeks
+FROM (SELECT unnest(shift_projects) AS project_id, unnest(shift_weeks) AS weeks)
+GROUP BY project_id;
+
+CREATE OR REPLACE MACRO capacity_scenario_scales(scale_projects, scale_pcts) AS TABLE
+SELECT project_id, product(pct / 100.0) AS factor
+FROM (SELECT unnest(scale_projects) AS project_id, unnest(scale_pcts) AS pct)
+GROUP BY project_id;
+
 CREATE OR REPLACE MACRO capacity_scenario_demand(
     as_of, portfolios, programmes, exclude_projects, shift_projects, shift_weeks, scale_projects, scale_pcts
 ) AS TABLE
-WITH shifts AS (
-    SELECT project_id, sum(weeks) AS weeks
-    FROM (SELECT unnest(shift_projects) AS project_id, unnest(shift_weeks) AS weeks)
-    GROUP BY project_id
-),
+WITH shifts AS (SELECT * FROM capacity_scenario_shifts(shift_projects, shift_weeks)),
 
-scales AS (
-    SELECT project_id, product(pct / 100.0) AS factor
-    FROM (SELECT unnest(scale_projects) AS project_id, unnest(scale_pcts) AS pct)
-    GROUP BY project_id
-),
+scales AS (SELECT * FROM capacity_scenario_scales(scale_projects, scale_pcts)),
 
 in_scope AS (  -- read only when a filter is set
     SELECT project_id
@@ -61,17 +65,9 @@ CREATE OR REPLACE MACRO capacity_scenario_segments(
     as_of, portfolios, programmes, exclude_projects, shift_projects, shift_weeks, scale_projects, scale_pcts,
     from_date, to_date, grain
 ) AS TABLE
-WITH shifts AS (
-    SELECT project_id, sum(weeks) AS weeks
-    FROM (SELECT unnest(shift_projects) AS project_id, unnest(shift_weeks) AS weeks)
-    GROUP BY project_id
-),
+WITH shifts AS (SELECT * FROM capacity_scenario_shifts(shift_projects, shift_weeks)),
 
-scales AS (
-    SELECT project_id, product(pct / 100.0) AS factor
-    FROM (SELECT unnest(scale_projects) AS project_id, unnest(scale_pcts) AS pct)
-    GROUP BY project_id
-),
+scales AS (SELECT * FROM capacity_scenario_scales(scale_projects, scale_pcts)),
 
 in_scope AS (  -- read only when a filter is set (capacity_projects: projects_as_of, memoised)
     SELECT project_id
