@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import pyarrow as pa
 
-from epmo import contract, sql
+from epmo import clock, contract, sql
 from epmo.mapping import MappedSheet, Mapping, map_upload
 from epmo.readers import RawSheet, read_upload
 from epmo.report import ERROR, Issue, RejectedFile, Report
@@ -30,7 +30,7 @@ VALID = "valid"  # dry run passed
 
 def latest_reporting_day(today: dt.date | None = None) -> dt.date:
     """The most recent reporting weekday (Friday by default) on or before today."""
-    today = today or dt.date.today()
+    today = today or clock.today()
     weekday = int(get("ingest", "reporting_weekday"))
     return today - dt.timedelta(days=(today.weekday() - weekday) % 7)
 

@@ -33,7 +33,7 @@ import pyarrow.compute  # noqa: F401  (pa.compute)
 from deltalake import DeltaTable, write_deltalake
 from deltalake.exceptions import TableNotFoundError
 
-from epmo import contract, sql
+from epmo import clock, contract, sql
 from epmo.settings import get
 
 ARROW_TYPES = {
@@ -92,7 +92,7 @@ def default_store_uri() -> str:
 
 
 def now_utc() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+    return clock.now()
 
 
 @dataclass
