@@ -3,6 +3,7 @@ message within seconds, never a traceback, and the store is unchanged byte for b
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import time
 import zipfile
@@ -14,7 +15,7 @@ import xlsxwriter
 from epmo import templates
 from epmo.ingest import REJECTED, ingest
 from epmo.store import Store
-from tests.conftest import WEEK, project_row, projects_csv, tree_digest
+from tests.conftest import PROJECT_HEADER, WEEK, project_row, projects_csv, tree_digest
 
 
 def _zip(members: dict[str, bytes], compression: int = zipfile.ZIP_DEFLATED) -> bytes:
@@ -155,3 +156,49 @@ def test_bad_file_is_rejected_cleanly(store: Store, case: str, name: str, data: 
 
 def test_corpus_is_large_enough() -> None:
     assert len(CORPUS) >= 25
+
+
+TODAY = dt.date(2026, 11, 29)  # "today" for the as-of bounds, passed explicitly
+
+
+@pytest.mark.parametrize(
+    ("as_of", "column", "words"),
+    [
+        (dt.date(9999, 12, 31), None, "in the future"),
+        (dt.date(1900, 1, 5), None, "before 2000-01-01"),
+        (TODAY + dt.timedelta(days=29), None, "in the future"),
+        (None, "9999-12-31", "column 'As of date'"),
+        (None, "05/01/1900", "before 2000-01-01"),
+    ],
+)
+def test_absurd_as_of_date_is_refused(
+    store: Store, as_of: dt.date | None, column: str | None, words: str
+) -> None:
+    before = tree_digest(Path(store.uri))
+    if column is None:
+        data = projects_csv(project_row("P1"))
+    else:
+        data = (PROJECT_HEADER + ",As of date\n" + project_row("P1") + f",{column}\n").encode()
+    outcome = ingest(store, "projects.csv", data, as_of=as_of, today=TODAY)
+    assert outcome.status == REJECTED
+    (issue,) = outcome.report.errors()
+    assert issue.rule == "as_of_out_of_range" and words in issue.message, issue.message
+    assert issue.file == "projects.csv" and issue.value
+    assert tree_digest(Path(store.uri)) == before
+
+
+@pytest.mark.parametrize(
+    "as_of", [TODAY + dt.timedelta(days=28), dt.date(2000, 1, 7), dt.date(2026, 11, 27)]
+)
+def test_as_of_dates_within_the_bounds_are_accepted(store: Store, as_of: dt.date) -> None:
+    outcome = ingest(store, "projects.csv", projects_csv(project_row("P1")), as_of=as_of, today=TODAY)
+    assert outcome.status == "accepted", outcome.report.to_text()
+
+
+def test_as_of_bound_follows_the_clock(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without an explicit today, epmo.clock.today() (EPMO_TODAY) decides."""
+    week = dt.date(2031, 1, 3)
+    monkeypatch.setenv("EPMO_TODAY", "2030-12-01")
+    assert ingest(store, "projects.csv", projects_csv(project_row("P1")), as_of=week).status == REJECTED
+    monkeypatch.setenv("EPMO_TODAY", "2031-01-04")
+    assert ingest(store, "projects.csv", projects_csv(project_row("P1")), as_of=week).status == "accepted"
