@@ -121,11 +121,12 @@ def _suspect_expr(t: contract.Table, c: contract.Column, raw: str, v: str) -> st
     elif c.type not in (contract.TEXT, contract.EMAIL):
         terms.append(f"({v} IS NULL AND trim(coalesce({raw}, '')) <> '')")
     if c.type in (contract.TEXT, contract.EMAIL):
-        terms.append(f"starts_with({v}, '=')")  # formula_in_cell (v is the trimmed text)
+        # formula_in_cell: v is the text trimmed of spaces, which epmo_formula ignores
+        terms.append(f"epmo_formula({v})")
         if c.type == contract.EMAIL:  # email_malformed
-            terms.append(f"NOT regexp_full_match({v}, '[^@\\s]+@[^@\\s]+\\.[^@\\s]+')")
+            terms.append(f"NOT epmo_email_ok({v})")
     if c.type == contract.DATE:  # date_out_of_range
-        terms.append(f"NOT ({v} BETWEEN DATE '1990-01-01' AND DATE '2100-12-31')")
+        terms.append(f"NOT epmo_date_plausible({v})")
     if c.type in (contract.NUMBER, contract.INTEGER):  # number_out_of_range
         if c.minimum is not None:
             terms.append(f"{v} < {_contract_value(t, c, 'minimum')}")

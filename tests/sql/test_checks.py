@@ -155,6 +155,29 @@ CASES = [
 ]
 
 
+FORMULAS = [
+    '"=+HYPERLINK(""http://evil.example"",""x"")"',
+    "\"-2+3+cmd|' /C calc'!A0\"",
+    "@SUM(1+1)",
+    "+cmd|' /C calc'!A0",
+    "  =1+1",
+]
+
+
+@pytest.mark.parametrize("name", FORMULAS)
+def test_formula_forms_are_refused(seeded: Store, name: str) -> None:
+    outcome = check_upload(seeded, "projects.csv", projects_csv(project_row(project_name=name)), as_of=WEEK)
+    hits = [i for i in outcome.report.issues if i.rule == "formula_in_cell"]
+    assert [(h.row, h.column) for h in hits] == [(2, "project_name")], outcome.report.to_text()
+    assert outcome.status == REJECTED and "formula" in hits[0].message
+
+
+@pytest.mark.parametrize("name", ["-1200", "-1,200.50", "+44 20 7946 0958", "Alpha - Beta"])
+def test_numbers_in_text_are_not_formulas(seeded: Store, name: str) -> None:
+    outcome = check_upload(seeded, "projects.csv", projects_csv(project_row(project_name=f'"{name}"')), as_of=WEEK)
+    assert outcome.status == VALID, outcome.report.to_text()
+
+
 @pytest.fixture
 def seeded(store: Store) -> Store:
     """A store that already holds project P1, so child tables can reference it."""

@@ -17,7 +17,23 @@ from epmo.report import Issue
 from epmo.store import Store
 from epmo.validate import run_checks, stage
 
-COMMON = ["", "  ", "=SUM(A1:A3)", " =HYPERLINK(x)", "=", "a | b", "|", "x"]
+COMMON = [
+    "",
+    "  ",
+    "=SUM(A1:A3)",
+    " =HYPERLINK(x)",
+    "=",
+    "a | b",
+    "|",
+    "x",
+    "=+HYPERLINK(x)",
+    "-2+3+cmd|' /C calc'!A0",
+    "@SUM(1)",
+    " +cmd|x",
+    "\t=1",
+    "-1200",
+    "+44 20 7946 0958",
+]
 BY_TYPE = {
     contract.TEXT: ["ok text", "  padded  ", "-5", "Blue"],
     contract.EMAIL: ["bob", "bob@example.org", " bob@example.org ", "a@b", "a b@c.org"],
