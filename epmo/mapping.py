@@ -8,6 +8,7 @@ renames, sheet-to-table assignments, constants and value maps.
 from __future__ import annotations
 
 import json
+import unicodedata
 from dataclasses import asdict, dataclass, field
 from pathlib import PurePosixPath
 
@@ -17,6 +18,7 @@ import pyarrow.compute as pc
 from epmo import contract
 from epmo.readers import RawSheet
 from epmo.report import ERROR, WARNING, Issue, column_letter
+from epmo.settings import get
 
 IGNORED_SHEETS = {"data dictionary", "readme", "read me", "instructions", "notes", "lists"}
 
@@ -241,12 +243,101 @@ def _apply_value_map(arr: pa.ChunkedArray | pa.Array, vmap: dict[str, str]) -> p
     return pa.array([lookup.get((v or "").strip().lower(), v) for v in values], pa.string())
 
 
+def display_value(value: str, limit: int = 80) -> str:
+    """An uploaded value as a report may show it: control, format and bidirectional
+    characters (NUL, zero-width spaces, right-to-left overrides...) written as <U+XXXX>,
+    and at most `limit` characters, with the full length said."""
+    out = []
+    for ch in value[: limit + 1]:
+        cat = unicodedata.category(ch)
+        out.append(f"<U+{ord(ch):04X}>" if cat in ("Cc", "Cf", "Zl", "Zp") else ch)
+    text = "".join(out[:limit])
+    if len(value) > limit:
+        text += f"... ({len(value):,} characters)"
+    return text
+
+
+def cell_problems(sheet: RawSheet) -> list[Issue]:
+    """Cells no rule may read as they are, in any column of a sheet: a NUL character,
+    and text longer than limits.max_text_chars (an XLSX cell holds 32,767 characters; an
+    export would cut it). One issue per column, at its first such cell, with the count."""
+    import pyarrow.compute as pc
+
+    limit = int(get("limits", "max_text_chars"))
+    issues: list[Issue] = []
+    where = {"file": sheet.file, "sheet": sheet.sheet}
+    for j, header in enumerate(sheet.headers):
+        col = sheet.data[f"c{j}"]
+        label = header or f"column {column_letter(j)} (no header)"
+        if "\x00" in header:
+            issues.append(
+                Issue(
+                    ERROR,
+                    "nul_character",
+                    "The header holds a NUL character (an invisible zero byte, usually "
+                    "from a damaged export). Retype the header and upload again.",
+                    row=sheet.header_row,
+                    column=display_value(header),
+                    cell=f"{column_letter(j)}{sheet.header_row}",
+                    value=display_value(header),
+                    **where,
+                )
+            )
+        checks = [
+            (
+                "nul_character",
+                pc.match_substring(col, "\x00"),
+                "{label} holds a NUL character (an invisible zero byte, usually from a "
+                "damaged export or text copied from a binary file){more}. Retype the cell "
+                "and upload again.",
+            )
+        ]
+        if (pc.max(pc.binary_length(col)).as_py() or 0) > limit:  # bytes >= characters
+            checks.append(
+                (
+                    "text_too_long",
+                    pc.greater(pc.utf8_length(col), limit),
+                    "{label} holds {n:,} characters; the limit is {limit:,} (the most an "
+                    "Excel cell holds){more}. Shorten it, and keep long reports in a "
+                    "document the project links to.",
+                )
+            )
+        for rule, mask, text in checks:
+            hits = pc.indices_nonzero(pc.fill_null(mask, False))
+            if len(hits) == 0:
+                continue
+            i = hits[0].as_py()
+            value = col[i].as_py() or ""
+            row = sheet.rows[i].as_py()
+            others = len(hits) - 1
+            more = f" (and {others:,} more cell{'s' if others > 1 else ''} in this column)" if others else ""
+            issues.append(
+                Issue(
+                    ERROR,
+                    rule,
+                    text.format(
+                        label=f"The cell under '{display_value(label)}'",
+                        n=len(value),
+                        limit=limit,
+                        more=more,
+                    ),
+                    row=row,
+                    column=display_value(label),
+                    cell=f"{column_letter(j)}{row}",
+                    value=display_value(value),
+                    **where,
+                )
+            )
+    return issues
+
+
 def map_upload(
     sheets: list[RawSheet], mapping: Mapping, dayfirst: bool
 ) -> tuple[list[MappedSheet], list[Issue]]:
     mapped: list[MappedSheet] = []
     issues: list[Issue] = []
     for sheet in sheets:
+        issues.extend(cell_problems(sheet))
         table_name = identify_table(sheet, mapping)
         if table_name is None:
             if not (sheet.sheet and contract.normalise_header(sheet.sheet) in IGNORED_SHEETS):

@@ -53,6 +53,43 @@ def _xlsx_formula() -> bytes:
     return buf.getvalue()
 
 
+def _xlsx_projects(name: str = "Project P1") -> bytes:
+    """A projects workbook whose P1 has `name`; a name over Excel's own 32,767-character
+    cell limit is written into the shared strings directly (xlsxwriter would cut it)."""
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
+    ws = wb.add_worksheet("projects")
+    for j, h in enumerate(PROJECT_HEADER.split(",")):
+        ws.write_string(0, j, h)
+    placeholder = "PLACEHOLDER" if len(name) > 32767 else name
+    for j, v in enumerate(project_row("P1", project_name=placeholder).split(",")):
+        ws.write_string(1, j, v)
+    wb.close()
+    if placeholder == name:
+        return buf.getvalue()
+    src = zipfile.ZipFile(io.BytesIO(buf.getvalue()))
+    members = {i.filename: src.read(i.filename) for i in src.infolist()}
+    members["xl/sharedStrings.xml"] = members["xl/sharedStrings.xml"].replace(
+        b"PLACEHOLDER", name.encode()
+    )
+    return _zip(members)
+
+
+def _varied_text(n: int) -> str:
+    """n characters that do not compress like a zip bomb."""
+    return "".join("abcdefghijklmnopqrstuvwxyz "[(i * 7919 + i // 3) % 27] for i in range(n))
+
+
+_UTF8_WITH_ONE_CP1252 = (
+    PROJECT_HEADER
+    + "\n"
+    + project_row("P1", project_name="Zoë Müller")
+    + "\n"
+    + project_row("P2", project_name="Renée")
+    + "\n"
+).encode() + (project_row("P3", project_name="Chloé") + "\n").encode("cp1252")
+
+
 BOMB_XML = (
     b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
     b'<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]><sst>&lol2;</sst>'
@@ -128,6 +165,28 @@ CORPUS: list[tuple[str, str, bytes, str]] = [
         "projects.csv",
         projects_csv(project_row(budget_bac="lots", start_date="soon", rag_overall="Purple")),
         "Not a number",
+    ),
+    ("utf8_with_a_cp1252_byte", "projects.csv", _UTF8_WITH_ONE_CP1252, "line 4"),
+    ("utf8_bom_with_a_cp1252_byte", "projects.csv", b"\xef\xbb\xbf" + _UTF8_WITH_ONE_CP1252, "mixes two encodings"),
+    ("nul_in_csv_cell", "projects.csv", projects_csv(project_row("P1", project_name="Al\x00pha")), "NUL"),
+    (
+        "nul_far_into_csv",
+        "projects.csv",
+        projects_csv(*[project_row(f"P{i}") for i in range(1, 900)], project_row("P900", portfolio="C\x00")),
+        "NUL",
+    ),
+    ("nul_in_xlsx_cell", "extract.xlsx", _xlsx_projects("Al\x00pha"), "NUL"),
+    (
+        "summary_of_200000_characters_csv",
+        "projects.csv",
+        projects_csv(project_row("P1", project_name=_varied_text(200_000))),
+        "200,000 characters; the limit is 32,767",
+    ),
+    (
+        "summary_of_200000_characters_xlsx",
+        "extract.xlsx",
+        _xlsx_projects(_varied_text(200_000)),
+        "200,000 characters; the limit is 32,767",
     ),
     (
         "unknown_project_in_child",
