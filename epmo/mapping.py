@@ -216,8 +216,11 @@ def map_sheet(
     n = sheet.data.num_rows
     arrays: dict[str, pa.Array] = {}
     letters: dict[str, tuple[str, str]] = {}
+    identifiers = set(t.identifier_columns)
     for col, j in chosen.items():
         arr = sheet.data[f"c{j}"]
+        if col in identifiers:
+            arr = normalise_identifiers(arr)
         vmap = mapping.value_maps.get(col)
         if vmap:
             arr = _apply_value_map(arr, vmap)
@@ -235,6 +238,17 @@ def map_sheet(
     ordered["_dec_comma"] = pa.repeat(pa.scalar(decimal_comma, pa.bool_()), n)
     ordered["_dayfirst"] = pa.repeat(pa.scalar(dayfirst, pa.bool_()), n)
     return MappedSheet(table_name, sheet.file, sheet.sheet, pa.table(ordered), letters), issues
+
+
+def normalise_identifiers(arr: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
+    """Ids as one text however they were typed: Unicode NFKC, so full-width 'ＰＲＪ－０００１'
+    becomes 'PRJ-0001' and a no-break or em space a space (which staging trims, as for
+    every text). Invisible characters stay, for the invisible_character check to refuse;
+    look-alikes NFKC keeps (Cyrillic 'Р', dashes, case) get project_id_confusable's
+    warning. An all-ASCII column (nearly every upload) is already in NFKC."""
+    if pc.all(pc.string_is_ascii(arr)).as_py() is not False:
+        return arr
+    return pc.utf8_normalize(arr, "NFKC")
 
 
 def _apply_value_map(arr: pa.ChunkedArray | pa.Array, vmap: dict[str, str]) -> pa.Array:

@@ -133,7 +133,10 @@ def decode_text(name: str, data: bytes) -> tuple[str, str]:
         except UnicodeDecodeError:
             raise _reject(name, "bad_encoding", "The file claims UTF-16 but is damaged.") from None
     sample = data[:4096]
-    for enc, zeros, other in (("utf-16-le", sample[1::2], sample[::2]), ("utf-16-be", sample[::2], sample[1::2])):
+    for enc, zeros, other in (
+        ("utf-16-le", sample[1::2], sample[::2]),
+        ("utf-16-be", sample[::2], sample[1::2]),
+    ):
         if len(sample) >= 4 and zeros.count(0) > len(sample) // 4 and b"\x00" not in other:
             try:
                 return data.decode(enc), enc

@@ -33,6 +33,8 @@ COMMON = [
     "\t=1",
     "-1200",
     "+44 20 7946 0958",
+    "a\u200bb",
+    "x\u202e",
 ]
 BY_TYPE = {
     contract.TEXT: ["ok text", "  padded  ", "-5", "Blue"],

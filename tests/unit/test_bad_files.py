@@ -69,9 +69,7 @@ def _xlsx_projects(name: str = "Project P1") -> bytes:
         return buf.getvalue()
     src = zipfile.ZipFile(io.BytesIO(buf.getvalue()))
     members = {i.filename: src.read(i.filename) for i in src.infolist()}
-    members["xl/sharedStrings.xml"] = members["xl/sharedStrings.xml"].replace(
-        b"PLACEHOLDER", name.encode()
-    )
+    members["xl/sharedStrings.xml"] = members["xl/sharedStrings.xml"].replace(b"PLACEHOLDER", name.encode())
     return _zip(members)
 
 
@@ -167,7 +165,12 @@ CORPUS: list[tuple[str, str, bytes, str]] = [
         "Not a number",
     ),
     ("utf8_with_a_cp1252_byte", "projects.csv", _UTF8_WITH_ONE_CP1252, "line 4"),
-    ("utf8_bom_with_a_cp1252_byte", "projects.csv", b"\xef\xbb\xbf" + _UTF8_WITH_ONE_CP1252, "mixes two encodings"),
+    (
+        "utf8_bom_with_a_cp1252_byte",
+        "projects.csv",
+        b"\xef\xbb\xbf" + _UTF8_WITH_ONE_CP1252,
+        "mixes two encodings",
+    ),
     ("nul_in_csv_cell", "projects.csv", projects_csv(project_row("P1", project_name="Al\x00pha")), "NUL"),
     (
         "nul_far_into_csv",
@@ -246,9 +249,7 @@ def test_absurd_as_of_date_is_refused(
     assert tree_digest(Path(store.uri)) == before
 
 
-@pytest.mark.parametrize(
-    "as_of", [TODAY + dt.timedelta(days=28), dt.date(2000, 1, 7), dt.date(2026, 11, 27)]
-)
+@pytest.mark.parametrize("as_of", [TODAY + dt.timedelta(days=28), dt.date(2000, 1, 7), dt.date(2026, 11, 27)])
 def test_as_of_dates_within_the_bounds_are_accepted(store: Store, as_of: dt.date) -> None:
     outcome = ingest(store, "projects.csv", projects_csv(project_row("P1")), as_of=as_of, today=TODAY)
     assert outcome.status == "accepted", outcome.report.to_text()
