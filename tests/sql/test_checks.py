@@ -304,3 +304,13 @@ def test_ids_confusable_within_one_upload(store: Store) -> None:
     (issue,) = outcome.report.issues
     assert (issue.rule, issue.row) == ("project_id_confusable", 3)
     assert "looks like NEW-1 in row 2" in issue.message
+
+
+def test_unknown_project_names_the_look_alike(seeded: Store) -> None:
+    data = table_csv(
+        MS_HEADER, "p1,M1,Go-live,2026-05-01,2026-05-01,yes", "P9,M1,Go-live,2026-05-01,2026-05-01,yes"
+    )
+    outcome = check_upload(seeded, "milestones.csv", data, as_of=WEEK)
+    hits = {i.row: i.message for i in outcome.report.issues if i.rule == "unknown_project"}
+    assert "It looks like P1, which is known" in hits[2]
+    assert "looks like" not in hits[3]
