@@ -3,11 +3,17 @@
 -- grain: one row per project id of the upload that is new (not in the store) and looks like
 -- another (the same epmo_skeleton: case, Cyrillic/Greek look-alikes, dash variants): a
 -- project in the store, else an earlier row of the upload
-WITH known AS (
+WITH known AS MATERIALIZED (
     SELECT DISTINCT s.entity_key AS project_id
     FROM raw_submissions AS s
     JOIN accepted_uploads AS u USING (upload_id)
     WHERE s.table_name = 'projects' AND NOT u.is_retracted AND s.entity_key IS NOT NULL
+),
+
+-- the skeletons of the known ids that share one with a new id (computed once per known id)
+known_skeletons AS MATERIALIZED (
+    SELECT project_id, epmo_skeleton(project_id) AS skeleton FROM known
+    WHERE EXISTS (SELECT 1 FROM typed_projects AS t WHERE t.project_id NOT IN (SELECT project_id FROM known))
 ),
 
 uploaded AS (
@@ -23,7 +29,7 @@ fresh AS (
 candidates AS (
     SELECT f.*, k.project_id AS other, 'the existing project ' || k.project_id AS what, 0 AS rank
     FROM fresh AS f
-    JOIN known AS k ON epmo_skeleton(k.project_id) = f.skeleton AND k.project_id <> f.project_id
+    JOIN known_skeletons AS k ON k.skeleton = f.skeleton AND k.project_id <> f.project_id
     UNION ALL
     SELECT f.*, u.project_id, u.project_id || ' in row ' || CAST(u._row AS VARCHAR)
            || CASE WHEN u._file <> f._file OR u._sheet <> f._sheet
