@@ -15,8 +15,6 @@ import pandas as pd
 
 from epmo.store import Store
 
-DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")  # see epmo_formula: also after spaces
-
 
 @dataclass(frozen=True)
 class View:
