@@ -171,11 +171,11 @@ def map_sheet(
                 Issue(
                     WARNING,
                     "unknown_column",
-                    f"'{header}' is not a column of "
+                    f"'{display_value(header)}' is not a column of "
                     f"{t.title} in the data contract and was ignored. Rename it "
                     "to a template header, or save a column mapping.",
                     row=sheet.header_row,
-                    column=header,
+                    column=display_value(header),
                     cell=f"{column_letter(j)}{sheet.header_row}",
                     **where,
                 )
@@ -187,9 +187,10 @@ def map_sheet(
                 Issue(
                     ERROR,
                     "duplicate_column",
-                    f"'{header}' and '{first}' both mean {target}. Keep one of them.",
+                    f"'{display_value(header)}' and '{display_value(first)}' both mean {target}. "
+                    "Keep one of them.",
                     row=sheet.header_row,
-                    column=header,
+                    column=display_value(header),
                     cell=f"{column_letter(j)}{sheet.header_row}",
                     **where,
                 )
