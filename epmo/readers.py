@@ -113,20 +113,43 @@ def _looks_like_text(sample: bytes) -> bool:
 
 
 def decode_text(name: str, data: bytes) -> tuple[str, str]:
-    """Decode CSV bytes; returns (text, encoding). UTF-8 (BOM or not), UTF-16, cp1252."""
+    """Decode CSV bytes; returns (text, encoding). UTF-8 (BOM or not), UTF-16, cp1252.
+
+    Strict: a file that is valid UTF-8 is UTF-8; a file that is UTF-8 except for some
+    bytes (a cp1252 "é" pasted into a UTF-8 export) mixes two encodings and is refused
+    with the line of the first bad byte, never decoded wholly as cp1252 ("ZoÃ«"); a file
+    without a single UTF-8 multibyte sequence is cp1252 (latin-1 for its five undefined
+    bytes). A few NUL bytes in a text file are left to the cell check (which names the
+    row and column); many mean a binary file.
+    """
     if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
+        try:
+            return data[3:].decode("utf-8"), "utf-8-sig"
+        except UnicodeDecodeError as exc:
+            raise _mixed_encoding(name, data, exc.start + 3) from None
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return data.decode("utf-16"), "utf-16"
         except UnicodeDecodeError:
             raise _reject(name, "bad_encoding", "The file claims UTF-16 but is damaged.") from None
     sample = data[:4096]
-    if len(sample) >= 4 and sample[1::2].count(0) > len(sample) // 4 and b"\x00" not in sample[::2]:
-        return data.decode("utf-16-le", errors="replace"), "utf-16-le"
-    if len(sample) >= 4 and sample[::2].count(0) > len(sample) // 4 and b"\x00" not in sample[1::2]:
-        return data.decode("utf-16-be", errors="replace"), "utf-16-be"
-    if b"\x00" in data[:65536]:
+    for enc, zeros, other in (
+        ("utf-16-le", sample[1::2], sample[::2]),
+        ("utf-16-be", sample[::2], sample[1::2]),
+    ):
+        if len(sample) >= 4 and zeros.count(0) > len(sample) // 4 and b"\x00" not in other:
+            try:
+                return data.decode(enc), enc
+            except UnicodeDecodeError:
+                raise _reject(
+                    name,
+                    "bad_encoding",
+                    "The file looks like UTF-16 without a byte-order mark but is damaged "
+                    "(it has an odd number of bytes or a broken character). Save it again "
+                    "from Excel as 'CSV UTF-8'.",
+                ) from None
+    head = data[:65536]
+    if head.count(0) > max(len(head) // 100, 1):
         raise _reject(
             name,
             "binary_file",
@@ -135,8 +158,13 @@ def decode_text(name: str, data: bytes) -> tuple[str, str]:
         )
     try:
         return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as exc:
+        first_bad = exc.start
+    if _UTF8_MULTIBYTE.search(data) is not None:
+        valid = sum(1 for _ in _UTF8_MULTIBYTE.finditer(data))
+        invalid = data.decode("utf-8", errors="replace").count("\ufffd")
+        if valid >= invalid:
+            raise _mixed_encoding(name, data, first_bad)
     try:
         text = data.decode("cp1252")
         enc = "cp1252"
@@ -148,9 +176,45 @@ def decode_text(name: str, data: bytes) -> tuple[str, str]:
         raise _reject(
             name,
             "binary_file",
-            "The file is not readable text. Upload the weekly extract as .csv, .xlsx or a .zip of CSVs.",
+            "The file is binary, not readable text. Upload the weekly extract as .csv, .xlsx "
+            "or a .zip of CSVs.",
         )
     return text, enc
+
+
+# A well-formed UTF-8 sequence of two to four bytes (RFC 3629: no overlongs, no surrogates).
+_UTF8_MULTIBYTE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]{2}"
+    rb"|\xed[\x80-\x9f][\x80-\xbf]|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}"
+    rb"|\xf4[\x80-\x8f][\x80-\xbf]{2}"
+)
+
+
+def _mixed_encoding(name: str, data: bytes, first_bad: int) -> RejectedFile:
+    """A UTF-8 file with bytes that are not UTF-8: name the lines, say how to fix it."""
+    line_no = data.count(b"\n", 0, first_bad) + 1
+    start = data.rfind(b"\n", 0, first_bad) + 1
+    before = data[max(start, first_bad - 30) : first_bad].decode("utf-8", errors="replace")
+    lines = data.decode("utf-8", errors="replace").split("\n")
+    bad_lines = [i + 1 for i, line in enumerate(lines) if "\ufffd" in line]
+    others = [n for n in bad_lines if n != line_no]
+    more = ""
+    if others:
+        shown = ", ".join(str(n) for n in others[:5])
+        more = f" (and {len(others)} other line{'s' if len(others) > 1 else ''}: {shown}{', ...' if len(others) > 5 else ''})"
+    near = f" after {before!r}" if before.strip() else ""
+    issue = Issue(
+        ERROR,
+        "mixed_encoding",
+        f"The file is UTF-8, but line {line_no}{more} holds a byte that is not UTF-8 "
+        f"(0x{data[first_bad]:02X}{near}), probably a character pasted from another "
+        "program in the Windows (cp1252) encoding: the file mixes two encodings, so some "
+        f"letters would be stored wrong. Retype the accented letters on line {line_no}, or "
+        "open the file in Excel and save it again as 'CSV UTF-8'.",
+        file=name,
+        row=line_no,
+    )
+    return RejectedFile(issue)
 
 
 def sniff_delimiter(text: str) -> str:

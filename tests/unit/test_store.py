@@ -137,11 +137,12 @@ def test_export_neutralises_formula_text_but_not_numbers() -> None:
     from epmo.export import neutralise
 
     frame = pd.DataFrame(
-        {"name": ["=cmd|' /C calc'!A0", "+1", "@SUM(1)", "plain", "-x"], "n": [-5, 1, 2, 3, 4]}
+        {"name": ["=cmd|' /C calc'!A0", "+1", "@SUM(1)", "plain", "-x", " =1"], "n": [-5, 1, 2, 3, 4, 5]}
     )
     out = neutralise(frame)
-    assert out["name"].tolist() == ["'=cmd|' /C calc'!A0", "'+1", "'@SUM(1)", "plain", "'-x"]
-    assert out["n"].tolist() == [-5, 1, 2, 3, 4]
+    # "+1" has nothing to run (a plain number stays as typed; see epmo_formula)
+    assert out["name"].tolist() == ["'=cmd|' /C calc'!A0", "+1", "'@SUM(1)", "plain", "'-x", "' =1"]
+    assert out["n"].tolist() == [-5, 1, 2, 3, 4, 5]
 
 
 def test_saved_documents_keep_every_version_and_kinds_apart(store: Store) -> None:
