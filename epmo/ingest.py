@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 
 import pyarrow as pa
 
-from epmo import clock, contract, sql
+
+from epmo import clock, contract, maintenance, sql
 from epmo.mapping import MappedSheet, Mapping, map_upload
 from epmo.readers import RawSheet, read_upload
 from epmo.report import ERROR, Issue, RejectedFile, Report
@@ -265,6 +266,7 @@ def ingest(
         note=note,
     )
     store.commit([prepared])
+    maintenance.after_commit(store)  # only if due, and only if no one else is maintaining
     outcome.status = ACCEPTED
     outcome.upload_id = prepared.upload_id
     return outcome
