@@ -10,6 +10,7 @@ from app_pages import _shared as ui
 from epmo import contract, sql, templates
 from epmo.ingest import ACCEPTED, DUPLICATE, check_upload, ingest, latest_reporting_day
 from epmo.mapping import Mapping
+from epmo.store import StoreWriteError
 
 snap = ui.snapshot()
 st.title("Upload a weekly extract")
@@ -156,9 +157,13 @@ with c2:
         st.dataframe(row_changes, hide_index=True, key="row_changes_table")
 
 if st.button("Commit upload", type="primary", key="commit", icon=":material/cloud_upload:"):
-    result = ingest(
-        ui.store(), uploaded.name, data, as_of=outcome.as_of_date, user_email=user, mapping=mapping
-    )
+    try:
+        result = ingest(
+            ui.store(), uploaded.name, data, as_of=outcome.as_of_date, user_email=user, mapping=mapping
+        )
+    except StoreWriteError as exc:  # disk full, read-only: said in words, nothing saved
+        st.error(str(exc), icon=":material/error:")
+        st.stop()
     if result.status == ACCEPTED:
         st.success(
             f"Stored as upload `{result.upload_id}` for the week of "
