@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 
 import pyarrow as pa
 
-
 from epmo import clock, contract, maintenance, sql
 from epmo.mapping import MappedSheet, Mapping, map_upload
 from epmo.readers import RawSheet, read_upload

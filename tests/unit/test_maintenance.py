@@ -19,6 +19,7 @@ from deltalake import DeltaTable
 
 from epmo import integrity, maintenance, settings, sql
 from epmo.cli import main
+from epmo.clock import now as clock_now
 from epmo.ingest import ACCEPTED, ingest
 from epmo.maintenance import Lease, LeaseLost
 from epmo.store import (
@@ -501,7 +502,7 @@ def test_sigkill_during_maintenance_then_the_lease_expires(
     assert integrity.check(store).ok
     assert _projects(Store(store.uri)) == expected
     assert state.expires_at is not None
-    time.sleep(max(0.0, (state.expires_at - dt.datetime.now(dt.UTC)).total_seconds()) + 0.1)
+    time.sleep(max(0.0, (state.expires_at - clock_now()).total_seconds()) + 0.1)  # the product clock
     code, out = cli("maintain", "--store", store.uri, capsys=capsys)  # ... until it expires
     assert code == 0 and "compacted uploads: 6 files -> 1" in out, out
     assert Lease(store).state().holder == ""
