@@ -31,6 +31,7 @@ import pyarrow as pa
 from deltalake import CommitProperties, DeltaTable, write_deltalake
 from deltalake.exceptions import CommitFailedError, DeltaError, TableNotFoundError
 
+from epmo import sql
 from epmo.settings import get
 from epmo.store import ALL_TABLES, NO_HOOKS, Store, now_utc
 
@@ -110,7 +111,13 @@ class Lease:
 
     @staticmethod
     def _read(dtable: DeltaTable) -> LeaseState:
-        rows = dtable.to_pyarrow_table().to_pylist()
+        # Read the file list with DuckDB, as the store reads every table: a pyarrow dataset
+        # over delta-rs's file system can abort the process at exit (delta-rs issue 2184).
+        con = sql.connect(threads=1)
+        try:
+            rows = sql.arrow(con, "ledger/maintenance_lease", files=list(dtable.file_uris())).to_pylist()
+        finally:
+            con.close()
         if len(rows) != 1:
             raise RuntimeError(f"the maintenance lease table has {len(rows)} rows, not 1")
         r = rows[0]

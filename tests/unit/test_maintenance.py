@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from deltalake import DeltaTable
 
@@ -289,12 +290,14 @@ def _append(store: Store, name: str, rows: list[dict[str, Any]], schema: pa.Sche
     store._append(name, pa.Table.from_pylist(rows, schema=schema))
 
 
+def _table_rows(store: Store, name: str) -> list[dict[str, Any]]:
+    """Every live row of a store table, read from its Parquet files."""
+    files = [f.removeprefix("file://") for f in DeltaTable(store.table_uri(name)).file_uris()]
+    return [r for f in files for r in pq.read_table(f).to_pylist()]
+
+
 def _raw(store: Store, name: str, upload_id: str) -> list[dict[str, Any]]:
-    return [
-        r
-        for r in DeltaTable(store.table_uri(name)).to_pyarrow_table().to_pylist()
-        if r.get("upload_id") == upload_id
-    ]
+    return [r for r in _table_rows(store, name) if r.get("upload_id") == upload_id]
 
 
 def _repeat_ledger_event(store: Store, uid: str) -> None:
@@ -320,7 +323,7 @@ def _repeat_submission(store: Store, uid: str) -> None:
 
 def _repeat_document(store: Store, uid: str) -> None:
     store.save_document("mapping", "m1", "{}", "a@x.org")
-    doc = DeltaTable(store.table_uri("documents")).to_pyarrow_table().to_pylist()
+    doc = _table_rows(store, "documents")
     _append(store, "documents", doc, DOCUMENTS_SCHEMA)
 
 
