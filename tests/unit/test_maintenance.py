@@ -490,8 +490,8 @@ def test_sigkill_during_maintenance_then_the_lease_expires(
     for i in range(6):
         _upload(store, f"G{i}", n=2)
     expected = _projects(store)
-    env = _env(tmp_path, compact_after_files=2, lease_seconds=8)
-    slow = env | {maintenance.STEP_DELAY_ENV: "0.5"}
+    env = _env(tmp_path, compact_after_files=2, lease_seconds=15)
+    slow = env | {maintenance.STEP_DELAY_ENV: "2"}  # steps 2 s apart: room to kill between them
     proc = _popen("-m", "epmo", "maintain", "--store", store.uri, env=slow)
     deadline = time.time() + 60
     while _files(store, "projects") > 1 and time.time() < deadline:  # killed after its first compaction
