@@ -14,6 +14,8 @@ import datetime as dt
 import io
 import re
 import zipfile
+from array import array
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
@@ -410,20 +412,312 @@ def _read_zip_of_csvs(name: str, zf: zipfile.ZipFile, infos: list[zipfile.ZipInf
     return sheets
 
 
+# ----------------------------------------------------------------- XLSX extent, before reading
+#
+# The XLSX reader builds one dense range per sheet, from A1 to the farthest cell, and copies
+# a shared string into every cell that uses it. A 2 KB workbook whose only cell is at
+# XFD1048576 is a 17-billion-cell range (512 GiB); one 1 MB shared string used by 5,000
+# cells is 5 GB of text. So before the reader sees the workbook, every XML part is streamed
+# (decompressed a chunk at a time, never whole), refused if it declares a DTD (entity
+# bombs), and every worksheet's declared dimension, cell references and shared-string uses
+# are measured against [limits]. The parse also runs in a child process with OS limits
+# (epmo/isolate.py): this check gives the clear message, the child keeps the server alive.
+
+_CHUNK = 1 << 20  # bytes of decompressed XML scanned at a time
+_MAX_TAG = 1 << 20  # a start tag longer than this is refused (no real workbook has one)
+# A start or empty tag: name (with an optional namespace prefix), attributes (quoted values
+# may hold '>' but never '<'), and up to 40 characters of the text after it (a <v> index).
+_ATTRS = rb"""((?:[^<>"']|"[^"<]*"|'[^'<]*')*)"""
+_TAG = re.compile(
+    rb"<(?:[A-Za-z_][\w.-]*:)?(row|c|v|dimension|si|sheet|Relationship)(?=[\s/>])"
+    + _ATTRS
+    + rb">([^<]{0,40})|</(?:[A-Za-z_][\w.-]*:)?(si)\s*>"
+)
+_ANY_TAG = re.compile(rb"<" + _ATTRS + rb">")
+_ATTR = re.compile(rb"""(?:^|\s)(?:[A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_A1 = re.compile(rb"\s*\$?([A-Za-z]{0,10})\$?([0-9]{0,12})\s*")
+_NUMBER = re.compile(rb"\s*([0-9]{1,12})\s*")
+_SHEET_REL = b"/worksheet"  # relationship types end with /worksheet, /sharedStrings...
+
+
+def _attrs(raw: bytes) -> dict[bytes, bytes]:
+    return {m.group(1): m.group(2) if m.group(2) is not None else m.group(3) for m in _ATTR.finditer(raw)}
+
+
+def _column_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + ch - 64
+    return n
+
+
+def _xml_tags(file: str, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[tuple[re.Match[bytes], int]]:
+    """(match, offset of the match's buffer in the part) for each _TAG of one member, read a
+    chunk at a time; refuses DTDs and never reads more than the member's declared size.
+
+    A chunk is scanned up to its last '<' (carried over to the next chunk) unless that tag is
+    complete and followed by enough text for the match, so no tag or <v> value is split.
+    """
+    carry = b""
+    read = 0
+    with zf.open(info) as fh:
+        while True:
+            chunk = fh.read(_CHUNK)
+            read += len(chunk)
+            if read > info.file_size:
+                raise _reject(
+                    file,
+                    "zip_bomb",
+                    f"Member '{info.filename}' is larger than declared; "
+                    "the archive is damaged or hostile and was not opened.",
+                )
+            buf = carry + chunk if carry else chunk
+            if _DTD.search(buf):
+                raise _reject(
+                    file,
+                    "xml_entities",
+                    "The workbook contains XML document type declarations (a known attack, "
+                    "'billion laughs'); it was not opened. Save it again from Excel.",
+                )
+            cut = len(buf)
+            last = buf.rfind(b"<") if chunk else -1
+            if last >= 0:
+                tag = _ANY_TAG.match(buf, last)
+                if tag is None or len(buf) - tag.end() <= 40:
+                    cut = last  # an incomplete tag, or too little text after it
+            base = read - len(buf)
+            for m in _TAG.finditer(buf, 0, cut):
+                yield m, base
+            carry = buf[cut:]
+            if len(carry) > _MAX_TAG:
+                raise _reject(
+                    file,
+                    "damaged_workbook",
+                    f"Part '{info.filename}' has an XML tag longer than {_MAX_TAG:,} bytes; the "
+                    "workbook is damaged or hostile and was not opened. Save it again from Excel.",
+                )
+            if not chunk:
+                return
+
+
+def _resolve(base_dir: str, target: str) -> str:
+    path = target.lstrip("/") if target.startswith("/") else f"{base_dir}/{target}"
+    parts: list[str] = []
+    for part in path.split("/"):
+        if part == "..":
+            if parts:
+                parts.pop()
+        elif part not in ("", "."):
+            parts.append(part)
+    return "/".join(parts)
+
+
+def _workbook_parts(file: str, zf: zipfile.ZipFile, members: dict[str, zipfile.ZipInfo]) -> dict[str, str]:
+    """Worksheet part (lower case) -> sheet name, plus the sharedStrings part under key ''."""
+    names: dict[bytes, str] = {}  # relationship id -> sheet name
+    targets: dict[bytes, tuple[bytes, str]] = {}
+    workbook = members.get("xl/workbook.xml")
+    rels = members.get("xl/_rels/workbook.xml.rels")
+    if workbook is not None:
+        for m, _ in _xml_tags(file, zf, workbook):
+            if m.group(1) == b"sheet":
+                a = _attrs(m.group(2))
+                names[a.get(b"id", b"")] = a.get(b"name", b"").decode("utf-8", "replace")
+    if rels is not None:
+        for m, _ in _xml_tags(file, zf, rels):
+            if m.group(1) == b"Relationship":
+                a = _attrs(m.group(2))
+                target = _resolve("xl", a.get(b"Target", b"").decode("utf-8", "replace")).lower()
+                targets[a.get(b"Id", b"")] = (a.get(b"Type", b""), target)
+    parts: dict[str, str] = {}
+    for rid, (kind, target) in targets.items():
+        if kind.endswith(_SHEET_REL):
+            parts[target] = names.get(rid, target)
+        elif kind.endswith(b"/sharedStrings"):
+            parts[""] = target
+    parts.setdefault("", "xl/sharedstrings.xml")
+    for lower in members:  # any worksheet the relationships do not name is measured too
+        if lower.startswith("xl/worksheets/") and lower.endswith(".xml"):
+            parts.setdefault(lower, lower)
+    return parts
+
+
+def _shared_string_lengths(file: str, zf: zipfile.ZipFile, info: zipfile.ZipInfo | None) -> array[int]:
+    """Bytes of XML inside each <si> of the shared strings (an upper bound of its text)."""
+    lengths: array[int] = array("q")
+    if info is None:
+        return lengths
+    start = -1
+    for m, base in _xml_tags(file, zf, info):
+        if m.group(1) == b"si":
+            if m.group(2).rstrip().endswith(b"/"):
+                lengths.append(0)
+            else:
+                start = base + m.end(2) + 1
+        elif m.group(4) == b"si" and start >= 0:
+            lengths.append(base + m.start() - start)
+            start = -1
+    return lengths
+
+
+def _sheet_message(sheet: str, what: str, rows: int, cols: int, limit: str) -> str:
+    return (
+        f"Sheet '{sheet}' {what}: read as a table from A1 that is {rows:,} rows x {cols:,} "
+        f"columns ({rows * cols:,} cells); {limit}. This is usually formatting or a stray value "
+        "far below or to the right of the data: delete the empty rows and columns beyond your "
+        "data (select them, right-click > Delete) and save again."
+    )
+
+
+def _check_sheet_extent(
+    file: str,
+    sheet: str,
+    zf: zipfile.ZipFile,
+    info: zipfile.ZipInfo,
+    lengths: array[int],
+    text_budget: list[int],
+) -> None:
+    """Refuses the sheet when its declared or actual dense range, or its text, is over a limit."""
+    max_cells = int(get("limits", "max_cells"))
+    max_columns = int(get("limits", "max_columns"))
+    max_rows = int(get("limits", "max_rows"))
+    limit_text = float(get("limits", "max_sheet_text_mb")) * 1_000_000
+    row = col = 0
+    far_row = far_col = 0
+    far_row_ref = far_col_ref = ""
+    shared_cell = ""  # the shared-string cell whose <v> comes next
+    longest = (0, "", 0)  # (bytes, a cell using it, how many cells use it)
+    declared = b""  # the <dimension ref>, checked after the cells (a far cell is the clearer message)
+
+    def bad_ref(ref: bytes) -> RejectedFile:
+        shown = ref.decode("utf-8", "replace")[:40]
+        return _reject(
+            file,
+            "damaged_workbook",
+            f"Sheet '{sheet}' has a cell reference '{shown}' that is not an A1 reference; the "
+            "workbook is damaged or hostile and was not opened. Save it again from Excel.",
+            sheet=sheet,
+        )
+
+    def check(rows: int, cols: int, what: str) -> None:
+        if cols > max_columns:
+            raise _reject(
+                file,
+                "sheet_too_large",
+                _sheet_message(sheet, what, rows, cols, f"the limit is {max_columns:,} columns"),
+                sheet=sheet,
+            )
+        if rows > max_rows + 1:
+            raise _reject(
+                file,
+                "too_many_rows",
+                _sheet_message(sheet, what, rows, cols, f"the limit is {max_rows:,} rows"),
+                sheet=sheet,
+            )
+        if rows * cols > max_cells:
+            raise _reject(
+                file,
+                "sheet_too_large",
+                _sheet_message(sheet, what, rows, cols, f"the limit is {max_cells:,} cells"),
+                sheet=sheet,
+            )
+
+    for m, _ in _xml_tags(file, zf, info):
+        tag = m.group(1)
+        if tag == b"c":
+            a = _attrs(m.group(2))
+            ref = a.get(b"r")
+            if ref is None:
+                col += 1
+            else:
+                parsed = _A1.fullmatch(ref)
+                if parsed is None or not (parsed.group(1) or parsed.group(2)):
+                    raise bad_ref(ref)
+                col = _column_number(parsed.group(1)) if parsed.group(1) else col + 1
+                if parsed.group(2):
+                    row = int(parsed.group(2))
+            here = ref.decode() if ref is not None else f"{_letters(col)}{row}"
+            if row > far_row:
+                far_row, far_row_ref = row, here
+            if col > far_col:
+                far_col, far_col_ref = col, here
+            shared_cell = here if a.get(b"t") == b"s" else ""
+            if far_row * far_col > max_cells or far_col > max_columns or far_row > max_rows + 1:
+                if far_row_ref == far_col_ref:
+                    what = f"has a cell at {far_row_ref}"
+                else:
+                    what = (
+                        f"has cells at {far_row_ref} (row {far_row:,}) and {far_col_ref} "
+                        f"(column {_letters(far_col)})"
+                    )
+                check(far_row, far_col, what)
+        elif tag == b"v" and shared_cell:
+            number = _NUMBER.match(m.group(3))
+            index = int(number.group(1)) if number else -1
+            size = lengths[index] if 0 <= index < len(lengths) else max(lengths, default=0)
+            text_budget[0] += size
+            if size > longest[0]:
+                longest = (size, shared_cell, 1)
+            elif size == longest[0] and size:
+                longest = (size, longest[1], longest[2] + 1)
+            shared_cell = ""
+        elif tag == b"row":
+            ref = _attrs(m.group(2)).get(b"r")
+            if ref is None:
+                row += 1
+            else:
+                number = _NUMBER.fullmatch(ref)
+                if number is None:
+                    raise bad_ref(ref)
+                row = int(number.group(1))
+            col = 0
+        elif tag == b"dimension":
+            declared = _attrs(m.group(2)).get(b"ref", b"")
+    corner = _A1.fullmatch(declared.rsplit(b":", 1)[-1])
+    if corner is not None and corner.group(1) and corner.group(2):
+        rows, cols = int(corner.group(2)), _column_number(corner.group(1))
+        check(rows, cols, f"declares its used range as {declared.decode('utf-8', 'replace')[:40]}")
+    if text_budget[0] > limit_text:
+        raise _reject(
+            file,
+            "shared_text_too_large",
+            f"Sheet '{sheet}' repeats long texts: the workbook's cells would hold "
+            f"{_mb(text_budget[0])} of text once its shared strings are expanded; the limit is "
+            f"{_mb(int(limit_text))} (limits.max_sheet_text_mb). Its longest text, "
+            f"{_mb(longest[0])}, is used by {longest[2]:,} cells, for example {longest[1]}. "
+            "Remove the repeated long text (or split the upload) and save again.",
+            sheet=sheet,
+        )
+
+
+def _letters(col: int) -> str:
+    from epmo.report import column_letter
+
+    return column_letter(col - 1) if col > 0 else "A"
+
+
+def check_workbook_extent(file: str, zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> None:
+    """Refuses a workbook before any dense range is built (see the comment above)."""
+    members = {i.filename.lower(): i for i in infos}
+    parts = _workbook_parts(file, zf, members)
+    lengths = _shared_string_lengths(file, zf, members.get(parts.pop("")))
+    text_budget = [0]
+    measured: set[str] = set()
+    for part, sheet in parts.items():
+        info = members.get(part)
+        if info is not None:
+            _check_sheet_extent(file, sheet, zf, info, lengths, text_budget)
+            measured.add(info.filename)
+    for info in infos:  # every other XML part: no DTD, never larger than declared
+        if info.filename not in measured and info.filename.lower().endswith((".xml", ".rels", ".vml")):
+            for _ in _xml_tags(file, zf, info):
+                pass
+
+
 def _read_xlsx(name: str, data: bytes, zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> list[RawSheet]:
     from python_calamine import CalamineWorkbook
 
-    for info in infos:
-        if info.filename.lower().endswith((".xml", ".rels", ".vml")):
-            content = _read_member(name, zf, info)
-            if _DTD.search(content):
-                raise _reject(
-                    name,
-                    "xml_entities",
-                    "The workbook contains XML document "
-                    "type declarations (a known attack, 'billion laughs'); it was "
-                    "not opened. Save it again from Excel.",
-                )
+    check_workbook_extent(name, zf, infos)
     try:
         wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception as exc:  # calamine raises several error types for broken workbooks
@@ -444,7 +738,7 @@ def _read_xlsx(name: str, data: bytes, zf: zipfile.ZipFile, infos: list[zipfile.
                 f"Sheet '{sheet_name}' could not be read ({_short(exc)}).",
                 sheet=sheet_name,
             ) from None
-        if len(rows) > max_rows + 1:
+        if len(rows) > max_rows + 1:  # also checked before reading, from the sheet's XML
             raise _reject(
                 name,
                 "too_many_rows",
