@@ -5,7 +5,8 @@ with `python -m epmo.isolate`, never forked from the server: forking a process t
 Streamlit's threads is unsafe). Before it parses anything the child limits itself with
 `setrlimit`: address space (`limits.parse_memory_mb` beyond what the child already maps),
 CPU time (`limits.parse_cpu_seconds`; SIGXCPU, then SIGKILL two seconds later), no core
-dumps and no file writes. The parent kills it after twice the CPU limit of wall-clock time.
+dumps and no file writes. The parent kills it after max(10, 4 x the CPU limit) + 10 seconds
+of wall-clock time (a loaded machine gives a child less than a core).
 Whatever a parser does on a hostile file (allocate 512 GiB, abort, loop, crash), only the
 child dies; the parent maps how it died to a RejectedFile with a clear message.
 
@@ -58,7 +59,7 @@ class Limits:
 
     @property
     def wall_seconds(self) -> float:
-        return 2 * self.cpu_seconds + 5
+        return max(10.0, 4 * self.cpu_seconds) + 10
 
     @classmethod
     def from_settings(cls) -> Limits:
@@ -327,9 +328,9 @@ def _answer(job: dict[str, Any]) -> bytes:
 
     values = job["settings"]
     settings_module.settings = lambda: values  # type: ignore[assignment]  # the parent's, overrides included
-    _limit_self(int(job["memory_mb"]), float(job["cpu_seconds"]))
     module, _, name = str(job["target"]).partition(":")
     target: Callable[..., list[RawSheet]] = getattr(importlib.import_module(module), name)
+    _limit_self(int(job["memory_mb"]), float(job["cpu_seconds"]))  # imports done: only the parse counts
     try:
         sheets = target(*job["args"])
         metas: list[dict[str, Any]] = []
