@@ -56,10 +56,11 @@ _ISSUE_FIELDS = {f.name for f in fields(Issue)}
 class Limits:
     memory_mb: int
     cpu_seconds: float
+    wall: float | None = None  # default: max(10, 4 x cpu_seconds) + 10
 
     @property
     def wall_seconds(self) -> float:
-        return max(10.0, 4 * self.cpu_seconds) + 10
+        return self.wall if self.wall is not None else max(10.0, 4 * self.cpu_seconds) + 10
 
     @classmethod
     def from_settings(cls) -> Limits:

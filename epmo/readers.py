@@ -562,8 +562,8 @@ def _shared_string_lengths(file: str, zf: zipfile.ZipFile, info: zipfile.ZipInfo
 
 def _sheet_message(sheet: str, what: str, rows: int, cols: int, limit: str) -> str:
     return (
-        f"Sheet '{sheet}' {what}: read as a table from A1 that is {rows:,} rows x {cols:,} "
-        f"columns ({rows * cols:,} cells); {limit}. This is usually formatting or a stray value "
+        f"Sheet '{sheet}' {what}: read as a table from A1 that is {rows:,} row{'s' * (rows != 1)} x "
+        f"{cols:,} column{'s' * (cols != 1)} ({rows * cols:,} cells); {limit}. This is usually formatting or a stray value "
         "far below or to the right of the data: delete the empty rows and columns beyond your "
         "data (select them, right-click > Delete) and save again."
     )
@@ -643,12 +643,12 @@ def _check_sheet_extent(
                 far_col, far_col_ref = col, here
             shared_cell = here if a.get(b"t") == b"s" else ""
             if far_row * far_col > max_cells or far_col > max_columns or far_row > max_rows + 1:
-                if far_row_ref == far_col_ref:
-                    what = f"has a cell at {far_row_ref}"
+                if row == far_row and col == far_col:  # this cell is the far corner
+                    what = f"has a cell at {here}"
                 else:
                     what = (
-                        f"has cells at {far_row_ref} (row {far_row:,}) and {far_col_ref} "
-                        f"(column {_letters(far_col)})"
+                        f"has cells reaching row {far_row:,} ({far_row_ref}) and column "
+                        f"{_letters(far_col)} ({far_col_ref})"
                     )
                 check(far_row, far_col, what)
         elif tag == b"v" and shared_cell:

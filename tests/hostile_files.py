@@ -4,7 +4,9 @@ sandbox tests: tiny on disk, enormous once a reader builds a dense range from th
 from __future__ import annotations
 
 import io
+import os
 import random
+import signal
 import string
 import zipfile
 
@@ -46,7 +48,9 @@ def _workbook(sheet: str) -> bytes:
     ).encode()
 
 
-def xlsx(sheet_data: str, dimension: str = "", shared: list[str] | None = None, sheet: str = "Projects") -> bytes:
+def xlsx(
+    sheet_data: str, dimension: str = "", shared: list[str] | None = None, sheet: str = "Projects"
+) -> bytes:
     """A one-sheet workbook from the raw <sheetData> body (rows and cells as XML)."""
     dim = f'<dimension ref="{dimension}"/>' if dimension else ""
     ws = (
@@ -103,3 +107,36 @@ def csv_of_size(mb: float) -> bytes:
     """A projects-looking CSV of about `mb` MB of long text cells (memory, not rows)."""
     line = "P1," + "y" * 9_000 + "\n"
     return b"project_id,project_name\n" + line.encode() * int(mb * 1_000_000 / len(line))
+
+
+# Greedy functions the parse sandbox tests run in the child by name (isolate.run): each must
+# be stopped by an OS limit or die, and the parent must say so in words.
+
+
+def eat_memory(*_: object) -> list[object]:
+    hoard = []
+    for _ in range(100_000):  # up to 100 GB, a megabyte at a time
+        hoard.append(bytearray(1 << 20))
+    return []
+
+
+def burn_cpu(*_: object) -> list[object]:
+    n = 0
+    while True:
+        n += 1
+
+
+def abort(*_: object) -> list[object]:
+    os.abort()
+
+
+def segfault(*_: object) -> list[object]:
+    os.kill(os.getpid(), signal.SIGSEGV)
+    return []
+
+
+def sleep_forever(*_: object) -> list[object]:
+    import time
+
+    time.sleep(3600)
+    return []
