@@ -22,7 +22,7 @@ from epmo.ingest import ACCEPTED, REJECTED, ingest
 from epmo.report import RejectedFile
 from epmo.store import Store
 from tests.conftest import WEEK, project, project_row, projects_csv, tree_digest
-from tests.hostile_files import xlsx_far_cell, xlsx_huge_shared_string
+from tests.hostile_files import xlsx, xlsx_far_cell, xlsx_huge_shared_string
 
 HERE = "tests.hostile_files"  # the greedy functions the child runs by name
 # Extent checks off (so the reader itself meets the file), a small memory limit.
@@ -221,3 +221,68 @@ def test_a_child_that_hangs_is_killed_at_the_deadline() -> None:
     with pytest.raises(RejectedFile) as info:
         isolate.run(f"{HERE}:sleep_forever", file="f.csv", limits=limits)
     assert info.value.issue.rule == "parse_time" and "3 seconds" in info.value.issue.message
+
+
+# ------------------------------------------------- the workbook extent check, bulk vs tag by tag
+
+
+def _odd_forms() -> list[tuple[str, bytes]]:
+    """Workbooks in the usual form and in others (prefixes, no references, single quotes)."""
+    usual = "".join(
+        f'<row r="{i}">' + "".join(f'<c r="{col}{i}" t="s"><v>{i % 3}</v></c>' for col in "ABC") + "</row>"
+        for i in range(1, 200)
+    )
+    return [
+        ("usual", xlsx(usual, dimension="A1:C199", shared=["a", "bb", "ccc"])),
+        (
+            "usual_far",
+            xlsx(usual + '<row r="900000"><c r="ZZ900000" t="s"><v>1</v></c></row>', shared=["a", "b"]),
+        ),
+        ("prefixed", xlsx('<x:row r="1"><x:c r="XFD1" t="s"><x:v>0</x:v></x:c></x:row>', shared=["a"])),
+        ("single_quotes", xlsx("<row r='1'><c r='AAA200000' t='s'><v>0</v></c></row>", shared=["a"])),
+        ("no_references", xlsx("<row>" + "<c><v>1</v></c>" * 1200 + "</row>")),
+        (
+            "index_past_strings",
+            xlsx(usual + '<row r="300"><c r="A300" t="s"><v>99</v></c></row>', shared=["x" * 10]),
+        ),
+        ("huge_shared", xlsx_huge_shared_string(0.2, 3000)),
+    ]
+
+
+EXPECTED = {  # with max_sheet_text_mb = 400; with 0.0005 the "ok" ones repeat too much text
+    "usual": "ok",
+    "usual_far": "has a cell at ZZ900000",
+    "prefixed": "has a cell at XFD1:",
+    "single_quotes": "has a cell at AAA200000",
+    "no_references": "has a cell at ALM1",
+    "index_past_strings": "ok",
+    "huge_shared": "used by 3,000 cells, for example A2",
+}
+
+
+@pytest.mark.parametrize(("case", "data"), _odd_forms(), ids=[c[0] for c in _odd_forms()])
+@pytest.mark.parametrize("text_mb", [0.0005, 400])
+def test_bulk_measure_agrees_with_tag_by_tag(
+    case: str, data: bytes, text_mb: float, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "settings.toml"
+    path.write_text(f"[limits]\nmax_sheet_text_mb = {text_mb}\n")
+    monkeypatch.setenv("EPMO_SETTINGS", str(path))
+    settings.settings.cache_clear()
+    try:
+        outcomes = []
+        for bulk in (True, False):
+            if not bulk:
+                monkeypatch.setattr(readers._SheetScan, "fast", lambda self, buf, cut: False)
+            zf = zipfile.ZipFile(io.BytesIO(data))
+            try:
+                readers.check_workbook_extent("x.xlsx", zf, zf.infolist())
+                outcomes.append("ok")
+            except RejectedFile as exc:
+                outcomes.append(exc.issue.message)
+        assert outcomes[0] == outcomes[1]
+        expected = EXPECTED[case] if text_mb > 1 or EXPECTED[case] != "ok" else "repeats long texts"
+        assert expected in outcomes[0]
+    finally:
+        monkeypatch.delenv("EPMO_SETTINGS")
+        settings.settings.cache_clear()
