@@ -178,6 +178,16 @@ def test_child_reads_a_normal_upload_exactly_like_in_process(name: str, data: by
         assert a.data.num_rows > 0
 
 
+def test_concurrent_uploads_each_get_their_own_child() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    name, data = _weekly_files()[1]
+    expected = readers.read_upload(name, data)[0].data
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda _: isolate.read_upload(name, data), range(4)))
+    assert all(r[0].data.equals(expected) for r in results)
+
+
 def test_normal_upload_is_accepted_through_the_child(store: Store) -> None:
     outcome = ingest(store, "weekly.xlsx", _weekly_files()[0][1], as_of=WEEK, user_email="pm@example.org")
     assert outcome.status == ACCEPTED, outcome.report.to_text()
