@@ -25,6 +25,7 @@ from __future__ import annotations
 import atexit
 import importlib
 import json
+import logging
 import os
 import pickle
 import resource
@@ -49,6 +50,7 @@ ROOT = Path(__file__).resolve().parents[1]
 READ_UPLOAD = "epmo.readers:read_upload"
 ROWS = "__rows"  # the row-number column appended to each sheet's table on the way back
 _LEN = struct.Struct(">Q")
+log = logging.getLogger(__name__)
 _ISSUE_FIELDS = {f.name for f in fields(Issue)}
 
 
@@ -158,6 +160,10 @@ _MEMORY_WORDS = (b"memory allocation of", b"MemoryError", b"bad_alloc", b"out of
 
 
 def _result(file: str, limits: Limits, code: int, out: bytes, err: bytes) -> list[RawSheet]:
+    if code != 0:  # for the admin; the person gets the message below
+        log.warning(
+            "parse child for %r ended with %s: %s", file, code, err[-2000:].decode("utf-8", "replace")
+        )
     if code < 0:
         sig = -code
         if sig == signal.SIGXCPU:

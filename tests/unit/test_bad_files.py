@@ -180,7 +180,9 @@ def test_bad_file_is_rejected_cleanly(store: Store, case: str, name: str, data: 
     assert "Traceback" not in text
     first = outcome.report.errors()[0]
     assert first.file.startswith(name) and first.message.endswith((".", ")"))
-    assert elapsed < 10, f"{case} took {elapsed:.1f}s"
+    # Within seconds (no hang); generous because the file is read in a child process that may
+    # still be starting when a loaded machine runs the tests one after another.
+    assert elapsed < 30, f"{case} took {elapsed:.1f}s"
     assert tree_digest(Path(store.uri)) == before
 
 
