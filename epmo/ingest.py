@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 
 import pyarrow as pa
 
-from epmo import clock, contract, maintenance, sql
+from epmo import clock, contract, isolate, maintenance, sql
 from epmo.mapping import MappedSheet, Mapping, map_upload
-from epmo.readers import RawSheet, read_upload
+from epmo.readers import RawSheet
 from epmo.report import ERROR, Issue, RejectedFile, Report
 from epmo.settings import get
 from epmo.store import PreparedUpload, Store
@@ -131,7 +131,7 @@ def check_upload(
     mapping = mapping or Mapping()
     dayfirst = (mapping.date_order or str(get("ingest", "date_order"))) == "dmy"
     try:
-        sheets = read_upload(file_name, data, max_file_mb=max_file_mb)
+        sheets = isolate.read_upload(file_name, data, max_file_mb=max_file_mb)  # in a child, OS limits
     except RejectedFile as exc:
         return Outcome(REJECTED, new_report([exc.issue], {}), as_of)
 
