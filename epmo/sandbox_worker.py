@@ -1,0 +1,391 @@
+"""The explorer's worker processes: one process per query, with operating-system limits.
+
+DuckDB honours interrupt() only between chunks (one levenshtein of two 30,000-character
+strings runs for seconds inside a chunk), and its memory_limit does not cover results handed
+to Python. So every explorer query runs in a process of its own:
+
+- started with `subprocess` (fork + exec of a fresh interpreter: nothing of the server's
+  threads is copied), with a minimal environment (no credentials; HOME a path that does not
+  exist, so DuckDB's own directories name nothing real);
+- limited by `setrlimit`: RLIMIT_AS (address space, `address_space_limit`) and RLIMIT_CPU
+  (the start and the time limit on every thread: a backstop should the server die);
+- waited for at most `start_limit_seconds` to open its sandbox and then `time_limit_seconds`
+  for the answer: at the deadline the parent SIGKILLs it and reaps it;
+- one query, then it exits: whatever it allocated goes back to the operating system.
+
+The worker fetches at most `row_cap` rows and `result_mb` of Arrow data and refuses a result
+that holds a server path; it answers on a private pipe in frames (kind byte, 4-byte length,
+payload): S (sandbox open, the query starts), H (a JSON header: the outcome) and A (the rows
+as Arrow IPC). The parent reads JSON and Arrow only (never pickle from the worker), and no
+more bytes than the caps allow.
+
+A small pool keeps `warm_workers` interpreters started with the heavy imports done (about
+1.3 s of CPU each), so a query does not wait for Python to start; at most `max_workers`
+queries run at once in one server process, and a query beyond that waits up to the time
+limit for a slot, then is refused. The pool is per process and bounded; idle workers exit
+with the server (their request pipe closes).
+"""
+
+from __future__ import annotations
+
+import atexit
+import datetime as dt
+import json
+import os
+import pickle
+import select
+import signal
+import struct
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from epmo import sandbox
+from epmo.settings import get, settings
+from epmo.store import Snapshot
+
+ROOT = str(Path(__file__).resolve().parent.parent)  # the folder holding the epmo package
+NEUTRAL_HOME = "/nonexistent"
+_FRAME = struct.Struct(">cI")
+_HEADER_MAX = 1 << 20  # a JSON header is small; more is not a header
+_ENV_KEEP = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR")
+# Address space the limit need not pay for: pyarrow's jemalloc reserves about 1 GB up front
+# (the system allocator does not), glibc a 64 MB arena per thread, OpenBLAS a thread per core.
+_ENV_SET = {"ARROW_DEFAULT_MEMORY_POOL": "system", "MALLOC_ARENA_MAX": "2", "OPENBLAS_NUM_THREADS": "1"}
+_BOOT = "import sys; sys.path.insert(0, sys.argv[1]); from epmo.sandbox_worker import main; sys.exit(main())"
+
+
+@dataclass(frozen=True)
+class Reply:
+    table: pa.Table
+    cut_rows: bool
+    cut_bytes: bool
+    seconds: float  # the query, from the sandbox opened to the answer
+    pid: int
+
+
+# --------------------------------------------------------------------------- the parent
+
+
+class _Pool:
+    """Warm worker processes (started, imports done, waiting for one request each)."""
+
+    def __init__(self) -> None:
+        self._idle: list[subprocess.Popen[bytes]] = []
+        self._lock = threading.Lock()
+        self._slots: threading.BoundedSemaphore | None = None
+        self._slot_count = 0
+        self.warm = False  # keep workers waiting only once asked to (the app, not a CLI run)
+        self.last_pid = 0
+
+    def slots(self) -> threading.BoundedSemaphore:
+        count = max(int(get("explorer", "max_workers")), 1)
+        with self._lock:
+            if self._slots is None or self._slot_count != count:
+                self._slots, self._slot_count = threading.BoundedSemaphore(count), count
+            return self._slots
+
+    def take(self) -> subprocess.Popen[bytes]:
+        with self._lock:
+            while self._idle:
+                proc = self._idle.pop(0)
+                if proc.poll() is None:
+                    return proc
+                _reap(proc)
+        return _spawn()
+
+    def refill(self) -> None:
+        """Start idle workers up to `warm_workers` (they import while nobody waits)."""
+        want = max(int(get("explorer", "warm_workers")), 0) if self.warm else 0
+        with self._lock:
+            self._idle = [p for p in self._idle if p.poll() is None]
+            while len(self._idle) < want:
+                self._idle.append(_spawn())
+
+    def idle_pids(self) -> list[int]:
+        with self._lock:
+            return [p.pid for p in self._idle if p.poll() is None]
+
+    def close(self) -> None:
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for proc in idle:
+            _reap(proc)
+
+
+POOL = _Pool()
+atexit.register(POOL.close)
+
+
+def prewarm() -> None:
+    """Keep warm workers from now on, and start them (the page calls it so that the first
+    query finds one ready; a command-line run starts one worker for its one query)."""
+    POOL.warm = True
+    POOL.refill()
+
+
+def _spawn() -> subprocess.Popen[bytes]:
+    env = {k: os.environ[k] for k in _ENV_KEEP if k in os.environ}
+    env["HOME"] = NEUTRAL_HOME
+    env.update(_ENV_SET)
+    return subprocess.Popen(  # noqa: S603 (our own interpreter and module)
+        [sys.executable, "-I", "-c", _BOOT, ROOT],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        cwd="/",
+        env=env,
+        close_fds=True,
+    )
+
+
+def _reap(proc: subprocess.Popen[bytes]) -> None:
+    """SIGKILL and wait: afterwards the process is gone (not even a zombie)."""
+    if proc.poll() is None:
+        try:
+            proc.send_signal(signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    proc.wait()
+    for pipe in (proc.stdin, proc.stdout):
+        if pipe is not None:
+            try:
+                pipe.close()
+            except OSError:
+                pass
+
+
+class _Deadline(Exception):
+    pass
+
+
+class _Ended(Exception):
+    pass
+
+
+class _Frames:
+    """Frames from the worker's pipe, each read before a deadline and within a size bound."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+
+    def _read(self, n: int, deadline: float) -> bytes:
+        parts: list[bytes] = []
+        while n:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise _Deadline
+            ready, _, _ = select.select([self.fd], [], [], left)
+            if not ready:
+                raise _Deadline
+            chunk = os.read(self.fd, min(n, 1 << 20))
+            if not chunk:
+                raise _Ended
+            parts.append(chunk)
+            n -= len(chunk)
+        return b"".join(parts)
+
+    def next(self, deadline: float, limit: int) -> tuple[bytes, bytes]:
+        kind, length = _FRAME.unpack(self._read(_FRAME.size, deadline))
+        if length > limit:
+            raise _Ended  # more than the caps allow: not an answer we read
+        return kind, self._read(length, deadline)
+
+
+def run(snapshot: Snapshot, text: str, as_of: dt.date, bound: dict[str, Any], limits: sandbox.Limits) -> Reply:
+    """The query in a worker process; raises sandbox.ExplorerError with the analyst's message."""
+    slots = POOL.slots()
+    if not slots.acquire(timeout=limits.time_limit_s):
+        raise sandbox.Busy(
+            f"The explorer is busy: {POOL._slot_count} queries are running on this server. "
+            "Try again in a moment."
+        )
+    try:
+        proc = POOL.take()
+        POOL.last_pid = proc.pid
+        try:
+            return _ask(proc, snapshot, text, as_of, bound, limits)
+        finally:
+            _reap(proc)
+    finally:
+        slots.release()
+        POOL.refill()
+
+
+def _ask(
+    proc: subprocess.Popen[bytes],
+    snapshot: Snapshot,
+    text: str,
+    as_of: dt.date,
+    bound: dict[str, Any],
+    limits: sandbox.Limits,
+) -> Reply:
+    request = {
+        "snapshot": snapshot,
+        "text": text,
+        "as_of": as_of,
+        "params": bound,
+        "limits": limits,
+        "settings": settings(),
+        "needles": sandbox.server_paths(snapshot),
+        "parent": os.getpid(),
+    }
+    assert proc.stdin is not None and proc.stdout is not None
+    try:
+        proc.stdin.write(pickle.dumps(request))
+        proc.stdin.close()
+    except OSError:
+        raise sandbox.QueryFailed("The explorer's worker process could not be started: try again.") from None
+    frames = _Frames(proc.stdout.fileno())
+    ipc_limit = 2 * limits.result_bytes + (16 << 20)  # Arrow IPC adds metadata and padding
+    querying = False
+    deadline = time.monotonic() + limits.start_limit_s
+    try:
+        kind, payload = frames.next(deadline, _HEADER_MAX)
+        if kind == b"S":  # the sandbox is open: the query's own clock starts
+            querying = True
+            deadline = time.monotonic() + limits.time_limit_s
+            kind, payload = frames.next(deadline, _HEADER_MAX)
+        if kind != b"H":
+            raise _Ended
+        header = json.loads(payload)
+        if not header.get("ok"):
+            raise _error(header)
+        kind, payload = frames.next(deadline, ipc_limit)
+        if kind != b"A":
+            raise _Ended
+    except _Deadline:
+        _reap(proc)
+        if querying:
+            raise sandbox.TimedOut(sandbox.timeout_message(limits)) from None
+        raise sandbox.QueryFailed(
+            f"The explorer's worker did not open its sandbox within {limits.start_limit_s:g} s "
+            "(the server is busy): try again in a moment."
+        ) from None
+    except _Ended:
+        _reap(proc)
+        raise _died(proc.returncode, limits) from None
+    table = pa.ipc.open_stream(pa.py_buffer(payload)).read_all()
+    return Reply(table, bool(header["cut_rows"]), bool(header["cut_bytes"]), float(header["seconds"]), proc.pid)
+
+
+_ERRORS: dict[str, type[sandbox.ExplorerError]] = {
+    "Refused": sandbox.Refused,
+    "TimedOut": sandbox.TimedOut,
+    "QueryFailed": sandbox.QueryFailed,
+}
+
+
+def _error(header: dict[str, Any]) -> sandbox.ExplorerError:
+    return _ERRORS.get(str(header.get("error")), sandbox.QueryFailed)(str(header.get("message", "")))
+
+
+def _died(code: int | None, limits: sandbox.Limits) -> sandbox.ExplorerError:
+    """The worker ended without an answer: the kernel's CPU limit, or memory, most likely."""
+    if code in (-signal.SIGXCPU, -signal.SIGKILL):
+        return sandbox.TimedOut(sandbox.timeout_message(limits))
+    return sandbox.QueryFailed(
+        "The query's worker process ended without an answer (exit "
+        f"{code}), most likely at the explorer's memory limits ({limits.memory_limit}, address space "
+        f"{sandbox.mb(limits.address_space)}): aggregate or filter first."
+    )
+
+
+# --------------------------------------------------------------------------- the worker
+
+
+def _send(fd: int, kind: bytes, payload: bytes) -> None:
+    data = _FRAME.pack(kind, len(payload)) + payload
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def _watch_parent(parent: int) -> None:
+    """Exit when the server that asked is gone (the CPU limit would end it later anyway)."""
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(3)
+
+
+def _set_limits(limits: sandbox.Limits) -> None:
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (limits.address_space, limits.address_space))
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    spent = int(used.ru_utime + used.ru_stime) + 1  # the imports already took some
+    cpu = spent + limits.cpu_seconds
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))  # SIGXCPU, then SIGKILL a second on
+
+
+def main() -> int:
+    out = os.dup(1)  # the answer goes to a private copy of stdout...
+    os.dup2(2, 1)  # ...and anything printed by accident to stderr (DEVNULL)
+    request_bytes = sys.stdin.buffer.read()  # the parent writes one request and closes the pipe
+    if not request_bytes:
+        return 0  # the pool closed, or the server went away
+    request = pickle.loads(request_bytes)  # noqa: S301 (from our own parent, over its pipe)
+    threading.Thread(target=_watch_parent, args=(request["parent"],), daemon=True).start()
+    limits: sandbox.Limits = request["limits"]
+    snapshot: Snapshot = request["snapshot"]
+    _use_settings(request["settings"])
+    try:
+        _set_limits(limits)
+        con = sandbox.connect(snapshot, request["as_of"], limits)
+        _send(out, b"S", b"")
+        fetched = sandbox.fetch(con, request["text"], request["params"], limits)
+        if sandbox.holds_path(fetched.table, request["needles"]):
+            raise sandbox.Refused(
+                "The result holds a path on the server (the store's location), which the explorer "
+                "does not show: leave out settings, view definitions and file names."
+            )
+        sink = pa.BufferOutputStream()
+        with pa.ipc.new_stream(sink, fetched.table.schema) as writer:
+            writer.write_table(fetched.table)
+        header = {
+            "ok": True,
+            "cut_rows": fetched.cut_rows,
+            "cut_bytes": fetched.cut_bytes,
+            "seconds": fetched.seconds,
+        }
+        _send(out, b"H", json.dumps(header).encode())
+        _send(out, b"A", sink.getvalue().to_pybytes())
+    except sandbox.ExplorerError as exc:
+        message = sandbox.scrub(str(exc), snapshot)
+        _send(out, b"H", json.dumps({"ok": False, "error": type(exc).__name__, "message": message}).encode())
+    except MemoryError:
+        _send(
+            out,
+            b"H",
+            json.dumps(
+                {
+                    "ok": False,
+                    "error": "QueryFailed",
+                    "message": "The query needs more than the explorer's memory limits "
+                    f"({limits.memory_limit}, address space {sandbox.mb(limits.address_space)}): "
+                    "aggregate or filter first.",
+                }
+            ).encode(),
+        )
+    except Exception as exc:  # noqa: BLE001 (anything else: a message, scrubbed, never a traceback)
+        message = sandbox.scrub(" ".join(f"{type(exc).__name__}: {exc}".split()), snapshot)
+        _send(
+            out,
+            b"H",
+            json.dumps({"ok": False, "error": "QueryFailed", "message": f"The query failed: {message}"}).encode(),
+        )
+    os._exit(0)  # skip DuckDB's and Python's teardown: the process is done
+
+
+def _use_settings(data: dict[str, Any]) -> None:
+    """The server's settings (EPMO_SETTINGS included), not this process's defaults."""
+    from epmo import settings as module
+
+    module.settings.cache_clear()
+    module.settings = lambda: data  # type: ignore[assignment]
