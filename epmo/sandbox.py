@@ -51,7 +51,11 @@ class Refused(ExplorerError):
 
 
 class TimedOut(ExplorerError):
-    """Interrupted by the time limit."""
+    """Interrupted by the time limit (killed: `seconds` from the query's start until its worker
+    process was gone, `pid` that process)."""
+
+    seconds: float | None = None
+    pid: int | None = None
 
 
 class QueryFailed(ExplorerError):
@@ -238,7 +242,6 @@ def statement_kind(text: str) -> str:
 HIDDEN = (
     "current_setting",
     "duckdb_settings",
-    "duckdb_views",
     "duckdb_extensions",
     "duckdb_temporary_files",
     "duckdb_external_file_cache",
@@ -271,7 +274,6 @@ def statement_text(text: str) -> str:
     if code and code[-1][1] == duckdb.token_type.operator and text[code[-1][0]] == ";":
         return text[: code[-1][0]]
     return text
-
 
 
 def _strip_comments(text: str) -> str:
@@ -339,9 +341,15 @@ def _translate(exc: duckdb.Error, limits: Limits) -> ExplorerError:
 # --------------------------------------------------------------------------- the connection
 
 
-def connect(snapshot: Snapshot, as_of: dt.date, limits: Limits) -> duckdb.DuckDBPyConnection:
-    """A locked-down connection over the snapshot, its as-of views showing `as_of`."""
-    con = sql.connect(threads=limits.threads, memory_limit=limits.memory_limit)
+def connect(
+    snapshot: Snapshot,
+    as_of: dt.date,
+    limits: Limits,
+    base: duckdb.DuckDBPyConnection | None = None,
+) -> duckdb.DuckDBPyConnection:
+    """A locked-down connection over the snapshot, its as-of views showing `as_of`; `base` is a
+    fresh `sql.connect()` made beforehand with the same limits (a warm worker's)."""
+    con = base or sql.connect(threads=limits.threads, memory_limit=limits.memory_limit)
     try:
         register_snapshot(con, snapshot)
         _run_statements(con, "explorer/set_week", as_of=as_of)
@@ -480,6 +488,16 @@ def fetch(
         if stopped.is_set() or isinstance(exc, duckdb.InterruptException):
             raise TimedOut(timeout_message(limits)) from None
         raise _translate(exc, limits) from None
+    except (pa.ArrowException, OSError) as exc:  # DuckDB's errors while streaming Arrow batches
+        text = _engine_message(exc)
+        if stopped.is_set() or "interrupt" in text.lower():
+            raise TimedOut(timeout_message(limits)) from None
+        if "out of memory" in text.lower():
+            raise QueryFailed(
+                f"The query needs more than the explorer's memory limits ({limits.memory_limit}, "
+                f"address space {limits.address_space / 1000**3:g} GB): aggregate or filter first."
+            ) from None
+        raise QueryFailed(text) from None
     finally:
         timer.cancel()
     seconds = time.perf_counter() - started

@@ -134,7 +134,7 @@ def _spawn() -> subprocess.Popen[bytes]:
     env = {k: os.environ[k] for k in _ENV_KEEP if k in os.environ}
     env["HOME"] = NEUTRAL_HOME
     env.update(_ENV_SET)
-    return subprocess.Popen(  # noqa: S603 (our own interpreter and module)
+    proc = subprocess.Popen(  # noqa: S603 (our own interpreter and module)
         [sys.executable, "-I", "-c", _BOOT, ROOT],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
@@ -143,6 +143,18 @@ def _spawn() -> subprocess.Popen[bytes]:
         env=env,
         close_fds=True,
     )
+    # What the worker can prepare before a query arrives: the settings and the connection's
+    # limits (it builds the store-independent part of the connection while it waits).
+    limits = sandbox.Limits.from_settings()
+    _write(proc, {"settings": settings(), "threads": limits.threads, "memory_limit": limits.memory_limit})
+    return proc
+
+
+def _write(proc: subprocess.Popen[bytes], message: dict[str, Any]) -> None:
+    assert proc.stdin is not None
+    data = pickle.dumps(message)
+    proc.stdin.write(struct.pack(">I", len(data)) + data)
+    proc.stdin.flush()
 
 
 def _reap(proc: subprocess.Popen[bytes]) -> None:
@@ -198,7 +210,9 @@ class _Frames:
         return kind, self._read(length, deadline)
 
 
-def run(snapshot: Snapshot, text: str, as_of: dt.date, bound: dict[str, Any], limits: sandbox.Limits) -> Reply:
+def run(
+    snapshot: Snapshot, text: str, as_of: dt.date, bound: dict[str, Any], limits: sandbox.Limits
+) -> Reply:
     """The query in a worker process; raises sandbox.ExplorerError with the analyst's message."""
     slots = POOL.slots()
     if not slots.acquire(timeout=limits.time_limit_s):
@@ -238,19 +252,21 @@ def _ask(
     }
     assert proc.stdin is not None and proc.stdout is not None
     try:
-        proc.stdin.write(pickle.dumps(request))
+        _write(proc, request)
         proc.stdin.close()
     except OSError:
         raise sandbox.QueryFailed("The explorer's worker process could not be started: try again.") from None
     frames = _Frames(proc.stdout.fileno())
     ipc_limit = 2 * limits.result_bytes + (16 << 20)  # Arrow IPC adds metadata and padding
     querying = False
-    deadline = time.monotonic() + limits.start_limit_s
+    query_started = time.monotonic()
+    deadline = query_started + limits.start_limit_s
     try:
         kind, payload = frames.next(deadline, _HEADER_MAX)
         if kind == b"S":  # the sandbox is open: the query's own clock starts
             querying = True
-            deadline = time.monotonic() + limits.time_limit_s
+            query_started = time.monotonic()
+            deadline = query_started + limits.time_limit_s
             kind, payload = frames.next(deadline, _HEADER_MAX)
         if kind != b"H":
             raise _Ended
@@ -263,7 +279,10 @@ def _ask(
     except _Deadline:
         _reap(proc)
         if querying:
-            raise sandbox.TimedOut(sandbox.timeout_message(limits)) from None
+            stopped = sandbox.TimedOut(sandbox.timeout_message(limits))
+            stopped.seconds = time.monotonic() - query_started  # from the query's start to the worker gone
+            stopped.pid = proc.pid
+            raise stopped from None
         raise sandbox.QueryFailed(
             f"The explorer's worker did not open its sandbox within {limits.start_limit_s:g} s "
             "(the server is busy): try again in a moment."
@@ -272,7 +291,9 @@ def _ask(
         _reap(proc)
         raise _died(proc.returncode, limits) from None
     table = pa.ipc.open_stream(pa.py_buffer(payload)).read_all()
-    return Reply(table, bool(header["cut_rows"]), bool(header["cut_bytes"]), float(header["seconds"]), proc.pid)
+    return Reply(
+        table, bool(header["cut_rows"]), bool(header["cut_bytes"]), float(header["seconds"]), proc.pid
+    )
 
 
 _ERRORS: dict[str, type[sandbox.ExplorerError]] = {
@@ -293,7 +314,7 @@ def _died(code: int | None, limits: sandbox.Limits) -> sandbox.ExplorerError:
     return sandbox.QueryFailed(
         "The query's worker process ended without an answer (exit "
         f"{code}), most likely at the explorer's memory limits ({limits.memory_limit}, address space "
-        f"{sandbox.mb(limits.address_space)}): aggregate or filter first."
+        f"{limits.address_space / 1000**3:g} GB): aggregate or filter first."
     )
 
 
@@ -324,20 +345,45 @@ def _set_limits(limits: sandbox.Limits) -> None:
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))  # SIGXCPU, then SIGKILL a second on
 
 
+def _receive() -> dict[str, Any] | None:
+    """One message from the parent (length, pickle); None when the pipe closed first."""
+    head = sys.stdin.buffer.read(4)
+    if len(head) < 4:
+        return None
+    (length,) = struct.unpack(">I", head)
+    data = sys.stdin.buffer.read(length)
+    if len(data) < length:
+        return None
+    message: dict[str, Any] = pickle.loads(data)  # noqa: S301 (from our own parent, over its pipe)
+    return message
+
+
 def main() -> int:
+    from epmo import sql
+
     out = os.dup(1)  # the answer goes to a private copy of stdout...
     os.dup2(2, 1)  # ...and anything printed by accident to stderr (DEVNULL)
-    request_bytes = sys.stdin.buffer.read()  # the parent writes one request and closes the pipe
-    if not request_bytes:
+    prepare = _receive()
+    if prepare is None:
+        return 0
+    _use_settings(prepare["settings"])
+    base = sql.connect(threads=prepare["threads"], memory_limit=prepare["memory_limit"])
+    request = _receive()  # the parent writes one request and closes the pipe
+    if request is None:
         return 0  # the pool closed, or the server went away
-    request = pickle.loads(request_bytes)  # noqa: S301 (from our own parent, over its pipe)
     threading.Thread(target=_watch_parent, args=(request["parent"],), daemon=True).start()
     limits: sandbox.Limits = request["limits"]
     snapshot: Snapshot = request["snapshot"]
-    _use_settings(request["settings"])
+    if request["settings"] != prepare["settings"] or (limits.threads, limits.memory_limit) != (
+        prepare["threads"],
+        prepare["memory_limit"],
+    ):  # prepared for other settings: start afresh
+        base.close()
+        _use_settings(request["settings"])
+        base = sql.connect(threads=limits.threads, memory_limit=limits.memory_limit)
     try:
         _set_limits(limits)
-        con = sandbox.connect(snapshot, request["as_of"], limits)
+        con = sandbox.connect(snapshot, request["as_of"], limits, base=base)
         _send(out, b"S", b"")
         fetched = sandbox.fetch(con, request["text"], request["params"], limits)
         if sandbox.holds_path(fetched.table, request["needles"]):
@@ -368,7 +414,7 @@ def main() -> int:
                     "ok": False,
                     "error": "QueryFailed",
                     "message": "The query needs more than the explorer's memory limits "
-                    f"({limits.memory_limit}, address space {sandbox.mb(limits.address_space)}): "
+                    f"({limits.memory_limit}, address space {limits.address_space / 1000**3:g} GB): "
                     "aggregate or filter first.",
                 }
             ).encode(),
@@ -378,7 +424,9 @@ def main() -> int:
         _send(
             out,
             b"H",
-            json.dumps({"ok": False, "error": "QueryFailed", "message": f"The query failed: {message}"}).encode(),
+            json.dumps(
+                {"ok": False, "error": "QueryFailed", "message": f"The query failed: {message}"}
+            ).encode(),
         )
     os._exit(0)  # skip DuckDB's and Python's teardown: the process is done
 
