@@ -284,7 +284,7 @@ def _engine_message(exc: BaseException) -> str:
     return " ".join(str(exc).split())
 
 
-_ABSOLUTE_PATH = re.compile(r"(?<![\w.:/~-])(?:[A-Za-z][\w+.-]*://[^\s'\"]+|/[\w.~-]+(?:/[\w.~-]*)+)")
+_ABSOLUTE_PATH = re.compile(r"(?<![\w.:/~>-])(?:[A-Za-z][\w+.-]*://[^\s'\"]+|/[\w.~-]+(?:/[\w.~-]*)+)")
 
 
 def scrub(text: str, snapshot: Snapshot | None = None) -> str:
