@@ -15,7 +15,7 @@ to Python. So every explorer query runs in a process of its own:
 
 The worker fetches at most `row_cap` rows and `result_mb` of Arrow data and refuses a result
 that holds a server path; it answers on a private pipe in frames (kind byte, 4-byte length,
-payload): S (sandbox open, the query starts), H (a JSON header: the outcome) and A (the rows
+payload): R (ready: imports done, connection prepared), S (sandbox open, the query starts), H (a JSON header: the outcome) and A (the rows
 as Arrow IPC). The parent reads JSON and Arrow only (never pickle from the worker), and no
 more bytes than the caps allow.
 
@@ -107,6 +107,19 @@ class _Pool:
             self._idle = [p for p in self._idle if p.poll() is None]
             while len(self._idle) < want:
                 self._idle.append(_spawn())
+
+    def wait_ready(self, timeout: float) -> bool:
+        """Whether every idle worker said it is ready (imports done, connection prepared)
+        within the timeout (the benchmark waits for this, as an analyst's typing would)."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            idle = [p for p in self._idle if p.poll() is None and p.stdout is not None]
+        for proc in idle:
+            assert proc.stdout is not None
+            ready, _, _ = select.select([proc.stdout], [], [], max(deadline - time.monotonic(), 0))
+            if not ready:
+                return False
+        return True
 
     def idle_pids(self) -> list[int]:
         with self._lock:
@@ -263,6 +276,8 @@ def _ask(
     deadline = query_started + limits.start_limit_s
     try:
         kind, payload = frames.next(deadline, _HEADER_MAX)
+        if kind == b"R":  # prepared while it waited (a warm worker)
+            kind, payload = frames.next(deadline, _HEADER_MAX)
         if kind == b"S":  # the sandbox is open: the query's own clock starts
             querying = True
             query_started = time.monotonic()
@@ -368,6 +383,7 @@ def main() -> int:
         return 0
     _use_settings(prepare["settings"])
     base = sql.connect(threads=prepare["threads"], memory_limit=prepare["memory_limit"])
+    _send(out, b"R", b"")
     request = _receive()  # the parent writes one request and closes the pipe
     if request is None:
         return 0  # the pool closed, or the server went away

@@ -237,7 +237,8 @@ def test_other_queries_are_answered_while_one_runs_to_its_limit(demo: Store) -> 
 
 
 @pytest.mark.parametrize(
-    ("rows", "cap", "truncated"), [(25, 10, True), (11, 10, True), (10, 10, False), (9, 10, False), (0, 10, False)]
+    ("rows", "cap", "truncated"),
+    [(25, 10, True), (11, 10, True), (10, 10, False), (9, 10, False), (0, 10, False)],
 )
 def test_the_row_cap(demo: Store, rows: int, cap: int, truncated: bool) -> None:
     got = sandbox.run(

@@ -6,7 +6,6 @@ no server path or setting in a result or an error, a trailing '; -- comment' run
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import gc
 import os
 import re
@@ -156,7 +155,7 @@ LEAKS = [
     ("SELECT sql FROM duckdb_views() WHERE NOT internal", "holds a path on the server"),
     ("SELECT current_setting('allowed_paths') AS p", "current_setting is not available"),
     ("SELECT CURRENT_SETTING('memory_limit')", "current_setting is not available"),
-    ('SELECT "current_setting"(\'home_directory\')', "current_setting is not available"),
+    ("SELECT \"current_setting\"('home_directory')", "current_setting is not available"),
     ("SELECT * FROM duckdb_settings()", "duckdb_settings is not available"),
     ("SELECT value FROM duckdb_settings() WHERE name = 'allowed_paths'", "duckdb_settings is not available"),
     ("SELECT view_definition FROM information_schema.views", "view_definition is not available"),
@@ -212,7 +211,9 @@ def test_error_texts_name_the_table_not_the_file(demo: Store, tmp_path: Path) ->
     ],
 )
 def test_scrub_replaces_paths(text: str, expected: str) -> None:
-    snap = Snapshot(uri="/srv/epmo/store", versions=(), files={"projects": ("/srv/epmo/store/projects/a.parquet",)})
+    snap = Snapshot(
+        uri="/srv/epmo/store", versions=(), files={"projects": ("/srv/epmo/store/projects/a.parquet",)}
+    )
     out = sandbox.scrub(text.replace("{root}", "/srv/epmo/store"), snap)
     assert expected in out and "/srv/epmo" not in out, out
 
