@@ -326,6 +326,11 @@ def _died(code: int | None, limits: sandbox.Limits) -> sandbox.ExplorerError:
     """The worker ended without an answer: the kernel's CPU limit, or memory, most likely."""
     if code in (-signal.SIGXCPU, -signal.SIGKILL):
         return sandbox.TimedOut(sandbox.timeout_message(limits))
+    if code is not None and code >= 0:
+        return sandbox.QueryFailed(
+            f"The explorer's worker process failed (exit {code}) before it answered: try again, "
+            "and tell the EPMO's administrator if it happens again."
+        )
     return sandbox.QueryFailed(
         "The query's worker process ended without an answer (exit "
         f"{code}), most likely at the explorer's memory limits ({limits.memory_limit}, address space "
@@ -390,14 +395,14 @@ def main() -> int:
     threading.Thread(target=_watch_parent, args=(request["parent"],), daemon=True).start()
     limits: sandbox.Limits = request["limits"]
     snapshot: Snapshot = request["snapshot"]
-    if request["settings"] != prepare["settings"] or (limits.threads, limits.memory_limit) != (
-        prepare["threads"],
-        prepare["memory_limit"],
-    ):  # prepared for other settings: start afresh
-        base.close()
-        _use_settings(request["settings"])
-        base = sql.connect(threads=limits.threads, memory_limit=limits.memory_limit)
     try:
+        if request["settings"] != prepare["settings"] or (limits.threads, limits.memory_limit) != (
+            prepare["threads"],
+            prepare["memory_limit"],
+        ):  # prepared for other settings: start afresh
+            base.close()
+            _use_settings(request["settings"])
+            base = sql.connect(threads=limits.threads, memory_limit=limits.memory_limit)
         _set_limits(limits)
         con = sandbox.connect(snapshot, request["as_of"], limits, base=base)
         _send(out, b"S", b"")
@@ -451,5 +456,4 @@ def _use_settings(data: dict[str, Any]) -> None:
     """The server's settings (EPMO_SETTINGS included), not this process's defaults."""
     from epmo import settings as module
 
-    module.settings.cache_clear()
     module.settings = lambda: data  # type: ignore[assignment]
