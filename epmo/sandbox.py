@@ -127,8 +127,8 @@ class Limits:
 
 
 def mb(n: int) -> str:
-    """Bytes as the explorer says them: '32 MB' (MiB), '0.1 MB'."""
-    return f"{n / 2**20:.{0 if n >= 10 * 2**20 else 1}f} MB"
+    """Bytes as the explorer says them: '32 MB' (MiB), '0.05 MB' (three significant digits)."""
+    return f"{n / 2**20:.3g} MB"
 
 
 @dataclass(frozen=True)
