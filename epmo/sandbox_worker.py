@@ -229,9 +229,10 @@ def run(
     """The query in a worker process; raises sandbox.ExplorerError with the analyst's message."""
     slots = POOL.slots()
     if not slots.acquire(timeout=limits.time_limit_s):
+        count = POOL._slot_count
         raise sandbox.Busy(
-            f"The explorer is busy: {POOL._slot_count} queries are running on this server. "
-            "Try again in a moment."
+            f"The explorer is busy: it already runs {count} quer{'y' if count == 1 else 'ies'} at once on "
+            "this server (explorer.max_workers). Try again in a moment."
         )
     try:
         proc = POOL.take()

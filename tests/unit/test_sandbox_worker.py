@@ -245,3 +245,42 @@ def test_limits_from_settings_are_checked() -> None:
         _limits(address_space=10**9)
     with pytest.raises(ValueError, match="positive"):
         _limits(result_bytes=0)
+
+
+@pytest.mark.parametrize(("max_workers", "busy"), [(1, True), (2, False)])
+def test_queries_beyond_max_workers_wait_then_are_told_the_explorer_is_busy(
+    demo: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, max_workers: int, busy: bool
+) -> None:
+    import threading
+
+    from epmo import settings
+
+    override = tmp_path / "workers.toml"
+    override.write_text(f"[explorer]\nmax_workers = {max_workers}\n")
+    monkeypatch.setenv("EPMO_SETTINGS", str(override))
+    settings.settings.cache_clear()
+    try:
+        slow = threading.Thread(
+            target=lambda: pytest.raises(
+                sandbox.TimedOut,
+                sandbox.run,
+                demo.snapshot(),
+                LEVENSHTEIN,
+                DEMO_END,
+                limits=_limits(time_limit_s=4),
+            )
+        )
+        slow.start()
+        time.sleep(0.5)  # the slow query holds its slot
+        if busy:
+            with pytest.raises(
+                sandbox.Busy,
+                match=r"The explorer is busy: it already runs 1 query at once on this server \(explorer.max_workers\)",
+            ):
+                sandbox.run(demo.snapshot(), "SELECT 1 AS a", DEMO_END, limits=_limits(time_limit_s=1))
+        else:
+            got = sandbox.run(demo.snapshot(), "SELECT 1 AS a", DEMO_END, limits=_limits(time_limit_s=30))
+            assert got.frame["a"].tolist() == [1]  # a second slot: answered, not refused
+        slow.join()
+    finally:
+        settings.settings.cache_clear()
