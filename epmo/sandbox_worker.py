@@ -11,7 +11,11 @@ to Python. So every explorer query runs in a process of its own:
   (the start and the time limit on every thread: a backstop should the server die);
 - waited for at most `start_limit_seconds` to open its sandbox and then `time_limit_seconds`
   for the answer: at the deadline the parent SIGKILLs it and reaps it;
-- one query, then it exits: whatever it allocated goes back to the operating system.
+- after each query it closes its DuckDB database; a worker that answered in time may serve
+  the next query (at most `worker_queries`, while its resident memory stays under
+  `worker_rss_mb`), a worker killed or out of memory never does, and whatever a worker
+  allocated goes back to the operating system when it exits. The server keeps only the
+  capped result.
 
 The worker fetches at most `row_cap` rows and `result_mb` of Arrow data and refuses a result
 that holds a server path; it answers on a private pipe in frames (kind byte, 4-byte length,
@@ -20,7 +24,7 @@ as Arrow IPC). The parent reads JSON and Arrow only (never pickle from the worke
 more bytes than the caps allow.
 
 A small pool keeps `warm_workers` interpreters started with the heavy imports done (about
-1.3 s of CPU each), so a query does not wait for Python to start; at most `max_workers`
+1.3 s of CPU each) and a connection prepared, so a query does not wait for Python to start; at most `max_workers`
 queries run at once in one server process, and a query beyond that waits up to the time
 limit for a slot, then is refused. The pool is per process and bounded; idle workers exit
 with the server (their request pipe closes).
@@ -30,6 +34,7 @@ from __future__ import annotations
 
 import atexit
 import datetime as dt
+import gc
 import json
 import os
 import pickle
@@ -107,6 +112,15 @@ class _Pool:
             self._idle = [p for p in self._idle if p.poll() is None]
             while len(self._idle) < want:
                 self._idle.append(_spawn())
+
+    def give_back(self, proc: subprocess.Popen[bytes]) -> None:
+        """A worker that answered and may serve again: kept idle if the pool wants one."""
+        want = max(int(get("explorer", "warm_workers")), 0) if self.warm else 0
+        with self._lock:
+            if proc.poll() is None and len(self._idle) < want:
+                self._idle.append(proc)
+                return
+        _reap(proc)
 
     def wait_ready(self, timeout: float) -> bool:
         """Whether every idle worker said it is ready (imports done, connection prepared)
@@ -237,13 +251,20 @@ def run(
     try:
         proc = POOL.take()
         POOL.last_pid = proc.pid
+        reusable = False
         try:
-            return _ask(proc, snapshot, text, as_of, bound, limits)
+            outcome, reusable = _ask(proc, snapshot, text, as_of, bound, limits)
         finally:
-            _reap(proc)
+            if reusable:
+                POOL.give_back(proc)
+            else:
+                _reap(proc)
     finally:
         slots.release()
         POOL.refill()
+    if isinstance(outcome, sandbox.ExplorerError):
+        raise outcome
+    return outcome
 
 
 def _ask(
@@ -253,7 +274,9 @@ def _ask(
     as_of: dt.date,
     bound: dict[str, Any],
     limits: sandbox.Limits,
-) -> Reply:
+) -> tuple[Reply | sandbox.ExplorerError, bool]:
+    """The worker's answer, or its error message, and whether it may serve another query
+    (it said so, and it answered in time); a worker past a deadline or dead is reaped here."""
     request = {
         "snapshot": snapshot,
         "text": text,
@@ -267,7 +290,6 @@ def _ask(
     assert proc.stdin is not None and proc.stdout is not None
     try:
         _write(proc, request)
-        proc.stdin.close()
     except OSError:
         raise sandbox.QueryFailed("The explorer's worker process could not be started: try again.") from None
     frames = _Frames(proc.stdout.fileno())
@@ -288,7 +310,7 @@ def _ask(
             raise _Ended
         header = json.loads(payload)
         if not header.get("ok"):
-            raise _error(header)
+            return _error(header), bool(header.get("next"))
         kind, payload = frames.next(deadline, ipc_limit)
         if kind != b"A":
             raise _Ended
@@ -307,9 +329,10 @@ def _ask(
         _reap(proc)
         raise _died(proc.returncode, limits) from None
     table = pa.ipc.open_stream(pa.py_buffer(payload)).read_all()
-    return Reply(
+    reply = Reply(
         table, bool(header["cut_rows"]), bool(header["cut_bytes"]), float(header["seconds"]), proc.pid
     )
+    return reply, bool(header.get("next"))
 
 
 _ERRORS: dict[str, type[sandbox.ExplorerError]] = {
@@ -357,13 +380,24 @@ def _watch_parent(parent: int) -> None:
 
 
 def _set_limits(limits: sandbox.Limits) -> None:
+    """This query's limits: the soft limits, set again for every query a worker serves (the
+    hard limits stay as they were, so a later query may have a higher one; SQL cannot call
+    setrlimit). Past the address space an allocation fails; past the CPU time the kernel
+    sends SIGXCPU, which ends the process."""
     import resource
 
-    resource.setrlimit(resource.RLIMIT_AS, (limits.address_space, limits.address_space))
+    _, hard_as = resource.getrlimit(resource.RLIMIT_AS)
+    resource.setrlimit(resource.RLIMIT_AS, (_within(limits.address_space, hard_as), hard_as))
     used = resource.getrusage(resource.RUSAGE_SELF)
-    spent = int(used.ru_utime + used.ru_stime) + 1  # the imports already took some
-    cpu = spent + limits.cpu_seconds
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))  # SIGXCPU, then SIGKILL a second on
+    spent = int(used.ru_utime + used.ru_stime) + 1  # the imports and earlier queries took some
+    _, hard_cpu = resource.getrlimit(resource.RLIMIT_CPU)
+    resource.setrlimit(resource.RLIMIT_CPU, (_within(spent + limits.cpu_seconds, hard_cpu), hard_cpu))
+
+
+def _within(value: int, hard: int) -> int:
+    import resource
+
+    return value if hard == resource.RLIM_INFINITY else min(value, hard)
 
 
 def _receive() -> dict[str, Any] | None:
@@ -384,28 +418,57 @@ def main() -> int:
 
     out = os.dup(1)  # the answer goes to a private copy of stdout...
     os.dup2(2, 1)  # ...and anything printed by accident to stderr (DEVNULL)
-    prepare = _receive()
-    if prepare is None:
+    prepared = _receive()
+    if prepared is None:
         return 0
-    _use_settings(prepare["settings"])
-    base = sql.connect(threads=prepare["threads"], memory_limit=prepare["memory_limit"])
-    _send(out, b"R", b"")
-    request = _receive()  # the parent writes one request and closes the pipe
-    if request is None:
-        return 0  # the pool closed, or the server went away
-    threading.Thread(target=_watch_parent, args=(request["parent"],), daemon=True).start()
-    limits: sandbox.Limits = request["limits"]
-    snapshot: Snapshot = request["snapshot"]
-    try:
-        if request["settings"] != prepare["settings"] or (limits.threads, limits.memory_limit) != (
-            prepare["threads"],
-            prepare["memory_limit"],
+    _use_settings(prepared["settings"])
+    served = 0
+    while True:
+        # what does not depend on the store, built while nobody waits
+        base = sql.connect(threads=prepared["threads"], memory_limit=prepared["memory_limit"])
+        _send(out, b"R", b"")
+        request = _receive()  # one query; the pipe closes when the pool or the server does
+        if request is None:
+            os._exit(0)
+        if not served:
+            threading.Thread(target=_watch_parent, args=(request["parent"],), daemon=True).start()
+        served += 1
+        limits: sandbox.Limits = request["limits"]
+        if request["settings"] != prepared["settings"] or (limits.threads, limits.memory_limit) != (
+            prepared["threads"],
+            prepared["memory_limit"],
         ):  # prepared for other settings: start afresh
             base.close()
             _use_settings(request["settings"])
             base = sql.connect(threads=limits.threads, memory_limit=limits.memory_limit)
+            prepared = {
+                "settings": request["settings"],
+                "threads": limits.threads,
+                "memory_limit": limits.memory_limit,
+            }
+        if not _serve(out, request, base, served):
+            os._exit(0)  # skip DuckDB's and Python's teardown: the process is done
+        gc.collect()
+
+
+def _serve(out: int, request: dict[str, Any], con: Any, served: int) -> bool:
+    """Answer one request on the prepared connection; whether this worker may serve another
+    (fewer than `worker_queries` served, its memory under `worker_rss_mb`, no memory error)."""
+    limits: sandbox.Limits = request["limits"]
+    snapshot: Snapshot = request["snapshot"]
+
+    def again() -> bool:
+        return served < int(get("explorer", "worker_queries")) and _rss_mb() < float(
+            get("explorer", "worker_rss_mb")
+        )
+
+    def fail(kind: str, message: str, more: bool) -> bool:
+        _send(out, b"H", json.dumps({"ok": False, "error": kind, "message": message, "next": more}).encode())
+        return more
+
+    try:
         _set_limits(limits)
-        con = sandbox.connect(snapshot, request["as_of"], limits, base=base)
+        con = sandbox.connect(snapshot, request["as_of"], limits, base=con)
         _send(out, b"S", b"")
         fetched = sandbox.fetch(con, request["text"], request["params"], limits)
         if sandbox.holds_path(fetched.table, request["needles"]):
@@ -416,41 +479,40 @@ def main() -> int:
         sink = pa.BufferOutputStream()
         with pa.ipc.new_stream(sink, fetched.table.schema) as writer:
             writer.write_table(fetched.table)
+        more = again()
         header = {
             "ok": True,
             "cut_rows": fetched.cut_rows,
             "cut_bytes": fetched.cut_bytes,
             "seconds": fetched.seconds,
+            "next": more,
         }
         _send(out, b"H", json.dumps(header).encode())
         _send(out, b"A", sink.getvalue().to_pybytes())
+        return more
     except sandbox.ExplorerError as exc:
-        message = sandbox.scrub(str(exc), snapshot)
-        _send(out, b"H", json.dumps({"ok": False, "error": type(exc).__name__, "message": message}).encode())
+        memory = "memory limit" in str(exc)
+        return fail(type(exc).__name__, sandbox.scrub(str(exc), snapshot), again() and not memory)
     except MemoryError:
-        _send(
-            out,
-            b"H",
-            json.dumps(
-                {
-                    "ok": False,
-                    "error": "QueryFailed",
-                    "message": "The query needs more than the explorer's memory limits "
-                    f"({limits.memory_limit}, address space {limits.address_space / 1000**3:g} GB): "
-                    "aggregate or filter first.",
-                }
-            ).encode(),
+        return fail(
+            "QueryFailed",
+            "The query needs more than the explorer's memory limits "
+            f"({limits.memory_limit}, address space {limits.address_space / 1000**3:g} GB): "
+            "aggregate or filter first.",
+            False,
         )
     except Exception as exc:  # noqa: BLE001 (anything else: a message, scrubbed, never a traceback)
         message = sandbox.scrub(" ".join(f"{type(exc).__name__}: {exc}".split()), snapshot)
-        _send(
-            out,
-            b"H",
-            json.dumps(
-                {"ok": False, "error": "QueryFailed", "message": f"The query failed: {message}"}
-            ).encode(),
-        )
-    os._exit(0)  # skip DuckDB's and Python's teardown: the process is done
+        return fail("QueryFailed", f"The query failed: {message}", False)
+    finally:
+        con.close()  # the query's database, freed before the next one
+
+
+def _rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
 
 
 def _use_settings(data: dict[str, Any]) -> None:

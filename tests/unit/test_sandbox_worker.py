@@ -148,10 +148,35 @@ def test_the_row_cap_at_its_threshold(demo: Store, rows: int, truncated: bool) -
     assert (got.notice or "").startswith("Only the first 10 rows") is truncated
 
 
-def test_the_worker_is_gone_after_a_query(demo: Store) -> None:
-    sandbox.run(demo.snapshot(), "SELECT count(*) FROM projects", DEMO_END)
-    pid = sandbox_worker.POOL.last_pid
-    assert pid and not Path(f"/proc/{pid}").exists()
+@pytest.mark.parametrize(
+    ("worker_queries", "worker_rss_mb", "same"),
+    [(2, 400, [True, False]), (50, 400, [True, True]), (50, 1, [False, False])],
+)
+def test_a_worker_is_recycled_after_worker_queries_or_past_its_memory(
+    demo: Store,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    worker_queries: int,
+    worker_rss_mb: int,
+    same: list[bool],
+) -> None:
+    from epmo import settings
+
+    override = tmp_path / "recycle.toml"
+    override.write_text(f"[explorer]\nworker_queries = {worker_queries}\nworker_rss_mb = {worker_rss_mb}\n")
+    monkeypatch.setenv("EPMO_SETTINGS", str(override))
+    settings.settings.cache_clear()
+    sandbox_worker.POOL.close()  # start from a worker that has served nothing
+    try:
+        pids = []
+        for _ in range(3):
+            sandbox.run(demo.snapshot(), "SELECT count(*) FROM projects", DEMO_END)
+            pids.append(sandbox_worker.POOL.last_pid)
+    finally:
+        settings.settings.cache_clear()
+    assert [a == b for a, b in zip(pids, pids[1:], strict=False)] == same, pids
+    for pid in set(pids) - set(sandbox_worker.POOL.idle_pids()):
+        assert not Path(f"/proc/{pid}").exists()  # a worker not kept is gone
 
 
 LEAKS = [
