@@ -78,7 +78,12 @@ def worker_figures(snap, as_of: dt.date, limits: sandbox.Limits, runs: int = 7) 
     def warm() -> None:
         sandbox.run(snap, trivial, as_of, limits=limits)
 
-    figures: dict[str, list[float]] = {"in process (before)": [], "warm worker": [], "cold worker": []}
+    figures: dict[str, list[float]] = {
+        "in process (before)": [],
+        "warm worker": [],
+        "recycled worker": [],
+        "cold worker": [],
+    }
     sandbox_worker.POOL.close()
     sandbox_worker.POOL.warm = False
     for _ in range(runs):  # interleaved, so that the machine's load falls on each alike
@@ -93,6 +98,10 @@ def worker_figures(snap, as_of: dt.date, limits: sandbox.Limits, runs: int = 7) 
         t = time.perf_counter()
         warm()
         figures["warm worker"].append(time.perf_counter() - t)
+        sandbox_worker.POOL.wait_ready(60)  # the same worker, its database closed, prepared again
+        t = time.perf_counter()
+        warm()
+        figures["recycled worker"].append(time.perf_counter() - t)
         sandbox_worker.POOL.warm = False
         sandbox_worker.POOL.close()
     base = statistics.median(figures["in process (before)"])

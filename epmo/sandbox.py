@@ -17,8 +17,8 @@ what and why.
 limits on its address space and CPU time; the parent waits at most the time limit and then
 SIGKILLs it (DuckDB honours interrupt() only between chunks). The worker fetches at most
 `row_cap` rows and `result_mb` of Arrow data, refuses a result that holds a server path, and
-hands the rows back as Arrow IPC; it exits after the one query, so nothing it held outlives
-it. Error texts are scrubbed of paths (the snapshot's files by their table name, the store
+hands the rows back as Arrow IPC; it closes the query's database afterwards (and is reused
+for another query only if it answered in time), so nothing a query held outlives it. Error texts are scrubbed of paths (the snapshot's files by their table name, the store
 by "<store>").
 """
 
