@@ -234,7 +234,13 @@ def cmd_sql(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     out = export.write(result.frame, args.format).decode("utf-8")
     sys.stdout.write(out if out.endswith("\n") else out + "\n")
-    if result.truncated:
+    if result.cut_bytes:
+        print(
+            f"note: result cut at {sandbox.mb(result.byte_cap)} (explorer.result_mb): the first "
+            f"{len(result.frame):,} rows; leave out wide columns or aggregate",
+            file=sys.stderr,
+        )
+    elif result.truncated:
         print(
             f"note: only the first {result.row_cap:,} rows (explorer.row_cap); add LIMIT or aggregate",
             file=sys.stderr,
