@@ -46,6 +46,7 @@ VIEWS: dict[str, View] = {
         View("allocations", "export/allocations", "Demand (allocations) as of the date."),
         View("capacity", "export/capacity", "Supply (capacity) as of the date."),
         View("financials", "export/financials", "Time-phased financials as of the date."),
+        View("work_items", "export/work_items", "Agile work items (each project's backlog) as of the date."),
         View("uploads", "export/uploads", "The upload ledger, newest first.", needs_as_of=False),
         View(
             "project_health",
