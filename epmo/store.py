@@ -493,4 +493,7 @@ DERIVED = (
     "views/capacity_memo",
     "capacity/macro_scenario_demand",
     "capacity/macro_scenario_supply",
+    "flow/macro_flow_items",
+    "flow/macro_flow_scope",
+    "flow/macro_flow_scoped_items",
 )
