@@ -417,7 +417,41 @@ _FLOW_MEASURES: tuple[Measure, ...] = (
         _FLOW,
     ),
 )
-_MEASURES = _MEASURES + _FLOW_MEASURES
+_AGILE_RAG: tuple[Measure, ...] = (
+    Measure(
+        "flow_forecast_date",
+        "Forecast done (85 %)",
+        "report date + the [flow] rag_percentile (85 %) of the Monte Carlo finish days",
+        "Agile: the date by which 85 % of the simulated futures finished the backlog's remaining "
+        "items, from the project's own daily throughput over the window (epmo/flow.py); once "
+        "nothing remains, the day the last item was done.",
+        "date",
+    ),
+    Measure(
+        "flow_slip_days",
+        "Forecast slip (agile)",
+        "flow_forecast_date - baseline_end_date",
+        "Agile projects are judged on it with the forecast-slip thresholds (slip_amber_days, "
+        "slip_red_days) instead of the reported forecast end; Hybrid projects on both. No "
+        "forecast possible (nothing done in the window) with items left is Red.",
+        "days",
+    ),
+    Measure(
+        "flow_remaining_items",
+        "Items left",
+        "count of work items not Done (not epics or sub-tasks)",
+        "What the agile forecast must finish.",
+        "count",
+    ),
+    Measure(
+        "flow_note",
+        "Forecast basis",
+        "text",
+        "The forecast's basis or why there is none (items left, throughput a week, window).",
+        "text",
+    ),
+)
+_MEASURES = _MEASURES + _FLOW_MEASURES + _AGILE_RAG
 
 MEASURES: dict[str, Measure] = {m.name: m for m in _MEASURES}
 
@@ -480,6 +514,8 @@ def rules_text() -> list[str]:
         f"forecast end or an open key milestone {h['slip_amber_days']}+ days beyond baseline is "
         f"Amber, {h['slip_red_days']}+ Red",
         f"an open risk scoring {h['overdue_risk_score']}+ (probability x impact) past its due date is Amber",
+        f"agile projects with work items: the {settings()['flow']['rag_percentile']} % forecast date of "
+        "the remaining items against the baseline end, with the forecast-end thresholds",
         f"judged stages: {', '.join(h['active_stages'])}",
     ]
 

@@ -480,6 +480,7 @@ def register_snapshot(
 
 # Definitions over the as-of views, created on every store connection, in this order.
 DERIVED = (
+    "flow/forecast_memo",
     "views/project_health_weeks",
     "views/memo_weeks",
     "views/as_of_memo",
