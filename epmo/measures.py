@@ -432,8 +432,8 @@ _AGILE_RAG: tuple[Measure, ...] = (
         "Forecast slip (agile)",
         "flow_forecast_date - baseline_end_date",
         "Agile projects are judged on it with the forecast-slip thresholds (slip_amber_days, "
-        "slip_red_days) instead of the reported forecast end; Hybrid projects on both. No "
-        "forecast possible (nothing done in the window) with items left is Red.",
+        "slip_red_days) instead of the reported forecast end; Hybrid projects on both. Without a "
+        "forecast (nothing done in the window) the work items say nothing (flow_note says why).",
         "days",
     ),
     Measure(

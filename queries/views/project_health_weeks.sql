@@ -213,7 +213,6 @@ chosen AS (
         END AS risk_severity,
         CASE
             WHEN NOT e.is_active OR NOT e.has_flow THEN NULL
-            WHEN e.flow_remaining_items > 0 AND e.flow_forecast_date IS NULL THEN 3
             WHEN e.flow_slip_days >= rules.slip_red_days THEN 3
             WHEN e.flow_slip_days >= rules.slip_amber_days THEN 2
             WHEN e.flow_slip_days IS NOT NULL THEN 1
@@ -321,8 +320,6 @@ SELECT
             CASE WHEN risk_severity >= 2 THEN printf(
                 '%d open risk(s) scoring %d or more past their due date',
                 overdue_risk_count, overdue_risk_score) END,
-            CASE WHEN flow_severity >= 2 AND flow_forecast_date IS NULL THEN printf(
-                'work items: %s', flow_note) END,
             CASE WHEN flow_severity >= 2 AND flow_forecast_date IS NOT NULL THEN printf(
                 'work items: %d%% forecast date %s is %d days beyond baseline end (%s)',
                 rag_percentile, strftime(flow_forecast_date, '%Y-%m-%d'), flow_slip_days, flow_note) END
