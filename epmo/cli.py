@@ -203,8 +203,9 @@ EXPORT_OPTIONS: dict[str, dict[str, object]] = {
         "help": "period length of the rows (views that are time-phased; default month)",
     },
     "by": {
-        "choices": ["role", "team", "role_team", "person"],
-        "help": "what each row is about (views that group resources; default role)",
+        "choices": ["role", "team", "role_team", "person", "project", "portfolio", "all"],
+        "help": "what each row is about (views that group resources: role, team, role_team, person; "
+        "default role. flow_metrics: project, team, portfolio, all; default project)",
     },
     "project": {"help": "decisions: only those affecting this project_id"},
 }

@@ -108,6 +108,21 @@ VIEWS: dict[str, View] = {
             options=("grain", "by"),
         ),
         View(
+            "flow_metrics",
+            "flow/summary",
+            "Agile flow per project (--by team|portfolio|all): throughput, WIP, age, cycle and lead time "
+            "percentiles, Little's law, with the reasons for blanks.",
+            builder="epmo.flow:export_flow_metrics",
+            options=("by",),
+        ),
+        View(
+            "flow_forecast",
+            "flow/forecasts",
+            "Agile projects: Monte Carlo 50/85/95 % dates for the remaining work items against the "
+            "baseline end, and the computed RAG.",
+            builder="epmo.flow:export_flow_forecast",
+        ),
+        View(
             "decisions",
             "steering/decisions",
             "The steering decision log: latest version of each decision taken on or before the date.",

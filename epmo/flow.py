@@ -319,7 +319,15 @@ def epic_forecasts(con: Any, project_id: str, as_of: dt.date) -> list[dict[str, 
             row[f"p{p}_date"] = (
                 report + dt.timedelta(days=d) if d is not None and d <= fs.horizon_days else None
             )
-        row["note"] = "" if days is not None else "no throughput in the window"
+        row["note"] = (
+            "every item done"
+            if int(e["remaining_items"]) == 0
+            else ""
+            if days is not None
+            else "no throughput in the window"
+        )
+        if int(e["remaining_items"]) == 0:
+            row |= {f"p{p}_date": None for p in fs.percentiles}
         out.append(row)
     return out
 
@@ -338,3 +346,80 @@ def how_many_by(con: Any, project_id: str, as_of: dt.date, by: dt.date) -> dict[
     return {"report_date": report, "by_date": by, "remaining_items": int(remaining)} | {
         f"at_least_p{p}": int(nearest_rank(totals, 100 - p)) for p in fs.percentiles
     }
+
+
+# ------------------------------------------------------------------ page data and exports
+
+BY_LEVELS = ("all", "portfolio", "team", "project")
+
+
+def flow_page(
+    con: Any,
+    as_of: dt.date,
+    by: str = "all",
+    scope: str = "",
+    portfolios: tuple[str, ...] = (),
+    programmes: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    """Everything the Flow page shows, for one level (all, portfolio, team or project) and
+    optionally one scope of it: the flow summary, throughput per week, cycle times with
+    their percentiles, work in progress with its age, cumulative flow, the project
+    forecasts; for one project also its forecast distribution, the trend of its 85 % date,
+    its epics and how many items by the forecast horizon."""
+    if by not in BY_LEVELS:
+        raise ValueError(f"level must be one of {', '.join(BY_LEVELS)}, not {by!r}")
+    fs = flow_settings()
+    p: dict[str, Any] = {
+        "as_of": as_of,
+        "by": by,
+        "scope": scope,
+        "window_days": fs.window_days,
+        "portfolios": list(portfolios),
+        "programmes": list(programmes),
+    }
+    out: dict[str, Any] = {
+        name: sql.df(con, f"flow/{name}", **p)
+        for name in ("summary", "throughput", "cycle_times", "wip_age", "cumulative_flow")
+    }
+    out["forecasts"] = sql.df(
+        con, "flow/forecasts", as_of=as_of, portfolios=list(portfolios), programmes=list(programmes)
+    )
+    if by == "project" and scope:
+        out["forecast"], out["forecast_reason"] = project_forecast(con, scope, as_of)
+        out["trend"] = forecast_trend(con, scope, as_of)
+        out["epics"] = epic_forecasts(con, scope, as_of)
+    return out
+
+
+def _store_con(store: Any) -> Any:
+    return store.connect()
+
+
+def export_flow_metrics(store: Any, as_of: dt.date, by: str | None = None) -> Any:
+    """View flow_metrics: the flow summary per project (or --by team, portfolio, all)."""
+    by = by or "project"
+    if by not in BY_LEVELS:
+        raise ValueError(f"flow_metrics: --by is one of {', '.join(BY_LEVELS)}")
+    con = _store_con(store)
+    try:
+        return sql.df(
+            con,
+            "flow/summary",
+            as_of=as_of,
+            by=by,
+            scope="",
+            window_days=flow_settings().window_days,
+            portfolios=[],
+            programmes=[],
+        )
+    finally:
+        con.close()
+
+
+def export_flow_forecast(store: Any, as_of: dt.date) -> Any:
+    """View flow_forecast: per project with work items, the Monte Carlo dates and the RAG."""
+    con = _store_con(store)
+    try:
+        return sql.df(con, "flow/forecasts", as_of=as_of, portfolios=[], programmes=[])
+    finally:
+        con.close()

@@ -4,11 +4,12 @@
 -- rebuilt from the dates: Done from done_date, In Progress from started_date until done,
 -- To Do from created_date until started (an item without a created date counts from the
 -- start of the window; one without a start date stays To Do until done)
--- params: $as_of, $by, $scope ('' = every scope), $window_days
+-- params: $as_of, $by, $scope ('' = every scope), $window_days, $portfolios, $programmes
+-- (lists; empty = all)
 -- Reads flow_scoped_items (work_items_as_of, projects_as_of_memo).
 -- metrics: items (per category and day)
 WITH items AS (
-    SELECT * FROM flow_scoped_items(CAST($as_of AS DATE), $by, $scope)
+    SELECT * FROM flow_scoped_items(CAST($as_of AS DATE), $by, $scope, $portfolios, $programmes)
 ),
 
 days AS (

@@ -1,12 +1,13 @@
 -- view: flow_cycle_times
 -- grain: one row per item done in the window of $window_days days ending on the as-of week
 -- (the cycle-time scatter), with its scope's 50th/85th/95th percentiles of cycle time
--- params: $as_of, $by, $scope ('' = every scope), $window_days
+-- params: $as_of, $by, $scope ('' = every scope), $window_days, $portfolios, $programmes
+-- (lists; empty = all)
 -- Reads flow_scoped_items (work_items_as_of, projects_as_of_memo).
 -- metrics: cycle_time_days, lead_time_days, cycle_time_p50/p85/p95 (nearest rank)
 WITH done AS (
     SELECT *
-    FROM flow_scoped_items(CAST($as_of AS DATE), $by, $scope)
+    FROM flow_scoped_items(CAST($as_of AS DATE), $by, $scope, $portfolios, $programmes)
     WHERE done_date > CAST($as_of AS DATE) - CAST($window_days AS INTEGER)
 )
 

@@ -1,7 +1,8 @@
 -- view: flow_summary
 -- grain: one row per scope (flow_scope: project, team, portfolio or the whole portfolio)
 -- as of $as_of, over the window of $window_days days ending on the as-of week
--- params: $as_of, $by, $scope ('' = every scope), $window_days
+-- params: $as_of, $by, $scope ('' = every scope), $window_days, $portfolios, $programmes
+-- (lists; empty = all)
 -- Reads flow_scoped_items (work_items_as_of, projects_as_of_memo).
 -- metrics: items, wip, done_in_window, throughput_per_week, cycle_time_p50/p85/p95,
 -- lead_time_p50/p85/p95, age_p50/p85, oldest_age_days, avg_wip, mean_cycle_time_days,
@@ -9,7 +10,7 @@
 -- Percentiles are nearest-rank (quantile_disc: the smallest value with at least p % of the
 -- items at or below it). See docs/flow.md and docs/metrics.md.
 WITH items AS (
-    SELECT * FROM flow_scoped_items(CAST($as_of AS DATE), $by, $scope)
+    SELECT * FROM flow_scoped_items(CAST($as_of AS DATE), $by, $scope, $portfolios, $programmes)
 ),
 
 bounds AS (

@@ -1,11 +1,12 @@
 -- view: flow_throughput
 -- grain: one row per scope and week of the window (weeks of 7 days ending on the as-of
 -- week, the latest first), 0 when nothing was done
--- params: $as_of, $by, $scope ('' = every scope), $window_days
+-- params: $as_of, $by, $scope ('' = every scope), $window_days, $portfolios, $programmes
+-- (lists; empty = all)
 -- Reads flow_scoped_items (work_items_as_of, projects_as_of_memo).
 -- metrics: items_done (throughput: items whose done_date falls in the week)
 WITH items AS (
-    SELECT * FROM flow_scoped_items(CAST($as_of AS DATE), $by, $scope)
+    SELECT * FROM flow_scoped_items(CAST($as_of AS DATE), $by, $scope, $portfolios, $programmes)
 ),
 
 weeks AS (

@@ -2,11 +2,12 @@
 -- grain: one row per item in progress as of the week (work in progress), with its age and
 -- its scope's 85th percentile of cycle time over the window (an item older than that is
 -- older than 85 % of recently finished items)
--- params: $as_of, $by, $scope ('' = every scope), $window_days
+-- params: $as_of, $by, $scope ('' = every scope), $window_days, $portfolios, $programmes
+-- (lists; empty = all)
 -- Reads flow_scoped_items (work_items_as_of, projects_as_of_memo).
 -- metrics: age_days (blank without a start date), is_older_than_p85
 WITH items AS (
-    SELECT * FROM flow_scoped_items(CAST($as_of AS DATE), $by, $scope)
+    SELECT * FROM flow_scoped_items(CAST($as_of AS DATE), $by, $scope, $portfolios, $programmes)
 ),
 
 p85 AS (

@@ -89,7 +89,7 @@ def flow_store(tmp_path_factory: pytest.TempPathFactory) -> Store:
 
 
 def q(store: Store, name: str, by: str = "project", scope: str = "", window: int = 14) -> pd.DataFrame:
-    return store.frame(f"flow/{name}", as_of=WEEK, by=by, scope=scope, window_days=window)
+    return store.frame(f"flow/{name}", as_of=WEEK, by=by, scope=scope, window_days=window, portfolios=[], programmes=[])
 
 
 def test_summary_per_project_matches_the_worked_example(flow_store: Store) -> None:
@@ -147,6 +147,13 @@ def test_summary_per_team_and_portfolio(
         per_week,
         wip,
     )
+
+
+def test_sidebar_filters_apply(flow_store: Store) -> None:
+    only = flow_store.frame(
+        "flow/summary", as_of=WEEK, by="all", scope="", window_days=14, portfolios=["Elsewhere"], programmes=[]
+    )
+    assert only.empty
 
 
 def test_throughput_per_week(flow_store: Store) -> None:
@@ -216,7 +223,13 @@ def test_cycle_times_match_the_cra_exports_own(tmp_path: Path) -> None:
     out = ingest(store, "work_items.csv", imported.to_csv(), as_of=dt.date(2017, 7, 14))
     assert out.status == ACCEPTED, out.report.to_text(limit=5)
     ours = store.frame(
-        "flow/cycle_times", as_of=dt.date(2017, 7, 14), by="project", scope="P1", window_days=4000
+        "flow/cycle_times",
+        as_of=dt.date(2017, 7, 14),
+        by="project",
+        scope="P1",
+        window_days=4000,
+        portfolios=[],
+        programmes=[],
     )
     theirs = pd.read_csv(pd.io.common.BytesIO(data))
     theirs = theirs[theirs["CycleTime"].notna()]
