@@ -89,7 +89,9 @@ def flow_store(tmp_path_factory: pytest.TempPathFactory) -> Store:
 
 
 def q(store: Store, name: str, by: str = "project", scope: str = "", window: int = 14) -> pd.DataFrame:
-    return store.frame(f"flow/{name}", as_of=WEEK, by=by, scope=scope, window_days=window, portfolios=[], programmes=[])
+    return store.frame(
+        f"flow/{name}", as_of=WEEK, by=by, scope=scope, window_days=window, portfolios=[], programmes=[]
+    )
 
 
 def test_summary_per_project_matches_the_worked_example(flow_store: Store) -> None:
@@ -151,7 +153,13 @@ def test_summary_per_team_and_portfolio(
 
 def test_sidebar_filters_apply(flow_store: Store) -> None:
     only = flow_store.frame(
-        "flow/summary", as_of=WEEK, by="all", scope="", window_days=14, portfolios=["Elsewhere"], programmes=[]
+        "flow/summary",
+        as_of=WEEK,
+        by="all",
+        scope="",
+        window_days=14,
+        portfolios=["Elsewhere"],
+        programmes=[],
     )
     assert only.empty
 
