@@ -196,3 +196,28 @@ def forecast_trend(rows: list[dict[str, Any]], baseline_end: Any = None) -> go.F
         **base_layout(), xaxis_title="Backlog reported in the week of", yaxis_title="Forecast done by"
     )
     return fig
+
+
+def forecast_slip(frame: pd.DataFrame) -> go.Figure:
+    """Horizontal bars: days the 85 % forecast date lies beyond (or before) the baseline end,
+    coloured by computed RAG. frame: flow/forecasts.sql."""
+    shown = frame.dropna(subset=["flow_slip_days"])
+    if shown.empty:
+        return _empty("No agile project has a forecast this week")
+    shown = shown.sort_values("flow_slip_days")
+    labels = [f"{esc(p)} · {esc(n)}" for p, n in zip(shown["project_id"], shown["project_name"], strict=True)]
+    fig = go.Figure()
+    fig.add_bar(
+        y=labels,
+        x=shown["flow_slip_days"],
+        orientation="h",
+        marker_color=[
+            RAG_COLOURS.get(r if isinstance(r, str) else "", RAG_COLOURS[""]) for r in shown["rag_computed"]
+        ],
+        customdata=shown[["project_id"]].to_numpy(),
+        hovertemplate="%{y}: %{x} days<extra></extra>",
+    )
+    fig.update_layout(
+        **base_layout(), xaxis_title="85 % date - baseline end (days)", yaxis_title=None, showlegend=False
+    )
+    return fig
