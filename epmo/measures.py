@@ -478,6 +478,16 @@ LABELS = {
     "after_value": "After",
     "change_amount": "Amount",
     "committed_at": "Committed at",
+    "p50_date": "50 % done by",
+    "p85_date": "85 % done by",
+    "p95_date": "95 % done by",
+    "remaining_items": "Items left",
+    "backlog_date": "Backlog of",
+    "forecast_note": "Forecast basis",
+    "scope": "Scope",
+    "week_end": "Week ending",
+    "epic_key": "Epic",
+    "epic_title": "Epic title",
 }
 
 

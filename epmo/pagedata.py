@@ -271,3 +271,6 @@ def flow(con: duckdb.DuckDBPyConnection, f: Filters, by: str = "all", scope: str
     from epmo.flow import flow_page
 
     return flow_page(con, f.as_of, by, scope, f.portfolios, f.programmes)
+
+
+PAGES["flow"] = ("app_pages/flow.py", flow)
