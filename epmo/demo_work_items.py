@@ -102,58 +102,64 @@ def make_backlog(pid: str, start: dt.date, weeks: int, profile: str, seed: int) 
     )
 
 
+_SPRINTS: dict[tuple[int, int], str | None] = {}
+
+
+def _sprints(first: int, last: int) -> str | None:
+    key = (first, last)
+    if key not in _SPRINTS:
+        _SPRINTS[key] = "; ".join(f"Sprint {k}" for k in range(max(first, 1), last + 1)) or None
+    return _SPRINTS[key]
+
+
+def _dates(days: np.ndarray, mask: np.ndarray | None = None) -> list[object]:
+    out: list[object] = (np.datetime64("2000-01-01", "D") + days.astype("timedelta64[D]")).tolist()
+    if mask is not None:
+        out = [d if m else None for d, m in zip(out, mask.tolist(), strict=True)]
+    return out
+
+
 def snapshot(b: Backlog, pid: str, week: dt.date) -> dict[str, list[object]]:
     """The backlog as exported on `week` (work_items columns, without upload_id)."""
     w = _days(week)
     keep = np.flatnonzero(b.created <= w)
-    is_done = b.done[keep] <= w
-    is_started = b.started[keep] <= w
-    cols: dict[str, list[object]] = {
-        k: []
-        for k in (
-            "project_id",
-            "item_key",
-            "item_type",
-            "title",
-            "parent_key",
-            "team",
-            "status",
-            "status_category",
-            "created_date",
-            "started_date",
-            "done_date",
-            "story_points",
-            "sprints",
-        )
+    st, dn = b.started[keep], b.done[keep]
+    is_done = dn <= w
+    is_started = st <= w
+    in_review = w >= st + 0.7 * (dn - st)
+    status = np.where(
+        is_done,
+        "Done",
+        np.where(
+            is_started,
+            np.where(
+                b.blocked[keep] & ~in_review, "Blocked", np.where(in_review, "In Review", "In Progress")
+            ),
+            "To Do",
+        ),
+    )
+    category = np.where(is_done, "Done", np.where(is_started, "In Progress", "To Do"))
+    first = (st - b.sprint0) // 14 + 1
+    last = (np.minimum(dn, w) - b.sprint0) // 14 + 1
+    idx = keep.tolist()
+    types = [b.types[i] for i in idx]
+    return {
+        "project_id": [pid] * len(idx),
+        "item_key": [b.keys[i] for i in idx],
+        "item_type": types,
+        "title": [b.titles[i] for i in idx],
+        "parent_key": [b.parents[i] for i in idx],
+        "team": [b.teams[i] for i in idx],
+        "status": status.tolist(),
+        "status_category": category.tolist(),
+        "created_date": _dates(b.created[keep]),
+        "started_date": _dates(st, is_started),
+        "done_date": _dates(dn, is_done),
+        "story_points": [
+            None if t == "Epic" else float(p) for t, p in zip(types, b.points[keep].tolist(), strict=True)
+        ],
+        "sprints": [
+            _sprints(int(f), int(la)) if s else None
+            for f, la, s in zip(first.tolist(), last.tolist(), is_started.tolist(), strict=True)
+        ],
     }
-    for j, i in enumerate(keep.tolist()):
-        done, started = bool(is_done[j]), bool(is_started[j])
-        if done:
-            status, category = "Done", "Done"
-        elif started:
-            category = "In Progress"
-            in_review = w >= b.started[i] + 0.7 * (b.done[i] - b.started[i])
-            status = (
-                "Blocked" if b.blocked[i] and not in_review else "In Review" if in_review else "In Progress"
-            )
-        else:
-            status, category = "To Do", "To Do"
-        first = (int(b.started[i]) - b.sprint0) // 14 + 1 if started else None
-        last = (min(int(b.done[i]), w) - b.sprint0) // 14 + 1 if started else None
-        sprints = (
-            "; ".join(f"Sprint {k}" for k in range(max(first or 1, 1), (last or 0) + 1)) if started else ""
-        )
-        cols["project_id"].append(pid)
-        cols["item_key"].append(b.keys[i])
-        cols["item_type"].append(b.types[i])
-        cols["title"].append(b.titles[i])
-        cols["parent_key"].append(b.parents[i])
-        cols["team"].append(b.teams[i])
-        cols["status"].append(status)
-        cols["status_category"].append(category)
-        cols["created_date"].append(DAY0 + dt.timedelta(days=int(b.created[i])))
-        cols["started_date"].append(DAY0 + dt.timedelta(days=int(b.started[i])) if started else None)
-        cols["done_date"].append(DAY0 + dt.timedelta(days=int(b.done[i])) if done else None)
-        cols["story_points"].append(float(b.points[i]) if b.types[i] != "Epic" else None)
-        cols["sprints"].append(sprints or None)
-    return cols

@@ -77,28 +77,40 @@ def simulate_when(
 ) -> np.ndarray | None:
     """Days until `remaining` items are done, per run (1 = done on the day after the report
     date); horizon_days + 1 for a run still unfinished at the horizon. None when the history
-    has no throughput at all (nothing to sample)."""
+    has no throughput at all (nothing to sample).
+
+    Each run is a sequence of days, each day's throughput drawn with replacement from the
+    history. Drawn block by block, exactly: the days of a block of B days are B independent
+    draws, so how many days took each distinct value is multinomial; a run that crosses
+    `remaining` within a block gets its B values in a uniformly random order (independent
+    draws are exchangeable) to find the day it crossed on."""
     if remaining <= 0:
         return np.zeros(runs, dtype=np.int64)
     if history.sum() <= 0:
         return None
     rng = np.random.default_rng(seed)
-    n = len(history)
+    values, counts = np.unique(history, return_counts=True)
+    pvals = counts / counts.sum()
+    block = int(min(max(7, math.ceil(remaining / history.mean() / 8)), 91))
     finish = np.full(runs, horizon_days + 1, dtype=np.int64)
     done = np.zeros(runs, dtype=np.int64)
     open_runs = np.arange(runs)
-    per_day = history.mean()
-    block = int(min(max(16, math.ceil(1.3 * remaining / per_day)), horizon_days))
     day = 0
     while open_runs.size and day < horizon_days:
         width = min(block, horizon_days - day)
-        draws = history[rng.integers(0, n, size=(open_runs.size, width))]
-        totals = done[open_runs, None] + np.cumsum(draws, axis=1)
-        hit = totals >= remaining
-        finished = hit.any(axis=1)
-        finish[open_runs[finished]] = day + hit[finished].argmax(axis=1) + 1
-        done[open_runs] = totals[:, -1]
-        open_runs = open_runs[~finished]
+        tally = rng.multinomial(width, pvals, size=open_runs.size)  # (runs, distinct values)
+        after = done[open_runs] + tally @ values
+        crossed = after >= remaining
+        if crossed.any():
+            m = int(crossed.sum())
+            days_values = np.repeat(np.tile(values, m), tally[crossed].ravel()).reshape(m, width)
+            order = np.argsort(rng.random((m, width)), axis=1)
+            path = done[open_runs[crossed], None] + np.cumsum(
+                np.take_along_axis(days_values, order, axis=1), axis=1
+            )
+            finish[open_runs[crossed]] = day + (path >= remaining).argmax(axis=1) + 1
+        done[open_runs] = after
+        open_runs = open_runs[~crossed]
         day += width
     return finish
 

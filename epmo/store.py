@@ -495,6 +495,7 @@ DERIVED = (
     "capacity/macro_scenario_demand",
     "capacity/macro_scenario_supply",
     "flow/macro_flow_items",
+    "flow/items_memo",
     "flow/macro_flow_scope",
     "flow/macro_flow_scoped_items",
 )

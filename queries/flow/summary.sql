@@ -3,7 +3,7 @@
 -- as of $as_of, over the window of $window_days days ending on the as-of week
 -- params: $as_of, $by, $scope ('' = every scope), $window_days, $portfolios, $programmes
 -- (lists; empty = all)
--- Reads flow_scoped_items (work_items_as_of, projects_as_of_memo).
+-- Reads flow_scoped_items (flow_items_memo, projects_as_of_memo).
 -- metrics: items, wip, done_in_window, throughput_per_week, cycle_time_p50/p85/p95,
 -- lead_time_p50/p85/p95, age_p50/p85, oldest_age_days, avg_wip, mean_cycle_time_days,
 -- littles_law_cycle_days, littles_law_ratio, started_in_window_pct, flow_notes
@@ -25,20 +25,20 @@ windowed AS (
     FROM items AS i CROSS JOIN bounds AS b
 ),
 
-days AS (
-    SELECT CAST(d AS DATE) AS day
-    FROM bounds AS b, range(b.week_date - b.window_days + 1, b.week_date + 1, INTERVAL 1 DAY) AS t(d)
-),
-
--- in progress on a day, counted as cycle time counts (inclusively): started on or before
--- it and not done before it
-daily_wip AS (
-    SELECT s.scope, d.day, count(i.item_key) AS wip
-    FROM (SELECT DISTINCT scope FROM items) AS s
-    CROSS JOIN days AS d
-    LEFT JOIN items AS i
-        ON i.scope = s.scope AND i.started_date <= d.day AND (i.done_date IS NULL OR i.done_date >= d.day)
-    GROUP BY ALL
+-- days in progress within the window, counted as cycle time counts (inclusively: from the
+-- start to the done day, or to the as-of week when not done); their sum over the window's
+-- days is the sum of the daily WIP, so average WIP = that sum / window_days
+overlap AS (
+    SELECT
+        i.scope,
+        sum(greatest(0, date_diff(
+            'day',
+            greatest(i.started_date, b.week_date - b.window_days + 1),
+            least(coalesce(i.done_date, b.week_date), b.week_date)
+        ) + 1)) AS wip_days
+    FROM items AS i CROSS JOIN bounds AS b
+    WHERE i.started_date IS NOT NULL
+    GROUP BY i.scope
 ),
 
 per_scope AS (
@@ -70,7 +70,10 @@ per_scope AS (
 ),
 
 wip_avg AS (
-    SELECT scope, avg(wip) AS avg_wip FROM daily_wip GROUP BY scope
+    SELECT s.scope, coalesce(o.wip_days, 0) / b.window_days AS avg_wip
+    FROM (SELECT DISTINCT scope FROM items) AS s
+    CROSS JOIN bounds AS b
+    LEFT JOIN overlap AS o USING (scope)
 )
 
 SELECT
