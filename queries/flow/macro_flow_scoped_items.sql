@@ -16,4 +16,4 @@ FROM flow_items_memo(as_of) AS i
 LEFT JOIN projects_as_of_memo(as_of) AS p ON p.project_id = i.project_id
 WHERE i.is_counted
     AND epmo_in_scope(p.portfolio, p.programme, portfolios, programmes)
-    AND (only_scope = '' OR flow_scope(by_level, i.project_id, i.team, p.portfolio) = only_scope);
+    AND (coalesce(only_scope, '') = '' OR flow_scope(by_level, i.project_id, i.team, p.portfolio) = only_scope);
