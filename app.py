@@ -12,6 +12,7 @@ PAGES = {
         st.Page("app_pages/health.py", title="Portfolio health", icon=":material/monitor_heart:"),
         st.Page("app_pages/changes.py", title="What changed", icon=":material/difference:"),
         st.Page("app_pages/project.py", title="Project", icon=":material/folder_open:"),
+        st.Page("app_pages/flow.py", title="Flow", icon=":material/view_kanban:"),
     ],
     "Capacity": [
         st.Page("app_pages/capacity.py", title="Capacity heatmap", icon=":material/grid_on:"),

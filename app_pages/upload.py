@@ -8,9 +8,11 @@ import streamlit as st
 
 from app_pages import _shared as ui
 from epmo import contract, sql, templates
+from epmo.importers import LAYOUTS, WorkItemImport
 from epmo.ingest import ACCEPTED, DUPLICATE, check_upload, ingest, latest_reporting_day
 from epmo.mapping import Mapping
 from epmo.store import StoreWriteError
+from epmo.workflow import Workflow
 
 snap = ui.snapshot()
 st.title("Upload a weekly extract")
@@ -43,6 +45,26 @@ with st.expander("Templates and the data contract", icon=":material/description:
         )
 
 mappings = ui.query(snap, "ledger/documents", kind="mapping")
+
+
+def work_item_options(snap: object) -> WorkItemImport | None:
+    """A team's Jira or flow-tool export: detected from its header row; the workflow (which
+    statuses are started and done, Jira project keys) and the project id say how to read it."""
+    with st.expander("Work items (Jira or flow-tool export)"):
+        layout = st.selectbox("Layout", ["Detect", *LAYOUTS], key="upload_wi_layout")
+        flows = ui.query(ui.snapshot(), "ledger/documents", kind="workflow")
+        wf_name = st.selectbox("Workflow", ["(status names)", *flows["name"]], key="upload_wi_workflow")
+        project_id = st.text_input("EPMO project id for every item", key="upload_wi_project")
+    if layout == "Detect" and wf_name == "(status names)" and not project_id.strip():
+        return None
+    wf = None
+    if wf_name != "(status names)":
+        wf = Workflow.from_json(flows.loc[flows["name"] == wf_name, "spec"].iloc[0])
+    return WorkItemImport(
+        layout=None if layout == "Detect" else layout, workflow=wf, project_id=project_id.strip() or None
+    )
+
+
 left, right = st.columns([2, 1])
 with right:
     as_of = st.date_input(
@@ -58,6 +80,7 @@ with right:
         help="For another tool's export: a saved mapping renames its columns and values to the contract's.",
     )
     user = st.text_input("Your email", key="upload_user", placeholder="you@organisation.org")
+    work_items = work_item_options(snap)
 with left:
     uploaded = st.file_uploader(
         "Weekly extract", type=["csv", "txt", "tsv", "xlsx", "zip"], key="upload_file", max_upload_size=200
@@ -71,7 +94,7 @@ mapping = None
 if mapping_name != "(template headers)":
     spec = mappings.loc[mappings["name"] == mapping_name, "spec"].iloc[0]
     mapping = Mapping.from_json(spec)
-check_key = hashlib.sha256(data).hexdigest() + str(as_of) + str(mapping_name) + snap.key
+check_key = hashlib.sha256(data).hexdigest() + str(as_of) + str(mapping_name) + snap.key + repr(work_items)
 if st.session_state.get("_check_key") != check_key:
     with st.spinner("Validating..."):
         st.session_state._check = check_upload(
@@ -80,6 +103,7 @@ if st.session_state.get("_check_key") != check_key:
             data,
             as_of=as_of if isinstance(as_of, dt.date) else None,
             mapping=mapping,
+            work_items=work_items,
         )
     st.session_state._check_key = check_key
 outcome = st.session_state._check
@@ -159,7 +183,13 @@ with c2:
 if st.button("Commit upload", type="primary", key="commit", icon=":material/cloud_upload:"):
     try:
         result = ingest(
-            ui.store(), uploaded.name, data, as_of=outcome.as_of_date, user_email=user, mapping=mapping
+            ui.store(),
+            uploaded.name,
+            data,
+            as_of=outcome.as_of_date,
+            user_email=user,
+            mapping=mapping,
+            work_items=work_items,
         )
     except StoreWriteError as exc:  # disk full, read-only: said in words, nothing saved
         st.error(str(exc), icon=":material/error:")

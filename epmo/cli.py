@@ -15,9 +15,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from epmo import export, templates
+from epmo import workflow as workflow_doc
+from epmo.importers import LAYOUTS, WorkItemImport
 from epmo.ingest import ACCEPTED, DUPLICATE, VALID, ingest, latest_reporting_day
 from epmo.mapping import Mapping
 from epmo.store import Store, StoreBusy, StoreWriteError
+from epmo.workflow import Workflow
 
 EXIT_OK, EXIT_UNEXPECTED, EXIT_REJECTED = 0, 1, 2
 
@@ -87,6 +90,7 @@ def _run_ingest(args: argparse.Namespace, dry_run: bool) -> int:
         mapping=mapping,
         dry_run=dry_run,
         max_file_mb=args.max_file_mb,
+        work_items=_work_item_import(store, args),
     )
     if args.report:
         payload = outcome.report.to_dict() | {
@@ -118,6 +122,62 @@ def _run_ingest(args: argparse.Namespace, dry_run: bool) -> int:
     return EXIT_REJECTED
 
 
+def load_workflow(store: Store, name_or_path: str | None) -> Workflow | None:
+    """A workflow from a .json file or saved in the store by name (kind 'workflow')."""
+    if not name_or_path:
+        return None
+    path = Path(name_or_path)
+    if path.suffix.lower() == ".json" and path.is_file():
+        try:
+            return Workflow.from_json(path.read_text(encoding="utf-8"))
+        except ValueError as exc:
+            raise UsageError(f"workflow file {path}: {exc}") from None
+    wf = workflow_doc.load(store, name_or_path)
+    if wf is None:
+        raise UsageError(f"no saved workflow named {name_or_path!r} (see `python -m epmo workflows`)")
+    return wf
+
+
+def _work_item_import(store: Store, args: argparse.Namespace) -> WorkItemImport | None:
+    """The work-item importer's options, when any was given (else a Jira/flow-tool export is
+    still detected from its header row)."""
+    layout = getattr(args, "layout", None)
+    wf_name, project, history = (getattr(args, k, None) for k in ("workflow", "project", "history"))
+    if not (layout or wf_name or project or history):
+        return None
+    hist = None
+    if history:
+        hpath = Path(history)
+        if not hpath.is_file():
+            raise UsageError(f"no such file: {hpath}")
+        hist = (hpath.name, hpath.read_bytes())
+    return WorkItemImport(
+        layout=None if layout in (None, "auto") else layout,
+        workflow=load_workflow(store, wf_name),
+        project_id=project,
+        history=hist,
+    )
+
+
+def cmd_workflows(args: argparse.Namespace) -> int:
+    store = _store(args)
+    if args.action == "save":
+        if not args.name or not args.file:
+            raise UsageError("usage: python -m epmo workflows save NAME FILE.json")
+        wf = load_workflow(store, args.file if args.file.lower().endswith(".json") else args.file + ".json")
+        assert wf is not None
+        wf.name = args.name
+        try:
+            workflow_doc.save(store, wf, args.user or os.environ.get("USER", ""))
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+        print(f"saved workflow {args.name}")
+        return EXIT_OK
+    for r in store.documents("workflow"):
+        print(f"{r['name']}\t{r['saved_at']}\t{r['saved_by']}")
+    return EXIT_OK
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     return _run_ingest(args, dry_run=True)
 
@@ -147,8 +207,9 @@ EXPORT_OPTIONS: dict[str, dict[str, object]] = {
         "help": "period length of the rows (views that are time-phased; default month)",
     },
     "by": {
-        "choices": ["role", "team", "role_team", "person"],
-        "help": "what each row is about (views that group resources; default role)",
+        "choices": ["role", "team", "role_team", "person", "project", "portfolio", "all"],
+        "help": "what each row is about (views that group resources: role, team, role_team, person; "
+        "default role. flow_metrics: project, team, portfolio, all; default project)",
     },
     "project": {"help": "decisions: only those affecting this project_id"},
 }
@@ -453,6 +514,14 @@ def parser() -> argparse.ArgumentParser:
         sp.add_argument("--report", help="write the JSON validation report here")
         sp.add_argument("--max-file-mb", type=float, help="override limits.max_file_mb")
         with_store(sp)
+        sp.add_argument(
+            "--layout",
+            choices=["auto", *LAYOUTS],
+            help="a work-item export: jira_csv, stage_dates or status_history (default: detected)",
+        )
+        sp.add_argument("--workflow", help="work items: saved workflow name, or a workflow .json file")
+        sp.add_argument("--project", help="work items: the EPMO project_id of every item in the file")
+        sp.add_argument("--history", help="work items: a status-history CSV for exact start/done dates")
         if name == "ingest":
             sp.add_argument("--user", help="who is uploading (email)")
         sp.set_defaults(func=func)
@@ -529,6 +598,14 @@ def parser() -> argparse.ArgumentParser:
     sp.add_argument("--user")
     with_store(sp)
     sp.set_defaults(func=cmd_mappings)
+
+    sp = sub.add_parser("workflows", help="list saved work-item workflows, or save one")
+    sp.add_argument("action", nargs="?", choices=["list", "save"], default="list")
+    sp.add_argument("name", nargs="?")
+    sp.add_argument("file", nargs="?")
+    sp.add_argument("--user")
+    with_store(sp)
+    sp.set_defaults(func=cmd_workflows)
 
     sp = sub.add_parser("retract", help="retract an upload (it stays in the ledger)")
     sp.add_argument("upload_id")

@@ -1,4 +1,4 @@
-"""Data contract v1: the EPMO's template, defined once.
+"""Data contract v2: the EPMO's template, defined once.
 
 Everything else is rendered from this module: the CSV and XLSX templates, the data
 dictionary sheet, docs/data-contract.md, the header matcher, the staging schema, the
@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import pyarrow as pa
 
-CONTRACT_VERSION = "1"
+CONTRACT_VERSION = "2"  # v2 adds work_items (agile teams' own work items)
 
 # Column types. Each maps to one parser macro in queries/macros/ and one Arrow type.
 TEXT = "text"
@@ -724,7 +724,130 @@ FINANCIALS = Table(
     ),
 )
 
-TABLES: tuple[Table, ...] = (PROJECTS, MILESTONES, RAID, ALLOCATIONS, CAPACITY, FINANCIALS)
+STATUS_CATEGORIES = ("To Do", "In Progress", "Done")
+
+WORK_ITEMS = Table(
+    name="work_items",
+    title="Work items (agile)",
+    description="Optional. One row per work item (epic, story, bug, task...) of an agile or "
+    "hybrid project: the team's current backlog, as exported from its tool (Jira...). Each "
+    "upload replaces the project's backlog. Flow metrics and forecasts: docs/flow.md.",
+    entity_key="project_id",
+    unique_key=("project_id", "item_key"),
+    synonyms=("work item", "backlog", "issues", "jira", "stories"),
+    optional=True,
+    columns=(
+        _project_ref("Project the item belongs to (the EPMO project id, not the Jira key)."),
+        _c(
+            "item_key",
+            TEXT,
+            "The item's key in the team's tool, unique within the project.",
+            "PAY-123",
+            required=True,
+            synonyms=("issue key", "key", "item id", "work item id", "issue id", "id"),
+        ),
+        _c(
+            "item_type",
+            TEXT,
+            "Kind of item: Epic, Story, Bug, Task, Sub-task...",
+            "Story",
+            synonyms=("issue type", "type", "work item type"),
+        ),
+        _c(
+            "title",
+            TEXT,
+            "Short description.",
+            "Pay slip shows year-to-date tax",
+            required=True,
+            synonyms=("summary", "name", "item title"),
+        ),
+        _c(
+            "parent_key",
+            TEXT,
+            "Key of the parent item or epic, if any.",
+            "PAY-100",
+            synonyms=("parent", "epic link", "epic", "parent key", "epic key"),
+        ),
+        _c(
+            "team",
+            TEXT,
+            "Team working the item.",
+            "Payments squad",
+            synonyms=("squad", "scrum team", "agile team"),
+        ),
+        _c(
+            "status",
+            TEXT,
+            "The item's status in the team's workflow.",
+            "In Review",
+            required=True,
+            synonyms=("state", "workflow status", "issue status"),
+        ),
+        _c(
+            "status_category",
+            ENUM,
+            "The status's category: not started, started, finished.",
+            "In Progress",
+            required=True,
+            allowed=STATUS_CATEGORIES,
+            aliases={
+                "todo": "To Do",
+                "new": "To Do",
+                "backlog": "To Do",
+                "open": "To Do",
+                "inprogress": "In Progress",
+                "indeterminate": "In Progress",
+                "doing": "In Progress",
+                "started": "In Progress",
+                "complete": "Done",
+                "completed": "Done",
+                "closed": "Done",
+                "resolved": "Done",
+                "finished": "Done",
+            },
+            synonyms=("status category", "category"),
+        ),
+        _c(
+            "created_date",
+            DATE,
+            "Date the item was created (arrived in the backlog).",
+            "2026-03-02",
+            synonyms=("created", "date created", "creation date", "arrival date"),
+        ),
+        _c(
+            "started_date",
+            DATE,
+            "Date work started: the item first entered a started status of the workflow.",
+            "2026-03-16",
+            synonyms=("started", "start date", "date started", "in progress date", "committed date"),
+        ),
+        _c(
+            "done_date",
+            DATE,
+            "Date the item was done: it entered a done status (Jira: Resolved).",
+            "2026-03-24",
+            synonyms=("done", "resolved", "resolution date", "completed date", "date done", "closed date"),
+        ),
+        _c(
+            "story_points",
+            NUMBER,
+            "Estimate in story points.",
+            "3",
+            unit="points",
+            minimum=0,
+            synonyms=("story points", "points", "story point estimate", "estimate"),
+        ),
+        _c(
+            "sprints",
+            TEXT,
+            "Sprint(s) the item was in, separated by '; ' (carried over when more than one).",
+            "Sprint 7; Sprint 8",
+            synonyms=("sprint", "iteration", "sprint s"),
+        ),
+    ),
+)
+
+TABLES: tuple[Table, ...] = (PROJECTS, MILESTONES, RAID, ALLOCATIONS, CAPACITY, FINANCIALS, WORK_ITEMS)
 TABLE_NAMES: tuple[str, ...] = tuple(t.name for t in TABLES)
 BY_NAME: dict[str, Table] = {t.name: t for t in TABLES}
 

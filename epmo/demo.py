@@ -18,6 +18,8 @@ import pyarrow as pa
 import pyarrow.compute  # noqa: F401  (pa.compute)
 
 from epmo import clock, contract
+from epmo.demo_work_items import Backlog, make_backlog
+from epmo.demo_work_items import snapshot as work_item_snapshot
 from epmo.ingest import latest_reporting_day
 from epmo.store import Store, data_schema
 
@@ -284,7 +286,7 @@ def build(
     miss = {(pm, w) for pm in pms for w in weeks if rng.random() < 0.02}
     cols: dict[str, dict[str, list[object]]] = {
         t: {c: [] for c in data_schema(t).names}
-        for t in ("projects", "milestones", "raid", "allocations", "financials", "capacity")
+        for t in ("projects", "milestones", "raid", "allocations", "financials", "capacity", "work_items")
     }
     ledger: list[dict[str, object]] = []
     raid_state: dict[str, list[dict[str, object]]] = {}
@@ -294,6 +296,7 @@ def build(
 
     out = _Columns(cols)
     capacity_weeks: list[dt.date] = []
+    backlogs: dict[str, Backlog] = {}
 
     for wi, week in enumerate(weeks):
         for pm, owned in by_pm.items():
@@ -303,6 +306,8 @@ def build(
             counts: dict[str, int] = {}
             for p in owned:
                 n = _project_week(p, week, wi, upload_id, out, raid_state, rng, projects)
+                if n and _reports_work_items(p, wi, len(weeks), len(projects)):
+                    n |= _work_items(p, week, upload_id, out, seed, backlogs)
                 for t, k in n.items():
                     counts[t] = counts.get(t, 0) + k
             if counts:
@@ -331,6 +336,29 @@ def build(
     frames["projects"] = _reporting_habits(frames["projects"], ledger, habits)
     _commit_times(ledger, habits)
     return frames, ledger
+
+
+def _reports_work_items(p: Project, wi: int, n_weeks: int, n_projects: int) -> bool:
+    """Agile and Hybrid projects export their backlog every week of the last eight, and
+    (portfolios of up to 1,000 projects) every fourth week before; not before they start."""
+    if p.method == "Waterfall" or p.fate in ("idea", "proposal"):
+        return False
+    return wi >= n_weeks - 8 or (wi % 4 == 0 and n_projects <= 1000)
+
+
+def _work_items(
+    p: Project, week: dt.date, upload_id: str, out: _Columns, seed: int, backlogs: dict[str, Backlog]
+) -> dict[str, int]:
+    if week < p.start:
+        return {}
+    if p.pid not in backlogs:
+        backlogs[p.pid] = make_backlog(p.pid, p.start, p.weeks, p.profile, seed)
+    cols = work_item_snapshot(backlogs[p.pid], p.pid, week)
+    n = len(cols["item_key"])
+    if not n:
+        return {}
+    out.extend("work_items", **cols, upload_id=[upload_id] * n)
+    return {"work_items": n}
 
 
 def _reporting_habits(

@@ -46,6 +46,7 @@ VIEWS: dict[str, View] = {
         View("allocations", "export/allocations", "Demand (allocations) as of the date."),
         View("capacity", "export/capacity", "Supply (capacity) as of the date."),
         View("financials", "export/financials", "Time-phased financials as of the date."),
+        View("work_items", "export/work_items", "Agile work items (each project's backlog) as of the date."),
         View("uploads", "export/uploads", "The upload ledger, newest first.", needs_as_of=False),
         View(
             "project_health",
@@ -105,6 +106,21 @@ VIEWS: dict[str, View] = {
             "Hours and FTE short (or spare) per period and role, with the projects driving it.",
             builder="epmo.capacity:export_shortage",
             options=("grain", "by"),
+        ),
+        View(
+            "flow_metrics",
+            "flow/summary",
+            "Agile flow per project (--by team|portfolio|all): throughput, WIP, age, cycle and lead time "
+            "percentiles, Little's law, with the reasons for blanks.",
+            builder="epmo.flow:export_flow_metrics",
+            options=("by",),
+        ),
+        View(
+            "flow_forecast",
+            "flow/forecasts",
+            "Agile projects: Monte Carlo 50/85/95 % dates for the remaining work items against the "
+            "baseline end, and the computed RAG.",
+            builder="epmo.flow:export_flow_forecast",
         ),
         View(
             "decisions",

@@ -9,10 +9,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 
 import pyarrow as pa
 
 from epmo import clock, contract, isolate, maintenance, sql
+from epmo.importers import WorkItemImport, import_work_items, sniff_layout
 from epmo.mapping import MappedSheet, Mapping, map_upload
 from epmo.readers import RawSheet
 from epmo.report import ERROR, Issue, RejectedFile, Report
@@ -120,6 +122,7 @@ def check_upload(
     max_file_mb: float | None = None,
     digest: str = "",
     today: dt.date | None = None,
+    work_items: WorkItemImport | None = None,
 ) -> Outcome:
     """Validate without writing. The Outcome carries typed tables ready to commit.
 
@@ -129,6 +132,13 @@ def check_upload(
     for an accepted upload of the same file for the same week (Outcome.duplicate_of).
     """
     mapping = mapping or Mapping()
+    imported: list[Issue] = []
+    if work_items is not None or sniff_layout(file_name, data):
+        converted = _import_work_items(file_name, data, work_items or WorkItemImport())
+        if isinstance(converted, Outcome):
+            converted.as_of_date = as_of
+            return converted
+        data, mapping, imported = converted
     dayfirst = (mapping.date_order or str(get("ingest", "date_order"))) == "dmy"
     try:
         sheets = isolate.read_upload(file_name, data, max_file_mb=max_file_mb)  # in a child, OS limits
@@ -178,6 +188,7 @@ def check_upload(
         return Outcome(REJECTED, new_report([issue], {}), None)
 
     mapped, issues = map_upload(sheets, mapping, dayfirst)
+    issues = imported + issues
     issues = [
         i
         for i in issues
@@ -216,6 +227,22 @@ def check_upload(
     return Outcome(VALID, report, as_of, tables=tables, preview=preview)
 
 
+def _import_work_items(
+    file_name: str, data: bytes, opts: WorkItemImport
+) -> Outcome | tuple[bytes, Mapping, list[Issue]]:
+    """A Jira or flow-tool export -> a work_items CSV for the ordinary path (or the
+    Outcome that rejects it, with the importer's messages in the user's own headers)."""
+    try:
+        result = import_work_items(file_name, data, opts.workflow, opts.layout, opts.project_id, opts.history)
+    except RejectedFile as exc:
+        return Outcome(REJECTED, new_report([exc.issue], {}))
+    if not result.ok:
+        return Outcome(REJECTED, new_report(result.issues, {"work_items": len(result.rows)}))
+    stem = PurePosixPath(file_name).stem
+    mapping = Mapping(name=f"import:{result.layout}", tables={stem: "work_items"})
+    return result.to_csv(), mapping, result.issues
+
+
 def _row_counts(mapped: list[MappedSheet]) -> dict[str, int]:
     counts: dict[str, int] = {}
     for m in mapped:
@@ -243,12 +270,20 @@ def ingest(
     max_file_mb: float | None = None,
     note: str = "",
     today: dt.date | None = None,
+    work_items: WorkItemImport | None = None,
 ) -> Outcome:
-    """Validate and, if it passes and this is not a dry run, commit atomically."""
+    """Validate and, if it passes and this is not a dry run, commit atomically.
+
+    A Jira or flow-tool export (detected from its header row, or `work_items` given) goes
+    through the work-item importer first (epmo/importers)."""
     if dry_run:
-        return check_upload(store, file_name, data, as_of, mapping, max_file_mb, today=today)
+        return check_upload(
+            store, file_name, data, as_of, mapping, max_file_mb, today=today, work_items=work_items
+        )
     digest = sha256(data)
-    outcome = check_upload(store, file_name, data, as_of, mapping, max_file_mb, digest=digest, today=today)
+    outcome = check_upload(
+        store, file_name, data, as_of, mapping, max_file_mb, digest=digest, today=today, work_items=work_items
+    )
     if outcome.status != VALID:
         return outcome
     assert outcome.as_of_date is not None
@@ -261,7 +296,11 @@ def ingest(
         file_name=file_name,
         sha256=digest,
         user_email=user_email,
-        mapping_name=(mapping.name if mapping else ""),
+        mapping_name=(
+            mapping.name
+            if mapping
+            else (f"import:{work_items.layout}" if work_items and work_items.layout else "")
+        ),
         note=note,
     )
     store.commit([prepared])

@@ -255,6 +255,204 @@ _MEASURES: tuple[Measure, ...] = (
     ),
 )
 
+# Flow measures of agile work items (docs/flow.md). Days count inclusively: an item started
+# and finished on the same day took 1 day. Percentiles are nearest-rank. The window is
+# [flow] window_days of settings.toml, ending on the as-of week.
+_FLOW = "queries/flow/summary.sql"
+_FLOW_MEASURES: tuple[Measure, ...] = (
+    Measure(
+        "items_done",
+        "Throughput",
+        "count of items whose done_date falls in the 7 days ending on the week",
+        "Items finished per week (epics and sub-tasks not counted); 0 when none.",
+        "count",
+        "queries/flow/throughput.sql",
+    ),
+    Measure(
+        "throughput_per_week",
+        "Throughput / week",
+        "done_in_window / (window_days / 7)",
+        "Average items finished per week over the window.",
+        "ratio",
+        _FLOW,
+    ),
+    Measure(
+        "done_in_window",
+        "Done in window",
+        "count of items with done_date in (as-of - window_days, as-of]",
+        "Items finished in the window.",
+        "count",
+        _FLOW,
+    ),
+    Measure(
+        "items",
+        "Items",
+        "count of counted items",
+        "Work items in the backlog (not epics or sub-tasks).",
+        "count",
+        _FLOW,
+    ),
+    Measure("to_do", "To do", "count where status_category = 'To Do'", "Items not started.", "count", _FLOW),
+    Measure(
+        "wip",
+        "WIP",
+        "count where status_category = 'In Progress'",
+        "Work in progress as of the week (with or without a start date).",
+        "count",
+        _FLOW,
+    ),
+    Measure("done", "Done", "count where status_category = 'Done'", "Items finished, ever.", "count", _FLOW),
+    Measure(
+        "cycle_time_days",
+        "Cycle time (days)",
+        "done_date - started_date + 1",
+        "Days from the start of work to done, counting both days; blank without a start date.",
+        "days",
+        "queries/flow/macro_flow_items.sql",
+    ),
+    Measure(
+        "lead_time_days",
+        "Lead time (days)",
+        "done_date - created_date + 1",
+        "Days from creation (arrival in the backlog) to done, counting both days.",
+        "days",
+        "queries/flow/macro_flow_items.sql",
+    ),
+    Measure(
+        "age_days",
+        "Age (days)",
+        "as-of week - started_date + 1",
+        "Work-item age of an item in progress; blank without a start date.",
+        "days",
+        "queries/flow/macro_flow_items.sql",
+    ),
+    *(
+        Measure(
+            f"{kind}_p{p}",
+            f"{label} P{p}",
+            f"nearest-rank {p}th percentile of {kind}_days{' of items done in the window' if kind != 'age' else ' of items in progress'}",
+            f"{p} % of the items took (or have been in progress) this many days or fewer.",
+            "days",
+            _FLOW,
+        )
+        for kind, label in (("cycle_time", "Cycle time"), ("lead_time", "Lead time"))
+        for p in (50, 85, 95)
+    ),
+    Measure(
+        "age_p50",
+        "Age P50",
+        "nearest-rank median of age_days",
+        "Median age of work in progress.",
+        "days",
+        _FLOW,
+    ),
+    Measure(
+        "age_p85",
+        "Age P85",
+        "nearest-rank 85th percentile of age_days",
+        "Age of work in progress.",
+        "days",
+        _FLOW,
+    ),
+    Measure(
+        "oldest_age_days", "Oldest (days)", "max(age_days)", "The oldest item in progress.", "days", _FLOW
+    ),
+    Measure(
+        "is_older_than_p85",
+        "Older than P85",
+        "age_days > cycle_time_p85",
+        "In progress for longer than 85 % of the items finished in the window took.",
+        "flag",
+        "queries/flow/wip_age.sql",
+    ),
+    Measure(
+        "avg_wip",
+        "Average WIP",
+        "mean over the window's days of the items with started_date <= day <= done_date (or not done)",
+        "Average work in progress, counted inclusively like cycle time (items without a start date "
+        "cannot be placed).",
+        "ratio",
+        _FLOW,
+    ),
+    Measure(
+        "mean_cycle_time_days",
+        "Mean cycle time",
+        "avg(cycle_time_days) of items done in the window",
+        "Observed average cycle time (for Little's law).",
+        "ratio",
+        _FLOW,
+    ),
+    Measure(
+        "littles_law_cycle_days",
+        "Little's law cycle time",
+        "avg_wip / (done_in_window / window_days)",
+        "The average cycle time Little's law expects from average WIP and throughput "
+        "(Little 1961; Vacanti, Actionable Agile Metrics for Predictability, 2015).",
+        "ratio",
+        _FLOW,
+    ),
+    Measure(
+        "littles_law_ratio",
+        "Little's law ratio",
+        "mean_cycle_time_days / littles_law_cycle_days",
+        "1.0 when the flow is stable; far from 1 when WIP grew or shrank over the window, or "
+        "items started before it dominate.",
+        "ratio",
+        _FLOW,
+    ),
+    Measure(
+        "started_in_window_pct",
+        "Started in window %",
+        "100 x items done in the window and started in it / items done in it with a start date",
+        "Share of the finished items that were also started in the window.",
+        "percent",
+        _FLOW,
+    ),
+    Measure(
+        "flow_notes",
+        "Flow notes",
+        "list of reasons",
+        "Why a flow measure is blank or partial (no start dates, nothing done, a stale backlog).",
+        "text",
+        _FLOW,
+    ),
+)
+_AGILE_RAG: tuple[Measure, ...] = (
+    Measure(
+        "flow_forecast_date",
+        "Forecast done (85 %)",
+        "report date + the [flow] rag_percentile (85 %) of the Monte Carlo finish days",
+        "Agile: the date by which 85 % of the simulated futures finished the backlog's remaining "
+        "items, from the project's own daily throughput over the window (epmo/flow.py); once "
+        "nothing remains, the day the last item was done.",
+        "date",
+    ),
+    Measure(
+        "flow_slip_days",
+        "Forecast slip (agile)",
+        "flow_forecast_date - baseline_end_date",
+        "Agile projects are judged on it with the forecast-slip thresholds (slip_amber_days, "
+        "slip_red_days) instead of the reported forecast end; Hybrid projects on both. Without a "
+        "forecast (nothing done in the window) the work items say nothing (flow_note says why).",
+        "days",
+    ),
+    Measure(
+        "flow_remaining_items",
+        "Items left",
+        "count of work items not Done (not epics or sub-tasks)",
+        "What the agile forecast must finish.",
+        "count",
+    ),
+    Measure(
+        "flow_note",
+        "Forecast basis",
+        "text",
+        "The forecast's basis or why there is none (items left, throughput a week, window).",
+        "text",
+    ),
+)
+_MEASURES = _MEASURES + _FLOW_MEASURES + _AGILE_RAG
+
 MEASURES: dict[str, Measure] = {m.name: m for m in _MEASURES}
 
 # Labels of columns that are not measures but appear in tables.
@@ -280,6 +478,16 @@ LABELS = {
     "after_value": "After",
     "change_amount": "Amount",
     "committed_at": "Committed at",
+    "p50_date": "50 % done by",
+    "p85_date": "85 % done by",
+    "p95_date": "95 % done by",
+    "remaining_items": "Items left",
+    "backlog_date": "Backlog of",
+    "forecast_note": "Forecast basis",
+    "scope": "Scope",
+    "week_end": "Week ending",
+    "epic_key": "Epic",
+    "epic_title": "Epic title",
 }
 
 
@@ -316,6 +524,8 @@ def rules_text() -> list[str]:
         f"forecast end or an open key milestone {h['slip_amber_days']}+ days beyond baseline is "
         f"Amber, {h['slip_red_days']}+ Red",
         f"an open risk scoring {h['overdue_risk_score']}+ (probability x impact) past its due date is Amber",
+        f"agile projects with work items: the {settings()['flow']['rag_percentile']} % forecast date of "
+        "the remaining items against the baseline end, with the forecast-end thresholds",
         f"judged stages: {', '.join(h['active_stages'])}",
     ]
 

@@ -264,3 +264,13 @@ PAGES: dict[str, tuple[str, PageFunc]] = {
     "optimiser": ("app_pages/priority_selection.py", optimiser),
     "frontier": ("app_pages/priority_selection.py", frontier),
 }
+
+
+def flow(con: duckdb.DuckDBPyConnection, f: Filters, by: str = "all", scope: str = "") -> Frames:
+    """The Flow page (agile work items): see epmo.flow.flow_page."""
+    from epmo.flow import flow_page
+
+    return flow_page(con, f.as_of, by, scope, f.portfolios, f.programmes)
+
+
+PAGES["flow"] = ("app_pages/flow.py", flow)

@@ -352,6 +352,7 @@ def connect(
     con = base or sql.connect(threads=limits.threads, memory_limit=limits.memory_limit)
     try:
         register_snapshot(con, snapshot)
+        _prepare_forecasts(con, as_of)
         _run_statements(con, "explorer/set_week", as_of=as_of)
         sql.execute_script(con, "explorer/as_of_views")
         files = sorted({f for table_files in snapshot.files.values() for f in table_files})
@@ -366,6 +367,15 @@ def connect(
         con.close()
         raise
     return con
+
+
+def _prepare_forecasts(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> None:
+    """The agile RAG reads the work-item forecasts (numpy, epmo/flow.py), which a query
+    cannot compute: those of the backlogs in force on the chosen week and the week before
+    are computed before the connection is locked (other weeks' agile projects have none)."""
+    from epmo.flow import prepare_forecasts
+
+    prepare_forecasts(con, [as_of, as_of - dt.timedelta(weeks=1)])
 
 
 def _run_statements(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> None:
@@ -616,7 +626,7 @@ _LIST_USE = r"(?:len|unnest|list_\w+|array_\w+)\s*\(\s*\${name}\b|\${name}\s*\["
 # Parameter names that are lists although no list function touches them in the query text
 # (they are passed on to macros): plural names are lists (the filters, the what-if lists),
 # except these, and change_from is a list of dates.
-_NOT_LISTS = {"days", "previous"}
+_NOT_LISTS = {"days", "previous", "window_days"}
 _LIST_NAMES = {"change_from"}
 _DATE_NAMES = {"as_of", "since", "previous", "previous_as_of", "horizon_end", "period_start", "change_from"}
 
@@ -805,6 +815,7 @@ def param_defaults(
         "no_capacity_band": str(get("capacity", "no_capacity_band")),
         "excluded_stages": ", ".join(get("priority", "excluded_stages")),
         "current_stages": ", ".join(get("priority", "current_stages")),
+        "window_days": str(get("flow", "window_days")),
     }
     return {n: known.get(n, "") for n in names}
 

@@ -41,6 +41,8 @@ def health_rules() -> dict[str, Any]:
     from epmo import contract
 
     rules = dict(settings()["health"])
+    # the agile RAG judges a work-item forecast's date at this percentile ([flow])
+    rules["rag_percentile"] = int(settings()["flow"]["rag_percentile"])
     for key in ("cpi_amber_below", "cpi_red_below", "spi_amber_below", "spi_red_below"):
         rules[key] = float(rules[key])
     for key in (

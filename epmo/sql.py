@@ -119,6 +119,7 @@ MEMOS = (
     Memo("projects", ("projects_as_of_memo",), ("as_of",), "memo/insert_projects"),
     Memo("milestones", ("milestones_as_of_memo",), ("as_of", "previous", "since"), "memo/insert_milestones"),
     Memo("raid", ("raid_as_of_memo",), ("as_of", "previous", "since"), "memo/insert_raid"),
+    Memo("flow_items", ("flow_items_memo",), ("as_of",), "memo/insert_flow_items"),
     # no week parameters: computed once per connection (memo_weeks holds one row, week NULL)
     Memo("key_milestones", ("key_milestone_history_memo",), (), "memo/insert_key_milestones"),
 )
@@ -156,6 +157,8 @@ def prepare(cur: duckdb.DuckDBPyConnection, memo: str, weeks: Sequence[dt.date |
             return
         cur.execute("BEGIN TRANSACTION")
         try:
+            if m.name == "health":  # the agile RAG reads the work-item forecasts of the weeks
+                _prepare_forecasts(cur, [w for w in missing if w is not None])
             if not m.week_params:
                 cur.execute(query(m.insert).text)
             elif "weeks" in query(m.insert).params:
@@ -171,6 +174,14 @@ def prepare(cur: duckdb.DuckDBPyConnection, memo: str, weeks: Sequence[dt.date |
             cur.execute("ROLLBACK")
             raise
         cur.execute("COMMIT")
+
+
+def _prepare_forecasts(cur: duckdb.DuckDBPyConnection, weeks: list[dt.date]) -> None:
+    """The Monte Carlo forecasts (numpy, epmo/flow.py) of the backlogs in force in `weeks`,
+    into flow_forecast_memo, before their health is computed."""
+    from epmo.flow import prepare_forecasts
+
+    prepare_forecasts(cur, weeks)
 
 
 def prepare_health(cur: duckdb.DuckDBPyConnection, weeks: list[dt.date]) -> None:

@@ -122,6 +122,7 @@ VIEWS: dict[str, str] = {
     "ranking": "Project ranking",
     "project": "Project",
     "decisions": "Decisions",
+    "flow": "Agile flow",
 }
 VIEW_OPTIONS: dict[str, tuple[str, ...]] = {
     "capacity": ("grain", "by"),
@@ -232,6 +233,7 @@ def default_deck() -> Deck:
                 {"view": "ranking", "model": models.DEFAULT_MODEL},
                 "project",
                 "decisions",
+                "flow",
             ]
         },
     )
@@ -734,6 +736,81 @@ def decided_by(as_of: dt.date) -> dt.date:
     return max(as_of, now_utc().date())
 
 
+def _flow(
+    con: duckdb.DuckDBPyConnection, as_of: dt.date, scope: dict[str, list[str]], spec: SlideSpec
+) -> Slide:
+    """Agile projects beside the rest: their work-item forecasts against the baseline end
+    (the computed RAG they feed) and the portfolio's flow (epmo.flow, docs/flow.md)."""
+    from epmo import flow, flow_charts
+
+    fs = flow.flow_settings()
+    forecasts = sql.df(con, "flow/forecasts", as_of=as_of, **scope)
+    slide = Slide(
+        spec,
+        "Agile flow",
+        f"Monte Carlo from each team's daily throughput over the last {fs.window_days} days; "
+        f"computed RAG from the {fs.rag_percentile} % date against the baseline end",
+    )
+    if forecasts.empty:
+        slide.empty = "No agile project reported work items on or before this week."
+        return slide
+    whole = sql.df(con, "flow/summary", as_of=as_of, by="all", scope="", window_days=fs.window_days, **scope)
+    row = whole.iloc[0] if len(whole) else None
+    slide.metrics = [
+        Metric("Agile projects with a forecast", f"{int(forecasts['p85_date'].notna().sum()):,}"),
+        *[
+            Metric(f"{RAG_LETTERS[r]} {r} (computed)", f"{int((forecasts['rag_computed'] == r).sum()):,}")
+            for r in ("Red", "Amber", "Green")
+        ],
+    ]
+    if row is not None:
+        slide.metrics += [
+            Metric(
+                measures.label("throughput_per_week"),
+                measures.fmt("throughput_per_week", row["throughput_per_week"]),
+            ),
+            Metric(measures.label("wip"), measures.fmt("wip", row["wip"])),
+            Metric(measures.label("cycle_time_p85"), measures.fmt("cycle_time_p85", row["cycle_time_p85"])),
+        ]
+    top = (
+        forecasts.dropna(subset=["flow_slip_days"])
+        .sort_values("flow_slip_days", ascending=False)
+        .head(_rows())
+    )
+    data = pd.DataFrame(
+        {"Slip (days)": top["flow_slip_days"].astype(int).tolist()},
+        index=[f"{p} {n}" for p, n in zip(top["project_id"], top["project_name"], strict=True)],
+    ).iloc[::-1]
+    slide.blocks.append(
+        Chart(
+            f"{fs.rag_percentile} % forecast date against baseline end",
+            flow_charts.forecast_slip(top),
+            "hbar",
+            data,
+            "flow/forecasts",
+            x_title="Days beyond baseline end",
+        )
+    )
+    slide.blocks.append(
+        Table(
+            "Agile projects furthest behind",
+            display(
+                top,
+                [
+                    "project_id",
+                    "project_name",
+                    "remaining_items",
+                    "p85_date",
+                    "baseline_end_date",
+                    "rag_computed",
+                ],
+            ),
+            "flow/forecasts",
+        )
+    )
+    return slide
+
+
 BUILDERS = {
     "home": _home,
     "health": _health,
@@ -742,6 +819,7 @@ BUILDERS = {
     "ranking": _ranking,
     "project": _project,
     "decisions": _decisions,
+    "flow": _flow,
 }
 
 

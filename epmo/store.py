@@ -566,6 +566,7 @@ def register_snapshot(
 
 # Definitions over the as-of views, created on every store connection, in this order.
 DERIVED = (
+    "flow/forecast_memo",
     "views/project_health_weeks",
     "views/memo_weeks",
     "views/as_of_memo",
@@ -579,4 +580,8 @@ DERIVED = (
     "views/capacity_memo",
     "capacity/macro_scenario_demand",
     "capacity/macro_scenario_supply",
+    "flow/macro_flow_items",
+    "flow/items_memo",
+    "flow/macro_flow_scope",
+    "flow/macro_flow_scoped_items",
 )

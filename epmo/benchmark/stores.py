@@ -12,7 +12,7 @@ import shutil
 import time
 from pathlib import Path
 
-from epmo import demo
+from epmo import demo, demo_work_items
 from epmo.store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -21,7 +21,9 @@ DEMO_END = dt.date(2026, 11, 20)
 
 
 def code_hash() -> str:
-    return hashlib.sha256(Path(demo.__file__).read_bytes()).hexdigest()[:10]
+    h = hashlib.sha256(Path(demo.__file__).read_bytes())
+    h.update(Path(demo_work_items.__file__).read_bytes())  # the demo's agile backlogs
+    return h.hexdigest()[:10]
 
 
 def store_path(scale: str, seed: int, root: Path = STORES) -> Path:

@@ -1,7 +1,7 @@
 -- rule: unknown_project
 -- severity: error
--- grain: one row per milestone, RAID, allocation or financial row whose project is neither
--- in this upload's projects nor already in the store (naming a known project it looks like)
+-- grain: one row per milestone, RAID, allocation, financial or work item row whose project is
+-- neither in this upload's projects nor already in the store (naming a known project it looks like)
 WITH refs AS (
     SELECT 'milestones' AS table_name, _file, _sheet, _row, project_id FROM typed_milestones
     UNION ALL
@@ -10,6 +10,8 @@ WITH refs AS (
     SELECT 'allocations', _file, _sheet, _row, project_id FROM typed_allocations
     UNION ALL
     SELECT 'financials', _file, _sheet, _row, project_id FROM typed_financials
+    UNION ALL
+    SELECT 'work_items', _file, _sheet, _row, project_id FROM typed_work_items
 ),
 
 known AS (

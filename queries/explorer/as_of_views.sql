@@ -20,6 +20,8 @@ CREATE OR REPLACE MACRO milestones_as_of_memo(as_of) AS TABLE
 SELECT * FROM milestones_as_of(as_of);
 CREATE OR REPLACE MACRO raid_as_of_memo(as_of) AS TABLE
 SELECT * FROM raid_as_of(as_of);
+CREATE OR REPLACE MACRO flow_items_memo(as_of) AS TABLE
+SELECT * FROM flow_items(as_of);
 CREATE OR REPLACE MACRO key_milestone_history_memo() AS TABLE
 SELECT * FROM key_milestone_history();
 CREATE OR REPLACE MACRO capacity_demand_segments(as_of) AS TABLE

@@ -10,7 +10,8 @@ SELECT
     eac, eac_basis, pv_source, ev_source, evm_notes, is_watermelon, is_active,
     key_milestone_name, key_milestone_slip_days, overdue_risk_count,
     project_manager, sponsor, start_date, baseline_end_date, forecast_end_date, actual_end_date,
-    rag_schedule, rag_cost, rag_scope, rag_resources
+    rag_schedule, rag_cost, rag_scope, rag_resources,
+    delivery_method, flow_forecast_date, flow_slip_days, flow_remaining_items, flow_note
 FROM project_health(CAST($as_of AS DATE))
 WHERE epmo_in_scope(portfolio, programme, $portfolios, $programmes)
 ORDER BY project_id

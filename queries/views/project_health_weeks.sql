@@ -77,6 +77,16 @@ worst_milestone AS (
     GROUP BY ALL
 ),
 
+-- agile: the work-item forecast of the project's backlog in force that week (Monte Carlo,
+-- epmo/flow.py, kept in flow_forecast_memo by epmo.sql before the health is computed);
+-- rag_date is the [flow] rag_percentile (85 %) date
+forecasts AS (
+    SELECT c.week_date, f.project_id, f.rag_date, f.remaining_items, f.forecast_note
+    FROM flow_forecast_memo AS f
+    JOIN current AS c
+        ON c.table_name = 'work_items' AND c.upload_id = f.upload_id AND c.entity_key = f.project_id
+),
+
 overdue_risks AS (
     SELECT risks.week_date, risks.project_id, count(*) AS overdue_risk_count
     FROM risks, rules
@@ -111,6 +121,11 @@ inputs AS (
             AS forecast_slip_days,
         wm.key_milestone_name,
         wm.key_milestone_slip_days,
+        fc.rag_date AS flow_forecast_date,
+        fc.remaining_items AS flow_remaining_items,
+        fc.forecast_note AS flow_note,
+        date_diff('day', p.baseline_end_date, fc.rag_date) AS flow_slip_days,
+        fc.project_id IS NOT NULL AS has_flow,
         coalesce(orr.overdue_risk_count, 0) AS overdue_risk_count,
         list_contains(rules.active_stages, p.stage) AS is_active
     FROM projects AS p
@@ -118,6 +133,7 @@ inputs AS (
     LEFT JOIN phased_pv AS ph USING (week_date, project_id)
     LEFT JOIN worst_milestone AS wm USING (week_date, project_id)
     LEFT JOIN overdue_risks AS orr USING (week_date, project_id)
+    LEFT JOIN forecasts AS fc USING (week_date, project_id)
 ),
 
 ratios AS (
@@ -175,8 +191,11 @@ chosen AS (
             WHEN e.spi < rules.spi_amber_below THEN 2
             WHEN e.spi IS NOT NULL THEN 1
         END AS spi_severity,
+        -- an Agile project with a work-item forecast is judged on its forecast date instead
+        -- of the reported forecast end (flow_severity); Hybrid projects on both
         CASE
             WHEN NOT e.is_active THEN NULL
+            WHEN e.delivery_method = 'Agile' AND e.has_flow THEN NULL
             WHEN e.forecast_slip_days >= rules.slip_red_days THEN 3
             WHEN e.forecast_slip_days >= rules.slip_amber_days THEN 2
             WHEN e.forecast_slip_days IS NOT NULL THEN 1
@@ -192,11 +211,18 @@ chosen AS (
             WHEN e.overdue_risk_count > 0 THEN 2
             ELSE 1
         END AS risk_severity,
+        CASE
+            WHEN NOT e.is_active OR NOT e.has_flow THEN NULL
+            WHEN e.flow_slip_days >= rules.slip_red_days THEN 3
+            WHEN e.flow_slip_days >= rules.slip_amber_days THEN 2
+            WHEN e.flow_slip_days IS NOT NULL THEN 1
+        END AS flow_severity,
         rules.cpi_red_below,
         rules.cpi_amber_below,
         rules.spi_red_below,
         rules.spi_amber_below,
-        rules.overdue_risk_score
+        rules.overdue_risk_score,
+        rules.rag_percentile
     FROM estimates AS e
     CROSS JOIN rules
 ),
@@ -208,10 +234,13 @@ judged AS (
         eac_pick.basis AS eac_basis,
         -- without CPI and SPI nothing says the project is fine: it may be Amber or Red by
         -- the other rules, never Green
+        -- (an agile forecast is such evidence: flow_severity)
         CASE
-            WHEN cpi_severity IS NULL AND spi_severity IS NULL
+            WHEN cpi_severity IS NULL AND spi_severity IS NULL AND flow_severity IS NULL
                 AND greatest(end_severity, milestone_severity, risk_severity) = 1 THEN NULL
-            ELSE greatest(cpi_severity, spi_severity, end_severity, milestone_severity, risk_severity)
+            ELSE greatest(
+                cpi_severity, spi_severity, end_severity, milestone_severity, risk_severity, flow_severity
+            )
         END AS computed_severity
     FROM chosen
 )
@@ -256,6 +285,11 @@ SELECT
     key_milestone_name,
     key_milestone_slip_days,
     overdue_risk_count,
+    delivery_method,
+    flow_forecast_date,
+    flow_slip_days,
+    flow_remaining_items,
+    flow_note,
     rag_overall AS rag_declared,
     rag_schedule,
     rag_cost,
@@ -265,6 +299,9 @@ SELECT
         AS rag_computed,
     CASE
         WHEN NOT is_active THEN 'not judged: stage ' || stage
+        WHEN computed_severity IS NULL AND delivery_method = 'Agile' THEN
+            'not judged: no CPI or SPI (see evm_notes) and no work-item forecast'
+            || coalesce(' (' || flow_note || ')', '')
         WHEN computed_severity IS NULL THEN 'not judged: no CPI or SPI (see evm_notes)'
         ELSE array_to_string(list_filter([
             CASE WHEN cpi_severity >= 2 THEN printf(
@@ -282,7 +319,10 @@ SELECT
                 key_milestone_name, key_milestone_slip_days) END,
             CASE WHEN risk_severity >= 2 THEN printf(
                 '%d open risk(s) scoring %d or more past their due date',
-                overdue_risk_count, overdue_risk_score) END
+                overdue_risk_count, overdue_risk_score) END,
+            CASE WHEN flow_severity >= 2 AND flow_forecast_date IS NOT NULL THEN printf(
+                'work items: %d%% forecast date %s is %d days beyond baseline end (%s)',
+                rag_percentile, strftime(flow_forecast_date, '%Y-%m-%d'), flow_slip_days, flow_note) END
         ], lambda x: x IS NOT NULL), '; ')
     END AS rag_reasons,
     array_to_string(list_filter([

@@ -40,7 +40,7 @@ def test_deck_shows_the_home_numbers_with_the_week_and_freeze_time(app: AppTest,
     assert int(_metric(app, "R Red (computed)")) == int((view["rag_computed"] == "Red").sum())
     week = DEMO_END.isocalendar().week
     assert any(f"As of week {week}" in c.value and "data frozen at" in c.value for c in app.caption)
-    assert any("Slide 1 of 7" in m.value for m in app.markdown)
+    assert any("Slide 1 of 8" in m.value for m in app.markdown)
 
 
 def test_next_and_previous_walk_the_deck(app: AppTest) -> None:

@@ -92,7 +92,7 @@ def test_ranking_and_project_slides_render(screen, app_url: str) -> None:  # typ
     _shot(page, "steering_present_5_ranking")
     _click(page, "Next")
     wait_for_app(page, timeout=60_000)
-    page.get_by_text("Slide 6 of 7").wait_for(timeout=60_000)
+    page.get_by_text("Slide 6 of 8").wait_for(timeout=60_000)
     page.wait_for_function(f'() => document.querySelectorAll("{CHART}").length >= 1', timeout=60_000)
     page.wait_for_timeout(1500)
     _shot(page, "steering_present_6_project")

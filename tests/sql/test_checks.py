@@ -14,6 +14,7 @@ from tests.conftest import PROJECT_HEADER, WEEK, project_row, projects_csv
 
 MS_HEADER = "project_id,milestone_id,milestone_name,baseline_date,forecast_date,is_key"
 ALLOC_HEADER = "project_id,role,period_start,hours,is_tentative"
+WI_HEADER = "project_id,item_key,item_type,title,status,status_category,created_date,started_date,done_date"
 
 
 def table_csv(header: str, *rows: str) -> bytes:
@@ -160,6 +161,30 @@ CASES = [
         2,
         "related_project_id",
         "warning",
+    ),
+    (
+        "work_item_dates_out_of_order",
+        "work_items.csv",
+        table_csv(WI_HEADER, "P1,K-1,Story,Pay slip,Done,Done,2026-05-01,2026-05-10,2026-05-04"),
+        2,
+        "done_date",
+        "warning",
+    ),
+    (
+        "work_item_done_without_date",
+        "work_items.csv",
+        table_csv(WI_HEADER, "P1,K-1,Story,Pay slip,Closed,Done,2026-05-01,2026-05-02,"),
+        2,
+        "done_date",
+        "warning",
+    ),
+    (
+        "unknown_project",
+        "work_items.csv",
+        table_csv(WI_HEADER, "P9,K-1,Story,Pay slip,To Do,To Do,2026-05-01,,"),
+        2,
+        "project_id",
+        "error",
     ),
 ]
 

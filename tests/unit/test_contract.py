@@ -30,6 +30,7 @@ def test_issue_columns_are_all_in_the_contract() -> None:
         "allocations": 7,
         "capacity": 5,
         "financials": 5,
+        "work_items": 13,
     }
     assert {t.name: len(t.columns) for t in contract.TABLES} == expected
 

@@ -1,0 +1,437 @@
+"""Monte Carlo forecasts of agile work from the teams' own throughput (numpy, seeded).
+
+DuckDB computes every flow measure (queries/flow/); numpy only draws the samples. A
+forecast starts on the backlog's own report date (its as_of_date, the status date as for
+earned value) and resamples the project's daily throughput over the [flow] window (days
+with nothing done count as 0):
+
+- when: each run draws one day's throughput after another until the remaining items are
+  done; the 50/85/95 % dates are the nearest-rank percentiles of the finish day over the
+  runs (85 %: 85 % of the runs had finished by then).
+- how many by a date D: each run sums the draws of the days up to D; "85 % confident of at
+  least n items" is the nearest-rank 15th percentile of those sums.
+
+Days are calendar days (the history's weekends are in it). A forecast is a function of the
+backlog upload alone, so it is computed once per upload and kept (flow_forecast_memo on a
+store connection, and a cache in this process).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from epmo import sql
+from epmo.settings import get
+
+
+@dataclass(frozen=True)
+class FlowSettings:
+    window_days: int
+    runs: int
+    seed: int
+    percentiles: tuple[int, ...]
+    rag_percentile: int
+    horizon_days: int
+
+
+def flow_settings() -> FlowSettings:
+    pcts = tuple(int(p) for p in get("flow", "percentiles"))
+    rag = int(get("flow", "rag_percentile"))
+    s = FlowSettings(
+        window_days=int(get("flow", "window_days")),
+        runs=int(get("flow", "runs")),
+        seed=int(get("flow", "seed")),
+        percentiles=pcts,
+        rag_percentile=rag,
+        horizon_days=int(get("flow", "horizon_days")),
+    )
+    if s.window_days < 7 or s.runs < 100 or s.horizon_days < 7:
+        raise ValueError("flow: window_days >= 7, runs >= 100 and horizon_days >= 7")
+    if not all(0 < p < 100 for p in (*pcts, rag)):
+        raise ValueError("flow: percentiles and rag_percentile lie between 0 and 100")
+    return s
+
+
+def daily_history(done_offsets: list[int], window_days: int) -> np.ndarray:
+    """Items done per day over the window, oldest day first (offset 0 = the report date)."""
+    counts = np.zeros(window_days, dtype=np.int64)
+    offsets = np.asarray([o for o in done_offsets if 0 <= o < window_days], dtype=np.int64)
+    np.add.at(counts, window_days - 1 - offsets, 1)
+    return counts
+
+
+def nearest_rank(values: np.ndarray, pct: float) -> Any:
+    """The smallest value with at least pct % of the values at or below it."""
+    return np.quantile(values, pct / 100.0, method="inverted_cdf")
+
+
+def simulate_when(
+    history: np.ndarray, remaining: int, runs: int, seed: int, horizon_days: int
+) -> np.ndarray | None:
+    """Days until `remaining` items are done, per run (1 = done on the day after the report
+    date); horizon_days + 1 for a run still unfinished at the horizon. None when the history
+    has no throughput at all (nothing to sample).
+
+    Each run is a sequence of days, each day's throughput drawn with replacement from the
+    history. Drawn block by block, exactly: the days of a block of B days are B independent
+    draws, so how many days took each distinct value is multinomial; a run that crosses
+    `remaining` within a block gets its B values in a uniformly random order (independent
+    draws are exchangeable) to find the day it crossed on."""
+    if remaining <= 0:
+        return np.zeros(runs, dtype=np.int64)
+    if history.sum() <= 0:
+        return None
+    rng = np.random.default_rng(seed)
+    values, counts = np.unique(history, return_counts=True)
+    pvals = counts / counts.sum()
+    block = int(min(max(7, math.ceil(remaining / history.mean() / 8)), 91))
+    finish = np.full(runs, horizon_days + 1, dtype=np.int64)
+    done = np.zeros(runs, dtype=np.int64)
+    open_runs = np.arange(runs)
+    day = 0
+    while open_runs.size and day < horizon_days:
+        width = min(block, horizon_days - day)
+        tally = rng.multinomial(width, pvals, size=open_runs.size)  # (runs, distinct values)
+        after = done[open_runs] + tally @ values
+        crossed = after >= remaining
+        if crossed.any():
+            m = int(crossed.sum())
+            days_values = np.repeat(np.tile(values, m), tally[crossed].ravel()).reshape(m, width)
+            order = np.argsort(rng.random((m, width)), axis=1)
+            path = done[open_runs[crossed], None] + np.cumsum(
+                np.take_along_axis(days_values, order, axis=1), axis=1
+            )
+            finish[open_runs[crossed]] = day + (path >= remaining).argmax(axis=1) + 1
+        done[open_runs] = after
+        open_runs = open_runs[~crossed]
+        day += width
+    return finish
+
+
+def simulate_how_many(history: np.ndarray, days: int, runs: int, seed: int) -> np.ndarray:
+    """Items done within `days` days after the report date, per run."""
+    if days <= 0:
+        return np.zeros(runs, dtype=np.int64)
+    rng = np.random.default_rng(seed)
+    total = np.zeros(runs, dtype=np.int64)
+    for start in range(0, days, 256):  # bounded memory for long horizons
+        width = min(256, days - start)
+        total += history[rng.integers(0, len(history), size=(runs, width))].sum(axis=1)
+    return total
+
+
+@dataclass
+class Forecast:
+    """When the remaining items will be done, from one backlog."""
+
+    as_of_date: dt.date
+    remaining_items: int
+    done_in_window: int
+    dates: dict[int, dt.date | None] = field(default_factory=dict)  # percentile -> date
+    note: str = ""
+    days: np.ndarray | None = None  # the runs' finish days (the distribution)
+
+    def date(self, pct: int) -> dt.date | None:
+        return self.dates.get(pct)
+
+
+def forecast(
+    done_offsets: list[int],
+    remaining: int,
+    as_of_date: dt.date,
+    fs: FlowSettings | None = None,
+    last_done: dt.date | None = None,
+) -> Forecast:
+    """The forecast of one backlog; with nothing left, its dates are the day the last item
+    was done (the actual finish), else the report date."""
+    fs = fs or flow_settings()
+    history = daily_history(done_offsets, fs.window_days)
+    out = Forecast(as_of_date, remaining, int(history.sum()))
+    if remaining <= 0:
+        finish = last_done or as_of_date
+        out.dates = dict.fromkeys((*fs.percentiles, fs.rag_percentile), finish)
+        out.note = f"every item done (the last on {finish})" if last_done else "no items to do"
+        out.days = np.zeros(fs.runs, dtype=np.int64)
+        return out
+    days = simulate_when(history, remaining, fs.runs, fs.seed, fs.horizon_days)
+    if days is None:
+        out.note = (
+            f"no forecast: nothing was done in the {fs.window_days} days up to {as_of_date} "
+            f"({remaining} items left)"
+        )
+        out.dates = dict.fromkeys((*fs.percentiles, fs.rag_percentile))
+        return out
+    out.days = days
+    for p in (*fs.percentiles, fs.rag_percentile):
+        d = int(nearest_rank(days, p))
+        out.dates[p] = as_of_date + dt.timedelta(days=d) if d <= fs.horizon_days else None
+    if out.dates[fs.rag_percentile] is None:
+        out.note = f"more than {fs.horizon_days} days of work at the recent throughput"
+    else:
+        out.note = (
+            f"{remaining} items left at {out.done_in_window / (fs.window_days / 7):.1f} a week "
+            f"(the last {fs.window_days} days)"
+        )
+    return out
+
+
+# ------------------------------------------------------------------ per-connection memo
+
+_CACHE: dict[tuple[str, str, FlowSettings], Forecast] = {}
+_CACHE_LOCK = threading.Lock()
+_CACHE_MAX = 200_000
+
+
+def _cached(
+    upload_id: str,
+    project_id: str,
+    offsets: list[int],
+    remaining: int,
+    as_of: dt.date,
+    fs: FlowSettings,
+    last_done: dt.date | None,
+) -> Forecast:
+    key = (upload_id, project_id, fs)
+    with _CACHE_LOCK:
+        hit = _CACHE.get(key)
+    if hit is not None:
+        return hit
+    f = forecast(offsets, remaining, as_of, fs, last_done)
+    f.days = None  # the memo keeps dates only; distributions are recomputed on demand
+    with _CACHE_LOCK:
+        if len(_CACHE) >= _CACHE_MAX:
+            _CACHE.clear()
+        _CACHE[key] = f
+    return f
+
+
+MEMO_SCHEMA = pa.schema(
+    [
+        ("upload_id", pa.string()),
+        ("project_id", pa.string()),
+        ("as_of_date", pa.date32()),
+        ("remaining_items", pa.int64()),
+        ("done_in_window", pa.int64()),
+        ("p50_date", pa.date32()),
+        ("p85_date", pa.date32()),
+        ("p95_date", pa.date32()),
+        ("rag_date", pa.date32()),
+        ("forecast_note", pa.string()),
+    ]
+)
+
+
+def prepare_forecasts(cur: Any, weeks: list[dt.date]) -> int:
+    """Compute the forecast of every work_items submission in force in `weeks` that this
+    connection has not computed yet into flow_forecast_memo; returns how many were added.
+    Called by epmo.sql before it computes the health of those weeks."""
+    fs = flow_settings()
+    q = sql.query("flow/forecast_inputs")
+    inputs = cur.execute(q.text, {"weeks": weeks, "window_days": fs.window_days, "projects": []}).fetchall()
+    have = set(cur.execute(sql.query("flow/forecast_memo_uploads").text).fetchall())
+    rows = []
+    for upload_id, project_id, as_of, remaining, offsets, last_done in inputs:
+        if (upload_id, project_id) in have:
+            continue
+        f = _cached(upload_id, project_id, list(offsets), int(remaining), as_of, fs, last_done)
+        rows.append(
+            {
+                "upload_id": upload_id,
+                "project_id": project_id,
+                "as_of_date": as_of,
+                "remaining_items": f.remaining_items,
+                "done_in_window": f.done_in_window,
+                "p50_date": f.dates.get(50),
+                "p85_date": f.dates.get(85),
+                "p95_date": f.dates.get(95),
+                "rag_date": f.dates.get(fs.rag_percentile),
+                "forecast_note": f.note,
+            }
+        )
+    if rows:
+        cur.register("flow_forecast_rows", pa.Table.from_pylist(rows, schema=MEMO_SCHEMA))
+        try:
+            cur.execute(sql.query("flow/insert_forecasts").text)
+        finally:
+            cur.unregister("flow_forecast_rows")
+    return len(rows)
+
+
+# ------------------------------------------------------------------ per project, epic, trend
+
+
+def _inputs(con: Any, weeks: list[dt.date], project_id: str) -> list[tuple[Any, ...]]:
+    fs = flow_settings()
+    q = sql.query("flow/forecast_inputs")
+    cur = con.cursor()
+    try:
+        return list(
+            cur.execute(
+                q.text, {"weeks": weeks, "window_days": fs.window_days, "projects": [project_id]}
+            ).fetchall()
+        )
+    finally:
+        cur.close()
+
+
+def project_forecast(con: Any, project_id: str, as_of: dt.date) -> tuple[Forecast | None, str]:
+    """The forecast of the project's backlog in force as of the week, with its distribution
+    (the runs' finish days); (None, reason) when the project has no work items."""
+    rows = _inputs(con, [as_of], project_id)
+    if not rows:
+        return None, "no work items reported for this project as of this week"
+    _u, _p, report, remaining, offsets, last_done = rows[0]
+    return forecast(list(offsets), int(remaining), report, last_done=last_done), ""
+
+
+def forecast_trend(con: Any, project_id: str, as_of: dt.date) -> list[dict[str, Any]]:
+    """The forecast dates of each backlog the project reported up to the week: how the
+    50/85/95 % dates moved from week to week (like the milestone trend)."""
+    fs = flow_settings()
+    weeks = [
+        r["week_date"]
+        for r in sql.arrow(con, "flow/backlog_weeks", project_id=project_id, as_of=as_of).to_pylist()
+    ]
+    if not weeks:
+        return []
+    out = []
+    for upload_id, pid, report, remaining, offsets, last_done in sorted(
+        _inputs(con, weeks, project_id), key=lambda r: r[2]
+    ):
+        f = _cached(upload_id, pid, list(offsets), int(remaining), report, fs, last_done)
+        out.append(
+            {"report_date": report, "remaining_items": f.remaining_items, "note": f.note}
+            | {f"p{p}_date": f.dates.get(p) for p in fs.percentiles}
+        )
+    return out
+
+
+def epic_forecasts(con: Any, project_id: str, as_of: dt.date) -> list[dict[str, Any]]:
+    """Per epic of the project: its remaining items and when they will be done, at the
+    project's whole throughput (the team working on that epic alone: an optimistic bound)."""
+    fs = flow_settings()
+    rows = _inputs(con, [as_of], project_id)
+    if not rows:
+        return []
+    _u, _p, report, _remaining, offsets, _last = rows[0]
+    history = daily_history(list(offsets), fs.window_days)
+    out = []
+    for e in sql.arrow(con, "flow/epic_remaining", as_of=as_of, project_id=project_id).to_pylist():
+        days = simulate_when(history, int(e["remaining_items"]), fs.runs, fs.seed, fs.horizon_days)
+        row = {k: e[k] for k in ("epic_key", "epic_title", "items", "remaining_items")}
+        for p in fs.percentiles:
+            d = None if days is None else int(nearest_rank(days, p))
+            row[f"p{p}_date"] = (
+                report + dt.timedelta(days=d) if d is not None and d <= fs.horizon_days else None
+            )
+        row["note"] = (
+            "every item done"
+            if int(e["remaining_items"]) == 0
+            else ""
+            if days is not None
+            else "no throughput in the window"
+        )
+        if int(e["remaining_items"]) == 0:
+            row |= {f"p{p}_date": None for p in fs.percentiles}
+        out.append(row)
+    return out
+
+
+def how_many_by(con: Any, project_id: str, as_of: dt.date, by: dt.date) -> dict[str, Any] | None:
+    """How many items the project will have done between its report date and `by`: at
+    50/85/95 % confidence, at least this many (nearest-rank percentiles 50/15/5 of the runs)."""
+    fs = flow_settings()
+    rows = _inputs(con, [as_of], project_id)
+    if not rows:
+        return None
+    _u, _p, report, remaining, offsets, _last = rows[0]
+    totals = simulate_how_many(
+        daily_history(list(offsets), fs.window_days), (by - report).days, fs.runs, fs.seed
+    )
+    return {"report_date": report, "by_date": by, "remaining_items": int(remaining)} | {
+        f"at_least_p{p}": int(nearest_rank(totals, 100 - p)) for p in fs.percentiles
+    }
+
+
+# ------------------------------------------------------------------ page data and exports
+
+BY_LEVELS = ("all", "portfolio", "team", "project")
+
+
+def flow_page(
+    con: Any,
+    as_of: dt.date,
+    by: str = "all",
+    scope: str = "",
+    portfolios: tuple[str, ...] = (),
+    programmes: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    """Everything the Flow page shows, for one level (all, portfolio, team or project) and
+    optionally one scope of it: the flow summary, throughput per week, cycle times with
+    their percentiles, work in progress with its age, cumulative flow, the project
+    forecasts; for one project also its forecast distribution, the trend of its 85 % date,
+    its epics and how many items by the forecast horizon."""
+    if by not in BY_LEVELS:
+        raise ValueError(f"level must be one of {', '.join(BY_LEVELS)}, not {by!r}")
+    fs = flow_settings()
+    p: dict[str, Any] = {
+        "as_of": as_of,
+        "by": by,
+        "scope": scope,
+        "window_days": fs.window_days,
+        "portfolios": list(portfolios),
+        "programmes": list(programmes),
+    }
+    out: dict[str, Any] = {
+        name: sql.df(con, f"flow/{name}", **p)
+        for name in ("summary", "throughput", "cycle_times", "wip_age", "cumulative_flow")
+    }
+    out["forecasts"] = sql.df(
+        con, "flow/forecasts", as_of=as_of, portfolios=list(portfolios), programmes=list(programmes)
+    )
+    if by == "project" and scope:
+        out["forecast"], out["forecast_reason"] = project_forecast(con, scope, as_of)
+        out["trend"] = forecast_trend(con, scope, as_of)
+        out["epics"] = epic_forecasts(con, scope, as_of)
+    return out
+
+
+def _store_con(store: Any) -> Any:
+    return store.connect()
+
+
+def export_flow_metrics(store: Any, as_of: dt.date, by: str | None = None) -> Any:
+    """View flow_metrics: the flow summary per project (or --by team, portfolio, all)."""
+    by = by or "project"
+    if by not in BY_LEVELS:
+        raise ValueError(f"flow_metrics: --by is one of {', '.join(BY_LEVELS)}")
+    con = _store_con(store)
+    try:
+        return sql.df(
+            con,
+            "flow/summary",
+            as_of=as_of,
+            by=by,
+            scope="",
+            window_days=flow_settings().window_days,
+            portfolios=[],
+            programmes=[],
+        )
+    finally:
+        con.close()
+
+
+def export_flow_forecast(store: Any, as_of: dt.date) -> Any:
+    """View flow_forecast: per project with work items, the Monte Carlo dates and the RAG."""
+    con = _store_con(store)
+    try:
+        return sql.df(con, "flow/forecasts", as_of=as_of, portfolios=[], programmes=[])
+    finally:
+        con.close()

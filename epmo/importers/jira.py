@@ -1,0 +1,577 @@
+"""Jira and flow-tool exports -> work_items rows.
+
+Three layouts, detected from the headers or named by the user:
+
+- ``jira_csv``: Jira's own CSV export ("all fields" or "current fields"): `Issue key` (or
+  `Key`, with trailing spaces), `Summary`, `Issue Type`, `Status`, `Status Category`,
+  `Created`, `Resolved`, `Status Category Changed`, repeated headers (`Sprint`, `Sprint`;
+  `Labels` x5; `Comment` x3), custom fields written `Custom field (Story Points)`, dates
+  such as `12/Apr/26 3:30 PM`, `22/Mar/14 07:59` or `11/01/2023 15:22`, Windows-1252 files
+  with CRLF and multi-line cells, and the `Generated at ... using JIRA ...` footer of older
+  servers. It says when an item was done (Resolved) but not when work started: only items
+  still in progress get a start (the day their status category last changed). Give a
+  status-history file as well for exact start dates of finished items.
+- ``stage_dates``: the layout of flow tools (ActionableAgile, jira-metrics-extract): `ID`,
+  `Link`, `Name`, then one column per workflow stage holding the date the item entered it,
+  then attributes (`Type`, `Status`, `Created`, `StoryPoints`...).
+- ``status_history``: one row per status change: key, from status, to status, timestamp.
+
+Dates are kept as the calendar day written in the file (a timestamp's own time zone);
+numeric day/month order follows the workflow's `date_order` (default day first, as Jira's
+`dd/MM/yyyy`). The EPMO project comes from the workflow's `project_keys` (Jira project
+key -> project_id) or from one project id given for the whole file.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+
+from epmo import contract
+from epmo.readers import decode_text
+from epmo.report import ERROR, WARNING, Issue, RejectedFile, column_letter
+from epmo.settings import get
+from epmo.workflow import DONE, IN_PROGRESS, TODO, Workflow
+
+LAYOUTS = ("jira_csv", "stage_dates", "status_history")
+OUT_COLUMNS = contract.WORK_ITEMS.column_names
+
+_MONTHS = {m: i + 1 for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split())}
+_ISO = re.compile(
+    r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?\s*(?:Z|[+-]\d{2}:?\d{2})?)?$"
+)
+_MON = re.compile(
+    r"^(\d{1,2})[/\- ]([A-Za-z]{3,9})[/\- ](\d{2}|\d{4})(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp][Mm])?)?$"
+)
+_NUM = re.compile(
+    r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp][Mm])?)?$"
+)
+_FOOTER = re.compile(r"^\s*generated (at|on)\b.*\b(jira|atlassian)\b", re.IGNORECASE)
+
+KEY = ("issue key", "key", "issue", "id")
+TITLE = ("summary", "name", "title")
+TYPE = ("issue type", "type", "work item type")
+STATUS = ("status", "state")
+STATUS_CATEGORY = ("status category",)
+CREATED = ("created", "created date", "date created")
+RESOLVED = ("resolved", "resolution date", "resolved date", "done date")
+CATEGORY_CHANGED = ("status category changed",)
+PARENT = ("parent key", "custom field epic link", "epic link", "parent", "parent id", "epic")
+ISSUE_ID = ("issue id",)
+TEAM = ("custom field team", "team", "squad")
+POINTS = (
+    "custom field story points",
+    "custom field story point estimate",
+    "story points",
+    "storypoints",
+    "story point estimate",
+    "points",
+)
+SPRINT = ("sprint", "custom field sprint")
+PROJECT_KEY = ("project key",)
+FROM = ("from status", "from", "fromstring", "old status", "from state")
+TO = ("to status", "to", "tostring", "new status", "to state")
+WHEN = ("timestamp", "changed", "changed at", "transition date", "date", "when", "created")
+ATTRIBUTES = {"type", "status", "resolution", "created", "labels", "release", "team", "level"}
+
+
+@dataclass
+class Imported:
+    """The result of an import: work_items rows (contract names), issues, the layout."""
+
+    layout: str
+    rows: list[dict[str, str]] = field(default_factory=list)
+    issues: list[Issue] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not any(i.severity == ERROR for i in self.issues)
+
+    def to_csv(self) -> bytes:
+        """The rows as a work_items CSV with the contract's headers (UTF-8)."""
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(OUT_COLUMNS)
+        for r in self.rows:
+            w.writerow([r.get(c, "") for c in OUT_COLUMNS])
+        return buf.getvalue().encode("utf-8")
+
+
+def parse_when(text: str, dayfirst: bool = True) -> dt.date | None:
+    """The calendar day of a Jira or flow-tool date/timestamp; None when it is not one."""
+    s = text.strip()
+    if not s:
+        return None
+    try:
+        m = _ISO.match(s)
+        if m:
+            return dt.date(int(m[1]), int(m[2]), int(m[3]))
+        m = _MON.match(s)
+        if m:
+            month = _MONTHS.get(m[2][:3].lower())
+            if month is None:
+                return None
+            return dt.date(_year(m[3]), month, int(m[1]))
+        m = _NUM.match(s)
+        if m:
+            a, b = int(m[1]), int(m[2])
+            if a > 12 or (dayfirst and b <= 12):
+                day, month = a, b
+            else:
+                day, month = b, a
+            return dt.date(_year(m[3]), month, day)
+    except ValueError:
+        return None
+    return None
+
+
+def _year(text: str) -> int:
+    y = int(text)
+    return y if len(text) == 4 else (2000 + y if y < 70 else 1900 + y)
+
+
+def _norm(h: str) -> str:
+    return contract.normalise_header(h)
+
+
+def _read_csv(name: str, data: bytes) -> list[list[str]]:
+    limit_mb = float(get("limits", "max_file_mb"))
+    if len(data) > limit_mb * 1_000_000:
+        raise RejectedFile(
+            Issue(
+                ERROR,
+                "file_too_large",
+                f"The file is {len(data) / 1e6:.1f} MB; the limit is {limit_mb:g} MB. Export "
+                "fewer items (a JQL filter per project), or ask an admin to raise limits.max_file_mb.",
+                file=name,
+            )
+        )
+    if not data.strip():
+        raise RejectedFile(Issue(ERROR, "empty_file", "The file is empty. Export it again.", file=name))
+    text, _enc = decode_text(name, data)
+    sample = text[:65536]
+    delimiter = ","
+    first = sample.split("\n", 1)[0]
+    if first.count(";") > first.count(",") and first.count(";") > first.count("\t"):
+        delimiter = ";"
+    elif first.count("\t") > first.count(","):
+        delimiter = "\t"
+    max_rows = int(get("limits", "max_rows"))
+    rows: list[list[str]] = []
+    try:
+        for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
+            rows.append(row)
+            if len(rows) > max_rows + 1:
+                raise RejectedFile(
+                    Issue(
+                        ERROR,
+                        "too_many_rows",
+                        f"The file has more than {max_rows:,} rows. Export fewer items.",
+                        file=name,
+                    )
+                )
+    except csv.Error as exc:
+        raise RejectedFile(
+            Issue(ERROR, "unreadable_csv", f"The CSV cannot be read ({exc}). Export it again.", file=name)
+        ) from None
+    while rows and not any(c.strip() for c in rows[0]):
+        rows.pop(0)
+    if not rows:
+        raise RejectedFile(Issue(ERROR, "empty_file", "The file has no header row.", file=name))
+    return rows
+
+
+def detect_layout(headers: list[str]) -> str | None:
+    """Which layout a header row belongs to, or None."""
+    norm = [_norm(h) for h in headers]
+    has = set(norm)
+    if (has & set(KEY)) and (has & set(FROM)) and (has & set(TO)) and (has & set(WHEN)):
+        return "status_history"
+    if norm[:3] == ["id", "link", "name"]:
+        return "stage_dates"
+    if ("issue key" in has or "key" in has) and "summary" in has and "status" in has:
+        return "jira_csv"
+    return None
+
+
+class _Headers:
+    def __init__(self, headers: list[str]):
+        self.raw = headers
+        self.norm = [_norm(h) for h in headers]
+
+    def first(self, names: tuple[str, ...]) -> int | None:
+        for n in names:
+            if n in self.norm:
+                return self.norm.index(n)
+        return None
+
+    def all(self, names: tuple[str, ...]) -> list[int]:
+        return [j for j, n in enumerate(self.norm) if n in names]
+
+
+def _cell(row: list[str], j: int | None) -> str:
+    if j is None or j >= len(row):
+        return ""
+    return row[j].strip()
+
+
+def _is_footer(row: list[str]) -> bool:
+    filled = [c for c in row if c.strip()]
+    return not filled or (len(filled) == 1 and bool(_FOOTER.match(filled[0])))
+
+
+class _Context:
+    def __init__(self, name: str, wf: Workflow, project_id: str | None):
+        self.name = name
+        self.wf = wf
+        self.project_id = (project_id or "").strip() or None
+        self.dayfirst = (wf.date_order or "dmy") == "dmy"
+        self.issues: list[Issue] = []
+        self._unmapped: set[str] = set()
+
+    def date(self, row: list[str], j: int | None, headers: _Headers, rownum: int) -> str:
+        text = _cell(row, j)
+        if not text or j is None:
+            return ""
+        d = parse_when(text, self.dayfirst)
+        if d is None:
+            self.issues.append(
+                Issue(
+                    ERROR,
+                    "import_not_a_date",
+                    f"'{headers.raw[j].strip()}' is not a date Jira or a flow tool writes "
+                    "(2026-04-12, 12/Apr/26 3:30 PM, 12/04/2026 15:30). Correct it or clear the cell.",
+                    file=self.name,
+                    row=rownum,
+                    column=headers.raw[j].strip(),
+                    cell=f"{column_letter(j)}{rownum}",
+                    value=text,
+                )
+            )
+            return ""
+        return d.isoformat()
+
+    def project(self, key: str, project_key: str, rownum: int) -> str:
+        if self.project_id:
+            return self.project_id
+        pid = self.wf.project_id(project_key + "-0" if project_key else key)
+        if pid:
+            return pid
+        prefix = project_key or key.rsplit("-", 1)[0]
+        if prefix not in self._unmapped:
+            self._unmapped.add(prefix)
+            self.issues.append(
+                Issue(
+                    ERROR,
+                    "import_unknown_project_key",
+                    f"Jira project '{prefix}' has no EPMO project id. Give the project id for "
+                    f'the file, or add "{prefix}": "PRJ-..." to the workflow\'s project_keys.',
+                    file=self.name,
+                    row=rownum,
+                    value=key,
+                )
+            )
+        return ""
+
+    def category(self, status: str, rownum: int, column: str) -> str:
+        cat = self.wf.category(status) if status else TODO
+        if cat is None:
+            self.issues.append(
+                Issue(
+                    ERROR,
+                    "import_unknown_status",
+                    f"Status '{status}' is not in the workflow and its name does not say whether "
+                    "work has started or is done. Add it to the workflow's statuses (in order).",
+                    file=self.name,
+                    row=rownum,
+                    column=column,
+                    value=status,
+                )
+            )
+            return ""
+        return cat
+
+
+def import_work_items(
+    file_name: str,
+    data: bytes,
+    wf: Workflow | None = None,
+    layout: str | None = None,
+    project_id: str | None = None,
+    history: tuple[str, bytes] | None = None,
+) -> Imported:
+    """Read a Jira/flow-tool export into work_items rows. Never raises for bad content:
+    what cannot be read is an issue (RejectedFile for a file that cannot be read at all)."""
+    wf = wf or Workflow()
+    name = PurePosixPath(file_name).name
+    rows = _read_csv(name, data)
+    headers = _Headers(rows[0])
+    found = detect_layout(rows[0])
+    if layout is None:
+        layout = found
+    if layout is None:
+        raise RejectedFile(
+            Issue(
+                ERROR,
+                "import_unknown_layout",
+                "This is not a layout the work-item importer reads: a Jira CSV export (Issue key, "
+                "Summary, Status...), a stage-date file (ID, Link, Name, one date column per "
+                "stage) or a status history (key, from, to, timestamp). Check the header row.",
+                file=name,
+                row=1,
+            )
+        )
+    if layout not in LAYOUTS:
+        raise ValueError(f"unknown layout {layout!r}; choose one of {', '.join(LAYOUTS)}")
+    ctx = _Context(name, wf, project_id)
+    body = [(i + 2, r) for i, r in enumerate(rows[1:]) if not _is_footer(r)]
+    if layout == "jira_csv":
+        out = _jira_csv(ctx, headers, body)
+    elif layout == "stage_dates":
+        out = _stage_dates(ctx, headers, body)
+    else:
+        out = _status_history(ctx, headers, body)
+    if history is not None and layout != "status_history":
+        hist_rows = _read_csv(history[0], history[1])
+        hctx = _Context(history[0], wf, project_id or "-")
+        items = _status_history(
+            hctx, _Headers(hist_rows[0]), [(i + 2, r) for i, r in enumerate(hist_rows[1:])]
+        )
+        ctx.issues += [i for i in hctx.issues if i.rule != "import_unknown_project_key"]
+        by_key = {r["item_key"]: r for r in items}
+        for r in out:
+            h = by_key.get(r["item_key"])
+            if h:
+                r["started_date"] = h["started_date"] or r["started_date"]
+                if r["status_category"] == DONE:
+                    r["done_date"] = h["done_date"] or r["done_date"]
+    if not out and not any(i.severity == ERROR for i in ctx.issues):
+        ctx.issues.append(
+            Issue(ERROR, "import_no_items", "The file has a header but no work items.", file=name)
+        )
+    return Imported(layout, out, ctx.issues)
+
+
+def _required(ctx: _Context, headers: _Headers, names: tuple[str, ...], what: str) -> int | None:
+    j = headers.first(names)
+    if j is None:
+        ctx.issues.append(
+            Issue(
+                ERROR,
+                "import_missing_column",
+                f"No {what} column (looked for: {', '.join(repr(n) for n in names)}). Export it, or "
+                "choose another layout.",
+                file=ctx.name,
+                row=1,
+            )
+        )
+    return j
+
+
+def _missing_key(ctx: _Context, rownum: int, header: str) -> None:
+    ctx.issues.append(
+        Issue(
+            ERROR,
+            "import_missing_key",
+            "The item has no key. Every exported item needs its key.",
+            file=ctx.name,
+            row=rownum,
+            column=header,
+        )
+    )
+
+
+def _jira_csv(ctx: _Context, h: _Headers, body: list[tuple[int, list[str]]]) -> list[dict[str, str]]:
+    jk = _required(ctx, h, ("issue key", "key"), "issue key")
+    jt = _required(ctx, h, TITLE, "Summary")
+    js = _required(ctx, h, STATUS, "Status")
+    if jk is None or jt is None or js is None:
+        return []
+    jc, jcat, jres, jchg = (
+        h.first(CREATED),
+        h.first(STATUS_CATEGORY),
+        h.first(RESOLVED),
+        h.first(CATEGORY_CHANGED),
+    )
+    jtype, jpar, jid, jteam = h.first(TYPE), h.first(PARENT), h.first(ISSUE_ID), h.first(TEAM)
+    jpts, jproj = h.first(POINTS), h.first(PROJECT_KEY)
+    sprints = h.all(SPRINT)
+    id_to_key = {_cell(r, jid): _cell(r, jk) for _n, r in body if jid is not None and _cell(r, jid)}
+    out = []
+    for rownum, r in body:
+        key = _cell(r, jk)
+        if not key:
+            _missing_key(ctx, rownum, h.raw[jk].strip())
+            continue
+        status = _cell(r, js)
+        declared = _cell(r, jcat)
+        category = (
+            contract.enum_lookup(contract.WORK_ITEMS.column("status_category")).get(
+                contract.normalise_value_key(declared), ""
+            )
+            if declared
+            else ctx.category(status, rownum, h.raw[js].strip())
+        )
+        resolved = ctx.date(r, jres, h, rownum)
+        changed = ctx.date(r, jchg, h, rownum)
+        parent = _cell(r, jpar)
+        parent = id_to_key.get(parent, parent)
+        out.append(
+            {
+                "project_id": ctx.project(key, _cell(r, jproj), rownum),
+                "item_key": key,
+                "item_type": _cell(r, jtype),
+                "title": _cell(r, jt),
+                "parent_key": parent,
+                "team": _cell(r, jteam),
+                "status": status,
+                "status_category": category,
+                "created_date": ctx.date(r, jc, h, rownum),
+                "started_date": changed if category == IN_PROGRESS else "",
+                "done_date": (resolved or changed) if category == DONE else "",
+                "story_points": _cell(r, jpts),
+                "sprints": "; ".join(s for s in (_cell(r, j) for j in sprints) if s),
+            }
+        )
+    return out
+
+
+def _stage_columns(ctx: _Context, h: _Headers, body: list[tuple[int, list[str]]]) -> list[int]:
+    """The stage columns: those named in the workflow, else the run of date columns after Name."""
+    if ctx.wf.statuses:
+        named = [j for j in range(3, len(h.raw)) if ctx.wf.rank(h.raw[j]) is not None]
+        if named:
+            return named
+    stages = []
+    for j in range(3, len(h.raw)):
+        if h.norm[j] in ATTRIBUTES:
+            break
+        values = [_cell(r, j) for _n, r in body[:200]]
+        if any(v and parse_when(v, ctx.dayfirst) is None for v in values):
+            break
+        stages.append(j)
+    return stages
+
+
+def _stage_dates(ctx: _Context, h: _Headers, body: list[tuple[int, list[str]]]) -> list[dict[str, str]]:
+    stages = _stage_columns(ctx, h, body)
+    if not stages:
+        ctx.issues.append(
+            Issue(
+                ERROR,
+                "import_no_stages",
+                "No stage columns after ID, Link, Name: each stage column holds the date the item "
+                "entered that stage.",
+                file=ctx.name,
+                row=1,
+            )
+        )
+        return []
+    names = [h.raw[j].strip() for j in stages]
+    wf = ctx.wf
+    if not (wf.statuses and wf.started and wf.done and all(wf.rank(n) is not None for n in names)):
+        # no workflow for these stages: the first is the backlog, the second starts the
+        # work, the last is done
+        wf = Workflow(statuses=names, started=names[1 if len(names) > 2 else 0], done=names[-1])
+    started_rank, done_rank = wf.rank(wf.started), wf.rank(wf.done)
+    assert started_rank is not None and done_rank is not None
+    jtype = h.first(("type", "issue type"))
+    jstat, jc, jpts, jteam = h.first(("status",)), h.first(CREATED), h.first(POINTS), h.first(TEAM)
+    jpar = h.first(PARENT)
+    sprints = h.all(SPRINT)
+    out = []
+    for rownum, r in body:
+        key = _cell(r, 0)
+        if not key:
+            _missing_key(ctx, rownum, h.raw[0].strip())
+            continue
+        entered: list[tuple[int, str, str]] = []  # (rank, date, stage)
+        for j, stage in zip(stages, names, strict=True):
+            d = ctx.date(r, j, h, rownum)
+            if d:
+                rank = wf.rank(stage)
+                assert rank is not None
+                entered.append((rank, d, stage))
+        started = min((d for rank, d, _s in entered if rank >= started_rank), default="")
+        done = min((d for rank, d, _s in entered if rank >= done_rank), default="")
+        reached = max(entered)[2] if entered else ""
+        category = wf.category(reached) if reached else TODO
+        created = ctx.date(r, jc, h, rownum) or min((d for _r, d, _s in entered), default="")
+        out.append(
+            {
+                "project_id": ctx.project(key, "", rownum),
+                "item_key": key,
+                "item_type": _cell(r, jtype),
+                "title": _cell(r, 2) or key,
+                "parent_key": _cell(r, jpar),
+                "team": _cell(r, jteam),
+                "status": _cell(r, jstat) or reached or names[0],
+                "status_category": category or TODO,
+                "created_date": created,
+                "started_date": started,
+                "done_date": done if category == DONE else "",
+                "story_points": _cell(r, jpts),
+                "sprints": "; ".join(s for s in (_cell(r, j) for j in sprints) if s),
+            }
+        )
+    return out
+
+
+def _status_history(ctx: _Context, h: _Headers, body: list[tuple[int, list[str]]]) -> list[dict[str, str]]:
+    jk = _required(ctx, h, KEY, "issue key")
+    jf = _required(ctx, h, FROM, "from status")
+    jt = _required(ctx, h, TO, "to status")
+    jw = _required(ctx, h, WHEN, "timestamp")
+    if jk is None or jf is None or jt is None or jw is None:
+        return []
+    jsum, jtype, jproj = h.first(("summary", "title")), h.first(TYPE), h.first(PROJECT_KEY)
+    changes: dict[str, list[tuple[str, int, str, str]]] = {}
+    meta: dict[str, tuple[int, str, str, str]] = {}
+    for rownum, r in body:
+        key = _cell(r, jk)
+        if not key:
+            _missing_key(ctx, rownum, h.raw[jk].strip())
+            continue
+        when = ctx.date(r, jw, h, rownum)
+        if not when:
+            continue
+        changes.setdefault(key, []).append((when, rownum, _cell(r, jf), _cell(r, jt)))
+        meta.setdefault(key, (rownum, _cell(r, jsum), _cell(r, jtype), _cell(r, jproj)))
+    out = []
+    for key, moves in changes.items():
+        moves.sort()
+        rownum, title, kind, proj = meta[key]
+        status = moves[-1][3]
+        category = ctx.category(status, moves[-1][1], h.raw[jt].strip())
+        started = next((w for w, _n, _f, to in moves if ctx.wf.category(to) in (IN_PROGRESS, DONE)), "")
+        done = ""
+        if category == DONE:  # the start of the final stretch in a done status
+            for w, _n, _f, to in reversed(moves):
+                if ctx.wf.category(to) != DONE:
+                    break
+                done = w
+        out.append(
+            {
+                "project_id": ctx.project(key, proj, rownum),
+                "item_key": key,
+                "item_type": kind,
+                "title": title or key,
+                "parent_key": "",
+                "team": "",
+                "status": status,
+                "status_category": category,
+                "created_date": moves[0][0],
+                "started_date": started,
+                "done_date": done,
+                "story_points": "",
+                "sprints": "",
+            }
+        )
+    return out
+
+
+__all__ = ["LAYOUTS", "WARNING", "Imported", "detect_layout", "import_work_items", "parse_when"]

@@ -1,0 +1,81 @@
+-- view: flow_cumulative_flow
+-- grain: one row per scope, day of the window ending on the as-of week and status
+-- category (To Do, In Progress, Done): the items in that category at the end of the day,
+-- rebuilt from the dates: Done from done_date, In Progress from started_date until done,
+-- To Do from created_date until started (an item without a created date counts from the
+-- start of the window; one without a start date stays To Do until done)
+-- params: $as_of, $by, $scope ('' = every scope), $window_days, $portfolios, $programmes
+-- (lists; empty = all)
+-- Reads flow_scoped_items (flow_items_memo, projects_as_of_memo).
+-- metrics: items (per category and day)
+WITH items AS (
+    SELECT * FROM flow_scoped_items(CAST($as_of AS DATE), $by, $scope, $portfolios, $programmes)
+),
+
+bounds AS (
+    SELECT CAST($as_of AS DATE) AS week_date,
+           CAST($as_of AS DATE) - CAST($window_days AS INTEGER) AS day0
+),
+
+-- Counted as running totals, not item by day: on day d an item exists from its earliest
+-- date (created, started or done; without any, from the start), is Done from done_date,
+-- In Progress from started_date until done. Each mark is a date (before the window: day0,
+-- the day before it) whose running count by day d gives the items at the end of d.
+marks AS (
+    SELECT i.scope, m.what, greatest(m.mark_date, b.day0) AS mark_day
+    FROM items AS i
+    CROSS JOIN bounds AS b
+    CROSS JOIN LATERAL (
+        SELECT 'exists' AS what, coalesce(least(i.created_date, i.started_date, i.done_date), b.day0) AS mark_date
+        UNION ALL SELECT 'done', i.done_date
+        UNION ALL SELECT 'started', i.started_date
+        UNION ALL SELECT 'started_done',
+            CASE WHEN i.done_date IS NOT NULL THEN greatest(i.started_date, i.done_date) END
+    ) AS m
+    WHERE m.mark_date IS NOT NULL
+),
+
+per_day AS (
+    SELECT scope, what, mark_day, count(*) AS n FROM marks GROUP BY ALL
+),
+
+grid AS (
+    SELECT s.scope, CAST(d AS DATE) AS day, w.what
+    FROM (SELECT DISTINCT scope FROM items) AS s
+    CROSS JOIN bounds AS b
+    CROSS JOIN range(b.day0, b.week_date + 1, INTERVAL 1 DAY) AS t(d)
+    CROSS JOIN (SELECT unnest(['exists', 'done', 'started', 'started_done']) AS what) AS w
+),
+
+running AS (
+    SELECT
+        g.scope,
+        g.day,
+        g.what,
+        sum(coalesce(p.n, 0)) OVER (PARTITION BY g.scope, g.what ORDER BY g.day) AS total
+    FROM grid AS g
+    LEFT JOIN per_day AS p ON p.scope = g.scope AND p.what = g.what AND p.mark_day = g.day
+),
+
+wide AS (
+    SELECT
+        scope,
+        day,
+        sum(total) FILTER (WHERE what = 'exists') AS existing,
+        sum(total) FILTER (WHERE what = 'done') AS done,
+        sum(total) FILTER (WHERE what = 'started') - sum(total) FILTER (WHERE what = 'started_done')
+            AS in_progress
+    FROM running
+    GROUP BY scope, day
+)
+
+SELECT scope, day, c.status_category, CAST(CASE c.status_category
+    WHEN 'To Do' THEN existing - done - in_progress
+    WHEN 'In Progress' THEN in_progress
+    ELSE done
+END AS BIGINT) AS items
+FROM wide
+CROSS JOIN (SELECT unnest(['To Do', 'In Progress', 'Done']) AS status_category,
+                   unnest([1, 2, 3]) AS category_order) AS c
+WHERE day > (SELECT day0 FROM bounds)
+ORDER BY scope, day, c.category_order

@@ -1,0 +1,31 @@
+-- view: flow_forecasts
+-- grain: one row per project in scope as of $as_of with a work-item backlog: its Monte Carlo
+-- forecast (flow_forecast_memo, computed with the week's health: project_health) beside its
+-- baseline end and the computed RAG that forecast feeds
+-- params: $as_of, $portfolios, $programmes (lists; empty = all)
+-- metrics: p50_date, p85_date, p95_date (the nearest-rank finish dates of the runs),
+-- flow_slip_days (the [flow] rag_percentile date - baseline end), rag_computed
+SELECT
+    h.project_id,
+    h.project_name,
+    h.portfolio,
+    h.programme,
+    h.delivery_method,
+    h.stage,
+    f.as_of_date AS backlog_date,
+    f.remaining_items,
+    f.done_in_window,
+    f.p50_date,
+    f.p85_date,
+    f.p95_date,
+    h.baseline_end_date,
+    h.flow_slip_days,
+    h.rag_computed,
+    h.rag_reasons,
+    f.forecast_note
+FROM project_health(CAST($as_of AS DATE)) AS h
+JOIN current_submissions(CAST($as_of AS DATE)) AS c
+    ON c.table_name = 'work_items' AND c.entity_key = h.project_id
+JOIN flow_forecast_memo AS f ON f.upload_id = c.upload_id AND f.project_id = h.project_id
+WHERE epmo_in_scope(h.portfolio, h.programme, $portfolios, $programmes)
+ORDER BY h.flow_slip_days DESC NULLS LAST, h.project_id

@@ -1,0 +1,190 @@
+"""Monte Carlo forecasts (epmo/flow.py): the closed form with constant throughput, the exact
+distribution (by convolution) and an independent reference simulation within sampling
+error; the agile RAG in the health views; the trend of the 85 % date across snapshots."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import random
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from epmo import flow, health, sql
+from epmo.store import Store
+from tests.conftest import project, upload_tables
+
+RUNS = 4000
+
+
+@pytest.mark.parametrize(("per_day", "remaining"), [(1, 20), (2, 15), (3, 1), (5, 100)])
+def test_constant_throughput_closed_form(per_day: int, remaining: int) -> None:
+    history = np.full(28, per_day)
+    days = flow.simulate_when(history, remaining, RUNS, 7, 1000)
+    assert days is not None
+    assert set(days.tolist()) == {math.ceil(remaining / per_day)}
+    assert set(flow.simulate_how_many(history, 10, RUNS, 7).tolist()) == {10 * per_day}
+
+
+def _exact_cdf(history: np.ndarray, remaining: int, max_days: int) -> np.ndarray:
+    """P(finished within t days), t = 0..max_days: P(S_t >= remaining), S_t the sum of t
+    independent draws from the history, by convolution of its distribution."""
+    pmf = np.bincount(history) / len(history)
+    dist = np.array([1.0])
+    cdf = [0.0]
+    for _t in range(max_days):
+        dist = np.convolve(dist, pmf)[: remaining + 1]  # mass beyond `remaining` is done
+        cdf.append(1.0 - dist[:remaining].sum())
+    return np.array(cdf)
+
+
+HISTORY = np.array([0, 0, 1, 0, 2, 0, 0, 3, 1, 0, 0, 0, 1, 4, 0, 0, 2, 0, 0, 0, 1])
+
+
+@pytest.mark.parametrize("remaining", [5, 30])
+@pytest.mark.parametrize("pct", [50, 85, 95])
+def test_percentiles_match_the_exact_distribution(remaining: int, pct: int) -> None:
+    days = flow.simulate_when(HISTORY, remaining, RUNS, 11, 2000)
+    assert days is not None
+    d = int(flow.nearest_rank(days, pct))
+    cdf = _exact_cdf(HISTORY, remaining, d + 1)
+    tol = 4 * math.sqrt(pct / 100 * (1 - pct / 100) / RUNS)
+    # the nearest-rank day: at least pct % done by it, fewer the day before (within error)
+    assert cdf[d] >= pct / 100 - tol
+    assert cdf[d - 1] < pct / 100 + tol
+
+
+def _reference_when(history: list[int], remaining: int, runs: int, seed: int) -> list[int]:
+    """A plain, run-by-run simulation with Python's own generator."""
+    rng = random.Random(seed)
+    out = []
+    for _ in range(runs):
+        done, day = 0, 0
+        while done < remaining:
+            day += 1
+            done += rng.choice(history)
+        out.append(day)
+    return out
+
+
+def test_against_a_reference_simulation() -> None:
+    ours = flow.simulate_when(HISTORY, 30, RUNS, 3, 2000)
+    assert ours is not None
+    ref = np.array(_reference_when(HISTORY.tolist(), 30, RUNS, 5))
+    for pct in (50, 85, 95):
+        d = int(flow.nearest_rank(ours, pct))
+        # the two empirical CDFs at our percentile day agree within sampling error
+        gap = abs((ours <= d).mean() - (ref <= d).mean())
+        assert gap < 4 * math.sqrt(2 * 0.25 / RUNS), (pct, gap)
+    # how many in 30 days: means agree with the exact mean 30 x mean(history)
+    many = flow.simulate_how_many(HISTORY, 30, RUNS, 9)
+    sd = math.sqrt(30 * HISTORY.var() / RUNS)
+    assert abs(many.mean() - 30 * HISTORY.mean()) < 4 * sd
+
+
+def test_seeded_and_blank_with_reason() -> None:
+    a = flow.simulate_when(HISTORY, 30, 500, 1, 2000)
+    b = flow.simulate_when(HISTORY, 30, 500, 1, 2000)
+    assert a is not None and b is not None and (a == b).all()
+    none = flow.forecast([], 12, dt.date(2026, 11, 20))
+    assert none.dates[85] is None and "nothing was done in the 84 days" in none.note
+    finished = flow.forecast([3], 0, dt.date(2026, 11, 20), last_done=dt.date(2026, 11, 17))
+    assert finished.dates[85] == dt.date(2026, 11, 17)
+    slow = flow.forecast([0], 10_000, dt.date(2026, 11, 20))  # one item in 84 days
+    assert slow.dates[85] is None and "more than 1460 days" in slow.note
+
+
+W = dt.date(2026, 11, 20)
+
+
+def _backlog(pid: str, week: dt.date, done_per_day: int, remaining: int) -> list[dict[str, object]]:
+    """84 days with `done_per_day` items done each day, and `remaining` still to do."""
+    rows: list[dict[str, object]] = []
+    for d in range(84):
+        day = week - dt.timedelta(days=d)
+        for k in range(done_per_day):
+            rows.append(
+                {
+                    "project_id": pid,
+                    "item_key": f"{pid}-D{d}-{k}",
+                    "title": "done",
+                    "status": "Done",
+                    "status_category": "Done",
+                    "started_date": str(day - dt.timedelta(days=2)),
+                    "done_date": str(day),
+                }
+            )
+    rows += [
+        {
+            "project_id": pid,
+            "item_key": f"{pid}-R{i}",
+            "title": "todo",
+            "status": "To Do",
+            "status_category": "To Do",
+        }
+        for i in range(remaining)
+    ]
+    return rows
+
+
+def test_agile_rag_from_the_85_percent_date(store: Store) -> None:
+    # constant throughput, 1 a day: 20 items left finish 20 days after the report date
+    upload_tables(
+        store,
+        W,
+        projects=[
+            project("AG1", delivery_method="Agile", baseline_end_date=str(W), forecast_end_date=str(W)),
+            project("AG2", delivery_method="Agile", baseline_end_date=str(W + dt.timedelta(days=40))),
+            project("AG3", delivery_method="Agile", baseline_end_date=str(W - dt.timedelta(days=20))),
+            project("WF1", delivery_method="Waterfall", earned_value=400000, planned_value=400000),
+        ],
+        work_items=_backlog("AG1", W, 1, 20) + _backlog("AG2", W, 1, 20) + _backlog("AG3", W, 1, 20),
+    )
+    frame = health.project_health_view(store, W).set_index("project_id")
+    ag1 = frame.loc["AG1"]
+    assert str(ag1["flow_forecast_date"])[:10] == str(W + dt.timedelta(days=20))
+    assert (ag1["flow_slip_days"], ag1["rag_computed"]) == (20, "Amber")
+    assert "85% forecast date 2026-12-10 is 20 days beyond baseline end" in ag1["rag_reasons"]
+    assert frame.loc["AG2", "rag_computed"] == "Green" and frame.loc["AG2", "flow_slip_days"] == -20
+    assert frame.loc["AG3", "rag_computed"] == "Red"
+    # the waterfall project beside them, judged on earned value as before (SPI 1, CPI 1)
+    assert frame.loc["WF1", "rag_computed"] == "Green" and pd.isna(frame.loc["WF1", "flow_forecast_date"])
+
+
+def test_trend_of_the_85_percent_date(store: Store) -> None:
+    upload_tables(store, W - dt.timedelta(days=14), projects=[project("AG1", delivery_method="Agile")])
+    for k, remaining in enumerate((10, 30, 20)):
+        week = W - dt.timedelta(days=14 - 7 * k)
+        upload_tables(store, week, work_items=_backlog("AG1", week, 2, remaining))
+    con = store.connect()
+    try:
+        trend = flow.forecast_trend(con, "AG1", W)
+        f, _ = flow.project_forecast(con, "AG1", W)
+        epics = flow.epic_forecasts(con, "AG1", W)
+        many = flow.how_many_by(con, "AG1", W, W + dt.timedelta(days=5))
+    finally:
+        con.close()
+    # 2 a day: 10, 30 and 20 items take 5, 15 and 10 days from each report date
+    assert [(r["report_date"], r["p85_date"]) for r in trend] == [
+        (W - dt.timedelta(days=14), W - dt.timedelta(days=9)),
+        (W - dt.timedelta(days=7), W + dt.timedelta(days=8)),
+        (W, W + dt.timedelta(days=10)),
+    ]
+    assert f is not None and f.days is not None and f.date(50) == W + dt.timedelta(days=10)
+    assert epics == []  # no parent keys in this backlog
+    assert many is not None and many["at_least_p85"] == 10
+
+
+def test_health_memo_prepares_forecasts_once(store: Store) -> None:
+    upload_tables(
+        store, W, projects=[project("AG1", delivery_method="Agile")], work_items=_backlog("AG1", W, 1, 5)
+    )
+    con = store.connect()
+    try:
+        sql.prepare_health(con, [W])
+        assert con.execute("SELECT count(*) FROM flow_forecast_memo").fetchone() == (1,)
+        assert flow.prepare_forecasts(con, [W]) == 0  # already there
+    finally:
+        con.close()

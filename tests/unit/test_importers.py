@@ -1,0 +1,203 @@
+"""Work-item importers: Jira's CSV export (both generations), the flow tools' stage-date
+layout and a status history, from small fixtures and, when ../shared is present, from the
+real files in ../shared/reference-data/foreign/jira."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from epmo.importers import WorkItemImport, import_work_items, parse_when, sniff_layout
+from epmo.ingest import ACCEPTED, REJECTED, ingest
+from epmo.report import RejectedFile
+from epmo.store import Store
+from epmo.workflow import Workflow
+from tests.conftest import project, upload_tables
+
+FIX = Path(__file__).resolve().parents[1] / "fixtures"
+JIRA_DIR = Path(__file__).resolve().parents[3] / "shared" / "reference-data" / "foreign" / "jira"
+if not JIRA_DIR.is_dir():  # worktrees sit one level deeper than the main checkout
+    JIRA_DIR = Path(__file__).resolve().parents[4] / "shared" / "reference-data" / "foreign" / "jira"
+CRA = JIRA_DIR / "jira-metrics-extract-atlassian-cra-stages.csv"
+HCPUB = JIRA_DIR / "actionableagile-hcpub-hipchat-stages.csv"
+needs_shared = pytest.mark.skipif(
+    not CRA.is_file(), reason=f"real Jira exports not present at {JIRA_DIR} (../shared is not shipped)"
+)
+
+PAY = Workflow(
+    name="pay",
+    statuses=["To Do", "In Progress", "In Review", "Done"],
+    started="In Progress",
+    done="Done",
+    project_keys={"PAY": "P1"},
+)
+CRA_WF = Workflow(
+    statuses=["Open", "Analysis", "Committed", "Develop", "Done"],
+    started="Committed",
+    done="Done",
+    project_keys={"CRA": "P1", "CLOV": "P2"},
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "dayfirst", "expected"),
+    [
+        ("12/Apr/26 3:30 PM", True, dt.date(2026, 4, 12)),
+        ("22/Mar/14 07:59", True, dt.date(2014, 3, 22)),
+        ("11/01/2023 15:22", True, dt.date(2023, 1, 11)),
+        ("11/01/2023 15:22", False, dt.date(2023, 11, 1)),
+        ("25/01/2023 15:22", False, dt.date(2023, 1, 25)),  # 25 cannot be a month
+        ("2015-11-11 23:46:59", True, dt.date(2015, 11, 11)),
+        ("2026-03-12T09:14:03.123456+00:00", True, dt.date(2026, 3, 12)),
+        ("2026-03-12T23:14:03.1+0530", True, dt.date(2026, 3, 12)),  # the day as written
+        ("2016-01-05", True, dt.date(2016, 1, 5)),
+        ("05-Jan-2016", True, dt.date(2016, 1, 5)),
+        ("31/Feb/26 1:00 PM", True, None),
+        ("soon", True, None),
+        ("", True, None),
+    ],
+)
+def test_parse_when(text: str, dayfirst: bool, expected: dt.date | None) -> None:
+    assert parse_when(text, dayfirst) == expected
+
+
+def test_jira_cloud_export() -> None:
+    data = (FIX / "jira_cloud_all_fields.csv").read_bytes()
+    assert sniff_layout("export.csv", data) == "jira_csv"
+    got = import_work_items("export.csv", data, PAY)
+    assert got.ok, got.issues
+    by_key = {r["item_key"]: r for r in got.rows}
+    assert list(by_key) == ["PAY-1", "PAY-2", "PAY-3", "PAY-4"]
+    story = by_key["PAY-2"]
+    assert story["project_id"] == "P1"
+    assert story["parent_key"] == "PAY-1"  # Parent id 10001 -> its key
+    assert story["sprints"] == "Sprint 1; Sprint 2"  # the repeated Sprint headers, carried over
+    assert story["story_points"] == "5"
+    assert story["team"] == "Squad A"
+    assert (story["created_date"], story["started_date"], story["done_date"]) == (
+        "2026-03-03",
+        "",  # Jira's export does not say when a finished item started
+        "2026-03-24",
+    )
+    review = by_key["PAY-3"]
+    assert review["status_category"] == "In Progress" and review["started_date"] == "2026-04-01"
+    assert review["title"] == "Refund API <script>alert(1)</script>"  # kept as text, verbatim
+    assert by_key["PAY-4"]["status_category"] == "To Do" and by_key["PAY-4"]["started_date"] == ""
+
+
+def test_status_history_gives_exact_starts() -> None:
+    hist = ("history.csv", (FIX / "jira_status_history.csv").read_bytes())
+    data = (FIX / "jira_cloud_all_fields.csv").read_bytes()
+    got = import_work_items("export.csv", data, PAY, history=hist)
+    by_key = {r["item_key"]: r for r in got.rows}
+    assert (by_key["PAY-2"]["started_date"], by_key["PAY-2"]["done_date"]) == ("2026-03-12", "2026-03-24")
+    assert by_key["PAY-3"]["started_date"] == "2026-03-30"
+    alone = import_work_items(*hist, PAY)
+    assert alone.layout == "status_history"
+    five = {r["item_key"]: r for r in alone.rows}["PAY-5"]
+    # reopened once: started at the first start, done at the start of the final done stretch
+    assert (five["created_date"], five["started_date"], five["done_date"], five["status"]) == (
+        "2026-03-02",
+        "2026-03-02",
+        "2026-03-09",
+        "Done",
+    )
+
+
+def _old_server_export() -> bytes:
+    """An older server's export re-saved from Excel: Windows-1252, CRLF, `Key` with trailing
+    spaces, dd/MM/yyyy HH:mm dates, a multi-line cell and the `Generated at` footer."""
+    rows = [
+        "Key   ,Summary,Issue Type,Status,Created,Resolved,Sprint,Sprint,Custom field (Story Points)",
+        "OPS-7 ,Café menu – allergens,Story,Closed,11/01/2023 15:22,25/01/2023 09:00,Sprint 3,Sprint 4,2",
+        'OPS-8 ,"Two\r\nlines",Bug,In Progress,12/01/2023 08:00,,Sprint 4,,1.5',
+        "",
+        "Generated at Mon Jan 30 10:00:00 GMT 2023 by Jane using JIRA 6.4.12#64027-sha1:e3691cc",
+    ]
+    return "\r\n".join(rows).encode("cp1252")
+
+
+def test_old_server_export_cp1252_footer_and_trailing_spaces() -> None:
+    data = _old_server_export()
+    got = import_work_items("ops.csv", data, Workflow(project_keys={"OPS": "P2"}))
+    assert got.ok, got.issues
+    assert [r["item_key"] for r in got.rows] == ["OPS-7", "OPS-8"]
+    first = got.rows[0]
+    assert first["title"] == "Café menu – allergens"
+    assert (first["project_id"], first["status_category"], first["done_date"]) == ("P2", "Done", "2023-01-25")
+    assert first["created_date"] == "2023-01-11" and first["sprints"] == "Sprint 3; Sprint 4"
+    assert got.rows[1]["title"] == "Two\r\nlines"
+
+
+@pytest.mark.parametrize(
+    ("data", "wf", "project_id", "rule", "row", "words"),
+    [
+        (
+            b"Key,Summary,Status,Created\nX-1,Thing,Open,tomorrow\n",
+            None,
+            "P1",
+            "import_not_a_date",
+            2,
+            "'Created'",
+        ),
+        (b"Key,Summary,Status\nX-1,Thing,Open\n", Workflow(), None, "import_unknown_project_key", 2, "'X'"),
+        (b"Key,Summary,Status\nX-1,Thing,Pondering\n", None, "P1", "import_unknown_status", 2, "Pondering"),
+        (b"Key,Summary,Status\n,Thing,Open\n", None, "P1", "import_missing_key", 2, "no key"),
+        (b"ID,Link,Name,Type\nA-1,,Thing,Story\n", None, "P1", "import_no_stages", 1, "stage"),
+        (b"Key,Summary,Status\n", None, "P1", "import_no_items", None, "no work items"),
+    ],
+)
+def test_what_cannot_be_read_is_said(
+    data: bytes, wf: Workflow | None, project_id: str | None, rule: str, row: int | None, words: str
+) -> None:
+    got = import_work_items("f.csv", data, wf, project_id=project_id)
+    hits = [i for i in got.issues if i.rule == rule]
+    assert hits and not got.ok, got.issues
+    assert hits[0].row == row and words in hits[0].message + hits[0].value
+
+
+def test_not_an_export_is_refused_with_reason() -> None:
+    with pytest.raises(RejectedFile, match="not a layout the work-item importer reads"):
+        import_work_items("f.csv", b"a,b\n1,2\n", None, project_id="P1")
+
+
+def test_stage_dates_fixture_and_upload(store: Store) -> None:
+    upload_tables(store, dt.date(2016, 1, 1), projects=[project("P1", delivery_method="Agile")])
+    data = (FIX / "cra_stages_sample.csv").read_bytes()
+    got = import_work_items("cra.csv", data, CRA_WF)
+    assert got.layout == "stage_dates" and got.ok
+    r = got.rows[0]
+    assert (r["item_key"], r["created_date"], r["started_date"], r["done_date"], r["status_category"]) == (
+        "CRA-1181",
+        "2015-11-11",
+        "2015-11-11",
+        "2017-07-10",
+        "Done",
+    )
+    out = ingest(
+        store, "cra.csv", data, as_of=dt.date(2017, 7, 14), work_items=WorkItemImport(workflow=CRA_WF)
+    )
+    assert out.status == ACCEPTED, out.report.to_text()
+    assert out.report.row_counts == {"work_items": 6}
+    # detected without being told, but the project is unknown: rejected with the reason
+    bad = ingest(store, "cra.csv", data, as_of=dt.date(2017, 7, 21))
+    assert bad.status == REJECTED
+    assert "Jira project 'CRA' has no EPMO project id" in bad.report.to_text()
+
+
+@needs_shared
+@pytest.mark.parametrize(("path", "rows"), [(CRA, 97), (HCPUB, 64)])
+def test_real_files_import(path: Path, rows: int) -> None:
+    got = import_work_items(
+        path.name,
+        path.read_bytes(),
+        CRA_WF if path == CRA else None,
+        project_id=None if path == CRA else "P9",
+    )
+    assert got.ok, got.issues[:3]
+    assert len(got.rows) == rows
+    done = [r for r in got.rows if r["status_category"] == "Done"]
+    assert done and all(r["done_date"] for r in done)
+    assert all(r["started_date"] <= r["done_date"] for r in done if r["started_date"])
