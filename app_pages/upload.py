@@ -10,6 +10,7 @@ from app_pages import _shared as ui
 from epmo import contract, sql, templates
 from epmo.ingest import ACCEPTED, DUPLICATE, check_upload, ingest, latest_reporting_day
 from epmo.mapping import Mapping
+from epmo.safe_text import md
 
 snap = ui.snapshot()
 st.title("Upload a weekly extract")
@@ -87,13 +88,13 @@ report = outcome.report
 rows = ", ".join(f"{t}: {n:,} rows" for t, n in report.row_counts.items()) or "no tables"
 if report.ok:
     st.success(
-        f"**{uploaded.name}** is valid: {rows}. "
+        f"**{md(uploaded.name)}** is valid: {rows}. "
         f"{report.total_warnings} warning(s). Review the changes, then commit.",
         icon=":material/check_circle:",
     )
 else:
     st.error(
-        f"**{uploaded.name}** cannot be stored: {report.total_errors} error(s), "
+        f"**{md(uploaded.name)}** cannot be stored: {report.total_errors} error(s), "
         f"{report.total_warnings} warning(s). Fix them in your file and upload it again. "
         "Nothing was stored.",
         icon=":material/error:",
@@ -172,5 +173,5 @@ if st.button("Commit upload", type="primary", key="commit", icon=":material/clou
         )
     else:
         st.error(
-            "The upload was rejected on commit (the store changed meanwhile). " + result.report.summary()
+            "The upload was rejected on commit (the store changed meanwhile). " + md(result.report.summary())
         )

@@ -1,0 +1,168 @@
+"""Uploaded and typed text is shown as text: escaping for Streamlit markdown and for plotly.
+
+Every string that came from an upload, a saved document or a widget is hostile. Streamlit
+renders markdown in st.markdown, captions, titles, alerts, toasts, metric labels and values,
+widget labels, help tooltips, tab and expander labels and radio/pills options; plotly
+renders a subset of HTML (``<a href>``, ``<b>``, ``<span style>``...) in every text it
+draws: tick labels, legend names, hover labels, titles and annotations.
+
+- ``md(value)``: the value as literal text inside Streamlit markdown. Every ASCII
+  punctuation character that markdown, GFM autolinks (``https://``, ``www.``, e-mail),
+  Streamlit's directives (``:red[...]``, ``:material/icon:``), LaTeX (``$``) or HTML could
+  use is backslash-escaped. Streamlit replaces ``:name:`` shortcodes (emoji, Material
+  icons, ``:streamlit:``) in the parsed text, after escapes are gone, so a WORD JOINER
+  (U+2060, invisible) is put after a colon that would open one.
+- ``plotly(value)``: the value as literal text inside a plotly label (``& < >`` as
+  entities; plotly turns entities back into characters after it has parsed its tags).
+- ``figure(fig)``: a copy of a figure safe to show. Every string in the traces' data (x,
+  y, text, hovertext, customdata, names, labels...) and in the layout (category arrays,
+  tick texts...) is escaped with ``plotly``; the templates, titles and annotations the
+  chart builders write keep their formatting tags (``<br>``, ``<b>``, ``<i>``, ``<sup>``,
+  ``<sub>``, ``<em>``, ``<extra>``) and nothing else: any other tag (a link, a styled span)
+  is escaped. Chart builders escape data they put into a template or title with ``plotly``.
+- ``unplotly(value)``: a value read back from a chart event (customdata of a clicked
+  point) as it was before ``figure`` escaped it.
+
+The domain package never imports streamlit: pages call these when they render.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Any
+
+import numpy as np
+import plotly.graph_objects as go
+
+# Markdown, GFM and Streamlit syntax characters. Escaping more than needed is harmless (a
+# backslash before any ASCII punctuation is a literal character in CommonMark).
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:&@=^/%\"'])")
+# A colon that opens a ":name:" shortcode (emoji, :material_x:, :streamlit:).
+_SHORTCODE = re.compile(r":(?=[\w+\-/]+:)")
+WORD_JOINER = "\u2060"
+
+
+def md(value: Any) -> str:
+    """`value` as literal text in Streamlit markdown (None is empty)."""
+    if value is None:
+        return ""
+    text = _SHORTCODE.sub(":" + WORD_JOINER, str(value))
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def md_quoted(value: Any) -> str:
+    """`value` in quotes (as repr would show it), as literal text in markdown."""
+    return md(repr(value) if isinstance(value, str) else repr(str(value)))
+
+
+def plotly(value: Any) -> str:
+    """`value` as literal text in a plotly label, hover text or title."""
+    text = "" if value is None else str(value)
+    if "<" in text or ">" in text or "&" in text:
+        return html.escape(text, quote=False)
+    return text
+
+
+def unplotly(value: Any) -> Any:
+    """A string read back from a chart (e.g. a clicked point's customdata) unescaped."""
+    return html.unescape(value) if isinstance(value, str) else value
+
+
+# plotly's own tags that the builders use for layout; anything else is escaped
+_ALLOWED_TAG = re.compile(r"(<(?:br|/?b|/?i|/?em|/?sup|/?sub|/?extra)\s*/?>)", re.IGNORECASE)
+
+
+def plotly_markup(text: str) -> str:
+    """A builder's template or title: formatting tags kept, any other tag escaped."""
+    parts = _ALLOWED_TAG.split(text)
+    return "".join(
+        part if i % 2 else part.replace("<", "&lt;").replace(">", "&gt;") for i, part in enumerate(parts)
+    )
+
+
+# trace and layout keys whose strings are a builder's markup, not data
+_MARKUP_KEYS = frozenset({"hovertemplate", "texttemplate", "hovertemplatefallback", "texttemplatefallback"})
+
+
+def _clean(value: Any, markup: bool) -> Any:
+    if isinstance(value, str):
+        if markup:
+            return plotly_markup(value) if "<" in value or ">" in value else value
+        return plotly(value)
+    if isinstance(value, dict):
+        return {k: _clean(v, markup or k in _MARKUP_KEYS) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v, markup) for v in value]
+    if isinstance(value, np.ndarray) and value.dtype.kind in "OUS":
+        return _ARRAY_CLEAN[markup](value.astype(object) if value.dtype.kind != "O" else value)
+    return value
+
+
+_ARRAY_CLEAN = {m: np.frompyfunc(lambda v, m=m: _clean(v, m), 1, 1) for m in (False, True)}
+
+
+def _clean_texts(value: Any) -> Any:
+    """Layout and nested trace objects: a `text` key (a title, an annotation) is markup."""
+    if isinstance(value, dict):
+        return {
+            k: (_clean(v, True) if k == "text" or k in _MARKUP_KEYS else _clean_texts(v)) for k, v in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return [_clean_texts(v) for v in value]
+    return _clean(value, False)
+
+
+def _clean_trace(trace: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in trace.items():
+        if key in _MARKUP_KEYS:
+            out[key] = _clean(value, True)
+        elif isinstance(value, dict):  # marker, line, colorbar (its title.text is markup)...
+            out[key] = _clean_texts(value)
+        else:  # x, y, z, text, hovertext, customdata, name, labels, ids...: data
+            out[key] = _clean(value, False)
+    return out
+
+
+def figure(fig: go.Figure) -> go.Figure:
+    """A copy of `fig` whose every label shows its text literally (see the module doc)."""
+    # plotly keeps a figure as plain dicts and arrays (what to_dict deep-copies); they are
+    # read here, not changed: _clean builds new containers for everything it rewrites
+    raw = getattr(fig, "_data", None), getattr(fig, "_layout", None)
+    if isinstance(raw[0], list) and isinstance(raw[1], dict):
+        spec = {"data": raw[0], "layout": raw[1], "frames": [f.to_plotly_json() for f in fig.frames]}
+    else:
+        spec = fig.to_dict()
+    layout = dict(spec.get("layout", {}))
+    template = layout.pop("template", None)  # the theme: colours and fonts, no text
+    layout = _clean_texts(layout)
+    if template is not None:
+        layout["template"] = template
+    data = [_clean_trace(t) for t in spec.get("data", [])]
+    # the spec came from a valid figure and escaping only rewrites strings: not validated again
+    return go.Figure({"data": data, "layout": layout, "frames": spec.get("frames", [])}, _validate=False)
+
+
+def figure_strings(fig: go.Figure | dict[str, Any]) -> list[str]:
+    """Every string in a figure's data and layout (the theme left out): for tests."""
+    spec = fig.to_dict() if isinstance(fig, go.Figure) else fig
+    layout = {k: v for k, v in spec.get("layout", {}).items() if k != "template"}
+    found: list[str] = []
+
+    def walk(v: Any) -> None:
+        if isinstance(v, str):
+            found.append(v)
+        elif isinstance(v, dict):
+            for x in v.values():
+                walk(x)
+        elif isinstance(v, list | tuple):
+            for x in v:
+                walk(x)
+        elif isinstance(v, np.ndarray) and v.dtype.kind in "OUS":
+            for x in v.reshape(-1):
+                walk(x)
+
+    walk(spec.get("data", []))
+    walk(layout)
+    return found
