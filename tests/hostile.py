@@ -229,7 +229,7 @@ _SHORTCODE = re.compile(r":(?!\u2060)[\w+\-]+:")
 _CHECKS = (
     (re.compile(r"(?<!\\)[\[\]]"), "an unescaped [ or ] (a link, an image or a directive's label)"),
     (re.compile(r"(?<!\\)<"), "an unescaped < (HTML or an autolink)"),
-    (re.compile(r"(?<!\\)\$"), "an unescaped $ (LaTeX)"),
+    (re.compile(r"(?<!\\)\$(.*)(?<!\\)\$", re.S), "two unescaped $ (LaTeX between them)"),
     (re.compile(r"(?i)https?://|www\.[a-z]"), "a bare URL (an autolink)"),
     (re.compile(r"[\w.]@[\w]"), "a bare e-mail address (an autolink)"),
     (re.compile(r"(?<!\\):(?:material/|[a-z][\w-]*(?=\[))"), "a Streamlit directive or icon"),
