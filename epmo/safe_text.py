@@ -10,8 +10,10 @@ draws: tick labels, legend names, hover labels, titles and annotations.
   punctuation character that markdown, GFM autolinks (``https://``, ``www.``, e-mail),
   Streamlit's directives (``:red[...]``, ``:material/icon:``), LaTeX (``$``) or HTML could
   use is backslash-escaped. Streamlit replaces ``:name:`` shortcodes (emoji, Material
-  icons, ``:streamlit:``) in the parsed text, after escapes are gone, so a WORD JOINER
-  (U+2060, invisible) is put after a colon that would open one.
+  icons, ``:streamlit:``) and links bare URLs and e-mail addresses (GFM autolink
+  literals) in the parsed text, after escapes are gone, so a WORD JOINER (U+2060,
+  invisible) breaks those patterns: after a colon that would open a shortcode, between
+  ``https:`` and ``//``, after ``www`` and after ``@``.
 - ``plotly(value)``: the value as literal text inside a plotly label (``& < >`` as
   entities; plotly turns entities back into characters after it has parsed its tags).
 - ``figure(fig)``: a copy of a figure safe to show. Every string in the traces' data (x,
@@ -38,8 +40,9 @@ import plotly.graph_objects as go
 # Markdown, GFM and Streamlit syntax characters. Escaping more than needed is harmless (a
 # backslash before any ASCII punctuation is a literal character in CommonMark).
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:&@=^/%\"'])")
-# A colon that opens a ":name:" shortcode (emoji, :material_x:, :streamlit:).
-_SHORTCODE = re.compile(r":(?=[\w+\-/]+:)")
+# Where Streamlit's text-level replacements would match: a colon that opens a ":name:"
+# shortcode (emoji, :material_x:, :streamlit:), a URL scheme's "://", "www." and "@".
+_TEXT_PATTERNS = re.compile(r"(:(?=[\w+\-/]+:)|:(?=//)|(?i:www)(?=\.)|@)")
 WORD_JOINER = "\u2060"
 
 
@@ -47,7 +50,7 @@ def md(value: Any) -> str:
     """`value` as literal text in Streamlit markdown (None is empty)."""
     if value is None:
         return ""
-    text = _SHORTCODE.sub(":" + WORD_JOINER, str(value))
+    text = _TEXT_PATTERNS.sub(r"\1" + WORD_JOINER, str(value))
     return _MD_SPECIAL.sub(r"\\\1", text)
 
 

@@ -225,13 +225,15 @@ def build_store(store: Store) -> None:
 
 _CODE_SPAN = re.compile(r"(?<!\\)(`+)(.+?)(?<!\\)\1", re.S)
 _UNESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
-_SHORTCODE = re.compile(r":(?!\u2060)[\w+\-]+:")
+_TEXT_CHECKS = (
+    (re.compile(r":(?!\u2060)[\w+\-]+:"), "a :shortcode: (an icon or emoji)"),
+    (re.compile(r"(?i)https?://|www\.[a-z]"), "a bare URL (GFM links it)"),
+    (re.compile(r"[-.\w+]@[-\w]"), "a bare e-mail address (GFM links it)"),
+)
 _CHECKS = (
     (re.compile(r"(?<!\\)[\[\]]"), "an unescaped [ or ] (a link, an image or a directive's label)"),
     (re.compile(r"(?<!\\)<"), "an unescaped < (HTML or an autolink)"),
     (re.compile(r"(?<!\\)\$(.*)(?<!\\)\$", re.S), "two unescaped $ (LaTeX between them)"),
-    (re.compile(r"(?i)https?://|www\.[a-z]"), "a bare URL (an autolink)"),
-    (re.compile(r"[\w.]@[\w]"), "a bare e-mail address (an autolink)"),
     (re.compile(r"(?<!\\):(?:material/|[a-z][\w-]*(?=\[))"), "a Streamlit directive or icon"),
 )
 
@@ -242,8 +244,11 @@ def markup_problems(body: str) -> list[str]:
     Inline code spans are text and are left out."""
     text = _CODE_SPAN.sub("", body)
     found = [f"{what}: {body[:160]!r}" for pattern, what in _CHECKS if pattern.search(text)]
-    if _SHORTCODE.search(_UNESCAPE.sub(r"\1", text)):
-        found.append(f"a :shortcode: (an icon or emoji): {body[:160]!r}")
+    # Streamlit's text-level replacements see the text with its escapes resolved
+    shown = _UNESCAPE.sub(r"\1", text)
+    for pattern, what in _TEXT_CHECKS:
+        if pattern.search(shown):
+            found.append(f"{what}: {body[:160]!r}")
     return found
 
 
