@@ -6,14 +6,15 @@ widget labels, help tooltips, tab and expander labels and radio/pills options; p
 renders a subset of HTML (``<a href>``, ``<b>``, ``<span style>``...) in every text it
 draws: tick labels, legend names, hover labels, titles and annotations.
 
-- ``md(value)``: the value as literal text inside Streamlit markdown. Every ASCII
-  punctuation character that markdown, GFM autolinks (``https://``, ``www.``, e-mail),
-  Streamlit's directives (``:red[...]``, ``:material/icon:``), LaTeX (``$``) or HTML could
-  use is backslash-escaped. Streamlit replaces ``:name:`` shortcodes (emoji, Material
-  icons, ``:streamlit:``) and links bare URLs and e-mail addresses (GFM autolink
-  literals) in the parsed text, after escapes are gone, so a WORD JOINER (U+2060,
-  invisible) breaks those patterns: after a colon that would open a shortcode, between
-  ``https:`` and ``//``, after ``www`` and after ``@``.
+- ``md(value)``: the value as literal text inside Streamlit markdown. What markdown, GFM,
+  Streamlit's directives (``:red[...]``, ``:small``), LaTeX (``$``) or HTML would read as
+  syntax is backslash-escaped: ``\\ ` * _ ~ [ ] < $ |`` everywhere, ``&`` before an entity,
+  ``:`` before a letter (a directive), and ``- + = # >`` or ``1.`` at the start of a line.
+  Other punctuation is left alone, so the body stays readable. Streamlit replaces
+  ``:name:`` shortcodes (emoji, Material icons, ``:streamlit:``) and links bare URLs and
+  e-mail addresses (GFM autolink literals) in the parsed text, after escapes are gone, so
+  a WORD JOINER (U+2060, invisible) breaks those patterns: after a colon that would open a
+  shortcode, between ``https:`` and ``//``, after ``www`` and after ``@``.
 - ``plotly(value)``: the value as literal text inside a plotly label (``& < >`` as
   entities; plotly turns entities back into characters after it has parsed its tags).
 - ``figure(fig)``: a copy of a figure safe to show. Every string in the traces' data (x,
@@ -37,13 +38,19 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
-# Markdown, GFM and Streamlit syntax characters. Escaping more than needed is harmless (a
-# backslash before any ASCII punctuation is a literal character in CommonMark).
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:&@=^/%\"'])")
+_ALWAYS = re.compile(r"([\\`*_~\[\]<$|])")  # inline syntax wherever it stands
+_ENTITY = re.compile(r"&(?=#?\w+;)")  # &lt; would show as <
+_DIRECTIVE = re.compile(r":(?=[A-Za-z])")  # :red[...], :small, :material/x (name-only too)
+_LINE_START = re.compile(r"^([ \t]*)([-+=#>]|\d+(?=[.)]))", re.M)  # lists, headings, quotes
 # Where Streamlit's text-level replacements would match: a colon that opens a ":name:"
 # shortcode (emoji, :material_x:, :streamlit:), a URL scheme's "://", "www." and "@".
 _TEXT_PATTERNS = re.compile(r"(:(?=[\w+\-/]+:)|:(?=//)|(?i:www)(?=\.)|@)")
 WORD_JOINER = "\u2060"
+
+
+def _line_start(m: re.Match[str]) -> str:
+    lead, mark = m.group(1), m.group(2)
+    return lead + (mark + "\\" if mark[0].isdigit() else "\\" + mark)
 
 
 def md(value: Any) -> str:
@@ -51,7 +58,10 @@ def md(value: Any) -> str:
     if value is None:
         return ""
     text = _TEXT_PATTERNS.sub(r"\1" + WORD_JOINER, str(value))
-    return _MD_SPECIAL.sub(r"\\\1", text)
+    text = _ALWAYS.sub(r"\\\1", text)
+    text = _ENTITY.sub(r"\\&", text)
+    text = _DIRECTIVE.sub(r"\\:", text)
+    return _LINE_START.sub(_line_start, text)
 
 
 def md_quoted(value: Any) -> str:

@@ -234,7 +234,7 @@ _CHECKS = (
     (re.compile(r"(?<!\\)[\[\]]"), "an unescaped [ or ] (a link, an image or a directive's label)"),
     (re.compile(r"(?<!\\)<"), "an unescaped < (HTML or an autolink)"),
     (re.compile(r"(?<!\\)\$(.*)(?<!\\)\$", re.S), "two unescaped $ (LaTeX between them)"),
-    (re.compile(r"(?<!\\):(?:material/|[a-z][\w-]*(?=\[))"), "a Streamlit directive or icon"),
+    (re.compile(r"(?<!\\):[A-Za-z]"), "a Streamlit directive (:name) or icon"),
 )
 
 
