@@ -119,7 +119,8 @@ def _clean_texts(value: Any) -> Any:
     """Layout and nested trace objects: a `text` key (a title, an annotation) is markup."""
     if isinstance(value, dict):
         return {
-            k: (_clean(v, True) if k == "text" or k in _MARKUP_KEYS else _clean_texts(v)) for k, v in value.items()
+            k: (_clean(v, True) if k == "text" or k in _MARKUP_KEYS else _clean_texts(v))
+            for k, v in value.items()
         }
     if isinstance(value, list | tuple):
         return [_clean_texts(v) for v in value]

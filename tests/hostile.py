@@ -102,7 +102,9 @@ def extract(week: dt.date) -> bytes:
     projects = [
         _project("HX-1", PROJECT_NAME, week),
         _project("HX-2", OTHER_NAME, week, rag_overall="Amber", actual_cost=900_000),
-        _project("OK-1", "Plain project", week, portfolio="Corporate", programme="", sponsor="", status_summary=""),
+        _project(
+            "OK-1", "Plain project", week, portfolio="Corporate", programme="", sponsor="", status_summary=""
+        ),
     ]
     milestones = [
         {
@@ -197,7 +199,16 @@ def build_store(store: Store) -> None:
         assert outcome.status == ACCEPTED, outcome.report.to_text(limit=20)
     deck = steering.parse_deck(
         DECK_NAME,
-        {"slides": ["home", "health", "changes", "capacity", "ranking", {"view": "project", "project_id": "HX-1"}]},
+        {
+            "slides": [
+                "home",
+                "health",
+                "changes",
+                "capacity",
+                "ranking",
+                {"view": "project", "project_id": "HX-1"},
+            ]
+        },
     )
     steering.save_deck(store, deck, "chair@example.org")
     frozen = steering.freeze(store, WEEK2)
@@ -254,4 +265,4 @@ def markup_problems(body: str) -> list[str]:
 
 def hostile_fragments() -> list[str]:
     """Substrings that must never reach the browser unescaped (in markup or plotly text)."""
-    return [f'href="https://{EVIL}', f"src=\"https://{EVIL}", f"](https://{EVIL}"]
+    return [f'href="https://{EVIL}', f'src="https://{EVIL}', f"](https://{EVIL}"]

@@ -24,7 +24,17 @@ pytestmark = pytest.mark.xdist_group(name="hostile_app")
 # proto fields Streamlit renders as markdown; st.text, st.code, st.json, st.html and the
 # options of selectbox/multiselect are plain text
 _MARKDOWN_FIELDS = {"body", "label", "help", "delta", "content", "caption"}
-_PLAIN_PROTOS = {"Text", "Code", "Json", "Html", "Dataframe", "Arrow", "PlotlyChart", "Selectbox", "MultiSelect"}
+_PLAIN_PROTOS = {
+    "Text",
+    "Code",
+    "Json",
+    "Html",
+    "Dataframe",
+    "Arrow",
+    "PlotlyChart",
+    "Selectbox",
+    "MultiSelect",
+}
 
 
 @pytest.fixture(scope="module")
@@ -160,7 +170,9 @@ def test_deck_slides(app: AppTest) -> None:
 
 def test_upload_report_names_the_file_as_text(app: AppTest) -> None:
     app.switch_page("app_pages/upload.py").run()
-    app.file_uploader(key="upload_file").upload(hostile.FILE_NAME, hostile.extract(hostile.WEEK2), "application/zip")
+    app.file_uploader(key="upload_file").upload(
+        hostile.FILE_NAME, hostile.extract(hostile.WEEK2), "application/zip"
+    )
     app.date_input(key="upload_as_of").set_value(hostile.WEEK2).run()
     check(app)
     assert safe_text.md(hostile.FILE_NAME) in app.success[0].value

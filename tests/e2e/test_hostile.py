@@ -41,7 +41,10 @@ PAGES = [
     (f"health?portfolio={PF}&tab=RAID", True),
     (f"changes?portfolio={PF}", False),
     (f"project?project={hostile.HOSTILE_PROJECT}", True),
-    (f"project?project={quote(f'[x](https://{hostile.EVIL}/p) <img src=https://{hostile.EVIL}/q.png>')}", True),
+    (
+        f"project?project={quote(f'[x](https://{hostile.EVIL}/p) <img src=https://{hostile.EVIL}/q.png>')}",
+        True,
+    ),
     (f"capacity?portfolio={PF}", True),
     (f"capacity_whatif?portfolio={PF}", False),  # two narrow heatmaps (AppTest checks their labels)
     ("priority_ranking", True),

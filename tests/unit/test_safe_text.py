@@ -11,6 +11,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
@@ -54,7 +55,17 @@ def test_md_escapes_every_construct_and_keeps_the_text(text: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", [hostile.LINK, hostile.IMAGE, hostile.RED, hostile.ICON, hostile.ICON_RAW, hostile.LATEX, hostile.ANCHOR, hostile.BARE]
+    "text",
+    [
+        hostile.LINK,
+        hostile.IMAGE,
+        hostile.RED,
+        hostile.ICON,
+        hostile.ICON_RAW,
+        hostile.LATEX,
+        hostile.ANCHOR,
+        hostile.BARE,
+    ],
 )
 def test_the_checker_sees_the_raw_constructs(text: str) -> None:
     """The AppTest's checker would catch these if a page forgot to escape."""
@@ -107,7 +118,11 @@ def test_figure_escapes_data_and_keeps_the_builders_formatting() -> None:
     fig.add_heatmap(z=[[1]], x=[hostile.ANCHOR], y=["<i>r</i>"])
     fig.update_layout(
         title={"text": "Title<br><a href='t'>t</a>"},
-        xaxis={"categoryorder": "array", "categoryarray": [hostile.ANCHOR, "plain"], "title": {"text": "<b>x</b>"}},
+        xaxis={
+            "categoryorder": "array",
+            "categoryarray": [hostile.ANCHOR, "plain"],
+            "title": {"text": "<b>x</b>"},
+        },
         legend={"title": {"text": hostile.ANCHOR}},
         annotations=[{"text": "<a href='n'>n</a>", "x": hostile.ANCHOR, "y": 1}],
     )
@@ -187,7 +202,9 @@ def test_html_pack_shows_hostile_text_as_text(hostile_pack: pack.Pack) -> None:
     text = " ".join(parser.text)
     assert hostile.ANCHOR in text and hostile.PROJECT_NAME in text  # shown, as text
     # the charts' data: plotly's JSON in the page carries only escaped labels
-    figures = [json.loads(m) for m in re.findall(r'Plotly\.newPlot\(\s*"[^"]+",\s*(\[.*?\]),\s*\{', document, re.S)]
+    figures = [
+        json.loads(m) for m in re.findall(r'Plotly\.newPlot\(\s*"[^"]+",\s*(\[.*?\]),\s*\{', document, re.S)
+    ]
     assert figures, "no chart data found in the pack"
     strings = [s for data in figures for s in safe_text.figure_strings({"data": data})]
     assert any("evil.example" in s for s in strings)
@@ -196,7 +213,9 @@ def test_html_pack_shows_hostile_text_as_text(hostile_pack: pack.Pack) -> None:
 
 def _xml_parts(blob: bytes) -> dict[str, str]:
     with zipfile.ZipFile(io.BytesIO(blob)) as z:
-        return {n: z.read(n).decode("utf-8", "replace") for n in z.namelist() if n.endswith((".xml", ".rels"))}
+        return {
+            n: z.read(n).decode("utf-8", "replace") for n in z.namelist() if n.endswith((".xml", ".rels"))
+        }
 
 
 def test_pptx_pack_has_no_links_and_no_formulas(hostile_pack: pack.Pack) -> None:
@@ -222,7 +241,7 @@ def test_pptx_chart_workbook_keeps_formula_like_labels_as_text() -> None:
         "t",
         go.Figure(),
         "bar",
-        __import__("pandas").DataFrame({hostile.FORMULA: [1.0, 2.0]}, index=[hostile.FORMULA, f"https://{hostile.EVIL}/x"]),
+        pd.DataFrame({hostile.FORMULA: [1.0, 2.0]}, index=[hostile.FORMULA, f"https://{hostile.EVIL}/x"]),
         "home/projects_by_stage",
     )
     prs = Presentation()
