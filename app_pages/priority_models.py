@@ -70,7 +70,7 @@ if kind == "weighted":
         st.caption(
             "Weights normalised to 100 %: "
             + ", ".join(
-                f"{md(c)} {100 * float(w) / total:.1f} %"
+                f"{c} {100 * float(w) / total:.1f} %"
                 for c, w in zip(edited["column"], edited["weight"], strict=True)
             )
         )
@@ -115,7 +115,7 @@ if kind == "weighted":
             ahp = models.ahp_weights(matrix)
             st.caption(
                 "AHP weights: "
-                + ", ".join(f"{md(c)} {100 * w:.1f} %" for c, w in zip(names, ahp.weights, strict=True))
+                + ", ".join(f"{c} {100 * w:.1f} %" for c, w in zip(names, ahp.weights, strict=True))
                 + f". Consistency ratio {ahp.consistency_ratio:.3f}."
             )
             if not ahp.is_consistent:
