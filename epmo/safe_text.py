@@ -98,7 +98,20 @@ def plotly_markup(text: str) -> str:
 _MARKUP_KEYS = frozenset({"hovertemplate", "texttemplate", "hovertemplatefallback", "texttemplatefallback"})
 
 
+def _has_specials(value: Any) -> bool:
+    """Whether a data array holds a string with < > or & (most hold none: left as they are)."""
+    if isinstance(value, str):
+        return "<" in value or ">" in value or "&" in value
+    if isinstance(value, list | tuple):
+        return any(_has_specials(v) for v in value)
+    if isinstance(value, np.ndarray) and value.dtype.kind in "OUS":
+        return any(_has_specials(v) for v in value.reshape(-1))
+    return False
+
+
 def _clean(value: Any, markup: bool) -> Any:
+    if isinstance(value, list | tuple | np.ndarray) and not _has_specials(value):
+        return value
     if isinstance(value, str):
         if markup:
             return plotly_markup(value) if "<" in value or ">" in value else value
@@ -139,8 +152,30 @@ def _clean_trace(trace: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _changes(value: Any, markup: bool) -> bool:
+    """Whether _clean would rewrite anything in `value` (a builder's markup with only its
+    formatting tags, and data without < > &, stay as they are)."""
+    if isinstance(value, str):
+        return plotly_markup(value) != value if markup else _has_specials(value)
+    if isinstance(value, dict):
+        return any(_changes(v, markup or k in _MARKUP_KEYS) for k, v in value.items())
+    return _has_specials(value)
+
+
+def _layout_changes(value: Any) -> bool:
+    if isinstance(value, dict):
+        return any(
+            _changes(v, True) if k == "text" or k in _MARKUP_KEYS else _layout_changes(v)
+            for k, v in value.items()
+        )
+    if isinstance(value, list | tuple):
+        return any(_layout_changes(v) for v in value)
+    return _changes(value, False)
+
+
 def figure(fig: go.Figure) -> go.Figure:
-    """A copy of `fig` whose every label shows its text literally (see the module doc)."""
+    """`fig` with every label showing its text literally (see the module doc): a copy when
+    anything needed escaping, else `fig` itself (copying a figure costs as much as drawing it)."""
     # plotly keeps a figure as plain dicts and arrays (what to_dict deep-copies); they are
     # read here, not changed: _clean builds new containers for everything it rewrites
     raw = getattr(fig, "_data", None), getattr(fig, "_layout", None)
@@ -150,10 +185,18 @@ def figure(fig: go.Figure) -> go.Figure:
         spec = fig.to_dict()
     layout = dict(spec.get("layout", {}))
     template = layout.pop("template", None)  # the theme: colours and fonts, no text
+    traces = spec.get("data", [])
+    if not spec.get("frames") and not _layout_changes(layout):
+        if not any(
+            _changes(v, k in _MARKUP_KEYS) if not isinstance(v, dict) else _layout_changes(v)
+            for t in traces
+            for k, v in t.items()
+        ):
+            return fig
     layout = _clean_texts(layout)
     if template is not None:
         layout["template"] = template
-    data = [_clean_trace(t) for t in spec.get("data", [])]
+    data = [_clean_trace(t) for t in traces]
     # the spec came from a valid figure and escaping only rewrites strings: not validated again
     return go.Figure({"data": data, "layout": layout, "frames": spec.get("frames", [])}, _validate=False)
 

@@ -254,3 +254,13 @@ def test_pptx_chart_workbook_keeps_formula_like_labels_as_text() -> None:
     sheets = _xml_parts(book)
     assert not [n for n, x in sheets.items() if "<f>" in x or "hyperlink" in x]
     assert any("HYPERLINK" in x for x in sheets.values())  # kept, as a string
+
+
+def test_a_figure_with_nothing_to_escape_is_shown_as_it_is() -> None:
+    """Copying a figure costs as much as drawing it: one without < > & in its data, and
+    with only formatting tags in its templates and titles, is returned untouched."""
+    fig = go.Figure(go.Bar(x=["a", "b"], y=[1, 2], hovertemplate="%{x}<br>%{y}<extra></extra>"))
+    fig.update_layout(title={"text": "<b>Title</b>"})
+    assert safe_text.figure(fig) is fig
+    fig.update_layout(title={"text": "<a href='x'>Title</a>"})
+    assert safe_text.figure(fig) is not fig
