@@ -6,7 +6,7 @@ PORT   ?= 8501
 DEMO_SCALE ?= medium
 export EPMO_STORE ?= data/store
 
-.PHONY: run test lint fmt typecheck unit demo templates docs chromium clean bench
+.PHONY: run test test-dates lint fmt typecheck unit demo templates docs chromium clean bench
 
 $(VENV)/.runtime: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,11 @@ test: $(VENV)/.dev chromium
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy epmo
 	$(PY) -m pytest
+
+## The suite with the machine's clock moved to three other days (libfaketime): no test may
+## depend on the day it runs. make test-dates [DAYS='"2027-01-04 09:00:00" ...']
+test-dates: $(VENV)/.dev chromium
+	scripts/test_dates.sh $(DAYS)
 
 lint: $(VENV)/.dev
 	$(PY) -m ruff check .

@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import _shared as ui
-from epmo import pack, sql, steering
+from epmo import clock, pack, sql, steering
 from epmo.safe_text import md
 from epmo.settings import get
 from epmo.theme import PRESENT_FONT_SIZE, PRESENT_TEXT, presentation
@@ -245,7 +245,7 @@ def decision_form(
         owner = c[1].text_input("Owner", value=e.get("owner", ""), key=f"{key}_owner")
         day = c[2].date_input(
             "Decision date",
-            value=_day(e.get("decision_date")) or dt.date.today(),
+            value=_day(e.get("decision_date")) or clock.today(),
             key=f"{key}_date",
             format="YYYY-MM-DD",
         )

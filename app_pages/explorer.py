@@ -1,6 +1,7 @@
 """SQL explorer: read-only SQL over the store (the as-of views for the sidebar's week and the
 full history), the query library, a results table, a chart builder and downloads. Every
-query runs in epmo.sandbox: its own locked-down DuckDB connection, time limit and row cap."""
+query runs in epmo.sandbox: a worker process with OS limits and its own locked-down DuckDB
+connection, killed at the time limit; rows and bytes capped."""
 
 from __future__ import annotations
 
@@ -89,9 +90,10 @@ st.caption(
     f"Read-only SQL over the store. `projects`, `milestones`, `raid`, `allocations`, `capacity`, "
     f"`financials`, `project_health` and `uploads` show the week of {as_of:%d %b %Y} (sidebar); "
     "`raw_*` hold the full history and `projects_as_of(DATE '…')` any other week. Each query runs "
-    f"in its own sandbox: no files, network, extensions or settings; stopped after "
-    f"{limits.time_limit_s:g} s; at most {limits.row_cap:,} rows shown."
+    f"in its own sandbox process: no files, network, extensions or settings; stopped after "
+    f"{limits.time_limit_s:g} s; at most {limits.row_cap:,} rows and {sandbox.mb(limits.result_bytes)} shown."
 )
+sandbox.prewarm()  # a worker process started before the first Run
 
 editor, side = st.columns([3, 2], gap="large")
 
@@ -186,11 +188,8 @@ if isinstance(result, sandbox.Result):
         f"{len(frame):,} rows · {len(frame.columns)} columns · {result.seconds:.2f} s · "
         f"as of the week of {result.as_of:%d %b %Y}"
     )
-    if result.truncated:
-        st.warning(
-            f"Only the first {result.row_cap:,} rows are shown (the explorer's row cap): "
-            "add a LIMIT, a filter or an aggregate to see the rest."
-        )
+    if result.notice:  # cut at the row cap or the result size cap
+        st.warning(result.notice)
     st.dataframe(frame, hide_index=True, key="explorer_table", height=min(420, 38 + 35 * max(len(frame), 1)))
     ui.downloads(frame, f"explorer_{result.as_of}", "explorer")
     numeric = [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c]) and frame[c].dtype != bool]

@@ -11,6 +11,7 @@ from epmo import contract, sql, templates
 from epmo.ingest import ACCEPTED, DUPLICATE, check_upload, ingest, latest_reporting_day
 from epmo.mapping import Mapping
 from epmo.safe_text import md
+from epmo.store import StoreWriteError
 
 snap = ui.snapshot()
 st.title("Upload a weekly extract")
@@ -157,9 +158,13 @@ with c2:
         st.dataframe(row_changes, hide_index=True, key="row_changes_table")
 
 if st.button("Commit upload", type="primary", key="commit", icon=":material/cloud_upload:"):
-    result = ingest(
-        ui.store(), uploaded.name, data, as_of=outcome.as_of_date, user_email=user, mapping=mapping
-    )
+    try:
+        result = ingest(
+            ui.store(), uploaded.name, data, as_of=outcome.as_of_date, user_email=user, mapping=mapping
+        )
+    except StoreWriteError as exc:  # disk full, read-only: said in words, nothing saved
+        st.error(md(exc), icon=":material/error:")
+        st.stop()
     if result.status == ACCEPTED:
         st.success(
             f"Stored as upload `{result.upload_id}` for the week of "

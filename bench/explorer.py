@@ -1,7 +1,12 @@
 """Explorer timings and the lazy-views vs materialised-tables choice; prints figures.
 
     EPMO_STORE=/tmp/store .venv/bin/python -m epmo demo --scale medium
-    EPMO_STORE=/tmp/store .venv/bin/python bench/explorer.py
+    EPMO_STORE=/tmp/store .venv/bin/python bench/explorer.py [--skip-library]
+
+The worker process (epmo/sandbox_worker.py): the per-query overhead (a trivial query's wall
+time in this process, the old path, against a warm worker and a cold one), the kill time of
+a query DuckDB cannot interrupt (the limit against when the worker was gone), and this
+process's memory around a 1 GB result (cut in the worker at the byte cap).
 
 Each explorer query opens its own sandbox connection, so the cost of opening one matters:
 the explorer keeps the store's Parquet files behind views (read lazily, only the files of
@@ -12,14 +17,16 @@ script measures both, and the queries analysts run most.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import resource
+import statistics
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from epmo import contract, sandbox  # noqa: E402
+from epmo import contract, sandbox, sandbox_worker  # noqa: E402
 from epmo.store import Store  # noqa: E402
 
 QUERIES = {
@@ -44,6 +51,94 @@ def timed(label: str, fn, repeat: int = 3) -> float:  # type: ignore[no-untyped-
     return best
 
 
+LEVENSHTEIN = "SELECT levenshtein(repeat('a',30000), repeat('b',30000)||range::VARCHAR) FROM range(40)"
+WIDE = "SELECT repeat('x',100000)||range AS s FROM range(10000)"
+
+
+def rss_mb() -> float:
+    status = Path("/proc/self/status").read_text()
+    return int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) / 1024  # type: ignore[union-attr]
+
+
+def load() -> str:
+    return Path("/proc/loadavg").read_text().split()[0]
+
+
+def worker_figures(snap, as_of: dt.date, limits: sandbox.Limits, runs: int = 7) -> None:  # type: ignore[no-untyped-def]
+    print(f"\n-- worker process (load average {load()} on this machine)")
+    trivial = "SELECT count(*) FROM projects"
+
+    def in_process() -> None:  # the path before the worker: a sandbox connection here
+        con = sandbox.connect(snap, as_of, limits)
+        try:
+            sandbox.execute(con, trivial, as_of, None, limits)
+        finally:
+            con.close()
+
+    def warm() -> None:
+        sandbox.run(snap, trivial, as_of, limits=limits)
+
+    figures: dict[str, list[float]] = {
+        "in process (before)": [],
+        "warm worker": [],
+        "recycled worker": [],
+        "cold worker": [],
+    }
+    sandbox_worker.POOL.close()
+    sandbox_worker.POOL.warm = False
+    for _ in range(runs):  # interleaved, so that the machine's load falls on each alike
+        t = time.perf_counter()
+        in_process()
+        figures["in process (before)"].append(time.perf_counter() - t)
+        t = time.perf_counter()
+        warm()  # no idle worker: spawned for the query
+        figures["cold worker"].append(time.perf_counter() - t)
+        sandbox.prewarm()
+        sandbox_worker.POOL.wait_ready(60)  # an analyst's typing: the warm worker is ready
+        t = time.perf_counter()
+        warm()
+        figures["warm worker"].append(time.perf_counter() - t)
+        sandbox_worker.POOL.wait_ready(60)  # the same worker, its database closed, prepared again
+        t = time.perf_counter()
+        warm()
+        figures["recycled worker"].append(time.perf_counter() - t)
+        sandbox_worker.POOL.warm = False
+        sandbox_worker.POOL.close()
+    base = statistics.median(figures["in process (before)"])
+    for label, values in figures.items():
+        med = statistics.median(values)
+        print(
+            f"{'trivial query, ' + label:<48} {med * 1000:8.0f} ms median, {min(values) * 1000:.0f} min"
+            f" (overhead {(med - base) * 1000:+.0f} ms)"
+        )
+    sandbox.prewarm()
+    for limit in (2.0, limits.time_limit_s):
+        sandbox_worker.POOL.wait_ready(60)
+        t = time.perf_counter()
+        try:
+            sandbox.run(snap, LEVENSHTEIN, as_of, limits=sandbox.Limits.from_settings(time_limit_s=limit))
+            print("levenshtein query answered?!")
+        except sandbox.TimedOut as exc:
+            wall = time.perf_counter() - t
+            print(
+                f"{f'levenshtein killed, limit {limit:g} s: worker gone after':<48} {exc.seconds:8.2f} s "
+                f"(wall {wall:.2f} s with the start; pid {exc.pid} gone: {not Path(f'/proc/{exc.pid}').exists()})"
+            )
+    sandbox_worker.POOL.wait_ready(60)
+    sandbox.run(snap, "SELECT 1", as_of)
+    before = rss_mb()
+    t = time.perf_counter()
+    result = sandbox.run(snap, WIDE, as_of)
+    wall = time.perf_counter() - t
+    after = rss_mb()
+    print(
+        f"{'1 GB result (repeat x 10,000): rows shown':<48} {len(result.frame):8,} "
+        f"in {wall:.2f} s; this process {before:.0f} -> {after:.0f} MB RSS; {result.notice}"
+    )
+    del result
+    print(f"{'  after the result is dropped':<48} {rss_mb():8.0f} MB RSS")
+
+
 def main() -> None:
     store = Store()
     snap = store.snapshot()
@@ -56,6 +151,10 @@ def main() -> None:
     limits = sandbox.Limits.from_settings()
     print(f"store {store.uri}, as of {as_of}; limits {limits}")
     print(f"snapshot files: {sum(len(f) for f in snap.files.values())}")
+    worker_figures(snap, as_of, limits)
+    if "--skip-library" in sys.argv:
+        return
+    print()
 
     def open_close() -> None:
         sandbox.connect(snap, as_of, limits).close()
@@ -74,6 +173,7 @@ def main() -> None:
     timed("schema help (every view's columns)", lambda: sandbox.schema(snap, as_of))
     for label, text in QUERIES.items():
         timed(f"query: {label}", lambda text=text: sandbox.run(snap, text, as_of, limits=limits))
+    sandbox.prewarm()
     library = [q for q in sandbox.library() if q.runnable]
     t = time.perf_counter()
     for q in library:

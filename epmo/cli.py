@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
+import re
 import sys
+import tempfile
 import traceback
+from collections.abc import Iterator
 from pathlib import Path
 
 from epmo import export, templates
 from epmo.ingest import ACCEPTED, DUPLICATE, VALID, ingest, latest_reporting_day
 from epmo.mapping import Mapping
-from epmo.store import Store
+from epmo.store import Store, StoreBusy, StoreWriteError
 
 EXIT_OK, EXIT_UNEXPECTED, EXIT_REJECTED = 0, 1, 2
 
@@ -230,7 +234,13 @@ def cmd_sql(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     out = export.write(result.frame, args.format).decode("utf-8")
     sys.stdout.write(out if out.endswith("\n") else out + "\n")
-    if result.truncated:
+    if result.cut_bytes:
+        print(
+            f"note: result cut at {sandbox.mb(result.byte_cap)} (explorer.result_mb): the first "
+            f"{len(result.frame):,} rows; leave out wide columns or aggregate",
+            file=sys.stderr,
+        )
+    elif result.truncated:
         print(
             f"note: only the first {result.row_cap:,} rows (explorer.row_cap); add LIMIT or aggregate",
             file=sys.stderr,
@@ -264,6 +274,87 @@ def cmd_retract(args: argparse.Namespace) -> int:
         raise UsageError(str(exc).strip("'\"")) from None
     print(f"retracted {args.upload_id}")
     return EXIT_OK
+
+
+def cmd_maintain(args: argparse.Namespace) -> int:
+    from epmo import maintenance
+
+    store = _store(args)
+    if not store.exists():
+        raise UsageError(f"no store at {store.uri}")
+    if not args.force:
+        reasons = maintenance.due(store)
+        if not reasons:
+            print("nothing due (use --force to compact, checkpoint and vacuum anyway)")
+            return EXIT_OK
+        for table, why in reasons.items():
+            print(f"due: {table}: {'; '.join(why)}")
+    print(maintenance.run(store, force=args.force).text())
+    return EXIT_OK
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from epmo import integrity
+
+    store = _store(args)
+    if not store.exists():
+        raise UsageError(f"no store at {store.uri}")
+    result = integrity.check(store)
+    print(result.text())
+    return EXIT_OK if result.ok else EXIT_UNEXPECTED
+
+
+def cmd_repair(args: argparse.Namespace) -> int:
+    from epmo import integrity
+
+    store = _store(args)
+    if not store.exists():
+        raise UsageError(f"no store at {store.uri}")
+    who = args.user or os.environ.get("USER", "")
+    result = integrity.repair(store, dry_run=args.dry_run, who=who)
+    print(("dry run, nothing changed:\n" if args.dry_run else "") + result.text())
+    return EXIT_UNEXPECTED if result.refused else EXIT_OK
+
+
+# A panic inside the Delta library's worker threads prints to file descriptor 2 even when
+# the error it causes is handled (disk full: "thread 'tokio-rt-worker' panicked at ...").
+_PANIC_START = re.compile(r"^thread '.*' \(?\d*\)? ?panicked at |^thread '.*' panicked at ")
+_PANIC_TAIL = re.compile(r"^(stack backtrace:|note: |\s+\d+: |\s+at |[A-Za-z ]+$)")
+
+
+def _without_native_panics(text: str) -> str:
+    out, skipping = [], False
+    for line in text.splitlines(keepends=True):
+        if _PANIC_START.match(line):
+            skipping = True
+            continue
+        if skipping and (_PANIC_TAIL.match(line) or not line.strip()):
+            continue
+        skipping = False
+        out.append(line)
+    return "".join(out)
+
+
+@contextlib.contextmanager
+def native_panics_hidden() -> Iterator[None]:
+    """Collect what is written to fd 2 and replay it without native panic reports (the
+    error itself reaches the user as a sentence). For the command line only: not for
+    threaded servers."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as buf:
+        os.dup2(buf.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            buf.seek(0)
+            text = _without_native_panics(buf.read().decode("utf-8", "replace"))
+            if text:
+                sys.stderr.write(text)
+                sys.stderr.flush()
 
 
 def _timestamp(text: str) -> dt.datetime:
@@ -446,6 +537,23 @@ def parser() -> argparse.ArgumentParser:
     with_store(sp)
     sp.set_defaults(func=cmd_retract)
 
+    sp = sub.add_parser(
+        "maintain", help="compact, checkpoint and vacuum the store, if due (one maintainer at a time)"
+    )
+    sp.add_argument("--force", action="store_true", help="maintain every table even if nothing is due")
+    with_store(sp)
+    sp.set_defaults(func=cmd_maintain)
+
+    sp = sub.add_parser("check", help="verify the store's invariants (exit 1 with the reasons if one fails)")
+    with_store(sp)
+    sp.set_defaults(func=cmd_check)
+
+    sp = sub.add_parser("repair", help="drop rows a concurrent compaction duplicated (docs/store.md)")
+    sp.add_argument("--dry-run", action="store_true", help="say what would change; change nothing")
+    sp.add_argument("--user", help="who is repairing (for the audit line)")
+    with_store(sp)
+    sp.set_defaults(func=cmd_repair)
+
     sp = sub.add_parser("pack", help="write the steering pack of a deck (PowerPoint or self-contained HTML)")
     sp.add_argument("--deck", help="deck name (default: the built-in deck)")
     sp.add_argument("--as-of", type=_date, help="reporting week YYYY-MM-DD (default: the latest)")
@@ -460,10 +568,23 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+# Commands that write to the store: their stderr is filtered of native panic reports.
+WRITING_COMMANDS = {"ingest", "demo", "mappings", "retract", "maintain", "repair"}
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    quiet = args.command in WRITING_COMMANDS and not os.environ.get("EPMO_DEBUG")
+    with native_panics_hidden() if quiet else contextlib.nullcontext():
+        return _main(args)
+
+
+def _main(args: argparse.Namespace) -> int:
     try:
         return int(args.func(args))
+    except (StoreWriteError, StoreBusy) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_UNEXPECTED
     except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_REJECTED

@@ -83,6 +83,17 @@ class Table:
     def required_columns(self) -> list[str]:
         return [c.name for c in self.columns if c.required]
 
+    @property
+    def identifier_columns(self) -> list[str]:
+        """Text that names a thing (ids, keys, people's emails, the related project):
+        normalised (NFKC, trimmed) on upload and refused with invisible characters in it."""
+        return [
+            c.name
+            for c in self.columns
+            if (c.type == TEXT and (c.name in self.unique_key or c.name == "related_project_id"))
+            or c.type == EMAIL
+        ]
+
 
 def _num(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else str(x)
@@ -776,6 +787,7 @@ def reference_tables() -> dict[str, pa.Table]:
                     "minimum": c.minimum,
                     "maximum": c.maximum,
                     "has_scale": bool(c.allowed_numbers),
+                    "is_identifier": c.name in t.identifier_columns,
                     "allowed_text": c.allowed_text(),
                 }
             )

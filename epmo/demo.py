@@ -17,7 +17,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute  # noqa: F401  (pa.compute)
 
-from epmo import contract
+from epmo import clock, contract
 from epmo.ingest import latest_reporting_day
 from epmo.store import Store, data_schema
 
@@ -372,7 +372,7 @@ def _commit_times(ledger: list[dict[str, object]], rng: np.random.Generator) -> 
     Never later than the start of today (UTC), so real uploads made today supersede the
     demo's, and two builds on the same day are identical.
     """
-    now = dt.datetime.combine(dt.datetime.now(dt.UTC).date(), dt.time(0), dt.UTC)
+    now = dt.datetime.combine(clock.today(), dt.time(0), dt.UTC)
     for r in ledger:
         week = r["as_of_date"]
         assert isinstance(week, dt.date)

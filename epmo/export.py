@@ -5,15 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import io
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 import pandas as pd
 
 from epmo.store import Store
-
-DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -132,16 +132,40 @@ def view_frame(store: Store, name: str, as_of: dt.date, **options: Any) -> pd.Da
     return store.frame(view.query, **params)
 
 
-def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
-    """OWASP CSV injection: prefix text cells that a spreadsheet would run as a formula.
+@cache
+def _formula_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """The two patterns of queries/macros/epmo_formula.sql, the one definition of a formula
+    (the upload check formula_in_cell uses the macro itself)."""
+    from epmo import sql
 
-    Only text cells change (numbers stay numbers, so -5 is still -5).
+    text = sql.query("macros/epmo_formula").text
+    start = re.search(r"regexp_matches\(v, '((?:[^']|'')*)'\)", text)
+    number = re.search(r"regexp_full_match\(v, '((?:[^']|'')*)'\)", text)
+    if start is None or number is None:  # pragma: no cover - the macro file is part of the code
+        raise RuntimeError("queries/macros/epmo_formula.sql lost its patterns")
+    return re.compile(start.group(1).replace("''", "'")), re.compile(number.group(1).replace("''", "'"))
+
+
+def is_formula(value: str) -> bool:
+    """True when a spreadsheet could run the text as a formula (the rule of epmo_formula):
+    after leading spaces it starts with = + - @, tab or CR, and it is not a plain number or
+    phone number such as -1200 or +44 20 7946 0958."""
+    start, number = _formula_patterns()
+    return start.search(value) is not None and number.fullmatch(value) is None
+
+
+def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
+    """OWASP CSV injection: prefix text cells that a spreadsheet would run as a formula
+    (is_formula) with an apostrophe.
+
+    Only text cells change (numbers stay numbers, so -5 is still -5; so does the text
+    "-1,200.50", which has nothing to run).
     """
     out = frame.copy()
     for col in out.columns:
         series = out[col]
         if series.dtype == object or pd.api.types.is_string_dtype(series):
-            mask = series.map(lambda v: isinstance(v, str) and v.startswith(DANGEROUS_PREFIXES))
+            mask = series.map(lambda v: isinstance(v, str) and is_formula(v))
             if mask.any():
                 out.loc[mask, col] = "'" + series[mask].astype(str)
     return out

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 
 import pyarrow as pa
 
-from epmo import contract, sql
+from epmo import clock, contract, isolate, maintenance, sql
 from epmo.mapping import MappedSheet, Mapping, map_upload
-from epmo.readers import RawSheet, read_upload
+from epmo.readers import RawSheet
 from epmo.report import ERROR, Issue, RejectedFile, Report
 from epmo.settings import get
 from epmo.store import PreparedUpload, Store
@@ -30,9 +30,35 @@ VALID = "valid"  # dry run passed
 
 def latest_reporting_day(today: dt.date | None = None) -> dt.date:
     """The most recent reporting weekday (Friday by default) on or before today."""
-    today = today or dt.date.today()
+    today = today or clock.today()
     weekday = int(get("ingest", "reporting_weekday"))
     return today - dt.timedelta(days=(today.weekday() - weekday) % 7)
+
+
+def as_of_problem(as_of: dt.date, today: dt.date | None = None) -> str:
+    """Why `as_of` cannot be a reporting date ("" when it can).
+
+    Bounds (settings [ingest]): not after today plus max_as_of_days_ahead days, not
+    before earliest_as_of. A week in year 9999 would become every page's latest week
+    (and overflow date arithmetic); a week in 1900 is a typo.
+    """
+    today = today or clock.today()
+    ahead = int(get("ingest", "max_as_of_days_ahead"))
+    earliest = dt.date.fromisoformat(str(get("ingest", "earliest_as_of")))
+    latest = today + dt.timedelta(days=ahead)
+    if as_of > latest:
+        return (
+            f"The as-of date {as_of.isoformat()} is in the future: the latest allowed is "
+            f"{latest.isoformat()} (today {today.isoformat()} plus {ahead} days). "
+            "Check the year, and give the week the data describes."
+        )
+    if as_of < earliest:
+        return (
+            f"The as-of date {as_of.isoformat()} is before {earliest.isoformat()}, the "
+            "earliest reporting week accepted. Check the year, and give the week the data "
+            "describes."
+        )
+    return ""
 
 
 def sha256(data: bytes) -> str:
@@ -64,6 +90,16 @@ def _as_of_from_columns(sheets: list[RawSheet]) -> set[str]:
     return values
 
 
+def _as_of_header(sheets: list[RawSheet]) -> tuple[str, str]:
+    """Where the as-of column is, in words, and its header as the file spells it."""
+    for s in sheets:
+        for h in s.headers:
+            if contract.normalise_header(h) in AS_OF_HEADERS:
+                where = f"sheet '{s.sheet}'" if s.sheet else f"file '{s.file}'"
+                return f"column '{h}' of {where}", h
+    return "the as-of column", ""  # pragma: no cover - only called when a column was found
+
+
 def _parse_date(text: str, dayfirst: bool) -> dt.date | None:
     con = sql.connect()
     try:
@@ -83,8 +119,11 @@ def check_upload(
     mapping: Mapping | None = None,
     max_file_mb: float | None = None,
     digest: str = "",
+    today: dt.date | None = None,
 ) -> Outcome:
     """Validate without writing. The Outcome carries typed tables ready to commit.
+
+    `today` (default: epmo.clock.today()) bounds the as-of date (as_of_problem).
 
     With the file's sha256 `digest`, a valid upload also looks, on the same store snapshot,
     for an accepted upload of the same file for the same week (Outcome.duplicate_of).
@@ -92,10 +131,13 @@ def check_upload(
     mapping = mapping or Mapping()
     dayfirst = (mapping.date_order or str(get("ingest", "date_order"))) == "dmy"
     try:
-        sheets = read_upload(file_name, data, max_file_mb=max_file_mb)
+        sheets = isolate.read_upload(file_name, data, max_file_mb=max_file_mb)  # in a child, OS limits
     except RejectedFile as exc:
         return Outcome(REJECTED, new_report([exc.issue], {}), as_of)
 
+    today = today or clock.today()
+    as_of_source = "the as-of date given"
+    as_of_header = ""
     if as_of is None:
         found = _as_of_from_columns(sheets)
         if len(found) > 1:
@@ -110,6 +152,7 @@ def check_upload(
             return Outcome(REJECTED, new_report([issue], {}), None)
         if found:
             value = found.pop()
+            as_of_source, as_of_header = _as_of_header(sheets)
             as_of = _parse_date(value, dayfirst)
             if as_of is None:
                 issue = Issue(
@@ -121,7 +164,18 @@ def check_upload(
                 )
                 return Outcome(REJECTED, new_report([issue], {}), None)
         else:
-            as_of = latest_reporting_day()
+            as_of = latest_reporting_day(today)
+    problem = as_of_problem(as_of, today)
+    if problem:
+        issue = Issue(
+            ERROR,
+            "as_of_out_of_range",
+            f"{problem} (from {as_of_source}.)",
+            file=file_name,
+            column=as_of_header,
+            value=as_of.isoformat(),
+        )
+        return Outcome(REJECTED, new_report([issue], {}), None)
 
     mapped, issues = map_upload(sheets, mapping, dayfirst)
     issues = [
@@ -188,12 +242,13 @@ def ingest(
     dry_run: bool = False,
     max_file_mb: float | None = None,
     note: str = "",
+    today: dt.date | None = None,
 ) -> Outcome:
     """Validate and, if it passes and this is not a dry run, commit atomically."""
     if dry_run:
-        return check_upload(store, file_name, data, as_of, mapping, max_file_mb)
+        return check_upload(store, file_name, data, as_of, mapping, max_file_mb, today=today)
     digest = sha256(data)
-    outcome = check_upload(store, file_name, data, as_of, mapping, max_file_mb, digest=digest)
+    outcome = check_upload(store, file_name, data, as_of, mapping, max_file_mb, digest=digest, today=today)
     if outcome.status != VALID:
         return outcome
     assert outcome.as_of_date is not None
@@ -210,6 +265,7 @@ def ingest(
         note=note,
     )
     store.commit([prepared])
+    maintenance.after_commit(store)  # only if due, and only if no one else is maintaining
     outcome.status = ACCEPTED
     outcome.upload_id = prepared.upload_id
     return outcome

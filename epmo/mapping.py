@@ -8,6 +8,7 @@ renames, sheet-to-table assignments, constants and value maps.
 from __future__ import annotations
 
 import json
+import unicodedata
 from dataclasses import asdict, dataclass, field
 from pathlib import PurePosixPath
 
@@ -17,6 +18,7 @@ import pyarrow.compute as pc
 from epmo import contract
 from epmo.readers import RawSheet
 from epmo.report import ERROR, WARNING, Issue, column_letter
+from epmo.settings import get
 
 IGNORED_SHEETS = {"data dictionary", "readme", "read me", "instructions", "notes", "lists"}
 
@@ -169,11 +171,11 @@ def map_sheet(
                 Issue(
                     WARNING,
                     "unknown_column",
-                    f"'{header}' is not a column of "
+                    f"'{display_value(header)}' is not a column of "
                     f"{t.title} in the data contract and was ignored. Rename it "
                     "to a template header, or save a column mapping.",
                     row=sheet.header_row,
-                    column=header,
+                    column=display_value(header),
                     cell=f"{column_letter(j)}{sheet.header_row}",
                     **where,
                 )
@@ -185,9 +187,10 @@ def map_sheet(
                 Issue(
                     ERROR,
                     "duplicate_column",
-                    f"'{header}' and '{first}' both mean {target}. Keep one of them.",
+                    f"'{display_value(header)}' and '{display_value(first)}' both mean {target}. "
+                    "Keep one of them.",
                     row=sheet.header_row,
-                    column=header,
+                    column=display_value(header),
                     cell=f"{column_letter(j)}{sheet.header_row}",
                     **where,
                 )
@@ -214,8 +217,11 @@ def map_sheet(
     n = sheet.data.num_rows
     arrays: dict[str, pa.Array] = {}
     letters: dict[str, tuple[str, str]] = {}
+    identifiers = set(t.identifier_columns)
     for col, j in chosen.items():
         arr = sheet.data[f"c{j}"]
+        if col in identifiers:
+            arr = normalise_identifiers(arr)
         vmap = mapping.value_maps.get(col)
         if vmap:
             arr = _apply_value_map(arr, vmap)
@@ -235,10 +241,131 @@ def map_sheet(
     return MappedSheet(table_name, sheet.file, sheet.sheet, pa.table(ordered), letters), issues
 
 
+def normalise_identifiers(arr: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
+    """Ids as one text however they were typed: Unicode NFKC, so full-width 'ＰＲＪ－０００１'
+    becomes 'PRJ-0001' and a no-break or em space a space (which staging trims, as for
+    every text). Invisible characters stay, for the invisible_character check to refuse;
+    look-alikes NFKC keeps (Cyrillic 'Р', dashes, case) get project_id_confusable's
+    warning. An all-ASCII column (nearly every upload) is already in NFKC."""
+    if pc.all(pc.string_is_ascii(arr)).as_py() is not False:
+        return arr
+    return pc.utf8_normalize(arr, "NFKC")
+
+
 def _apply_value_map(arr: pa.ChunkedArray | pa.Array, vmap: dict[str, str]) -> pa.Array:
     lookup = {k.strip().lower(): v for k, v in vmap.items()}
     values = arr.to_pylist()
     return pa.array([lookup.get((v or "").strip().lower(), v) for v in values], pa.string())
+
+
+def display_value(value: str, limit: int = 80) -> str:
+    """An uploaded value as a report may show it: control, format and bidirectional
+    characters (NUL, zero-width spaces, right-to-left overrides...) written as <U+XXXX>,
+    and at most `limit` characters, with the full length said."""
+    out = []
+    for ch in value[: limit + 1]:
+        cat = unicodedata.category(ch)
+        out.append(f"<U+{ord(ch):04X}>" if cat in ("Cc", "Cf", "Zl", "Zp") else ch)
+    text = "".join(out[:limit])
+    if len(value) > limit:
+        text += f"... ({len(value):,} characters)"
+    return text
+
+
+def _may_hold_nul(col: pa.ChunkedArray) -> bool:
+    """Whether any value of a string column may hold a NUL: one vectorised look at each
+    chunk's character bytes (a per-value substring search costs ~0.1 s per million)."""
+    import numpy as np
+
+    for chunk in col.chunks:
+        if len(chunk) == 0:
+            continue
+        if not (pa.types.is_string(chunk.type) or pa.types.is_large_string(chunk.type)):
+            return True  # pragma: no cover - readers give string columns only
+        _validity, offsets_buf, data_buf = chunk.buffers()
+        width = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
+        offsets = np.frombuffer(offsets_buf, dtype=width)[chunk.offset : chunk.offset + len(chunk) + 1]
+        if data_buf is None or offsets[-1] <= offsets[0]:
+            continue
+        if np.frombuffer(data_buf, dtype=np.uint8)[offsets[0] : offsets[-1]].min() == 0:
+            return True
+    return False
+
+
+def cell_problems(sheet: RawSheet) -> list[Issue]:
+    """Cells no rule may read as they are, in any column of a sheet: a NUL character,
+    and text longer than limits.max_text_chars (an XLSX cell holds 32,767 characters; an
+    export would cut it). One issue per column, at its first such cell, with the count."""
+    import pyarrow.compute as pc
+
+    limit = int(get("limits", "max_text_chars"))
+    issues: list[Issue] = []
+    where = {"file": sheet.file, "sheet": sheet.sheet}
+    for j, header in enumerate(sheet.headers):
+        col = sheet.data[f"c{j}"]
+        label = header or f"column {column_letter(j)} (no header)"
+        if "\x00" in header:
+            issues.append(
+                Issue(
+                    ERROR,
+                    "nul_character",
+                    "The header holds a NUL character (an invisible zero byte, usually "
+                    "from a damaged export). Retype the header and upload again.",
+                    row=sheet.header_row,
+                    column=display_value(header),
+                    cell=f"{column_letter(j)}{sheet.header_row}",
+                    value=display_value(header),
+                    **where,
+                )
+            )
+        checks = []
+        if _may_hold_nul(col):
+            checks.append(
+                (
+                    "nul_character",
+                    pc.match_substring(col, "\x00"),
+                    "{label} holds a NUL character (an invisible zero byte, usually from a "
+                    "damaged export or text copied from a binary file){more}. Retype the cell "
+                    "and upload again.",
+                )
+            )
+        if (pc.max(pc.binary_length(col)).as_py() or 0) > limit:  # bytes >= characters
+            checks.append(
+                (
+                    "text_too_long",
+                    pc.greater(pc.utf8_length(col), limit),
+                    "{label} holds {n:,} characters; the limit is {limit:,} (the most an "
+                    "Excel cell holds){more}. Shorten it, and keep long reports in a "
+                    "document the project links to.",
+                )
+            )
+        for rule, mask, text in checks:
+            hits = pc.indices_nonzero(pc.fill_null(mask, False))
+            if len(hits) == 0:
+                continue
+            i = hits[0].as_py()
+            value = col[i].as_py() or ""
+            row = sheet.rows[i].as_py()
+            others = len(hits) - 1
+            more = f" (and {others:,} more cell{'s' if others > 1 else ''} in this column)" if others else ""
+            issues.append(
+                Issue(
+                    ERROR,
+                    rule,
+                    text.format(
+                        label=f"The cell under '{display_value(label)}'",
+                        n=len(value),
+                        limit=limit,
+                        more=more,
+                    ),
+                    row=row,
+                    column=display_value(label),
+                    cell=f"{column_letter(j)}{row}",
+                    value=display_value(value),
+                    **where,
+                )
+            )
+    return issues
 
 
 def map_upload(
@@ -247,6 +374,7 @@ def map_upload(
     mapped: list[MappedSheet] = []
     issues: list[Issue] = []
     for sheet in sheets:
+        issues.extend(cell_problems(sheet))
         table_name = identify_table(sheet, mapping)
         if table_name is None:
             if not (sheet.sheet and contract.normalise_header(sheet.sheet) in IGNORED_SHEETS):

@@ -10,7 +10,6 @@ fetched from anywhere, so it opens offline.
 
 from __future__ import annotations
 
-import datetime as dt
 import html
 import io
 import math
@@ -22,7 +21,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from epmo import safe_text, steering
+from epmo import clock, safe_text, steering
 from epmo.store import Store
 from epmo.theme import PRESENT_BLUE, PRESENT_RAG_COLOURS, PRESENT_TEXT, presentation
 
@@ -386,7 +385,7 @@ def to_html(pack: Pack) -> str:
                 parts.append(_table_html(block.frame))
         parts.append("</section>")
     parts.append(
-        f"<p class='caption'>Built {dt.datetime.now(dt.UTC):%d %b %Y %H:%M} UTC by EPMO Portfolio Analytics.</p>"
+        f"<p class='caption'>Built {clock.now():%d %b %Y %H:%M} UTC by EPMO Portfolio Analytics.</p>"
     )
     parts.append("</body></html>")
     return "\n".join(parts)

@@ -14,6 +14,8 @@ import datetime as dt
 import io
 import re
 import zipfile
+from array import array
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
@@ -113,20 +115,43 @@ def _looks_like_text(sample: bytes) -> bool:
 
 
 def decode_text(name: str, data: bytes) -> tuple[str, str]:
-    """Decode CSV bytes; returns (text, encoding). UTF-8 (BOM or not), UTF-16, cp1252."""
+    """Decode CSV bytes; returns (text, encoding). UTF-8 (BOM or not), UTF-16, cp1252.
+
+    Strict: a file that is valid UTF-8 is UTF-8; a file that is UTF-8 except for some
+    bytes (a cp1252 "é" pasted into a UTF-8 export) mixes two encodings and is refused
+    with the line of the first bad byte, never decoded wholly as cp1252 ("ZoÃ«"); a file
+    without a single UTF-8 multibyte sequence is cp1252 (latin-1 for its five undefined
+    bytes). A few NUL bytes in a text file are left to the cell check (which names the
+    row and column); many mean a binary file.
+    """
     if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
+        try:
+            return data[3:].decode("utf-8"), "utf-8-sig"
+        except UnicodeDecodeError as exc:
+            raise _mixed_encoding(name, data, exc.start + 3) from None
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return data.decode("utf-16"), "utf-16"
         except UnicodeDecodeError:
             raise _reject(name, "bad_encoding", "The file claims UTF-16 but is damaged.") from None
     sample = data[:4096]
-    if len(sample) >= 4 and sample[1::2].count(0) > len(sample) // 4 and b"\x00" not in sample[::2]:
-        return data.decode("utf-16-le", errors="replace"), "utf-16-le"
-    if len(sample) >= 4 and sample[::2].count(0) > len(sample) // 4 and b"\x00" not in sample[1::2]:
-        return data.decode("utf-16-be", errors="replace"), "utf-16-be"
-    if b"\x00" in data[:65536]:
+    for enc, zeros, other in (
+        ("utf-16-le", sample[1::2], sample[::2]),
+        ("utf-16-be", sample[::2], sample[1::2]),
+    ):
+        if len(sample) >= 4 and zeros.count(0) > len(sample) // 4 and b"\x00" not in other:
+            try:
+                return data.decode(enc), enc
+            except UnicodeDecodeError:
+                raise _reject(
+                    name,
+                    "bad_encoding",
+                    "The file looks like UTF-16 without a byte-order mark but is damaged "
+                    "(it has an odd number of bytes or a broken character). Save it again "
+                    "from Excel as 'CSV UTF-8'.",
+                ) from None
+    head = data[:65536]
+    if head.count(0) > max(len(head) // 100, 1):
         raise _reject(
             name,
             "binary_file",
@@ -135,8 +160,13 @@ def decode_text(name: str, data: bytes) -> tuple[str, str]:
         )
     try:
         return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as exc:
+        first_bad = exc.start
+    if _UTF8_MULTIBYTE.search(data) is not None:
+        valid = sum(1 for _ in _UTF8_MULTIBYTE.finditer(data))
+        invalid = data.decode("utf-8", errors="replace").count("\ufffd")
+        if valid >= invalid:
+            raise _mixed_encoding(name, data, first_bad)
     try:
         text = data.decode("cp1252")
         enc = "cp1252"
@@ -148,9 +178,45 @@ def decode_text(name: str, data: bytes) -> tuple[str, str]:
         raise _reject(
             name,
             "binary_file",
-            "The file is not readable text. Upload the weekly extract as .csv, .xlsx or a .zip of CSVs.",
+            "The file is binary, not readable text. Upload the weekly extract as .csv, .xlsx "
+            "or a .zip of CSVs.",
         )
     return text, enc
+
+
+# A well-formed UTF-8 sequence of two to four bytes (RFC 3629: no overlongs, no surrogates).
+_UTF8_MULTIBYTE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]{2}"
+    rb"|\xed[\x80-\x9f][\x80-\xbf]|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}"
+    rb"|\xf4[\x80-\x8f][\x80-\xbf]{2}"
+)
+
+
+def _mixed_encoding(name: str, data: bytes, first_bad: int) -> RejectedFile:
+    """A UTF-8 file with bytes that are not UTF-8: name the lines, say how to fix it."""
+    line_no = data.count(b"\n", 0, first_bad) + 1
+    start = data.rfind(b"\n", 0, first_bad) + 1
+    before = data[max(start, first_bad - 30) : first_bad].decode("utf-8", errors="replace")
+    lines = data.decode("utf-8", errors="replace").split("\n")
+    bad_lines = [i + 1 for i, line in enumerate(lines) if "\ufffd" in line]
+    others = [n for n in bad_lines if n != line_no]
+    more = ""
+    if others:
+        shown = ", ".join(str(n) for n in others[:5])
+        more = f" (and {len(others)} other line{'s' if len(others) > 1 else ''}: {shown}{', ...' if len(others) > 5 else ''})"
+    near = f" after {before!r}" if before.strip() else ""
+    issue = Issue(
+        ERROR,
+        "mixed_encoding",
+        f"The file is UTF-8, but line {line_no}{more} holds a byte that is not UTF-8 "
+        f"(0x{data[first_bad]:02X}{near}), probably a character pasted from another "
+        "program in the Windows (cp1252) encoding: the file mixes two encodings, so some "
+        f"letters would be stored wrong. Retype the accented letters on line {line_no}, or "
+        "open the file in Excel and save it again as 'CSV UTF-8'.",
+        file=name,
+        row=line_no,
+    )
+    return RejectedFile(issue)
 
 
 def sniff_delimiter(text: str) -> str:
@@ -410,20 +476,414 @@ def _read_zip_of_csvs(name: str, zf: zipfile.ZipFile, infos: list[zipfile.ZipInf
     return sheets
 
 
+# ----------------------------------------------------------------- XLSX extent, before reading
+#
+# The XLSX reader builds one dense range per sheet, from A1 to the farthest cell, and copies
+# a shared string into every cell that uses it. A 2 KB workbook whose only cell is at
+# XFD1048576 is a 17-billion-cell range (512 GiB); one 1 MB shared string used by 5,000
+# cells is 5 GB of text. So before the reader sees the workbook, every XML part is streamed
+# (decompressed a chunk at a time, never whole), refused if it declares a DTD (entity
+# bombs), and every worksheet's declared dimension, cell references and shared-string uses
+# are measured against [limits]. The parse also runs in a child process with OS limits
+# (epmo/isolate.py): this check gives the clear message, the child keeps the server alive.
+
+_CHUNK = 1 << 20  # bytes of decompressed XML scanned at a time
+_MAX_TAG = 1 << 20  # a start tag longer than this is refused (no real workbook has one)
+# A start or empty tag: name (with an optional namespace prefix), attributes (quoted values
+# may hold '>' but never '<'), and up to 40 characters of the text after it (a <v> index).
+_ATTRS = rb"""((?:[^<>"']|"[^"<]*"|'[^'<]*')*)"""
+_TAG = re.compile(
+    rb"<(?:[A-Za-z_][\w.-]*:)?(row|c|v|dimension|si|sheet|Relationship)(?=[\s/>])"
+    + _ATTRS
+    + rb">([^<]{0,40})|</(?:[A-Za-z_][\w.-]*:)?(si)\s*>"
+)
+_ANY_TAG = re.compile(rb"<" + _ATTRS + rb">")
+_ATTR = re.compile(rb"""(?:^|\s)(?:[A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_A1 = re.compile(rb"\s*\$?([A-Za-z]{0,10})\$?([0-9]{0,12})\s*")
+_NUMBER = re.compile(rb"\s*([0-9]{1,12})\s*")
+_SHEET_REL = b"/worksheet"  # relationship types end with /worksheet, /sharedStrings...
+
+
+def _attrs(raw: bytes) -> dict[bytes, bytes]:
+    return {m.group(1): m.group(2) if m.group(2) is not None else m.group(3) for m in _ATTR.finditer(raw)}
+
+
+def _column_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + ch - 64
+    return n
+
+
+def _xml_tags(file: str, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[tuple[re.Match[bytes], int]]:
+    """(match, offset of the match's buffer in the part) for each _TAG of one member."""
+    for buf, cut, base in _xml_chunks(file, zf, info):
+        for m in _TAG.finditer(buf, 0, cut):
+            yield m, base
+
+
+def _xml_chunks(
+    file: str, zf: zipfile.ZipFile, info: zipfile.ZipInfo, unit: bytes = b""
+) -> Iterator[tuple[bytes, int, int]]:
+    """(buffer, end of the part to scan, offset of the buffer in the member) a chunk at a time;
+    refuses DTDs and never reads more than the member's declared size.
+
+    A chunk is scanned up to its last '<' (carried over to the next chunk) unless that tag is
+    complete and followed by enough text for a match, so no tag or <v> value is split; with
+    `unit` (b"<c " for a worksheet), up to the last start of a unit, so no cell is split.
+    """
+    carry = b""
+    read = 0
+    with zf.open(info) as fh:
+        while True:
+            chunk = fh.read(_CHUNK)
+            read += len(chunk)
+            if read > info.file_size:
+                raise _reject(
+                    file,
+                    "zip_bomb",
+                    f"Member '{info.filename}' is larger than declared; "
+                    "the archive is damaged or hostile and was not opened.",
+                )
+            buf = carry + chunk if carry else chunk
+            if _DTD.search(buf):
+                raise _reject(
+                    file,
+                    "xml_entities",
+                    "The workbook contains XML document type declarations (a known attack, "
+                    "'billion laughs'); it was not opened. Save it again from Excel.",
+                )
+            cut = len(buf)
+            last = buf.rfind(b"<") if chunk else -1
+            if last >= 0:
+                tag = _ANY_TAG.match(buf, last)
+                if tag is None or len(buf) - tag.end() <= 40:
+                    cut = last  # an incomplete tag, or too little text after it
+                start = buf.rfind(unit, 0, cut) if unit else -1
+                if start > 0:
+                    cut = start
+            yield buf, cut, read - len(buf)
+            carry = buf[cut:]
+            if len(carry) > _MAX_TAG:
+                raise _reject(
+                    file,
+                    "damaged_workbook",
+                    f"Part '{info.filename}' has an XML tag longer than {_MAX_TAG:,} bytes; the "
+                    "workbook is damaged or hostile and was not opened. Save it again from Excel.",
+                )
+            if not chunk:
+                return
+
+
+def _resolve(base_dir: str, target: str) -> str:
+    path = target.lstrip("/") if target.startswith("/") else f"{base_dir}/{target}"
+    parts: list[str] = []
+    for part in path.split("/"):
+        if part == "..":
+            if parts:
+                parts.pop()
+        elif part not in ("", "."):
+            parts.append(part)
+    return "/".join(parts)
+
+
+def _workbook_parts(file: str, zf: zipfile.ZipFile, members: dict[str, zipfile.ZipInfo]) -> dict[str, str]:
+    """Worksheet part (lower case) -> sheet name, plus the sharedStrings part under key ''."""
+    names: dict[bytes, str] = {}  # relationship id -> sheet name
+    targets: dict[bytes, tuple[bytes, str]] = {}
+    workbook = members.get("xl/workbook.xml")
+    rels = members.get("xl/_rels/workbook.xml.rels")
+    if workbook is not None:
+        for m, _ in _xml_tags(file, zf, workbook):
+            if m.group(1) == b"sheet":
+                a = _attrs(m.group(2))
+                names[a.get(b"id", b"")] = a.get(b"name", b"").decode("utf-8", "replace")
+    if rels is not None:
+        for m, _ in _xml_tags(file, zf, rels):
+            if m.group(1) == b"Relationship":
+                a = _attrs(m.group(2))
+                target = _resolve("xl", a.get(b"Target", b"").decode("utf-8", "replace")).lower()
+                targets[a.get(b"Id", b"")] = (a.get(b"Type", b""), target)
+    parts: dict[str, str] = {}
+    for rid, (kind, target) in targets.items():
+        if kind.endswith(_SHEET_REL):
+            parts[target] = names.get(rid, target)
+        elif kind.endswith(b"/sharedStrings"):
+            parts[""] = target
+    parts.setdefault("", "xl/sharedstrings.xml")
+    for lower in members:  # any worksheet the relationships do not name is measured too
+        if lower.startswith("xl/worksheets/") and lower.endswith(".xml"):
+            parts.setdefault(lower, lower)
+    return parts
+
+
+def _shared_string_lengths(file: str, zf: zipfile.ZipFile, info: zipfile.ZipInfo | None) -> array[int]:
+    """Bytes of XML inside each <si> of the shared strings (an upper bound of its text)."""
+    lengths: array[int] = array("q")
+    if info is None:
+        return lengths
+    start = -1
+    for m, base in _xml_tags(file, zf, info):
+        if m.group(1) == b"si":
+            if m.group(2).rstrip().endswith(b"/"):
+                lengths.append(0)
+            else:
+                start = base + m.end(2) + 1
+        elif m.group(4) == b"si" and start >= 0:
+            lengths.append(base + m.start() - start)
+            start = -1
+    return lengths
+
+
+def _sheet_message(sheet: str, what: str, rows: int, cols: int, limit: str) -> str:
+    return (
+        f"Sheet '{sheet}' {what}: read as a table from A1 that is {rows:,} row{'s' * (rows != 1)} x "
+        f"{cols:,} column{'s' * (cols != 1)} ({rows * cols:,} cells); {limit}. This is usually formatting or a stray value "
+        "far below or to the right of the data: delete the empty rows and columns beyond your "
+        "data (select them, right-click > Delete) and save again."
+    )
+
+
+# The usual form of a worksheet (Excel, LibreOffice, openpyxl, xlsxwriter): every cell
+# <c r="A1" ...>, shared-string cells <c r="A1" s="3" t="s"><v>7</v>. A chunk in that form
+# is measured with whole-chunk regexes, and any other chunk tag by tag. The form is proved by
+# counting: what the fast patterns found must equal a cheap over-count of the real thing.
+_FAST_CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"[\s/>]')
+_RARE_CELL = (b"<c>", b"<c/", b"<c\t", b"<c\n", b"<c\r", b":c")  # other ways to write <c
+_FAST_SHARED = re.compile(rb't="s"(?: [^<>]*)?><v>([0-9]{1,12})</v>')
+_FAST_DIMENSION = re.compile(rb'<dimension ref="([^"<]{0,40})"')
+
+
+class _SheetScan:
+    """One worksheet's dense range (A1 to its farthest cell) and the shared text it uses."""
+
+    def __init__(
+        self,
+        file: str,
+        sheet: str,
+        zf: zipfile.ZipFile,
+        info: zipfile.ZipInfo,
+        lengths: array[int],
+        text_budget: list[int],
+    ) -> None:
+        self.file, self.sheet, self.zf, self.info = file, sheet, zf, info
+        self.lengths, self.text_budget = lengths, text_budget
+        self.max_cells = int(get("limits", "max_cells"))
+        self.max_columns = int(get("limits", "max_columns"))
+        self.max_rows = int(get("limits", "max_rows"))
+        self.limit_text = float(get("limits", "max_sheet_text_mb")) * 1_000_000
+        self.row = self.col = 0  # the current position (for cells written without r)
+        self.far_row = self.far_col = 0
+        self.far_row_ref = self.far_col_ref = ""
+        self.shared_cell = ""  # the shared-string cell whose <v> comes next
+        self.longest = (0, "", 0)  # (bytes, a cell using it, how many cells use it)
+        self.declared = b""  # <dimension ref>, checked last (a far cell is the clearer message)
+
+    def over(self, rows: int, cols: int) -> bool:
+        return rows * cols > self.max_cells or cols > self.max_columns or rows > self.max_rows + 1
+
+    def refuse(self, rows: int, cols: int, what: str) -> None:
+        if cols > self.max_columns:
+            rule, limit = "sheet_too_large", f"the limit is {self.max_columns:,} columns"
+        elif rows > self.max_rows + 1:
+            rule, limit = "too_many_rows", f"the limit is {self.max_rows:,} rows"
+        elif rows * cols > self.max_cells:
+            rule, limit = "sheet_too_large", f"the limit is {self.max_cells:,} cells"
+        else:
+            return
+        raise _reject(self.file, rule, _sheet_message(self.sheet, what, rows, cols, limit), sheet=self.sheet)
+
+    def bad_ref(self, ref: bytes) -> RejectedFile:
+        shown = ref.decode("utf-8", "replace")[:40]
+        return _reject(
+            self.file,
+            "damaged_workbook",
+            f"Sheet '{self.sheet}' has a cell reference '{shown}' that is not an A1 reference; the "
+            "workbook is damaged or hostile and was not opened. Save it again from Excel.",
+            sheet=self.sheet,
+        )
+
+    def shared(self, cell: str, index: int) -> None:
+        lengths = self.lengths
+        size = lengths[index] if 0 <= index < len(lengths) else max(lengths, default=0)
+        self.text_budget[0] += size
+        if size > self.longest[0]:
+            self.longest = (size, cell, 1)
+        elif size == self.longest[0] and size:
+            self.longest = (size, self.longest[1], self.longest[2] + 1)
+
+    def fast(self, buf: bytes, cut: int) -> bool:
+        """Measures a chunk in the usual form; False (nothing changed) when it is not in that
+        form or crosses a limit, so that the exact scan reads it and names the cell."""
+        if buf.count(b":c", 0, cut) or (
+            buf.count(b"<c", 0, cut) != buf.count(b"<c ", 0, cut)  # also <col, <cfRule...
+            and any(buf.count(rare, 0, cut) for rare in _RARE_CELL)
+        ):
+            return False
+        cells = _FAST_CELL.findall(buf, 0, cut)
+        if len(cells) != buf.count(b"<c ", 0, cut):
+            return False
+        dims = _FAST_DIMENSION.findall(buf, 0, cut)
+        if len(dims) != buf.count(b"dimension", 0, cut):
+            return False
+        shared = _FAST_SHARED.findall(buf, 0, cut)
+        if len(shared) != buf.count(b'"s"', 0, cut) + buf.count(b"'s'", 0, cut):
+            return False  # some attribute with the value s is not a shared-string cell's t="s"
+        try:
+            text = sum(map(self.lengths.__getitem__, map(int, shared)))
+        except IndexError:  # an index past the shared strings: the exact scan counts the longest
+            return False
+        if cells:
+            rows = max(map(int, {d for _, d in cells}))
+            widest = max({c for c, _ in cells}, key=lambda c: (len(c), c))
+            cols = _column_number(widest)
+            if self.over(max(rows, self.far_row), max(cols, self.far_col)):
+                return False
+            if rows > self.far_row:
+                self.far_row = rows
+                self.far_row_ref = next(c + d for c, d in reversed(cells) if int(d) == rows).decode()
+            if cols > self.far_col:
+                self.far_col, self.far_col_ref = cols, next(c + d for c, d in cells if c == widest).decode()
+            self.row, self.col = int(cells[-1][1]), _column_number(cells[-1][0])
+        if dims:
+            self.declared = dims[-1]
+        self.text_budget[0] += text
+        self.shared_cell = ""
+        last_row = buf.rfind(b"<row", 0, cut)
+        if last_row > buf.rfind(b"<c ", 0, cut):  # a row starts after the last cell
+            m = _TAG.match(buf, last_row)
+            if m is not None and m.end() <= cut:
+                self.exact(m)
+        return True
+
+    def exact(self, m: re.Match[bytes]) -> None:
+        """One tag of the worksheet, as the reader would place it."""
+        tag = m.group(1)
+        if tag == b"c":
+            a = _attrs(m.group(2))
+            ref = a.get(b"r")
+            if ref is None:
+                self.col += 1
+            else:
+                parsed = _A1.fullmatch(ref)
+                if parsed is None or not (parsed.group(1) or parsed.group(2)):
+                    raise self.bad_ref(ref)
+                self.col = _column_number(parsed.group(1)) if parsed.group(1) else self.col + 1
+                if parsed.group(2):
+                    self.row = int(parsed.group(2))
+            row, col = self.row, self.col
+            here = ref.decode() if ref is not None else f"{_letters(col)}{row}"
+            if row > self.far_row:
+                self.far_row, self.far_row_ref = row, here
+            if col > self.far_col:
+                self.far_col, self.far_col_ref = col, here
+            self.shared_cell = here if a.get(b"t") == b"s" else ""
+            if self.over(self.far_row, self.far_col):
+                if row == self.far_row and col == self.far_col:  # this cell is the far corner
+                    what = f"has a cell at {here}"
+                else:
+                    what = (
+                        f"has cells reaching row {self.far_row:,} ({self.far_row_ref}) and column "
+                        f"{_letters(self.far_col)} ({self.far_col_ref})"
+                    )
+                self.refuse(self.far_row, self.far_col, what)
+        elif tag == b"v" and self.shared_cell:
+            number = _NUMBER.match(m.group(3))
+            self.shared(self.shared_cell, int(number.group(1)) if number else -1)
+            self.shared_cell = ""
+        elif tag == b"row":
+            ref = _attrs(m.group(2)).get(b"r")
+            if ref is None:
+                self.row += 1
+            else:
+                number = _NUMBER.fullmatch(ref)
+                if number is None:
+                    raise self.bad_ref(ref)
+                self.row = int(number.group(1))
+            self.col = 0
+        elif tag == b"dimension":
+            self.declared = _attrs(m.group(2)).get(b"ref", b"")
+
+    def shared_only(self, m: re.Match[bytes]) -> None:
+        """Like exact, for the shared-string cells only (the far cell is known to be in range)."""
+        if m.group(1) in (b"c", b"v", b"row"):
+            far = (self.far_row, self.far_col)
+            self.max_cells = self.max_columns = self.max_rows = 1 << 62
+            self.exact(m)
+            self.far_row, self.far_col = far
+
+    def finish(self) -> None:
+        corner = _A1.fullmatch(self.declared.rsplit(b":", 1)[-1])
+        if corner is not None and corner.group(1) and corner.group(2):
+            rows, cols = int(corner.group(2)), _column_number(corner.group(1))
+            shown = self.declared.decode("utf-8", "replace")[:40]
+            self.refuse(rows, cols, f"declares its used range as {shown}")
+        if self.text_budget[0] > self.limit_text:
+            size, cell, count = self.longest
+            if not cell:  # measured in bulk: find the longest text and its cells tag by tag
+                exact = _SheetScan(self.file, self.sheet, self.zf, self.info, self.lengths, [0])
+                for buf, cut, _ in _xml_chunks(self.file, self.zf, self.info):
+                    for m in _TAG.finditer(buf, 0, cut):
+                        exact.shared_only(m)
+                size, cell, count = exact.longest
+            raise _reject(
+                self.file,
+                "shared_text_too_large",
+                f"Sheet '{self.sheet}' repeats long texts: the workbook's cells would hold "
+                f"{_mb(self.text_budget[0])} of text once its shared strings are expanded; the limit "
+                f"is {_mb(int(self.limit_text))} (limits.max_sheet_text_mb). Its longest text, "
+                f"{_mb(size)}, is used by {count:,} cells, for example {cell}. Remove the repeated "
+                "long text (or split the upload) and save again.",
+                sheet=self.sheet,
+            )
+
+
+def _check_sheet_extent(
+    file: str,
+    sheet: str,
+    zf: zipfile.ZipFile,
+    info: zipfile.ZipInfo,
+    lengths: array[int],
+    text_budget: list[int],
+) -> None:
+    """Refuses the sheet when its declared or actual dense range, or its text, is over a limit."""
+    scan = _SheetScan(file, sheet, zf, info, lengths, text_budget)
+    for buf, cut, _ in _xml_chunks(file, zf, info, unit=b"<c "):
+        if scan.fast(buf, cut):
+            continue
+        for m in _TAG.finditer(buf, 0, cut):
+            scan.exact(m)
+    scan.finish()
+
+
+def _letters(col: int) -> str:
+    from epmo.report import column_letter
+
+    return column_letter(col - 1) if col > 0 else "A"
+
+
+def check_workbook_extent(file: str, zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> None:
+    """Refuses a workbook before any dense range is built (see the comment above)."""
+    members = {i.filename.lower(): i for i in infos}
+    parts = _workbook_parts(file, zf, members)
+    lengths = _shared_string_lengths(file, zf, members.get(parts.pop("")))
+    text_budget = [0]
+    measured: set[str] = set()
+    for part, sheet in parts.items():
+        info = members.get(part)
+        if info is not None:
+            _check_sheet_extent(file, sheet, zf, info, lengths, text_budget)
+            measured.add(info.filename)
+    for info in infos:  # every other XML part: no DTD, never larger than declared
+        if info.filename not in measured and info.filename.lower().endswith((".xml", ".rels", ".vml")):
+            for _ in _xml_tags(file, zf, info):
+                pass
+
+
 def _read_xlsx(name: str, data: bytes, zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> list[RawSheet]:
     from python_calamine import CalamineWorkbook
 
-    for info in infos:
-        if info.filename.lower().endswith((".xml", ".rels", ".vml")):
-            content = _read_member(name, zf, info)
-            if _DTD.search(content):
-                raise _reject(
-                    name,
-                    "xml_entities",
-                    "The workbook contains XML document "
-                    "type declarations (a known attack, 'billion laughs'); it was "
-                    "not opened. Save it again from Excel.",
-                )
+    check_workbook_extent(name, zf, infos)
     try:
         wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception as exc:  # calamine raises several error types for broken workbooks
@@ -444,7 +904,7 @@ def _read_xlsx(name: str, data: bytes, zf: zipfile.ZipFile, infos: list[zipfile.
                 f"Sheet '{sheet_name}' could not be read ({_short(exc)}).",
                 sheet=sheet_name,
             ) from None
-        if len(rows) > max_rows + 1:
+        if len(rows) > max_rows + 1:  # also checked before reading, from the sheet's XML
             raise _reject(
                 name,
                 "too_many_rows",

@@ -9,14 +9,24 @@ demand, a memory and a thread limit, and the configuration locked so no query ca
 
 Defence in depth, before the engine sees the query: it must be exactly one statement and
 a read (DuckDB's parser says SELECT: that covers WITH ... SELECT, FROM-first queries,
-VALUES, DESCRIBE, SUMMARIZE and SHOW). Everything else is refused with a message naming
-what and why. A timer interrupts the query after the time limit; at most `row_cap` rows
-are fetched. The connection is closed after every run, so nothing a query did survives.
+VALUES, DESCRIBE, SUMMARIZE and SHOW), and it may not name the catalogue functions that
+show the server's settings and paths. Everything else is refused with a message naming
+what and why.
+
+`run` executes the query in a worker process (epmo/sandbox_worker.py) with operating-system
+limits on its address space and CPU time; the parent waits at most the time limit and then
+SIGKILLs it (DuckDB honours interrupt() only between chunks). The worker fetches at most
+`row_cap` rows and `result_mb` of Arrow data, refuses a result that holds a server path, and
+hands the rows back as Arrow IPC; it closes the query's database afterwards (and is reused
+for another query only if it answered in time), so nothing a query held outlives it. Error texts are scrubbed of paths (the snapshot's files by their table name, the store
+by "<store>").
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
+import os
 import re
 import threading
 import time
@@ -41,11 +51,31 @@ class Refused(ExplorerError):
 
 
 class TimedOut(ExplorerError):
-    """Interrupted by the time limit."""
+    """Interrupted by the time limit (killed: `seconds` from the query's start until its worker
+    process was gone, `pid` that process)."""
+
+    seconds: float | None = None
+    pid: int | None = None
 
 
 class QueryFailed(ExplorerError):
     """The engine could not answer it: a syntax error, an unknown table, the memory limit."""
+
+
+class Busy(ExplorerError):
+    """Not run: the server already runs its most explorer queries at once."""
+
+
+_UNITS = {"": 1, "B": 1, "KB": 1000, "MB": 1000**2, "GB": 1000**3, "KIB": 2**10, "MIB": 2**20, "GIB": 2**30}
+
+
+def size_bytes(text: str) -> int:
+    """'1GB', '3 GiB', '512MB' as bytes (DuckDB's units: KB/MB/GB are powers of 1000)."""
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([A-Za-z]*)\s*", str(text))
+    unit = m.group(2).upper() if m else "?"
+    if not m or unit not in _UNITS:
+        raise ValueError(f"not a size (e.g. 3GB): {text!r}")
+    return int(float(m.group(1)) * _UNITS[unit])
 
 
 @dataclass(frozen=True)
@@ -54,6 +84,9 @@ class Limits:
     row_cap: int
     memory_limit: str
     threads: int
+    result_bytes: int = 32 * 2**20  # the Arrow result is cut when it would pass this
+    address_space: int = 2500 * 1000**2  # RLIMIT_AS of the worker process
+    start_limit_s: float = 30.0  # the worker must have its sandbox open within this
 
     @classmethod
     def from_settings(cls, **override: Any) -> Limits:
@@ -62,12 +95,40 @@ class Limits:
             "row_cap": int(get("explorer", "row_cap")),
             "memory_limit": str(get("explorer", "memory_limit")),
             "threads": int(get("explorer", "threads")),
+            "result_bytes": int(float(get("explorer", "result_mb")) * 2**20),
+            "address_space": size_bytes(get("explorer", "address_space_limit")),
+            "start_limit_s": float(get("explorer", "start_limit_seconds")),
         }
         values.update({k: v for k, v in override.items() if v is not None})
         limits = cls(**values)
-        if limits.time_limit_s <= 0 or limits.row_cap < 1 or limits.threads < 1:
-            raise ValueError("explorer limits must be positive (time_limit_seconds, row_cap, threads)")
+        if (
+            limits.time_limit_s <= 0
+            or limits.row_cap < 1
+            or limits.threads < 1
+            or limits.result_bytes < 1
+            or limits.start_limit_s <= 0
+        ):
+            raise ValueError(
+                "explorer limits must be positive (time_limit_seconds, row_cap, threads, result_mb, "
+                "start_limit_seconds)"
+            )
+        if limits.address_space < 2 * size_bytes(limits.memory_limit):
+            raise ValueError(
+                "explorer.address_space_limit must be at least twice memory_limit: the interpreter "
+                "and its libraries take address space beyond the memory DuckDB uses"
+            )
         return limits
+
+    @property
+    def cpu_seconds(self) -> int:
+        """RLIMIT_CPU of the worker (a backstop: the parent kills it at the time limit first):
+        the start and the query, on every thread, and a second of slack."""
+        return math.ceil((self.start_limit_s + self.time_limit_s) * max(self.threads, 1)) + 1
+
+
+def mb(n: int) -> str:
+    """Bytes as the explorer says them: '32 MB' (MiB), '0.05 MB' (three significant digits)."""
+    return f"{n / 2**20:.3g} MB"
 
 
 @dataclass(frozen=True)
@@ -77,6 +138,23 @@ class Result:
     row_cap: int
     seconds: float
     as_of: dt.date
+    cut_bytes: bool = False  # the rows after these would pass the byte cap: not fetched
+    byte_cap: int = 0
+
+    @property
+    def notice(self) -> str | None:
+        """What the analyst is not shown and why (the page's warning, the CLI's stderr note)."""
+        if self.cut_bytes:
+            return (
+                f"Result cut at {mb(self.byte_cap)} (the explorer's result size cap): the first "
+                f"{len(self.frame):,} rows are shown. Leave out wide text columns, filter or aggregate."
+            )
+        if self.truncated:
+            return (
+                f"Only the first {self.row_cap:,} rows are shown (the explorer's row cap): "
+                "add a LIMIT, a filter or an aggregate to see the rest."
+            )
+        return None
 
 
 # --------------------------------------------------------------------------- statements
@@ -154,7 +232,48 @@ def statement_kind(text: str) -> str:
                 "(with WITH, FROM-first, VALUES, DESCRIBE, SUMMARIZE, SHOW) run here.",
             )
         )
+    _check_names(text)
     return kind
+
+
+# Catalogue functions and views that show the server's settings, file paths or view
+# definitions (which name the store's files). Refused by name for a clear message; the
+# worker also refuses any result that holds a server path, however it was reached.
+HIDDEN = (
+    "current_setting",
+    "duckdb_settings",
+    "duckdb_extensions",
+    "duckdb_temporary_files",
+    "duckdb_external_file_cache",
+    "duckdb_log_contexts",
+    "duckdb_logs",
+    "which_secret",
+    "pragma_database_list",
+    "pragma_show_databases",
+    "view_definition",
+)
+_HIDDEN_RE = re.compile(r"(?<![A-Za-z0-9_])(" + "|".join(HIDDEN) + r")(?![A-Za-z0-9_])", re.IGNORECASE)
+
+
+def _check_names(text: str) -> None:
+    m = _HIDDEN_RE.search(_strip_comments(text))
+    if m:
+        name = m.group(1).lower()
+        raise Refused(
+            f"{name} is not available in the explorer: it shows the server's settings, file paths "
+            "or view definitions. The schema (Tables, views and macros) lists every table, view and "
+            "column you can read; the explorer's limits are in docs/explorer.md."
+        )
+
+
+def statement_text(text: str) -> str:
+    """The statement without a trailing ';' and what follows it (comments): DuckDB's relation
+    API wraps the text (LIMIT), and 'SELECT 1; -- note' would not parse there."""
+    tokens = duckdb.tokenize(text)
+    code = [(offset, kind) for offset, kind in tokens if kind != duckdb.token_type.comment]
+    if code and code[-1][1] == duckdb.token_type.operator and text[code[-1][0]] == ";":
+        return text[: code[-1][0]]
+    return text
 
 
 def _strip_comments(text: str) -> str:
@@ -163,6 +282,38 @@ def _strip_comments(text: str) -> str:
 
 def _engine_message(exc: BaseException) -> str:
     return " ".join(str(exc).split())
+
+
+_ABSOLUTE_PATH = re.compile(r"(?<![\w.:/~>-])(?:[A-Za-z][\w+.-]*://[^\s'\"]+|/[\w.~-]+(?:/[\w.~-]*)+)")
+
+
+def scrub(text: str, snapshot: Snapshot | None = None) -> str:
+    """An error text without server paths: the snapshot's files become their table's name
+    (raw_projects), the store "<store>", any other absolute path "<path>"."""
+    if snapshot is not None:
+        for table, files in snapshot.files.items():
+            for f in sorted(files, key=len, reverse=True):
+                text = text.replace(f, f"raw_{table}")
+        for root in sorted(_store_roots(snapshot), key=len, reverse=True):
+            text = text.replace(root, "<store>")
+    return _ABSOLUTE_PATH.sub("<path>", text)
+
+
+def _store_roots(snapshot: Snapshot) -> set[str]:
+    """Every spelling of the store's location a query or an error could show."""
+    roots = {snapshot.uri}
+    if "://" not in snapshot.uri:
+        roots |= {os.path.abspath(snapshot.uri), os.path.realpath(snapshot.uri)}
+    for files in snapshot.files.values():
+        for f in files[:1]:
+            roots.add(os.path.dirname(os.path.dirname(f)))
+    return {r for r in roots if len(r) >= 4}
+
+
+def server_paths(snapshot: Snapshot) -> list[str]:
+    """Strings a result may not contain: the store's location and the server's home."""
+    home = os.path.expanduser("~")
+    return sorted(_store_roots(snapshot) | ({home} if len(home) >= 4 else set()))
 
 
 def _translate(exc: duckdb.Error, limits: Limits) -> ExplorerError:
@@ -190,9 +341,15 @@ def _translate(exc: duckdb.Error, limits: Limits) -> ExplorerError:
 # --------------------------------------------------------------------------- the connection
 
 
-def connect(snapshot: Snapshot, as_of: dt.date, limits: Limits) -> duckdb.DuckDBPyConnection:
-    """A locked-down connection over the snapshot, its as-of views showing `as_of`."""
-    con = sql.connect(threads=limits.threads, memory_limit=limits.memory_limit)
+def connect(
+    snapshot: Snapshot,
+    as_of: dt.date,
+    limits: Limits,
+    base: duckdb.DuckDBPyConnection | None = None,
+) -> duckdb.DuckDBPyConnection:
+    """A locked-down connection over the snapshot, its as-of views showing `as_of`; `base` is a
+    fresh `sql.connect()` made beforehand with the same limits (a warm worker's)."""
+    con = base or sql.connect(threads=limits.threads, memory_limit=limits.memory_limit)
     try:
         register_snapshot(con, snapshot)
         _run_statements(con, "explorer/set_week", as_of=as_of)
@@ -228,14 +385,22 @@ def run(
     params: dict[str, Any] | None = None,
     limits: Limits | None = None,
 ) -> Result:
-    """Run one read query in a fresh sandbox; raises ExplorerError with the analyst's message."""
+    """Run one read query in a fresh sandbox in a worker process (OS limits, killed at the time
+    limit); raises ExplorerError with the analyst's message."""
+    from epmo import sandbox_worker
+
     limits = limits or Limits.from_settings()
-    _bound(text, params)  # refuse before paying for a connection
-    con = connect(snapshot, as_of, limits)
-    try:
-        return execute(con, text, as_of, params, limits)
-    finally:
-        con.close()
+    bound = _bound(text, params)  # refuse before paying for a worker
+    reply = sandbox_worker.run(snapshot, text, as_of, bound, limits)
+    return Result(
+        _frame(reply.table),
+        reply.cut_rows,
+        limits.row_cap,
+        reply.seconds,
+        as_of,
+        reply.cut_bytes,
+        limits.result_bytes,
+    )
 
 
 def _bound(text: str, params: dict[str, Any] | None) -> dict[str, Any]:
@@ -256,7 +421,37 @@ def execute(
     params: dict[str, Any] | None,
     limits: Limits,
 ) -> Result:
-    """One read query on a sandbox connection (from `connect`), under the time limit and row cap."""
+    """One read query on a sandbox connection (from `connect`), in this process, under the row
+    and byte caps, interrupted after the time limit (which DuckDB honours between chunks only:
+    `run` puts a worker process around this)."""
+    fetched = fetch(con, text, params, limits)
+    return Result(
+        _frame(fetched.table),
+        fetched.cut_rows,
+        limits.row_cap,
+        fetched.seconds,
+        as_of,
+        fetched.cut_bytes,
+        limits.result_bytes,
+    )
+
+
+@dataclass(frozen=True)
+class Fetched:
+    table: pa.Table
+    cut_rows: bool  # more rows than row_cap
+    cut_bytes: bool  # the next row would have passed result_bytes
+    seconds: float
+
+
+BATCH_ROWS = 1024  # rows per Arrow batch fetched from DuckDB (the byte cap is checked per batch)
+
+
+def fetch(
+    con: duckdb.DuckDBPyConnection, text: str, params: dict[str, Any] | None, limits: Limits
+) -> Fetched:
+    """The query's rows as Arrow, batch by batch: at most row_cap rows and result_bytes bytes
+    (the last batch is cut to the row that still fits); raises ExplorerError."""
     bound = _bound(text, params)
     stopped = threading.Event()
 
@@ -268,25 +463,97 @@ def execute(
     timer.daemon = True
     started = time.perf_counter()
     timer.start()
+    batches: list[pa.RecordBatch] = []
+    rows = size = 0
+    cut_bytes = False
     try:
-        relation = con.sql(text, params=bound or None)
+        relation = con.sql(statement_text(text), params=bound or None)
         if relation is None:  # a SELECT always has a relation; belt and braces
             raise Refused("Only queries that return rows run in the explorer.")
-        table = relation.limit(limits.row_cap + 1).to_arrow_table()
+        reader = relation.limit(limits.row_cap + 1).to_arrow_reader(BATCH_ROWS)
+        schema = reader.schema
+        for batch in reader:
+            if size + batch.nbytes > limits.result_bytes:
+                keep = _rows_within(batch, limits.result_bytes - size)
+                batches.append(batch.slice(0, keep))
+                rows += keep
+                cut_bytes = True
+                break
+            batches.append(batch)
+            rows += batch.num_rows
+            size += batch.nbytes
+            if rows > limits.row_cap:
+                break
     except duckdb.Error as exc:
         if stopped.is_set() or isinstance(exc, duckdb.InterruptException):
-            raise TimedOut(
-                f"Stopped after {limits.time_limit_s:g} s, the explorer's time limit: "
-                "filter or aggregate earlier, or avoid joins without a condition."
-            ) from None
+            raise TimedOut(timeout_message(limits)) from None
         raise _translate(exc, limits) from None
+    except (pa.ArrowException, OSError) as exc:  # DuckDB's errors while streaming Arrow batches
+        text = _engine_message(exc)
+        if stopped.is_set() or "interrupt" in text.lower():
+            raise TimedOut(timeout_message(limits)) from None
+        if "out of memory" in text.lower():
+            raise QueryFailed(
+                f"The query needs more than the explorer's memory limits ({limits.memory_limit}, "
+                f"address space {limits.address_space / 1000**3:g} GB): aggregate or filter first."
+            ) from None
+        raise QueryFailed(text) from None
     finally:
         timer.cancel()
     seconds = time.perf_counter() - started
-    truncated = table.num_rows > limits.row_cap
-    if truncated:
+    table = pa.Table.from_batches(batches, schema=schema)
+    cut_rows = not cut_bytes and table.num_rows > limits.row_cap
+    if table.num_rows > limits.row_cap:
         table = table.slice(0, limits.row_cap)
-    return Result(_frame(table), truncated, limits.row_cap, seconds, as_of)
+    return Fetched(table, cut_rows, cut_bytes, seconds)
+
+
+def _rows_within(batch: pa.RecordBatch, budget: int) -> int:
+    """The most leading rows of the batch whose Arrow bytes fit the budget (binary search)."""
+    lo, hi = 0, batch.num_rows
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if batch.slice(0, mid).nbytes <= budget:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def timeout_message(limits: Limits) -> str:
+    return (
+        f"Stopped after {limits.time_limit_s:g} s, the explorer's time limit: "
+        "filter or aggregate earlier, or avoid joins without a condition."
+    )
+
+
+def holds_path(table: pa.Table, needles: list[str]) -> bool:
+    """Whether any text in the result (nested lists and structs included) contains a needle."""
+    import pyarrow.compute as pc
+
+    def texts(array: pa.Array) -> list[pa.Array]:
+        t = array.type
+        if pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t):
+            return [array]
+        if pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_fixed_size_list(t):
+            return texts(array.flatten())
+        if pa.types.is_struct(t):
+            return [a for i in range(t.num_fields) for a in texts(array.field(i))]
+        if pa.types.is_map(t):
+            return texts(array.keys) + texts(array.items)
+        if pa.types.is_dictionary(t):
+            return texts(array.dictionary)
+        if pa.types.is_union(t):
+            return [a for i in range(t.num_fields) for a in texts(array.field(i))]
+        return []
+
+    for column in table.columns:
+        for chunk in column.chunks:
+            for strings in texts(chunk):
+                for needle in needles:
+                    if pc.any(pc.match_substring(strings, needle)).as_py():
+                        return True
+    return False
 
 
 def _frame(table: pa.Table) -> pd.DataFrame:
@@ -304,6 +571,13 @@ def _frame(table: pa.Table) -> pd.DataFrame:
             f"The result cannot be shown as a table ({' '.join(str(exc).split())}): cast the column "
             "to text, e.g. my_column::VARCHAR."
         ) from None
+
+
+def prewarm() -> None:
+    """Start the warm worker processes (epmo.sandbox_worker) if they are not running yet."""
+    from epmo import sandbox_worker
+
+    sandbox_worker.prewarm()
 
 
 def run_store(store: Store, text: str, as_of: dt.date, **kwargs: Any) -> Result:

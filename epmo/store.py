@@ -13,15 +13,23 @@ Commit protocol: data tables first, then submissions, then the ledger row last. 
 row is the commit point: every view joins through accepted_uploads, so rows of an upload
 whose ledger row was never written (a killed process) are invisible. Readers load the
 ledger before the data tables, so any upload they see has all its rows in their file lists.
+
+Writers only append (appends commute under Delta's optimistic concurrency). Nothing on the
+commit path compacts, checkpoints or vacuums: that is maintenance (epmo/maintenance.py), one
+maintainer at a time under a lease. See docs/store.md.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
+import random
 import threading
+import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,10 +38,10 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute  # noqa: F401  (pa.compute)
-from deltalake import DeltaTable, write_deltalake
-from deltalake.exceptions import TableNotFoundError
+from deltalake import CommitProperties, DeltaTable, PostCommitHookProperties, write_deltalake
+from deltalake.exceptions import CommitFailedError, DeltaError, TableNotFoundError
 
-from epmo import contract, sql
+from epmo import clock, contract, sql
 from epmo.settings import get
 
 ARROW_TYPES = {
@@ -92,7 +100,7 @@ def default_store_uri() -> str:
 
 
 def now_utc() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+    return clock.now()
 
 
 @dataclass
@@ -147,6 +155,10 @@ class Store:
 
     def ensure(self) -> None:
         """Create any missing table (empty, with its schema). Safe to call concurrently."""
+        with self.writing():
+            self._ensure()
+
+    def _ensure(self) -> None:
         if self.is_local:
             Path(self.uri).mkdir(parents=True, exist_ok=True)
         for name, schema in ALL_TABLES.items():
@@ -252,8 +264,11 @@ class Store:
 
     # ------------------------------------------------------------------ writing
 
-    def commit(self, uploads: list[PreparedUpload], compact: bool = True) -> None:
-        """Append uploads atomically (per upload: all of it visible, or none)."""
+    def commit(self, uploads: list[PreparedUpload]) -> None:
+        """Append uploads atomically (per upload: all of it visible, or none).
+
+        Appends only: never compacts (maintenance does, under its lease). A write the store
+        refuses (disk full, read-only, permission) raises StoreWriteError."""
         if not uploads:
             return
         per_table: dict[str, list[pa.Table]] = {}
@@ -274,11 +289,9 @@ class Store:
             }
             for up in uploads
         ]
-        self.commit_frames({n: pa.concat_tables(p) for n, p in per_table.items()}, ledger, compact)
+        self.commit_frames({n: pa.concat_tables(p) for n, p in per_table.items()}, ledger)
 
-    def commit_frames(
-        self, frames: dict[str, pa.Table], ledger: list[dict[str, Any]], compact: bool = True
-    ) -> None:
+    def commit_frames(self, frames: dict[str, pa.Table], ledger: list[dict[str, Any]]) -> None:
         """Append data already in store schema (with upload_id), then the ledger rows last."""
         self.ensure()
         submissions = []
@@ -303,30 +316,52 @@ class Store:
         stamp = now_utc()
         rows = [{"event": "accepted", "event_at": stamp} | r for r in ledger]
         self._append("uploads", pa.Table.from_pylist(rows, schema=UPLOADS_SCHEMA))  # commit point
-        if compact:
-            for name in [*frames, "submissions", "uploads"]:
-                self.maybe_compact(name)
 
     def retract(self, upload_id: str, user_email: str, reason: str) -> None:
-        found = self.rows("ledger/upload_by_id", upload_id=upload_id)
-        if not found:
-            raise KeyError(f"no accepted upload with id {upload_id}")
-        if found[0]["is_retracted"]:
-            raise ValueError(f"upload {upload_id} is already retracted")
-        row = {
-            "upload_id": upload_id,
-            "event": "retracted",
-            "event_at": now_utc(),
-            "user_email": user_email,
-            "file_name": found[0]["file_name"],
-            "sha256": found[0]["sha256"],
-            "as_of_date": found[0]["as_of_date"],
-            "tables": found[0]["tables"],
-            "row_counts": found[0]["row_counts"],
-            "mapping_name": found[0]["mapping_name"],
-            "note": reason,
-        }
-        self._append("uploads", pa.Table.from_pylist([row], schema=UPLOADS_SCHEMA))
+        """Append a 'retracted' event, once: idempotent under concurrency.
+
+        The event is committed at exactly the ledger version it was decided on (no rebase:
+        max_commit_retries=0), so when several processes retract the same upload at once,
+        one commits and the others see a newer ledger, re-read it, and find the upload
+        already retracted (AlreadyRetracted). Raises KeyError for an unknown upload.
+        """
+        for _attempt in range(int(get("store", "retract_attempts"))):
+            snap = self.snapshot()
+            ledger = self._tables.get("uploads")
+            con = self.connect(snap)
+            try:
+                found = sql.arrow(con, "ledger/upload_by_id", upload_id=upload_id).to_pylist()
+            finally:
+                con.close()
+            if not found:
+                raise KeyError(f"no accepted upload with id {upload_id}")
+            if found[0]["is_retracted"]:
+                raise AlreadyRetracted(
+                    f"upload {upload_id} is already retracted (by {found[0]['retracted_by'] or 'unknown'} "
+                    f"at {found[0]['retracted_at']:%Y-%m-%d %H:%M} UTC); nothing written"
+                )
+            assert ledger is not None  # the upload was found in it
+            row = {
+                "upload_id": upload_id,
+                "event": "retracted",
+                "event_at": now_utc(),
+                "user_email": user_email,
+                "file_name": found[0]["file_name"],
+                "sha256": found[0]["sha256"],
+                "as_of_date": found[0]["as_of_date"],
+                "tables": found[0]["tables"],
+                "row_counts": found[0]["row_counts"],
+                "mapping_name": found[0]["mapping_name"],
+                "note": reason,
+            }
+            try:
+                self._append(
+                    "uploads", pa.Table.from_pylist([row], schema=UPLOADS_SCHEMA), at_version_after=ledger
+                )
+                return
+            except CommitFailedError:  # the ledger moved since we read it: decide again
+                time.sleep(random.uniform(0.01, 0.1))
+        raise StoreBusy(f"the ledger kept changing; upload {upload_id} was not retracted. Try again.")
 
     def save_document(
         self, kind: str, name: str, spec_json: str, user_email: str, as_of: dt.date | None = None
@@ -365,25 +400,76 @@ class Store:
     def save_mapping(self, name: str, spec_json: str, user_email: str) -> None:
         self.save_document("mapping", name, spec_json, user_email)
 
-    def _append(self, name: str, data: pa.Table) -> None:
-        write_deltalake(self.table_uri(name), data, mode="append", storage_options=self.storage_options)
-
-    def maybe_compact(self, name: str) -> bool:
-        """Compact a table once it has many small files. Best effort: never fails a commit."""
-        try:
-            dtable = DeltaTable(self.table_uri(name), storage_options=self.storage_options)
-            if len(dtable.file_uris()) <= int(get("store", "compact_after_files")):
-                return False
-            dtable.optimize.compact()
-            dtable.create_checkpoint()
-            dtable.vacuum(
-                retention_hours=int(get("store", "vacuum_retention_hours")),
-                dry_run=False,
-                enforce_retention_duration=False,
+    def _append(self, name: str, data: pa.Table, at_version_after: DeltaTable | None = None) -> None:
+        """Append rows to a table. With `at_version_after` (a loaded DeltaTable of `name`),
+        commit at exactly the next version or fail with CommitFailedError (compare-and-swap
+        on the Delta log). Post-commit checkpoints are left to maintenance."""
+        target: str | DeltaTable = at_version_after if at_version_after is not None else self.table_uri(name)
+        with self.writing():
+            write_deltalake(
+                target,
+                data,
+                mode="append",
+                storage_options=self.storage_options,
+                commit_properties=CommitProperties(max_commit_retries=0) if at_version_after else None,
+                post_commithook_properties=NO_HOOKS,
             )
-            return True
-        except Exception:  # a concurrent compaction won the race; try again next time
-            return False
+
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[None]:
+        """Turn the store's refusals to write (disk full, read-only, permission) into
+        StoreWriteError with a message in words; anything else passes through."""
+        try:
+            yield
+        except (DeltaError, OSError) as exc:
+            if isinstance(exc, CommitFailedError):
+                raise
+            cause = write_failure(exc)
+            if cause is None:
+                raise
+            raise StoreWriteError(self.uri, cause) from exc
+
+
+# Writers commit and stop: checkpoints (and log cleanup) are maintenance's job, under its lease.
+NO_HOOKS = PostCommitHookProperties(create_checkpoint=False, cleanup_expired_logs=False)
+
+# What the operating system said (as delta-rs reports it) -> what to tell the user.
+_WRITE_FAILURES = (
+    (("os error 28", "no space left"), "disk full"),
+    (("os error 30", "read-only file system"), "read-only"),
+    (("os error 13", "permission denied", "os error 1)", "operation not permitted"), "permission denied"),
+    (("os error 122", "quota exceeded"), "disk quota exceeded"),
+)
+
+
+def write_failure(exc: BaseException) -> str | None:
+    """Why the store refused a write, in words, or None when `exc` is not such a refusal."""
+    text = str(exc).lower()
+    if isinstance(exc, OSError) and exc.errno is not None:
+        text += f" (os error {exc.errno})"
+    for needles, cause in _WRITE_FAILURES:
+        if any(n in text for n in needles):
+            return cause
+    return None
+
+
+class StoreWriteError(Exception):
+    """The store refused a write. The commit protocol means nothing of the upload is visible."""
+
+    def __init__(self, uri: str, cause: str):
+        self.uri, self.cause = uri, cause
+        super().__init__(
+            f"The store at {uri} could not be written: {cause}. Nothing was saved. "
+            "Free space or fix the store's permissions, then try again."
+        )
+
+
+class AlreadyRetracted(ValueError):
+    """Retracting an upload that is already retracted: nothing is written."""
+
+
+class StoreBusy(RuntimeError):
+    """An optimistic write lost its race too many times in a row."""
 
 
 def conform(tbl: pa.Table, schema: pa.Schema, upload_id: str) -> pa.Table:

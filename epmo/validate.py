@@ -25,7 +25,7 @@ import numpy as np
 import pyarrow as pa
 
 from epmo import contract, sql
-from epmo.mapping import MappedSheet
+from epmo.mapping import MappedSheet, display_value
 from epmo.report import Issue, Report
 from epmo.settings import get
 
@@ -121,11 +121,14 @@ def _suspect_expr(t: contract.Table, c: contract.Column, raw: str, v: str) -> st
     elif c.type not in (contract.TEXT, contract.EMAIL):
         terms.append(f"({v} IS NULL AND trim(coalesce({raw}, '')) <> '')")
     if c.type in (contract.TEXT, contract.EMAIL):
-        terms.append(f"starts_with({v}, '=')")  # formula_in_cell (v is the trimmed text)
+        # formula_in_cell: v is the text trimmed of spaces, which epmo_formula ignores
+        terms.append(f"epmo_formula({v})")
         if c.type == contract.EMAIL:  # email_malformed
-            terms.append(f"NOT regexp_full_match({v}, '[^@\\s]+@[^@\\s]+\\.[^@\\s]+')")
+            terms.append(f"NOT epmo_email_ok({v})")
+    if c.name in t.identifier_columns:  # invisible_character
+        terms.append(f"epmo_invisible({v})")
     if c.type == contract.DATE:  # date_out_of_range
-        terms.append(f"NOT ({v} BETWEEN DATE '1990-01-01' AND DATE '2100-12-31')")
+        terms.append(f"NOT epmo_date_plausible({v})")
     if c.type in (contract.NUMBER, contract.INTEGER):  # number_out_of_range
         if c.minimum is not None:
             terms.append(f"{v} < {_contract_value(t, c, 'minimum')}")
@@ -214,10 +217,10 @@ def stage(con: duckdb.DuckDBPyConnection, mapped: list[MappedSheet], every_cell:
 
 
 def run_checks(staged: Staged, as_of: dt.date, mapped: list[MappedSheet]) -> list[Issue]:
-    letters: dict[tuple[str, str, str], str] = {}
+    where: dict[tuple[str, str, str], tuple[str, str]] = {}
     for m in mapped:
-        for col, (_header, letter) in m.columns.items():
-            letters[(m.file, m.sheet, col)] = letter
+        for col, (header, letter) in m.columns.items():
+            where[(m.file, m.sheet, col)] = (header, letter)
     params = {
         "ratio": float(get("ingest", "actual_cost_over_budget_ratio")),
         "days": int(get("ingest", "forecast_end_jump_days")),
@@ -232,19 +235,20 @@ def run_checks(staged: Staged, as_of: dt.date, mapped: list[MappedSheet]) -> lis
             if len(issues) >= limit:
                 issues.append(_overflow(limit))
                 return issues
-            letter = letters.get((r["_file"], r["_sheet"], r["column_name"]), "")
+            # the column as the person's file names it (its header), and its letter
+            header, letter = where.get((r["_file"], r["_sheet"], r["column_name"]), ("", ""))
             issues.append(
                 Issue(
                     severity=q.meta.get("severity", "error"),
                     rule=q.meta.get("rule", name.split("/")[-1]),
-                    message=r["message"],
+                    message=display_value(r["message"], limit=2000),
                     file=r["_file"],
                     sheet=r["_sheet"],
                     table=r["table_name"],
                     row=r["_row"],
-                    column=r["column_name"],
+                    column=display_value(header or r["column_name"]),
                     cell=f"{letter}{r['_row']}" if letter else "",
-                    value="" if r["value"] is None else str(r["value"]),
+                    value="" if r["value"] is None else display_value(str(r["value"])),
                 )
             )
     issues.sort(key=lambda i: (i.file, i.sheet, i.row or 0, i.column))

@@ -4,16 +4,25 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import shutil
 from pathlib import Path
 
 import pytest
 
-from epmo import demo
+from epmo import clock, demo
 from epmo.store import Store
 
 WEEK = dt.date(2026, 11, 20)  # a Friday
 DEMO_END = dt.date(2026, 11, 20)
+# "Today" for every test and every process a test starts (streamlit, CLI, workers): the
+# Wednesday after the demo's last week. The product reads the calendar only through
+# epmo.clock; a test that needs another day sets EPMO_TODAY itself (monkeypatch.setenv).
+# `make test-dates` runs the suite with the machine's clock moved to prove nothing else
+# reads it.
+TODAY = dt.date(2026, 11, 25)
+if os.environ.get(clock.ENV) != TODAY.isoformat():  # xdist workers inherit the controller's pin
+    os.environ.update(clock.pin(TODAY))
 
 PROJECT_HEADER = (
     "project_id,project_name,portfolio,project_manager,stage,start_date,baseline_end_date,"

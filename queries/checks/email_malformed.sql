@@ -7,4 +7,4 @@ FROM cells AS c
 JOIN contract_columns AS k USING (table_name, column_name)
 WHERE k.type = 'email'
   AND trim(coalesce(c.raw, '')) <> ''
-  AND NOT regexp_full_match(trim(c.raw), '[^@\s]+@[^@\s]+\.[^@\s]+')
+  AND NOT epmo_email_ok(trim(c.raw))

@@ -7,6 +7,7 @@ test-artifacts/screenshots/ for review.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import shutil
@@ -43,13 +44,24 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    store = tmp_path_factory.mktemp("e2e") / "store"
-    env = os.environ | {"EPMO_STORE": str(store)}
+def e2e_demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The small demo store, built once per test session and copied for each module."""
     from epmo import demo
     from epmo.store import Store
 
+    store = tmp_path_factory.mktemp("e2e_template") / "store"
     demo.load_demo(Store(str(store)), scale="small", seed=3, end=DEMO_END)
+    return store
+
+
+@contextlib.contextmanager
+def serve(store: Path, extra_env: dict[str, str] | None = None) -> Iterator[str]:
+    """A real `streamlit run app.py` on a free loopback port over `store`; yields its URL.
+
+    The process inherits the pinned clock of tests/conftest.py (EPMO_TODAY), so the
+    default reporting week never depends on the day the suite runs.
+    """
+    env = os.environ | {"EPMO_STORE": str(store)} | (extra_env or {})
     port = _free_port()
     proc = subprocess.Popen(
         [
@@ -60,6 +72,8 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             "app.py",
             "--server.port",
             str(port),
+            "--server.address",
+            "127.0.0.1",
             "--server.headless",
             "true",
             "--server.fileWatcherType",
@@ -83,12 +97,24 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         proc.kill()
         out = proc.stdout.read().decode() if proc.stdout else ""
         pytest.fail(f"streamlit did not start:\n{out}")
-    yield url
-    proc.terminate()
     try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(scope="module")
+def app_url(e2e_demo_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Each test module gets its own copy of the demo store and its own server, so what
+    one module uploads or retracts never changes what another expects, in any order."""
+    store = tmp_path_factory.mktemp("e2e") / "store"
+    shutil.copytree(e2e_demo_template, store)
+    with serve(store) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

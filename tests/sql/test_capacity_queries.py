@@ -44,7 +44,7 @@ def commit(store: Store, as_of: dt.date = AS_OF, **tables: list[dict[str, Any]])
         "mapping_name": "",
         "note": "test",
     }
-    store.commit_frames(frames, [ledger], compact=False)
+    store.commit_frames(frames, [ledger])
 
 
 def project(pid: str, portfolio: str = "Corporate") -> dict[str, Any]:

@@ -145,6 +145,15 @@ CASES = [
         "error",
     ),
     (
+        "invisible_character",
+        "projects.csv",
+        projects_csv(project_row("P2\u200b")),
+        2,
+        "project_id",
+        "error",
+    ),
+    ("project_id_confusable", "projects.csv", projects_csv(project_row("p1")), 2, "project_id", "warning"),
+    (
         "dependency_without_project",
         "raid.csv",
         table_csv("project_id,raid_id,raid_type,title,status", "P1,R1,Dependency,Needs API,Open"),
@@ -153,6 +162,31 @@ CASES = [
         "warning",
     ),
 ]
+
+
+FORMULAS = [
+    '"=+HYPERLINK(""http://evil.example"",""x"")"',
+    "\"-2+3+cmd|' /C calc'!A0\"",
+    "@SUM(1+1)",
+    "+cmd|' /C calc'!A0",
+    "  =1+1",
+]
+
+
+@pytest.mark.parametrize("name", FORMULAS)
+def test_formula_forms_are_refused(seeded: Store, name: str) -> None:
+    outcome = check_upload(seeded, "projects.csv", projects_csv(project_row(project_name=name)), as_of=WEEK)
+    hits = [i for i in outcome.report.issues if i.rule == "formula_in_cell"]
+    assert [(h.row, h.column) for h in hits] == [(2, "project_name")], outcome.report.to_text()
+    assert outcome.status == REJECTED and "formula" in hits[0].message
+
+
+@pytest.mark.parametrize("name", ["-1200", "-1,200.50", "+44 20 7946 0958", "Alpha - Beta"])
+def test_numbers_in_text_are_not_formulas(seeded: Store, name: str) -> None:
+    outcome = check_upload(
+        seeded, "projects.csv", projects_csv(project_row(project_name=f'"{name}"')), as_of=WEEK
+    )
+    assert outcome.status == VALID, outcome.report.to_text()
 
 
 @pytest.fixture
@@ -223,3 +257,60 @@ def test_cell_reference_uses_excel_letters(seeded: Store) -> None:
     issue = next(i for i in outcome.report.issues if i.rule == "value_not_allowed")
     letter = "ABCDEFGHIJK"[PROJECT_HEADER.split(",").index("rag_overall")]
     assert issue.cell == f"{letter}2"
+
+
+def test_phantom_project_ids(store: Store) -> None:
+    """Five spellings of PRJ-0001: full-width is the same id once normalised (NFKC); a
+    zero-width space is refused; a non-breaking hyphen, a Cyrillic 'Р' and lower case are
+    new ids that look like the stored one, and say how they differ."""
+    from epmo.ingest import ingest
+
+    first = ingest(store, "projects.csv", projects_csv(project_row("PRJ-0001")), as_of=WEEK)
+    assert first.status == "accepted"
+    data = projects_csv(
+        project_row("\uff30\uff32\uff2a\uff0d\uff10\uff10\uff10\uff11"),  # full-width
+        project_row("PRJ\u20110001"),  # non-breaking hyphen
+        project_row("PRJ-0001\u200b"),  # zero-width space
+        project_row("\u0420RJ-0001"),  # Cyrillic capital ER
+        project_row("prj-0001"),
+    )
+    outcome = check_upload(store, "projects.csv", data, as_of=WEEK + dt.timedelta(days=7))
+    found = {(i.row, i.rule, i.severity) for i in outcome.report.issues}
+    assert found == {
+        (3, "project_id_confusable", "warning"),
+        (4, "invisible_character", "error"),
+        (5, "project_id_confusable", "warning"),
+        (6, "project_id_confusable", "warning"),
+    }, outcome.report.to_text()
+    messages = {i.row: i.message for i in outcome.report.issues}
+    assert "looks like the existing project PRJ-0001" in messages[3] and "U+2010" in messages[3]
+    assert "Cyrillic '\u0420' (U+0420)" in messages[5] and messages[5].startswith("\u0420RJ-0001 in row 5")
+    assert "upper/lower case" in messages[6]
+    assert "U+200B" in messages[4]
+    assert next(i for i in outcome.report.issues if i.row == 4).value == "PRJ-0001<U+200B>"
+    clean = check_upload(
+        store,
+        "projects.csv",
+        data.splitlines(keepends=True)[0] + data.splitlines(keepends=True)[1],
+        as_of=WEEK,
+    )
+    assert clean.status == VALID and clean.report.issues == []
+    assert clean.tables["projects"]["project_id"].to_pylist() == ["PRJ-0001"]
+
+
+def test_ids_confusable_within_one_upload(store: Store) -> None:
+    data = projects_csv(project_row("NEW-1"), project_row("new\u20101"))
+    outcome = check_upload(store, "projects.csv", data, as_of=WEEK)
+    (issue,) = outcome.report.issues
+    assert (issue.rule, issue.row) == ("project_id_confusable", 3)
+    assert "looks like NEW-1 in row 2" in issue.message
+
+
+def test_unknown_project_names_the_look_alike(seeded: Store) -> None:
+    data = table_csv(
+        MS_HEADER, "p1,M1,Go-live,2026-05-01,2026-05-01,yes", "P9,M1,Go-live,2026-05-01,2026-05-01,yes"
+    )
+    outcome = check_upload(seeded, "milestones.csv", data, as_of=WEEK)
+    hits = {i.row: i.message for i in outcome.report.issues if i.rule == "unknown_project"}
+    assert "It looks like P1, which is known" in hits[2]
+    assert "looks like" not in hits[3]

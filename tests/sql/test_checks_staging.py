@@ -17,7 +17,25 @@ from epmo.report import Issue
 from epmo.store import Store
 from epmo.validate import run_checks, stage
 
-COMMON = ["", "  ", "=SUM(A1:A3)", " =HYPERLINK(x)", "=", "a | b", "|", "x"]
+COMMON = [
+    "",
+    "  ",
+    "=SUM(A1:A3)",
+    " =HYPERLINK(x)",
+    "=",
+    "a | b",
+    "|",
+    "x",
+    "=+HYPERLINK(x)",
+    "-2+3+cmd|' /C calc'!A0",
+    "@SUM(1)",
+    " +cmd|x",
+    "\t=1",
+    "-1200",
+    "+44 20 7946 0958",
+    "a\u200bb",
+    "x\u202e",
+]
 BY_TYPE = {
     contract.TEXT: ["ok text", "  padded  ", "-5", "Blue"],
     contract.EMAIL: ["bob", "bob@example.org", " bob@example.org ", "a@b", "a b@c.org"],
@@ -39,6 +57,7 @@ BY_TYPE = {
         "0000-01-01",
         "2026/03/31",
         "1.1.2026",
+        "9999-12-31",
     ],
     contract.NUMBER: [
         "1.2m",

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from epmo import sql
+from epmo import clock, sql
 from epmo.store import Store
 from tests.conftest import WEEK, project, upload_tables
 
@@ -615,7 +615,7 @@ def test_submission_status_late_missing_blank_and_unchanged(store: Store) -> Non
     upload_tables(store, weeks[-1], projects=[project("SAME"), project("LATE", status_summary="x")])
     rows = {r["project_id"]: r for r in _rows(store, "health/submission_status", as_of=WEEK, **ALL)}
     # committed now, more than health.late_after_days (3) after the week of 20 Nov 2026
-    assert dt.datetime.now(dt.UTC).date() > WEEK + dt.timedelta(days=4)
+    assert clock.now().date() > WEEK + dt.timedelta(days=4)  # tests/conftest.py pins the day
     assert rows["LATE"]["submission_status"] == "late" and rows["LATE"]["submitted_for_week"]
     assert rows["GONE"]["submission_status"] == "missing" and rows["GONE"]["weeks_stale"] == 1
     assert rows["SAME"]["unchanged_weeks"] == 7 and rows["SAME"]["is_unchanged_too_long"]

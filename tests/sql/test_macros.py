@@ -103,3 +103,78 @@ def test_epmo_enum(con, text: str, column: str, expected: str | None) -> None:  
 @pytest.mark.parametrize(("text", "expected"), [("3", 3), ("3.0", 3), ("3.5", None), ("x", None)])
 def test_epmo_integer(con, text: str, expected: int | None) -> None:  # type: ignore[no-untyped-def]
     assert con.sql("SELECT epmo_integer($v, false)", params={"v": text}).fetchall()[0][0] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("PRJ-0001", "prj-0001"),
+        ("prj-0001", "prj-0001"),
+        ("PRJ\u20110001", "prj-0001"),  # non-breaking hyphen
+        ("PRJ\u20100001", "prj-0001"),  # hyphen (NFKC of the non-breaking one)
+        ("PRJ\u20140001", "prj-0001"),  # em dash
+        ("\u0420RJ-0001", "prj-0001"),  # Cyrillic capital ER
+        ("\u03a1RJ-0001", "prj-0001"),  # Greek capital RHO
+        ("\u0440rj-\u04350", "prj-e0"),
+        ("PRJ-O001", "prj-o001"),  # Latin O and digit 0 are not folded
+        ("Zoë", "zoë"),
+        (None, None),
+    ],
+)
+def test_epmo_skeleton(con, text: str | None, expected: str | None) -> None:  # type: ignore[no-untyped-def]
+    assert con.sql("SELECT epmo_skeleton($v)", params={"v": text}).fetchall()[0][0] == expected
+
+
+def test_every_confusable_maps_one_lower_case_character_to_one() -> None:
+    c = sql.connect()
+    try:
+        rows = c.sql("SELECT ch, latin, label FROM epmo_confusables()").fetchall()
+    finally:
+        c.close()
+    assert len({r[0] for r in rows}) == len(rows) >= 40
+    for ch, latin, label in rows:
+        assert len(ch) == 1 and len(latin) == 1 and label
+        assert ch == ch.lower() and latin in "abcdefghijklmnopqrstuvwxyz-"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("PRJ-0001", ""),
+        ("PRJ-0001\u200b", "\u200b"),  # zero-width space
+        ("\u202ePRJ", "\u202e"),  # right-to-left override
+        ("a\u2066b\u2069", "\u2066"),  # isolates
+        ("a\u00adb", "\u00ad"),  # soft hyphen
+        ("a\ufeffb", "\ufeff"),
+        ("a\u200dz", "\u200d"),
+        ("Zoë Müller", ""),
+        ("\u05e9\u05dc\u05d5\u05dd", ""),  # Hebrew letters themselves are fine
+        (None, None),
+    ],
+)
+def test_epmo_invisible_char(con, text: str | None, expected: str | None) -> None:  # type: ignore[no-untyped-def]
+    got = con.sql("SELECT epmo_invisible_char($v), epmo_invisible($v)", params={"v": text}).fetchall()[0]
+    assert got == (expected, None if expected is None else expected != "")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("pm@example.org", True), ("bob", False), ("a b@c.org", False), ("a@b", False), (None, None)],
+)
+def test_epmo_email_ok(con, text: str | None, expected: bool | None) -> None:  # type: ignore[no-untyped-def]
+    assert con.sql("SELECT epmo_email_ok($v)", params={"v": text}).fetchall()[0][0] == expected
+
+
+@pytest.mark.parametrize(
+    ("day", "expected"),
+    [
+        (dt.date(1990, 1, 1), True),
+        (dt.date(2100, 12, 31), True),
+        (dt.date(1989, 12, 31), False),
+        (dt.date(2101, 1, 1), False),
+        (dt.date(9999, 12, 31), False),
+        (None, None),
+    ],
+)
+def test_epmo_date_plausible(con, day: dt.date | None, expected: bool | None) -> None:  # type: ignore[no-untyped-def]
+    assert con.sql("SELECT epmo_date_plausible($v::DATE)", params={"v": day}).fetchall()[0][0] == expected

@@ -45,6 +45,18 @@ def test_validate_writes_nothing(files: dict[str, Path], capsys: pytest.CaptureF
     assert not any(p.suffix == ".parquet" for p in store.rglob("*"))
 
 
+@pytest.mark.parametrize("as_of", ["9999-12-31", "1900-01-05"])
+def test_absurd_as_of_exits_2_and_writes_nothing(
+    files: dict[str, Path], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, as_of: str
+) -> None:
+    monkeypatch.setenv("EPMO_TODAY", "2026-11-29")
+    store = files["store"]
+    assert main(["ingest", str(files["good"]), "--as-of", as_of, "--store", str(store)]) == 2
+    err = capsys.readouterr().err
+    assert f"The as-of date {as_of}" in err and "Check the year" in err
+    assert not any(p.suffix == ".parquet" for p in store.rglob("*"))
+
+
 def test_missing_file_and_unknown_mapping_exit_2(
     files: dict[str, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:

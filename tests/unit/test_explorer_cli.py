@@ -112,3 +112,23 @@ def test_truncation_is_said_on_stderr(
 def test_no_store_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["sql", "SELECT 1", "--store", str(tmp_path / "none")]) == 2
     assert "no store at" in capsys.readouterr().err
+
+
+def test_a_result_cut_at_the_byte_cap_is_said_on_stderr(
+    demo: Store, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from epmo import settings
+
+    override = Path(demo.uri).parent / "bytes.toml"
+    override.write_text("[explorer]\nresult_mb = 0.05\n")  # 52,428 bytes: 52 rows of 1,000 characters
+    monkeypatch.setenv("EPMO_SETTINGS", str(override))
+    settings.settings.cache_clear()
+    try:
+        assert main(["sql", "SELECT repeat('x', 1000) AS s FROM range(100)", "--store", demo.uri]) == 0
+    finally:
+        settings.settings.cache_clear()
+        override.unlink()
+    out = capsys.readouterr()
+    rows = len(out.out.splitlines()) - 1
+    assert 0 < rows < 100 and rows * 1000 <= 52_428
+    assert f"result cut at 0.05 MB (explorer.result_mb): the first {rows} rows" in out.err

@@ -3,7 +3,6 @@ numbers, a title slide with data freshness, the decisions; HTML that opens offli
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,7 +11,7 @@ import pytest
 from pptx import Presentation
 from pptx.enum.chart import XL_CHART_TYPE
 
-from epmo import cli, health, pack, sql, steering
+from epmo import cli, clock, health, pack, sql, steering
 from epmo.ingest import ACCEPTED, ingest
 from epmo.store import Store
 from tests.conftest import DEMO_END, project_row, projects_csv
@@ -221,7 +220,7 @@ def test_pack_command_writes_both_formats(demo_store: Store, tmp_path: Path, cap
 
 def test_export_decisions_view(built, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     store, frozen, content = built
-    today = dt.date.today().isoformat()
+    today = clock.today().isoformat()  # pinned by tests/conftest.py
     assert (
         cli.main(["export", "decisions", "--store", store.uri, "--as-of", today, "--project", "PRJ-0002"])
         == 0

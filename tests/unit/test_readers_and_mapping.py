@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import zipfile
 
@@ -124,7 +125,32 @@ def test_saved_mapping_round_trip(store: Store) -> None:
 
 def test_as_of_from_a_column(store: Store) -> None:
     text = PROJECT_HEADER + ",as_of_date\n" + project_row("P1") + ",2026-11-13\n"
-    outcome = ingest(store, "projects.csv", text.encode())
+    outcome = ingest(store, "projects.csv", text.encode(), today=dt.date(2026, 11, 29))
     assert outcome.status == ACCEPTED
     assert str(outcome.as_of_date) == "2026-11-13"
     assert not [i for i in outcome.report.issues if i.rule == "unknown_column"]
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        ("a\nZoë Müller\n".encode(), ("a\nZoë Müller\n", "utf-8")),
+        (b"\xef\xbb\xbfa\nZo\xc3\xab\n", ("a\nZoë\n", "utf-8-sig")),
+        ("a\nZoë Müller €\n".encode("cp1252"), ("a\nZoë Müller €\n", "cp1252")),  # no UTF-8 sequence
+        ("a\nPlain\nRenée\n".encode("cp1252"), ("a\nPlain\nRenée\n", "cp1252")),
+        ("a\nZoë\n".encode("utf-16"), ("a\nZoë\n", "utf-16")),
+        (None, "line 3"),  # UTF-8 with one cp1252 byte: refused, naming the line
+    ],
+)
+def test_decode_text_decides_encodings_strictly(data: bytes | None, expected: object) -> None:
+    from epmo.readers import decode_text
+    from epmo.report import RejectedFile
+
+    if data is None:
+        mixed = "a\nZoë Müller\n".encode() + "Chloé\n".encode("cp1252")
+        with pytest.raises(RejectedFile) as info:
+            decode_text("x.csv", mixed)
+        assert info.value.issue.rule == "mixed_encoding" and info.value.issue.row == 3
+        assert expected in info.value.issue.message and "CSV UTF-8" in info.value.issue.message
+        return
+    assert decode_text("x.csv", data) == expected

@@ -20,6 +20,7 @@ EARLIER = DEMO_END - dt.timedelta(weeks=6)
 @pytest.fixture(scope="module")
 def demo(_demo_template: Path) -> Store:
     """The session's small demo store, read only here (tests that could write check its digest)."""
+    sandbox.prewarm()  # as the page does: a worker process waits with its imports done
     return Store(str(_demo_template))
 
 
@@ -108,10 +109,13 @@ def test_attack_is_refused_with_a_clear_message_and_no_effect(
         assert not (tmp_path / artefact).exists()
     assert not list(tmp_path.iterdir())  # nothing written anywhere we pointed at
     assert tree_digest(Path(demo.uri)) == before  # the store unchanged byte for byte
-    # and the explorer still reads the same data with the same settings afterwards
-    after = _run(demo, "SELECT count(*) AS n, current_setting('enable_external_access') AS ext FROM projects")
+    # Each query has a process of its own, so nothing an attack did can reach the next query
+    # (test_a_query_after_the_attacks_reads_the_same_data); its settings: test_the_engine_itself_refuses
+
+
+def test_a_query_after_the_attacks_reads_the_same_data(demo: Store) -> None:
+    after = _run(demo, "SELECT count(*) AS n FROM projects")
     assert after.frame["n"].iloc[0] == len(demo.frame("export/projects", as_of=DEMO_END))
-    assert bool(after.frame["ext"].iloc[0]) is False
 
 
 # The engine's own lock, without the statement check in front of it (defence in depth):
@@ -203,9 +207,10 @@ def test_read_statements_other_than_select_run(demo: Store) -> None:
 def test_the_time_limit_stops_a_cross_join(demo: Store) -> None:
     text = "SELECT count(*) FROM raw_allocations a, raw_allocations b, raw_allocations c"
     started = time.perf_counter()
-    with pytest.raises(sandbox.TimedOut, match="Stopped after 1.5 s"):
+    with pytest.raises(sandbox.TimedOut, match="Stopped after 1.5 s") as caught:
         _run(demo, text, time_limit_s=1.5)
-    assert time.perf_counter() - started < 1.5 + 4  # the limit plus the connection and a margin
+    assert caught.value.seconds is not None and 1.5 <= caught.value.seconds < 1.5 + 1  # killed at the limit
+    assert time.perf_counter() - started < 1.5 + sandbox.Limits.from_settings().start_limit_s  # and the start
 
 
 def test_other_queries_are_answered_while_one_runs_to_its_limit(demo: Store) -> None:
@@ -233,10 +238,13 @@ def test_other_queries_are_answered_while_one_runs_to_its_limit(demo: Store) -> 
     worker.join()
     assert quick > 0
     assert stopped and slow_done[0] >= 5  # the slow one ran to its limit...
-    assert answered < slow_done[0] - 2, (answered, slow_done)  # ...and the quick one was answered meanwhile
+    assert answered < slow_done[0], (answered, slow_done)  # ...and the quick one was answered meanwhile
 
 
-@pytest.mark.parametrize(("rows", "cap", "truncated"), [(25, 10, True), (10, 10, False), (0, 10, False)])
+@pytest.mark.parametrize(
+    ("rows", "cap", "truncated"),
+    [(25, 10, True), (11, 10, True), (10, 10, False), (9, 10, False), (0, 10, False)],
+)
 def test_the_row_cap(demo: Store, rows: int, cap: int, truncated: bool) -> None:
     got = sandbox.run(
         demo.snapshot(),

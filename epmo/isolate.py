@@ -1,0 +1,410 @@
+"""Uploads are parsed in a child process with operating-system limits.
+
+`read_upload` here is `epmo.readers.read_upload` run in a separate Python process (started
+with `python -m epmo.isolate`, never forked from the server: forking a process that runs
+Streamlit's threads is unsafe). Before it parses anything the child limits itself with
+`setrlimit`: address space (`limits.parse_memory_mb` beyond what the child already maps),
+CPU time (`limits.parse_cpu_seconds`; SIGXCPU, then SIGKILL two seconds later), no core
+dumps and no file writes. The parent kills it after max(10, 4 x the CPU limit) + 10 seconds
+of wall-clock time (a loaded machine gives a child less than a core).
+Whatever a parser does on a hostile file (allocate 512 GiB, abort, loop, crash), only the
+child dies; the parent maps how it died to a RejectedFile with a clear message.
+
+The sheets come back as Arrow IPC streams through a pipe: a length-prefixed JSON header
+(status, sheet names, headers, first row) and one stream per sheet whose last column holds
+the row numbers. Nothing the child returns is unpickled (a parser bug must not become code
+execution in the server); the job sent to the child is pickled (parent -> child only).
+
+One child is started ahead (`limits.parse_prestart`) and waits for its single job, so an
+upload does not wait for Python and pyarrow to start; each child parses one file and exits,
+so limits never carry over. Cost on a normal weekly upload: `bench/parse_sandbox.py`.
+"""
+
+from __future__ import annotations
+
+import atexit
+import importlib
+import json
+import logging
+import os
+import pickle
+import resource
+import signal
+import struct
+import subprocess
+import sys
+import threading
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.ipc as ipc
+
+from epmo.readers import RawSheet
+from epmo.report import ERROR, Issue, RejectedFile
+from epmo.settings import get, settings
+
+ROOT = Path(__file__).resolve().parents[1]
+READ_UPLOAD = "epmo.readers:read_upload"
+ROWS = "__rows"  # the row-number column appended to each sheet's table on the way back
+_LEN = struct.Struct(">Q")
+log = logging.getLogger(__name__)
+_ISSUE_FIELDS = {f.name for f in fields(Issue)}
+
+
+@dataclass(frozen=True)
+class Limits:
+    memory_mb: int
+    cpu_seconds: float
+    wall: float | None = None  # default: max(10, 4 x cpu_seconds) + 10
+
+    @property
+    def wall_seconds(self) -> float:
+        return self.wall if self.wall is not None else max(10.0, 4 * self.cpu_seconds) + 10
+
+    @classmethod
+    def from_settings(cls) -> Limits:
+        limits = cls(int(get("limits", "parse_memory_mb")), float(get("limits", "parse_cpu_seconds")))
+        if limits.memory_mb < 1 or limits.cpu_seconds <= 0:
+            raise ValueError("limits.parse_memory_mb and limits.parse_cpu_seconds must be positive")
+        return limits
+
+
+def read_upload(name: str, data: bytes, max_file_mb: float | None = None) -> list[RawSheet]:
+    """`epmo.readers.read_upload` in a child process under OS limits (see the module doc)."""
+    limit_mb = float(max_file_mb if max_file_mb is not None else get("limits", "max_file_mb"))
+    if not data or len(data) > limit_mb * 1_000_000:
+        from epmo import readers  # refuses on the length alone; not worth a child
+
+        return readers.read_upload(name, data, max_file_mb)
+    return run(READ_UPLOAD, name, data, max_file_mb, file=name)
+
+
+def run(target: str, *args: Any, file: str, limits: Limits | None = None) -> list[RawSheet]:
+    """Call `target` ("module:function", returning RawSheets) with `args` in a child process.
+
+    Raises RejectedFile (rule, message for the person who uploaded `file`) when the target
+    refused the file or the child ran out of memory or time, crashed or returned nonsense.
+    """
+    limits = limits or Limits.from_settings()
+    job = pickle.dumps(
+        {
+            "target": target,
+            "args": args,
+            "settings": settings(),
+            "memory_mb": limits.memory_mb,
+            "cpu_seconds": limits.cpu_seconds,
+        },
+        protocol=pickle.HIGHEST_PROTOCOL,
+    )
+    try:
+        proc = _take_child()
+    except OSError as exc:
+        raise _rejected(
+            file,
+            "parse_unavailable",
+            f"The server could not start the file reader ({type(exc).__name__}). Try again in a "
+            "minute; if it keeps happening, tell an admin.",
+        ) from None
+    try:
+        out, err = proc.communicate(job, timeout=limits.wall_seconds)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        raise _time_rejection(file, limits, wall=True) from None
+    return _result(file, limits, proc.returncode, out, err)
+
+
+# --------------------------------------------------------------------------- parent side
+
+
+def _rejected(file: str, rule: str, message: str) -> RejectedFile:
+    return RejectedFile(Issue(ERROR, rule, message, file=file))
+
+
+def _memory_rejection(file: str, limits: Limits) -> RejectedFile:
+    return _rejected(
+        file,
+        "parse_memory",
+        f"This file needs more memory than an upload may use ({limits.memory_mb:,} MB) and was "
+        "not read. Workbooks usually get there through values or formatting far beyond the "
+        "data, or long texts repeated in many cells: delete the empty rows and columns beyond "
+        "your data and save again, or split the upload into smaller files. (An admin can raise "
+        "limits.parse_memory_mb.)",
+    )
+
+
+def _time_rejection(file: str, limits: Limits, wall: bool = False) -> RejectedFile:
+    what = f"{limits.wall_seconds:g} seconds" if wall else f"{limits.cpu_seconds:g} seconds of processing"
+    return _rejected(
+        file,
+        "parse_time",
+        f"Reading this file took more than {what}, the limit for an upload, and was stopped. "
+        "Split it into smaller uploads (for example one per table), or save it again as CSV. "
+        "(An admin can raise limits.parse_cpu_seconds.)",
+    )
+
+
+def _crash_rejection(file: str, how: str) -> RejectedFile:
+    return _rejected(
+        file,
+        "parse_crashed",
+        f"The file could not be read: the reader stopped unexpectedly ({how}). Open it in "
+        "Excel and save it again as .xlsx, or export it as CSV.",
+    )
+
+
+_MEMORY_WORDS = (b"memory allocation of", b"MemoryError", b"bad_alloc", b"out of memory", b"Cannot allocate")
+
+
+def _result(file: str, limits: Limits, code: int, out: bytes, err: bytes) -> list[RawSheet]:
+    if code != 0:  # for the admin; the person gets the message below
+        log.warning(
+            "parse child for %r ended with %s: %s", file, code, err[-2000:].decode("utf-8", "replace")
+        )
+    if code < 0:
+        sig = -code
+        if sig == signal.SIGXCPU:
+            raise _time_rejection(file, limits)
+        if sig == signal.SIGABRT and any(w in err[-4096:] for w in _MEMORY_WORDS):
+            raise _memory_rejection(file, limits)
+        if sig == signal.SIGKILL:  # the hard CPU limit, or the kernel out of memory
+            raise _rejected(
+                file,
+                "parse_killed",
+                "Reading this file was stopped by the operating system: it needed more memory "
+                f"or time than an upload may use ({limits.memory_mb:,} MB, "
+                f"{limits.cpu_seconds:g} s). Split it into smaller uploads, or delete the empty "
+                "rows and columns beyond your data and save again.",
+            )
+        raise _crash_rejection(
+            file, signal.Signals(sig).name if sig in signal.valid_signals() else f"signal {sig}"
+        )
+    try:
+        header, blobs = _unframe(out)
+        status = header.get("status")
+        if status == "ok":
+            return _sheets(header, blobs)
+        if status == "rejected":
+            raw = header["issue"]
+            issue = Issue(**{k: v for k, v in raw.items() if k in _ISSUE_FIELDS})
+            if not isinstance(issue.message, str) or issue.severity != ERROR:
+                raise ValueError("bad issue")
+            raise RejectedFile(issue)
+        if status == "memory":
+            raise _memory_rejection(file, limits)
+        if status == "error":
+            raise _crash_rejection(file, str(header.get("error", ""))[:200])
+        raise ValueError(f"unknown status {status!r}")
+    except RejectedFile:
+        raise
+    except Exception:  # a truncated or damaged reply: the child died while answering
+        raise _crash_rejection(file, f"exit code {code}" if code else "damaged reply") from None
+
+
+def _unframe(out: bytes) -> tuple[dict[str, Any], list[memoryview]]:
+    view = memoryview(out)
+    parts: list[memoryview] = []
+    pos = 0
+    while pos < len(view):
+        (n,) = _LEN.unpack_from(view, pos)
+        pos += _LEN.size
+        if pos + n > len(view):
+            raise ValueError("truncated")
+        parts.append(view[pos : pos + n])
+        pos += n
+    if not parts:
+        raise ValueError("empty reply")
+    header = json.loads(bytes(parts[0]))
+    if not isinstance(header, dict):
+        raise ValueError("bad header")
+    return header, parts[1:]
+
+
+def _sheets(header: dict[str, Any], blobs: list[memoryview]) -> list[RawSheet]:
+    metas = header["sheets"]
+    if len(metas) != len(blobs):
+        raise ValueError("sheet count")
+    sheets: list[RawSheet] = []
+    for meta, blob in zip(metas, blobs, strict=True):
+        table = ipc.open_stream(pa.py_buffer(blob)).read_all()
+        table.validate(full=True)
+        headers = [str(h) for h in meta["headers"]]
+        expected = [f"c{j}" for j in range(table.num_columns - 1)] + [ROWS]
+        if (
+            table.column_names != expected
+            or not all(t == pa.string() for t in table.schema.types[:-1])
+            or table.schema.field(ROWS).type != pa.int64()
+        ):
+            raise ValueError("unexpected sheet schema")
+        sheets.append(
+            RawSheet(
+                file=str(meta["file"]),
+                sheet=str(meta["sheet"]),
+                headers=headers,
+                header_row=int(meta["header_row"]),
+                data=table.drop_columns([ROWS]),
+                rows=table[ROWS].combine_chunks(),
+                decimal_comma=bool(meta["decimal_comma"]),
+            )
+        )
+    return sheets
+
+
+# A spare child, started ahead and waiting for its one job.
+_lock = threading.Lock()
+_spare: subprocess.Popen[bytes] | None = None
+
+
+def _start() -> subprocess.Popen[bytes]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
+    return subprocess.Popen(
+        [sys.executable, "-m", "epmo.isolate"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        cwd=str(ROOT),
+        start_new_session=True,  # a Ctrl-C to the server is not the child's
+    )
+
+
+def _take_child() -> subprocess.Popen[bytes]:
+    global _spare
+    with _lock:
+        proc, _spare = _spare, None
+        if proc is not None and proc.poll() is not None:
+            proc.communicate()
+            proc = None
+        if proc is None:
+            proc = _start()
+        if bool(get("limits", "parse_prestart")):
+            _spare = _start()
+    return proc
+
+
+@atexit.register
+def _stop_spare() -> None:
+    global _spare
+    with _lock:
+        proc, _spare = _spare, None
+    if proc is not None:
+        proc.kill()
+        proc.communicate()
+
+
+# --------------------------------------------------------------------------- child side
+
+
+def _limit_self(memory_mb: int, cpu_seconds: float) -> None:
+    """Address space = what is mapped now + memory_mb; CPU = used so far + cpu_seconds."""
+    page = os.sysconf("SC_PAGE_SIZE")
+    with open("/proc/self/statm") as fh:
+        mapped = int(fh.read().split()[0]) * page
+    memory = mapped + memory_mb * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = int(usage.ru_utime + usage.ru_stime + cpu_seconds + 0.999)
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 2))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
+
+
+def _frame(parts: list[bytes]) -> bytes:
+    return b"".join(_LEN.pack(len(p)) + p for p in parts)
+
+
+def _header(**value: Any) -> bytes:
+    return json.dumps(value).encode()
+
+
+def _out_of_memory(exc: BaseException) -> bool:
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, MemoryError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def _answer(job: dict[str, Any]) -> bytes:
+    from epmo import settings as settings_module
+
+    values = job["settings"]
+    settings_module.settings = lambda: values  # type: ignore[assignment]  # the parent's, overrides included
+    module, _, name = str(job["target"]).partition(":")
+    target: Callable[..., list[RawSheet]] = getattr(importlib.import_module(module), name)
+    _limit_self(int(job["memory_mb"]), float(job["cpu_seconds"]))  # imports done: only the parse counts
+    try:
+        sheets = target(*job["args"])
+        metas: list[dict[str, Any]] = []
+        blobs: list[bytes] = []
+        for s in sheets:
+            table = s.data.append_column(ROWS, s.rows)
+            sink = pa.BufferOutputStream()
+            with ipc.new_stream(sink, table.schema) as writer:
+                writer.write_table(table)
+            blobs.append(sink.getvalue().to_pybytes())
+            metas.append(
+                {
+                    "file": s.file,
+                    "sheet": s.sheet,
+                    "headers": s.headers,
+                    "header_row": s.header_row,
+                    "decimal_comma": s.decimal_comma,
+                }
+            )
+        return _frame([_header(status="ok", sheets=metas), *blobs])
+    except RejectedFile as exc:
+        if _out_of_memory(exc):
+            return _frame([_header(status="memory")])
+        return _frame([_header(status="rejected", issue=asdict(exc.issue))])
+    except MemoryError:
+        return _frame([_header(status="memory")])
+    except Exception as exc:
+        return _frame([_header(status="error", error=type(exc).__name__)])
+    except BaseException as exc:  # e.g. pyo3's PanicException (a Rust panic in the reader)
+        if isinstance(exc, (SystemExit, KeyboardInterrupt)):
+            raise
+        return _frame([_header(status="error", error=type(exc).__name__)])
+
+
+def _warm_up() -> None:
+    """Import what a parse needs (pyarrow imports pandas lazily, python_calamine...) before
+    the job arrives, so the job pays only for its own work."""
+    import pandas  # noqa: F401
+    import pyarrow.compute  # noqa: F401
+    import pyarrow.csv  # noqa: F401
+    import python_calamine  # noqa: F401
+
+    from epmo import readers
+
+    try:
+        readers.read_csv_bytes("warm-up.csv", b"a;b\n1,5;x\n")
+    except RejectedFile:
+        pass
+
+
+def main() -> None:
+    sys.dont_write_bytecode = True
+    reply = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)  # stray prints go to stderr, never into the reply
+    _warm_up()
+    raw = sys.stdin.buffer.read()
+    if not raw:
+        return  # a spare the server no longer needs
+    job = pickle.loads(raw)
+    try:
+        answer = _answer(job)
+    except MemoryError:
+        answer = _frame([_header(status="memory")])
+    reply.write(answer)
+    reply.flush()
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,34 @@
+"""The Upload page when the store refuses the write (disk full, read-only): a sentence, no
+traceback, nothing saved."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from epmo import demo
+from epmo.store import Store, StoreWriteError
+from tests.conftest import DEMO_END
+
+
+def test_a_store_that_cannot_be_written_is_said_in_words(
+    app: AppTest, demo_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = demo_store.rows("ledger/upload_count")[0]["upload_count"]
+    app.switch_page("app_pages/upload.py").run()
+    data = demo.sample_extract("small", seed=3, end=DEMO_END)
+    app.file_uploader(key="upload_file").upload(
+        "extract.xlsx", data, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    app.date_input(key="upload_as_of").set_value(DEMO_END).run()
+    assert "is valid" in app.success[0].value
+
+    def full(self: Store, *args: object, **kwargs: object) -> None:
+        raise StoreWriteError(self.uri, "disk full")
+
+    monkeypatch.setattr(Store, "commit", full)
+    app.button(key="commit").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert any("could not be written: disk full. Nothing was saved" in e.value for e in app.error)
+    assert not any("Stored as upload" in s.value for s in app.success)
+    assert Store(demo_store.uri).rows("ledger/upload_count")[0]["upload_count"] == before

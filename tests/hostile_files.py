@@ -1,0 +1,142 @@
+"""Hostile workbooks and files built by hand, shared by the bad-file corpus and the parse
+sandbox tests: tiny on disk, enormous once a reader builds a dense range from them."""
+
+from __future__ import annotations
+
+import io
+import os
+import random
+import signal
+import string
+import zipfile
+
+_CONTENT_TYPES = (
+    b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    b'<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+    b'<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+    b'<Default Extension="xml" ContentType="application/xml"/>'
+    b'<Override PartName="/xl/workbook.xml" '
+    b'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+    b'<Override PartName="/xl/worksheets/sheet1.xml" '
+    b'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+    b'<Override PartName="/xl/sharedStrings.xml" '
+    b'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
+    b"</Types>"
+)
+_RELS = (
+    b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    b'<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+    b'relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>'
+)
+_WORKBOOK_RELS = (
+    b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    b'<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+    b'relationships/worksheet" Target="worksheets/sheet1.xml"/>'
+    b'<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+    b'relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>'
+)
+
+
+def _workbook(sheet: str) -> bytes:
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+        'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+        f'<sheets><sheet name="{sheet}" sheetId="1" r:id="rId1"/></sheets></workbook>'
+    ).encode()
+
+
+def xlsx(
+    sheet_data: str, dimension: str = "", shared: list[str] | None = None, sheet: str = "Projects"
+) -> bytes:
+    """A one-sheet workbook from the raw <sheetData> body (rows and cells as XML)."""
+    dim = f'<dimension ref="{dimension}"/>' if dimension else ""
+    ws = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        f"{dim}<sheetData>{sheet_data}</sheetData></worksheet>"
+    ).encode()
+    strings = shared or []
+    sst = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+        f'count="{len(strings)}" uniqueCount="{len(strings)}">'
+        + "".join(f"<si><t>{s}</t></si>" for s in strings)
+        + "</sst>"
+    ).encode()
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("[Content_Types].xml", _CONTENT_TYPES)
+        zf.writestr("_rels/.rels", _RELS)
+        zf.writestr("xl/workbook.xml", _workbook(sheet))
+        zf.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)
+        zf.writestr("xl/worksheets/sheet1.xml", ws)
+        zf.writestr("xl/sharedStrings.xml", sst)
+    return buf.getvalue()
+
+
+def inline(ref: str, text: str) -> str:
+    return f'<c r="{ref}" t="inlineStr"><is><t>{text}</t></is></c>'
+
+
+def xlsx_far_cell(ref: str = "XFD1048576") -> bytes:
+    """A 2 KB workbook whose only cell is at `ref` (XFD1048576: 512 GiB as a dense range)."""
+    row = "".join(ch for ch in ref if ch.isdigit())
+    return xlsx(f'<row r="{row}">{inline(ref, "x")}</row>', dimension=ref)
+
+
+def xlsx_far_cell_undeclared(ref: str = "XFD1048576") -> bytes:
+    """The same far cell with a small declared dimension (the dimension lies)."""
+    row = "".join(ch for ch in ref if ch.isdigit())
+    return xlsx(f'<row r="{row}">{inline(ref, "x")}</row>', dimension="A1")
+
+
+def xlsx_huge_shared_string(mb: float = 1.0, cells: int = 5000) -> bytes:
+    """One shared string of `mb` MB (random letters, so it barely compresses) used by `cells` cells."""
+    rnd = random.Random(13)
+    text = "".join(rnd.choices(string.ascii_letters, k=int(mb * 1_000_000)))
+    body = '<row r="1"><c r="A1" t="inlineStr"><is><t>project_id</t></is></c></row>' + "".join(
+        f'<row r="{i}"><c r="A{i}" t="s"><v>0</v></c></row>' for i in range(2, cells + 2)
+    )
+    return xlsx(body, dimension=f"A1:A{cells + 1}", shared=[text])
+
+
+def csv_of_size(mb: float) -> bytes:
+    """A projects-looking CSV of about `mb` MB of long text cells (memory, not rows)."""
+    line = "P1," + "y" * 9_000 + "\n"
+    return b"project_id,project_name\n" + line.encode() * int(mb * 1_000_000 / len(line))
+
+
+# Greedy functions the parse sandbox tests run in the child by name (isolate.run): each must
+# be stopped by an OS limit or die, and the parent must say so in words.
+
+
+def eat_memory(*_: object) -> list[object]:
+    hoard = []
+    for _ in range(100_000):  # up to 100 GB, a megabyte at a time
+        hoard.append(bytearray(1 << 20))
+    return []
+
+
+def burn_cpu(*_: object) -> list[object]:
+    n = 0
+    while True:
+        n += 1
+
+
+def abort(*_: object) -> list[object]:
+    os.abort()
+
+
+def segfault(*_: object) -> list[object]:
+    os.kill(os.getpid(), signal.SIGSEGV)
+    return []
+
+
+def sleep_forever(*_: object) -> list[object]:
+    import time
+
+    time.sleep(3600)
+    return []

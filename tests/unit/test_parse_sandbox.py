@@ -1,0 +1,298 @@
+"""The parse sandbox (epmo/isolate.py): uploads are read in a child process under OS limits.
+
+With the workbook extent checks loosened, the hostile workbooks reach the XLSX reader, which
+allocates gigabytes or panics: the child dies, the test process lives, the person gets a
+clear message and the store is unchanged. The same for a CSV and a ZIP over a lowered
+memory limit. The limits themselves are shown to bite with deliberately greedy functions
+run in the child. A normal upload read through the child equals the in-process read.
+"""
+
+from __future__ import annotations
+
+import io
+import random
+import zipfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from epmo import isolate, readers, settings, templates
+from epmo.ingest import ACCEPTED, REJECTED, ingest
+from epmo.report import RejectedFile
+from epmo.store import Store
+from tests.conftest import WEEK, project, project_row, projects_csv, tree_digest
+from tests.hostile_files import xlsx, xlsx_far_cell, xlsx_huge_shared_string
+
+HERE = "tests.hostile_files"  # the greedy functions the child runs by name
+# Extent checks off (so the reader itself meets the file), a small memory limit.
+LOOSE = """
+[limits]
+max_cells = 1000000000000
+max_columns = 1000000
+max_rows = 1000000000
+max_sheet_text_mb = 1000000
+parse_memory_mb = {memory}
+parse_cpu_seconds = {cpu}
+"""
+
+
+@pytest.fixture
+def limits(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
+    """Call limits(memory=MB, cpu=S) to loosen the extent checks and set the child's limits."""
+
+    def apply(memory: int = 300, cpu: float = 20) -> None:
+        path = tmp_path / "settings.toml"
+        path.write_text(LOOSE.format(memory=memory, cpu=cpu))
+        monkeypatch.setenv("EPMO_SETTINGS", str(path))
+        settings.settings.cache_clear()
+
+    yield apply
+    monkeypatch.delenv("EPMO_SETTINGS", raising=False)
+    settings.settings.cache_clear()
+
+
+def _hex_text(mb: float) -> bytes:
+    """Text that compresses about 2:1 (so a ZIP of it is no zip bomb), deterministic."""
+    return random.Random(5).randbytes(int(mb * 500_000)).hex().encode()
+
+
+def _big_csv(mb: float) -> bytes:
+    body = _hex_text(mb)
+    lines = [body[i : i + 10_000] for i in range(0, len(body), 10_000)]
+    return b"project_id,project_name\n" + b"".join(b"P1," + line + b"\n" for line in lines)
+
+
+def _zip(members: dict[str, bytes]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    return buf.getvalue()
+
+
+# (case, file name, builder of the bytes, child memory MB, rule, words the message must contain)
+HOSTILE: list[tuple[str, str, Callable[[], bytes], int, str, str]] = [
+    (
+        "far_cell_aaa200000",
+        "extract.xlsx",
+        lambda: xlsx_far_cell("AAA200000"),
+        300,
+        "parse_memory",
+        "needs more memory",
+    ),
+    (
+        "shared_string_1mb_x5000",
+        "extract.xlsx",
+        xlsx_huge_shared_string,
+        300,
+        "parse_memory",
+        "needs more memory",
+    ),
+    ("far_cell_xfd1048576", "extract.xlsx", xlsx_far_cell, 300, "parse_crashed", "stopped unexpectedly"),
+    ("csv_over_memory", "projects.csv", lambda: _big_csv(12), 16, "parse_memory", "needs more memory"),
+    (
+        "zip_over_memory",
+        "bundle.zip",
+        lambda: _zip({"projects.csv": _big_csv(12)}),
+        16,
+        "parse_memory",
+        "(16 MB)",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "name", "build", "memory", "rule", "words"), HOSTILE, ids=[h[0] for h in HOSTILE]
+)
+def test_hostile_file_dies_in_the_child_not_the_server(
+    store: Store,
+    limits: object,
+    case: str,
+    name: str,
+    build: Callable[[], bytes],
+    memory: int,
+    rule: str,
+    words: str,
+) -> None:
+    data = build()
+    limits(memory=memory)  # type: ignore[operator]
+    before = tree_digest(Path(store.uri))
+    outcome = ingest(store, name, data, as_of=WEEK, user_email="pm@example.org")
+    assert outcome.status == REJECTED
+    issue = outcome.report.errors()[0]
+    assert issue.rule == rule, issue
+    assert words in issue.message and issue.file == name
+    assert "Traceback" not in outcome.report.to_text()
+    assert tree_digest(Path(store.uri)) == before
+
+
+def test_default_limits_refuse_before_reading_with_the_far_cell(store: Store) -> None:
+    outcome = ingest(store, "extract.xlsx", xlsx_far_cell(), as_of=WEEK)
+    issue = outcome.report.errors()[0]
+    assert (issue.rule, issue.sheet) == ("sheet_too_large", "Projects")
+    assert "Sheet 'Projects' has a cell at XFD1048576" in issue.message
+    assert "delete the empty rows and columns beyond your data" in issue.message
+
+
+def _weekly_files() -> list[tuple[str, bytes]]:
+    rows = [
+        project(f"P{i}", budget_bac=1000 * i, status_summary=f"Week note {i}; ünïcode") for i in range(1, 40)
+    ]
+    milestones = [
+        {
+            "project_id": "P1",
+            "milestone_id": f"M{i}",
+            "milestone_name": f"Gate {i}",
+            "baseline_date": "2026-03-02",
+            "forecast_date": "2026-03-09",
+        }
+        for i in range(5)
+    ]
+    csv = projects_csv(*(project_row(f"P{i}") for i in range(1, 60)))
+    return [
+        ("weekly.xlsx", templates.filled_workbook({"projects": rows, "milestones": milestones})),
+        ("projects.csv", csv),
+        ("semicolon.csv", csv.replace(b",", b";").replace(b"1000000", b"1000000,50")),
+        (
+            "bundle.zip",
+            _zip({"projects.csv": csv, "more/milestones.csv": b"project_id,milestone_id\nP1,M1\n"}),
+        ),
+    ]
+
+
+@pytest.mark.parametrize(("name", "data"), _weekly_files(), ids=[f[0] for f in _weekly_files()])
+def test_child_reads_a_normal_upload_exactly_like_in_process(name: str, data: bytes) -> None:
+    here = readers.read_upload(name, data)
+    there = isolate.read_upload(name, data)
+    assert len(there) == len(here) > 0
+    for a, b in zip(here, there, strict=True):
+        assert (a.file, a.sheet, a.headers, a.header_row, a.decimal_comma) == (
+            b.file,
+            b.sheet,
+            b.headers,
+            b.header_row,
+            b.decimal_comma,
+        )
+        assert a.data.equals(b.data) and a.rows.equals(b.rows)
+        assert a.data.num_rows > 0
+
+
+def test_concurrent_uploads_each_get_their_own_child() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    name, data = _weekly_files()[1]
+    expected = readers.read_upload(name, data)[0].data
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda _: isolate.read_upload(name, data), range(4)))
+    assert all(r[0].data.equals(expected) for r in results)
+
+
+def test_normal_upload_is_accepted_through_the_child(store: Store) -> None:
+    outcome = ingest(store, "weekly.xlsx", _weekly_files()[0][1], as_of=WEEK, user_email="pm@example.org")
+    assert outcome.status == ACCEPTED, outcome.report.to_text()
+
+
+def test_rejection_inside_the_child_comes_back_whole() -> None:
+    with pytest.raises(RejectedFile) as info:
+        isolate.read_upload("bundle.zip", _zip({"../../etc/evil.csv": b"a\n1\n"}))
+    assert info.value.issue.rule == "unsafe_zip_path" and info.value.issue.file == "bundle.zip"
+
+
+# ------------------------------------------------- greedy functions (tests/hostile_files.py) in the child
+
+
+# (function, limits, rule, words)
+GREEDY = [
+    ("eat_memory", isolate.Limits(memory_mb=64, cpu_seconds=20), "parse_memory", "(64 MB)"),
+    (
+        "burn_cpu",
+        isolate.Limits(memory_mb=500, cpu_seconds=1),
+        "parse_time",
+        "more than 1 seconds of processing",
+    ),
+    ("abort", isolate.Limits(memory_mb=500, cpu_seconds=20), "parse_crashed", "SIGABRT"),
+    ("segfault", isolate.Limits(memory_mb=500, cpu_seconds=20), "parse_crashed", "SIGSEGV"),
+]
+
+
+@pytest.mark.parametrize(("function", "limits_", "rule", "words"), GREEDY, ids=[g[0] for g in GREEDY])
+def test_child_limits_are_enforced_by_the_os(
+    function: str, limits_: isolate.Limits, rule: str, words: str
+) -> None:
+    with pytest.raises(RejectedFile) as info:
+        isolate.run(f"{HERE}:{function}", file="f.csv", limits=limits_)
+    assert info.value.issue.rule == rule, info.value.issue
+    assert words in info.value.issue.message and info.value.issue.file == "f.csv"
+
+
+def test_a_child_that_hangs_is_killed_at_the_deadline() -> None:
+    limits = isolate.Limits(memory_mb=500, cpu_seconds=20, wall=3)
+    with pytest.raises(RejectedFile) as info:
+        isolate.run(f"{HERE}:sleep_forever", file="f.csv", limits=limits)
+    assert info.value.issue.rule == "parse_time" and "3 seconds" in info.value.issue.message
+
+
+# ------------------------------------------------- the workbook extent check, bulk vs tag by tag
+
+
+def _odd_forms() -> list[tuple[str, bytes]]:
+    """Workbooks in the usual form and in others (prefixes, no references, single quotes)."""
+    usual = "".join(
+        f'<row r="{i}">' + "".join(f'<c r="{col}{i}" t="s"><v>{i % 3}</v></c>' for col in "ABC") + "</row>"
+        for i in range(1, 200)
+    )
+    return [
+        ("usual", xlsx(usual, dimension="A1:C199", shared=["a", "bb", "ccc"])),
+        (
+            "usual_far",
+            xlsx(usual + '<row r="900000"><c r="ZZ900000" t="s"><v>1</v></c></row>', shared=["a", "b"]),
+        ),
+        ("prefixed", xlsx('<x:row r="1"><x:c r="XFD1" t="s"><x:v>0</x:v></x:c></x:row>', shared=["a"])),
+        ("single_quotes", xlsx("<row r='1'><c r='AAA200000' t='s'><v>0</v></c></row>", shared=["a"])),
+        ("no_references", xlsx("<row>" + "<c><v>1</v></c>" * 1200 + "</row>")),
+        (
+            "index_past_strings",
+            xlsx(usual + '<row r="300"><c r="A300" t="s"><v>99</v></c></row>', shared=["x" * 10]),
+        ),
+        ("huge_shared", xlsx_huge_shared_string(0.2, 3000)),
+    ]
+
+
+EXPECTED = {  # with max_sheet_text_mb = 400; with 0.0005 the "ok" ones repeat too much text
+    "usual": "ok",
+    "usual_far": "has a cell at ZZ900000",
+    "prefixed": "has a cell at XFD1:",
+    "single_quotes": "has a cell at AAA200000",
+    "no_references": "has a cell at ALM1",
+    "index_past_strings": "ok",
+    "huge_shared": "used by 3,000 cells, for example A2",
+}
+
+
+@pytest.mark.parametrize(("case", "data"), _odd_forms(), ids=[c[0] for c in _odd_forms()])
+@pytest.mark.parametrize("text_mb", [0.0005, 400])
+def test_bulk_measure_agrees_with_tag_by_tag(
+    case: str, data: bytes, text_mb: float, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "settings.toml"
+    path.write_text(f"[limits]\nmax_sheet_text_mb = {text_mb}\n")
+    monkeypatch.setenv("EPMO_SETTINGS", str(path))
+    settings.settings.cache_clear()
+    try:
+        outcomes = []
+        for bulk in (True, False):
+            if not bulk:
+                monkeypatch.setattr(readers._SheetScan, "fast", lambda self, buf, cut: False)
+            zf = zipfile.ZipFile(io.BytesIO(data))
+            try:
+                readers.check_workbook_extent("x.xlsx", zf, zf.infolist())
+                outcomes.append("ok")
+            except RejectedFile as exc:
+                outcomes.append(exc.issue.message)
+        assert outcomes[0] == outcomes[1]
+        expected = EXPECTED[case] if text_mb > 1 or EXPECTED[case] != "ok" else "repeats long texts"
+        assert expected in outcomes[0]
+    finally:
+        monkeypatch.delenv("EPMO_SETTINGS")
+        settings.settings.cache_clear()
