@@ -4,7 +4,9 @@ import streamlit as st
 
 from app_pages import _steering as steer
 
-st.set_page_config(page_title="EPMO Portfolio Analytics", page_icon=":material/insights:", layout="wide")
+# The favicon is a file the app serves: a Material icon here made every browser fetch it
+# from fonts.gstatic.com, and no request leaves for another host (tests/e2e/test_hostile.py).
+st.set_page_config(page_title="EPMO Portfolio Analytics", page_icon="assets/favicon.png", layout="wide")
 
 PAGES = {
     "Portfolio": [

@@ -10,6 +10,7 @@ import streamlit as st
 
 from app_pages import _shared as ui
 from epmo import capacity, sql
+from epmo.safe_text import unplotly
 from epmo.store import Snapshot
 
 BY_LABELS = {"role": "Role", "team": "Team", "role_team": "Role and team", "person": "Person"}
@@ -157,9 +158,9 @@ def cell_from_selection(event: Any) -> dict[str, Any] | None:
         if data and len(data) >= 4:
             return {
                 "period_start": dt.date.fromisoformat(str(data[0])),
-                "role": data[1],
-                "team": data[2],
-                "resource_name": data[3],
+                "role": unplotly(data[1]),
+                "team": unplotly(data[2]),
+                "resource_name": unplotly(data[3]),
             }
     return None
 

@@ -13,7 +13,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from epmo import export, measures, sql
+from epmo import export, measures, safe_text, sql
 from epmo.ingest import latest_reporting_day
 from epmo.store import Snapshot, Store
 
@@ -194,16 +194,31 @@ def project_table(
         open_project(str(frame.iloc[rows[0]]["project_id"]), as_of)
 
 
-def chart(fig: Any, key: str, as_of: dt.date | None = None, clickable: bool = False) -> None:
-    """A plotly chart; when clickable, clicking a point whose customdata starts with a
-    project_id opens that project's page."""
+def chart(
+    fig: Any,
+    key: str,
+    as_of: dt.date | None = None,
+    clickable: bool = False,
+    select: bool = False,
+    theme: str | None = "streamlit",
+) -> Any:
+    """The one way a page shows a plotly chart: every label of the figure is escaped first
+    (epmo.safe_text.figure), so uploaded text shows as text, never as a link or markup.
+
+    clickable: clicking a point whose customdata starts with a project_id opens that
+    project's page. select: the selection event is returned for the page to read (values
+    read from it go through safe_text.unplotly)."""
+    safe = safe_text.figure(fig)
+    if not (clickable and as_of is not None) and not select:
+        st.plotly_chart(safe, key=key, theme=theme)  # type: ignore[arg-type]
+        return None
+    event = st.plotly_chart(safe, key=key, theme=theme, on_select="rerun", selection_mode="points")  # type: ignore[arg-type]
     if not clickable or as_of is None:
-        st.plotly_chart(fig, key=key)
-        return
-    event = st.plotly_chart(fig, key=key, on_select="rerun", selection_mode="points")
+        return event
     points = event.selection.points if event is not None else []
     for point in points:
         custom = point.get("customdata")
-        pid = custom[0] if isinstance(custom, list) and custom else custom
+        pid = safe_text.unplotly(custom[0] if isinstance(custom, list) and custom else custom)
         if isinstance(pid, str) and pid:
             open_project(pid, as_of)
+    return event

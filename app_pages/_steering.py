@@ -14,6 +14,7 @@ import streamlit as st
 
 from app_pages import _shared as ui
 from epmo import clock, pack, sql, steering
+from epmo.safe_text import md
 from epmo.settings import get
 from epmo.theme import PRESENT_FONT_SIZE, PRESENT_TEXT, presentation
 
@@ -181,16 +182,16 @@ def pack_downloads(deck: steering.Deck, frozen: steering.Freeze) -> None:
 
 
 def render_slide(s: steering.Slide, frozen: steering.Freeze, key: str) -> None:
-    st.title(s.title)
-    st.caption(frozen.caption() + (f" · {s.subtitle}" if s.subtitle else ""))
+    st.title(md(s.title))
+    st.caption(md(frozen.caption() + (f" · {s.subtitle}" if s.subtitle else "")))
     if s.metrics:
         per_row = 6
         for start in range(0, len(s.metrics), per_row):
             cols = st.columns(per_row)
             for col, m in zip(cols, s.metrics[start : start + per_row], strict=False):
-                col.metric(m.label, m.value, help=m.note or None)
+                col.metric(md(m.label), md(m.value), help=md(m.note) or None)
     if s.empty:
-        st.info(s.empty)
+        st.info(md(s.empty))
         return
     charts_ = [b for b in s.blocks if isinstance(b, steering.Chart)]
     tables = [b for b in s.blocks if isinstance(b, steering.Table)]
@@ -200,15 +201,15 @@ def render_slide(s: steering.Slide, frozen: steering.Freeze, key: str) -> None:
         cols = st.columns(len(charts_)) if side_by_side else [st.container() for _ in charts_]
         for i, (col, c) in enumerate(zip(cols, charts_, strict=True)):
             with col:
-                st.subheader(c.title)
+                st.subheader(md(c.title))
                 # theme=None: the presentation styling, not Streamlit's chart theme, sets the type
-                st.plotly_chart(presentation(c.figure), key=f"{key}_chart_{i}", theme=None)
+                ui.chart(presentation(c.figure), key=f"{key}_chart_{i}", theme=None)
                 if not presenting():
                     ui.show_sql(c.source, key=f"{key}_chart_{i}")
     for i, t in enumerate(tables):
-        st.subheader(t.title)
+        st.subheader(md(t.title))
         if t.frame.empty:
-            st.caption(t.note or "Nothing to show.")
+            st.caption(md(t.note) or "Nothing to show.")
         else:
             st.dataframe(t.frame, hide_index=True, key=f"{key}_table_{i}")
         if not presenting():
@@ -229,7 +230,7 @@ def decision_form(
     """Record (or edit: a new version) a decision, linked to the frozen snapshot."""
     e = existing or {}
     if key == st.session_state.get(FLASH_KEY) and FLASH in st.session_state:
-        st.success(st.session_state.pop(FLASH))
+        st.success(md(st.session_state.pop(FLASH)))
     statuses = [str(s) for s in get("steering", "decision_statuses")]
     with st.form(key, clear_on_submit=existing is None):
         text = st.text_area("Decision", value=e.get("decision", ""), key=f"{key}_decision")
@@ -276,7 +277,7 @@ def decision_form(
             decision = steering.validate_decision(con, data, basis)
             saved = steering.save_decision(ui.store(), decision, user.strip(), decision_id)
         except steering.SteeringError as exc:
-            st.error(str(exc))
+            st.error(md(exc))
             return
         # rerun so that the log above shows it; the message survives the rerun
         st.session_state[FLASH_KEY] = key

@@ -5,6 +5,7 @@ import streamlit as st
 from app_pages import _capacity as cap
 from app_pages import _shared as ui
 from epmo import capacity, capacity_charts
+from epmo.safe_text import md
 
 snap = ui.snapshot()
 f = ui.sidebar(snap)
@@ -13,7 +14,7 @@ st.caption(
     f"Demand (project allocations) against supply (team capacity) as reported for the week of "
     f"{f['as_of']:%d %b %Y}"
     + (
-        f" · demand of {', '.join(f['portfolios'] + f['programmes'])} only"
+        f" · demand of {', '.join(md(p) for p in f['portfolios'] + f['programmes'])} only"
         if f["portfolios"] or f["programmes"]
         else ""
     )
@@ -33,9 +34,7 @@ if cells.empty:
 cap.band_legend()
 fig = capacity_charts.heatmap(cells, opts["grain"], labelled=opts["labelled"])
 # the key changes with the rows and columns, so a click on another layout is forgotten
-event = st.plotly_chart(
-    fig, on_select="rerun", selection_mode="points", key=f"cap_heatmap_{opts['by']}_{opts['grain']}"
-)
+event = ui.chart(fig, f"cap_heatmap_{opts['by']}_{opts['grain']}", select=True)
 ui.downloads(cap.display_cells(cells), f"capacity_utilisation_{f['as_of']}", "cap_cells")
 ui.show_sql("capacity/utilisation")
 ui.show_sql("capacity/macro_demand_days")
@@ -81,7 +80,7 @@ if clicked is not None:
             else "no capacity"
         )
         st.markdown(
-            f"**{m['row']} · {m['col']}**: demand {m['demand_hours']:,.0f} h, {supply}; "
+            f"**{md(m['row'])} · {md(m['col'])}**: demand {m['demand_hours']:,.0f} h, {supply}; "
             f"{drill['project_id'].nunique()} project(s)."
         )
     if drill.empty:

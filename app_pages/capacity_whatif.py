@@ -8,6 +8,7 @@ import streamlit as st
 from app_pages import _capacity as cap
 from app_pages import _shared as ui
 from epmo import capacity, capacity_charts
+from epmo.safe_text import md
 
 snap = ui.snapshot()
 f = ui.sidebar(snap)
@@ -103,7 +104,7 @@ with left:
         label = change.describe()
         if change.project_id in names:
             label += f" · {names[change.project_id]}"
-        row[0].markdown(f"{i + 1}. {label}")
+        row[0].markdown(f"{i + 1}. {md(label)}")
         row[1].button("Remove", key=f"cap_rm_{i}", on_click=remove_change, args=(i,), icon=":material/close:")
 
     with st.container(border=True):
@@ -177,11 +178,11 @@ with right:
 
 message = st.session_state.pop("cap_message", None)
 if message:
-    (st.error if message[0] == "error" else st.success)(message[1])
+    (st.error if message[0] == "error" else st.success)(md(message[1]))
 idle = sorted({c.project_id for c in current.changes if c.project_id and c.project_id not in names})
 if idle:
     st.warning(
-        f"No demand from the as-of week on for {', '.join(idle)} (in this portfolio selection): "
+        f"No demand from the as-of week on for {', '.join(md(p) for p in idle)} (in this portfolio selection): "
         "the changes naming them have no effect."
     )
 
@@ -220,16 +221,15 @@ m[3].metric(
 cap.band_legend()
 c = st.columns(2)
 with c[0]:
-    st.plotly_chart(
-        capacity_charts.heatmap(base, opts["grain"], labelled=opts["labelled"], title="Baseline"),
-        key="capw_base",
+    ui.chart(
+        capacity_charts.heatmap(base, opts["grain"], labelled=opts["labelled"], title="Baseline"), "capw_base"
     )
 with c[1]:
-    st.plotly_chart(
+    ui.chart(
         capacity_charts.heatmap(
             scn, opts["grain"], labelled=opts["labelled"], changed=changed, title="Scenario"
         ),
-        key="capw_scn",
+        "capw_scn",
     )
 
 st.subheader("Cells that change band")

@@ -7,6 +7,7 @@ import streamlit as st
 from app_pages import _shared as ui
 from app_pages import _steering as steer
 from epmo import steering
+from epmo.safe_text import md
 from epmo.settings import get
 
 snap = ui.snapshot()
@@ -74,5 +75,5 @@ if not log.empty:
         row["project_ids"] = [p.strip() for p in str(row["projects_affected"] or "").split(",") if p.strip()]
         steer.decision_form(con, frozen, f"edit_{pick}", projects, existing=row, decision_id=pick)
         history = steering.decision_history(ui.store(), pick)
-        st.caption(f"Every version of {pick} (newest first):")
+        st.caption(f"Every version of {md(pick)} (newest first):")
         st.dataframe(history, hide_index=True, key="decision_history")

@@ -9,6 +9,7 @@ import streamlit as st
 from app_pages import _shared as ui
 from app_pages import _steering as steer
 from epmo import steering
+from epmo.safe_text import md, md_quoted
 
 snap = ui.snapshot()
 f = ui.sidebar(snap)
@@ -18,7 +19,7 @@ names = steer.deck_names(snap)
 wanted = st.query_params.get("deck", "")
 run = st.session_state.get(steer.RUN)
 if wanted and wanted not in names:
-    st.warning(f"No deck named {wanted!r}; decks: {', '.join(names)}.")
+    st.warning(f"No deck named {md_quoted(wanted)}; decks: {', '.join(md(n) for n in names)}.")
     wanted = ""
 if run is None or (wanted and wanted != run["deck"]):
     # start (or switch to) a deck: pin the store for the whole meeting
@@ -34,7 +35,7 @@ if run is None or (wanted and wanted != run["deck"]):
 try:
     deck = steer.load_deck(snap, run["deck"])
 except steering.SteeringError as exc:
-    st.error(str(exc))
+    st.error(md(exc))
     st.session_state.pop(steer.RUN, None)
     st.stop()
 frozen = steering.Freeze.from_dict(run["freeze"])
@@ -69,9 +70,10 @@ if not steer.presenting():
         st.query_params["deck"] = choice
         st.rerun()
     st.caption(
-        f"{n} slides: " + " → ".join(s.label() for s in deck.slides) + ". "
+        f"{n} slides: " + " → ".join(md(s.label()) for s in deck.slides) + ". "
         "Presentation mode (sidebar toggle) hides the chrome; share "
-        f"`?present=1&deck={deck.name}&slide=1` to open straight into it."
+        + md(f"?present=1&deck={deck.name}&slide=1")
+        + " to open straight into it."
     )
 
 nav = st.container(horizontal=True, vertical_alignment="center")
@@ -83,7 +85,7 @@ nav.button(
     args=(-1,),
     disabled=run["slide"] == 0,
 )
-nav.markdown(f"**Slide {run['slide'] + 1} of {n}** · {deck.slides[run['slide']].label()}")
+nav.markdown(f"**Slide {run['slide'] + 1} of {n}** · {md(deck.slides[run['slide']].label())}")
 nav.button(
     "Next",
     key="deck_next",

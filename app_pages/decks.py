@@ -10,6 +10,7 @@ from app_pages import _shared as ui
 from app_pages import _steering as steer
 from epmo import capacity, steering
 from epmo.priority import models
+from epmo.safe_text import md, md_quoted
 
 snap = ui.snapshot()
 f = ui.sidebar(snap)
@@ -17,7 +18,7 @@ store = ui.store()
 st.title("Decks")
 st.caption(
     "A deck is an ordered list of views shown one per slide in the Steering deck page and in "
-    f"the steering pack. The built-in deck ({steering.default_deck().name!r}) is always there; "
+    f"the steering pack. The built-in deck ({md_quoted(steering.default_deck().name)}) is always there; "
     "save your own under another name."
 )
 
@@ -84,12 +85,12 @@ if st.button("Save deck", type="primary", key="deck_save", icon=":material/save:
         new = steering.parse_deck(name, {"slides": slides, "portfolios": portfolios})
         steering.save_deck(store, new, user.strip())
     except steering.SteeringError as exc:
-        st.error(f"Nothing saved: {exc}")
+        st.error(f"Nothing saved: {md(exc)}")
     else:
-        st.success(f"Saved deck {new.name!r} ({len(new.slides)} slides).")
+        st.success(f"Saved deck {md_quoted(new.name)} ({len(new.slides)} slides).")
         st.page_link(
             steer.DECK_PAGE,
-            label=f"Present {new.name}",
+            label=f"Present {md(new.name)}",
             query_params={"deck": new.name, "slide": "1"},
             icon=":material/slideshow:",
         )

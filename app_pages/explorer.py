@@ -13,6 +13,7 @@ import streamlit as st
 
 from app_pages import _shared as ui
 from epmo import explorer_charts, sandbox
+from epmo.safe_text import md
 from epmo.store import Snapshot
 
 SQL_KEY = "explorer_sql"
@@ -178,7 +179,7 @@ with editor:
         _run(snap, text, as_of)
     result: Any = st.session_state.get(RESULT_KEY)
     if isinstance(result, str):  # a refusal or an error, said beside the editor
-        st.error(result, icon=":material/block:")
+        st.error(md(result), icon=":material/block:")
 
 if isinstance(result, sandbox.Result):
     frame = result.frame
@@ -209,6 +210,6 @@ if isinstance(result, sandbox.Result):
         try:
             ui.chart(explorer_charts.result_chart(frame, x, y, colour, kind), "explorer_chart")
         except explorer_charts.ChartError as exc:
-            st.info(str(exc))
+            st.info(md(exc))
     elif len(frame):
         st.caption("Chart: the result needs a number column and one more column.")

@@ -5,6 +5,7 @@ import streamlit as st
 
 from app_pages import _shared as ui
 from epmo import charts, health, measures
+from epmo.safe_text import md
 from epmo.settings import get
 
 snap = ui.snapshot()
@@ -15,7 +16,7 @@ scope = {"portfolios": f["portfolios"], "programmes": f["programmes"]}
 st.title("Portfolio health")
 st.caption(
     f"As of the week of {as_of:%d %b %Y}"
-    + (f" · {', '.join(f['portfolios'])}" if f["portfolios"] else " · all portfolios")
+    + (f" · {', '.join(md(p) for p in f['portfolios'])}" if f["portfolios"] else " · all portfolios")
     + ". Computed RAG rules: "
     + "; ".join(measures.rules_text())
     + "."

@@ -4,6 +4,7 @@ import streamlit as st
 
 from app_pages import _shared as ui
 from epmo import charts, health, measures
+from epmo.safe_text import md
 
 snap = ui.snapshot()
 f = ui.sidebar(snap)
@@ -12,7 +13,7 @@ scope = {"portfolios": f["portfolios"], "programmes": f["programmes"]}
 st.title("Portfolio overview")
 st.caption(
     f"As reported for the week of {f['as_of']:%d %b %Y}"
-    + (f" · {', '.join(f['portfolios'])}" if f["portfolios"] else " · all portfolios")
+    + (f" · {', '.join(md(p) for p in f['portfolios'])}" if f["portfolios"] else " · all portfolios")
     + f" · changes against the week of {previous:%d %b %Y}"
 )
 
@@ -96,7 +97,7 @@ left, right = st.columns(2)
 with left:
     st.subheader("Projects by stage and declared RAG")
     by_stage = ui.query(snap, "home/projects_by_stage", as_of=f["as_of"], **scope)
-    st.plotly_chart(charts.projects_by_stage(by_stage), key="stage_chart")
+    ui.chart(charts.projects_by_stage(by_stage), "stage_chart")
     ui.downloads(by_stage, f"projects_by_stage_{f['as_of']}", "stage")
     ui.show_sql("home/projects_by_stage")
 with right:

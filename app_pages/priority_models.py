@@ -9,6 +9,7 @@ from app_pages import _priority as pr
 from app_pages import _shared as ui
 from epmo import priority
 from epmo.priority import models
+from epmo.safe_text import md
 
 snap = ui.snapshot()
 f = ui.sidebar(snap)
@@ -20,7 +21,7 @@ st.caption(
 )
 
 base = pr.pick_model(snap, "Start from", "mdl_base")
-st.caption(f"{base.label}: {base.description or 'no description'}")
+st.caption(f"{md(base.label)}: {md(base.description) or 'no description'}")
 
 c1, c2 = st.columns([1, 3])
 kind = c1.selectbox(
@@ -123,7 +124,7 @@ if kind == "weighted":
                     "0.10): revisit the judgements before relying on these weights."
                 )
         except models.ModelError as exc:
-            st.error(str(exc))
+            st.error(md(exc))
 
 m1, m2 = st.columns(2)
 should = m1.number_input(
@@ -151,13 +152,13 @@ email = s2.text_input("Your email", key="mdl_email")
 if s3.button("Save model", key="mdl_save", icon=":material/save:"):
     try:
         saved = priority.save_model(ui.store(), name, spec, email.strip())
-        st.success(f"Saved {saved.label}.")
+        st.success(f"Saved {md(saved.label)}.")
         snap = ui.snapshot()
     except models.ModelError as exc:
-        st.error(str(exc))
+        st.error(md(exc))
 
 if base.version:
-    st.subheader(f"Versions of {base.name}")
+    st.subheader(f"Versions of {md(base.name)}")
     versions = ui.query(snap, "ledger/document_versions", kind=models.KIND, name=base.name)
     st.dataframe(versions[["version", "saved_at", "saved_by", "spec"]], hide_index=True, key="mdl_versions")
 else:

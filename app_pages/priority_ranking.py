@@ -5,6 +5,7 @@ import streamlit as st
 from app_pages import _priority as pr
 from app_pages import _shared as ui
 from epmo.priority import charts, scoring
+from epmo.safe_text import md
 
 snap = ui.snapshot()
 f = ui.sidebar(snap)
@@ -27,9 +28,9 @@ if cands.empty:
 ranked = scoring.score(cands, model)
 n_scored = int(ranked["is_scored"].sum())
 st.caption(
-    f"Ranked by **{model.label}**"
-    + (f", saved by {model.saved_by} on {model.saved_at[:16]}" if model.version else "")
-    + f". {model.description} As of {f['as_of']:%d %b %Y}: {len(ranked):,} candidates, "
+    f"Ranked by **{md(model.label)}**"
+    + (f", saved by {md(model.saved_by)} on {md(model.saved_at[:16])}" if model.version else "")
+    + f". {md(model.description)} As of {f['as_of']:%d %b %Y}: {len(ranked):,} candidates, "
     f"{n_scored:,} scored"
     + (
         f", {len(ranked) - n_scored:,} without a score (missing inputs, ranked last)"
@@ -71,17 +72,17 @@ st.dataframe(shown[cols], hide_index=True, column_config=config, height=420, key
 ui.downloads(shown[cols], f"ranking_{model.name}_{f['as_of']}", "ranking")
 
 st.subheader("Score breakdown of the top projects")
-st.plotly_chart(charts.score_breakdown(shown, top=25), key="prio_breakdown")
+ui.chart(charts.score_breakdown(shown, top=25), "prio_breakdown")
 ui.show_sql("priority/candidates")
 
 if other_name != "(none)":
     other = next(r["model"] for r in pr.model_rows(snap) if r["name"] == other_name)
-    st.subheader(f"{model.label} compared with {other.label}")
+    st.subheader(f"{md(model.label)} compared with {md(other.label)}")
     both = scoring.compare(ranked, scoring.score(cands, other))
     moved = both[both["rank_change"].fillna(0) != 0]
     st.caption(
         f"{len(moved):,} of {len(both):,} projects change rank. ▲ n: n places higher under "
-        f"{other.label}; ▼ n: lower."
+        f"{md(other.label)}; ▼ n: lower."
     )
     st.dataframe(
         both[["project_id", "project_name", "rank_a", "rank_b", "movement", "score_a", "score_b"]],
@@ -97,4 +98,4 @@ if other_name != "(none)":
         key="prio_compare_table",
     )
     ui.downloads(both, f"ranking_compare_{model.name}_{other.name}", "compare")
-    st.plotly_chart(charts.rank_changes(both, model.label, other.label), key="prio_compare_chart")
+    ui.chart(charts.rank_changes(both, model.label, other.label), "prio_compare_chart")

@@ -9,6 +9,7 @@ from app_pages import _priority as pr
 from app_pages import _shared as ui
 from epmo import priority
 from epmo.priority import charts
+from epmo.safe_text import md
 from epmo.settings import get
 
 snap = ui.snapshot()
@@ -73,10 +74,10 @@ if result.notes:
     with st.expander(
         f"{len(result.notes)} note(s) on the inputs (dependencies and capacity left unconstrained)"
     ):
-        st.markdown("\n".join(f"- {n}" for n in result.notes))
+        st.markdown("\n".join(f"- {md(n)}" for n in result.notes))
 
 if sel is None:
-    st.error(f"No portfolio meets these constraints: {result.error}.")
+    st.error(f"No portfolio meets these constraints: {md(result.error)}.")
 else:
     m = st.columns(5)
     m[0].metric("Projects chosen", f"{len(sel.chosen):,} of {len(cands):,}")
@@ -91,9 +92,9 @@ else:
             "(settings: priority.solver_time_limit_s)."
         )
     st.caption(
-        f"Solved exactly (MILP, HiGHS) with **{model.label}** on the {basis} cost basis. "
+        f"Solved exactly (MILP, HiGHS) with **{md(model.label)}** on the {basis} cost basis. "
         + (
-            "Binding: " + ", ".join(binding["constraint"].head(8)) + "."
+            "Binding: " + ", ".join(md(c) for c in binding["constraint"].head(8)) + "."
             if len(binding)
             else "No constraint binds: "
         )
@@ -146,9 +147,7 @@ with tab_frontier:
         with st.spinner(f"Solving one MILP per budget level ({steps} levels)…"):
             front = pr.frontier(snap, result, scenario.to_json() + json.dumps(excluded) + str(f), steps)
         selected = (sel.total_cost, sel.total_score, len(sel.chosen)) if sel else None
-        st.plotly_chart(
-            charts.frontier_chart(front, priority.current_point(result), selected), key="sel_frontier_chart"
-        )
+        ui.chart(charts.frontier_chart(front, priority.current_point(result), selected), "sel_frontier_chart")
         cur = priority.current_point(result)
         st.caption(
             f"Best total score at {steps} budget levels from 0 to {total_cost:,.0f} (every candidate), one "
@@ -181,7 +180,7 @@ with tab_constraints:
         use = priority.capacity_use(result)
         if not use.empty:
             st.subheader("Capacity the selection uses")
-            st.plotly_chart(charts.capacity_use(use), key="sel_capacity_chart")
+            ui.chart(charts.capacity_use(use), "sel_capacity_chart")
             ui.downloads(use, f"selection_capacity_use_{f['as_of']}", "use")
             ui.show_sql("capacity/project_role_demand")
             ui.show_sql("capacity/role_supply")
@@ -191,7 +190,7 @@ with tab_constraints:
             )
         ui.show_sql("priority/dependencies")
     else:
-        st.info(result.error)
+        st.info(md(result.error))
 
 with tab_scenarios:
     if tab_scenarios.open:
@@ -205,7 +204,7 @@ with tab_scenarios:
                 ui.store().save_document(
                     priority.SCENARIO_KIND, name, scenario.to_json(), email.strip(), as_of=f["as_of"]
                 )
-                st.success(f"Saved scenario {name.strip()}.")
+                st.success(f"Saved scenario {md(name.strip())}.")
                 snap = ui.snapshot()
         saved = ui.query(snap, "ledger/documents", kind=priority.SCENARIO_KIND)
         if saved.empty:

@@ -5,6 +5,7 @@ import streamlit as st
 from app_pages import _priority as pr
 from app_pages import _shared as ui
 from epmo.priority import charts, scoring
+from epmo.safe_text import md
 from epmo.settings import get
 
 snap = ui.snapshot()
@@ -28,7 +29,7 @@ if sens.empty:
     st.stop()
 stable = int((sens["rank_spread"] == 0).sum())
 st.caption(
-    f"**{model.label}**: {runs:,} runs, each weight multiplied by a random factor between "
+    f"**{md(model.label)}**: {runs:,} runs, each weight multiplied by a random factor between "
     f"{1 - pct / 100:.2f} and {1 + pct / 100:.2f} (seed {seed})"
     + (
         ", then renormalised to 100 %"
@@ -38,7 +39,7 @@ st.caption(
     + f". {stable:,} of {len(sens):,} scored projects never change rank; the widest range is "
     f"{int(sens['rank_spread'].max())} places."
 )
-st.plotly_chart(charts.rank_ranges(sens, top=top), key="sens_chart")
+ui.chart(charts.rank_ranges(sens, top=top), "sens_chart")
 st.dataframe(
     sens,
     hide_index=True,

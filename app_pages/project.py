@@ -7,6 +7,7 @@ import streamlit as st
 from app_pages import _shared as ui
 from app_pages import _steering as steer
 from epmo import charts, health, measures
+from epmo.safe_text import md, md_quoted
 
 snap = ui.snapshot()
 f = ui.sidebar(snap)
@@ -28,7 +29,7 @@ if wanted:
     if wanted in names:
         st.session_state.project_pick = wanted
     else:
-        st.warning(f"Project {wanted!r} is not in the portfolio as of {as_of:%d %b %Y}.")
+        st.warning(f"Project {md_quoted(wanted)} is not in the portfolio as of {as_of:%d %b %Y}.")
 if st.session_state.get("project_pick") not in names:
     st.session_state.project_pick = ids[0]
 pid = st.selectbox("Project", ids, key="project_pick", format_func=lambda p: f"{p} · {names[p]}")
@@ -48,23 +49,23 @@ def project_rows(frame: pd.DataFrame, when_empty: str, stem: str, query: str) ->
 
 history = ui.query(snap, "project/health_history", project_id=pid, as_of=as_of)
 now = history.iloc[-1]
-st.title(f"{now['project_name']}")
+st.title(md(now["project_name"]))
 st.caption(
-    f"{pid} · {now['portfolio']}"
-    + (f" / {now['programme']}" if now["programme"] else "")
-    + f" · {now['stage']} · PM {now['project_manager']} · sponsor {now['sponsor'] or '–'}"
+    f"{md(pid)} · {md(now['portfolio'])}"
+    + (f" / {md(now['programme'])}" if now["programme"] else "")
+    + f" · {md(now['stage'])} · PM {md(now['project_manager'])} · sponsor {md(now['sponsor']) or '–'}"
     + f" · last report for the week of {now['as_of_date']:%d %b %Y}"
     + (f" ({int(now['weeks_stale'])} weeks old)" if now["weeks_stale"] else "")
 )
 if now["rag_reasons"] or now["evm_notes"]:
     st.markdown(
-        f"**Computed RAG: {now['rag_computed'] or 'not judged'}** (declared {now['rag_declared']})"
-        + (f" — {now['rag_reasons']}" if now["rag_reasons"] else "")
+        f"**Computed RAG: {md(now['rag_computed']) or 'not judged'}** (declared {md(now['rag_declared'])})"
+        + (f" — {md(now['rag_reasons'])}" if now["rag_reasons"] else "")
     )
 if now["evm_notes"]:
-    st.caption("Blank because: " + now["evm_notes"])
+    st.caption("Blank because: " + md(now["evm_notes"]))
 if now["status_summary"]:
-    st.info(f"PM's summary: {now['status_summary']}")
+    st.info(f"PM's summary: {md(now['status_summary'])}")
 
 prev = history.iloc[-2] if len(history) > 1 else None
 c = st.columns(6)

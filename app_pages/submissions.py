@@ -3,6 +3,7 @@
 import streamlit as st
 
 from app_pages import _shared as ui
+from epmo.safe_text import md
 
 snap = ui.snapshot()
 st.title("Submissions ledger")
@@ -47,5 +48,5 @@ if submitted:
         st.error("Give a reason; it is kept in the ledger.")
     elif upload_id:
         ui.store().retract(upload_id, who, reason.strip())
-        st.success(f"Retracted {upload_id}. It no longer counts in any view.")
+        st.success(f"Retracted {md(upload_id)}. It no longer counts in any view.")
         st.rerun()

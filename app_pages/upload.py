@@ -11,6 +11,7 @@ from epmo import contract, sql, templates
 from epmo.importers import LAYOUTS, WorkItemImport
 from epmo.ingest import ACCEPTED, DUPLICATE, check_upload, ingest, latest_reporting_day
 from epmo.mapping import Mapping
+from epmo.safe_text import md
 from epmo.store import StoreWriteError
 from epmo.workflow import Workflow
 
@@ -112,13 +113,13 @@ report = outcome.report
 rows = ", ".join(f"{t}: {n:,} rows" for t, n in report.row_counts.items()) or "no tables"
 if report.ok:
     st.success(
-        f"**{uploaded.name}** is valid: {rows}. "
+        f"**{md(uploaded.name)}** is valid: {rows}. "
         f"{report.total_warnings} warning(s). Review the changes, then commit.",
         icon=":material/check_circle:",
     )
 else:
     st.error(
-        f"**{uploaded.name}** cannot be stored: {report.total_errors} error(s), "
+        f"**{md(uploaded.name)}** cannot be stored: {report.total_errors} error(s), "
         f"{report.total_warnings} warning(s). Fix them in your file and upload it again. "
         "Nothing was stored.",
         icon=":material/error:",
@@ -192,7 +193,7 @@ if st.button("Commit upload", type="primary", key="commit", icon=":material/clou
             work_items=work_items,
         )
     except StoreWriteError as exc:  # disk full, read-only: said in words, nothing saved
-        st.error(str(exc), icon=":material/error:")
+        st.error(md(exc), icon=":material/error:")
         st.stop()
     if result.status == ACCEPTED:
         st.success(
@@ -207,5 +208,5 @@ if st.button("Commit upload", type="primary", key="commit", icon=":material/clou
         )
     else:
         st.error(
-            "The upload was rejected on commit (the store changed meanwhile). " + result.report.summary()
+            "The upload was rejected on commit (the store changed meanwhile). " + md(result.report.summary())
         )

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from epmo.safe_text import plotly as esc
 from epmo.settings import health_rules
 from epmo.theme import (
     CONCERN_SCALE,
@@ -69,7 +70,7 @@ def rag_matrix(frame: pd.DataFrame) -> go.Figure:
     for rag in RAG_ORDER:
         if rag not in counts.columns:
             counts[rag] = 0
-    z, text, hover = [], [], []
+    z, text, counts_rag = [], [], []
     for g in groups:
         zr, tr, hr = [], [], []
         for d in dims:
@@ -78,10 +79,10 @@ def rag_matrix(frame: pd.DataFrame) -> go.Figure:
             total = red + amber + green
             zr.append((red + 0.5 * amber) / total if total else None)
             tr.append(f"R {red} · A {amber} · G {green}" if total else "")
-            hr.append(f"{g}<br>{d}: {red} red, {amber} amber, {green} green")
+            hr.append([red, amber, green])
         z.append(zr)
         text.append(tr)
-        hover.append(hr)
+        counts_rag.append(hr)
     fig = go.Figure(
         go.Heatmap(
             z=z,
@@ -90,8 +91,9 @@ def rag_matrix(frame: pd.DataFrame) -> go.Figure:
             text=text,
             texttemplate="%{text}",
             textfont={"size": 14},
-            hovertext=hover,
-            hoverinfo="text",
+            customdata=counts_rag,
+            hovertemplate="%{y}<br>%{x}: %{customdata[0]} red, %{customdata[1]} amber, "
+            "%{customdata[2]} green<extra></extra>",
             colorscale=CONCERN_SCALE,
             zmin=0,
             zmax=1,
@@ -237,7 +239,7 @@ def milestone_trend(frame: pd.DataFrame) -> go.Figure:
             mode="lines+markers",
             name=name,
             marker={"size": 5},
-            hovertemplate=name + "<br>reported %{x|%d %b %Y}: due %{y|%d %b %Y}<extra></extra>",
+            hovertemplate=esc(name) + "<br>reported %{x|%d %b %Y}: due %{y|%d %b %Y}<extra></extra>",
         )
     lo = min(frame["report_date"].min(), frame["forecast_date"].min())
     hi = max(frame["report_date"].max(), frame["forecast_date"].max())
@@ -368,7 +370,7 @@ def dependency_network(frame: pd.DataFrame) -> go.Figure:
             textfont={"size": 10},
             marker={"size": 11, "color": palette[i % len(palette)]},
             customdata=part["project_id"],
-            hovertemplate="%{customdata}<extra>" + portfolio + "</extra>",
+            hovertemplate="%{customdata}<extra>" + esc(portfolio) + "</extra>",
         )
     layout = base_layout()
     layout["height"] = 560

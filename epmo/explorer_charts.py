@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from epmo.safe_text import plotly as esc
 from epmo.settings import get
 from epmo.theme import base_layout
 
@@ -58,18 +59,18 @@ def result_chart(
             fig.add_scatter(**common, mode="lines+markers")
         else:
             fig.add_scatter(**common, mode="lines", stackgroup="one")
-    title = f"{y} by {x}" + (f", colour {colour}" if colour else "")
+    title = f"{esc(y)} by {esc(x)}" + (f", colour {esc(colour)}" if colour else "")
     if dropped:
-        title += f" (the {dropped} smallest {colour} groups not drawn)"
+        title += f" (the {dropped} smallest {esc(colour)} groups not drawn)"
     layout = base_layout()
     layout["margin"] = {**layout["margin"], "t": 50}
     fig.update_layout(
         **layout,
         title={"text": title, "font": {"size": 14}},
         barmode="group",
-        xaxis_title=x,
-        yaxis_title=y,
+        xaxis_title=esc(x),
+        yaxis_title=esc(y),
         showlegend=colour is not None,
-        legend_title_text=colour or "",
+        legend_title_text=esc(colour or ""),
     )
     return fig

@@ -21,7 +21,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from epmo import clock, steering
+from epmo import clock, safe_text, steering
 from epmo.store import Store
 from epmo.theme import PRESENT_BLUE, PRESENT_RAG_COLOURS, PRESENT_TEXT, presentation
 
@@ -111,6 +111,34 @@ def _text(frame: Any, text: str, size: int, bold: bool = False, colour: str = PR
     p.font.color.rgb = _rgb(colour)
 
 
+def _plain_chart_data(base: type) -> type:
+    """python-pptx chart data whose embedded workbook (PowerPoint's "Edit data") stores every
+    label as text. python-pptx writes it with xlsxwriter's defaults, which turn a string
+    starting with '=' into a live formula and one starting with 'https://' into a hyperlink."""
+    from contextlib import contextmanager
+
+    from xlsxwriter import Workbook
+
+    writer_base = type(base()._workbook_writer)
+
+    class PlainWriter(writer_base):  # type: ignore[valid-type, misc]
+        @contextmanager
+        def _open_worksheet(self, xlsx_file: Any) -> Any:
+            workbook = Workbook(
+                xlsx_file, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
+            )
+            worksheet = workbook.add_worksheet()
+            yield workbook, worksheet
+            workbook.close()
+
+    class PlainData(base):  # type: ignore[valid-type, misc]
+        @property
+        def _workbook_writer(self) -> Any:
+            return PlainWriter(self)
+
+    return PlainData
+
+
 def _add_chart(slide: Any, chart: steering.Chart, x: Any, y: Any, w: Any, h: Any) -> None:
     from pptx.chart.data import BubbleChartData, CategoryChartData
     from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION
@@ -118,14 +146,14 @@ def _add_chart(slide: Any, chart: steering.Chart, x: Any, y: Any, w: Any, h: Any
 
     data = chart.data
     if chart.kind == "bubble":
-        cd: Any = BubbleChartData()
+        cd: Any = _plain_chart_data(BubbleChartData)()
         for name, part in data.groupby("series", sort=False):
             series = cd.add_series(str(name))
             for row in part.itertuples():
                 series.add_data_point(float(row.x), float(row.y), float(row.size))
         kind = XL_CHART_TYPE.BUBBLE
     else:
-        cd = CategoryChartData()
+        cd = _plain_chart_data(CategoryChartData)()
         cd.categories = [str(c) for c in data.index]
         for col in data.columns:
             cd.add_series(str(col), [_number(v) for v in data[col]])
@@ -338,7 +366,7 @@ def to_html(pack: Pack) -> str:
         for block in s.blocks:
             parts.append(f"<h3>{html.escape(block.title)}</h3>")
             if isinstance(block, steering.Chart):
-                fig = presentation(block.figure)
+                fig = safe_text.figure(presentation(block.figure))  # data shown as text
                 parts.append(
                     fig.to_html(
                         include_plotlyjs=not js_done,

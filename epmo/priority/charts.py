@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from epmo.safe_text import plotly as esc
 from epmo.settings import get
 from epmo.theme import base_layout
 
@@ -194,7 +195,7 @@ def rank_changes(compare: pd.DataFrame, name_a: str, name_b: str, top: int = 25)
             line={"color": colours[sign], "width": 1.5},
             marker={"size": 6, "color": colours[sign]},
             showlegend=False,
-            hovertemplate=f"{row.project_id} {row.project_name}<br>%{{x}}: rank %{{y}}<extra></extra>",
+            hovertemplate=f"{esc(row.project_id)} {esc(row.project_name)}<br>%{{x}}: rank %{{y}}<extra></extra>",
         )
     fig.update_layout(
         **_layout(max(360, 16 * top + 120)),
