@@ -4,6 +4,7 @@ import streamlit as st
 
 from app_pages import _shared as ui
 from epmo.safe_text import md
+from epmo.store import AlreadyRetracted, StoreWriteError
 
 snap = ui.snapshot()
 st.title("Submissions ledger")
@@ -47,6 +48,11 @@ if submitted:
     elif not reason.strip():
         st.error("Give a reason; it is kept in the ledger.")
     elif upload_id:
-        ui.store().retract(upload_id, who, reason.strip())
-        st.success(f"Retracted {md(upload_id)}. It no longer counts in any view.")
-        st.rerun()
+        try:
+            ui.store().retract(upload_id, who, reason.strip())
+        except (AlreadyRetracted, KeyError, StoreWriteError) as exc:
+            # someone else retracted it meanwhile, or the store refused the write: in words
+            st.error(md(exc.args[0] if isinstance(exc, KeyError) else str(exc)))
+        else:
+            st.success(f"Retracted {md(upload_id)}. It no longer counts in any view.")
+            st.rerun()

@@ -32,3 +32,28 @@ def test_a_store_that_cannot_be_written_is_said_in_words(
     assert any("could not be written: disk full. Nothing was saved" in e.value for e in app.error)
     assert not any("Stored as upload" in s.value for s in app.success)
     assert Store(demo_store.uri).rows("ledger/upload_count")[0]["upload_count"] == before
+
+
+def test_retracting_an_upload_someone_just_retracted_says_so(
+    app: AppTest, demo_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The page listed the upload as live; another admin's retraction commits first."""
+    monkeypatch.delenv("EPMO_ADMINS", raising=False)
+    app.switch_page("app_pages/submissions.py").run()
+    upload_id = app.selectbox(key="retract_id").value
+    assert upload_id
+    real = Store.retract
+
+    def raced(self: Store, uid: str, user: str, reason: str) -> None:
+        real(Store(self.uri), uid, "other@example.org", "done elsewhere first")
+        real(self, uid, user, reason)
+
+    monkeypatch.setattr(Store, "retract", raced)
+    app.text_input(key="retract_user").input("admin@example.org")
+    app.text_input(key="retract_reason").input("wrong week")
+    next(b for b in app.button if b.label == "Retract").click()
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert any("already retracted" in e.value for e in app.error), [e.value for e in app.error]
+    events = Store(demo_store.uri).rows("ledger/upload_by_id", upload_id=upload_id)
+    assert events and events[0]["is_retracted"]

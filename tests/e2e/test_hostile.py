@@ -11,11 +11,7 @@ modules keep the demo store they expect.
 from __future__ import annotations
 
 import io
-import os
-import subprocess
-import sys
 import time
-import urllib.request
 import zipfile
 from collections.abc import Iterator
 from html.parser import HTMLParser
@@ -26,7 +22,7 @@ import pytest
 
 from epmo.store import Store
 from tests import hostile
-from tests.e2e.conftest import ROOT, _free_port, wait_for_app
+from tests.e2e.conftest import serve, wait_for_app
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group(name="e2e")]
 
@@ -81,40 +77,12 @@ _FIND_MARKUP = r"""() => {
 }"""
 
 
-def _serve(store: Path) -> tuple[str, subprocess.Popen[bytes]]:
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-         "--server.headless", "true", "--server.fileWatcherType", "none"],
-        cwd=ROOT,
-        env=os.environ | {"EPMO_STORE": str(store)},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(url + "/_stcore/health", timeout=1) as r:
-                if r.status == 200:
-                    return url, proc
-        except OSError:
-            time.sleep(0.3)
-    proc.kill()
-    pytest.fail("streamlit did not start on the hostile store")
-
-
 @pytest.fixture(scope="module")
 def hostile_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     path = tmp_path_factory.mktemp("hostile_e2e") / "store"
     hostile.build_store(Store(str(path)))
-    url, proc = _serve(path)
-    yield url
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    with serve(path) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
