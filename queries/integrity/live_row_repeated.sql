@@ -1,6 +1,7 @@
 -- check: no row of a live (accepted, non-retracted) upload is stored twice, in any data table
 -- grain: one row per (table, upload) with repeated rows: how many distinct rows repeat, and the most times one does
--- source: raw_uploads and every raw data table (a row is all its columns, upload_id and source_row included)
+-- source: raw_uploads and raw_data_rows (every data table of the contract; a row is compared by the
+-- 64-bit hash of all its columns, upload_id and source_row included)
 WITH live AS (
     SELECT upload_id FROM raw_uploads WHERE event = 'accepted'
     EXCEPT
@@ -8,18 +9,10 @@ WITH live AS (
 ),
 
 repeated AS (
-    SELECT 'projects' AS table_name, any_value(t.upload_id) AS upload_id, count(*) AS times
-    FROM raw_projects AS t GROUP BY t HAVING count(*) > 1
-    UNION ALL
-    SELECT 'milestones', any_value(t.upload_id), count(*) FROM raw_milestones AS t GROUP BY t HAVING count(*) > 1
-    UNION ALL
-    SELECT 'raid', any_value(t.upload_id), count(*) FROM raw_raid AS t GROUP BY t HAVING count(*) > 1
-    UNION ALL
-    SELECT 'allocations', any_value(t.upload_id), count(*) FROM raw_allocations AS t GROUP BY t HAVING count(*) > 1
-    UNION ALL
-    SELECT 'capacity', any_value(t.upload_id), count(*) FROM raw_capacity AS t GROUP BY t HAVING count(*) > 1
-    UNION ALL
-    SELECT 'financials', any_value(t.upload_id), count(*) FROM raw_financials AS t GROUP BY t HAVING count(*) > 1
+    SELECT table_name, any_value(upload_id) AS upload_id, count(*) AS times
+    FROM raw_data_rows
+    GROUP BY table_name, row_hash
+    HAVING count(*) > 1
 )
 
 SELECT

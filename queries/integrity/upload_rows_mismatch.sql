@@ -1,6 +1,6 @@
 -- check: every accepted, non-retracted upload has exactly the rows its ledger row counts (row_counts JSON)
 -- grain: one row per (live upload, table) whose stored row count differs from the ledger's
--- source: raw_uploads and every raw data table
+-- source: raw_uploads and raw_data_rows (every data table of the contract)
 WITH live AS (
     SELECT DISTINCT upload_id, row_counts
     FROM raw_uploads
@@ -15,14 +15,7 @@ expected AS (
 
 stored AS (
     SELECT table_name, upload_id, count(*) AS stored_rows
-    FROM (
-        SELECT 'projects' AS table_name, upload_id FROM raw_projects
-        UNION ALL SELECT 'milestones', upload_id FROM raw_milestones
-        UNION ALL SELECT 'raid', upload_id FROM raw_raid
-        UNION ALL SELECT 'allocations', upload_id FROM raw_allocations
-        UNION ALL SELECT 'capacity', upload_id FROM raw_capacity
-        UNION ALL SELECT 'financials', upload_id FROM raw_financials
-    )
+    FROM raw_data_rows
     WHERE upload_id IN (SELECT upload_id FROM live)
     GROUP BY ALL
 )
