@@ -553,14 +553,12 @@ def register_snapshot(
     # Every data table's rows in one relation, for the ledger and integrity queries: the
     # list of data tables is the contract's, so it is written here once, not in each query.
     # row_hash is a 64-bit hash of the whole stored row (upload_id and source_row included).
-    con.execute(
-        "CREATE OR REPLACE VIEW raw_data_rows AS "  # noqa: S608 (allow-listed identifiers)
-        + " UNION ALL ".join(
-            f"SELECT {sql.literal(t)} AS table_name, t.upload_id, hash(t) AS row_hash "
-            f"FROM {_quote('raw_' + t)} AS t"
-            for t in contract.TABLE_NAMES
-        )
-    )
+    parts = [
+        f"SELECT {sql.literal(t)} AS table_name, t.upload_id, hash(t) AS row_hash "  # noqa: S608
+        f"FROM {_quote('raw_' + t)} AS t"  # (allow-listed identifiers: the contract's tables)
+        for t in contract.TABLE_NAMES
+    ]
+    con.execute("CREATE OR REPLACE VIEW raw_data_rows AS " + " UNION ALL ".join(parts))
     for name in (
         "views/accepted_uploads",
         "views/submission_validity",
