@@ -12,7 +12,10 @@ child dies; the parent maps how it died to a RejectedFile with a clear message.
 
 The sheets come back as Arrow IPC streams through a pipe: a length-prefixed JSON header
 (status, sheet names, headers, first row) and one stream per sheet whose last column holds
-the row numbers. Nothing the child returns is unpickled (a parser bug must not become code
+the row numbers. `import_work_items` runs the work-item importer (a Jira or flow-tool
+export and its status history, epmo/importers) the same way; its Imported comes back as
+the layout in the header and two streams, the rows (the work_items columns, all text) and
+the issues (the Issue fields), checked against those schemas. Nothing the child returns is unpickled (a parser bug must not become code
 execution in the server); the job sent to the child is pickled (parent -> child only).
 
 One child is started ahead (`limits.parse_prestart`) and waits for its single job, so an
