@@ -41,9 +41,15 @@ def sniff_layout(file_name: str, data: bytes) -> str | None:
     from epmo.readers import decode_text
     from epmo.report import RejectedFile
 
-    try:
-        text, _enc = decode_text(file_name, data[:65536])
-    except RejectedFile:
+    text = None
+    # the 64 KB cut may split a character (UTF-8 takes up to 4 bytes): drop up to 3 bytes
+    for cut in range(4 if len(data) > 65536 else 1):
+        try:
+            text, _enc = decode_text(file_name, data[: 65536 - cut])
+            break
+        except RejectedFile:
+            continue
+    if text is None:
         return None
     try:
         first = next(csv.reader(io.StringIO(text.split("\n", 1)[0])), [])
