@@ -14,7 +14,7 @@ from pathlib import PurePosixPath
 import pyarrow as pa
 
 from epmo import clock, contract, isolate, maintenance, sql
-from epmo.importers import WorkItemImport, import_work_items, sniff_layout
+from epmo.importers import WorkItemImport, sniff_layout
 from epmo.mapping import MappedSheet, Mapping, map_upload
 from epmo.readers import RawSheet
 from epmo.report import ERROR, Issue, RejectedFile, Report
@@ -231,9 +231,12 @@ def _import_work_items(
     file_name: str, data: bytes, opts: WorkItemImport
 ) -> Outcome | tuple[bytes, Mapping, list[Issue]]:
     """A Jira or flow-tool export -> a work_items CSV for the ordinary path (or the
-    Outcome that rejects it, with the importer's messages in the user's own headers)."""
+    Outcome that rejects it, with the importer's messages in the user's own headers). The
+    export (and its status history) is decoded and read in a child under OS limits."""
     try:
-        result = import_work_items(file_name, data, opts.workflow, opts.layout, opts.project_id, opts.history)
+        result = isolate.import_work_items(
+            file_name, data, opts.workflow, opts.layout, opts.project_id, opts.history
+        )
     except RejectedFile as exc:
         return Outcome(REJECTED, new_report([exc.issue], {}))
     if not result.ok:

@@ -12,7 +12,10 @@ child dies; the parent maps how it died to a RejectedFile with a clear message.
 
 The sheets come back as Arrow IPC streams through a pipe: a length-prefixed JSON header
 (status, sheet names, headers, first row) and one stream per sheet whose last column holds
-the row numbers. Nothing the child returns is unpickled (a parser bug must not become code
+the row numbers. `import_work_items` runs the work-item importer (a Jira or flow-tool
+export and its status history, epmo/importers) the same way; its Imported comes back as
+the layout in the header and two streams, the rows (the work_items columns, all text) and
+the issues (the Issue fields), checked against those schemas. Nothing the child returns is unpickled (a parser bug must not become code
 execution in the server); the job sent to the child is pickled (parent -> child only).
 
 One child is started ahead (`limits.parse_prestart`) and waits for its single job, so an
@@ -37,21 +40,35 @@ import threading
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pyarrow as pa
 import pyarrow.ipc as ipc
 
+from epmo.importers.jira import LAYOUTS, OUT_COLUMNS, Imported
 from epmo.readers import RawSheet
-from epmo.report import ERROR, Issue, RejectedFile
+from epmo.report import ERROR, WARNING, Issue, RejectedFile
 from epmo.settings import get, settings
+from epmo.workflow import Workflow
 
 ROOT = Path(__file__).resolve().parents[1]
 READ_UPLOAD = "epmo.readers:read_upload"
+IMPORT_WORK_ITEMS = "epmo.importers:import_work_items"
+SHEETS, IMPORTED = "sheets", "imported"  # what the target returns: list[RawSheet] or Imported
 ROWS = "__rows"  # the row-number column appended to each sheet's table on the way back
 _LEN = struct.Struct(">Q")
 log = logging.getLogger(__name__)
 _ISSUE_FIELDS = {f.name for f in fields(Issue)}
+# An Imported comes back as two Arrow tables: its rows (the contract's work_items columns, all
+# text) and its issues (one row per Issue).
+_ROWS_SCHEMA = pa.schema([pa.field(c, pa.string(), nullable=False) for c in OUT_COLUMNS])
+_ISSUES_SCHEMA = pa.schema(
+    [
+        pa.field(f.name, pa.int64() if f.name == "row" else pa.string(), nullable=f.name == "row")
+        for f in fields(Issue)
+    ]
+)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -88,11 +105,49 @@ def run(target: str, *args: Any, file: str, limits: Limits | None = None) -> lis
     Raises RejectedFile (rule, message for the person who uploaded `file`) when the target
     refused the file or the child ran out of memory or time, crashed or returned nonsense.
     """
+    return _run(target, args, file, limits, SHEETS, _sheets)
+
+
+def import_work_items(
+    file_name: str,
+    data: bytes,
+    wf: Workflow | None = None,
+    layout: str | None = None,
+    project_id: str | None = None,
+    history: tuple[str, bytes] | None = None,
+) -> Imported:
+    """`epmo.importers.import_work_items` (a Jira or flow-tool export, and the optional
+    status-history file, decoded and read as CSV) in a child process under OS limits."""
+    if layout is not None and layout not in LAYOUTS:  # the caller's mistake, not the file's
+        raise ValueError(f"unknown layout {layout!r}; choose one of {', '.join(LAYOUTS)}")
+    limit_mb = float(get("limits", "max_file_mb"))
+    if not data or len(data) > limit_mb * 1_000_000:
+        from epmo import importers  # refuses on the length alone; not worth a child
+
+        return importers.import_work_items(file_name, data, wf, layout, project_id, history)
+    return run_import(IMPORT_WORK_ITEMS, file_name, data, wf, layout, project_id, history, file=file_name)
+
+
+def run_import(target: str, *args: Any, file: str, limits: Limits | None = None) -> Imported:
+    """Call `target` ("module:function", returning an Imported) with `args` in a child process.
+    Raises RejectedFile as `run` does."""
+    return _run(target, args, file, limits, IMPORTED, _imported)
+
+
+def _run(
+    target: str,
+    args: tuple[Any, ...],
+    file: str,
+    limits: Limits | None,
+    reply: str,
+    decode: Callable[[dict[str, Any], list[memoryview]], T],
+) -> T:
     limits = limits or Limits.from_settings()
     job = pickle.dumps(
         {
             "target": target,
             "args": args,
+            "reply": reply,
             "settings": settings(),
             "memory_mb": limits.memory_mb,
             "cpu_seconds": limits.cpu_seconds,
@@ -114,7 +169,7 @@ def run(target: str, *args: Any, file: str, limits: Limits | None = None) -> lis
         proc.kill()
         proc.communicate()
         raise _time_rejection(file, limits, wall=True) from None
-    return _result(file, limits, proc.returncode, out, err)
+    return _result(file, limits, proc.returncode, out, err, decode)
 
 
 # --------------------------------------------------------------------------- parent side
@@ -159,7 +214,14 @@ def _crash_rejection(file: str, how: str) -> RejectedFile:
 _MEMORY_WORDS = (b"memory allocation of", b"MemoryError", b"bad_alloc", b"out of memory", b"Cannot allocate")
 
 
-def _result(file: str, limits: Limits, code: int, out: bytes, err: bytes) -> list[RawSheet]:
+def _result(
+    file: str,
+    limits: Limits,
+    code: int,
+    out: bytes,
+    err: bytes,
+    decode: Callable[[dict[str, Any], list[memoryview]], T],
+) -> T:
     if code != 0:  # for the admin; the person gets the message below
         log.warning(
             "parse child for %r ended with %s: %s", file, code, err[-2000:].decode("utf-8", "replace")
@@ -186,7 +248,7 @@ def _result(file: str, limits: Limits, code: int, out: bytes, err: bytes) -> lis
         header, blobs = _unframe(out)
         status = header.get("status")
         if status == "ok":
-            return _sheets(header, blobs)
+            return decode(header, blobs)
         if status == "rejected":
             raw = header["issue"]
             issue = Issue(**{k: v for k, v in raw.items() if k in _ISSUE_FIELDS})
@@ -251,6 +313,28 @@ def _sheets(header: dict[str, Any], blobs: list[memoryview]) -> list[RawSheet]:
             )
         )
     return sheets
+
+
+def _table(blob: memoryview, schema: pa.Schema) -> pa.Table:
+    table = ipc.open_stream(pa.py_buffer(blob)).read_all()
+    table.validate(full=True)
+    if not table.schema.equals(schema):
+        raise ValueError("unexpected schema")
+    for name in schema.names:
+        if not schema.field(name).nullable and table[name].null_count:
+            raise ValueError("unexpected nulls")
+    return table
+
+
+def _imported(header: dict[str, Any], blobs: list[memoryview]) -> Imported:
+    layout = header["layout"]
+    if layout not in LAYOUTS or len(blobs) != 2:
+        raise ValueError("unexpected import reply")
+    rows = _table(blobs[0], _ROWS_SCHEMA).to_pylist()
+    issues = [Issue(**raw) for raw in _table(blobs[1], _ISSUES_SCHEMA).to_pylist()]
+    if any(i.severity not in (ERROR, WARNING) for i in issues):
+        raise ValueError("bad issue")
+    return Imported(str(layout), rows, issues)
 
 
 # A spare child, started ahead and waiting for its one job.
@@ -336,28 +420,13 @@ def _answer(job: dict[str, Any]) -> bytes:
     values = job["settings"]
     settings_module.settings = lambda: values  # type: ignore[assignment]  # the parent's, overrides included
     module, _, name = str(job["target"]).partition(":")
-    target: Callable[..., list[RawSheet]] = getattr(importlib.import_module(module), name)
+    target: Callable[..., Any] = getattr(importlib.import_module(module), name)
     _limit_self(int(job["memory_mb"]), float(job["cpu_seconds"]))  # imports done: only the parse counts
     try:
-        sheets = target(*job["args"])
-        metas: list[dict[str, Any]] = []
-        blobs: list[bytes] = []
-        for s in sheets:
-            table = s.data.append_column(ROWS, s.rows)
-            sink = pa.BufferOutputStream()
-            with ipc.new_stream(sink, table.schema) as writer:
-                writer.write_table(table)
-            blobs.append(sink.getvalue().to_pybytes())
-            metas.append(
-                {
-                    "file": s.file,
-                    "sheet": s.sheet,
-                    "headers": s.headers,
-                    "header_row": s.header_row,
-                    "decimal_comma": s.decimal_comma,
-                }
-            )
-        return _frame([_header(status="ok", sheets=metas), *blobs])
+        result = target(*job["args"])
+        if job.get("reply", SHEETS) == IMPORTED:
+            return _imported_reply(result)
+        return _sheets_reply(result)
     except RejectedFile as exc:
         if _out_of_memory(exc):
             return _frame([_header(status="memory")])
@@ -370,6 +439,45 @@ def _answer(job: dict[str, Any]) -> bytes:
         if isinstance(exc, (SystemExit, KeyboardInterrupt)):
             raise
         return _frame([_header(status="error", error=type(exc).__name__)])
+
+
+def _ipc(table: pa.Table) -> bytes:
+    sink = pa.BufferOutputStream()
+    with ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return bytes(sink.getvalue().to_pybytes())
+
+
+def _sheets_reply(sheets: list[RawSheet]) -> bytes:
+    metas: list[dict[str, Any]] = []
+    blobs: list[bytes] = []
+    for s in sheets:
+        blobs.append(_ipc(s.data.append_column(ROWS, s.rows)))
+        metas.append(
+            {
+                "file": s.file,
+                "sheet": s.sheet,
+                "headers": s.headers,
+                "header_row": s.header_row,
+                "decimal_comma": s.decimal_comma,
+            }
+        )
+    return _frame([_header(status="ok", sheets=metas), *blobs])
+
+
+def _imported_reply(result: Imported) -> bytes:
+    rows = pa.table(
+        [pa.array([r.get(c, "") for r in result.rows], pa.string()) for c in OUT_COLUMNS],
+        schema=_ROWS_SCHEMA,
+    )
+    issues = pa.table(
+        [
+            pa.array([getattr(i, f) for i in result.issues], _ISSUES_SCHEMA.field(f).type)
+            for f in _ISSUES_SCHEMA.names
+        ],
+        schema=_ISSUES_SCHEMA,
+    )
+    return _frame([_header(status="ok", layout=result.layout), _ipc(rows), _ipc(issues)])
 
 
 def _warm_up() -> None:

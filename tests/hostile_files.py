@@ -140,3 +140,19 @@ def sleep_forever(*_: object) -> list[object]:
 
     time.sleep(3600)
     return []
+
+
+# Importers that lie (isolate.run_import): the parent must refuse what they send back.
+
+
+def importer_wrong_layout(*_: object) -> object:
+    from epmo.importers import Imported
+
+    return Imported("../../etc/passwd", [], [])
+
+
+def importer_bad_severity(*_: object) -> object:
+    from epmo.importers import Imported
+    from epmo.report import Issue
+
+    return Imported("jira_csv", [], [Issue("fatal", "import_missing_key", "x", file="f.csv")])

@@ -5,6 +5,10 @@ dates) and a list of issues that say, in the user's own headers and row numbers,
 could not be read. The rows then go through the ordinary upload path (mapping, staging,
 the checks in queries/checks/, the commit), so an imported backlog is validated and
 superseded like any other table. See epmo/importers/jira.py for the layouts.
+
+The server never runs `import_work_items` on an upload itself: `epmo.ingest` calls
+`epmo.isolate.import_work_items`, which runs it in the parse child under OS limits. Only
+`sniff_layout` runs in the server, on the first 64 KB of the file.
 """
 
 from __future__ import annotations
@@ -30,15 +34,22 @@ class WorkItemImport:
 
 
 def sniff_layout(file_name: str, data: bytes) -> str | None:
-    """The layout of a CSV whose header row is a Jira or flow-tool export, else None."""
+    """The layout of a CSV whose header row is a Jira or flow-tool export, else None.
+    Bounded (it runs in the server): only the first 64 KB is decoded, one line parsed."""
     if not file_name.lower().endswith((".csv", ".txt", ".tsv")) or data[:2] == b"PK":
         return None
     from epmo.readers import decode_text
     from epmo.report import RejectedFile
 
-    try:
-        text, _enc = decode_text(file_name, data[:65536])
-    except RejectedFile:
+    text = None
+    # the 64 KB cut may split a character (UTF-8 takes up to 4 bytes): drop up to 3 bytes
+    for cut in range(4 if len(data) > 65536 else 1):
+        try:
+            text, _enc = decode_text(file_name, data[: 65536 - cut])
+            break
+        except RejectedFile:
+            continue
+    if text is None:
         return None
     try:
         first = next(csv.reader(io.StringIO(text.split("\n", 1)[0])), [])

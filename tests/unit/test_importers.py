@@ -87,6 +87,17 @@ def test_jira_cloud_export() -> None:
     assert by_key["PAY-4"]["status_category"] == "To Do" and by_key["PAY-4"]["started_date"] == ""
 
 
+@pytest.mark.parametrize("pad", range(4))
+def test_sniff_reads_only_the_head_and_survives_a_split_character(pad: int) -> None:
+    """The first 64 KB are decoded, whatever the file's size; the cut may fall inside a
+    character (here 'é', 2 bytes, or '€', 3 bytes) of a UTF-8 export."""
+    head = b"Issue key,Summary,Status" + b"," * pad + b"\n"
+    for char in ("é", "€"):
+        data = head + ("PAY-1," + char * 30_000 + ",Open\n").encode() * 4
+        assert sniff_layout("export.csv", data) == "jira_csv", (pad, char)
+    assert sniff_layout("export.csv", b"project_id,project_name\n" + "é".encode() * 40_000) is None
+
+
 def test_status_history_gives_exact_starts() -> None:
     hist = ("history.csv", (FIX / "jira_status_history.csv").read_bytes())
     data = (FIX / "jira_cloud_all_fields.csv").read_bytes()

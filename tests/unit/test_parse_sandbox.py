@@ -1,4 +1,5 @@
 """The parse sandbox (epmo/isolate.py): uploads are read in a child process under OS limits.
+So are Jira and flow-tool exports (the work-item importers and their status-history file).
 
 With the workbook extent checks loosened, the hostile workbooks reach the XLSX reader, which
 allocates gigabytes or panics: the child dies, the test process lives, the person gets a
@@ -17,12 +18,15 @@ from pathlib import Path
 
 import pytest
 
-from epmo import isolate, readers, settings, templates
+from epmo import importers, isolate, readers, settings, templates
+from epmo.importers import WorkItemImport
 from epmo.ingest import ACCEPTED, REJECTED, ingest
 from epmo.report import RejectedFile
 from epmo.store import Store
+from epmo.workflow import Workflow
 from tests.conftest import WEEK, project, project_row, projects_csv, tree_digest
 from tests.hostile_files import xlsx, xlsx_far_cell, xlsx_huge_shared_string
+from tests.unit.test_importers import CRA_WF, FIX, PAY, _old_server_export
 
 HERE = "tests.hostile_files"  # the greedy functions the child runs by name
 # Extent checks off (so the reader itself meets the file), a small memory limit.
@@ -231,6 +235,131 @@ def test_a_child_that_hangs_is_killed_at_the_deadline() -> None:
     with pytest.raises(RejectedFile) as info:
         isolate.run(f"{HERE}:sleep_forever", file="f.csv", limits=limits)
     assert info.value.issue.rule == "parse_time" and "3 seconds" in info.value.issue.message
+
+
+# ------------------------------------------------- work-item importers (Jira, flow tools) in the child
+
+
+def _big_jira(mb: float) -> bytes:
+    """A Jira CSV export with long summaries: about `mb` MB, detected as jira_csv."""
+    body = _hex_text(mb)
+    lines = [body[i : i + 10_000] for i in range(0, len(body), 10_000)]
+    return b"Issue key,Summary,Status\n" + b"".join(
+        b"PAY-%d,%s,Open\n" % (i, line) for i, line in enumerate(lines, 1)
+    )
+
+
+def _big_history(mb: float) -> bytes:
+    body = _hex_text(mb)
+    lines = [body[i : i + 10_000] for i in range(0, len(body), 10_000)]
+    return b"Issue key,Summary,From Status,To Status,Timestamp\n" + b"".join(
+        b"PAY-%d,%s,To Do,In Progress,2026-03-02\n" % (i, line) for i, line in enumerate(lines, 1)
+    )
+
+
+JIRA = (FIX / "jira_cloud_all_fields.csv").read_bytes()
+HISTORY = (FIX / "jira_status_history.csv").read_bytes()
+
+
+# (case, the export, the options) -- the export or its status history over a 16 MB limit
+JIRA_OVER_MEMORY = [
+    ("export_over_memory", lambda: _big_jira(12), None),
+    (
+        "history_over_memory",
+        lambda: JIRA,
+        lambda: WorkItemImport(workflow=PAY, history=("h.csv", _big_history(12))),
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "build", "opts"), JIRA_OVER_MEMORY, ids=[c[0] for c in JIRA_OVER_MEMORY])
+def test_jira_export_over_the_memory_limit_dies_in_the_child(
+    store: Store,
+    limits: object,
+    case: str,
+    build: Callable[[], bytes],
+    opts: Callable[[], WorkItemImport] | None,
+) -> None:
+    data = build()
+    assert importers.sniff_layout("jira.csv", data) == "jira_csv"
+    work_items = opts() if opts else None
+    limits(memory=16)  # type: ignore[operator]
+    before = tree_digest(Path(store.uri))
+    outcome = ingest(store, "jira.csv", data, as_of=WEEK, user_email="pm@example.org", work_items=work_items)
+    assert outcome.status == REJECTED
+    issue = outcome.report.errors()[0]
+    assert issue.rule == "parse_memory", issue
+    assert "needs more memory than an upload may use (16 MB)" in issue.message and issue.file == "jira.csv"
+    assert "Traceback" not in outcome.report.to_text()
+    assert tree_digest(Path(store.uri)) == before
+
+
+def _imports() -> list[tuple[str, tuple[object, ...]]]:
+    bad = b"Key,Summary,Status,Created\nX-1,Thing,Pondering,tomorrow\n,No key,Open,\n"
+    return [
+        ("jira_with_history", ("export.csv", JIRA, PAY, None, None, ("history.csv", HISTORY))),
+        (
+            "old_server_cp1252",
+            ("ops.csv", _old_server_export(), Workflow(project_keys={"OPS": "P2"})),
+        ),
+        ("stage_dates", ("cra.csv", (FIX / "cra_stages_sample.csv").read_bytes(), CRA_WF)),
+        ("status_history", ("history.csv", HISTORY, PAY, "status_history")),
+        ("issues_in_cells", ("f.csv", bad, None)),
+    ]
+
+
+@pytest.mark.parametrize(("case", "args"), _imports(), ids=[c[0] for c in _imports()])
+def test_child_imports_work_items_exactly_like_in_process(case: str, args: tuple[object, ...]) -> None:
+    here = importers.import_work_items(*args)  # type: ignore[arg-type]
+    there = isolate.import_work_items(*args)  # type: ignore[arg-type]
+    assert there == here
+    assert there.rows or there.issues
+    if case == "issues_in_cells":
+        assert {i.rule for i in there.issues} >= {
+            "import_unknown_status",
+            "import_not_a_date",
+            "import_missing_key",
+        }
+
+
+def test_importer_refusal_in_the_child_comes_back_whole() -> None:
+    with pytest.raises(RejectedFile) as info:
+        isolate.import_work_items("f.csv", b"a,b\n1,2\n", None, project_id="P1")
+    assert info.value.issue.rule == "import_unknown_layout" and info.value.issue.file == "f.csv"
+    with pytest.raises(ValueError, match="unknown layout 'xml'"):  # the caller's mistake, no child
+        isolate.import_work_items("f.csv", JIRA, None, layout="xml")
+
+
+# (function, limits, rule, words): greedy, crashing and lying importers run in the child
+IMPORTER_GREEDY = [
+    ("eat_memory", isolate.Limits(memory_mb=64, cpu_seconds=20), "parse_memory", "(64 MB)"),
+    ("segfault", isolate.Limits(memory_mb=500, cpu_seconds=20), "parse_crashed", "SIGSEGV"),
+    (
+        "importer_wrong_layout",
+        isolate.Limits(memory_mb=500, cpu_seconds=20),
+        "parse_crashed",
+        "damaged reply",
+    ),
+    (
+        "importer_bad_severity",
+        isolate.Limits(memory_mb=500, cpu_seconds=20),
+        "parse_crashed",
+        "damaged reply",
+    ),
+    ("sleep_forever", isolate.Limits(memory_mb=500, cpu_seconds=20, wall=2), "parse_time", "2 seconds"),
+]
+
+
+@pytest.mark.parametrize(
+    ("function", "limits_", "rule", "words"), IMPORTER_GREEDY, ids=[g[0] for g in IMPORTER_GREEDY]
+)
+def test_greedy_or_lying_importer_is_reported_not_raised(
+    function: str, limits_: isolate.Limits, rule: str, words: str
+) -> None:
+    with pytest.raises(RejectedFile) as info:
+        isolate.run_import(f"{HERE}:{function}", "jira.csv", JIRA, PAY, file="jira.csv", limits=limits_)
+    assert info.value.issue.rule == rule, info.value.issue
+    assert words in info.value.issue.message and info.value.issue.file == "jira.csv"
 
 
 # ------------------------------------------------- the workbook extent check, bulk vs tag by tag
