@@ -35,38 +35,37 @@ marks AS (
     WHERE m.mark_date IS NOT NULL
 ),
 
+-- the marks of each day, one column per kind of mark
 per_day AS (
-    SELECT scope, what, mark_day, count(*) AS n FROM marks GROUP BY ALL
+    SELECT
+        scope,
+        mark_day,
+        count(*) FILTER (WHERE what = 'exists') AS n_exists,
+        count(*) FILTER (WHERE what = 'done') AS n_done,
+        count(*) FILTER (WHERE what = 'started') AS n_started,
+        count(*) FILTER (WHERE what = 'started_done') AS n_started_done
+    FROM marks
+    GROUP BY scope, mark_day
 ),
 
 grid AS (
-    SELECT s.scope, CAST(d AS DATE) AS day, w.what
-    FROM (SELECT DISTINCT scope FROM items) AS s
+    SELECT s.scope, CAST(d AS DATE) AS day
+    FROM (SELECT DISTINCT scope FROM per_day) AS s
     CROSS JOIN bounds AS b
     CROSS JOIN range(b.day0, b.week_date + 1, INTERVAL 1 DAY) AS t(d)
-    CROSS JOIN (SELECT unnest(['exists', 'done', 'started', 'started_done']) AS what) AS w
 ),
 
-running AS (
+-- running totals by day d: the items in each category at the end of d
+wide AS (
     SELECT
         g.scope,
         g.day,
-        g.what,
-        sum(coalesce(p.n, 0)) OVER (PARTITION BY g.scope, g.what ORDER BY g.day) AS total
+        sum(coalesce(p.n_exists, 0)) OVER w AS existing,
+        sum(coalesce(p.n_done, 0)) OVER w AS done,
+        sum(coalesce(p.n_started, 0)) OVER w - sum(coalesce(p.n_started_done, 0)) OVER w AS in_progress
     FROM grid AS g
-    LEFT JOIN per_day AS p ON p.scope = g.scope AND p.what = g.what AND p.mark_day = g.day
-),
-
-wide AS (
-    SELECT
-        scope,
-        day,
-        sum(total) FILTER (WHERE what = 'exists') AS existing,
-        sum(total) FILTER (WHERE what = 'done') AS done,
-        sum(total) FILTER (WHERE what = 'started') - sum(total) FILTER (WHERE what = 'started_done')
-            AS in_progress
-    FROM running
-    GROUP BY scope, day
+    LEFT JOIN per_day AS p ON p.scope = g.scope AND p.mark_day = g.day
+    WINDOW w AS (PARTITION BY g.scope ORDER BY g.day)
 )
 
 SELECT scope, day, c.status_category, CAST(CASE c.status_category
