@@ -101,20 +101,26 @@ def finish_cdfs(
         return cdf
     cdf[:, 0] = 0.0
     rem = np.asarray(remaining, dtype=np.int64)
-    order = np.argsort(rem, kind="stable")
+    hists = [np.asarray(h, dtype=np.int64) for h in histories]
+    tops = np.array([int(h.max()) for h in hists], dtype=np.int64)
+    # chunks of rows with the same largest daily value (fewer shifts a day) and similar
+    # remaining (narrower rows); a group of fewer than _MIN_ROWS joins the next
+    order = np.lexsort((rem, tops))
     start = 0
     while start < n:
-        stop = start + 1  # a chunk: rows of similar remaining, at most _CELLS cells
-        while stop < n and (stop - start + 1) * (int(rem[order[stop]]) + 1) <= _CELLS:
+        stop, cells = start + 1, int(rem[order[start]]) + 1
+        while stop < n and (stop - start + 1) * max(cells, int(rem[order[stop]]) + 1) <= _CELLS:
+            if tops[order[stop]] != tops[order[stop - 1]] and stop - start >= _MIN_ROWS:
+                break
+            cells = max(cells, int(rem[order[stop]]) + 1)
             stop += 1
         rows = order[start:stop]
         start = stop
         width = int(rem[rows].max()) + 1  # cell j: j items still to do (cell 0 unused)
-        hist = [np.asarray(histories[i], dtype=np.int64) for i in rows]
-        top = max(int(h.max()) for h in hist)
+        top = int(tops[rows].max())
         pmf = np.zeros((len(rows), top + 1))
-        for k, h in enumerate(hist):
-            pmf[k] = np.bincount(h, minlength=top + 1) / len(h)
+        for k, i in enumerate(rows):
+            pmf[k] = np.bincount(hists[i], minlength=top + 1) / len(hists[i])
         values = [v for v in range(top + 1) if pmf[:, v].any()]
         live = np.zeros((len(rows), width))
         live[np.arange(len(rows)), rem[rows]] = 1.0
@@ -139,6 +145,7 @@ def finish_cdfs(
 
 
 _CELLS = 1 << 21  # distribution cells per chunk of finish_cdfs (16 MiB of float64)
+_MIN_ROWS = 64  # rows below which a group of finish_cdfs shares a chunk with the next
 
 
 def run_uniforms(runs: int, seed: int) -> np.ndarray:
@@ -149,8 +156,17 @@ def run_uniforms(runs: int, seed: int) -> np.ndarray:
 
 def finish_days(cdf: np.ndarray, u: np.ndarray) -> np.ndarray:
     """Each run's finish day: the first day whose CDF reaches the run's uniform (inverse
-    CDF); horizon_days + 1 (the CDF's length) for a run unfinished at the horizon."""
-    return np.searchsorted(np.maximum.accumulate(cdf), u, side="left").astype(np.int64)
+    CDF); horizon_days + 1 (the CDF's length) for a run unfinished at the horizon. With
+    a CDF per row (2-D), a row of finish days per CDF."""
+    cdfs = np.atleast_2d(cdf)
+    order = np.argsort(u, kind="stable")
+    # runs finished by day t: the uniforms at or below the CDF of day t (one search for all)
+    by_day = np.searchsorted(u[order], np.maximum.accumulate(cdfs, axis=1), side="right")
+    out = np.empty((len(cdfs), len(u)), dtype=np.int64)
+    days = np.arange(cdfs.shape[1] + 1)
+    for k, counts in enumerate(by_day):
+        out[k, order] = np.repeat(days, np.diff(counts, prepend=0, append=len(u)))
+    return out[0] if np.ndim(cdf) == 1 else out
 
 
 def simulate_when_many(
@@ -178,8 +194,8 @@ def simulate_when_many(
         cdf = finish_cdfs(
             [histories[i] for i in todo], [int(remaining[i]) for i in todo], horizon_days, float(stop_at)
         )
-        for k, i in enumerate(todo):
-            out[i] = finish_days(cdf[k], u)
+        for i, days in zip(todo, finish_days(cdf, u), strict=True):
+            out[i] = days
     return out
 
 

@@ -64,13 +64,15 @@ HISTORIES = [
 ]
 
 
-@pytest.mark.parametrize("cells", [1 << 21, 60])  # one chunk; a chunk per backlog or two
+# one chunk; a chunk per largest daily value; a chunk per backlog or two (memory bound)
+@pytest.mark.parametrize(("cells", "min_rows"), [(1 << 21, 64), (1 << 21, 1), (60, 64)])
 @pytest.mark.parametrize("k", range(len(HISTORIES)))
 @pytest.mark.parametrize("remaining", [1, 6, 40])
 def test_finish_cdf_is_the_exact_distribution(
-    monkeypatch: pytest.MonkeyPatch, cells: int, k: int, remaining: int
+    monkeypatch: pytest.MonkeyPatch, cells: int, min_rows: int, k: int, remaining: int
 ) -> None:
     monkeypatch.setattr(flow, "_CELLS", cells)
+    monkeypatch.setattr(flow, "_MIN_ROWS", min_rows)
     # computed with other backlogs of other sizes beside it (chunks, padding, early stops)
     cdf = flow.finish_cdfs(HISTORIES[k:] + HISTORIES[:k], [remaining, 3, 25, 60], 300)[0]
     assert np.abs(cdf - _exact_cdf(HISTORIES[k], remaining, 300)).max() < 1e-9
@@ -79,6 +81,12 @@ def test_finish_cdf_is_the_exact_distribution(
 def test_batch_equals_each_alone() -> None:
     remaining = [30, 0, 5, 200]
     many = flow.simulate_when_many(HISTORIES, remaining, 700, 3, 400)
+    # the 2-D inverse CDF gives each row what the row alone gives
+    cdfs = flow.finish_cdfs(HISTORIES, [30, 1, 5, 200], 400)
+    u = flow.run_uniforms(700, 3)
+    first = [np.searchsorted(np.maximum.accumulate(c), u, side="left") for c in cdfs]  # by definition
+    assert (flow.finish_days(cdfs, u) == np.array(first)).all()
+    assert all((flow.finish_days(c, u) == f).all() for c, f in zip(cdfs, first, strict=True))
     for h, r, days in zip(HISTORIES, remaining, many, strict=True):
         alone = flow.simulate_when(h, r, 700, 3, 400)
         assert days is not None and alone is not None and (days == alone).all()
