@@ -21,18 +21,17 @@ bounds AS (
 -- date (created, started or done; without any, from the start), is Done from done_date,
 -- In Progress from started_date until done. Each mark is a date (before the window: day0,
 -- the day before it) whose running count by day d gives the items at the end of d.
-marks AS (
-    SELECT i.scope, m.what, greatest(m.mark_date, b.day0) AS mark_day
+marks AS MATERIALIZED (
+    SELECT
+        i.scope,
+        greatest(coalesce(least(i.created_date, i.started_date, i.done_date), b.day0), b.day0) AS d_exists,
+        greatest(i.done_date, b.day0) AS d_done,
+        greatest(i.started_date, b.day0) AS d_started,
+        greatest(greatest(i.started_date, i.done_date), b.day0) AS d_started_done,
+        i.done_date IS NOT NULL AS has_done,
+        i.started_date IS NOT NULL AS has_start
     FROM items AS i
     CROSS JOIN bounds AS b
-    CROSS JOIN LATERAL (
-        SELECT 'exists' AS what, coalesce(least(i.created_date, i.started_date, i.done_date), b.day0) AS mark_date
-        UNION ALL SELECT 'done', i.done_date
-        UNION ALL SELECT 'started', i.started_date
-        UNION ALL SELECT 'started_done',
-            CASE WHEN i.done_date IS NOT NULL THEN greatest(i.started_date, i.done_date) END
-    ) AS m
-    WHERE m.mark_date IS NOT NULL
 ),
 
 -- the marks of each day, one column per kind of mark
@@ -40,11 +39,21 @@ per_day AS (
     SELECT
         scope,
         mark_day,
-        count(*) FILTER (WHERE what = 'exists') AS n_exists,
-        count(*) FILTER (WHERE what = 'done') AS n_done,
-        count(*) FILTER (WHERE what = 'started') AS n_started,
-        count(*) FILTER (WHERE what = 'started_done') AS n_started_done
-    FROM marks
+        sum(n_exists) AS n_exists,
+        sum(n_done) AS n_done,
+        sum(n_started) AS n_started,
+        sum(n_started_done) AS n_started_done
+    FROM (
+        SELECT scope, d_exists AS mark_day, count(*) AS n_exists, 0 AS n_done, 0 AS n_started,
+            0 AS n_started_done
+        FROM marks GROUP BY ALL
+        UNION ALL
+        SELECT scope, d_done, 0, count(*), 0, 0 FROM marks WHERE has_done GROUP BY ALL
+        UNION ALL
+        SELECT scope, d_started, 0, 0, count(*), 0 FROM marks WHERE has_start GROUP BY ALL
+        UNION ALL
+        SELECT scope, d_started_done, 0, 0, 0, count(*) FROM marks WHERE has_done GROUP BY ALL
+    )
     GROUP BY scope, mark_day
 ),
 
