@@ -162,10 +162,12 @@ def finish_days(cdf: np.ndarray, u: np.ndarray) -> np.ndarray:
     order = np.argsort(u, kind="stable")
     # runs finished by day t: the uniforms at or below the CDF of day t (one search for all)
     by_day = np.searchsorted(u[order], np.maximum.accumulate(cdfs, axis=1), side="right")
+    # how many runs finish on each day (the last column: unfinished at the horizon), then
+    # each row's days in the runs' sorted order, all rows in one repeat
+    per_day = np.diff(by_day, prepend=0, append=len(u), axis=1)
+    days = np.tile(np.arange(per_day.shape[1]), len(cdfs))
     out = np.empty((len(cdfs), len(u)), dtype=np.int64)
-    days = np.arange(cdfs.shape[1] + 1)
-    for k, counts in enumerate(by_day):
-        out[k, order] = np.repeat(days, np.diff(counts, prepend=0, append=len(u)))
+    out[:, order] = np.repeat(days, per_day.ravel()).reshape(len(cdfs), len(u))
     return out[0] if np.ndim(cdf) == 1 else out
 
 
