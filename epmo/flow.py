@@ -146,6 +146,9 @@ def finish_cdfs(
 
 _CELLS = 1 << 21  # distribution cells per chunk of finish_cdfs (16 MiB of float64)
 _MIN_ROWS = 64  # rows below which a group of finish_cdfs shares a chunk with the next
+# backlogs per finish_cdfs call: its CDFs (horizon + 1 days) and their runs' finish days are
+# held at once (2,048 x 1,461 x 8 bytes = 24 MB each with the defaults)
+_BATCH = 2048
 
 
 def run_uniforms(runs: int, seed: int) -> np.ndarray:
@@ -193,11 +196,16 @@ def simulate_when_many(
     if todo:
         u = run_uniforms(runs, seed)
         stop_at = u.max() if upto_pct is None else _ranked(np.sort(u), upto_pct)
-        cdf = finish_cdfs(
-            [histories[i] for i in todo], [int(remaining[i]) for i in todo], horizon_days, float(stop_at)
-        )
-        for i, days in zip(todo, finish_days(cdf, u), strict=True):
-            out[i] = days
+        for at in range(0, len(todo), _BATCH):  # bounded memory: _BATCH CDFs and runs at a time
+            batch = todo[at : at + _BATCH]
+            cdf = finish_cdfs(
+                [histories[i] for i in batch],
+                [int(remaining[i]) for i in batch],
+                horizon_days,
+                float(stop_at),
+            )
+            for i, days in zip(batch, finish_days(cdf, u), strict=True):
+                out[i] = days
     return out
 
 

@@ -78,7 +78,9 @@ def test_finish_cdf_is_the_exact_distribution(
     assert np.abs(cdf - _exact_cdf(HISTORIES[k], remaining, 300)).max() < 1e-9
 
 
-def test_batch_equals_each_alone() -> None:
+@pytest.mark.parametrize("batch", [2048, 1])  # one call of finish_cdfs; one per backlog
+def test_batch_equals_each_alone(monkeypatch: pytest.MonkeyPatch, batch: int) -> None:
+    monkeypatch.setattr(flow, "_BATCH", batch)
     remaining = [30, 0, 5, 200]
     many = flow.simulate_when_many(HISTORIES, remaining, 700, 3, 400)
     # the 2-D inverse CDF gives each row what the row alone gives
