@@ -7,7 +7,11 @@ with nothing done count as 0):
 
 - when: each run draws one day's throughput after another until the remaining items are
   done; the 50/85/95 % dates are the nearest-rank percentiles of the finish day over the
-  runs (85 %: 85 % of the runs had finished by then).
+  runs (85 %: 85 % of the runs had finished by then). The finish day's distribution is
+  computed exactly for every backlog of a week at once (finish_cdfs: a convolution a day
+  over the backlogs' throughput distributions) and each run draws its finish day from it
+  with one seeded uniform (the same uniforms for every backlog): the day-by-day
+  simulation's distribution, at a cost that grows with the remaining items, not the runs.
 - how many by a date D: each run sums the draws of the days up to D; "85 % confident of at
   least n items" is the nearest-rank 15th percentile of those sums.
 
@@ -19,8 +23,8 @@ store connection, and a cache in this process).
 from __future__ import annotations
 
 import datetime as dt
-import math
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -72,6 +76,139 @@ def nearest_rank(values: np.ndarray, pct: float) -> Any:
     return np.quantile(values, pct / 100.0, method="inverted_cdf")
 
 
+def _ranked(sorted_values: np.ndarray, pct: int) -> Any:
+    """nearest_rank of values already sorted (pct a whole percentage): the value of rank
+    ceil(pct x n / 100), in integer arithmetic."""
+    n = len(sorted_values)
+    return sorted_values[max(1, -(-pct * n // 100)) - 1]
+
+
+def finish_cdfs(
+    histories: Sequence[np.ndarray], remaining: Sequence[int], horizon_days: int, stop_at: float = 1.0
+) -> np.ndarray:
+    """P(done within t days), t = 0..horizon_days, for each backlog (rows): the chance that the
+    sum of t independent draws of its daily throughput reaches its remaining items.
+
+    Exact, by dynamic programming over every backlog at once: row i keeps the distribution
+    of the items still to do (1 .. remaining_i) among the runs not yet finished; each day it
+    is convolved with the distribution of one day's throughput, and the mass reaching 0 or
+    less is finished. A backlog whose CDF reaches `stop_at` (the largest uniform whose
+    finish day is wanted) needs no more days: its later entries are set to 1. Rows are
+    processed in chunks of similar remaining (sorted), at most _CELLS cells at a time."""
+    n = len(histories)
+    cdf = np.ones((n, horizon_days + 1), dtype=np.float64)
+    if n == 0:
+        return cdf
+    cdf[:, 0] = 0.0
+    rem = np.asarray(remaining, dtype=np.int64)
+    hists = [np.asarray(h, dtype=np.int64) for h in histories]
+    tops = np.array([int(h.max()) for h in hists], dtype=np.int64)
+    # chunks of rows with the same largest daily value (fewer shifts a day) and similar
+    # remaining (narrower rows); a group of fewer than _MIN_ROWS joins the next
+    order = np.lexsort((rem, tops))
+    start = 0
+    while start < n:
+        stop, cells = start + 1, int(rem[order[start]]) + 1
+        while stop < n and (stop - start + 1) * max(cells, int(rem[order[stop]]) + 1) <= _CELLS:
+            if tops[order[stop]] != tops[order[stop - 1]] and stop - start >= _MIN_ROWS:
+                break
+            cells = max(cells, int(rem[order[stop]]) + 1)
+            stop += 1
+        rows = order[start:stop]
+        start = stop
+        width = int(rem[rows].max()) + 1  # cell j: j items still to do (cell 0 unused)
+        top = int(tops[rows].max())
+        pmf = np.zeros((len(rows), top + 1))
+        for k, i in enumerate(rows):
+            pmf[k] = np.bincount(hists[i], minlength=top + 1) / len(hists[i])
+        values = [v for v in range(top + 1) if pmf[:, v].any()]
+        live = np.zeros((len(rows), width))
+        live[np.arange(len(rows)), rem[rows]] = 1.0
+        p = pmf[:, values].T.copy()[:, :, None]  # (values, rows, 1)
+        idx = np.arange(len(rows))  # the chunk's rows still computed
+        tmp = np.empty_like(live)
+        for t in range(1, horizon_days + 1):
+            nxt = p[0] * live if values[0] == 0 else np.zeros_like(live)
+            for k, v in enumerate(values):  # j items left, v done today: j - v left
+                if 0 < v < width - 1:  # (v >= every row's remaining: all of it finishes)
+                    part = np.multiply(p[k], live[:, 1 + v :], out=tmp[: len(idx), : width - 1 - v])
+                    nxt[:, 1 : width - v] += part
+            live = nxt
+            c = 1.0 - live.sum(axis=1)
+            cdf[rows[idx], t] = c
+            going = c < stop_at
+            if not going.all():
+                idx, live, p = idx[going], live[going], p[:, going]
+                if not idx.size:
+                    break
+    return cdf
+
+
+_CELLS = 1 << 21  # distribution cells per chunk of finish_cdfs (16 MiB of float64)
+_MIN_ROWS = 64  # rows below which a group of finish_cdfs shares a chunk with the next
+# backlogs per finish_cdfs call: its CDFs (horizon + 1 days) and their runs' finish days are
+# held at once (2,048 x 1,461 x 8 bytes = 24 MB each with the defaults)
+_BATCH = 2048
+
+
+def run_uniforms(runs: int, seed: int) -> np.ndarray:
+    """The runs' uniforms in (0, 1]: one seeded draw, shared by every backlog (so a
+    project's forecast is the same whether computed alone or with the week's others)."""
+    return 1.0 - np.random.default_rng(seed).random(runs)
+
+
+def finish_days(cdf: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Each run's finish day: the first day whose CDF reaches the run's uniform (inverse
+    CDF); horizon_days + 1 (the CDF's length) for a run unfinished at the horizon. With
+    a CDF per row (2-D), a row of finish days per CDF."""
+    cdfs = np.atleast_2d(cdf)
+    order = np.argsort(u, kind="stable")
+    # runs finished by day t: the uniforms at or below the CDF of day t (one search for all)
+    by_day = np.searchsorted(u[order], np.maximum.accumulate(cdfs, axis=1), side="right")
+    # how many runs finish on each day (the last column: unfinished at the horizon), then
+    # each row's days in the runs' sorted order, all rows in one repeat
+    per_day = np.diff(by_day, prepend=0, append=len(u), axis=1)
+    days = np.tile(np.arange(per_day.shape[1]), len(cdfs))
+    out = np.empty((len(cdfs), len(u)), dtype=np.int64)
+    out[:, order] = np.repeat(days, per_day.ravel()).reshape(len(cdfs), len(u))
+    return out[0] if np.ndim(cdf) == 1 else out
+
+
+def simulate_when_many(
+    histories: Sequence[np.ndarray],
+    remaining: Sequence[int],
+    runs: int,
+    seed: int,
+    horizon_days: int,
+    upto_pct: int | None = None,
+) -> list[np.ndarray | None]:
+    """simulate_when for many backlogs at once: one exact CDF computation over all of them
+    (finish_cdfs) and one seeded draw of the runs' uniforms. With upto_pct, only the runs up
+    to that nearest-rank percentile get their exact finish day (the later ones get a day no
+    earlier than it): the percentiles up to upto_pct are the same, in fewer days of work."""
+    out: list[np.ndarray | None] = [None] * len(histories)
+    todo = []
+    for i, (h, r) in enumerate(zip(histories, remaining, strict=True)):
+        if r <= 0:
+            out[i] = np.zeros(runs, dtype=np.int64)
+        elif np.asarray(h).sum() > 0:
+            todo.append(i)
+    if todo:
+        u = run_uniforms(runs, seed)
+        stop_at = u.max() if upto_pct is None else _ranked(np.sort(u), upto_pct)
+        for at in range(0, len(todo), _BATCH):  # bounded memory: _BATCH CDFs and runs at a time
+            batch = todo[at : at + _BATCH]
+            cdf = finish_cdfs(
+                [histories[i] for i in batch],
+                [int(remaining[i]) for i in batch],
+                horizon_days,
+                float(stop_at),
+            )
+            for i, days in zip(batch, finish_days(cdf, u), strict=True):
+                out[i] = days
+    return out
+
+
 def simulate_when(
     history: np.ndarray, remaining: int, runs: int, seed: int, horizon_days: int
 ) -> np.ndarray | None:
@@ -79,40 +216,12 @@ def simulate_when(
     date); horizon_days + 1 for a run still unfinished at the horizon. None when the history
     has no throughput at all (nothing to sample).
 
-    Each run is a sequence of days, each day's throughput drawn with replacement from the
-    history. Drawn block by block, exactly: the days of a block of B days are B independent
-    draws, so how many days took each distinct value is multinomial; a run that crosses
-    `remaining` within a block gets its B values in a uniformly random order (independent
-    draws are exchangeable) to find the day it crossed on."""
-    if remaining <= 0:
-        return np.zeros(runs, dtype=np.int64)
-    if history.sum() <= 0:
-        return None
-    rng = np.random.default_rng(seed)
-    values, counts = np.unique(history, return_counts=True)
-    pvals = counts / counts.sum()
-    block = int(min(max(7, math.ceil(remaining / history.mean() / 8)), 91))
-    finish = np.full(runs, horizon_days + 1, dtype=np.int64)
-    done = np.zeros(runs, dtype=np.int64)
-    open_runs = np.arange(runs)
-    day = 0
-    while open_runs.size and day < horizon_days:
-        width = min(block, horizon_days - day)
-        tally = rng.multinomial(width, pvals, size=open_runs.size)  # (runs, distinct values)
-        after = done[open_runs] + tally @ values
-        crossed = after >= remaining
-        if crossed.any():
-            m = int(crossed.sum())
-            days_values = np.repeat(np.tile(values, m), tally[crossed].ravel()).reshape(m, width)
-            order = np.argsort(rng.random((m, width)), axis=1)
-            path = done[open_runs[crossed], None] + np.cumsum(
-                np.take_along_axis(days_values, order, axis=1), axis=1
-            )
-            finish[open_runs[crossed]] = day + (path >= remaining).argmax(axis=1) + 1
-        done[open_runs] = after
-        open_runs = open_runs[~crossed]
-        day += width
-    return finish
+    A run is a sequence of days, each day's throughput drawn with replacement from the
+    history. Rather than drawing every day of every run, the distribution of the finish day
+    is computed exactly (finish_cdfs: the chance that t draws sum to at least `remaining`)
+    and each run draws its finish day from it with one uniform (inverse CDF): the same
+    distribution as the day-by-day simulation, at a cost that does not grow with the runs."""
+    return simulate_when_many([history], [remaining], runs, seed, horizon_days)[0]
 
 
 def simulate_how_many(history: np.ndarray, days: int, runs: int, seed: int) -> np.ndarray:
@@ -151,8 +260,42 @@ def forecast(
 ) -> Forecast:
     """The forecast of one backlog; with nothing left, its dates are the day the last item
     was done (the actual finish), else the report date."""
+    return forecasts([(done_offsets, remaining, as_of_date, last_done)], fs)[0]
+
+
+def forecasts(
+    backlogs: Sequence[tuple[list[int], int, dt.date, dt.date | None]],
+    fs: FlowSettings | None = None,
+    distributions: bool = True,
+) -> list[Forecast]:
+    """The forecasts of many backlogs (done_offsets, remaining, report date, last done date),
+    computed together (simulate_when_many); each has the dates forecast() gives for it
+    alone. Without distributions, only the runs up to the highest percentile are worked
+    out (faster) and each Forecast's days are None."""
     fs = fs or flow_settings()
-    history = daily_history(done_offsets, fs.window_days)
+    histories = [daily_history(list(b[0]), fs.window_days) for b in backlogs]
+    upto = None if distributions else max(*fs.percentiles, fs.rag_percentile)
+    all_days = simulate_when_many(
+        histories, [int(b[1]) for b in backlogs], fs.runs, fs.seed, fs.horizon_days, upto
+    )
+    out = [
+        _forecast(h, int(b[1]), b[2], fs, b[3], days)
+        for h, b, days in zip(histories, backlogs, all_days, strict=True)
+    ]
+    if not distributions:
+        for f in out:
+            f.days = None
+    return out
+
+
+def _forecast(
+    history: np.ndarray,
+    remaining: int,
+    as_of_date: dt.date,
+    fs: FlowSettings,
+    last_done: dt.date | None,
+    days: np.ndarray | None,
+) -> Forecast:
     out = Forecast(as_of_date, remaining, int(history.sum()))
     if remaining <= 0:
         finish = last_done or as_of_date
@@ -160,7 +303,6 @@ def forecast(
         out.note = f"every item done (the last on {finish})" if last_done else "no items to do"
         out.days = np.zeros(fs.runs, dtype=np.int64)
         return out
-    days = simulate_when(history, remaining, fs.runs, fs.seed, fs.horizon_days)
     if days is None:
         out.note = (
             f"no forecast: nothing was done in the {fs.window_days} days up to {as_of_date} "
@@ -169,8 +311,9 @@ def forecast(
         out.dates = dict.fromkeys((*fs.percentiles, fs.rag_percentile))
         return out
     out.days = days
+    ranked = np.sort(days)
     for p in (*fs.percentiles, fs.rag_percentile):
-        d = int(nearest_rank(days, p))
+        d = int(_ranked(ranked, p))
         out.dates[p] = as_of_date + dt.timedelta(days=d) if d <= fs.horizon_days else None
     if out.dates[fs.rag_percentile] is None:
         out.note = f"more than {fs.horizon_days} days of work at the recent throughput"
@@ -189,27 +332,30 @@ _CACHE_LOCK = threading.Lock()
 _CACHE_MAX = 200_000
 
 
-def _cached(
-    upload_id: str,
-    project_id: str,
-    offsets: list[int],
-    remaining: int,
-    as_of: dt.date,
-    fs: FlowSettings,
-    last_done: dt.date | None,
-) -> Forecast:
-    key = (upload_id, project_id, fs)
+def _cached_many(
+    keyed: Sequence[tuple[str, str, list[int], int, dt.date, dt.date | None]], fs: FlowSettings
+) -> list[Forecast]:
+    """The forecasts of (upload, project, offsets, remaining, report date, last done), from
+    this process's cache or computed together (forecasts) and cached."""
+    out: list[Forecast | None] = []
+    missing: list[int] = []
     with _CACHE_LOCK:
-        hit = _CACHE.get(key)
-    if hit is not None:
-        return hit
-    f = forecast(offsets, remaining, as_of, fs, last_done)
-    f.days = None  # the memo keeps dates only; distributions are recomputed on demand
-    with _CACHE_LOCK:
-        if len(_CACHE) >= _CACHE_MAX:
-            _CACHE.clear()
-        _CACHE[key] = f
-    return f
+        for i, k in enumerate(keyed):
+            hit = _CACHE.get((k[0], k[1], fs))
+            out.append(hit)
+            if hit is None:
+                missing.append(i)
+    if missing:
+        made = forecasts(
+            [(list(keyed[i][2]), keyed[i][3], keyed[i][4], keyed[i][5]) for i in missing], fs, False
+        )
+        with _CACHE_LOCK:
+            if len(_CACHE) + len(made) > _CACHE_MAX:
+                _CACHE.clear()
+            for i, f in zip(missing, made, strict=True):
+                _CACHE[(keyed[i][0], keyed[i][1], fs)] = f
+                out[i] = f
+    return [f for f in out if f is not None]
 
 
 MEMO_SCHEMA = pa.schema(
@@ -236,11 +382,13 @@ def prepare_forecasts(cur: Any, weeks: list[dt.date]) -> int:
     q = sql.query("flow/forecast_inputs")
     inputs = cur.execute(q.text, {"weeks": weeks, "window_days": fs.window_days, "projects": []}).fetchall()
     have = set(cur.execute(sql.query("flow/forecast_memo_uploads").text).fetchall())
+    todo = [
+        (u, p, list(offsets), int(remaining), as_of, last_done)
+        for u, p, as_of, remaining, offsets, last_done in inputs
+        if (u, p) not in have
+    ]
     rows = []
-    for upload_id, project_id, as_of, remaining, offsets, last_done in inputs:
-        if (upload_id, project_id) in have:
-            continue
-        f = _cached(upload_id, project_id, list(offsets), int(remaining), as_of, fs, last_done)
+    for (upload_id, project_id, _o, _r, as_of, _l), f in zip(todo, _cached_many(todo, fs), strict=True):
         rows.append(
             {
                 "upload_id": upload_id,
@@ -301,13 +449,12 @@ def forecast_trend(con: Any, project_id: str, as_of: dt.date) -> list[dict[str, 
     ]
     if not weeks:
         return []
+    inputs = sorted(_inputs(con, weeks, project_id), key=lambda r: r[2])
+    todo = [(u, p, list(offsets), int(rem), report, last) for u, p, report, rem, offsets, last in inputs]
     out = []
-    for upload_id, pid, report, remaining, offsets, last_done in sorted(
-        _inputs(con, weeks, project_id), key=lambda r: r[2]
-    ):
-        f = _cached(upload_id, pid, list(offsets), int(remaining), report, fs, last_done)
+    for f in _cached_many(todo, fs):
         out.append(
-            {"report_date": report, "remaining_items": f.remaining_items, "note": f.note}
+            {"report_date": f.as_of_date, "remaining_items": f.remaining_items, "note": f.note}
             | {f"p{p}_date": f.dates.get(p) for p in fs.percentiles}
         )
     return out
@@ -322,9 +469,12 @@ def epic_forecasts(con: Any, project_id: str, as_of: dt.date) -> list[dict[str, 
         return []
     _u, _p, report, _remaining, offsets, _last = rows[0]
     history = daily_history(list(offsets), fs.window_days)
+    epics = sql.arrow(con, "flow/epic_remaining", as_of=as_of, project_id=project_id).to_pylist()
+    all_days = simulate_when_many(
+        [history] * len(epics), [int(e["remaining_items"]) for e in epics], fs.runs, fs.seed, fs.horizon_days
+    )
     out = []
-    for e in sql.arrow(con, "flow/epic_remaining", as_of=as_of, project_id=project_id).to_pylist():
-        days = simulate_when(history, int(e["remaining_items"]), fs.runs, fs.seed, fs.horizon_days)
+    for e, days in zip(epics, all_days, strict=True):
         row = {k: e[k] for k in ("epic_key", "epic_title", "items", "remaining_items")}
         for p in fs.percentiles:
             d = None if days is None else int(nearest_rank(days, p))

@@ -119,7 +119,13 @@ MEMOS = (
     Memo("projects", ("projects_as_of_memo",), ("as_of",), "memo/insert_projects"),
     Memo("milestones", ("milestones_as_of_memo",), ("as_of", "previous", "since"), "memo/insert_milestones"),
     Memo("raid", ("raid_as_of_memo",), ("as_of", "previous", "since"), "memo/insert_raid"),
-    Memo("flow_items", ("flow_items_memo",), ("as_of",), "memo/insert_flow_items"),
+    Memo(
+        "flow_items",
+        ("flow_items_memo", "flow_facts_memo"),
+        ("as_of",),
+        "memo/insert_flow_items",
+        ("memo/insert_flow_facts",),
+    ),
     # no week parameters: computed once per connection (memo_weeks holds one row, week NULL)
     Memo("key_milestones", ("key_milestone_history_memo",), (), "memo/insert_key_milestones"),
 )

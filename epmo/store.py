@@ -591,6 +591,7 @@ DERIVED = (
     "capacity/macro_scenario_supply",
     "flow/macro_flow_items",
     "flow/items_memo",
+    "flow/facts_memo",
     "flow/macro_flow_scope",
     "flow/macro_flow_scoped_items",
 )

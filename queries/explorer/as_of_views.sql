@@ -22,6 +22,10 @@ CREATE OR REPLACE MACRO raid_as_of_memo(as_of) AS TABLE
 SELECT * FROM raid_as_of(as_of);
 CREATE OR REPLACE MACRO flow_items_memo(as_of) AS TABLE
 SELECT * FROM flow_items(as_of);
+CREATE OR REPLACE MACRO flow_facts_memo(as_of) AS TABLE
+SELECT p.project_name, p.portfolio, p.programme, i.*
+FROM flow_items(as_of) AS i LEFT JOIN projects_as_of(as_of) AS p ON p.project_id = i.project_id
+WHERE i.is_counted;
 CREATE OR REPLACE MACRO key_milestone_history_memo() AS TABLE
 SELECT * FROM key_milestone_history();
 CREATE OR REPLACE MACRO capacity_demand_segments(as_of) AS TABLE

@@ -6,7 +6,7 @@
 -- start of the window; one without a start date stays To Do until done)
 -- params: $as_of, $by, $scope ('' = every scope), $window_days, $portfolios, $programmes
 -- (lists; empty = all)
--- Reads flow_scoped_items (flow_items_memo, projects_as_of_memo).
+-- Reads flow_scoped_items (flow_facts_memo, filled with the flow_items_memo of the week).
 -- metrics: items (per category and day)
 WITH items AS (
     SELECT * FROM flow_scoped_items(CAST($as_of AS DATE), $by, $scope, $portfolios, $programmes)
@@ -21,52 +21,60 @@ bounds AS (
 -- date (created, started or done; without any, from the start), is Done from done_date,
 -- In Progress from started_date until done. Each mark is a date (before the window: day0,
 -- the day before it) whose running count by day d gives the items at the end of d.
-marks AS (
-    SELECT i.scope, m.what, greatest(m.mark_date, b.day0) AS mark_day
+marks AS MATERIALIZED (
+    SELECT
+        i.scope,
+        greatest(coalesce(least(i.created_date, i.started_date, i.done_date), b.day0), b.day0) AS d_exists,
+        greatest(i.done_date, b.day0) AS d_done,
+        greatest(i.started_date, b.day0) AS d_started,
+        greatest(greatest(i.started_date, i.done_date), b.day0) AS d_started_done,
+        i.done_date IS NOT NULL AS has_done,
+        i.started_date IS NOT NULL AS has_start
     FROM items AS i
     CROSS JOIN bounds AS b
-    CROSS JOIN LATERAL (
-        SELECT 'exists' AS what, coalesce(least(i.created_date, i.started_date, i.done_date), b.day0) AS mark_date
-        UNION ALL SELECT 'done', i.done_date
-        UNION ALL SELECT 'started', i.started_date
-        UNION ALL SELECT 'started_done',
-            CASE WHEN i.done_date IS NOT NULL THEN greatest(i.started_date, i.done_date) END
-    ) AS m
-    WHERE m.mark_date IS NOT NULL
 ),
 
+-- the marks of each day, one column per kind of mark
 per_day AS (
-    SELECT scope, what, mark_day, count(*) AS n FROM marks GROUP BY ALL
+    SELECT
+        scope,
+        mark_day,
+        sum(n_exists) AS n_exists,
+        sum(n_done) AS n_done,
+        sum(n_started) AS n_started,
+        sum(n_started_done) AS n_started_done
+    FROM (
+        SELECT scope, d_exists AS mark_day, count(*) AS n_exists, 0 AS n_done, 0 AS n_started,
+            0 AS n_started_done
+        FROM marks GROUP BY ALL
+        UNION ALL
+        SELECT scope, d_done, 0, count(*), 0, 0 FROM marks WHERE has_done GROUP BY ALL
+        UNION ALL
+        SELECT scope, d_started, 0, 0, count(*), 0 FROM marks WHERE has_start GROUP BY ALL
+        UNION ALL
+        SELECT scope, d_started_done, 0, 0, 0, count(*) FROM marks WHERE has_done GROUP BY ALL
+    )
+    GROUP BY scope, mark_day
 ),
 
 grid AS (
-    SELECT s.scope, CAST(d AS DATE) AS day, w.what
-    FROM (SELECT DISTINCT scope FROM items) AS s
+    SELECT s.scope, CAST(d AS DATE) AS day
+    FROM (SELECT DISTINCT scope FROM per_day) AS s
     CROSS JOIN bounds AS b
     CROSS JOIN range(b.day0, b.week_date + 1, INTERVAL 1 DAY) AS t(d)
-    CROSS JOIN (SELECT unnest(['exists', 'done', 'started', 'started_done']) AS what) AS w
 ),
 
-running AS (
+-- running totals by day d: the items in each category at the end of d
+wide AS (
     SELECT
         g.scope,
         g.day,
-        g.what,
-        sum(coalesce(p.n, 0)) OVER (PARTITION BY g.scope, g.what ORDER BY g.day) AS total
+        sum(coalesce(p.n_exists, 0)) OVER w AS existing,
+        sum(coalesce(p.n_done, 0)) OVER w AS done,
+        sum(coalesce(p.n_started, 0)) OVER w - sum(coalesce(p.n_started_done, 0)) OVER w AS in_progress
     FROM grid AS g
-    LEFT JOIN per_day AS p ON p.scope = g.scope AND p.what = g.what AND p.mark_day = g.day
-),
-
-wide AS (
-    SELECT
-        scope,
-        day,
-        sum(total) FILTER (WHERE what = 'exists') AS existing,
-        sum(total) FILTER (WHERE what = 'done') AS done,
-        sum(total) FILTER (WHERE what = 'started') - sum(total) FILTER (WHERE what = 'started_done')
-            AS in_progress
-    FROM running
-    GROUP BY scope, day
+    LEFT JOIN per_day AS p ON p.scope = g.scope AND p.mark_day = g.day
+    WINDOW w AS (PARTITION BY g.scope ORDER BY g.day)
 )
 
 SELECT scope, day, c.status_category, CAST(CASE c.status_category

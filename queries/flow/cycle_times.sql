@@ -3,7 +3,7 @@
 -- (the cycle-time scatter), with its scope's 50th/85th/95th percentiles of cycle time
 -- params: $as_of, $by, $scope ('' = every scope), $window_days, $portfolios, $programmes
 -- (lists; empty = all)
--- Reads flow_scoped_items (flow_items_memo, projects_as_of_memo).
+-- Reads flow_scoped_items (flow_facts_memo, filled with the flow_items_memo of the week).
 -- metrics: cycle_time_days, lead_time_days, cycle_time_p50/p85/p95 (nearest rank)
 WITH done AS (
     SELECT *

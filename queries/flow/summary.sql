@@ -3,7 +3,7 @@
 -- as of $as_of, over the window of $window_days days ending on the as-of week
 -- params: $as_of, $by, $scope ('' = every scope), $window_days, $portfolios, $programmes
 -- (lists; empty = all)
--- Reads flow_scoped_items (flow_items_memo, projects_as_of_memo).
+-- Reads flow_scoped_items (flow_facts_memo, filled with the flow_items_memo of the week).
 -- metrics: items, wip, done_in_window, throughput_per_week, cycle_time_p50/p85/p95,
 -- lead_time_p50/p85/p95, age_p50/p85, oldest_age_days, avg_wip, mean_cycle_time_days,
 -- littles_law_cycle_days, littles_law_ratio, started_in_window_pct, flow_notes
@@ -17,28 +17,21 @@ bounds AS (
     SELECT CAST($as_of AS DATE) AS week_date, CAST($window_days AS INTEGER) AS window_days
 ),
 
+-- one pass over the items: the days in progress within the window are counted as cycle
+-- time counts (inclusively: from the start to the done day, or to the as-of week when not
+-- done); their sum over the window's days is the sum of the daily WIP, so average WIP =
+-- that sum / window_days
 windowed AS (
     SELECT
         i.*,
         i.done_date > b.week_date - b.window_days AS done_in_window,
-        i.started_date > b.week_date - b.window_days AS started_in_window
-    FROM items AS i CROSS JOIN bounds AS b
-),
-
--- days in progress within the window, counted as cycle time counts (inclusively: from the
--- start to the done day, or to the as-of week when not done); their sum over the window's
--- days is the sum of the daily WIP, so average WIP = that sum / window_days
-overlap AS (
-    SELECT
-        i.scope,
-        sum(greatest(0, date_diff(
+        i.started_date > b.week_date - b.window_days AS started_in_window,
+        CASE WHEN i.started_date IS NOT NULL THEN greatest(0, date_diff(
             'day',
             greatest(i.started_date, b.week_date - b.window_days + 1),
             least(coalesce(i.done_date, b.week_date), b.week_date)
-        ) + 1)) AS wip_days
+        ) + 1) END AS wip_days
     FROM items AS i CROSS JOIN bounds AS b
-    WHERE i.started_date IS NOT NULL
-    GROUP BY i.scope
 ),
 
 per_scope AS (
@@ -64,16 +57,15 @@ per_scope AS (
         max(age_days) AS oldest_age_days,
         count(*) FILTER (WHERE done_in_window AND started_date IS NOT NULL AND started_in_window)
             AS started_in_window_count,
-        max(weeks_stale) AS weeks_stale
+        max(weeks_stale) AS weeks_stale,
+        coalesce(sum(wip_days), 0) AS wip_days
     FROM windowed
     GROUP BY scope
 ),
 
 wip_avg AS (
-    SELECT s.scope, coalesce(o.wip_days, 0) / b.window_days AS avg_wip
-    FROM (SELECT DISTINCT scope FROM items) AS s
-    CROSS JOIN bounds AS b
-    LEFT JOIN overlap AS o USING (scope)
+    SELECT s.scope, s.wip_days / b.window_days AS avg_wip
+    FROM per_scope AS s CROSS JOIN bounds AS b
 )
 
 SELECT
@@ -108,7 +100,7 @@ SELECT
     END AS started_in_window_pct,
     s.weeks_stale,
     b.window_days,
-    array_to_string(list_filter([
+    concat_ws('; ',
         CASE WHEN s.done_in_window = 0 THEN printf('no item done in the last %d days: throughput 0, '
             || 'cycle and lead times and Little''s law blank', b.window_days) END,
         CASE WHEN s.done_in_window > 0 AND s.timed_in_window = 0 THEN 'cycle time blank: no item done '
@@ -125,7 +117,7 @@ SELECT
             s.wip - s.wip_without_start, s.wip) END,
         CASE WHEN s.weeks_stale > 0 THEN printf('backlog last reported %d week(s) before the as-of week',
             s.weeks_stale) END
-    ], lambda x: x IS NOT NULL), '; ') AS flow_notes
+    ) AS flow_notes
 FROM per_scope AS s
 CROSS JOIN bounds AS b
 LEFT JOIN wip_avg AS w USING (scope)

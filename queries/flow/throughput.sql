@@ -3,7 +3,7 @@
 -- week, the latest first), 0 when nothing was done
 -- params: $as_of, $by, $scope ('' = every scope), $window_days, $portfolios, $programmes
 -- (lists; empty = all)
--- Reads flow_scoped_items (flow_items_memo, projects_as_of_memo).
+-- Reads flow_scoped_items (flow_facts_memo, filled with the flow_items_memo of the week).
 -- metrics: items_done (throughput: items whose done_date falls in the week)
 WITH items AS (
     SELECT * FROM flow_scoped_items(CAST($as_of AS DATE), $by, $scope, $portfolios, $programmes)

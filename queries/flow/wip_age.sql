@@ -4,7 +4,7 @@
 -- older than 85 % of recently finished items)
 -- params: $as_of, $by, $scope ('' = every scope), $window_days, $portfolios, $programmes
 -- (lists; empty = all)
--- Reads flow_scoped_items (flow_items_memo, projects_as_of_memo).
+-- Reads flow_scoped_items (flow_facts_memo, filled with the flow_items_memo of the week).
 -- metrics: age_days (blank without a start date), is_older_than_p85
 WITH items AS (
     SELECT * FROM flow_scoped_items(CAST($as_of AS DATE), $by, $scope, $portfolios, $programmes)

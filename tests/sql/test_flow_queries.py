@@ -251,3 +251,33 @@ def test_cycle_times_match_the_cra_exports_own(tmp_path: Path) -> None:
     p85_theirs = pd.Series(list(file_days.values())).quantile(0.85, interpolation="higher")
     cra = ours[ours["item_key"].isin(list(file_days))]["cycle_time_days"]
     assert abs(cra.quantile(0.85, interpolation="higher") - p85_theirs) < 2
+
+
+def test_the_flow_facts_memo_is_its_definition(flow_store: Store) -> None:
+    """flow_facts_memo (the counted items joined to their projects, kept per week and
+    connection) returns what the definition computes, and refuses a week not prepared."""
+    import duckdb
+
+    from epmo import sql
+
+    con = flow_store.connect()
+    try:
+        memo_text = "SELECT * FROM flow_facts_memo(CAST($w AS DATE))"
+        with pytest.raises(duckdb.InvalidInputException, match="was not prepared"):
+            con.execute(memo_text, {"w": WEEK}).fetchall()
+        sql.prepare(con, "flow_items", [WEEK])
+        sql.prepare(con, "flow_items", [WEEK])  # a second time: nothing is added
+        memo = sorted(con.execute(memo_text, {"w": WEEK}).fetchall(), key=repr)
+        computed = sorted(
+            con.execute(
+                "SELECT p.project_name, p.portfolio, p.programme, i.* FROM flow_items(CAST($w AS DATE)) AS i "
+                "LEFT JOIN projects_as_of(CAST($w AS DATE)) AS p ON p.project_id = i.project_id "
+                "WHERE i.is_counted",
+                {"w": WEEK},
+            ).fetchall(),
+            key=repr,
+        )
+        assert memo == computed and len(memo) == 9  # the ten items less the epic
+        assert {r[1] for r in memo} == {"Digital"}  # the portfolio, joined
+    finally:
+        con.close()

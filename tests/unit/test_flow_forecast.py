@@ -56,6 +56,62 @@ def test_percentiles_match_the_exact_distribution(remaining: int, pct: int) -> N
     assert cdf[d - 1] < pct / 100 + tol
 
 
+HISTORIES = [
+    HISTORY,
+    np.array([0, 1] * 10),
+    np.array([0] * 40 + [7, 0, 3]),
+    np.array([2, 5, 0, 1, 0, 0, 9]),
+]
+
+
+# one chunk; a chunk per largest daily value; a chunk per backlog or two (memory bound)
+@pytest.mark.parametrize(("cells", "min_rows"), [(1 << 21, 64), (1 << 21, 1), (60, 64)])
+@pytest.mark.parametrize("k", range(len(HISTORIES)))
+@pytest.mark.parametrize("remaining", [1, 6, 40])
+def test_finish_cdf_is_the_exact_distribution(
+    monkeypatch: pytest.MonkeyPatch, cells: int, min_rows: int, k: int, remaining: int
+) -> None:
+    monkeypatch.setattr(flow, "_CELLS", cells)
+    monkeypatch.setattr(flow, "_MIN_ROWS", min_rows)
+    # computed with other backlogs of other sizes beside it (chunks, padding, early stops)
+    cdf = flow.finish_cdfs(HISTORIES[k:] + HISTORIES[:k], [remaining, 3, 25, 60], 300)[0]
+    assert np.abs(cdf - _exact_cdf(HISTORIES[k], remaining, 300)).max() < 1e-9
+
+
+@pytest.mark.parametrize("batch", [2048, 1])  # one call of finish_cdfs; one per backlog
+def test_batch_equals_each_alone(monkeypatch: pytest.MonkeyPatch, batch: int) -> None:
+    monkeypatch.setattr(flow, "_BATCH", batch)
+    remaining = [30, 0, 5, 200]
+    many = flow.simulate_when_many(HISTORIES, remaining, 700, 3, 400)
+    # the 2-D inverse CDF gives each row what the row alone gives
+    cdfs = flow.finish_cdfs(HISTORIES, [30, 1, 5, 200], 400)
+    u = flow.run_uniforms(700, 3)
+    first = [np.searchsorted(np.maximum.accumulate(c), u, side="left") for c in cdfs]  # by definition
+    assert (flow.finish_days(cdfs, u) == np.array(first)).all()
+    assert all((flow.finish_days(c, u) == f).all() for c, f in zip(cdfs, first, strict=True))
+    for h, r, days in zip(HISTORIES, remaining, many, strict=True):
+        alone = flow.simulate_when(h, r, 700, 3, 400)
+        assert days is not None and alone is not None and (days == alone).all()
+    # the memo's way (runs worked out only up to the highest percentile): the same dates
+    backlogs = [
+        ([0, 1, 1, 5, 9, 30], 25, W, None),
+        ([], 4, W, None),
+        ([2], 0, W, W),
+        ([1] * 9, 3000, W, None),
+    ]
+    quick = flow.forecasts(backlogs, distributions=False)
+    for b, q in zip(backlogs, quick, strict=True):
+        full = flow.forecast(*b[:3], last_done=b[3])
+        assert (q.dates, q.note, q.days) == (full.dates, full.note, None)
+
+
+@pytest.mark.parametrize("n", [1, 7, 100, 1000])
+@pytest.mark.parametrize("pct", [1, 15, 50, 85, 95, 99])
+def test_ranked_is_the_nearest_rank(n: int, pct: int) -> None:
+    values = np.random.default_rng(n).integers(0, 50, n)
+    assert flow._ranked(np.sort(values), pct) == flow.nearest_rank(values, pct)
+
+
 def _reference_when(history: list[int], remaining: int, runs: int, seed: int) -> list[int]:
     """A plain, run-by-run simulation with Python's own generator."""
     rng = random.Random(seed)
