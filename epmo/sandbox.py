@@ -661,6 +661,11 @@ class LibraryQuery:
             )
         if self.kind == "files":
             return "Reads files named by a parameter, and the explorer reads no files: shown for reading."
+        if self.kind == "table":
+            return (
+                "Reads a store table named by a parameter (used by `python -m epmo repair` on "
+                "the raw tables): shown for reading."
+            )
         return ""
 
 
@@ -682,6 +687,8 @@ def library() -> list[LibraryQuery]:
                 kind = "staging"
             elif re.search(r"read_\w+\s*\(\s*\$", q.text):
                 kind = "files"
+            elif re.search(r"query_table\s*\(\s*\$", q.text):
+                kind = "table"
             else:
                 kind = "query"
             fields, description = header(q.text)

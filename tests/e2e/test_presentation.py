@@ -54,12 +54,12 @@ def test_presentation_mode_deck_at_1920x1080(screen, app_url: str) -> None:  # t
         assert not page.locator(f"[data-testid='{testid}']").first.is_visible(), testid
     week = DEMO_END.isocalendar().week
     assert page.get_by_text(f"As of week {week}").first.is_visible()
-    assert page.get_by_text("Slide 1 of 7").is_visible()
+    assert page.get_by_text("Slide 1 of 8").is_visible()
     _shot(page, "steering_present_1_overview")
 
     _click(page, "Next")
     _settled(page, "Portfolio health", 2)
-    assert page.get_by_text("Slide 2 of 7").is_visible()
+    assert page.get_by_text("Slide 2 of 8").is_visible()
     assert page.get_by_text(f"As of week {week}").first.is_visible()
     _shot(page, "steering_present_2_health")
 
@@ -73,7 +73,7 @@ def test_presentation_mode_deck_at_1920x1080(screen, app_url: str) -> None:  # t
 
     _click(page, "Previous")
     _settled(page, "What changed", 1)
-    assert page.get_by_text("Slide 3 of 7").is_visible()
+    assert page.get_by_text("Slide 3 of 8").is_visible()
     assert "slide=3" in page.url
     assert page.locator("[data-testid='stException']").count() == 0
 
