@@ -53,13 +53,25 @@ if summary.empty:
 row = summary.iloc[0]
 m = st.columns(5)
 m[0].metric(
-    "Throughput / week", "–" if pd.isna(row["throughput_per_week"]) else f"{row['throughput_per_week']:.1f}"
+    "Done / week",
+    "–" if pd.isna(row["throughput_per_week"]) else f"{row['throughput_per_week']:.1f}",
+    help="Throughput: items done per week over the window.",
 )
-m[1].metric("WIP", int(row["wip"]))
-m[2].metric("Cycle time P85 (days)", "–" if pd.isna(row["cycle_time_p85"]) else int(row["cycle_time_p85"]))
-m[3].metric("Age P85 (days)", "–" if pd.isna(row["age_p85"]) else int(row["age_p85"]))
+m[1].metric("WIP", int(row["wip"]), help="Work in progress: items started and not done.")
+m[2].metric(
+    "Cycle P85, days",
+    "–" if pd.isna(row["cycle_time_p85"]) else int(row["cycle_time_p85"]),
+    help="85th percentile cycle time: done minus started, days counted inclusively.",
+)
+m[3].metric(
+    "Age P85, days",
+    "–" if pd.isna(row["age_p85"]) else int(row["age_p85"]),
+    help="85th percentile age of the items in progress.",
+)
 m[4].metric(
-    "Little's law ratio", "–" if pd.isna(row["littles_law_ratio"]) else f"{row['littles_law_ratio']:.2f}"
+    "Little's law",
+    "–" if pd.isna(row["littles_law_ratio"]) else f"{row['littles_law_ratio']:.2f}",
+    help="Average cycle time over what Little's law predicts from WIP and throughput; near 1.00 when flow is stable.",
 )
 if row["flow_notes"]:
     st.text(row["flow_notes"])  # text, never markdown: notes may quote uploaded values
@@ -87,7 +99,7 @@ with tabs[4]:
         if fc is None:
             st.text(data.get("forecast_reason", ""))
         else:
-            c = st.columns(4)
+            c = st.columns(2) + st.columns(2)  # two rows: a whole date fits at 1024 px
             c[0].metric("Items left", fc.remaining_items)
             for i, p in enumerate((50, 85, 95)):
                 d = fc.date(p)

@@ -156,13 +156,17 @@ def forecast_distribution(
         marker_color=LINE_COLOURS["forecast"],
         hovertemplate="%{x}: %{y} runs<extra></extra>",
     )
-    for p, d in sorted(dates.items()):
-        if d is not None and p in PCT_DASH:
-            fig.add_vline(
-                x=pd.Timestamp(d).timestamp() * 1000,
-                line_dash=PCT_DASH[p],
-                annotation_text=f"{p} %: {d:%d %b %Y}",
-            )
+    marked = [(p, d) for p, d in sorted(dates.items()) if d is not None and p in PCT_DASH]
+    for i, (p, d) in enumerate(marked):
+        # one label a line, each on its own row, so dates a few days apart never overprint
+        fig.add_vline(
+            x=pd.Timestamp(d).timestamp() * 1000,
+            line_dash=PCT_DASH[p],
+            annotation_text=f"{p} %: {d:%d %b %Y}",
+            annotation_position="top right",
+            annotation_yshift=-18 * i,
+            annotation_bgcolor="rgba(255,255,255,0.85)",
+        )
     fig.update_layout(
         **base_layout(), yaxis_title="Runs", xaxis_title="Remaining items done by", showlegend=False
     )

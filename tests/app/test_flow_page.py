@@ -26,7 +26,7 @@ def test_flow_page_portfolio_and_project(app: AppTest, demo_store: Store) -> Non
     _ok(app)
     whole = flow.export_flow_metrics(demo_store, DEMO_END, by="all").iloc[0]
     assert _metric(app, "WIP") == str(int(whole["wip"]))
-    assert _metric(app, "Throughput / week") == f"{whole['throughput_per_week']:.1f}"
+    assert _metric(app, "Done / week") == f"{whole['throughput_per_week']:.1f}"
     forecasts = flow.export_flow_forecast(demo_store, DEMO_END)
     assert not forecasts.empty
     shown = [d.value for d in app.dataframe]

@@ -1,0 +1,43 @@
+"""The Flow page as an analyst uses it: the portfolio's flow charts, then one agile
+project's forecast, at the two screen widths the product is looked at (1440 and 1024 px)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.conftest import shot, wait_for_app
+
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group(name="e2e")]
+
+CHART = "[data-testid='stPlotlyChart'] .main-svg"
+
+
+def _charts_drawn(page, at_least: int) -> None:  # type: ignore[no-untyped-def]
+    page.wait_for_function(f'() => document.querySelectorAll("{CHART}").length >= {at_least}', timeout=30_000)
+
+
+@pytest.mark.parametrize("width", [1440, 1024])
+def test_flow_page_draws_and_forecasts_a_project(browser, app_url: str, width: int) -> None:  # type: ignore[no-untyped-def]
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    try:
+        page.goto(f"{app_url}/flow")
+        wait_for_app(page)
+        page.get_by_role("heading", name="Flow").wait_for()
+        _charts_drawn(page, 1)  # throughput, the first tab
+        assert page.get_by_text("Done / week").is_visible()
+        shot(page, f"flow_portfolio_{width}")
+
+        page.get_by_test_id("stRadioGroup").get_by_text("Project", exact=True).click()  # the Level radio
+        wait_for_app(page)
+        # the rerun has replaced the whole-portfolio tabs: one set of six
+        page.wait_for_function(
+            "() => document.querySelectorAll('[data-testid=\"stTab\"]').length === 6", timeout=30_000
+        )
+        page.get_by_role("tab", name="Forecast").click()
+        page.get_by_text("85 % done by").first.wait_for(timeout=30_000)
+        _charts_drawn(page, 2)  # the distribution and the trend of the forecast dates
+        assert page.locator("[data-testid='stException']").count() == 0
+        shot(page, f"flow_project_forecast_{width}")
+    finally:
+        context.close()
