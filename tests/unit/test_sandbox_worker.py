@@ -300,7 +300,12 @@ def test_queries_beyond_max_workers_wait_then_are_told_the_explorer_is_busy(
             )
         )
         slow.start()
-        time.sleep(0.5)  # the slow query holds its slot
+        # the slow query holds its slot (on a loaded machine taking it can take a while)
+        from epmo.sandbox_worker import POOL
+
+        deadline = time.monotonic() + 30
+        while POOL.slots()._value >= max_workers and time.monotonic() < deadline:
+            time.sleep(0.05)
         if busy:
             with pytest.raises(
                 sandbox.Busy,
