@@ -6,6 +6,7 @@ error-level rule passes; a dry run never writes.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
@@ -13,7 +14,8 @@ from pathlib import PurePosixPath
 
 import pyarrow as pa
 
-from epmo import clock, contract, isolate, maintenance, sql
+from epmo import access, audit, clock, contract, isolate, maintenance, sql
+from epmo.access import Identity
 from epmo.importers import WorkItemImport, sniff_layout
 from epmo.mapping import MappedSheet, Mapping, map_upload
 from epmo.readers import RawSheet
@@ -262,6 +264,18 @@ def _preview(con: object, as_of: dt.date, tables: list[str]) -> dict[str, object
     }
 
 
+def _permitted(store: Store, outcome: Outcome, identity: Identity | None, file_name: str) -> Outcome:
+    """The outcome, or a rejection naming every row `identity` may not submit."""
+    if identity is None or outcome.status != VALID:
+        return outcome
+    refusals = access.upload_refusals(identity, outcome.tables, access.project_managers(store), file_name)
+    if not refusals and not access.allowed(identity, "upload"):  # a duplicate carries no tables
+        refusals = [Issue(ERROR, "not_allowed", access._forbidden_text(identity, "upload"), file=file_name)]
+    if not refusals:
+        return outcome
+    return Outcome(REJECTED, new_report(refusals, outcome.report.row_counts), outcome.as_of_date)
+
+
 def ingest(
     store: Store,
     file_name: str,
@@ -274,19 +288,26 @@ def ingest(
     note: str = "",
     today: dt.date | None = None,
     work_items: WorkItemImport | None = None,
+    identity: Identity | None = None,
 ) -> Outcome:
     """Validate and, if it passes and this is not a dry run, commit atomically.
 
     A Jira or flow-tool export (detected from its header row, or `work_items` given) goes
-    through the work-item importer first (epmo/importers)."""
+    through the work-item importer first (epmo/importers). With `identity`, the upload is
+    recorded under its email and every row must be one it may submit (epmo/access.py:
+    a pm's own projects or new ones); otherwise it is refused row by row, nothing stored."""
+    if identity is not None:
+        user_email = identity.email
     if dry_run:
-        return check_upload(
+        outcome = check_upload(
             store, file_name, data, as_of, mapping, max_file_mb, today=today, work_items=work_items
         )
+        return _permitted(store, outcome, identity, file_name)
     digest = sha256(data)
     outcome = check_upload(
         store, file_name, data, as_of, mapping, max_file_mb, digest=digest, today=today, work_items=work_items
     )
+    outcome = _permitted(store, outcome, identity, file_name)
     if outcome.status != VALID:
         return outcome
     assert outcome.as_of_date is not None
@@ -306,7 +327,8 @@ def ingest(
         ),
         note=note,
     )
-    store.commit([prepared])
+    with audit.acting(identity) if identity is not None else contextlib.nullcontext():
+        store.commit([prepared])
     maintenance.after_commit(store)  # only if due, and only if no one else is maintaining
     outcome.status = ACCEPTED
     outcome.upload_id = prepared.upload_id

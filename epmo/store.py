@@ -41,7 +41,7 @@ import pyarrow.compute  # noqa: F401  (pa.compute)
 from deltalake import CommitProperties, DeltaTable, PostCommitHookProperties, write_deltalake
 from deltalake.exceptions import CommitFailedError, DeltaError, TableNotFoundError
 
-from epmo import clock, contract, sql
+from epmo import audit, clock, contract, sql
 from epmo.settings import get
 
 ARROW_TYPES = {
@@ -368,6 +368,25 @@ class Store:
         stamp = now_utc()
         rows = [{"event": "accepted", "event_at": stamp} | r for r in ledger]
         self._append("uploads", pa.Table.from_pylist(rows, schema=UPLOADS_SCHEMA))  # commit point
+        first = ledger[0].get("user_email", "") if ledger else ""
+        self.append_audit(
+            audit.rows(
+                "upload",
+                [
+                    (
+                        str(r["upload_id"]),
+                        {k: r.get(k) for k in ("file_name", "as_of_date", "tables", "row_counts", "user_email")},
+                    )
+                    for r in ledger
+                ],
+                fallback_email=str(first or ""),
+            )
+        )
+
+    def append_audit(self, rows: pa.Table) -> None:
+        """Append audit rows (epmo/audit.py); after the change they describe has committed."""
+        if rows.num_rows:
+            self._append("audit", rows)
 
     def retract(self, upload_id: str, user_email: str, reason: str) -> None:
         """Append a 'retracted' event, once: idempotent under concurrency.
@@ -410,6 +429,13 @@ class Store:
                 self._append(
                     "uploads", pa.Table.from_pylist([row], schema=UPLOADS_SCHEMA), at_version_after=ledger
                 )
+                self.append_audit(
+                    audit.rows(
+                        "retract",
+                        [(upload_id, {"reason": reason, "file_name": found[0]["file_name"]})],
+                        fallback_email=user_email,
+                    )
+                )
                 return
             except CommitFailedError:  # the ledger moved since we read it: decide again
                 time.sleep(random.uniform(0.01, 0.1))
@@ -437,6 +463,11 @@ class Store:
             "spec": spec_json,
         }
         self._append("documents", pa.Table.from_pylist([row], schema=DOCUMENTS_SCHEMA))
+        self.append_audit(
+            audit.rows(
+                f"save {kind}", [(name, {"as_of_date": as_of, "bytes": len(spec_json)})], user_email
+            )
+        )
 
     def documents(self, kind: str) -> list[dict[str, Any]]:
         """The latest version of every saved document of a kind, by name."""
