@@ -284,8 +284,10 @@ def _event(
     store.ensure()
     store._append("access", pa.Table.from_pylist([row], schema=ACCESS_SCHEMA))
     with audit.acting(actor):
-        target = row["project_id"] or row["email"]
-        audit.record(store, f"access {event}", target, {k: row[k] for k in ("email", "role", "portfolios", "teams")})
+        target = str(row["project_id"] or row["email"])
+        audit.record(
+            store, f"access {event}", target, {k: row[k] for k in ("email", "role", "portfolios", "teams")}
+        )
     return row
 
 
@@ -309,7 +311,9 @@ def grant(
     require(actor, "access")
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
-    return _event(store, actor, "grant", _check_email(email), role, portfolios=portfolios, teams=teams, note=note)
+    return _event(
+        store, actor, "grant", _check_email(email), role, portfolios=portfolios, teams=teams, note=note
+    )
 
 
 def revoke(store: Store, actor: Identity, email: str, note: str = "") -> dict[str, Any]:

@@ -375,7 +375,10 @@ class Store:
                 [
                     (
                         str(r["upload_id"]),
-                        {k: r.get(k) for k in ("file_name", "as_of_date", "tables", "row_counts", "user_email")},
+                        {
+                            k: r.get(k)
+                            for k in ("file_name", "as_of_date", "tables", "row_counts", "user_email")
+                        },
                     )
                     for r in ledger
                 ],
@@ -464,9 +467,7 @@ class Store:
         }
         self._append("documents", pa.Table.from_pylist([row], schema=DOCUMENTS_SCHEMA))
         self.append_audit(
-            audit.rows(
-                f"save {kind}", [(name, {"as_of_date": as_of, "bytes": len(spec_json)})], user_email
-            )
+            audit.rows(f"save {kind}", [(name, {"as_of_date": as_of, "bytes": len(spec_json)})], user_email)
         )
 
     def documents(self, kind: str) -> list[dict[str, Any]]:
@@ -629,14 +630,14 @@ def _register_scope(con: duckdb.DuckDBPyConnection, snap: Snapshot) -> None:
     named only while scope_projects is computed, then dropped, so no later query (the SQL
     explorer's included) can name an unscoped relation."""
     assert snap.scope is not None
-    con.execute("CREATE OR REPLACE TEMP TABLE scope_portfolios (portfolio VARCHAR)")
+    con.execute("CREATE OR REPLACE TABLE scope_portfolios (portfolio VARCHAR)")
     if snap.scope:
         con.executemany("INSERT INTO scope_portfolios VALUES ($1)", [[p] for p in snap.scope])
     sources = {"scope_source_projects": "projects", "scope_source_uploads": "uploads"}
     try:
         for view, table in sources.items():
             files = snap.files.get(table, ())
-            body = f"SELECT * FROM {_read_files(files)}" if files else _empty_select(ALL_TABLES[table])
+            body = f"SELECT * FROM {_read_files(files)}" if files else _empty_select(ALL_TABLES[table])  # noqa: S608 (our own files)
             con.execute(f"CREATE OR REPLACE TEMP VIEW {view} AS {body}")  # noqa: S608 (allow-listed)
         sql.execute_script(con, "access/scope_projects")
     finally:

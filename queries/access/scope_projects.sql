@@ -5,7 +5,7 @@
 -- scope_portfolios (the identity's portfolios, bound values)
 -- A project belongs to the portfolio of its latest accepted report (by as-of week, then
 -- commit time), for every week: a project moved from A to B is B's, history included.
-CREATE OR REPLACE TEMP TABLE scope_projects AS
+CREATE OR REPLACE TABLE scope_projects AS
 WITH reports AS (
     SELECT p.project_id, p.portfolio
     FROM scope_source_projects AS p
