@@ -6,26 +6,135 @@ Pages call these, then render. No business logic here: it lives in epmo/.
 from __future__ import annotations
 
 import datetime as dt
-import os
 from typing import Any
 
 import duckdb
 import pandas as pd
 import streamlit as st
 
-from epmo import export, measures, safe_text, sql
+from epmo import access, audit, export, measures, safe_text, sql
 from epmo.ingest import latest_reporting_day
 from epmo.store import Snapshot, Store
 
 
 @st.cache_resource
-def store() -> Store:
+def base_store() -> Store:
+    """The whole store (the access list, the audit trail, the PM rules read it unscoped)."""
     return Store()
 
 
+@st.cache_resource(max_entries=32)
+def _scoped_store(scope: tuple[str, ...]) -> Store:
+    return Store(base_store().uri, base_store().storage_options, scope=scope)
+
+
+def store() -> Store:
+    """The store as the signed-in identity may read it: a portfolio-scoped identity's
+    snapshots and connections hold only its portfolios (epmo/store.py register_snapshot), so
+    every query, export, frozen deck and pack a page makes through it is scoped. Writes
+    through it are the same as through the whole store."""
+    scope = current_identity().scope
+    return base_store() if scope is None else _scoped_store(scope)
+
+
 def snapshot() -> Snapshot:
-    """The store's current snapshot (table versions and files); cheap to re-read each run."""
+    """The store's current snapshot (table versions and files), scoped as `store`; cheap to
+    re-read each run."""
     return store().snapshot()
+
+
+# --------------------------------------------------------------------------- identity
+
+IDENTITY = "_epmo_identity"
+
+
+def _signin_configured() -> bool:
+    try:
+        return "auth" in st.secrets
+    except Exception:  # no secrets.toml at all  # noqa: BLE001
+        return False
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _access_entries(uri: str, version: int) -> list[dict[str, Any]]:
+    return access.access_list(base_store())
+
+
+def _resolve_identity() -> access.Identity:
+    """Who is using this session (epmo/access.py); stops the run with a message when no one is
+    (the sign-in screen) or sign-in is misconfigured."""
+    entries = _access_entries(base_store().uri, access.access_version(base_store()))
+    try:
+        mode = access.auth_mode(_signin_configured(), len(entries))
+    except access.AuthConfigError as exc:
+        st.error(str(exc))
+        st.stop()
+    if mode == "demo":
+        return access.demo_identity()
+    user = dict(st.user.to_dict())
+    conf = access.auth_settings()
+    if mode == "oidc" and not user.get("is_logged_in"):
+        _signin_screen(str(conf.get("provider") or ""))
+    email = str(user.get("email") or "").strip()
+    if not email:
+        st.error(
+            "No identity reached the app: in proxy mode the reverse proxy must send the user's email "
+            "in the header named by server.trustedUserHeaders (docs/security.md)."
+            if mode == "proxy"
+            else "The identity provider sent no email claim: add the email scope (docs/security.md)."
+        )
+        st.stop()
+    groups = user.get(str(conf.get("groups_claim") or "groups")) or []
+    if isinstance(groups, str):
+        groups = [g.strip() for g in groups.split(",") if g.strip()]
+    return access.resolve(
+        base_store(),
+        email,
+        list(groups),
+        via="app",
+        mode=mode,
+        name=str(user.get("name") or ""),
+        entries=entries,
+    )
+
+
+def _signin_screen(provider: str) -> None:
+    st.title("EPMO Portfolio Analytics")
+    st.write("Sign in with your organisation's account to continue.")
+    st.button(
+        "Sign in", key="signin", type="primary", on_click=st.login, args=(provider,) if provider else ()
+    )
+    st.stop()
+
+
+def current_identity() -> access.Identity:
+    """The acting identity of this run (resolved once per run by app.py)."""
+    identity = st.session_state.get(IDENTITY)
+    if not isinstance(identity, access.Identity):
+        identity = refresh_identity()
+    return identity
+
+
+def refresh_identity() -> access.Identity:
+    identity = _resolve_identity()
+    st.session_state[IDENTITY] = identity
+    audit.set_actor(identity)  # the store's writes in this run are audited under it
+    return identity
+
+
+def allowed(action: str) -> bool:
+    return access.allowed(current_identity(), action)
+
+
+def require(action: str) -> access.Identity:
+    """The identity, when it may do `action`; otherwise the page says why and stops."""
+    identity = current_identity()
+    try:
+        access.require(identity, action)
+    except access.Forbidden as exc:
+        st.error(str(exc))
+        st.stop()
+    return identity
 
 
 @st.cache_resource(max_entries=4)
@@ -130,12 +239,6 @@ def downloads(frame: pd.DataFrame, stem: str, key: str) -> None:
         width="content",
         on_click="ignore",
     )
-
-
-def is_admin(email: str) -> bool:
-    """Admins may retract uploads. EPMO_ADMINS lists them (comma-separated); unset = everyone."""
-    admins = [a.strip().lower() for a in os.environ.get("EPMO_ADMINS", "").split(",") if a.strip()]
-    return not admins or email.strip().lower() in admins
 
 
 PROJECT_PAGE = "app_pages/project.py"

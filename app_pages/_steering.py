@@ -258,9 +258,11 @@ def decision_form(
             index=statuses.index(e.get("status", statuses[0])) if e.get("status") in statuses else 0,
             key=f"{key}_status",
         )
-        user = st.text_input("Recorded by (email)", key=f"{key}_user")
+        st.text(f"Recorded by {ui.current_identity().email}")
         submitted = st.form_submit_button(
-            "Save a new version" if decision_id else "Record decision", type="primary"
+            "Save a new version" if decision_id else "Record decision",
+            type="primary",
+            disabled=not ui.allowed("decision"),
         )
     if submitted:
         data = {
@@ -275,7 +277,8 @@ def decision_form(
         try:
             basis = frozen if isinstance(frozen, steering.Freeze) else frozen()
             decision = steering.validate_decision(con, data, basis)
-            saved = steering.save_decision(ui.store(), decision, user.strip(), decision_id)
+            user = ui.require("decision").email
+            saved = steering.save_decision(ui.store(), decision, user, decision_id)
         except steering.SteeringError as exc:
             st.error(md(exc))
             return

@@ -77,7 +77,7 @@ def save(as_of: dt.date) -> None:
             ui.store(),
             st.session_state.get("cap_save_name", ""),
             scenario(),
-            st.session_state.get("cap_save_user", ""),
+            ui.require("scenario").email,
             as_of,
         )
     except ValueError as exc:
@@ -173,8 +173,15 @@ with right:
         shown = saved[["name", "version", "saved_by", "saved_at", "as_of_date"]]
         st.dataframe(shown, hide_index=True, key="cap_saved_table")
     st.text_input("Scenario name", key="cap_save_name", placeholder="e.g. Hire 2 developers in March")
-    st.text_input("Your email", key="cap_save_user", placeholder="you@organisation.org")
-    st.button("Save scenario", key="cap_save", on_click=save, args=(f["as_of"],), icon=":material/save:")
+    st.text(f"Saved by {ui.current_identity().email}")
+    st.button(
+        "Save scenario",
+        key="cap_save",
+        on_click=save,
+        args=(f["as_of"],),
+        icon=":material/save:",
+        disabled=not ui.allowed("scenario"),
+    )
 
 message = st.session_state.pop("cap_message", None)
 if message:

@@ -196,13 +196,16 @@ with tab_scenarios:
     if tab_scenarios.open:
         s1, s2, s3 = st.columns([2, 2, 1], vertical_alignment="bottom")
         name = s1.text_input("Scenario name", key="scn_name")
-        email = s2.text_input("Your email", key="scn_email")
-        if s3.button("Save scenario", key="scn_save", icon=":material/save:"):
+        s2.text(f"Saved by {ui.current_identity().email}")
+        if s3.button(
+            "Save scenario", key="scn_save", icon=":material/save:", disabled=not ui.allowed("scenario")
+        ):
+            email = ui.require("scenario").email
             if not name.strip():
                 st.error("Give the scenario a name.")
             else:
                 ui.store().save_document(
-                    priority.SCENARIO_KIND, name, scenario.to_json(), email.strip(), as_of=f["as_of"]
+                    priority.SCENARIO_KIND, name, scenario.to_json(), email, as_of=f["as_of"]
                 )
                 st.success(f"Saved scenario {md(name.strip())}.")
                 snap = ui.snapshot()

@@ -21,13 +21,15 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
+import duckdb
 import pyarrow as pa
+from deltalake import DeltaTable
 
-from epmo import audit, clock, contract
+from epmo import audit, clock, contract, sql
 from epmo.audit import Actor
 from epmo.report import ERROR, Issue
 from epmo.settings import settings
-from epmo.store import ACCESS_SCHEMA, Store
+from epmo.store import ACCESS_SCHEMA, Store, _read_files
 
 ROLES = ("admin", "analyst", "pm", "viewer")
 
@@ -332,13 +334,34 @@ def assign_pm(store: Store, actor: Identity, project_id: str, email: str, note: 
     return _event(store, actor, "assign_pm", _check_email(email), "pm", project_id=project_id, note=note)
 
 
+def _access_rows(store: Store, name: str) -> list[dict[str, Any]]:
+    """A query over the access table alone (cheap: read on every page run to know who is who)."""
+    uri = f"{store.uri}/access"
+    if not DeltaTable.is_deltatable(uri, store.storage_options):
+        return []
+    files = tuple(DeltaTable(uri, storage_options=store.storage_options).file_uris())
+    if not files:
+        return []
+    con = duckdb.connect()
+    try:
+        con.execute(f"CREATE VIEW raw_access AS SELECT * FROM {_read_files(files)}")  # noqa: S608 (our own files)
+        return sql.arrow(con, name).to_pylist()
+    finally:
+        con.close()
+
+
+def access_version(store: Store) -> int:
+    """The access table's version (-1: none yet): a cache key for the access list."""
+    uri = f"{store.uri}/access"
+    if not DeltaTable.is_deltatable(uri, store.storage_options):
+        return -1
+    return int(DeltaTable(uri, storage_options=store.storage_options).version())
+
+
 def access_list(store: Store) -> list[dict[str, Any]]:
     """Everyone with access in force: email, role, portfolios and teams (lists)."""
-    if not store.exists():
-        return []
-    unscoped = Store(store.uri, store.storage_options)
     out = []
-    for r in unscoped.rows("access/access_list"):
+    for r in _access_rows(store, "access/access_list"):
         r["portfolios"] = json.loads(r["portfolios"] or "[]")
         r["teams"] = json.loads(r["teams"] or "[]")
         out.append(r)
@@ -346,9 +369,7 @@ def access_list(store: Store) -> list[dict[str, Any]]:
 
 
 def access_history(store: Store) -> list[dict[str, Any]]:
-    if not store.exists():
-        return []
-    return Store(store.uri, store.storage_options).rows("access/access_history")
+    return _access_rows(store, "access/access_history")
 
 
 # --------------------------------------------------------------------------- resolving
@@ -358,14 +379,22 @@ def auth_settings() -> dict[str, Any]:
     return dict(settings().get("auth", {}))
 
 
-def auth_mode(signin_configured: bool) -> str:
+def auth_mode(signin_configured: bool, access_entries: int = 0) -> str:
     """demo, oidc or proxy: EPMO_AUTH, else settings [auth] mode; "auto" means oidc when an
     `[auth]` section exists in Streamlit's secrets, else demo. Demo mode is refused once
-    sign-in is configured (it would silently make everyone admin)."""
+    sign-in is configured (it would silently make everyone admin), and "auto" does not fall
+    back to it once the store has an access list."""
     mode = (os.environ.get("EPMO_AUTH") or str(auth_settings().get("mode", "auto"))).strip().lower()
     if mode not in MODES:
         raise AuthConfigError(f"EPMO_AUTH / [auth] mode must be one of {', '.join(MODES)}, not {mode!r}")
     if mode == "auto":
+        if not signin_configured and access_entries:
+            raise AuthConfigError(
+                f"The store has an access list ({access_entries} people) but no sign-in is configured: "
+                "add [auth] to .streamlit/secrets.toml (OIDC) or set EPMO_AUTH=proxy behind a trusted "
+                "proxy (docs/security.md). The open demo mode would make everyone admin; set "
+                "EPMO_AUTH=demo to ask for it outright."
+            )
         return "oidc" if signin_configured else "demo"
     if mode == "demo" and signin_configured:
         raise AuthConfigError(
