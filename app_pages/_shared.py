@@ -108,11 +108,10 @@ def _signin_screen(provider: str) -> None:
 
 
 def current_identity() -> access.Identity:
-    """The acting identity of this run (resolved once per run by app.py)."""
-    identity = st.session_state.get(IDENTITY)
-    if not isinstance(identity, access.Identity):
-        identity = refresh_identity()
-    return identity
+    """The acting identity, resolved on every call (cheap: the access list is cached on its
+    table's version), so a widget callback, which runs before app.py, never acts under an
+    earlier run's identity (a revocation applies at once)."""
+    return refresh_identity()
 
 
 def refresh_identity() -> access.Identity:
