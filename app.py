@@ -4,7 +4,7 @@ import streamlit as st
 
 from app_pages import _shared as ui
 from app_pages import _steering as steer
-from epmo import access
+from epmo import access, safe_text
 
 # The favicon is a file the app serves: a Material icon here made every browser fetch it
 # from fonts.gstatic.com, and no request leaves for another host (tests/e2e/test_hostile.py).
@@ -63,8 +63,8 @@ identity = ui.refresh_identity()  # the sign-in screen stops here when no one is
 if not access.allowed(identity, "view"):
     st.title("EPMO Portfolio Analytics")
     st.warning(
-        f"You are signed in as {identity.email}, but you have no access yet. Ask an EPMO admin to "
-        "grant you a role (Access page, or python -m epmo access grant EMAIL ROLE).",
+        f"You are signed in as {safe_text.md(identity.email)}, but you have no access yet. Ask an "
+        "EPMO admin to grant you a role (Access page, or python -m epmo access grant EMAIL ROLE).",
         icon=":material/lock:",
     )
     if identity.mode == "oidc":

@@ -67,7 +67,7 @@ def _resolve_identity() -> access.Identity:
     try:
         mode = access.auth_mode(_signin_configured(), len(entries))
     except access.AuthConfigError as exc:
-        st.error(str(exc))
+        st.error(safe_text.md(str(exc)))
         st.stop()
     if mode == "demo":
         return access.demo_identity()
@@ -131,7 +131,7 @@ def require(action: str) -> access.Identity:
     try:
         access.require(identity, action)
     except access.Forbidden as exc:
-        st.error(str(exc))
+        st.error(safe_text.md(str(exc)))
         st.stop()
     return identity
 

@@ -19,6 +19,7 @@ import getpass
 import json
 import os
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -351,8 +352,16 @@ def _access_rows(store: Store, name: str) -> list[dict[str, Any]]:
 
 
 def access_version(store: Store) -> int:
-    """The access table's version (-1: none yet): a cache key for the access list."""
+    """The access table's version (-1: none yet): a cache key for the access list, read on
+    every page run (on a local disk, from the names in its Delta log: no table load)."""
     uri = f"{store.uri}/access"
+    if store.is_local:
+        log = Path(uri.removeprefix("file://")) / "_delta_log"
+        try:
+            names = [n for n in os.listdir(log) if n.endswith(".json") and n[:-5].isdigit()]
+        except FileNotFoundError:
+            return -1
+        return max((int(n[:-5]) for n in names), default=-1)
     if not DeltaTable.is_deltatable(uri, store.storage_options):
         return -1
     return int(DeltaTable(uri, storage_options=store.storage_options).version())

@@ -542,6 +542,12 @@ def cmd_access(args: argparse.Namespace) -> int:
                     "usage: python -m epmo access grant EMAIL ROLE [--portfolio P]... [--team T]..."
                 )
             access.grant(store, actor, args.email, args.role, args.portfolio, args.team, args.note)
+            if actor.mode == "demo":
+                print(
+                    "note: the access list is no longer empty: the command line and the app now apply it "
+                    f"(without --as you act as the operating-system user {access.os_user()!r})",
+                    file=sys.stderr,
+                )
             print(
                 f"granted {args.role} to {args.email}"
                 + (f" for {', '.join(args.portfolio)}" if args.portfolio else "")
