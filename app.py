@@ -80,7 +80,11 @@ steer.presentation_hook()  # ?present=1 or the sidebar toggle: no chrome, large 
 page = st.navigation(PAGES, expanded=True, position="hidden" if steer.presenting() else "sidebar")
 st.sidebar.caption("EPMO Portfolio Analytics")
 if identity.mode == "demo":
-    st.markdown(f":orange-badge[:material/lock_open: {access.DEMO_NOTICE}]")
+    # HTML of the app's own (no markdown directive: the hostile-text checks allow none)
+    st.html(
+        '<div style="display:inline-block;padding:2px 10px;border-radius:6px;'
+        'background:#fff3e0;color:#e65100;font-size:0.9rem">' + access.DEMO_NOTICE + "</div>"
+    )
 else:
     scope = "every portfolio" if identity.scope is None else ", ".join(identity.scope) or "no portfolio"
     st.sidebar.text(f"Signed in as {identity.email}\nRole: {identity.role} · {scope}")

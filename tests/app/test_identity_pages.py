@@ -15,6 +15,10 @@ from tests.conftest import DEMO_END, project_row, projects_csv, tree_digest
 SCOPE = "Corporate Systems"
 
 
+def _demo_notice(app: AppTest) -> bool:
+    return any(access.DEMO_NOTICE in h.proto.body for h in app.get("html"))
+
+
 def _no_exceptions(app: AppTest) -> None:
     assert not app.exception, [e.value for e in app.exception]
 
@@ -23,7 +27,7 @@ def _no_exceptions(app: AppTest) -> None:
 def test_demo_mode_is_announced_on_every_page(app: AppTest, page: str) -> None:
     app.switch_page(page).run()
     _no_exceptions(app)
-    assert any(access.DEMO_NOTICE in m.value for m in app.markdown)
+    assert _demo_notice(app)
 
 
 def test_oidc_without_a_session_shows_only_the_sign_in_button(app: AppTest) -> None:
@@ -38,7 +42,7 @@ def test_oidc_without_a_session_shows_only_the_sign_in_button(app: AppTest) -> N
     app.run()
     _no_exceptions(app)
     assert [b.label for b in app.button] == ["Sign in"]
-    assert not any(access.DEMO_NOTICE in m.value for m in app.markdown)
+    assert not _demo_notice(app)
     assert not app.metric and not app.dataframe  # no data before sign-in
 
 
@@ -74,7 +78,7 @@ def test_an_access_list_without_sign_in_is_not_the_demo_mode(app: AppTest, demo_
     access.grant(demo_store, access.demo_identity(via="cli"), "boss@example.org", "admin")
     app.run()
     assert "no sign-in is configured" in app.error[0].value
-    assert not any(access.DEMO_NOTICE in m.value for m in app.markdown)
+    assert not _demo_notice(app)
 
 
 def test_a_viewer_cannot_open_the_explorer_upload_or_save(
