@@ -313,7 +313,7 @@ def ident(name: str) -> str:
 def _allowed_identifiers() -> frozenset[str]:
     out = {c.name for t in contract.TABLES for c in t.columns}
     out |= {f"{p}_{t}" for t in contract.TABLE_NAMES for p in ("raw", "stg", "checked", "typed")}
-    out |= {f"raw_{t}" for t in ("uploads", "submissions", "documents")}
+    out |= {f"raw_{t}" for t in ("uploads", "submissions", "documents", "access", "audit")}
     return frozenset(out)
 
 
