@@ -730,12 +730,6 @@ def _decisions(
     return slide
 
 
-def decided_by(as_of: dt.date) -> dt.date:
-    """Decisions shown with a week's data: those taken up to today (the meeting looks at
-    last week's data), or up to the as-of week when it is later."""
-    return max(as_of, now_utc().date())
-
-
 def _flow(
     con: duckdb.DuckDBPyConnection, as_of: dt.date, scope: dict[str, list[str]], spec: SlideSpec
 ) -> Slide:
