@@ -300,9 +300,8 @@ def live_freeze(as_of: dt.date) -> steering.Freeze:
     return steering.freeze(ui.store(), as_of)
 
 
-def project_decisions(snap: Any, project_id: str, as_of: dt.date) -> None:
+def project_decisions(frame: pd.DataFrame, project_id: str, as_of: dt.date, query: str) -> None:
     """The Project page's decisions section: decisions affecting the project."""
-    frame = ui.query(snap, "steering/decisions", as_of=steering.decided_by(as_of), project_id=project_id)
     st.subheader(f"Steering decisions ({len(frame)})")
     if frame.empty:
         st.caption("No steering decision affects this project. Record one on the Decisions page.")
@@ -324,7 +323,7 @@ def project_decisions(snap: Any, project_id: str, as_of: dt.date) -> None:
             key="project_decisions",
         )
     ui.downloads(frame, f"{project_id}_decisions_{as_of}", "project_decisions")
-    ui.show_sql("steering/decisions")
+    ui.show_sql(query)
 
 
 def known_projects(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> list[str]:
