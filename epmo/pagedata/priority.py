@@ -124,12 +124,13 @@ def sensitivity(
     con: Con,
     f: Filters,
     model: str | None = None,
+    version: int | None = None,
     runs: int | None = None,
     pct: float | None = None,
     seed: int | None = None,
     excluded: tuple[str, ...] | None = None,
 ) -> SensitivityData:
-    m = _model(con, model)
+    m = _model(con, model, version)
     sens = scoring.sensitivity(
         _candidates(con, f, excluded),
         m,
@@ -158,6 +159,28 @@ class SelectionData(PageData):
 
     def frames(self) -> dict[str, pd.DataFrame]:
         return {"candidates": self.candidates, "ranked": self.ranked, "frontier": self.frontier}
+
+
+@dataclass(frozen=True, eq=False)
+class CandidatesData(PageData):
+    candidates: pd.DataFrame
+    sql: dict[str, str] = sql_names(candidates="priority/candidates")
+
+    def costs(self, basis: str) -> tuple[float, float]:
+        """What the current portfolio (work in flight) and every candidate cost on a basis."""
+        c = self.candidates
+        col = priority.BASIS_COLUMN[basis]
+        return float(c.loc[c["is_current"], col].sum()), float(c[col].sum())
+
+    @property
+    def labels(self) -> dict[str, str]:
+        c = self.candidates
+        return dict(zip(c["project_id"], c["project_id"] + "  " + c["project_name"], strict=True))
+
+
+def candidates(con: Con, f: Filters, excluded: tuple[str, ...] | None = None) -> CandidatesData:
+    """The candidate projects (the selection page's budget and force in/out choices)."""
+    return CandidatesData(_candidates(con, f, excluded))
 
 
 def default_scenario(con: Con, f: Filters, with_capacity: bool = False) -> str:
@@ -207,6 +230,7 @@ class ScenariosData(PageData):
     saved: pd.DataFrame
     summary: pd.DataFrame  # one row per compared scenario
     differ: pd.DataFrame  # projects chosen in some compared scenarios but not all
+    solved: int  # how many compared scenarios were solved
     sql: dict[str, str] = sql_names(saved="ledger/documents")
 
 
@@ -234,7 +258,7 @@ def scenarios(
         every = sorted(set().union(*picks.values()))
         differ = pd.DataFrame({"project_id": every, **{n: ["✓" if p in picks[n] else "" for p in every] for n in names}})
         differ = differ[differ[names].nunique(axis=1) > 1]
-    return ScenariosData(saved, pd.DataFrame(rows), differ)
+    return ScenariosData(saved, pd.DataFrame(rows), differ, len(picks))
 
 
 def stage_defaults() -> list[str]:
