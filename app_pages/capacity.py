@@ -69,7 +69,11 @@ if clicked is not None:
     match = cap.match_cell(cells, clicked)
     # the drill-down: a second call, made only after a click
     drill = ui.page(
-        pages.cell, snap, f, view=view, cell_keys=tuple((k, clicked[k]) for k in ("period_start", *capacity.KEYS))
+        pages.cell,
+        snap,
+        f,
+        view=view,
+        cell_keys=tuple((k, clicked[k]) for k in ("period_start", *capacity.KEYS)),
     )
     if not match.empty:
         m = match.iloc[0]

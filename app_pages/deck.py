@@ -14,7 +14,7 @@ from epmo.safe_text import md, md_quoted
 snap = ui.snapshot()
 f = ui.sidebar(snap)
 store = ui.store()
-names = steer.deck_names(snap)
+names = steer.deck_names(snap, f)
 
 wanted = st.query_params.get("deck", "")
 run = st.session_state.get(steer.RUN)
@@ -24,7 +24,7 @@ if wanted and wanted not in names:
 if run is None or (wanted and wanted != run["deck"]):
     # start (or switch to) a deck: pin the store for the whole meeting
     name = wanted or (run["deck"] if run else names[0])
-    frozen = steering.freeze(store, f["as_of"])
+    frozen = steering.freeze(store, f.as_of)
     try:
         slide_no = int(st.query_params.get("slide", "1"))
     except ValueError:
@@ -33,7 +33,7 @@ if run is None or (wanted and wanted != run["deck"]):
     st.session_state[steer.RUN] = run
 
 try:
-    deck = steer.load_deck(snap, run["deck"])
+    deck = steer.load_deck(snap, f, run["deck"])
 except steering.SteeringError as exc:
     st.error(md(exc))
     st.session_state.pop(steer.RUN, None)
@@ -64,7 +64,7 @@ if not steer.presenting():
     if choice != deck.name or restart:
         st.session_state[steer.RUN] = {
             "deck": choice,
-            "freeze": steering.freeze(store, f["as_of"]).to_dict(),
+            "freeze": steering.freeze(store, f.as_of).to_dict(),
             "slide": 0 if choice != deck.name else run["slide"],
         }
         st.query_params["deck"] = choice

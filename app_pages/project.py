@@ -75,7 +75,11 @@ for col, name in zip(c, ("bac", "eac", "ac", "cpi", "spi", "forecast_slip_days")
     col.metric(
         measures.label(name),
         measures.fmt(name, now[name]),
-        None if diff is None else f"{diff:+.3f}" if measures.MEASURES[name].format == "ratio" else f"{diff:+,.0f}",
+        None
+        if diff is None
+        else f"{diff:+.3f}"
+        if measures.MEASURES[name].format == "ratio"
+        else f"{diff:+,.0f}",
         delta_color="off",
         help=f"{measures.MEASURES[name].formula}",
     )

@@ -1,11 +1,9 @@
 """Submissions: the upload ledger; admins can retract an upload (it stays in the ledger)."""
 
-import datetime as dt
-
 import streamlit as st
 
 from app_pages import _shared as ui
-from epmo.pagedata import Filters, ledger
+from epmo.pagedata import ledger
 from epmo.safe_text import md
 from epmo.store import AlreadyRetracted, StoreWriteError
 
@@ -17,7 +15,7 @@ st.caption(
 )
 search = st.session_state.get("ledger_search", "")  # the search box below, read first
 # the ledger is not as of a week: no sidebar, every week's uploads
-data = ui.page(ledger.submissions, snap, Filters(dt.date.min), search=search)
+data = ui.page(ledger.submissions, snap, ledger.EVERY_WEEK, search=search)
 n = data.counts()
 c = st.columns(3)
 c[0].metric("Uploads", f"{n['uploads']:,}")

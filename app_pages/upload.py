@@ -7,10 +7,11 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import _shared as ui
-from epmo import contract, sql, templates
+from epmo import contract, templates
 from epmo.importers import LAYOUTS, WorkItemImport
 from epmo.ingest import ACCEPTED, DUPLICATE, check_upload, ingest, latest_reporting_day
 from epmo.mapping import Mapping
+from epmo.pagedata import ledger
 from epmo.safe_text import md
 from epmo.store import StoreWriteError
 from epmo.workflow import Workflow
@@ -45,7 +46,7 @@ with st.expander("Templates and the data contract", icon=":material/description:
             on_click="ignore",
         )
 
-mappings = ui.query(snap, "ledger/documents", kind="mapping")
+mappings = ui.page(ledger.documents, snap, ledger.EVERY_WEEK, kind="mapping").documents
 
 
 def work_item_options(snap: object) -> WorkItemImport | None:
@@ -53,7 +54,7 @@ def work_item_options(snap: object) -> WorkItemImport | None:
     statuses are started and done, Jira project keys) and the project id say how to read it."""
     with st.expander("Work items (Jira or flow-tool export)"):
         layout = st.selectbox("Layout", ["Detect", *LAYOUTS], key="upload_wi_layout")
-        flows = ui.query(ui.snapshot(), "ledger/documents", kind="workflow")
+        flows = ui.page(ledger.documents, ui.snapshot(), ledger.EVERY_WEEK, kind="workflow").documents
         wf_name = st.selectbox("Workflow", ["(status names)", *flows["name"]], key="upload_wi_workflow")
         project_id = st.text_input("EPMO project id for every item", key="upload_wi_project")
     if layout == "Detect" and wf_name == "(status names)" and not project_id.strip():
@@ -151,19 +152,7 @@ if report.issues:
     )
     ui.downloads(issues, f"validation_report_{uploaded.name}", "report")
     with st.expander("The rules"):
-        st.dataframe(
-            pd.DataFrame(
-                [
-                    {
-                        "rule": sql.query(n).meta.get("rule", n),
-                        "severity": sql.query(n).meta.get("severity", ""),
-                        "checks": sql.query(n).meta.get("grain", ""),
-                    }
-                    for n in sql.names("checks")
-                ]
-            ),
-            hide_index=True,
-        )
+        st.dataframe(ledger.rules(), hide_index=True)
 
 if not report.ok:
     st.stop()

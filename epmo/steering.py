@@ -30,14 +30,16 @@ import duckdb
 import pandas as pd
 import plotly.graph_objects as go
 
-from epmo import capacity, capacity_charts, charts, health, measures, sql
+from epmo import capacity, capacity_charts, charts, measures, sql
+from epmo import pagedata as pages
+from epmo.pagedata import Filters
 from epmo.priority import charts as priority_charts
-from epmo.priority import models, scoring
+from epmo.priority import models
 from epmo.settings import get
 from epmo.store import Store, now_utc
 from epmo.theme import RAG_LETTERS, rag_label
 
-DECK_KIND = "deck"
+DECK_KIND = pages.steering.DECK_KIND
 DECISION_KIND = "decision"
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
@@ -330,12 +332,13 @@ def display(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     return out
 
 
+def _filters(as_of: dt.date, scope: dict[str, list[str]]) -> Filters:
+    return Filters(as_of, tuple(scope.get("portfolios", ())), tuple(scope.get("programmes", ())))
+
+
 def freshness(con: duckdb.DuckDBPyConnection, as_of: dt.date, scope: dict[str, list[str]]) -> dict[str, int]:
     """How many projects reported for the week, of how many expected (active stages), and in all."""
-    status = sql.df(con, "health/submission_status", as_of=as_of, **scope)
-    reported = int(status["submission_status"].isin(["on time", "late"]).sum())
-    missing = int((status["submission_status"] == "missing").sum())
-    return {"reported": reported, "expected": reported + missing, "projects": len(status)}
+    return pages.portfolio.freshness(con, _filters(as_of, scope))
 
 
 def freshness_text(f: dict[str, int]) -> str:
@@ -345,14 +348,14 @@ def freshness_text(f: dict[str, int]) -> str:
 def _home(
     con: duckdb.DuckDBPyConnection, as_of: dt.date, scope: dict[str, list[str]], spec: SlideSpec
 ) -> Slide:
-    previous = health.previous_week(as_of)
-    head = sql.df(con, "health/headline", as_of=as_of, previous=previous, **scope)
-    now = head.iloc[0]
-    slide = Slide(spec, "Portfolio overview", f"Changes against the week of {previous:%d %b %Y}")
-    if int(now["project_count"]) == 0:
+    f = _filters(as_of, scope)
+    data = pages.portfolio.home(con, f, with_freshness=True)
+    now = data.now
+    slide = Slide(spec, "Portfolio overview", f"Changes against the week of {f.previous:%d %b %Y}")
+    if data.empty:
         slide.empty = "No projects have been reported on or before this week."
         return slide
-    fresh = freshness(con, as_of, scope)
+    fresh = data.freshness
     slide.metrics = [
         Metric("Projects", f"{int(now['project_count']):,}"),
         Metric("Reported this week", f"{fresh['reported']} of {fresh['expected']}", "expected projects"),
@@ -366,29 +369,22 @@ def _home(
         Metric(f"{RAG_LETTERS[r]} {r} (computed)", f"{int(now[f'computed_{r.lower()}_count']):,}")
         for r in ("Red", "Amber", "Green")
     ]
-    by_stage = sql.df(con, "home/projects_by_stage", as_of=as_of, **scope)
-    wide = by_stage.assign(rag=by_stage["rag_overall"].fillna("No RAG")).pivot_table(
-        index="stage", columns="rag", values="project_count", aggfunc="sum", fill_value=0
-    )
-    stages = by_stage.sort_values("stage_order")["stage"].drop_duplicates().tolist()
-    order = [r for r in ("Red", "Amber", "Green", "No RAG") if r in wide.columns]
-    wide = wide.reindex(index=stages, columns=order, fill_value=0).astype(int)
     slide.blocks.append(
         Chart(
             "Projects by stage and declared RAG",
-            charts.projects_by_stage(by_stage),
+            charts.projects_by_stage(data.by_stage),
             "bar",
-            wide,
-            "home/projects_by_stage",
+            data.stage_table(),
+            data.sql["by_stage"],
             y_title="Projects",
         )
     )
-    movers = sql.df(con, "health/biggest_movers", as_of=as_of, previous=previous, limit=5, **scope)
+    movers = data.movers
     slide.blocks.append(
         Table(
             "Five biggest movers",
             display(movers, ["project_id", "project_name", "rag_move", "eac_change", "slip_change_days"]),
-            "health/biggest_movers",
+            data.sql["movers"],
             "" if len(movers) else "Nothing moved since last week.",
         )
     )
@@ -398,19 +394,17 @@ def _home(
 def _health(
     con: duckdb.DuckDBPyConnection, as_of: dt.date, scope: dict[str, list[str]], spec: SlideSpec
 ) -> Slide:
-    projects = sql.df(con, "health/project_health", as_of=as_of, **scope)
+    data = pages.portfolio.health_overview(con, _filters(as_of, scope))
     slide = Slide(spec, "Portfolio health", "Computed RAG rules: " + "; ".join(measures.rules_text()))
-    if projects.empty:
+    if data.projects.empty:
         slide.empty = "No projects have been reported on or before this week."
         return slide
-    counts = projects["rag_computed"].fillna("").value_counts()
+    counts = data.rag_counts()
     slide.metrics = [
-        Metric(rag_label(r) + " (computed)", f"{int(counts.get(r, 0)):,}") for r in ("Red", "Amber", "Green")
+        Metric(rag_label(r) + " (computed)", f"{counts[r]:,}") for r in ("Red", "Amber", "Green")
     ]
-    slide.metrics.append(
-        Metric("Watermelons", f"{int(projects['is_watermelon'].sum()):,}", "declared G, computed R")
-    )
-    active = projects[projects["is_active"]]
+    slide.metrics.append(Metric("Watermelons", f"{len(data.watermelons):,}", "declared G, computed R"))
+    active = data.active
     both = active.dropna(subset=["cpi", "spi"])
     bubbles = pd.DataFrame(
         {
@@ -427,12 +421,12 @@ def _health(
             charts.evm_quadrant(active, "rag_computed"),
             "bubble",
             bubbles,
-            "health/project_health",
+            data.sql["quadrant"],
             x_title="SPI (schedule)",
             y_title="CPI (cost)",
         )
     )
-    matrix = sql.df(con, "health/rag_matrix", as_of=as_of, level="portfolio", **scope)
+    matrix = data.matrix
     text, fills = _rag_grid(matrix)
     slide.blocks.append(
         Chart(
@@ -440,16 +434,16 @@ def _health(
             charts.rag_matrix(matrix),
             "grid",
             text,
-            "health/rag_matrix",
+            data.sql["matrix"],
             fills=fills,
         )
     )
-    melons = projects[projects["is_watermelon"]].head(_rows())
+    melons = data.watermelons.head(_rows())
     slide.blocks.append(
         Table(
             "Watermelons: declared Green, computed Red",
             display(melons, ["project_id", "project_name", "rag_declared", "rag_computed", "rag_reasons"]),
-            "health/project_health",
+            data.sql["projects"],
             "" if len(melons) else "None this week.",
         )
     )
@@ -479,29 +473,26 @@ def _rag_grid(matrix: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
 def _changes(
     con: duckdb.DuckDBPyConnection, as_of: dt.date, scope: dict[str, list[str]], spec: SlideSpec
 ) -> Slide:
-    since = health.previous_week(as_of)
-    changes = sql.df(con, "health/changes", as_of=as_of, since=since, **scope)
+    data = pages.portfolio.changes(con, _filters(as_of, scope))
+    since, changes, worse = data.since, data.changes, data.worse
     slide = Slide(spec, "What changed", f"From the portfolio as of {since:%d %b %Y} to {as_of:%d %b %Y}")
     if changes.empty:
         slide.empty = "Nothing changed between these snapshots."
         return slide
-    worse = changes[
-        changes["change_type"].isin(["rag_computed", "rag_declared"]) & (changes["change_amount"] > 0)
-    ]
     slide.metrics = [
         Metric("Changes", f"{len(changes):,}"),
         Metric("RAG got worse", f"{len(worse):,}"),
         Metric("Projects affected", f"{changes['project_id'].nunique():,}"),
     ]
     counts = changes["change_type"].value_counts().sort_values()
-    data = pd.DataFrame({"Changes": counts.values}, index=[c.replace("_", " ") for c in counts.index])
+    counts_frame = pd.DataFrame({"Changes": counts.values}, index=[c.replace("_", " ") for c in counts.index])
     slide.blocks.append(
         Chart(
             "Changes by kind",
             charts.change_counts(changes),
             "hbar",
-            data,
-            "health/changes",
+            counts_frame,
+            data.sql["changes"],
             x_title="Changes",
         )
     )
@@ -515,7 +506,7 @@ def _changes(
         Table(
             "RAG got worse" if len(worse) else "Changes",
             display(shown.head(_rows()), cols),
-            "health/changes",
+            data.sql["changes"],
         )
     )
     return slide
@@ -526,7 +517,8 @@ def _capacity(
 ) -> Slide:
     grain = spec.options.get("grain", "month")
     by = spec.options.get("by", "role")
-    cells = capacity.utilisation(con, as_of, grain=grain, by=by, **scope)
+    heat = pages.capacity.heatmap(con, _filters(as_of, scope), pages.capacity.View(grain, by))
+    cells = heat.cells
     b = capacity.bands()
     slide = Slide(
         spec,
@@ -539,12 +531,10 @@ def _capacity(
         slide.empty = "No demand or capacity in this horizon as of this week."
         return slide
     slide.metrics = [
-        Metric("Hours short", f"{capacity.hours_short(cells):,.0f}"),
-        Metric("Cells at or over 100 %", f"{capacity.over_allocated(cells):,}"),
+        Metric("Hours short", f"{heat.hours_short():,.0f}"),
+        Metric("Cells at or over 100 %", f"{heat.over_allocated():,}"),
     ]
     frame = cells.copy()
-    frame["row"] = capacity.row_label(frame)
-    frame["col"] = capacity.period_label(frame["period_start"], grain)
     periods = frame.sort_values("period_start")["col"].drop_duplicates().tolist()
     rows = sorted(frame["row"].drop_duplicates().tolist())
     frame["text"] = [
@@ -569,7 +559,7 @@ def _capacity(
             capacity_charts.heatmap(cells, grain, labelled=True),
             "grid",
             text,
-            "capacity/utilisation",
+            heat.sql["cells"],
             fills=fills,
         )
     )
@@ -579,34 +569,29 @@ def _capacity(
 def _ranking(
     con: duckdb.DuckDBPyConnection, as_of: dt.date, scope: dict[str, list[str]], spec: SlideSpec
 ) -> Slide:
-    from epmo import priority
 
     name = spec.options.get("model", models.DEFAULT_MODEL)
-    if name in models.BUILT_INS:
-        model = models.BUILT_INS[name]
-    else:
-        rows = sql.arrow(con, "ledger/document_versions", kind=models.KIND, name=name).to_pylist()
-        if not rows:
-            slide = Slide(spec, "Project ranking", f"No scoring model named {name!r}")
-            slide.empty = f"No scoring model named {name!r} was saved before this snapshot."
-            return slide
-        model = models.from_document(rows[0])
-    cands = priority.candidates(con, as_of, scope["portfolios"], scope["programmes"])
+    if pages.priority.model_version(con, name) is None:
+        slide = Slide(spec, "Project ranking", f"No scoring model named {name!r}")
+        slide.empty = f"No scoring model named {name!r} was saved before this snapshot."
+        return slide
+    data = pages.priority.ranking(con, _filters(as_of, scope), model=name)
+    model = data.model
     slide = Slide(spec, "Project ranking", f"Ranked by {model.label}")
-    if cands.empty:
+    if data.candidates.empty:
         slide.empty = "No candidate projects as of this week."
         return slide
-    ranked = scoring.score(cands, model)
+    ranked = data.ranked
     top = ranked[ranked["is_scored"]].head(_rows())
     parts = [c for c in ranked.columns if c.endswith("_contribution")]
     labels = [f"#{r} {p}" for r, p in zip(top["rank"], top["project_id"], strict=True)]
     if parts:
-        data = pd.DataFrame(
+        parts_frame = pd.DataFrame(
             {c.removesuffix("_contribution").replace("_", " "): top[c].astype(float).tolist() for c in parts},
             index=labels,
         )
     else:
-        data = pd.DataFrame({"score": top["score"].astype(float).tolist()}, index=labels)
+        parts_frame = pd.DataFrame({"score": top["score"].astype(float).tolist()}, index=labels)
     slide.metrics = [
         Metric("Candidates", f"{len(ranked):,}"),
         Metric("Scored", f"{int(ranked['is_scored'].sum()):,}"),
@@ -616,29 +601,25 @@ def _ranking(
             f"Top {len(top)} by score",
             priority_charts.score_breakdown(ranked, top=_rows()),
             "hbar",
-            data.iloc[::-1],
-            "priority/candidates",
+            parts_frame.iloc[::-1],
+            data.sql["ranked"],
             x_title="Score",
         )
     )
     table = top.assign(score_text=[f"{s:.3g}" for s in top["score"]])
     shown = display(table, ["rank", "project_id", "project_name", "stage", "moscow"])
     shown["Score"] = table["score_text"].tolist()
-    slide.blocks.append(Table("Ranking", shown, "priority/candidates"))
+    slide.blocks.append(Table("Ranking", shown, data.sql["ranked"]))
     return slide
 
 
 def _project(
     con: duckdb.DuckDBPyConnection, as_of: dt.date, scope: dict[str, list[str]], spec: SlideSpec
 ) -> Slide:
-    pid = spec.options.get("project_id", "")
-    if not pid:  # the built-in deck: the week's biggest mover
-        movers = sql.df(
-            con, "health/biggest_movers", as_of=as_of, previous=health.previous_week(as_of), limit=1, **scope
-        )
-        pid = str(movers["project_id"].iloc[0]) if len(movers) else ""
-    history = sql.df(con, "project/health_history", project_id=pid, as_of=as_of) if pid else pd.DataFrame()
-    if history.empty:
+    f = _filters(as_of, scope)
+    pid = spec.options.get("project_id", "") or pages.portfolio.biggest_mover(con, f)  # built-in deck
+    data = pages.portfolio.project(con, f, pid) if pid else None
+    if data is None or data.project_id != pid or data.history.empty:
         slide = Slide(spec, "Project", "")
         slide.empty = (
             f"Project {pid!r} is not in the portfolio as of {as_of:%d %b %Y}."
@@ -646,7 +627,7 @@ def _project(
             else "No project moved this week."
         )
         return slide
-    now = history.iloc[-1]
+    history, now = data.history, data.now
     slide = Slide(
         spec,
         f"{pid} · {now['project_name']}",
@@ -658,7 +639,7 @@ def _project(
         for n in ("bac", "eac", "ac", "cpi", "spi", "forecast_slip_days")
     ]
     idx = history[["as_of_date", "cpi", "spi"]].copy()
-    data = pd.DataFrame(
+    index_frame = pd.DataFrame(
         {"CPI": idx["cpi"].astype(float).tolist(), "SPI": idx["spi"].astype(float).tolist()},
         index=[f"{pd.Timestamp(d):%d %b %y}" for d in idx["as_of_date"]],
     )
@@ -667,21 +648,12 @@ def _project(
             "CPI and SPI by week",
             charts.index_history(history),
             "line",
-            data,
-            "project/health_history",
+            index_frame,
+            data.sql["history"],
             y_title="Index",
         )
     )
-    ms = sql.df(
-        con,
-        "health/milestone_slippage",
-        as_of=as_of,
-        previous=health.previous_week(as_of),
-        project_id=pid,
-        portfolios=[],
-        programmes=[],
-    )
-    open_ms = ms[ms["actual_date"].isna()].head(_rows())
+    open_ms = data.open_milestones.head(_rows())
     cols = [
         c
         for c in ("milestone_name", "baseline_date", "forecast_date", "slip_days", "slip_change_days")
@@ -691,17 +663,17 @@ def _project(
         Table(
             "Open milestones",
             display(open_ms, cols),
-            "health/milestone_slippage",
+            data.sql["milestones"],
             "" if len(open_ms) else "No open milestones.",
         )
     )
-    dec = decisions(con, decided_by(as_of), pid)
+    dec = data.decisions
     if len(dec):
         slide.blocks.append(
             Table(
                 "Decisions",
                 display(dec.head(_rows()), ["decision_date", "decision", "owner", "due_date", "status"]),
-                "steering/decisions",
+                data.sql["decisions"],
             )
         )
     return slide
@@ -710,13 +682,14 @@ def _project(
 def _decisions(
     con: duckdb.DuckDBPyConnection, as_of: dt.date, scope: dict[str, list[str]], spec: SlideSpec
 ) -> Slide:
-    dec = decisions(con, decided_by(as_of))
+    data = pages.steering.decisions(con, _filters(as_of, scope))
+    dec = data.log
     slide = Slide(spec, "Decisions", "The steering committee's decisions, newest first")
     if dec.empty:
         slide.empty = "No decisions recorded yet."
         return slide
-    open_ = dec[dec["status"].isin(list(get("steering", "open_statuses")))]
-    slide.metrics = [Metric("Decisions", f"{len(dec):,}"), Metric("Open", f"{len(open_):,}")]
+    n = data.counts()
+    slide.metrics = [Metric("Decisions", f"{n['decisions']:,}"), Metric("Open", f"{n['open']:,}")]
     slide.blocks.append(
         Table(
             "Decision log",
@@ -724,7 +697,7 @@ def _decisions(
                 dec.head(_rows()),
                 ["decision_date", "decision", "projects_affected", "owner", "due_date", "status"],
             ),
-            "steering/decisions",
+            data.sql["log"],
         )
     )
     return slide
@@ -738,7 +711,8 @@ def _flow(
     from epmo import flow, flow_charts
 
     fs = flow.flow_settings()
-    forecasts = sql.df(con, "flow/forecasts", as_of=as_of, **scope)
+    data = pages.flow.flow(con, _filters(as_of, scope))
+    forecasts = data.forecasts
     slide = Slide(
         spec,
         "Agile flow",
@@ -748,7 +722,7 @@ def _flow(
     if forecasts.empty:
         slide.empty = "No agile project reported work items on or before this week."
         return slide
-    whole = sql.df(con, "flow/summary", as_of=as_of, by="all", scope="", window_days=fs.window_days, **scope)
+    whole = data.summary
     row = whole.iloc[0] if len(whole) else None
     slide.metrics = [
         Metric("Agile projects with a forecast", f"{int(forecasts['p85_date'].notna().sum()):,}"),
@@ -771,7 +745,7 @@ def _flow(
         .sort_values("flow_slip_days", ascending=False)
         .head(_rows())
     )
-    data = pd.DataFrame(
+    slips = pd.DataFrame(
         {"Slip (days)": top["flow_slip_days"].astype(int).tolist()},
         index=[f"{p} {n}" for p, n in zip(top["project_id"], top["project_name"], strict=True)],
     ).iloc[::-1]
@@ -780,8 +754,8 @@ def _flow(
             f"{fs.rag_percentile} % forecast date against baseline end",
             flow_charts.forecast_slip(top),
             "hbar",
-            data,
-            "flow/forecasts",
+            slips,
+            data.sql["forecasts"],
             x_title="Days beyond baseline end",
         )
     )
@@ -799,7 +773,7 @@ def _flow(
                     "rag_computed",
                 ],
             ),
-            "flow/forecasts",
+            data.sql["forecasts"],
         )
     )
     return slide
@@ -887,9 +861,7 @@ def validate_decision(con: duckdb.DuckDBPyConnection, data: dict[str, Any], froz
     raw = data.get("project_ids") or []
     ids = [p.strip() for p in (raw.split(",") if isinstance(raw, str) else raw) if str(p).strip()]
     if ids:
-        known = set(
-            sql.df(con, "project/projects", as_of=frozen.as_of, portfolios=[], programmes=[])["project_id"]
-        )
+        known = set(pages.steering.known_projects(con, Filters(frozen.as_of)))
         unknown = [p for p in ids if p not in known]
         if unknown:
             problems.append(f"unknown project id(s) as of {frozen.as_of:%d %b %Y}: {', '.join(unknown)}")
@@ -931,7 +903,7 @@ def save_decision(store: Store, decision: Decision, user_email: str, decision_id
 
 def decisions(con: duckdb.DuckDBPyConnection, as_of: dt.date, project_id: str = "") -> pd.DataFrame:
     """The decision log (latest version of each decision) decided on or before as_of."""
-    return sql.df(con, "steering/decisions", as_of=as_of, project_id=project_id)
+    return pages.steering.decision_log(con, as_of, project_id)
 
 
 def decision_history(store: Store, decision_id: str) -> pd.DataFrame:

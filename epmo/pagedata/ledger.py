@@ -12,6 +12,9 @@ from epmo import export, sql
 from epmo.pagedata.base import Con, Filters, PageData, sql_names
 from epmo.pagedata.portfolio import reporting_weeks
 
+# the Filters of what is not as of a week (the ledger, saved documents)
+EVERY_WEEK = Filters(dt.date.min)
+
 
 @dataclass(frozen=True, eq=False)
 class SidebarData(PageData):
@@ -114,5 +117,21 @@ def documents(con: Con, f: Filters, kind: str) -> DocumentsData:
 
 def document_versions(con: Con, f: Filters, kind: str, name: str) -> DocumentsData:
     return DocumentsData(
-        sql.df(con, "ledger/document_versions", kind=kind, name=name), {"documents": "ledger/document_versions"}
+        sql.df(con, "ledger/document_versions", kind=kind, name=name),
+        {"documents": "ledger/document_versions"},
     )
+
+
+def rules() -> pd.DataFrame:
+    """The validation rules (queries/checks/), as the Upload page lists them."""
+    rows = []
+    for n in sql.names("checks"):
+        meta = sql.query(n).meta
+        rows.append(
+            {
+                "rule": meta.get("rule", n),
+                "severity": meta.get("severity", ""),
+                "checks": meta.get("grain", ""),
+            }
+        )
+    return pd.DataFrame(rows)

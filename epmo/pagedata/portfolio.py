@@ -69,7 +69,9 @@ def home(con: Con, f: Filters, movers: int = 5, with_freshness: bool = False) ->
     return HomeData(
         headline=sql.df(con, "health/headline", as_of=f.as_of, previous=f.previous, **f.scope),
         by_stage=sql.df(con, "home/projects_by_stage", as_of=f.as_of, **f.scope),
-        movers=sql.df(con, "health/biggest_movers", as_of=f.as_of, previous=f.previous, limit=movers, **f.scope),
+        movers=sql.df(
+            con, "health/biggest_movers", as_of=f.as_of, previous=f.previous, limit=movers, **f.scope
+        ),
         freshness=freshness(con, f) if with_freshness else {},
     )
 
@@ -170,7 +172,9 @@ class MilestonesData(PageData):
 def health_milestones(
     con: Con, f: Filters, key_only: bool = True, trend_projects: tuple[str, ...] | None = None
 ) -> MilestonesData:
-    slips = sql.df(con, "health/milestone_slippage", as_of=f.as_of, previous=f.previous, project_id="", **f.scope)
+    slips = sql.df(
+        con, "health/milestone_slippage", as_of=f.as_of, previous=f.previous, project_id="", **f.scope
+    )
     shown = slips[slips["is_key"]] if key_only else slips
     open_ms = shown[shown["actual_date"].isna()]
     worst = open_ms.sort_values("slip_days", ascending=False)["project_id"].drop_duplicates().head(6).tolist()
@@ -326,6 +330,12 @@ def decided_by(as_of: dt.date) -> dt.date:
     """Decisions shown with a week's data: those taken up to today (the meeting looks at
     last week's data), or up to the as-of week when it is later."""
     return max(as_of, now_utc().date())
+
+
+def biggest_mover(con: Con, f: Filters) -> str:
+    """The week's biggest mover ("" when nothing moved): the built-in deck's project slide."""
+    movers = sql.df(con, "health/biggest_movers", as_of=f.as_of, previous=f.previous, limit=1, **f.scope)
+    return str(movers["project_id"].iloc[0]) if len(movers) else ""
 
 
 def project(con: Con, f: Filters, project_id: str | None = None) -> ProjectData:

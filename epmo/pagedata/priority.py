@@ -109,7 +109,9 @@ def ranking(
             | shown["project_name"].str.lower().str.contains(text, regex=False)
         ]
     o = model_version(con, other) if other else None
-    both = scoring.compare(ranked, scoring.score(cands, o)) if o is not None and len(cands) else pd.DataFrame()
+    both = (
+        scoring.compare(ranked, scoring.score(cands, o)) if o is not None and len(cands) else pd.DataFrame()
+    )
     return RankingData(m, cands, ranked, shown, o, both)
 
 
@@ -210,7 +212,11 @@ def selection(
         raise ValueError(f"model {scn.model} v{scn.model_version} no longer exists")
     with priority.native_output_to_stderr():
         result = priority.select(con, f.as_of, m, scn, f.portfolios, f.programmes, frame=cands)
-        front = priority.efficient_frontier_of(result.problem, frontier_steps) if frontier_steps else pd.DataFrame()
+        front = (
+            priority.efficient_frontier_of(result.problem, frontier_steps)
+            if frontier_steps
+            else pd.DataFrame()
+        )
     return SelectionData(cands, result, front)
 
 
@@ -256,7 +262,9 @@ def scenarios(
     if len(picks) >= 2:
         names = list(picks)
         every = sorted(set().union(*picks.values()))
-        differ = pd.DataFrame({"project_id": every, **{n: ["✓" if p in picks[n] else "" for p in every] for n in names}})
+        differ = pd.DataFrame(
+            {"project_id": every, **{n: ["✓" if p in picks[n] else "" for p in every] for n in names}}
+        )
         differ = differ[differ[names].nunique(axis=1) > 1]
     return ScenariosData(saved, pd.DataFrame(rows), differ, len(picks))
 

@@ -3,7 +3,9 @@ may name. The decks' slides read the portfolio, capacity, priority and flow func
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
@@ -17,14 +19,14 @@ DECK_KIND = "deck"
 
 @dataclass(frozen=True, eq=False)
 class DecisionsData(PageData):
-    until: object  # decisions made up to this day count
+    until: dt.date  # decisions made up to this day count
     log: pd.DataFrame
     projects: list[str]  # the projects a decision may name
     sql: dict[str, str] = sql_names(log="steering/decisions")
 
     def counts(self) -> dict[str, int]:
         open_ = self.log["status"].isin(list(get("steering", "open_statuses")))
-        overdue = open_ & (self.log["due_date"] < pd.Timestamp(self.until))  # type: ignore[arg-type]
+        overdue = open_ & (self.log["due_date"] < pd.Timestamp(self.until))
         return {"decisions": len(self.log), "open": int(open_.sum()), "overdue": int(overdue.sum())}
 
     @property
@@ -37,25 +39,49 @@ def known_projects(con: Con, f: Filters) -> list[str]:
     return sql.df(con, "project/projects", as_of=f.as_of, **e.scope)["project_id"].tolist()
 
 
+def decision_log(con: Con, until: dt.date, project_id: str = "") -> pd.DataFrame:
+    """The decision log (latest version of each decision) decided on or before `until`."""
+    return sql.df(con, "steering/decisions", as_of=until, project_id=project_id)
+
+
 def decisions(con: Con, f: Filters, project_id: str = "") -> DecisionsData:
     until = decided_by(f.as_of)
-    return DecisionsData(
-        until,
-        sql.df(con, "steering/decisions", as_of=until, project_id=project_id),
-        known_projects(con, f),
-    )
+    return DecisionsData(until, decision_log(con, until, project_id), known_projects(con, f))
 
 
 @dataclass(frozen=True, eq=False)
 class DecksData(PageData):
     saved: pd.DataFrame  # the latest version of each saved deck
     projects: pd.DataFrame  # every project (id, name) a slide may show
+    models: list[str]  # the scoring models a ranking slide may name
     sql: dict[str, str] = sql_names(saved="ledger/documents", projects="project/projects")
+
+    @property
+    def names(self) -> list[str]:
+        """The built-in deck, then every saved deck."""
+        from epmo import steering
+
+        return [steering.default_deck().name, *self.saved["name"].tolist()]
+
+    def deck(self, name: str) -> Any:
+        """A deck by name (the latest version)."""
+        from epmo import steering
+
+        if name == steering.default_deck().name:
+            return steering.default_deck()
+        rows = self.saved[self.saved["name"] == name]
+        if rows.empty:
+            raise steering.SteeringError(f"no deck named {name!r}; decks: {', '.join(self.names)}")
+        return steering.parse_deck(name, rows["spec"].iloc[0], int(rows["version"].iloc[0]))
 
 
 def decks(con: Con, f: Filters) -> DecksData:
+    from epmo.priority import models
+
     e = f.everyone()
+    saved_models = sql.df(con, "ledger/documents", kind=models.KIND)["name"].tolist()
     return DecksData(
         sql.df(con, "ledger/documents", kind=DECK_KIND),
         sql.df(con, "project/projects", as_of=f.as_of, **e.scope),
+        [*models.BUILT_INS, *saved_models],
     )
