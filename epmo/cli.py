@@ -460,7 +460,12 @@ def cmd_pack(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from epmo.benchmark import runner, stores
+    # the benchmark harness lives beside the app, in bench/harness (it starts Streamlit and
+    # Chromium, which the domain package never does)
+    root = str(Path(__file__).resolve().parents[1])
+    if root not in sys.path:
+        sys.path.insert(0, root)
+    from bench.harness import runner, stores
 
     out = Path(args.out) if args.out else None
     if out is not None and out.exists() and not out.is_dir():

@@ -23,7 +23,7 @@ from epmo.pagedata import capacity, flow, ledger, portfolio, priority, steering 
 
 PageFunc = Callable[[Con, Filters], PageData]
 
-# name -> (app page file, function): the pages the benchmark times (epmo.benchmark)
+# name -> (app page file, function): the pages the benchmark times (bench.harness)
 PAGES: dict[str, tuple[str, PageFunc]] = {
     "home": ("app_pages/home.py", portfolio.home),
     "health_overview": ("app_pages/health.py", portfolio.health_overview),

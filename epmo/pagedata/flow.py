@@ -51,4 +51,14 @@ def flow(con: Con, f: Filters, by: str = "all", scope: str = "") -> FlowData:
     from epmo.flow import flow_page
 
     out = flow_page(con, f.as_of, by, scope, f.portfolios, f.programmes)
-    return FlowData(by, scope, *(out[k] for k in FRAMES), {k: v for k, v in out.items() if k not in FRAMES})
+    return FlowData(
+        by=by,
+        scope=scope,
+        summary=out["summary"],
+        throughput=out["throughput"],
+        cycle_times=out["cycle_times"],
+        wip_age=out["wip_age"],
+        cumulative_flow=out["cumulative_flow"],
+        forecasts=out["forecasts"],
+        extra={k: v for k, v in out.items() if k not in FRAMES},
+    )

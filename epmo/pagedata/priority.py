@@ -12,6 +12,7 @@ import pandas as pd
 from epmo import priority, sql
 from epmo.pagedata.base import Con, Filters, PageData, sql_names
 from epmo.priority import models, scoring
+from epmo.priority.models import ScoringModel
 from epmo.settings import get
 
 
@@ -19,7 +20,7 @@ from epmo.settings import get
 class ModelsData(PageData):
     """Built-ins first, then the latest version of every saved model that parses."""
 
-    models: list[models.ScoringModel]
+    models: list[ScoringModel]
     saved: pd.DataFrame  # the saved models' latest versions
     sql: dict[str, str] = sql_names(saved="ledger/documents", versions="ledger/document_versions")
 
@@ -27,13 +28,13 @@ class ModelsData(PageData):
     def names(self) -> list[str]:
         return [m.name for m in self.models]
 
-    def get(self, name: str) -> models.ScoringModel:
+    def get(self, name: str) -> ScoringModel:
         return next((m for m in self.models if m.name == name), models.BUILT_INS[models.DEFAULT_MODEL])
 
 
 def model_choices(con: Con, f: Filters) -> ModelsData:
     saved = sql.df(con, "ledger/documents", kind=models.KIND)
-    out: list[models.ScoringModel] = list(models.BUILT_INS.values())
+    out: list[ScoringModel] = list(models.BUILT_INS.values())
     for row in saved.to_dict("records"):
         try:
             out.append(models.from_document(row))
@@ -42,7 +43,7 @@ def model_choices(con: Con, f: Filters) -> ModelsData:
     return ModelsData(out, saved)
 
 
-def model_version(con: Con, name: str, version: int | None = None) -> models.ScoringModel | None:
+def model_version(con: Con, name: str, version: int | None = None) -> ScoringModel | None:
     """A model by name and version (latest when None); None when it does not exist."""
     if name in models.BUILT_INS:
         return models.BUILT_INS[name]
@@ -59,7 +60,7 @@ def versions(con: Con, f: Filters, name: str) -> pd.DataFrame:
     return sql.df(con, "ledger/document_versions", kind=models.KIND, name=name)
 
 
-def _model(con: Con, name: str | None, version: int | None = None) -> models.ScoringModel:
+def _model(con: Con, name: str | None, version: int | None = None) -> ScoringModel:
     return model_version(con, name or models.DEFAULT_MODEL, version) or models.BUILT_INS[models.DEFAULT_MODEL]
 
 
@@ -69,11 +70,11 @@ def _candidates(con: Con, f: Filters, excluded: Sequence[str] | None) -> pd.Data
 
 @dataclass(frozen=True, eq=False)
 class RankingData(PageData):
-    model: models.ScoringModel
+    model: ScoringModel
     candidates: pd.DataFrame
     ranked: pd.DataFrame
     shown: pd.DataFrame  # after the MoSCoW labels and the search
-    other: models.ScoringModel | None
+    other: ScoringModel | None
     compare: pd.DataFrame  # rank under model and other (empty without other)
     sql: dict[str, str] = sql_names(ranked="priority/candidates")
 
@@ -117,7 +118,7 @@ def ranking(
 
 @dataclass(frozen=True, eq=False)
 class SensitivityData(PageData):
-    model: models.ScoringModel
+    model: ScoringModel
     sensitivity: pd.DataFrame
     sql: dict[str, str] = sql_names(sensitivity="priority/candidates")
 
