@@ -9,7 +9,7 @@ import streamlit as st
 from app_pages import _shared as ui
 from epmo import contract, templates
 from epmo.importers import LAYOUTS, WorkItemImport
-from epmo.ingest import ACCEPTED, DUPLICATE, check_upload, ingest, latest_reporting_day
+from epmo.ingest import ACCEPTED, DUPLICATE, check_upload, commit, latest_reporting_day
 from epmo.mapping import Mapping
 from epmo.pagedata import ledger
 from epmo.safe_text import md
@@ -172,15 +172,8 @@ with c2:
 
 if st.button("Commit upload", type="primary", key="commit", icon=":material/cloud_upload:"):
     try:
-        result = ingest(
-            ui.store(),
-            uploaded.name,
-            data,
-            as_of=outcome.as_of_date,
-            user_email=user,
-            mapping=mapping,
-            work_items=work_items,
-        )
+        # the validated outcome is committed: only what the store may have changed since is checked again
+        result = commit(ui.store(), outcome, uploaded.name, data, user, mapping, work_items=work_items)
     except StoreWriteError as exc:  # disk full, read-only: said in words, nothing saved
         st.error(md(exc), icon=":material/error:")
         st.stop()
