@@ -13,9 +13,8 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import _shared as ui
-from epmo import clock, pack, pagedata, steering
+from epmo import clock, pack, pagedata, settings, steering
 from epmo.safe_text import md
-from epmo.settings import get
 from epmo.theme import PRESENT_FONT_SIZE, PRESENT_TEXT, presentation
 
 DECK_PAGE = "app_pages/deck.py"
@@ -224,7 +223,7 @@ def decision_form(
     e = existing or {}
     if key == st.session_state.get(FLASH_KEY) and FLASH in st.session_state:
         st.success(md(st.session_state.pop(FLASH)))
-    statuses = [str(s) for s in get("steering", "decision_statuses")]
+    statuses = list(settings.current().steering.decision_statuses)
     with st.form(key, clear_on_submit=existing is None):
         text = st.text_area("Decision", value=e.get("decision", ""), key=f"{key}_decision")
         rationale = st.text_area("Rationale", value=e.get("rationale", ""), key=f"{key}_rationale")

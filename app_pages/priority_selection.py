@@ -4,11 +4,10 @@ import streamlit as st
 
 from app_pages import _priority as pr
 from app_pages import _shared as ui
-from epmo import priority
+from epmo import priority, settings
 from epmo.pagedata import priority as pages
 from epmo.priority import charts
 from epmo.safe_text import md
-from epmo.settings import get
 
 snap = ui.snapshot()
 f = ui.sidebar(snap)
@@ -36,7 +35,7 @@ with_capacity = c3.toggle(
     "Respect capacity per role and month",
     key="sel_capacity",
     help="Allocations (confirmed and tentative) must fit the capacity of every role in every month "
-    f"of the next {int(get('priority', 'capacity_horizon_months'))} months.",
+    f"of the next {settings.current().priority.capacity_horizon_months} months.",
 )
 current_cost, total_cost = choices.costs(basis)
 if st.session_state.get("sel_budget_basis") != basis:
@@ -148,7 +147,9 @@ with tab_line:
 with tab_frontier:
     if tab_frontier.open:
         steps = int(
-            st.slider("Budget levels", 5, 61, int(get("priority", "frontier_steps")), step=2, key="sel_steps")
+            st.slider(
+                "Budget levels", 5, 61, settings.current().priority.frontier_steps, step=2, key="sel_steps"
+            )
         )
         front = ui.page(
             pages.selection,
@@ -165,7 +166,7 @@ with tab_frontier:
         st.caption(
             f"Best total score at {steps} budget levels from 0 to {total_cost:,.0f} (every candidate), one "
             "exact MILP per level with the same capacity, forced and mandatory constraints. × marks the "
-            f"current portfolio ({cur[2]} projects in the stages {', '.join(get('priority', 'current_stages'))}: "
+            f"current portfolio ({cur[2]} projects in the stages {', '.join(settings.current().priority.current_stages)}: "
             f"cost {cur[0]:,.0f}, total score {cur[1]:,.4g}); ★ the selection above."
         )
         st.dataframe(front, hide_index=True, height=260, key="sel_frontier_table")

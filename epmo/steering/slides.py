@@ -10,12 +10,11 @@ import duckdb
 import pandas as pd
 import plotly.graph_objects as go
 
-from epmo import capacity, capacity_charts, charts, measures
+from epmo import capacity, capacity_charts, charts, measures, settings
 from epmo import pagedata as pages
 from epmo.pagedata import Filters
 from epmo.priority import charts as priority_charts
 from epmo.priority import models
-from epmo.settings import get
 from epmo.steering.decks import SlideSpec
 from epmo.theme import RAG_LETTERS, rag_label
 
@@ -66,7 +65,7 @@ class Slide:
 
 
 def _rows() -> int:
-    return int(get("steering", "slide_table_rows"))
+    return settings.current().steering.slide_table_rows
 
 
 def display(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
