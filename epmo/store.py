@@ -41,7 +41,7 @@ import pyarrow.compute  # noqa: F401  (pa.compute)
 from deltalake import CommitProperties, DeltaTable, PostCommitHookProperties, write_deltalake
 from deltalake.exceptions import CommitFailedError, DeltaError, TableNotFoundError
 
-from epmo import clock, contract, sql
+from epmo import clock, contract, objectstore, sql
 from epmo.settings import get
 
 ARROW_TYPES = {
@@ -137,7 +137,9 @@ class Snapshot:
 class Store:
     def __init__(self, uri: str | None = None, storage_options: dict[str, str] | None = None):
         self.uri = (uri or default_store_uri()).rstrip("/")
-        self.storage_options = storage_options
+        # An object-store URI takes its endpoint and credentials from the environment
+        # (epmo/objectstore.py); a local path needs none.
+        self.storage_options = storage_options if storage_options is not None else objectstore.storage_options(self.uri)
         self._tables: dict[str, DeltaTable] = {}
         self._lock = threading.Lock()
         self._upgraded = False
@@ -146,7 +148,7 @@ class Store:
 
     @property
     def is_local(self) -> bool:
-        return "://" not in self.uri or self.uri.startswith("file://")
+        return not objectstore.is_remote(self.uri)
 
     def table_uri(self, name: str) -> str:
         if name not in ALL_TABLES:
@@ -161,6 +163,8 @@ class Store:
     def _ensure(self) -> None:
         if self.is_local:
             Path(self.uri).mkdir(parents=True, exist_ok=True)
+        else:
+            objectstore.make_bucket(self.uri)
         for name, schema in ALL_TABLES.items():
             if not DeltaTable.is_deltatable(self.table_uri(name), self.storage_options):
                 try:
@@ -532,6 +536,7 @@ def register_snapshot(
     of our own store and table names from ALL_TABLES; both are quoted (DDL cannot take bound
     parameters); the cutoff is bound.
     """
+    objectstore.attach(con, snap.uri)  # an object store's files are read through pyarrow's client
     if cutoff_at is not None:
         con.execute(
             "CREATE OR REPLACE TABLE frozen_cutoff AS SELECT CAST($cutoff AS TIMESTAMPTZ) AS cutoff_at",
