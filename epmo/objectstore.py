@@ -126,12 +126,12 @@ def storage_options(uri: str) -> dict[str, str] | None:
     return opts
 
 
-def arrow_filesystem(uri: str) -> pafs.FileSystem:
+def arrow_filesystem(uri: str, allow_bucket_creation: bool = False) -> pafs.FileSystem:
     """pyarrow's filesystem for the store's scheme, with the same endpoint and credentials."""
     s = scheme(uri)
     if s in S3_SCHEMES:
         endpoint = s3_endpoint()
-        kwargs: dict[str, Any] = {"region": s3_region()}
+        kwargs: dict[str, Any] = {"region": s3_region(), "allow_bucket_creation": allow_bucket_creation}
         if endpoint:
             parsed = urlparse(endpoint)
             kwargs["endpoint_override"] = parsed.netloc or endpoint
@@ -154,11 +154,19 @@ def arrow_filesystem(uri: str) -> pafs.FileSystem:
 
 class _StoreFS(ArrowFSWrapper):  # type: ignore[misc]
     """pyarrow's filesystem as fsspec, answering to every spelling of its scheme (DuckDB
-    picks the filesystem whose protocol prefixes the path)."""
+    picks the filesystem whose protocol prefixes the path).
+
+    The objects a Delta log lists are immutable (a new version writes new files, never
+    rewrites one), so what is learnt about an object (its size, its time) is kept: DuckDB
+    asks for it on every connection, and each question is a HEAD request otherwise. An
+    object is still opened with a HEAD (pyarrow's Python API cannot pass the size in)."""
+
+    MAX_KNOWN = 200_000
 
     def __init__(self, fs: pafs.FileSystem, protocols: tuple[str, ...]):
         super().__init__(fs)
         self._protocols = protocols
+        self._known: dict[str, dict[str, Any]] = {}
 
     @property
     def protocol(self) -> tuple[str, ...]:  # type: ignore[override]
@@ -173,6 +181,26 @@ class _StoreFS(ArrowFSWrapper):  # type: ignore[misc]
             path = path.split("://", 1)[1]
         return path.rstrip("/")
 
+    def info(self, path: str, **kwargs: Any) -> dict[str, Any]:
+        key = self._strip_protocol(path)
+        hit = self._known.get(key)
+        if hit is None:
+            hit = super().info(key, **kwargs)
+            if hit.get("type") == "file" and key.endswith(".parquet"):
+                if len(self._known) >= self.MAX_KNOWN:
+                    self._known.clear()
+                self._known[key] = hit
+        return hit
+
+    def exists(self, path: str, **kwargs: Any) -> bool:
+        if self._strip_protocol(path) in self._known:
+            return True
+        return bool(super().exists(path))
+
+    def modified(self, path: str) -> Any:
+        hit = self._known.get(self._strip_protocol(path))
+        return hit["mtime"] if hit is not None and "mtime" in hit else super().modified(path)
+
 
 _cache: dict[tuple[str, str, str], _StoreFS] = {}
 _cache_lock = threading.Lock()
@@ -186,9 +214,7 @@ def duckdb_filesystem(uri: str) -> _StoreFS:
     with _cache_lock:
         fs = _cache.get(key)
         if fs is None:
-            protocols = (
-                S3_SCHEMES if s in S3_SCHEMES else GCS_SCHEMES if s in GCS_SCHEMES else AZURE_SCHEMES
-            )
+            protocols = S3_SCHEMES if s in S3_SCHEMES else GCS_SCHEMES if s in GCS_SCHEMES else AZURE_SCHEMES
             fs = _StoreFS(arrow_filesystem(uri), protocols)
             _cache[key] = fs
         return fs
@@ -212,10 +238,12 @@ def files_missing(uri: str, files: list[str]) -> list[str]:
 
 
 def make_bucket(uri: str) -> None:
-    """Create the bucket of an s3:// store if it is missing (a test server, a fresh MinIO)."""
+    """Create the bucket of an s3:// store if it is missing (a test server, a fresh MinIO:
+    `python -m epmo demo` on an empty store). The app itself never creates buckets: they are
+    the platform's to provision, with their access policy."""
     if scheme(uri) not in S3_SCHEMES:
         return
     bucket = uri.split("://", 1)[1].split("/", 1)[0]
-    fs = arrow_filesystem(uri)
+    fs = arrow_filesystem(uri, allow_bucket_creation=True)
     if fs.get_file_info(bucket).type == pafs.FileType.NotFound:
         fs.create_dir(bucket)

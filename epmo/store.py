@@ -163,8 +163,6 @@ class Store:
     def _ensure(self) -> None:
         if self.is_local:
             Path(self.uri).mkdir(parents=True, exist_ok=True)
-        else:
-            objectstore.make_bucket(self.uri)
         for name, schema in ALL_TABLES.items():
             if not DeltaTable.is_deltatable(self.table_uri(name), self.storage_options):
                 try:

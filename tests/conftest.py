@@ -137,7 +137,7 @@ def s3_endpoint() -> Iterator[str]:
     """moto's S3 server on loopback for the whole session (tests/objectstore.py)."""
     from tests.objectstore import moto_server
 
-    with moto_server() as endpoint:
+    with moto_server() as endpoint:  # the server creates the test bucket
         yield endpoint
 
 

@@ -55,6 +55,10 @@ def moto_server() -> Iterator[str]:
                 if proc.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError("moto's S3 server did not start") from None
                 time.sleep(0.2)
+        with _env(s3_env(endpoint)):
+            from epmo import objectstore
+
+            objectstore.make_bucket(f"s3://{BUCKET}/")
         yield endpoint
     finally:
         proc.terminate()
@@ -62,6 +66,20 @@ def moto_server() -> Iterator[str]:
             proc.wait(10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+@contextlib.contextmanager
+def _env(values: dict[str, str]) -> Iterator[None]:
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
 
 
 def new_prefix(name: str = "store") -> str:

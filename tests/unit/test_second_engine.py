@@ -46,7 +46,12 @@ def duckdb_headline(store: Store, week: dt.date) -> dict[str, object]:
     con = store.connect()
     try:
         row = sql.arrow(
-            con, "health/headline", as_of=week, previous=week - dt.timedelta(days=7), portfolios=[], programmes=[]
+            con,
+            "health/headline",
+            as_of=week,
+            previous=week - dt.timedelta(days=7),
+            portfolios=[],
+            programmes=[],
         ).to_pylist()[0]
     finally:
         con.close()
