@@ -143,6 +143,7 @@ class Store:
         self._tables: dict[str, DeltaTable] = {}
         self._lock = threading.Lock()
         self._upgraded = False
+        self._ensured = False  # every table seen to exist once: tables are never dropped
 
     # ------------------------------------------------------------------ layout
 
@@ -156,9 +157,13 @@ class Store:
         return f"{self.uri}/{name}"
 
     def ensure(self) -> None:
-        """Create any missing table (empty, with its schema). Safe to call concurrently."""
+        """Create any missing table (empty, with its schema). Safe to call concurrently.
+        Once per Store object: on an object store each look is a request."""
+        if self._ensured:
+            return
         with self.writing():
             self._ensure()
+        self._ensured = True
 
     def _ensure(self) -> None:
         if self.is_local:
