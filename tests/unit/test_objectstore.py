@@ -22,6 +22,8 @@ from tests.conftest import DEMO_END, WEEK, project, project_row, projects_csv, u
 from tests.objectstore import new_prefix, s3_env
 
 ROOT_DIR = Path(__file__).resolve().parents[2]
+# One worker runs the module: one S3 server and one demo load, not one per worker.
+pytestmark = pytest.mark.xdist_group(name="s3")
 
 
 @pytest.mark.parametrize(
