@@ -28,7 +28,7 @@ def health(store: Store, url: str | None = None, timeout: float = 5.0) -> tuple[
             ok = False
             lines.append(f"FAIL store {store.uri}: no store there (load data with `ingest` or `demo`)")
         else:
-            versions = dict(store.snapshot().versions)
+            versions = dict(store.snapshot(fresh=True).versions)
             ms = (time.perf_counter() - started) * 1000
             lines.append(f"ok   store {store.uri}: ledger version {versions['uploads']} read in {ms:.0f} ms")
     except Exception as exc:  # any failure to read the store means: not ready

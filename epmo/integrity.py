@@ -155,7 +155,7 @@ class RepairResult:
 def _plan(store: Store) -> tuple[list[TableRepair], dict[str, pa.Table], dict[str, DeltaTable]]:
     """Which tables hold repeated rows, their distinct rows, and the loaded table each
     was read from (the overwrite replaces exactly those files)."""
-    snap = store.snapshot()
+    snap = store.snapshot(fresh=True)
     loaded = {n: store._tables[n] for n in ALL_TABLES if n in store._tables}
     con = store.connect(snap)
     plans: list[TableRepair] = []

@@ -144,6 +144,9 @@ class Store:
         self._lock = threading.Lock()
         self._upgraded = False
         self._ensured = False  # every table seen to exist once: tables are never dropped
+        # On an object store every look at the logs is a round of LIST requests: a snapshot
+        # is reused for [objectstore] refresh_seconds (a write through this object forgets it).
+        self._recent: tuple[float, Snapshot] | None = None
 
     # ------------------------------------------------------------------ layout
 
@@ -221,8 +224,24 @@ class Store:
             dtable.update_incremental()
         return dtable
 
-    def snapshot(self) -> Snapshot:
-        """Versions and file lists, the ledger read first (see the module docstring)."""
+    def snapshot(self, fresh: bool = False) -> Snapshot:
+        """Versions and file lists, the ledger read first (see the module docstring).
+
+        On an object store, a snapshot read less than [objectstore] refresh_seconds ago is
+        reused unless `fresh`: what another replica commits shows within that bound, and
+        what this process commits at once (its writes forget the reused snapshot)."""
+        recent = self._recent
+        if not fresh and recent is not None and time.monotonic() - recent[0] < self._refresh_seconds():
+            return recent[1]
+        snap = self._read_snapshot()
+        if not self.is_local:
+            self._recent = (time.monotonic(), snap)
+        return snap
+
+    def _refresh_seconds(self) -> float:
+        return float(get("objectstore", "refresh_seconds"))
+
+    def _read_snapshot(self) -> Snapshot:
         if not self._upgraded:  # once per Store object: a store from an earlier version
             self._upgraded = True
             self.upgrade()
@@ -333,7 +352,7 @@ class Store:
         already retracted (AlreadyRetracted). Raises KeyError for an unknown upload.
         """
         for _attempt in range(int(get("store", "retract_attempts"))):
-            snap = self.snapshot()
+            snap = self.snapshot(fresh=True)
             ledger = self._tables.get("uploads")
             con = self.connect(snap)
             try:
@@ -412,6 +431,7 @@ class Store:
         commit at exactly the next version or fail with CommitFailedError (compare-and-swap
         on the Delta log). Post-commit checkpoints are left to maintenance."""
         target: str | DeltaTable = at_version_after if at_version_after is not None else self.table_uri(name)
+        self._recent = None
         with self.writing():
             write_deltalake(
                 target,
@@ -421,6 +441,7 @@ class Store:
                 commit_properties=CommitProperties(max_commit_retries=0) if at_version_after else None,
                 post_commithook_properties=NO_HOOKS,
             )
+        self._recent = None  # and after: a snapshot read during the write is stale
 
     @contextlib.contextmanager
     def writing(self) -> Iterator[None]:
