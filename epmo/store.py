@@ -139,7 +139,9 @@ class Store:
         self.uri = (uri or default_store_uri()).rstrip("/")
         # An object-store URI takes its endpoint and credentials from the environment
         # (epmo/objectstore.py); a local path needs none.
-        self.storage_options = storage_options if storage_options is not None else objectstore.storage_options(self.uri)
+        self.storage_options = (
+            storage_options if storage_options is not None else objectstore.storage_options(self.uri)
+        )
         self._tables: dict[str, DeltaTable] = {}
         self._lock = threading.Lock()
         self._upgraded = False
