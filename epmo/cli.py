@@ -365,6 +365,14 @@ def cmd_check(args: argparse.Namespace) -> int:
     return EXIT_OK if result.ok else EXIT_UNEXPECTED
 
 
+def cmd_health(args: argparse.Namespace) -> int:
+    from epmo import deploy
+
+    ok, lines = deploy.health(_store(args), args.url)
+    print("\n".join(lines))
+    return EXIT_OK if ok else EXIT_UNEXPECTED
+
+
 def cmd_repair(args: argparse.Namespace) -> int:
     from epmo import integrity
 
@@ -629,6 +637,11 @@ def parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("check", help="verify the store's invariants (exit 1 with the reasons if one fails)")
     with_store(sp)
     sp.set_defaults(func=cmd_check)
+
+    sp = sub.add_parser("health", help="readiness: the server answers (--url) and the store can be read")
+    sp.add_argument("--url", help="this replica's address, e.g. http://127.0.0.1:8501")
+    with_store(sp)
+    sp.set_defaults(func=cmd_health)
 
     sp = sub.add_parser("repair", help="drop rows a concurrent compaction duplicated (docs/store.md)")
     sp.add_argument("--dry-run", action="store_true", help="say what would change; change nothing")
