@@ -206,9 +206,11 @@ def check_upload(
             )
         )
     counts = _row_counts(mapped)
-    if any(i.severity == ERROR for i in issues):
+    if not mapped:
         return Outcome(REJECTED, new_report(issues, counts), as_of)
 
+    # Every cell is checked even when a header problem already rejects the upload (a
+    # missing column, two columns meaning one): one round trip shows every problem.
     con = store.connect()
     try:
         staged = stage(con, mapped)

@@ -44,6 +44,7 @@ class RawSheet:
     data: pa.Table  # one string column per header, named c0..cN-1
     rows: pa.Array  # 1-based row number a person sees, per data row
     decimal_comma: bool = False
+    skipped: str = ""  # what was skipped above the header row (blank lines, a title), in words
 
 
 def _reject(file: str, rule: str, message: str, sheet: str = "") -> RejectedFile:
@@ -262,9 +263,12 @@ def read_csv_bytes(name: str, data: bytes, sheet: str = "") -> RawSheet:
     text = text.lstrip("\ufeff")
     if not text or text.isspace():
         raise _reject(name, "empty_file", "The file has no rows. Export it again with headers.")
+    start, header_no, skipped = find_header_line(text)
+    if start:
+        text = text[start:]
     delimiter = sniff_delimiter(text)
     end = text.find("\n")
-    header_line = next(csv.reader(io.StringIO(text if end < 0 else text[:end]), delimiter=delimiter))
+    header_line = next(csv.reader(io.StringIO(text if end < 0 else text[:end]), delimiter=delimiter), [])
     headers = [h.strip() for h in header_line]
     if not any(headers):
         raise _reject(
@@ -283,6 +287,8 @@ def read_csv_bytes(name: str, data: bytes, sheet: str = "") -> RawSheet:
     payload = data if encoding in ("utf-8", "utf-8-sig") else text.encode("utf-8")
     if encoding == "utf-8-sig":
         payload = data[3:]
+    if start:
+        payload = text.encode("utf-8")
     max_rows = int(get("limits", "max_rows"))
     try:
         table = pacsv.read_csv(
@@ -307,11 +313,11 @@ def read_csv_bytes(name: str, data: bytes, sheet: str = "") -> RawSheet:
             "and save it again as CSV.",
         ) from None
     if bad_rows:
-        first = ", ".join(str(r + 1) for r in bad_rows[:5] if r >= 0)
+        first = ", ".join(str(r + header_no) for r in bad_rows[:5] if r >= 0)
         raise _reject(
             name,
             "ragged_rows",
-            f"{len(bad_rows)} row(s) do not have {width} values like the header row"
+            f"{len(bad_rows)} row(s) do not have {width} values like the header row (line {header_no})"
             + (f" (for example row {first})" if first else "")
             + ". Check for delimiters inside unquoted values.",
         )
@@ -323,17 +329,69 @@ def read_csv_bytes(name: str, data: bytes, sheet: str = "") -> RawSheet:
             f"limit is {max_rows:,}. Split it into smaller uploads.",
         )
     table = _drop_blank_rows(table)
-    rows = _row_numbers(table, first_data_row=2)
+    rows = _row_numbers(table, first_data_row=header_no + 1)
     table = table.drop_columns(["__row"])
     return RawSheet(
         file=name,
         sheet=sheet,
         headers=headers,
-        header_row=1,
+        header_row=header_no,
         data=table,
         rows=rows,
         decimal_comma=detect_decimal_comma(table, delimiter),
+        skipped=skipped,
     )
+
+
+_TITLE_SCAN_LINES = 30
+
+
+def find_header_line(text: str) -> tuple[int, int, str]:
+    """Where the header row starts: (character offset, 1-based line number, what was skipped
+    in words). Blank lines and title lines above the header are skipped: the header is the
+    first line with at least two values whose value count the next non-blank line repeats
+    (a title such as "Projects export, 2025" has fewer values than the table under it).
+    Only the first 30 lines are looked at; a file whose first line is the header costs
+    one short parse."""
+    lines: list[tuple[int, str]] = []
+    pos = 0
+    while len(lines) < _TITLE_SCAN_LINES + 1 and pos <= len(text):
+        end = text.find("\n", pos)
+        line = text[pos:] if end < 0 else text[pos:end]
+        lines.append((pos, line.rstrip("\r")))
+        if end < 0:
+            break
+        pos = end + 1
+
+    def values(line: str) -> list[str]:
+        delimiter = sniff_delimiter(line)
+        try:
+            return next(csv.reader([line], delimiter=delimiter), [])
+        except csv.Error:
+            return []
+
+    counts = [len(values(line)) if line.strip() else 0 for _, line in lines]
+    filled = [sum(1 for v in values(line) if v.strip()) if line.strip() else 0 for _, line in lines]
+    nonblank = [k for k in range(len(lines)) if filled[k]]
+    header = nonblank[0] if nonblank else 0
+    for i in nonblank:
+        following = next((counts[k] for k in nonblank if k > i), None)
+        above = [filled[k] for k in nonblank if k < i]
+        if filled[i] >= 2 and (following is None or following == counts[i]):
+            if all(n <= filled[i] // 2 for n in above):  # titles: at most half as wide
+                header = i
+            break
+    if header == 0:
+        return 0, 1, ""
+    blank = header - sum(1 for k in nonblank if k < header)
+    titles = [lines[k][1].strip() for k in nonblank if k < header]
+    parts = []
+    if blank:
+        parts.append(f"{blank} blank line{'s' if blank > 1 else ''}")
+    if titles:
+        shown = titles[0][:60] + ("..." if len(titles[0]) > 60 else "")
+        parts.append(f"{len(titles)} title line{'s' if len(titles) > 1 else ''} ('{shown}')")
+    return lines[header][0], header + 1, f"{' and '.join(parts)} above the header row (line {header + 1})"
 
 
 def _short(exc: BaseException) -> str:
@@ -940,13 +998,29 @@ def cell_text(value: object) -> str:
 
 
 def _sheet_from_rows(file: str, sheet: str, rows: list[list[Any]]) -> RawSheet | None:
-    header_idx = None
-    for i, row in enumerate(rows):
-        if any(cell_text(v).strip() for v in row):
-            header_idx = i
+    filled = [sum(1 for v in row if cell_text(v).strip()) for row in rows[: _TITLE_SCAN_LINES + 1]]
+    nonblank = [i for i, n in enumerate(filled) if n]
+    if not nonblank:
+        if not any(any(cell_text(v).strip() for v in row) for row in rows):
+            return None
+        nonblank = [next(i for i, row in enumerate(rows) if any(cell_text(v).strip() for v in row))]
+        filled = [0] * nonblank[0] + [1]
+    header_idx = nonblank[0]
+    for i in nonblank:
+        following = next((filled[k] for k in nonblank if k > i), None)
+        if filled[i] >= 2 and (following is None or following <= filled[i]):
+            if all(filled[k] <= filled[i] // 2 for k in nonblank if k < i):
+                header_idx = i
             break
-    if header_idx is None:
-        return None
+    skipped = ""
+    titles = [cell_text(next(v for v in rows[k] if cell_text(v).strip())) for k in nonblank if k < header_idx]
+    if header_idx:
+        blank = header_idx - len(titles)
+        parts = [f"{blank} blank row{'s' if blank > 1 else ''}"] if blank else []
+        if titles:
+            shown = titles[0].strip()[:60]
+            parts.append(f"{len(titles)} title row{'s' if len(titles) > 1 else ''} ('{shown}')")
+        skipped = f"{' and '.join(parts)} above the header row (row {header_idx + 1})"
     headers = [cell_text(v).strip() for v in rows[header_idx]]
     while headers and not headers[-1]:
         headers.pop()
@@ -972,4 +1046,5 @@ def _sheet_from_rows(file: str, sheet: str, rows: list[list[Any]]) -> RawSheet |
         data=table,
         rows=pa.array(numbers, pa.int64()),
         decimal_comma=False,
+        skipped=skipped,
     )
