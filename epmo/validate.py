@@ -127,8 +127,9 @@ def _suspect_expr(t: contract.Table, c: contract.Column, raw: str, v: str) -> st
             terms.append(f"NOT epmo_email_ok({v})")
     if c.name in t.identifier_columns:  # invisible_character
         terms.append(f"epmo_invisible({v})")
-    if c.type == contract.DATE:  # date_out_of_range
+    if c.type == contract.DATE:  # date_out_of_range, date_ambiguous
         terms.append(f"NOT epmo_date_plausible({v})")
+        terms.append(f"epmo_date_ambiguous({raw})")
     if c.type in (contract.NUMBER, contract.INTEGER):  # number_out_of_range
         if c.minimum is not None:
             terms.append(f"{v} < {_contract_value(t, c, 'minimum')}")
@@ -156,7 +157,7 @@ def checked_select(t: contract.Table) -> str:
         q = sql.ident(c.name)
         inner.append(f"{_typed_expr(t, c, 's.' + q)} AS {q}")
         outer.append(f"epmo_whole({q}) AS {q}" if c.type == contract.INTEGER else q)
-        if not c.required and c.type not in (contract.TEXT, contract.EMAIL):
+        if c.type == contract.DATE or (not c.required and c.type not in (contract.TEXT, contract.EMAIL)):
             raws.append(f"{q} := s.{q}")
         suspects.append(_suspect_expr(t, c, f"_raw.{q}", q))
     if raws:
@@ -239,7 +240,7 @@ def run_checks(staged: Staged, as_of: dt.date, mapped: list[MappedSheet]) -> lis
             header, letter = where.get((r["_file"], r["_sheet"], r["column_name"]), ("", ""))
             issues.append(
                 Issue(
-                    severity=q.meta.get("severity", "error"),
+                    severity=r.get("severity") or q.meta.get("severity", "error"),
                     rule=q.meta.get("rule", name.split("/")[-1]),
                     message=display_value(r["message"], limit=2000),
                     file=r["_file"],
