@@ -107,6 +107,9 @@ def _suspect_expr(t: contract.Table, c: contract.Column, raw: str, v: str) -> st
     """TRUE whenever any cell rule of queries/checks/ could fail this cell (a superset).
 
     raw is the uploaded text, v the inner typed value (numbers before being made whole).
+    Each term calls the same predicate macro (queries/macros/) on the same typed value as
+    its check in queries/checks/ (epmo_formula, epmo_email_ok, epmo_date_plausible,
+    epmo_date_ambiguous): no rule is written twice (tests/unit/test_validation_predicates.py).
     Only rows with a suspect cell get into `cells`, so every rule that reads `cells` must
     fail only where this is TRUE (tests/sql/test_checks_staging.py compares the reports
     with and without this filter).
