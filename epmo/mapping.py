@@ -13,7 +13,7 @@ import re
 import unicodedata
 from dataclasses import asdict, dataclass, field
 from typing import Any
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -53,8 +53,9 @@ class Mapping:
     table: str | None = None
     # "columns": the source has one record per column and one field per row (transposed)
     layout: str = "rows"
-    # contract column -> strptime format of its dates in the source (e.g. "%d/%m/%Y %I:%M %p")
-    date_formats: dict[str, str] = field(default_factory=dict)
+    # contract column -> strptime format(s) of its dates in the source ("%d/%m/%Y %I:%M %p",
+    # or a list tried in order)
+    date_formats: dict[str, Any] = field(default_factory=dict)
     # contract column -> multiplier for the source's unit (1000: thousands, 1000000: millions)
     scale: dict[str, float] = field(default_factory=dict)
     # contract column -> value used where the cell is blank
@@ -65,6 +66,14 @@ class Mapping:
     combine: dict[str, dict[str, Any]] = field(default_factory=dict)
     # source header -> {"separator": " - ", "into": [contract columns]}: split once per target
     split: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # source values read as blank, in any column ("#N/A", "TBC"; * and ? as wildcards, case
+    # ignored): defaults and fallbacks then fill them
+    blank_values: list[str] = field(default_factory=list)
+    # source header -> values: rows holding one of them are left out (sample or total rows)
+    drop_rows: dict[str, list[str]] = field(default_factory=dict)
+    # True: rows that fail an error-level rule are left out (each listed as a warning) and
+    # the rest is accepted; for one-off imports of foreign exports, never for weekly uploads
+    skip_invalid_rows: bool = False
     # free text: where the source comes from (shown on the Mapper page)
     source: str = ""
     version: int = 1
@@ -267,7 +276,7 @@ def map_sheet(
                 )
             continue
         key = contract.normalise_header(header)
-        if key in ignored:
+        if key in ignored or _glob_ignored(header, mapping.ignore):
             continue
         target = index.get(key)
         if target is None:
@@ -329,6 +338,10 @@ def map_sheet(
     if missing:
         issues.append(_missing_columns(t, missing, sheet, looks_like, where))
     identifiers = set(t.identifier_columns)
+    _apply_fallbacks(sheet, mapping, t, by_header, arrays)
+    for col, value in mapping.defaults.items():
+        if col in arrays and col in t.column_names:
+            arrays[col] = _fill_blanks(arrays[col], pa.repeat(pa.scalar(str(value), pa.string()), n))
     for col in list(arrays):
         arr = arrays[col]
         if col in mapping.date_formats:
@@ -381,6 +394,27 @@ def _missing_columns(
         row=sheet.header_row,
         column=", ".join(missing),
         **where,
+    )
+
+
+def _glob_ignored(header: str, patterns: list[str]) -> bool:
+    """An ignore entry with * or ? matches headers as a wildcard (case ignored)."""
+    import fnmatch
+
+    h = header.strip().lower()
+    return any(fnmatch.fnmatchcase(h, p.strip().lower()) for p in patterns if "*" in p or "?" in p)
+
+
+def _blank_out(arr: pa.ChunkedArray | pa.Array, patterns: list[str]) -> pa.Array:
+    import fnmatch
+
+    pats = [p.strip().lower() for p in patterns]
+    return pa.array(
+        [
+            "" if v and any(fnmatch.fnmatchcase(v.strip().lower(), p) for p in pats) else v
+            for v in arr.to_pylist()
+        ],
+        pa.string(),
     )
 
 
@@ -458,16 +492,21 @@ def _apply_fallbacks(
             raise ValueError(col)
 
 
-def _reformat_dates(arr: pa.ChunkedArray | pa.Array, fmt: str) -> pa.Array:
-    """Dates written in the mapping's strptime format -> ISO text; anything else is left
+def _reformat_dates(arr: pa.ChunkedArray | pa.Array, fmt: str | list[str]) -> pa.Array:
+    """Dates written in the mapping's strptime format(s) -> ISO text; anything else is left
     as it was, for the date checks to report in the person's own words."""
+    formats = [fmt] if isinstance(fmt, str) else list(fmt)
     out = []
     for v in arr.to_pylist():
         text = (v or "").strip()
-        try:
-            out.append(dt.datetime.strptime(text, fmt).date().isoformat() if text else v)
-        except ValueError:
-            out.append(v)
+        iso = None
+        for f in formats if text else []:
+            try:
+                iso = dt.datetime.strptime(text, f).date().isoformat()
+                break
+            except ValueError:
+                continue
+        out.append(iso if iso is not None else v)
     return pa.array(out, pa.string())
 
 
@@ -490,6 +529,52 @@ def _scale(arr: pa.ChunkedArray | pa.Array, factor: float) -> pa.Array:
             continue
         out.append(str(round(number, 6)).removesuffix(".0"))
     return pa.array(out, pa.string())
+
+
+def blank_out(sheet: RawSheet, patterns: list[str]) -> RawSheet:
+    """The sheet with the mapping's blank values ("#N/A", "*exempt*") read as blank."""
+    data = pa.table({name: _blank_out(sheet.data[name], patterns) for name in sheet.data.column_names})
+    return RawSheet(
+        sheet.file, sheet.sheet, sheet.headers, sheet.header_row, data, sheet.rows, sheet.decimal_comma, sheet.skipped
+    )
+
+
+def drop_rows(sheet: RawSheet, mapping: Mapping) -> RawSheet:
+    """The sheet without the rows the mapping leaves out (a template or total row)."""
+    keep = None
+    for header, values in mapping.drop_rows.items():
+        j = next((k for k, h in enumerate(sheet.headers) if contract.normalise_header(h) == contract.normalise_header(header)), None)
+        if j is None:
+            continue
+        hit = pc.is_in(pc.utf8_trim_whitespace(sheet.data[f"c{j}"]), value_set=pa.array([str(v) for v in values]))
+        drop = pc.fill_null(hit, False)
+        keep = pc.invert(drop) if keep is None else pc.and_(keep, pc.invert(drop))
+    if keep is None:
+        return sheet
+    return RawSheet(
+        sheet.file, sheet.sheet, sheet.headers, sheet.header_row, sheet.data.filter(keep),
+        sheet.rows.filter(keep), sheet.decimal_comma, sheet.skipped,
+    )
+
+
+SHIPPED_DIR = Path(__file__).resolve().parent.parent / "mappings"
+
+
+def shipped() -> dict[str, Mapping]:
+    """The mappings shipped with the product (mappings/*.json), by name."""
+    out = {}
+    for path in sorted(SHIPPED_DIR.glob("*.json")):
+        m = Mapping.from_json(path.read_text(encoding="utf-8"))
+        out[m.name or path.stem] = m
+    return out
+
+
+def resolve(saved: dict[str, str], name: str) -> Mapping | None:
+    """A mapping by name: a version saved in the store (`saved`: name -> spec JSON) beats
+    the shipped one of the same name."""
+    if name in saved:
+        return Mapping.from_json(saved[name])
+    return shipped().get(name)
 
 
 def transpose(sheet: RawSheet) -> RawSheet:
@@ -651,6 +736,10 @@ def map_upload(
     for sheet in sheets:
         if mapping.layout == "columns":
             sheet = transpose(sheet)
+        if mapping.blank_values:
+            sheet = blank_out(sheet, mapping.blank_values)
+        if mapping.drop_rows:
+            sheet = drop_rows(sheet, mapping)
         issues.extend(cell_problems(sheet))
         if sheet.skipped:
             issues.append(

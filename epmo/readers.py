@@ -90,7 +90,71 @@ def read_upload(name: str, data: bytes, max_file_mb: float | None = None) -> lis
             f"The file is named {PurePosixPath(name).suffix} but its content is {kind}. "
             "Save it from Excel as .xlsx, or rename a CSV to .csv.",
         )
+    if name.lower().endswith(".json") or data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"["):
+        return [read_json_records(name, [(PurePosixPath(name).stem, data)])]
     return [read_csv_bytes(name, data)]
+
+
+def _flatten(prefix: str, value: Any, out: dict[str, str]) -> None:
+    """Nested JSON -> dotted keys of text cells: {"a": {"b": [{"c": 1}]}} -> a.b.0.c = "1"."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            _flatten(f"{prefix}.{k}" if prefix else str(k), v, out)
+    elif isinstance(value, list) and value and all(isinstance(v, dict | list) for v in value):
+        for i, v in enumerate(value):
+            _flatten(f"{prefix}.{i}", v, out)
+    elif isinstance(value, list):
+        out[prefix] = "; ".join(cell_text(v) for v in value)
+    else:
+        out[prefix] = cell_text(value)
+
+
+def read_json_records(name: str, members: list[tuple[str, bytes]]) -> RawSheet:
+    """JSON files as one table: each file holds one record (an object) or a list of them;
+    nested fields become dotted headers ("phase-history.beta.0.date"), and the column
+    `source_file` says which file each record came from (its name without .json)."""
+    import json
+
+    records: list[dict[str, str]] = []
+    for stem, data in members:
+        try:
+            text, _enc = decode_text(name, data)
+            doc = json.loads(text.lstrip("\ufeff"))
+        except (ValueError, RecursionError) as exc:
+            raise _reject(
+                name,
+                "unreadable_json",
+                f"'{stem}' is not valid JSON ({_short(exc)}). Export it again, or save it as CSV.",
+            ) from None
+        items = doc if isinstance(doc, list) else [doc]
+        for item in items:
+            if not isinstance(item, dict):
+                raise _reject(
+                    name, "unreadable_json", f"'{stem}' holds a {type(item).__name__}, not records (JSON objects)."
+                )
+            flat: dict[str, str] = {"source_file": stem}
+            _flatten("", item, flat)
+            records.append(flat)
+    if len(records) > int(get("limits", "max_rows")):
+        raise _reject(name, "too_many_rows", f"The JSON holds {len(records):,} records; the limit is {get('limits', 'max_rows')}.")
+    headers: list[str] = []
+    seen: set[str] = set()
+    for r in records:
+        for k in r:
+            if k not in seen:
+                seen.add(k)
+                headers.append(k)
+    if len(headers) > int(get("limits", "max_columns")):
+        raise _reject(name, "sheet_too_large", f"The JSON has {len(headers):,} different fields; the limit is {get('limits', 'max_columns')}.")
+    data = pa.table({f"c{j}": pa.array([r.get(h, "") for r in records], pa.string()) for j, h in enumerate(headers)})
+    return RawSheet(
+        file=name,
+        sheet="",
+        headers=headers,
+        header_row=1,
+        data=data,
+        rows=pa.array(range(1, len(records) + 1), pa.int64()),
+    )
 
 
 def _looks_like_text(sample: bytes) -> bool:
@@ -514,12 +578,18 @@ def _read_zip_of_csvs(name: str, zf: zipfile.ZipFile, infos: list[zipfile.ZipInf
                 "path (absolute or with '..'). Zip the CSV files without folders.",
             )
     sheets: list[RawSheet] = []
+    json_members: list[tuple[str, bytes]] = []
     for info in infos:
         if info.is_dir() or PurePosixPath(info.filename).name.startswith((".", "__MACOSX")):
             continue
         if "__MACOSX" in info.filename:
             continue
         member = PurePosixPath(info.filename).name
+        if member.lower().endswith(".json"):  # a folder of JSON records: one table
+            json_members.append((PurePosixPath(member).stem, _read_member(name, zf, info)))
+            continue
+        if member.lower() in ("licence.txt", "license.txt", "readme.txt"):
+            continue
         if not member.lower().endswith((".csv", ".txt", ".tsv")):
             raise _reject(
                 name,
@@ -529,6 +599,8 @@ def _read_zip_of_csvs(name: str, zf: zipfile.ZipFile, infos: list[zipfile.ZipInf
             )
         content = _read_member(name, zf, info)
         sheets.append(read_csv_bytes(f"{name}/{member}", content))
+    if json_members:
+        sheets.append(read_json_records(name, sorted(json_members)))
     if not sheets:
         raise _reject(name, "empty_archive", "The ZIP holds no CSV files.")
     return sheets

@@ -268,13 +268,25 @@ def _overflow(limit: int) -> Issue:
     )
 
 
-def typed_tables(staged: Staged) -> dict[str, pa.Table]:
+def typed_tables(staged: Staged, skip: set[tuple[str, str, int]] | None = None) -> dict[str, pa.Table]:
+    """The typed rows to store; `skip` (file, sheet, row) leaves rows out (a mapping's
+    skip_invalid_rows)."""
     out = {}
+    left_out = pa.table(
+        {
+            "_file": pa.array([f for f, _s, _r in skip or ()], pa.string()),
+            "_sheet": pa.array([s for _f, s, _r in skip or ()], pa.string()),
+            "_row": pa.array([r for _f, _s, r in skip or ()], pa.int64()),
+        }
+    )
     for name in staged.tables:
         cur = staged.con.cursor()
         try:
+            cur.register("left_out_rows", left_out)
             out[name] = cur.sql(
-                f"SELECT * EXCLUDE (_file, _sheet) FROM {sql.ident('typed_' + name)}"  # noqa: S608 (allow-listed identifiers)
+                f"SELECT * EXCLUDE (_file, _sheet) FROM {sql.ident('typed_' + name)} AS t "  # noqa: S608 (allow-listed identifiers)
+                "WHERE NOT EXISTS (SELECT 1 FROM left_out_rows AS s "
+                "WHERE s._file = t._file AND s._sheet = t._sheet AND s._row = t._row)"
             ).to_arrow_table()
         finally:
             cur.close()
