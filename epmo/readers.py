@@ -72,6 +72,10 @@ def read_upload(name: str, data: bytes, max_file_mb: float | None = None) -> lis
     if not data:
         raise _reject(name, "empty_file", "The file is empty. Export it again and re-upload.")
     head = data[:8]
+    if head.startswith(OLE_MAGIC) and name.lower().endswith(".mpp"):
+        from epmo.importers.mspdi import refuse_mpp
+
+        raise refuse_mpp(name)
     if head.startswith(OLE_MAGIC):
         raise _reject(
             name,
@@ -90,9 +94,20 @@ def read_upload(name: str, data: bytes, max_file_mb: float | None = None) -> lis
             f"The file is named {PurePosixPath(name).suffix} but its content is {kind}. "
             "Save it from Excel as .xlsx, or rename a CSV to .csv.",
         )
+    if _looks_like_xml(name, data):  # Microsoft Project XML (MSPDI); other XML is refused there
+        from epmo.importers.mspdi import read_mspdi
+
+        return read_mspdi(name, data)
     if name.lower().endswith(".json") or data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"["):
         return [read_json_records(name, [(PurePosixPath(name).stem, data)])]
     return [read_csv_bytes(name, data)]
+
+
+def _looks_like_xml(name: str, data: bytes) -> bool:
+    if name.lower().endswith(".xml"):
+        return True
+    start = data[:4].lstrip(b"\xef\xbb\xbf")
+    return start.startswith(b"<?xm") or start.startswith((b"\xff\xfe<\x00", b"\xfe\xff\x00<"))
 
 
 def _flatten(prefix: str, value: Any, out: dict[str, str]) -> None:

@@ -108,6 +108,11 @@ def confirm_unchanged(
     confirmed: the as-of views then read its last rows for the new week."""
     if not project_ids:
         raise ConfirmRefused("Choose at least one project to confirm.")
+    from epmo.ingest import as_of_problem
+
+    problem = as_of_problem(as_of)
+    if problem:
+        raise ConfirmRefused(problem)
     con = store.connect()
     try:
         mine = sql.df(con, "weekly/my_projects", as_of=as_of, manager=manager)
