@@ -63,21 +63,34 @@ sheet_names = [s.sheet or s.file for s in sheets]
 which = c[0].selectbox("Sheet", sheet_names, key="mapper_sheet") if len(sheets) > 1 else sheet_names[0]
 sheet = sheets[sheet_names.index(which)]
 tables = ["(recognise)", *contract.TABLE_NAMES]
-table = c[1].selectbox("Table", tables, index=tables.index(base.table) if base.table else 0, key="mapper_table")
+table = c[1].selectbox(
+    "Table", tables, index=tables.index(base.table) if base.table else 0, key="mapper_table"
+)
 order = c[2].selectbox(
-    "Date order", ["dmy", "mdy"], index=0 if (base.date_order or "dmy") == "dmy" else 1, key="mapper_order",
+    "Date order",
+    ["dmy", "mdy"],
+    index=0 if (base.date_order or "dmy") == "dmy" else 1,
+    key="mapper_order",
     help="For dates like 03/11/2025: day first (dmy) or month first (mdy).",
 )
 layout = c[3].selectbox(
-    "Records are", ["rows", "columns"], index=0 if base.layout == "rows" else 1, key="mapper_layout",
+    "Records are",
+    ["rows", "columns"],
+    index=0 if base.layout == "rows" else 1,
+    key="mapper_layout",
     help="'columns': one record per column, the field names down the first column.",
 )
 skip_invalid = c[4].checkbox(
-    "Leave out invalid rows", value=base.skip_invalid_rows, key="mapper_skip",
+    "Leave out invalid rows",
+    value=base.skip_invalid_rows,
+    key="mapper_skip",
     help="For a one-off import: rows that fail a rule are left out and listed; the rest is stored.",
 )
 settings = replace(
-    base, table=None if table == "(recognise)" else table, date_order=order, layout=layout,
+    base,
+    table=None if table == "(recognise)" else table,
+    date_order=order,
+    layout=layout,
     skip_invalid_rows=skip_invalid,
 )
 if sheet.skipped:
@@ -109,7 +122,9 @@ mapping = mapper.to_mapping(settings, choices, sheet)
 
 with st.expander("Combine columns, constants"):
     cc = st.columns([2, 3, 1])
-    target = cc[0].selectbox("Into", ["(none)", *mapper.contract_columns(mapping.table)[2:]], key="mapper_combine_to")
+    target = cc[0].selectbox(
+        "Into", ["(none)", *mapper.contract_columns(mapping.table)[2:]], key="mapper_combine_to"
+    )
     sources = cc[1].multiselect("Columns joined", sheet.headers, key="mapper_combine_from")
     sep = cc[2].text_input("Separator", " ", key="mapper_combine_sep")
     if target != "(none)" and sources:
@@ -118,7 +133,9 @@ with st.expander("Combine columns, constants"):
     const_text = cc[1].text_input("column=value; column=value", key="mapper_const_text")
     if const_col != "(none)" and "=" in const_text:
         pairs = dict(p.split("=", 1) for p in const_text.split(";") if "=" in p)
-        mapping.constants = dict(mapping.constants) | {const_col: {k.strip(): v.strip() for k, v in pairs.items()}}
+        mapping.constants = dict(mapping.constants) | {
+            const_col: {k.strip(): v.strip() for k, v in pairs.items()}
+        }
 
 problems = mapping.validate()
 if problems:
@@ -134,13 +151,24 @@ else:
     st.warning("No contract table recognised yet: choose the table, or map the key columns.")
 
 as_of = latest_reporting_day()
-if st.toggle("Check the whole file", key="mapper_check", help="Every rule, as an upload would (nothing is stored)."):
-    issues = mapper.check(ui.store(), uploaded.name, data, mapping, as_of if isinstance(as_of, dt.date) else None)
+if st.toggle(
+    "Check the whole file", key="mapper_check", help="Every rule, as an upload would (nothing is stored)."
+):
+    issues = mapper.check(
+        ui.store(), uploaded.name, data, mapping, as_of if isinstance(as_of, dt.date) else None
+    )
     if issues:
         st.dataframe(
             pd.DataFrame(
                 [
-                    {"severity": i.severity, "row": i.row, "column": i.column, "cell": i.cell, "value": i.value, "problem": i.message}
+                    {
+                        "severity": i.severity,
+                        "row": i.row,
+                        "column": i.column,
+                        "cell": i.cell,
+                        "value": i.value,
+                        "problem": i.message,
+                    }
                     for i in issues[:200]
                 ]
             ),
@@ -160,6 +188,8 @@ if s[2].button("Save mapping", type="primary", key="mapper_save", icon=":materia
     else:
         mapping.name = name.strip()
         ui.store().save_document("mapping", mapping.name, mapping.to_json(), user)
-        st.success(f"Saved mapping '{md(mapping.name)}'. Choose it on the Upload page.", icon=":material/save:")
+        st.success(
+            f"Saved mapping '{md(mapping.name)}'. Choose it on the Upload page.", icon=":material/save:"
+        )
 with st.expander("The mapping (JSON)"):
     st.json(mapper.spec(mapping))

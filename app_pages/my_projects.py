@@ -34,21 +34,27 @@ c = st.columns(4)
 c[0].metric("My projects", len(week.projects))
 c[1].metric("Reported this week", reported)
 c[2].metric("Confirmed unchanged", int(week.projects["confirmed_unchanged"].sum()))
-c[3].metric("Computed RAG differs", int((week.projects["rag_declared"] != week.projects["rag_computed"]).sum()))
+c[3].metric(
+    "Computed RAG differs", int((week.projects["rag_declared"] != week.projects["rag_computed"]).sum())
+)
 
 left, right = st.columns([3, 2])
 with left:
     st.subheader("What the EPMO sees")
     shown = week.projects.assign(
         status=week.projects.apply(
-            lambda r: "confirmed unchanged"
-            if r["confirmed_unchanged"]
-            else ("reported" if r["reported_this_week"] else f"not reported ({r['weeks_stale']} wk)"),
+            lambda r: (
+                "confirmed unchanged"
+                if r["confirmed_unchanged"]
+                else ("reported" if r["reported_this_week"] else f"not reported ({r['weeks_stale']} wk)")
+            ),
             axis=1,
         )
     )
     st.dataframe(
-        shown[["project_id", "project_name", "stage", "status", "rag_declared", "rag_computed", "rag_reasons"]],
+        shown[
+            ["project_id", "project_name", "stage", "status", "rag_declared", "rag_computed", "rag_reasons"]
+        ],
         hide_index=True,
         key="my_table",
         column_config={
@@ -66,7 +72,11 @@ with right:
     todo = week.to_confirm
     if todo:
         chosen = st.multiselect(
-            "Unchanged projects", todo, default=todo, key="my_confirm_ids", help="Nothing changed since the last report."
+            "Unchanged projects",
+            todo,
+            default=todo,
+            key="my_confirm_ids",
+            help="Nothing changed since the last report.",
         )
         if st.button("No change this week", type="primary", key="my_confirm", icon=":material/task_alt:"):
             try:
@@ -80,7 +90,9 @@ with right:
         st.success("Every one of your projects has reported for this week.", icon=":material/check_circle:")
     done = st.session_state.pop("_my_confirmed", "")
     if done:
-        st.success(f"Confirmed unchanged for the week of {as_of:%d %b %Y}: {md(done)}.", icon=":material/task_alt:")
+        st.success(
+            f"Confirmed unchanged for the week of {as_of:%d %b %Y}: {md(done)}.", icon=":material/task_alt:"
+        )
     st.download_button(
         "Pre-filled workbook (XLSX)",
         lambda: weekly.prefilled_workbook(ui.store(), manager, as_of),

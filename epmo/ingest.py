@@ -214,12 +214,12 @@ def check_upload(
     con = store.connect()
     try:
         staged = stage(con, mapped)
-        found = _date_order_said(run_checks(staged, as_of, mapped), mapping, dayfirst, file_name)
+        checked = _date_order_said(run_checks(staged, as_of, mapped), mapping, dayfirst, file_name)
         skip: set[tuple[str, str, int]] = set()
         if mapping.skip_invalid_rows and not any(i.severity == ERROR for i in issues):
-            found, skip = _skip_invalid_rows(found, mapping)
+            checked, skip = _skip_invalid_rows(checked, mapping)
             counts = _row_counts(mapped, skip)
-        issues += found
+        issues += checked
         report = new_report(issues, counts)
         if not report.ok:
             return Outcome(REJECTED, report, as_of)

@@ -12,8 +12,8 @@ import json
 import re
 import unicodedata
 from dataclasses import asdict, dataclass, field
-from typing import Any
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -120,11 +120,11 @@ class Mapping:
                 problems.append(f"scale: '{col}' needs a non-zero number (1000 for thousands)")
         for col, spec in self.combine.items():
             if not isinstance(spec, dict) or not isinstance(spec.get("columns"), list):
-                problems.append(f"combine: '{col}' needs {{\"columns\": [headers], \"separator\": \" \"}}")
+                problems.append(f'combine: \'{col}\' needs {{"columns": [headers], "separator": " "}}')
         for src, spec in self.split.items():
             into = spec.get("into") if isinstance(spec, dict) else None
             if not isinstance(into, list) or not spec.get("separator"):
-                problems.append(f"split: '{src}' needs {{\"separator\": \"-\", \"into\": [columns]}}")
+                problems.append(f'split: \'{src}\' needs {{"separator": "-", "into": [columns]}}')
                 continue
             problems += [f"split: '{c}' is not a contract column" for c in into if c not in all_columns]
         return problems
@@ -252,7 +252,9 @@ def map_sheet(
     t = contract.table(table_name)
     index = _index_for(t, mapping)
     ignored = {contract.normalise_header(h) for h in mapping.ignore}
-    feeding = {contract.normalise_header(h) for spec in mapping.combine.values() for h in spec.get("columns", [])}
+    feeding = {
+        contract.normalise_header(h) for spec in mapping.combine.values() for h in spec.get("columns", [])
+    }
     feeding |= {contract.normalise_header(h) for hs in mapping.fallbacks.values() for h in hs}
     feeding |= {contract.normalise_header(h) for h in mapping.split}
     issues: list[Issue] = []
@@ -371,8 +373,10 @@ def _missing_columns(
 ) -> Issue:
     """One error naming every required column the sheet lacks, and what would be accepted."""
     found = len(t.required_columns) - len(missing)
-    names = " and ".join(f"'{c}'" for c in missing) if len(missing) <= 3 else (
-        ", ".join(f"'{c}'" for c in missing[:-1]) + f" and '{missing[-1]}'"
+    names = (
+        " and ".join(f"'{c}'" for c in missing)
+        if len(missing) <= 3
+        else (", ".join(f"'{c}'" for c in missing[:-1]) + f" and '{missing[-1]}'")
     )
     accepted = []
     for c in missing[:3]:
@@ -469,15 +473,24 @@ def _apply_split(
         if arr is None:
             continue
         sep = str(spec.get("separator"))
-        pieces = [((v or "").split(sep, len(into) - 1) + [""] * len(into))[: len(into)] for v in arr.to_pylist()]
+        pieces = [
+            ((v or "").split(sep, len(into) - 1) + [""] * len(into))[: len(into)] for v in arr.to_pylist()
+        ]
         for k, col in enumerate(into):
             if col in t.column_names:
                 arrays[col] = pa.array([p[k].strip() for p in pieces], pa.string())
-                letters[col] = (f"{src} (part {k + 1})", column_letter(by_header[contract.normalise_header(src)]))
+                letters[col] = (
+                    f"{src} (part {k + 1})",
+                    column_letter(by_header[contract.normalise_header(src)]),
+                )
 
 
 def _apply_fallbacks(
-    sheet: RawSheet, mapping: Mapping, t: contract.Table, by_header: dict[str, int], arrays: dict[str, pa.Array]
+    sheet: RawSheet,
+    mapping: Mapping,
+    t: contract.Table,
+    by_header: dict[str, int],
+    arrays: dict[str, pa.Array],
 ) -> None:
     n = sheet.data.num_rows
     for col, headers in mapping.fallbacks.items():
@@ -535,7 +548,14 @@ def blank_out(sheet: RawSheet, patterns: list[str]) -> RawSheet:
     """The sheet with the mapping's blank values ("#N/A", "*exempt*") read as blank."""
     data = pa.table({name: _blank_out(sheet.data[name], patterns) for name in sheet.data.column_names})
     return RawSheet(
-        sheet.file, sheet.sheet, sheet.headers, sheet.header_row, data, sheet.rows, sheet.decimal_comma, sheet.skipped
+        sheet.file,
+        sheet.sheet,
+        sheet.headers,
+        sheet.header_row,
+        data,
+        sheet.rows,
+        sheet.decimal_comma,
+        sheet.skipped,
     )
 
 
@@ -543,17 +563,32 @@ def drop_rows(sheet: RawSheet, mapping: Mapping) -> RawSheet:
     """The sheet without the rows the mapping leaves out (a template or total row)."""
     keep = None
     for header, values in mapping.drop_rows.items():
-        j = next((k for k, h in enumerate(sheet.headers) if contract.normalise_header(h) == contract.normalise_header(header)), None)
+        j = next(
+            (
+                k
+                for k, h in enumerate(sheet.headers)
+                if contract.normalise_header(h) == contract.normalise_header(header)
+            ),
+            None,
+        )
         if j is None:
             continue
-        hit = pc.is_in(pc.utf8_trim_whitespace(sheet.data[f"c{j}"]), value_set=pa.array([str(v) for v in values]))
+        hit = pc.is_in(
+            pc.utf8_trim_whitespace(sheet.data[f"c{j}"]), value_set=pa.array([str(v) for v in values])
+        )
         drop = pc.fill_null(hit, False)
         keep = pc.invert(drop) if keep is None else pc.and_(keep, pc.invert(drop))
     if keep is None:
         return sheet
     return RawSheet(
-        sheet.file, sheet.sheet, sheet.headers, sheet.header_row, sheet.data.filter(keep),
-        sheet.rows.filter(keep), sheet.decimal_comma, sheet.skipped,
+        sheet.file,
+        sheet.sheet,
+        sheet.headers,
+        sheet.header_row,
+        sheet.data.filter(keep),
+        sheet.rows.filter(keep),
+        sheet.decimal_comma,
+        sheet.skipped,
     )
 
 

@@ -145,13 +145,19 @@ def read_json_records(name: str, members: list[tuple[str, bytes]]) -> RawSheet:
         for item in items:
             if not isinstance(item, dict):
                 raise _reject(
-                    name, "unreadable_json", f"'{stem}' holds a {type(item).__name__}, not records (JSON objects)."
+                    name,
+                    "unreadable_json",
+                    f"'{stem}' holds a {type(item).__name__}, not records (JSON objects).",
                 )
             flat: dict[str, str] = {"source_file": stem}
             _flatten("", item, flat)
             records.append(flat)
     if len(records) > int(get("limits", "max_rows")):
-        raise _reject(name, "too_many_rows", f"The JSON holds {len(records):,} records; the limit is {get('limits', 'max_rows')}.")
+        raise _reject(
+            name,
+            "too_many_rows",
+            f"The JSON holds {len(records):,} records; the limit is {get('limits', 'max_rows')}.",
+        )
     headers: list[str] = []
     seen: set[str] = set()
     for r in records:
@@ -160,8 +166,14 @@ def read_json_records(name: str, members: list[tuple[str, bytes]]) -> RawSheet:
                 seen.add(k)
                 headers.append(k)
     if len(headers) > int(get("limits", "max_columns")):
-        raise _reject(name, "sheet_too_large", f"The JSON has {len(headers):,} different fields; the limit is {get('limits', 'max_columns')}.")
-    data = pa.table({f"c{j}": pa.array([r.get(h, "") for r in records], pa.string()) for j, h in enumerate(headers)})
+        raise _reject(
+            name,
+            "sheet_too_large",
+            f"The JSON has {len(headers):,} different fields; the limit is {get('limits', 'max_columns')}.",
+        )
+    data = pa.table(
+        {f"c{j}": pa.array([r.get(h, "") for r in records], pa.string()) for j, h in enumerate(headers)}
+    )
     return RawSheet(
         file=name,
         sheet="",

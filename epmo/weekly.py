@@ -142,7 +142,9 @@ def confirm_unchanged(
         }
     )
     digest = hashlib.sha256(
-        json.dumps([as_of.isoformat(), sorted(project_ids), sorted(rows["submission_id"].astype(str))]).encode()
+        json.dumps(
+            [as_of.isoformat(), sorted(project_ids), sorted(rows["submission_id"].astype(str))]
+        ).encode()
     ).hexdigest()
     names = sorted(set(rows["table_name"].astype(str)))
     store.commit_submissions(
@@ -206,9 +208,7 @@ def not_submitted(store: Store, as_of: dt.date) -> pd.DataFrame:
         frame = sql.df(con, "weekly/not_submitted", as_of=as_of)
     finally:
         con.close()
-    frame["mailto"] = [
-        mailto(str(r.project_manager), str(r.project_ids), as_of) for r in frame.itertuples()
-    ]
+    frame["mailto"] = [mailto(str(r.project_manager), str(r.project_ids), as_of) for r in frame.itertuples()]
     return frame
 
 

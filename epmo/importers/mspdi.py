@@ -50,7 +50,15 @@ PROJECT_FIELDS = (
     "percent_complete",
     "forecast_eac",
 )
-MILESTONE_FIELDS = ("project_id", "milestone_id", "milestone_name", "baseline_date", "forecast_date", "actual_date", "is_key")
+MILESTONE_FIELDS = (
+    "project_id",
+    "milestone_id",
+    "milestone_name",
+    "baseline_date",
+    "forecast_date",
+    "actual_date",
+    "is_key",
+)
 
 
 @dataclass
@@ -102,7 +110,7 @@ class _Parser:
         self.text.append(data)
 
 
-def _refuse_dtd(*_args: object) -> None:
+def _refuse_dtd(*_args: object) -> int:
     raise _DtdFound
 
 

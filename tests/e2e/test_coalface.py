@@ -6,7 +6,6 @@ this week", the pre-filled workbook round trip, and the EPMO's reminders; screen
 from __future__ import annotations
 
 import datetime as dt
-
 import zipfile
 from pathlib import Path
 
@@ -67,7 +66,9 @@ def test_mapper_maps_each_real_export(browser, app_url: str, tmp_path: Path, wid
             wait_for_app(page)
             page.get_by_role("heading", name="Mapper").wait_for()
             _choose(page, "Start from", mapping)
-            page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(_file(fixture, tmp_path)))
+            page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(
+                str(_file(fixture, tmp_path))
+            )
             page.get_by_text(f"Table projects, {rows:,} rows.").wait_for(timeout=60_000)
             page.locator("[data-testid='stDataFrame']").last.wait_for()
             _no_exception(page)
@@ -146,4 +147,3 @@ def test_prefilled_workbook_round_trip(browser, app_url: str, manager: str, tmp_
         _no_exception(page)
     finally:
         context.close()
-

@@ -101,7 +101,9 @@ FIXTURE_CASES = [
 ]
 
 
-@pytest.mark.parametrize(("mapping", "fixture", "rows", "expected"), FIXTURE_CASES, ids=[c[0] for c in FIXTURE_CASES])
+@pytest.mark.parametrize(
+    ("mapping", "fixture", "rows", "expected"), FIXTURE_CASES, ids=[c[0] for c in FIXTURE_CASES]
+)
 def test_fixture_imports_through_its_shipped_mapping(
     store: Store, mapping: str, fixture: str, rows: int, expected: dict[str, dict[str, object]]
 ) -> None:
@@ -118,7 +120,10 @@ def test_fixture_imports_through_its_shipped_mapping(
 
 def test_itdashboard_rows_left_out_are_listed_with_the_sources_own_headers(store: Store) -> None:
     outcome = check_upload(
-        store, "sample.csv", (FIXTURES / "us_itdashboard_sample.csv").read_bytes(), as_of=WEEK,
+        store,
+        "sample.csv",
+        (FIXTURES / "us_itdashboard_sample.csv").read_bytes(),
+        as_of=WEEK,
         mapping=shipped()["us_itdashboard"],
     )
     left = [i for i in outcome.report.issues if i.message.startswith("Row left out")]
@@ -129,7 +134,12 @@ def test_itdashboard_rows_left_out_are_listed_with_the_sources_own_headers(store
 # (mapping, path under reference-data, status, projects stored)
 REAL_CASES = [
     ("us_itdashboard", "us_itdashboard_comp6214/Projects_CW1_cleaned_by_student.csv", ACCEPTED, 2409),
-    ("melbourne_water_capital", "melbourne_water_capital_delivery/Capital_Delivery_Project_deidentified.csv", ACCEPTED, 445),
+    (
+        "melbourne_water_capital",
+        "melbourne_water_capital_delivery/Capital_Delivery_Project_deidentified.csv",
+        ACCEPTED,
+        445,
+    ),
     ("uk_gmpp_2014", "foreign/portfolio/uk-gmpp-mpa-2014-transposed.csv", ACCEPTED, 199),
     ("uk_dwp_portfolio", "foreign/portfolio/uk-dwp-digital-portfolio-2018", ACCEPTED, 19),
     # the deliberately damaged copy: title lines skipped, then refused with the line it reads
@@ -138,7 +148,9 @@ REAL_CASES = [
 
 
 @pytest.mark.skipif(not REFERENCE.is_dir(), reason=f"the reference data ({REFERENCE}) is not on this machine")
-@pytest.mark.parametrize(("mapping", "rel", "status", "rows"), REAL_CASES, ids=[c[1].split("/")[-1] for c in REAL_CASES])
+@pytest.mark.parametrize(
+    ("mapping", "rel", "status", "rows"), REAL_CASES, ids=[c[1].split("/")[-1] for c in REAL_CASES]
+)
 def test_real_file_imports_through_its_shipped_mapping(
     store: Store, mapping: str, rel: str, status: str, rows: int
 ) -> None:

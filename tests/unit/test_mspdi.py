@@ -58,7 +58,13 @@ def test_a_plan_becomes_a_project_and_its_milestones(store: Store) -> None:
         dt.date(2026, 11, 30),  # Baseline 0, not Baseline 1
         dt.date(2026, 12, 18),
     )
-    assert (p["budget_bac"], p["actual_cost"], p["planned_value"], p["earned_value"], p["percent_complete"]) == (
+    assert (
+        p["budget_bac"],
+        p["actual_cost"],
+        p["planned_value"],
+        p["earned_value"],
+        p["percent_complete"],
+    ) == (
         1_200_000.0,
         500_000.0,
         450_000.0,
@@ -94,7 +100,12 @@ def test_a_plan_becomes_a_project_and_its_milestones(store: Store) -> None:
             b"<Project><Title>&x;</Title></Project>",
             "DOCTYPE",
         ),
-        ("other_xml", "feed.xml", b'<?xml version="1.0"?><rss><channel/></rss>', "not MS Project's <Project>"),
+        (
+            "other_xml",
+            "feed.xml",
+            b'<?xml version="1.0"?><rss><channel/></rss>',
+            "not MS Project's <Project>",
+        ),
         ("broken_xml", "cut.xml", _plan().encode()[:300], "could not be read"),
     ],
 )
@@ -124,7 +135,9 @@ REAL = [
 
 @pytest.mark.skipif(not MSPROJECT.is_dir(), reason=f"the reference data ({MSPROJECT}) is not on this machine")
 @pytest.mark.parametrize(("file", "pid", "milestones", "bac", "pct"), REAL, ids=[r[0] for r in REAL])
-def test_real_plans_import(store: Store, file: str, pid: str, milestones: int, bac: float, pct: float) -> None:
+def test_real_plans_import(
+    store: Store, file: str, pid: str, milestones: int, bac: float, pct: float
+) -> None:
     outcome = _ingest(store, file, (MSPROJECT / file).read_bytes())
     assert outcome.status == ACCEPTED, outcome.report.to_text(limit=20)
     (p,) = store.rows("export/projects", as_of=WEEK)

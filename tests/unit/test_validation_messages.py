@@ -24,7 +24,9 @@ def _without(column: str, text: bytes) -> bytes:
     """The CSV without one column (header and values)."""
     lines = text.decode().strip().split("\n")
     j = lines[0].split(",").index(column)
-    return ("\n".join(",".join(v for k, v in enumerate(line.split(",")) if k != j) for line in lines) + "\n").encode()
+    return (
+        "\n".join(",".join(v for k, v in enumerate(line.split(",")) if k != j) for line in lines) + "\n"
+    ).encode()
 
 
 # (case, file name, bytes, [(rule, severity, column, cell, words)], whether the upload is valid)
@@ -46,9 +48,18 @@ CASES = [
     (
         "missing_column_still_checks_every_cell",
         "weekly_export.csv",
-        _without("stage", projects_csv(project_row("P1", budget_bac="lots"), project_row("P2", start_date="31/02/2026"))),
+        _without(
+            "stage",
+            projects_csv(project_row("P1", budget_bac="lots"), project_row("P2", start_date="31/02/2026")),
+        ),
         [
-            ("missing_column", "error", "stage", "", "This looks like projects (10 of 11 required columns found), but required column 'stage' is missing"),
+            (
+                "missing_column",
+                "error",
+                "stage",
+                "",
+                "This looks like projects (10 of 11 required columns found), but required column 'stage' is missing",
+            ),
             ("not_a_number", "error", "budget_bac", "H2", ""),  # column I before stage was removed
             ("not_a_date", "error", "start_date", "E3", ""),
         ],
@@ -57,7 +68,12 @@ CASES = [
     (
         "users_own_header_and_cell",
         "projects.csv",
-        (_renamed(budget_bac="Budget", project_manager="PM Email") + "\n" + project_row("P1", budget_bac="n/a") + "\n").encode(),
+        (
+            _renamed(budget_bac="Budget", project_manager="PM Email")
+            + "\n"
+            + project_row("P1", budget_bac="n/a")
+            + "\n"
+        ).encode(),
         [("not_a_number", "error", "Budget", "I2", "")],
         False,
     ),
@@ -65,14 +81,30 @@ CASES = [
         "date_reads_both_ways",
         "projects.csv",
         projects_csv(project_row("P1", start_date="03/11/2025", baseline_end_date="2026-12-31")),
-        [("date_ambiguous", "warning", "start_date", "F2", "Read day first as 3 November 2025; month and day could be swapped (11 March 2025)")],
+        [
+            (
+                "date_ambiguous",
+                "warning",
+                "start_date",
+                "F2",
+                "Read day first as 3 November 2025; month and day could be swapped (11 March 2025)",
+            )
+        ],
         True,
     ),
     (
         "month_first_date_says_the_order_used",
         "projects.csv",
         projects_csv(project_row("P1", forecast_end_date="12/18/2026")),
-        [("not_a_date", "error", "forecast_end_date", "H2", "Not a date when read day first (dd/mm/yyyy), the order used for this file; read month first it would be 18 December 2026")],
+        [
+            (
+                "not_a_date",
+                "error",
+                "forecast_end_date",
+                "H2",
+                "Not a date when read day first (dd/mm/yyyy), the order used for this file; read month first it would be 18 December 2026",
+            )
+        ],
         False,
     ),
     (
@@ -94,7 +126,12 @@ CASES = [
 
 @pytest.mark.parametrize(("case", "name", "data", "expected", "valid"), CASES, ids=[c[0] for c in CASES])
 def test_validation_messages(
-    store: Store, case: str, name: str, data: bytes, expected: list[tuple[str, str, str, str, str]], valid: bool
+    store: Store,
+    case: str,
+    name: str,
+    data: bytes,
+    expected: list[tuple[str, str, str, str, str]],
+    valid: bool,
 ) -> None:
     outcome = check_upload(store, name, data, as_of=WEEK)
     report = outcome.report

@@ -12,7 +12,12 @@ from epmo import contract, sql, validate
 CASES = [
     ("formula_in_cell", "epmo_formula(epmo_text(c.raw))", contract.TEXT, "epmo_formula"),
     ("email_malformed", "epmo_email_ok(epmo_text(c.raw))", contract.EMAIL, "epmo_email_ok"),
-    ("date_out_of_range", "epmo_date_plausible(epmo_date(c.raw, c._dayfirst))", contract.DATE, "epmo_date_plausible"),
+    (
+        "date_out_of_range",
+        "epmo_date_plausible(epmo_date(c.raw, c._dayfirst))",
+        contract.DATE,
+        "epmo_date_plausible",
+    ),
     ("date_ambiguous", "epmo_date_ambiguous(c.raw)", contract.DATE, "epmo_date_ambiguous"),
 ]
 

@@ -144,7 +144,9 @@ def test_integrity_holds_after_a_confirmation(two_pms: Store) -> None:
         (PM, [], W2, "Choose at least one project"),
     ],
 )
-def test_confirmation_refusals(two_pms: Store, manager: str, ids: list[str], week: dt.date, message: str) -> None:
+def test_confirmation_refusals(
+    two_pms: Store, manager: str, ids: list[str], week: dt.date, message: str
+) -> None:
     with pytest.raises(ConfirmRefused, match=message):
         confirm_unchanged(two_pms, manager, ids, week)
     assert not any(r["file_name"] == "(confirmed unchanged)" for r in _rows(two_pms, "export/uploads"))
@@ -179,7 +181,9 @@ def test_prefilled_workbook_round_trip(two_pms: Store) -> None:
         tables[sheet.sheet] = [dict(zip(names, r.values(), strict=True)) for r in sheet.data.to_pylist()]
     assert [r["project_id"] for r in tables["projects"]] == ["P1", "P2"]
     tables["projects"][0]["rag_overall"] = "Amber"
-    edited = filled_workbook({t: [{k: v or None for k, v in r.items()} for r in rows] for t, rows in tables.items()})
+    edited = filled_workbook(
+        {t: [{k: v or None for k, v in r.items()} for r in rows] for t, rows in tables.items()}
+    )
     outcome = ingest(two_pms, "mine.xlsx", edited, as_of=W2, user_email=PM)
     assert outcome.status == ACCEPTED, outcome.report.to_text(limit=20)
     rows = {r["project_id"]: r for r in _rows(two_pms, "export/projects", as_of=W2)}
@@ -191,7 +195,7 @@ def test_not_submitted_and_mail_merge(two_pms: Store) -> None:
     upload_tables(
         two_pms,
         W2,
-        projects=[project("Q1", project_manager=OTHER, project_name="=HYPERLINK(\"x\")".replace("=", "Q"))],
+        projects=[project("Q1", project_manager=OTHER, project_name='=HYPERLINK("x")'.replace("=", "Q"))],
     )
     frame = not_submitted(two_pms, W2)
     assert frame["project_manager"].tolist() == [PM]
