@@ -76,7 +76,7 @@ def choices(sheet: RawSheet, mapping: Mapping) -> list[ColumnChoice]:
         values = [v for v in sheet.data[f"c{j}"].to_pylist()[:50] if v and v.strip()][:3]
         target = explicit.get(key) or (IGNORE if key in ignored else AUTO)
         col = explicit.get(key) or index.get(key) or ""
-        if not col and header in fallback_of:
+        if not col and header in fallback_of and fallback_of[header] not in explicit.values():
             target = col = fallback_of[header]
         factor = mapping.scale.get(col)
         vmap = mapping.value_maps.get(col, {})
@@ -100,30 +100,48 @@ def choices(sheet: RawSheet, mapping: Mapping) -> list[ColumnChoice]:
 def to_mapping(base: Mapping, rows: list[ColumnChoice], sheet: RawSheet | None = None) -> Mapping:
     """The mapping the editor's rows say: an explicit target beats the synonyms; the
     per-column settings are keyed by the contract column the source column feeds (its
-    explicit target, else what the synonyms make of it)."""
-    m = replace(
-        base,
-        columns={k: v for k, v in base.columns.items()},
-        ignore=[],
-        date_formats={},
-        scale={},
-        defaults={k: v for k, v in base.defaults.items()},
-        fallbacks={},
-        value_maps={},
-    )
+    explicit target, else what the synonyms make of it). Settings of contract columns no
+    row feeds (a fallback whose first column is absent from this file, a wildcard ignore)
+    are kept from `base`, so an unedited table gives back the mapping it was made from."""
+    from epmo.mapping import transpose
+
+    if sheet is not None and base.layout == "columns":
+        sheet = transpose(sheet)
     index: dict[str, str] = {}
     if sheet is not None:
         table = identify_table(sheet, base) or looks_like(sheet, base) or base.table
         index = _index_for(contract.table(table), base) if table else {}
+    headers = {r.header for r in rows}
+    fed = {}
     for r in rows:
         key = contract.normalise_header(r.header)
-        m.columns.pop(r.header, None)
+        if r.target == IGNORE:
+            continue
+        col = r.target if r.target not in (AUTO, "", None) else index.get(key, "")
+        if col:
+            fed[r.header] = col
+    represented = set(fed.values())
+
+    def kept(d: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in d.items() if k not in represented}
+
+    m = replace(
+        base,
+        columns={k: v for k, v in base.columns.items() if k not in headers},
+        ignore=[h for h in base.ignore if h not in headers],
+        date_formats=kept(base.date_formats),
+        scale=kept(base.scale),
+        defaults=dict(base.defaults),
+        fallbacks=kept(base.fallbacks),
+        value_maps=kept(base.value_maps),
+    )
+    for r in rows:
         if r.target == IGNORE:
             m.ignore.append(r.header)
             continue
         if r.target not in (AUTO, "", None):
             m.columns[r.header] = r.target
-        col = r.target if r.target not in (AUTO, IGNORE, "", None) else index.get(key, "")
+        col = fed.get(r.header)
         if not col:
             continue
         if r.date_format.strip():

@@ -39,8 +39,9 @@ def _file(fixture: str, tmp_path: Path) -> Path:
 
 
 def _choose(page, label: str, option: str) -> None:  # type: ignore[no-untyped-def]
-    page.get_by_label(label).first.click()
-    page.get_by_role("option", name=option, exact=True).click()
+    page.locator("[data-testid='stSelectbox']").filter(has_text=label).click()
+    page.keyboard.type(option)
+    page.get_by_role("option", name=option).first.click()
     wait_for_app(page)
 
 
@@ -85,8 +86,9 @@ def test_mapper_maps_each_real_export(browser, app_url: str, tmp_path: Path, wid
             shot(page, "mapper_saved_1440")
             page.goto(f"{app_url}/upload")
             wait_for_app(page)
-            page.get_by_label("Column mapping").first.click()
-            page.get_by_role("option", name="dwp_e2e", exact=True).wait_for()
+            page.locator("[data-testid='stSelectbox']").filter(has_text="Column mapping").click()
+            page.keyboard.type("dwp_e2e")
+            page.get_by_role("option", name="dwp_e2e").first.wait_for()
     finally:
         context.close()
 

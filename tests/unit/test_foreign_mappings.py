@@ -163,3 +163,30 @@ def test_real_file_imports_through_its_shipped_mapping(
         assert len(store.rows("export/projects", as_of=WEEK)) == rows
     else:
         assert "like the header row (line 6)" in outcome.report.to_text()
+
+
+@pytest.mark.parametrize(("mapping", "fixture", "rows", "expected"), FIXTURE_CASES, ids=[c[0] for c in FIXTURE_CASES])
+def test_the_mapper_table_gives_back_the_mapping(
+    store: Store, mapping: str, fixture: str, rows: int, expected: dict[str, dict[str, object]]
+) -> None:
+    """The Mapper page's table for a shipped mapping, unedited, imports the file the same way
+    (the page edits a mapping through these rows); ignoring a column there drops it."""
+    from epmo import mapper
+
+    path = FIXTURES / fixture
+    name = path.name + (".zip" if path.is_dir() else "")
+    data = _read(path)
+    base = shipped()[mapping]
+    (sheet,) = [s for s in mapper.read(name, data)]
+    rows_ = mapper.choices(sheet, base)
+    again = mapper.to_mapping(base, rows_, sheet)
+    first = mapper.preview(store, name, [sheet], base)
+    second = mapper.preview(store, name, [sheet], again)
+    assert (second.table, second.row_count) == (first.table, first.row_count) == ("projects", rows + (2 if mapping == "us_itdashboard" else 0))
+    assert second.rows.equals(first.rows)
+    assert not [i for i in second.issues if i.severity == "error"]
+    # an explicit "ignore" beats what the mapping (or a synonym) made of the column
+    target = next(r for r in rows_ if r.target not in (mapper.AUTO, mapper.IGNORE) and r.target not in ("project_id",))
+    target.target = mapper.IGNORE
+    dropped = mapper.preview(store, name, [sheet], mapper.to_mapping(base, rows_, sheet))
+    assert target.header not in dropped.recognised
