@@ -58,30 +58,30 @@ if st.session_state._mapper_error:
     st.stop()
 sheets = st.session_state._mapper_sheets
 
-c = st.columns(5)
 sheet_names = [s.sheet or s.file for s in sheets]
-which = c[0].selectbox("Sheet", sheet_names, key="mapper_sheet") if len(sheets) > 1 else sheet_names[0]
+c = st.columns(5 if len(sheets) > 1 else 4)
+which = c.pop(0).selectbox("Sheet", sheet_names, key="mapper_sheet") if len(sheets) > 1 else sheet_names[0]
 sheet = sheets[sheet_names.index(which)]
 tables = ["(recognise)", *contract.TABLE_NAMES]
-table = c[1].selectbox(
+table = c[0].selectbox(
     "Table", tables, index=tables.index(base.table) if base.table else 0, key="mapper_table"
 )
-order = c[2].selectbox(
+order = c[1].selectbox(
     "Date order",
     ["dmy", "mdy"],
     index=0 if (base.date_order or "dmy") == "dmy" else 1,
     key="mapper_order",
     help="For dates like 03/11/2025: day first (dmy) or month first (mdy).",
 )
-layout = c[3].selectbox(
+layout = c[2].selectbox(
     "Records are",
     ["rows", "columns"],
     index=0 if base.layout == "rows" else 1,
     key="mapper_layout",
     help="'columns': one record per column, the field names down the first column.",
 )
-skip_invalid = c[4].checkbox(
-    "Leave out invalid rows",
+skip_invalid = c[3].checkbox(
+    "Skip invalid rows",
     value=base.skip_invalid_rows,
     key="mapper_skip",
     help="For a one-off import: rows that fail a rule are left out and listed; the rest is stored.",
@@ -103,12 +103,24 @@ edited = st.data_editor(
     hide_index=True,
     key=f"mapper_editor_{digest[:8]}_{start}_{layout}",
     disabled=["column", "header", "sample"],
+    height=min(38 + 35 * len(frame), 420),
+    column_order=[
+        "column",
+        "header",
+        "target",
+        "sample",
+        "scale",
+        "date_format",
+        "default",
+        "fallback",
+        "value_map",
+    ],
     column_config={
-        "column": st.column_config.TextColumn("Col", width="small"),
-        "header": st.column_config.TextColumn("Your header"),
-        "sample": st.column_config.TextColumn("First values"),
+        "column": st.column_config.TextColumn("Col", width=40),
+        "header": st.column_config.TextColumn("Your header", width=220),
+        "sample": st.column_config.TextColumn("First values", width=220),
         "target": st.column_config.SelectboxColumn(
-            "Contract column", options=mapper.contract_columns(settings.table), required=True
+            "Contract column", options=mapper.contract_columns(settings.table), required=True, width=170
         ),
         "date_format": st.column_config.TextColumn("Date format", help="strptime, e.g. %B %Y; several: ';'"),
         "scale": st.column_config.SelectboxColumn("Unit", options=list(mapper.SCALES), required=True),

@@ -42,6 +42,8 @@ left, right = st.columns([3, 2])
 with left:
     st.subheader("What the EPMO sees")
     shown = week.projects.assign(
+        rag_computed=week.projects["rag_computed"].fillna("not judged"),
+        rag_reasons=week.projects["rag_reasons"].fillna(""),
         status=week.projects.apply(
             lambda r: (
                 "confirmed unchanged"
@@ -61,7 +63,7 @@ with left:
             "project_id": "Project",
             "project_name": "Name",
             "stage": "Stage",
-            "status": "This week",
+            "status": st.column_config.TextColumn("This week", width=150),
             "rag_declared": "My RAG",
             "rag_computed": "Computed RAG",
             "rag_reasons": st.column_config.TextColumn("Why (computed)", width="large"),

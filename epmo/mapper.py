@@ -17,7 +17,7 @@ import pandas as pd
 
 from epmo import contract, isolate
 from epmo.ingest import check_upload
-from epmo.mapping import Mapping, _index_for, identify_table, looks_like, map_upload
+from epmo.mapping import Mapping, _glob_ignored, _index_for, identify_table, looks_like, map_upload
 from epmo.readers import RawSheet
 from epmo.report import Issue, RejectedFile
 from epmo.report import column_letter as letter
@@ -74,7 +74,9 @@ def choices(sheet: RawSheet, mapping: Mapping) -> list[ColumnChoice]:
     for j, header in enumerate(sheet.headers):
         key = contract.normalise_header(header)
         values = [v for v in sheet.data[f"c{j}"].to_pylist()[:50] if v and v.strip()][:3]
-        target = explicit.get(key) or (IGNORE if key in ignored else AUTO)
+        target = explicit.get(key) or (
+            IGNORE if key in ignored or _glob_ignored(header, mapping.ignore) else AUTO
+        )
         col = explicit.get(key) or index.get(key) or ""
         if not col and header in fallback_of and fallback_of[header] not in explicit.values():
             target = col = fallback_of[header]

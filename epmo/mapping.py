@@ -781,7 +781,7 @@ def map_upload(
                 Issue(
                     WARNING,
                     "rows_skipped",
-                    f"Skipped {sheet.skipped}: the table starts there. Nothing above it was read.",
+                    f"Skipped {sheet.skipped}: not part of the table, nothing there was read.",
                     file=sheet.file,
                     sheet=sheet.sheet,
                     row=sheet.header_row,

@@ -380,6 +380,9 @@ def read_csv_bytes(name: str, data: bytes, sheet: str = "") -> RawSheet:
         payload = data[3:]
     if start:
         payload = text.encode("utf-8")
+    payload, footer = _strip_footer(payload, delimiter, width)
+    if footer:
+        skipped = "; ".join(x for x in (skipped, footer) if x)
     max_rows = int(get("limits", "max_rows"))
     try:
         table = pacsv.read_csv(
@@ -483,6 +486,32 @@ def find_header_line(text: str) -> tuple[int, int, str]:
         shown = titles[0][:60] + ("..." if len(titles[0]) > 60 else "")
         parts.append(f"{len(titles)} title line{'s' if len(titles) > 1 else ''} ('{shown}')")
     return lines[header][0], header + 1, f"{' and '.join(parts)} above the header row (line {header + 1})"
+
+
+def _strip_footer(payload: bytes, delimiter: str, width: int) -> tuple[bytes, str]:
+    """A table's export often ends with a line or two that are not rows ("Generated at ...
+    using JIRA", "Total: 214"): up to three last lines with a single value under a header of
+    three or more columns are left out, and said (the payload is cut, nothing copied)."""
+    if width < 3:
+        return payload, ""
+    end = len(payload.rstrip(b"\r\n \t"))
+    cut, lines = end, []
+    for _ in range(3):
+        start = payload.rfind(b"\n", 0, cut) + 1
+        line = payload[start:cut].decode("utf-8", "replace").strip()
+        if not line or start == 0:
+            break
+        values = next(csv.reader([line], delimiter=delimiter), [])
+        if sum(1 for v in values if v.strip()) != 1 or len(values) > 2:
+            break
+        lines.append(line)
+        cut = len(payload[:start].rstrip(b"\r\n \t"))
+    if not lines:
+        return payload, ""
+    shown = lines[-1][:60]
+    return payload[
+        :cut
+    ] + b"\n", f"{len(lines)} footer line{'s' if len(lines) > 1 else ''} ('{shown}') below the table"
 
 
 def _short(exc: BaseException) -> str:

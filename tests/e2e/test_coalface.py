@@ -59,7 +59,7 @@ def manager(e2e_demo_template: Path) -> str:
 
 @pytest.mark.parametrize("width", [1440, 1024])
 def test_mapper_maps_each_real_export(browser, app_url: str, tmp_path: Path, width: int) -> None:  # type: ignore[no-untyped-def]
-    context = browser.new_context(viewport={"width": width, "height": 900})
+    context = browser.new_context(viewport={"width": width, "height": 1500})  # tall: the preview in the shot
     page = context.new_page()
     try:
         for mapping, fixture, rows in SOURCES if width == 1440 else SOURCES[:1]:
@@ -102,15 +102,21 @@ def test_my_projects_no_change_this_week(browser, app_url: str, manager: str, wi
         wait_for_app(page)
         page.get_by_role("heading", name="My projects").wait_for()
         page.get_by_text("What the EPMO sees").wait_for()
+        page.get_by_text("My warnings").wait_for(timeout=60_000)
+        page.locator("[data-testid='stMetricValue']").first.wait_for(timeout=60_000)
+        page.locator("[data-testid='stDataFrame']").first.wait_for(timeout=60_000)
         _no_exception(page)
         if width == 1440:
             page.get_by_role("button", name="No change this week").click()
             page.get_by_text("Confirmed unchanged for the week").wait_for(timeout=60_000)
             page.get_by_text("Every one of your projects has reported for this week.").wait_for()
+            page.locator("[data-testid='stDataFrame']").first.wait_for(timeout=60_000)
         shot(page, f"my_projects_{width}")
         page.goto(f"{app_url}/reminders?as_of={NEXT_WEEK}")
         wait_for_app(page)
         page.get_by_role("heading", name="Who has not reported").wait_for()
+        page.get_by_text("Project managers to remind").wait_for(timeout=60_000)
+        page.locator("[data-testid='stDataFrame']").first.wait_for()
         _no_exception(page)
         shot(page, f"reminders_{width}")
     finally:

@@ -165,7 +165,9 @@ def test_real_file_imports_through_its_shipped_mapping(
         assert "like the header row (line 6)" in outcome.report.to_text()
 
 
-@pytest.mark.parametrize(("mapping", "fixture", "rows", "expected"), FIXTURE_CASES, ids=[c[0] for c in FIXTURE_CASES])
+@pytest.mark.parametrize(
+    ("mapping", "fixture", "rows", "expected"), FIXTURE_CASES, ids=[c[0] for c in FIXTURE_CASES]
+)
 def test_the_mapper_table_gives_back_the_mapping(
     store: Store, mapping: str, fixture: str, rows: int, expected: dict[str, dict[str, object]]
 ) -> None:
@@ -182,11 +184,38 @@ def test_the_mapper_table_gives_back_the_mapping(
     again = mapper.to_mapping(base, rows_, sheet)
     first = mapper.preview(store, name, [sheet], base)
     second = mapper.preview(store, name, [sheet], again)
-    assert (second.table, second.row_count) == (first.table, first.row_count) == ("projects", rows + (2 if mapping == "us_itdashboard" else 0))
+    assert (
+        (second.table, second.row_count)
+        == (first.table, first.row_count)
+        == ("projects", rows + (2 if mapping == "us_itdashboard" else 0))
+    )
     assert second.rows.equals(first.rows)
     assert not [i for i in second.issues if i.severity == "error"]
     # an explicit "ignore" beats what the mapping (or a synonym) made of the column
-    target = next(r for r in rows_ if r.target not in (mapper.AUTO, mapper.IGNORE) and r.target not in ("project_id",))
+    target = next(
+        r for r in rows_ if r.target not in (mapper.AUTO, mapper.IGNORE) and r.target not in ("project_id",)
+    )
     target.target = mapper.IGNORE
     dropped = mapper.preview(store, name, [sheet], mapper.to_mapping(base, rows_, sheet))
     assert target.header not in dropped.recognised
+
+
+def test_the_cli_finds_a_shipped_mapping_by_name(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from epmo.cli import main
+
+    store = str(tmp_path / "store")
+    code = main(
+        [
+            "ingest",
+            str(FIXTURES / "uk_gmpp_2014_sample.csv"),
+            "--as-of",
+            str(WEEK),
+            "--mapping",
+            "uk_gmpp_2014",
+            "--store",
+            store,
+        ]
+    )
+    assert code == 0, capsys.readouterr()
+    assert main(["mappings", "--store", store]) == 0
+    assert "uk_gmpp_2014\t(shipped)" in capsys.readouterr().out

@@ -115,6 +115,21 @@ CASES = [
         True,
     ),
     (
+        "footer_below_the_table",
+        "projects.csv",
+        projects_csv(project_row("P1")) + b"Generated at 20/11/2026 17:02 using JIRA 7.2\n\n",
+        [
+            (
+                "rows_skipped",
+                "warning",
+                "",
+                "",
+                "1 footer line ('Generated at 20/11/2026 17:02 using JIRA 7.2') below the table",
+            )
+        ],
+        True,
+    ),
+    (
         "nearly_no_table",
         "export.csv",
         b"Ref,Title,Owner\nA,B,C\n",
