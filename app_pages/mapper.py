@@ -37,6 +37,13 @@ start = top[1].selectbox(
     "Start from", ["(new mapping)", *names], key="mapper_start", help="A saved or shipped mapping to edit."
 )
 base = (resolve(saved_specs, start) if start != "(new mapping)" else None) or Mapping()
+if start in saved_specs:
+    latest = saved[saved["name"] == start].iloc[0]
+    top[1].caption(
+        f"Version {int(latest['version'])}, saved {latest['saved_at']:%d %b %Y} by {md(latest['saved_by'] or '?')}."
+    )
+elif start != "(new mapping)":
+    top[1].caption("Shipped with the product; saving makes your own version.")
 if base.source:
     top[1].caption(md(base.source))
 if uploaded is None:

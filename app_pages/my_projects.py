@@ -51,7 +51,7 @@ with left:
                 else ("reported" if r["reported_this_week"] else f"not reported ({r['weeks_stale']} wk)")
             ),
             axis=1,
-        )
+        ),
     )
     st.dataframe(
         shown[
