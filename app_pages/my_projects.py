@@ -33,79 +33,80 @@ reported = int(week.projects["reported_this_week"].sum())
 c = st.columns(4)
 c[0].metric("My projects", len(week.projects))
 c[1].metric("Reported this week", reported)
-c[2].metric("Confirmed unchanged", int(week.projects["confirmed_unchanged"].sum()))
+c[2].metric(
+    "Confirmed", int(week.projects["confirmed_unchanged"].sum()), help="Confirmed unchanged this week"
+)
 c[3].metric(
-    "Computed RAG differs", int((week.projects["rag_declared"] != week.projects["rag_computed"]).sum())
+    "RAG differs",
+    int((week.projects["rag_declared"] != week.projects["rag_computed"]).sum()),
+    help="Projects whose computed RAG is not the one you report",
 )
 
-left, right = st.columns([3, 2])
-with left:
-    st.subheader("What the EPMO sees")
-    shown = week.projects.assign(
-        rag_computed=week.projects["rag_computed"].fillna("not judged"),
-        rag_reasons=week.projects["rag_reasons"].fillna(""),
-        status=week.projects.apply(
-            lambda r: (
-                "confirmed unchanged"
-                if r["confirmed_unchanged"]
-                else ("reported" if r["reported_this_week"] else f"not reported ({r['weeks_stale']} wk)")
-            ),
-            axis=1,
+st.subheader("This week's report")
+todo = week.to_confirm
+act = st.columns([3, 2, 2], vertical_alignment="bottom")
+if todo:
+    chosen = act[0].multiselect(
+        "Unchanged projects",
+        todo,
+        default=todo,
+        key="my_confirm_ids",
+        help="Nothing changed since the last report.",
+    )
+    if act[1].button("No change this week", type="primary", key="my_confirm", icon=":material/task_alt:"):
+        try:
+            weekly.confirm_unchanged(ui.store(), manager, chosen, as_of)
+        except weekly.ConfirmRefused as exc:
+            st.error(md(exc), icon=":material/error:")
+        else:
+            st.session_state["_my_confirmed"] = ", ".join(chosen)
+            st.rerun()
+else:
+    act[0].success("Every one of your projects has reported for this week.", icon=":material/check_circle:")
+act[2].download_button(
+    "Pre-filled workbook (XLSX)",
+    lambda: weekly.prefilled_workbook(ui.store(), manager, as_of),
+    f"my_projects_{as_of}.xlsx",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    key="my_workbook",
+    icon=":material/download:",
+    on_click="ignore",
+    help="Your projects' current rows in the template's layout: edit what changed, then upload it on the Upload page.",
+)
+done = st.session_state.pop("_my_confirmed", "")
+if done:
+    st.success(
+        f"Confirmed unchanged for the week of {as_of:%d %b %Y}: {md(done)}.", icon=":material/task_alt:"
+    )
+st.page_link("app_pages/upload.py", label="Upload the edited workbook", icon=":material/upload_file:")
+
+st.subheader("What the EPMO sees")
+shown = week.projects.assign(
+    rag_computed=week.projects["rag_computed"].fillna("not judged"),
+    rag_reasons=week.projects["rag_reasons"].fillna(""),
+    status=week.projects.apply(
+        lambda r: (
+            "confirmed unchanged"
+            if r["confirmed_unchanged"]
+            else ("reported" if r["reported_this_week"] else f"not reported ({r['weeks_stale']} wk)")
         ),
-    )
-    st.dataframe(
-        shown[
-            ["project_id", "project_name", "stage", "status", "rag_declared", "rag_computed", "rag_reasons"]
-        ],
-        hide_index=True,
-        key="my_table",
-        column_config={
-            "project_id": "Project",
-            "project_name": "Name",
-            "stage": "Stage",
-            "status": st.column_config.TextColumn("This week", width=150),
-            "rag_declared": "My RAG",
-            "rag_computed": "Computed RAG",
-            "rag_reasons": st.column_config.TextColumn("Why (computed)", width="large"),
-        },
-    )
-with right:
-    st.subheader("This week's report")
-    todo = week.to_confirm
-    if todo:
-        chosen = st.multiselect(
-            "Unchanged projects",
-            todo,
-            default=todo,
-            key="my_confirm_ids",
-            help="Nothing changed since the last report.",
-        )
-        if st.button("No change this week", type="primary", key="my_confirm", icon=":material/task_alt:"):
-            try:
-                weekly.confirm_unchanged(ui.store(), manager, chosen, as_of)
-            except weekly.ConfirmRefused as exc:
-                st.error(md(exc), icon=":material/error:")
-            else:
-                st.session_state["_my_confirmed"] = ", ".join(chosen)
-                st.rerun()
-    else:
-        st.success("Every one of your projects has reported for this week.", icon=":material/check_circle:")
-    done = st.session_state.pop("_my_confirmed", "")
-    if done:
-        st.success(
-            f"Confirmed unchanged for the week of {as_of:%d %b %Y}: {md(done)}.", icon=":material/task_alt:"
-        )
-    st.download_button(
-        "Pre-filled workbook (XLSX)",
-        lambda: weekly.prefilled_workbook(ui.store(), manager, as_of),
-        f"my_projects_{as_of}.xlsx",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        key="my_workbook",
-        icon=":material/download:",
-        on_click="ignore",
-        help="Your projects' current rows in the template's layout: edit what changed, then upload it on the Upload page.",
-    )
-    st.page_link("app_pages/upload.py", label="Upload the edited workbook", icon=":material/upload_file:")
+        axis=1,
+    ),
+)
+st.dataframe(
+    shown[["project_id", "project_name", "status", "rag_declared", "rag_computed", "rag_reasons", "stage"]],
+    hide_index=True,
+    key="my_table",
+    column_config={
+        "project_id": "Project",
+        "project_name": "Name",
+        "stage": "Stage",
+        "status": st.column_config.TextColumn("This week", width=150),
+        "rag_declared": "My RAG",
+        "rag_computed": "Computed RAG",
+        "rag_reasons": st.column_config.TextColumn("Why (computed)", width="large"),
+    },
+)
 
 st.subheader("My warnings")
 if week.warnings:

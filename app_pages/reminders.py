@@ -20,12 +20,12 @@ if frame.empty:
     st.stop()
 st.metric("Project managers to remind", len(frame))
 st.dataframe(
-    frame[["project_manager", "projects_missing", "project_ids", "oldest_report", "mailto"]],
+    frame[["project_manager", "mailto", "projects_missing", "project_ids", "oldest_report"]],
     hide_index=True,
     key="reminders_table",
     column_config={
         "project_manager": "Project manager",
-        "projects_missing": st.column_config.NumberColumn("Projects not reported", format="%d"),
+        "projects_missing": st.column_config.NumberColumn("Not reported", format="%d"),
         "project_ids": "Projects",
         "oldest_report": "Oldest last report",
         "mailto": st.column_config.LinkColumn("Email", display_text="Write"),
