@@ -24,7 +24,13 @@ if wanted and wanted not in names:
 if run is None or (wanted and wanted != run["deck"]):
     # start (or switch to) a deck: pin the store for the whole meeting
     name = wanted or (run["deck"] if run else names[0])
-    frozen = steering.freeze(store, f.as_of)
+    # A link carries the ledger cutoff: the same deck opened from it on another replica
+    # (or after a reconnect to another one) shows the very same snapshot.
+    try:
+        cutoff = dt.datetime.fromisoformat(st.query_params.get("cutoff", ""))
+    except ValueError:
+        cutoff = None
+    frozen = steering.freeze(store, f.as_of, cutoff)
     try:
         slide_no = int(st.query_params.get("slide", "1"))
     except ValueError:
@@ -96,6 +102,7 @@ nav.button(
 )
 st.query_params["deck"] = deck.name
 st.query_params["slide"] = str(run["slide"] + 1)
+st.query_params["cutoff"] = frozen.cutoff_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 spec = deck.slides[run["slide"]]
 with st.spinner("Building the slide…"):

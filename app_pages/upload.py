@@ -10,7 +10,7 @@ from app_pages import _shared as ui
 from epmo import contract, templates
 from epmo.importers import LAYOUTS, WorkItemImport
 from epmo.ingest import ACCEPTED, DUPLICATE, check_upload, commit, latest_reporting_day
-from epmo.mapping import Mapping
+from epmo.mapping import resolve, shipped
 from epmo.pagedata import ledger
 from epmo.safe_text import md
 from epmo.store import StoreWriteError
@@ -47,6 +47,8 @@ with st.expander("Templates and the data contract", icon=":material/description:
         )
 
 mappings = ui.page(ledger.documents, snap, ledger.EVERY_WEEK, kind="mapping").documents
+saved_specs = dict(zip(mappings["name"], mappings["spec"], strict=True))
+mapping_names = sorted(set(saved_specs) | set(shipped()))  # saved on the Mapper page, or shipped
 
 
 def work_item_options(snap: object) -> WorkItemImport | None:
@@ -77,7 +79,7 @@ with right:
     )
     mapping_name = st.selectbox(
         "Column mapping",
-        ["(template headers)", *mappings["name"]],
+        ["(template headers)", *mapping_names],
         key="upload_mapping",
         help="For another tool's export: a saved mapping renames its columns and values to the contract's.",
     )
@@ -94,8 +96,7 @@ if uploaded is None:
 data = uploaded.getvalue()
 mapping = None
 if mapping_name != "(template headers)":
-    spec = mappings.loc[mappings["name"] == mapping_name, "spec"].iloc[0]
-    mapping = Mapping.from_json(spec)
+    mapping = resolve(saved_specs, mapping_name)
 check_key = hashlib.sha256(data).hexdigest() + str(as_of) + str(mapping_name) + snap.key + repr(work_items)
 if st.session_state.get("_check_key") != check_key:
     with st.spinner("Validating..."):

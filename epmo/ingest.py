@@ -17,7 +17,7 @@ from epmo import clock, contract, isolate, maintenance, sql
 from epmo.importers import WorkItemImport, sniff_layout
 from epmo.mapping import MappedSheet, Mapping, map_upload
 from epmo.readers import RawSheet
-from epmo.report import ERROR, Issue, RejectedFile, Report
+from epmo.report import ERROR, WARNING, Issue, RejectedFile, Report
 from epmo.settings import get
 from epmo.store import PreparedUpload, Store
 from epmo.validate import new_report, run_checks, stage, typed_tables
@@ -207,14 +207,21 @@ def check_upload(
             )
         )
     counts = _row_counts(mapped)
-    if any(i.severity == ERROR for i in issues):
+    if not mapped:
         return Outcome(REJECTED, new_report(issues, counts), as_of)
 
+    # Every cell is checked even when a header problem already rejects the upload (a
+    # missing column, two columns meaning one): one round trip shows every problem.
     snap = store.snapshot()
     con = store.connect(snap)
     try:
         staged = stage(con, mapped)
-        issues += run_checks(staged, as_of, mapped)
+        checked = _date_order_said(run_checks(staged, as_of, mapped), mapping, dayfirst, file_name)
+        skip: set[tuple[str, str, int]] = set()
+        if mapping.skip_invalid_rows and not any(i.severity == ERROR for i in issues):
+            checked, skip = _skip_invalid_rows(checked, mapping)
+            counts = _row_counts(mapped, skip)
+        issues += checked
         report = new_report(issues, counts)
         if not report.ok:
             return Outcome(REJECTED, report, as_of)
@@ -222,7 +229,7 @@ def check_upload(
             dup = sql.arrow(con, "ledger/duplicate_upload", sha256=digest, as_of=as_of).to_pylist()
             if dup:
                 return Outcome(VALID, report, as_of, duplicate_of=dup[0]["upload_id"], store_key=snap.key)
-        tables = typed_tables(staged)
+        tables = typed_tables(staged, skip)
         preview = _preview(con, as_of, staged.tables)
     finally:
         con.close()
@@ -248,11 +255,58 @@ def _import_work_items(
     return result.to_csv(), mapping, result.issues
 
 
-def _row_counts(mapped: list[MappedSheet]) -> dict[str, int]:
+def _row_counts(mapped: list[MappedSheet], skip: set[tuple[str, str, int]] | None = None) -> dict[str, int]:
     counts: dict[str, int] = {}
     for m in mapped:
-        counts[m.table] = counts.get(m.table, 0) + m.data.num_rows
+        left_out = sum(1 for f, s, _r in skip or () if f == m.file and s == m.sheet)
+        counts[m.table] = counts.get(m.table, 0) + m.data.num_rows - left_out
     return counts
+
+
+def _date_order_said(issues: list[Issue], mapping: Mapping, dayfirst: bool, file_name: str) -> list[Issue]:
+    """With the date order chosen in a saved mapping, the dates that read both ways are one
+    warning saying the order used, not one per cell (without it, every such date is listed)."""
+    if mapping.date_order is None:
+        return issues
+    ambiguous = [i for i in issues if i.rule == "date_ambiguous"]
+    if not ambiguous:
+        return issues
+    order = "day first (dd/mm/yyyy)" if dayfirst else "month first (mm/dd/yyyy)"
+    first = ambiguous[0]
+    summary = Issue(
+        WARNING,
+        "date_ambiguous",
+        f"Dates were read {order}, as the mapping '{mapping.name}' says: {len(ambiguous):,} of them "
+        f"would read differently the other way (for example '{first.value}' in column "
+        f"'{first.column}', cell {first.cell or '?'}).",
+        file=file_name,
+    )
+    return [i for i in issues if i.rule != "date_ambiguous"] + [summary]
+
+
+def _skip_invalid_rows(
+    issues: list[Issue], mapping: Mapping
+) -> tuple[list[Issue], set[tuple[str, str, int]]]:
+    """The mapping's skip_invalid_rows: each row that fails an error-level rule is left out,
+    its problems kept as warnings that say so."""
+    skip = {(i.file, i.sheet, i.row) for i in issues if i.severity == ERROR and i.row is not None}
+    out = []
+    for i in issues:
+        if i.severity == ERROR and i.row is not None:
+            i = Issue(
+                WARNING,
+                i.rule,
+                f"Row left out (the mapping '{mapping.name}' skips invalid rows): {i.message}",
+                file=i.file,
+                sheet=i.sheet,
+                table=i.table,
+                row=i.row,
+                column=i.column,
+                cell=i.cell,
+                value=i.value,
+            )
+        out.append(i)
+    return out, skip
 
 
 def _preview(con: object, as_of: dt.date, tables: list[str]) -> dict[str, object]:

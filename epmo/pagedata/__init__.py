@@ -19,7 +19,7 @@ from collections.abc import Callable
 
 from epmo.pagedata.base import Con, Filters, PageData, sql_names
 
-from epmo.pagedata import capacity, flow, ledger, portfolio, priority, steering  # noqa: E402  isort: skip
+from epmo.pagedata import capacity, flow, ledger, portfolio, priority, steering, weekly  # noqa: E402, F401  isort: skip
 
 PageFunc = Callable[[Con, Filters], PageData]
 
