@@ -59,6 +59,16 @@ class StoreSettings:
 
 
 @dataclass(frozen=True)
+class ObjectstoreSettings:
+    """[objectstore] of settings.toml."""
+
+    s3_endpoint: str
+    s3_region: str
+    s3_conditional_put: str
+    refresh_seconds: int
+
+
+@dataclass(frozen=True)
 class LimitsSettings:
     """[limits] of settings.toml."""
 
@@ -208,6 +218,7 @@ class Settings:
     """Every setting, typed and frozen: `epmo.settings.current().health.slip_red_days`."""
 
     store: StoreSettings
+    objectstore: ObjectstoreSettings
     limits: LimitsSettings
     ingest: IngestSettings
     theme: ThemeSettings
@@ -243,9 +254,9 @@ def _convert(where: str, kind: Any, value: Any) -> Any:
     return value
 
 
-def _section(cls: type, name: str, data: dict[str, Any]) -> Any:
+def _section(cls: type, name: str, data: dict[str, Any], known: dict[str, Any]) -> Any:
     hints = typing.get_type_hints(cls)
-    unknown = sorted(set(data) - set(hints))
+    unknown = sorted(set(data) - set(hints) - set(known))
     if unknown:
         raise ValueError(f"unknown setting(s) in [{name}]: {', '.join(unknown)}")
     missing = sorted(set(hints) - set(data))
@@ -257,20 +268,31 @@ def _section(cls: type, name: str, data: dict[str, Any]) -> Any:
 _TYPED: list[tuple[dict[str, Any], Settings]] = []
 
 
-def load(data: dict[str, Any]) -> Settings:
-    """Typed, checked settings from a settings dict (as settings() reads it)."""
+def load(data: dict[str, Any], known: dict[str, Any] | None = None) -> Settings:
+    """Typed, checked settings from a settings dict (as settings() reads it). A key of
+    `known` (the defaults file) without a field yet is passed over (a test holds the file
+    and the fields together); any other unknown key, a typo in an override, is refused."""
+    known = known or {}
     hints = typing.get_type_hints(Settings)
-    unknown = sorted(set(data) - set(hints))
+    unknown = sorted(set(data) - set(hints) - set(known))
     if unknown:
         raise ValueError(f"unknown settings section(s): {', '.join(unknown)}")
-    return Settings(**{name: _section(cls, name, data.get(name, {})) for name, cls in hints.items()})
+    return Settings(
+        **{name: _section(cls, name, data.get(name, {}), known.get(name, {})) for name, cls in hints.items()}
+    )
+
+
+@lru_cache(maxsize=1)
+def _defaults() -> dict[str, Any]:
+    with DEFAULTS.open("rb") as fh:
+        return tomllib.load(fh)
 
 
 def current() -> Settings:
     """The typed settings, loaded once per settings() load (settings.cache_clear() reloads)."""
     data = settings()
     if not _TYPED or _TYPED[0][0] is not data:
-        _TYPED[:] = [(data, load(data))]
+        _TYPED[:] = [(data, load(data, _defaults()))]
     return _TYPED[0][1]
 
 

@@ -69,3 +69,12 @@ def test_an_override_file_is_read_once_and_typed(tmp_path: Path, monkeypatch: py
         monkeypatch.delenv("EPMO_SETTINGS")
         settings.settings.cache_clear()
     assert settings.current().health.slip_red_days != 45
+
+
+def test_a_setting_of_the_defaults_file_without_a_field_yet_is_passed_over() -> None:
+    """A new key in settings.toml does not stop the app before its field is written (the
+    first test of this file fails until it is); the same key in an override is a typo."""
+    data = _with("health", "brand_new", 1)
+    assert settings.load(data, known=data).health.slip_red_days == 30
+    with pytest.raises(ValueError, match="brand_new"):
+        settings.load(data)
