@@ -62,17 +62,6 @@ def page(func: Callable[..., T], snap: Snapshot, f: Filters, /, spinner: str = "
     return _page(name, snap.key, repr(f), frozen, func, snap, f, params)  # type: ignore[no-any-return]
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
-def _query(key: str, name: str, params: tuple[tuple[str, Any], ...], _snap: Snapshot) -> pd.DataFrame:
-    return sql.df(connection(_snap), name, **{k: list(v) if isinstance(v, tuple) else v for k, v in params})
-
-
-def query(snap: Snapshot, name: str, **params: Any) -> pd.DataFrame:
-    """TEMPORARY: a named query, cached (pages move to page())."""
-    frozen = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in params.items()))
-    return _query(snap.key, name, frozen, snap)
-
-
 @st.cache_data(max_entries=64, show_spinner=False)
 def _sidebar(key: str, as_of: dt.date | None, _snap: Snapshot) -> Any:
     con = connection(_snap)
