@@ -13,7 +13,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from epmo import export, measures, safe_text, sql
+from epmo import export, labels, measures, safe_text, sql
 from epmo.ingest import latest_reporting_day
 from epmo.store import Snapshot, Store
 
@@ -139,18 +139,31 @@ def is_admin(email: str) -> bool:
 
 
 PROJECT_PAGE = "app_pages/project.py"
-_NUMBER_FORMATS = {"money": "compact", "ratio": "%.2f", "days": "%d", "count": "%d", "percent": "%.1f%%"}
+_NUMBER_FORMATS = {
+    "money": "compact",
+    "ratio": "%.2f",
+    "days": "%d",
+    "count": "%d",
+    "hours": "%.0f",
+    "percent": "%.1f%%",
+}
 
 
 def measure_columns(frame: pd.DataFrame) -> dict[str, Any]:
-    """Column labels, help and formats for a frame's measures, from epmo.measures."""
+    """Column labels, help and formats for a frame's columns: measures from epmo.measures, the
+    rest from epmo.labels (never a snake_case name, never 300100.0)."""
     config: dict[str, Any] = {}
     for col in frame.columns:
         if pd.api.types.is_datetime64_any_dtype(frame[col]) and not str(col).endswith("_at"):
-            config[col] = st.column_config.DateColumn(measures.label(col), format="D MMM YYYY")
+            config[col] = st.column_config.DateColumn(labels.label(col), format="D MMM YYYY")
             continue
         if col not in measures.MEASURES:
-            config[col] = measures.label(col)
+            if pd.api.types.is_bool_dtype(frame[col]):
+                config[col] = st.column_config.CheckboxColumn(labels.label(col))
+            elif pd.api.types.is_float_dtype(frame[col]):
+                config[col] = st.column_config.NumberColumn(labels.label(col), format="localized")
+            else:
+                config[col] = labels.label(col)
             continue
         m = measures.MEASURES[col]
         help_ = f"{m.description} Formula: {m.formula}."
@@ -161,6 +174,35 @@ def measure_columns(frame: pd.DataFrame) -> dict[str, Any]:
         else:
             config[col] = st.column_config.TextColumn(m.label, help=help_)
     return config
+
+
+def readable(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame as shown: text columns with blanks instead of None, ids in natural order
+    when the frame is ordered by project id."""
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype == object:
+            out[col] = out[col].map(lambda v: "" if labels.is_blank(v) else v)
+    return out
+
+
+def table(
+    frame: pd.DataFrame,
+    key: str | None = None,
+    column_config: dict[str, Any] | None = None,
+    height: int | str = "auto",
+    **kwargs: Any,
+) -> Any:
+    """The one way a page shows a table: labelled columns (epmo.labels), readable values;
+    `column_config` overrides the labels of some columns."""
+    return st.dataframe(
+        readable(frame),
+        key=key,
+        hide_index=True,
+        column_config=measure_columns(frame) | (column_config or {}),
+        height=height,  # type: ignore[arg-type]
+        **kwargs,
+    )
 
 
 OPEN_PROJECT = "_open_project"
@@ -180,15 +222,7 @@ def project_table(
 ) -> None:
     """A table of projects; clicking a row opens that project's page."""
     shown = frame[columns] if columns else frame
-    event = st.dataframe(
-        shown,
-        key=key,
-        hide_index=True,
-        on_select="rerun",
-        selection_mode="single-row",
-        column_config=measure_columns(shown),
-        height=height,  # type: ignore[arg-type]
-    )
+    event = table(shown, key=key, height=height, on_select="rerun", selection_mode="single-row")
     rows = event.selection.rows if event is not None else []
     if rows:
         open_project(str(frame.iloc[rows[0]]["project_id"]), as_of)

@@ -211,7 +211,7 @@ def render_slide(s: steering.Slide, frozen: steering.Freeze, key: str) -> None:
         if t.frame.empty:
             st.caption(md(t.note) or "Nothing to show.")
         else:
-            st.dataframe(t.frame, hide_index=True, key=f"{key}_table_{i}")
+            ui.table(t.frame, key=f"{key}_table_{i}")
         if not presenting():
             ui.show_sql(t.source, key=f"{key}_table_{i}")
 

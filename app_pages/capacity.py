@@ -37,7 +37,7 @@ fig = capacity_charts.heatmap(cells, opts["grain"], labelled=opts["labelled"])
 event = ui.chart(fig, f"cap_heatmap_{opts['by']}_{opts['grain']}", select=True)
 ui.downloads(cap.display_cells(cells), f"capacity_utilisation_{f['as_of']}", "cap_cells")
 ui.show_sql("capacity/utilisation")
-ui.show_sql("capacity/macro_demand_days")
+ui.show_sql("capacity/capacity_demand_days_compute")
 
 # ---------------------------------------------------------------- drill-down
 st.subheader("What makes up a cell")
@@ -86,7 +86,7 @@ if clicked is not None:
     if drill.empty:
         st.info("No demand in this cell: all of it is available capacity.")
     else:
-        st.dataframe(drill, hide_index=True, column_config=cap.NUMBER_COLUMNS, key="cap_drill_table")
+        ui.table(drill, column_config=cap.NUMBER_COLUMNS, key="cap_drill_table")
         ui.downloads(drill, f"capacity_cell_{clicked['period_start']}", "cap_drill")
 ui.show_sql("capacity/cell_demand")
 
@@ -99,7 +99,7 @@ st.caption(
 )
 only_short = st.toggle("Only cells that are short", value=True, key="cap_only_short")
 short = cap.display_shortage(cap.query(snap, "capacity/shortage", p), only_short)
-st.dataframe(short, hide_index=True, column_config=cap.NUMBER_COLUMNS, key="cap_shortage_table")
+ui.table(short, column_config=cap.NUMBER_COLUMNS, key="cap_shortage_table")
 ui.downloads(short, f"capacity_shortage_{f['as_of']}", "cap_short")
 ui.show_sql("capacity/shortage")
 
@@ -113,6 +113,6 @@ if not past.empty:
             "Hours that stale submissions planned for weeks already gone. They are not piled onto "
             "the current week; update the project's extract to re-plan them."
         )
-        st.dataframe(past, hide_index=True, column_config=cap.NUMBER_COLUMNS)
+        ui.table(past, column_config=cap.NUMBER_COLUMNS)
         ui.downloads(past, f"capacity_past_demand_{f['as_of']}", "cap_past")
         ui.show_sql("capacity/past_demand")

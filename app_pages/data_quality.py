@@ -38,7 +38,7 @@ with left:
 with right:
     st.subheader("By project manager")
     managers = health.by_manager(status)
-    st.dataframe(managers, hide_index=True, column_config=ui.measure_columns(managers), height=360)
+    ui.table(managers, height=360)
     ui.downloads(managers, f"submissions_by_pm_{as_of}", "pms")
 
 st.subheader("Projects needing attention")

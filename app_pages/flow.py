@@ -83,7 +83,7 @@ with tabs[0]:
     ui.show_sql("flow/throughput")
 with tabs[1]:
     ui.chart(flow_charts.wip_age(data["wip_age"]), "flow_wip_age", as_of, clickable=True)
-    st.dataframe(data["wip_age"], hide_index=True, column_config=ui.measure_columns(data["wip_age"]))
+    ui.table(data["wip_age"])
     ui.downloads(data["wip_age"], f"flow_wip_{as_of}", "flow_wip")
     ui.show_sql("flow/wip_age")
 with tabs[2]:
@@ -113,7 +113,7 @@ with tabs[4]:
         epics = pd.DataFrame(data.get("epics", []))
         if not epics.empty:
             st.subheader("Epics")
-            st.dataframe(epics, hide_index=True, column_config=ui.measure_columns(epics))
+            ui.table(epics)
     else:
         st.caption(
             "Click a project to open it. Its computed RAG uses the 85 % date against its baseline end."
@@ -122,6 +122,6 @@ with tabs[4]:
     ui.downloads(data["forecasts"], f"flow_forecast_{as_of}", "flow_forecast")
     ui.show_sql("flow/forecasts")
 with tabs[5]:
-    st.dataframe(summary, hide_index=True, column_config=ui.measure_columns(summary))
+    ui.table(summary)
     ui.downloads(summary, f"flow_metrics_{as_of}", "flow_metrics")
     ui.show_sql("flow/summary")

@@ -69,11 +69,14 @@ def overview() -> None:
     )
     ui.show_sql("health/project_health")
     st.subheader(f"By {level}")
-    st.dataframe(
+    st.caption(
+        "CPI and SPI are ratios of sums over the projects where both inputs are known: CPI = "
+        "'EV in CPI' / 'AC in CPI', which can differ from the EV and AC columns (all projects)."
+    )
+    ui.table(
         summary,
-        hide_index=True,
-        column_config=ui.measure_columns(summary)
-        | {
+        "portfolio_summary_table",
+        column_config={
             "cpi": st.column_config.NumberColumn(
                 "CPI", format="%.2f", help=measures.MEASURES["portfolio_cpi"].formula
             ),

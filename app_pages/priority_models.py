@@ -160,7 +160,7 @@ if s3.button("Save model", key="mdl_save", icon=":material/save:"):
 if base.version:
     st.subheader(f"Versions of {md(base.name)}")
     versions = ui.query(snap, "ledger/document_versions", kind=models.KIND, name=base.name)
-    st.dataframe(versions[["version", "saved_at", "saved_by", "spec"]], hide_index=True, key="mdl_versions")
+    ui.table(versions[["version", "saved_at", "saved_by", "spec"]], key="mdl_versions")
 else:
     st.subheader("Saved models")
     saved_rows = ui.query(snap, "ledger/documents", kind=models.KIND)

@@ -155,7 +155,7 @@ with tab_frontier:
             f"current portfolio ({cur[2]} projects in the stages {', '.join(get('priority', 'current_stages'))}: "
             f"cost {cur[0]:,.0f}, total score {cur[1]:,.4g}); ★ the selection above."
         )
-        st.dataframe(front, hide_index=True, height=260, key="sel_frontier_table")
+        ui.table(front, height=260, key="sel_frontier_table")
         ui.downloads(front, f"efficient_frontier_{model.name}_{f['as_of']}", "front")
 
 with tab_constraints:
@@ -238,7 +238,7 @@ with tab_scenarios:
                 )
                 picks[row["name"]] = set(res.selection.chosen) if res.selection else set()
             if rows:
-                st.dataframe(pd.DataFrame(rows), hide_index=True, key="scn_table")
+                ui.table(pd.DataFrame(rows), key="scn_table")
                 if len(picks) >= 2:
                     names = list(picks)
                     every = sorted(set().union(*picks.values()))
@@ -250,4 +250,4 @@ with tab_scenarios:
                     )
                     diff = diff[diff[names].nunique(axis=1) > 1]
                     st.caption(f"{len(diff):,} projects are chosen in some of these scenarios but not all:")
-                    st.dataframe(diff, hide_index=True, key="scn_diff")
+                    ui.table(diff, key="scn_diff")

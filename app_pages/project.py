@@ -42,7 +42,7 @@ def project_rows(frame: pd.DataFrame, when_empty: str, stem: str, query: str) ->
         st.caption(when_empty)
     else:
         shown = frame.drop(columns=["project_id", "project_name", "portfolio"])
-        st.dataframe(shown, hide_index=True, column_config=ui.measure_columns(shown))
+        ui.table(shown)
     ui.downloads(frame, f"{pid}_{stem}_{as_of}", stem)
     ui.show_sql(query)
 

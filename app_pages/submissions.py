@@ -26,7 +26,7 @@ if search:
         .apply(lambda col: col.fillna("").str.lower().str.contains(needle, regex=False))
         .any(axis=1)
     ]
-st.dataframe(shown, hide_index=True, key="ledger_table", height=420 if len(shown) > 10 else "auto")
+ui.table(shown, key="ledger_table", height=420 if len(shown) > 10 else "auto")
 ui.downloads(shown, "uploads", "ledger")
 ui.show_sql("export/uploads")
 

@@ -17,6 +17,6 @@ if f["portfolios"] and "portfolio" in frame.columns:
 st.caption(
     f"{view.description} {len(frame):,} rows. `weeks_stale` says how old each project's latest report is."
 )
-st.dataframe(frame, hide_index=True, height=520)
+ui.table(frame, height=520)
 ui.downloads(frame, f"{name}_{f['as_of']}", "table")
 ui.show_sql(view.query)

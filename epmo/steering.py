@@ -333,9 +333,9 @@ def display(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
 def freshness(con: duckdb.DuckDBPyConnection, as_of: dt.date, scope: dict[str, list[str]]) -> dict[str, int]:
     """How many projects reported for the week, of how many expected (active stages), and in all."""
     status = sql.df(con, "health/submission_status", as_of=as_of, **scope)
-    reported = int(status["submission_status"].isin(["on time", "late"]).sum())
-    missing = int((status["submission_status"] == "missing").sum())
-    return {"reported": reported, "expected": reported + missing, "projects": len(status)}
+    expected = status["is_active"].fillna(False).astype(bool)  # macros/epmo_expected_to_report
+    reported = int((expected & status["submitted_for_week"].fillna(False).astype(bool)).sum())
+    return {"reported": reported, "expected": int(expected.sum()), "projects": len(status)}
 
 
 def freshness_text(f: dict[str, int]) -> str:
@@ -353,19 +353,27 @@ def _home(
         slide.empty = "No projects have been reported on or before this week."
         return slide
     fresh = freshness(con, as_of, scope)
-    slide.metrics = [
-        Metric("Projects", f"{int(now['project_count']):,}"),
-        Metric("Reported this week", f"{fresh['reported']} of {fresh['expected']}", "expected projects"),
-        Metric("Stale reports", f"{int(now['stale_count']):,}"),
-        Metric("Watermelons", f"{int(now['watermelon_count']):,}", "declared G, computed R"),
-        Metric(measures.label("bac"), measures.fmt("bac", now["total_bac"])),
-        Metric(measures.label("eac"), measures.fmt("eac", now["total_eac"])),
-        Metric(measures.label("portfolio_cpi"), measures.fmt("portfolio_cpi", now["cpi"])),
-        Metric(measures.label("portfolio_spi"), measures.fmt("portfolio_spi", now["spi"])),
-    ] + [
-        Metric(f"{RAG_LETTERS[r]} {r} (computed)", f"{int(now[f'computed_{r.lower()}_count']):,}")
-        for r in ("Red", "Amber", "Green")
-    ]
+    slide.metrics = (
+        [
+            Metric("Projects", f"{int(now['project_count']):,}"),
+            Metric("Reported this week", f"{fresh['reported']} of {fresh['expected']}", "expected projects"),
+            Metric("Missing reports", f"{int(now['stale_count']):,}", "expected, not reported"),
+            Metric("Watermelons", f"{int(now['watermelon_count']):,}", "declared G, computed R"),
+            Metric(measures.label("bac"), measures.fmt("bac", now["total_bac"])),
+            Metric(measures.label("eac"), measures.fmt("eac", now["total_eac"])),
+            Metric(measures.label("portfolio_cpi"), measures.fmt("portfolio_cpi", now["cpi"])),
+            Metric(measures.label("portfolio_spi"), measures.fmt("portfolio_spi", now["spi"])),
+        ]
+        + [
+            Metric(f"{RAG_LETTERS[r]} {r} (computed)", f"{int(now[f'computed_{r.lower()}_count']):,}")
+            for r in ("Red", "Amber", "Green")
+        ]
+        + [
+            Metric(
+                "Not judged (computed)", f"{int(now['not_judged_count']):,}", "inactive stage or no CPI/SPI"
+            )
+        ]
+    )
     by_stage = sql.df(con, "home/projects_by_stage", as_of=as_of, **scope)
     wide = by_stage.assign(rag=by_stage["rag_overall"].fillna("No RAG")).pivot_table(
         index="stage", columns="rag", values="project_count", aggfunc="sum", fill_value=0
