@@ -95,14 +95,27 @@ def sidebar(snap: Snapshot) -> dict[str, Any]:
     return {"as_of": as_of, "portfolios": list(chosen_pf), "programmes": list(chosen_pg)}
 
 
-def show_sql(name: str, key: str | None = None) -> None:
+def metric_columns(n: int, width: int = 200) -> list[Any]:
+    """n places for headline metrics, side by side while they fit and wrapped onto the next
+    line when the window is narrow: a metric never shrinks until its number reads "387.…"."""
+    row = st.container(horizontal=True, wrap=True, gap="medium")
+    return [row.container(width=width) for _ in range(n)]
+
+
+def sql_label(name: str, what: str | None = None) -> str:
+    """The expander's label names the element whose SQL it shows (the page's table or
+    chart, else the query's own name in words), so two of them never read alike."""
+    return f"Show SQL: {what or labels.label(name.rpartition('/')[2])}"
+
+
+def show_sql(name: str, key: str | None = None, what: str | None = None) -> None:
     """The SQL behind a figure, built only when the expander is opened (it reruns): the
     query text and the code highlighter stay off the first screen of every page."""
-    box = st.expander("Show SQL", key=f"show_sql_{key or name}", on_change="rerun")
+    box = st.expander(sql_label(name, what), key=f"show_sql_{key or name}", on_change="rerun")
     with box:
         if box.open:
             q = sql.query(name)
-            st.caption(q.description or name)
+            st.caption(f"queries/{name}.sql · " + (q.description or ""))
             st.code(q.text, language="sql")
 
 

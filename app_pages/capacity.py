@@ -36,8 +36,8 @@ fig = capacity_charts.heatmap(cells, opts["grain"], labelled=opts["labelled"])
 # the key changes with the rows and columns, so a click on another layout is forgotten
 event = ui.chart(fig, f"cap_heatmap_{opts['by']}_{opts['grain']}", select=True)
 ui.downloads(cap.display_cells(cells), f"capacity_utilisation_{f['as_of']}", "cap_cells")
-ui.show_sql("capacity/utilisation")
-ui.show_sql("capacity/capacity_demand_days_compute")
+ui.show_sql("capacity/utilisation", what="Heatmap (utilisation)")
+ui.show_sql("capacity/capacity_demand_days_compute", what="Heatmap (demand spread over working days)")
 
 # ---------------------------------------------------------------- drill-down
 st.subheader("What makes up a cell")
@@ -88,7 +88,7 @@ if clicked is not None:
     else:
         ui.table(drill, column_config=cap.NUMBER_COLUMNS, key="cap_drill_table")
         ui.downloads(drill, f"capacity_cell_{clicked['period_start']}", "cap_drill")
-ui.show_sql("capacity/cell_demand")
+ui.show_sql("capacity/cell_demand", what="What makes up a cell")
 
 # ---------------------------------------------------------------- shortages
 st.subheader("Shortages")
@@ -101,7 +101,7 @@ only_short = st.toggle("Only cells that are short", value=True, key="cap_only_sh
 short = cap.display_shortage(cap.query(snap, "capacity/shortage", p), only_short)
 ui.table(short, column_config=cap.NUMBER_COLUMNS, key="cap_shortage_table")
 ui.downloads(short, f"capacity_shortage_{f['as_of']}", "cap_short")
-ui.show_sql("capacity/shortage")
+ui.show_sql("capacity/shortage", what="Shortages")
 
 past = cap.query(snap, "capacity/past_demand", p)
 if not past.empty:

@@ -198,7 +198,7 @@ scn = cap.query(snap, "capacity/utilisation", scn_p)
 both = capacity.compare(base, scn)
 changed = both[both["band_changed"]]
 
-m = st.columns(4)
+m = ui.metric_columns(4)
 m[0].metric("Changes", len(current.changes))
 m[1].metric("Cells changing band", f"{len(changed):,}")
 b_over, s_over = capacity.over_allocated(base), capacity.over_allocated(scn)
@@ -243,6 +243,6 @@ else:
 with st.expander("All cells, baseline and scenario"):
     ui.table(both, column_config=cap.NUMBER_COLUMNS)
     ui.downloads(both, f"capacity_whatif_{f['as_of']}", "capw_all_dl")
-ui.show_sql("capacity/utilisation")
-ui.show_sql("capacity/capacity_scenario_demand")
-ui.show_sql("capacity/capacity_scenario_supply")
+ui.show_sql("capacity/utilisation", what="Cells that change band (utilisation)")
+ui.show_sql("capacity/capacity_scenario_demand", what="Cells that change band (demand after the changes)")
+ui.show_sql("capacity/capacity_scenario_supply", what="Cells that change band (capacity after the changes)")

@@ -24,7 +24,7 @@ if status.empty:
     st.info("No projects have been reported on or before this week for this selection.")
     st.stop()
 active = status[status["is_active"]]
-c = st.columns(5)
+c = ui.metric_columns(5)
 c[0].metric("Active projects", len(active))
 c[1].metric("On time", int((active["submission_status"] == "on time").sum()))
 c[2].metric("Late", int((active["submission_status"] == "late").sum()))

@@ -51,7 +51,7 @@ if summary.empty:
     st.info("No work items reported for this selection as of this week.")
     st.stop()
 row = summary.iloc[0]
-m = st.columns(5)
+m = ui.metric_columns(5)
 m[0].metric(
     "Done / week",
     "–" if pd.isna(row["throughput_per_week"]) else f"{row['throughput_per_week']:.1f}",

@@ -67,7 +67,7 @@ def overview() -> None:
         f"cpi_spi_{as_of}",
         "quadrant",
     )
-    ui.show_sql("health/project_health")
+    ui.show_sql("health/project_health", key="quadrant", what="CPI and SPI quadrant")
     st.subheader(f"By {level}")
     st.caption(
         "CPI and SPI are ratios of sums over the projects where both inputs are known: CPI = "
@@ -86,7 +86,7 @@ def overview() -> None:
         },
     )
     ui.downloads(summary, f"portfolio_summary_{as_of}", "summary")
-    ui.show_sql("health/portfolio_summary")
+    ui.show_sql("health/portfolio_summary", what=f"By {level}")
 
 
 def project_list() -> None:
@@ -197,7 +197,7 @@ def raid() -> None:
         grid = ui.query(snap, "health/raid_heat_grid", as_of=as_of, **scope)
         ui.chart(charts.raid_heat_grid(grid), "heat")
         ui.downloads(grid, f"risk_grid_{as_of}", "grid")
-        ui.show_sql("health/raid_heat_grid")
+        ui.show_sql("health/raid_heat_grid", what="Open risks grid")
     with right:
         st.subheader("Top open risks")
         risks = items[items["raid_type"] == "Risk"].head(15)
@@ -218,7 +218,7 @@ def raid() -> None:
             ],
         )
         ui.downloads(items[items["raid_type"] == "Risk"], f"open_risks_{as_of}", "risks")
-        ui.show_sql("health/raid_items")
+        ui.show_sql("health/raid_items", what="Top open risks")
     overdue = items[items["is_overdue"]]
     st.subheader(f"Overdue items ({len(overdue)})")
     ui.project_table(
@@ -229,7 +229,7 @@ def raid() -> None:
         columns=["project_id", "raid_type", "title", "owner", "due_date", "days_overdue", "risk_score"],
     )
     ui.downloads(overdue, f"overdue_raid_{as_of}", "overdue")
-    ui.show_sql("health/raid_items", key="overdue")
+    ui.show_sql("health/raid_items", key="overdue", what="Overdue items")
     st.subheader("Cross-project dependencies")
     deps = ui.query(snap, "health/dependencies", as_of=as_of, **scope)
     show_all = st.toggle("Include dependencies on track", key="deps_all")
@@ -256,7 +256,7 @@ def raid() -> None:
         ],
     )
     ui.downloads(deps, f"dependencies_{as_of}", "deps")
-    ui.show_sql("health/dependencies")
+    ui.show_sql("health/dependencies", what="Cross-project dependencies")
 
 
 # Only the open tab runs: each tab's queries and charts are built when it is shown, and the

@@ -34,7 +34,7 @@ def delta(col: str, digits: int = 0) -> str | None:
     return f"{d:+,.{digits}f}" if d else None
 
 
-c = st.columns(4)
+c = ui.metric_columns(4)
 c[0].metric("Projects", f"{int(now['project_count']):,}", delta("project_count"), delta_color="off")
 c[1].metric(
     "Reported this week",
@@ -59,7 +59,7 @@ c[3].metric(
     help="Declared Green by the PM, Red by the rules.",
 )
 
-m = st.columns(5)
+m = ui.metric_columns(5)
 m[0].metric(
     measures.label("bac"), measures.fmt("bac", now["total_bac"]), help=measures.MEASURES["bac"].description
 )
@@ -80,7 +80,7 @@ for col, name, key in ((m[3], "portfolio_cpi", "cpi"), (m[4], "portfolio_spi", "
     )
 
 st.subheader("RAG this week, and the change since last week")
-r = st.columns(6)
+r = ui.metric_columns(6)
 for i, rag in enumerate(("Red", "Amber", "Green")):
     for j, kind in enumerate(("declared", "computed")):
         col = f"{kind}_{rag.lower()}_count"

@@ -89,7 +89,7 @@ with left:
     st.subheader("CPI and SPI by week")
     ui.chart(charts.index_history(history), "index_history")
     ui.downloads(history, f"{pid}_health_history_{as_of}", "history")
-    ui.show_sql("project/health_history")
+    ui.show_sql("project/health_history", what="RAG, CPI and SPI by week")
 with right:
     st.subheader("Budget burn")
     burn = ui.query(snap, "health/budget_burn", as_of=as_of, project_id=pid, **everyone)
