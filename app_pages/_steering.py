@@ -181,39 +181,56 @@ def pack_downloads(deck: steering.Deck, frozen: steering.Freeze) -> None:
 # --------------------------------------------------------------------------- rendering
 
 
+# Presentation mode fits a slide into a 1280x720 screen share: the charts and tables get
+# what is left of SCREEN_HEIGHT after the navigation, title, caption, metric rows and the
+# subheaders (pixels measured at 1280x720 in tests/e2e/test_screens.py).
+SCREEN_HEIGHT = 720
+_NAV, _TITLE, _CAPTION, _METRIC_ROW, _SUBHEADER, _MARGIN = 56, 78, 40, 112, 52, 24
+METRICS_PER_ROW = 6
+
+
+def figure_budget(s: steering.Slide, stacked: int, tables: int) -> int:
+    """Pixels left for each stacked chart or table of a slide in presentation mode."""
+    rows = -(-len(s.metrics) // METRICS_PER_ROW)
+    used = _NAV + _TITLE + _CAPTION + _METRIC_ROW * rows + _MARGIN
+    blocks = max(1, stacked + tables)
+    return max(180, (SCREEN_HEIGHT - used) // blocks - _SUBHEADER)
+
+
 def render_slide(s: steering.Slide, frozen: steering.Freeze, key: str) -> None:
     st.title(md(s.title))
     st.caption(md(frozen.caption() + (f" · {s.subtitle}" if s.subtitle else "")))
     if s.metrics:
-        per_row = 6
-        for start in range(0, len(s.metrics), per_row):
-            cols = st.columns(per_row)
-            for col, m in zip(cols, s.metrics[start : start + per_row], strict=False):
+        for start in range(0, len(s.metrics), METRICS_PER_ROW):
+            cols = ui.metric_columns(METRICS_PER_ROW, width=190)
+            for col, m in zip(cols, s.metrics[start : start + METRICS_PER_ROW], strict=False):
                 col.metric(md(m.label), md(m.value), help=md(m.note) or None)
     if s.empty:
         st.info(md(s.empty))
         return
     charts_ = [b for b in s.blocks if isinstance(b, steering.Chart)]
     tables = [b for b in s.blocks if isinstance(b, steering.Table)]
+    # grids (RAG matrix, capacity) need the full width for their cell labels
+    side_by_side = len(charts_) > 1 and not any(c.kind == "grid" for c in charts_)
+    stacked = (1 if side_by_side else len(charts_)) if charts_ else 0
+    budget = figure_budget(s, stacked, len(tables)) if presenting() else None
     if charts_:
-        # grids (RAG matrix, capacity) need the full width for their cell labels
-        side_by_side = len(charts_) > 1 and not any(c.kind == "grid" for c in charts_)
         cols = st.columns(len(charts_)) if side_by_side else [st.container() for _ in charts_]
         for i, (col, c) in enumerate(zip(cols, charts_, strict=True)):
             with col:
                 st.subheader(md(c.title))
                 # theme=None: the presentation styling, not Streamlit's chart theme, sets the type
-                ui.chart(presentation(c.figure), key=f"{key}_chart_{i}", theme=None)
+                ui.chart(presentation(c.figure, height=budget), key=f"{key}_chart_{i}", theme=None)
                 if not presenting():
-                    ui.show_sql(c.source, key=f"{key}_chart_{i}")
+                    ui.show_sql(c.source, key=f"{key}_chart_{i}", what=c.title)
     for i, t in enumerate(tables):
         st.subheader(md(t.title))
         if t.frame.empty:
             st.caption(md(t.note) or "Nothing to show.")
         else:
-            ui.table(t.frame, key=f"{key}_table_{i}")
+            ui.table(t.frame, key=f"{key}_table_{i}", height=budget or "auto")
         if not presenting():
-            ui.show_sql(t.source, key=f"{key}_table_{i}")
+            ui.show_sql(t.source, key=f"{key}_table_{i}", what=t.title)
 
 
 # --------------------------------------------------------------------------- decisions

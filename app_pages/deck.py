@@ -84,6 +84,8 @@ nav.button(
     on_click=go,
     args=(-1,),
     disabled=run["slide"] == 0,
+    shortcut="Left",
+    help="Previous slide (left arrow or Page Up)",
 )
 nav.markdown(f"**Slide {run['slide'] + 1} of {n}** · {md(deck.slides[run['slide']].label())}")
 nav.button(
@@ -93,7 +95,14 @@ nav.button(
     on_click=go,
     args=(1,),
     disabled=run["slide"] >= n - 1,
+    shortcut="Right",
+    help="Next slide (right arrow or Page Down; a presentation clicker sends these)",
 )
+# Page Up / Page Down (what a presentation clicker sends): buttons of their own, out of sight
+keys = st.container(key="deck_page_keys")
+keys.button("Previous slide", key="deck_page_up", on_click=go, args=(-1,), shortcut="PageUp")
+keys.button("Next slide", key="deck_page_down", on_click=go, args=(1,), shortcut="PageDown")
+st.html("<style>.st-key-deck_page_keys { display: none !important; }</style>")
 st.query_params["deck"] = deck.name
 st.query_params["slide"] = str(run["slide"] + 1)
 
