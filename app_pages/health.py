@@ -239,7 +239,10 @@ def raid() -> None:
         f"{counts.get('late', 0)} late, {counts.get('at risk', 0)} at risk, {counts.get('on track', 0)} on track. "
         "An arrow points from the project that needs to the project it depends on."
     )
-    ui.chart(charts.dependency_network(drawn), "network", as_of, clickable=True)
+    st.caption("Open dependencies by portfolio (colour: how many are late or at risk).")
+    ui.chart(charts.dependency_matrix(deps), "dependency_matrix")
+    st.caption("The late and at-risk chains, labelled. Click a project to open it.")
+    ui.chart(charts.dependency_network(deps), "network", as_of, clickable=True)
     ui.project_table(
         drawn,
         "deps",
