@@ -95,10 +95,10 @@ def sidebar(snap: Snapshot) -> dict[str, Any]:
     return {"as_of": as_of, "portfolios": list(chosen_pf), "programmes": list(chosen_pg)}
 
 
-def metric_columns(n: int, width: int = 200) -> list[Any]:
+def metric_columns(n: int, width: int = 160) -> list[Any]:
     """n places for headline metrics, side by side while they fit and wrapped onto the next
     line when the window is narrow: a metric never shrinks until its number reads "387.…"."""
-    row = st.container(horizontal=True, wrap=True, gap="medium")
+    row = st.container(horizontal=True, wrap=True, gap="small")
     return [row.container(width=width) for _ in range(n)]
 
 

@@ -202,7 +202,7 @@ def render_slide(s: steering.Slide, frozen: steering.Freeze, key: str) -> None:
     st.caption(md(frozen.caption() + (f" · {s.subtitle}" if s.subtitle else "")))
     if s.metrics:
         for start in range(0, len(s.metrics), METRICS_PER_ROW):
-            cols = ui.metric_columns(METRICS_PER_ROW, width=190)
+            cols = ui.metric_columns(METRICS_PER_ROW, width=180)
             for col, m in zip(cols, s.metrics[start : start + METRICS_PER_ROW], strict=False):
                 col.metric(md(m.label), md(m.value), help=md(m.note) or None)
     if s.empty:

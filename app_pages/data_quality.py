@@ -4,7 +4,7 @@ reports, expected fields left blank, rows unchanged for weeks."""
 import streamlit as st
 
 from app_pages import _shared as ui
-from epmo import charts, health
+from epmo import charts, health, labels
 from epmo.settings import get
 
 snap = ui.snapshot()
@@ -15,7 +15,7 @@ st.title("Data quality and submissions")
 st.caption(
     f"For the week of {as_of:%d %b %Y}. Late = committed more than {get('health', 'late_after_days')} days after "
     f"the week; unchanged = the same row for {get('health', 'unchanged_weeks')}+ reported weeks; expected fields: "
-    + ", ".join(get("health", "expected_fields"))
+    + ", ".join(labels.label(c) for c in get("health", "expected_fields"))
     + "."
 )
 
@@ -25,7 +25,11 @@ if status.empty:
     st.stop()
 active = status[status["is_active"]]
 c = ui.metric_columns(5)
-c[0].metric("Active projects", len(active))
+c[0].metric(
+    "Expected to report",
+    len(active),
+    help="Projects in an active stage (health.active_stages): the same count as Home's.",
+)
 c[1].metric("On time", int((active["submission_status"] == "on time").sum()))
 c[2].metric("Late", int((active["submission_status"] == "late").sum()))
 c[3].metric("Missing", int((active["submission_status"] == "missing").sum()))
@@ -51,8 +55,13 @@ st.caption(
     f"{len(problems)} active projects missing, late, with blank expected fields or unchanged too long. "
     "Click a row to open the project."
 )
+shown = problems.assign(  # field names as the template's columns read, not snake_case
+    missing_required_fields=problems["missing_required_fields"].map(
+        lambda v: ", ".join(labels.label(x) for x in str(v or "").split(", ") if x)
+    )
+)
 ui.project_table(
-    problems,
+    shown,
     "problems",
     as_of,
     height=420,

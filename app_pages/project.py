@@ -68,12 +68,18 @@ if now["status_summary"]:
     st.info(f"PM's summary: {md(now['status_summary'])}")
 
 prev = history.iloc[-2] if len(history) > 1 else None
-c = st.columns(6)
+c = ui.metric_columns(6, width=140)
 for col, name in zip(c, ("bac", "eac", "ac", "cpi", "spi", "forecast_slip_days"), strict=True):
     d = None
     if prev is not None and now[name] == now[name] and prev[name] == prev[name] and now[name] != prev[name]:
         diff = float(now[name]) - float(prev[name])
-        d = f"{diff:+.3f}" if measures.MEASURES[name].format == "ratio" else f"{diff:+,.0f}"
+        kind = measures.MEASURES[name].format
+        if kind == "ratio":
+            d = f"{diff:+.3f}"
+        elif kind == "money":  # in the portfolio's format: +77 k, not +77,200
+            d = ("+" if diff > 0 else "-") + measures.fmt(name, abs(diff))
+        else:
+            d = f"{diff:+,.0f}"
     col.metric(
         measures.label(name),
         measures.fmt(name, now[name]),
