@@ -47,5 +47,6 @@ steer.presentation_hook()  # ?present=1 or the sidebar toggle: no chrome, large 
 # the filters and presentation mode, visible at 1024 px without scrolling past 19 entries.
 page = st.navigation(PAGES, position="hidden" if steer.presenting() else "top")
 st.sidebar.caption("EPMO Portfolio Analytics")
-steer.exit_button()
+if page.url_path != "deck":
+    steer.exit_button()  # the deck has it in its navigation row
 page.run()

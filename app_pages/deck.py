@@ -44,7 +44,14 @@ run["slide"] = min(max(int(run["slide"]), 0), n - 1)
 
 
 def go(step: int) -> None:
-    run["slide"] = min(max(run["slide"] + step, 0), n - 1)
+    """Next/Previous: presenting, through the parts of a slide first (_steering.present_parts)."""
+    part, parts = int(run.get("part", 0)), int(run.get("parts", 1))
+    if 0 <= part + step < parts:
+        run["part"] = part + step
+        return
+    slide_no = min(max(run["slide"] + step, 0), n - 1)
+    if slide_no != run["slide"]:
+        run["slide"], run["part"] = slide_no, 0
 
 
 if not steer.presenting():
@@ -83,7 +90,7 @@ nav.button(
     icon=":material/arrow_back:",
     on_click=go,
     args=(-1,),
-    disabled=run["slide"] == 0,
+    disabled=run["slide"] == 0 and int(run.get("part", 0)) == 0,
     shortcut="Left",
     help="Previous slide (left arrow or Page Up)",
 )
@@ -94,10 +101,11 @@ nav.button(
     icon=":material/arrow_forward:",
     on_click=go,
     args=(1,),
-    disabled=run["slide"] >= n - 1,
+    disabled=run["slide"] >= n - 1 and int(run.get("part", 0)) >= int(run.get("parts", 1)) - 1,
     shortcut="Right",
     help="Next slide (right arrow or Page Down; a presentation clicker sends these)",
 )
+steer.exit_button(nav)
 # Page Up / Page Down (what a presentation clicker sends): buttons of their own, out of sight
 keys = st.container(key="deck_page_keys")
 keys.button("Previous slide", key="deck_page_up", on_click=go, args=(-1,), shortcut="PageUp")
@@ -109,7 +117,9 @@ st.query_params["slide"] = str(run["slide"] + 1)
 spec = deck.slides[run["slide"]]
 with st.spinner("Building the slide…"):
     current = steer.slide(frozen, spec, deck.scope)
-steer.render_slide(current, frozen, key=f"slide_{run['slide']}")
+run["parts"] = len(steer.present_parts(current)) if steer.presenting() else 1
+run["part"] = min(int(run.get("part", 0)), run["parts"] - 1)
+steer.render_slide(current, frozen, key=f"slide_{run['slide']}", part=run["part"])
 
 st.divider()
 fresh = steer.freshness(frozen, deck.scope)
