@@ -113,7 +113,7 @@ def test_data_quality_page(app: AppTest, demo_store: Store) -> None:
     status = health.submission_status_view(demo_store, DEMO_END)
     active = status[status["is_active"]]
     assert int(_metric(app, "Missing")) == int((active["submission_status"] == "missing").sum())
-    assert int(_metric(app, "Active projects")) == len(active)
+    assert int(_metric(app, "Expected to report")) == len(active)
     managers = next(df.value for df in app.dataframe if "on_time_count" in df.value.columns)
     assert set(managers["project_manager"]) == set(active["project_manager"])
 
