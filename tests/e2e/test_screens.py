@@ -75,8 +75,8 @@ def test_pages_at_1024_and_1440(browser, app_url: str, width: int) -> None:  # t
             assert not LEAKS.findall(text), (name, LEAKS.findall(text)[:5])
         # Home's numbers agree: reported + missing = expected to report
         _open(page, f"{app_url}/", "Portfolio overview", 0)
-        assert page.get_by_text("Missing reports").first.is_visible()
-        assert page.get_by_text(re.compile(r"projects are not judged")).first.is_visible()
+        page.get_by_text("Missing reports").first.wait_for(timeout=60_000)
+        page.get_by_text(re.compile(r"projects are not judged")).first.wait_for(timeout=60_000)
     finally:
         context.close()
 
