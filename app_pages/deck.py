@@ -14,7 +14,7 @@ from epmo.safe_text import md, md_quoted
 snap = ui.snapshot()
 f = ui.sidebar(snap)
 store = ui.store()
-names = steer.deck_names(snap)
+names = steer.deck_names(snap, f)
 
 wanted = st.query_params.get("deck", "")
 run = st.session_state.get(steer.RUN)
@@ -24,7 +24,13 @@ if wanted and wanted not in names:
 if run is None or (wanted and wanted != run["deck"]):
     # start (or switch to) a deck: pin the store for the whole meeting
     name = wanted or (run["deck"] if run else names[0])
-    frozen = steering.freeze(store, f["as_of"])
+    # A link carries the ledger cutoff: the same deck opened from it on another replica
+    # (or after a reconnect to another one) shows the very same snapshot.
+    try:
+        cutoff = dt.datetime.fromisoformat(st.query_params.get("cutoff", ""))
+    except ValueError:
+        cutoff = None
+    frozen = steering.freeze(store, f.as_of, cutoff)
     try:
         slide_no = int(st.query_params.get("slide", "1"))
     except ValueError:
@@ -33,7 +39,7 @@ if run is None or (wanted and wanted != run["deck"]):
     st.session_state[steer.RUN] = run
 
 try:
-    deck = steer.load_deck(snap, run["deck"])
+    deck = steer.load_deck(snap, f, run["deck"])
 except steering.SteeringError as exc:
     st.error(md(exc))
     st.session_state.pop(steer.RUN, None)
@@ -71,7 +77,7 @@ if not steer.presenting():
     if choice != deck.name or restart:
         st.session_state[steer.RUN] = {
             "deck": choice,
-            "freeze": steering.freeze(store, f["as_of"]).to_dict(),
+            "freeze": steering.freeze(store, f.as_of).to_dict(),
             "slide": 0 if choice != deck.name else run["slide"],
         }
         st.query_params["deck"] = choice
@@ -113,6 +119,7 @@ keys.button("Next slide", key="deck_page_down", on_click=go, args=(1,), shortcut
 st.html("<style>.st-key-deck_page_keys { display: none !important; }</style>")
 st.query_params["deck"] = deck.name
 st.query_params["slide"] = str(run["slide"] + 1)
+st.query_params["cutoff"] = frozen.cutoff_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 spec = deck.slides[run["slide"]]
 with st.spinner("Building the slide…"):

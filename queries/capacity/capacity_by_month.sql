@@ -1,4 +1,5 @@
 -- macro: capacity_by_month(as_of, from_date, to_date, grain)
+-- needs: demand
 -- Part of the group that capacity/capacity_scenario_shifts.sql describes.
 -- capacity_scenario_segments(as_of, portfolios, programmes, exclude_projects, shift_projects,
 -- shift_weeks, scale_projects, scale_pcts, from_date, to_date, grain): the rows of

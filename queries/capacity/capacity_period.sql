@@ -1,4 +1,5 @@
 -- macro: capacity_period(work_date, grain)
+-- needs: demand
 -- (the first of the group capacity/macro_period: capacity_period, capacity_segment)
 -- capacity_period: the reporting period a working day falls in: its week (Monday), month
 -- (1st) or quarter.

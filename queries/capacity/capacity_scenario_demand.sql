@@ -1,4 +1,5 @@
 -- macro: capacity_scenario_demand
+-- needs: demand
 -- Part of the group that capacity/capacity_scenario_shifts.sql describes.
 CREATE OR REPLACE MACRO capacity_scenario_demand(
     as_of, portfolios, programmes, exclude_projects, shift_projects, shift_weeks, scale_projects, scale_pcts

@@ -1,5 +1,6 @@
 -- macro: capacity_scenario_segments
 -- Part of the group that capacity/capacity_scenario_shifts.sql describes.
+-- needs: demand
 CREATE OR REPLACE MACRO capacity_scenario_segments(
     as_of, portfolios, programmes, exclude_projects, shift_projects, shift_weeks, scale_projects, scale_pcts,
     from_date, to_date, grain

@@ -1,4 +1,5 @@
 -- macro: capacity_scenario_shifts(shift_projects, shift_weeks)
+-- needs: demand
 -- (the first of the group capacity/capacity_scenario_demand: capacity_scenario_shifts, capacity_scenario_scales, capacity_scenario_demand, capacity_by_month, capacity_scenario_segments)
 -- grain: one row per demand record and working day (see capacity_demand_days) after the
 -- what-if: projects in exclude_projects left out; each project in shift_projects moved by

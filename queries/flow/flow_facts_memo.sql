@@ -1,4 +1,5 @@
 -- macro: flow_facts_memo(as_of)
+-- needs: flow_items
 -- Part of the group that flow/flow_facts_table.sql describes.
 CREATE OR REPLACE MACRO flow_facts_memo(as_of) AS TABLE
 SELECT * EXCLUDE (memo_as_of)

@@ -6,6 +6,7 @@
 -- stages, which rightly stopped reporting), not_judged_count (no computed RAG),
 -- total_bac, total_ac, total_eac, cpi and spi (ratios of sums), declared and computed
 -- RAG counts, watermelon_count
+-- needs: health
 WITH projects AS (
     SELECT *
     FROM project_health_weeks([CAST($as_of AS DATE), CAST($previous AS DATE)])

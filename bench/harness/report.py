@@ -8,6 +8,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 NOTES = ROOT / "bench" / "NOTES.md"
 INGESTION_NOTES = ROOT / "bench" / "NOTES-ingestion.md"
+LOAD_NOTES = ROOT / "bench" / "NOTES-load.md"  # bench/load.py's run and the capacity model
 
 
 def _fmt(v: Any, digits: int = 1) -> str:
@@ -254,7 +255,11 @@ def markdown(result: dict[str, Any]) -> str:
                 "The last rows are the floor: the smallest Streamlit page with one plotly chart",
                 "(`bench/baseline_app.py`), timed the same way on the same machine in the same run.",
             ]
-    for path, heading in ((NOTES, ""), (INGESTION_NOTES, "## Ingestion: notes")):
+    for path, heading in (
+        (NOTES, ""),
+        (INGESTION_NOTES, "## Ingestion: notes"),
+        (LOAD_NOTES, "## Load and capacity model"),
+    ):
         notes = path.read_text(encoding="utf-8").strip() if path.exists() else ""
         if notes and heading:  # the file's own title becomes this section's heading
             notes = heading + "\n" + notes.split("\n", 1)[1]
