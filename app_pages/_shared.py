@@ -16,7 +16,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from epmo import export, measures, pagedata, safe_text, sql
+from epmo import export, labels, measures, pagedata, safe_text, sql
 from epmo.ingest import latest_reporting_day
 from epmo.pagedata import Filters
 from epmo.safe_text import md
@@ -120,14 +120,27 @@ def scope_text(f: Filters) -> str:
     return f" · {', '.join(md(p) for p in f.portfolios)}" if f.portfolios else " · all portfolios"
 
 
-def show_sql(name: str, key: str | None = None) -> None:
+def metric_columns(n: int, width: int = 160) -> list[Any]:
+    """n places for headline metrics, side by side while they fit and wrapped onto the next
+    line when the window is narrow: a metric never shrinks until its number reads "387.…"."""
+    row = st.container(horizontal=True, wrap=True, gap="small")
+    return [row.container(width=width) for _ in range(n)]
+
+
+def sql_label(name: str, what: str | None = None) -> str:
+    """The expander's label names the element whose SQL it shows (the page's table or
+    chart, else the query's own name in words), so two of them never read alike."""
+    return f"Show SQL: {what or labels.label(name.rpartition('/')[2])}"
+
+
+def show_sql(name: str, key: str | None = None, what: str | None = None) -> None:
     """The SQL behind a figure, built only when the expander is opened (it reruns): the
     query text and the code highlighter stay off the first screen of every page."""
-    box = st.expander("Show SQL", key=f"show_sql_{key or name}", on_change="rerun")
+    box = st.expander(sql_label(name, what), key=f"show_sql_{key or name}", on_change="rerun")
     with box:
         if box.open:
             q = sql.query(name)
-            st.caption(q.description or name)
+            st.caption(f"queries/{name}.sql · " + (q.description or ""))
             st.code(q.text, language="sql")
 
 
@@ -164,18 +177,31 @@ def is_admin(email: str) -> bool:
 
 
 PROJECT_PAGE = "app_pages/project.py"
-_NUMBER_FORMATS = {"money": "compact", "ratio": "%.2f", "days": "%d", "count": "%d", "percent": "%.1f%%"}
+_NUMBER_FORMATS = {
+    "money": "compact",
+    "ratio": "%.2f",
+    "days": "%d",
+    "count": "%d",
+    "hours": "%.0f",
+    "percent": "%.1f%%",
+}
 
 
 def measure_columns(frame: pd.DataFrame) -> dict[str, Any]:
-    """Column labels, help and formats for a frame's measures, from epmo.measures."""
+    """Column labels, help and formats for a frame's columns: measures from epmo.measures, the
+    rest from epmo.labels (never a snake_case name, never 300100.0)."""
     config: dict[str, Any] = {}
     for col in frame.columns:
         if pd.api.types.is_datetime64_any_dtype(frame[col]) and not str(col).endswith("_at"):
-            config[col] = st.column_config.DateColumn(measures.label(col), format="D MMM YYYY")
+            config[col] = st.column_config.DateColumn(labels.label(col), format="D MMM YYYY")
             continue
         if col not in measures.MEASURES:
-            config[col] = measures.label(col)
+            if pd.api.types.is_bool_dtype(frame[col]):
+                config[col] = st.column_config.CheckboxColumn(labels.label(col))
+            elif pd.api.types.is_float_dtype(frame[col]):
+                config[col] = st.column_config.NumberColumn(labels.label(col), format="localized")
+            else:
+                config[col] = labels.label(col)
             continue
         m = measures.MEASURES[col]
         help_ = f"{m.description} Formula: {m.formula}."
@@ -186,6 +212,35 @@ def measure_columns(frame: pd.DataFrame) -> dict[str, Any]:
         else:
             config[col] = st.column_config.TextColumn(m.label, help=help_)
     return config
+
+
+def readable(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame as shown: text columns with blanks instead of None, ids in natural order
+    when the frame is ordered by project id."""
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype == object:
+            out[col] = out[col].map(lambda v: "" if labels.is_blank(v) else v)
+    return out
+
+
+def table(
+    frame: pd.DataFrame,
+    key: str | None = None,
+    column_config: dict[str, Any] | None = None,
+    height: int | str = "auto",
+    **kwargs: Any,
+) -> Any:
+    """The one way a page shows a table: labelled columns (epmo.labels), readable values;
+    `column_config` overrides the labels of some columns."""
+    return st.dataframe(
+        readable(frame),
+        key=key,
+        hide_index=True,
+        column_config=measure_columns(frame) | (column_config or {}),
+        height=height,  # type: ignore[arg-type]
+        **kwargs,
+    )
 
 
 OPEN_PROJECT = "_open_project"
@@ -205,15 +260,7 @@ def project_table(
 ) -> None:
     """A table of projects; clicking a row opens that project's page."""
     shown = frame[columns] if columns else frame
-    event = st.dataframe(
-        shown,
-        key=key,
-        hide_index=True,
-        on_select="rerun",
-        selection_mode="single-row",
-        column_config=measure_columns(shown),
-        height=height,  # type: ignore[arg-type]
-    )
+    event = table(shown, key=key, height=height, on_select="rerun", selection_mode="single-row")
     rows = event.selection.rows if event is not None else []
     if rows:
         open_project(str(frame.iloc[rows[0]]["project_id"]), as_of)

@@ -161,7 +161,7 @@ if s3.button("Save model", key="mdl_save", icon=":material/save:"):
 if base.version:
     st.subheader(f"Versions of {md(base.name)}")
     versions = ui.page(pages.versions, snap, f, name=base.name)
-    st.dataframe(versions[["version", "saved_at", "saved_by", "spec"]], hide_index=True, key="mdl_versions")
+    ui.table(versions[["version", "saved_at", "saved_by", "spec"]], key="mdl_versions")
 else:
     st.subheader("Saved models")
     saved_rows = pr.model_choices(snap, f).saved

@@ -169,7 +169,7 @@ with tab_frontier:
             f"current portfolio ({cur[2]} projects in the stages {', '.join(settings.current().priority.current_stages)}: "
             f"cost {cur[0]:,.0f}, total score {cur[1]:,.4g}); ★ the selection above."
         )
-        st.dataframe(front, hide_index=True, height=260, key="sel_frontier_table")
+        ui.table(front, height=260, key="sel_frontier_table")
         ui.downloads(front, f"efficient_frontier_{model.name}_{f.as_of}", "front")
 
 with tab_constraints:
@@ -237,8 +237,8 @@ with tab_scenarios:
                 key="scn_compare",
             )
             if len(compared.summary):
-                st.dataframe(compared.summary, hide_index=True, key="scn_table")
+                ui.table(compared.summary, key="scn_table")
                 if compared.solved >= 2:
                     diff = compared.differ
                     st.caption(f"{len(diff):,} projects are chosen in some of these scenarios but not all:")
-                    st.dataframe(diff, hide_index=True, key="scn_diff")
+                    ui.table(diff, key="scn_diff")

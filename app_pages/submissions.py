@@ -23,7 +23,7 @@ c[1].metric("Retracted", n["retracted"])
 c[2].metric("Latest week", n["latest"])
 st.text_input("Filter by file, person or upload id", key="ledger_search")
 shown = data.shown
-st.dataframe(shown, hide_index=True, key="ledger_table", height=420 if len(shown) > 10 else "auto")
+ui.table(shown, key="ledger_table", height=420 if len(shown) > 10 else "auto")
 ui.downloads(shown, "uploads", "ledger")
 ui.show_sql(data.sql["ledger"])
 

@@ -164,12 +164,12 @@ row_changes = outcome.preview.get("row_changes")
 c1, c2 = st.columns([3, 2])
 with c1:
     if changes is not None and len(changes):
-        st.dataframe(changes, hide_index=True, key="changes_table")
+        ui.table(changes, key="changes_table")
     else:
         st.caption("No project fields change.")
 with c2:
     if row_changes is not None and len(row_changes):
-        st.dataframe(row_changes, hide_index=True, key="row_changes_table")
+        ui.table(row_changes, key="row_changes_table")
 
 if st.button("Commit upload", type="primary", key="commit", icon=":material/cloud_upload:"):
     try:

@@ -1,6 +1,6 @@
 """Portfolio health: the named views behind the health pages and the command line.
 
-The metrics live in SQL (queries/views/project_health_weeks.sql and queries/health/); this
+The metrics live in SQL (queries/views/project_health_compute.sql and queries/health/); this
 module names the comparisons (which week is "last week"), builds the command-line views
 from the page-data layer (epmo.pagedata, as the pages do) and summarises the submission
 status per project manager.

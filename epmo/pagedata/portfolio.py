@@ -59,9 +59,9 @@ class HomeData(PageData):
 def freshness(con: Con, f: Filters) -> dict[str, int]:
     """How many projects reported for the week, of how many expected (active stages), and in all."""
     status = sql.df(con, "health/submission_status", as_of=f.as_of, **f.scope)
-    reported = int(status["submission_status"].isin(["on time", "late"]).sum())
-    missing = int((status["submission_status"] == "missing").sum())
-    return {"reported": reported, "expected": reported + missing, "projects": len(status)}
+    expected = status["is_active"].fillna(False).astype(bool)  # macros/epmo_expected_to_report
+    reported = int((expected & status["submitted_for_week"].fillna(False).astype(bool)).sum())
+    return {"reported": reported, "expected": int(expected.sum()), "projects": len(status)}
 
 
 def home(con: Con, f: Filters, movers: int = 5, with_freshness: bool = False) -> HomeData:

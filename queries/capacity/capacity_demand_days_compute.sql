@@ -1,5 +1,5 @@
--- macro: capacity_demand_days_compute(as_of) -> table
--- (read through capacity_demand_days(as_of): views/capacity_memo.sql computes it once per
+-- macro: capacity_demand_days_compute(as_of)
+-- (read through capacity_demand_days(as_of): views/capacity_demand_days.sql and the other capacity memo files computes it once per
 -- store connection and as-of week)
 -- grain: one row per demand record (allocations as of the week) and working day (Monday to
 -- Friday) of its period; hours is the record's hours spread evenly over those working days.

@@ -1,4 +1,4 @@
--- macro: flow_scoped_items(as_of, by_level, only_scope, portfolios, programmes) -> table
+-- macro: flow_scoped_items(as_of, by_level, only_scope, portfolios, programmes)
 -- grain: one row per counted work item (flow_items: not an epic or sub-task) as of the
 -- week, with `scope` (flow_scope) and the project's name and portfolio; only the items of
 -- `only_scope` when it is not '', of the projects in the sidebar's portfolios and

@@ -1,4 +1,4 @@
--- macro: capacity_scenario_supply(as_of, change_roles, change_teams, change_from, change_hours, horizon_end) -> table
+-- macro: capacity_scenario_supply
 -- grain: one row per capacity record and working day (see capacity_supply_days), plus one
 -- row per capacity change and working day from its change_from date up to horizon_end
 -- (exclusive): change_hours per week (negative = fewer), spread over Monday to Friday, for

@@ -1,4 +1,4 @@
--- macro: capacity_period_end(period_start, prev_start, next_start) -> DATE
+-- macro: capacity_period_end(period_start, prev_start, next_start)
 -- The end (exclusive) of a demand or supply period; prev_start / next_start are the same
 -- project's (or team's) neighbouring period starts. A period_start on the 1st of a month
 -- is a month, unless it is also a Monday and its neighbours say week: the next period

@@ -1,4 +1,5 @@
--- table: flow_items_table; macro: flow_items_memo(as_of) -> table
+-- table: flow_items_table
+-- (the first of the group flow/items_memo: flow_items_table, flow_items_memo)
 -- grain: as flow_items (one row per current work item of each project as of the week, with
 -- its flow measures), for the weeks this store connection has prepared
 -- flow_items(as_of) reads the whole stored history of work_items to keep the backlogs in
@@ -9,8 +10,3 @@
 -- needs: flow_items
 CREATE OR REPLACE TABLE flow_items_table AS
 SELECT CAST(NULL AS DATE) AS memo_as_of, * FROM flow_items(DATE '1900-01-01') LIMIT 0;
-
-CREATE OR REPLACE MACRO flow_items_memo(as_of) AS TABLE
-SELECT * EXCLUDE (memo_as_of)
-FROM flow_items_table
-WHERE memo_as_of = CAST(as_of AS DATE) AND memo_week_guard('flow_items', as_of, 'flow_items(as_of)');

@@ -1,4 +1,4 @@
--- macro: flow_items(as_of) -> table
+-- macro: flow_items(as_of)
 -- grain: one row per current work item of each project as of the week (work_items_as_of),
 -- with the item-level flow measures. Dates after the as-of week are treated as not yet
 -- happened. Days count inclusively: an item started and finished on the same day took 1 day.

@@ -3,7 +3,7 @@
 -- connection has computed: when the project's remaining items will be done, from the
 -- backlog's own report date (as_of_date) and its daily throughput over the [flow] window.
 -- The Monte Carlo runs in numpy (epmo/flow.py: prepare_forecasts); epmo.sql fills this
--- before computing the health of a week (views/project_health_weeks.sql reads it for the
+-- before computing the health of a week (views/project_health_compute.sql reads it for the
 -- agile RAG). rag_date is the [flow] rag_percentile date (85 % by default).
 -- needs: health
 CREATE OR REPLACE TABLE flow_forecast_memo (

@@ -1,4 +1,5 @@
--- table: flow_facts_table; macro: flow_facts_memo(as_of) -> table
+-- table: flow_facts_table
+-- (the first of the group flow/facts_memo: flow_facts_table, flow_facts_memo)
 -- grain: one row per counted work item (flow_items: not an epic or sub-task) in force as of
 -- the week, with its flow measures and its project's name, portfolio and programme (as of
 -- the same week), for the weeks this store connection has prepared
@@ -15,8 +16,3 @@ SELECT
     CAST(NULL AS VARCHAR) AS programme,
     *
 FROM flow_items(DATE '1900-01-01') LIMIT 0;
-
-CREATE OR REPLACE MACRO flow_facts_memo(as_of) AS TABLE
-SELECT * EXCLUDE (memo_as_of)
-FROM flow_facts_table
-WHERE memo_as_of = CAST(as_of AS DATE) AND memo_week_guard('flow_items', as_of, 'flow_items(as_of)');

@@ -1,10 +1,10 @@
--- macro: capacity_supply_days_compute(as_of) -> table
--- (read through capacity_supply_days(as_of): views/capacity_memo.sql computes it once per
+-- macro: capacity_supply_days_compute(as_of)
+-- (read through capacity_supply_days(as_of): views/capacity_demand_days.sql and the other capacity memo files computes it once per
 -- store connection and as-of week)
 -- grain: one row per capacity record (as of the week; capacity supersedes per team) and
 -- working day (Monday to Friday) of its period; hours is available_hours spread evenly over
 -- those working days (periods read as in capacity_period_end, per team, role and person).
--- needs: supply
+-- needs: supply, demand
 CREATE OR REPLACE MACRO capacity_supply_days_compute(as_of) AS TABLE
 WITH supply AS (
     SELECT team, role, resource_name, period_start, available_hours

@@ -1,4 +1,4 @@
--- macro: flow_scope(by_level, project_id, team, portfolio) -> the scope a work item counts in
+-- macro: flow_scope(by_level, project_id, team, portfolio)
 -- by_level: 'project' (the project id), 'team' (the item's team), 'portfolio' (the
 -- project's portfolio) or anything else: 'All projects' (the whole portfolio).
 CREATE OR REPLACE MACRO flow_scope(by_level, project_id, team, portfolio) AS
