@@ -37,7 +37,10 @@ PAGES = {
         st.Page("app_pages/explorer.py", title="SQL explorer", icon=":material/terminal:"),
     ],
     "Data": [
+        st.Page("app_pages/my_projects.py", title="My projects", icon=":material/assignment_ind:"),
         st.Page("app_pages/upload.py", title="Upload", icon=":material/upload_file:"),
+        st.Page("app_pages/mapper.py", title="Mapper", icon=":material/join:"),
+        st.Page("app_pages/reminders.py", title="Reminders", icon=":material/outgoing_mail:"),
         st.Page("app_pages/submissions.py", title="Submissions", icon=":material/receipt_long:"),
         st.Page("app_pages/data_quality.py", title="Data quality", icon=":material/fact_check:"),
         st.Page("app_pages/tables.py", title="Tables", icon=":material/table:"),
@@ -52,6 +55,8 @@ PAGES = {
 PAGE_ACTIONS = {
     "explorer": "explore",
     "upload": "upload",
+    "mapper": "upload",
+    "reminders": "data_quality",
     "submissions": "data_quality",
     "data_quality": "data_quality",
     "tables": "data_quality",
@@ -77,7 +82,9 @@ PAGES = {
 }
 
 steer.presentation_hook()  # ?present=1 or the sidebar toggle: no chrome, large type
-page = st.navigation(PAGES, expanded=True, position="hidden" if steer.presenting() else "sidebar")
+# The pages in the header's menus (one per section): the sidebar keeps only the as-of week,
+# the filters and presentation mode, visible at 1024 px without scrolling past 19 entries.
+page = st.navigation(PAGES, position="hidden" if steer.presenting() else "top")
 st.sidebar.caption("EPMO Portfolio Analytics")
 if identity.mode == "demo":
     # HTML of the app's own (no markdown directive: the hostile-text checks allow none)
@@ -90,5 +97,6 @@ else:
     st.sidebar.text(f"Signed in as {identity.email}\nRole: {identity.role} · {scope}")
     if identity.mode == "oidc":
         st.sidebar.button("Sign out", key="signout", on_click=st.logout, icon=":material/logout:")
-steer.exit_button()
+if page.url_path != "deck":
+    steer.exit_button()  # the deck has it in its navigation row
 page.run()

@@ -48,6 +48,11 @@ def load_mapping(store: Store, name_or_path: str | None) -> Mapping | None:
             raise UsageError(f"mapping file {path}: {exc}") from None
     doc = store.document("mapping", name_or_path)
     if doc is None:
+        from epmo.mapping import shipped
+
+        builtin = shipped().get(name_or_path)
+        if builtin is not None:  # shipped with the product (mappings/); a saved one beats it
+            return builtin
         raise UsageError(f"no saved mapping named {name_or_path!r} (see `python -m epmo mappings`)")
     return Mapping.from_json(doc["spec"])
 
@@ -357,8 +362,15 @@ def cmd_mappings(args: argparse.Namespace) -> int:
         store.save_mapping(args.name, mapping.to_json(), _who(args))
         print(f"saved mapping {args.name}")
         return EXIT_OK
+    names = set()
     for r in store.documents("mapping"):
+        names.add(r["name"])
         print(f"{r['name']}\t{r['saved_at']}\t{r['saved_by']}")
+    from epmo.mapping import shipped
+
+    for name in shipped():
+        if name not in names:
+            print(f"{name}\t(shipped)\t")
     return EXIT_OK
 
 
@@ -402,6 +414,14 @@ def cmd_check(args: argparse.Namespace) -> int:
     result = integrity.check(store)
     print(result.text())
     return EXIT_OK if result.ok else EXIT_UNEXPECTED
+
+
+def cmd_health(args: argparse.Namespace) -> int:
+    from epmo import deploy
+
+    ok, lines = deploy.health(_store(args), args.url)
+    print("\n".join(lines))
+    return EXIT_OK if ok else EXIT_UNEXPECTED
 
 
 def cmd_repair(args: argparse.Namespace) -> int:
@@ -566,7 +586,12 @@ def cmd_access(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from epmo.benchmark import runner, stores
+    # the benchmark harness lives beside the app, in bench/harness (it starts Streamlit and
+    # Chromium, which the domain package never does)
+    root = str(Path(__file__).resolve().parents[1])
+    if root not in sys.path:
+        sys.path.insert(0, root)
+    from bench.harness import runner, stores
 
     out = Path(args.out) if args.out else None
     if out is not None and out.exists() and not out.is_dir():
@@ -737,6 +762,11 @@ def parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("check", help="verify the store's invariants (exit 1 with the reasons if one fails)")
     with_store(sp)
     sp.set_defaults(func=cmd_check)
+
+    sp = sub.add_parser("health", help="readiness: the server answers (--url) and the store can be read")
+    sp.add_argument("--url", help="this replica's address, e.g. http://127.0.0.1:8501")
+    with_store(sp)
+    sp.set_defaults(func=cmd_health)
 
     sp = sub.add_parser("repair", help="drop rows a concurrent compaction duplicated (docs/store.md)")
     sp.add_argument("--dry-run", action="store_true", help="say what would change; change nothing")
