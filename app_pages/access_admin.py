@@ -5,6 +5,8 @@ import streamlit as st
 
 from app_pages import _shared as ui
 from epmo import access
+from epmo.pagedata import access as pagedata_access
+from epmo.pagedata.ledger import EVERY_WEEK
 from epmo.safe_text import md
 
 identity = ui.require("access")
@@ -33,7 +35,8 @@ shown = pd.DataFrame(
 )
 st.dataframe(shown, hide_index=True, key="access_table")
 
-portfolios = sorted(ui.query(ui.snapshot(), "access/portfolios")["portfolio"].dropna().tolist())
+data = ui.page(pagedata_access.access_page, ui.base_store().snapshot(), EVERY_WEEK)
+portfolios = data.portfolios
 st.subheader("Grant or change a role")
 with st.form("grant_form"):
     c = st.columns([3, 2])
@@ -68,7 +71,7 @@ if revoke and who:
         st.rerun()
 
 st.subheader("Reassign a project's manager")
-managers = ui.query(ui.snapshot(), "access/project_managers")
+managers = data.managers
 with st.form("assign_form"):
     c = st.columns([2, 3])
     project = c[0].selectbox("Project", managers["project_id"].tolist(), key="assign_project")

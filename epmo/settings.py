@@ -214,6 +214,17 @@ class FlowSettings:
 
 
 @dataclass(frozen=True)
+class AuthSettings:
+    """[auth] of settings.toml: the sign-in mode, and group names to roles and portfolios."""
+
+    mode: str
+    provider: str
+    groups_claim: str
+    group_roles: dict[str, str]
+    group_portfolios: dict[str, tuple[str, ...]]
+
+
+@dataclass(frozen=True)
 class Settings:
     """Every setting, typed and frozen: `epmo.settings.current().health.slip_red_days`."""
 
@@ -228,10 +239,16 @@ class Settings:
     explorer: ExplorerSettings
     steering: SteeringSettings
     flow: FlowSettings
+    auth: AuthSettings
 
 
 def _convert(where: str, kind: Any, value: Any) -> Any:
     origin = typing.get_origin(kind)
+    if origin is dict:  # a table of names to values, e.g. [auth.group_roles]
+        if not isinstance(value, dict):
+            raise ValueError(f"setting {where} must be a table, not {value!r}")
+        inner = typing.get_args(kind)[1]
+        return {str(k): _convert(f"{where}.{k}", inner, v) for k, v in value.items()}
     if origin is tuple:
         if not isinstance(value, list | tuple):
             raise ValueError(f"setting {where} must be a list, not {value!r}")
