@@ -35,7 +35,10 @@ PAGES = {
         st.Page("app_pages/explorer.py", title="SQL explorer", icon=":material/terminal:"),
     ],
     "Data": [
+        st.Page("app_pages/my_projects.py", title="My projects", icon=":material/assignment_ind:"),
         st.Page("app_pages/upload.py", title="Upload", icon=":material/upload_file:"),
+        st.Page("app_pages/mapper.py", title="Mapper", icon=":material/join:"),
+        st.Page("app_pages/reminders.py", title="Reminders", icon=":material/outgoing_mail:"),
         st.Page("app_pages/submissions.py", title="Submissions", icon=":material/receipt_long:"),
         st.Page("app_pages/data_quality.py", title="Data quality", icon=":material/fact_check:"),
         st.Page("app_pages/tables.py", title="Tables", icon=":material/table:"),

@@ -1,21 +1,28 @@
-"""What every page shares: the store, the snapshot, cached queries, the sidebar state.
+"""What every page shares: the store, the snapshot, the cached page-data call, the sidebar.
 
-Pages call these, then render. No business logic here: it lives in epmo/.
+A page reads its widgets, asks `page(pagedata.<function>, snap, filters, ...)` for its data
+(epmo/pagedata), then renders with the helpers here. No business logic here: it lives in
+epmo/.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import duckdb
 import pandas as pd
 import streamlit as st
 
-from epmo import export, measures, safe_text, sql
+from epmo import export, measures, pagedata, safe_text, sql
 from epmo.ingest import latest_reporting_day
+from epmo.pagedata import Filters
+from epmo.safe_text import md
 from epmo.store import Snapshot, Store
+
+T = TypeVar("T")
 
 
 @st.cache_resource
@@ -38,26 +45,51 @@ def connection(snap: Snapshot) -> duckdb.DuckDBPyConnection:
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
+def _page(
+    name: str, key: str, filters: str, params: str, _func: Any, _snap: Snapshot, _f: Filters, _params: Any
+) -> Any:
+    return _func(connection(_snap), _f, **_params)
+
+
+def page(func: Callable[..., T], snap: Snapshot, f: Filters, /, spinner: str = "", **params: Any) -> T:
+    """A page-data function's result (epmo.pagedata), cached on (function, store version,
+    Filters, extra parameters): the one way a page asks for its data."""
+    name = f"{func.__module__}.{func.__qualname__}"
+    frozen = repr(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in params.items()))
+    if spinner:
+        with st.spinner(spinner):
+            return _page(name, snap.key, repr(f), frozen, func, snap, f, params)  # type: ignore[no-any-return]
+    return _page(name, snap.key, repr(f), frozen, func, snap, f, params)  # type: ignore[no-any-return]
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
 def _query(key: str, name: str, params: tuple[tuple[str, Any], ...], _snap: Snapshot) -> pd.DataFrame:
     return sql.df(connection(_snap), name, **{k: list(v) if isinstance(v, tuple) else v for k, v in params})
 
 
 def query(snap: Snapshot, name: str, **params: Any) -> pd.DataFrame:
-    """A named query's result, cached on (store version, query, parameters), never on frames."""
+    """TEMPORARY: a named query, cached (pages move to page())."""
     frozen = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in params.items()))
     return _query(snap.key, name, frozen, snap)
 
 
+@st.cache_data(max_entries=64, show_spinner=False)
+def _sidebar(key: str, as_of: dt.date | None, _snap: Snapshot) -> Any:
+    con = connection(_snap)
+    if as_of is None:
+        return pagedata.ledger.weeks(con)
+    return pagedata.ledger.sidebar(con, as_of)
+
+
 def reporting_weeks(snap: Snapshot) -> list[dt.date]:
-    weeks = query(snap, "ledger/reporting_weeks")
-    return [pd.Timestamp(d).date() for d in weeks["as_of_date"]]
+    return _sidebar(snap.key, None, snap)  # type: ignore[no-any-return]
 
 
 def _param_list(key: str) -> list[str]:
     return [v for v in st.query_params.get_all(key) if v]
 
 
-def sidebar(snap: Snapshot) -> dict[str, Any]:
+def sidebar(snap: Snapshot) -> Filters:
     """As-of week and portfolio/programme filters, mirrored in the URL query parameters."""
     weeks = reporting_weeks(snap)
     default_week = weeks[0] if weeks else latest_reporting_day()
@@ -74,15 +106,14 @@ def sidebar(snap: Snapshot) -> dict[str, Any]:
         format_func=lambda d: f"{d:%a %d %b %Y}",
         help="The portfolio as it was reported for this week (each project's latest report on or before it).",
     )
-    filters = query(snap, "home/portfolio_filters", as_of=as_of)
-    portfolios = sorted(filters["portfolio"].dropna().unique().tolist())
+    choices: pagedata.ledger.SidebarData = _sidebar(snap.key, as_of, snap)
+    portfolios = choices.portfolios
     if "portfolios" not in st.session_state:
         st.session_state.portfolios = [p for p in _param_list("portfolio") if p in portfolios]
     chosen_pf = st.sidebar.multiselect(
         "Portfolio", portfolios, key="portfolios", placeholder="All portfolios"
     )
-    scope = filters[filters["portfolio"].isin(chosen_pf)] if chosen_pf else filters
-    programmes = sorted(scope["programme"].dropna().unique().tolist())
+    programmes = choices.programmes(list(chosen_pf))
     if "programmes" not in st.session_state:
         st.session_state.programmes = [p for p in _param_list("programme") if p in programmes]
     st.session_state.programmes = [p for p in st.session_state.programmes if p in programmes]
@@ -92,7 +123,12 @@ def sidebar(snap: Snapshot) -> dict[str, Any]:
     st.query_params["as_of"] = as_of.isoformat()
     st.query_params["portfolio"] = chosen_pf
     st.query_params["programme"] = chosen_pg
-    return {"as_of": as_of, "portfolios": list(chosen_pf), "programmes": list(chosen_pg)}
+    return Filters(as_of, tuple(chosen_pf), tuple(chosen_pg))
+
+
+def scope_text(f: Filters) -> str:
+    """' · portfolio A, B' or ' · all portfolios', for a caption (names escaped)."""
+    return f" · {', '.join(md(p) for p in f.portfolios)}" if f.portfolios else " · all portfolios"
 
 
 def show_sql(name: str, key: str | None = None) -> None:

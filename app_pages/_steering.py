@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import _shared as ui
-from epmo import clock, pack, sql, steering
+from epmo import clock, pack, pagedata, steering
 from epmo.safe_text import md
 from epmo.settings import get
 from epmo.theme import PRESENT_FONT_SIZE, PRESENT_TEXT, presentation
@@ -83,21 +83,14 @@ def _leave() -> None:
 # --------------------------------------------------------------------------- decks
 
 
-def deck_names(snap: Any) -> list[str]:
+def deck_names(snap: Any, f: Any) -> list[str]:
     """The built-in deck, then every saved deck (cached on the store version)."""
-    saved = ui.query(snap, "ledger/documents", kind=steering.DECK_KIND)
-    return [steering.default_deck().name, *saved["name"].tolist()]
+    return ui.page(pagedata.steering.decks, snap, f).names
 
 
-def load_deck(snap: Any, name: str) -> steering.Deck:
-    """A deck by name (the latest version), through the query cache."""
-    if name == steering.default_deck().name:
-        return steering.default_deck()
-    saved = ui.query(snap, "ledger/documents", kind=steering.DECK_KIND)  # the latest version of each
-    rows = saved[saved["name"] == name]
-    if rows.empty:
-        raise steering.SteeringError(f"no deck named {name!r}; decks: {', '.join(deck_names(snap))}")
-    return steering.parse_deck(name, rows["spec"].iloc[0], int(rows["version"].iloc[0]))
+def load_deck(snap: Any, f: Any, name: str) -> steering.Deck:
+    """A deck by name (the latest version), through the page-data cache."""
+    return ui.page(pagedata.steering.decks, snap, f).deck(name)  # type: ignore[no-any-return]
 
 
 # --------------------------------------------------------------------------- frozen reads
@@ -300,9 +293,8 @@ def live_freeze(as_of: dt.date) -> steering.Freeze:
     return steering.freeze(ui.store(), as_of)
 
 
-def project_decisions(snap: Any, project_id: str, as_of: dt.date) -> None:
+def project_decisions(frame: pd.DataFrame, project_id: str, as_of: dt.date, query: str) -> None:
     """The Project page's decisions section: decisions affecting the project."""
-    frame = ui.query(snap, "steering/decisions", as_of=steering.decided_by(as_of), project_id=project_id)
     st.subheader(f"Steering decisions ({len(frame)})")
     if frame.empty:
         st.caption("No steering decision affects this project. Record one on the Decisions page.")
@@ -324,8 +316,8 @@ def project_decisions(snap: Any, project_id: str, as_of: dt.date) -> None:
             key="project_decisions",
         )
     ui.downloads(frame, f"{project_id}_decisions_{as_of}", "project_decisions")
-    ui.show_sql("steering/decisions")
+    ui.show_sql(query)
 
 
 def known_projects(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> list[str]:
-    return sql.df(con, "project/projects", as_of=as_of, portfolios=[], programmes=[])["project_id"].tolist()
+    return pagedata.steering.known_projects(con, pagedata.Filters(as_of))

@@ -14,7 +14,7 @@ from epmo.safe_text import md, md_quoted
 snap = ui.snapshot()
 f = ui.sidebar(snap)
 store = ui.store()
-names = steer.deck_names(snap)
+names = steer.deck_names(snap, f)
 
 wanted = st.query_params.get("deck", "")
 run = st.session_state.get(steer.RUN)
@@ -30,7 +30,7 @@ if run is None or (wanted and wanted != run["deck"]):
         cutoff = dt.datetime.fromisoformat(st.query_params.get("cutoff", ""))
     except ValueError:
         cutoff = None
-    frozen = steering.freeze(store, f["as_of"], cutoff)
+    frozen = steering.freeze(store, f.as_of, cutoff)
     try:
         slide_no = int(st.query_params.get("slide", "1"))
     except ValueError:
@@ -39,7 +39,7 @@ if run is None or (wanted and wanted != run["deck"]):
     st.session_state[steer.RUN] = run
 
 try:
-    deck = steer.load_deck(snap, run["deck"])
+    deck = steer.load_deck(snap, f, run["deck"])
 except steering.SteeringError as exc:
     st.error(md(exc))
     st.session_state.pop(steer.RUN, None)
@@ -70,7 +70,7 @@ if not steer.presenting():
     if choice != deck.name or restart:
         st.session_state[steer.RUN] = {
             "deck": choice,
-            "freeze": steering.freeze(store, f["as_of"]).to_dict(),
+            "freeze": steering.freeze(store, f.as_of).to_dict(),
             "slide": 0 if choice != deck.name else run["slide"],
         }
         st.query_params["deck"] = choice

@@ -3,34 +3,29 @@
 import streamlit as st
 
 from app_pages import _shared as ui
-from epmo import charts, health, measures
-from epmo.safe_text import md
+from epmo import charts, measures, pagedata
 
 snap = ui.snapshot()
 f = ui.sidebar(snap)
-previous = health.previous_week(f["as_of"])
-scope = {"portfolios": f["portfolios"], "programmes": f["programmes"]}
+data = ui.page(pagedata.portfolio.home, snap, f)
+
 st.title("Portfolio overview")
 st.caption(
-    f"As reported for the week of {f['as_of']:%d %b %Y}"
-    + (f" · {', '.join(md(p) for p in f['portfolios'])}" if f["portfolios"] else " · all portfolios")
-    + f" · changes against the week of {previous:%d %b %Y}"
+    f"As reported for the week of {f.as_of:%d %b %Y}"
+    + ui.scope_text(f)
+    + f" · changes against the week of {f.previous:%d %b %Y}"
 )
-
-head = ui.query(snap, "health/headline", as_of=f["as_of"], previous=previous, **scope)
-now, before = head.iloc[0], head.iloc[1]
-if int(now["project_count"]) == 0:
+if data.empty:
     st.info(
         "No projects have been reported on or before this week. Upload a weekly extract "
         "on the Upload page, or run `make run` to load the demo portfolio."
     )
     st.stop()
+now = data.now
 
 
 def delta(col: str, digits: int = 0) -> str | None:
-    if int(before["project_count"]) == 0:
-        return None
-    d = float(now[col]) - float(before[col])
+    d = data.change(col)
     return f"{d:+,.{digits}f}" if d else None
 
 
@@ -65,14 +60,11 @@ m[2].metric(
     measures.label("eac"), measures.fmt("eac", now["total_eac"]), help=measures.MEASURES["eac"].description
 )
 for col, name, key in ((m[3], "portfolio_cpi", "cpi"), (m[4], "portfolio_spi", "spi")):
-    d = None
-    if before[key] == before[key] and now[key] == now[key]:  # both present (not NaN)
-        change = float(now[key]) - float(before[key])
-        d = f"{change:+.3f}" if abs(change) >= 0.0005 else None
+    change = data.change(key)
     col.metric(
         measures.label(name),
         measures.fmt(name, now[key]),
-        d,
+        f"{change:+.3f}" if change is not None and abs(change) >= 0.0005 else None,
         help=f"{measures.MEASURES[name].formula}. {measures.MEASURES[name].description}",
     )
 
@@ -90,30 +82,28 @@ for i, rag in enumerate(("Red", "Amber", "Green")):
             if kind == "declared"
             else "Computed by the rules: " + "; ".join(measures.rules_text()),
         )
-ui.downloads(head, f"headline_{f['as_of']}", "headline")
-ui.show_sql("health/headline")
+ui.downloads(data.headline, f"headline_{f.as_of}", "headline")
+ui.show_sql(data.sql["headline"])
 
 left, right = st.columns(2)
 with left:
     st.subheader("Projects by stage and declared RAG")
-    by_stage = ui.query(snap, "home/projects_by_stage", as_of=f["as_of"], **scope)
-    ui.chart(charts.projects_by_stage(by_stage), "stage_chart")
-    ui.downloads(by_stage, f"projects_by_stage_{f['as_of']}", "stage")
-    ui.show_sql("home/projects_by_stage")
+    ui.chart(charts.projects_by_stage(data.by_stage), "stage_chart")
+    ui.downloads(data.by_stage, f"projects_by_stage_{f.as_of}", "stage")
+    ui.show_sql(data.sql["by_stage"])
 with right:
     st.subheader("Five biggest movers")
     st.caption(
         "Computed RAG change first, then EAC change, then end-date slip. Click a row to open the project."
     )
-    movers = ui.query(snap, "health/biggest_movers", as_of=f["as_of"], previous=previous, limit=5, **scope)
-    if movers.empty:
+    if data.movers.empty:
         st.info("Nothing moved since last week.")
     else:
         ui.project_table(
-            movers,
+            data.movers,
             "movers",
-            f["as_of"],
+            f.as_of,
             columns=["project_name", "rag_move", "eac_change", "slip_change_days"],
         )
-    ui.downloads(movers, f"biggest_movers_{f['as_of']}", "movers")
-    ui.show_sql("health/biggest_movers")
+    ui.downloads(data.movers, f"biggest_movers_{f.as_of}", "movers")
+    ui.show_sql(data.sql["movers"])

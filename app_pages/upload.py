@@ -7,10 +7,11 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import _shared as ui
-from epmo import contract, sql, templates
+from epmo import contract, templates
 from epmo.importers import LAYOUTS, WorkItemImport
-from epmo.ingest import ACCEPTED, DUPLICATE, check_upload, ingest, latest_reporting_day
-from epmo.mapping import Mapping
+from epmo.ingest import ACCEPTED, DUPLICATE, check_upload, commit, latest_reporting_day
+from epmo.mapping import resolve, shipped
+from epmo.pagedata import ledger
 from epmo.safe_text import md
 from epmo.store import StoreWriteError
 from epmo.workflow import Workflow
@@ -45,7 +46,9 @@ with st.expander("Templates and the data contract", icon=":material/description:
             on_click="ignore",
         )
 
-mappings = ui.query(snap, "ledger/documents", kind="mapping")
+mappings = ui.page(ledger.documents, snap, ledger.EVERY_WEEK, kind="mapping").documents
+saved_specs = dict(zip(mappings["name"], mappings["spec"], strict=True))
+mapping_names = sorted(set(saved_specs) | set(shipped()))  # saved on the Mapper page, or shipped
 
 
 def work_item_options(snap: object) -> WorkItemImport | None:
@@ -53,7 +56,7 @@ def work_item_options(snap: object) -> WorkItemImport | None:
     statuses are started and done, Jira project keys) and the project id say how to read it."""
     with st.expander("Work items (Jira or flow-tool export)"):
         layout = st.selectbox("Layout", ["Detect", *LAYOUTS], key="upload_wi_layout")
-        flows = ui.query(ui.snapshot(), "ledger/documents", kind="workflow")
+        flows = ui.page(ledger.documents, ui.snapshot(), ledger.EVERY_WEEK, kind="workflow").documents
         wf_name = st.selectbox("Workflow", ["(status names)", *flows["name"]], key="upload_wi_workflow")
         project_id = st.text_input("EPMO project id for every item", key="upload_wi_project")
     if layout == "Detect" and wf_name == "(status names)" and not project_id.strip():
@@ -76,7 +79,7 @@ with right:
     )
     mapping_name = st.selectbox(
         "Column mapping",
-        ["(template headers)", *mappings["name"]],
+        ["(template headers)", *mapping_names],
         key="upload_mapping",
         help="For another tool's export: a saved mapping renames its columns and values to the contract's.",
     )
@@ -93,8 +96,7 @@ if uploaded is None:
 data = uploaded.getvalue()
 mapping = None
 if mapping_name != "(template headers)":
-    spec = mappings.loc[mappings["name"] == mapping_name, "spec"].iloc[0]
-    mapping = Mapping.from_json(spec)
+    mapping = resolve(saved_specs, mapping_name)
 check_key = hashlib.sha256(data).hexdigest() + str(as_of) + str(mapping_name) + snap.key + repr(work_items)
 if st.session_state.get("_check_key") != check_key:
     with st.spinner("Validating..."):
@@ -151,19 +153,7 @@ if report.issues:
     )
     ui.downloads(issues, f"validation_report_{uploaded.name}", "report")
     with st.expander("The rules"):
-        st.dataframe(
-            pd.DataFrame(
-                [
-                    {
-                        "rule": sql.query(n).meta.get("rule", n),
-                        "severity": sql.query(n).meta.get("severity", ""),
-                        "checks": sql.query(n).meta.get("grain", ""),
-                    }
-                    for n in sql.names("checks")
-                ]
-            ),
-            hide_index=True,
-        )
+        st.dataframe(ledger.rules(), hide_index=True)
 
 if not report.ok:
     st.stop()
@@ -183,15 +173,8 @@ with c2:
 
 if st.button("Commit upload", type="primary", key="commit", icon=":material/cloud_upload:"):
     try:
-        result = ingest(
-            ui.store(),
-            uploaded.name,
-            data,
-            as_of=outcome.as_of_date,
-            user_email=user,
-            mapping=mapping,
-            work_items=work_items,
-        )
+        # the validated outcome is committed: only what the store may have changed since is checked again
+        result = commit(ui.store(), outcome, uploaded.name, data, user, mapping, work_items=work_items)
     except StoreWriteError as exc:  # disk full, read-only: said in words, nothing saved
         st.error(md(exc), icon=":material/error:")
         st.stop()

@@ -48,6 +48,11 @@ def load_mapping(store: Store, name_or_path: str | None) -> Mapping | None:
             raise UsageError(f"mapping file {path}: {exc}") from None
     doc = store.document("mapping", name_or_path)
     if doc is None:
+        from epmo.mapping import shipped
+
+        builtin = shipped().get(name_or_path)
+        if builtin is not None:  # shipped with the product (mappings/); a saved one beats it
+            return builtin
         raise UsageError(f"no saved mapping named {name_or_path!r} (see `python -m epmo mappings`)")
     return Mapping.from_json(doc["spec"])
 
@@ -322,8 +327,15 @@ def cmd_mappings(args: argparse.Namespace) -> int:
         store.save_mapping(args.name, mapping.to_json(), args.user or os.environ.get("USER", ""))
         print(f"saved mapping {args.name}")
         return EXIT_OK
+    names = set()
     for r in store.documents("mapping"):
+        names.add(r["name"])
         print(f"{r['name']}\t{r['saved_at']}\t{r['saved_by']}")
+    from epmo.mapping import shipped
+
+    for name in shipped():
+        if name not in names:
+            print(f"{name}\t(shipped)\t")
     return EXIT_OK
 
 
@@ -468,7 +480,12 @@ def cmd_pack(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from epmo.benchmark import runner, stores
+    # the benchmark harness lives beside the app, in bench/harness (it starts Streamlit and
+    # Chromium, which the domain package never does)
+    root = str(Path(__file__).resolve().parents[1])
+    if root not in sys.path:
+        sys.path.insert(0, root)
+    from bench.harness import runner, stores
 
     out = Path(args.out) if args.out else None
     if out is not None and out.exists() and not out.is_dir():

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 
 import pyarrow as pa
@@ -17,7 +17,7 @@ from epmo import clock, contract, isolate, maintenance, sql
 from epmo.importers import WorkItemImport, sniff_layout
 from epmo.mapping import MappedSheet, Mapping, map_upload
 from epmo.readers import RawSheet
-from epmo.report import ERROR, Issue, RejectedFile, Report
+from epmo.report import ERROR, WARNING, Issue, RejectedFile, Report
 from epmo.settings import get
 from epmo.store import PreparedUpload, Store
 from epmo.validate import new_report, run_checks, stage, typed_tables
@@ -76,6 +76,7 @@ class Outcome:
     duplicate_of: str = ""
     tables: dict[str, pa.Table] = field(default_factory=dict)
     preview: dict[str, object] = field(default_factory=dict)
+    store_key: str = ""  # the store snapshot it was validated against
 
     @property
     def ok(self) -> bool:
@@ -206,25 +207,33 @@ def check_upload(
             )
         )
     counts = _row_counts(mapped)
-    if any(i.severity == ERROR for i in issues):
+    if not mapped:
         return Outcome(REJECTED, new_report(issues, counts), as_of)
 
-    con = store.connect()
+    # Every cell is checked even when a header problem already rejects the upload (a
+    # missing column, two columns meaning one): one round trip shows every problem.
+    snap = store.snapshot()
+    con = store.connect(snap)
     try:
         staged = stage(con, mapped)
-        issues += run_checks(staged, as_of, mapped)
+        checked = _date_order_said(run_checks(staged, as_of, mapped), mapping, dayfirst, file_name)
+        skip: set[tuple[str, str, int]] = set()
+        if mapping.skip_invalid_rows and not any(i.severity == ERROR for i in issues):
+            checked, skip = _skip_invalid_rows(checked, mapping)
+            counts = _row_counts(mapped, skip)
+        issues += checked
         report = new_report(issues, counts)
         if not report.ok:
             return Outcome(REJECTED, report, as_of)
         if digest:
             dup = sql.arrow(con, "ledger/duplicate_upload", sha256=digest, as_of=as_of).to_pylist()
             if dup:
-                return Outcome(VALID, report, as_of, duplicate_of=dup[0]["upload_id"])
-        tables = typed_tables(staged)
+                return Outcome(VALID, report, as_of, duplicate_of=dup[0]["upload_id"], store_key=snap.key)
+        tables = typed_tables(staged, skip)
         preview = _preview(con, as_of, staged.tables)
     finally:
         con.close()
-    return Outcome(VALID, report, as_of, tables=tables, preview=preview)
+    return Outcome(VALID, report, as_of, tables=tables, preview=preview, store_key=snap.key)
 
 
 def _import_work_items(
@@ -246,11 +255,58 @@ def _import_work_items(
     return result.to_csv(), mapping, result.issues
 
 
-def _row_counts(mapped: list[MappedSheet]) -> dict[str, int]:
+def _row_counts(mapped: list[MappedSheet], skip: set[tuple[str, str, int]] | None = None) -> dict[str, int]:
     counts: dict[str, int] = {}
     for m in mapped:
-        counts[m.table] = counts.get(m.table, 0) + m.data.num_rows
+        left_out = sum(1 for f, s, _r in skip or () if f == m.file and s == m.sheet)
+        counts[m.table] = counts.get(m.table, 0) + m.data.num_rows - left_out
     return counts
+
+
+def _date_order_said(issues: list[Issue], mapping: Mapping, dayfirst: bool, file_name: str) -> list[Issue]:
+    """With the date order chosen in a saved mapping, the dates that read both ways are one
+    warning saying the order used, not one per cell (without it, every such date is listed)."""
+    if mapping.date_order is None:
+        return issues
+    ambiguous = [i for i in issues if i.rule == "date_ambiguous"]
+    if not ambiguous:
+        return issues
+    order = "day first (dd/mm/yyyy)" if dayfirst else "month first (mm/dd/yyyy)"
+    first = ambiguous[0]
+    summary = Issue(
+        WARNING,
+        "date_ambiguous",
+        f"Dates were read {order}, as the mapping '{mapping.name}' says: {len(ambiguous):,} of them "
+        f"would read differently the other way (for example '{first.value}' in column "
+        f"'{first.column}', cell {first.cell or '?'}).",
+        file=file_name,
+    )
+    return [i for i in issues if i.rule != "date_ambiguous"] + [summary]
+
+
+def _skip_invalid_rows(
+    issues: list[Issue], mapping: Mapping
+) -> tuple[list[Issue], set[tuple[str, str, int]]]:
+    """The mapping's skip_invalid_rows: each row that fails an error-level rule is left out,
+    its problems kept as warnings that say so."""
+    skip = {(i.file, i.sheet, i.row) for i in issues if i.severity == ERROR and i.row is not None}
+    out = []
+    for i in issues:
+        if i.severity == ERROR and i.row is not None:
+            i = Issue(
+                WARNING,
+                i.rule,
+                f"Row left out (the mapping '{mapping.name}' skips invalid rows): {i.message}",
+                file=i.file,
+                sheet=i.sheet,
+                table=i.table,
+                row=i.row,
+                column=i.column,
+                cell=i.cell,
+                value=i.value,
+            )
+        out.append(i)
+    return out, skip
 
 
 def _preview(con: object, as_of: dt.date, tables: list[str]) -> dict[str, object]:
@@ -260,6 +316,76 @@ def _preview(con: object, as_of: dt.date, tables: list[str]) -> dict[str, object
         "project_changes": sql.df(con, "ingest/preview_project_changes", previous_as_of=previous),  # type: ignore[arg-type]
         "row_changes": sql.df(con, "ingest/preview_row_changes", previous_as_of=previous, tables=tables),  # type: ignore[arg-type]
     }
+
+
+def commit(
+    store: Store,
+    outcome: Outcome,
+    file_name: str,
+    data: bytes,
+    user_email: str = "",
+    mapping: Mapping | None = None,
+    note: str = "",
+    today: dt.date | None = None,
+    work_items: WorkItemImport | None = None,
+) -> Outcome:
+    """Commit an upload that check_upload found valid, without validating it again.
+
+    Only what can change between the check and the commit is checked again: when the store
+    has moved on since (another upload, a retraction), the checks that read the store may
+    answer differently, so the upload is checked again on the new snapshot; either way the
+    same file already accepted for the same week (a duplicate) is looked for on the store as
+    it is now."""
+    if outcome.status != VALID:
+        raise ValueError(f"only a valid upload can be committed, not one {outcome.status}")
+    outcome = replace(outcome)  # the caller's outcome (a page keeps it) stays as validated
+    digest = sha256(data)
+    snap = store.snapshot()
+    if outcome.store_key != snap.key:  # the store moved on: the store-reading checks again
+        outcome = check_upload(
+            store,
+            file_name,
+            data,
+            outcome.as_of_date,
+            mapping,
+            digest=digest,
+            today=today,
+            work_items=work_items,
+        )
+        if outcome.status != VALID:
+            return outcome
+    elif not outcome.duplicate_of:
+        con = store.connect(snap)
+        try:
+            dup = sql.arrow(
+                con, "ledger/duplicate_upload", sha256=digest, as_of=outcome.as_of_date
+            ).to_pylist()
+        finally:
+            con.close()
+        if dup:
+            outcome.duplicate_of = dup[0]["upload_id"]
+    assert outcome.as_of_date is not None
+    if outcome.duplicate_of:
+        outcome.status = DUPLICATE
+        return outcome
+    prepared = PreparedUpload(
+        as_of_date=outcome.as_of_date,
+        tables=outcome.tables,
+        file_name=file_name,
+        sha256=digest,
+        user_email=user_email,
+        mapping_name=(
+            mapping.name
+            if mapping
+            else (f"import:{work_items.layout}" if work_items and work_items.layout else "")
+        ),
+        note=note,
+    )
+    store.commit([prepared])
+    maintenance.after_commit(store)  # only if due, and only if no one else is maintaining
+    outcome.status = ACCEPTED
+    outcome.upload_id = prepared.upload_id
+    return outcome
 
 
 def ingest(
@@ -283,31 +409,17 @@ def ingest(
         return check_upload(
             store, file_name, data, as_of, mapping, max_file_mb, today=today, work_items=work_items
         )
-    digest = sha256(data)
     outcome = check_upload(
-        store, file_name, data, as_of, mapping, max_file_mb, digest=digest, today=today, work_items=work_items
+        store,
+        file_name,
+        data,
+        as_of,
+        mapping,
+        max_file_mb,
+        digest=sha256(data),
+        today=today,
+        work_items=work_items,
     )
     if outcome.status != VALID:
         return outcome
-    assert outcome.as_of_date is not None
-    if outcome.duplicate_of:
-        outcome.status = DUPLICATE
-        return outcome
-    prepared = PreparedUpload(
-        as_of_date=outcome.as_of_date,
-        tables=outcome.tables,
-        file_name=file_name,
-        sha256=digest,
-        user_email=user_email,
-        mapping_name=(
-            mapping.name
-            if mapping
-            else (f"import:{work_items.layout}" if work_items and work_items.layout else "")
-        ),
-        note=note,
-    )
-    store.commit([prepared])
-    maintenance.after_commit(store)  # only if due, and only if no one else is maintaining
-    outcome.status = ACCEPTED
-    outcome.upload_id = prepared.upload_id
-    return outcome
+    return commit(store, outcome, file_name, data, user_email, mapping, note, today, work_items)

@@ -310,6 +310,7 @@ def _sheets(header: dict[str, Any], blobs: list[memoryview]) -> list[RawSheet]:
                 data=table.drop_columns([ROWS]),
                 rows=table[ROWS].combine_chunks(),
                 decimal_comma=bool(meta["decimal_comma"]),
+                skipped=str(meta.get("skipped", "")),
             )
         )
     return sheets
@@ -460,6 +461,7 @@ def _sheets_reply(sheets: list[RawSheet]) -> bytes:
                 "headers": s.headers,
                 "header_row": s.header_row,
                 "decimal_comma": s.decimal_comma,
+                "skipped": s.skipped,
             }
         )
     return _frame([_header(status="ok", sheets=metas), *blobs])

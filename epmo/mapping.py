@@ -7,10 +7,13 @@ renames, sheet-to-table assignments, constants and value maps.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import re
 import unicodedata
 from dataclasses import asdict, dataclass, field
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -41,6 +44,39 @@ class Mapping:
     date_order: str | None = None
     # "," or "." to force the decimal separator; None detects it
     decimal: str | None = None
+    # --- the mapper's per-column choices (an explicit choice beats the built-in synonyms)
+    # source headers to ignore (never matched through a synonym)
+    ignore: list[str] = field(default_factory=list)
+    # False: only the contract's own names and `columns` match (synonyms off)
+    synonyms: bool = True
+    # the table for a sheet or file that names and headers do not place
+    table: str | None = None
+    # "columns": the source has one record per column and one field per row (transposed)
+    layout: str = "rows"
+    # contract column -> strptime format(s) of its dates in the source ("%d/%m/%Y %I:%M %p",
+    # or a list tried in order)
+    date_formats: dict[str, Any] = field(default_factory=dict)
+    # contract column -> multiplier for the source's unit (1000: thousands, 1000000: millions)
+    scale: dict[str, float] = field(default_factory=dict)
+    # contract column -> value used where the cell is blank
+    defaults: dict[str, str] = field(default_factory=dict)
+    # contract column -> source headers whose value is used, in order, where the cell is blank
+    fallbacks: dict[str, list[str]] = field(default_factory=dict)
+    # contract column -> {"columns": [source headers], "separator": " "}: joined, blanks left out
+    combine: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # source header -> {"separator": " - ", "into": [contract columns]}: split once per target
+    split: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # source values read as blank, in any column ("#N/A", "TBC"; * and ? as wildcards, case
+    # ignored): defaults and fallbacks then fill them
+    blank_values: list[str] = field(default_factory=list)
+    # source header -> values: rows holding one of them are left out (sample or total rows)
+    drop_rows: dict[str, list[str]] = field(default_factory=dict)
+    # True: rows that fail an error-level rule are left out (each listed as a warning) and
+    # the rest is accepted; for one-off imports of foreign exports, never for weekly uploads
+    skip_invalid_rows: bool = False
+    # free text: where the source comes from (shown on the Mapper page)
+    source: str = ""
+    version: int = 1
 
     def validate(self) -> list[str]:
         problems = []
@@ -65,6 +101,32 @@ class Mapping:
             problems.append("date_order must be 'dmy' or 'mdy'")
         if self.decimal not in (None, ",", "."):
             problems.append("decimal must be ',' or '.'")
+        if self.table is not None and self.table not in contract.TABLE_NAMES:
+            problems.append(f"table: '{self.table}' is not a contract table")
+        if self.layout not in ("rows", "columns"):
+            problems.append("layout must be 'rows' or 'columns'")
+        for what, cols in (
+            ("date_formats", self.date_formats),
+            ("scale", self.scale),
+            ("defaults", self.defaults),
+            ("fallbacks", self.fallbacks),
+            ("combine", self.combine),
+        ):
+            for col in cols:
+                if col not in all_columns:
+                    problems.append(f"{what}: '{col}' is not a contract column")
+        for col, factor in self.scale.items():
+            if not isinstance(factor, int | float) or factor == 0:
+                problems.append(f"scale: '{col}' needs a non-zero number (1000 for thousands)")
+        for col, spec in self.combine.items():
+            if not isinstance(spec, dict) or not isinstance(spec.get("columns"), list):
+                problems.append(f'combine: \'{col}\' needs {{"columns": [headers], "separator": " "}}')
+        for src, spec in self.split.items():
+            into = spec.get("into") if isinstance(spec, dict) else None
+            if not isinstance(into, list) or not spec.get("separator"):
+                problems.append(f'split: \'{src}\' needs {{"separator": "-", "into": [columns]}}')
+                continue
+            problems += [f"split: '{c}' is not a contract column" for c in into if c not in all_columns]
         return problems
 
     def to_json(self) -> str:
@@ -125,29 +187,79 @@ def identify_table(sheet: RawSheet, mapping: Mapping) -> str | None:
     # By headers: the table whose required columns are best covered.
     best, best_score = None, (0, 0)
     for t in contract.TABLES:
-        index = _index_for(t, mapping)
-        found = {index[h] for h in map(contract.normalise_header, sheet.headers) if h in index}
+        found = _found_required(sheet, t, mapping)
         score = (len(found & set(t.required_columns)), len(found))
         if score[0] == len(t.required_columns) and score > best_score:
             best, best_score = t.name, score
+    if best is None and mapping.table:
+        return mapping.table
+    return best
+
+
+def _found_required(sheet: RawSheet, t: contract.Table, mapping: Mapping) -> set[str]:
+    index = _index_for(t, mapping)
+    found = {index[h] for h in map(contract.normalise_header, sheet.headers) if h in index}
+    found |= {c for c in mapping.combine if c in t.column_names}
+    found |= {c for spec in mapping.split.values() for c in spec.get("into", []) if c in t.column_names}
+    found |= {c for c in mapping.fallbacks if c in t.column_names}
+    found |= {c for c in mapping.defaults if c in t.column_names}
+    found |= set(mapping.constants.get(t.name, {}))
+    return found
+
+
+def looks_like(sheet: RawSheet, mapping: Mapping) -> str | None:
+    """The table a sheet nearly is: at least half of its required columns (and two) found
+    by header, when no table has them all (so the report can say what is missing)."""
+    best, best_share = None, 0.0
+    for t in contract.TABLES:
+        found = _found_required(sheet, t, mapping) & set(t.required_columns)
+        share = len(found) / len(t.required_columns)
+        if len(found) >= 2 and share >= 0.5 and share > best_share:
+            best, best_share = t.name, share
     return best
 
 
 def _index_for(t: contract.Table, mapping: Mapping) -> dict[str, str]:
-    index = contract.header_index(t)
+    """Normalised source header -> contract column. An explicit choice beats the built-in
+    synonyms: a column mapped explicitly (or filled by combine) is no longer reached through
+    a synonym, an ignored header matches nothing, and `synonyms: false` keeps only the
+    contract's own names."""
+    if mapping.synonyms:
+        index = contract.header_index(t)
+    else:
+        index = {contract.normalise_header(c.name): c.name for c in t.columns}
+    explicit = {dst for dst in mapping.columns.values() if dst in t.column_names}
+    explicit |= {c for c in mapping.combine if c in t.column_names}
+    for spec in mapping.split.values():
+        explicit |= {c for c in spec.get("into", []) if c in t.column_names}
+    index = {k: v for k, v in index.items() if v not in explicit}
     for src, dst in mapping.columns.items():
         if dst in t.column_names:
             index[contract.normalise_header(src)] = dst
+    for src in mapping.ignore:
+        index.pop(contract.normalise_header(src), None)
     return index
 
 
 def map_sheet(
-    sheet: RawSheet, table_name: str, mapping: Mapping, dayfirst: bool
+    sheet: RawSheet, table_name: str, mapping: Mapping, dayfirst: bool, looks_like: bool = False
 ) -> tuple[MappedSheet | None, list[Issue]]:
+    """The sheet's columns as contract columns, with every problem of its headers at once.
+
+    A missing required column is an error but does not stop the mapping: the sheet is
+    mapped without it, so the checks still look at every cell of the other columns and a
+    person fixes everything in one round trip (the upload is rejected all the same)."""
     t = contract.table(table_name)
     index = _index_for(t, mapping)
+    ignored = {contract.normalise_header(h) for h in mapping.ignore}
+    feeding = {
+        contract.normalise_header(h) for spec in mapping.combine.values() for h in spec.get("columns", [])
+    }
+    feeding |= {contract.normalise_header(h) for hs in mapping.fallbacks.values() for h in hs}
+    feeding |= {contract.normalise_header(h) for h in mapping.split}
     issues: list[Issue] = []
     where = {"file": sheet.file, "sheet": sheet.sheet, "table": table_name}
+    by_header = {contract.normalise_header(h): j for j, h in enumerate(sheet.headers) if h}
     chosen: dict[str, int] = {}
     for j, header in enumerate(sheet.headers):
         if not header:
@@ -165,21 +277,25 @@ def map_sheet(
                     )
                 )
             continue
-        target = index.get(contract.normalise_header(header))
+        key = contract.normalise_header(header)
+        if key in ignored or _glob_ignored(header, mapping.ignore):
+            continue
+        target = index.get(key)
         if target is None:
-            issues.append(
-                Issue(
-                    WARNING,
-                    "unknown_column",
-                    f"'{display_value(header)}' is not a column of "
-                    f"{t.title} in the data contract and was ignored. Rename it "
-                    "to a template header, or save a column mapping.",
-                    row=sheet.header_row,
-                    column=display_value(header),
-                    cell=f"{column_letter(j)}{sheet.header_row}",
-                    **where,
+            if key not in feeding:
+                issues.append(
+                    Issue(
+                        WARNING,
+                        "unknown_column",
+                        f"'{display_value(header)}' is not a column of "
+                        f"{t.title} in the data contract and was ignored. Rename it "
+                        "to a template header, or map it on the Mapper page.",
+                        row=sheet.header_row,
+                        column=display_value(header),
+                        cell=f"{column_letter(j)}{sheet.header_row}",
+                        **where,
+                    )
                 )
-            )
             continue
         if target in chosen:
             first = sheet.headers[chosen[target]]
@@ -188,7 +304,8 @@ def map_sheet(
                     ERROR,
                     "duplicate_column",
                     f"'{display_value(header)}' and '{display_value(first)}' both mean {target}. "
-                    "Keep one of them.",
+                    "Keep one of them, or choose on the Mapper page which one is "
+                    f"{target} and ignore the other.",
                     row=sheet.header_row,
                     column=display_value(header),
                     cell=f"{column_letter(j)}{sheet.header_row}",
@@ -197,40 +314,50 @@ def map_sheet(
             )
             continue
         chosen[target] = j
-    constants = mapping.constants.get(table_name, {})
-    for col in t.required_columns:
-        if col not in chosen and col not in constants:
-            issues.append(
-                Issue(
-                    ERROR,
-                    "missing_column",
-                    f"Required column '{col}' is missing. "
-                    f"Add it (template header '{col}*'), or map the export's "
-                    "column to it in a saved mapping.",
-                    row=sheet.header_row,
-                    column=col,
-                    **where,
-                )
-            )
-    if any(i.severity == ERROR for i in issues):
-        return None, issues
     n = sheet.data.num_rows
     arrays: dict[str, pa.Array] = {}
     letters: dict[str, tuple[str, str]] = {}
-    identifiers = set(t.identifier_columns)
     for col, j in chosen.items():
-        arr = sheet.data[f"c{j}"]
+        arrays[col] = sheet.data[f"c{j}"]
+        letters[col] = (sheet.headers[j], column_letter(j))
+    _apply_combine(sheet, mapping, t, by_header, arrays, letters)
+    _apply_split(sheet, mapping, t, by_header, arrays, letters)
+    _apply_fallbacks(sheet, mapping, t, by_header, arrays)
+    constants = mapping.constants.get(table_name, {})
+    for col, value in constants.items():
+        if col not in arrays or pc.all(pc.equal(pc.utf8_trim_whitespace(arrays[col]), "")).as_py():
+            arrays[col] = pa.repeat(pa.scalar(str(value), pa.string()), n)
+            letters[col] = (f"{col} (constant from mapping)", "")
+    for col, value in mapping.defaults.items():
+        if col not in t.column_names:
+            continue
+        if col not in arrays:
+            arrays[col] = pa.repeat(pa.scalar(str(value), pa.string()), n)
+            letters[col] = (f"{col} (default from mapping)", "")
+        else:
+            arrays[col] = _fill_blanks(arrays[col], pa.repeat(pa.scalar(str(value), pa.string()), n))
+    missing = [c for c in t.required_columns if c not in arrays]
+    if missing:
+        issues.append(_missing_columns(t, missing, sheet, looks_like, where))
+    identifiers = set(t.identifier_columns)
+    _apply_fallbacks(sheet, mapping, t, by_header, arrays)
+    for col, value in mapping.defaults.items():
+        if col in arrays and col in t.column_names:
+            arrays[col] = _fill_blanks(arrays[col], pa.repeat(pa.scalar(str(value), pa.string()), n))
+    for col in list(arrays):
+        arr = arrays[col]
+        if col in mapping.date_formats:
+            arr = _reformat_dates(arr, mapping.date_formats[col])
+        if col in mapping.scale:
+            arr = _scale(arr, float(mapping.scale[col]))
         if col in identifiers:
             arr = normalise_identifiers(arr)
         vmap = mapping.value_maps.get(col)
         if vmap:
             arr = _apply_value_map(arr, vmap)
         arrays[col] = arr
-        letters[col] = (sheet.headers[j], column_letter(j))
-    for col, value in constants.items():
-        if col not in arrays or pc.all(pc.equal(pc.utf8_trim_whitespace(arrays[col]), "")).as_py():
-            arrays[col] = pa.repeat(pa.scalar(str(value), pa.string()), n)
-            letters[col] = (f"{col} (constant from mapping)", "")
+    if any(i.severity == ERROR and i.rule != "missing_column" for i in issues):
+        return None, issues
     decimal_comma = sheet.decimal_comma if mapping.decimal is None else mapping.decimal == ","
     ordered = {c: arrays[c] for c in t.column_names if c in arrays}
     ordered["_row"] = sheet.rows
@@ -239,6 +366,274 @@ def map_sheet(
     ordered["_dec_comma"] = pa.repeat(pa.scalar(decimal_comma, pa.bool_()), n)
     ordered["_dayfirst"] = pa.repeat(pa.scalar(dayfirst, pa.bool_()), n)
     return MappedSheet(table_name, sheet.file, sheet.sheet, pa.table(ordered), letters), issues
+
+
+def _missing_columns(
+    t: contract.Table, missing: list[str], sheet: RawSheet, looks_like: bool, where: dict[str, str]
+) -> Issue:
+    """One error naming every required column the sheet lacks, and what would be accepted."""
+    found = len(t.required_columns) - len(missing)
+    names = (
+        " and ".join(f"'{c}'" for c in missing)
+        if len(missing) <= 3
+        else (", ".join(f"'{c}'" for c in missing[:-1]) + f" and '{missing[-1]}'")
+    )
+    accepted = []
+    for c in missing[:3]:
+        syns = contract.table(t.name).column(c).synonyms[:3]
+        accepted.append(f"{c}: '{c}*'" + (f", {', '.join(repr(x) for x in syns)}" if syns else ""))
+    lead = (
+        f"This looks like {t.name} ({found} of {len(t.required_columns)} required columns found), but "
+        if looks_like
+        else ""
+    )
+    return Issue(
+        ERROR,
+        "missing_column",
+        f"{lead}{'r' if lead else 'R'}equired column{'s' if len(missing) > 1 else ''} {names} "
+        f"{'is' if len(missing) == 1 else 'are'} missing. Add "
+        f"{'it' if len(missing) == 1 else 'them'} (headers accepted: {'; '.join(accepted)}), "
+        "or map the export's column on the Mapper page (a default for blanks works too). "
+        "The other columns were still checked, below.",
+        row=sheet.header_row,
+        column=", ".join(missing),
+        **where,
+    )
+
+
+def _glob_ignored(header: str, patterns: list[str]) -> bool:
+    """An ignore entry with * or ? matches headers as a wildcard (case ignored)."""
+    import fnmatch
+
+    h = header.strip().lower()
+    return any(fnmatch.fnmatchcase(h, p.strip().lower()) for p in patterns if "*" in p or "?" in p)
+
+
+def _blank_out(arr: pa.ChunkedArray | pa.Array, patterns: list[str]) -> pa.Array:
+    import fnmatch
+
+    pats = [p.strip().lower() for p in patterns]
+    return pa.array(
+        [
+            "" if v and any(fnmatch.fnmatchcase(v.strip().lower(), p) for p in pats) else v
+            for v in arr.to_pylist()
+        ],
+        pa.string(),
+    )
+
+
+def _blank(arr: pa.ChunkedArray | pa.Array) -> pa.Array:
+    return pc.equal(pc.utf8_trim_whitespace(pc.fill_null(arr, "")), "")
+
+
+def _fill_blanks(arr: pa.ChunkedArray | pa.Array, other: pa.ChunkedArray | pa.Array) -> pa.Array:
+    return pc.if_else(_blank(arr), other, arr)
+
+
+def _source(sheet: RawSheet, by_header: dict[str, int], header: str) -> pa.ChunkedArray | None:
+    j = by_header.get(contract.normalise_header(header))
+    return None if j is None else sheet.data[f"c{j}"]
+
+
+def _apply_combine(
+    sheet: RawSheet,
+    mapping: Mapping,
+    t: contract.Table,
+    by_header: dict[str, int],
+    arrays: dict[str, pa.Array],
+    letters: dict[str, tuple[str, str]],
+) -> None:
+    for col, spec in mapping.combine.items():
+        if col not in t.column_names:
+            continue
+        parts = [a for h in spec.get("columns", []) if (a := _source(sheet, by_header, h)) is not None]
+        if not parts:
+            continue
+        sep = str(spec.get("separator", " "))
+        values = [
+            sep.join(v.strip() for v in row if v and v.strip())
+            for row in zip(*(p.to_pylist() for p in parts), strict=True)
+        ]
+        arrays[col] = pa.array(values, pa.string())
+        first = by_header[contract.normalise_header(spec["columns"][0])] if spec["columns"] else 0
+        letters[col] = (" + ".join(str(h) for h in spec["columns"]), column_letter(first))
+
+
+def _apply_split(
+    sheet: RawSheet,
+    mapping: Mapping,
+    t: contract.Table,
+    by_header: dict[str, int],
+    arrays: dict[str, pa.Array],
+    letters: dict[str, tuple[str, str]],
+) -> None:
+    for src, spec in mapping.split.items():
+        arr = _source(sheet, by_header, src)
+        into = [c for c in spec.get("into", [])]
+        if arr is None:
+            continue
+        sep = str(spec.get("separator"))
+        pieces = [
+            ((v or "").split(sep, len(into) - 1) + [""] * len(into))[: len(into)] for v in arr.to_pylist()
+        ]
+        for k, col in enumerate(into):
+            if col in t.column_names:
+                arrays[col] = pa.array([p[k].strip() for p in pieces], pa.string())
+                letters[col] = (
+                    f"{src} (part {k + 1})",
+                    column_letter(by_header[contract.normalise_header(src)]),
+                )
+
+
+def _apply_fallbacks(
+    sheet: RawSheet,
+    mapping: Mapping,
+    t: contract.Table,
+    by_header: dict[str, int],
+    arrays: dict[str, pa.Array],
+) -> None:
+    n = sheet.data.num_rows
+    for col, headers in mapping.fallbacks.items():
+        if col not in t.column_names:
+            continue
+        for h in headers:
+            other = _source(sheet, by_header, h)
+            if other is None:
+                continue
+            arrays[col] = other if col not in arrays else _fill_blanks(arrays[col], other)
+        if col in arrays and len(arrays[col]) != n:  # pragma: no cover - same sheet, same length
+            raise ValueError(col)
+
+
+def _reformat_dates(arr: pa.ChunkedArray | pa.Array, fmt: str | list[str]) -> pa.Array:
+    """Dates written in the mapping's strptime format(s) -> ISO text; anything else is left
+    as it was, for the date checks to report in the person's own words."""
+    formats = [fmt] if isinstance(fmt, str) else list(fmt)
+    out = []
+    for v in arr.to_pylist():
+        text = (v or "").strip()
+        iso = None
+        for f in formats if text else []:
+            try:
+                iso = dt.datetime.strptime(text, f).date().isoformat()
+                break
+            except ValueError:
+                continue
+        out.append(iso if iso is not None else v)
+    return pa.array(out, pa.string())
+
+
+_NUMBER_TEXT = re.compile(r"^[^\d\-+.]*([-+]?[\d,]*\.?\d+)\s*[^\d]*$")
+
+
+def _scale(arr: pa.ChunkedArray | pa.Array, factor: float) -> pa.Array:
+    """Numbers in thousands or millions -> units. A currency sign or unit around the number
+    is dropped (£450.37m); text that is not a number is left for the checks to report."""
+    out = []
+    for v in arr.to_pylist():
+        m = _NUMBER_TEXT.match((v or "").strip())
+        if not m:
+            out.append(v)
+            continue
+        try:
+            number = float(m.group(1).replace(",", "")) * factor
+        except ValueError:
+            out.append(v)
+            continue
+        out.append(str(round(number, 6)).removesuffix(".0"))
+    return pa.array(out, pa.string())
+
+
+def blank_out(sheet: RawSheet, patterns: list[str]) -> RawSheet:
+    """The sheet with the mapping's blank values ("#N/A", "*exempt*") read as blank."""
+    data = pa.table({name: _blank_out(sheet.data[name], patterns) for name in sheet.data.column_names})
+    return RawSheet(
+        sheet.file,
+        sheet.sheet,
+        sheet.headers,
+        sheet.header_row,
+        data,
+        sheet.rows,
+        sheet.decimal_comma,
+        sheet.skipped,
+    )
+
+
+def drop_rows(sheet: RawSheet, mapping: Mapping) -> RawSheet:
+    """The sheet without the rows the mapping leaves out (a template or total row)."""
+    keep = None
+    for header, values in mapping.drop_rows.items():
+        j = next(
+            (
+                k
+                for k, h in enumerate(sheet.headers)
+                if contract.normalise_header(h) == contract.normalise_header(header)
+            ),
+            None,
+        )
+        if j is None:
+            continue
+        hit = pc.is_in(
+            pc.utf8_trim_whitespace(sheet.data[f"c{j}"]), value_set=pa.array([str(v) for v in values])
+        )
+        drop = pc.fill_null(hit, False)
+        keep = pc.invert(drop) if keep is None else pc.and_(keep, pc.invert(drop))
+    if keep is None:
+        return sheet
+    return RawSheet(
+        sheet.file,
+        sheet.sheet,
+        sheet.headers,
+        sheet.header_row,
+        sheet.data.filter(keep),
+        sheet.rows.filter(keep),
+        sheet.decimal_comma,
+        sheet.skipped,
+    )
+
+
+SHIPPED_DIR = Path(__file__).resolve().parent.parent / "mappings"
+
+
+def shipped() -> dict[str, Mapping]:
+    """The mappings shipped with the product (mappings/*.json), by name."""
+    out = {}
+    for path in sorted(SHIPPED_DIR.glob("*.json")):
+        m = Mapping.from_json(path.read_text(encoding="utf-8"))
+        out[m.name or path.stem] = m
+    return out
+
+
+def resolve(saved: dict[str, str], name: str) -> Mapping | None:
+    """A mapping by name: a version saved in the store (`saved`: name -> spec JSON) beats
+    the shipped one of the same name."""
+    if name in saved:
+        return Mapping.from_json(saved[name])
+    return shipped().get(name)
+
+
+def transpose(sheet: RawSheet) -> RawSheet:
+    """A sheet with one record per column (field names down the first column) as one record
+    per row. A record's row number is its column's number in the source."""
+    names = [sheet.headers[0], *[v or "" for v in sheet.data["c0"].to_pylist()]]
+    records = list(range(1, len(sheet.headers)))
+    columns = [[sheet.headers[j] for j in records]]
+    for i in range(sheet.data.num_rows):
+        row = [sheet.data[f"c{j}"][i].as_py() or "" for j in records]
+        columns.append(row)
+    headers = [str(n).strip() for n in names]
+    data = pa.table({f"c{k}": pa.array(col, pa.string()) for k, col in enumerate(columns)})
+    keep = [k for k in range(len(headers)) if headers[k] or pc.any(pc.not_equal(data[f"c{k}"], "")).as_py()]
+    return RawSheet(
+        file=sheet.file,
+        sheet=sheet.sheet,
+        headers=[headers[k] for k in keep],
+        header_row=1,
+        data=pa.table({f"c{i}": data[f"c{k}"] for i, k in enumerate(keep)}),
+        rows=pa.array([j + 1 for j in records], pa.int64()),
+        decimal_comma=sheet.decimal_comma,
+        skipped=sheet.skipped,
+    )
 
 
 def normalise_identifiers(arr: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
@@ -374,8 +769,28 @@ def map_upload(
     mapped: list[MappedSheet] = []
     issues: list[Issue] = []
     for sheet in sheets:
+        if mapping.layout == "columns":
+            sheet = transpose(sheet)
+        if mapping.blank_values:
+            sheet = blank_out(sheet, mapping.blank_values)
+        if mapping.drop_rows:
+            sheet = drop_rows(sheet, mapping)
         issues.extend(cell_problems(sheet))
+        if sheet.skipped:
+            issues.append(
+                Issue(
+                    WARNING,
+                    "rows_skipped",
+                    f"Skipped {sheet.skipped}: not part of the table, nothing there was read.",
+                    file=sheet.file,
+                    sheet=sheet.sheet,
+                    row=sheet.header_row,
+                )
+            )
         table_name = identify_table(sheet, mapping)
+        nearly = None
+        if table_name is None:
+            nearly = table_name = looks_like(sheet, mapping)
         if table_name is None:
             if not (sheet.sheet and contract.normalise_header(sheet.sheet) in IGNORED_SHEETS):
                 issues.append(
@@ -383,9 +798,11 @@ def map_upload(
                         WARNING,
                         "unknown_sheet",
                         "Could not tell which contract "
-                        "table this holds (name and headers match none); it was "
+                        "table this holds: its name is no table's and its headers cover "
+                        "fewer than half of any table's required columns; it was "
                         "ignored. Name it after a table (projects, milestones, "
-                        "raid, allocations, capacity, financials).",
+                        "raid, allocations, capacity, financials), or choose its table "
+                        "on the Mapper page.",
                         file=sheet.file,
                         sheet=sheet.sheet,
                     )
@@ -404,7 +821,7 @@ def map_upload(
                 )
             )
             continue
-        m, sheet_issues = map_sheet(sheet, table_name, mapping, dayfirst)
+        m, sheet_issues = map_sheet(sheet, table_name, mapping, dayfirst, looks_like=nearly is not None)
         issues.extend(sheet_issues)
         if m is not None:
             mapped.append(m)

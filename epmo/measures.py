@@ -457,6 +457,7 @@ MEASURES: dict[str, Measure] = {m.name: m for m in _MEASURES}
 
 # Labels of columns that are not measures but appear in tables.
 LABELS = {
+    "confirmed_unchanged": "Confirmed unchanged",
     "project_id": "Project",
     "project_name": "Name",
     "rag_move": "Computed RAG",

@@ -44,6 +44,7 @@ class RawSheet:
     data: pa.Table  # one string column per header, named c0..cN-1
     rows: pa.Array  # 1-based row number a person sees, per data row
     decimal_comma: bool = False
+    skipped: str = ""  # what was skipped above the header row (blank lines, a title), in words
 
 
 def _reject(file: str, rule: str, message: str, sheet: str = "") -> RejectedFile:
@@ -71,6 +72,10 @@ def read_upload(name: str, data: bytes, max_file_mb: float | None = None) -> lis
     if not data:
         raise _reject(name, "empty_file", "The file is empty. Export it again and re-upload.")
     head = data[:8]
+    if head.startswith(OLE_MAGIC) and name.lower().endswith(".mpp"):
+        from epmo.importers.mspdi import refuse_mpp
+
+        raise refuse_mpp(name)
     if head.startswith(OLE_MAGIC):
         raise _reject(
             name,
@@ -89,7 +94,94 @@ def read_upload(name: str, data: bytes, max_file_mb: float | None = None) -> lis
             f"The file is named {PurePosixPath(name).suffix} but its content is {kind}. "
             "Save it from Excel as .xlsx, or rename a CSV to .csv.",
         )
+    if _looks_like_xml(name, data):  # Microsoft Project XML (MSPDI); other XML is refused there
+        from epmo.importers.mspdi import read_mspdi
+
+        return read_mspdi(name, data)
+    if name.lower().endswith(".json") or data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"["):
+        return [read_json_records(name, [(PurePosixPath(name).stem, data)])]
     return [read_csv_bytes(name, data)]
+
+
+def _looks_like_xml(name: str, data: bytes) -> bool:
+    if name.lower().endswith(".xml"):
+        return True
+    start = data[:4].lstrip(b"\xef\xbb\xbf")
+    return start.startswith(b"<?xm") or start.startswith((b"\xff\xfe<\x00", b"\xfe\xff\x00<"))
+
+
+def _flatten(prefix: str, value: Any, out: dict[str, str]) -> None:
+    """Nested JSON -> dotted keys of text cells: {"a": {"b": [{"c": 1}]}} -> a.b.0.c = "1"."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            _flatten(f"{prefix}.{k}" if prefix else str(k), v, out)
+    elif isinstance(value, list) and value and all(isinstance(v, dict | list) for v in value):
+        for i, v in enumerate(value):
+            _flatten(f"{prefix}.{i}", v, out)
+    elif isinstance(value, list):
+        out[prefix] = "; ".join(cell_text(v) for v in value)
+    else:
+        out[prefix] = cell_text(value)
+
+
+def read_json_records(name: str, members: list[tuple[str, bytes]]) -> RawSheet:
+    """JSON files as one table: each file holds one record (an object) or a list of them;
+    nested fields become dotted headers ("phase-history.beta.0.date"), and the column
+    `source_file` says which file each record came from (its name without .json)."""
+    import json
+
+    records: list[dict[str, str]] = []
+    for stem, data in members:
+        try:
+            text, _enc = decode_text(name, data)
+            doc = json.loads(text.lstrip("\ufeff"))
+        except (ValueError, RecursionError) as exc:
+            raise _reject(
+                name,
+                "unreadable_json",
+                f"'{stem}' is not valid JSON ({_short(exc)}). Export it again, or save it as CSV.",
+            ) from None
+        items = doc if isinstance(doc, list) else [doc]
+        for item in items:
+            if not isinstance(item, dict):
+                raise _reject(
+                    name,
+                    "unreadable_json",
+                    f"'{stem}' holds a {type(item).__name__}, not records (JSON objects).",
+                )
+            flat: dict[str, str] = {"source_file": stem}
+            _flatten("", item, flat)
+            records.append(flat)
+    if len(records) > int(get("limits", "max_rows")):
+        raise _reject(
+            name,
+            "too_many_rows",
+            f"The JSON holds {len(records):,} records; the limit is {get('limits', 'max_rows')}.",
+        )
+    headers: list[str] = []
+    seen: set[str] = set()
+    for r in records:
+        for k in r:
+            if k not in seen:
+                seen.add(k)
+                headers.append(k)
+    if len(headers) > int(get("limits", "max_columns")):
+        raise _reject(
+            name,
+            "sheet_too_large",
+            f"The JSON has {len(headers):,} different fields; the limit is {get('limits', 'max_columns')}.",
+        )
+    data = pa.table(
+        {f"c{j}": pa.array([r.get(h, "") for r in records], pa.string()) for j, h in enumerate(headers)}
+    )
+    return RawSheet(
+        file=name,
+        sheet="",
+        headers=headers,
+        header_row=1,
+        data=data,
+        rows=pa.array(range(1, len(records) + 1), pa.int64()),
+    )
 
 
 def _looks_like_text(sample: bytes) -> bool:
@@ -262,9 +354,12 @@ def read_csv_bytes(name: str, data: bytes, sheet: str = "") -> RawSheet:
     text = text.lstrip("\ufeff")
     if not text or text.isspace():
         raise _reject(name, "empty_file", "The file has no rows. Export it again with headers.")
+    start, header_no, skipped = find_header_line(text)
+    if start:
+        text = text[start:]
     delimiter = sniff_delimiter(text)
     end = text.find("\n")
-    header_line = next(csv.reader(io.StringIO(text if end < 0 else text[:end]), delimiter=delimiter))
+    header_line = next(csv.reader(io.StringIO(text if end < 0 else text[:end]), delimiter=delimiter), [])
     headers = [h.strip() for h in header_line]
     if not any(headers):
         raise _reject(
@@ -283,6 +378,11 @@ def read_csv_bytes(name: str, data: bytes, sheet: str = "") -> RawSheet:
     payload = data if encoding in ("utf-8", "utf-8-sig") else text.encode("utf-8")
     if encoding == "utf-8-sig":
         payload = data[3:]
+    if start:
+        payload = text.encode("utf-8")
+    payload, footer = _strip_footer(payload, delimiter, width)
+    if footer:
+        skipped = "; ".join(x for x in (skipped, footer) if x)
     max_rows = int(get("limits", "max_rows"))
     try:
         table = pacsv.read_csv(
@@ -307,11 +407,11 @@ def read_csv_bytes(name: str, data: bytes, sheet: str = "") -> RawSheet:
             "and save it again as CSV.",
         ) from None
     if bad_rows:
-        first = ", ".join(str(r + 1) for r in bad_rows[:5] if r >= 0)
+        first = ", ".join(str(r + header_no) for r in bad_rows[:5] if r >= 0)
         raise _reject(
             name,
             "ragged_rows",
-            f"{len(bad_rows)} row(s) do not have {width} values like the header row"
+            f"{len(bad_rows)} row(s) do not have {width} values like the header row (line {header_no})"
             + (f" (for example row {first})" if first else "")
             + ". Check for delimiters inside unquoted values.",
         )
@@ -323,17 +423,95 @@ def read_csv_bytes(name: str, data: bytes, sheet: str = "") -> RawSheet:
             f"limit is {max_rows:,}. Split it into smaller uploads.",
         )
     table = _drop_blank_rows(table)
-    rows = _row_numbers(table, first_data_row=2)
+    rows = _row_numbers(table, first_data_row=header_no + 1)
     table = table.drop_columns(["__row"])
     return RawSheet(
         file=name,
         sheet=sheet,
         headers=headers,
-        header_row=1,
+        header_row=header_no,
         data=table,
         rows=rows,
         decimal_comma=detect_decimal_comma(table, delimiter),
+        skipped=skipped,
     )
+
+
+_TITLE_SCAN_LINES = 30
+
+
+def find_header_line(text: str) -> tuple[int, int, str]:
+    """Where the header row starts: (character offset, 1-based line number, what was skipped
+    in words). Blank lines and title lines above the header are skipped: the header is the
+    first line with at least two values whose value count the next non-blank line repeats
+    (a title such as "Projects export, 2025" has fewer values than the table under it).
+    Only the first 30 lines are looked at; a file whose first line is the header costs
+    one short parse."""
+    lines: list[tuple[int, str]] = []
+    pos = 0
+    while len(lines) < _TITLE_SCAN_LINES + 1 and pos <= len(text):
+        end = text.find("\n", pos)
+        line = text[pos:] if end < 0 else text[pos:end]
+        lines.append((pos, line.rstrip("\r")))
+        if end < 0:
+            break
+        pos = end + 1
+
+    def values(line: str) -> list[str]:
+        delimiter = sniff_delimiter(line)
+        try:
+            return next(csv.reader([line], delimiter=delimiter), [])
+        except csv.Error:
+            return []
+
+    counts = [len(values(line)) if line.strip() else 0 for _, line in lines]
+    filled = [sum(1 for v in values(line) if v.strip()) if line.strip() else 0 for _, line in lines]
+    nonblank = [k for k in range(len(lines)) if filled[k]]
+    header = nonblank[0] if nonblank else 0
+    for i in nonblank:
+        following = next((counts[k] for k in nonblank if k > i), None)
+        above = [filled[k] for k in nonblank if k < i]
+        if filled[i] >= 2 and (following is None or following == counts[i]):
+            if all(n <= filled[i] // 2 for n in above):  # titles: at most half as wide
+                header = i
+            break
+    if header == 0:
+        return 0, 1, ""
+    blank = header - sum(1 for k in nonblank if k < header)
+    titles = [lines[k][1].strip() for k in nonblank if k < header]
+    parts = []
+    if blank:
+        parts.append(f"{blank} blank line{'s' if blank > 1 else ''}")
+    if titles:
+        shown = titles[0][:60] + ("..." if len(titles[0]) > 60 else "")
+        parts.append(f"{len(titles)} title line{'s' if len(titles) > 1 else ''} ('{shown}')")
+    return lines[header][0], header + 1, f"{' and '.join(parts)} above the header row (line {header + 1})"
+
+
+def _strip_footer(payload: bytes, delimiter: str, width: int) -> tuple[bytes, str]:
+    """A table's export often ends with a line or two that are not rows ("Generated at ...
+    using JIRA", "Total: 214"): up to three last lines with a single value under a header of
+    three or more columns are left out, and said (the payload is cut, nothing copied)."""
+    if width < 3:
+        return payload, ""
+    end = len(payload.rstrip(b"\r\n \t"))
+    cut, lines = end, []
+    for _ in range(3):
+        start = payload.rfind(b"\n", 0, cut) + 1
+        line = payload[start:cut].decode("utf-8", "replace").strip()
+        if not line or start == 0:
+            break
+        values = next(csv.reader([line], delimiter=delimiter), [])
+        if sum(1 for v in values if v.strip()) != 1 or len(values) > 2:
+            break
+        lines.append(line)
+        cut = len(payload[:start].rstrip(b"\r\n \t"))
+    if not lines:
+        return payload, ""
+    shown = lines[-1][:60]
+    return payload[
+        :cut
+    ] + b"\n", f"{len(lines)} footer line{'s' if len(lines) > 1 else ''} ('{shown}') below the table"
 
 
 def _short(exc: BaseException) -> str:
@@ -456,12 +634,18 @@ def _read_zip_of_csvs(name: str, zf: zipfile.ZipFile, infos: list[zipfile.ZipInf
                 "path (absolute or with '..'). Zip the CSV files without folders.",
             )
     sheets: list[RawSheet] = []
+    json_members: list[tuple[str, bytes]] = []
     for info in infos:
         if info.is_dir() or PurePosixPath(info.filename).name.startswith((".", "__MACOSX")):
             continue
         if "__MACOSX" in info.filename:
             continue
         member = PurePosixPath(info.filename).name
+        if member.lower().endswith(".json"):  # a folder of JSON records: one table
+            json_members.append((PurePosixPath(member).stem, _read_member(name, zf, info)))
+            continue
+        if member.lower() in ("licence.txt", "license.txt", "readme.txt"):
+            continue
         if not member.lower().endswith((".csv", ".txt", ".tsv")):
             raise _reject(
                 name,
@@ -471,6 +655,8 @@ def _read_zip_of_csvs(name: str, zf: zipfile.ZipFile, infos: list[zipfile.ZipInf
             )
         content = _read_member(name, zf, info)
         sheets.append(read_csv_bytes(f"{name}/{member}", content))
+    if json_members:
+        sheets.append(read_json_records(name, sorted(json_members)))
     if not sheets:
         raise _reject(name, "empty_archive", "The ZIP holds no CSV files.")
     return sheets
@@ -940,13 +1126,29 @@ def cell_text(value: object) -> str:
 
 
 def _sheet_from_rows(file: str, sheet: str, rows: list[list[Any]]) -> RawSheet | None:
-    header_idx = None
-    for i, row in enumerate(rows):
-        if any(cell_text(v).strip() for v in row):
-            header_idx = i
+    filled = [sum(1 for v in row if cell_text(v).strip()) for row in rows[: _TITLE_SCAN_LINES + 1]]
+    nonblank = [i for i, n in enumerate(filled) if n]
+    if not nonblank:
+        if not any(any(cell_text(v).strip() for v in row) for row in rows):
+            return None
+        nonblank = [next(i for i, row in enumerate(rows) if any(cell_text(v).strip() for v in row))]
+        filled = [0] * nonblank[0] + [1]
+    header_idx = nonblank[0]
+    for i in nonblank:
+        following = next((filled[k] for k in nonblank if k > i), None)
+        if filled[i] >= 2 and (following is None or following <= filled[i]):
+            if all(filled[k] <= filled[i] // 2 for k in nonblank if k < i):
+                header_idx = i
             break
-    if header_idx is None:
-        return None
+    skipped = ""
+    titles = [cell_text(next(v for v in rows[k] if cell_text(v).strip())) for k in nonblank if k < header_idx]
+    if header_idx:
+        blank = header_idx - len(titles)
+        parts = [f"{blank} blank row{'s' if blank > 1 else ''}"] if blank else []
+        if titles:
+            shown = titles[0].strip()[:60]
+            parts.append(f"{len(titles)} title row{'s' if len(titles) > 1 else ''} ('{shown}')")
+        skipped = f"{' and '.join(parts)} above the header row (row {header_idx + 1})"
     headers = [cell_text(v).strip() for v in rows[header_idx]]
     while headers and not headers[-1]:
         headers.pop()
@@ -972,4 +1174,5 @@ def _sheet_from_rows(file: str, sheet: str, rows: list[list[Any]]) -> RawSheet |
         data=table,
         rows=pa.array(numbers, pa.int64()),
         decimal_comma=False,
+        skipped=skipped,
     )

@@ -345,6 +345,15 @@ class Store:
         rows = [{"event": "accepted", "event_at": stamp} | r for r in ledger]
         self._append("uploads", pa.Table.from_pylist(rows, schema=UPLOADS_SCHEMA))  # commit point
 
+    def commit_submissions(self, submissions: pa.Table, ledger: dict[str, Any]) -> None:
+        """Append submissions without data rows, then their ledger row last: a "no change
+        this week" confirmation (epmo/weekly.py). The as-of views resolve each confirmed
+        entity to the rows of its latest earlier submission (views/submission_validity)."""
+        self.ensure()
+        self._append("submissions", submissions.cast(SUBMISSIONS_SCHEMA))
+        row = {"event": "accepted", "event_at": now_utc()} | ledger
+        self._append("uploads", pa.Table.from_pylist([row], schema=UPLOADS_SCHEMA))  # commit point
+
     def retract(self, upload_id: str, user_email: str, reason: str) -> None:
         """Append a 'retracted' event, once: idempotent under concurrency.
 

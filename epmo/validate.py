@@ -107,6 +107,9 @@ def _suspect_expr(t: contract.Table, c: contract.Column, raw: str, v: str) -> st
     """TRUE whenever any cell rule of queries/checks/ could fail this cell (a superset).
 
     raw is the uploaded text, v the inner typed value (numbers before being made whole).
+    Each term calls the same predicate macro (queries/macros/) on the same typed value as
+    its check in queries/checks/ (epmo_formula, epmo_email_ok, epmo_date_plausible,
+    epmo_date_ambiguous): no rule is written twice (tests/unit/test_validation_predicates.py).
     Only rows with a suspect cell get into `cells`, so every rule that reads `cells` must
     fail only where this is TRUE (tests/sql/test_checks_staging.py compares the reports
     with and without this filter).
@@ -127,8 +130,9 @@ def _suspect_expr(t: contract.Table, c: contract.Column, raw: str, v: str) -> st
             terms.append(f"NOT epmo_email_ok({v})")
     if c.name in t.identifier_columns:  # invisible_character
         terms.append(f"epmo_invisible({v})")
-    if c.type == contract.DATE:  # date_out_of_range
+    if c.type == contract.DATE:  # date_out_of_range, date_ambiguous
         terms.append(f"NOT epmo_date_plausible({v})")
+        terms.append(f"epmo_date_ambiguous({raw})")
     if c.type in (contract.NUMBER, contract.INTEGER):  # number_out_of_range
         if c.minimum is not None:
             terms.append(f"{v} < {_contract_value(t, c, 'minimum')}")
@@ -156,7 +160,7 @@ def checked_select(t: contract.Table) -> str:
         q = sql.ident(c.name)
         inner.append(f"{_typed_expr(t, c, 's.' + q)} AS {q}")
         outer.append(f"epmo_whole({q}) AS {q}" if c.type == contract.INTEGER else q)
-        if not c.required and c.type not in (contract.TEXT, contract.EMAIL):
+        if c.type == contract.DATE or (not c.required and c.type not in (contract.TEXT, contract.EMAIL)):
             raws.append(f"{q} := s.{q}")
         suspects.append(_suspect_expr(t, c, f"_raw.{q}", q))
     if raws:
@@ -239,7 +243,7 @@ def run_checks(staged: Staged, as_of: dt.date, mapped: list[MappedSheet]) -> lis
             header, letter = where.get((r["_file"], r["_sheet"], r["column_name"]), ("", ""))
             issues.append(
                 Issue(
-                    severity=q.meta.get("severity", "error"),
+                    severity=r.get("severity") or q.meta.get("severity", "error"),
                     rule=q.meta.get("rule", name.split("/")[-1]),
                     message=display_value(r["message"], limit=2000),
                     file=r["_file"],
@@ -264,13 +268,25 @@ def _overflow(limit: int) -> Issue:
     )
 
 
-def typed_tables(staged: Staged) -> dict[str, pa.Table]:
+def typed_tables(staged: Staged, skip: set[tuple[str, str, int]] | None = None) -> dict[str, pa.Table]:
+    """The typed rows to store; `skip` (file, sheet, row) leaves rows out (a mapping's
+    skip_invalid_rows)."""
     out = {}
+    left_out = pa.table(
+        {
+            "_file": pa.array([f for f, _s, _r in skip or ()], pa.string()),
+            "_sheet": pa.array([s for _f, s, _r in skip or ()], pa.string()),
+            "_row": pa.array([r for _f, _s, r in skip or ()], pa.int64()),
+        }
+    )
     for name in staged.tables:
         cur = staged.con.cursor()
         try:
+            cur.register("left_out_rows", left_out)
             out[name] = cur.sql(
-                f"SELECT * EXCLUDE (_file, _sheet) FROM {sql.ident('typed_' + name)}"  # noqa: S608 (allow-listed identifiers)
+                f"SELECT * EXCLUDE (_file, _sheet) FROM {sql.ident('typed_' + name)} AS t "  # noqa: S608 (allow-listed identifiers)
+                "WHERE NOT EXISTS (SELECT 1 FROM left_out_rows AS s "
+                "WHERE s._file = t._file AND s._sheet = t._sheet AND s._row = t._row)"
             ).to_arrow_table()
         finally:
             cur.close()

@@ -5,6 +5,7 @@
 -- Friday) of its period; hours is the record's hours spread evenly over those working days.
 -- A week spanning two months thus falls into both by working days, and a month's hours into
 -- each of its weeks. Dates before the as-of week are kept here (the queries set them apart).
+-- needs: demand
 CREATE OR REPLACE MACRO capacity_demand_days_compute(as_of) AS TABLE
 WITH demand AS (
     SELECT project_id, role, team, resource_name, period_start, hours,

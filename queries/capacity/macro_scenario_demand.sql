@@ -7,6 +7,7 @@
 -- Empty lists give the baseline.
 -- A what-if's shifts (weeks summed per project) and scales (factors multiplied per project),
 -- shared by capacity_scenario_demand and capacity_scenario_segments.
+-- needs: demand
 CREATE OR REPLACE MACRO capacity_scenario_shifts(shift_projects, shift_weeks) AS TABLE
 SELECT project_id, sum(weeks) AS weeks
 FROM (SELECT unnest(shift_projects) AS project_id, unnest(shift_weeks) AS weeks)

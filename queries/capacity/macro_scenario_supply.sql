@@ -4,6 +4,7 @@
 -- (exclusive): change_hours per week (negative = fewer), spread over Monday to Friday, for
 -- the role in change_teams (blank = the team that supplies most of the role). Empty lists
 -- give the baseline.
+-- needs: supply
 CREATE OR REPLACE MACRO capacity_scenario_supply(
     as_of, change_roles, change_teams, change_from, change_hours, horizon_end
 ) AS TABLE

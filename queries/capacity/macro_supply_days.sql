@@ -4,6 +4,7 @@
 -- grain: one row per capacity record (as of the week; capacity supersedes per team) and
 -- working day (Monday to Friday) of its period; hours is available_hours spread evenly over
 -- those working days (periods read as in capacity_period_end, per team, role and person).
+-- needs: supply
 CREATE OR REPLACE MACRO capacity_supply_days_compute(as_of) AS TABLE
 WITH supply AS (
     SELECT team, role, resource_name, period_start, available_hours

@@ -6,6 +6,7 @@
 -- already joined, each query reads one table instead of two memos and a join. Filled with
 -- the week's flow_items memo (epmo.sql: memo/insert_flow_facts, in the same transaction);
 -- a week that was not prepared is an error, never an empty result.
+-- needs: flow_items
 CREATE OR REPLACE TABLE flow_facts_table AS
 SELECT
     CAST(NULL AS DATE) AS memo_as_of,

@@ -5,6 +5,7 @@
 -- The Monte Carlo runs in numpy (epmo/flow.py: prepare_forecasts); epmo.sql fills this
 -- before computing the health of a week (views/project_health_weeks.sql reads it for the
 -- agile RAG). rag_date is the [flow] rag_percentile date (85 % by default).
+-- needs: health
 CREATE OR REPLACE TABLE flow_forecast_memo (
     upload_id VARCHAR,
     project_id VARCHAR,

@@ -6,6 +6,7 @@
 -- connection keeps the rows of every week asked for, computed once from the definition
 -- (epmo.sql prepares the weeks a query binds: memo/insert_flow_items). A week that was not
 -- prepared is an error, never an empty result.
+-- needs: flow_items
 CREATE OR REPLACE TABLE flow_items_table AS
 SELECT CAST(NULL AS DATE) AS memo_as_of, * FROM flow_items(DATE '1900-01-01') LIMIT 0;
 

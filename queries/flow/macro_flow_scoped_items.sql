@@ -6,6 +6,7 @@
 -- Reads flow_facts_memo (the week's counted items, already joined to their projects): a
 -- query that uses it names flow_items_memo in its text (its header comment), so epmo.sql
 -- prepares the week first.
+-- needs: flow_items
 CREATE OR REPLACE MACRO flow_scoped_items(as_of, by_level, only_scope, portfolios, programmes) AS TABLE
 SELECT flow_scope(by_level, i.project_id, i.team, i.portfolio) AS scope, i.*
 FROM flow_facts_memo(as_of) AS i

@@ -5,6 +5,7 @@
 -- only the projects that are).
 -- params: $as_of, $portfolios, $programmes, $project_id
 -- (projects_as_of, kept per connection and week: views/as_of_memo.sql)
+-- needs: projects
 WITH projects AS (
     SELECT project_id, budget_bac
     FROM projects_as_of_memo(CAST($as_of AS DATE))

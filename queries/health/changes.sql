@@ -7,6 +7,7 @@
 -- stopped_reporting: reported for the $since week, but not for the $as_of week (before and
 -- after are the weeks of its report then and its last report now).
 -- params: $as_of, $since, $portfolios, $programmes
+-- needs: health, milestones, raid
 WITH health AS (
     SELECT *
     FROM project_health_weeks([CAST($as_of AS DATE), CAST($since AS DATE)])

@@ -4,6 +4,7 @@
 -- need-by date, or its computed RAG is Red), else 'on track'
 -- params: $as_of, $portfolios, $programmes
 -- The open RAID items come from the per-connection memo of raid_as_of (views/as_of_memo.sql).
+-- needs: health, raid
 WITH health AS (
     SELECT project_id, project_name, portfolio, programme, forecast_end_date, rag_computed
     FROM project_health(CAST($as_of AS DATE))

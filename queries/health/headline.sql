@@ -3,6 +3,7 @@
 -- metrics: project_count, reporting_count (reported for that very week), stale_count,
 -- total_bac, total_ac, total_eac, cpi and spi (ratios of sums), declared and computed
 -- RAG counts, watermelon_count
+-- needs: health
 WITH projects AS (
     SELECT *
     FROM project_health_weeks([CAST($as_of AS DATE), CAST($previous AS DATE)])

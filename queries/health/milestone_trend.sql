@@ -7,6 +7,7 @@
 -- key_milestone_history (views/as_of_memo.sql) lists it for every week; this reads the
 -- connection's memo of it (`IN (SELECT unnest(...))` is a semi join that keeps only these
 -- projects' rows).
+-- needs: key_milestones
 SELECT
     report_date,
     project_id,

@@ -3,6 +3,7 @@
 -- scope: sums of BAC, PV, EV, AC and EAC; CPI and SPI as ratios of sums (never averages
 -- of ratios), over the projects where both inputs are present; counts by computed RAG
 -- params: $as_of, $portfolios, $programmes, $level ('portfolio' or 'programme')
+-- needs: health
 WITH projects AS (
     SELECT
         *,

@@ -3,6 +3,7 @@
 -- four EACs, rule-computed RAG beside the declared one, with reasons (metrics defined in
 -- views/project_health_weeks.sql, documented in docs/metrics.md)
 -- params: $as_of, $portfolios (list; empty = all), $programmes (list; empty = all)
+-- needs: health
 SELECT
     project_id, project_name, portfolio, programme, stage, as_of_date, weeks_stale,
     bac, pv, ev, ac, cv, sv, cpi, spi, eac_cpi, eac_atypical, eac_cpi_spi, eac_pm,

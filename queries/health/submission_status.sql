@@ -3,7 +3,10 @@
 -- manager: the week of its last report and weeks since (weeks_stale), whether it reported
 -- for the as-of week, on time or late (committed more than health.late_after_days after the
 -- week) or missing (not expected of projects outside health.active_stages), the expected fields (health.expected_fields) it left blank, and for how many
--- consecutive reported weeks its row has been identical (unchanged_weeks)
+-- consecutive reported weeks its row has been identical (unchanged_weeks); a week
+-- confirmed unchanged (epmo/weekly.py) counts as reported, on time or late by the
+-- confirmation's own commit, is flagged confirmed_unchanged, and adds no row to
+-- unchanged_weeks (nothing was copied forward)
 -- params: $as_of, $portfolios, $programmes
 WITH rules AS (
     SELECT * FROM health_rules
@@ -17,6 +20,12 @@ projects AS (
 
 committed AS (
     SELECT upload_id, committed_at FROM accepted_uploads
+),
+
+in_force AS (
+    SELECT entity_key AS project_id, submission_id, is_confirmation
+    FROM current_submissions(CAST($as_of AS DATE))
+    WHERE table_name = 'projects'
 ),
 
 -- every week's report of each project (the last commit of the week), its content hashed
@@ -95,10 +104,12 @@ SELECT
     len(coalesce(b.blank_fields, [])) AS missing_field_count,
     u.unchanged_weeks,
     u.unchanged_weeks >= rules.unchanged_weeks AS is_unchanged_too_long,
-    list_contains(rules.active_stages, p.stage) AS is_active
+    list_contains(rules.active_stages, p.stage) AS is_active,
+    coalesce(f.is_confirmation, false) AS confirmed_unchanged
 FROM projects AS p
 CROSS JOIN rules
-JOIN committed AS c USING (upload_id)
+LEFT JOIN in_force AS f USING (project_id)
+JOIN committed AS c ON c.upload_id = coalesce(f.submission_id, p.upload_id)
 LEFT JOIN blanks AS b USING (project_id)
 LEFT JOIN unchanged AS u USING (project_id)
 ORDER BY p.project_manager, p.project_id

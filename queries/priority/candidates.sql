@@ -8,6 +8,7 @@
 -- budget_bac when that is blank; eac_source says which (pm, cpi, atypical, cpi_spi or
 -- budget_bac).
 -- (projects_as_of, kept per connection and week: views/as_of_memo.sql)
+-- needs: health, projects
 WITH projects AS (
     SELECT * FROM projects_as_of_memo(CAST($as_of AS DATE))
     WHERE epmo_in_scope(portfolio, programme, $portfolios, $programmes)

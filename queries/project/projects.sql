@@ -2,6 +2,7 @@
 -- choosing a project
 -- params: $as_of, $portfolios, $programmes
 -- (projects_as_of, kept per connection and week: views/as_of_memo.sql)
+-- needs: projects
 SELECT project_id, project_name, portfolio, programme, stage
 FROM projects_as_of_memo(CAST($as_of AS DATE))
 WHERE epmo_in_scope(portfolio, programme, $portfolios, $programmes)

@@ -14,6 +14,8 @@ SELECT
     v.table_name,
     v.entity_key,
     v.upload_id,
+    v.submission_id,
+    v.is_confirmation,
     v.valid_from AS as_of_date,
     CAST(date_diff('day', v.valid_from, w.week_date) // 7 AS INTEGER) AS weeks_stale
 FROM (SELECT DISTINCT CAST(unnest(weeks) AS DATE) AS week_date) AS w

@@ -140,6 +140,16 @@ def test_health_tabs(app: AppTest, tab: str) -> None:
     check(app)
 
 
+@pytest.mark.parametrize("page", ["app_pages/my_projects.py", "app_pages/reminders.py"])
+def test_the_project_managers_week_shows_hostile_text_as_text(app: AppTest, page: str) -> None:
+    app.query_params["pm"] = "pm@example.org"  # the hostile projects' manager
+    app.switch_page(page).run()
+    check(app, must_show=False)  # names and summaries are in data grids, never markdown
+    if page.endswith("my_projects.py"):
+        assert hostile.HOSTILE_PROJECT in set(app.dataframe[0].value["project_id"])
+        assert any(hostile.HOSTILE_PROJECT in t.value for t in app.text)  # warnings: plain text
+
+
 def test_project_page(app: AppTest) -> None:
     app.query_params["project"] = hostile.HOSTILE_PROJECT
     app.switch_page("app_pages/project.py").run()

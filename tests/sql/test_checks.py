@@ -135,7 +135,15 @@ CASES = [
         projects_csv().replace(b"\n", b",business_value\n", 1) + (project_row() + ",4\n").encode(),
         2,
         "business_value",
-        "error",
+        "warning",  # an optional score off its scale does not block the upload
+    ),
+    (
+        "date_ambiguous",
+        "projects.csv",
+        projects_csv(project_row(start_date="03/11/2025")),
+        2,
+        "start_date",
+        "warning",
     ),
     (
         "not_a_whole_number",

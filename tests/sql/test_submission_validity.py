@@ -25,7 +25,10 @@ QUALIFY row_number() OVER (
 ) = 1
 ORDER BY ALL
 """
-NEW = "SELECT * FROM current_submissions_weeks($weeks) ORDER BY ALL"
+NEW = (
+    "SELECT week_date, table_name, entity_key, upload_id, as_of_date, weeks_stale "
+    "FROM current_submissions_weeks($weeks) ORDER BY ALL"
+)
 
 WEEKS = [
     dt.date(2025, 1, 3),  # before the first report: nothing

@@ -21,7 +21,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from epmo.benchmark import DEMO_SEED, report, stores, timing
+from bench.harness import DEMO_SEED, report, stores, timing
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "bench" / "results" / "latest.json"
@@ -81,8 +81,8 @@ def load_reference() -> ModuleType:
 def ingestion(
     work_dir: Path, store_uri: str, csv_rows: int, xlsx_rows: int, repeats: int = 3
 ) -> dict[str, Any]:
-    """Issue 7 item 1: the full upload path against DuckDB's bare read (epmo.benchmark.ingestion)."""
-    from epmo.benchmark import ingestion as ingest_bench
+    """Issue 7 item 1: the full upload path against DuckDB's bare read (bench.harness.ingestion)."""
+    from bench.harness import ingestion as ingest_bench
 
     rows = ingest_bench.measure(work_dir, store_uri, csv_rows, xlsx_rows, repeats)
     return {"rows": rows, "csv_rows": csv_rows, "xlsx_rows": xlsx_rows}
@@ -287,7 +287,7 @@ def run(
         result["scripts"] = {"skipped": why}
         log(f"memory and browser timing {why}")
     else:
-        from epmo.benchmark import app
+        from bench.harness import app
 
         log(f"app memory on the {memory_scale} store ...")
         result["memory"] = app.peak_memory(uris[memory_scale], log) | {"scale": memory_scale}

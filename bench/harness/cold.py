@@ -1,4 +1,4 @@
-"""One cold page run: `python -m epmo.benchmark.cold STORE_URI AS_OF PAGE` prints one JSON
+"""One cold page run: `python -m bench.harness.cold STORE_URI AS_OF PAGE` prints one JSON
 line with the seconds spent importing, opening the store and doing the page's data work."""
 
 from __future__ import annotations

@@ -108,7 +108,7 @@ def warm_pages(
 
 def cold_page(uri: str, as_of: Any, page: str) -> dict[str, float]:
     """One page in a new Python process: imports, opening the store, the page's data work."""
-    cmd = [sys.executable, "-m", "epmo.benchmark.cold", uri, str(as_of), page]
+    cmd = [sys.executable, "-m", "bench.harness.cold", uri, str(as_of), page]
     t0 = time.perf_counter()
     done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=900)
     wall = time.perf_counter() - t0

@@ -1,0 +1,28 @@
+"""The one place the My projects page learns whose projects to show.
+
+`acting_manager` returns the email of the project manager the page is for. Until sign-in
+exists it is chosen from the managers in the portfolio (or typed); the identity work plugs
+the signed-in user in here, and a project manager then sees only their own projects.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+
+def acting_manager(managers: list[str]) -> str:
+    """The project manager's email (chosen here until the signed-in identity replaces it)."""
+    wanted = st.query_params.get("pm", "")
+    index = managers.index(wanted) if wanted in managers else None
+    email = st.selectbox(
+        "Project manager",
+        managers,
+        index=index,
+        key="my_pm",
+        placeholder="Choose your email",
+        accept_new_options=True,
+        help="Your email as the projects table's project_manager holds it.",
+    )
+    if email:
+        st.query_params["pm"] = email
+    return str(email or "")

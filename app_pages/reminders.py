@@ -1,0 +1,42 @@
+"""Reminders (for the EPMO): who has not reported for the week, with mailto: links and a
+mail-merge CSV (text that a spreadsheet would run as a formula is neutralised)."""
+
+import streamlit as st
+
+from app_pages import _shared as ui
+from epmo import weekly
+
+snap = ui.snapshot()
+f = ui.sidebar(snap)
+as_of = f.as_of
+st.title("Who has not reported")
+st.caption(
+    f"Project managers with active projects that have neither uploaded nor confirmed 'no change' "
+    f"for the week of {as_of:%d %b %Y}."
+)
+frame = weekly.not_submitted(ui.store(), as_of)
+if frame.empty:
+    st.success("Every active project has reported for this week.", icon=":material/check_circle:")
+    st.stop()
+st.metric("Project managers to remind", len(frame))
+st.dataframe(
+    frame[["project_manager", "mailto", "projects_missing", "project_ids", "oldest_report"]],
+    hide_index=True,
+    key="reminders_table",
+    column_config={
+        "project_manager": "Project manager",
+        "projects_missing": st.column_config.NumberColumn("Not reported", format="%d"),
+        "project_ids": "Projects",
+        "oldest_report": "Oldest last report",
+        "mailto": st.column_config.LinkColumn("Email", display_text="Write"),
+    },
+)
+st.download_button(
+    "Mail-merge CSV",
+    lambda: weekly.mail_merge_csv(frame),
+    f"not_reported_{as_of}.csv",
+    "text/csv",
+    key="reminders_csv",
+    icon=":material/download:",
+    on_click="ignore",
+)

@@ -1,0 +1,30 @@
+-- view: my_projects
+-- grain: one row per project in the portfolio as of $as_of whose project manager is
+-- $manager (compared without case): what the EPMO sees for it this week, the computed RAG
+-- beside the declared one with the reasons, whether it reported for the week, on time or
+-- by a confirmation, and the expected fields it left blank
+-- params: $as_of, $manager
+-- needs: health
+WITH mine AS (
+    SELECT project_id
+    FROM projects_as_of(CAST($as_of AS DATE))
+    WHERE lower(trim(project_manager)) = lower(trim($manager))
+),
+
+in_force AS (
+    SELECT entity_key AS project_id, is_confirmation
+    FROM current_submissions(CAST($as_of AS DATE))
+    WHERE table_name = 'projects'
+)
+
+SELECT
+    h.project_id, h.project_name, h.portfolio, h.stage, h.as_of_date, h.weeks_stale,
+    h.weeks_stale = 0 AS reported_this_week,
+    coalesce(f.is_confirmation, false) AS confirmed_unchanged,
+    h.rag_declared, h.rag_computed, h.rag_reasons, h.is_watermelon,
+    h.cpi, h.spi, h.bac, h.eac, h.forecast_slip_days, h.key_milestone_name,
+    h.key_milestone_slip_days, h.overdue_risk_count, h.evm_notes
+FROM project_health(CAST($as_of AS DATE)) AS h
+JOIN mine USING (project_id)
+LEFT JOIN in_force AS f USING (project_id)
+ORDER BY h.project_id

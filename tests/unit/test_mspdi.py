@@ -1,0 +1,145 @@
+"""Microsoft Project XML (MSPDI) into the contract's projects and milestones, through the
+ordinary upload path and the shipped `msproject` mapping; the files' quirks (one line,
+Windows-1252, ProjectLibre's zero-duration milestones) and what is refused (binary .mpp,
+DTDs and entities, other XML)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from epmo.ingest import ACCEPTED, REJECTED, ingest
+from epmo.mapping import shipped
+from epmo.readers import OLE_MAGIC
+from epmo.store import Store
+
+WEEK = dt.date(2026, 11, 20)
+MSPROJECT = Path("/work/shared/reference-data/foreign/msproject")
+
+
+def _plan(root_extra: str = "", tasks: str = "", encoding: str = "UTF-8", title: str = "Bridge") -> str:
+    return (
+        f'<?xml version="1.0" encoding="{encoding}"?>'
+        '<Project xmlns="http://schemas.microsoft.com/project">'
+        f"<Title>{title}</Title><StartDate>2026-01-05T08:00:00</StartDate>"
+        "<FinishDate>2026-12-18T17:00:00</FinishDate>"
+        "<Tasks><Task><UID>0</UID><ID>0</ID><Name>Bridge</Name><OutlineLevel>0</OutlineLevel>"
+        "<Start>2026-01-05T08:00:00</Start><Finish>2026-12-18T17:00:00</Finish>"
+        "<Duration>PT1900H0M0S</Duration><Summary>1</Summary><PercentComplete>40</PercentComplete>"
+        f"<Cost>1250000</Cost><ActualCost>500000</ActualCost><BCWS>450000</BCWS><BCWP>420000</BCWP>{root_extra}"
+        "<Baseline><Number>0</Number><Finish>2026-11-30T17:00:00</Finish><Cost>1200000</Cost></Baseline>"
+        "<Baseline><Number>1</Number><Finish>2026-10-30T17:00:00</Finish><Cost>900000</Cost></Baseline>"
+        "</Task>"
+        "<Task><UID>7</UID><ID>1</ID><Name>Design approved</Name><OutlineLevel>1</OutlineLevel>"
+        "<Start>2026-03-02T08:00:00</Start><Finish>2026-03-02T08:00:00</Finish><Duration>PT0H0M0S</Duration>"
+        "<Milestone>0</Milestone><Summary>0</Summary><Critical>0</Critical><PercentComplete>100</PercentComplete>"
+        "<ActualFinish>2026-03-06T08:00:00</ActualFinish>"
+        "<Baseline><Number>0</Number><Finish>2026-02-27T17:00:00</Finish></Baseline></Task>"
+        "<Task><UID>8</UID><ID>2</ID><Name>Build</Name><OutlineLevel>2</OutlineLevel>"
+        "<Start>2026-03-02T08:00:00</Start><Finish>2026-10-02T17:00:00</Finish><Duration>PT1200H0M0S</Duration>"
+        "<Milestone>0</Milestone><Summary>0</Summary></Task>"
+        f"{tasks}</Tasks></Project>"
+    )
+
+
+def _ingest(store: Store, name: str, data: bytes):  # type: ignore[no-untyped-def]
+    return ingest(store, name, data, as_of=WEEK, mapping=shipped()["msproject"])
+
+
+def test_a_plan_becomes_a_project_and_its_milestones(store: Store) -> None:
+    outcome = _ingest(store, "bridge.xml", _plan().encode())
+    assert outcome.status == ACCEPTED, outcome.report.to_text(limit=20)
+    (p,) = store.rows("export/projects", as_of=WEEK)
+    assert (p["project_id"], p["project_name"], p["stage"]) == ("Bridge", "Bridge", "Execution")
+    assert (p["start_date"], p["baseline_end_date"], p["forecast_end_date"]) == (
+        dt.date(2026, 1, 5),
+        dt.date(2026, 11, 30),  # Baseline 0, not Baseline 1
+        dt.date(2026, 12, 18),
+    )
+    assert (
+        p["budget_bac"],
+        p["actual_cost"],
+        p["planned_value"],
+        p["earned_value"],
+        p["percent_complete"],
+    ) == (
+        1_200_000.0,
+        500_000.0,
+        450_000.0,
+        420_000.0,
+        40.0,
+    )
+    assert p["portfolio"] == "Unassigned" and p["rag_overall"] == "Amber"  # the mapping's defaults
+    (m,) = store.rows("export/milestones", as_of=WEEK)  # zero duration: a milestone; Build is not
+    assert (m["milestone_id"], m["baseline_date"], m["forecast_date"], m["actual_date"], m["is_key"]) == (
+        "7",
+        dt.date(2026, 2, 27),
+        dt.date(2026, 3, 2),
+        dt.date(2026, 3, 6),
+        True,
+    )
+
+
+@pytest.mark.parametrize(
+    ("case", "name", "data", "words"),
+    [
+        ("binary_mpp", "plan.mpp", OLE_MAGIC + b"\x00" * 600, "File > Save As"),
+        (
+            "billion_laughs",
+            "bomb.xml",
+            b'<?xml version="1.0"?><!DOCTYPE Project [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]>'
+            b'<Project xmlns="http://schemas.microsoft.com/project"><Title>&b;</Title></Project>',
+            "DOCTYPE",
+        ),
+        (
+            "external_entity",
+            "xxe.xml",
+            b'<?xml version="1.0"?><!DOCTYPE Project [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+            b"<Project><Title>&x;</Title></Project>",
+            "DOCTYPE",
+        ),
+        (
+            "other_xml",
+            "feed.xml",
+            b'<?xml version="1.0"?><rss><channel/></rss>',
+            "not MS Project's <Project>",
+        ),
+        ("broken_xml", "cut.xml", _plan().encode()[:300], "could not be read"),
+    ],
+)
+def test_what_is_refused(store: Store, case: str, name: str, data: bytes, words: str) -> None:
+    outcome = _ingest(store, name, data)
+    assert outcome.status == REJECTED
+    assert words in outcome.report.to_text(), outcome.report.to_text()
+    assert store.rows("export/projects", as_of=WEEK) == []
+
+
+def test_windows_1252_and_one_line(store: Store) -> None:
+    data = _plan(title="Café £ plan", encoding="windows-1252").encode("cp1252")
+    assert b"\n" not in data
+    outcome = _ingest(store, "cafe.xml", data)
+    assert outcome.status == ACCEPTED, outcome.report.to_text(limit=20)
+    assert store.rows("export/projects", as_of=WEEK)[0]["project_id"] == "Café £ plan"
+
+
+# (file, project_id, milestones, budget_bac, percent_complete)
+REAL = [
+    ("mpxj-legacy-sample-costs-milestones.xml", "sample", 1, 352_625.0, 0.0),
+    ("mpxj-mspdiresource-steelray-ev.xml", "mspdiresource", 0, 820_000.0, 13.0),
+    ("mpxj-mspditimephased-progress.xml", "mspditimephased", 0, 0.0, 33.0),
+    ("projectlibre-testdata-new-product.xml", "Project1", 12, 0.0, 0.0),  # milestones by zero duration
+]
+
+
+@pytest.mark.skipif(not MSPROJECT.is_dir(), reason=f"the reference data ({MSPROJECT}) is not on this machine")
+@pytest.mark.parametrize(("file", "pid", "milestones", "bac", "pct"), REAL, ids=[r[0] for r in REAL])
+def test_real_plans_import(
+    store: Store, file: str, pid: str, milestones: int, bac: float, pct: float
+) -> None:
+    outcome = _ingest(store, file, (MSPROJECT / file).read_bytes())
+    assert outcome.status == ACCEPTED, outcome.report.to_text(limit=20)
+    (p,) = store.rows("export/projects", as_of=WEEK)
+    assert (p["project_id"], p["budget_bac"], p["percent_complete"]) == (pid, bac, pct)
+    assert len(store.rows("export/milestones", as_of=WEEK)) == milestones

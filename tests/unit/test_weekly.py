@@ -1,0 +1,215 @@
+"""The project manager's week: my projects, "no change this week" (a confirmation, never
+rows copied forward), the pre-filled workbook round trip, and who has not reported."""
+
+from __future__ import annotations
+
+import datetime as dt
+import urllib.parse
+
+import pytest
+
+from epmo import clock, sql
+from epmo.ingest import ACCEPTED, check_upload, ingest
+from epmo.store import Store
+from epmo.weekly import (
+    ConfirmRefused,
+    confirm_unchanged,
+    mail_merge_csv,
+    my_week,
+    not_submitted,
+    prefilled_workbook,
+)
+from tests.conftest import project, upload_tables
+
+W1 = dt.date(2026, 11, 6)
+W2 = dt.date(2026, 11, 13)
+W3 = dt.date(2026, 11, 20)
+PM = "pm@example.org"
+OTHER = "other@example.org"
+
+
+def _milestone(pid: str, mid: str) -> dict[str, object]:
+    return {
+        "project_id": pid,
+        "milestone_id": mid,
+        "milestone_name": f"Milestone {mid}",
+        "baseline_date": "2026-12-01",
+        "forecast_date": "2026-12-05",
+        "is_key": "true",
+    }
+
+
+@pytest.fixture
+def two_pms(store: Store) -> Store:
+    upload_tables(
+        store,
+        W1,
+        projects=[project("P1"), project("P2"), project("Q1", project_manager=OTHER)],
+        milestones=[_milestone("P1", "M1"), _milestone("P1", "M2"), _milestone("P2", "M1")],
+    )
+    return store
+
+
+def _rows(store: Store, name: str, **params: object) -> list[dict[str, object]]:
+    return store.rows(name, **params)
+
+
+def test_my_week_lists_only_my_projects_and_their_staleness(two_pms: Store) -> None:
+    week = my_week(two_pms, "PM@Example.org ", W2)  # the manager's email matches without case
+    assert week.project_ids == ["P1", "P2"]
+    assert week.to_confirm == ["P1", "P2"]
+    assert set(week.tables["table_name"]) == {"projects", "milestones"}
+    assert any("P1: not reported for this week" in w for w in week.warnings)
+    assert my_week(two_pms, OTHER, W2).project_ids == ["Q1"]
+    assert my_week(two_pms, "nobody@example.org", W2).project_ids == []
+
+
+def test_confirmation_counts_the_week_once_without_copying_rows(
+    two_pms: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(clock.ENV, (W2 + dt.timedelta(days=1)).isoformat())  # the day after the week
+    before = _rows(two_pms, "health/submission_status", as_of=W2, portfolios=[], programmes=[])
+    assert {r["project_id"]: r["submission_status"] for r in before} == {
+        "P1": "missing",
+        "P2": "missing",
+        "Q1": "missing",
+    }
+    upload_id = confirm_unchanged(two_pms, PM, ["P1"], W2)
+    # as of the confirmed week: P1 reported (on time, confirmed), its rows read once
+    status = {
+        r["project_id"]: r
+        for r in _rows(two_pms, "health/submission_status", as_of=W2, portfolios=[], programmes=[])
+    }
+    assert status["P1"]["submission_status"] == "on time"
+    assert status["P1"]["confirmed_unchanged"] is True and status["P1"]["weeks_stale"] == 0
+    assert status["P1"]["unchanged_weeks"] == 1  # a confirmation is not a row copied forward
+    assert status["P2"]["submission_status"] == "missing" and not status["P2"]["confirmed_unchanged"]
+    # a confirmation is on time or late by its own commit, like an upload (late_after_days 3)
+    monkeypatch.setenv(clock.ENV, (W2 + dt.timedelta(days=5)).isoformat())
+    confirm_unchanged(two_pms, OTHER, ["Q1"], W2)
+    late = _rows(two_pms, "health/submission_status", as_of=W2, portfolios=[], programmes=[])
+    assert {r["project_id"]: r["submission_status"] for r in late}["Q1"] == "late"
+    con = two_pms.connect()
+    try:
+        projects = sql.arrow(con, "export/projects", as_of=W2).to_pylist()
+        milestones = sql.arrow(con, "export/milestones", as_of=W2).to_pylist()
+        stored = con.sql("SELECT count(*) FROM raw_projects").fetchall()[0]
+        ledger = con.sql(
+            "SELECT file_name, is_confirmation, row_counts FROM accepted_uploads WHERE upload_id = $u",
+            params={"u": upload_id},
+        ).fetchall()
+    finally:
+        con.close()
+    assert sorted(r["project_id"] for r in projects) == ["P1", "P2", "Q1"]  # nothing twice
+    p1 = next(r for r in projects if r["project_id"] == "P1")
+    assert p1["as_of_date"] == W2 and p1["weeks_stale"] == 0
+    assert sorted((r["project_id"], r["milestone_id"]) for r in milestones) == [
+        ("P1", "M1"),
+        ("P1", "M2"),
+        ("P2", "M1"),
+    ]
+    assert stored == (3,)  # no row was copied
+    assert ledger == [("(confirmed unchanged)", True, "{}")]
+    # the week before is untouched; the week after sees P1 one week stale again
+    assert {r["project_id"]: r["weeks_stale"] for r in _rows(two_pms, "export/projects", as_of=W1)} == {
+        "P1": 0,
+        "P2": 0,
+        "Q1": 0,
+    }
+    w3 = {r["project_id"]: r["weeks_stale"] for r in _rows(two_pms, "export/projects", as_of=W3)}
+    assert w3 == {"P1": 1, "P2": 2, "Q1": 1}
+    # a confirmation of a confirmation reads the same rows
+    confirm_unchanged(two_pms, PM, ["P1"], W3)
+    rows = _rows(two_pms, "export/milestones", as_of=W3)
+    assert sorted((r["project_id"], r["milestone_id"], r["weeks_stale"]) for r in rows) == [
+        ("P1", "M1", 0),
+        ("P1", "M2", 0),
+        ("P2", "M1", 2),
+    ]
+
+
+def test_integrity_holds_after_a_confirmation(two_pms: Store) -> None:
+    from epmo import integrity
+
+    confirm_unchanged(two_pms, PM, ["P1", "P2"], W2)
+    assert integrity.check(two_pms).findings == []
+
+
+@pytest.mark.parametrize(
+    ("manager", "ids", "week", "message"),
+    [
+        (PM, ["Q1"], W2, "Project Q1 is not one of pm@example.org's projects"),
+        (PM, ["P1"], W1, "Project P1 has already reported for the week of 2026-11-06"),
+        (PM, ["NOPE"], W2, "Project NOPE is not one of"),
+        (PM, [], W2, "Choose at least one project"),
+    ],
+)
+def test_confirmation_refusals(
+    two_pms: Store, manager: str, ids: list[str], week: dt.date, message: str
+) -> None:
+    with pytest.raises(ConfirmRefused, match=message):
+        confirm_unchanged(two_pms, manager, ids, week)
+    assert not any(r["file_name"] == "(confirmed unchanged)" for r in _rows(two_pms, "export/uploads"))
+
+
+def test_a_later_upload_in_the_week_supersedes_the_confirmation(two_pms: Store) -> None:
+    confirm_unchanged(two_pms, PM, ["P1"], W2)
+    upload_tables(two_pms, W2, projects=[project("P1", rag_overall="Red")])
+    rows = {r["project_id"]: r for r in _rows(two_pms, "export/projects", as_of=W2)}
+    assert rows["P1"]["rag_overall"] == "Red"
+    status = {
+        r["project_id"]: r
+        for r in _rows(two_pms, "health/submission_status", as_of=W2, portfolios=[], programmes=[])
+    }
+    assert status["P1"]["confirmed_unchanged"] is False
+
+
+def test_prefilled_workbook_round_trip(two_pms: Store) -> None:
+    data = prefilled_workbook(two_pms, PM, W1)
+    checked = check_upload(two_pms, "mine.xlsx", data, as_of=W2)
+    assert checked.ok, checked.report.to_text(limit=20)
+    assert checked.report.row_counts == {"projects": 2, "milestones": 3}
+    # edit one value, upload it back in one go
+    # a PM edits the one cell that changed (the workbook read back, one value changed,
+    # written again in the template's layout)
+    from epmo.readers import read_upload
+    from epmo.templates import filled_workbook
+
+    tables: dict[str, list[dict[str, object]]] = {}
+    for sheet in read_upload("mine.xlsx", data):
+        names = [h.rstrip("*") for h in sheet.headers]
+        tables[sheet.sheet] = [dict(zip(names, r.values(), strict=True)) for r in sheet.data.to_pylist()]
+    assert [r["project_id"] for r in tables["projects"]] == ["P1", "P2"]
+    tables["projects"][0]["rag_overall"] = "Amber"
+    edited = filled_workbook(
+        {t: [{k: v or None for k, v in r.items()} for r in rows] for t, rows in tables.items()}
+    )
+    outcome = ingest(two_pms, "mine.xlsx", edited, as_of=W2, user_email=PM)
+    assert outcome.status == ACCEPTED, outcome.report.to_text(limit=20)
+    rows = {r["project_id"]: r for r in _rows(two_pms, "export/projects", as_of=W2)}
+    assert rows["P1"]["rag_overall"] == "Amber" and rows["P1"]["weeks_stale"] == 0
+    assert rows["Q1"]["weeks_stale"] == 1  # another manager's project is not in my workbook
+
+
+def test_not_submitted_and_mail_merge(two_pms: Store) -> None:
+    upload_tables(
+        two_pms,
+        W2,
+        projects=[project("Q1", project_manager=OTHER, project_name='=HYPERLINK("x")'.replace("=", "Q"))],
+    )
+    frame = not_submitted(two_pms, W2)
+    assert frame["project_manager"].tolist() == [PM]
+    assert frame["project_ids"].tolist() == ["P1, P2"]
+    link = frame["mailto"].iloc[0]
+    assert link.startswith("mailto:pm@example.org?subject=")
+    assert "P1, P2" in urllib.parse.unquote(link)
+    confirm_unchanged(two_pms, PM, ["P1", "P2"], W2)
+    assert not_submitted(two_pms, W2).empty
+
+
+def test_mail_merge_csv_neutralises_formulas(two_pms: Store) -> None:
+    upload_tables(two_pms, W1, projects=[project("P1", project_name="Plan @ risk")])
+    frame = not_submitted(two_pms, W2)
+    frame.loc[0, "project_names"] = "=cmd|' /C calc'!A0"
+    text = mail_merge_csv(frame).decode()
+    assert "'=cmd" in text and "\n=cmd" not in text and ",=cmd" not in text
