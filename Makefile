@@ -6,7 +6,7 @@ PORT   ?= 8501
 DEMO_SCALE ?= medium
 export EPMO_STORE ?= data/store
 
-.PHONY: run test test-dates lint fmt typecheck unit demo templates docs chromium clean bench
+.PHONY: run test test-s3 test-dates lint fmt typecheck unit demo templates docs chromium clean bench
 
 $(VENV)/.runtime: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,11 @@ test: $(VENV)/.dev chromium
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy epmo
 	$(PY) -m pytest
+
+## The whole browser suite once more with every server's store on a loopback S3 server
+## (moto, tests/objectstore.py) instead of a local directory.
+test-s3: $(VENV)/.dev chromium
+	EPMO_TEST_STORE=s3 $(PY) -m pytest -m e2e tests/e2e
 
 ## The suite with the machine's clock moved to three other days (libfaketime): no test may
 ## depend on the day it runs. make test-dates [DAYS='"2027-01-04 09:00:00" ...']

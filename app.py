@@ -46,7 +46,10 @@ PAGES = {
 }
 
 steer.presentation_hook()  # ?present=1 or the sidebar toggle: no chrome, large type
-page = st.navigation(PAGES, expanded=True, position="hidden" if steer.presenting() else "sidebar")
+# The pages in the header's menus (one per section): the sidebar keeps only the as-of week,
+# the filters and presentation mode, visible at 1024 px without scrolling past 19 entries.
+page = st.navigation(PAGES, position="hidden" if steer.presenting() else "top")
 st.sidebar.caption("EPMO Portfolio Analytics")
-steer.exit_button()
+if page.url_path != "deck":
+    steer.exit_button()  # the deck has it in its navigation row
 page.run()

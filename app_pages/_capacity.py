@@ -1,4 +1,4 @@
-"""What the capacity pages share: the view controls, cached capacity queries, the cell tables."""
+"""What the capacity pages share: the view controls, the band legend, the cell tables."""
 
 from __future__ import annotations
 
@@ -8,10 +8,8 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from app_pages import _shared as ui
-from epmo import capacity, sql
+from epmo import capacity, pagedata
 from epmo.safe_text import unplotly
-from epmo.store import Snapshot
 
 BY_LABELS = {"role": "Role", "team": "Team", "role_team": "Role and team", "person": "Person"}
 GRAIN_LABELS = {"week": "Week", "month": "Month", "quarter": "Quarter"}
@@ -48,25 +46,9 @@ def controls(prefix: str) -> dict[str, Any]:
     return {"by": by, "grain": grain, "horizon_months": horizon, "demand": demand, "labelled": labelled}
 
 
-def params(
-    snap: Snapshot, f: dict[str, Any], opts: dict[str, Any], scenario: capacity.Scenario
-) -> dict[str, Any]:
-    return capacity.query_params(
-        f["as_of"],
-        grain=opts["grain"],
-        by=opts["by"],
-        demand=opts["demand"],
-        horizon_months=opts["horizon_months"],
-        portfolios=f["portfolios"],
-        programmes=f["programmes"],
-        scenario=scenario,
-    )
-
-
-def query(snap: Snapshot, name: str, p: dict[str, Any]) -> pd.DataFrame:
-    """A capacity query through the shared cache (only the parameters it takes)."""
-    wanted = set(sql.query(name).params)
-    return ui.query(snap, name, **{k: v for k, v in p.items() if k in wanted})
+def view(opts: dict[str, Any]) -> pagedata.capacity.View:
+    """The page-data View of the controls' choices."""
+    return pagedata.capacity.View(opts["grain"], opts["by"], opts["demand"], opts["horizon_months"])
 
 
 def band_legend() -> None:

@@ -1,21 +1,28 @@
-"""What every page shares: the store, the snapshot, cached queries, the sidebar state.
+"""What every page shares: the store, the snapshot, the cached page-data call, the sidebar.
 
-Pages call these, then render. No business logic here: it lives in epmo/.
+A page reads its widgets, asks `page(pagedata.<function>, snap, filters, ...)` for its data
+(epmo/pagedata), then renders with the helpers here. No business logic here: it lives in
+epmo/.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import duckdb
 import pandas as pd
 import streamlit as st
 
-from epmo import export, measures, safe_text, sql
+from epmo import export, labels, measures, pagedata, safe_text, sql
 from epmo.ingest import latest_reporting_day
+from epmo.pagedata import Filters
+from epmo.safe_text import md
 from epmo.store import Snapshot, Store
+
+T = TypeVar("T")
 
 
 @st.cache_resource
@@ -38,26 +45,40 @@ def connection(snap: Snapshot) -> duckdb.DuckDBPyConnection:
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
-def _query(key: str, name: str, params: tuple[tuple[str, Any], ...], _snap: Snapshot) -> pd.DataFrame:
-    return sql.df(connection(_snap), name, **{k: list(v) if isinstance(v, tuple) else v for k, v in params})
+def _page(
+    name: str, key: str, filters: str, params: str, _func: Any, _snap: Snapshot, _f: Filters, _params: Any
+) -> Any:
+    return _func(connection(_snap), _f, **_params)
 
 
-def query(snap: Snapshot, name: str, **params: Any) -> pd.DataFrame:
-    """A named query's result, cached on (store version, query, parameters), never on frames."""
-    frozen = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in params.items()))
-    return _query(snap.key, name, frozen, snap)
+def page(func: Callable[..., T], snap: Snapshot, f: Filters, /, spinner: str = "", **params: Any) -> T:
+    """A page-data function's result (epmo.pagedata), cached on (function, store version,
+    Filters, extra parameters): the one way a page asks for its data."""
+    name = f"{func.__module__}.{func.__qualname__}"
+    frozen = repr(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in params.items()))
+    if spinner:
+        with st.spinner(spinner):
+            return _page(name, snap.key, repr(f), frozen, func, snap, f, params)  # type: ignore[no-any-return]
+    return _page(name, snap.key, repr(f), frozen, func, snap, f, params)  # type: ignore[no-any-return]
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _sidebar(key: str, as_of: dt.date | None, _snap: Snapshot) -> Any:
+    con = connection(_snap)
+    if as_of is None:
+        return pagedata.ledger.weeks(con)
+    return pagedata.ledger.sidebar(con, as_of)
 
 
 def reporting_weeks(snap: Snapshot) -> list[dt.date]:
-    weeks = query(snap, "ledger/reporting_weeks")
-    return [pd.Timestamp(d).date() for d in weeks["as_of_date"]]
+    return _sidebar(snap.key, None, snap)  # type: ignore[no-any-return]
 
 
 def _param_list(key: str) -> list[str]:
     return [v for v in st.query_params.get_all(key) if v]
 
 
-def sidebar(snap: Snapshot) -> dict[str, Any]:
+def sidebar(snap: Snapshot) -> Filters:
     """As-of week and portfolio/programme filters, mirrored in the URL query parameters."""
     weeks = reporting_weeks(snap)
     default_week = weeks[0] if weeks else latest_reporting_day()
@@ -74,15 +95,14 @@ def sidebar(snap: Snapshot) -> dict[str, Any]:
         format_func=lambda d: f"{d:%a %d %b %Y}",
         help="The portfolio as it was reported for this week (each project's latest report on or before it).",
     )
-    filters = query(snap, "home/portfolio_filters", as_of=as_of)
-    portfolios = sorted(filters["portfolio"].dropna().unique().tolist())
+    choices: pagedata.ledger.SidebarData = _sidebar(snap.key, as_of, snap)
+    portfolios = choices.portfolios
     if "portfolios" not in st.session_state:
         st.session_state.portfolios = [p for p in _param_list("portfolio") if p in portfolios]
     chosen_pf = st.sidebar.multiselect(
         "Portfolio", portfolios, key="portfolios", placeholder="All portfolios"
     )
-    scope = filters[filters["portfolio"].isin(chosen_pf)] if chosen_pf else filters
-    programmes = sorted(scope["programme"].dropna().unique().tolist())
+    programmes = choices.programmes(list(chosen_pf))
     if "programmes" not in st.session_state:
         st.session_state.programmes = [p for p in _param_list("programme") if p in programmes]
     st.session_state.programmes = [p for p in st.session_state.programmes if p in programmes]
@@ -92,17 +112,35 @@ def sidebar(snap: Snapshot) -> dict[str, Any]:
     st.query_params["as_of"] = as_of.isoformat()
     st.query_params["portfolio"] = chosen_pf
     st.query_params["programme"] = chosen_pg
-    return {"as_of": as_of, "portfolios": list(chosen_pf), "programmes": list(chosen_pg)}
+    return Filters(as_of, tuple(chosen_pf), tuple(chosen_pg))
 
 
-def show_sql(name: str, key: str | None = None) -> None:
+def scope_text(f: Filters) -> str:
+    """' · portfolio A, B' or ' · all portfolios', for a caption (names escaped)."""
+    return f" · {', '.join(md(p) for p in f.portfolios)}" if f.portfolios else " · all portfolios"
+
+
+def metric_columns(n: int, width: int = 160) -> list[Any]:
+    """n places for headline metrics, side by side while they fit and wrapped onto the next
+    line when the window is narrow: a metric never shrinks until its number reads "387.…"."""
+    row = st.container(horizontal=True, wrap=True, gap="small")
+    return [row.container(width=width) for _ in range(n)]
+
+
+def sql_label(name: str, what: str | None = None) -> str:
+    """The expander's label names the element whose SQL it shows (the page's table or
+    chart, else the query's own name in words), so two of them never read alike."""
+    return f"Show SQL: {what or labels.label(name.rpartition('/')[2])}"
+
+
+def show_sql(name: str, key: str | None = None, what: str | None = None) -> None:
     """The SQL behind a figure, built only when the expander is opened (it reruns): the
     query text and the code highlighter stay off the first screen of every page."""
-    box = st.expander("Show SQL", key=f"show_sql_{key or name}", on_change="rerun")
+    box = st.expander(sql_label(name, what), key=f"show_sql_{key or name}", on_change="rerun")
     with box:
         if box.open:
             q = sql.query(name)
-            st.caption(q.description or name)
+            st.caption(f"queries/{name}.sql · " + (q.description or ""))
             st.code(q.text, language="sql")
 
 
@@ -139,18 +177,31 @@ def is_admin(email: str) -> bool:
 
 
 PROJECT_PAGE = "app_pages/project.py"
-_NUMBER_FORMATS = {"money": "compact", "ratio": "%.2f", "days": "%d", "count": "%d", "percent": "%.1f%%"}
+_NUMBER_FORMATS = {
+    "money": "compact",
+    "ratio": "%.2f",
+    "days": "%d",
+    "count": "%d",
+    "hours": "%.0f",
+    "percent": "%.1f%%",
+}
 
 
 def measure_columns(frame: pd.DataFrame) -> dict[str, Any]:
-    """Column labels, help and formats for a frame's measures, from epmo.measures."""
+    """Column labels, help and formats for a frame's columns: measures from epmo.measures, the
+    rest from epmo.labels (never a snake_case name, never 300100.0)."""
     config: dict[str, Any] = {}
     for col in frame.columns:
         if pd.api.types.is_datetime64_any_dtype(frame[col]) and not str(col).endswith("_at"):
-            config[col] = st.column_config.DateColumn(measures.label(col), format="D MMM YYYY")
+            config[col] = st.column_config.DateColumn(labels.label(col), format="D MMM YYYY")
             continue
         if col not in measures.MEASURES:
-            config[col] = measures.label(col)
+            if pd.api.types.is_bool_dtype(frame[col]):
+                config[col] = st.column_config.CheckboxColumn(labels.label(col))
+            elif pd.api.types.is_float_dtype(frame[col]):
+                config[col] = st.column_config.NumberColumn(labels.label(col), format="localized")
+            else:
+                config[col] = labels.label(col)
             continue
         m = measures.MEASURES[col]
         help_ = f"{m.description} Formula: {m.formula}."
@@ -161,6 +212,35 @@ def measure_columns(frame: pd.DataFrame) -> dict[str, Any]:
         else:
             config[col] = st.column_config.TextColumn(m.label, help=help_)
     return config
+
+
+def readable(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame as shown: text columns with blanks instead of None, ids in natural order
+    when the frame is ordered by project id."""
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype == object:
+            out[col] = out[col].map(lambda v: "" if labels.is_blank(v) else v)
+    return out
+
+
+def table(
+    frame: pd.DataFrame,
+    key: str | None = None,
+    column_config: dict[str, Any] | None = None,
+    height: int | str = "auto",
+    **kwargs: Any,
+) -> Any:
+    """The one way a page shows a table: labelled columns (epmo.labels), readable values;
+    `column_config` overrides the labels of some columns."""
+    return st.dataframe(
+        readable(frame),
+        key=key,
+        hide_index=True,
+        column_config=measure_columns(frame) | (column_config or {}),
+        height=height,  # type: ignore[arg-type]
+        **kwargs,
+    )
 
 
 OPEN_PROJECT = "_open_project"
@@ -180,15 +260,7 @@ def project_table(
 ) -> None:
     """A table of projects; clicking a row opens that project's page."""
     shown = frame[columns] if columns else frame
-    event = st.dataframe(
-        shown,
-        key=key,
-        hide_index=True,
-        on_select="rerun",
-        selection_mode="single-row",
-        column_config=measure_columns(shown),
-        height=height,  # type: ignore[arg-type]
-    )
+    event = table(shown, key=key, height=height, on_select="rerun", selection_mode="single-row")
     rows = event.selection.rows if event is not None else []
     if rows:
         open_project(str(frame.iloc[rows[0]]["project_id"]), as_of)

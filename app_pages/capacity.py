@@ -5,6 +5,7 @@ import streamlit as st
 from app_pages import _capacity as cap
 from app_pages import _shared as ui
 from epmo import capacity, capacity_charts
+from epmo.pagedata import capacity as pages
 from epmo.safe_text import md
 
 snap = ui.snapshot()
@@ -12,18 +13,19 @@ f = ui.sidebar(snap)
 st.title("Capacity heatmap")
 st.caption(
     f"Demand (project allocations) against supply (team capacity) as reported for the week of "
-    f"{f['as_of']:%d %b %Y}"
+    f"{f.as_of:%d %b %Y}"
     + (
-        f" · demand of {', '.join(md(p) for p in f['portfolios'] + f['programmes'])} only"
-        if f["portfolios"] or f["programmes"]
+        f" · demand of {', '.join(md(p) for p in f.portfolios + f.programmes)} only"
+        if f.portfolios or f.programmes
         else ""
     )
     + ". Hours are spread over working days, so a week spanning two months counts in both."
 )
 
 opts = cap.controls("cap")
-p = cap.params(snap, f, opts, capacity.BASELINE)
-cells = cap.query(snap, "capacity/utilisation", p)
+view = cap.view(opts)
+data = ui.page(pages.heatmap, snap, f, view=view)
+cells = data.cells
 if cells.empty:
     st.info(
         "No demand or capacity in this horizon as of this week. Allocations (demand) and capacity "
@@ -35,14 +37,12 @@ cap.band_legend()
 fig = capacity_charts.heatmap(cells, opts["grain"], labelled=opts["labelled"])
 # the key changes with the rows and columns, so a click on another layout is forgotten
 event = ui.chart(fig, f"cap_heatmap_{opts['by']}_{opts['grain']}", select=True)
-ui.downloads(cap.display_cells(cells), f"capacity_utilisation_{f['as_of']}", "cap_cells")
-ui.show_sql("capacity/utilisation")
-ui.show_sql("capacity/macro_demand_days")
+ui.downloads(cap.display_cells(cells), f"capacity_utilisation_{f.as_of}", "cap_cells")
+ui.show_sql(data.sql["cells"], what="Heatmap (utilisation)")
+ui.show_sql(data.sql["demand_days"], what="Heatmap (demand spread over working days)")
 
 # ---------------------------------------------------------------- drill-down
 st.subheader("What makes up a cell")
-cells["row"] = capacity.row_label(cells)
-cells["col"] = capacity.period_label(cells["period_start"], opts["grain"])
 clicked = cap.cell_from_selection(event)
 if clicked is not None and cap.match_cell(cells, clicked).empty:
     clicked = None  # a click on a cell that the current view no longer has
@@ -67,10 +67,13 @@ if clicked is None:
             clicked = {k: (None if v is None or v != v else v) for k, v in clicked.items()}
 if clicked is not None:
     match = cap.match_cell(cells, clicked)
-    drill = cap.query(
+    # the drill-down: a second call, made only after a click
+    drill = ui.page(
+        pages.cell,
         snap,
-        "capacity/cell_demand",
-        p | {k: clicked[k] for k in ("period_start", *capacity.KEYS)},
+        f,
+        view=view,
+        cell_keys=tuple((k, clicked[k]) for k in ("period_start", *capacity.KEYS)),
     )
     if not match.empty:
         m = match.iloc[0]
@@ -86,9 +89,9 @@ if clicked is not None:
     if drill.empty:
         st.info("No demand in this cell: all of it is available capacity.")
     else:
-        st.dataframe(drill, hide_index=True, column_config=cap.NUMBER_COLUMNS, key="cap_drill_table")
+        ui.table(drill, column_config=cap.NUMBER_COLUMNS, key="cap_drill_table")
         ui.downloads(drill, f"capacity_cell_{clicked['period_start']}", "cap_drill")
-ui.show_sql("capacity/cell_demand")
+ui.show_sql(data.sql["cell"], what="What makes up a cell")
 
 # ---------------------------------------------------------------- shortages
 st.subheader("Shortages")
@@ -98,12 +101,12 @@ st.caption(
     "of the period). Negative: spare."
 )
 only_short = st.toggle("Only cells that are short", value=True, key="cap_only_short")
-short = cap.display_shortage(cap.query(snap, "capacity/shortage", p), only_short)
-st.dataframe(short, hide_index=True, column_config=cap.NUMBER_COLUMNS, key="cap_shortage_table")
-ui.downloads(short, f"capacity_shortage_{f['as_of']}", "cap_short")
-ui.show_sql("capacity/shortage")
+short = cap.display_shortage(data.shortage, only_short)
+ui.table(short, column_config=cap.NUMBER_COLUMNS, key="cap_shortage_table")
+ui.downloads(short, f"capacity_shortage_{f.as_of}", "cap_short")
+ui.show_sql(data.sql["shortage"], what="Shortages")
 
-past = cap.query(snap, "capacity/past_demand", p)
+past = data.past
 if not past.empty:
     with st.expander(
         f"Demand dated before the as-of week: {past['confirmed_hours'].sum() + past['tentative_hours'].sum():,.0f} h "
@@ -113,6 +116,6 @@ if not past.empty:
             "Hours that stale submissions planned for weeks already gone. They are not piled onto "
             "the current week; update the project's extract to re-plan them."
         )
-        st.dataframe(past, hide_index=True, column_config=cap.NUMBER_COLUMNS)
-        ui.downloads(past, f"capacity_past_demand_{f['as_of']}", "cap_past")
-        ui.show_sql("capacity/past_demand")
+        ui.table(past, column_config=cap.NUMBER_COLUMNS)
+        ui.downloads(past, f"capacity_past_demand_{f.as_of}", "cap_past")
+        ui.show_sql(data.sql["past"])

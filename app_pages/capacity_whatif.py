@@ -8,6 +8,7 @@ import streamlit as st
 from app_pages import _capacity as cap
 from app_pages import _shared as ui
 from epmo import capacity, capacity_charts
+from epmo.pagedata import capacity as pages
 from epmo.safe_text import md
 
 snap = ui.snapshot()
@@ -15,7 +16,7 @@ f = ui.sidebar(snap)
 st.title("Capacity what-if")
 st.caption(
     "Try a scenario over the portfolio as reported for the week of "
-    f"{f['as_of']:%d %b %Y}: nothing in the store changes. The heatmap recomputes in DuckDB "
+    f"{f.as_of:%d %b %Y}: nothing in the store changes. The heatmap recomputes in DuckDB "
     "and shows the scenario beside the baseline; cells that change band are outlined."
 )
 
@@ -87,12 +88,10 @@ def save(as_of: dt.date) -> None:
 
 
 current = scenario()
-base_p = cap.params(
-    snap, f, {"grain": "month", "by": "role_team", "demand": "all", "horizon_months": 12}, capacity.BASELINE
-)
-projects = cap.query(snap, "capacity/projects_with_demand", base_p)
-role_teams = cap.query(snap, "capacity/role_teams", base_p)
-names = dict(zip(projects["project_id"], projects["project_name"], strict=True))
+# the editor's choices first (projects, roles, saved scenarios); the results below
+choices = ui.page(pages.whatif_choices, snap, f)
+projects, role_teams = choices.projects, choices.role_teams
+names = choices.names
 
 left, right = st.columns([3, 2], gap="large")
 with left:
@@ -141,7 +140,7 @@ with left:
             team = c[1].selectbox(
                 "Team", ["", *teams], format_func=lambda t: t or "(main team)", key="cap_add_team"
             )
-            months = [capacity.month_start(f["as_of"], m) for m in range(0, 24)]
+            months = [capacity.month_start(f.as_of, m) for m in range(0, 24)]
             start = c[2].selectbox("From", months, format_func=lambda d: f"{d:%b %Y}", key="cap_add_from")
             c = st.columns([1, 2])
             amount = c[0].number_input("+ hire / - leave", value=1.0, step=0.5, key="cap_add_amount")
@@ -163,7 +162,7 @@ with left:
 
 with right:
     st.subheader("Saved scenarios")
-    saved = ui.query(snap, "ledger/documents", kind=capacity.SCENARIO_KIND)
+    saved = choices.saved
     if saved.empty:
         st.caption("None yet. Name this scenario and save it below; anyone can then open it.")
     else:
@@ -171,10 +170,10 @@ with right:
         pick = c[0].selectbox("Open a saved scenario", saved["name"].tolist(), key="cap_open_name")
         c[1].button("Open", key="cap_open", on_click=open_saved, args=(pick,), icon=":material/folder_open:")
         shown = saved[["name", "version", "saved_by", "saved_at", "as_of_date"]]
-        st.dataframe(shown, hide_index=True, key="cap_saved_table")
+        ui.table(shown, key="cap_saved_table")
     st.text_input("Scenario name", key="cap_save_name", placeholder="e.g. Hire 2 developers in March")
     st.text_input("Your email", key="cap_save_user", placeholder="you@organisation.org")
-    st.button("Save scenario", key="cap_save", on_click=save, args=(f["as_of"],), icon=":material/save:")
+    st.button("Save scenario", key="cap_save", on_click=save, args=(f.as_of,), icon=":material/save:")
 
 message = st.session_state.pop("cap_message", None)
 if message:
@@ -189,16 +188,13 @@ if idle:
 # ---------------------------------------------------------------- results
 st.divider()
 opts = cap.controls("capw")
-base = cap.query(snap, "capacity/utilisation", cap.params(snap, f, opts, capacity.BASELINE))
+result = ui.page(pages.whatif, snap, f, view=cap.view(opts), scenario=current.to_json())
+base, scn, both, changed = result.baseline, result.scenario, result.compare, result.changed
 if base.empty:
     st.info("No demand or capacity in this horizon as of this week: nothing to compare.")
     st.stop()
-scn_p = cap.params(snap, f, opts, current)
-scn = cap.query(snap, "capacity/utilisation", scn_p)
-both = capacity.compare(base, scn)
-changed = both[both["band_changed"]]
 
-m = st.columns(4)
+m = ui.metric_columns(4)
 m[0].metric("Changes", len(current.changes))
 m[1].metric("Cells changing band", f"{len(changed):,}")
 b_over, s_over = capacity.over_allocated(base), capacity.over_allocated(scn)
@@ -236,13 +232,12 @@ st.subheader("Cells that change band")
 if changed.empty:
     st.caption("No cell changes band in this scenario.")
 else:
-    table = changed.drop(columns=["band_changed", "baseline_band_index", "scenario_band_index"])
-    table = table.drop(columns=[k for k in capacity.KEYS if table[k].isna().all()])
-    st.dataframe(table, hide_index=True, column_config=cap.NUMBER_COLUMNS, key="capw_changed")
-    ui.downloads(table, f"capacity_whatif_changed_{f['as_of']}", "capw_changed_dl")
+    table = result.changed_table()
+    ui.table(table, column_config=cap.NUMBER_COLUMNS, key="capw_changed")
+    ui.downloads(table, f"capacity_whatif_changed_{f.as_of}", "capw_changed_dl")
 with st.expander("All cells, baseline and scenario"):
-    st.dataframe(both, hide_index=True, column_config=cap.NUMBER_COLUMNS)
-    ui.downloads(both, f"capacity_whatif_{f['as_of']}", "capw_all_dl")
-ui.show_sql("capacity/utilisation")
-ui.show_sql("capacity/macro_scenario_demand")
-ui.show_sql("capacity/macro_scenario_supply")
+    ui.table(both, column_config=cap.NUMBER_COLUMNS)
+    ui.downloads(both, f"capacity_whatif_{f.as_of}", "capw_all_dl")
+ui.show_sql(result.sql["cells"], what="Cells that change band (utilisation)")
+ui.show_sql(result.sql["scenario_demand"], what="Cells that change band (demand after the changes)")
+ui.show_sql(result.sql["scenario_supply"], what="Cells that change band (capacity after the changes)")

@@ -1,33 +1,30 @@
 """Decisions: the steering committee's decision log. Record a decision linked to the
 snapshot it was based on; edit one (a new version; nothing is lost); see every version."""
 
-import pandas as pd
 import streamlit as st
 
 from app_pages import _shared as ui
 from app_pages import _steering as steer
 from epmo import steering
+from epmo.pagedata import steering as pages
 from epmo.safe_text import md
-from epmo.settings import get
 
 snap = ui.snapshot()
 f = ui.sidebar(snap)
-as_of = f["as_of"]
+as_of = f.as_of
+data = ui.page(pages.decisions, snap, f)
 st.title("Decisions")
 st.caption(
     "Every steering decision with its date, rationale, projects, owner and due date, and the "
     "snapshot it was based on (as-of week and data time). Edits save a new version."
 )
 
-until = steering.decided_by(as_of)
-log = ui.query(snap, "steering/decisions", as_of=until, project_id="")
-open_statuses = list(get("steering", "open_statuses"))
+until, log = data.until, data.log
+n = data.counts()
 c = st.columns(3)
-c[0].metric("Decisions", len(log))
-c[1].metric("Open", int(log["status"].isin(open_statuses).sum()))
-c[2].metric(
-    "Overdue", int((log["status"].isin(open_statuses) & (log["due_date"] < pd.Timestamp(until))).sum())
-)
+c[0].metric("Decisions", n["decisions"])
+c[1].metric("Open", n["open"])
+c[2].metric("Overdue", n["overdue"])
 if log.empty:
     st.info("No decisions recorded yet. Record the first one below, or during a deck.")
 else:
@@ -44,12 +41,12 @@ else:
         "version",
         "saved_by",
     ]
-    st.dataframe(log[cols], hide_index=True, column_config=ui.measure_columns(log[cols]), key="decision_log")
+    ui.table(log[cols], key="decision_log")
 ui.downloads(log, f"decisions_{until}", "decisions")
-ui.show_sql("steering/decisions")
+ui.show_sql(data.sql["log"])
 
 con = ui.connection(snap)
-projects = steer.known_projects(con, as_of)
+projects = data.projects
 
 
 def frozen() -> steering.Freeze:  # the store as it is when the decision is saved
@@ -76,4 +73,4 @@ if not log.empty:
         steer.decision_form(con, frozen, f"edit_{pick}", projects, existing=row, decision_id=pick)
         history = steering.decision_history(ui.store(), pick)
         st.caption(f"Every version of {md(pick)} (newest first):")
-        st.dataframe(history, hide_index=True, key="decision_history")
+        ui.table(history, key="decision_history")

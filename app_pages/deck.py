@@ -14,7 +14,7 @@ from epmo.safe_text import md, md_quoted
 snap = ui.snapshot()
 f = ui.sidebar(snap)
 store = ui.store()
-names = steer.deck_names(snap)
+names = steer.deck_names(snap, f)
 
 wanted = st.query_params.get("deck", "")
 run = st.session_state.get(steer.RUN)
@@ -24,7 +24,13 @@ if wanted and wanted not in names:
 if run is None or (wanted and wanted != run["deck"]):
     # start (or switch to) a deck: pin the store for the whole meeting
     name = wanted or (run["deck"] if run else names[0])
-    frozen = steering.freeze(store, f["as_of"])
+    # A link carries the ledger cutoff: the same deck opened from it on another replica
+    # (or after a reconnect to another one) shows the very same snapshot.
+    try:
+        cutoff = dt.datetime.fromisoformat(st.query_params.get("cutoff", ""))
+    except ValueError:
+        cutoff = None
+    frozen = steering.freeze(store, f.as_of, cutoff)
     try:
         slide_no = int(st.query_params.get("slide", "1"))
     except ValueError:
@@ -33,7 +39,7 @@ if run is None or (wanted and wanted != run["deck"]):
     st.session_state[steer.RUN] = run
 
 try:
-    deck = steer.load_deck(snap, run["deck"])
+    deck = steer.load_deck(snap, f, run["deck"])
 except steering.SteeringError as exc:
     st.error(md(exc))
     st.session_state.pop(steer.RUN, None)
@@ -44,7 +50,14 @@ run["slide"] = min(max(int(run["slide"]), 0), n - 1)
 
 
 def go(step: int) -> None:
-    run["slide"] = min(max(run["slide"] + step, 0), n - 1)
+    """Next/Previous: presenting, through the parts of a slide first (_steering.present_parts)."""
+    part, parts = int(run.get("part", 0)), int(run.get("parts", 1))
+    if 0 <= part + step < parts:
+        run["part"] = part + step
+        return
+    slide_no = min(max(run["slide"] + step, 0), n - 1)
+    if slide_no != run["slide"]:
+        run["slide"], run["part"] = slide_no, 0
 
 
 if not steer.presenting():
@@ -64,7 +77,7 @@ if not steer.presenting():
     if choice != deck.name or restart:
         st.session_state[steer.RUN] = {
             "deck": choice,
-            "freeze": steering.freeze(store, f["as_of"]).to_dict(),
+            "freeze": steering.freeze(store, f.as_of).to_dict(),
             "slide": 0 if choice != deck.name else run["slide"],
         }
         st.query_params["deck"] = choice
@@ -83,7 +96,9 @@ nav.button(
     icon=":material/arrow_back:",
     on_click=go,
     args=(-1,),
-    disabled=run["slide"] == 0,
+    disabled=run["slide"] == 0 and int(run.get("part", 0)) == 0,
+    shortcut="Left",
+    help="Previous slide (left arrow or Page Up)",
 )
 nav.markdown(f"**Slide {run['slide'] + 1} of {n}** · {md(deck.slides[run['slide']].label())}")
 nav.button(
@@ -92,15 +107,26 @@ nav.button(
     icon=":material/arrow_forward:",
     on_click=go,
     args=(1,),
-    disabled=run["slide"] >= n - 1,
+    disabled=run["slide"] >= n - 1 and int(run.get("part", 0)) >= int(run.get("parts", 1)) - 1,
+    shortcut="Right",
+    help="Next slide (right arrow or Page Down; a presentation clicker sends these)",
 )
+steer.exit_button(nav)
+# Page Up / Page Down (what a presentation clicker sends): buttons of their own, out of sight
+keys = st.container(key="deck_page_keys")
+keys.button("Previous slide", key="deck_page_up", on_click=go, args=(-1,), shortcut="PageUp")
+keys.button("Next slide", key="deck_page_down", on_click=go, args=(1,), shortcut="PageDown")
+st.html("<style>.st-key-deck_page_keys { display: none !important; }</style>")
 st.query_params["deck"] = deck.name
 st.query_params["slide"] = str(run["slide"] + 1)
+st.query_params["cutoff"] = frozen.cutoff_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 spec = deck.slides[run["slide"]]
 with st.spinner("Building the slide…"):
     current = steer.slide(frozen, spec, deck.scope)
-steer.render_slide(current, frozen, key=f"slide_{run['slide']}")
+run["parts"] = len(steer.present_parts(current)) if steer.presenting() else 1
+run["part"] = min(int(run.get("part", 0)), run["parts"] - 1)
+steer.render_slide(current, frozen, key=f"slide_{run['slide']}", part=run["part"])
 
 st.divider()
 fresh = steer.freshness(frozen, deck.scope)

@@ -8,8 +8,7 @@ import streamlit as st
 
 from app_pages import _shared as ui
 from app_pages import _steering as steer
-from epmo import capacity, steering
-from epmo.priority import models
+from epmo import capacity, pagedata, steering
 from epmo.safe_text import md, md_quoted
 
 snap = ui.snapshot()
@@ -22,11 +21,12 @@ st.caption(
     "save your own under another name."
 )
 
-names = steer.deck_names(snap)
+data = ui.page(pagedata.steering.decks, snap, f)
+names = data.names
 base = st.selectbox("Start from", names, key="deck_base")
-deck = steer.load_deck(snap, base)
-projects = ui.query(snap, "project/projects", as_of=f["as_of"], portfolios=[], programmes=[])
-model_names = [*models.BUILT_INS, *[r["name"] for r in store.documents(models.KIND)]]
+deck = data.deck(base)
+projects = data.projects
+model_names = data.models
 
 rows = pd.DataFrame(
     [

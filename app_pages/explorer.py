@@ -80,7 +80,7 @@ def _run(snap: Snapshot, text: str, as_of: dt.date) -> None:
 
 snap = ui.snapshot()
 f = ui.sidebar(snap)
-as_of = f["as_of"]
+as_of = f.as_of
 limits = sandbox.Limits.from_settings()
 st.session_state.setdefault(SQL_KEY, EXAMPLE)
 library = _library()
@@ -162,7 +162,7 @@ with editor:
     text = text or ""
     params = sandbox.query_params(text)
     if params:
-        defaults = sandbox.param_defaults(params, as_of, f["portfolios"], f["programmes"])
+        defaults = sandbox.param_defaults(params, as_of, f.portfolios, f.programmes)
         st.caption("Parameters: lists are comma-separated (blank = all), dates YYYY-MM-DD.")
         grid = st.columns(min(len(params), 3))
         shown = st.session_state.get(DEFAULTS_KEY, {})

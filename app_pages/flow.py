@@ -2,28 +2,18 @@
 cycle time with its percentiles, cumulative flow and the Monte Carlo forecasts, for the
 whole portfolio, a portfolio, a team or one project (docs/flow.md)."""
 
-from typing import Any
-
 import pandas as pd
 import streamlit as st
 
 from app_pages import _shared as ui
-from epmo import flow, flow_charts
-from epmo.store import Snapshot
+from epmo import flow_charts
+from epmo.pagedata import flow as pages
 
 LEVELS = {"Whole portfolio": "all", "Portfolio": "portfolio", "Team": "team", "Project": "project"}
 
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def _page(
-    key: str, as_of: Any, by: str, scope: str, pf: tuple[str, ...], pg: tuple[str, ...], _snap: Snapshot
-) -> dict[str, Any]:
-    return flow.flow_page(ui.connection(_snap), as_of, by, scope, pf, pg)
-
-
 snap = ui.snapshot()
 f = ui.sidebar(snap)
-as_of = f["as_of"]
+as_of = f.as_of
 st.title("Flow")
 st.caption(
     "Agile projects' own work items (their Jira or flow-tool export): how much gets done, how long "
@@ -35,8 +25,8 @@ level = left.radio("Level", list(LEVELS), horizontal=True, key="flow_level")
 by = LEVELS[level]
 scope = ""
 if by != "all":
-    base = _page(snap.key, as_of, by, "", tuple(f["portfolios"]), tuple(f["programmes"]), snap)
-    options = base["summary"]["scope"].tolist()
+    # the scopes of the level (a call of its own: the choice of scope comes from it)
+    options = ui.page(pages.flow, snap, f, by=by).scopes
     if not options:
         st.info("No work items reported for this selection as of this week.")
         st.stop()
@@ -45,13 +35,13 @@ if by != "all":
         level, options, index=options.index(wanted) if wanted in options else 0, key=f"flow_scope_{by}"
     )
 
-data = _page(snap.key, as_of, by, scope, tuple(f["portfolios"]), tuple(f["programmes"]), snap)
-summary = data["summary"]
+data = ui.page(pages.flow, snap, f, by=by, scope=scope)
+summary = data.summary
 if summary.empty:
     st.info("No work items reported for this selection as of this week.")
     st.stop()
 row = summary.iloc[0]
-m = st.columns(5)
+m = ui.metric_columns(5)
 m[0].metric(
     "Done / week",
     "–" if pd.isna(row["throughput_per_week"]) else f"{row['throughput_per_week']:.1f}",
@@ -78,26 +68,26 @@ if row["flow_notes"]:
 
 tabs = st.tabs(["Throughput", "WIP and age", "Cycle time", "Cumulative flow", "Forecast", "Summary"])
 with tabs[0]:
-    ui.chart(flow_charts.throughput(data["throughput"]), "flow_throughput")
-    ui.downloads(data["throughput"], f"flow_throughput_{as_of}", "flow_throughput")
-    ui.show_sql("flow/throughput")
+    ui.chart(flow_charts.throughput(data.throughput), "flow_throughput")
+    ui.downloads(data.throughput, f"flow_throughput_{as_of}", "flow_throughput")
+    ui.show_sql(data.sql["throughput"])
 with tabs[1]:
-    ui.chart(flow_charts.wip_age(data["wip_age"]), "flow_wip_age", as_of, clickable=True)
-    st.dataframe(data["wip_age"], hide_index=True, column_config=ui.measure_columns(data["wip_age"]))
-    ui.downloads(data["wip_age"], f"flow_wip_{as_of}", "flow_wip")
-    ui.show_sql("flow/wip_age")
+    ui.chart(flow_charts.wip_age(data.wip_age), "flow_wip_age", as_of, clickable=True)
+    ui.table(data.wip_age)
+    ui.downloads(data.wip_age, f"flow_wip_{as_of}", "flow_wip")
+    ui.show_sql(data.sql["wip_age"])
 with tabs[2]:
-    ui.chart(flow_charts.cycle_scatter(data["cycle_times"]), "flow_cycle", as_of, clickable=True)
-    ui.downloads(data["cycle_times"], f"flow_cycle_times_{as_of}", "flow_cycle")
-    ui.show_sql("flow/cycle_times")
+    ui.chart(flow_charts.cycle_scatter(data.cycle_times), "flow_cycle", as_of, clickable=True)
+    ui.downloads(data.cycle_times, f"flow_cycle_times_{as_of}", "flow_cycle")
+    ui.show_sql(data.sql["cycle_times"])
 with tabs[3]:
-    ui.chart(flow_charts.cumulative_flow(data["cumulative_flow"]), "flow_cfd")
-    ui.show_sql("flow/cumulative_flow")
+    ui.chart(flow_charts.cumulative_flow(data.cumulative_flow), "flow_cfd")
+    ui.show_sql(data.sql["cumulative_flow"])
 with tabs[4]:
-    fc = data.get("forecast")
+    fc = data.extra.get("forecast")
     if by == "project" and scope:
         if fc is None:
-            st.text(data.get("forecast_reason", ""))
+            st.text(data.extra.get("forecast_reason", ""))
         else:
             c = st.columns(2) + st.columns(2)  # two rows: a whole date fits at 1024 px
             c[0].metric("Items left", fc.remaining_items)
@@ -106,22 +96,22 @@ with tabs[4]:
                 c[i + 1].metric(f"{p} % done by", "–" if d is None else f"{d:%d %b %Y}")
             st.text(fc.note)
             ui.chart(flow_charts.forecast_distribution(fc.days, fc.as_of_date, fc.dates), "flow_distribution")
-        project_rows = data["forecasts"][data["forecasts"]["project_id"] == scope]
+        project_rows = data.project_forecasts
         baseline = project_rows["baseline_end_date"].iloc[0] if not project_rows.empty else None
         st.subheader("Trend of the forecast dates")
-        ui.chart(flow_charts.forecast_trend(data.get("trend", []), baseline), "flow_trend")
-        epics = pd.DataFrame(data.get("epics", []))
+        ui.chart(flow_charts.forecast_trend(data.extra.get("trend", []), baseline), "flow_trend")
+        epics = data.epics
         if not epics.empty:
             st.subheader("Epics")
-            st.dataframe(epics, hide_index=True, column_config=ui.measure_columns(epics))
+            ui.table(epics)
     else:
         st.caption(
             "Click a project to open it. Its computed RAG uses the 85 % date against its baseline end."
         )
-        ui.project_table(data["forecasts"], "flow_forecasts", as_of)
-    ui.downloads(data["forecasts"], f"flow_forecast_{as_of}", "flow_forecast")
-    ui.show_sql("flow/forecasts")
+        ui.project_table(data.forecasts, "flow_forecasts", as_of)
+    ui.downloads(data.forecasts, f"flow_forecast_{as_of}", "flow_forecast")
+    ui.show_sql(data.sql["forecasts"])
 with tabs[5]:
-    st.dataframe(summary, hide_index=True, column_config=ui.measure_columns(summary))
+    ui.table(summary)
     ui.downloads(summary, f"flow_metrics_{as_of}", "flow_metrics")
-    ui.show_sql("flow/summary")
+    ui.show_sql(data.sql["summary"])

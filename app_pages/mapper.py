@@ -14,6 +14,7 @@ from app_pages import _shared as ui
 from epmo import contract, mapper
 from epmo.ingest import latest_reporting_day
 from epmo.mapping import Mapping, resolve, shipped
+from epmo.pagedata import ledger
 from epmo.report import RejectedFile
 from epmo.safe_text import md
 
@@ -23,7 +24,7 @@ st.caption(
     "Bring another tool's export in without editing it: choose what each column means, and see "
     "the first rows as they would be stored. An explicit choice beats the built-in synonyms."
 )
-saved = ui.query(snap, "ledger/documents", kind="mapping")
+saved = ui.page(ledger.documents, snap, ledger.EVERY_WEEK, kind="mapping").documents
 saved_specs = dict(zip(saved["name"], saved["spec"], strict=True))
 names = sorted(set(saved_specs) | set(shipped()))
 

@@ -8,17 +8,18 @@ import streamlit as st
 from app_pages import _shared as ui
 from app_pages import _weekly
 from epmo import weekly
+from epmo.pagedata import weekly as pagedata_weekly
 from epmo.safe_text import md
 
 snap = ui.snapshot()
 f = ui.sidebar(snap)
-as_of = f["as_of"]
+as_of = f.as_of
 st.title("My projects")
 st.caption(
     f"The week of {as_of:%d %b %Y}. Unchanged? Confirm it in one click. Changed? Download your "
     "projects' current rows as the template workbook, edit what changed, upload it back."
 )
-managers = sorted(ui.query(snap, "weekly/managers", as_of=as_of)["project_manager"].dropna().tolist())
+managers = ui.page(pagedata_weekly.managers, snap, f).emails
 manager = _weekly.acting_manager(managers)
 if not manager:
     st.info("Choose your email to see your projects.")

@@ -8,6 +8,7 @@ import streamlit as st
 from app_pages import _priority as pr
 from app_pages import _shared as ui
 from epmo import priority
+from epmo.pagedata import priority as pages
 from epmo.priority import models
 from epmo.safe_text import md
 
@@ -20,7 +21,7 @@ st.caption(
     "which version produced them."
 )
 
-base = pr.pick_model(snap, "Start from", "mdl_base")
+base = pr.pick_model(snap, f, "Start from", "mdl_base")
 st.caption(f"{md(base.label)}: {md(base.description) or 'no description'}")
 
 c1, c2 = st.columns([1, 3])
@@ -159,15 +160,15 @@ if s3.button("Save model", key="mdl_save", icon=":material/save:"):
 
 if base.version:
     st.subheader(f"Versions of {md(base.name)}")
-    versions = ui.query(snap, "ledger/document_versions", kind=models.KIND, name=base.name)
-    st.dataframe(versions[["version", "saved_at", "saved_by", "spec"]], hide_index=True, key="mdl_versions")
+    versions = ui.page(pages.versions, snap, f, name=base.name)
+    ui.table(versions[["version", "saved_at", "saved_by", "spec"]], key="mdl_versions")
 else:
     st.subheader("Saved models")
-    saved_rows = ui.query(snap, "ledger/documents", kind=models.KIND)
+    saved_rows = pr.model_choices(snap, f).saved
     if saved_rows.empty:
         st.caption("None yet.")
     else:
         st.dataframe(
             saved_rows[["name", "version", "saved_at", "saved_by"]], hide_index=True, key="mdl_saved"
         )
-ui.show_sql("ledger/document_versions")
+ui.show_sql(pr.model_choices(snap, f).sql["versions"])

@@ -4,6 +4,7 @@ import streamlit as st
 
 from app_pages import _priority as pr
 from app_pages import _shared as ui
+from epmo.pagedata import priority as pages
 from epmo.priority import charts, scoring
 from epmo.safe_text import md
 
@@ -12,25 +13,34 @@ f = ui.sidebar(snap)
 st.title("Project ranking")
 
 c1, c2, c3 = st.columns([2, 2, 3])
-model = pr.pick_model(snap, "Scoring model", "prio_model", c1)
+model = pr.pick_model(snap, f, "Scoring model", "prio_model", c1)
 other_name = c2.selectbox(
     "Compare with",
-    ["(none)", *[r["name"] for r in pr.model_rows(snap) if r["name"] != model.name]],
+    ["(none)", *[n for n in pr.model_choices(snap, f).names if n != model.name]],
     key="prio_compare",
     help="Rank each project under a second model; arrows show how far it moves.",
 )
 excluded = pr.stage_filter(c3)
-
-cands = pr.candidates(snap, f, excluded)
-if cands.empty:
+data = ui.page(
+    pages.ranking,
+    snap,
+    f,
+    model=model.name,
+    version=model.version,
+    excluded=tuple(excluded),
+    other=None if other_name == "(none)" else other_name,
+    moscow=tuple(st.session_state.get("prio_moscow") or ()),  # the filters below, read first
+    search=st.session_state.get("prio_search", ""),
+)
+if data.candidates.empty:
     st.info("No candidate projects as of this week with these filters.")
     st.stop()
-ranked = scoring.score(cands, model)
-n_scored = int(ranked["is_scored"].sum())
+ranked = data.ranked
+n_scored = data.scored
 st.caption(
     f"Ranked by **{md(model.label)}**"
     + (f", saved by {md(model.saved_by)} on {md(model.saved_at[:16])}" if model.version else "")
-    + f". {md(model.description)} As of {f['as_of']:%d %b %Y}: {len(ranked):,} candidates, "
+    + f". {md(model.description)} As of {f.as_of:%d %b %Y}: {len(ranked):,} candidates, "
     f"{n_scored:,} scored"
     + (
         f", {len(ranked) - n_scored:,} without a score (missing inputs, ranked last)"
@@ -41,19 +51,11 @@ st.caption(
 )
 
 g1, g2 = st.columns([2, 3])
-moscow = g1.multiselect("MoSCoW", list(scoring.MOSCOW_ORDER), key="prio_moscow", placeholder="All labels")
-search = g2.text_input("Find a project (id or name)", key="prio_search")
-shown = ranked
-if moscow:
-    shown = shown[shown["moscow"].isin(moscow)]
-if search.strip():
-    text = search.strip().lower()
-    shown = shown[
-        shown["project_id"].str.lower().str.contains(text, regex=False)
-        | shown["project_name"].str.lower().str.contains(text, regex=False)
-    ]
+g1.multiselect("MoSCoW", list(scoring.MOSCOW_ORDER), key="prio_moscow", placeholder="All labels")
+g2.text_input("Find a project (id or name)", key="prio_search")
+shown = data.shown
 
-parts = [c for c in ranked.columns if c.endswith(("_contribution", "_factor"))]
+parts = data.parts
 cols = ["rank", "project_id", "project_name", "portfolio", "stage", "moscow", "score", *parts, "score_note"]
 config = {
     "rank": st.column_config.NumberColumn("Rank", width="small"),
@@ -68,17 +70,17 @@ for p in parts:
         format="%.3f",
         help="Factor of the product (rice)" if p.endswith("_factor") else "Weight × normalised value",
     )
-st.dataframe(shown[cols], hide_index=True, column_config=config, height=420, key="prio_table")
-ui.downloads(shown[cols], f"ranking_{model.name}_{f['as_of']}", "ranking")
+ui.table(shown[cols], column_config=config, height=420, key="prio_table")
+ui.downloads(shown[cols], f"ranking_{model.name}_{f.as_of}", "ranking")
 
 st.subheader("Score breakdown of the top projects")
 ui.chart(charts.score_breakdown(shown, top=25), "prio_breakdown")
-ui.show_sql("priority/candidates")
+ui.show_sql(data.sql["ranked"])
 
-if other_name != "(none)":
-    other = next(r["model"] for r in pr.model_rows(snap) if r["name"] == other_name)
+if data.other is not None:
+    other = data.other
     st.subheader(f"{md(model.label)} compared with {md(other.label)}")
-    both = scoring.compare(ranked, scoring.score(cands, other))
+    both = data.compare
     moved = both[both["rank_change"].fillna(0) != 0]
     st.caption(
         f"{len(moved):,} of {len(both):,} projects change rank. ▲ n: n places higher under "

@@ -1,29 +1,27 @@
 """Portfolio selection: the best set of projects for a budget (and capacity), solved exactly."""
 
-import json
-
-import pandas as pd
 import streamlit as st
 
 from app_pages import _priority as pr
 from app_pages import _shared as ui
-from epmo import priority
+from epmo import priority, settings
+from epmo.pagedata import priority as pages
 from epmo.priority import charts
 from epmo.safe_text import md
-from epmo.settings import get
 
 snap = ui.snapshot()
 f = ui.sidebar(snap)
 st.title("Portfolio selection")
 
-excluded = pr.stage_filter(st.sidebar, key="sel_excluded")
-cands = pr.candidates(snap, f, excluded)
+excluded = tuple(pr.stage_filter(st.sidebar, key="sel_excluded"))
+choices = ui.page(pages.candidates, snap, f, excluded=excluded)
+cands = choices.candidates
 if cands.empty:
     st.info("No candidate projects as of this week with these filters.")
     st.stop()
 
 c1, c2, c3 = st.columns([2, 2, 2])
-model = pr.pick_model(snap, "Scoring model", "prio_model", c1)
+model = pr.pick_model(snap, f, "Scoring model", "prio_model", c1)
 basis = c2.radio(
     "Cost of a project",
     list(priority.BASES),
@@ -37,11 +35,9 @@ with_capacity = c3.toggle(
     "Respect capacity per role and month",
     key="sel_capacity",
     help="Allocations (confirmed and tentative) must fit the capacity of every role in every month "
-    f"of the next {int(get('priority', 'capacity_horizon_months'))} months.",
+    f"of the next {settings.current().priority.capacity_horizon_months} months.",
 )
-cost_col = priority.BASIS_COLUMN[basis]
-current_cost = float(cands.loc[cands["is_current"], cost_col].sum())
-total_cost = float(cands[cost_col].sum())
+current_cost, total_cost = choices.costs(basis)
 if st.session_state.get("sel_budget_basis") != basis:
     st.session_state["sel_budget"] = round(current_cost, -3)
     st.session_state["sel_budget_basis"] = basis
@@ -55,7 +51,7 @@ budget = d1.number_input(
     help=f"Starts at what the current portfolio (work in flight) costs: {current_cost:,.0f}. "
     f"All candidates together cost {total_cost:,.0f}.",
 )
-labels = dict(zip(cands["project_id"], cands["project_id"] + "  " + cands["project_name"], strict=True))
+labels = choices.labels
 force_in = d2.multiselect("Force in", list(labels), format_func=labels.get, key="sel_force_in")
 force_out = d3.multiselect("Force out", list(labels), format_func=labels.get, key="sel_force_out")
 
@@ -68,7 +64,16 @@ scenario = priority.Scenario(
     force_in=list(force_in),
     force_out=list(force_out),
 )
-result = pr.select(snap, f, model, scenario, excluded)
+data = ui.page(
+    pages.selection,
+    snap,
+    f,
+    spinner="Solving the portfolio selection (MILP)…",
+    scenario=scenario.to_json(),
+    excluded=excluded,
+)
+result = data.result
+assert result is not None  # there are candidates
 sel = result.selection
 if result.notes:
     with st.expander(
@@ -136,27 +141,36 @@ with tab_line:
         height=460,
         key="sel_table",
     )
-    ui.downloads(table[cols], f"portfolio_selection_{f['as_of']}", "sel")
-    ui.show_sql("priority/candidates")
+    ui.downloads(table[cols], f"portfolio_selection_{f.as_of}", "sel")
+    ui.show_sql(data.sql["ranked"])
 
 with tab_frontier:
     if tab_frontier.open:
         steps = int(
-            st.slider("Budget levels", 5, 61, int(get("priority", "frontier_steps")), step=2, key="sel_steps")
+            st.slider(
+                "Budget levels", 5, 61, settings.current().priority.frontier_steps, step=2, key="sel_steps"
+            )
         )
-        with st.spinner(f"Solving one MILP per budget level ({steps} levels)…"):
-            front = pr.frontier(snap, result, scenario.to_json() + json.dumps(excluded) + str(f), steps)
+        front = ui.page(
+            pages.selection,
+            snap,
+            f,
+            spinner=f"Solving one MILP per budget level ({steps} levels)…",
+            scenario=scenario.to_json(),
+            excluded=excluded,
+            frontier_steps=steps,
+        ).frontier
         selected = (sel.total_cost, sel.total_score, len(sel.chosen)) if sel else None
         ui.chart(charts.frontier_chart(front, priority.current_point(result), selected), "sel_frontier_chart")
         cur = priority.current_point(result)
         st.caption(
             f"Best total score at {steps} budget levels from 0 to {total_cost:,.0f} (every candidate), one "
             "exact MILP per level with the same capacity, forced and mandatory constraints. × marks the "
-            f"current portfolio ({cur[2]} projects in the stages {', '.join(get('priority', 'current_stages'))}: "
+            f"current portfolio ({cur[2]} projects in the stages {', '.join(settings.current().priority.current_stages)}: "
             f"cost {cur[0]:,.0f}, total score {cur[1]:,.4g}); ★ the selection above."
         )
-        st.dataframe(front, hide_index=True, height=260, key="sel_frontier_table")
-        ui.downloads(front, f"efficient_frontier_{model.name}_{f['as_of']}", "front")
+        ui.table(front, height=260, key="sel_frontier_table")
+        ui.downloads(front, f"efficient_frontier_{model.name}_{f.as_of}", "front")
 
 with tab_constraints:
     if sel is not None:
@@ -176,19 +190,19 @@ with tab_constraints:
             height=320,
             key="sel_constraints",
         )
-        ui.downloads(sel.constraints, f"selection_constraints_{f['as_of']}", "cons")
+        ui.downloads(sel.constraints, f"selection_constraints_{f.as_of}", "cons")
         use = priority.capacity_use(result)
         if not use.empty:
             st.subheader("Capacity the selection uses")
             ui.chart(charts.capacity_use(use), "sel_capacity_chart")
-            ui.downloads(use, f"selection_capacity_use_{f['as_of']}", "use")
-            ui.show_sql("capacity/project_role_demand")
-            ui.show_sql("capacity/role_supply")
+            ui.downloads(use, f"selection_capacity_use_{f.as_of}", "use")
+            ui.show_sql(data.sql["demand"])
+            ui.show_sql(data.sql["supply"])
         elif not with_capacity:
             st.caption(
                 "Turn on 'Respect capacity per role and month' to see the capacity the selection uses."
             )
-        ui.show_sql("priority/dependencies")
+        ui.show_sql(data.sql["dependencies"])
     else:
         st.info(md(result.error))
 
@@ -202,52 +216,29 @@ with tab_scenarios:
                 st.error("Give the scenario a name.")
             else:
                 ui.store().save_document(
-                    priority.SCENARIO_KIND, name, scenario.to_json(), email.strip(), as_of=f["as_of"]
+                    priority.SCENARIO_KIND, name, scenario.to_json(), email.strip(), as_of=f.as_of
                 )
                 st.success(f"Saved scenario {md(name.strip())}.")
                 snap = ui.snapshot()
-        saved = ui.query(snap, "ledger/documents", kind=priority.SCENARIO_KIND)
+        compared = ui.page(
+            pages.scenarios,
+            snap,
+            f,
+            compare=tuple(st.session_state.get("scn_compare") or ()),  # the multiselect below, read first
+            excluded=excluded,
+        )
+        saved = compared.saved
         if saved.empty:
             st.caption("No saved scenarios yet. Save the one above to compare it with others later.")
         else:
-            chosen = st.multiselect(
+            st.multiselect(
                 "Compare saved scenarios (solved again on this week's data)",
                 saved["name"].tolist(),
                 key="scn_compare",
             )
-            rows = []
-            picks: dict[str, set[str]] = {}
-            for row in saved[saved["name"].isin(chosen)].to_dict("records"):
-                try:
-                    scn = priority.Scenario.from_json(row["spec"])
-                    scn_model = pr.model_version(snap, scn.model, scn.model_version)
-                    if scn_model is None:
-                        rows.append(
-                            {
-                                "scenario": row["name"],
-                                "status": f"model {scn.model} v{scn.model_version} no longer exists",
-                            }
-                        )
-                        continue
-                    res = pr.select(snap, f, scn_model, scn, excluded)
-                except (ValueError, TypeError, KeyError) as exc:
-                    rows.append({"scenario": row["name"], "status": f"cannot be used: {exc}"})
-                    continue
-                rows.append(
-                    {"scenario": row["name"], "version": row["version"], **priority.scenario_summary(res)}
-                )
-                picks[row["name"]] = set(res.selection.chosen) if res.selection else set()
-            if rows:
-                st.dataframe(pd.DataFrame(rows), hide_index=True, key="scn_table")
-                if len(picks) >= 2:
-                    names = list(picks)
-                    every = sorted(set().union(*picks.values()))
-                    diff = pd.DataFrame(
-                        {
-                            "project_id": every,
-                            **{n: ["✓" if p in picks[n] else "" for p in every] for n in names},
-                        }
-                    )
-                    diff = diff[diff[names].nunique(axis=1) > 1]
+            if len(compared.summary):
+                ui.table(compared.summary, key="scn_table")
+                if compared.solved >= 2:
+                    diff = compared.differ
                     st.caption(f"{len(diff):,} projects are chosen in some of these scenarios but not all:")
-                    st.dataframe(diff, hide_index=True, key="scn_diff")
+                    ui.table(diff, key="scn_diff")

@@ -6,33 +6,35 @@ import streamlit as st
 
 from app_pages import _shared as ui
 from app_pages import _steering as steer
-from epmo import charts, health, measures
+from epmo import charts, measures
+from epmo.pagedata import portfolio as pages
 from epmo.safe_text import md, md_quoted
 
 snap = ui.snapshot()
 f = ui.sidebar(snap)
-as_of = f["as_of"]
-everyone = {"portfolios": [], "programmes": []}
-choices = ui.query(snap, "project/projects", as_of=as_of, **everyone)
-if choices.empty:
-    st.title("Project")
-    st.info("No projects have been reported on or before this week.")
-    st.stop()
-
-ids = choices["project_id"].tolist()
-names = dict(zip(choices["project_id"], choices["project_name"], strict=True))
+as_of = f.as_of
 # A click elsewhere leaves the project to open in the session; a shared link has it in the URL.
 wanted = st.session_state.pop(ui.OPEN_PROJECT, None)
 if wanted is None and "project_pick" not in st.session_state:
     wanted = st.query_params.get("project", "")
+asked = wanted or st.session_state.get("project_pick")
+data = ui.page(pages.project, snap, f, project_id=asked)
+if not data.project_id:
+    st.title("Project")
+    st.info("No projects have been reported on or before this week.")
+    st.stop()
+
+names = data.names
 if wanted:
     if wanted in names:
         st.session_state.project_pick = wanted
     else:
         st.warning(f"Project {md_quoted(wanted)} is not in the portfolio as of {as_of:%d %b %Y}.")
 if st.session_state.get("project_pick") not in names:
-    st.session_state.project_pick = ids[0]
-pid = st.selectbox("Project", ids, key="project_pick", format_func=lambda p: f"{p} · {names[p]}")
+    st.session_state.project_pick = data.project_id
+pid = st.selectbox("Project", list(names), key="project_pick", format_func=lambda p: f"{p} · {names[p]}")
+if pid != data.project_id:  # the first run of a session: the page data was for another project
+    data = ui.page(pages.project, snap, f, project_id=pid)
 st.query_params["project"] = pid
 
 
@@ -42,13 +44,13 @@ def project_rows(frame: pd.DataFrame, when_empty: str, stem: str, query: str) ->
         st.caption(when_empty)
     else:
         shown = frame.drop(columns=["project_id", "project_name", "portfolio"])
-        st.dataframe(shown, hide_index=True, column_config=ui.measure_columns(shown))
+        ui.table(shown)
     ui.downloads(frame, f"{pid}_{stem}_{as_of}", stem)
     ui.show_sql(query)
 
 
-history = ui.query(snap, "project/health_history", project_id=pid, as_of=as_of)
-now = history.iloc[-1]
+history = data.history
+now = data.now
 st.title(md(now["project_name"]))
 st.caption(
     f"{md(pid)} · {md(now['portfolio'])}"
@@ -67,17 +69,19 @@ if now["evm_notes"]:
 if now["status_summary"]:
     st.info(f"PM's summary: {md(now['status_summary'])}")
 
-prev = history.iloc[-2] if len(history) > 1 else None
-c = st.columns(6)
+c = ui.metric_columns(6, width=140)
 for col, name in zip(c, ("bac", "eac", "ac", "cpi", "spi", "forecast_slip_days"), strict=True):
-    d = None
-    if prev is not None and now[name] == now[name] and prev[name] == prev[name] and now[name] != prev[name]:
-        diff = float(now[name]) - float(prev[name])
-        d = f"{diff:+.3f}" if measures.MEASURES[name].format == "ratio" else f"{diff:+,.0f}"
+    diff = data.change(name)
     col.metric(
         measures.label(name),
         measures.fmt(name, now[name]),
-        d,
+        None
+        if diff is None
+        else f"{diff:+.3f}"
+        if measures.MEASURES[name].format == "ratio"
+        else ("+" if diff > 0 else "-") + measures.fmt(name, abs(diff))  # +77 k, not +77,200
+        if measures.MEASURES[name].format == "money"
+        else f"{diff:+,.0f}",
         delta_color="off",
         help=f"{measures.MEASURES[name].formula}",
     )
@@ -89,38 +93,25 @@ with left:
     st.subheader("CPI and SPI by week")
     ui.chart(charts.index_history(history), "index_history")
     ui.downloads(history, f"{pid}_health_history_{as_of}", "history")
-    ui.show_sql("project/health_history")
+    ui.show_sql(data.sql["history"], what="RAG, CPI and SPI by week")
 with right:
     st.subheader("Budget burn")
-    burn = ui.query(snap, "health/budget_burn", as_of=as_of, project_id=pid, **everyone)
-    ui.chart(charts.budget_burn(burn, as_of), "project_burn")
-    ui.downloads(burn, f"{pid}_budget_burn_{as_of}", "burn")
-    ui.show_sql("health/budget_burn")
+    ui.chart(charts.budget_burn(data.burn, as_of), "project_burn")
+    ui.downloads(data.burn, f"{pid}_budget_burn_{as_of}", "burn")
+    ui.show_sql(data.sql["burn"])
 
 st.subheader("Milestones")
-ms = ui.query(
-    snap,
-    "health/milestone_slippage",
-    as_of=as_of,
-    previous=health.previous_week(as_of),
-    project_id=pid,
-    **everyone,
-)
-trend = ui.query(snap, "health/milestone_trend", as_of=as_of, project_ids=[pid])
 left, right = st.columns([3, 2])
 with left:
-    ui.chart(charts.milestone_trend(trend), "project_trend")
-    ui.show_sql("health/milestone_trend")
+    ui.chart(charts.milestone_trend(data.trend), "project_trend")
+    ui.show_sql(data.sql["trend"])
 with right:
-    project_rows(ms, "", "milestones", "health/milestone_slippage")
+    project_rows(data.milestones, "", "milestones", data.sql["milestones"])
 
 st.subheader("Open RAID items")
-raid = ui.query(snap, "health/raid_items", as_of=as_of, project_id=pid, **everyone)
-project_rows(raid, "No open RAID items.", "raid", "health/raid_items")
+project_rows(data.raid, "No open RAID items.", "raid", data.sql["raid"])
 
 st.subheader("Changes since last week")
-changes = ui.query(snap, "health/changes", as_of=as_of, since=health.previous_week(as_of), **everyone)
-mine = changes[changes["project_id"] == pid]
-project_rows(mine, "No changes since last week.", "changes", "health/changes")
+project_rows(data.changes, "No changes since last week.", "changes", data.sql["changes"])
 
-steer.project_decisions(snap, pid, as_of)
+steer.project_decisions(data.decisions, pid, as_of, data.sql["decisions"])

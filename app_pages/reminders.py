@@ -8,7 +8,7 @@ from epmo import weekly
 
 snap = ui.snapshot()
 f = ui.sidebar(snap)
-as_of = f["as_of"]
+as_of = f.as_of
 st.title("Who has not reported")
 st.caption(
     f"Project managers with active projects that have neither uploaded nor confirmed 'no change' "

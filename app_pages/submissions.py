@@ -3,6 +3,7 @@
 import streamlit as st
 
 from app_pages import _shared as ui
+from epmo.pagedata import ledger
 from epmo.safe_text import md
 from epmo.store import AlreadyRetracted, StoreWriteError
 
@@ -12,33 +13,30 @@ st.caption(
     "Every accepted upload: who, when, which file (sha256), the week it reports, row "
     "counts per table. A retracted upload leaves every view but stays here."
 )
-ledger = ui.query(snap, "export/uploads")
+search = st.session_state.get("ledger_search", "")  # the search box below, read first
+# the ledger is not as of a week: no sidebar, every week's uploads
+data = ui.page(ledger.submissions, snap, ledger.EVERY_WEEK, search=search)
+n = data.counts()
 c = st.columns(3)
-c[0].metric("Uploads", f"{len(ledger):,}")
-c[1].metric("Retracted", int((ledger["status"] == "retracted").sum()) if len(ledger) else 0)
-c[2].metric("Latest week", str(ledger["as_of_date"].max().date()) if len(ledger) else "-")
-search = st.text_input("Filter by file, person or upload id", key="ledger_search")
-shown = ledger
-if search:
-    needle = search.lower()
-    shown = ledger[
-        ledger[["file_name", "user_email", "upload_id"]]
-        .apply(lambda col: col.fillna("").str.lower().str.contains(needle, regex=False))
-        .any(axis=1)
-    ]
-st.dataframe(shown, hide_index=True, key="ledger_table", height=420 if len(shown) > 10 else "auto")
+c[0].metric("Uploads", f"{n['uploads']:,}")
+c[1].metric("Retracted", n["retracted"])
+c[2].metric("Latest week", n["latest"])
+st.text_input("Filter by file, person or upload id", key="ledger_search")
+shown = data.shown
+ui.table(shown, key="ledger_table", height=420 if len(shown) > 10 else "auto")
 ui.downloads(shown, "uploads", "ledger")
-ui.show_sql("export/uploads")
+ui.show_sql(data.sql["ledger"])
 
 st.subheader("Retract an upload")
-live = ledger[ledger["status"] == "accepted"]
+live = data.live
+labels = data.retract_labels()
 with st.form("retract_form"):
     who = st.text_input("Your email (admin)", key="retract_user")
     upload_id = st.selectbox(
         "Upload",
         live["upload_id"].tolist(),
         key="retract_id",
-        format_func=lambda u: f"{u[:12]}  {live.set_index('upload_id').loc[u, 'file_name']}",
+        format_func=labels.get,
     )
     reason = st.text_input("Reason", key="retract_reason")
     submitted = st.form_submit_button("Retract", type="primary")

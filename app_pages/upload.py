@@ -7,10 +7,11 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import _shared as ui
-from epmo import contract, sql, templates
+from epmo import contract, templates
 from epmo.importers import LAYOUTS, WorkItemImport
-from epmo.ingest import ACCEPTED, DUPLICATE, check_upload, ingest, latest_reporting_day
+from epmo.ingest import ACCEPTED, DUPLICATE, check_upload, commit, latest_reporting_day
 from epmo.mapping import resolve, shipped
+from epmo.pagedata import ledger
 from epmo.safe_text import md
 from epmo.store import StoreWriteError
 from epmo.workflow import Workflow
@@ -45,7 +46,7 @@ with st.expander("Templates and the data contract", icon=":material/description:
             on_click="ignore",
         )
 
-mappings = ui.query(snap, "ledger/documents", kind="mapping")
+mappings = ui.page(ledger.documents, snap, ledger.EVERY_WEEK, kind="mapping").documents
 saved_specs = dict(zip(mappings["name"], mappings["spec"], strict=True))
 mapping_names = sorted(set(saved_specs) | set(shipped()))  # saved on the Mapper page, or shipped
 
@@ -55,7 +56,7 @@ def work_item_options(snap: object) -> WorkItemImport | None:
     statuses are started and done, Jira project keys) and the project id say how to read it."""
     with st.expander("Work items (Jira or flow-tool export)"):
         layout = st.selectbox("Layout", ["Detect", *LAYOUTS], key="upload_wi_layout")
-        flows = ui.query(ui.snapshot(), "ledger/documents", kind="workflow")
+        flows = ui.page(ledger.documents, ui.snapshot(), ledger.EVERY_WEEK, kind="workflow").documents
         wf_name = st.selectbox("Workflow", ["(status names)", *flows["name"]], key="upload_wi_workflow")
         project_id = st.text_input("EPMO project id for every item", key="upload_wi_project")
     if layout == "Detect" and wf_name == "(status names)" and not project_id.strip():
@@ -152,19 +153,7 @@ if report.issues:
     )
     ui.downloads(issues, f"validation_report_{uploaded.name}", "report")
     with st.expander("The rules"):
-        st.dataframe(
-            pd.DataFrame(
-                [
-                    {
-                        "rule": sql.query(n).meta.get("rule", n),
-                        "severity": sql.query(n).meta.get("severity", ""),
-                        "checks": sql.query(n).meta.get("grain", ""),
-                    }
-                    for n in sql.names("checks")
-                ]
-            ),
-            hide_index=True,
-        )
+        st.dataframe(ledger.rules(), hide_index=True)
 
 if not report.ok:
     st.stop()
@@ -175,24 +164,17 @@ row_changes = outcome.preview.get("row_changes")
 c1, c2 = st.columns([3, 2])
 with c1:
     if changes is not None and len(changes):
-        st.dataframe(changes, hide_index=True, key="changes_table")
+        ui.table(changes, key="changes_table")
     else:
         st.caption("No project fields change.")
 with c2:
     if row_changes is not None and len(row_changes):
-        st.dataframe(row_changes, hide_index=True, key="row_changes_table")
+        ui.table(row_changes, key="row_changes_table")
 
 if st.button("Commit upload", type="primary", key="commit", icon=":material/cloud_upload:"):
     try:
-        result = ingest(
-            ui.store(),
-            uploaded.name,
-            data,
-            as_of=outcome.as_of_date,
-            user_email=user,
-            mapping=mapping,
-            work_items=work_items,
-        )
+        # the validated outcome is committed: only what the store may have changed since is checked again
+        result = commit(ui.store(), outcome, uploaded.name, data, user, mapping, work_items=work_items)
     except StoreWriteError as exc:  # disk full, read-only: said in words, nothing saved
         st.error(md(exc), icon=":material/error:")
         st.stop()

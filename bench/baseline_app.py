@@ -1,5 +1,5 @@
 """The smallest Streamlit page with one plotly chart: the floor the benchmark's browser
-timings are compared with (epmo.benchmark.app.chart_timing). Whatever this takes on a
+timings are compared with (bench.harness.app.chart_timing). Whatever this takes on a
 machine, no Streamlit page with a plotly chart can take less there."""
 
 import plotly.graph_objects as go

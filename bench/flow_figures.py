@@ -44,13 +44,13 @@ def main() -> None:
 
     con = store.connect(threads=1)
     t = time.process_time()
-    pagedata.home(con, pagedata.Filters(week))
+    pagedata.portfolio.home(con, pagedata.Filters(week))
     print(f"Home, first load on a new connection: {time.process_time() - t:.2f} s CPU")
-    pagedata.flow(con, pagedata.Filters(week))  # its memos
+    pagedata.flow.flow(con, pagedata.Filters(week))  # its memos
     cpu, wall = [], []
     for _ in range(a.runs):
         t, w = time.process_time(), time.perf_counter()
-        pagedata.flow(con, pagedata.Filters(week))
+        pagedata.flow.flow(con, pagedata.Filters(week))
         cpu.append(time.process_time() - t)
         wall.append(time.perf_counter() - w)
     p95 = sorted(wall)[max(0, -(-95 * len(wall) // 100) - 1)]

@@ -19,8 +19,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.harness import ingestion  # noqa: E402
 from epmo import sql  # noqa: E402
-from epmo.benchmark import ingestion  # noqa: E402
 from epmo.ingest import _preview, sha256  # noqa: E402
 from epmo.mapping import Mapping, map_upload  # noqa: E402
 from epmo.readers import read_upload  # noqa: E402

@@ -7,7 +7,7 @@ everything a page's script does on a warm rerun (its queries come from Streamlit
 as on every widget change), and its first run in a new session (the first page also pays
 the server's start: imports and opening the store). It
 prints one JSON object on the last line of stdout. Run by `python -m epmo bench`
-(epmo.benchmark.app.script_timing) in its own process: epmo never imports streamlit.
+(bench.harness.app.script_timing) in its own process: epmo never imports streamlit.
 """
 
 from __future__ import annotations

@@ -15,8 +15,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.harness import DEMO_SEED, runner, stores, timing  # noqa: E402
 from epmo import pagedata  # noqa: E402
-from epmo.benchmark import DEMO_SEED, runner, stores, timing  # noqa: E402
 from epmo.store import Store  # noqa: E402
 
 

@@ -377,6 +377,14 @@ def cmd_check(args: argparse.Namespace) -> int:
     return EXIT_OK if result.ok else EXIT_UNEXPECTED
 
 
+def cmd_health(args: argparse.Namespace) -> int:
+    from epmo import deploy
+
+    ok, lines = deploy.health(_store(args), args.url)
+    print("\n".join(lines))
+    return EXIT_OK if ok else EXIT_UNEXPECTED
+
+
 def cmd_repair(args: argparse.Namespace) -> int:
     from epmo import integrity
 
@@ -472,7 +480,12 @@ def cmd_pack(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from epmo.benchmark import runner, stores
+    # the benchmark harness lives beside the app, in bench/harness (it starts Streamlit and
+    # Chromium, which the domain package never does)
+    root = str(Path(__file__).resolve().parents[1])
+    if root not in sys.path:
+        sys.path.insert(0, root)
+    from bench.harness import runner, stores
 
     out = Path(args.out) if args.out else None
     if out is not None and out.exists() and not out.is_dir():
@@ -636,6 +649,11 @@ def parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("check", help="verify the store's invariants (exit 1 with the reasons if one fails)")
     with_store(sp)
     sp.set_defaults(func=cmd_check)
+
+    sp = sub.add_parser("health", help="readiness: the server answers (--url) and the store can be read")
+    sp.add_argument("--url", help="this replica's address, e.g. http://127.0.0.1:8501")
+    with_store(sp)
+    sp.set_defaults(func=cmd_health)
 
     sp = sub.add_parser("repair", help="drop rows a concurrent compaction duplicated (docs/store.md)")
     sp.add_argument("--dry-run", action="store_true", help="say what would change; change nothing")

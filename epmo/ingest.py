@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 
 import pyarrow as pa
@@ -76,6 +76,7 @@ class Outcome:
     duplicate_of: str = ""
     tables: dict[str, pa.Table] = field(default_factory=dict)
     preview: dict[str, object] = field(default_factory=dict)
+    store_key: str = ""  # the store snapshot it was validated against
 
     @property
     def ok(self) -> bool:
@@ -211,7 +212,8 @@ def check_upload(
 
     # Every cell is checked even when a header problem already rejects the upload (a
     # missing column, two columns meaning one): one round trip shows every problem.
-    con = store.connect()
+    snap = store.snapshot()
+    con = store.connect(snap)
     try:
         staged = stage(con, mapped)
         checked = _date_order_said(run_checks(staged, as_of, mapped), mapping, dayfirst, file_name)
@@ -226,12 +228,12 @@ def check_upload(
         if digest:
             dup = sql.arrow(con, "ledger/duplicate_upload", sha256=digest, as_of=as_of).to_pylist()
             if dup:
-                return Outcome(VALID, report, as_of, duplicate_of=dup[0]["upload_id"])
+                return Outcome(VALID, report, as_of, duplicate_of=dup[0]["upload_id"], store_key=snap.key)
         tables = typed_tables(staged, skip)
         preview = _preview(con, as_of, staged.tables)
     finally:
         con.close()
-    return Outcome(VALID, report, as_of, tables=tables, preview=preview)
+    return Outcome(VALID, report, as_of, tables=tables, preview=preview, store_key=snap.key)
 
 
 def _import_work_items(
@@ -316,33 +318,52 @@ def _preview(con: object, as_of: dt.date, tables: list[str]) -> dict[str, object
     }
 
 
-def ingest(
+def commit(
     store: Store,
+    outcome: Outcome,
     file_name: str,
     data: bytes,
-    as_of: dt.date | None = None,
     user_email: str = "",
     mapping: Mapping | None = None,
-    dry_run: bool = False,
-    max_file_mb: float | None = None,
     note: str = "",
     today: dt.date | None = None,
     work_items: WorkItemImport | None = None,
 ) -> Outcome:
-    """Validate and, if it passes and this is not a dry run, commit atomically.
+    """Commit an upload that check_upload found valid, without validating it again.
 
-    A Jira or flow-tool export (detected from its header row, or `work_items` given) goes
-    through the work-item importer first (epmo/importers)."""
-    if dry_run:
-        return check_upload(
-            store, file_name, data, as_of, mapping, max_file_mb, today=today, work_items=work_items
-        )
-    digest = sha256(data)
-    outcome = check_upload(
-        store, file_name, data, as_of, mapping, max_file_mb, digest=digest, today=today, work_items=work_items
-    )
+    Only what can change between the check and the commit is checked again: when the store
+    has moved on since (another upload, a retraction), the checks that read the store may
+    answer differently, so the upload is checked again on the new snapshot; either way the
+    same file already accepted for the same week (a duplicate) is looked for on the store as
+    it is now."""
     if outcome.status != VALID:
-        return outcome
+        raise ValueError(f"only a valid upload can be committed, not one {outcome.status}")
+    outcome = replace(outcome)  # the caller's outcome (a page keeps it) stays as validated
+    digest = sha256(data)
+    snap = store.snapshot()
+    if outcome.store_key != snap.key:  # the store moved on: the store-reading checks again
+        outcome = check_upload(
+            store,
+            file_name,
+            data,
+            outcome.as_of_date,
+            mapping,
+            digest=digest,
+            today=today,
+            work_items=work_items,
+        )
+        if outcome.status != VALID:
+            return outcome
+    elif not outcome.duplicate_of:
+        con = store.connect(snap)
+        try:
+            dup = sql.arrow(
+                con, "ledger/duplicate_upload", sha256=digest, as_of=outcome.as_of_date
+            ).to_pylist()
+        finally:
+            con.close()
+        if dup:
+            outcome.duplicate_of = dup[0]["upload_id"]
     assert outcome.as_of_date is not None
     if outcome.duplicate_of:
         outcome.status = DUPLICATE
@@ -365,3 +386,40 @@ def ingest(
     outcome.status = ACCEPTED
     outcome.upload_id = prepared.upload_id
     return outcome
+
+
+def ingest(
+    store: Store,
+    file_name: str,
+    data: bytes,
+    as_of: dt.date | None = None,
+    user_email: str = "",
+    mapping: Mapping | None = None,
+    dry_run: bool = False,
+    max_file_mb: float | None = None,
+    note: str = "",
+    today: dt.date | None = None,
+    work_items: WorkItemImport | None = None,
+) -> Outcome:
+    """Validate and, if it passes and this is not a dry run, commit atomically.
+
+    A Jira or flow-tool export (detected from its header row, or `work_items` given) goes
+    through the work-item importer first (epmo/importers)."""
+    if dry_run:
+        return check_upload(
+            store, file_name, data, as_of, mapping, max_file_mb, today=today, work_items=work_items
+        )
+    outcome = check_upload(
+        store,
+        file_name,
+        data,
+        as_of,
+        mapping,
+        max_file_mb,
+        digest=sha256(data),
+        today=today,
+        work_items=work_items,
+    )
+    if outcome.status != VALID:
+        return outcome
+    return commit(store, outcome, file_name, data, user_email, mapping, note, today, work_items)

@@ -23,7 +23,7 @@ import pyarrow as pa
 from deltalake import DeltaTable, write_deltalake
 from deltalake.exceptions import DeltaError, TableNotFoundError
 
-from epmo import sql
+from epmo import objectstore, sql
 from epmo.maintenance import LEASE_TABLE, Lease, LeaseLost
 from epmo.store import ALL_TABLES, NO_HOOKS, Store, now_utc
 
@@ -61,7 +61,7 @@ class CheckResult:
 
 def check_logs(store: Store) -> list[str]:
     """Every table's Delta log loads and lists its files; on a local disk every listed
-    file exists. Returns the problems in words."""
+    file exists (on an object store, every listed object). Returns the problems in words."""
     problems = []
     for name in [*ALL_TABLES, LEASE_TABLE]:
         uri = f"{store.uri}/{name}"
@@ -77,6 +77,9 @@ def check_logs(store: Store) -> list[str]:
             continue
         if store.is_local:
             missing = [f for f in files if not os.path.exists(f.removeprefix("file://"))]
+        else:
+            missing = objectstore.files_missing(store.uri, list(files))
+        if missing:
             problems += [f"{name}: the log lists a data file that is missing: {f}" for f in missing]
     return problems
 
@@ -152,7 +155,7 @@ class RepairResult:
 def _plan(store: Store) -> tuple[list[TableRepair], dict[str, pa.Table], dict[str, DeltaTable]]:
     """Which tables hold repeated rows, their distinct rows, and the loaded table each
     was read from (the overwrite replaces exactly those files)."""
-    snap = store.snapshot()
+    snap = store.snapshot(fresh=True)
     loaded = {n: store._tables[n] for n in ALL_TABLES if n in store._tables}
     con = store.connect(snap)
     plans: list[TableRepair] = []

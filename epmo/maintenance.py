@@ -31,7 +31,7 @@ import pyarrow as pa
 from deltalake import CommitProperties, DeltaTable, write_deltalake
 from deltalake.exceptions import CommitFailedError, DeltaError, TableNotFoundError
 
-from epmo import sql
+from epmo import objectstore, sql
 from epmo.settings import get
 from epmo.store import ALL_TABLES, NO_HOOKS, Store, now_utc
 
@@ -114,6 +114,7 @@ class Lease:
         # Read the file list with DuckDB, as the store reads every table: a pyarrow dataset
         # over delta-rs's file system can abort the process at exit (delta-rs issue 2184).
         con = sql.connect(threads=1)
+        objectstore.attach(con, dtable.table_uri)
         try:
             rows = sql.arrow(con, "ledger/maintenance_lease", files=list(dtable.file_uris())).to_pylist()
         finally:

@@ -51,7 +51,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from epmo import sandbox
+from epmo import objectstore, sandbox
 from epmo.settings import get, settings
 from epmo.store import Snapshot
 
@@ -161,6 +161,7 @@ def _spawn() -> subprocess.Popen[bytes]:
     env = {k: os.environ[k] for k in _ENV_KEEP if k in os.environ}
     env["HOME"] = NEUTRAL_HOME
     env.update(_ENV_SET)
+    env.update(objectstore.environment())  # a store on S3: its endpoint and credentials
     proc = subprocess.Popen(  # noqa: S603 (our own interpreter and module)
         [sys.executable, "-I", "-c", _BOOT, ROOT],
         stdin=subprocess.PIPE,

@@ -41,7 +41,7 @@ import pyarrow.compute  # noqa: F401  (pa.compute)
 from deltalake import CommitProperties, DeltaTable, PostCommitHookProperties, write_deltalake
 from deltalake.exceptions import CommitFailedError, DeltaError, TableNotFoundError
 
-from epmo import clock, contract, sql
+from epmo import clock, contract, objectstore, sql
 from epmo.settings import get
 
 ARROW_TYPES = {
@@ -137,16 +137,24 @@ class Snapshot:
 class Store:
     def __init__(self, uri: str | None = None, storage_options: dict[str, str] | None = None):
         self.uri = (uri or default_store_uri()).rstrip("/")
-        self.storage_options = storage_options
+        # An object-store URI takes its endpoint and credentials from the environment
+        # (epmo/objectstore.py); a local path needs none.
+        self.storage_options = (
+            storage_options if storage_options is not None else objectstore.storage_options(self.uri)
+        )
         self._tables: dict[str, DeltaTable] = {}
         self._lock = threading.Lock()
         self._upgraded = False
+        self._ensured = False  # every table seen to exist once: tables are never dropped
+        # On an object store every look at the logs is a round of LIST requests: a snapshot
+        # is reused for [objectstore] refresh_seconds (a write through this object forgets it).
+        self._recent: tuple[float, Snapshot] | None = None
 
     # ------------------------------------------------------------------ layout
 
     @property
     def is_local(self) -> bool:
-        return "://" not in self.uri or self.uri.startswith("file://")
+        return not objectstore.is_remote(self.uri)
 
     def table_uri(self, name: str) -> str:
         if name not in ALL_TABLES:
@@ -154,9 +162,13 @@ class Store:
         return f"{self.uri}/{name}"
 
     def ensure(self) -> None:
-        """Create any missing table (empty, with its schema). Safe to call concurrently."""
+        """Create any missing table (empty, with its schema). Safe to call concurrently.
+        Once per Store object: on an object store each look is a request."""
+        if self._ensured:
+            return
         with self.writing():
             self._ensure()
+        self._ensured = True
 
     def _ensure(self) -> None:
         if self.is_local:
@@ -214,8 +226,24 @@ class Store:
             dtable.update_incremental()
         return dtable
 
-    def snapshot(self) -> Snapshot:
-        """Versions and file lists, the ledger read first (see the module docstring)."""
+    def snapshot(self, fresh: bool = False) -> Snapshot:
+        """Versions and file lists, the ledger read first (see the module docstring).
+
+        On an object store, a snapshot read less than [objectstore] refresh_seconds ago is
+        reused unless `fresh`: what another replica commits shows within that bound, and
+        what this process commits at once (its writes forget the reused snapshot)."""
+        recent = self._recent
+        if not fresh and recent is not None and time.monotonic() - recent[0] < self._refresh_seconds():
+            return recent[1]
+        snap = self._read_snapshot()
+        if not self.is_local:
+            self._recent = (time.monotonic(), snap)
+        return snap
+
+    def _refresh_seconds(self) -> float:
+        return float(get("objectstore", "refresh_seconds"))
+
+    def _read_snapshot(self) -> Snapshot:
         if not self._upgraded:  # once per Store object: a store from an earlier version
             self._upgraded = True
             self.upgrade()
@@ -335,7 +363,7 @@ class Store:
         already retracted (AlreadyRetracted). Raises KeyError for an unknown upload.
         """
         for _attempt in range(int(get("store", "retract_attempts"))):
-            snap = self.snapshot()
+            snap = self.snapshot(fresh=True)
             ledger = self._tables.get("uploads")
             con = self.connect(snap)
             try:
@@ -414,6 +442,7 @@ class Store:
         commit at exactly the next version or fail with CommitFailedError (compare-and-swap
         on the Delta log). Post-commit checkpoints are left to maintenance."""
         target: str | DeltaTable = at_version_after if at_version_after is not None else self.table_uri(name)
+        self._recent = None
         with self.writing():
             write_deltalake(
                 target,
@@ -423,6 +452,7 @@ class Store:
                 commit_properties=CommitProperties(max_commit_retries=0) if at_version_after else None,
                 post_commithook_properties=NO_HOOKS,
             )
+        self._recent = None  # and after: a snapshot read during the write is stale
 
     @contextlib.contextmanager
     def writing(self) -> Iterator[None]:
@@ -541,6 +571,7 @@ def register_snapshot(
     of our own store and table names from ALL_TABLES; both are quoted (DDL cannot take bound
     parameters); the cutoff is bound.
     """
+    objectstore.attach(con, snap.uri)  # an object store's files are read through pyarrow's client
     if cutoff_at is not None:
         con.execute(
             "CREATE OR REPLACE TABLE frozen_cutoff AS SELECT CAST($cutoff AS TIMESTAMPTZ) AS cutoff_at",
@@ -584,23 +615,51 @@ def register_snapshot(
 
 # Definitions over the as-of views, created on every store connection, in this order.
 DERIVED = (
-    "flow/forecast_memo",
-    "views/project_health_weeks",
+    "flow/flow_forecast_memo",
+    "views/project_health_compute",
     "views/memo_weeks",
-    "views/as_of_memo",
-    "views/project_health_memo",
+    "views/memo_week_guard",
+    "views/projects_memo",
+    "views/milestones_memo",
+    "views/raid_memo",
+    "views/projects_as_of_memo",
+    "views/milestones_as_of_memo",
+    "views/raid_as_of_memo",
+    "views/key_milestone_history",
+    "views/key_milestone_memo",
+    "views/key_milestone_history_memo",
+    "views/health_memo",
+    "views/project_health_weeks",
     "views/project_health",
     "views/history_weeks",
-    "capacity/macro_period_end",
-    "capacity/macro_period",
-    "capacity/macro_demand_days",
-    "capacity/macro_supply_days",
-    "views/capacity_memo",
-    "capacity/macro_scenario_demand",
-    "capacity/macro_scenario_supply",
-    "flow/macro_flow_items",
-    "flow/items_memo",
-    "flow/facts_memo",
-    "flow/macro_flow_scope",
-    "flow/macro_flow_scoped_items",
+    "capacity/capacity_period_end",
+    "capacity/capacity_period",
+    "capacity/capacity_segment",
+    "capacity/capacity_demand_days_compute",
+    "capacity/capacity_supply_days_compute",
+    "views/demand_memo",
+    "views/supply_memo",
+    "views/demand_segment_memo",
+    "views/demand_month_memo",
+    "views/demand_project_memo",
+    "views/capacity_demand_days",
+    "views/capacity_supply_days",
+    "views/capacity_demand_segments_compute",
+    "views/capacity_demand_segments",
+    "views/capacity_projects",
+    "views/capacity_demand_months_compute",
+    "views/capacity_demand_months",
+    "capacity/capacity_scenario_shifts",
+    "capacity/capacity_scenario_scales",
+    "capacity/capacity_scenario_demand",
+    "capacity/capacity_by_month",
+    "capacity/capacity_scenario_segments",
+    "capacity/capacity_scenario_supply",
+    "flow/flow_items",
+    "flow/flow_items_table",
+    "flow/flow_items_memo",
+    "flow/flow_facts_table",
+    "flow/flow_facts_memo",
+    "flow/flow_scope",
+    "flow/flow_scoped_items",
 )

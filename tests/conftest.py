@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -129,3 +130,22 @@ def project(pid: str, **over: object) -> dict[str, object]:
     }
     row.update(over)
     return row
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[str]:
+    """moto's S3 server on loopback for the whole session (tests/objectstore.py)."""
+    from tests.objectstore import moto_server
+
+    with moto_server() as endpoint:  # the server creates the test bucket
+        yield endpoint
+
+
+@pytest.fixture
+def s3_uri(s3_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A fresh, empty store URI on the loopback S3 server, the environment pointing at it."""
+    from tests.objectstore import new_prefix, s3_env
+
+    for k, v in s3_env(s3_endpoint).items():
+        monkeypatch.setenv(k, v)
+    return new_prefix()

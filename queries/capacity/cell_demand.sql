@@ -2,6 +2,7 @@
 -- params: $as_of, $horizon_end, $grain, $period_start (the cell's period), $role, $team, $resource_name (NULL = any: the heatmap's row keys), $demand, $portfolios, $programmes, the what-if lists $exclude_projects, $shift_projects, $shift_weeks, $scale_projects, $scale_pcts
 -- What a heatmap cell is made of (the drill-down): the same demand as capacity/utilisation,
 -- restricted to the cell, per project and person, biggest first.
+-- needs: demand
 WITH demand_segments AS (  -- the demand days summed per line and segment (the same sums, fewer rows)
     SELECT * FROM capacity_scenario_segments(
         $as_of, $portfolios, $programmes, $exclude_projects, $shift_projects, $shift_weeks,

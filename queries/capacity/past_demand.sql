@@ -3,6 +3,7 @@
 -- Demand whose working days fall before the Monday of the as-of week (typically in stale
 -- submissions). It is not piled onto the current week: the heatmap leaves it out and the
 -- page shows it here.
+-- needs: demand
 WITH demand_segments AS (  -- the demand days summed per line and segment (the same sums, fewer rows)
     SELECT * FROM capacity_scenario_segments(
         $as_of, $portfolios, $programmes, [], [], [], [], [], NULL, date_trunc('week', CAST($as_of AS DATE)), 'month'

@@ -2,6 +2,7 @@
 -- params: $as_of, $grain (week, month or quarter), $horizon_end (exclusive)
 -- Demand hours per project per role per period, all projects, no what-if (for other
 -- modules, e.g. prioritisation). Same day-based definition as capacity/utilisation.
+-- needs: demand
 WITH demand_days AS (
     SELECT * FROM capacity_demand_days($as_of)
     WHERE work_date >= date_trunc('week', CAST($as_of AS DATE)) AND work_date < CAST($horizon_end AS DATE)

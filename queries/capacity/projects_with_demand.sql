@@ -1,6 +1,7 @@
 -- grain: one row per project with demand from the Monday of the as-of week on (what-if pickers)
 -- params: $as_of, $portfolios, $programmes (lists; empty = all)
 -- Projects that a what-if can leave out, shift or scale, biggest demand first.
+-- needs: demand
 WITH demand_segments AS (  -- the demand days summed per line and segment (the same sums, fewer rows)
     SELECT * FROM capacity_scenario_segments(
         $as_of, $portfolios, $programmes, [], [], [], [], [], date_trunc('week', CAST($as_of AS DATE)), NULL, 'month'

@@ -3,6 +3,7 @@
 -- capacity/utilisation by role_team at baseline, without summing them (the what-if's
 -- capacity-change form lists them)
 -- params: $as_of, $horizon_end (exclusive), $portfolios, $programmes (lists; empty = all)
+-- needs: demand, supply
 WITH demand AS (
     SELECT role, team
     FROM capacity_scenario_segments(

@@ -3,6 +3,7 @@
 -- Shortage = demand hours - available hours (positive: short; negative: spare). FTE short =
 -- shortage hours / (fte_hours_per_week / 5 x the period's working days in the horizon).
 -- top_projects: the $top_n projects with the most demand in a short cell, with their hours.
+-- needs: demand, supply
 WITH demand_segments AS (  -- the demand days summed per line and segment (the same sums, fewer rows)
     SELECT * FROM capacity_scenario_segments(
         $as_of, $portfolios, $programmes, $exclude_projects, $shift_projects, $shift_weeks,

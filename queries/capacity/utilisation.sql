@@ -5,6 +5,7 @@
 -- between them. Demand dated before the as-of week (Monday) is left out (see
 -- capacity/past_demand). A cell with demand but no capacity has no utilisation and the band
 -- $no_capacity_band.
+-- needs: demand, supply
 WITH demand_segments AS (  -- the demand days summed per line and segment (the same sums, fewer rows)
     SELECT * FROM capacity_scenario_segments(
         $as_of, $portfolios, $programmes, $exclude_projects, $shift_projects, $shift_weeks,

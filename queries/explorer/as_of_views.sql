@@ -8,6 +8,7 @@
 -- The explorer's own connection computes health, capacity spreads and as-of rows on demand
 -- for any week (the app's connections keep a per-week memo that epmo.sql fills; an analyst's
 -- query cannot).
+-- needs: health, demand, supply, projects, milestones, raid, flow_items, key_milestones
 CREATE OR REPLACE MACRO project_health_weeks(weeks) AS TABLE
 SELECT * FROM project_health_compute(weeks);
 CREATE OR REPLACE MACRO capacity_demand_days(as_of) AS TABLE

@@ -1,6 +1,7 @@
 -- grain: one row per column of every table and view the explorer offers (as-of views,
 -- history tables, reference tables), in column order
 -- The explorer's help: what a query can read. The group says what kind of object it is.
+-- needs: health
 WITH objects AS (
     SELECT view_name AS table_name, 'view' AS object_type FROM duckdb_views() WHERE NOT internal AND schema_name = 'main'
     UNION ALL

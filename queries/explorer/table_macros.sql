@@ -1,6 +1,7 @@
 -- grain: one row per table macro the explorer offers (e.g. projects_as_of(as_of),
 -- project_health_weeks(weeks)): name and parameters
 -- Table macros read any week: SELECT * FROM projects_as_of(DATE '2026-11-06').
+-- needs: health
 SELECT
     function_name AS macro_name,
     array_to_string(parameters, ', ') AS macro_parameters,

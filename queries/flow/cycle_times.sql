@@ -5,6 +5,7 @@
 -- (lists; empty = all)
 -- Reads flow_scoped_items (flow_facts_memo, filled with the flow_items_memo of the week).
 -- metrics: cycle_time_days, lead_time_days, cycle_time_p50/p85/p95 (nearest rank)
+-- needs: flow_items
 WITH done AS (
     SELECT *
     FROM flow_scoped_items(CAST($as_of AS DATE), $by, $scope, $portfolios, $programmes)

@@ -5,6 +5,7 @@
 -- params: $as_of, $portfolios, $programmes (lists; empty = all)
 -- metrics: p50_date, p85_date, p95_date (the nearest-rank finish dates of the runs),
 -- flow_slip_days (the [flow] rag_percentile date - baseline end), rag_computed
+-- needs: health
 SELECT
     h.project_id,
     h.project_name,

@@ -9,6 +9,7 @@
 -- littles_law_cycle_days, littles_law_ratio, started_in_window_pct, flow_notes
 -- Percentiles are nearest-rank (quantile_disc: the smallest value with at least p % of the
 -- items at or below it). See docs/flow.md and docs/metrics.md.
+-- needs: flow_items
 WITH items AS (
     SELECT * FROM flow_scoped_items(CAST($as_of AS DATE), $by, $scope, $portfolios, $programmes)
 ),

@@ -5,6 +5,7 @@
 -- (lists; empty = all)
 -- Reads flow_scoped_items (flow_facts_memo, filled with the flow_items_memo of the week).
 -- metrics: items_done (throughput: items whose done_date falls in the week)
+-- needs: flow_items
 WITH items AS (
     SELECT * FROM flow_scoped_items(CAST($as_of AS DATE), $by, $scope, $portfolios, $programmes)
 ),

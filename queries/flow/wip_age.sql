@@ -6,6 +6,7 @@
 -- (lists; empty = all)
 -- Reads flow_scoped_items (flow_facts_memo, filled with the flow_items_memo of the week).
 -- metrics: age_days (blank without a start date), is_older_than_p85
+-- needs: flow_items
 WITH items AS (
     SELECT * FROM flow_scoped_items(CAST($as_of AS DATE), $by, $scope, $portfolios, $programmes)
 ),

@@ -3,6 +3,7 @@
 -- judgement is not a RAG move), then the
 -- absolute change in EAC, then in forecast end slip
 -- params: $as_of, $previous, $portfolios, $programmes, $limit
+-- needs: health
 WITH weeks AS (
     SELECT *
     FROM project_health_weeks([CAST($as_of AS DATE), CAST($previous AS DATE)])

@@ -7,6 +7,7 @@
 -- stopped_reporting: reported for the $since week, but not for the $as_of week (before and
 -- after are the weeks of its report then and its last report now).
 -- params: $as_of, $since, $portfolios, $programmes
+-- needs: health, milestones, raid
 WITH health AS (
     SELECT *
     FROM project_health_weeks([CAST($as_of AS DATE), CAST($since AS DATE)])
@@ -46,7 +47,7 @@ scoped AS (
 ),
 
 -- the milestones and risks in force each of the two weeks (per-connection memos of
--- milestones_as_of and raid_as_of, views/as_of_memo.sql)
+-- milestones_as_of and raid_as_of, the as-of row memos in views/)
 milestones AS (
     SELECT CAST($as_of AS DATE) AS week_date, project_id, milestone_id, milestone_name, forecast_date
     FROM milestones_as_of_memo(CAST($as_of AS DATE))

@@ -1,8 +1,9 @@
 -- view: project_health
 -- grain: one row per project in the portfolio as of $as_of, in scope: earned value, the
 -- four EACs, rule-computed RAG beside the declared one, with reasons (metrics defined in
--- views/project_health_weeks.sql, documented in docs/metrics.md)
+-- views/project_health_compute.sql, documented in docs/metrics.md)
 -- params: $as_of, $portfolios (list; empty = all), $programmes (list; empty = all)
+-- needs: health
 SELECT
     project_id, project_name, portfolio, programme, stage, as_of_date, weeks_stale,
     bac, pv, ev, ac, cv, sv, cpi, spi, eac_cpi, eac_atypical, eac_cpi_spi, eac_pm,
@@ -14,4 +15,4 @@ SELECT
     delivery_method, flow_forecast_date, flow_slip_days, flow_remaining_items, flow_note
 FROM project_health(CAST($as_of AS DATE))
 WHERE epmo_in_scope(portfolio, programme, $portfolios, $programmes)
-ORDER BY project_id
+ORDER BY epmo_natural_key(project_id)

@@ -1,6 +1,7 @@
 -- grain: one row per group (portfolio, or programme when $level = 'programme'), RAG
 -- dimension and RAG value as of $as_of, in scope: how many projects
 -- params: $as_of, $portfolios, $programmes, $level
+-- needs: health
 WITH projects AS (
     SELECT
         CASE WHEN $level = 'programme' THEN coalesce(programme, '(no programme)') ELSE portfolio END

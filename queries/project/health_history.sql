@@ -1,7 +1,7 @@
 -- grain: one row per reporting week on or before $as_of (the last 52) in which project
 -- $project_id was in the portfolio: its health as of that week (carried forward when it
 -- did not report; weeks_stale says so)
--- health: history (epmo.sql prepares the health of every week it shows)
+-- needs: health(history)  (the health of every week it shows)
 -- params: $project_id, $as_of
 -- The weeks are listed once (the memo's filter and its prepared-weeks check both use them).
 WITH history AS MATERIALIZED (

@@ -4,6 +4,7 @@
 -- beside the declared one with the reasons, whether it reported for the week, on time or
 -- by a confirmation, and the expected fields it left blank
 -- params: $as_of, $manager
+-- needs: health
 WITH mine AS (
     SELECT project_id
     FROM projects_as_of(CAST($as_of AS DATE))

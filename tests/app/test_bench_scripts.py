@@ -1,11 +1,11 @@
 """The benchmark's page-script timing (bench/page_scripts.py through
-epmo.benchmark.app.script_timing) runs each page with AppTest in its own process."""
+bench.harness.app.script_timing) runs each page with AppTest in its own process."""
 
 from __future__ import annotations
 
 import pytest
 
-from epmo.benchmark import app
+from bench.harness import app
 from epmo.store import Store
 
 

@@ -54,13 +54,48 @@ def e2e_demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return store
 
 
-@contextlib.contextmanager
-def serve(store: Path, extra_env: dict[str, str] | None = None) -> Iterator[str]:
-    """A real `streamlit run app.py` on a free loopback port over `store`; yields its URL.
+def s3_switch() -> bool:
+    """EPMO_TEST_STORE=s3 (`make test-s3`): every server of the suite runs on a copy of its
+    store on a loopback S3 server (moto) instead of a local directory."""
+    value = os.environ.get("EPMO_TEST_STORE", "local")
+    if value not in ("local", "s3"):
+        pytest.fail(f"EPMO_TEST_STORE must be 'local' or 's3', not {value!r}")
+    return value == "s3"
 
-    The process inherits the pinned clock of tests/conftest.py (EPMO_TODAY), so the
-    default reporting week never depends on the day the suite runs.
-    """
+
+_S3: dict[str, str] = {}
+
+
+def on_s3(store: Path | str) -> tuple[str, dict[str, str]]:
+    """A copy of a local store on the loopback S3 server (started once for the session);
+    returns its URI and the environment a process needs to reach it."""
+    from tests.objectstore import moto_server, new_prefix, s3_env, upload_tree
+
+    if "endpoint" not in _S3:
+        server = moto_server()
+        _S3["endpoint"] = server.__enter__()
+        import atexit
+
+        atexit.register(server.__exit__, None, None, None)
+    env = s3_env(_S3["endpoint"])
+    uri = new_prefix("e2e")
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        if isinstance(store, Path):
+            upload_tree(store, uri)
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    return uri, env
+
+
+def start(store: Path | str, extra_env: dict[str, str] | None = None) -> tuple[subprocess.Popen[bytes], str]:
+    """Start `streamlit run app.py` on a free loopback port over `store`; returns the process
+    and its URL once it answers its health check."""
     env = os.environ | {"EPMO_STORE": str(store)} | (extra_env or {})
     port = _free_port()
     proc = subprocess.Popen(
@@ -97,14 +132,35 @@ def serve(store: Path, extra_env: dict[str, str] | None = None) -> Iterator[str]
         proc.kill()
         out = proc.stdout.read().decode() if proc.stdout else ""
         pytest.fail(f"streamlit did not start:\n{out}")
+    return proc, url
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(10)
+
+
+@contextlib.contextmanager
+def serve(store: Path | str, extra_env: dict[str, str] | None = None) -> Iterator[str]:
+    """A real `streamlit run app.py` on a free loopback port over `store`; yields its URL.
+
+    The process inherits the pinned clock of tests/conftest.py (EPMO_TODAY), so the
+    default reporting week never depends on the day the suite runs. With the S3 switch on
+    (EPMO_TEST_STORE=s3), a local store is first copied to the loopback S3 server and the
+    app serves it from there.
+    """
+    if s3_switch() and isinstance(store, Path):
+        uri, s3 = on_s3(store)
+        store, extra_env = uri, s3 | (extra_env or {})
+    proc, url = start(store, extra_env)
     try:
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
 
 
 @pytest.fixture(scope="module")

@@ -1,12 +1,12 @@
-"""The benchmark's browser timing (epmo.benchmark.app.chart_timing) against a real
+"""The benchmark's browser timing (bench.harness.app.chart_timing) against a real
 `streamlit run`: every way of reaching a page is timed and gives plausible figures."""
 
 from __future__ import annotations
 
 import pytest
 
+from bench.harness import app, runner
 from epmo import demo
-from epmo.benchmark import app, runner
 from epmo.store import Store
 from tests.e2e.conftest import DEMO_END
 

@@ -1,4 +1,4 @@
-"""The as-of row memos (views/as_of_memo.sql: projects, milestones and RAID in force each
+"""The as-of row memos (views/projects_as_of_memo.sql and its siblings: projects, milestones and RAID in force each
 week, kept per connection) return exactly what projects_as_of / milestones_as_of /
 raid_as_of compute, are refused for a week not prepared, and every query rewritten to read
 them returns the same rows, row for row, as before: the queries with the memos swapped back
@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 
 from epmo import health, sql
+from epmo import memo as memos
 from epmo.store import Store
 
 BEFORE = Path(__file__).resolve().parent / "before"
@@ -56,8 +57,8 @@ def test_each_memo_equals_its_definition(
     memo_text = f"SELECT * FROM {table}_as_of_memo(CAST($w AS DATE))"
     with pytest.raises(duckdb.InvalidInputException, match="was not prepared"):
         con.execute(memo_text, {"w": week}).fetchall()
-    sql.prepare(con, table, [week])
-    sql.prepare(con, table, [week])  # a second time: nothing is added
+    memos.prepare(con, table, [week])
+    memos.prepare(con, table, [week])  # a second time: nothing is added
     memo = _rows(con, memo_text, {"w": week})
     computed = _rows(con, f"SELECT * FROM {table}_as_of(CAST($w AS DATE))", {"w": week})
     assert memo == computed
@@ -157,7 +158,7 @@ def _old(con: duckdb.DuckDBPyConnection, text: str, bound: dict[str, Any]) -> pd
     if "history_weeks(" in text:
         shown = con.execute(sql.query("memo/history_weeks").text, {"as_of": bound["as_of"]}).fetchall()
         weeks += [row[0] for row in shown]
-    sql.prepare_health(con, weeks)  # the old texts read the health memo as the new ones do
+    memos.prepare_health(con, weeks)  # the old texts read the health memo as the new ones do
     return con.sql(text, params=bound).df()
 
 
@@ -210,7 +211,7 @@ def test_the_key_milestone_memo_is_its_definition_computed_once(
     trend = sql.df(con, "health/milestone_trend", as_of=weeks["latest"], project_ids=[pid])
     assert len(trend) > 0 and set(trend["project_id"]) == {pid}
     sql.df(con, "health/milestone_trend", as_of=weeks["middle"], project_ids=[pid])
-    sql.prepare(con, "key_milestones", [weeks["first"]])  # a memo without weeks: still once
+    memos.prepare(con, "key_milestones", [weeks["first"]])  # a memo without weeks: still once
     assert con.execute("SELECT memo, week_date FROM memo_weeks").fetchall() == [("key_milestones", None)]
     memo = _rows(con, memo_text, {})
     assert memo == _rows(con, "SELECT * FROM key_milestone_history()", {})

@@ -1,4 +1,4 @@
-"""Capacity demand summed per segment (views/capacity_memo.sql, capacity_scenario_segments) gives
+"""Capacity demand summed per segment (views/capacity_demand_days.sql and the other capacity memo files, capacity_scenario_segments) gives
 what the demand days give: the segment memo equals its definition, the scenario segments equal the
 scenario days summed per segment for any bounds, and the pages' queries read from the segments the
 same hours as from the days (to their rounding: the queries round to 0.1 h)."""
@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from epmo import capacity, sql
+from epmo import memo as memos
 from epmo.capacity import Change, Scenario
 from epmo.store import Store
 
@@ -50,7 +51,7 @@ def test_the_segment_memo_equals_the_days_summed_per_segment(
     week = _weeks(con)[pick]
     with pytest.raises(duckdb.InvalidInputException, match="was not prepared"):
         con.execute("SELECT count(*) FROM capacity_demand_segments(CAST($w AS DATE))", {"w": week}).fetchall()
-    sql.prepare(con, "demand", [week])
+    memos.prepare(con, "demand", [week])
     memo = _rows(con, "SELECT * FROM capacity_demand_segments(CAST($w AS DATE))", w=week)
     want = _rows(
         con,
@@ -79,7 +80,7 @@ def test_the_month_memo_equals_the_days_summed_per_month_and_side_of_the_monday(
     week = _weeks(con)[pick]
     with pytest.raises(duckdb.InvalidInputException, match="was not prepared"):
         con.execute("SELECT count(*) FROM capacity_demand_months(CAST($w AS DATE))", {"w": week}).fetchall()
-    sql.prepare(con, "demand", [week])
+    memos.prepare(con, "demand", [week])
     memo = _rows(con, "SELECT * FROM capacity_demand_months(CAST($w AS DATE))", w=week)
     want = _rows(
         con,
@@ -102,7 +103,7 @@ def test_the_month_memo_equals_the_days_summed_per_month_and_side_of_the_monday(
 
 def test_the_project_memo_equals_the_projects_as_of_the_week(con: duckdb.DuckDBPyConnection) -> None:
     weeks = _weeks(con)
-    sql.prepare(con, "demand", [weeks["first"], weeks["latest"]])
+    memos.prepare(con, "demand", [weeks["first"], weeks["latest"]])
     for week in (weeks["first"], weeks["latest"]):
         memo = _rows(con, "SELECT * FROM capacity_projects(CAST($w AS DATE))", w=week)
         want = _rows(
@@ -115,7 +116,7 @@ def test_the_project_memo_equals_the_projects_as_of_the_week(con: duckdb.DuckDBP
 
 
 def _scenario(con: duckdb.DuckDBPyConnection, kind: str) -> tuple[Scenario, list[str]]:
-    sql.prepare(con, "demand", [AS_OF])
+    memos.prepare(con, "demand", [AS_OF])
     ids = [
         r[0]
         for r in con.execute(
@@ -273,7 +274,7 @@ def _options(grain: str, by: str, portfolios: list[str], sc: Scenario) -> dict[s
 def test_past_demand_and_projects_with_demand_read_the_hours_and_dates_of_the_days(
     con: duckdb.DuckDBPyConnection,
 ) -> None:
-    sql.prepare(con, "demand", [AS_OF])
+    memos.prepare(con, "demand", [AS_OF])
     days = (
         "FROM capacity_demand_days(CAST($a AS DATE)) WHERE work_date {} date_trunc('week', CAST($a AS DATE))"
     )

@@ -33,6 +33,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from epmo import memo as memos
 from epmo.importers import import_work_items
 from epmo.store import Store
 from epmo.workflow import Workflow
@@ -258,15 +259,13 @@ def test_the_flow_facts_memo_is_its_definition(flow_store: Store) -> None:
     connection) returns what the definition computes, and refuses a week not prepared."""
     import duckdb
 
-    from epmo import sql
-
     con = flow_store.connect()
     try:
         memo_text = "SELECT * FROM flow_facts_memo(CAST($w AS DATE))"
         with pytest.raises(duckdb.InvalidInputException, match="was not prepared"):
             con.execute(memo_text, {"w": WEEK}).fetchall()
-        sql.prepare(con, "flow_items", [WEEK])
-        sql.prepare(con, "flow_items", [WEEK])  # a second time: nothing is added
+        memos.prepare(con, "flow_items", [WEEK])
+        memos.prepare(con, "flow_items", [WEEK])  # a second time: nothing is added
         memo = sorted(con.execute(memo_text, {"w": WEEK}).fetchall(), key=repr)
         computed = sorted(
             con.execute(

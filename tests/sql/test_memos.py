@@ -1,4 +1,4 @@
-"""The per-connection memos (views/project_health_memo.sql, views/capacity_memo.sql) return
+"""The per-connection memos (views/project_health_weeks.sql, views/capacity_demand_days.sql and the other capacity memo files) return
 exactly what their definitions compute, prepare each week once, and never answer an
 unprepared week with a silent empty result."""
 
@@ -10,7 +10,7 @@ import threading
 import duckdb
 import pytest
 
-from epmo import capacity, sql
+from epmo import capacity, memo, sql
 from epmo.store import Store
 
 WEEKS = [
@@ -39,11 +39,11 @@ def _sorted(con: duckdb.DuckDBPyConnection, text: str, weeks: list[dt.date]) -> 
 def test_the_memo_equals_the_definition(demo_store: Store, picks: list[str]) -> None:
     con = demo_store.connect()
     weeks = [_weeks(con)[p] for p in picks]
-    sql.prepare_health(con, weeks)
-    memo = _sorted(con, "SELECT * FROM project_health_weeks(CAST($weeks AS DATE[]))", weeks)
+    memo.prepare_health(con, weeks)
+    memoised = _sorted(con, "SELECT * FROM project_health_weeks(CAST($weeks AS DATE[]))", weeks)
     computed = _sorted(con, "SELECT * FROM project_health_compute(CAST($weeks AS DATE[]))", weeks)
-    assert memo == computed
-    assert len(memo) > 0
+    assert memoised == computed
+    assert len(memoised) > 0
 
 
 def test_a_query_prepares_the_weeks_it_binds(demo_store: Store) -> None:
@@ -73,12 +73,12 @@ def test_each_week_is_computed_once_even_when_sessions_ask_together(demo_store: 
     con = demo_store.connect()
     weeks = _weeks(con)
     ask = [weeks["latest"], weeks["previous"]]
-    threads = [threading.Thread(target=sql.prepare_health, args=(con.cursor(), ask)) for _ in range(4)]
+    threads = [threading.Thread(target=memo.prepare_health, args=(con.cursor(), ask)) for _ in range(4)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    sql.prepare_health(con, ask)  # and once more, later
+    memo.prepare_health(con, ask)  # and once more, later
     per_week = con.execute(
         "SELECT week_date, count(*) FROM memo_weeks WHERE memo = 'health' GROUP BY ALL"
     ).fetchall()
@@ -109,19 +109,19 @@ def test_a_project_history_prepares_every_week_it_shows(demo_store: Store) -> No
     assert len(history) == computed
 
 
-@pytest.mark.parametrize("memo", ["demand", "supply"])
+@pytest.mark.parametrize("side", ["demand", "supply"])
 @pytest.mark.parametrize("pick", ["latest", "first", "between"])
-def test_the_capacity_memos_equal_their_definitions(demo_store: Store, memo: str, pick: str) -> None:
+def test_the_capacity_memos_equal_their_definitions(demo_store: Store, side: str, pick: str) -> None:
     con = demo_store.connect()
     week = _weeks(con)[pick]
     with pytest.raises(duckdb.InvalidInputException, match="was not prepared"):
-        con.execute(f"SELECT count(*) FROM capacity_{memo}_days(CAST($w AS DATE))", {"w": week}).fetchall()
-    sql.prepare(con, memo, [week])
+        con.execute(f"SELECT count(*) FROM capacity_{side}_days(CAST($w AS DATE))", {"w": week}).fetchall()
+    memo.prepare(con, side, [week])
     memo_rows = sorted(
-        con.execute(f"SELECT * FROM capacity_{memo}_days(CAST($w AS DATE))", {"w": week}).fetchall(), key=repr
+        con.execute(f"SELECT * FROM capacity_{side}_days(CAST($w AS DATE))", {"w": week}).fetchall(), key=repr
     )
     computed = sorted(
-        con.execute(f"SELECT * FROM capacity_{memo}_days_compute(CAST($w AS DATE))", {"w": week}).fetchall(),
+        con.execute(f"SELECT * FROM capacity_{side}_days_compute(CAST($w AS DATE))", {"w": week}).fetchall(),
         key=repr,
     )
     assert memo_rows == computed
@@ -137,3 +137,79 @@ def test_a_capacity_query_prepares_its_week_once(demo_store: Store) -> None:
     assert len(first) > 0 and first.equals(again)
     rows = con.execute("SELECT memo, count(*) FROM memo_weeks GROUP BY ALL ORDER BY ALL").fetchall()
     assert rows == [("demand", 1), ("supply", 1)]
+
+
+# ----------------------------------------------------------------- declared needs
+
+DEFINITIONS = ("memo/", "views/")  # where the memos themselves are defined and filled
+
+
+def _all_queries() -> list[str]:
+    return sorted(
+        p.relative_to(sql.QUERIES_DIR).with_suffix("").as_posix() for p in sql.QUERIES_DIR.rglob("*.sql")
+    )
+
+
+def undeclared(q: sql.Query) -> list[str]:
+    """Memos whose tables or macros a query names without declaring them in `-- needs:`."""
+    declared = {n.memo for n in q.needs}
+    return [m.name for m in memo.MEMOS if m.name not in declared and any(r in q.text for r in m.readers)]
+
+
+def test_every_declared_need_is_a_memo() -> None:
+    for name in _all_queries():
+        for need in sql.query(name).needs:
+            assert need.memo in memo.MEMO_BY_NAME, (name, need.memo)
+            assert not need.history or need.memo == "health", (name, need)
+
+
+def test_every_query_reading_a_memo_declares_it() -> None:
+    missing = {
+        name: undeclared(sql.query(name))
+        for name in _all_queries()
+        if not name.startswith(DEFINITIONS) and undeclared(sql.query(name))
+    }
+    assert not missing, f"add `-- needs: ...` to these queries' headers: {missing}"
+
+
+def test_a_query_naming_a_memo_without_declaring_it_is_caught() -> None:
+    text = "-- grain: one row\nSELECT * FROM project_health_weeks([CAST($as_of AS DATE)])"
+    q = sql.Query("health/example", text, {}, "")
+    assert undeclared(q) == ["health"]
+    declared = sql.Query("health/example", "-- needs: health\n" + text, {"needs": "health"}, "")
+    assert undeclared(declared) == []
+
+
+@pytest.mark.parametrize(
+    ("header", "needs"),
+    [
+        ("health", (sql.Need("health"),)),
+        ("projects, milestones", (sql.Need("projects"), sql.Need("milestones"))),
+        ("health(history)  (every week it shows)", (sql.Need("health", history=True),)),
+        ("", ()),
+    ],
+)
+def test_needs_are_read_from_the_header(header: str, needs: tuple[sql.Need, ...]) -> None:
+    assert sql.parse_needs(header) == needs
+
+
+def test_a_bad_declaration_is_refused() -> None:
+    with pytest.raises(ValueError, match="bad memo declaration"):
+        sql.parse_needs("health history")
+
+
+def test_the_runner_prepares_only_what_a_query_declares(demo_store: Store) -> None:
+    """No text search at run time: a query that does not declare the health memo gets an
+    unprepared-week error, not a silently prepared memo."""
+    con = demo_store.connect()
+    week = _weeks(con)["latest"]
+    q = sql.query("health/headline")
+    bare = sql.Query(q.name, q.text, {k: v for k, v in q.meta.items() if k != "needs"}, q.description)
+    cur = con.cursor()
+    memo.prepare_for(cur, bare, {"as_of": week, "previous": week})
+    with pytest.raises(duckdb.InvalidInputException, match="was not prepared"):
+        cur.execute(q.text, {"as_of": week, "previous": week, "portfolios": [], "programmes": []}).fetchall()
+    memo.prepare_for(cur, q, {"as_of": week, "previous": week})
+    assert cur.execute(
+        q.text, {"as_of": week, "previous": week, "portfolios": [], "programmes": []}
+    ).fetchall()

@@ -13,8 +13,8 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from epmo import pagedata, sql
-from epmo.benchmark import runner
+from bench.harness import runner
+from epmo import pagedata
 from epmo.store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -46,7 +46,7 @@ HEADLINE = [
 @pytest.mark.parametrize("week", [AS_OF, dt.date(2026, 10, 30), dt.date(2026, 6, 5)])
 def test_reference_headline_equals_the_home_page(both: tuple[Any, Any], ref: Any, week: dt.date) -> None:
     con, tables = both
-    page = pagedata.home(con, pagedata.Filters(week))["headline"]
+    page = pagedata.portfolio.home(con, pagedata.Filters(week)).headline
     mine = ref.home(tables, week)["headline"]
     assert int(page.iloc[0]["project_count"]) > 0
     for i in (0, 1):  # the week and the week before
@@ -56,7 +56,7 @@ def test_reference_headline_equals_the_home_page(both: tuple[Any, Any], ref: Any
 
 def test_reference_projects_by_stage_equal_the_home_chart(both: tuple[Any, Any], ref: Any) -> None:
     con, tables = both
-    page = pagedata.home(con, pagedata.Filters(AS_OF))["by_stage"]
+    page = pagedata.portfolio.home(con, pagedata.Filters(AS_OF)).by_stage
     mine = ref.home(tables, AS_OF)["by_stage"]
     assert int(page["project_count"].sum()) == int(mine["project_count"].sum())
     per_stage = page.groupby("stage")["project_count"].sum().sort_index()
@@ -66,7 +66,7 @@ def test_reference_projects_by_stage_equal_the_home_chart(both: tuple[Any, Any],
 
 def test_reference_rag_matrix_equals_the_health_page(both: tuple[Any, Any], ref: Any) -> None:
     con, tables = both
-    page = pagedata.health_overview(con, pagedata.Filters(AS_OF))["matrix"]
+    page = pagedata.portfolio.health_overview(con, pagedata.Filters(AS_OF)).matrix
     page = page[page["dimension"] != "Computed"]
     mine = ref.health_overview(tables, AS_OF)["matrix"]
     key = ["group_name", "dimension", "rag"]
@@ -79,7 +79,7 @@ def test_reference_rag_matrix_equals_the_health_page(both: tuple[Any, Any], ref:
 
 def test_reference_risk_grid_equals_the_health_page(both: tuple[Any, Any], ref: Any) -> None:
     con, tables = both
-    page = pagedata.health_raid(con, pagedata.Filters(AS_OF))["grid"]
+    page = pagedata.portfolio.health_raid(con, pagedata.Filters(AS_OF)).grid
     mine = ref.health_raid(tables, AS_OF)["grid"]
     key = ["probability", "impact"]
     assert int(page["risk_count"].sum()) > 0
@@ -88,7 +88,7 @@ def test_reference_risk_grid_equals_the_health_page(both: tuple[Any, Any], ref: 
 
 def test_reference_declared_rag_changes_equal_what_changed(both: tuple[Any, Any], ref: Any) -> None:
     con, tables = both
-    page = pagedata.changes(con, pagedata.Filters(AS_OF))["changes"]
+    page = pagedata.portfolio.changes(con, pagedata.Filters(AS_OF)).changes
     mine = ref.changes(tables, AS_OF)
     flips = page[page["change_type"] == "rag_declared"]
     assert sorted(flips["project_id"]) == sorted(mine["rag_declared"]["project_id"])
@@ -98,7 +98,7 @@ def test_reference_declared_rag_changes_equal_what_changed(both: tuple[Any, Any]
 
 def test_reference_capacity_cells_equal_the_heatmap(both: tuple[Any, Any], ref: Any) -> None:
     con, tables = both
-    page = pagedata.capacity_heatmap(con, pagedata.Filters(AS_OF))["cells"]
+    page = pagedata.capacity.heatmap(con, pagedata.Filters(AS_OF)).cells
     mine = ref.capacity_heatmap(tables, AS_OF)["cells"]
     page = page.assign(period_start=pd.to_datetime(page["period_start"])).set_index(["role", "period_start"])
     mine = mine.set_index(["role", "period_start"])
@@ -110,43 +110,11 @@ def test_reference_capacity_cells_equal_the_heatmap(both: tuple[Any, Any], ref: 
     assert float(page["demand_hours"].sum()) > 0
 
 
-def test_every_query_a_page_runs_is_run_by_its_pagedata_function(
-    both: tuple[Any, Any], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The benchmark cannot drift from the pages: a query named in a page file (a literal
-    "area/name" passed to ui.query, cap.query or a helper) is run by its function too."""
-    import re
-
-    con, _tables = both
-    seen: list[str] = []
-    real_df = sql.df
-
-    def spy(c: Any, name: str, /, **params: Any) -> pd.DataFrame:
-        seen.append(name)
-        return real_df(c, name, **params)
-
-    monkeypatch.setattr(sql, "df", spy)
-    quoted = re.compile(r'"((?:health|home|project|capacity|priority|ledger)/[a-z_]+)"')
-    optional = {"capacity/cell_demand"}  # the heatmap's drill-down runs only after a click
-    run_by_file: dict[str, set[str]] = {}
-    for page_file, func in pagedata.PAGES.values():  # a page with tabs has a function per tab
-        seen.clear()
-        func(con, pagedata.Filters(AS_OF))
-        run_by_file.setdefault(page_file, set()).update(seen)
-    for page_file, run in run_by_file.items():
-        text = (ROOT / page_file).read_text(encoding="utf-8")
-        helpers = "".join((ROOT / "app_pages" / h).read_text() for h in ("_priority.py",) if "pr." in text)
-        named = {q for q in quoted.findall(text + helpers) if not q.startswith("capacity/macro_")}
-        named = {q for q in named if (ROOT / "queries" / f"{q}.sql").exists()} - optional
-        named -= {"ledger/document_versions", "ledger/documents"} - run  # saved models/scenarios
-        assert named <= run, (page_file, sorted(named - run))
-
-
 def test_every_page_function_returns_data(both: tuple[Any, Any]) -> None:
     con, _tables = both
     for name, (_file, func) in pagedata.PAGES.items():
-        frames = func(con, pagedata.Filters(AS_OF))
-        sizes = {k: len(v) for k, v in frames.items() if hasattr(v, "__len__")}
+        frames = func(con, pagedata.Filters(AS_OF)).frames()
+        sizes = {k: len(v) for k, v in frames.items()}
         assert sizes and max(sizes.values()) > 0, (name, sizes)
 
 

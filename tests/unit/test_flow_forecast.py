@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from epmo import flow, health, sql
+from epmo import flow, health
+from epmo import memo as memos
 from epmo.store import Store
 from tests.conftest import project, upload_tables
 
@@ -239,7 +240,7 @@ def test_health_memo_prepares_forecasts_once(store: Store) -> None:
     )
     con = store.connect()
     try:
-        sql.prepare_health(con, [W])
+        memos.prepare_health(con, [W])
         assert con.execute("SELECT count(*) FROM flow_forecast_memo").fetchone() == (1,)
         assert flow.prepare_forecasts(con, [W]) == 0  # already there
     finally:

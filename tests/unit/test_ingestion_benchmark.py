@@ -8,7 +8,7 @@ from pathlib import Path
 import pyarrow.compute as pc
 from deltalake import DeltaTable
 
-from epmo.benchmark import ingestion
+from bench.harness import ingestion
 from epmo.store import Store
 from tests.conftest import tree_digest
 

@@ -1,0 +1,269 @@
+"""Prioritisation pages: the models on offer, ranking, sensitivity, portfolio selection and
+its efficient frontier, saved models and scenarios. The ranking slide reads `ranking`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from epmo import priority, settings, sql
+from epmo.pagedata.base import Con, Filters, PageData, sql_names
+from epmo.priority import models, scoring
+from epmo.priority.models import ScoringModel
+
+
+@dataclass(frozen=True, eq=False)
+class ModelsData(PageData):
+    """Built-ins first, then the latest version of every saved model that parses."""
+
+    models: list[ScoringModel]
+    saved: pd.DataFrame  # the saved models' latest versions
+    sql: dict[str, str] = sql_names(saved="ledger/documents", versions="ledger/document_versions")
+
+    @property
+    def names(self) -> list[str]:
+        return [m.name for m in self.models]
+
+    def get(self, name: str) -> ScoringModel:
+        return next((m for m in self.models if m.name == name), models.BUILT_INS[models.DEFAULT_MODEL])
+
+
+def model_choices(con: Con, f: Filters) -> ModelsData:
+    saved = sql.df(con, "ledger/documents", kind=models.KIND)
+    out: list[ScoringModel] = list(models.BUILT_INS.values())
+    for row in saved.to_dict("records"):
+        try:
+            out.append(models.from_document(row))
+        except models.ModelError:
+            continue  # an unusable saved spec never breaks the page
+    return ModelsData(out, saved)
+
+
+def model_version(con: Con, name: str, version: int | None = None) -> ScoringModel | None:
+    """A model by name and version (latest when None); None when it does not exist."""
+    if name in models.BUILT_INS:
+        return models.BUILT_INS[name]
+    rows = sql.df(con, "ledger/document_versions", kind=models.KIND, name=name).to_dict("records")
+    row = next((r for r in rows if version is None or int(r["version"]) == int(version)), None)
+    try:
+        return models.from_document(row) if row else None
+    except models.ModelError:
+        return None
+
+
+def versions(con: Con, f: Filters, name: str) -> pd.DataFrame:
+    """The saved versions of one model (the Models page)."""
+    return sql.df(con, "ledger/document_versions", kind=models.KIND, name=name)
+
+
+def _model(con: Con, name: str | None, version: int | None = None) -> ScoringModel:
+    return model_version(con, name or models.DEFAULT_MODEL, version) or models.BUILT_INS[models.DEFAULT_MODEL]
+
+
+def _candidates(con: Con, f: Filters, excluded: Sequence[str] | None) -> pd.DataFrame:
+    return priority.candidates(con, f.as_of, f.portfolios, f.programmes, excluded)
+
+
+@dataclass(frozen=True, eq=False)
+class RankingData(PageData):
+    model: ScoringModel
+    candidates: pd.DataFrame
+    ranked: pd.DataFrame
+    shown: pd.DataFrame  # after the MoSCoW labels and the search
+    other: ScoringModel | None
+    compare: pd.DataFrame  # rank under model and other (empty without other)
+    sql: dict[str, str] = sql_names(ranked="priority/candidates")
+
+    @property
+    def scored(self) -> int:
+        return int(self.ranked["is_scored"].sum()) if len(self.ranked) else 0
+
+    @property
+    def parts(self) -> list[str]:
+        return [c for c in self.ranked.columns if c.endswith(("_contribution", "_factor"))]
+
+
+def ranking(
+    con: Con,
+    f: Filters,
+    model: str | None = None,
+    version: int | None = None,
+    excluded: tuple[str, ...] | None = None,
+    other: str | None = None,
+    moscow: tuple[str, ...] = (),
+    search: str = "",
+) -> RankingData:
+    m = _model(con, model, version)
+    cands = _candidates(con, f, excluded)
+    ranked = scoring.score(cands, m) if len(cands) else cands
+    shown = ranked
+    if moscow:
+        shown = shown[shown["moscow"].isin(list(moscow))]
+    if search.strip():
+        text = search.strip().lower()
+        shown = shown[
+            shown["project_id"].str.lower().str.contains(text, regex=False)
+            | shown["project_name"].str.lower().str.contains(text, regex=False)
+        ]
+    o = model_version(con, other) if other else None
+    both = (
+        scoring.compare(ranked, scoring.score(cands, o)) if o is not None and len(cands) else pd.DataFrame()
+    )
+    return RankingData(m, cands, ranked, shown, o, both)
+
+
+@dataclass(frozen=True, eq=False)
+class SensitivityData(PageData):
+    model: ScoringModel
+    sensitivity: pd.DataFrame
+    sql: dict[str, str] = sql_names(sensitivity="priority/candidates")
+
+
+def sensitivity(
+    con: Con,
+    f: Filters,
+    model: str | None = None,
+    version: int | None = None,
+    runs: int | None = None,
+    pct: float | None = None,
+    seed: int | None = None,
+    excluded: tuple[str, ...] | None = None,
+) -> SensitivityData:
+    m = _model(con, model, version)
+    sens = scoring.sensitivity(
+        _candidates(con, f, excluded),
+        m,
+        runs=int(settings.current().priority.sensitivity_runs if runs is None else runs),
+        pct=float(settings.current().priority.sensitivity_pct if pct is None else pct),
+        seed=int(settings.current().priority.sensitivity_seed if seed is None else seed),
+    )
+    return SensitivityData(m, sens)
+
+
+@dataclass(frozen=True, eq=False)
+class SelectionData(PageData):
+    candidates: pd.DataFrame
+    result: priority.SelectionResult | None  # None: no candidates
+    frontier: pd.DataFrame  # empty unless asked for
+    sql: dict[str, str] = sql_names(
+        ranked="priority/candidates",
+        dependencies="priority/dependencies",
+        demand="capacity/project_role_demand",
+        supply="capacity/role_supply",
+    )
+
+    @property
+    def ranked(self) -> pd.DataFrame:
+        return self.result.ranked if self.result is not None else pd.DataFrame()
+
+    def frames(self) -> dict[str, pd.DataFrame]:
+        return {"candidates": self.candidates, "ranked": self.ranked, "frontier": self.frontier}
+
+
+@dataclass(frozen=True, eq=False)
+class CandidatesData(PageData):
+    candidates: pd.DataFrame
+    sql: dict[str, str] = sql_names(candidates="priority/candidates")
+
+    def costs(self, basis: str) -> tuple[float, float]:
+        """What the current portfolio (work in flight) and every candidate cost on a basis."""
+        c = self.candidates
+        col = priority.BASIS_COLUMN[basis]
+        return float(c.loc[c["is_current"], col].sum()), float(c[col].sum())
+
+    @property
+    def labels(self) -> dict[str, str]:
+        c = self.candidates
+        return dict(zip(c["project_id"], c["project_id"] + "  " + c["project_name"], strict=True))
+
+
+def candidates(con: Con, f: Filters, excluded: tuple[str, ...] | None = None) -> CandidatesData:
+    """The candidate projects (the selection page's budget and force in/out choices)."""
+    return CandidatesData(_candidates(con, f, excluded))
+
+
+def default_scenario(con: Con, f: Filters, with_capacity: bool = False) -> str:
+    """The page's opening scenario: the default model, the current portfolio's BAC as budget."""
+    cands = _candidates(con, f, None)
+    m = _model(con, None)
+    budget = round(float(cands.loc[cands["is_current"], "budget_bac"].sum()), -3) if len(cands) else 0.0
+    return priority.Scenario(
+        model=m.name, model_version=m.version, budget=budget, basis="bac", with_capacity=with_capacity
+    ).to_json()
+
+
+def selection(
+    con: Con,
+    f: Filters,
+    scenario: str,
+    excluded: tuple[str, ...] | None = None,
+    frontier_steps: int = 0,
+) -> SelectionData:
+    """A scenario (its JSON) solved exactly; with frontier_steps, its efficient frontier too."""
+    scn = priority.Scenario.from_json(scenario)
+    cands = _candidates(con, f, excluded)
+    if cands.empty:
+        return SelectionData(cands, None, pd.DataFrame())
+    m = model_version(con, scn.model, scn.model_version)
+    if m is None:
+        raise ValueError(f"model {scn.model} v{scn.model_version} no longer exists")
+    with priority.native_output_to_stderr():
+        result = priority.select(con, f.as_of, m, scn, f.portfolios, f.programmes, frame=cands)
+        front = (
+            priority.efficient_frontier_of(result.problem, frontier_steps)
+            if frontier_steps
+            else pd.DataFrame()
+        )
+    return SelectionData(cands, result, front)
+
+
+def optimiser(con: Con, f: Filters, with_capacity: bool = False) -> SelectionData:
+    """Portfolio selection at the page's default budget (the current portfolio's BAC)."""
+    return selection(con, f, default_scenario(con, f, with_capacity))
+
+
+def frontier(con: Con, f: Filters, with_capacity: bool = False) -> SelectionData:
+    """Portfolio selection plus its efficient frontier (priority.frontier_steps levels)."""
+    steps = settings.current().priority.frontier_steps
+    return selection(con, f, default_scenario(con, f, with_capacity), frontier_steps=steps)
+
+
+@dataclass(frozen=True, eq=False)
+class ScenariosData(PageData):
+    saved: pd.DataFrame
+    summary: pd.DataFrame  # one row per compared scenario
+    differ: pd.DataFrame  # projects chosen in some compared scenarios but not all
+    solved: int  # how many compared scenarios were solved
+    sql: dict[str, str] = sql_names(saved="ledger/documents")
+
+
+def scenarios(
+    con: Con, f: Filters, compare: tuple[str, ...] = (), excluded: tuple[str, ...] | None = None
+) -> ScenariosData:
+    """Saved selection scenarios, and the chosen ones solved again on this week's data."""
+    saved = sql.df(con, "ledger/documents", kind=priority.SCENARIO_KIND)
+    rows: list[dict[str, Any]] = []
+    picks: dict[str, set[str]] = {}
+    for row in saved[saved["name"].isin(list(compare))].to_dict("records"):
+        try:
+            res = selection(con, f, row["spec"], excluded).result
+        except (ValueError, TypeError, KeyError) as exc:
+            status = str(exc) if "no longer exists" in str(exc) else f"cannot be used: {exc}"
+            rows.append({"scenario": row["name"], "status": status})
+            continue
+        if res is None:
+            continue
+        rows.append({"scenario": row["name"], "version": row["version"], **priority.scenario_summary(res)})
+        picks[row["name"]] = set(res.selection.chosen) if res.selection else set()
+    differ = pd.DataFrame()
+    if len(picks) >= 2:
+        names = list(picks)
+        every = sorted(set().union(*picks.values()))
+        differ = pd.DataFrame(
+            {"project_id": every, **{n: ["✓" if p in picks[n] else "" for p in every] for n in names}}
+        )
+        differ = differ[differ[names].nunique(axis=1) > 1]
+    return ScenariosData(saved, pd.DataFrame(rows), differ, len(picks))

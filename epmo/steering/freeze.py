@@ -1,0 +1,90 @@
+"""Frozen snapshots: a deck pins the store by its ledger cutoff for the whole meeting."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+
+from epmo import pagedata as pages
+from epmo import sql
+from epmo.store import Store, now_utc
+
+DECK_KIND = pages.steering.DECK_KIND
+DECISION_KIND = "decision"
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+class SteeringError(ValueError):
+    """Input a user can fix (a bad deck, decision or snapshot): the message says how."""
+
+
+# --------------------------------------------------------------------------- frozen snapshot
+
+
+@dataclass(frozen=True)
+class Freeze:
+    """A pinned view of the store for a meeting: the as-of week and the ledger cutoff."""
+
+    as_of: dt.date
+    cutoff_at: dt.datetime  # ledger events and documents stamped at or before this are in
+    frozen_at: dt.datetime  # wall clock when the deck started
+    snapshot_key: str  # the store's snapshot key at that moment (versions of every table)
+
+    @property
+    def key(self) -> str:
+        return f"{self.as_of.isoformat()}|{self.cutoff_at.isoformat()}"
+
+    def caption(self) -> str:
+        week = self.as_of.isocalendar()
+        return (
+            f"As of week {week.week} ({self.as_of:%d %b %Y}) · data frozen at "
+            f"{self.frozen_at.astimezone(dt.UTC):%d %b %Y %H:%M} UTC"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "as_of": self.as_of.isoformat(),
+            "cutoff_at": self.cutoff_at.isoformat(),
+            "frozen_at": self.frozen_at.isoformat(),
+            "snapshot_key": self.snapshot_key,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Freeze:
+        return cls(
+            dt.date.fromisoformat(data["as_of"]),
+            dt.datetime.fromisoformat(data["cutoff_at"]),
+            dt.datetime.fromisoformat(data["frozen_at"]),
+            str(data.get("snapshot_key", "")),
+        )
+
+
+def freeze(store: Store, as_of: dt.date, cutoff_at: dt.datetime | None = None) -> Freeze:
+    """Pin the store now (or at an earlier cutoff, to rebuild what a meeting saw)."""
+    snap = store.snapshot()
+    if cutoff_at is None:
+        con = store.connect(snap)
+        try:
+            found = sql.arrow(con, "steering/ledger_cutoff").to_pylist()[0]["cutoff_at"]
+        finally:
+            con.close()
+        cutoff_at = found or EPOCH
+    elif cutoff_at.tzinfo is None:
+        cutoff_at = cutoff_at.replace(tzinfo=dt.UTC)
+    return Freeze(as_of, cutoff_at, now_utc(), snap.key)
+
+
+def connect_frozen(store: Store, frozen: Freeze) -> duckdb.DuckDBPyConnection:
+    """A store connection that sees only what was committed at or before the cutoff.
+
+    The live snapshot's files are read (so compaction and vacuum cannot break it); the
+    ledger and the documents are cut at the cutoff before any view is derived from them
+    (store.register_snapshot), and every view joins through the ledger.
+    """
+    return store.connect(store.snapshot(), cutoff_at=frozen.cutoff_at)
+
+
+# --------------------------------------------------------------------------- decks

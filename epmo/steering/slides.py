@@ -1,0 +1,564 @@
+"""Slides: one builder per view, reading the page-data layer (epmo.pagedata), so a slide shows
+the pages' numbers; the pack (epmo/pack.py) renders the same Slide objects."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import duckdb
+import pandas as pd
+import plotly.graph_objects as go
+
+from epmo import capacity, capacity_charts, charts, measures, settings
+from epmo import pagedata as pages
+from epmo.pagedata import Filters
+from epmo.priority import charts as priority_charts
+from epmo.priority import models
+from epmo.steering.decks import SlideSpec
+from epmo.theme import RAG_LETTERS, rag_label
+
+
+@dataclass
+class Metric:
+    label: str
+    value: str
+    note: str = ""
+
+
+@dataclass
+class Chart:
+    """A chart: the figure for the screen and its numbers for a native PowerPoint chart.
+
+    kind: "bar" (stacked columns), "hbar" (horizontal bars, stacked when several series),
+    "line", "bubble" or "grid" (a coloured table). data: for bar/hbar/line, one row per
+    category (index) and one column per series; for bubble: series, label, x, y, size;
+    for grid: rows x columns of display text, with `fills` the same shape of colours.
+    """
+
+    title: str
+    figure: go.Figure
+    kind: str
+    data: pd.DataFrame
+    source: str
+    x_title: str = ""
+    y_title: str = ""
+    fills: pd.DataFrame | None = None
+
+
+@dataclass
+class Table:
+    title: str
+    frame: pd.DataFrame  # display frame: labelled columns, text cells
+    source: str
+    note: str = ""
+
+
+@dataclass
+class Slide:
+    spec: SlideSpec
+    title: str
+    subtitle: str
+    metrics: list[Metric] = field(default_factory=list)
+    blocks: list[Chart | Table] = field(default_factory=list)
+    empty: str = ""  # why a slide has nothing to show
+
+
+def _rows() -> int:
+    return settings.current().steering.slide_table_rows
+
+
+def display(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Measure labels for headers, measure formats for cells, RAG as letter and word."""
+    out = pd.DataFrame(index=range(len(frame)))
+    for col in columns:
+        values = frame[col].tolist()
+        if col.startswith("rag_") and col not in ("rag_reasons", "rag_move"):
+            cells = [rag_label(v) for v in values]
+        elif col in measures.MEASURES:
+            cells = [measures.fmt(col, v) for v in values]
+        elif pd.api.types.is_datetime64_any_dtype(frame[col]):
+            cells = ["" if pd.isna(v) else f"{pd.Timestamp(v):%d %b %Y}" for v in values]
+        elif pd.api.types.is_float_dtype(frame[col]):
+            cells = ["" if pd.isna(v) else f"{v:,.0f}" for v in values]
+        else:
+            cells = ["" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v) for v in values]
+        out[measures.label(col)] = cells
+    return out
+
+
+def _filters(as_of: dt.date, scope: dict[str, list[str]]) -> Filters:
+    return Filters(as_of, tuple(scope.get("portfolios", ())), tuple(scope.get("programmes", ())))
+
+
+def freshness(con: duckdb.DuckDBPyConnection, as_of: dt.date, scope: dict[str, list[str]]) -> dict[str, int]:
+    """How many projects reported for the week, of how many expected (active stages), and in all."""
+    return pages.portfolio.freshness(con, _filters(as_of, scope))
+
+
+def freshness_text(f: dict[str, int]) -> str:
+    return f"{f['reported']} of {f['expected']} expected projects reported this week ({f['projects']} in the portfolio)"
+
+
+def _home(
+    con: duckdb.DuckDBPyConnection, as_of: dt.date, scope: dict[str, list[str]], spec: SlideSpec
+) -> Slide:
+    f = _filters(as_of, scope)
+    data = pages.portfolio.home(con, f, with_freshness=True)
+    now = data.now
+    slide = Slide(spec, "Portfolio overview", f"Changes against the week of {f.previous:%d %b %Y}")
+    if data.empty:
+        slide.empty = "No projects have been reported on or before this week."
+        return slide
+    fresh = data.freshness
+    slide.metrics = (
+        [
+            Metric("Projects", f"{int(now['project_count']):,}"),
+            Metric("Reported this week", f"{fresh['reported']} of {fresh['expected']}", "expected projects"),
+            Metric("Missing reports", f"{int(now['stale_count']):,}", "expected, not reported"),
+            Metric("Watermelons", f"{int(now['watermelon_count']):,}", "declared G, computed R"),
+            Metric(measures.label("bac"), measures.fmt("bac", now["total_bac"])),
+            Metric(measures.label("eac"), measures.fmt("eac", now["total_eac"])),
+            Metric(measures.label("portfolio_cpi"), measures.fmt("portfolio_cpi", now["cpi"])),
+            Metric(measures.label("portfolio_spi"), measures.fmt("portfolio_spi", now["spi"])),
+        ]
+        + [
+            Metric(f"{RAG_LETTERS[r]} {r} (computed)", f"{int(now[f'computed_{r.lower()}_count']):,}")
+            for r in ("Red", "Amber", "Green")
+        ]
+        + [
+            Metric(
+                "Not judged (computed)", f"{int(now['not_judged_count']):,}", "inactive stage or no CPI/SPI"
+            )
+        ]
+    )
+    slide.blocks.append(
+        Chart(
+            "Projects by stage and declared RAG",
+            charts.projects_by_stage(data.by_stage),
+            "bar",
+            data.stage_table(),
+            data.sql["by_stage"],
+            y_title="Projects",
+        )
+    )
+    movers = data.movers
+    slide.blocks.append(
+        Table(
+            "Five biggest movers",
+            display(movers, ["project_id", "project_name", "rag_move", "eac_change", "slip_change_days"]),
+            data.sql["movers"],
+            "" if len(movers) else "Nothing moved since last week.",
+        )
+    )
+    return slide
+
+
+def _health(
+    con: duckdb.DuckDBPyConnection, as_of: dt.date, scope: dict[str, list[str]], spec: SlideSpec
+) -> Slide:
+    data = pages.portfolio.health_overview(con, _filters(as_of, scope))
+    slide = Slide(spec, "Portfolio health", "Computed RAG rules: " + "; ".join(measures.rules_text()))
+    if data.projects.empty:
+        slide.empty = "No projects have been reported on or before this week."
+        return slide
+    counts = data.rag_counts()
+    slide.metrics = [
+        Metric(rag_label(r) + " (computed)", f"{counts[r]:,}") for r in ("Red", "Amber", "Green")
+    ]
+    slide.metrics.append(Metric("Watermelons", f"{len(data.watermelons):,}", "declared G, computed R"))
+    active = data.active
+    both = active.dropna(subset=["cpi", "spi"])
+    bubbles = pd.DataFrame(
+        {
+            "series": [rag_label(r) for r in both["rag_computed"]],
+            "label": both["project_id"].tolist(),
+            "x": both["spi"].astype(float).tolist(),
+            "y": both["cpi"].astype(float).tolist(),
+            "size": both["bac"].fillna(0).clip(lower=0).astype(float).tolist(),
+        }
+    )
+    slide.blocks.append(
+        Chart(
+            "Cost and schedule performance (bubble size = BAC)",
+            charts.evm_quadrant(active, "rag_computed"),
+            "bubble",
+            bubbles,
+            data.sql["quadrant"],
+            x_title="SPI (schedule)",
+            y_title="CPI (cost)",
+        )
+    )
+    matrix = data.matrix
+    text, fills = _rag_grid(matrix)
+    slide.blocks.append(
+        Chart(
+            "RAG matrix by portfolio",
+            charts.rag_matrix(matrix),
+            "grid",
+            text,
+            data.sql["matrix"],
+            fills=fills,
+        )
+    )
+    melons = data.watermelons.head(_rows())
+    slide.blocks.append(
+        Table(
+            "Watermelons: declared Green, computed Red",
+            display(melons, ["project_id", "project_name", "rag_declared", "rag_computed", "rag_reasons"]),
+            data.sql["projects"],
+            "" if len(melons) else "None this week.",
+        )
+    )
+    return slide
+
+
+def _rag_grid(matrix: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The RAG matrix as text ('R 1 · A 2 · G 3') and fills (the worst RAG present)."""
+    from epmo.theme import PRESENT_RAG_COLOURS
+
+    if matrix.empty:
+        return pd.DataFrame(), pd.DataFrame()
+    dims = matrix.sort_values("dimension_order")["dimension"].drop_duplicates().tolist()
+    groups = sorted(matrix["group_name"].unique().tolist())
+    text = pd.DataFrame(index=groups, columns=dims, dtype=object)
+    fills = pd.DataFrame(index=groups, columns=dims, dtype=object)
+    for g in groups:
+        for d in dims:
+            part = matrix[(matrix["group_name"] == g) & (matrix["dimension"] == d)]
+            n = {r: int(part.loc[part["rag"] == r, "project_count"].sum()) for r in ("Red", "Amber", "Green")}
+            text.loc[g, d] = f"R {n['Red']} · A {n['Amber']} · G {n['Green']}"
+            worst = next((r for r in ("Red", "Amber", "Green") if n[r]), "")
+            fills.loc[g, d] = PRESENT_RAG_COLOURS[worst]
+    return text, fills
+
+
+def _changes(
+    con: duckdb.DuckDBPyConnection, as_of: dt.date, scope: dict[str, list[str]], spec: SlideSpec
+) -> Slide:
+    data = pages.portfolio.changes(con, _filters(as_of, scope))
+    since, changes, worse = data.since, data.changes, data.worse
+    slide = Slide(spec, "What changed", f"From the portfolio as of {since:%d %b %Y} to {as_of:%d %b %Y}")
+    if changes.empty:
+        slide.empty = "Nothing changed between these snapshots."
+        return slide
+    slide.metrics = [
+        Metric("Changes", f"{len(changes):,}"),
+        Metric("RAG got worse", f"{len(worse):,}"),
+        Metric("Projects affected", f"{changes['project_id'].nunique():,}"),
+    ]
+    counts = changes["change_type"].value_counts().sort_values()
+    counts_frame = pd.DataFrame({"Changes": counts.values}, index=[c.replace("_", " ") for c in counts.index])
+    slide.blocks.append(
+        Chart(
+            "Changes by kind",
+            charts.change_counts(changes),
+            "hbar",
+            counts_frame,
+            data.sql["changes"],
+            x_title="Changes",
+        )
+    )
+    cols = [
+        c
+        for c in ("project_id", "project_name", "change_type", "before_value", "after_value")
+        if c in changes.columns
+    ]
+    shown = worse if len(worse) else changes
+    slide.blocks.append(
+        Table(
+            "RAG got worse" if len(worse) else "Changes",
+            display(shown.head(_rows()), cols),
+            data.sql["changes"],
+        )
+    )
+    return slide
+
+
+def _capacity(
+    con: duckdb.DuckDBPyConnection, as_of: dt.date, scope: dict[str, list[str]], spec: SlideSpec
+) -> Slide:
+    grain = spec.options.get("grain", "month")
+    by = spec.options.get("by", "role")
+    heat = pages.capacity.heatmap(con, _filters(as_of, scope), pages.capacity.View(grain, by))
+    cells = heat.cells
+    b = capacity.bands()
+    slide = Slide(
+        spec,
+        "Capacity",
+        f"Utilisation (demand / available hours) by {by.replace('_', ' and ')} and {grain}; bands: "
+        + ", ".join(b.names)
+        + f", {b.no_capacity}",
+    )
+    if cells.empty:
+        slide.empty = "No demand or capacity in this horizon as of this week."
+        return slide
+    slide.metrics = [
+        Metric("Hours short", f"{heat.hours_short():,.0f}"),
+        Metric("Cells at or over 100 %", f"{heat.over_allocated():,}"),
+    ]
+    frame = cells.copy()
+    periods = frame.sort_values("period_start")["col"].drop_duplicates().tolist()
+    rows = sorted(frame["row"].drop_duplicates().tolist())
+    frame["text"] = [
+        f"{u:.0f}% · {band}" if u == u and u is not None else b.no_capacity
+        for u, band in zip(frame["utilisation_pct"].astype("float"), frame["band"], strict=True)
+    ]
+    colours = [b.no_capacity_colour, *b.colours]
+    frame["fill"] = [colours[int(i) + 1] for i in frame["band_index"]]
+    text = (
+        frame.pivot_table(index="row", columns="col", values="text", aggfunc="first")
+        .reindex(index=rows, columns=periods)
+        .fillna("")
+    )
+    fills = (
+        frame.pivot_table(index="row", columns="col", values="fill", aggfunc="first")
+        .reindex(index=rows, columns=periods)
+        .fillna("#FFFFFF")
+    )
+    slide.blocks.append(
+        Chart(
+            "Utilisation",
+            capacity_charts.heatmap(cells, grain, labelled=True),
+            "grid",
+            text,
+            heat.sql["cells"],
+            fills=fills,
+        )
+    )
+    return slide
+
+
+def _ranking(
+    con: duckdb.DuckDBPyConnection, as_of: dt.date, scope: dict[str, list[str]], spec: SlideSpec
+) -> Slide:
+
+    name = spec.options.get("model", models.DEFAULT_MODEL)
+    if pages.priority.model_version(con, name) is None:
+        slide = Slide(spec, "Project ranking", f"No scoring model named {name!r}")
+        slide.empty = f"No scoring model named {name!r} was saved before this snapshot."
+        return slide
+    data = pages.priority.ranking(con, _filters(as_of, scope), model=name)
+    model = data.model
+    slide = Slide(spec, "Project ranking", f"Ranked by {model.label}")
+    if data.candidates.empty:
+        slide.empty = "No candidate projects as of this week."
+        return slide
+    ranked = data.ranked
+    top = ranked[ranked["is_scored"]].head(_rows())
+    parts = [c for c in ranked.columns if c.endswith("_contribution")]
+    labels = [f"#{r} {p}" for r, p in zip(top["rank"], top["project_id"], strict=True)]
+    if parts:
+        parts_frame = pd.DataFrame(
+            {c.removesuffix("_contribution").replace("_", " "): top[c].astype(float).tolist() for c in parts},
+            index=labels,
+        )
+    else:
+        parts_frame = pd.DataFrame({"score": top["score"].astype(float).tolist()}, index=labels)
+    slide.metrics = [
+        Metric("Candidates", f"{len(ranked):,}"),
+        Metric("Scored", f"{int(ranked['is_scored'].sum()):,}"),
+    ]
+    slide.blocks.append(
+        Chart(
+            f"Top {len(top)} by score",
+            priority_charts.score_breakdown(ranked, top=_rows()),
+            "hbar",
+            parts_frame.iloc[::-1],
+            data.sql["ranked"],
+            x_title="Score",
+        )
+    )
+    table = top.assign(score_text=[f"{s:.3g}" for s in top["score"]])
+    shown = display(table, ["rank", "project_id", "project_name", "stage", "moscow"])
+    shown["Score"] = table["score_text"].tolist()
+    slide.blocks.append(Table("Ranking", shown, data.sql["ranked"]))
+    return slide
+
+
+def _project(
+    con: duckdb.DuckDBPyConnection, as_of: dt.date, scope: dict[str, list[str]], spec: SlideSpec
+) -> Slide:
+    f = _filters(as_of, scope)
+    pid = spec.options.get("project_id", "") or pages.portfolio.biggest_mover(con, f)  # built-in deck
+    data = pages.portfolio.project(con, f, pid) if pid else None
+    if data is None or data.project_id != pid or data.history.empty:
+        slide = Slide(spec, "Project", "")
+        slide.empty = (
+            f"Project {pid!r} is not in the portfolio as of {as_of:%d %b %Y}."
+            if pid
+            else "No project moved this week."
+        )
+        return slide
+    history, now = data.history, data.now
+    slide = Slide(
+        spec,
+        f"{pid} · {now['project_name']}",
+        f"{now['portfolio']} · {now['stage']} · PM {now['project_manager']} · computed RAG {rag_label(now['rag_computed'])}, declared {rag_label(now['rag_declared'])}"
+        + (f" — {now['rag_reasons']}" if now["rag_reasons"] else ""),
+    )
+    slide.metrics = [
+        Metric(measures.label(n), measures.fmt(n, now[n]))
+        for n in ("bac", "eac", "ac", "cpi", "spi", "forecast_slip_days")
+    ]
+    idx = history[["as_of_date", "cpi", "spi"]].copy()
+    index_frame = pd.DataFrame(
+        {"CPI": idx["cpi"].astype(float).tolist(), "SPI": idx["spi"].astype(float).tolist()},
+        index=[f"{pd.Timestamp(d):%d %b %y}" for d in idx["as_of_date"]],
+    )
+    slide.blocks.append(
+        Chart(
+            "CPI and SPI by week",
+            charts.index_history(history),
+            "line",
+            index_frame,
+            data.sql["history"],
+            y_title="Index",
+        )
+    )
+    open_ms = data.open_milestones.head(_rows())
+    cols = [
+        c
+        for c in ("milestone_name", "baseline_date", "forecast_date", "slip_days", "slip_change_days")
+        if c in open_ms.columns
+    ]
+    slide.blocks.append(
+        Table(
+            "Open milestones",
+            display(open_ms, cols),
+            data.sql["milestones"],
+            "" if len(open_ms) else "No open milestones.",
+        )
+    )
+    dec = data.decisions
+    if len(dec):
+        slide.blocks.append(
+            Table(
+                "Decisions",
+                display(dec.head(_rows()), ["decision_date", "decision", "owner", "due_date", "status"]),
+                data.sql["decisions"],
+            )
+        )
+    return slide
+
+
+def _decisions(
+    con: duckdb.DuckDBPyConnection, as_of: dt.date, scope: dict[str, list[str]], spec: SlideSpec
+) -> Slide:
+    data = pages.steering.decisions(con, _filters(as_of, scope))
+    dec = data.log
+    slide = Slide(spec, "Decisions", "The steering committee's decisions, newest first")
+    if dec.empty:
+        slide.empty = "No decisions recorded yet."
+        return slide
+    n = data.counts()
+    slide.metrics = [Metric("Decisions", f"{n['decisions']:,}"), Metric("Open", f"{n['open']:,}")]
+    slide.blocks.append(
+        Table(
+            "Decision log",
+            display(
+                dec.head(_rows()),
+                ["decision_date", "decision", "projects_affected", "owner", "due_date", "status"],
+            ),
+            data.sql["log"],
+        )
+    )
+    return slide
+
+
+def _flow(
+    con: duckdb.DuckDBPyConnection, as_of: dt.date, scope: dict[str, list[str]], spec: SlideSpec
+) -> Slide:
+    """Agile projects beside the rest: their work-item forecasts against the baseline end
+    (the computed RAG they feed) and the portfolio's flow (epmo.flow, docs/flow.md)."""
+    from epmo import flow, flow_charts
+
+    fs = flow.flow_settings()
+    data = pages.flow.flow(con, _filters(as_of, scope))
+    forecasts = data.forecasts
+    slide = Slide(
+        spec,
+        "Agile flow",
+        f"Monte Carlo from each team's daily throughput over the last {fs.window_days} days; "
+        f"computed RAG from the {fs.rag_percentile} % date against the baseline end",
+    )
+    if forecasts.empty:
+        slide.empty = "No agile project reported work items on or before this week."
+        return slide
+    whole = data.summary
+    row = whole.iloc[0] if len(whole) else None
+    slide.metrics = [
+        Metric("Agile projects with a forecast", f"{int(forecasts['p85_date'].notna().sum()):,}"),
+        *[
+            Metric(f"{RAG_LETTERS[r]} {r} (computed)", f"{int((forecasts['rag_computed'] == r).sum()):,}")
+            for r in ("Red", "Amber", "Green")
+        ],
+    ]
+    if row is not None:
+        slide.metrics += [
+            Metric(
+                measures.label("throughput_per_week"),
+                measures.fmt("throughput_per_week", row["throughput_per_week"]),
+            ),
+            Metric(measures.label("wip"), measures.fmt("wip", row["wip"])),
+            Metric(measures.label("cycle_time_p85"), measures.fmt("cycle_time_p85", row["cycle_time_p85"])),
+        ]
+    top = (
+        forecasts.dropna(subset=["flow_slip_days"])
+        .sort_values("flow_slip_days", ascending=False)
+        .head(_rows())
+    )
+    slips = pd.DataFrame(
+        {"Slip (days)": top["flow_slip_days"].astype(int).tolist()},
+        index=[f"{p} {n}" for p, n in zip(top["project_id"], top["project_name"], strict=True)],
+    ).iloc[::-1]
+    slide.blocks.append(
+        Chart(
+            f"{fs.rag_percentile} % forecast date against baseline end",
+            flow_charts.forecast_slip(top),
+            "hbar",
+            slips,
+            data.sql["forecasts"],
+            x_title="Days beyond baseline end",
+        )
+    )
+    slide.blocks.append(
+        Table(
+            "Agile projects furthest behind",
+            display(
+                top,
+                [
+                    "project_id",
+                    "project_name",
+                    "remaining_items",
+                    "p85_date",
+                    "baseline_end_date",
+                    "rag_computed",
+                ],
+            ),
+            data.sql["forecasts"],
+        )
+    )
+    return slide
+
+
+BUILDERS = {
+    "home": _home,
+    "health": _health,
+    "changes": _changes,
+    "capacity": _capacity,
+    "ranking": _ranking,
+    "project": _project,
+    "decisions": _decisions,
+    "flow": _flow,
+}
+
+
+def build_slide(
+    con: duckdb.DuckDBPyConnection, as_of: dt.date, spec: SlideSpec, scope: dict[str, list[str]] | None = None
+) -> Slide:
+    """One slide's metrics, charts and tables (the same queries and charts as its page)."""
+    return BUILDERS[spec.view](con, as_of, scope or {"portfolios": [], "programmes": []}, spec)
+
+
+# --------------------------------------------------------------------------- decisions
