@@ -175,12 +175,13 @@ def pack_downloads(deck: steering.Deck, frozen: steering.Freeze) -> None:
 # --------------------------------------------------------------------------- rendering
 
 
-# Presentation mode fits a slide into a 1280x720 screen share: the charts and tables get
+# Presentation mode fits a slide into a 1280x720 screen share (the sign-in badge and the
+# navigation row included): the charts and tables get
 # what is left of SCREEN_HEIGHT after the navigation, title, caption, metric rows and the
 # subheaders (pixels measured at 1280x720 in tests/e2e/test_screens.py).
 SCREEN_HEIGHT = 720
 _NAV, _TITLE, _CAPTION, _METRIC_ROW, _SUBHEADER, _MARGIN = (
-    80,
+    125,
     55,
     35,
     88,
