@@ -38,7 +38,7 @@ TRUNCATED_METRICS = """() => [...document.querySelectorAll('[data-testid="stMetr
 def _shot(page, name: str, full: bool = True) -> None:  # type: ignore[no-untyped-def]
     SCREENS.mkdir(parents=True, exist_ok=True)
     page.wait_for_timeout(1000)  # let grids and charts paint
-    page.screenshot(path=str(SCREENS / f"{name}.png"), full_page=full)
+    page.screenshot(path=str(SCREENS / f"{name}.png"), full_page=full, timeout=90_000)  # slow under load
 
 
 def _open(page, url: str, heading: str | None, charts: int) -> None:  # type: ignore[no-untyped-def]
