@@ -82,6 +82,20 @@ def _env(values: dict[str, str]) -> Iterator[None]:
                 os.environ[k] = v
 
 
+_SHARED: dict[str, str] = {}
+
+
+def shared_endpoint() -> str:
+    """One moto server for the whole process (the e2e suite's S3 switch), stopped at exit."""
+    if "endpoint" not in _SHARED:
+        import atexit
+
+        server = moto_server()
+        _SHARED["endpoint"] = server.__enter__()
+        atexit.register(server.__exit__, None, None, None)
+    return _SHARED["endpoint"]
+
+
 def new_prefix(name: str = "store") -> str:
     """A fresh store URI in the test bucket (each test its own prefix)."""
     return f"s3://{BUCKET}/{name}-{uuid.uuid4().hex[:10]}"

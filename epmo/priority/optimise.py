@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -312,33 +312,55 @@ def solve(problem: Problem, tie_break: bool = True) -> Selection:
     )
 
 
-def frontier(problem: Problem, steps: int) -> pd.DataFrame:
+def frontier(
+    problem: Problem,
+    steps: int,
+    progress: Callable[[int, int], None] | None = None,
+    reuse: bool = True,
+) -> pd.DataFrame:
     """Best total score at `steps` budget levels from 0 to the candidates' total cost.
 
     One MILP per level (all other constraints as in `problem`); a level the required
-    projects cannot meet is infeasible (blank score).
+    projects cannot meet is infeasible (blank score). The levels are solved from the top
+    down, and two exact shortcuts skip solves (`reuse`): a portfolio optimal at a budget
+    whose cost also fits the next lower budget is optimal there too (every portfolio that
+    fits the lower budget fits the higher one), and a level below an infeasible one is
+    infeasible. `progress(done, steps)` is called after each level.
     """
     if steps < 2:
         raise ValueError("the frontier needs at least 2 steps")
     total = float(problem.cost.sum())
-    rows = []
-    for budget in np.linspace(0.0, total, steps):
-        p = Problem(
-            problem.ids,
-            problem.score,
-            problem.cost,
-            float(budget),
-            problem.mandatory,
-            problem.force_in,
-            problem.force_out,
-            problem.dependencies,
-            problem.capacity,
-        )
-        try:
-            s = solve(p, tie_break=False)
-            rows.append((float(budget), s.total_score, len(s.chosen), s.total_cost, True))
-        except Infeasible:
-            rows.append((float(budget), np.nan, 0, np.nan, False))
+    budgets = np.linspace(0.0, total, steps)
+    found: dict[int, tuple[float, float, int, float, bool]] = {}
+    last: Selection | None = None
+    infeasible_from: float | None = None
+    for done, i in enumerate(range(steps - 1, -1, -1), start=1):
+        budget = float(budgets[i])
+        if reuse and infeasible_from is not None:
+            found[i] = (budget, np.nan, 0, np.nan, False)
+        elif reuse and last is not None and last.is_optimal and last.total_cost <= budget + 1e-9:
+            found[i] = (budget, last.total_score, len(last.chosen), last.total_cost, True)
+        else:
+            p = Problem(
+                problem.ids,
+                problem.score,
+                problem.cost,
+                budget,
+                problem.mandatory,
+                problem.force_in,
+                problem.force_out,
+                problem.dependencies,
+                problem.capacity,
+            )
+            try:
+                last = solve(p, tie_break=False)
+                found[i] = (budget, last.total_score, len(last.chosen), last.total_cost, True)
+            except Infeasible:
+                found[i] = (budget, np.nan, 0, np.nan, False)
+                infeasible_from = budget
+        if progress is not None:
+            progress(done, steps)
+    rows = [found[i] for i in range(steps)]
     return pd.DataFrame(
         rows, columns=["budget", "best_total_score", "project_count", "total_cost", "is_feasible"]
     )

@@ -63,21 +63,12 @@ def s3_switch() -> bool:
     return value == "s3"
 
 
-_S3: dict[str, str] = {}
-
-
 def on_s3(store: Path | str) -> tuple[str, dict[str, str]]:
     """A copy of a local store on the loopback S3 server (started once for the session);
     returns its URI and the environment a process needs to reach it."""
-    from tests.objectstore import moto_server, new_prefix, s3_env, upload_tree
+    from tests.objectstore import new_prefix, s3_env, shared_endpoint, upload_tree
 
-    if "endpoint" not in _S3:
-        server = moto_server()
-        _S3["endpoint"] = server.__enter__()
-        import atexit
-
-        atexit.register(server.__exit__, None, None, None)
-    env = s3_env(_S3["endpoint"])
+    env = s3_env(shared_endpoint())
     uri = new_prefix("e2e")
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)

@@ -319,3 +319,56 @@ def test_a_solver_time_limit_is_reported_not_hidden(monkeypatch: pytest.MonkeyPa
         assert "time limit" in str(exc)
     else:
         assert not sel.is_optimal  # stopped with a selection that is not proven optimal
+
+
+def test_frontier_shortcuts_give_the_scores_of_one_solve_per_level(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Top-down reuse (an optimum that fits the lower budget; infeasible below infeasible)
+    against solving every level afresh and against brute force, on random instances with
+    mandatory projects, dependencies and capacity; progress is reported once per level."""
+    from epmo.priority import optimise
+
+    solves = {"n": 0}
+    real = optimise.solve
+
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        solves["n"] += 1
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(optimise, "solve", counted)
+    rng = np.random.default_rng(20261129)
+    fast_solves = slow_solves = 0
+    for _ in range(15):
+        p = random_problem(rng)
+        p = Problem(
+            p.ids, p.score, p.cost, None, p.mandatory, p.force_in, p.force_out, p.dependencies, p.capacity
+        )
+        calls: list[tuple[int, int]] = []
+        before = solves["n"]
+        fast = frontier(p, 11, progress=lambda d, n, calls=calls: calls.append((d, n)))
+        fast_solves += solves["n"] - before
+        before = solves["n"]
+        slow = frontier(p, 11, reuse=False)
+        slow_solves += solves["n"] - before
+        assert calls == [(d, 11) for d in range(1, 12)]
+        assert fast["is_feasible"].tolist() == slow["is_feasible"].tolist()
+        np.testing.assert_allclose(fast["best_total_score"], slow["best_total_score"], equal_nan=True)
+        for _, row in fast.iterrows():
+            want = brute_force(
+                Problem(
+                    p.ids,
+                    p.score,
+                    p.cost,
+                    row["budget"],
+                    p.mandatory,
+                    p.force_in,
+                    p.force_out,
+                    p.dependencies,
+                    p.capacity,
+                )
+            )
+            assert (want is None) == (not row["is_feasible"])
+            if want is not None:
+                assert row["best_total_score"] == pytest.approx(want)
+                assert row["total_cost"] <= row["budget"] + 1e-9
+    assert slow_solves == 15 * 11
+    assert fast_solves < slow_solves  # the shortcuts did skip solves
