@@ -193,10 +193,11 @@ def test_a_pm_signs_in_sees_only_their_upload_path_and_signs_out(page, world) ->
     with contextlib.suppress(Exception):  # the provider's end-session page, or the app again
         page.wait_for_url(lambda u: "/oauth2callback" not in u and u != url + "/", timeout=15_000)
     signed_out = False
-    for _ in range(3):  # a loaded machine: the app may still be starting its session
-        page.goto(url)
-        wait_for_app(page)
+    for _ in range(3):  # the logout's own redirects may still be landing: go again until done
+        page.wait_for_timeout(2000)
         with contextlib.suppress(Exception):
+            page.goto(url)
+            wait_for_app(page)
             page.get_by_role("button", name="Sign in").wait_for(timeout=30_000)
             signed_out = True
             break
