@@ -2,7 +2,9 @@
 
 import streamlit as st
 
+from app_pages import _shared as ui
 from app_pages import _steering as steer
+from epmo import access, safe_text
 
 # The favicon is a file the app serves: a Material icon here made every browser fetch it
 # from fonts.gstatic.com, and no request leaves for another host (tests/e2e/test_hostile.py).
@@ -43,10 +45,58 @@ PAGES = {
         st.Page("app_pages/data_quality.py", title="Data quality", icon=":material/fact_check:"),
         st.Page("app_pages/tables.py", title="Tables", icon=":material/table:"),
     ],
+    "Admin": [
+        st.Page("app_pages/access_admin.py", title="Access", icon=":material/manage_accounts:"),
+        st.Page("app_pages/audit.py", title="Audit", icon=":material/history:"),
+    ],
+}
+# The action (epmo/access.py) a page needs, by its address; every other page needs "view". A page the
+# identity may not open is left out of the navigation, so its address does not open it either.
+PAGE_ACTIONS = {
+    "explorer": "explore",
+    "upload": "upload",
+    "mapper": "upload",
+    "reminders": "data_quality",
+    "submissions": "data_quality",
+    "data_quality": "data_quality",
+    "tables": "data_quality",
+    "access_admin": "access",
+    "audit": "audit",
+}
+
+identity = ui.refresh_identity()  # the sign-in screen stops here when no one is signed in
+if not access.allowed(identity, "view"):
+    st.title("EPMO Portfolio Analytics")
+    st.warning(
+        f"You are signed in as {safe_text.md(identity.email)}, but you have no access yet. Ask an "
+        "EPMO admin to grant you a role (Access page, or python -m epmo access grant EMAIL ROLE).",
+        icon=":material/lock:",
+    )
+    if identity.mode == "oidc":
+        st.button("Sign out", on_click=st.logout)
+    st.stop()
+PAGES = {
+    section: kept
+    for section, pages in PAGES.items()
+    if (kept := [p for p in pages if access.allowed(identity, PAGE_ACTIONS.get(p.url_path, "view"))])
 }
 
 steer.presentation_hook()  # ?present=1 or the sidebar toggle: no chrome, large type
-page = st.navigation(PAGES, expanded=True, position="hidden" if steer.presenting() else "sidebar")
+# The pages in the header's menus (one per section): the sidebar keeps only the as-of week,
+# the filters and presentation mode, visible at 1024 px without scrolling past 19 entries.
+page = st.navigation(PAGES, position="hidden" if steer.presenting() else "top")
 st.sidebar.caption("EPMO Portfolio Analytics")
-steer.exit_button()
+if identity.mode == "demo":
+    # HTML of the app's own (no markdown directive: the hostile-text checks allow none)
+    st.html(
+        '<div style="display:inline-block;padding:2px 10px;border-radius:6px;'
+        'background:#fff3e0;color:#e65100;font-size:0.9rem">' + access.DEMO_NOTICE + "</div>"
+    )
+else:
+    scope = "every portfolio" if identity.scope is None else ", ".join(identity.scope) or "no portfolio"
+    st.sidebar.text(f"Signed in as {identity.email}\nRole: {identity.role} · {scope}")
+    if identity.mode == "oidc":
+        st.sidebar.button("Sign out", key="signout", on_click=st.logout, icon=":material/logout:")
+if page.url_path != "deck":
+    steer.exit_button()  # the deck has it in its navigation row
 page.run()

@@ -7,10 +7,9 @@ from typing import Any
 import streamlit as st
 
 from app_pages import _shared as ui
-from epmo import pagedata
+from epmo import pagedata, settings
 from epmo.pagedata import Filters
 from epmo.priority import models
-from epmo.settings import get
 from epmo.store import Snapshot
 
 
@@ -47,7 +46,7 @@ def stage_filter(container: Any = st, key: str = "prio_excluded") -> list[str]:
         container.multiselect(
             "Leave out stages",
             list(contract.STAGES),
-            default=list(get("priority", "excluded_stages")),
+            default=settings.current().priority.excluded_stages,
             key=key,
             help="Candidates are the projects in every other stage (default: Closed and Cancelled are left out).",
         )

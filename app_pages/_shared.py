@@ -8,7 +8,6 @@ epmo/.
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -16,7 +15,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from epmo import export, measures, pagedata, safe_text, sql
+from epmo import access, audit, export, labels, measures, pagedata, safe_text, sql
 from epmo.ingest import latest_reporting_day
 from epmo.pagedata import Filters
 from epmo.safe_text import md
@@ -26,13 +25,122 @@ T = TypeVar("T")
 
 
 @st.cache_resource
-def store() -> Store:
+def base_store() -> Store:
+    """The whole store (the access list, the audit trail, the PM rules read it unscoped)."""
     return Store()
 
 
+@st.cache_resource(max_entries=32)
+def _scoped_store(scope: tuple[str, ...]) -> Store:
+    return Store(base_store().uri, base_store().storage_options, scope=scope)
+
+
+def store() -> Store:
+    """The store as the signed-in identity may read it: a portfolio-scoped identity's
+    snapshots and connections hold only its portfolios (epmo/store.py register_snapshot), so
+    every query, export, frozen deck and pack a page makes through it is scoped. Writes
+    through it are the same as through the whole store."""
+    scope = current_identity().scope
+    return base_store() if scope is None else _scoped_store(scope)
+
+
 def snapshot() -> Snapshot:
-    """The store's current snapshot (table versions and files); cheap to re-read each run."""
+    """The store's current snapshot (table versions and files), scoped as `store`; cheap to
+    re-read each run."""
     return store().snapshot()
+
+
+# --------------------------------------------------------------------------- identity
+
+IDENTITY = "_epmo_identity"
+
+
+def _signin_configured() -> bool:
+    try:
+        return "auth" in st.secrets
+    except Exception:  # no secrets.toml at all  # noqa: BLE001
+        return False
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _access_entries(uri: str, version: int) -> list[dict[str, Any]]:
+    return access.access_list(base_store())
+
+
+def _resolve_identity() -> access.Identity:
+    """Who is using this session (epmo/access.py); stops the run with a message when no one is
+    (the sign-in screen) or sign-in is misconfigured."""
+    entries = _access_entries(base_store().uri, access.access_version(base_store()))
+    try:
+        mode = access.auth_mode(_signin_configured(), len(entries))
+    except access.AuthConfigError as exc:
+        st.error(safe_text.md(str(exc)))
+        st.stop()
+    if mode == "demo":
+        return access.demo_identity()
+    user = dict(st.user.to_dict())
+    conf = access.auth_settings()
+    if mode == "oidc" and not user.get("is_logged_in"):
+        _signin_screen(str(conf.get("provider") or ""))
+    email = str(user.get("email") or "").strip()
+    if not email:
+        st.error(
+            "No identity reached the app: in proxy mode the reverse proxy must send the user's email "
+            "in the header named by server.trustedUserHeaders (docs/security.md)."
+            if mode == "proxy"
+            else "The identity provider sent no email claim: add the email scope (docs/security.md)."
+        )
+        st.stop()
+    groups = user.get(str(conf.get("groups_claim") or "groups")) or []
+    if isinstance(groups, str):
+        groups = [g.strip() for g in groups.split(",") if g.strip()]
+    return access.resolve(
+        base_store(),
+        email,
+        list(groups),
+        via="app",
+        mode=mode,
+        name=str(user.get("name") or ""),
+        entries=entries,
+    )
+
+
+def _signin_screen(provider: str) -> None:
+    st.title("EPMO Portfolio Analytics")
+    st.write("Sign in with your organisation's account to continue.")
+    st.button(
+        "Sign in", key="signin", type="primary", on_click=st.login, args=(provider,) if provider else ()
+    )
+    st.stop()
+
+
+def current_identity() -> access.Identity:
+    """The acting identity, resolved on every call (cheap: the access list is cached on its
+    table's version), so a widget callback, which runs before app.py, never acts under an
+    earlier run's identity (a revocation applies at once)."""
+    return refresh_identity()
+
+
+def refresh_identity() -> access.Identity:
+    identity = _resolve_identity()
+    st.session_state[IDENTITY] = identity
+    audit.set_actor(identity)  # the store's writes in this run are audited under it
+    return identity
+
+
+def allowed(action: str) -> bool:
+    return access.allowed(current_identity(), action)
+
+
+def require(action: str) -> access.Identity:
+    """The identity, when it may do `action`; otherwise the page says why and stops."""
+    identity = current_identity()
+    try:
+        access.require(identity, action)
+    except access.Forbidden as exc:
+        st.error(safe_text.md(str(exc)))
+        st.stop()
+    return identity
 
 
 @st.cache_resource(max_entries=4)
@@ -60,17 +168,6 @@ def page(func: Callable[..., T], snap: Snapshot, f: Filters, /, spinner: str = "
         with st.spinner(spinner):
             return _page(name, snap.key, repr(f), frozen, func, snap, f, params)  # type: ignore[no-any-return]
     return _page(name, snap.key, repr(f), frozen, func, snap, f, params)  # type: ignore[no-any-return]
-
-
-@st.cache_data(max_entries=256, show_spinner=False)
-def _query(key: str, name: str, params: tuple[tuple[str, Any], ...], _snap: Snapshot) -> pd.DataFrame:
-    return sql.df(connection(_snap), name, **{k: list(v) if isinstance(v, tuple) else v for k, v in params})
-
-
-def query(snap: Snapshot, name: str, **params: Any) -> pd.DataFrame:
-    """TEMPORARY: a named query, cached (pages move to page())."""
-    frozen = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in params.items()))
-    return _query(snap.key, name, frozen, snap)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -123,7 +220,7 @@ def sidebar(snap: Snapshot) -> Filters:
     st.query_params["as_of"] = as_of.isoformat()
     st.query_params["portfolio"] = chosen_pf
     st.query_params["programme"] = chosen_pg
-    return Filters(as_of, tuple(chosen_pf), tuple(chosen_pg))
+    return Filters(as_of, tuple(chosen_pf), tuple(chosen_pg), identity=current_identity())
 
 
 def scope_text(f: Filters) -> str:
@@ -131,14 +228,27 @@ def scope_text(f: Filters) -> str:
     return f" · {', '.join(md(p) for p in f.portfolios)}" if f.portfolios else " · all portfolios"
 
 
-def show_sql(name: str, key: str | None = None) -> None:
+def metric_columns(n: int, width: int = 160) -> list[Any]:
+    """n places for headline metrics, side by side while they fit and wrapped onto the next
+    line when the window is narrow: a metric never shrinks until its number reads "387.…"."""
+    row = st.container(horizontal=True, wrap=True, gap="small")
+    return [row.container(width=width) for _ in range(n)]
+
+
+def sql_label(name: str, what: str | None = None) -> str:
+    """The expander's label names the element whose SQL it shows (the page's table or
+    chart, else the query's own name in words), so two of them never read alike."""
+    return f"Show SQL: {what or labels.label(name.rpartition('/')[2])}"
+
+
+def show_sql(name: str, key: str | None = None, what: str | None = None) -> None:
     """The SQL behind a figure, built only when the expander is opened (it reruns): the
     query text and the code highlighter stay off the first screen of every page."""
-    box = st.expander("Show SQL", key=f"show_sql_{key or name}", on_change="rerun")
+    box = st.expander(sql_label(name, what), key=f"show_sql_{key or name}", on_change="rerun")
     with box:
         if box.open:
             q = sql.query(name)
-            st.caption(q.description or name)
+            st.caption(f"queries/{name}.sql · " + (q.description or ""))
             st.code(q.text, language="sql")
 
 
@@ -168,25 +278,32 @@ def downloads(frame: pd.DataFrame, stem: str, key: str) -> None:
     )
 
 
-def is_admin(email: str) -> bool:
-    """Admins may retract uploads. EPMO_ADMINS lists them (comma-separated); unset = everyone."""
-    admins = [a.strip().lower() for a in os.environ.get("EPMO_ADMINS", "").split(",") if a.strip()]
-    return not admins or email.strip().lower() in admins
-
-
 PROJECT_PAGE = "app_pages/project.py"
-_NUMBER_FORMATS = {"money": "compact", "ratio": "%.2f", "days": "%d", "count": "%d", "percent": "%.1f%%"}
+_NUMBER_FORMATS = {
+    "money": "compact",
+    "ratio": "%.2f",
+    "days": "%d",
+    "count": "%d",
+    "hours": "%.0f",
+    "percent": "%.1f%%",
+}
 
 
 def measure_columns(frame: pd.DataFrame) -> dict[str, Any]:
-    """Column labels, help and formats for a frame's measures, from epmo.measures."""
+    """Column labels, help and formats for a frame's columns: measures from epmo.measures, the
+    rest from epmo.labels (never a snake_case name, never 300100.0)."""
     config: dict[str, Any] = {}
     for col in frame.columns:
         if pd.api.types.is_datetime64_any_dtype(frame[col]) and not str(col).endswith("_at"):
-            config[col] = st.column_config.DateColumn(measures.label(col), format="D MMM YYYY")
+            config[col] = st.column_config.DateColumn(labels.label(col), format="D MMM YYYY")
             continue
         if col not in measures.MEASURES:
-            config[col] = measures.label(col)
+            if pd.api.types.is_bool_dtype(frame[col]):
+                config[col] = st.column_config.CheckboxColumn(labels.label(col))
+            elif pd.api.types.is_float_dtype(frame[col]):
+                config[col] = st.column_config.NumberColumn(labels.label(col), format="localized")
+            else:
+                config[col] = labels.label(col)
             continue
         m = measures.MEASURES[col]
         help_ = f"{m.description} Formula: {m.formula}."
@@ -197,6 +314,35 @@ def measure_columns(frame: pd.DataFrame) -> dict[str, Any]:
         else:
             config[col] = st.column_config.TextColumn(m.label, help=help_)
     return config
+
+
+def readable(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame as shown: text columns with blanks instead of None, ids in natural order
+    when the frame is ordered by project id."""
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype == object:
+            out[col] = out[col].map(lambda v: "" if labels.is_blank(v) else v)
+    return out
+
+
+def table(
+    frame: pd.DataFrame,
+    key: str | None = None,
+    column_config: dict[str, Any] | None = None,
+    height: int | str = "auto",
+    **kwargs: Any,
+) -> Any:
+    """The one way a page shows a table: labelled columns (epmo.labels), readable values;
+    `column_config` overrides the labels of some columns."""
+    return st.dataframe(
+        readable(frame),
+        key=key,
+        hide_index=True,
+        column_config=measure_columns(frame) | (column_config or {}),
+        height=height,  # type: ignore[arg-type]
+        **kwargs,
+    )
 
 
 OPEN_PROJECT = "_open_project"
@@ -216,15 +362,7 @@ def project_table(
 ) -> None:
     """A table of projects; clicking a row opens that project's page."""
     shown = frame[columns] if columns else frame
-    event = st.dataframe(
-        shown,
-        key=key,
-        hide_index=True,
-        on_select="rerun",
-        selection_mode="single-row",
-        column_config=measure_columns(shown),
-        height=height,  # type: ignore[arg-type]
-    )
+    event = table(shown, key=key, height=height, on_select="rerun", selection_mode="single-row")
     rows = event.selection.rows if event is not None else []
     if rows:
         open_project(str(frame.iloc[rows[0]]["project_id"]), as_of)

@@ -13,9 +13,8 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import _shared as ui
-from epmo import clock, pack, pagedata, steering
+from epmo import clock, pack, pagedata, settings, steering
 from epmo.safe_text import md
-from epmo.settings import get
 from epmo.theme import PRESENT_FONT_SIZE, PRESENT_TEXT, presentation
 
 DECK_PAGE = "app_pages/deck.py"
@@ -34,9 +33,9 @@ _PRESENT_CSS = f"""
   padding-left: 2.5rem !important; padding-right: 2.5rem !important; }}
 [data-testid="stMain"] {{ color: {PRESENT_TEXT}; }}
 [data-testid="stMain"] p, [data-testid="stMain"] li {{ font-size: {PRESENT_FONT_SIZE}px; }}
-[data-testid="stMain"] h1 {{ font-size: 2.8rem; }}
+[data-testid="stMain"] h1 {{ font-size: 2.3rem; padding: 0.1rem 0 0.2rem 0 !important; }}
 [data-testid="stMain"] h3 {{ font-size: 1.7rem; }}
-[data-testid="stMetricValue"], [data-testid="stMetricValue"] * {{ font-size: 2.6rem !important;
+[data-testid="stMetricValue"], [data-testid="stMetricValue"] * {{ font-size: 2.3rem !important;
   font-weight: 700 !important; line-height: 1.2 !important; color: {PRESENT_TEXT} !important; }}
 [data-testid="stMetricLabel"], [data-testid="stMetricLabel"] * {{ font-size: 1.2rem !important; color: {PRESENT_TEXT} !important; }}
 [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] *,
@@ -68,10 +67,12 @@ def presentation_hook() -> None:
         del st.query_params[PRESENT]
 
 
-def exit_button() -> None:
-    """In presentation mode the sidebar is hidden: this button leaves it."""
+def exit_button(where: Any = None) -> None:
+    """In presentation mode the sidebar is hidden: this button leaves it (the deck puts it
+    in its navigation row, so that the slide keeps the screen's height)."""
     if presenting():
-        st.button(
+        where = where or st
+        where.button(
             "Exit presentation mode", key="exit_present", icon=":material/close_fullscreen:", on_click=_leave
         )
 
@@ -174,39 +175,82 @@ def pack_downloads(deck: steering.Deck, frozen: steering.Freeze) -> None:
 # --------------------------------------------------------------------------- rendering
 
 
-def render_slide(s: steering.Slide, frozen: steering.Freeze, key: str) -> None:
-    st.title(md(s.title))
-    st.caption(md(frozen.caption() + (f" · {s.subtitle}" if s.subtitle else "")))
-    if s.metrics:
-        per_row = 6
-        for start in range(0, len(s.metrics), per_row):
-            cols = st.columns(per_row)
-            for col, m in zip(cols, s.metrics[start : start + per_row], strict=False):
+# Presentation mode fits a slide into a 1280x720 screen share: the charts and tables get
+# what is left of SCREEN_HEIGHT after the navigation, title, caption, metric rows and the
+# subheaders (pixels measured at 1280x720 in tests/e2e/test_screens.py).
+SCREEN_HEIGHT = 720
+_NAV, _TITLE, _CAPTION, _METRIC_ROW, _SUBHEADER, _MARGIN = (
+    80,
+    55,
+    35,
+    88,
+    84,
+    40,
+)  # a subheader may take two lines
+METRICS_PER_ROW = 6
+
+
+def figure_budget(metrics: int) -> int:
+    """Pixels of height for the figures of a presented screen with that many metrics."""
+    rows = -(-metrics // METRICS_PER_ROW)
+    used = _NAV + _TITLE + _CAPTION + _METRIC_ROW * rows + _MARGIN
+    return max(180, SCREEN_HEIGHT - used - _SUBHEADER)
+
+
+def present_parts(s: steering.Slide) -> list[list[steering.Chart | steering.Table]]:
+    """Presenting, a slide's figures in screens that fit 1280x720: two side by side, a grid
+    (RAG matrix, capacity: it needs the width for its cell labels) on a screen of its own.
+    Next and Previous walk the parts before the next slide, as the PPTX's "(continued)"."""
+    blocks: list[steering.Chart | steering.Table] = list(s.blocks)
+    grids = [b for b in blocks if isinstance(b, steering.Chart) and b.kind == "grid"]
+    others = [b for b in blocks if not any(b is g for g in grids)]
+    parts = [others[i : i + 2] for i in range(0, len(others), 2)] + [[g] for g in grids]
+    return parts or [[]]
+
+
+def render_slide(s: steering.Slide, frozen: steering.Freeze, key: str, part: int = 0) -> None:
+    parts = present_parts(s) if presenting() else [list(s.blocks)]
+    part = min(max(part, 0), len(parts) - 1)
+    st.title(md(s.title) + (f" ({part + 1} of {len(parts)})" if len(parts) > 1 else ""))
+    # presenting, a long subtitle (the RAG rules) goes under the figures: the slide keeps the screen
+    long_note = presenting() and len(s.subtitle or "") > 110
+    st.caption(md(frozen.caption() + (f" · {s.subtitle}" if s.subtitle and not long_note else "")))
+    if s.metrics and part == 0:
+        for start in range(0, len(s.metrics), METRICS_PER_ROW):
+            cols = ui.metric_columns(METRICS_PER_ROW, width=180)
+            for col, m in zip(cols, s.metrics[start : start + METRICS_PER_ROW], strict=False):
                 col.metric(md(m.label), md(m.value), help=md(m.note) or None)
     if s.empty:
         st.info(md(s.empty))
         return
-    charts_ = [b for b in s.blocks if isinstance(b, steering.Chart)]
-    tables = [b for b in s.blocks if isinstance(b, steering.Table)]
-    if charts_:
+    blocks = parts[part]
+    charts_ = [b for b in blocks if isinstance(b, steering.Chart)]
+    tables = [b for b in blocks if isinstance(b, steering.Table)]
+    blocks = [*charts_, *tables]
+    budget: int | None = None
+    if presenting() and blocks:
+        budget = figure_budget(len(s.metrics) if part == 0 else 0)
+        places = st.columns(len(blocks), gap="medium")
+    else:
         # grids (RAG matrix, capacity) need the full width for their cell labels
         side_by_side = len(charts_) > 1 and not any(c.kind == "grid" for c in charts_)
-        cols = st.columns(len(charts_)) if side_by_side else [st.container() for _ in charts_]
-        for i, (col, c) in enumerate(zip(cols, charts_, strict=True)):
-            with col:
-                st.subheader(md(c.title))
+        places = st.columns(len(charts_)) if side_by_side else [st.container() for _ in charts_]
+        places += [st.container() for _ in tables]
+    for i, (place, b) in enumerate(zip(places, blocks, strict=False)):
+        with place:
+            st.subheader(md(b.title))
+            if isinstance(b, steering.Chart):
                 # theme=None: the presentation styling, not Streamlit's chart theme, sets the type
-                ui.chart(presentation(c.figure), key=f"{key}_chart_{i}", theme=None)
-                if not presenting():
-                    ui.show_sql(c.source, key=f"{key}_chart_{i}")
-    for i, t in enumerate(tables):
-        st.subheader(md(t.title))
-        if t.frame.empty:
-            st.caption(md(t.note) or "Nothing to show.")
-        else:
-            st.dataframe(t.frame, hide_index=True, key=f"{key}_table_{i}")
-        if not presenting():
-            ui.show_sql(t.source, key=f"{key}_table_{i}")
+                ui.chart(presentation(b.figure, height=budget), key=f"{key}_chart_{i}", theme=None)
+            elif b.frame.empty:
+                st.caption(md(b.note) or "Nothing to show.")
+            else:
+                rows_high = 38 + 35 * len(b.frame)
+                ui.table(b.frame, key=f"{key}_table_{i}", height=min(budget, rows_high) if budget else "auto")
+            if not presenting():
+                ui.show_sql(b.source, key=f"{key}_block_{i}", what=b.title)
+    if long_note:
+        st.caption(md(s.subtitle))
 
 
 # --------------------------------------------------------------------------- decisions
@@ -224,7 +268,7 @@ def decision_form(
     e = existing or {}
     if key == st.session_state.get(FLASH_KEY) and FLASH in st.session_state:
         st.success(md(st.session_state.pop(FLASH)))
-    statuses = [str(s) for s in get("steering", "decision_statuses")]
+    statuses = list(settings.current().steering.decision_statuses)
     with st.form(key, clear_on_submit=existing is None):
         text = st.text_area("Decision", value=e.get("decision", ""), key=f"{key}_decision")
         rationale = st.text_area("Rationale", value=e.get("rationale", ""), key=f"{key}_rationale")
@@ -251,9 +295,11 @@ def decision_form(
             index=statuses.index(e.get("status", statuses[0])) if e.get("status") in statuses else 0,
             key=f"{key}_status",
         )
-        user = st.text_input("Recorded by (email)", key=f"{key}_user")
+        st.text(f"Recorded by {ui.current_identity().email}")
         submitted = st.form_submit_button(
-            "Save a new version" if decision_id else "Record decision", type="primary"
+            "Save a new version" if decision_id else "Record decision",
+            type="primary",
+            disabled=not ui.allowed("decision"),
         )
     if submitted:
         data = {
@@ -268,7 +314,8 @@ def decision_form(
         try:
             basis = frozen if isinstance(frozen, steering.Freeze) else frozen()
             decision = steering.validate_decision(con, data, basis)
-            saved = steering.save_decision(ui.store(), decision, user.strip(), decision_id)
+            user = ui.require("decision").email
+            saved = steering.save_decision(ui.store(), decision, user, decision_id)
         except steering.SteeringError as exc:
             st.error(md(exc))
             return

@@ -9,9 +9,14 @@ from __future__ import annotations
 
 import streamlit as st
 
+from app_pages import _shared as ui
+
 
 def acting_manager(managers: list[str]) -> str:
-    """The project manager's email (chosen here until the signed-in identity replaces it)."""
+    """The project manager's email: a signed-in pm's own; others (the EPMO) choose one."""
+    identity = ui.current_identity()
+    if identity.role == "pm":
+        return identity.email
     wanted = st.query_params.get("pm", "")
     index = managers.index(wanted) if wanted in managers else None
     email = st.selectbox(

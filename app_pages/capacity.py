@@ -38,8 +38,8 @@ fig = capacity_charts.heatmap(cells, opts["grain"], labelled=opts["labelled"])
 # the key changes with the rows and columns, so a click on another layout is forgotten
 event = ui.chart(fig, f"cap_heatmap_{opts['by']}_{opts['grain']}", select=True)
 ui.downloads(cap.display_cells(cells), f"capacity_utilisation_{f.as_of}", "cap_cells")
-ui.show_sql(data.sql["cells"])
-ui.show_sql(data.sql["demand_days"])
+ui.show_sql(data.sql["cells"], what="Heatmap (utilisation)")
+ui.show_sql(data.sql["demand_days"], what="Heatmap (demand spread over working days)")
 
 # ---------------------------------------------------------------- drill-down
 st.subheader("What makes up a cell")
@@ -89,9 +89,9 @@ if clicked is not None:
     if drill.empty:
         st.info("No demand in this cell: all of it is available capacity.")
     else:
-        st.dataframe(drill, hide_index=True, column_config=cap.NUMBER_COLUMNS, key="cap_drill_table")
+        ui.table(drill, column_config=cap.NUMBER_COLUMNS, key="cap_drill_table")
         ui.downloads(drill, f"capacity_cell_{clicked['period_start']}", "cap_drill")
-ui.show_sql(data.sql["cell"])
+ui.show_sql(data.sql["cell"], what="What makes up a cell")
 
 # ---------------------------------------------------------------- shortages
 st.subheader("Shortages")
@@ -102,9 +102,9 @@ st.caption(
 )
 only_short = st.toggle("Only cells that are short", value=True, key="cap_only_short")
 short = cap.display_shortage(data.shortage, only_short)
-st.dataframe(short, hide_index=True, column_config=cap.NUMBER_COLUMNS, key="cap_shortage_table")
+ui.table(short, column_config=cap.NUMBER_COLUMNS, key="cap_shortage_table")
 ui.downloads(short, f"capacity_shortage_{f.as_of}", "cap_short")
-ui.show_sql(data.sql["shortage"])
+ui.show_sql(data.sql["shortage"], what="Shortages")
 
 past = data.past
 if not past.empty:
@@ -116,6 +116,6 @@ if not past.empty:
             "Hours that stale submissions planned for weeks already gone. They are not piled onto "
             "the current week; update the project's extract to re-plan them."
         )
-        st.dataframe(past, hide_index=True, column_config=cap.NUMBER_COLUMNS)
+        ui.table(past, column_config=cap.NUMBER_COLUMNS)
         ui.downloads(past, f"capacity_past_demand_{f.as_of}", "cap_past")
         ui.show_sql(data.sql["past"])

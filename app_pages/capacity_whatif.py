@@ -78,7 +78,7 @@ def save(as_of: dt.date) -> None:
             ui.store(),
             st.session_state.get("cap_save_name", ""),
             scenario(),
-            st.session_state.get("cap_save_user", ""),
+            ui.require("scenario").email,
             as_of,
         )
     except ValueError as exc:
@@ -170,10 +170,17 @@ with right:
         pick = c[0].selectbox("Open a saved scenario", saved["name"].tolist(), key="cap_open_name")
         c[1].button("Open", key="cap_open", on_click=open_saved, args=(pick,), icon=":material/folder_open:")
         shown = saved[["name", "version", "saved_by", "saved_at", "as_of_date"]]
-        st.dataframe(shown, hide_index=True, key="cap_saved_table")
+        ui.table(shown, key="cap_saved_table")
     st.text_input("Scenario name", key="cap_save_name", placeholder="e.g. Hire 2 developers in March")
-    st.text_input("Your email", key="cap_save_user", placeholder="you@organisation.org")
-    st.button("Save scenario", key="cap_save", on_click=save, args=(f.as_of,), icon=":material/save:")
+    st.text(f"Saved by {ui.current_identity().email}")
+    st.button(
+        "Save scenario",
+        key="cap_save",
+        on_click=save,
+        args=(f.as_of,),
+        icon=":material/save:",
+        disabled=not ui.allowed("scenario"),
+    )
 
 message = st.session_state.pop("cap_message", None)
 if message:
@@ -194,7 +201,7 @@ if base.empty:
     st.info("No demand or capacity in this horizon as of this week: nothing to compare.")
     st.stop()
 
-m = st.columns(4)
+m = ui.metric_columns(4)
 m[0].metric("Changes", len(current.changes))
 m[1].metric("Cells changing band", f"{len(changed):,}")
 b_over, s_over = capacity.over_allocated(base), capacity.over_allocated(scn)
@@ -233,11 +240,11 @@ if changed.empty:
     st.caption("No cell changes band in this scenario.")
 else:
     table = result.changed_table()
-    st.dataframe(table, hide_index=True, column_config=cap.NUMBER_COLUMNS, key="capw_changed")
+    ui.table(table, column_config=cap.NUMBER_COLUMNS, key="capw_changed")
     ui.downloads(table, f"capacity_whatif_changed_{f.as_of}", "capw_changed_dl")
 with st.expander("All cells, baseline and scenario"):
-    st.dataframe(both, hide_index=True, column_config=cap.NUMBER_COLUMNS)
+    ui.table(both, column_config=cap.NUMBER_COLUMNS)
     ui.downloads(both, f"capacity_whatif_{f.as_of}", "capw_all_dl")
-ui.show_sql(result.sql["cells"])
-ui.show_sql(result.sql["scenario_demand"])
-ui.show_sql(result.sql["scenario_supply"])
+ui.show_sql(result.sql["cells"], what="Cells that change band (utilisation)")
+ui.show_sql(result.sql["scenario_demand"], what="Cells that change band (demand after the changes)")
+ui.show_sql(result.sql["scenario_supply"], what="Cells that change band (capacity after the changes)")

@@ -4,7 +4,7 @@ reports, expected fields left blank, rows unchanged for weeks."""
 import streamlit as st
 
 from app_pages import _shared as ui
-from epmo import charts
+from epmo import charts, labels
 from epmo.pagedata import portfolio as pages
 
 snap = ui.snapshot()
@@ -15,15 +15,19 @@ st.title("Data quality and submissions")
 st.caption(
     f"For the week of {as_of:%d %b %Y}. Late = committed more than {data.settings['late_after_days']} days "
     f"after the week; unchanged = the same row for {data.settings['unchanged_weeks']}+ reported weeks; "
-    "expected fields: " + ", ".join(data.settings["expected_fields"]) + "."
+    "expected fields: " + ", ".join(labels.label(c) for c in data.settings["expected_fields"]) + "."
 )
 
 if data.status.empty:
     st.info("No projects have been reported on or before this week for this selection.")
     st.stop()
 n = data.counts()
-c = st.columns(5)
-c[0].metric("Active projects", n["active"])
+c = ui.metric_columns(5)
+c[0].metric(
+    "Expected to report",
+    n["active"],
+    help="Projects in an active stage (health.active_stages): the same count as Home's.",
+)
 c[1].metric("On time", n["on time"])
 c[2].metric("Late", n["late"])
 c[3].metric("Missing", n["missing"])
@@ -35,7 +39,7 @@ with left:
     ui.chart(charts.submission_mix(data.status), "mix")
 with right:
     st.subheader("By project manager")
-    st.dataframe(data.managers, hide_index=True, column_config=ui.measure_columns(data.managers), height=360)
+    ui.table(data.managers, height=360)
     ui.downloads(data.managers, f"submissions_by_pm_{as_of}", "pms")
 
 st.subheader("Projects needing attention")
@@ -44,6 +48,11 @@ st.caption(
     f"{len(problems)} active projects missing, late, with blank expected fields or unchanged too long. "
     "Click a row to open the project."
 )
-ui.project_table(problems, "problems", as_of, height=420, columns=pages.ATTENTION_COLUMNS)
+shown = problems.assign(  # field names as the template's columns read, not snake_case
+    missing_required_fields=problems["missing_required_fields"].map(
+        lambda v: ", ".join(labels.label(x) for x in str(v or "").split(", ") if x)
+    )
+)
+ui.project_table(shown, "problems", as_of, height=420, columns=pages.ATTENTION_COLUMNS)
 ui.downloads(data.status, f"submission_status_{as_of}", "status")
 ui.show_sql(data.sql["status"])

@@ -41,7 +41,7 @@ else:
         "version",
         "saved_by",
     ]
-    st.dataframe(log[cols], hide_index=True, column_config=ui.measure_columns(log[cols]), key="decision_log")
+    ui.table(log[cols], key="decision_log")
 ui.downloads(log, f"decisions_{until}", "decisions")
 ui.show_sql(data.sql["log"])
 
@@ -73,4 +73,4 @@ if not log.empty:
         steer.decision_form(con, frozen, f"edit_{pick}", projects, existing=row, decision_id=pick)
         history = steering.decision_history(ui.store(), pick)
         st.caption(f"Every version of {md(pick)} (newest first):")
-        st.dataframe(history, hide_index=True, key="decision_history")
+        ui.table(history, key="decision_history")

@@ -50,7 +50,14 @@ run["slide"] = min(max(int(run["slide"]), 0), n - 1)
 
 
 def go(step: int) -> None:
-    run["slide"] = min(max(run["slide"] + step, 0), n - 1)
+    """Next/Previous: presenting, through the parts of a slide first (_steering.present_parts)."""
+    part, parts = int(run.get("part", 0)), int(run.get("parts", 1))
+    if 0 <= part + step < parts:
+        run["part"] = part + step
+        return
+    slide_no = min(max(run["slide"] + step, 0), n - 1)
+    if slide_no != run["slide"]:
+        run["slide"], run["part"] = slide_no, 0
 
 
 if not steer.presenting():
@@ -89,7 +96,9 @@ nav.button(
     icon=":material/arrow_back:",
     on_click=go,
     args=(-1,),
-    disabled=run["slide"] == 0,
+    disabled=run["slide"] == 0 and int(run.get("part", 0)) == 0,
+    shortcut="Left",
+    help="Previous slide (left arrow or Page Up)",
 )
 nav.markdown(f"**Slide {run['slide'] + 1} of {n}** · {md(deck.slides[run['slide']].label())}")
 nav.button(
@@ -98,8 +107,16 @@ nav.button(
     icon=":material/arrow_forward:",
     on_click=go,
     args=(1,),
-    disabled=run["slide"] >= n - 1,
+    disabled=run["slide"] >= n - 1 and int(run.get("part", 0)) >= int(run.get("parts", 1)) - 1,
+    shortcut="Right",
+    help="Next slide (right arrow or Page Down; a presentation clicker sends these)",
 )
+steer.exit_button(nav)
+# Page Up / Page Down (what a presentation clicker sends): buttons of their own, out of sight
+keys = st.container(key="deck_page_keys")
+keys.button("Previous slide", key="deck_page_up", on_click=go, args=(-1,), shortcut="PageUp")
+keys.button("Next slide", key="deck_page_down", on_click=go, args=(1,), shortcut="PageDown")
+st.html("<style>.st-key-deck_page_keys { display: none !important; }</style>")
 st.query_params["deck"] = deck.name
 st.query_params["slide"] = str(run["slide"] + 1)
 st.query_params["cutoff"] = frozen.cutoff_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
@@ -107,7 +124,9 @@ st.query_params["cutoff"] = frozen.cutoff_at.astimezone(dt.UTC).strftime("%Y-%m-
 spec = deck.slides[run["slide"]]
 with st.spinner("Building the slide…"):
     current = steer.slide(frozen, spec, deck.scope)
-steer.render_slide(current, frozen, key=f"slide_{run['slide']}")
+run["parts"] = len(steer.present_parts(current)) if steer.presenting() else 1
+run["part"] = min(int(run.get("part", 0)), run["parts"] - 1)
+steer.render_slide(current, frozen, key=f"slide_{run['slide']}", part=run["part"])
 
 st.divider()
 fresh = steer.freshness(frozen, deck.scope)

@@ -69,8 +69,11 @@ pf = sorted(projects["portfolio"].dropna().unique().tolist())
 portfolios = c[1].multiselect(
     "Portfolios (blank: all)", pf, default=[p for p in deck.portfolios if p in pf], key="deck_pf"
 )
-user = c[2].text_input("Saved by (email)", key="deck_user")
-if st.button("Save deck", type="primary", key="deck_save", icon=":material/save:"):
+c[2].text(f"Saved by {ui.current_identity().email}")
+if st.button(
+    "Save deck", type="primary", key="deck_save", icon=":material/save:", disabled=not ui.allowed("deck")
+):
+    user = ui.require("deck").email
     slides = []
     ordered = edited.sort_values("position", na_position="last", kind="stable")
     for r in ordered.to_dict("records"):
@@ -83,7 +86,7 @@ if st.button("Save deck", type="primary", key="deck_save", icon=":material/save:
         slides.append(item)
     try:
         new = steering.parse_deck(name, {"slides": slides, "portfolios": portfolios})
-        steering.save_deck(store, new, user.strip())
+        steering.save_deck(store, new, user)
     except steering.SteeringError as exc:
         st.error(f"Nothing saved: {md(exc)}")
     else:

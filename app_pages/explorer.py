@@ -78,6 +78,7 @@ def _run(snap: Snapshot, text: str, as_of: dt.date) -> None:
         st.session_state[RESULT_KEY] = f"Unexpected error: {type(exc).__name__}: {exc}"
 
 
+ui.require("explore")
 snap = ui.snapshot()
 f = ui.sidebar(snap)
 as_of = f.as_of

@@ -41,7 +41,7 @@ if summary.empty:
     st.info("No work items reported for this selection as of this week.")
     st.stop()
 row = summary.iloc[0]
-m = st.columns(5)
+m = ui.metric_columns(5)
 m[0].metric(
     "Done / week",
     "–" if pd.isna(row["throughput_per_week"]) else f"{row['throughput_per_week']:.1f}",
@@ -73,7 +73,7 @@ with tabs[0]:
     ui.show_sql(data.sql["throughput"])
 with tabs[1]:
     ui.chart(flow_charts.wip_age(data.wip_age), "flow_wip_age", as_of, clickable=True)
-    st.dataframe(data.wip_age, hide_index=True, column_config=ui.measure_columns(data.wip_age))
+    ui.table(data.wip_age)
     ui.downloads(data.wip_age, f"flow_wip_{as_of}", "flow_wip")
     ui.show_sql(data.sql["wip_age"])
 with tabs[2]:
@@ -103,7 +103,7 @@ with tabs[4]:
         epics = data.epics
         if not epics.empty:
             st.subheader("Epics")
-            st.dataframe(epics, hide_index=True, column_config=ui.measure_columns(epics))
+            ui.table(epics)
     else:
         st.caption(
             "Click a project to open it. Its computed RAG uses the 85 % date against its baseline end."
@@ -112,6 +112,6 @@ with tabs[4]:
     ui.downloads(data.forecasts, f"flow_forecast_{as_of}", "flow_forecast")
     ui.show_sql(data.sql["forecasts"])
 with tabs[5]:
-    st.dataframe(summary, hide_index=True, column_config=ui.measure_columns(summary))
+    ui.table(summary)
     ui.downloads(summary, f"flow_metrics_{as_of}", "flow_metrics")
     ui.show_sql(data.sql["summary"])

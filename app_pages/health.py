@@ -57,13 +57,16 @@ def overview() -> None:
     )
     ui.chart(charts.evm_quadrant(data.active, colour), "quadrant", as_of, clickable=True)
     ui.downloads(data.quadrant, f"cpi_spi_{as_of}", "quadrant")
-    ui.show_sql(data.sql["quadrant"])
+    ui.show_sql(data.sql["quadrant"], key="quadrant", what="CPI and SPI quadrant")
     st.subheader(f"By {level}")
-    st.dataframe(
+    st.caption(
+        "CPI and SPI are ratios of sums over the projects where both inputs are known: CPI = "
+        "'EV in CPI' / 'AC in CPI', which can differ from the EV and AC columns (all projects)."
+    )
+    ui.table(
         data.summary,
-        hide_index=True,
-        column_config=ui.measure_columns(data.summary)
-        | {
+        "portfolio_summary_table",
+        column_config={
             "cpi": st.column_config.NumberColumn(
                 "CPI", format="%.2f", help=measures.MEASURES["portfolio_cpi"].formula
             ),
@@ -73,7 +76,7 @@ def overview() -> None:
         },
     )
     ui.downloads(data.summary, f"portfolio_summary_{as_of}", "summary")
-    ui.show_sql(data.sql["summary"])
+    ui.show_sql(data.sql["summary"], what=f"By {level}")
 
 
 def project_list() -> None:
@@ -185,7 +188,7 @@ def raid() -> None:
         st.subheader("Open risks: probability x impact")
         ui.chart(charts.raid_heat_grid(data.grid), "heat")
         ui.downloads(data.grid, f"risk_grid_{as_of}", "grid")
-        ui.show_sql(data.sql["grid"])
+        ui.show_sql(data.sql["grid"], what="Open risks grid")
     with right:
         st.subheader("Top open risks")
         ui.project_table(
@@ -205,7 +208,7 @@ def raid() -> None:
             ],
         )
         ui.downloads(data.risks, f"open_risks_{as_of}", "risks")
-        ui.show_sql(data.sql["items"])
+        ui.show_sql(data.sql["items"], what="Top open risks")
     overdue = data.overdue
     st.subheader(f"Overdue items ({len(overdue)})")
     ui.project_table(
@@ -216,7 +219,7 @@ def raid() -> None:
         columns=["project_id", "raid_type", "title", "owner", "due_date", "days_overdue", "risk_score"],
     )
     ui.downloads(overdue, f"overdue_raid_{as_of}", "overdue")
-    ui.show_sql(data.sql["items"], key="overdue")
+    ui.show_sql(data.sql["items"], key="overdue", what="Overdue items")
     st.subheader("Cross-project dependencies")
     st.toggle("Include dependencies on track", key="deps_all")
     drawn = data.drawn
@@ -225,7 +228,10 @@ def raid() -> None:
         f"{counts['late']} late, {counts['at risk']} at risk, {counts['on track']} on track. "
         "An arrow points from the project that needs to the project it depends on."
     )
-    ui.chart(charts.dependency_network(drawn), "network", as_of, clickable=True)
+    st.caption("Open dependencies by portfolio (colour: how many are late or at risk).")
+    ui.chart(charts.dependency_matrix(data.dependencies), "dependency_matrix")
+    st.caption("The late and at-risk chains, labelled. Click a project to open it.")
+    ui.chart(charts.dependency_network(data.dependencies), "network", as_of, clickable=True)
     ui.project_table(
         drawn,
         "deps",
@@ -242,7 +248,7 @@ def raid() -> None:
         ],
     )
     ui.downloads(data.dependencies, f"dependencies_{as_of}", "deps")
-    ui.show_sql(data.sql["dependencies"])
+    ui.show_sql(data.sql["dependencies"], what="Cross-project dependencies")
 
 
 # Only the open tab runs: each tab's queries and charts are built when it is shown, and the

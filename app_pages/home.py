@@ -29,19 +29,22 @@ def delta(col: str, digits: int = 0) -> str | None:
     return f"{d:+,.{digits}f}" if d else None
 
 
-c = st.columns(4)
+c = ui.metric_columns(4)
 c[0].metric("Projects", f"{int(now['project_count']):,}", delta("project_count"), delta_color="off")
 c[1].metric(
     "Reported this week",
-    f"{int(now['reporting_count']):,}",
-    help="Projects whose latest report is for this very week.",
+    f"{int(now['reporting_count']):,} of {int(now['expected_count']):,}",
+    help="Projects expected to report (stage in health.active_stages) whose latest report is for "
+    f"this very week. {int(now['not_expected_count']):,} projects (Closed and other inactive stages) "
+    "are not expected to report.",
 )
 c[2].metric(
-    "Stale reports",
+    "Missing reports",
     f"{int(now['stale_count']):,}",
     delta("stale_count"),
     delta_color="inverse",
-    help="Projects whose latest report is a week old or older.",
+    help="Projects expected to report whose latest report is a week old or older "
+    "(the same count as Data quality's 'missing').",
 )
 c[3].metric(
     "Watermelons",
@@ -51,7 +54,7 @@ c[3].metric(
     help="Declared Green by the PM, Red by the rules.",
 )
 
-m = st.columns(5)
+m = ui.metric_columns(5)
 m[0].metric(
     measures.label("bac"), measures.fmt("bac", now["total_bac"]), help=measures.MEASURES["bac"].description
 )
@@ -69,7 +72,7 @@ for col, name, key in ((m[3], "portfolio_cpi", "cpi"), (m[4], "portfolio_spi", "
     )
 
 st.subheader("RAG this week, and the change since last week")
-r = st.columns(6)
+r = ui.metric_columns(6)
 for i, rag in enumerate(("Red", "Amber", "Green")):
     for j, kind in enumerate(("declared", "computed")):
         col = f"{kind}_{rag.lower()}_count"
@@ -82,8 +85,17 @@ for i, rag in enumerate(("Red", "Amber", "Green")):
             if kind == "declared"
             else "Computed by the rules: " + "; ".join(measures.rules_text()),
         )
+not_judged = int(now["not_judged_count"])
+if not_judged:
+    by_stage_nj = int(now["not_judged_stage_count"])
+    st.caption(
+        f"Computed RAG: {not_judged:,} of {int(now['project_count']):,} projects are not judged: "
+        f"{by_stage_nj:,} because their stage is not judged (Closed and other inactive stages), "
+        f"{not_judged - by_stage_nj:,} because neither CPI nor SPI is known and no other rule fired "
+        "(the project table's 'Why' column gives each project's reason)."
+    )
 ui.downloads(data.headline, f"headline_{f.as_of}", "headline")
-ui.show_sql(data.sql["headline"])
+ui.show_sql(data.sql["headline"], what="Headline")
 
 left, right = st.columns(2)
 with left:

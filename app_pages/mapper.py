@@ -201,8 +201,15 @@ if st.toggle(
 st.subheader("Save")
 s = st.columns([2, 2, 1])
 name = s[0].text_input("Mapping name (one per source)", value=base.name, key="mapper_name")
-user = s[1].text_input("Your email", key="mapper_user")
-if s[2].button("Save mapping", type="primary", key="mapper_save", icon=":material/save:"):
+s[1].text(f"Saved by {ui.current_identity().email}")
+if s[2].button(
+    "Save mapping",
+    type="primary",
+    key="mapper_save",
+    icon=":material/save:",
+    disabled=not ui.allowed("upload"),
+):
+    user = ui.require("upload").email
     if not name.strip():
         st.error("Give the mapping a name.")
     else:

@@ -45,7 +45,7 @@ c[3].metric(
 
 st.subheader("This week's report")
 todo = week.to_confirm
-act = st.columns([3, 2, 2], vertical_alignment="bottom")
+act = st.columns([3, 2])
 if todo:
     chosen = act[0].multiselect(
         "Unchanged projects",
@@ -54,7 +54,15 @@ if todo:
         key="my_confirm_ids",
         help="Nothing changed since the last report.",
     )
-    if act[1].button("No change this week", type="primary", key="my_confirm", icon=":material/task_alt:"):
+    if act[1].button(
+        "No change this week",
+        type="primary",
+        key="my_confirm",
+        icon=":material/task_alt:",
+        width="stretch",
+        disabled=not ui.allowed("upload"),
+    ):
+        ui.require("upload")
         try:
             weekly.confirm_unchanged(ui.store(), manager, chosen, as_of)
         except weekly.ConfirmRefused as exc:
@@ -64,15 +72,16 @@ if todo:
             st.rerun()
 else:
     act[0].success("Every one of your projects has reported for this week.", icon=":material/check_circle:")
-act[2].download_button(
-    "Pre-filled workbook (XLSX)",
+act[1].download_button(
+    "Pre-filled workbook",
     lambda: weekly.prefilled_workbook(ui.store(), manager, as_of),
     f"my_projects_{as_of}.xlsx",
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     key="my_workbook",
     icon=":material/download:",
     on_click="ignore",
-    help="Your projects' current rows in the template's layout: edit what changed, then upload it on the Upload page.",
+    width="stretch",
+    help="An XLSX of your projects' current rows in the template's layout: edit what changed, then upload it on the Upload page.",
 )
 done = st.session_state.pop("_my_confirmed", "")
 if done:

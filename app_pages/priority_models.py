@@ -149,10 +149,10 @@ with st.expander("Model JSON (the format `--model-file` reads)"):
 
 s1, s2, s3 = st.columns([2, 2, 1], vertical_alignment="bottom")
 name = s1.text_input("Save as (name)", "" if base.version == 0 else base.name, key="mdl_name")
-email = s2.text_input("Your email", key="mdl_email")
-if s3.button("Save model", key="mdl_save", icon=":material/save:"):
+s2.text(f"Saved by {ui.current_identity().email}")
+if s3.button("Save model", key="mdl_save", icon=":material/save:", disabled=not ui.allowed("model")):
     try:
-        saved = priority.save_model(ui.store(), name, spec, email.strip())
+        saved = priority.save_model(ui.store(), name, spec, ui.require("model").email)
         st.success(f"Saved {md(saved.label)}.")
         snap = ui.snapshot()
     except models.ModelError as exc:
@@ -161,7 +161,7 @@ if s3.button("Save model", key="mdl_save", icon=":material/save:"):
 if base.version:
     st.subheader(f"Versions of {md(base.name)}")
     versions = ui.page(pages.versions, snap, f, name=base.name)
-    st.dataframe(versions[["version", "saved_at", "saved_by", "spec"]], hide_index=True, key="mdl_versions")
+    ui.table(versions[["version", "saved_at", "saved_by", "spec"]], key="mdl_versions")
 else:
     st.subheader("Saved models")
     saved_rows = pr.model_choices(snap, f).saved

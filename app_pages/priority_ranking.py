@@ -70,7 +70,7 @@ for p in parts:
         format="%.3f",
         help="Factor of the product (rice)" if p.endswith("_factor") else "Weight × normalised value",
     )
-st.dataframe(shown[cols], hide_index=True, column_config=config, height=420, key="prio_table")
+ui.table(shown[cols], column_config=config, height=420, key="prio_table")
 ui.downloads(shown[cols], f"ranking_{model.name}_{f.as_of}", "ranking")
 
 st.subheader("Score breakdown of the top projects")

@@ -4,11 +4,10 @@ import streamlit as st
 
 from app_pages import _priority as pr
 from app_pages import _shared as ui
-from epmo import priority
+from epmo import priority, settings
 from epmo.pagedata import priority as pages
 from epmo.priority import charts
 from epmo.safe_text import md
-from epmo.settings import get
 
 snap = ui.snapshot()
 f = ui.sidebar(snap)
@@ -36,7 +35,7 @@ with_capacity = c3.toggle(
     "Respect capacity per role and month",
     key="sel_capacity",
     help="Allocations (confirmed and tentative) must fit the capacity of every role in every month "
-    f"of the next {int(get('priority', 'capacity_horizon_months'))} months.",
+    f"of the next {settings.current().priority.capacity_horizon_months} months.",
 )
 current_cost, total_cost = choices.costs(basis)
 if st.session_state.get("sel_budget_basis") != basis:
@@ -148,7 +147,9 @@ with tab_line:
 with tab_frontier:
     if tab_frontier.open:
         steps = int(
-            st.slider("Budget levels", 5, 61, int(get("priority", "frontier_steps")), step=2, key="sel_steps")
+            st.slider(
+                "Budget levels", 5, 61, settings.current().priority.frontier_steps, step=2, key="sel_steps"
+            )
         )
         front = ui.page(
             pages.selection,
@@ -165,10 +166,10 @@ with tab_frontier:
         st.caption(
             f"Best total score at {steps} budget levels from 0 to {total_cost:,.0f} (every candidate), one "
             "exact MILP per level with the same capacity, forced and mandatory constraints. × marks the "
-            f"current portfolio ({cur[2]} projects in the stages {', '.join(get('priority', 'current_stages'))}: "
+            f"current portfolio ({cur[2]} projects in the stages {', '.join(settings.current().priority.current_stages)}: "
             f"cost {cur[0]:,.0f}, total score {cur[1]:,.4g}); ★ the selection above."
         )
-        st.dataframe(front, hide_index=True, height=260, key="sel_frontier_table")
+        ui.table(front, height=260, key="sel_frontier_table")
         ui.downloads(front, f"efficient_frontier_{model.name}_{f.as_of}", "front")
 
 with tab_constraints:
@@ -209,13 +210,16 @@ with tab_scenarios:
     if tab_scenarios.open:
         s1, s2, s3 = st.columns([2, 2, 1], vertical_alignment="bottom")
         name = s1.text_input("Scenario name", key="scn_name")
-        email = s2.text_input("Your email", key="scn_email")
-        if s3.button("Save scenario", key="scn_save", icon=":material/save:"):
+        s2.text(f"Saved by {ui.current_identity().email}")
+        if s3.button(
+            "Save scenario", key="scn_save", icon=":material/save:", disabled=not ui.allowed("scenario")
+        ):
+            email = ui.require("scenario").email
             if not name.strip():
                 st.error("Give the scenario a name.")
             else:
                 ui.store().save_document(
-                    priority.SCENARIO_KIND, name, scenario.to_json(), email.strip(), as_of=f.as_of
+                    priority.SCENARIO_KIND, name, scenario.to_json(), email, as_of=f.as_of
                 )
                 st.success(f"Saved scenario {md(name.strip())}.")
                 snap = ui.snapshot()
@@ -236,8 +240,8 @@ with tab_scenarios:
                 key="scn_compare",
             )
             if len(compared.summary):
-                st.dataframe(compared.summary, hide_index=True, key="scn_table")
+                ui.table(compared.summary, key="scn_table")
                 if compared.solved >= 2:
                     diff = compared.differ
                     st.caption(f"{len(diff):,} projects are chosen in some of these scenarios but not all:")
-                    st.dataframe(diff, hide_index=True, key="scn_diff")
+                    ui.table(diff, key="scn_diff")

@@ -4,10 +4,10 @@ import streamlit as st
 
 from app_pages import _priority as pr
 from app_pages import _shared as ui
+from epmo import settings
 from epmo.pagedata import priority as pages
 from epmo.priority import charts
 from epmo.safe_text import md
-from epmo.settings import get
 
 snap = ui.snapshot()
 f = ui.sidebar(snap)
@@ -16,10 +16,16 @@ st.title("Rank sensitivity")
 c1, c2, c3, c4, c5 = st.columns([2, 1, 1, 1, 1])
 model = pr.pick_model(snap, f, "Scoring model", "prio_model", c1)
 runs = int(
-    c2.number_input("Runs", 10, 20_000, int(get("priority", "sensitivity_runs")), step=100, key="sens_runs")
+    c2.number_input(
+        "Runs", 10, 20_000, settings.current().priority.sensitivity_runs, step=100, key="sens_runs"
+    )
 )
-pct = float(c3.number_input("Weights ± %", 1, 90, int(get("priority", "sensitivity_pct")), key="sens_pct"))
-seed = int(c4.number_input("Seed", 0, 2**31 - 1, int(get("priority", "sensitivity_seed")), key="sens_seed"))
+pct = float(
+    c3.number_input("Weights ± %", 1, 90, settings.current().priority.sensitivity_pct, key="sens_pct")
+)
+seed = int(
+    c4.number_input("Seed", 0, 2**31 - 1, settings.current().priority.sensitivity_seed, key="sens_seed")
+)
 top = int(c5.number_input("Projects shown", 5, 500, 40, step=5, key="sens_top"))
 excluded = pr.stage_filter(st.sidebar, key="sens_excluded")
 

@@ -44,7 +44,7 @@ def project_rows(frame: pd.DataFrame, when_empty: str, stem: str, query: str) ->
         st.caption(when_empty)
     else:
         shown = frame.drop(columns=["project_id", "project_name", "portfolio"])
-        st.dataframe(shown, hide_index=True, column_config=ui.measure_columns(shown))
+        ui.table(shown)
     ui.downloads(frame, f"{pid}_{stem}_{as_of}", stem)
     ui.show_sql(query)
 
@@ -69,7 +69,7 @@ if now["evm_notes"]:
 if now["status_summary"]:
     st.info(f"PM's summary: {md(now['status_summary'])}")
 
-c = st.columns(6)
+c = ui.metric_columns(6, width=140)
 for col, name in zip(c, ("bac", "eac", "ac", "cpi", "spi", "forecast_slip_days"), strict=True):
     diff = data.change(name)
     col.metric(
@@ -79,6 +79,8 @@ for col, name in zip(c, ("bac", "eac", "ac", "cpi", "spi", "forecast_slip_days")
         if diff is None
         else f"{diff:+.3f}"
         if measures.MEASURES[name].format == "ratio"
+        else ("+" if diff > 0 else "-") + measures.fmt(name, abs(diff))  # +77 k, not +77,200
+        if measures.MEASURES[name].format == "money"
         else f"{diff:+,.0f}",
         delta_color="off",
         help=f"{measures.MEASURES[name].formula}",
@@ -91,7 +93,7 @@ with left:
     st.subheader("CPI and SPI by week")
     ui.chart(charts.index_history(history), "index_history")
     ui.downloads(history, f"{pid}_health_history_{as_of}", "history")
-    ui.show_sql(data.sql["history"])
+    ui.show_sql(data.sql["history"], what="RAG, CPI and SPI by week")
 with right:
     st.subheader("Budget burn")
     ui.chart(charts.budget_burn(data.burn, as_of), "project_burn")

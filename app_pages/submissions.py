@@ -3,6 +3,7 @@
 import streamlit as st
 
 from app_pages import _shared as ui
+from epmo import access
 from epmo.pagedata import ledger
 from epmo.safe_text import md
 from epmo.store import AlreadyRetracted, StoreWriteError
@@ -23,15 +24,18 @@ c[1].metric("Retracted", n["retracted"])
 c[2].metric("Latest week", n["latest"])
 st.text_input("Filter by file, person or upload id", key="ledger_search")
 shown = data.shown
-st.dataframe(shown, hide_index=True, key="ledger_table", height=420 if len(shown) > 10 else "auto")
+ui.table(shown, key="ledger_table", height=420 if len(shown) > 10 else "auto")
 ui.downloads(shown, "uploads", "ledger")
 ui.show_sql(data.sql["ledger"])
 
 st.subheader("Retract an upload")
+if not ui.allowed("retract"):
+    st.caption(f"Only {', '.join(access.who_may('retract'))} may retract uploads.")
+    st.stop()
+identity = ui.current_identity()
 live = data.live
 labels = data.retract_labels()
 with st.form("retract_form"):
-    who = st.text_input("Your email (admin)", key="retract_user")
     upload_id = st.selectbox(
         "Upload",
         live["upload_id"].tolist(),
@@ -41,16 +45,14 @@ with st.form("retract_form"):
     reason = st.text_input("Reason", key="retract_reason")
     submitted = st.form_submit_button("Retract", type="primary")
 if submitted:
-    if not ui.is_admin(who):
-        st.error("Only admins can retract uploads (EPMO_ADMINS lists them).")
-    elif not reason.strip():
+    if not reason.strip():
         st.error("Give a reason; it is kept in the ledger.")
     elif upload_id:
         try:
-            ui.store().retract(upload_id, who, reason.strip())
-        except (AlreadyRetracted, KeyError, StoreWriteError) as exc:
+            access.retract(ui.store(), identity, upload_id, reason.strip())
+        except (AlreadyRetracted, KeyError, StoreWriteError, access.Forbidden) as exc:
             # someone else retracted it meanwhile, or the store refused the write: in words
             st.error(md(exc.args[0] if isinstance(exc, KeyError) else str(exc)))
         else:
-            st.success(f"Retracted {md(upload_id)}. It no longer counts in any view.")
+            st.success(f"Retracted {md(upload_id)} as {md(identity.email)}. It no longer counts in any view.")
             st.rerun()

@@ -13,6 +13,6 @@ data = ui.page(ledger.table, snap, f, name=name)
 st.caption(
     f"{data.description} {len(data.frame):,} rows. `weeks_stale` says how old each project's latest report is."
 )
-st.dataframe(data.frame, hide_index=True, height=520)
+ui.table(data.frame, height=520)
 ui.downloads(data.frame, f"{name}_{f.as_of}", "table")
 ui.show_sql(data.sql["frame"])

@@ -7,15 +7,16 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import _shared as ui
-from epmo import contract, templates
+from epmo import access, contract, templates
 from epmo.importers import LAYOUTS, WorkItemImport
-from epmo.ingest import ACCEPTED, DUPLICATE, check_upload, commit, latest_reporting_day
+from epmo.ingest import ACCEPTED, DUPLICATE, commit, ingest, latest_reporting_day
 from epmo.mapping import resolve, shipped
 from epmo.pagedata import ledger
 from epmo.safe_text import md
 from epmo.store import StoreWriteError
 from epmo.workflow import Workflow
 
+identity = ui.require("upload")
 snap = ui.snapshot()
 st.title("Upload a weekly extract")
 st.caption(
@@ -83,8 +84,18 @@ with right:
         key="upload_mapping",
         help="For another tool's export: a saved mapping renames its columns and values to the contract's.",
     )
-    user = st.text_input("Your email", key="upload_user", placeholder="you@organisation.org")
+    st.text(f"Recorded as {identity.email}")  # the signed-in identity, never a typed email
     work_items = work_item_options(snap)
+if access.decision(identity, "upload") == access.OWN:
+    mine = access.my_projects(ui.store(), identity)
+    teams = ", ".join(identity.teams) or "none"
+    st.info(
+        f"As a project manager you may submit rows for your projects ({len(mine)}): "
+        + (", ".join(mine) or "none yet")
+        + f", and for new project ids; capacity for your teams: {teams}. "
+        "Rows for anyone else's project are refused, each with the reason, and nothing is stored.",
+        icon=":material/badge:",
+    )
 with left:
     uploaded = st.file_uploader(
         "Weekly extract", type=["csv", "txt", "tsv", "xlsx", "zip"], key="upload_file", max_upload_size=200
@@ -97,16 +108,25 @@ data = uploaded.getvalue()
 mapping = None
 if mapping_name != "(template headers)":
     mapping = resolve(saved_specs, mapping_name)
-check_key = hashlib.sha256(data).hexdigest() + str(as_of) + str(mapping_name) + snap.key + repr(work_items)
+check_key = (
+    hashlib.sha256(data).hexdigest()
+    + str(as_of)
+    + str(mapping_name)
+    + snap.key
+    + repr(work_items)
+    + identity.email
+)
 if st.session_state.get("_check_key") != check_key:
     with st.spinner("Validating..."):
-        st.session_state._check = check_upload(
+        st.session_state._check = ingest(
             ui.store(),
             uploaded.name,
             data,
             as_of=as_of if isinstance(as_of, dt.date) else None,
             mapping=mapping,
             work_items=work_items,
+            dry_run=True,
+            identity=identity,
         )
     st.session_state._check_key = check_key
 outcome = st.session_state._check
@@ -164,17 +184,25 @@ row_changes = outcome.preview.get("row_changes")
 c1, c2 = st.columns([3, 2])
 with c1:
     if changes is not None and len(changes):
-        st.dataframe(changes, hide_index=True, key="changes_table")
+        ui.table(changes, key="changes_table")
     else:
         st.caption("No project fields change.")
 with c2:
     if row_changes is not None and len(row_changes):
-        st.dataframe(row_changes, hide_index=True, key="row_changes_table")
+        ui.table(row_changes, key="row_changes_table")
 
 if st.button("Commit upload", type="primary", key="commit", icon=":material/cloud_upload:"):
     try:
         # the validated outcome is committed: only what the store may have changed since is checked again
-        result = commit(ui.store(), outcome, uploaded.name, data, user, mapping, work_items=work_items)
+        result = commit(
+            ui.store(),
+            outcome,
+            uploaded.name,
+            data,
+            mapping=mapping,
+            work_items=work_items,
+            identity=identity,
+        )
     except StoreWriteError as exc:  # disk full, read-only: said in words, nothing saved
         st.error(md(exc), icon=":material/error:")
         st.stop()
@@ -190,6 +218,4 @@ if st.button("Commit upload", type="primary", key="commit", icon=":material/clou
             f"`{result.duplicate_of}`). Nothing new was written."
         )
     else:
-        st.error(
-            "The upload was rejected on commit (the store changed meanwhile). " + md(result.report.summary())
-        )
+        st.error("The upload was rejected on commit. " + md(result.report.summary()))

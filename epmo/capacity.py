@@ -2,7 +2,7 @@
 
 The definitions live in SQL, in `queries/capacity/` (DuckDB does the work):
 
-- `macro_demand_days` / `macro_supply_days`: every allocations / capacity row as of the
+- `capacity_demand_days_compute` / `capacity_supply_days_compute`: every allocations / capacity row as of the
   week, spread evenly over the working days (Monday to Friday) of its period. A
   `period_start` on a Monday is a week; on the 1st of a month it is a month (a Monday that
   is also the 1st is a week when the same line's (project, role, team and person; for
@@ -10,7 +10,7 @@ The definitions live in SQL, in `queries/capacity/` (DuckDB does the work):
   than a month later or, for its last period, the previous one less than four weeks
   before). So a week that spans two months is split between them by
   working days, and a month's hours land in each of its weeks.
-- `macro_scenario_demand` / `macro_scenario_supply`: the same after a what-if (see
+- `capacity_scenario_demand` / `capacity_scenario_supply`: the same after a what-if (see
   `Scenario`), computed on the fly over the baseline; the store is never touched.
 - `utilisation`, `shortage`, `cell_demand`, `past_demand`: what the pages and exports show.
   Demand dated before the Monday of the as-of week is left out of them (it is not piled

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -18,6 +20,25 @@ from epmo.theme import (
     STATUS_COLOURS,
     base_layout,
 )
+
+WEEK_MS = 7 * 24 * 3600 * 1000
+
+
+def date_axis(dates: Any, pad_days: int = 7, title: str | None = None) -> dict[str, Any]:
+    """An x axis of dates that reads well however few there are: a project's first week
+    (one point) gets a fortnight around it with weekly ticks, not plotly's hours of a
+    single day; a long history keeps plotly's own ticks. Dates read as 20 Nov 2026."""
+    values = pd.to_datetime(pd.Series(list(dates)), errors="coerce").dropna()
+    axis: dict[str, Any] = {"title": title, "tickformat": "%d %b %Y"}
+    if values.empty:
+        return axis
+    lo, hi = values.min(), values.max()
+    if (hi - lo).days < 3 * pad_days:
+        pad = pd.Timedelta(days=max(pad_days, (3 * pad_days - (hi - lo).days) // 2 + 1))
+        axis["range"] = [lo - pad, hi + pad]
+        axis["dtick"] = WEEK_MS if pad_days <= 7 else "M1"
+        axis["tickformat"] = "%d %b %Y" if pad_days <= 7 else "%b %Y"
+    return axis
 
 
 def projects_by_stage(frame: pd.DataFrame) -> go.Figure:
@@ -217,7 +238,9 @@ def budget_burn(frame: pd.DataFrame, as_of: object = None) -> go.Figure:
         )
     if as_of is not None:
         fig.add_vline(x=pd.Timestamp(as_of).timestamp() * 1000, line={"color": "#9E9E9E", "dash": "dot"})
-    fig.update_layout(**base_layout(), yaxis_title="Cumulative cost", xaxis_title=None)
+    fig.update_layout(
+        **base_layout(), yaxis_title="Cumulative cost", xaxis=date_axis(frame["month_date"], pad_days=31)
+    )
     return fig
 
 
@@ -254,7 +277,11 @@ def milestone_trend(frame: pd.DataFrame) -> go.Figure:
     layout = base_layout()
     layout["legend"] = {"orientation": "v", "x": 1.02, "y": 1}
     layout["margin"] = {"l": 40, "r": 10, "t": 30, "b": 40}
-    fig.update_layout(**layout, xaxis_title="Reported in the week of", yaxis_title="Forecast date")
+    fig.update_layout(
+        **layout,
+        xaxis=date_axis(frame["report_date"], title="Reported in the week of"),
+        yaxis_title="Forecast date",
+    )
     return fig
 
 
@@ -288,15 +315,81 @@ def raid_heat_grid(frame: pd.DataFrame) -> go.Figure:
     return fig
 
 
+DEPENDENCY_NETWORK_LIMIT = 60  # more projects than this and a network is a tangle
+
+
+def dependency_matrix(frame: pd.DataFrame) -> go.Figure:
+    """Open dependencies by portfolio: rows the portfolio that needs, columns the portfolio
+    it depends on; each cell counts them and says how many are late or at risk. Readable
+    at any number of projects (the network is not, past a few dozen).
+
+    frame: portfolio, related_portfolio, dependency_status (health/dependencies.sql)
+    """
+    if frame.empty:
+        return _empty("No open cross-project dependencies")
+    f = frame.assign(
+        needs=frame["portfolio"].fillna("(outside the portfolio)"),
+        on=frame["related_portfolio"].fillna("(outside the portfolio)"),
+        bad=frame["dependency_status"].isin(["late", "at risk"]),
+        late=frame["dependency_status"] == "late",
+    )
+    g = (
+        f.groupby(["needs", "on"])
+        .agg(n=("bad", "size"), bad=("bad", "sum"), late=("late", "sum"))
+        .reset_index()
+    )
+    rows = sorted(g["needs"].unique(), reverse=True)
+    cols = sorted(g["on"].unique())
+    z: list[list[int | None]] = [[None] * len(cols) for _ in rows]
+    text = [[""] * len(cols) for _ in rows]
+    for r in g.itertuples():
+        i, j = rows.index(r.needs), cols.index(r.on)
+        z[i][j] = int(r.bad)
+        text[i][j] = f"{int(r.n)}" + (
+            f"<br>{int(r.late)} late, {int(r.bad - r.late)} at risk" if r.bad else ""
+        )
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=cols,
+            y=rows,
+            text=text,
+            texttemplate="%{text}",
+            colorscale=[[0, "#F1F8E9"], [0.5, RAG_COLOURS["Amber"]], [1, RAG_COLOURS["Red"]]],
+            showscale=False,
+            hovertemplate="%{y} needs %{x}: %{text}<extra></extra>",
+            xgap=2,
+            ygap=2,
+        )
+    )
+    layout = base_layout()
+    layout["height"] = max(260, 110 + 56 * len(rows))
+    fig.update_layout(
+        **layout,
+        xaxis={"title": "depends on (portfolio)", "side": "top"},
+        yaxis={"title": "needs (portfolio)"},
+    )
+    return fig
+
+
 def dependency_network(frame: pd.DataFrame) -> go.Figure:
-    """Projects as nodes (grouped by portfolio on a circle), dependencies as arrows coloured
-    by status.
+    """The late and at-risk chains only, as a labelled network: projects as nodes (grouped
+    by portfolio on a circle), dependencies as arrows coloured by status. Past
+    DEPENDENCY_NETWORK_LIMIT projects it would be a tangle: it says so and the matrix
+    (dependency_matrix) and the table carry the detail.
 
     frame: project_id, portfolio, related_project_id, related_portfolio, dependency_status,
     title, need_by_date (health/dependencies.sql)
     """
+    frame = frame[frame["dependency_status"].isin(["late", "at risk"])] if not frame.empty else frame
     if frame.empty:
-        return _empty("No open cross-project dependencies")
+        return _empty("No late or at-risk dependency chains")
+    involved = set(frame["project_id"]) | set(frame["related_project_id"])
+    if len(involved) > DEPENDENCY_NETWORK_LIMIT:
+        return _empty(
+            f"{len(involved)} projects are in late or at-risk chains: too many to draw. "
+            "See the matrix above and the table below."
+        )
     nodes = pd.concat(
         [
             frame[["project_id", "portfolio"]],
@@ -363,7 +456,7 @@ def dependency_network(frame: pd.DataFrame) -> go.Figure:
         fig.add_scatter(
             x=[pos[p][0] for p in part["project_id"]],
             y=[pos[p][1] for p in part["project_id"]],
-            mode="markers+text" if len(nodes) <= 40 else "markers",
+            mode="markers+text",
             name=portfolio,
             text=part["project_id"],
             textposition="top center",
@@ -442,7 +535,9 @@ def index_history(frame: pd.DataFrame) -> go.Figure:
     hi = max(1.2, float(values.max()) + 0.05) if len(values) else 1.2
     layout = base_layout()
     layout["height"] = 300
-    fig.update_layout(**layout, yaxis={"title": "Index", "range": [lo, hi]}, xaxis_title=None)
+    fig.update_layout(
+        **layout, yaxis={"title": "Index", "range": [lo, hi]}, xaxis=date_axis(frame["week_date"])
+    )
     return fig
 
 
@@ -484,7 +579,11 @@ def rag_history(frame: pd.DataFrame) -> go.Figure:
     layout["height"] = 200
     layout["margin"] = {"l": 80, "r": 20, "t": 10, "b": 30}
     layout["legend"] = {"orientation": "h", "y": -0.3}
-    fig.update_layout(**layout, yaxis={"categoryorder": "array", "categoryarray": ["Computed", "Declared"]})
+    fig.update_layout(
+        **layout,
+        yaxis={"categoryorder": "array", "categoryarray": ["Computed", "Declared"]},
+        xaxis=date_axis(frame["week_date"]),
+    )
     return fig
 
 

@@ -14,7 +14,7 @@ import traceback
 from collections.abc import Iterator
 from pathlib import Path
 
-from epmo import export, templates
+from epmo import access, audit, export, templates
 from epmo import workflow as workflow_doc
 from epmo.importers import LAYOUTS, WorkItemImport
 from epmo.ingest import ACCEPTED, DUPLICATE, VALID, ingest, latest_reporting_day
@@ -58,7 +58,41 @@ def load_mapping(store: Store, name_or_path: str | None) -> Mapping | None:
 
 
 def _store(args: argparse.Namespace) -> Store:
-    return Store(getattr(args, "store", None))
+    """The store, as the acting identity may read it (its portfolio scope)."""
+    store = Store(getattr(args, "store", None))
+    identity = getattr(args, "identity", None)
+    return access.store_for(store, identity) if identity is not None else store
+
+
+def _who(args: argparse.Namespace) -> str:
+    """The acting identity's email (recorded in the ledger and the audit trail)."""
+    identity = getattr(args, "identity", None)
+    return identity.email if identity is not None else os.environ.get("USER", "")
+
+
+# The action (epmo/access.py) each command needs; a function of the arguments where it varies.
+COMMAND_ACTIONS: dict[str, str] = {
+    "validate": "view",
+    "ingest": "upload",
+    "demo": "maintain",
+    "optimise": "view",
+    "sql": "explore",
+    "retract": "retract",
+    "maintain": "maintain",
+    "check": "data_quality",
+    "repair": "maintain",
+    "pack": "export",
+}
+
+
+def command_action(args: argparse.Namespace) -> str | None:
+    if args.command == "export":
+        return "audit" if args.view == "audit" else "export"
+    if args.command in ("mappings", "workflows"):
+        return "upload" if args.action == "save" else "view"
+    if args.command == "access":
+        return "access"
+    return COMMAND_ACTIONS.get(args.command)
 
 
 def cmd_templates(args: argparse.Namespace) -> int:
@@ -91,9 +125,10 @@ def _run_ingest(args: argparse.Namespace, dry_run: bool) -> int:
         path.name,
         path.read_bytes(),
         as_of=args.as_of,
-        user_email=getattr(args, "user", "") or os.environ.get("USER", ""),
+        user_email=_who(args),
         mapping=mapping,
         dry_run=dry_run,
+        identity=getattr(args, "identity", None),
         max_file_mb=args.max_file_mb,
         work_items=_work_item_import(store, args),
     )
@@ -173,7 +208,7 @@ def cmd_workflows(args: argparse.Namespace) -> int:
         assert wf is not None
         wf.name = args.name
         try:
-            workflow_doc.save(store, wf, args.user or os.environ.get("USER", ""))
+            workflow_doc.save(store, wf, _who(args))
         except ValueError as exc:
             raise UsageError(str(exc)) from None
         print(f"saved workflow {args.name}")
@@ -324,7 +359,7 @@ def cmd_mappings(args: argparse.Namespace) -> int:
         except (OSError, ValueError) as exc:
             raise UsageError(f"mapping file {args.file}: {exc}") from None
         mapping.name = args.name
-        store.save_mapping(args.name, mapping.to_json(), args.user or os.environ.get("USER", ""))
+        store.save_mapping(args.name, mapping.to_json(), _who(args))
         print(f"saved mapping {args.name}")
         return EXIT_OK
     names = set()
@@ -342,7 +377,7 @@ def cmd_mappings(args: argparse.Namespace) -> int:
 def cmd_retract(args: argparse.Namespace) -> int:
     store = _store(args)
     try:
-        store.retract(args.upload_id, args.user or os.environ.get("USER", ""), args.reason)
+        store.retract(args.upload_id, _who(args), args.reason)
     except (KeyError, ValueError) as exc:
         raise UsageError(str(exc).strip("'\"")) from None
     print(f"retracted {args.upload_id}")
@@ -362,7 +397,11 @@ def cmd_maintain(args: argparse.Namespace) -> int:
             return EXIT_OK
         for table, why in reasons.items():
             print(f"due: {table}: {'; '.join(why)}")
-    print(maintenance.run(store, force=args.force).text())
+    result = maintenance.run(store, force=args.force)
+    print(result.text())
+    audit.record(
+        store, "maintenance", store.uri, {"force": args.force, "result": result.text()[:2000]}, _who(args)
+    )
     return EXIT_OK
 
 
@@ -391,8 +430,10 @@ def cmd_repair(args: argparse.Namespace) -> int:
     store = _store(args)
     if not store.exists():
         raise UsageError(f"no store at {store.uri}")
-    who = args.user or os.environ.get("USER", "")
+    who = _who(args)
     result = integrity.repair(store, dry_run=args.dry_run, who=who)
+    if not args.dry_run and not result.refused:
+        audit.record(Store(store.uri), "repair", store.uri, {"result": result.text()[:2000]}, who)
     print(("dry run, nothing changed:\n" if args.dry_run else "") + result.text())
     return EXIT_UNEXPECTED if result.refused else EXIT_OK
 
@@ -479,6 +520,71 @@ def cmd_pack(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_access(args: argparse.Namespace) -> int:
+    store = Store(args.store)  # the access list is not portfolio data: read unscoped
+    actor: access.Identity = args.identity
+    if args.action in ("list", "history"):
+        if actor.mode == "demo":
+            print(f"note: {access.DEMO_NOTICE} (the access list is empty)", file=sys.stderr)
+        rows = access.access_list(store) if args.action == "list" else access.access_history(store)
+        for r in rows:
+            if args.action == "list":
+                scope = ",".join(r["portfolios"]) or "every portfolio"
+                teams = ",".join(r["teams"])
+                print(
+                    f"{r['email']}\t{r['role']}\t{scope}\t{teams}\t{r['granted_at']:%Y-%m-%d %H:%M}\t{r['granted_by']}"
+                )
+            else:
+                print(
+                    "\t".join(
+                        str(r[k] or "")
+                        for k in (
+                            "event_at",
+                            "event",
+                            "email",
+                            "role",
+                            "portfolios",
+                            "teams",
+                            "project_id",
+                            "by_email",
+                            "via",
+                            "note",
+                        )
+                    )
+                )
+        return EXIT_OK
+    if not args.email:
+        raise UsageError(f"usage: python -m epmo access {args.action} EMAIL ...")
+    try:
+        if args.action == "grant":
+            if not args.role:
+                raise UsageError(
+                    "usage: python -m epmo access grant EMAIL ROLE [--portfolio P]... [--team T]..."
+                )
+            access.grant(store, actor, args.email, args.role, args.portfolio, args.team, args.note)
+            if actor.mode == "demo":
+                print(
+                    "note: the access list is no longer empty: the command line and the app now apply it "
+                    f"(without --as you act as the operating-system user {access.os_user()!r})",
+                    file=sys.stderr,
+                )
+            print(
+                f"granted {args.role} to {args.email}"
+                + (f" for {', '.join(args.portfolio)}" if args.portfolio else "")
+            )
+        elif args.action == "revoke":
+            access.revoke(store, actor, args.email, args.note)
+            print(f"revoked {args.email}")
+        else:
+            if not args.project:
+                raise UsageError("usage: python -m epmo access assign-pm EMAIL --project PROJECT_ID")
+            access.assign_pm(store, actor, args.project, args.email, args.note)
+            print(f"{args.project}: project manager is now {args.email}")
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    return EXIT_OK
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     # the benchmark harness lives beside the app, in bench/harness (it starts Streamlit and
     # Chromium, which the domain package never does)
@@ -516,6 +622,13 @@ def parser() -> argparse.ArgumentParser:
 
     def with_store(sp: argparse.ArgumentParser) -> None:
         sp.add_argument("--store", help="store URI (default: EPMO_STORE or data/store)")
+        sp.add_argument(
+            "--as",
+            dest="as_email",
+            metavar="EMAIL",
+            help="act as this person, with their role and portfolios (default: the operating-system "
+            "user; docs/security.md)",
+        )
 
     sp = sub.add_parser("templates", help="write the CSV and XLSX templates to OUTDIR")
     sp.add_argument("outdir")
@@ -548,7 +661,7 @@ def parser() -> argparse.ArgumentParser:
         sp.add_argument("--project", help="work items: the EPMO project_id of every item in the file")
         sp.add_argument("--history", help="work items: a status-history CSV for exact start/done dates")
         if name == "ingest":
-            sp.add_argument("--user", help="who is uploading (email)")
+            sp.add_argument("--user", help="the same as --as (kept for scripts written before it)")
         sp.set_defaults(func=func)
 
     sp = sub.add_parser("demo", help="load the demo portfolio into the store")
@@ -657,9 +770,22 @@ def parser() -> argparse.ArgumentParser:
 
     sp = sub.add_parser("repair", help="drop rows a concurrent compaction duplicated (docs/store.md)")
     sp.add_argument("--dry-run", action="store_true", help="say what would change; change nothing")
-    sp.add_argument("--user", help="who is repairing (for the audit line)")
+    sp.add_argument("--user", help="the same as --as (kept for scripts written before it)")
     with_store(sp)
     sp.set_defaults(func=cmd_repair)
+
+    sp = sub.add_parser("access", help="list, grant or revoke access; reassign a project's PM (admins)")
+    sp.add_argument("action", choices=["list", "history", "grant", "revoke", "assign-pm"])
+    sp.add_argument("email", nargs="?", help="grant, revoke, assign-pm: the person's email")
+    sp.add_argument("role", nargs="?", choices=list(access.ROLES), help="grant: the role")
+    sp.add_argument(
+        "--portfolio", action="append", default=[], help="grant: limit to this portfolio (repeat)"
+    )
+    sp.add_argument("--team", action="append", default=[], help="grant: a capacity team a pm keeps (repeat)")
+    sp.add_argument("--project", help="assign-pm: the project_id")
+    sp.add_argument("--note", default="", help="why (kept with the change)")
+    with_store(sp)
+    sp.set_defaults(func=cmd_access)
 
     sp = sub.add_parser("pack", help="write the steering pack of a deck (PowerPoint or self-contained HTML)")
     sp.add_argument("--deck", help="deck name (default: the built-in deck)")
@@ -676,7 +802,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 # Commands that write to the store: their stderr is filtered of native panic reports.
-WRITING_COMMANDS = {"ingest", "demo", "mappings", "retract", "maintain", "repair"}
+WRITING_COMMANDS = {"ingest", "demo", "mappings", "retract", "maintain", "repair", "access"}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -688,7 +814,16 @@ def main(argv: list[str] | None = None) -> int:
 
 def _main(args: argparse.Namespace) -> int:
     try:
-        return int(args.func(args))
+        action = command_action(args)
+        if action is not None:
+            who = getattr(args, "as_email", None) or getattr(args, "user", None)
+            args.identity = access.cli_identity(Store(getattr(args, "store", None)), who)
+            access.require(args.identity, action)
+        with audit.acting(getattr(args, "identity", None)):
+            return int(args.func(args))
+    except access.Forbidden as exc:
+        print(f"error: refused: {exc}", file=sys.stderr)
+        return EXIT_REJECTED
     except (StoreWriteError, StoreBusy) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_UNEXPECTED

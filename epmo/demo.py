@@ -136,6 +136,21 @@ MILESTONE_NAMES = [
     "Go-live",
     "Benefits review",
 ]
+# When each milestone falls, as a share of the planned duration: go-live near the planned
+# end, the benefits review after it. Short projects (40 weeks or less) skip the separate
+# testing milestone; only long ones (over 70 weeks) plan a benefits review.
+MILESTONE_AT = (0.05, 0.3, 0.6, 0.82, 0.95, 1.1)
+GO_LIVE = MILESTONE_NAMES.index("Go-live")
+
+
+def _milestones(weeks: int) -> list[int]:
+    return [k for k in range(len(MILESTONE_NAMES)) if (k != 3 or weeks > 40) and (k != 5 or weeks > 70)]
+
+
+def _trait(pid: str, salt: str) -> float:
+    """A fixed number in [0, 1) per project and purpose, from its id (deterministic, and it
+    leaves the random stream, hence every other number of the demo, unchanged)."""
+    return int(hashlib.sha256(f"{salt}:{pid}".encode()).hexdigest()[:8], 16) / 2**32
 
 
 class _Columns:
@@ -446,20 +461,32 @@ def _project_week(
         cpi, spi = 1.0, 1.0
     pv_frac = min(max(frac, 0.0), 1.0)
     ev_frac = min(pv_frac * spi, 1.0)
-    slip_days = int(round(p.weeks * 7 * max(0.0, 1 / max(spi, 0.5) - 1)))
+    # the end slips as the work done falls behind: the days elapsed times the shortfall
+    done = min(max(frac, 0.0), 1.0)
+    slip_days = int(round(done * p.weeks * 7 * max(0.0, 1 / max(spi, 0.5) - 1)))
     forecast_end = planned_end + dt.timedelta(days=slip_days)
     finished = ev_frac >= 1.0 or week > forecast_end
     actual_end = forecast_end if week > forecast_end else None
+    # milestones are re-forecast in whole weeks from the trend (not the week's noise), so a
+    # key milestone slips further now and then, not every week
+    trend_spi = _indices(p, frac)[1] if frac >= 0 else 1.0
+    trend_slip = int(round(done * p.weeks * 7 * max(0.0, 1 / max(trend_spi, 0.5) - 1)))
+    plan = []
+    for k in _milestones(p.weeks):
+        base = p.start + dt.timedelta(days=int(p.weeks * 7 * MILESTONE_AT[k]))
+        fc = base + dt.timedelta(days=7 * (int(trend_slip * MILESTONE_AT[k]) // 7))
+        plan.append((k, base, fc))
+    live = any(k == GO_LIVE and fc <= week for k, _, fc in plan)
     if frac < 0:
         stage = "Approved" if frac < -0.05 else "Initiation"
     elif frac < 0.15:
         stage = "Planning"
-    elif not finished:
+    elif not finished and not live:
         stage = "Execution"
     elif actual_end and (week - actual_end).days > 28:
         stage = "Closed"
     else:
-        stage = "Closing"
+        stage = "Closing"  # live: handing over, closing the books
     if p.fate == "on hold" and frac > 0.4:
         stage = "On hold"
     if p.fate == "cancelled" and frac > 0.3:
@@ -490,10 +517,8 @@ def _project_week(
     out.add("projects", row)
     counts["projects"] = 1
     # milestones
-    for k, ms_name in enumerate(MILESTONE_NAMES[: 4 + (p.weeks > 40) + (p.weeks > 70)]):
-        f = (k + 1) / (len(MILESTONE_NAMES) + 1)
-        base = p.start + dt.timedelta(days=int(p.weeks * 7 * f))
-        fc = base + dt.timedelta(days=int(slip_days * f))
+    for k, base, fc in plan:
+        ms_name = MILESTONE_NAMES[k]
         out.add(
             "milestones",
             {
@@ -600,6 +625,48 @@ def _project_week(
     return counts
 
 
+_ORDER = {"Green": 0, "Amber": 1, "Red": 2}
+
+
+def _worst(rags: object) -> str:
+    return max(rags, key=lambda r: _ORDER[r])  # type: ignore[call-overload, no-any-return]
+
+
+def _dimensions(p: Project, stage: str, declared: str, cpi: float, spi: float, slip: int) -> dict[str, str]:
+    """The PM's RAG per dimension. Schedule and cost follow the indices; scope and resources
+    are the project's own troubles (a share of projects fight scope creep or staffing gaps,
+    worse when they are troubled). A watermelon's PM declares everything Green; the overall
+    RAG is the worst dimension."""
+    if p.watermelon and declared == "Green":
+        return {f"rag_{d}": "Green" for d in ("schedule", "cost", "scope", "resources")}
+    if stage in ("Idea", "Proposal", "Approved"):
+        return {"rag_schedule": "Green", "rag_cost": "Green", "rag_scope": "Green", "rag_resources": "Green"}
+    bad = p.profile in ("troubled", "slipping")
+    scope_t, staff_t = _trait(p.pid, "scope"), _trait(p.pid, "resources")
+    scope = (
+        "Red"
+        if scope_t < (0.06 if bad else 0.01)
+        else "Amber"
+        if scope_t < (0.3 if bad else 0.1)
+        else "Green"
+    )
+    staff = (
+        "Red"
+        if staff_t < (0.1 if bad else 0.02)
+        else "Amber"
+        if staff_t < (0.35 if bad else 0.12)
+        else "Green"
+    )
+    if stage in ("Closing", "Closed", "On hold", "Cancelled"):
+        staff = "Green" if stage != "On hold" else staff
+    return {
+        "rag_schedule": _rag(1.0, spi, slip),
+        "rag_cost": _rag(cpi, 1.0, 0),
+        "rag_scope": scope,
+        "rag_resources": staff,
+    }
+
+
 def _project_row(
     p: Project,
     stage: str,
@@ -615,12 +682,14 @@ def _project_row(
     rag_detail: tuple[float, float, int] | None = None,
 ) -> dict[str, object]:
     cpi, spi, slip = rag_detail or (1.0, 1.0, 0)
-    sched = _rag(1.0, spi, slip)
-    cost = _rag(cpi, 1.0, 0)
+    dims = _dimensions(p, stage, rag, cpi, spi, slip)
+    rag = "Green" if rag == "Green" and p.watermelon else _worst(dims.values())
+    troubles = [d.removeprefix("rag_") for d, r in dims.items() if r != "Green"]
     summary = {
         "Green": "On track against baseline.",
-        "Amber": f"Watching schedule and cost; forecast end {fc_end.isoformat()}.",
-        "Red": "Behind plan; recovery plan in progress with the sponsor.",
+        "Amber": f"Watching {' and '.join(troubles) or 'schedule'}; forecast end {fc_end.isoformat()}.",
+        "Red": f"{(' and '.join(troubles) or 'schedule').capitalize()} off track; recovery plan in "
+        "progress with the sponsor.",
     }[rag]
     return {
         "project_id": p.pid,
@@ -642,10 +711,7 @@ def _project_row(
         "percent_complete": round(100 * ev / p.bac, 1) if p.bac else 0.0,
         "forecast_eac": eac or None,
         "rag_overall": rag,
-        "rag_schedule": "Green" if rag == "Green" else sched,
-        "rag_cost": "Green" if rag == "Green" else cost,
-        "rag_scope": "Green",
-        "rag_resources": "Amber" if rag == "Red" else "Green",
+        **dims,
         "status_summary": summary,
         **p.prio,
     }

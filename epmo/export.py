@@ -49,6 +49,12 @@ VIEWS: dict[str, View] = {
         View("work_items", "export/work_items", "Agile work items (each project's backlog) as of the date."),
         View("uploads", "export/uploads", "The upload ledger, newest first.", needs_as_of=False),
         View(
+            "audit",
+            "access/audit_trail",
+            "The audit trail: every change, who, when, from where (app or cli) and what; admins only.",
+            needs_as_of=False,
+        ),
+        View(
             "project_health",
             "health/project_health",
             "Earned value, EACs, declared and computed RAG with reasons, per project.",

@@ -1,13 +1,16 @@
 """Portfolio health: the named views behind the health pages and the command line.
 
-The metrics live in SQL (queries/views/project_health_weeks.sql and queries/health/); this
-module names the comparisons (which week is "last week"), builds the command-line views and
-summarises the submission status per project manager.
+The metrics live in SQL (queries/views/project_health_compute.sql and queries/health/); this
+module names the comparisons (which week is "last week"), builds the command-line views
+from the page-data layer (epmo.pagedata, as the pages do) and summarises the submission
+status per project manager.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from typing import Any
 
 import pandas as pd
 
@@ -21,30 +24,50 @@ def previous_week(as_of: dt.date) -> dt.date:
     return as_of - dt.timedelta(weeks=1)
 
 
+def _page(store: Store, func: Callable[..., Any], as_of: dt.date, **params: Any) -> Any:
+    """A page-data function's result over the store's current snapshot: the exports show
+    what the pages show (epmo.pagedata), for every portfolio."""
+    from epmo.pagedata import Filters
+
+    con = store.connect()
+    try:
+        return func(con, Filters(as_of), **params)
+    finally:
+        con.close()
+
+
 def project_health_view(store: Store, as_of: dt.date) -> pd.DataFrame:
-    return store.frame("health/project_health", as_of=as_of, **ALL)
+    from epmo.pagedata import portfolio
+
+    return _page(store, portfolio.health_projects, as_of).projects
 
 
 def portfolio_summary_view(store: Store, as_of: dt.date) -> pd.DataFrame:
-    return store.frame("health/portfolio_summary", as_of=as_of, level="portfolio", **ALL)
+    from epmo.pagedata import portfolio
+
+    return _page(store, portfolio.health_overview, as_of, level="portfolio").summary
 
 
 def milestone_slippage_view(store: Store, as_of: dt.date) -> pd.DataFrame:
-    frame = store.frame(
-        "health/milestone_slippage", as_of=as_of, previous=previous_week(as_of), project_id="", **ALL
-    )
+    from epmo.pagedata import portfolio
+
+    frame = _page(store, portfolio.health_milestones, as_of, key_only=False).slippage
     return frame.drop(columns=["project_name", "portfolio"])
 
 
 def changes_view(store: Store, as_of: dt.date, since: dt.date | None = None) -> pd.DataFrame:
+    from epmo.pagedata import portfolio
+
     since = since or previous_week(as_of)
     if since >= as_of:
         raise ValueError(f"--since {since} must be before the as-of week {as_of}")
-    return store.frame("health/changes", as_of=as_of, since=since, **ALL)
+    return _page(store, portfolio.changes, as_of, since=since).changes
 
 
 def submission_status_view(store: Store, as_of: dt.date) -> pd.DataFrame:
-    frame = store.frame("health/submission_status", as_of=as_of, **ALL)
+    from epmo.pagedata import portfolio
+
+    frame = _page(store, portfolio.data_quality, as_of).status
     first = [
         "project_manager",
         "project_id",

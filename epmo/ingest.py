@@ -6,6 +6,7 @@ error-level rule passes; a dry run never writes.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 from dataclasses import dataclass, field, replace
@@ -13,7 +14,8 @@ from pathlib import PurePosixPath
 
 import pyarrow as pa
 
-from epmo import clock, contract, isolate, maintenance, sql
+from epmo import access, audit, clock, contract, isolate, maintenance, sql
+from epmo.access import Identity
 from epmo.importers import WorkItemImport, sniff_layout
 from epmo.mapping import MappedSheet, Mapping, map_upload
 from epmo.readers import RawSheet
@@ -318,6 +320,18 @@ def _preview(con: object, as_of: dt.date, tables: list[str]) -> dict[str, object
     }
 
 
+def _permitted(store: Store, outcome: Outcome, identity: Identity | None, file_name: str) -> Outcome:
+    """The outcome, or a rejection naming every row `identity` may not submit."""
+    if identity is None or outcome.status != VALID:
+        return outcome
+    refusals = access.upload_refusals(identity, outcome.tables, access.project_managers(store), file_name)
+    if not refusals and not access.allowed(identity, "upload"):  # a duplicate carries no tables
+        refusals = [Issue(ERROR, "not_allowed", access._forbidden_text(identity, "upload"), file=file_name)]
+    if not refusals:
+        return outcome
+    return Outcome(REJECTED, new_report(refusals, outcome.report.row_counts), outcome.as_of_date)
+
+
 def commit(
     store: Store,
     outcome: Outcome,
@@ -328,8 +342,12 @@ def commit(
     note: str = "",
     today: dt.date | None = None,
     work_items: WorkItemImport | None = None,
+    identity: Identity | None = None,
 ) -> Outcome:
     """Commit an upload that check_upload found valid, without validating it again.
+
+    With `identity`, the rows are checked against what it may submit (epmo/access.py) here,
+    whatever the caller checked before, and the upload is recorded under its email.
 
     Only what can change between the check and the commit is checked again: when the store
     has moved on since (another upload, a retraction), the checks that read the store may
@@ -339,6 +357,8 @@ def commit(
     if outcome.status != VALID:
         raise ValueError(f"only a valid upload can be committed, not one {outcome.status}")
     outcome = replace(outcome)  # the caller's outcome (a page keeps it) stays as validated
+    if identity is not None:
+        user_email = identity.email
     digest = sha256(data)
     snap = store.snapshot()
     if outcome.store_key != snap.key:  # the store moved on: the store-reading checks again
@@ -354,7 +374,10 @@ def commit(
         )
         if outcome.status != VALID:
             return outcome
-    elif not outcome.duplicate_of:
+    outcome = _permitted(store, outcome, identity, file_name)
+    if outcome.status != VALID:
+        return outcome
+    if not outcome.duplicate_of:
         con = store.connect(snap)
         try:
             dup = sql.arrow(
@@ -381,7 +404,8 @@ def commit(
         ),
         note=note,
     )
-    store.commit([prepared])
+    with audit.acting(identity) if identity is not None else contextlib.nullcontext():
+        store.commit([prepared])
     maintenance.after_commit(store)  # only if due, and only if no one else is maintaining
     outcome.status = ACCEPTED
     outcome.upload_id = prepared.upload_id
@@ -400,15 +424,21 @@ def ingest(
     note: str = "",
     today: dt.date | None = None,
     work_items: WorkItemImport | None = None,
+    identity: Identity | None = None,
 ) -> Outcome:
     """Validate and, if it passes and this is not a dry run, commit atomically.
 
     A Jira or flow-tool export (detected from its header row, or `work_items` given) goes
-    through the work-item importer first (epmo/importers)."""
+    through the work-item importer first (epmo/importers). With `identity`, the upload is
+    recorded under its email and every row must be one it may submit (epmo/access.py:
+    a pm's own projects or new ones); otherwise it is refused row by row, nothing stored."""
+    if identity is not None:
+        user_email = identity.email
     if dry_run:
-        return check_upload(
+        outcome = check_upload(
             store, file_name, data, as_of, mapping, max_file_mb, today=today, work_items=work_items
         )
+        return _permitted(store, outcome, identity, file_name)
     outcome = check_upload(
         store,
         file_name,
@@ -420,6 +450,7 @@ def ingest(
         today=today,
         work_items=work_items,
     )
+    outcome = _permitted(store, outcome, identity, file_name)
     if outcome.status != VALID:
         return outcome
-    return commit(store, outcome, file_name, data, user_email, mapping, note, today, work_items)
+    return commit(store, outcome, file_name, data, user_email, mapping, note, today, work_items, identity)

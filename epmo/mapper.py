@@ -144,7 +144,7 @@ def to_mapping(base: Mapping, rows: list[ColumnChoice], sheet: RawSheet | None =
             continue
         if r.target not in (AUTO, "", None):
             m.columns[r.header] = r.target
-        col = fed.get(r.header)
+        col = fed.get(r.header, "")
         if not col:
             continue
         if r.date_format.strip():

@@ -1,6 +1,6 @@
 """Every health measure, defined once: name, label, formula, description, format, source.
 
-The SQL that computes them is queries/views/project_health_weeks.sql (per project) and the
+The SQL that computes them is queries/views/project_health_compute.sql (per project) and the
 roll-up queries in queries/health/; docs/metrics.md is generated from this registry
 (`python -m epmo docs`), and a test fails when a column of a health view is not here.
 Pages and exports refer to measures by name: `label(name)`, `fmt(name, value)`.
@@ -22,8 +22,8 @@ class Measure:
     label: str
     formula: str
     description: str
-    format: str  # money | ratio | days | count | date | text | percent | flag
-    source: str = "queries/views/project_health_weeks.sql"
+    format: str  # money | ratio | days | count | hours | date | text | percent | flag
+    source: str = "queries/views/project_health_compute.sql"
 
 
 DOC_PATH = Path(__file__).resolve().parent.parent / "docs" / "metrics.md"
@@ -308,7 +308,7 @@ _FLOW_MEASURES: tuple[Measure, ...] = (
         "done_date - started_date + 1",
         "Days from the start of work to done, counting both days; blank without a start date.",
         "days",
-        "queries/flow/macro_flow_items.sql",
+        "queries/flow/flow_items.sql",
     ),
     Measure(
         "lead_time_days",
@@ -316,7 +316,7 @@ _FLOW_MEASURES: tuple[Measure, ...] = (
         "done_date - created_date + 1",
         "Days from creation (arrival in the backlog) to done, counting both days.",
         "days",
-        "queries/flow/macro_flow_items.sql",
+        "queries/flow/flow_items.sql",
     ),
     Measure(
         "age_days",
@@ -324,7 +324,7 @@ _FLOW_MEASURES: tuple[Measure, ...] = (
         "as-of week - started_date + 1",
         "Work-item age of an item in progress; blank without a start date.",
         "days",
-        "queries/flow/macro_flow_items.sql",
+        "queries/flow/flow_items.sql",
     ),
     *(
         Measure(
@@ -451,7 +451,90 @@ _AGILE_RAG: tuple[Measure, ...] = (
         "text",
     ),
 )
-_MEASURES = _MEASURES + _FLOW_MEASURES + _AGILE_RAG
+# Portfolio roll-ups that explain a ratio of sums: the EV and AC the portfolio CPI uses
+# (projects with both), so that EV / AC on a table is the CPI beside it.
+_ROLLUP = "queries/health/portfolio_summary.sql"
+_ROLLUP_MEASURES: tuple[Measure, ...] = (
+    Measure(
+        "cpi_ev",
+        "EV in CPI",
+        "sum of EV over the projects with both EV and AC (macros/epmo_paired_sum)",
+        "The EV the portfolio CPI divides; projects without an AC are left out of it.",
+        "money",
+        _ROLLUP,
+    ),
+    Measure(
+        "cpi_ac",
+        "AC in CPI",
+        "sum of AC over the projects with both EV and AC (macros/epmo_paired_sum)",
+        "The AC the portfolio CPI divides by; projects without an EV are left out of it.",
+        "money",
+        _ROLLUP,
+    ),
+)
+
+# Capacity measures (docs/capacity.md): hours spread over working days, per cell (period x
+# row of the heatmap).
+_CAPACITY = "queries/capacity/utilisation.sql"
+_CAPACITY_MEASURES: tuple[Measure, ...] = (
+    Measure(
+        "confirmed_hours",
+        "Confirmed (h)",
+        "sum of demand hours with is_tentative false",
+        "Confirmed demand in the cell.",
+        "hours",
+        _CAPACITY,
+    ),
+    Measure(
+        "tentative_hours",
+        "Tentative (h)",
+        "sum of demand hours with is_tentative true",
+        "Tentative (soft) demand in the cell.",
+        "hours",
+        _CAPACITY,
+    ),
+    Measure(
+        "demand_hours",
+        "Demand (h)",
+        "confirmed + tentative, or one of them (the Demand toggle)",
+        "The demand the utilisation uses.",
+        "hours",
+        _CAPACITY,
+    ),
+    Measure(
+        "capacity_hours",
+        "Capacity (h)",
+        "sum of available hours in the cell, never below 0; blank when no capacity row covers it",
+        "Supply.",
+        "hours",
+        _CAPACITY,
+    ),
+    Measure(
+        "utilisation_pct",
+        "Utilisation",
+        "100 x demand_hours / capacity_hours; blank when capacity is missing or 0",
+        "Load of the cell; coloured in the bands of [capacity] band_limits_pct.",
+        "percent",
+        _CAPACITY,
+    ),
+    Measure(
+        "shortage_hours",
+        "Short (h)",
+        "demand_hours - capacity_hours (missing capacity = 0)",
+        "Hours short (+) or spare (-).",
+        "hours",
+        "queries/capacity/shortage.sql",
+    ),
+    Measure(
+        "shortage_fte",
+        "Short (FTE)",
+        "shortage_hours / (fte_hours_per_week / 5 x working days of the period in the horizon)",
+        "People short (+) or spare (-).",
+        "ratio",
+        "queries/capacity/shortage.sql",
+    ),
+)
+_MEASURES = _MEASURES + _FLOW_MEASURES + _AGILE_RAG + _ROLLUP_MEASURES + _CAPACITY_MEASURES
 
 MEASURES: dict[str, Measure] = {m.name: m for m in _MEASURES}
 
@@ -514,6 +597,10 @@ def fmt(name: str, value: Any) -> str:
         return f"{float(value):.2f}"
     if kind in ("days", "count"):
         return f"{int(value):,}"
+    if kind == "hours":
+        return f"{float(value):,.0f} h"
+    if kind == "percent":
+        return f"{float(value):,.0f} %"
     return str(value)
 
 

@@ -5,8 +5,8 @@ A query declares the memos it reads in its header (`-- needs: health, projects`;
 (`epmo.sql`) runs it, `prepare_for` computes the weeks the query binds into each memo it
 needs, once per connection and week, under a lock per memo (two sessions asking for the
 same week compute it once; different memos build side by side). Definitions:
-views/memo_weeks.sql, views/project_health_memo.sql, views/capacity_memo.sql,
-views/as_of_memo.sql, flow/items_memo.sql.
+views/memo_weeks.sql, views/health_memo.sql, views/demand_memo.sql (and the other capacity memos),
+views/projects_memo.sql (and milestones, raid), flow/flow_items_table.sql.
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ from epmo.sql import Query, query
 @dataclass(frozen=True)
 class Memo:
     """A per-connection table of a costly definition, filled week by week before a query
-    that reads it (views/memo_weeks.sql, views/project_health_memo.sql, views/capacity_memo.sql,
-    views/as_of_memo.sql)."""
+    that reads it (views/memo_weeks.sql, views/health_memo.sql, views/demand_memo.sql (and the other capacity memos),
+    views/projects_memo.sql and its siblings)."""
 
     name: str
     readers: tuple[str, ...]  # names that read the memo: a query naming one declares the memo (tests)

@@ -46,7 +46,6 @@ class Pack:
         return [
             self.frozen.caption(),
             "Data freshness: " + steering.freshness_text(self.fresh),
-            "Store tables at: " + self.frozen.snapshot_key.rpartition("|")[2],
         ]
 
 
@@ -109,6 +108,17 @@ def _text(frame: Any, text: str, size: int, bold: bool = False, colour: str = PR
     p.font.size = Pt(size)
     p.font.bold = bold
     p.font.color.rgb = _rgb(colour)
+
+
+def _title(slide: Any, text: str, x: Any, y: Any, w: Any, h: Any, size: int) -> None:
+    """The slide's title, in its title placeholder (PowerPoint's outline, the accessibility
+    checker and screen readers read it), placed and styled like the rest of the pack."""
+    from pptx.enum.text import PP_ALIGN
+
+    shape = slide.shapes.title
+    shape.left, shape.top, shape.width, shape.height = x, y, w, h
+    _text(shape, text, size, bold=True)
+    shape.text_frame.paragraphs[0].alignment = PP_ALIGN.LEFT
 
 
 def _plain_chart_data(base: type) -> type:
@@ -236,69 +246,62 @@ def to_pptx(pack: Pack) -> bytes:
 
     prs = Presentation()
     prs.slide_width, prs.slide_height = Inches(13.333), Inches(7.5)
-    blank = prs.slide_layouts[6]
-    first = prs.slides.add_slide(blank)
-    _text(
-        first.shapes.add_textbox(Inches(0.8), Inches(1.6), Inches(11.7), Inches(1.2)),
-        pack.title,
-        44,
-        bold=True,
-    )
+    # the store's table versions go in the file's properties (traceability), not on the cover
+    prs.core_properties.title = pack.title
+    prs.core_properties.comments = "Store snapshot: " + pack.frozen.snapshot_key
+    title_only = prs.slide_layouts[5]  # a title placeholder: PowerPoint's outline sees it
+    plan = [
+        (s, part, blocks)
+        for s in pack.slides
+        for part, blocks in enumerate(
+            [s.blocks[i : i + BLOCKS_PER_SLIDE] for i in range(0, len(s.blocks), BLOCKS_PER_SLIDE)] or [[]]
+        )
+    ]
+    total = 1 + len(plan)  # the cover, then every slide as it will be counted in PowerPoint
+    first = prs.slides.add_slide(title_only)
+    _title(first, pack.title, Inches(0.8), Inches(1.6), Inches(11.7), Inches(1.2), 44)
     for i, fact in enumerate(pack.facts()):
         box = first.shapes.add_textbox(Inches(0.8), Inches(3.0 + 0.7 * i), Inches(11.7), Inches(0.6))
-        _text(box, fact, 22 if i < 2 else 12, colour=PRESENT_TEXT if i < 2 else "#555555")
-    for n, s in enumerate(pack.slides, 1):
-        chunks = [s.blocks[i : i + BLOCKS_PER_SLIDE] for i in range(0, len(s.blocks), BLOCKS_PER_SLIDE)] or [
-            []
-        ]
-        for part, blocks in enumerate(chunks):
-            slide = prs.slides.add_slide(blank)
-            title = s.title + (" (continued)" if part else "")
-            _text(
-                slide.shapes.add_textbox(Inches(0.5), Inches(0.25), Inches(12.3), Inches(0.7)),
-                title,
-                30,
-                bold=True,
-            )
-            if s.subtitle:
-                sub = slide.shapes.add_textbox(Inches(0.5), Inches(0.9), Inches(12.3), Inches(0.5))
-                _text(sub, s.subtitle[:220], 13, colour="#444444")
-            top = 1.45
-            if s.metrics and part == 0:
-                m = pd.DataFrame([[x.value for x in s.metrics]], columns=[x.label for x in s.metrics])
-                _add_table(slide, m, Inches(0.5), Inches(top), Inches(12.3), Inches(0.7))
-                top += 0.95
-            if s.empty:
-                _text(
-                    slide.shapes.add_textbox(Inches(0.5), Inches(top), Inches(12.3), Inches(0.6)), s.empty, 20
-                )
-            width = 12.3 / max(1, len(blocks))
-            for k, block in enumerate(blocks):
-                x, y = Inches(0.5 + k * width), Inches(top)
-                w, h = Inches(width - 0.2), Inches(6.85 - top)
-                if isinstance(block, steering.Chart) and block.kind != "grid":
-                    _add_chart(slide, block, x, y, w, h)
-                    continue
-                label = slide.shapes.add_textbox(x, y, w, Inches(0.4))
-                _text(label, block.title, 16, bold=True)
-                y2, h2 = (
-                    Inches(top + 0.45),
-                    Inches(
-                        min(
-                            6.4 - top,
-                            0.3 * (1 + len(block.data if isinstance(block, steering.Chart) else block.frame)),
-                        )
-                    ),
-                )
-                if isinstance(block, steering.Chart):
-                    _add_table(slide, block.data, x, y2, w, h2, fills=block.fills, index=True)
-                elif block.frame.empty:
-                    _text(
-                        slide.shapes.add_textbox(x, y2, w, Inches(0.5)), block.note or "Nothing to show.", 14
+        _text(box, fact, 22)
+    for n, (s, part, blocks) in enumerate(plan, 2):
+        slide = prs.slides.add_slide(title_only)
+        title = s.title + (" (continued)" if part else "")
+        _title(slide, title, Inches(0.5), Inches(0.25), Inches(12.3), Inches(0.7), 30)
+        if s.subtitle:
+            sub = slide.shapes.add_textbox(Inches(0.5), Inches(0.9), Inches(12.3), Inches(0.5))
+            _text(sub, s.subtitle[:220], 13, colour="#444444")
+        top = 1.45
+        if s.metrics and part == 0:
+            m = pd.DataFrame([[x.value for x in s.metrics]], columns=[x.label for x in s.metrics])
+            _add_table(slide, m, Inches(0.5), Inches(top), Inches(12.3), Inches(0.7))
+            top += 0.95
+        if s.empty:
+            _text(slide.shapes.add_textbox(Inches(0.5), Inches(top), Inches(12.3), Inches(0.6)), s.empty, 20)
+        width = 12.3 / max(1, len(blocks))
+        for k, block in enumerate(blocks):
+            x, y = Inches(0.5 + k * width), Inches(top)
+            w, h = Inches(width - 0.2), Inches(6.85 - top)
+            if isinstance(block, steering.Chart) and block.kind != "grid":
+                _add_chart(slide, block, x, y, w, h)
+                continue
+            label = slide.shapes.add_textbox(x, y, w, Inches(0.4))
+            _text(label, block.title, 16, bold=True)
+            y2, h2 = (
+                Inches(top + 0.45),
+                Inches(
+                    min(
+                        6.4 - top,
+                        0.3 * (1 + len(block.data if isinstance(block, steering.Chart) else block.frame)),
                     )
-                else:
-                    _add_table(slide, block.frame, x, y2, w, h2)
-            _caption_box(slide, pack, f"Slide {n} of {len(pack.slides)}")
+                ),
+            )
+            if isinstance(block, steering.Chart):
+                _add_table(slide, block.data, x, y2, w, h2, fills=block.fills, index=True)
+            elif block.frame.empty:
+                _text(slide.shapes.add_textbox(x, y2, w, Inches(0.5)), block.note or "Nothing to show.", 14)
+            else:
+                _add_table(slide, block.frame, x, y2, w, h2)
+        _caption_box(slide, pack, f"Slide {n} of {total}")
     buf = io.BytesIO()
     prs.save(buf)
     return buf.getvalue()

@@ -356,6 +356,11 @@ def connect(
         _run_statements(con, "explorer/set_week", as_of=as_of)
         sql.execute_script(con, "explorer/as_of_views")
         files = sorted({f for table_files in snapshot.files.values() for f in table_files})
+        if snapshot.scope is not None:
+            # A portfolio-scoped explorer reads no file at all: each raw view's scoped rows
+            # are copied into the database first, so no query can read a file's other rows.
+            _materialise_raw(con)
+            files = []
         _run_statements(
             con,
             "explorer/lock",
@@ -367,6 +372,15 @@ def connect(
         con.close()
         raise
     return con
+
+
+def _materialise_raw(con: duckdb.DuckDBPyConnection) -> None:
+    from epmo.store import ALL_TABLES, _quote
+
+    for name in ALL_TABLES:  # allow-listed: the store's own table names
+        raw, copy = _quote(f"raw_{name}"), _quote(f"scoped_{name}")
+        con.execute(f"CREATE OR REPLACE TABLE {copy} AS SELECT * FROM {raw}")  # noqa: S608 (allow-listed)
+        con.execute(f"CREATE OR REPLACE VIEW {raw} AS SELECT * FROM {copy}")  # noqa: S608 (allow-listed)
 
 
 def _prepare_forecasts(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> None:

@@ -162,20 +162,15 @@ def execute_script(con: duckdb.DuckDBPyConnection, name: str) -> None:
 
 
 def install_macros(con: duckdb.DuckDBPyConnection) -> None:
-    """Create every macro in queries/macros/, in dependency order."""
-    pending = names("macros")
-    while pending:
-        failed: list[str] = []
-        last_error: Exception | None = None
-        for name in pending:
-            try:
-                execute_script(con, name)
-            except duckdb.CatalogException as exc:
-                failed.append(name)
-                last_error = exc
-        if len(failed) == len(pending):
-            raise RuntimeError(f"macros could not be created: {failed}") from last_error
-        pending = failed
+    """Create every macro in queries/macros/, in the order of queries/macros/ORDER."""
+    for name in macro_order():
+        execute_script(con, f"macros/{name}")
+
+
+def macro_order() -> list[str]:
+    """queries/macros/ORDER: one macro a line, each after the macros it calls."""
+    text = (QUERIES_DIR / "macros" / "ORDER").read_text(encoding="utf-8")
+    return [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
 
 
 # --------------------------------------------------------------------------- identifiers
@@ -193,7 +188,7 @@ def ident(name: str) -> str:
 def _allowed_identifiers() -> frozenset[str]:
     out = {c.name for t in contract.TABLES for c in t.columns}
     out |= {f"{p}_{t}" for t in contract.TABLE_NAMES for p in ("raw", "stg", "checked", "typed")}
-    out |= {f"raw_{t}" for t in ("uploads", "submissions", "documents")}
+    out |= {f"raw_{t}" for t in ("uploads", "submissions", "documents", "access", "audit")}
     return frozenset(out)
 
 

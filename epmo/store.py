@@ -30,7 +30,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +41,7 @@ import pyarrow.compute  # noqa: F401  (pa.compute)
 from deltalake import CommitProperties, DeltaTable, PostCommitHookProperties, write_deltalake
 from deltalake.exceptions import CommitFailedError, DeltaError, TableNotFoundError
 
-from epmo import clock, contract, objectstore, sql
+from epmo import audit, clock, contract, objectstore, sql
 from epmo.settings import get
 
 ARROW_TYPES = {
@@ -82,7 +82,44 @@ DOCUMENTS_SCHEMA = pa.schema(
         ("spec", pa.string()),
     ]
 )
-META_TABLES = {"uploads": UPLOADS_SCHEMA, "submissions": SUBMISSIONS_SCHEMA, "documents": DOCUMENTS_SCHEMA}
+# The access list (epmo/access.py): append-only events 'grant', 'revoke' and 'assign_pm';
+# the latest event per person (per project for assign_pm) is in force, every one is kept.
+ACCESS_SCHEMA = pa.schema(
+    [
+        ("event_at", pa.timestamp("us", tz="UTC")),
+        ("event", pa.string()),
+        ("email", pa.string()),
+        ("role", pa.string()),
+        ("portfolios", pa.string()),  # JSON list; empty list = every portfolio
+        ("teams", pa.string()),  # JSON list: the capacity teams a pm may upload for
+        ("project_id", pa.string()),  # assign_pm: the project
+        ("by_email", pa.string()),
+        ("via", pa.string()),
+        ("note", pa.string()),
+    ]
+)
+# The audit trail (epmo/audit.py): one row per change, who, when, from where, what.
+AUDIT_SCHEMA = pa.schema(
+    [
+        ("event_at", pa.timestamp("us", tz="UTC")),
+        ("actor", pa.string()),
+        ("role", pa.string()),
+        ("via", pa.string()),
+        ("action", pa.string()),
+        ("target", pa.string()),
+        ("detail", pa.string()),
+    ]
+)
+META_TABLES = {
+    "uploads": UPLOADS_SCHEMA,
+    "submissions": SUBMISSIONS_SCHEMA,
+    "documents": DOCUMENTS_SCHEMA,
+    "access": ACCESS_SCHEMA,
+    "audit": AUDIT_SCHEMA,
+}
+# Tables added after stores already existed: a store without them is not damaged (they are
+# created with the first write), and a reader sees them empty.
+OPTIONAL_TABLES = ("access", "audit")
 
 
 def data_schema(table_name: str) -> pa.Schema:
@@ -127,21 +164,36 @@ class Snapshot:
     uri: str
     versions: tuple[tuple[str, int], ...]
     files: dict[str, tuple[str, ...]]
+    # The portfolios this view may show (epmo/access.py); None = every portfolio. A scoped
+    # snapshot's connections hold only those portfolios' projects (register_snapshot).
+    scope: tuple[str, ...] | None = None
 
     @property
     def key(self) -> str:
-        """Cache key: changes whenever any table changes."""
-        return self.uri + "|" + ",".join(f"{n}={v}" for n, v in self.versions)
+        """Cache key: changes whenever any table changes (and differs per scope)."""
+        key = self.uri + "|" + ",".join(f"{n}={v}" for n, v in self.versions)
+        return key if self.scope is None else key + "|scope=" + json.dumps(list(self.scope))
+
+    def scoped(self, portfolios: tuple[str, ...] | frozenset[str] | None) -> Snapshot:
+        """The same snapshot restricted to `portfolios` (None: unrestricted)."""
+        return replace(self, scope=None if portfolios is None else tuple(sorted(portfolios)))
 
 
 class Store:
-    def __init__(self, uri: str | None = None, storage_options: dict[str, str] | None = None):
+    def __init__(
+        self,
+        uri: str | None = None,
+        storage_options: dict[str, str] | None = None,
+        scope: tuple[str, ...] | None = None,
+    ):
         self.uri = (uri or default_store_uri()).rstrip("/")
         # An object-store URI takes its endpoint and credentials from the environment
         # (epmo/objectstore.py); a local path needs none.
         self.storage_options = (
             storage_options if storage_options is not None else objectstore.storage_options(self.uri)
         )
+        # Reads through this object see only these portfolios (epmo/access.py store_for).
+        self.scope = scope
         self._tables: dict[str, DeltaTable] = {}
         self._lock = threading.Lock()
         self._upgraded = False
@@ -247,7 +299,7 @@ class Store:
         if not self._upgraded:  # once per Store object: a store from an earlier version
             self._upgraded = True
             self.upgrade()
-        order = ["uploads", "submissions", "documents", *contract.TABLE_NAMES]
+        order = ["uploads", "submissions", "documents", *contract.TABLE_NAMES, *OPTIONAL_TABLES]
         versions: list[tuple[str, int]] = []
         files: dict[str, tuple[str, ...]] = {}
         with self._lock:
@@ -259,7 +311,7 @@ class Store:
                 else:
                     versions.append((name, dtable.version()))
                     files[name] = tuple(dtable.file_uris())
-        return Snapshot(self.uri, tuple(versions), files)
+        return Snapshot(self.uri, tuple(versions), files).scoped(self.scope)
 
     def connect(
         self,
@@ -344,6 +396,28 @@ class Store:
         stamp = now_utc()
         rows = [{"event": "accepted", "event_at": stamp} | r for r in ledger]
         self._append("uploads", pa.Table.from_pylist(rows, schema=UPLOADS_SCHEMA))  # commit point
+        first = ledger[0].get("user_email", "") if ledger else ""
+        self.append_audit(
+            audit.rows(
+                "upload",
+                [
+                    (
+                        str(r["upload_id"]),
+                        {
+                            k: r.get(k)
+                            for k in ("file_name", "as_of_date", "tables", "row_counts", "user_email")
+                        },
+                    )
+                    for r in ledger
+                ],
+                fallback_email=str(first or ""),
+            )
+        )
+
+    def append_audit(self, rows: pa.Table) -> None:
+        """Append audit rows (epmo/audit.py); after the change they describe has committed."""
+        if rows.num_rows:
+            self._append("audit", rows)
 
     def commit_submissions(self, submissions: pa.Table, ledger: dict[str, Any]) -> None:
         """Append submissions without data rows, then their ledger row last: a "no change
@@ -353,6 +427,14 @@ class Store:
         self._append("submissions", submissions.cast(SUBMISSIONS_SCHEMA))
         row = {"event": "accepted", "event_at": now_utc()} | ledger
         self._append("uploads", pa.Table.from_pylist([row], schema=UPLOADS_SCHEMA))  # commit point
+        detail = {k: ledger.get(k) for k in ("file_name", "as_of_date", "tables", "user_email")}
+        self.append_audit(
+            audit.rows(
+                "confirm unchanged",
+                [(str(ledger.get("upload_id", "")), detail)],
+                str(ledger.get("user_email") or ""),
+            )
+        )
 
     def retract(self, upload_id: str, user_email: str, reason: str) -> None:
         """Append a 'retracted' event, once: idempotent under concurrency.
@@ -395,6 +477,13 @@ class Store:
                 self._append(
                     "uploads", pa.Table.from_pylist([row], schema=UPLOADS_SCHEMA), at_version_after=ledger
                 )
+                self.append_audit(
+                    audit.rows(
+                        "retract",
+                        [(upload_id, {"reason": reason, "file_name": found[0]["file_name"]})],
+                        fallback_email=user_email,
+                    )
+                )
                 return
             except CommitFailedError:  # the ledger moved since we read it: decide again
                 time.sleep(random.uniform(0.01, 0.1))
@@ -422,6 +511,9 @@ class Store:
             "spec": spec_json,
         }
         self._append("documents", pa.Table.from_pylist([row], schema=DOCUMENTS_SCHEMA))
+        self.append_audit(
+            audit.rows(f"save {kind}", [(name, {"as_of_date": as_of, "bytes": len(spec_json)})], user_email)
+        )
 
     def documents(self, kind: str) -> list[dict[str, Any]]:
         """The latest version of every saved document of a kind, by name."""
@@ -552,6 +644,54 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def _read_files(files: tuple[str, ...]) -> str:
+    listing = "[" + ", ".join(sql.literal(f) for f in files) + "]"
+    return f"read_parquet({listing}, union_by_name = true)"
+
+
+def scope_filter(name: str) -> str | None:
+    """The WHERE clause that keeps a raw table's rows within a portfolio scope (the
+    scope_projects table of _register_scope). Per-project tables keep their in-scope
+    projects' rows; submissions and the ledger those uploads' rows (capacity, which is kept
+    per team and not per portfolio, stays whole); decisions naming projects only when one of
+    them is in scope; the access list and the audit trail are left out entirely."""
+    in_scope = "project_id IN (SELECT project_id FROM scope_projects)"
+    if name in contract.TABLE_NAMES:
+        return in_scope if "project_id" in contract.table(name).column_names else None
+    if name == "submissions":
+        return "table_name = 'capacity' OR entity_key IN (SELECT project_id FROM scope_projects)"
+    if name == "uploads":
+        return "upload_id IN (SELECT upload_id FROM raw_submissions)"
+    if name == "documents":
+        return (
+            "kind <> 'decision' OR coalesce(json_array_length(spec, '$.project_ids'), 0) = 0 "
+            "OR list_has_any(CAST(json_extract_string(spec, '$.project_ids[*]') AS VARCHAR[]), "
+            "(SELECT list(project_id) FROM scope_projects))"
+        )
+    return "FALSE"  # access, audit: not portfolio data; admins read them unscoped
+
+
+def _register_scope(con: duckdb.DuckDBPyConnection, snap: Snapshot) -> None:
+    """The scope's tables: scope_portfolios (bound values) and scope_projects (the projects
+    whose latest report places them in one of those portfolios). The unscoped sources are
+    named only while scope_projects is computed, then dropped, so no later query (the SQL
+    explorer's included) can name an unscoped relation."""
+    assert snap.scope is not None
+    con.execute("CREATE OR REPLACE TABLE scope_portfolios (portfolio VARCHAR)")
+    if snap.scope:
+        con.executemany("INSERT INTO scope_portfolios VALUES ($1)", [[p] for p in snap.scope])
+    sources = {"scope_source_projects": "projects", "scope_source_uploads": "uploads"}
+    try:
+        for view, table in sources.items():
+            files = snap.files.get(table, ())
+            body = f"SELECT * FROM {_read_files(files)}" if files else _empty_select(ALL_TABLES[table])  # noqa: S608 (our own files)
+            con.execute(f"CREATE OR REPLACE TEMP VIEW {view} AS {body}")  # noqa: S608 (allow-listed)
+        sql.execute_script(con, "access/scope_projects")
+    finally:
+        for view in sources:
+            con.execute(f"DROP VIEW IF EXISTS {view}")
+
+
 # A frozen connection (a steering deck) sees only the ledger events and documents committed
 # at or before its cutoff; decisions, what a meeting produces, stay live. Data tables are
 # append-only and every view joins through the ledger, so this freezes everything.
@@ -577,16 +717,19 @@ def register_snapshot(
             "CREATE OR REPLACE TABLE frozen_cutoff AS SELECT CAST($cutoff AS TIMESTAMPTZ) AS cutoff_at",
             {"cutoff": cutoff_at},
         )
-    for name, schema in ALL_TABLES.items():
+    if snap.scope is not None:
+        _register_scope(con, snap)
+    # the ledger last: a scoped ledger keeps the uploads of the scoped submissions
+    for name, schema in sorted(ALL_TABLES.items(), key=lambda item: item[0] == "uploads"):
         files = snap.files.get(name, ())
         view = _quote(f"raw_{name}")
-        keep = FROZEN_FILTERS.get(name) if cutoff_at is not None else None
+        keeps = [FROZEN_FILTERS.get(name) if cutoff_at is not None else None]
+        keeps.append(scope_filter(name) if snap.scope is not None else None)
+        keep = " AND ".join(f"({k})" for k in keeps if k)
         if files:
-            listing = "[" + ", ".join(sql.literal(f) for f in files) + "]"
             con.execute(
                 f"CREATE OR REPLACE VIEW {view} AS "  # noqa: S608 (allow-listed identifiers)
-                f"SELECT * FROM read_parquet({listing}, union_by_name = true)"
-                + (f" WHERE {keep}" if keep else "")
+                f"SELECT * FROM {_read_files(files)}" + (f" WHERE {keep}" if keep else "")
             )
         else:
             con.execute(f"CREATE OR REPLACE VIEW {view} AS {_empty_select(schema)}")
@@ -615,23 +758,51 @@ def register_snapshot(
 
 # Definitions over the as-of views, created on every store connection, in this order.
 DERIVED = (
-    "flow/forecast_memo",
-    "views/project_health_weeks",
+    "flow/flow_forecast_memo",
+    "views/project_health_compute",
     "views/memo_weeks",
-    "views/as_of_memo",
-    "views/project_health_memo",
+    "views/memo_week_guard",
+    "views/projects_memo",
+    "views/milestones_memo",
+    "views/raid_memo",
+    "views/projects_as_of_memo",
+    "views/milestones_as_of_memo",
+    "views/raid_as_of_memo",
+    "views/key_milestone_history",
+    "views/key_milestone_memo",
+    "views/key_milestone_history_memo",
+    "views/health_memo",
+    "views/project_health_weeks",
     "views/project_health",
     "views/history_weeks",
-    "capacity/macro_period_end",
-    "capacity/macro_period",
-    "capacity/macro_demand_days",
-    "capacity/macro_supply_days",
-    "views/capacity_memo",
-    "capacity/macro_scenario_demand",
-    "capacity/macro_scenario_supply",
-    "flow/macro_flow_items",
-    "flow/items_memo",
-    "flow/facts_memo",
-    "flow/macro_flow_scope",
-    "flow/macro_flow_scoped_items",
+    "capacity/capacity_period_end",
+    "capacity/capacity_period",
+    "capacity/capacity_segment",
+    "capacity/capacity_demand_days_compute",
+    "capacity/capacity_supply_days_compute",
+    "views/demand_memo",
+    "views/supply_memo",
+    "views/demand_segment_memo",
+    "views/demand_month_memo",
+    "views/demand_project_memo",
+    "views/capacity_demand_days",
+    "views/capacity_supply_days",
+    "views/capacity_demand_segments_compute",
+    "views/capacity_demand_segments",
+    "views/capacity_projects",
+    "views/capacity_demand_months_compute",
+    "views/capacity_demand_months",
+    "capacity/capacity_scenario_shifts",
+    "capacity/capacity_scenario_scales",
+    "capacity/capacity_scenario_demand",
+    "capacity/capacity_by_month",
+    "capacity/capacity_scenario_segments",
+    "capacity/capacity_scenario_supply",
+    "flow/flow_items",
+    "flow/flow_items_table",
+    "flow/flow_items_memo",
+    "flow/flow_facts_table",
+    "flow/flow_facts_memo",
+    "flow/flow_scope",
+    "flow/flow_scoped_items",
 )

@@ -49,7 +49,7 @@ class HeatmapData(PageData):
     past: pd.DataFrame
     sql: dict[str, str] = sql_names(
         cells="capacity/utilisation",
-        demand_days="capacity/macro_demand_days",
+        demand_days="capacity/capacity_demand_days_compute",
         shortage="capacity/shortage",
         past="capacity/past_demand",
         cell="capacity/cell_demand",
@@ -117,8 +117,8 @@ class WhatifData(PageData):
     compare: pd.DataFrame
     sql: dict[str, str] = sql_names(
         cells="capacity/utilisation",
-        scenario_demand="capacity/macro_scenario_demand",
-        scenario_supply="capacity/macro_scenario_supply",
+        scenario_demand="capacity/capacity_scenario_demand",
+        scenario_supply="capacity/capacity_scenario_supply",
     )
 
     @property

@@ -9,9 +9,8 @@ from typing import Any
 
 import pandas as pd
 
-from epmo import health, sql
+from epmo import health, settings, sql
 from epmo.pagedata.base import Con, Filters, PageData, sql_names
-from epmo.settings import get
 from epmo.store import now_utc
 
 # --------------------------------------------------------------------------- Home
@@ -60,9 +59,9 @@ class HomeData(PageData):
 def freshness(con: Con, f: Filters) -> dict[str, int]:
     """How many projects reported for the week, of how many expected (active stages), and in all."""
     status = sql.df(con, "health/submission_status", as_of=f.as_of, **f.scope)
-    reported = int(status["submission_status"].isin(["on time", "late"]).sum())
-    missing = int((status["submission_status"] == "missing").sum())
-    return {"reported": reported, "expected": reported + missing, "projects": len(status)}
+    expected = status["is_active"].fillna(False).astype(bool)  # macros/epmo_expected_to_report
+    reported = int((expected & status["submitted_for_week"].fillna(False).astype(bool)).sum())
+    return {"reported": reported, "expected": int(expected.sum()), "projects": len(status)}
 
 
 def home(con: Con, f: Filters, movers: int = 5, with_freshness: bool = False) -> HomeData:
@@ -187,7 +186,7 @@ def health_milestones(
         worst=worst,
         project_ids=sorted(ids.tolist()),
         trend=sql.df(con, "health/milestone_trend", as_of=f.as_of, project_ids=chosen),
-        red_days=int(get("health", "slip_red_days")),
+        red_days=settings.current().health.slip_red_days,
     )
 
 
@@ -416,8 +415,8 @@ def data_quality(con: Con, f: Filters) -> DataQualityData:
         status=status,
         managers=health.by_manager(status) if len(status) else pd.DataFrame(),
         settings={
-            "late_after_days": get("health", "late_after_days"),
-            "unchanged_weeks": get("health", "unchanged_weeks"),
-            "expected_fields": list(get("health", "expected_fields")),
+            "late_after_days": settings.current().health.late_after_days,
+            "unchanged_weeks": settings.current().health.unchanged_weeks,
+            "expected_fields": settings.current().health.expected_fields,
         },
     )

@@ -9,11 +9,10 @@ from typing import Any
 
 import pandas as pd
 
-from epmo import priority, sql
+from epmo import priority, settings, sql
 from epmo.pagedata.base import Con, Filters, PageData, sql_names
 from epmo.priority import models, scoring
 from epmo.priority.models import ScoringModel
-from epmo.settings import get
 
 
 @dataclass(frozen=True, eq=False)
@@ -137,9 +136,9 @@ def sensitivity(
     sens = scoring.sensitivity(
         _candidates(con, f, excluded),
         m,
-        runs=int(get("priority", "sensitivity_runs") if runs is None else runs),
-        pct=float(get("priority", "sensitivity_pct") if pct is None else pct),
-        seed=int(get("priority", "sensitivity_seed") if seed is None else seed),
+        runs=int(settings.current().priority.sensitivity_runs if runs is None else runs),
+        pct=float(settings.current().priority.sensitivity_pct if pct is None else pct),
+        seed=int(settings.current().priority.sensitivity_seed if seed is None else seed),
     )
     return SensitivityData(m, sens)
 
@@ -228,7 +227,7 @@ def optimiser(con: Con, f: Filters, with_capacity: bool = False) -> SelectionDat
 
 def frontier(con: Con, f: Filters, with_capacity: bool = False) -> SelectionData:
     """Portfolio selection plus its efficient frontier (priority.frontier_steps levels)."""
-    steps = int(get("priority", "frontier_steps"))
+    steps = settings.current().priority.frontier_steps
     return selection(con, f, default_scenario(con, f, with_capacity), frontier_steps=steps)
 
 
@@ -268,11 +267,3 @@ def scenarios(
         )
         differ = differ[differ[names].nunique(axis=1) > 1]
     return ScenariosData(saved, pd.DataFrame(rows), differ, len(picks))
-
-
-def stage_defaults() -> list[str]:
-    return list(get("priority", "excluded_stages"))
-
-
-def scenario_of(**fields: Any) -> str:
-    return priority.Scenario(**fields).to_json()

@@ -9,10 +9,9 @@ from typing import Any
 
 import pandas as pd
 
-from epmo import sql
+from epmo import settings, sql
 from epmo.pagedata.base import Con, Filters, PageData, sql_names
 from epmo.pagedata.portfolio import decided_by
-from epmo.settings import get
 
 DECK_KIND = "deck"
 
@@ -25,13 +24,13 @@ class DecisionsData(PageData):
     sql: dict[str, str] = sql_names(log="steering/decisions")
 
     def counts(self) -> dict[str, int]:
-        open_ = self.log["status"].isin(list(get("steering", "open_statuses")))
+        open_ = self.log["status"].isin(settings.current().steering.open_statuses)
         overdue = open_ & (self.log["due_date"] < pd.Timestamp(self.until))
         return {"decisions": len(self.log), "open": int(open_.sum()), "overdue": int(overdue.sum())}
 
     @property
     def open(self) -> pd.DataFrame:
-        return self.log[self.log["status"].isin(list(get("steering", "open_statuses")))]
+        return self.log[self.log["status"].isin(settings.current().steering.open_statuses)]
 
 
 def known_projects(con: Con, f: Filters) -> list[str]:

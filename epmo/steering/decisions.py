@@ -13,8 +13,8 @@ import duckdb
 import pandas as pd
 
 from epmo import pagedata as pages
+from epmo import settings
 from epmo.pagedata import Filters
-from epmo.settings import get
 from epmo.steering.freeze import DECISION_KIND, Freeze, SteeringError
 from epmo.store import Store
 
@@ -73,7 +73,7 @@ def validate_decision(con: duckdb.DuckDBPyConnection, data: dict[str, Any], froz
     if due is not None and due < day:
         problems.append(f"the due date {due:%d %b %Y} is before the decision date {day:%d %b %Y}")
     status = str(data.get("status") or "Open")
-    allowed = [str(s) for s in get("steering", "decision_statuses")]
+    allowed = list(settings.current().steering.decision_statuses)
     if status not in allowed:
         problems.append(f"status must be one of {', '.join(allowed)}, not {status!r}")
     raw = data.get("project_ids") or []

@@ -6,9 +6,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from epmo import capacity
+from epmo import capacity, settings
 from epmo.priority import models
-from epmo.settings import get
 from epmo.steering.freeze import DECK_KIND, SteeringError
 from epmo.store import Store
 
@@ -106,7 +105,7 @@ def parse_deck(name: str, spec: Any, version: int = 0) -> Deck:
     slides = tuple(parse_slide(item, i) for i, item in enumerate(spec["slides"], 1))
     if not slides:
         raise SteeringError(f"deck {name!r} has no slides")
-    limit = int(get("steering", "max_slides"))
+    limit = settings.current().steering.max_slides
     if len(slides) > limit:
         raise SteeringError(f"deck {name!r} has {len(slides)} slides; at most {limit}")
     scope = {}
@@ -121,7 +120,7 @@ def parse_deck(name: str, spec: Any, version: int = 0) -> Deck:
 def default_deck() -> Deck:
     """The built-in deck: works on any store (its project slide is the week's biggest mover)."""
     return parse_deck(
-        str(get("steering", "default_deck")),
+        settings.current().steering.default_deck,
         {
             "slides": [
                 "home",

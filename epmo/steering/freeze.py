@@ -35,7 +35,9 @@ class Freeze:
 
     @property
     def key(self) -> str:
-        return f"{self.as_of.isoformat()}|{self.cutoff_at.isoformat()}"
+        # a portfolio-scoped freeze (epmo/access.py) is another cache entry than the whole one
+        scope = self.snapshot_key.partition("|scope=")[2]
+        return f"{self.as_of.isoformat()}|{self.cutoff_at.isoformat()}" + (f"|{scope}" if scope else "")
 
     def caption(self) -> str:
         week = self.as_of.isocalendar()

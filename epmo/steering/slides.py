@@ -10,12 +10,11 @@ import duckdb
 import pandas as pd
 import plotly.graph_objects as go
 
-from epmo import capacity, capacity_charts, charts, measures
+from epmo import capacity, capacity_charts, charts, measures, settings
 from epmo import pagedata as pages
 from epmo.pagedata import Filters
 from epmo.priority import charts as priority_charts
 from epmo.priority import models
-from epmo.settings import get
 from epmo.steering.decks import SlideSpec
 from epmo.theme import RAG_LETTERS, rag_label
 
@@ -66,7 +65,7 @@ class Slide:
 
 
 def _rows() -> int:
-    return int(get("steering", "slide_table_rows"))
+    return settings.current().steering.slide_table_rows
 
 
 def display(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
@@ -112,19 +111,27 @@ def _home(
         slide.empty = "No projects have been reported on or before this week."
         return slide
     fresh = data.freshness
-    slide.metrics = [
-        Metric("Projects", f"{int(now['project_count']):,}"),
-        Metric("Reported this week", f"{fresh['reported']} of {fresh['expected']}", "expected projects"),
-        Metric("Stale reports", f"{int(now['stale_count']):,}"),
-        Metric("Watermelons", f"{int(now['watermelon_count']):,}", "declared G, computed R"),
-        Metric(measures.label("bac"), measures.fmt("bac", now["total_bac"])),
-        Metric(measures.label("eac"), measures.fmt("eac", now["total_eac"])),
-        Metric(measures.label("portfolio_cpi"), measures.fmt("portfolio_cpi", now["cpi"])),
-        Metric(measures.label("portfolio_spi"), measures.fmt("portfolio_spi", now["spi"])),
-    ] + [
-        Metric(f"{RAG_LETTERS[r]} {r} (computed)", f"{int(now[f'computed_{r.lower()}_count']):,}")
-        for r in ("Red", "Amber", "Green")
-    ]
+    slide.metrics = (
+        [
+            Metric("Projects", f"{int(now['project_count']):,}"),
+            Metric("Reported this week", f"{fresh['reported']} of {fresh['expected']}", "expected projects"),
+            Metric("Missing reports", f"{int(now['stale_count']):,}", "expected, not reported"),
+            Metric("Watermelons", f"{int(now['watermelon_count']):,}", "declared G, computed R"),
+            Metric(measures.label("bac"), measures.fmt("bac", now["total_bac"])),
+            Metric(measures.label("eac"), measures.fmt("eac", now["total_eac"])),
+            Metric(measures.label("portfolio_cpi"), measures.fmt("portfolio_cpi", now["cpi"])),
+            Metric(measures.label("portfolio_spi"), measures.fmt("portfolio_spi", now["spi"])),
+        ]
+        + [
+            Metric(f"{RAG_LETTERS[r]} {r} (computed)", f"{int(now[f'computed_{r.lower()}_count']):,}")
+            for r in ("Red", "Amber", "Green")
+        ]
+        + [
+            Metric(
+                "Not judged (computed)", f"{int(now['not_judged_count']):,}", "inactive stage or no CPI/SPI"
+            )
+        ]
+    )
     slide.blocks.append(
         Chart(
             "Projects by stage and declared RAG",

@@ -4,7 +4,7 @@
 -- from it on. Projects without financials are not in these curves (budget_bac_total counts
 -- only the projects that are).
 -- params: $as_of, $portfolios, $programmes, $project_id
--- (projects_as_of, kept per connection and week: views/as_of_memo.sql)
+-- (projects_as_of, kept per connection and week: the as-of row memos in views/)
 -- needs: projects
 WITH projects AS (
     SELECT project_id, budget_bac

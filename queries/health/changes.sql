@@ -47,7 +47,7 @@ scoped AS (
 ),
 
 -- the milestones and risks in force each of the two weeks (per-connection memos of
--- milestones_as_of and raid_as_of, views/as_of_memo.sql)
+-- milestones_as_of and raid_as_of, the as-of row memos in views/)
 milestones AS (
     SELECT CAST($as_of AS DATE) AS week_date, project_id, milestone_id, milestone_name, forecast_date
     FROM milestones_as_of_memo(CAST($as_of AS DATE))

@@ -3,7 +3,7 @@
 -- 'late' (need-by date passed), 'at risk' (the other project's forecast end is after the
 -- need-by date, or its computed RAG is Red), else 'on track'
 -- params: $as_of, $portfolios, $programmes
--- The open RAID items come from the per-connection memo of raid_as_of (views/as_of_memo.sql).
+-- The open RAID items come from the per-connection memo of raid_as_of (the as-of row memos in views/).
 -- needs: health, raid
 WITH health AS (
     SELECT project_id, project_name, portfolio, programme, forecast_end_date, rag_computed

@@ -4,7 +4,7 @@
 -- the change in slip since $previous (blank when the milestone was not reported then)
 -- params: $as_of, $previous, $portfolios, $programmes, $project_id
 -- The rows in force each week come from the per-connection memos of projects_as_of and
--- milestones_as_of (views/as_of_memo.sql), not from a scan of every week ever submitted.
+-- milestones_as_of (the as-of row memos in views/), not from a scan of every week ever submitted.
 -- needs: projects, milestones
 WITH projects AS (
     SELECT project_id, project_name, portfolio

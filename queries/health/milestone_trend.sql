@@ -4,7 +4,7 @@
 -- params: $as_of, $project_ids (list)
 -- A week's report of a project is the submission that won that week (the latest accepted,
 -- non-retracted one of the week: last committed, then highest upload_id), as
--- key_milestone_history (views/as_of_memo.sql) lists it for every week; this reads the
+-- key_milestone_history (the as-of row memos in views/) lists it for every week; this reads the
 -- connection's memo of it (`IN (SELECT unnest(...))` is a semi join that keeps only these
 -- projects' rows).
 -- needs: key_milestones

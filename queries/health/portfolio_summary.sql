@@ -20,10 +20,10 @@ SELECT
     sum(pv) AS pv,
     sum(ev) AS ev,
     sum(ac) AS ac,
-    sum(ev) FILTER (WHERE ev IS NOT NULL AND ac IS NOT NULL)
-        / nullif(sum(ac) FILTER (WHERE ev IS NOT NULL AND ac IS NOT NULL), 0) AS cpi,
-    sum(ev) FILTER (WHERE ev IS NOT NULL AND pv IS NOT NULL)
-        / nullif(sum(pv) FILTER (WHERE ev IS NOT NULL AND pv IS NOT NULL), 0) AS spi,
+    epmo_ratio_of_sums(ev, ac) AS cpi,
+    epmo_paired_sum(ev, ac) AS cpi_ev,
+    epmo_paired_sum(ac, ev) AS cpi_ac,
+    epmo_ratio_of_sums(ev, pv) AS spi,
     sum(eac) AS eac,
     count(*) FILTER (WHERE rag_computed = 'Red') AS red_count,
     count(*) FILTER (WHERE rag_computed = 'Amber') AS amber_count,

@@ -1,7 +1,7 @@
 -- view: project_health
 -- grain: one row per project in the portfolio as of $as_of, in scope: earned value, the
 -- four EACs, rule-computed RAG beside the declared one, with reasons (metrics defined in
--- views/project_health_weeks.sql, documented in docs/metrics.md)
+-- views/project_health_compute.sql, documented in docs/metrics.md)
 -- params: $as_of, $portfolios (list; empty = all), $programmes (list; empty = all)
 -- needs: health
 SELECT
@@ -15,4 +15,4 @@ SELECT
     delivery_method, flow_forecast_date, flow_slip_days, flow_remaining_items, flow_note
 FROM project_health(CAST($as_of AS DATE))
 WHERE epmo_in_scope(portfolio, programme, $portfolios, $programmes)
-ORDER BY project_id
+ORDER BY epmo_natural_key(project_id)

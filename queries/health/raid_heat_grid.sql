@@ -2,7 +2,7 @@
 -- open risks score there (cells with none are present with 0)
 -- params: $as_of, $portfolios, $programmes
 -- The rows in force come from the per-connection memos of projects_as_of and raid_as_of
--- (views/as_of_memo.sql), not from a scan of every week ever submitted.
+-- (the as-of row memos in views/), not from a scan of every week ever submitted.
 -- needs: projects, raid
 WITH projects AS (
     SELECT project_id

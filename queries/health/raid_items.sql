@@ -3,7 +3,7 @@
 -- date before the as-of week) and days_overdue
 -- params: $as_of, $portfolios, $programmes, $project_id
 -- The rows in force come from the per-connection memos of projects_as_of and raid_as_of
--- (views/as_of_memo.sql), not from a scan of every week ever submitted.
+-- (the as-of row memos in views/), not from a scan of every week ever submitted.
 -- needs: projects, raid
 WITH projects AS (
     SELECT project_id, project_name, portfolio

@@ -2,7 +2,7 @@
 -- grain: one row per project in the portfolio as of $as_of, in scope, with its project
 -- manager: the week of its last report and weeks since (weeks_stale), whether it reported
 -- for the as-of week, on time or late (committed more than health.late_after_days after the
--- week) or missing (not expected of projects outside health.active_stages), the expected fields (health.expected_fields) it left blank, and for how many
+-- week) or missing (expected to report: macros/epmo_expected_to_report), the expected fields (health.expected_fields) it left blank, and for how many
 -- consecutive reported weeks its row has been identical (unchanged_weeks); a week
 -- confirmed unchanged (epmo/weekly.py) counts as reported, on time or late by the
 -- confirmation's own commit, is flagged confirmed_unchanged, and adds no row to
@@ -80,7 +80,7 @@ blanks AS (
             lambda f: coalesce(json_extract(p.row_json, '$.' || f) = 'null'::JSON, true)
         ) AS blank_fields
     FROM (SELECT project_id, stage, to_json(x) AS row_json FROM projects AS x) AS p, rules
-    WHERE list_contains(rules.active_stages, p.stage)
+    WHERE epmo_expected_to_report(p.stage)
 )
 
 SELECT
@@ -94,7 +94,7 @@ SELECT
     p.weeks_stale = 0 AS submitted_for_week,
     c.committed_at,
     CASE
-        WHEN p.weeks_stale > 0 AND list_contains(rules.active_stages, p.stage) THEN 'missing'
+        WHEN p.weeks_stale > 0 AND epmo_expected_to_report(p.stage) THEN 'missing'
         WHEN p.weeks_stale > 0 THEN 'not expected'
         WHEN c.committed_at > CAST(p.as_of_date AS TIMESTAMPTZ) + to_days(rules.late_after_days + 1)
             THEN 'late'
@@ -104,7 +104,7 @@ SELECT
     len(coalesce(b.blank_fields, [])) AS missing_field_count,
     u.unchanged_weeks,
     u.unchanged_weeks >= rules.unchanged_weeks AS is_unchanged_too_long,
-    list_contains(rules.active_stages, p.stage) AS is_active,
+    epmo_expected_to_report(p.stage) AS is_active,
     coalesce(f.is_confirmation, false) AS confirmed_unchanged
 FROM projects AS p
 CROSS JOIN rules
@@ -112,4 +112,4 @@ LEFT JOIN in_force AS f USING (project_id)
 JOIN committed AS c ON c.upload_id = coalesce(f.submission_id, p.upload_id)
 LEFT JOIN blanks AS b USING (project_id)
 LEFT JOIN unchanged AS u USING (project_id)
-ORDER BY p.project_manager, p.project_id
+ORDER BY p.project_manager, epmo_natural_key(p.project_id)

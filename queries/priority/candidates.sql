@@ -4,10 +4,10 @@
 -- params: $as_of, $portfolios (list; empty = all), $programmes (list; empty = all),
 -- $excluded_stages (list), $current_stages (list: stages of work in flight)
 -- metrics: remaining_cost = max(EAC - actual_cost, 0) where EAC is the health EAC (the one
--- defined in views/project_health_weeks.sql: health.primary_eac with its fallbacks), or
+-- defined in views/project_health_compute.sql: health.primary_eac with its fallbacks), or
 -- budget_bac when that is blank; eac_source says which (pm, cpi, atypical, cpi_spi or
 -- budget_bac).
--- (projects_as_of, kept per connection and week: views/as_of_memo.sql)
+-- (projects_as_of, kept per connection and week: the as-of row memos in views/)
 -- needs: health, projects
 WITH projects AS (
     SELECT * FROM projects_as_of_memo(CAST($as_of AS DATE))
@@ -56,4 +56,4 @@ SELECT
 FROM projects AS p
 LEFT JOIN estimates AS e USING (project_id)
 LEFT JOIN stages AS s USING (stage)
-ORDER BY p.project_id
+ORDER BY epmo_natural_key(p.project_id)

@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from epmo import capacity
 from epmo.store import Store
+from tests.app.conftest import sign_in
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -86,7 +87,9 @@ def test_heatmap_rows_and_columns(app: AppTest, by: str, grain: str) -> None:
     assert len(_frame(app, "top_projects").columns) >= 6
 
 
-def test_what_if_apply_save_and_reopen(app: AppTest, demo_store: Store) -> None:
+def test_what_if_apply_save_and_reopen(
+    app: AppTest, demo_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
     app.switch_page("app_pages/capacity_whatif.py").run()
     _no_errors(app)
     assert app.title[0].value == "Capacity what-if"
@@ -107,7 +110,7 @@ def test_what_if_apply_save_and_reopen(app: AppTest, demo_store: Store) -> None:
     assert (changed["baseline_band"] != changed["scenario_band"]).all()
 
     app.text_input(key="cap_save_name").set_value("Fewer developers")
-    app.text_input(key="cap_save_user").set_value("ana@example.org")
+    sign_in(app, demo_store, monkeypatch, "ana@example.org", "analyst")
     app.button(key="cap_save").click().run()
     _no_errors(app)
     assert any("Saved scenario 'Fewer developers'" in s.value for s in app.success)
@@ -116,6 +119,7 @@ def test_what_if_apply_save_and_reopen(app: AppTest, demo_store: Store) -> None:
 
     # anyone can reopen it: a fresh session starts from the baseline, then opens it
     fresh = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    fresh.user = {"email": "ana@example.org"}
     fresh.switch_page("app_pages/capacity_whatif.py").run()
     assert _metric(fresh, "Changes") == "0"
     fresh.selectbox(key="cap_open_name").set_value("Fewer developers")

@@ -113,7 +113,7 @@ def test_data_quality_page(app: AppTest, demo_store: Store) -> None:
     status = health.submission_status_view(demo_store, DEMO_END)
     active = status[status["is_active"]]
     assert int(_metric(app, "Missing")) == int((active["submission_status"] == "missing").sum())
-    assert int(_metric(app, "Active projects")) == len(active)
+    assert int(_metric(app, "Expected to report")) == len(active)
     managers = next(df.value for df in app.dataframe if "on_time_count" in df.value.columns)
     assert set(managers["project_manager"]) == set(active["project_manager"])
 
@@ -144,7 +144,9 @@ def test_project_page_with_an_unknown_project_says_so(app: AppTest) -> None:
 def test_show_sql_builds_the_query_text_when_opened(app: AppTest) -> None:
     app.run()
     _ok(app)
-    assert [e.label for e in app.expander].count("Show SQL") >= 3
+    sql_boxes = [e.label for e in app.expander if e.label.startswith("Show SQL")]
+    assert len(sql_boxes) >= 3 and len(set(sql_boxes)) == len(sql_boxes)  # each names its element
+    assert "Show SQL: Headline" in sql_boxes and "Show SQL: Projects by stage" in sql_boxes
     assert not app.code  # nothing is built until an expander is opened
     app.session_state["show_sql_home/projects_by_stage"] = True
     app.run()

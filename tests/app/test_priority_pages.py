@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from epmo.priority import models
 from epmo.store import Store
+from tests.app.conftest import sign_in
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -71,7 +73,9 @@ def test_sensitivity_page(app: AppTest) -> None:
     assert app.dataframe[0].value.equals(first)  # the same seed, the same ranges
 
 
-def test_selection_page_solves_reports_infeasible_and_saves_scenarios(app: AppTest) -> None:
+def test_selection_page_solves_reports_infeasible_and_saves_scenarios(
+    app: AppTest, demo_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _open(app, "priority_selection")
     _no_errors(app)
     assert app.title[0].value == "Portfolio selection"
@@ -96,7 +100,7 @@ def test_selection_page_solves_reports_infeasible_and_saves_scenarios(app: AppTe
     app.toggle(key="sel_capacity").set_value(True).run()
     _no_errors(app)
     app.text_input(key="scn_name").input("nine million")
-    app.text_input(key="scn_email").input("analyst@example.org")
+    sign_in(app, demo_store, monkeypatch, "analyst@example.org", "analyst")
     app.button(key="scn_save").click().run()
     _no_errors(app)
     assert any("Saved scenario nine million" in s.value for s in app.success)
@@ -120,7 +124,9 @@ def test_models_page_ahp_shows_the_consistency_ratio(app: AppTest) -> None:
     assert not app.warning
 
 
-def test_models_page_saves_a_version(app: AppTest, demo_store: Store) -> None:
+def test_models_page_saves_a_version(
+    app: AppTest, demo_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _open(app, "priority_models")
     _no_errors(app)
     assert app.title[0].value == "Scoring models"
@@ -128,7 +134,7 @@ def test_models_page_saves_a_version(app: AppTest, demo_store: Store) -> None:
     app.button(key="mdl_save").click().run()
     assert "built-in model" in app.error[0].value  # reserved names are refused
     app.text_input(key="mdl_name").input("board 2027")
-    app.text_input(key="mdl_email").input("chair@example.org")
+    sign_in(app, demo_store, monkeypatch, "chair@example.org", "analyst")
     app.button(key="mdl_save").click().run()
     assert not app.exception
     assert any("Saved board 2027 v1" in s.value for s in app.success)

@@ -8,6 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 from epmo import demo
 from epmo.store import Store, StoreWriteError
+from tests.app.conftest import sign_in
 from tests.conftest import DEMO_END
 
 
@@ -38,7 +39,7 @@ def test_retracting_an_upload_someone_just_retracted_says_so(
     app: AppTest, demo_store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The page listed the upload as live; another admin's retraction commits first."""
-    monkeypatch.delenv("EPMO_ADMINS", raising=False)
+    sign_in(app, demo_store, monkeypatch, "admin@example.org", "admin")
     app.switch_page("app_pages/submissions.py").run()
     upload_id = app.selectbox(key="retract_id").value
     assert upload_id
@@ -49,7 +50,6 @@ def test_retracting_an_upload_someone_just_retracted_says_so(
         real(self, uid, user, reason)
 
     monkeypatch.setattr(Store, "retract", raced)
-    app.text_input(key="retract_user").input("admin@example.org")
     app.text_input(key="retract_reason").input("wrong week")
     next(b for b in app.button if b.label == "Retract").click()
     app.run()

@@ -58,10 +58,13 @@ def test_presentation_mode_deck_at_1920x1080(screen, app_url: str) -> None:  # t
     _shot(page, "steering_present_1_overview")
 
     _click(page, "Next")
-    _settled(page, "Portfolio health", 2)
+    _settled(page, "Portfolio health (1 of 2)", 1)
     assert page.get_by_text("Slide 2 of 8").is_visible()
     assert page.get_by_text(f"As of week {week}").first.is_visible()
     _shot(page, "steering_present_2_health")
+    _click(page, "Next")  # the slide's second screen: the RAG matrix, which needs the width
+    _settled(page, "Portfolio health (2 of 2)", 1)
+    assert page.get_by_text("Slide 2 of 8").is_visible()
 
     _click(page, "Next")
     _settled(page, "What changed", 1)

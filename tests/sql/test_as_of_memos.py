@@ -1,4 +1,4 @@
-"""The as-of row memos (views/as_of_memo.sql: projects, milestones and RAID in force each
+"""The as-of row memos (views/projects_as_of_memo.sql and its siblings: projects, milestones and RAID in force each
 week, kept per connection) return exactly what projects_as_of / milestones_as_of /
 raid_as_of compute, are refused for a week not prepared, and every query rewritten to read
 them returns the same rows, row for row, as before: the queries with the memos swapped back

@@ -1,4 +1,4 @@
-"""Capacity demand summed per segment (views/capacity_memo.sql, capacity_scenario_segments) gives
+"""Capacity demand summed per segment (views/capacity_demand_days.sql and the other capacity memo files, capacity_scenario_segments) gives
 what the demand days give: the segment memo equals its definition, the scenario segments equal the
 scenario days summed per segment for any bounds, and the pages' queries read from the segments the
 same hours as from the days (to their rounding: the queries round to 0.1 h)."""

@@ -1,4 +1,4 @@
-"""The per-connection memos (views/project_health_memo.sql, views/capacity_memo.sql) return
+"""The per-connection memos (views/project_health_weeks.sql, views/capacity_demand_days.sql and the other capacity memo files) return
 exactly what their definitions compute, prepare each week once, and never answer an
 unprepared week with a silent empty result."""
 

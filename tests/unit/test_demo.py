@@ -70,3 +70,35 @@ def test_demo_has_reporting_habits_for_the_data_quality_pages() -> None:
         and any(d >= 4 for d in lateness)
         and sum(d <= 3 for d in lateness) > len(ledger) / 2
     )
+
+
+def test_demo_is_believable_to_an_epmo_lead() -> None:
+    """Declared RAG per dimension varies (schedule is not always the overall, scope and
+    resources have their troubles), the overall is the worst dimension, key milestones slip
+    now and then rather than every week, and a project past go-live is not in Execution."""
+    frames, ledger = demo.build("small", seed=5, end=DEMO_END)
+    week = {r["upload_id"]: r["as_of_date"] for r in ledger}
+    p = frames["projects"].to_pandas()
+    p["week"] = p["upload_id"].map(week)
+    judged = p[p["stage"].isin(["Planning", "Execution", "Closing"])]
+    dims = ["rag_schedule", "rag_cost", "rag_scope", "rag_resources"]
+    order = {"Green": 0, "Amber": 1, "Red": 2}
+    assert (judged["rag_schedule"] != judged["rag_overall"]).mean() > 0.1
+    assert (judged["rag_scope"] != "Green").any() and (judged["rag_resources"] == "Red").any()
+    worst = judged[dims].apply(lambda r: max(r, key=order.__getitem__), axis=1)
+    watermelon = (judged["rag_overall"] == "Green") & (worst != "Green")
+    assert ((worst == judged["rag_overall"]) | watermelon).all()
+    assert watermelon.mean() < 0.1
+    # key milestones: the share whose forecast moved later since the week before
+    m = frames["milestones"].to_pandas()
+    m["week"] = m["upload_id"].map(week)
+    key = m[m["is_key"] & m["actual_date"].isna()].sort_values("week")
+    weeks = sorted(key["week"].unique())
+    last, prev = key[key["week"] == weeks[-1]], key[key["week"] == weeks[-2]]
+    both = last.merge(prev, on=["project_id", "milestone_id"], suffixes=("", "_prev"))
+    slipped = (both["forecast_date"] > both["forecast_date_prev"]).mean()
+    assert len(both) > 30 and 0 < slipped < 0.15
+    # nobody is in Execution after go-live
+    live = m[(m["milestone_name"] == "Go-live") & m["actual_date"].notna()][["upload_id", "project_id"]]
+    after = p.merge(live, on=["upload_id", "project_id"])
+    assert len(after) > 0 and not (after["stage"] == "Execution").any()

@@ -174,6 +174,9 @@ def test_chart_builders_draw_the_demo_and_say_when_empty(demo_store: Store) -> N
         ),
         "grid": charts.raid_heat_grid(_demo(demo_store, "health/raid_heat_grid", as_of=DEMO_END, **ALL)),
         "network": charts.dependency_network(_demo(demo_store, "health/dependencies", as_of=DEMO_END, **ALL)),
+        "dependency_matrix": charts.dependency_matrix(
+            _demo(demo_store, "health/dependencies", as_of=DEMO_END, **ALL)
+        ),
         "changes": charts.change_counts(
             _demo(demo_store, "health/changes", as_of=DEMO_END, since=prev, **ALL)
         ),
@@ -190,3 +193,59 @@ def test_chart_builders_draw_the_demo_and_say_when_empty(demo_store: Store) -> N
     assert quadrant_points == len(projects.dropna(subset=["cpi", "spi"]))
     empty = charts.evm_quadrant(projects.iloc[0:0])
     assert not empty.data and "No project" in empty.layout.annotations[0].text
+
+
+@pytest.mark.parametrize("weeks", [1, 2, 30])
+def test_a_date_axis_reads_well_with_one_point_or_many(weeks: int) -> None:
+    """A new project's first week: a fortnight around its one point with weekly ticks, not
+    plotly's hours of one day; a long history keeps plotly's own ticks."""
+    import datetime as dt
+
+    import pandas as pd
+
+    dates = [dt.date(2026, 11, 20) - dt.timedelta(weeks=k) for k in range(weeks)]
+    history = pd.DataFrame({"week_date": pd.to_datetime(dates), "cpi": 1.0, "spi": 0.9})
+    history["rag_declared"], history["rag_computed"], history["rag_reasons"] = "Green", None, "not judged"
+    for fig in (charts.index_history(history), charts.rag_history(history)):
+        axis = fig.layout.xaxis
+        assert axis.tickformat == "%d %b %Y"
+        if weeks < 3:
+            lo, hi = (pd.Timestamp(v) for v in axis.range)
+            assert pd.Timedelta(days=14) <= hi - lo <= pd.Timedelta(days=40)
+            assert lo < pd.Timestamp(min(dates)) and hi > pd.Timestamp(max(dates))
+            assert axis.dtick == charts.WEEK_MS
+        else:
+            assert axis.range is None
+
+
+def test_dependencies_read_at_five_hundred_projects() -> None:
+    """A matrix by portfolio at any size; the network only of late and at-risk chains, and
+    only while it can be read."""
+    import pandas as pd
+
+    rows = [
+        {
+            "project_id": f"P-{i}",
+            "portfolio": f"PF{i % 4}",
+            "related_project_id": f"P-{(i * 7) % 500}",
+            "related_portfolio": f"PF{(i * 7) % 500 % 4}",
+            "dependency_status": ["on track", "late", "at risk", "on track"][i % 4],
+            "title": "t",
+            "need_by_date": "2027-01-01",
+        }
+        for i in range(500)
+    ]
+    frame = pd.DataFrame(rows)
+    matrix = charts.dependency_matrix(frame)
+    heat = matrix.data[0]
+    assert len(heat.x) == 4 and len(heat.y) == 4  # four portfolios, not 500 nodes
+    assert sum(v for row in heat.z for v in row if v) == int(
+        frame["dependency_status"].isin(["late", "at risk"]).sum()
+    )
+    big = charts.dependency_network(frame)
+    assert not big.data and "too many to draw" in big.layout.annotations[0].text
+    small = charts.dependency_network(frame.head(12))
+    drawn = {p for t in small.data if t.mode == "markers+text" for p in t.text}
+    assert drawn == set(
+        frame.head(12).query("dependency_status != 'on track'")[["project_id", "related_project_id"]].stack()
+    )

@@ -99,13 +99,35 @@ def test_pptx_title_slide_has_the_as_of_date_and_freshness(built, tmp_path: Path
     prs = Presentation(__import__("io").BytesIO(pack.to_pptx(content)))
     title = _slide_text(prs.slides[0])
     status = sql.df(store.connect(), "health/submission_status", as_of=DEMO_END, portfolios=[], programmes=[])
-    reported = int(status["submission_status"].isin(["on time", "late"]).sum())
-    expected = reported + int((status["submission_status"] == "missing").sum())
+    # expected to report: an active stage (macros/epmo_expected_to_report); Closed projects
+    # that stopped reporting are neither expected nor missing
+    active = status[status["is_active"]]
+    reported = int(active["submission_status"].isin(["on time", "late"]).sum())
+    expected = len(active)
+    assert reported + int((status["submission_status"] == "missing").sum()) == expected
     assert f"{reported} of {expected} expected projects reported this week" in title
+    # no store internals on the cover (the table versions are in the file's properties)
+    assert "uploads=" not in title and "Store tables" not in title
+    assert "uploads=" in prs.core_properties.comments
     assert f"As of week {DEMO_END.isocalendar().week} ({DEMO_END:%d %b %Y})" in title
     assert "data frozen at" in title
     every = " ".join(_slide_text(s) for s in list(prs.slides)[1:])
     assert every.count("As of week 47") == len(prs.slides) - 1  # on every slide
+
+
+def test_pptx_titles_are_in_title_placeholders_and_slides_are_numbered_right(built) -> None:  # type: ignore[no-untyped-def]
+    _, _, content = built
+    prs = Presentation(__import__("io").BytesIO(pack.to_pptx(content)))
+    slides = list(prs.slides)
+    titles = [s.shapes.title.text if s.shapes.title is not None else None for s in slides]
+    assert all(titles), titles  # PowerPoint's outline and accessibility checker read these
+    assert titles[0] == content.title
+    assert titles[1 : len(content.slides) + 1][:1] == [content.slides[0].title]
+    numbers = [re.search(r"Slide (\d+) of (\d+)", _slide_text(s)) for s in slides[1:]]
+    assert all(numbers)
+    assert [(int(m.group(1)), int(m.group(2))) for m in numbers if m] == [
+        (n, len(slides)) for n in range(2, len(slides) + 1)
+    ]
 
 
 def test_pptx_has_native_tables_and_the_decisions(built) -> None:  # type: ignore[no-untyped-def]

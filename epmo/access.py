@@ -1,0 +1,479 @@
+"""Who may do what: identities, roles, portfolio scope, the access list, the PM upload rules.
+
+Every check here takes the acting identity as an argument, so the app, the command line and
+the tests obey the same rules. The role x action table is `MATRIX`; docs/security.md shows
+it and tests/unit/test_access_matrix.py parses that document and tests every cell against
+the operations themselves.
+
+Where an identity comes from (docs/security.md "Sign-in"):
+- demo mode (nothing configured): one identity, admin, unscoped, announced on every page;
+- OIDC sign-in (Streamlit's st.login, `[auth]` in .streamlit/secrets.toml) or a trusted
+  reverse proxy (server.trustedUserHeaders): an email (and groups), resolved by `resolve`
+  against the access list in the store, then the group mapping of settings `[auth]`;
+- the command line: `--as EMAIL`, else the operating-system user (`cli_identity`).
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+from deltalake import DeltaTable
+
+from epmo import audit, clock, contract, sql
+from epmo.audit import Actor
+from epmo.report import ERROR, Issue
+from epmo.settings import settings
+from epmo.store import ACCESS_SCHEMA, Store, _read_files
+
+ROLES = ("admin", "analyst", "pm", "viewer")
+
+ALLOWED, REFUSED, OWN = "allowed", "refused", "own projects"
+
+# What each action covers (the first column of the table in docs/security.md).
+ACTIONS: dict[str, str] = {
+    "view": "dashboards, the steering deck, decisions and saved documents (read only)",
+    "export": "CSV/XLSX downloads, `export` views, the steering pack",
+    "upload": "submit rows (Upload page, `ingest`), save a column mapping or workflow",
+    "explore": "the SQL explorer (page and `sql`)",
+    "model": "save a scoring model",
+    "scenario": "save a what-if or portfolio-selection scenario",
+    "deck": "save a steering deck",
+    "decision": "record or edit a decision",
+    "data_quality": "Submissions, Data quality and Tables pages, `check`",
+    "retract": "retract an upload",
+    "access": "grant, revoke, reassign a project's PM (Access page, `access`)",
+    "maintain": "compact, repair, load the demo (`maintain`, `repair`, `demo`)",
+    "audit": "the Audit page, `export audit`",
+}
+
+_A, _R = ALLOWED, REFUSED
+MATRIX: dict[str, dict[str, str]] = {
+    "view": {"admin": _A, "analyst": _A, "pm": _A, "viewer": _A},
+    "export": {"admin": _A, "analyst": _A, "pm": _A, "viewer": _A},
+    "upload": {"admin": _A, "analyst": _R, "pm": OWN, "viewer": _R},
+    "explore": {"admin": _A, "analyst": _A, "pm": _R, "viewer": _R},
+    "model": {"admin": _A, "analyst": _A, "pm": _R, "viewer": _R},
+    "scenario": {"admin": _A, "analyst": _A, "pm": _R, "viewer": _R},
+    "deck": {"admin": _A, "analyst": _A, "pm": _R, "viewer": _R},
+    "decision": {"admin": _A, "analyst": _A, "pm": _R, "viewer": _R},
+    "data_quality": {"admin": _A, "analyst": _A, "pm": _A, "viewer": _R},
+    "retract": {"admin": _A, "analyst": _R, "pm": _R, "viewer": _R},
+    "access": {"admin": _A, "analyst": _R, "pm": _R, "viewer": _R},
+    "maintain": {"admin": _A, "analyst": _R, "pm": _R, "viewer": _R},
+    "audit": {"admin": _A, "analyst": _R, "pm": _R, "viewer": _R},
+}
+
+# Saved document kinds -> the action that saves them.
+DOCUMENT_ACTIONS = {
+    "scoring_model": "model",
+    "scenario": "scenario",
+    "selection_scenario": "scenario",
+    "deck": "deck",
+    "decision": "decision",
+    "mapping": "upload",
+    "workflow": "upload",
+}
+
+DEMO_NOTICE = "demo mode: no sign-in, everyone is admin"
+MODES = ("auto", "demo", "oidc", "proxy")
+
+
+class Forbidden(PermissionError):
+    """The acting identity may not do this; the message says who, what and who may."""
+
+
+class AuthConfigError(RuntimeError):
+    """Sign-in is configured inconsistently; the message says what to change."""
+
+
+@dataclass(frozen=True)
+class Identity(Actor):
+    """A person (or the operator) acting: their role (None: signed in but no access) and the
+    portfolios they may see (None: every portfolio)."""
+
+    portfolios: tuple[str, ...] | None = None
+    teams: tuple[str, ...] = ()
+    mode: str = "demo"  # demo, oidc, proxy, cli
+    name: str = ""
+    groups: tuple[str, ...] = field(default=(), compare=False)
+
+    @property
+    def scope(self) -> tuple[str, ...] | None:
+        """The portfolios this identity's reads are restricted to (admins: none)."""
+        return None if self.role == "admin" else self.portfolios
+
+    def describe(self) -> str:
+        scope = "every portfolio" if self.scope is None else ", ".join(self.scope) or "no portfolio"
+        return f"{self.email} ({self.role or 'no access'}; {scope})"
+
+
+def demo_identity(via: str = "app") -> Identity:
+    return Identity(email="demo", role="admin", via=via, mode="demo", name="Demo user")
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def decision(identity: Identity, action: str) -> str:
+    """The table's cell for this identity's role and `action` (refused without a role)."""
+    if action not in MATRIX:
+        raise KeyError(f"unknown action {action!r}")
+    if identity.role not in ROLES:
+        return REFUSED
+    return MATRIX[action][identity.role]
+
+
+def allowed(identity: Identity, action: str) -> bool:
+    return decision(identity, action) != REFUSED
+
+
+def who_may(action: str) -> list[str]:
+    return [r for r in ROLES if MATRIX[action][r] != REFUSED]
+
+
+def require(identity: Identity, action: str) -> None:
+    """Raise Forbidden unless `identity` may do `action`."""
+    if allowed(identity, action):
+        return
+    role = identity.role or "no role"
+    raise Forbidden(
+        f"{identity.email} ({role}) may not {action.replace('_', ' ')} ({ACTIONS[action]}): "
+        f"only {', '.join(who_may(action))} may. Ask an EPMO admin for access."
+    )
+
+
+def store_for(store: Store, identity: Identity) -> Store:
+    """The store as `identity` may read it: every snapshot, connection, export, pack and
+    explorer query made through it is restricted to the identity's portfolios."""
+    require(identity, "view")
+    if identity.scope is None and store.scope is None:
+        return store
+    return Store(store.uri, store.storage_options, scope=identity.scope)
+
+
+def save_document(
+    store: Store, identity: Identity, kind: str, name: str, spec_json: str, as_of: Any = None
+) -> None:
+    """Save a document as `identity` (the kind's action is required)."""
+    require(identity, DOCUMENT_ACTIONS.get(kind, "model"))
+    store.save_document(kind, name, spec_json, identity.email, as_of=as_of)
+
+
+def retract(store: Store, identity: Identity, upload_id: str, reason: str) -> None:
+    require(identity, "retract")
+    if not reason.strip():
+        raise ValueError("give a reason for the retraction (it is kept in the ledger)")
+    with audit.acting(identity):
+        store.retract(upload_id, identity.email, reason.strip())
+
+
+# --------------------------------------------------------------------------- the PM rules
+
+
+def project_managers(store: Store) -> dict[str, str]:
+    """project_id -> its current project manager's email, lower case (reassignments first)."""
+    if not store.exists():
+        return {}
+    unscoped = Store(store.uri, store.storage_options)
+    return {
+        str(r["project_id"]): str(r["project_manager"] or "").strip().lower()
+        for r in unscoped.rows("access/project_managers")
+    }
+
+
+def my_projects(store: Store, identity: Identity) -> list[str]:
+    """The projects `identity` manages now (what a pm may submit, besides new project ids)."""
+    me = identity.email.strip().lower()
+    return sorted(p for p, pm in project_managers(store).items() if pm == me)
+
+
+def upload_refusals(
+    identity: Identity, tables: dict[str, pa.Table], managers: dict[str, str], file_name: str = ""
+) -> list[Issue]:
+    """Why each row of a validated upload may not be stored by `identity` (empty: it may).
+
+    Admins may submit anything. A pm may submit rows only for projects whose current project
+    manager they are, or for project ids the store has never seen; capacity only for the teams
+    the access list names for them. Everyone else may not upload at all."""
+    if decision(identity, "upload") == ALLOWED:
+        return []
+    if not allowed(identity, "upload"):
+        return [Issue(ERROR, "not_allowed", _forbidden_text(identity, "upload"), file=file_name)]
+    me = identity.email.strip().lower()
+    teams = {t.strip().lower() for t in identity.teams}
+    issues: list[Issue] = []
+    for name, table in tables.items():
+        if table.num_rows == 0:
+            continue
+        t = contract.table(name)
+        rows = table.column("_row").to_pylist() if "_row" in table.column_names else [None] * table.num_rows
+        if "project_id" in t.column_names and "project_id" in table.column_names:
+            for row, pid in zip(rows, table.column("project_id").to_pylist(), strict=True):
+                current = managers.get(str(pid))
+                if pid is None or current is None or current == me:
+                    continue
+                issues.append(
+                    Issue(
+                        ERROR,
+                        "not_your_project",
+                        f"{pid} is managed by another project manager: you ({identity.email}) may submit "
+                        "rows only for your own projects or new project ids. Remove the row, or ask an "
+                        "EPMO admin to reassign the project to you.",
+                        file=file_name,
+                        table=name,
+                        row=row,
+                        column="project_id",
+                        value=str(pid),
+                    )
+                )
+        elif name == "capacity" and "team" in table.column_names:
+            for row, team in zip(rows, table.column("team").to_pylist(), strict=True):
+                if team is None or str(team).strip().lower() in teams:
+                    continue
+                listed = ", ".join(identity.teams) or "none"
+                issues.append(
+                    Issue(
+                        ERROR,
+                        "not_your_team",
+                        f"capacity for team {team} is kept by its resource manager: you may submit "
+                        f"capacity only for the teams the access list names for you ({listed}).",
+                        file=file_name,
+                        table=name,
+                        row=row,
+                        column="team",
+                        value=str(team),
+                    )
+                )
+    return issues
+
+
+def _forbidden_text(identity: Identity, action: str) -> str:
+    try:
+        require(identity, action)
+    except Forbidden as exc:
+        return str(exc)
+    return ""
+
+
+# --------------------------------------------------------------------------- the access list
+
+
+def _json_list(values: Any) -> str:
+    return json.dumps(sorted({str(v).strip() for v in (values or ()) if str(v).strip()}))
+
+
+def _event(
+    store: Store, actor: Identity, event: str, email: str, role: str = "", **more: Any
+) -> dict[str, Any]:
+    row = {
+        "event_at": clock.now(),
+        "event": event,
+        "email": email.strip().lower(),
+        "role": role,
+        "portfolios": _json_list(more.get("portfolios")),
+        "teams": _json_list(more.get("teams")),
+        "project_id": more.get("project_id") or "",
+        "by_email": actor.email,
+        "via": actor.via,
+        "note": more.get("note") or "",
+    }
+    store.ensure()
+    store._append("access", pa.Table.from_pylist([row], schema=ACCESS_SCHEMA))
+    with audit.acting(actor):
+        target = str(row["project_id"] or row["email"])
+        audit.record(
+            store, f"access {event}", target, {k: row[k] for k in ("email", "role", "portfolios", "teams")}
+        )
+    return row
+
+
+def _check_email(email: str) -> str:
+    email = email.strip()
+    if not email or any(c.isspace() for c in email) or len(email) > 254:
+        raise ValueError(f"not an email address or user name: {email!r}")
+    return email
+
+
+def grant(
+    store: Store,
+    actor: Identity,
+    email: str,
+    role: str,
+    portfolios: list[str] | tuple[str, ...] = (),
+    teams: list[str] | tuple[str, ...] = (),
+    note: str = "",
+) -> dict[str, Any]:
+    """Give `email` a role (replacing any earlier grant); portfolios empty = every portfolio."""
+    require(actor, "access")
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
+    return _event(
+        store, actor, "grant", _check_email(email), role, portfolios=portfolios, teams=teams, note=note
+    )
+
+
+def revoke(store: Store, actor: Identity, email: str, note: str = "") -> dict[str, Any]:
+    require(actor, "access")
+    email = _check_email(email)
+    if email.lower() not in {e["email"].lower() for e in access_list(store)}:
+        raise ValueError(f"{email} has no access to revoke")
+    return _event(store, actor, "revoke", email, note=note)
+
+
+def assign_pm(store: Store, actor: Identity, project_id: str, email: str, note: str = "") -> dict[str, Any]:
+    """Make `email` the project manager of `project_id` (until the next reassignment)."""
+    require(actor, "access")
+    if project_id not in project_managers(store):
+        raise ValueError(f"no project {project_id!r} in the store")
+    return _event(store, actor, "assign_pm", _check_email(email), "pm", project_id=project_id, note=note)
+
+
+def _access_rows(store: Store, name: str) -> list[dict[str, Any]]:
+    """A query over the access table alone (cheap: read on every page run to know who is who)."""
+    uri = f"{store.uri}/access"
+    if not DeltaTable.is_deltatable(uri, store.storage_options):
+        return []
+    files = tuple(DeltaTable(uri, storage_options=store.storage_options).file_uris())
+    if not files:
+        return []
+    con = duckdb.connect()
+    try:
+        con.execute(f"CREATE VIEW raw_access AS SELECT * FROM {_read_files(files)}")  # noqa: S608 (our own files)
+        return sql.arrow(con, name).to_pylist()
+    finally:
+        con.close()
+
+
+def access_version(store: Store) -> int:
+    """The access table's version (-1: none yet): a cache key for the access list, read on
+    every page run (on a local disk, from the names in its Delta log: no table load)."""
+    uri = f"{store.uri}/access"
+    if store.is_local:
+        log = Path(uri.removeprefix("file://")) / "_delta_log"
+        try:
+            names = [n for n in os.listdir(log) if n.endswith(".json") and n[:-5].isdigit()]
+        except FileNotFoundError:
+            return -1
+        return max((int(n[:-5]) for n in names), default=-1)
+    if not DeltaTable.is_deltatable(uri, store.storage_options):
+        return -1
+    return int(DeltaTable(uri, storage_options=store.storage_options).version())
+
+
+def access_list(store: Store) -> list[dict[str, Any]]:
+    """Everyone with access in force: email, role, portfolios and teams (lists)."""
+    out = []
+    for r in _access_rows(store, "access/access_list"):
+        r["portfolios"] = json.loads(r["portfolios"] or "[]")
+        r["teams"] = json.loads(r["teams"] or "[]")
+        out.append(r)
+    return out
+
+
+def access_history(store: Store) -> list[dict[str, Any]]:
+    return _access_rows(store, "access/access_history")
+
+
+# --------------------------------------------------------------------------- resolving
+
+
+def auth_settings() -> dict[str, Any]:
+    return dict(settings().get("auth", {}))
+
+
+def auth_mode(signin_configured: bool, access_entries: int = 0) -> str:
+    """demo, oidc or proxy: EPMO_AUTH, else settings [auth] mode; "auto" means oidc when an
+    `[auth]` section exists in Streamlit's secrets, else demo. Demo mode is refused once
+    sign-in is configured (it would silently make everyone admin), and "auto" does not fall
+    back to it once the store has an access list."""
+    mode = (os.environ.get("EPMO_AUTH") or str(auth_settings().get("mode", "auto"))).strip().lower()
+    if mode not in MODES:
+        raise AuthConfigError(f"EPMO_AUTH / [auth] mode must be one of {', '.join(MODES)}, not {mode!r}")
+    if mode == "auto":
+        if not signin_configured and access_entries:
+            raise AuthConfigError(
+                f"The store has an access list ({access_entries} people) but no sign-in is configured: "
+                "add [auth] to .streamlit/secrets.toml (OIDC) or set EPMO_AUTH=proxy behind a trusted "
+                "proxy (docs/security.md). The open demo mode would make everyone admin; set "
+                "EPMO_AUTH=demo to ask for it outright."
+            )
+        return "oidc" if signin_configured else "demo"
+    if mode == "demo" and signin_configured:
+        raise AuthConfigError(
+            "Sign-in is configured ([auth] in .streamlit/secrets.toml) but demo mode was asked for "
+            "(EPMO_AUTH=demo): refusing to make everyone admin. Unset EPMO_AUTH, or remove [auth]."
+        )
+    if mode == "oidc" and not signin_configured:
+        raise AuthConfigError(
+            "EPMO_AUTH=oidc but .streamlit/secrets.toml has no [auth] section: see docs/security.md."
+        )
+    return mode
+
+
+def resolve(
+    store: Store,
+    email: str,
+    groups: list[str] | tuple[str, ...] = (),
+    via: str = "app",
+    mode: str = "oidc",
+    name: str = "",
+    entries: list[dict[str, Any]] | None = None,
+) -> Identity:
+    """The identity of a signed-in person: their access-list entry when they have one, else
+    the role and portfolios their groups map to in settings [auth.group_roles] and
+    [auth.group_portfolios], else no role (they see a page saying whom to ask)."""
+    email = email.strip()
+    entries = access_list(store) if entries is None else entries
+    found = next((e for e in entries if e["email"].lower() == email.lower()), None)
+    if found is not None:
+        return Identity(
+            email=email,
+            role=found["role"],
+            via=via,
+            portfolios=tuple(found["portfolios"]) or None,
+            teams=tuple(found["teams"]),
+            mode=mode,
+            name=name,
+            groups=tuple(groups),
+        )
+    conf = auth_settings()
+    group_roles: dict[str, str] = dict(conf.get("group_roles", {}))
+    group_portfolios: dict[str, list[str]] = dict(conf.get("group_portfolios", {}))
+    roles = [group_roles[g] for g in groups if g in group_roles and group_roles[g] in ROLES]
+    role = min(roles, key=ROLES.index) if roles else None  # the strongest role of their groups
+    portfolios: list[str] = [p for g in groups for p in group_portfolios.get(g, [])]
+    return Identity(
+        email=email,
+        role=role,
+        via=via,
+        portfolios=tuple(sorted(set(portfolios))) or None,
+        mode=mode,
+        name=name,
+        groups=tuple(groups),
+    )
+
+
+def os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return os.environ.get("USER", "") or "unknown"
+
+
+def cli_identity(store: Store, as_email: str | None) -> Identity:
+    """The command line's identity. While the store's access list is empty (a first look, the
+    demo): demo mode, everyone admin, recorded under `--as` or the operating-system user. Once
+    it has entries: `--as EMAIL` applies that person's permissions, and without it the
+    operating-system user has the role the access list gives that user name (else none)."""
+    who = (as_email or "").strip() or os_user()
+    entries = access_list(store)
+    if not entries:
+        return Identity(email=who, role="admin", via="cli", mode="demo")
+    return resolve(store, who, via="cli", mode="cli", entries=entries)

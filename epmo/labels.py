@@ -1,0 +1,215 @@
+"""What a person reads instead of a column name or a raw value, defined once.
+
+Tables and charts (app_pages/_shared.py, epmo/charts.py, the pack and the decks) label
+their columns with `label(name)` and show values with `text(name, value)`; downloads keep
+the machine names (CSV, XLSX) so that they can be read back. A measure's label comes from
+the measure registry (epmo/measures.py); every other column a query returns has its label
+here, and tests/unit/test_labels.py fails when a query returns a column without one.
+Ids sort as a person reads them: `natural_key` (PRJ-2 before PRJ-10), the same rule as the
+SQL macro epmo_natural_key.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections.abc import Iterable
+from typing import Any
+
+import pandas as pd
+
+from epmo import measures
+
+LABELS: dict[str, str] = {
+    # projects and their reports
+    "portfolio": "Portfolio",
+    "programme": "Programme",
+    "sponsor": "Sponsor",
+    "project_manager": "Project manager",
+    "stage": "Stage",
+    "stage_order": "Stage order",
+    "delivery_method": "Delivery",
+    "start_date": "Start",
+    "baseline_end_date": "Baseline end",
+    "forecast_end_date": "Forecast end",
+    "actual_end_date": "Actual end",
+    "status_summary": "Status summary",
+    "week_date": "Week",
+    "is_active": "Expected to report",
+    "rag_overall": "Declared RAG",
+    "rag_schedule": "Schedule RAG",
+    "rag_cost": "Cost RAG",
+    "rag_scope": "Scope RAG",
+    "rag_resources": "Resources RAG",
+    "rag": "RAG",
+    "rag_before": "RAG before",
+    "rag_after": "RAG after",
+    "rag_change": "RAG change",
+    "related_rag_computed": "Its computed RAG",
+    "related_portfolio": "Its portfolio",
+    "related_project_name": "Its name",
+    "depends_on_project_id": "Depends on",
+    # the headline and roll-ups
+    "project_count": "Projects",
+    "expected_count": "Expected to report",
+    "reporting_count": "Reported this week",
+    "stale_count": "Missing reports",
+    "not_expected_count": "Not expected to report",
+    "not_judged_count": "Not judged",
+    "not_judged_stage_count": "Not judged (stage)",
+    "declared_red_count": "Red (declared)",
+    "declared_amber_count": "Amber (declared)",
+    "declared_green_count": "Green (declared)",
+    "computed_red_count": "Red (computed)",
+    "computed_amber_count": "Amber (computed)",
+    "computed_green_count": "Green (computed)",
+    "red_count": "Red",
+    "amber_count": "Amber",
+    "green_count": "Green",
+    "watermelon_count": "Watermelons",
+    "total_bac": "BAC",
+    "total_ac": "AC",
+    "total_eac": "EAC",
+    "group_name": "Group",
+    "dimension": "Dimension",
+    "dimension_order": "Dimension order",
+    "field": "Field",
+    # milestones, RAID, money by month
+    "milestone_id": "Milestone id",
+    "milestone_name": "Milestone",
+    "baseline_date": "Baseline",
+    "forecast_date": "Forecast",
+    "actual_date": "Achieved",
+    "is_achieved": "Achieved",
+    "report_date": "Reported for week",
+    "raid_id": "Item",
+    "raid_type": "Type",
+    "title": "Title",
+    "owner": "Owner",
+    "status": "Status",
+    "raised_date": "Raised",
+    "due_date": "Due",
+    "probability": "Probability",
+    "impact": "Impact",
+    "risk_count": "Risks",
+    "month_date": "Month",
+    "planned_cost": "Planned cost",
+    "actual_cost": "Actual cost",
+    "forecast_cost": "Forecast cost",
+    "planned_cumulative": "Planned (cumulative)",
+    "actual_cumulative": "Actual (cumulative)",
+    "forecast_cumulative": "Forecast (cumulative)",
+    "budget_bac_total": "BAC",
+    # capacity
+    "role": "Role",
+    "team": "Team",
+    "resource_name": "Person",
+    "period_start": "Period",
+    "band": "Band",
+    "band_index": "Band order",
+    "has_capacity": "Has capacity",
+    "share_pct": "Share of the cell",
+    "first_date": "From",
+    "last_date": "To",
+    "top_projects": "Projects driving it",
+    # flow (agile work items)
+    "day": "Day",
+    "status_category": "Status category",
+    "item_key": "Item",
+    "item_type": "Type",
+    "started_date": "Started",
+    "done_date": "Done",
+    "last_done_date": "Last done",
+    "done_offsets": "Done offsets (days)",
+    "window_days": "Window (days)",
+    "upload_id": "Upload",
+    # prioritisation inputs (contract columns)
+    "budget_bac": "BAC",
+    "earned_value": "EV (reported)",
+    "planned_value": "PV (reported)",
+    "percent_complete": "% complete",
+    "forecast_eac": "EAC (PM)",
+    "remaining_cost": "Remaining cost",
+    "eac_source": "EAC source",
+    "business_value": "Business value",
+    "strategic_alignment": "Strategic alignment",
+    "time_criticality": "Time criticality",
+    "risk_reduction": "Risk reduction",
+    "job_size": "Job size",
+    "reach": "Reach",
+    "confidence": "Confidence",
+    "effort_person_months": "Effort (person-months)",
+    "is_mandatory": "Mandatory",
+    "is_current": "In flight",
+}
+
+_WORDS = {"id": "ID", "rag": "RAG", "bac": "BAC", "eac": "EAC", "ac": "AC", "ev": "EV", "pv": "PV"}
+
+
+def has_label(name: str) -> bool:
+    """True when the column has a label of its own (a measure, or one of LABELS)."""
+    return name in measures.MEASURES or name in measures.LABELS or name in LABELS
+
+
+def label(name: str) -> str:
+    """The label a person reads for a column: the measure's, else LABELS', else the name in
+    words (never snake_case)."""
+    if name in measures.MEASURES:
+        return measures.MEASURES[name].label
+    if name in measures.LABELS:
+        return measures.LABELS[name]
+    if name in LABELS:
+        return LABELS[name]
+    words = [_WORDS.get(w, w) for w in str(name).split("_") if w]
+    text = " ".join(words)
+    return text[:1].upper() + text[1:] if text else str(name)
+
+
+def is_blank(value: Any) -> bool:
+    if value is None or value is pd.NaT:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    try:
+        return bool(pd.isna(value)) if not isinstance(value, (list, tuple, dict)) else False
+    except (TypeError, ValueError):
+        return False
+
+
+def text(name: str, value: Any) -> str:
+    """A value as a person reads it: blank for missing (never None or nan), money in the
+    portfolio's format, whole numbers without '.0', dates as 20 Nov 2026."""
+    if is_blank(value):
+        return ""
+    if name in measures.MEASURES:
+        return measures.fmt(name, value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (pd.Timestamp, dt.datetime)):
+        return f"{pd.Timestamp(value):%d %b %Y %H:%M}" if str(name).endswith("_at") else f"{value:%d %b %Y}"
+    if isinstance(value, dt.date):
+        return f"{value:%d %b %Y}"
+    if isinstance(value, float):
+        return f"{value:,.0f}" if value.is_integer() or abs(value) >= 100 else f"{value:,.2f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def display_frame(frame: pd.DataFrame, columns: Iterable[str] | None = None) -> pd.DataFrame:
+    """A frame for reading (the pack, decks, static tables): labelled columns, text values."""
+    cols = list(columns) if columns is not None else list(frame.columns)
+    return pd.DataFrame({label(c): [text(c, v) for v in frame[c].tolist()] for c in cols})
+
+
+_RUNS = re.compile(r"\d+|\D+")
+
+
+def natural_key(value: Any) -> tuple[tuple[int, Any], ...]:
+    """Sort key for ids: digit runs compare as numbers, the rest as lower-case text."""
+    return tuple((0, int(p)) if p.isdigit() else (1, p.lower()) for p in _RUNS.findall(str(value)))
+
+
+def natural_sorted(values: Iterable[Any]) -> list[Any]:
+    return sorted(values, key=natural_key)

@@ -1,0 +1,21 @@
+-- table: demand_memo
+-- (the first of the group views/capacity_memo: demand_memo, supply_memo, demand_segment_memo, demand_month_memo, demand_project_memo, capacity_demand_days, capacity_supply_days, capacity_demand_segments_compute, capacity_demand_segments, capacity_projects, capacity_demand_months_compute, capacity_demand_months)
+-- grain: as capacity_demand_days_compute / capacity_supply_days_compute (one row per demand
+-- or capacity record and working day), for the as-of week; capacity_demand_segments: as
+-- capacity_demand_segments_compute (one row per demand line, confirmed or tentative, and
+-- segment: the part of a week in one month, see capacity_segment); capacity_demand_months: as
+-- capacity_demand_months_compute (one row per demand line, month and side of the as-of
+-- Monday); capacity_projects: one
+-- row per project as of the week (projects_as_of: project_id, project_name, portfolio, programme)
+-- Spreading every allocation and capacity record over its working days is the capacity
+-- pages' main cost, and a page's queries (cells, shortage, past demand, what-if) each asked
+-- for the same spread. Each store connection keeps it per as-of week in demand_memo and
+-- supply_memo, computed once: epmo.sql prepares the as-of week a query binds before running
+-- it (queries/memo/). A week that was not prepared is an error, never an empty result.
+-- The pages sum the demand per period (week, month or quarter) and row: summing the days
+-- per segment first, once per week (demand_segment_memo, prepared with demand_memo), leaves
+-- them about a fifth of the rows to sum, and per month (demand_month_memo) a twentieth, for
+-- the month and quarter grains (see capacity_scenario_segments). The projects' names
+-- and scope (demand_project_memo, prepared with them) spare each query planning projects_as_of.
+CREATE OR REPLACE TABLE demand_memo AS
+SELECT CAST(NULL AS DATE) AS memo_as_of, * FROM capacity_demand_days_compute(DATE '1900-01-01') LIMIT 0;

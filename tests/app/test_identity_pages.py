@@ -1,0 +1,170 @@
+"""Role-dependent pages with a faked user (AppTest's `user`, the app in proxy mode or OIDC)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from epmo import access
+from epmo.store import Store
+from tests.app.conftest import sign_in
+from tests.conftest import DEMO_END, project_row, projects_csv, tree_digest
+
+SCOPE = "Corporate Systems"
+
+
+def _demo_notice(app: AppTest) -> bool:
+    return any(access.DEMO_NOTICE in h.proto.body for h in app.get("html"))
+
+
+def _no_exceptions(app: AppTest) -> None:
+    assert not app.exception, [e.value for e in app.exception]
+
+
+@pytest.mark.parametrize("page", ["app_pages/home.py", "app_pages/health.py", "app_pages/upload.py"])
+def test_demo_mode_is_announced_on_every_page(app: AppTest, page: str) -> None:
+    app.switch_page(page).run()
+    _no_exceptions(app)
+    assert _demo_notice(app)
+
+
+def test_oidc_without_a_session_shows_only_the_sign_in_button(app: AppTest) -> None:
+    app.secrets["auth"] = {
+        "redirect_uri": "http://localhost:8501/oauth2callback",
+        "cookie_secret": "a test secret that is long enough",
+        "client_id": "epmo",
+        "client_secret": "secret",
+        "server_metadata_url": "http://localhost:9/.well-known/openid-configuration",
+    }
+    app.user = {"is_logged_in": False}
+    app.run()
+    _no_exceptions(app)
+    assert [b.label for b in app.button] == ["Sign in"]
+    assert not _demo_notice(app)
+    assert not app.metric and not app.dataframe  # no data before sign-in
+
+
+def test_oidc_signed_in_shows_the_role(app: AppTest, demo_store: Store) -> None:
+    access.grant(demo_store, access.demo_identity(via="cli"), "ana@example.org", "analyst", [SCOPE])
+    app.secrets["auth"] = {
+        "redirect_uri": "http://localhost:8501/oauth2callback",
+        "cookie_secret": "a test secret that is long enough",
+        "client_id": "epmo",
+        "client_secret": "secret",
+        "server_metadata_url": "http://localhost:9/.well-known/openid-configuration",
+    }
+    app.user = {"is_logged_in": True, "email": "ana@example.org", "name": "Ana"}
+    app.run()
+    _no_exceptions(app)
+    assert any(f"Signed in as ana@example.org\nRole: analyst · {SCOPE}" == t.value for t in app.sidebar.text)
+    assert any(b.label == "Sign out" for b in app.sidebar.button)
+    assert app.sidebar.multiselect(key="portfolios").options == [SCOPE]
+
+
+def test_someone_without_a_role_is_told_whom_to_ask(
+    app: AppTest, demo_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sign_in(app, demo_store, monkeypatch, "boss@example.org", "admin")
+    app.user = {"email": "stranger@example.org"}
+    app.run()
+    _no_exceptions(app)
+    assert "no access yet" in app.warning[0].value
+    assert not app.metric
+
+
+def test_an_access_list_without_sign_in_is_not_the_demo_mode(app: AppTest, demo_store: Store) -> None:
+    access.grant(demo_store, access.demo_identity(via="cli"), "boss@example.org", "admin")
+    app.run()
+    assert "no sign-in is configured" in app.error[0].value
+    assert not _demo_notice(app)
+
+
+def test_a_viewer_cannot_open_the_explorer_upload_or_save(
+    app: AppTest, demo_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sign_in(app, demo_store, monkeypatch, "v@example.org", "viewer")
+    app.switch_page("app_pages/explorer.py").run()  # not in the navigation: never runs
+    assert not any(t.value == "SQL explorer" for t in app.title)
+    app.switch_page("app_pages/priority_models.py").run()
+    _no_exceptions(app)
+    assert app.button(key="mdl_save").disabled
+    app.switch_page("app_pages/decks.py").run()
+    assert app.button(key="deck_save").disabled
+
+
+def test_a_scoped_viewer_s_home_holds_only_their_portfolio(
+    app: AppTest, demo_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    whole = {r["portfolio"] for r in demo_store.rows("access/project_managers")}
+    sign_in(app, demo_store, monkeypatch, "v@example.org", "viewer", portfolios=(SCOPE,))
+    app.run()
+    _no_exceptions(app)
+    shown = " ".join(str(d.value.to_dict()) for d in app.dataframe) + " ".join(m.value for m in app.markdown)
+    assert SCOPE in shown or app.sidebar.multiselect(key="portfolios").options == [SCOPE]
+    for other in whole - {SCOPE}:
+        assert other not in shown, other
+    assert app.sidebar.multiselect(key="portfolios").options == [SCOPE]
+
+
+def test_a_pm_upload_for_someone_else_s_project_is_refused_row_by_row(
+    app: AppTest, demo_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    managers = access.project_managers(demo_store)
+    pm = sorted(set(managers.values()))[0]
+    mine = sorted(p for p, e in managers.items() if e == pm)
+    theirs = sorted(p for p, e in managers.items() if e != pm)
+    sign_in(app, demo_store, monkeypatch, pm, "pm")
+    app.switch_page("app_pages/upload.py").run()
+    _no_exceptions(app)
+    assert all(p in app.info[0].value for p in mine)
+    before = tree_digest(Path(demo_store.uri))
+    body = projects_csv(
+        project_row(mine[0], project_manager=pm), project_row(theirs[0], budget_bac="99000000")
+    )
+    app.file_uploader(key="upload_file").upload("mine.csv", body, "text/csv")
+    app.date_input(key="upload_as_of").set_value(DEMO_END).run()
+    _no_exceptions(app)
+    assert "cannot be stored" in app.error[0].value
+    issues = next(d.value for d in app.dataframe if "problem" in d.value.columns)
+    refused = issues[issues["rule"] == "not_your_project"]
+    assert refused["value"].tolist() == [theirs[0]] and refused["row"].tolist() == [3]
+    assert not any(b.label == "Commit upload" for b in app.button)
+    assert tree_digest(Path(demo_store.uri)) == before
+
+
+def test_an_admin_grants_access_on_the_page_and_the_audit_page_shows_it(
+    app: AppTest, demo_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sign_in(app, demo_store, monkeypatch, "boss@example.org", "admin")
+    app.switch_page("app_pages/access_admin.py").run()
+    _no_exceptions(app)
+    app.text_input(key="grant_email").input("new.viewer@example.org")
+    app.selectbox(key="grant_role").set_value("viewer")
+    app.multiselect(key="grant_portfolios").set_value([SCOPE])
+    next(b for b in app.button if b.label == "Grant").click().run()
+    _no_exceptions(app)
+    entry = next(e for e in access.access_list(demo_store) if e["email"] == "new.viewer@example.org")
+    assert (entry["role"], entry["portfolios"]) == ("viewer", [SCOPE])
+    app.switch_page("app_pages/audit.py").run()
+    _no_exceptions(app)
+    trail = next(d.value for d in app.dataframe if "actor" in d.value.columns)
+    row = trail[trail["target"] == "new.viewer@example.org"].iloc[0]
+    assert (row["actor"], row["via"], row["action"]) == ("boss@example.org", "app", "access grant")
+
+
+def test_the_ledger_records_the_signed_in_uploader(
+    app: AppTest, demo_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sign_in(app, demo_store, monkeypatch, "boss@example.org", "admin")
+    app.switch_page("app_pages/upload.py").run()
+    assert not [t for t in app.text_input if "mail" in t.label.lower()]  # no email box
+    body = projects_csv(project_row("PRJ-7001", portfolio=SCOPE))
+    app.file_uploader(key="upload_file").upload("new.csv", body, "text/csv")
+    app.date_input(key="upload_as_of").set_value(DEMO_END).run()
+    app.button(key="commit").click().run()
+    _no_exceptions(app)
+    assert any("Stored as upload" in s.value for s in app.success)
+    ledger = Store(demo_store.uri).rows("export/uploads")
+    assert next(r for r in ledger if r["file_name"] == "new.csv")["user_email"] == "boss@example.org"

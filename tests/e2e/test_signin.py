@@ -1,0 +1,212 @@
+"""OIDC sign-in end to end, offline: a local provider (oidc-provider-mock on loopback), a real
+`streamlit run` with `[auth]` in a secrets file of its own, headless Chromium signing in and
+out. A pm sees only their own projects' upload path and no SQL explorer; a viewer scoped to
+one portfolio sees only that portfolio on Home; a member of the admins group (mapped in
+settings) sees the admin pages.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from oidc_provider_mock import User, run_server_in_thread
+
+from epmo import access
+from epmo.store import Store
+from tests.e2e.conftest import ROOT, _free_port, shot, wait_for_app
+
+SCOPE = "Corporate Systems"
+VIEWER = "viewer.cs@example.org"
+ADMIN = "chief@example.org"
+
+
+@pytest.fixture(scope="module")
+def world(e2e_demo_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]:
+    root = tmp_path_factory.mktemp("signin")
+    store_dir = root / "store"
+    shutil.copytree(e2e_demo_template, store_dir)
+    store = Store(str(store_dir))
+    managers = access.project_managers(store)
+    counts: dict[str, int] = {}
+    for pm in managers.values():
+        counts[pm] = counts.get(pm, 0) + 1
+    pm_email = max(sorted(counts), key=lambda e: counts[e])
+    mine = sorted(p for p, e in managers.items() if e == pm_email)
+    others = sorted(set(managers) - set(mine))
+    boot = access.demo_identity(via="cli")
+    access.grant(store, boot, "ops@example.org", "admin")
+    ops = access.cli_identity(store, "ops@example.org")
+    access.grant(store, ops, pm_email, "pm")
+    access.grant(store, ops, VIEWER, "viewer", [SCOPE])
+    portfolios = {r["portfolio"] for r in store.rows("access/project_managers")}
+    settings = root / "settings.toml"
+    settings.write_text('[auth.group_roles]\n"epmo-admins" = "admin"\n', encoding="utf-8")
+    users = [
+        User(sub=pm_email, claims={"email": pm_email, "name": "Project Manager"}),
+        User(sub=VIEWER, claims={"email": VIEWER, "name": "Scoped Viewer"}),
+        User(sub=ADMIN, claims={"email": ADMIN, "name": "Chief", "groups": ["epmo-admins"]}),
+    ]
+    with run_server_in_thread(port=0, user_claims=users) as provider:
+        issuer = f"http://localhost:{provider.server_port}"
+        port = _free_port()
+        url = f"http://localhost:{port}"
+        secrets = root / "secrets.toml"
+        secrets.write_text(
+            "[auth]\n"
+            f'redirect_uri = "{url}/oauth2callback"\n'
+            'cookie_secret = "an offline test secret that is long enough"\n'
+            'client_id = "epmo-test"\n'
+            'client_secret = "epmo-test-secret"\n'
+            f'server_metadata_url = "{issuer}/.well-known/openid-configuration"\n'
+            'client_kwargs = { scope = "openid profile email" }\n',
+            encoding="utf-8",
+        )
+        with _streamlit(store_dir, port, secrets, settings):
+            yield {
+                "url": url,
+                "pm": pm_email,
+                "mine": mine,
+                "others": others,
+                "portfolios": portfolios,
+            }
+
+
+@contextlib.contextmanager
+def _streamlit(store: Path, port: int, secrets: Path, settings: Path) -> Iterator[None]:
+    env = os.environ | {"EPMO_STORE": str(store), "EPMO_SETTINGS": str(settings)}
+    env.pop("EPMO_AUTH", None)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+            "--server.fileWatcherType",
+            "none",
+            "--secrets.files",
+            str(secrets),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        out = proc.stdout.read().decode() if proc.stdout else ""
+        pytest.fail(f"streamlit did not start:\n{out}")
+    try:
+        yield
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def sign_in(page, url: str, who: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(url)
+    page.get_by_role("button", name="Sign in").click(timeout=30_000)
+    # the provider's authorisation page: the predefined users are buttons
+    page.get_by_role("button", name=who, exact=True).click()
+    page.wait_for_url(f"{url}/**", timeout=30_000)
+    wait_for_app(page)
+    page.get_by_text(f"Signed in as {who}").wait_for(timeout=30_000)
+
+
+def nav_labels(page) -> str:  # type: ignore[no-untyped-def]
+    """The navigation's link texts, joined (each holds its icon's ligature, in lower case)."""
+    page.locator("[data-testid='stSidebarNav'] a").first.wait_for()
+    return " | ".join(page.locator("[data-testid='stSidebarNav'] a").all_inner_texts())
+
+
+def test_a_pm_signs_in_sees_only_their_upload_path_and_signs_out(page, world) -> None:  # type: ignore[no-untyped-def]
+    url, pm = str(world["url"]), str(world["pm"])
+    page.goto(url)
+    wait_for_app(page)
+    page.get_by_role("button", name="Sign in").wait_for(timeout=30_000)
+    shot(page, "signin_screen")
+    assert "demo mode" not in page.content()
+    sign_in(page, url, pm)
+    page.get_by_text("Role: pm").wait_for()
+    labels = nav_labels(page)
+    assert "Upload" in labels and "Home" in labels
+    assert "SQL explorer" not in labels and "Access" not in labels and "Audit" not in labels
+    shot(page, "signin_pm_home")
+
+    page.goto(f"{url}/upload")
+    wait_for_app(page)
+    note = page.get_by_text("As a project manager you may submit rows for your projects")
+    note.wait_for(timeout=30_000)
+    text = note.inner_text()
+    for pid in world["mine"]:  # type: ignore[attr-defined]
+        assert pid in text
+    for pid in world["others"]:  # type: ignore[attr-defined]
+        assert f"{pid}," not in text and not text.rstrip().endswith(pid)
+    shot(page, "signin_pm_upload")
+
+    page.goto(f"{url}/explorer")  # not in this identity's navigation: the address does not open it
+    wait_for_app(page)
+    assert page.get_by_role("heading", name="SQL explorer").count() == 0
+    assert page.locator("textarea").count() == 0
+    shot(page, "signin_pm_explorer_refused")
+
+    page.goto(url)  # (Streamlit's "page not found" dialog above makes the rest inert)
+    wait_for_app(page)
+    page.get_by_role("button", name="Sign out").click(timeout=30_000)
+    with contextlib.suppress(Exception):  # some providers show an end-session page first
+        page.wait_for_url(f"{url}/**", timeout=10_000)
+    page.goto(url)
+    wait_for_app(page)
+    page.get_by_role("button", name="Sign in").wait_for(timeout=30_000)
+    assert page.get_by_text(f"Signed in as {pm}").count() == 0
+
+
+def test_a_scoped_viewer_sees_only_their_portfolio_on_home(page, world) -> None:  # type: ignore[no-untyped-def]
+    url = str(world["url"])
+    sign_in(page, url, VIEWER)
+    page.get_by_text(f"Role: viewer · {SCOPE}").wait_for()
+    page.wait_for_selector(".js-plotly-plot", timeout=30_000)
+    page.wait_for_timeout(1500)
+    html = page.content()
+    others = set(world["portfolios"]) - {SCOPE}  # type: ignore[arg-type]
+    assert others
+    for other in others:
+        assert other not in html and other.replace("&", "&amp;") not in html, other
+    labels = nav_labels(page)
+    assert "Upload" not in labels and "SQL explorer" not in labels and "Submissions" not in labels
+    shot(page, "signin_viewer_home")
+
+
+def test_the_admins_group_maps_to_admin(page, world) -> None:  # type: ignore[no-untyped-def]
+    url = str(world["url"])
+    sign_in(page, url, ADMIN)
+    page.get_by_text("Role: admin · every portfolio").wait_for()
+    labels = nav_labels(page)
+    for label in ("Access", "Audit", "SQL explorer", "Upload"):
+        assert label in labels

@@ -1,0 +1,267 @@
+"""Identity, scope and audit in the domain (epmo/access.py, epmo/audit.py, store scoping)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from epmo import access, pack, sandbox, sql, steering
+from epmo.cli import main
+from epmo.store import ALL_TABLES, Store
+from tests.conftest import DEMO_END
+
+SCOPE = ("Corporate Systems",)
+
+
+def _portfolios(store: Store, query: str) -> set[str]:
+    con = store.connect()
+    try:
+        return {r[0] for r in con.sql(query).fetchall()}
+    finally:
+        con.close()
+
+
+def test_a_scoped_store_shows_its_portfolios_in_every_table_and_view(demo_store: Store) -> None:
+    scoped = Store(demo_store.uri, scope=SCOPE)
+    whole = _portfolios(demo_store, f"SELECT DISTINCT portfolio FROM projects_as_of(DATE '{DEMO_END}')")
+    assert len(whole) > 1 and SCOPE[0] in whole
+    con = scoped.connect()
+    try:
+        in_scope = {r[0] for r in con.sql("SELECT project_id FROM scope_projects").fetchall()}
+        assert in_scope
+        for query in (
+            f"SELECT DISTINCT portfolio FROM projects_as_of(DATE '{DEMO_END}')",
+            "SELECT DISTINCT portfolio FROM raw_projects",
+        ):
+            assert {r[0] for r in con.sql(query).fetchall()} == set(SCOPE), query
+        for table in ("milestones", "raid", "allocations", "financials", "work_items"):
+            ids = {r[0] for r in con.sql(f"SELECT DISTINCT project_id FROM raw_{table}").fetchall()}  # noqa: S608
+            assert ids <= in_scope, table
+        entities = con.sql(
+            "SELECT DISTINCT entity_key FROM raw_submissions WHERE table_name <> 'capacity'"
+        ).fetchall()
+        assert {r[0] for r in entities} <= in_scope
+        assert con.sql("SELECT count(*) FROM raw_audit").fetchall() == [(0,)]
+        assert con.sql("SELECT count(*) FROM raw_access").fetchall() == [(0,)]
+        # no relation of a scoped connection reaches an unscoped row: every table and view
+        names = [
+            r[0]
+            for r in con.sql(
+                "SELECT table_name FROM duckdb_tables() UNION ALL "
+                "SELECT view_name FROM duckdb_views() WHERE NOT internal"
+            ).fetchall()
+        ]
+        assert not [n for n in names if n.startswith("scope_source")]
+        for name in names:
+            cols = {r[0] for r in con.sql(f'DESCRIBE "{name}"').fetchall()}
+            if "portfolio" in cols and name not in ("scope_portfolios",):
+                got = {r[0] for r in con.sql(f'SELECT DISTINCT portfolio FROM "{name}"').fetchall()} - {None}  # noqa: S608
+                assert got <= set(SCOPE), (name, got)
+    finally:
+        con.close()
+
+
+def test_scoped_and_whole_connections_are_cached_apart(demo_store: Store) -> None:
+    snap = demo_store.snapshot()
+    assert snap.scoped(SCOPE).key != snap.key
+    assert snap.scoped(SCOPE).key != snap.scoped(("Other",)).key
+    assert Store(demo_store.uri, scope=SCOPE).snapshot().key == snap.scoped(SCOPE).key
+
+
+def test_the_explorer_of_a_scoped_identity_reads_no_file(demo_store: Store) -> None:
+    snap = demo_store.snapshot().scoped(SCOPE)
+    got = sandbox.run(snap, "SELECT DISTINCT portfolio FROM projects", DEMO_END).frame
+    assert got["portfolio"].tolist() == list(SCOPE)
+    got = sandbox.run(snap, "SELECT DISTINCT portfolio FROM raw_projects", DEMO_END).frame
+    assert got["portfolio"].tolist() == list(SCOPE)
+    path = demo_store.snapshot().files["projects"][0]
+    with pytest.raises(sandbox.ExplorerError, match="disabled"):
+        sandbox.run(snap, f"SELECT count(*) FROM read_parquet('{path}')", DEMO_END)  # noqa: S608
+    with pytest.raises(sandbox.ExplorerError, match="does not exist"):
+        sandbox.run(snap, "SELECT * FROM scope_source_projects", DEMO_END)
+
+
+def test_a_scoped_viewer_exports_and_pack_hold_only_their_portfolio(
+    demo_store: Store, tmp_path: Path
+) -> None:
+    boot = access.demo_identity(via="cli")
+    access.grant(demo_store, boot, "boss@example.org", "admin")
+    access.grant(
+        demo_store, access.cli_identity(demo_store, "boss@example.org"), "cs@example.org", "viewer", SCOPE
+    )
+    others = _portfolios(demo_store, "SELECT DISTINCT portfolio FROM raw_projects") - set(SCOPE)
+    out = tmp_path / "summary.json"
+    argv = ["--as-of", str(DEMO_END), "--store", demo_store.uri, "--as", "cs@example.org", "--format", "json"]
+    assert main(["export", "portfolio_summary", *argv, "--out", str(out)]) == 0
+    assert {r["portfolio"] for r in json.loads(out.read_text())} == set(SCOPE)
+    assert main(["export", "projects", *argv, "--out", str(out)]) == 0
+    assert {r["portfolio"] for r in json.loads(out.read_text())} == set(SCOPE)
+    html = tmp_path / "pack.html"
+    assert (
+        main(
+            [
+                "pack",
+                "--out",
+                str(html),
+                "--as-of",
+                str(DEMO_END),
+                "--store",
+                demo_store.uri,
+                "--as",
+                "cs@example.org",
+            ]
+        )
+        == 0
+    )
+    text = html.read_text(encoding="utf-8")
+    assert SCOPE[0] in text
+    for other in others:
+        assert other not in text and other.replace("&", "&amp;") not in text, other
+    # the whole pack names them (the test above can fail)
+    whole = pack.to_html(
+        pack.build_from_store(demo_store, steering.default_deck(), steering.freeze(demo_store, DEMO_END))
+    )
+    assert any(o.replace("&", "&amp;") in whole or o in whole for o in others)
+
+
+def test_access_list_changes_are_versioned_and_audited(store: Store) -> None:
+    boot = access.demo_identity(via="cli")
+    access.grant(store, boot, "a@example.org", "admin")
+    admin = access.cli_identity(store, "a@example.org")
+    access.grant(store, admin, "v@example.org", "viewer", ["P1"])
+    access.grant(store, admin, "v@example.org", "analyst")
+    access.revoke(store, admin, "v@example.org", "left")
+    assert [e["email"] for e in access.access_list(store)] == ["a@example.org"]
+    history = access.access_history(store)
+    assert [h["event"] for h in history] == ["revoke", "grant", "grant", "grant"]
+    trail = Store(store.uri).rows("access/audit_trail")
+    assert [(t["action"], t["actor"], t["via"]) for t in trail][:3] == [
+        ("access revoke", "a@example.org", "cli"),
+        ("access grant", "a@example.org", "cli"),
+        ("access grant", "a@example.org", "cli"),
+    ]
+    with pytest.raises(ValueError, match="role must be one of"):
+        access.grant(store, admin, "x@example.org", "owner")
+    with pytest.raises(access.Forbidden):
+        access.grant(store, access.cli_identity(store, "nobody@example.org"), "x@example.org", "admin")
+
+
+def test_the_cli_acts_as_the_os_user_only_with_the_access_list_s_role(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(access, "os_user", lambda: "operator")
+    assert access.cli_identity(store, None).role == "admin"  # empty list: demo mode
+    assert access.cli_identity(store, None).mode == "demo"
+    access.grant(store, access.demo_identity(via="cli"), "boss@example.org", "admin")
+    assert access.cli_identity(store, None).role is None  # now the list rules
+    assert main(["maintain", "--store", store.uri]) == 2
+    access.grant(store, access.cli_identity(store, "boss@example.org"), "operator", "admin")
+    assert access.cli_identity(store, None).role == "admin"
+    assert main(["maintain", "--store", store.uri, "--force"]) == 0
+    last = Store(store.uri).rows("access/audit_trail")[0]
+    assert (last["action"], last["actor"], last["via"], last["role"]) == (
+        "maintenance",
+        "operator",
+        "cli",
+        "admin",
+    )
+
+
+def test_every_change_is_audited_with_who_and_where(demo_store: Store, tmp_path: Path) -> None:
+    boot = access.demo_identity(via="cli")
+    access.grant(demo_store, boot, "boss@example.org", "admin")
+    csv = tmp_path / "p.csv"
+    csv.write_text(
+        "project_id,project_name,portfolio,project_manager,stage,start_date,baseline_end_date,"
+        "forecast_end_date,budget_bac,actual_cost,rag_overall\n"
+        "PRJ-9001,New,Corporate Systems,x@example.org,Execution,2026-01-05,2026-12-31,2027-01-29,1000,10,Green\n"
+    )
+    as_boss = ["--store", demo_store.uri, "--as", "boss@example.org"]
+    assert main(["ingest", str(csv), "--as-of", str(DEMO_END), *as_boss]) == 0
+    ledger = Store(demo_store.uri).rows("export/uploads")
+    upload = next(r for r in ledger if r["file_name"] == "p.csv")
+    assert upload["user_email"] == "boss@example.org"
+    assert main(["retract", upload["upload_id"], "--reason", "typo", *as_boss]) == 0
+    access.save_document(
+        demo_store,
+        access.cli_identity(demo_store, "boss@example.org"),
+        "deck",
+        "d1",
+        json.dumps({"slides": []}),
+    )
+    trail = Store(demo_store.uri).rows("access/audit_trail")
+    got = {(t["action"], t["target"]): (t["actor"], t["via"]) for t in trail}
+    assert got[("upload", upload["upload_id"])] == ("boss@example.org", "cli")
+    assert got[("retract", upload["upload_id"])] == ("boss@example.org", "cli")
+    assert got[("save deck", "d1")][0] == "boss@example.org"
+    out = tmp_path / "audit.csv"
+    assert main(["export", "audit", "--out", str(out), *as_boss]) == 0
+    assert "retract" in out.read_text()
+
+
+@pytest.mark.parametrize(
+    ("env", "signin", "entries", "expected"),
+    [
+        ("", False, 0, "demo"),
+        ("", True, 0, "oidc"),
+        ("", False, 2, "error"),  # an access list and no sign-in: not the silent demo mode
+        ("demo", False, 2, "demo"),  # asked for outright
+        ("demo", True, 0, "error"),  # sign-in configured: demo refused
+        ("oidc", False, 0, "error"),
+        ("proxy", False, 0, "proxy"),
+        ("bogus", False, 0, "error"),
+    ],
+)
+def test_auth_mode(
+    env: str, signin: bool, entries: int, expected: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("EPMO_AUTH", env)
+    if expected == "error":
+        with pytest.raises(access.AuthConfigError):
+            access.auth_mode(signin, entries)
+    else:
+        assert access.auth_mode(signin, entries) == expected
+
+
+def test_groups_map_to_the_strongest_role_and_the_list_wins(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    conf = {
+        "mode": "auto",
+        "groups_claim": "groups",
+        "group_roles": {"epmo-viewers": "viewer", "epmo-analysts": "analyst"},
+        "group_portfolios": {"epmo-viewers": ["Corporate Systems"]},
+    }
+    monkeypatch.setattr(access, "auth_settings", lambda: conf)
+    who = access.resolve(store, "g@example.org", ["epmo-viewers", "epmo-analysts", "other"], entries=[])
+    assert who.role == "analyst" and who.portfolios == ("Corporate Systems",)
+    assert access.resolve(store, "n@example.org", ["other"], entries=[]).role is None
+    listed = [{"email": "G@example.org", "role": "pm", "portfolios": [], "teams": ["Alpha"]}]
+    who = access.resolve(store, "g@example.org", ["epmo-analysts"], entries=listed)
+    assert (who.role, who.portfolios, who.teams) == ("pm", None, ("Alpha",))
+
+
+def test_admins_are_never_scoped() -> None:
+    admin = access.Identity(email="a", role="admin", via="app", portfolios=SCOPE)
+    viewer = access.Identity(email="v", role="viewer", via="app", portfolios=SCOPE)
+    assert admin.scope is None and viewer.scope == SCOPE
+
+
+def test_new_tables_are_registered_empty_on_an_old_store(tmp_path: Path, demo_store: Store) -> None:
+    """A store made before the access list and audit trail reads them as empty."""
+    import shutil
+
+    old = tmp_path / "old"
+    shutil.copytree(demo_store.uri, old)
+    for name in ("access", "audit"):
+        shutil.rmtree(old / name, ignore_errors=True)
+    con = Store(str(old)).connect()
+    try:
+        assert con.sql("SELECT count(*) FROM raw_audit").fetchall() == [(0,)]
+        assert sql.df(con, "access/access_list").empty
+    finally:
+        con.close()
+    assert "access" in ALL_TABLES and "audit" in ALL_TABLES
+    assert main(["check", "--store", str(old)]) == 0
