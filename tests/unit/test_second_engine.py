@@ -70,7 +70,9 @@ def test_datafusion_reproduces_home_headline(demo_store: Store, weeks_back: int)
     week = DEMO_END - dt.timedelta(weeks=weeks_back)
     expected = duckdb_headline(demo_store, week)
     got = datafusion_headline(demo_store, week)
-    assert int(expected["project_count"]) > 0 and int(expected["expected_count"]) > 0  # a week worth comparing
+    assert (
+        int(expected["project_count"]) > 0 and int(expected["expected_count"]) > 0
+    )  # a week worth comparing
     diffs = {c: (got[c], expected[c]) for c in COLUMNS if not same(got[c], expected[c])}
     assert not diffs, f"DataFusion vs DuckDB at {week}: {diffs}"
 
