@@ -9,13 +9,20 @@
 --   2. for each project, the submission in force on W is the latest live upload of the
 --      projects table with as_of_date <= W (for two uploads of the same week, the later
 --      commit wins, then the higher upload_id);
---   3. its rows are the project's current record; it was "reported this week" when its
---      as_of_date is within the 7 days ending W, "stale" otherwise.
+--   3. its rows are the project's current record. A project is expected to report when
+--      its stage is one of [health] active_stages (settings.toml; the list in `params`);
+--      of those, it "reported this week" when its as_of_date is within the 7 days ending
+--      W, and is "stale" (missing) otherwise.
 -- tests/unit/test_second_engine.py runs this file on DataFusion (deltalake's QueryBuilder)
 -- and compares it with DuckDB's health/headline. The only edit an engine needs is the
 -- date in `params`.
 WITH params AS (
     SELECT DATE '2026-11-20' AS as_of
+),
+
+active_stages AS (  -- [health] active_stages in settings.toml
+    SELECT 'Initiation' AS stage UNION ALL SELECT 'Planning'
+    UNION ALL SELECT 'Execution' UNION ALL SELECT 'Closing'
 ),
 
 retracted AS (
@@ -45,16 +52,20 @@ ranked AS (
 ),
 
 current_projects AS (
-    SELECT p.*, r.as_of_date
+    SELECT p.*, r.as_of_date, CASE WHEN a.stage IS NULL THEN 0 ELSE 1 END AS is_expected
     FROM ranked AS r
     JOIN projects AS p ON p.upload_id = r.upload_id AND p.project_id = r.project_id
+    LEFT JOIN active_stages AS a ON a.stage = p.stage
     WHERE r.rn = 1
 )
 
 SELECT
     count(c.project_id) AS project_count,
-    sum(CASE WHEN c.as_of_date > params.as_of - INTERVAL '7' DAY THEN 1 ELSE 0 END) AS reporting_count,
-    sum(CASE WHEN c.as_of_date <= params.as_of - INTERVAL '7' DAY THEN 1 ELSE 0 END) AS stale_count,
+    sum(c.is_expected) AS expected_count,
+    sum(CASE WHEN c.as_of_date > params.as_of - INTERVAL '7' DAY THEN c.is_expected ELSE 0 END)
+        AS reporting_count,
+    sum(CASE WHEN c.as_of_date <= params.as_of - INTERVAL '7' DAY THEN c.is_expected ELSE 0 END)
+        AS stale_count,
     coalesce(sum(c.budget_bac), 0) AS total_bac,
     coalesce(sum(c.actual_cost), 0) AS total_ac,
     sum(CASE WHEN c.actual_cost IS NOT NULL

@@ -112,7 +112,8 @@ def test_explorer_on_s3_reads_the_snapshot_and_nothing_else(s3_demo: Store) -> N
     assert int(result.frame["n"].iloc[0]) > 0
     snap = s3_demo.snapshot()
     other_store = Store(new_prefix("other"))
-    demo.load_demo(other_store, scale="small", seed=4, end=DEMO_END)
+    other_store.ensure()
+    upload_tables(other_store, WEEK, projects=[project("P1")])
     other = other_store.snapshot().files["projects"][0]
     with pytest.raises(sandbox.Refused) as info:
         sandbox.run(snap, f"SELECT count(*) FROM read_parquet('{other}')", DEMO_END)
