@@ -357,10 +357,8 @@ def project_decisions(frame: pd.DataFrame, project_id: str, as_of: dt.date, quer
             "based_on_as_of_date",
             "version",
         ]
-        st.dataframe(
+        ui.table(
             frame[cols],
-            hide_index=True,
-            column_config=ui.measure_columns(frame[cols]),
             key="project_decisions",
         )
     ui.downloads(frame, f"{project_id}_decisions_{as_of}", "project_decisions")

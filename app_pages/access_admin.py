@@ -33,7 +33,7 @@ shown = pd.DataFrame(
     ],
     columns=["email", "role", "portfolios", "teams", "granted_at", "granted_by"],
 )
-st.dataframe(shown, hide_index=True, key="access_table")
+ui.table(shown, key="access_table")
 
 data = ui.page(pagedata_access.access_page, ui.base_store().snapshot(), EVERY_WEEK)
 portfolios = data.portfolios
@@ -86,7 +86,7 @@ if assign and project:
     else:
         st.success(f"{md(project)}: the project manager is now {md(new_pm.strip())}.")
         st.rerun()
-st.dataframe(managers, hide_index=True, key="managers_table")
+ui.table(managers, key="managers_table")
 
 with st.expander("History of every access change"):
-    st.dataframe(pd.DataFrame(access.access_history(store)), hide_index=True, key="access_history")
+    ui.table(pd.DataFrame(access.access_history(store)), key="access_history")

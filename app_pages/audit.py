@@ -27,6 +27,6 @@ c[1].multiselect("Who", sorted(trail["actor"].dropna().unique().tolist()), key="
 c[2].text_input("Filter by target or detail", key="audit_search")
 shown = data.shown
 st.metric("Changes", f"{len(shown):,}")
-st.dataframe(shown, hide_index=True, key="audit_table", height=480 if len(shown) > 12 else "auto")
+ui.table(shown, key="audit_table", height=480 if len(shown) > 12 else "auto")
 ui.downloads(shown, "audit_trail", "audit")
 ui.show_sql(data.sql["trail"])

@@ -143,9 +143,8 @@ with side:
         else:
             tables = columns["table_name"].drop_duplicates().tolist()
             pick = st.selectbox("Table or view", tables, key="schema_table")
-            st.dataframe(
+            ui.table(
                 columns[columns["table_name"] == pick][["object_group", "column_name", "data_type"]],
-                hide_index=True,
                 height=240,
                 key="schema_columns",
             )

@@ -165,7 +165,10 @@ if problems:
 result = mapper.preview(ui.store(), uploaded.name, sheets, mapping)
 st.subheader("The first rows as they would be stored")
 if result.table:
-    st.caption(f"Table **{result.table}**, {result.row_count:,} rows.")
+    st.caption(
+        f"Table **{result.table}**, {result.row_count:,} rows. Columns keep the contract's names "
+        "(as they would be stored), not the labels the other pages show."
+    )
     st.dataframe(result.rows, hide_index=True, key="mapper_preview")
 else:
     st.warning("No contract table recognised yet: choose the table, or map the key columns.")
@@ -178,7 +181,7 @@ if st.toggle(
         ui.store(), uploaded.name, data, mapping, as_of if isinstance(as_of, dt.date) else None
     )
     if issues:
-        st.dataframe(
+        ui.table(
             pd.DataFrame(
                 [
                     {
@@ -192,7 +195,6 @@ if st.toggle(
                     for i in issues[:200]
                 ]
             ),
-            hide_index=True,
             key="mapper_issues",
         )
     else:

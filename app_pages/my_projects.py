@@ -103,9 +103,8 @@ shown = week.projects.assign(
         axis=1,
     ),
 )
-st.dataframe(
+ui.table(
     shown[["project_id", "project_name", "status", "rag_declared", "rag_computed", "rag_reasons", "stage"]],
-    hide_index=True,
     key="my_table",
     column_config={
         "project_id": "Project",
@@ -128,9 +127,8 @@ else:
 t1, t2 = st.columns(2)
 with t1:
     st.subheader("My tables")
-    st.dataframe(
+    ui.table(
         week.tables[["project_id", "table_name", "reported_week", "weeks_stale", "confirmed_unchanged"]],
-        hide_index=True,
         key="my_tables",
         column_config={
             "project_id": "Project",
@@ -145,4 +143,4 @@ with t2:
     if week.changes.empty:
         st.caption("No change against the week before.")
     else:
-        st.dataframe(week.changes, hide_index=True, key="my_changes")
+        ui.table(week.changes, key="my_changes")

@@ -168,7 +168,5 @@ else:
     if saved_rows.empty:
         st.caption("None yet.")
     else:
-        st.dataframe(
-            saved_rows[["name", "version", "saved_at", "saved_by"]], hide_index=True, key="mdl_saved"
-        )
+        ui.table(saved_rows[["name", "version", "saved_at", "saved_by"]], key="mdl_saved")
 ui.show_sql(pr.model_choices(snap, f).sql["versions"])

@@ -86,9 +86,8 @@ if data.other is not None:
         f"{len(moved):,} of {len(both):,} projects change rank. ▲ n: n places higher under "
         f"{md(other.label)}; ▼ n: lower."
     )
-    st.dataframe(
+    ui.table(
         both[["project_id", "project_name", "rank_a", "rank_b", "movement", "score_a", "score_b"]],
-        hide_index=True,
         column_config={
             "rank_a": st.column_config.NumberColumn(f"Rank ({model.name})"),
             "rank_b": st.column_config.NumberColumn(f"Rank ({other.name})"),

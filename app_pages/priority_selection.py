@@ -128,9 +128,8 @@ with tab_line:
         "why_required",
         "score_note",
     ]
-    st.dataframe(
+    ui.table(
         table[cols],
-        hide_index=True,
         column_config={
             "line": st.column_config.TextColumn("Line"),
             "score": st.column_config.NumberColumn("Score", format="%.3f"),
@@ -177,9 +176,8 @@ with tab_constraints:
         st.caption(
             "Binding constraints first: budget and capacity with (almost) no slack, dependencies that pulled a project in."
         )
-        st.dataframe(
+        ui.table(
             sel.constraints.sort_values("is_binding", ascending=False, kind="stable"),
-            hide_index=True,
             column_config={
                 "used": st.column_config.NumberColumn("Used", format="%,.1f"),
                 "limit": st.column_config.NumberColumn("Limit", format="%,.1f"),

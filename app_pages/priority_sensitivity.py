@@ -57,9 +57,8 @@ st.caption(
     f"{int(sens['rank_spread'].max())} places."
 )
 ui.chart(charts.rank_ranges(sens, top=top), "sens_chart")
-st.dataframe(
+ui.table(
     sens,
-    hide_index=True,
     column_config={
         "base_rank": st.column_config.NumberColumn("Rank"),
         "rank_min": st.column_config.NumberColumn("Best rank"),

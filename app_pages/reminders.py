@@ -19,9 +19,8 @@ if frame.empty:
     st.success("Every active project has reported for this week.", icon=":material/check_circle:")
     st.stop()
 st.metric("Project managers to remind", len(frame))
-st.dataframe(
+ui.table(
     frame[["project_manager", "mailto", "projects_missing", "project_ids", "oldest_report"]],
-    hide_index=True,
     key="reminders_table",
     column_config={
         "project_manager": "Project manager",

@@ -165,15 +165,14 @@ if report.issues:
         ]
     )
     st.subheader("Validation report")
-    st.dataframe(
+    ui.table(
         issues,
-        hide_index=True,
         key="issues_table",
         column_config={"row": st.column_config.NumberColumn(format="%d")},
     )
     ui.downloads(issues, f"validation_report_{uploaded.name}", "report")
     with st.expander("The rules"):
-        st.dataframe(ledger.rules(), hide_index=True)
+        ui.table(ledger.rules())
 
 if not report.ok:
     st.stop()

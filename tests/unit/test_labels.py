@@ -4,8 +4,10 @@ and ids sort naturally."""
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -62,7 +64,7 @@ PARAMS: dict[str, Any] = {
     "window_days": 90,
 }
 # the folders whose queries feed pages, charts, slides and packs (exports keep machine names)
-SHOWN = ("health", "home", "project", "capacity", "flow", "priority")
+SHOWN = ("health", "home", "project", "capacity", "flow", "priority", "access")
 # queries that feed other queries, never a screen
 INTERNAL = {
     "flow/insert_forecasts",
@@ -155,3 +157,85 @@ def test_display_frame_labels_and_formats() -> None:
     shown = labels.display_frame(frame)
     assert list(shown.columns) == ["Project", "BAC", "Owner"]
     assert shown.to_dict("list") == {"Project": ["P-10", "P-2"], "BAC": ["2.50 M", ""], "Owner": ["", "Ann"]}
+
+
+# Columns of frames the pages build in Python (not from a query) and show with ui.table.
+PAGE_FRAME_COLUMNS = {
+    "access_admin.py (access list)": ["email", "role", "portfolios", "teams", "granted_at", "granted_by"],
+    "reminders.py": ["project_manager", "mailto", "projects_missing", "project_ids", "oldest_report"],
+    "upload.py / mapper.py (issues)": [
+        "severity",
+        "file",
+        "sheet",
+        "row",
+        "column",
+        "cell",
+        "value",
+        "problem",
+    ],
+    "upload.py (rules)": ["rule", "severity", "checks"],
+    "my_projects.py": ["rag_reasons", "table_name", "reported_week", "weeks_stale", "confirmed_unchanged"],
+    "explorer.py (schema)": ["object_group", "column_name", "data_type"],
+    "_steering.py (decisions)": ["decision_date", "decision", "rationale", "based_on_as_of_date", "version"],
+    "priority_models.py (versions)": ["name", "version", "saved_at", "saved_by", "spec"],
+}
+
+
+@pytest.mark.parametrize("where", sorted(PAGE_FRAME_COLUMNS))
+def test_columns_of_frames_built_in_pages_have_labels(where: str) -> None:
+    missing = [c for c in PAGE_FRAME_COLUMNS[where] if not labels.has_label(c)]
+    assert not missing, f"{where}: add labels for {missing} to epmo/labels.py"
+
+
+PAGES = Path(__file__).resolve().parents[2] / "app_pages"
+# A page shows a table through ui.table (app_pages/_shared.py); these calls show raw names on purpose.
+RAW_TABLES = {
+    ("_shared.py", "table"): "the helper itself",
+    ("mapper.py", "mapper_preview"): "the rows as they would be stored, in the contract's names (says so)",
+    ("explorer.py", "explorer_table"): "the person's own SQL result: its columns are the names they wrote",
+}
+
+
+def _dataframe_calls(source: str) -> list[str]:
+    """The key (or enclosing function name) of each direct st.dataframe call in a module."""
+    found = []
+
+    def visit(node: ast.AST, scope: str) -> None:
+        for child in ast.iter_child_nodes(node):
+            inner = child.name if isinstance(child, ast.FunctionDef) else scope
+            if (
+                isinstance(child, ast.Call)
+                and isinstance(child.func, ast.Attribute)
+                and child.func.attr == "dataframe"
+                and isinstance(child.func.value, ast.Name)
+                and child.func.value.id == "st"
+            ):
+                keys = [
+                    k.value.value
+                    for k in child.keywords
+                    if k.arg == "key" and isinstance(k.value, ast.Constant)
+                ]
+                found.append(str(keys[0]) if keys else scope)
+            visit(child, inner)
+
+    visit(ast.parse(source), "<module>")
+    return found
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("import streamlit as st\nst.dataframe(f, key='t')\n", ["t"]),
+        ("def show(f):\n    st.dataframe(f)\n", ["show"]),
+        ("ui.table(f, key='t')\n", []),
+    ],
+)
+def test_the_dataframe_check_sees_a_direct_call(source: str, expected: list[str]) -> None:
+    assert _dataframe_calls(source) == expected
+
+
+@pytest.mark.parametrize("page", sorted(PAGES.glob("*.py")), ids=lambda p: p.name)
+def test_pages_show_tables_through_ui_table(page: Path) -> None:
+    calls = [(page.name, k) for k in _dataframe_calls(page.read_text())]
+    raw = [c for c in calls if c not in RAW_TABLES]
+    assert not raw, f"use ui.table (labels, blanks, money format) or allow-list with a reason: {raw}"
