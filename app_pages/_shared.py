@@ -297,6 +297,9 @@ def measure_columns(frame: pd.DataFrame) -> dict[str, Any]:
         if pd.api.types.is_datetime64_any_dtype(frame[col]) and not str(col).endswith("_at"):
             config[col] = st.column_config.DateColumn(labels.label(col), format="D MMM YYYY")
             continue
+        if col in labels.MONEY and pd.api.types.is_numeric_dtype(frame[col]):
+            config[col] = st.column_config.NumberColumn(labels.label(col), format=_NUMBER_FORMATS["money"])
+            continue
         if col not in measures.MEASURES:
             if pd.api.types.is_bool_dtype(frame[col]):
                 config[col] = st.column_config.CheckboxColumn(labels.label(col))

@@ -191,6 +191,30 @@ LABELS: dict[str, str] = {
     "spec": "Definition",
 }
 
+# Columns holding money that are not measures (totals, changes, cost lines): shown in the
+# portfolio's money format (measures.fmt "money": 1.23 M, 300 k, -3,800 -> -4 k).
+MONEY: frozenset[str] = frozenset(
+    {
+        "total_bac",
+        "total_ac",
+        "total_eac",
+        "budget_bac",
+        "budget_bac_total",
+        "earned_value",
+        "planned_value",
+        "forecast_eac",
+        "remaining_cost",
+        "planned_cost",
+        "actual_cost",
+        "forecast_cost",
+        "planned_cumulative",
+        "actual_cumulative",
+        "forecast_cumulative",
+        "eac_change",
+        "bac_change",
+    }
+)
+
 _WORDS = {"id": "ID", "rag": "RAG", "bac": "BAC", "eac": "EAC", "ac": "AC", "ev": "EV", "pv": "PV"}
 
 
@@ -231,6 +255,8 @@ def text(name: str, value: Any) -> str:
         return ""
     if name in measures.MEASURES:
         return measures.fmt(name, value)
+    if name in MONEY and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return money(value)
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, (pd.Timestamp, dt.datetime)):
@@ -242,6 +268,11 @@ def text(name: str, value: Any) -> str:
     if isinstance(value, int):
         return f"{value:,}"
     return str(value)
+
+
+def money(value: Any) -> str:
+    """An amount in the portfolio's money format (the same as the money measures)."""
+    return "" if is_blank(value) else measures.fmt("bac", float(value))
 
 
 def display_frame(frame: pd.DataFrame, columns: Iterable[str] | None = None) -> pd.DataFrame:

@@ -10,7 +10,7 @@ import duckdb
 import pandas as pd
 import plotly.graph_objects as go
 
-from epmo import capacity, capacity_charts, charts, measures, settings
+from epmo import capacity, capacity_charts, charts, labels, measures, settings
 from epmo import pagedata as pages
 from epmo.pagedata import Filters
 from epmo.priority import charts as priority_charts
@@ -69,7 +69,8 @@ def _rows() -> int:
 
 
 def display(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    """Measure labels for headers, measure formats for cells, RAG as letter and word."""
+    """Measure labels for headers, measure formats for cells (money as the portfolio shows it,
+    epmo/labels.py), RAG as letter and word."""
     out = pd.DataFrame(index=range(len(frame)))
     for col in columns:
         values = frame[col].tolist()
@@ -77,6 +78,8 @@ def display(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
             cells = [rag_label(v) for v in values]
         elif col in measures.MEASURES:
             cells = [measures.fmt(col, v) for v in values]
+        elif col in labels.MONEY:  # totals and changes: the portfolio's money format, never -3,800
+            cells = [labels.money(v) for v in values]
         elif pd.api.types.is_datetime64_any_dtype(frame[col]):
             cells = ["" if pd.isna(v) else f"{pd.Timestamp(v):%d %b %Y}" for v in values]
         elif pd.api.types.is_float_dtype(frame[col]):

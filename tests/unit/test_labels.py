@@ -119,7 +119,8 @@ def test_no_label_is_snake_case_or_a_raw_name(output_columns: dict[str, list[str
         ("project_name", None, ""),
         ("project_name", float("nan"), ""),
         ("owner", "None", "None"),  # a person may be called that; only a missing value is blank
-        ("planned_cost", 300100.0, "300,100"),
+        ("planned_cost", 300100.0, "300 k"),  # money in the portfolio's format
+        ("eac_change", -3800.0, "-4 k"),
         ("probability", 4.0, "4"),
         ("share_pct", 12.345, "12.35"),
         ("bac", 1_234_567.0, "1.23 M"),

@@ -11,7 +11,7 @@ import pytest
 from pptx import Presentation
 from pptx.enum.chart import XL_CHART_TYPE
 
-from epmo import cli, clock, health, pack, sql, steering
+from epmo import cli, clock, health, labels, pack, sql, steering
 from epmo.ingest import ACCEPTED, ingest
 from epmo.store import Store
 from tests.conftest import DEMO_END, project_row, projects_csv
@@ -149,6 +149,39 @@ def test_pptx_has_native_tables_and_the_decisions(built) -> None:  # type: ignor
         movers["project_id"].tolist()[:3]
         == [r[0] for r in cells if r and r[0] in set(movers["project_id"])][:3]
     )
+
+
+def test_pptx_tables_show_money_in_the_portfolio_format(built) -> None:  # type: ignore[no-untyped-def]
+    store, frozen, content = built
+    prs = Presentation(__import__("io").BytesIO(pack.to_pptx(content)))
+    movers = sql.df(
+        store.connect(),
+        "health/biggest_movers",
+        as_of=DEMO_END,
+        previous=health.previous_week(DEMO_END),
+        limit=5,
+        portfolios=[],
+        programmes=[],
+    )
+    (table,) = [t for t in _tables(prs) if "EAC change" in [c.text for c in t.rows[0].cells]]
+    col = [c.text for c in table.rows[0].cells].index("EAC change")
+    shown = [row.cells[col].text for row in list(table.rows)[1:]]
+    expected = [labels.money(v) for v in movers["eac_change"].tolist()]
+    assert shown == expected[: len(shown)] and shown
+    assert any(v and abs(v) >= 1000 for v in movers["eac_change"].dropna())  # the format matters here
+    assert not any(re.fullmatch(r"-?\d{1,3}(,\d{3})+", s) for s in shown)
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [(-3800.0, "-4 k"), (1_250_000.0, "1.25 M"), (950.0, "950"), (None, ""), (float("nan"), "")],
+)
+def test_slide_tables_format_money_columns_like_the_portfolio(value: float | None, shown: str) -> None:
+    import pandas as pd
+
+    frame = pd.DataFrame({"project_id": ["P-1"], "eac_change": [value]})
+    out = steering.display(frame, ["project_id", "eac_change"])
+    assert out.to_dict("list") == {"Project": ["P-1"], "EAC change": [shown]}
 
 
 def test_the_pack_shows_the_frozen_snapshot_not_a_later_upload(demo_store: Store) -> None:
