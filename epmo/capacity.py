@@ -467,10 +467,15 @@ def period_label(period_start: pd.Series, grain: str) -> pd.Series:
 # --------------------------------------------------------------------------- exports
 
 
-def _store_frame(store: Store, func: Any, as_of: dt.date, **options: Any) -> pd.DataFrame:
+def _heatmap(store: Store, as_of: dt.date, grain: str | None, by: str) -> Any:
+    """The Capacity page's heatmap data (epmo.pagedata.capacity) for every portfolio: the
+    exports show what the page shows."""
+    from epmo.pagedata import Filters
+    from epmo.pagedata import capacity as pages
+
     con = store.connect()
     try:
-        return func(con, as_of, **options)  # type: ignore[no-any-return]
+        return pages.heatmap(con, Filters(as_of), pages.View(grain=grain or "month", by=by))
     finally:
         con.close()
 
@@ -485,7 +490,7 @@ def export_utilisation(
 ) -> pd.DataFrame:
     """View capacity_utilisation: one row per period and row of the heatmap."""
     by = by or "role"
-    frame = _store_frame(store, utilisation, as_of, grain=grain or "month", by=by)
+    frame = _heatmap(store, as_of, grain, by).cells
     cols = [
         "period_start",
         *KEYS,
@@ -503,6 +508,6 @@ def export_shortage(
 ) -> pd.DataFrame:
     """View capacity_shortage: hours and FTE short (or spare, negative) per row and period."""
     by = by or "role"
-    frame = _store_frame(store, shortage, as_of, grain=grain or "month", by=by)
+    frame = _heatmap(store, as_of, grain, by).shortage
     cols = ["period_start", *KEYS, "shortage_hours", "shortage_fte", "top_projects"]
     return _drop_unused_keys(frame[cols], by)

@@ -557,31 +557,27 @@ def _store_con(store: Any) -> Any:
     return store.connect()
 
 
+def _flow_page(store: Any, as_of: dt.date, by: str) -> Any:
+    """The Flow page's data (epmo.pagedata.flow) for every portfolio: the exports show what
+    the page shows."""
+    from epmo.pagedata import Filters
+    from epmo.pagedata import flow as pages
+
+    con = _store_con(store)
+    try:
+        return pages.flow(con, Filters(as_of), by=by)
+    finally:
+        con.close()
+
+
 def export_flow_metrics(store: Any, as_of: dt.date, by: str | None = None) -> Any:
     """View flow_metrics: the flow summary per project (or --by team, portfolio, all)."""
     by = by or "project"
     if by not in BY_LEVELS:
         raise ValueError(f"flow_metrics: --by is one of {', '.join(BY_LEVELS)}")
-    con = _store_con(store)
-    try:
-        return sql.df(
-            con,
-            "flow/summary",
-            as_of=as_of,
-            by=by,
-            scope="",
-            window_days=flow_settings().window_days,
-            portfolios=[],
-            programmes=[],
-        )
-    finally:
-        con.close()
+    return _flow_page(store, as_of, by).summary
 
 
 def export_flow_forecast(store: Any, as_of: dt.date) -> Any:
     """View flow_forecast: per project with work items, the Monte Carlo dates and the RAG."""
-    con = _store_con(store)
-    try:
-        return sql.df(con, "flow/forecasts", as_of=as_of, portfolios=[], programmes=[])
-    finally:
-        con.close()
+    return _flow_page(store, as_of, "all").forecasts

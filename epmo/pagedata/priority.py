@@ -95,8 +95,11 @@ def ranking(
     other: str | None = None,
     moscow: tuple[str, ...] = (),
     search: str = "",
+    scoring_model: ScoringModel | None = None,
 ) -> RankingData:
-    m = _model(con, model, version)
+    """Candidates scored by a model (a saved or built-in one by name, or `scoring_model`, a
+    model read from a file by the command line)."""
+    m = scoring_model or _model(con, model, version)
     cands = _candidates(con, f, excluded)
     ranked = scoring.score(cands, m) if len(cands) else cands
     shown = ranked
@@ -201,13 +204,15 @@ def selection(
     scenario: str,
     excluded: tuple[str, ...] | None = None,
     frontier_steps: int = 0,
+    scoring_model: ScoringModel | None = None,
 ) -> SelectionData:
-    """A scenario (its JSON) solved exactly; with frontier_steps, its efficient frontier too."""
+    """A scenario (its JSON) solved exactly; with frontier_steps, its efficient frontier too.
+    `scoring_model` (a model read from a file by the command line) replaces the scenario's."""
     scn = priority.Scenario.from_json(scenario)
     cands = _candidates(con, f, excluded)
     if cands.empty:
         return SelectionData(cands, None, pd.DataFrame())
-    m = model_version(con, scn.model, scn.model_version)
+    m = scoring_model or model_version(con, scn.model, scn.model_version)
     if m is None:
         raise ValueError(f"model {scn.model} v{scn.model_version} no longer exists")
     with priority.native_output_to_stderr():

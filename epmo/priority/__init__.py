@@ -33,7 +33,16 @@ from epmo.priority.models import (
     from_document,
     from_spec,
 )
-from epmo.priority.optimise import Infeasible, Problem, Selection, frontier, native_output_to_stderr, solve
+from epmo.priority.optimise import (
+    Infeasible,
+    Problem,
+    Selection,
+    frontier,
+    solve,
+)
+from epmo.priority.optimise import (
+    native_output_to_stderr as native_output_to_stderr,
+)
 from epmo.settings import get
 from epmo.store import Store
 
@@ -338,10 +347,13 @@ def priority_scores(
     """Export view: project_id, project_name, score, rank, one column per criterion
     contribution (rice: factor), then moscow, score_note (why no score) and model (name and
     version)."""
+    from epmo.pagedata import Filters
+    from epmo.pagedata import priority as pages
+
     m = _model_from_options(store, model, model_file)
     con = store.connect()
-    try:
-        ranked = scoring.score(candidates(con, as_of), m)
+    try:  # the Ranking page's data (epmo.pagedata.priority): the export shows what the page shows
+        ranked = pages.ranking(con, Filters(as_of), scoring_model=m).ranked
     finally:
         con.close()
     parts = [c for c in ranked.columns if c.endswith(("_contribution", "_factor"))]
@@ -359,15 +371,19 @@ def efficient_frontier(
     budget_basis: str | None = None,
 ) -> pd.DataFrame:
     """Export view: budget, best_total_score, project_count (plus total_cost, is_feasible)."""
+    from epmo import settings
+    from epmo.pagedata import Filters
+    from epmo.pagedata import priority as pages
+
     m = _model_from_options(store, model, model_file)
-    scenario = Scenario(model=m.name, basis=budget_basis or "bac")
+    scenario = Scenario(model=m.name, model_version=m.version, basis=budget_basis or "bac")
+    steps = int(steps or settings.current().priority.frontier_steps)
     con = store.connect()
-    try:
-        with native_output_to_stderr():
-            result = select(con, as_of, m, scenario)
-            return efficient_frontier_of(result.problem, steps)
+    try:  # the Selection page's data (epmo.pagedata.priority): the export shows what the page shows
+        data = pages.selection(con, Filters(as_of), scenario.to_json(), frontier_steps=steps, scoring_model=m)
     finally:
         con.close()
+    return data.frontier
 
 
 def capacity_use(result: SelectionResult) -> pd.DataFrame:

@@ -102,3 +102,64 @@ def test_retract_via_cli(files: dict[str, Path], capsys: pytest.CaptureFixture[s
     assert main(["retract", upload_id, "--reason", "test", "--store", store]) == 0
     assert main(["retract", upload_id, "--reason", "again", "--store", store]) == 2
     assert "already retracted" in capsys.readouterr().err
+
+
+# Each export of the capacity, priority and flow pages and the page-data frame the page shows:
+# the command line computes them through epmo.pagedata, as the health exports do.
+def _page_frames(con, as_of):  # type: ignore[no-untyped-def]
+    from epmo.pagedata import Filters
+    from epmo.pagedata import capacity, flow, priority
+
+    f = Filters(as_of)
+    heat = capacity.heatmap(con, f, capacity.View())
+    return {
+        "capacity_utilisation": heat.cells,
+        "capacity_shortage": heat.shortage,
+        "priority_scores": priority.ranking(con, f).ranked,
+        "efficient_frontier": priority.frontier(con, f).frontier,
+        "flow_metrics": flow.flow(con, f, by="project").summary,
+        "flow_forecast": flow.flow(con, f).forecasts,
+    }
+
+
+EXPORTS_FROM_PAGES = (
+    "capacity_utilisation",
+    "capacity_shortage",
+    "priority_scores",
+    "efficient_frontier",
+    "flow_metrics",
+    "flow_forecast",
+)
+
+
+@pytest.fixture(scope="module")
+def exported_and_shown(
+    _demo_template: Path, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, tuple[object, object]]:
+    import shutil
+
+    from epmo import export
+    from epmo.store import Store
+    from tests.conftest import DEMO_END
+
+    dest = tmp_path_factory.mktemp("exports") / "demo_store"
+    shutil.copytree(_demo_template, dest)
+    store = Store(str(dest))
+    con = store.connect()
+    try:
+        pages = _page_frames(con, DEMO_END)
+    finally:
+        con.close()
+    return {v: (export.view_frame(store, v, DEMO_END), pages[v]) for v in EXPORTS_FROM_PAGES}
+
+
+@pytest.mark.parametrize("view", EXPORTS_FROM_PAGES)
+def test_export_equals_the_page_data_frame(view: str, exported_and_shown) -> None:  # type: ignore[no-untyped-def]
+    import pandas as pd
+
+    out, page = exported_and_shown[view]
+    assert len(out) > 0, f"{view}: the demo store should give rows to compare"
+    shown = page[[c for c in out.columns if c in page.columns]].reset_index(drop=True)
+    if view == "priority_scores":
+        shown = shown.assign(model=out["model"].tolist())  # the export names the model it used
+    pd.testing.assert_frame_equal(out.reset_index(drop=True), shown)
