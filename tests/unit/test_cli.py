@@ -107,8 +107,7 @@ def test_retract_via_cli(files: dict[str, Path], capsys: pytest.CaptureFixture[s
 # Each export of the capacity, priority and flow pages and the page-data frame the page shows:
 # the command line computes them through epmo.pagedata, as the health exports do.
 def _page_frames(con, as_of):  # type: ignore[no-untyped-def]
-    from epmo.pagedata import Filters
-    from epmo.pagedata import capacity, flow, priority
+    from epmo.pagedata import Filters, capacity, flow, priority
 
     f = Filters(as_of)
     heat = capacity.heatmap(con, f, capacity.View())
