@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -15,13 +14,9 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+from bench.harness.serve import free_port
+
 BUCKET = "epmo-test"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def s3_env(endpoint: str) -> dict[str, str]:
@@ -37,7 +32,7 @@ def s3_env(endpoint: str) -> dict[str, str]:
 @contextlib.contextmanager
 def moto_server() -> Iterator[str]:
     """Start moto's S3 server on a free loopback port; yields its endpoint URL."""
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
         stdout=subprocess.DEVNULL,

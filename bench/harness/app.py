@@ -11,17 +11,17 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import threading
 import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+from bench.harness import serve
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -72,59 +72,19 @@ def chromium_path() -> str | None:
     return "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextmanager
 def streamlit_app(
     store_uri: str, memory_limit: str | None = None, script: str = "app.py"
 ) -> Iterator[tuple[str, int]]:
     """A `streamlit run app.py` (or another script) on a free port over the store; yields (url, pid)."""
-    port = _free_port()
-    env = os.environ | {"EPMO_STORE": store_uri}
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            script,
-            "--server.port",
-            str(port),
-            "--server.headless",
-            "true",
-            "--server.fileWatcherType",
-            "none",
-            "--browser.gatherUsageStats",
-            "false",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.time() + 120
-        while time.time() < deadline:
-            try:
-                with urllib.request.urlopen(url + "/_stcore/health", timeout=1) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.3)
-        else:
-            raise RuntimeError("streamlit did not start within 120 s")
+        proc, url = serve.start({"EPMO_STORE": store_uri}, script=script, capture=False, timeout=120)
+    except serve.NotStarted as exc:
+        raise RuntimeError(str(exc)) from None
+    try:
         yield url, proc.pid
     finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        serve.stop(proc, grace=15)
 
 
 def _status_kb(pid: int, field: str) -> int:

@@ -11,15 +11,13 @@ import contextlib
 import datetime as dt
 import os
 import shutil
-import socket
 import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from bench.harness import serve as streamlit_server
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "test-artifacts" / "screenshots"
@@ -35,12 +33,6 @@ def chromium_path() -> str:
         if found:
             return found
     pytest.fail("Chromium is not installed; `make test` installs it (Debian package 'chromium').")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="session")
@@ -87,52 +79,14 @@ def on_s3(store: Path | str) -> tuple[str, dict[str, str]]:
 def start(store: Path | str, extra_env: dict[str, str] | None = None) -> tuple[subprocess.Popen[bytes], str]:
     """Start `streamlit run app.py` on a free loopback port over `store`; returns the process
     and its URL once it answers its health check."""
-    env = os.environ | {"EPMO_STORE": str(store)} | (extra_env or {})
-    port = _free_port()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "app.py",
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--server.headless",
-            "true",
-            "--server.fileWatcherType",
-            "none",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(url + "/_stcore/health", timeout=1) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        out = proc.stdout.read().decode() if proc.stdout else ""
-        pytest.fail(f"streamlit did not start:\n{out}")
-    return proc, url
+    try:
+        return streamlit_server.start({"EPMO_STORE": str(store)} | (extra_env or {}))
+    except streamlit_server.NotStarted as exc:
+        pytest.fail(str(exc))
 
 
 def stop(proc: subprocess.Popen[bytes]) -> None:
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(10)
+    streamlit_server.stop(proc)
 
 
 @contextlib.contextmanager

@@ -8,21 +8,17 @@ settings) sees the admin pages.
 from __future__ import annotations
 
 import contextlib
-import os
 import shutil
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from oidc_provider_mock import User, run_server_in_thread
 
+from bench.harness import serve as streamlit_server
 from epmo import access
 from epmo.store import Store
-from tests.e2e.conftest import ROOT, _free_port, shot, wait_for_app
+from tests.e2e.conftest import shot, wait_for_app
 
 SCOPE = "Corporate Systems"
 VIEWER = "viewer.cs@example.org"
@@ -57,7 +53,7 @@ def world(e2e_demo_template: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     ]
     with run_server_in_thread(port=0, user_claims=users) as provider:
         issuer = f"http://localhost:{provider.server_port}"
-        port = _free_port()
+        port = streamlit_server.free_port()
         url = f"http://localhost:{port}"
         secrets = root / "secrets.toml"
         secrets.write_text(
@@ -82,51 +78,15 @@ def world(e2e_demo_template: Path, tmp_path_factory: pytest.TempPathFactory) -> 
 
 @contextlib.contextmanager
 def _streamlit(store: Path, port: int, secrets: Path, settings: Path) -> Iterator[None]:
-    env = os.environ | {"EPMO_STORE": str(store), "EPMO_SETTINGS": str(settings)}
-    env.pop("EPMO_AUTH", None)
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "app.py",
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--server.headless",
-            "true",
-            "--server.fileWatcherType",
-            "none",
-            "--secrets.files",
-            str(secrets),
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        out = proc.stdout.read().decode() if proc.stdout else ""
-        pytest.fail(f"streamlit did not start:\n{out}")
+    env = {"EPMO_STORE": str(store), "EPMO_SETTINGS": str(settings), "EPMO_AUTH": ""}
+    try:
+        proc, _ = streamlit_server.start(env, port=port, extra_args=["--secrets.files", str(secrets)])
+    except streamlit_server.NotStarted as exc:
+        pytest.fail(str(exc))
     try:
         yield
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        streamlit_server.stop(proc)
 
 
 def sign_in(page, url: str, who: str) -> None:  # type: ignore[no-untyped-def]
