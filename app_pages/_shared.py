@@ -81,7 +81,7 @@ def _resolve_identity() -> access.Identity:
     user = dict(st.user.to_dict())
     conf = access.auth_settings()
     if mode == "oidc" and not user.get("is_logged_in"):
-        _signin_screen(str(conf.get("provider") or ""))
+        _signin_screen(conf.provider)
     email = str(user.get("email") or "").strip()
     if not email:
         st.error(
@@ -91,7 +91,7 @@ def _resolve_identity() -> access.Identity:
             else "The identity provider sent no email claim: add the email scope (docs/security.md)."
         )
         st.stop()
-    groups = user.get(str(conf.get("groups_claim") or "groups")) or []
+    groups = user.get(conf.groups_claim or "groups") or []
     if isinstance(groups, str):
         groups = [g.strip() for g in groups.split(",") if g.strip()]
     return access.resolve(

@@ -16,6 +16,7 @@ the child included) and the workbook extent check on its own. Asserts nothing.
 from __future__ import annotations
 
 import argparse
+import copy
 import io
 import statistics
 import sys
@@ -104,12 +105,17 @@ def main() -> None:
         print(line("in process", inproc, inproc_cpu))
         print(line("child, started ahead", child, child_cpu))
         if args.cold:
-            settings.settings()["limits"]["parse_prestart"] = False
+            loaded = settings.settings
+            cold_settings = copy.deepcopy(loaded())
+            cold_settings["limits"]["parse_prestart"] = False
+            settings.settings = lambda cold=cold_settings: cold  # type: ignore[assignment,misc]
             isolate._stop_spare()
-            cold, cold_cpu = timed(
-                lambda name=name, data=data: isolate.read_upload(name, data), args.repeats, 0
-            )
-            settings.settings()["limits"]["parse_prestart"] = True
+            try:
+                cold, cold_cpu = timed(
+                    lambda name=name, data=data: isolate.read_upload(name, data), args.repeats, 0
+                )
+            finally:
+                settings.settings = loaded  # type: ignore[assignment]
             print(line("child, started on demand", cold, cold_cpu))
         extra = (statistics.median(child) - statistics.median(inproc)) * 1000
         print(f"  sandbox cost (median child - median in process): {extra:+.1f} ms")

@@ -29,7 +29,7 @@ from deltalake import DeltaTable
 from epmo import audit, clock, contract, sql
 from epmo.audit import Actor
 from epmo.report import ERROR, Issue
-from epmo.settings import settings
+from epmo.settings import AuthSettings, current
 from epmo.store import ACCESS_SCHEMA, Store, _read_files
 
 ROLES = ("admin", "analyst", "pm", "viewer")
@@ -384,8 +384,8 @@ def access_history(store: Store) -> list[dict[str, Any]]:
 # --------------------------------------------------------------------------- resolving
 
 
-def auth_settings() -> dict[str, Any]:
-    return dict(settings().get("auth", {}))
+def auth_settings() -> AuthSettings:
+    return current().auth
 
 
 def auth_mode(signin_configured: bool, access_entries: int = 0) -> str:
@@ -393,7 +393,7 @@ def auth_mode(signin_configured: bool, access_entries: int = 0) -> str:
     `[auth]` section exists in Streamlit's secrets, else demo. Demo mode is refused once
     sign-in is configured (it would silently make everyone admin), and "auto" does not fall
     back to it once the store has an access list."""
-    mode = (os.environ.get("EPMO_AUTH") or str(auth_settings().get("mode", "auto"))).strip().lower()
+    mode = (os.environ.get("EPMO_AUTH") or auth_settings().mode).strip().lower()
     if mode not in MODES:
         raise AuthConfigError(f"EPMO_AUTH / [auth] mode must be one of {', '.join(MODES)}, not {mode!r}")
     if mode == "auto":
@@ -444,11 +444,11 @@ def resolve(
             groups=tuple(groups),
         )
     conf = auth_settings()
-    group_roles: dict[str, str] = dict(conf.get("group_roles", {}))
-    group_portfolios: dict[str, list[str]] = dict(conf.get("group_portfolios", {}))
+    group_roles = conf.group_roles
+    group_portfolios = conf.group_portfolios
     roles = [group_roles[g] for g in groups if g in group_roles and group_roles[g] in ROLES]
     role = min(roles, key=ROLES.index) if roles else None  # the strongest role of their groups
-    portfolios: list[str] = [p for g in groups for p in group_portfolios.get(g, [])]
+    portfolios: list[str] = [p for g in groups for p in group_portfolios.get(g, ())]
     return Identity(
         email=email,
         role=role,

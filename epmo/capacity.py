@@ -40,7 +40,7 @@ import duckdb
 import pandas as pd
 
 from epmo import sql
-from epmo.settings import get
+from epmo.settings import current
 from epmo.store import Store
 
 GRAINS = ("week", "month", "quarter")
@@ -67,9 +67,9 @@ class Bands:
 
 def bands() -> Bands:
     """The utilisation bands of settings.toml [capacity]."""
-    limits = tuple(float(x) for x in get("capacity", "band_limits_pct"))
-    names = tuple(str(x) for x in get("capacity", "band_names"))
-    colours = tuple(str(x) for x in get("capacity", "band_colours"))
+    limits = tuple(float(x) for x in current().capacity.band_limits_pct)
+    names = tuple(str(x) for x in current().capacity.band_names)
+    colours = tuple(str(x) for x in current().capacity.band_colours)
     if len(names) != len(limits) + 1 or len(colours) != len(names) or list(limits) != sorted(limits):
         raise ValueError(
             "settings [capacity]: band_limits_pct must be increasing, with one more band name "
@@ -79,17 +79,17 @@ def bands() -> Bands:
         limits,
         names,
         colours,
-        str(get("capacity", "no_capacity_band")),
-        str(get("capacity", "no_capacity_colour")),
+        current().capacity.no_capacity_band,
+        current().capacity.no_capacity_colour,
     )
 
 
 def fte_hours_per_week() -> float:
-    return float(get("capacity", "fte_hours_per_week"))
+    return current().capacity.fte_hours_per_week
 
 
 def default_horizon_months() -> int:
-    return int(get("capacity", "horizon_months"))
+    return current().capacity.horizon_months
 
 
 def month_start(day: dt.date, add: int = 0) -> dt.date:
@@ -336,7 +336,7 @@ def query_params(
         "band_names": list(b.names),
         "no_capacity_band": b.no_capacity,
         "fte_hours_per_week": fte_hours_per_week(),
-        "top_n": int(get("capacity", "top_projects")),
+        "top_n": current().capacity.top_projects,
     }
 
 

@@ -7,7 +7,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from epmo.safe_text import plotly as esc
-from epmo.settings import get
+from epmo.settings import current
 from epmo.theme import base_layout
 
 CHART_TYPES = ("bar", "line", "scatter", "area")
@@ -35,7 +35,7 @@ def result_chart(
     data = frame[[c for c in dict.fromkeys([x, y, colour]) if c is not None]].dropna(subset=[y])
     if chart_type in ("line", "area"):
         data = data.sort_values(x, kind="stable")
-    max_groups = int(get("explorer", "chart_max_groups"))
+    max_groups = current().explorer.chart_max_groups
     groups: list[tuple[str, pd.DataFrame]]
     dropped = 0
     if colour is None:
@@ -50,7 +50,7 @@ def result_chart(
     for name, part in groups:
         common: dict[str, object] = {"x": part[x], "y": part[y], "name": name}
         if colour is None:
-            common["marker_color"] = get("theme", "blue")
+            common["marker_color"] = current().theme.blue
         if chart_type == "bar":
             fig.add_bar(**common)
         elif chart_type == "scatter":

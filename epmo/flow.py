@@ -32,7 +32,7 @@ import numpy as np
 import pyarrow as pa
 
 from epmo import sql
-from epmo.settings import get
+from epmo.settings import current
 
 
 @dataclass(frozen=True)
@@ -46,15 +46,15 @@ class FlowSettings:
 
 
 def flow_settings() -> FlowSettings:
-    pcts = tuple(int(p) for p in get("flow", "percentiles"))
-    rag = int(get("flow", "rag_percentile"))
+    pcts = tuple(int(p) for p in current().flow.percentiles)
+    rag = current().flow.rag_percentile
     s = FlowSettings(
-        window_days=int(get("flow", "window_days")),
-        runs=int(get("flow", "runs")),
-        seed=int(get("flow", "seed")),
+        window_days=current().flow.window_days,
+        runs=current().flow.runs,
+        seed=current().flow.seed,
         percentiles=pcts,
         rag_percentile=rag,
-        horizon_days=int(get("flow", "horizon_days")),
+        horizon_days=current().flow.horizon_days,
     )
     if s.window_days < 7 or s.runs < 100 or s.horizon_days < 7:
         raise ValueError("flow: window_days >= 7, runs >= 100 and horizon_days >= 7")

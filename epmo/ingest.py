@@ -20,7 +20,7 @@ from epmo.importers import WorkItemImport, sniff_layout
 from epmo.mapping import MappedSheet, Mapping, map_upload
 from epmo.readers import RawSheet
 from epmo.report import ERROR, WARNING, Issue, RejectedFile, Report
-from epmo.settings import get
+from epmo.settings import current
 from epmo.store import PreparedUpload, Store
 from epmo.validate import new_report, run_checks, stage, typed_tables
 
@@ -35,7 +35,7 @@ VALID = "valid"  # dry run passed
 def latest_reporting_day(today: dt.date | None = None) -> dt.date:
     """The most recent reporting weekday (Friday by default) on or before today."""
     today = today or clock.today()
-    weekday = int(get("ingest", "reporting_weekday"))
+    weekday = current().ingest.reporting_weekday
     return today - dt.timedelta(days=(today.weekday() - weekday) % 7)
 
 
@@ -47,8 +47,8 @@ def as_of_problem(as_of: dt.date, today: dt.date | None = None) -> str:
     (and overflow date arithmetic); a week in 1900 is a typo.
     """
     today = today or clock.today()
-    ahead = int(get("ingest", "max_as_of_days_ahead"))
-    earliest = dt.date.fromisoformat(str(get("ingest", "earliest_as_of")))
+    ahead = current().ingest.max_as_of_days_ahead
+    earliest = dt.date.fromisoformat(current().ingest.earliest_as_of)
     latest = today + dt.timedelta(days=ahead)
     if as_of > latest:
         return (
@@ -142,7 +142,7 @@ def check_upload(
             converted.as_of_date = as_of
             return converted
         data, mapping, imported = converted
-    dayfirst = (mapping.date_order or str(get("ingest", "date_order"))) == "dmy"
+    dayfirst = (mapping.date_order or current().ingest.date_order) == "dmy"
     try:
         sheets = isolate.read_upload(file_name, data, max_file_mb=max_file_mb)  # in a child, OS limits
     except RejectedFile as exc:

@@ -48,7 +48,7 @@ import pyarrow.ipc as ipc
 from epmo.importers.jira import LAYOUTS, OUT_COLUMNS, Imported
 from epmo.readers import RawSheet
 from epmo.report import ERROR, WARNING, Issue, RejectedFile
-from epmo.settings import get, settings
+from epmo.settings import current, settings
 from epmo.workflow import Workflow
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -83,7 +83,7 @@ class Limits:
 
     @classmethod
     def from_settings(cls) -> Limits:
-        limits = cls(int(get("limits", "parse_memory_mb")), float(get("limits", "parse_cpu_seconds")))
+        limits = cls(current().limits.parse_memory_mb, float(current().limits.parse_cpu_seconds))
         if limits.memory_mb < 1 or limits.cpu_seconds <= 0:
             raise ValueError("limits.parse_memory_mb and limits.parse_cpu_seconds must be positive")
         return limits
@@ -91,7 +91,7 @@ class Limits:
 
 def read_upload(name: str, data: bytes, max_file_mb: float | None = None) -> list[RawSheet]:
     """`epmo.readers.read_upload` in a child process under OS limits (see the module doc)."""
-    limit_mb = float(max_file_mb if max_file_mb is not None else get("limits", "max_file_mb"))
+    limit_mb = float(max_file_mb if max_file_mb is not None else current().limits.max_file_mb)
     if not data or len(data) > limit_mb * 1_000_000:
         from epmo import readers  # refuses on the length alone; not worth a child
 
@@ -120,7 +120,7 @@ def import_work_items(
     status-history file, decoded and read as CSV) in a child process under OS limits."""
     if layout is not None and layout not in LAYOUTS:  # the caller's mistake, not the file's
         raise ValueError(f"unknown layout {layout!r}; choose one of {', '.join(LAYOUTS)}")
-    limit_mb = float(get("limits", "max_file_mb"))
+    limit_mb = float(current().limits.max_file_mb)
     if not data or len(data) > limit_mb * 1_000_000:
         from epmo import importers  # refuses on the length alone; not worth a child
 
@@ -366,7 +366,7 @@ def _take_child() -> subprocess.Popen[bytes]:
             proc = None
         if proc is None:
             proc = _start()
-        if bool(get("limits", "parse_prestart")):
+        if current().limits.parse_prestart:
             _spare = _start()
     return proc
 

@@ -32,7 +32,7 @@ from deltalake import CommitProperties, DeltaTable, write_deltalake
 from deltalake.exceptions import CommitFailedError, DeltaError, TableNotFoundError
 
 from epmo import objectstore, sql
-from epmo.settings import get
+from epmo.settings import current
 from epmo.store import ALL_TABLES, NO_HOOKS, Store, now_utc
 
 LEASE_TABLE = "maintenance"
@@ -86,7 +86,7 @@ class Lease:
     def __init__(self, store: Store, holder: str | None = None, seconds: float | None = None):
         self.store = store
         self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-        self.seconds = float(seconds if seconds is not None else get("store", "lease_seconds"))
+        self.seconds = float(seconds if seconds is not None else current().store.lease_seconds)
         self.token: int | None = None
         self.checkpoints: dict[str, int] = {}
 
@@ -215,9 +215,9 @@ class TableState:
 
     def due(self, checkpoints_known: bool) -> list[str]:
         reasons = []
-        if self.files > int(get("store", "compact_after_files")):
+        if self.files > current().store.compact_after_files:
             reasons.append(f"{self.files} files > store.compact_after_files")
-        if checkpoints_known and self.since_checkpoint >= int(get("store", "checkpoint_after_commits")):
+        if checkpoints_known and self.since_checkpoint >= current().store.checkpoint_after_commits:
             reasons.append(f"{self.since_checkpoint} commits since its last checkpoint")
         return reasons
 
@@ -287,8 +287,8 @@ def run(store: Store, force: bool = False, lease: Lease | None = None) -> Result
 
 
 def _maintain(store: Store, lease: Lease, force: bool, result: Result) -> None:
-    retention = int(get("store", "vacuum_retention_hours"))
-    compact_after = int(get("store", "compact_after_files"))
+    retention = current().store.vacuum_retention_hours
+    compact_after = current().store.compact_after_files
     for t in table_states(store, lease.checkpoints):
         reasons = t.due(checkpoints_known=True)
         if not (reasons or force):
@@ -331,7 +331,7 @@ def _maintain(store: Store, lease: Lease, force: bool, result: Result) -> None:
 def after_commit(store: Store) -> Result | None:
     """The automatic run after an accepted upload: if maintenance is due, try the lease
     without waiting and maintain. Never fails the upload (which is already committed)."""
-    if not bool(get("store", "maintain_after_commit")):
+    if not current().store.maintain_after_commit:
         return None
     try:
         if not due(store):

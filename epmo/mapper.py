@@ -21,7 +21,7 @@ from epmo.mapping import Mapping, _glob_ignored, _index_for, identify_table, loo
 from epmo.readers import RawSheet
 from epmo.report import Issue, RejectedFile
 from epmo.report import column_letter as letter
-from epmo.settings import get
+from epmo.settings import current
 from epmo.store import Store
 from epmo.validate import stage, typed_tables
 
@@ -165,7 +165,7 @@ def to_mapping(base: Mapping, rows: list[ColumnChoice], sheet: RawSheet | None =
 def preview(store: Store, file_name: str, sheets: list[RawSheet], mapping: Mapping, n: int = 10) -> Preview:
     """The first `n` rows of the file as they would be stored under `mapping`, and what the
     checks say of the whole file (nothing is written)."""
-    dayfirst = (mapping.date_order or str(get("ingest", "date_order"))) == "dmy"
+    dayfirst = (mapping.date_order or current().ingest.date_order) == "dmy"
     mapped, issues = map_upload(sheets, mapping, dayfirst)
     table = mapped[0].table if mapped else None
     recognised = {h: c for c, (h, _letter) in mapped[0].columns.items()} if mapped else {}

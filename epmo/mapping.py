@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 from epmo import contract
 from epmo.readers import RawSheet
 from epmo.report import ERROR, WARNING, Issue, column_letter
-from epmo.settings import get
+from epmo.settings import current
 
 IGNORED_SHEETS = {"data dictionary", "readme", "read me", "instructions", "notes", "lists"}
 
@@ -693,7 +693,7 @@ def cell_problems(sheet: RawSheet) -> list[Issue]:
     export would cut it). One issue per column, at its first such cell, with the count."""
     import pyarrow.compute as pc
 
-    limit = int(get("limits", "max_text_chars"))
+    limit = current().limits.max_text_chars
     issues: list[Issue] = []
     where = {"file": sheet.file, "sheet": sheet.sheet}
     for j, header in enumerate(sheet.headers):

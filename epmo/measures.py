@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from epmo.settings import settings
+from epmo.settings import current
 
 
 @dataclass(frozen=True)
@@ -606,15 +606,15 @@ def fmt(name: str, value: Any) -> str:
 
 def rules_text() -> list[str]:
     """The RAG rules in force, in words (from settings)."""
-    h = settings()["health"]
+    h = current().health
     return [
-        f"CPI or SPI below {h['cpi_amber_below']} is Amber, below {h['cpi_red_below']} Red",
-        f"forecast end or an open key milestone {h['slip_amber_days']}+ days beyond baseline is "
-        f"Amber, {h['slip_red_days']}+ Red",
-        f"an open risk scoring {h['overdue_risk_score']}+ (probability x impact) past its due date is Amber",
-        f"agile projects with work items: the {settings()['flow']['rag_percentile']} % forecast date of "
+        f"CPI or SPI below {h.cpi_amber_below} is Amber, below {h.cpi_red_below} Red",
+        f"forecast end or an open key milestone {h.slip_amber_days}+ days beyond baseline is "
+        f"Amber, {h.slip_red_days}+ Red",
+        f"an open risk scoring {h.overdue_risk_score}+ (probability x impact) past its due date is Amber",
+        f"agile projects with work items: the {current().flow.rag_percentile} % forecast date of "
         "the remaining items against the baseline end, with the forecast-end thresholds",
-        f"judged stages: {', '.join(h['active_stages'])}",
+        f"judged stages: {', '.join(h.active_stages)}",
     ]
 
 

@@ -35,7 +35,7 @@ from urllib.parse import urlparse
 import pyarrow.fs as pafs
 from fsspec.implementations.arrow import ArrowFSWrapper
 
-from epmo.settings import settings
+from epmo.settings import current
 
 S3_SCHEMES = ("s3", "s3a")
 GCS_SCHEMES = ("gs", "gcs")
@@ -54,17 +54,13 @@ def is_remote(uri: str) -> bool:
     return scheme(uri) != ""
 
 
-def _setting(key: str) -> str:
-    section = settings().get("objectstore", {})
-    return str(section.get(key, "") or "")
-
-
-def _env(*names: str, setting: str = "") -> str:
+def _env(*names: str, default: str = "") -> str:
+    """The first of these environment variables that is set, else the default (a setting)."""
     for n in names:
         v = os.environ.get(n)
         if v:
             return v
-    return _setting(setting) if setting else ""
+    return default
 
 
 # The variables a child process (the explorer's worker) needs to reach the same store.
@@ -92,11 +88,11 @@ def environment() -> dict[str, str]:
 
 
 def s3_endpoint() -> str:
-    return _env("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL", setting="s3_endpoint")
+    return _env("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL", default=current().objectstore.s3_endpoint)
 
 
 def s3_region() -> str:
-    return _env("AWS_REGION", "AWS_DEFAULT_REGION", setting="s3_region") or "us-east-1"
+    return _env("AWS_REGION", "AWS_DEFAULT_REGION", default=current().objectstore.s3_region) or "us-east-1"
 
 
 def storage_options(uri: str) -> dict[str, str] | None:
@@ -120,8 +116,10 @@ def storage_options(uri: str) -> dict[str, str] | None:
             if os.environ.get(name):
                 opts[name] = os.environ[name]
     else:
-        opts["conditional_put"] = _env("EPMO_S3_CONDITIONAL_PUT", setting="s3_conditional_put") or "etag"
-    if _env("AWS_S3_ADDRESSING_STYLE") == "virtual" or _setting("s3_virtual_hosted") == "true":
+        opts["conditional_put"] = (
+            _env("EPMO_S3_CONDITIONAL_PUT", default=current().objectstore.s3_conditional_put) or "etag"
+        )
+    if _env("AWS_S3_ADDRESSING_STYLE") == "virtual" or current().objectstore.s3_virtual_hosted:
         opts["AWS_VIRTUAL_HOSTED_STYLE_REQUEST"] = "true"
     return opts
 

@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from epmo.report import ERROR, Issue, RejectedFile
-from epmo.settings import get
+from epmo.settings import current
 
 ZIP_MAGIC = b"PK\x03\x04"
 EMPTY_ZIP_MAGIC = b"PK\x05\x06"
@@ -60,7 +60,7 @@ def read_upload(name: str, data: bytes, max_file_mb: float | None = None) -> lis
 
     Raises RejectedFile with a specific, actionable message for anything unreadable.
     """
-    limit_mb = float(max_file_mb if max_file_mb is not None else get("limits", "max_file_mb"))
+    limit_mb = float(max_file_mb if max_file_mb is not None else current().limits.max_file_mb)
     if len(data) > limit_mb * 1_000_000:
         raise _reject(
             name,
@@ -152,11 +152,11 @@ def read_json_records(name: str, members: list[tuple[str, bytes]]) -> RawSheet:
             flat: dict[str, str] = {"source_file": stem}
             _flatten("", item, flat)
             records.append(flat)
-    if len(records) > int(get("limits", "max_rows")):
+    if len(records) > current().limits.max_rows:
         raise _reject(
             name,
             "too_many_rows",
-            f"The JSON holds {len(records):,} records; the limit is {get('limits', 'max_rows')}.",
+            f"The JSON holds {len(records):,} records; the limit is {current().limits.max_rows}.",
         )
     headers: list[str] = []
     seen: set[str] = set()
@@ -165,11 +165,11 @@ def read_json_records(name: str, members: list[tuple[str, bytes]]) -> RawSheet:
             if k not in seen:
                 seen.add(k)
                 headers.append(k)
-    if len(headers) > int(get("limits", "max_columns")):
+    if len(headers) > current().limits.max_columns:
         raise _reject(
             name,
             "sheet_too_large",
-            f"The JSON has {len(headers):,} different fields; the limit is {get('limits', 'max_columns')}.",
+            f"The JSON has {len(headers):,} different fields; the limit is {current().limits.max_columns}.",
         )
     data = pa.table(
         {f"c{j}": pa.array([r.get(h, "") for r in records], pa.string()) for j, h in enumerate(headers)}
@@ -383,7 +383,7 @@ def read_csv_bytes(name: str, data: bytes, sheet: str = "") -> RawSheet:
     payload, footer = _strip_footer(payload, delimiter, width)
     if footer:
         skipped = "; ".join(x for x in (skipped, footer) if x)
-    max_rows = int(get("limits", "max_rows"))
+    max_rows = current().limits.max_rows
     try:
         table = pacsv.read_csv(
             io.BytesIO(payload),
@@ -553,14 +553,14 @@ def _row_numbers(table: pa.Table, first_data_row: int) -> pa.Array:
 
 def _check_zip(name: str, zf: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
     infos = zf.infolist()
-    if len(infos) > int(get("limits", "max_zip_members")):
+    if len(infos) > current().limits.max_zip_members:
         raise _reject(
             name,
             "too_many_members",
-            f"The archive holds {len(infos)} files; the limit is {get('limits', 'max_zip_members')}.",
+            f"The archive holds {len(infos)} files; the limit is {current().limits.max_zip_members}.",
         )
     total = 0
-    max_ratio = float(get("limits", "max_compression_ratio"))
+    max_ratio = float(current().limits.max_compression_ratio)
     for info in infos:
         if info.flag_bits & 0x1:
             raise _reject(
@@ -574,7 +574,7 @@ def _check_zip(name: str, zf: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
                 f"Member '{info.filename}' expands {info.file_size / info.compress_size:,.0f}"
                 f" times (limit {max_ratio:g}); this looks like a zip bomb and was not opened.",
             )
-    limit = float(get("limits", "max_uncompressed_mb")) * 1_000_000
+    limit = float(current().limits.max_uncompressed_mb) * 1_000_000
     if total > limit:
         raise _reject(
             name,
@@ -854,10 +854,10 @@ class _SheetScan:
     ) -> None:
         self.file, self.sheet, self.zf, self.info = file, sheet, zf, info
         self.lengths, self.text_budget = lengths, text_budget
-        self.max_cells = int(get("limits", "max_cells"))
-        self.max_columns = int(get("limits", "max_columns"))
-        self.max_rows = int(get("limits", "max_rows"))
-        self.limit_text = float(get("limits", "max_sheet_text_mb")) * 1_000_000
+        self.max_cells = current().limits.max_cells
+        self.max_columns = current().limits.max_columns
+        self.max_rows = current().limits.max_rows
+        self.limit_text = float(current().limits.max_sheet_text_mb) * 1_000_000
         self.row = self.col = 0  # the current position (for cells written without r)
         self.far_row = self.far_col = 0
         self.far_row_ref = self.far_col_ref = ""
@@ -1079,7 +1079,7 @@ def _read_xlsx(name: str, data: bytes, zf: zipfile.ZipFile, infos: list[zipfile.
             f"The workbook could not be read ({_short(exc)}). Open it in Excel and save it again as .xlsx.",
         ) from None
     sheets: list[RawSheet] = []
-    max_rows = int(get("limits", "max_rows"))
+    max_rows = current().limits.max_rows
     for sheet_name in wb.sheet_names:
         try:
             rows = wb.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)

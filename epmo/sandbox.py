@@ -38,7 +38,7 @@ import pandas as pd
 import pyarrow as pa
 
 from epmo import sql
-from epmo.settings import get
+from epmo.settings import current
 from epmo.store import Snapshot, Store, register_snapshot
 
 
@@ -91,13 +91,13 @@ class Limits:
     @classmethod
     def from_settings(cls, **override: Any) -> Limits:
         values: dict[str, Any] = {
-            "time_limit_s": float(get("explorer", "time_limit_seconds")),
-            "row_cap": int(get("explorer", "row_cap")),
-            "memory_limit": str(get("explorer", "memory_limit")),
-            "threads": int(get("explorer", "threads")),
-            "result_bytes": int(float(get("explorer", "result_mb")) * 2**20),
-            "address_space": size_bytes(get("explorer", "address_space_limit")),
-            "start_limit_s": float(get("explorer", "start_limit_seconds")),
+            "time_limit_s": float(current().explorer.time_limit_seconds),
+            "row_cap": current().explorer.row_cap,
+            "memory_limit": current().explorer.memory_limit,
+            "threads": current().explorer.threads,
+            "result_bytes": int(float(current().explorer.result_mb) * 2**20),
+            "address_space": size_bytes(current().explorer.address_space_limit),
+            "start_limit_s": float(current().explorer.start_limit_seconds),
         }
         values.update({k: v for k, v in override.items() if v is not None})
         limits = cls(**values)
@@ -828,15 +828,15 @@ def param_defaults(
         "grain": "month",
         "by": "role",
         "demand": "all",
-        "top_n": str(get("capacity", "top_projects")),
+        "top_n": str(current().capacity.top_projects),
         "limit": "10",
-        "fte_hours_per_week": str(get("capacity", "fte_hours_per_week")),
-        "band_limits": ", ".join(str(x) for x in get("capacity", "band_limits_pct")),
-        "band_names": ", ".join(get("capacity", "band_names")),
-        "no_capacity_band": str(get("capacity", "no_capacity_band")),
-        "excluded_stages": ", ".join(get("priority", "excluded_stages")),
-        "current_stages": ", ".join(get("priority", "current_stages")),
-        "window_days": str(get("flow", "window_days")),
+        "fte_hours_per_week": str(current().capacity.fte_hours_per_week),
+        "band_limits": ", ".join(str(x) for x in current().capacity.band_limits_pct),
+        "band_names": ", ".join(current().capacity.band_names),
+        "no_capacity_band": current().capacity.no_capacity_band,
+        "excluded_stages": ", ".join(current().priority.excluded_stages),
+        "current_stages": ", ".join(current().priority.current_stages),
+        "window_days": str(current().flow.window_days),
     }
     return {n: known.get(n, "") for n in names}
 

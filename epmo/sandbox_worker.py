@@ -52,7 +52,7 @@ from typing import Any
 import pyarrow as pa
 
 from epmo import objectstore, sandbox
-from epmo.settings import get, settings
+from epmo.settings import current, settings
 from epmo.store import Snapshot
 
 ROOT = str(Path(__file__).resolve().parent.parent)  # the folder holding the epmo package
@@ -90,7 +90,7 @@ class _Pool:
         self.last_pid = 0
 
     def slots(self) -> threading.BoundedSemaphore:
-        count = max(int(get("explorer", "max_workers")), 1)
+        count = max(current().explorer.max_workers, 1)
         with self._lock:
             if self._slots is None or self._slot_count != count:
                 self._slots, self._slot_count = threading.BoundedSemaphore(count), count
@@ -107,7 +107,7 @@ class _Pool:
 
     def refill(self) -> None:
         """Start idle workers up to `warm_workers` (they import while nobody waits)."""
-        want = max(int(get("explorer", "warm_workers")), 0) if self.warm else 0
+        want = max(current().explorer.warm_workers, 0) if self.warm else 0
         with self._lock:
             self._idle = [p for p in self._idle if p.poll() is None]
             while len(self._idle) < want:
@@ -115,7 +115,7 @@ class _Pool:
 
     def give_back(self, proc: subprocess.Popen[bytes]) -> None:
         """A worker that answered and may serve again: kept idle if the pool wants one."""
-        want = max(int(get("explorer", "warm_workers")), 0) if self.warm else 0
+        want = max(current().explorer.warm_workers, 0) if self.warm else 0
         with self._lock:
             if proc.poll() is None and len(self._idle) < want:
                 self._idle.append(proc)
@@ -459,8 +459,8 @@ def _serve(out: int, request: dict[str, Any], con: Any, served: int) -> bool:
     snapshot: Snapshot = request["snapshot"]
 
     def again() -> bool:
-        return served < int(get("explorer", "worker_queries")) and _rss_mb() < float(
-            get("explorer", "worker_rss_mb")
+        return served < current().explorer.worker_queries and _rss_mb() < float(
+            current().explorer.worker_rss_mb
         )
 
     def fail(kind: str, message: str, more: bool) -> bool:

@@ -34,15 +34,11 @@ def settings() -> dict[str, Any]:
     return data
 
 
-def get(section: str, key: str) -> Any:
-    """One setting, untyped (prefer current(): typed, checked once)."""
-    return settings()[section][key]
-
-
 # --------------------------------------------------------------------------- typed settings
 # One frozen dataclass per section of settings.toml; current() loads, checks and converts
 # them once per settings() load (EPMO_SETTINGS overrides included), so code reads
-# `current().health.slip_red_days` (an int) instead of `int(get("health", "slip_red_days"))`.
+# `current().health.slip_red_days` (an int), never a string look-up such as
+# `int(settings()["health"]["slip_red_days"])` (tests/unit/test_settings.py checks).
 
 
 @dataclass(frozen=True)
@@ -65,6 +61,7 @@ class ObjectstoreSettings:
     s3_endpoint: str
     s3_region: str
     s3_conditional_put: str
+    s3_virtual_hosted: bool
     refresh_seconds: int
 
 

@@ -42,7 +42,7 @@ from deltalake import CommitProperties, DeltaTable, PostCommitHookProperties, wr
 from deltalake.exceptions import CommitFailedError, DeltaError, TableNotFoundError
 
 from epmo import audit, clock, contract, objectstore, sql
-from epmo.settings import get
+from epmo.settings import current
 
 ARROW_TYPES = {
     contract.TEXT: pa.string(),
@@ -133,7 +133,7 @@ ALL_TABLES: dict[str, pa.Schema] = {t: data_schema(t) for t in contract.TABLE_NA
 
 
 def default_store_uri() -> str:
-    return os.environ.get("EPMO_STORE") or str(get("store", "default_uri"))
+    return os.environ.get("EPMO_STORE") or current().store.default_uri
 
 
 def now_utc() -> dt.datetime:
@@ -293,7 +293,7 @@ class Store:
         return snap
 
     def _refresh_seconds(self) -> float:
-        return float(get("objectstore", "refresh_seconds"))
+        return float(current().objectstore.refresh_seconds)
 
     def _read_snapshot(self) -> Snapshot:
         if not self._upgraded:  # once per Store object: a store from an earlier version
@@ -444,7 +444,7 @@ class Store:
         one commits and the others see a newer ledger, re-read it, and find the upload
         already retracted (AlreadyRetracted). Raises KeyError for an unknown upload.
         """
-        for _attempt in range(int(get("store", "retract_attempts"))):
+        for _attempt in range(current().store.retract_attempts):
             snap = self.snapshot(fresh=True)
             ledger = self._tables.get("uploads")
             con = self.connect(snap)

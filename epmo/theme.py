@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from epmo.settings import get
+from epmo.settings import current
 
 RAG_ORDER = ("Red", "Amber", "Green")
 RAG_COLOURS = {
-    "Red": get("theme", "red"),
-    "Amber": get("theme", "amber"),
-    "Green": get("theme", "green"),
-    "": get("theme", "grey"),
+    "Red": current().theme.red,
+    "Amber": current().theme.amber,
+    "Green": current().theme.green,
+    "": current().theme.grey,
 }
 
 
@@ -37,10 +37,10 @@ STATUS_COLOURS = {
 # Concern scale for grids (0 = all green, 1 = all red), via amber.
 CONCERN_SCALE = [[0.0, RAG_COLOURS["Green"]], [0.5, RAG_COLOURS["Amber"]], [1.0, RAG_COLOURS["Red"]]]
 LINE_COLOURS = {
-    "planned": get("theme", "blue"),
+    "planned": current().theme.blue,
     "actual": "#37474F",
     "forecast": "#8E24AA",
-    "budget": get("theme", "grey"),
+    "budget": current().theme.grey,
 }
 
 
@@ -50,17 +50,17 @@ LINE_COLOURS = {
 # marker shape and bar pattern as well as by colour. Defined once here; pages and the
 # steering pack read it.
 PRESENT_RAG_COLOURS = {
-    "Red": get("steering", "present_red"),
-    "Amber": get("steering", "present_amber"),
-    "Green": get("steering", "present_green"),
-    "": get("steering", "present_grey"),
+    "Red": current().steering.present_red,
+    "Amber": current().steering.present_amber,
+    "Green": current().steering.present_green,
+    "": current().steering.present_grey,
 }
-PRESENT_BLUE = str(get("steering", "present_blue"))
-PRESENT_TEXT = str(get("steering", "present_text"))
-PRESENT_FONT_SIZE = int(get("steering", "present_font_size"))
+PRESENT_BLUE = current().steering.present_blue
+PRESENT_TEXT = current().steering.present_text
+PRESENT_FONT_SIZE = current().steering.present_font_size
 RAG_PATTERNS = {"Red": "x", "Amber": "/", "Green": "", "": "."}
 _TO_PRESENT = {RAG_COLOURS[k].lower(): PRESENT_RAG_COLOURS[k] for k in RAG_COLOURS} | {
-    str(get("theme", "blue")).lower(): PRESENT_BLUE
+    current().theme.blue.lower(): PRESENT_BLUE
 }
 
 
@@ -89,7 +89,7 @@ def presentation(fig: Any, height: int | None = None) -> Any:
     out.update_layout(
         template="simple_white",
         font={"size": size, "color": PRESENT_TEXT},
-        height=height or max(int(out.layout.height or 0), int(get("steering", "present_chart_height"))),
+        height=height or max(int(out.layout.height or 0), current().steering.present_chart_height),
         legend={"font": {"size": size, "color": PRESENT_TEXT}, "title": {"font": {"size": size - 4}}},
         hoverlabel={"font": {"size": size}},
         paper_bgcolor="#FFFFFF",

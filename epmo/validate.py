@@ -27,7 +27,7 @@ import pyarrow as pa
 from epmo import contract, sql
 from epmo.mapping import MappedSheet, display_value
 from epmo.report import Issue, Report
-from epmo.settings import get
+from epmo.settings import current
 
 TEXT_TYPES = (contract.TEXT, contract.EMAIL, contract.ENUM)
 META_TYPES = {
@@ -226,11 +226,11 @@ def run_checks(staged: Staged, as_of: dt.date, mapped: list[MappedSheet]) -> lis
         for col, (header, letter) in m.columns.items():
             where[(m.file, m.sheet, col)] = (header, letter)
     params = {
-        "ratio": float(get("ingest", "actual_cost_over_budget_ratio")),
-        "days": int(get("ingest", "forecast_end_jump_days")),
+        "ratio": current().ingest.actual_cost_over_budget_ratio,
+        "days": current().ingest.forecast_end_jump_days,
         "previous_as_of": as_of - dt.timedelta(days=1),
     }
-    limit = int(get("limits", "max_report_issues"))
+    limit = current().limits.max_report_issues
     issues: list[Issue] = []
     for name in sql.names("checks"):
         q = sql.query(name)

@@ -34,7 +34,7 @@ from pathlib import PurePosixPath
 from epmo import contract
 from epmo.readers import decode_text
 from epmo.report import ERROR, WARNING, Issue, RejectedFile, column_letter
-from epmo.settings import get
+from epmo.settings import current
 from epmo.workflow import DONE, IN_PROGRESS, TODO, Workflow
 
 LAYOUTS = ("jira_csv", "stage_dates", "status_history")
@@ -139,7 +139,7 @@ def _norm(h: str) -> str:
 
 
 def _read_csv(name: str, data: bytes) -> list[list[str]]:
-    limit_mb = float(get("limits", "max_file_mb"))
+    limit_mb = float(current().limits.max_file_mb)
     if len(data) > limit_mb * 1_000_000:
         raise RejectedFile(
             Issue(
@@ -160,7 +160,7 @@ def _read_csv(name: str, data: bytes) -> list[list[str]]:
         delimiter = ";"
     elif first.count("\t") > first.count(","):
         delimiter = "\t"
-    max_rows = int(get("limits", "max_rows"))
+    max_rows = current().limits.max_rows
     rows: list[list[str]] = []
     try:
         for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):

@@ -43,7 +43,7 @@ from epmo.priority.optimise import (
 from epmo.priority.optimise import (
     native_output_to_stderr as native_output_to_stderr,
 )
-from epmo.settings import get
+from epmo.settings import current
 from epmo.store import Store
 
 SCENARIO_KIND = "selection_scenario"
@@ -62,7 +62,7 @@ def candidates(
     excluded_stages: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Candidate projects as of the week (stages in priority.excluded_stages left out)."""
-    excluded = list(get("priority", "excluded_stages") if excluded_stages is None else excluded_stages)
+    excluded = list(current().priority.excluded_stages if excluded_stages is None else excluded_stages)
     return sql.df(
         con,
         "priority/candidates",
@@ -70,7 +70,7 @@ def candidates(
         portfolios=list(portfolios),
         programmes=list(programmes),
         excluded_stages=excluded,
-        current_stages=list(get("priority", "current_stages")),
+        current_stages=list(current().priority.current_stages),
     )
 
 
@@ -89,7 +89,7 @@ def capacity_inputs(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> tuple[pd.
     Both are spread over working days and start at the Monday of the as-of week (earlier
     demand is past, not piled on), for priority.capacity_horizon_months months.
     """
-    months = int(get("priority", "capacity_horizon_months"))
+    months = current().priority.capacity_horizon_months
     demand = capacity.project_role_demand(con, as_of, "month", months)
     supply = capacity.role_supply(con, as_of, "month", months)
     return (
@@ -298,7 +298,7 @@ def select(
 
 
 def efficient_frontier_of(problem: Problem, steps: int | None = None) -> pd.DataFrame:
-    return frontier(problem, int(steps or get("priority", "frontier_steps")))
+    return frontier(problem, int(steps or current().priority.frontier_steps))
 
 
 def current_point(result: SelectionResult) -> tuple[float, float, int]:

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from epmo import settings
 from epmo.safe_text import plotly as esc
-from epmo.settings import get
 from epmo.theme import base_layout
 
 PALETTE = ("#1565C0", "#2E7D32", "#F9A825", "#6A1B9A", "#00838F", "#EF6C00", "#AD1457", "#4E342E")
@@ -94,7 +94,7 @@ def rank_ranges(sens: pd.DataFrame, top: int = 40) -> go.Figure:
         x=part["base_rank"],
         mode="markers",
         name="rank with the model's weights",
-        marker={"symbol": "diamond", "size": 9, "color": get("priority", "current_colour")},
+        marker={"symbol": "diamond", "size": 9, "color": settings.current().priority.current_colour},
         hovertemplate="%{y}<br>base rank %{x}<extra></extra>",
     )
     fig.update_layout(
@@ -121,7 +121,7 @@ def frontier_chart(
         mode="lines+markers",
         line_shape="hv",
         name="best total score for the budget",
-        marker_color=get("priority", "selected_colour"),
+        marker_color=settings.current().priority.selected_colour,
         customdata=ok["project_count"],
         hovertemplate="budget %{x:,.0f}<br>best total score %{y:.4g}<br>%{customdata} projects<extra></extra>",
     )
@@ -133,7 +133,7 @@ def frontier_chart(
             name="current portfolio (in flight)",
             text=[f"current: {current[2]} projects"],
             textposition="bottom right",
-            marker={"symbol": "x", "size": 14, "color": get("priority", "current_colour")},
+            marker={"symbol": "x", "size": 14, "color": settings.current().priority.current_colour},
             hovertemplate="current portfolio<br>cost %{x:,.0f}<br>total score %{y:.4g}<extra></extra>",
         )
     if selected is not None:
@@ -185,7 +185,11 @@ def rank_changes(compare: pd.DataFrame, name_a: str, name_b: str, top: int = 25)
         subset=["rank_a", "rank_b"]
     )
     fig = go.Figure()
-    colours = {1: get("theme", "green"), -1: get("theme", "red"), 0: get("theme", "grey")}
+    colours = {
+        1: settings.current().theme.green,
+        -1: settings.current().theme.red,
+        0: settings.current().theme.grey,
+    }
     for row in part.itertuples(index=False):
         sign = int(np.sign(row.rank_change))
         fig.add_scatter(

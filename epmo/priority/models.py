@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from epmo import contract
-from epmo.settings import get
+from epmo.settings import current
 
 KIND = "scoring_model"
 TYPES = ("weighted", "wsjf", "rice")
@@ -63,7 +63,7 @@ class AhpResult:
 
     @property
     def is_consistent(self) -> bool:
-        return self.consistency_ratio <= float(get("priority", "ahp_max_consistency_ratio"))
+        return self.consistency_ratio <= current().priority.ahp_max_consistency_ratio
 
 
 @dataclass(frozen=True)
@@ -76,8 +76,8 @@ class ScoringModel:
     saved_by: str = "built-in"
     saved_at: str = ""
     ahp_matrix: tuple[tuple[float, ...], ...] = ()
-    should_top_pct: float = field(default_factory=lambda: float(get("priority", "should_top_pct")))
-    could_top_pct: float = field(default_factory=lambda: float(get("priority", "could_top_pct")))
+    should_top_pct: float = field(default_factory=lambda: float(current().priority.should_top_pct))
+    could_top_pct: float = field(default_factory=lambda: float(current().priority.could_top_pct))
 
     @property
     def label(self) -> str:
@@ -209,8 +209,8 @@ def from_spec(
     moscow = spec.get("moscow") or {}
     if not isinstance(moscow, dict):
         raise ModelError(f"model {name!r}: moscow must be an object")
-    should = _number(moscow.get("should_top_pct", get("priority", "should_top_pct")), "moscow.should_top_pct")
-    could = _number(moscow.get("could_top_pct", get("priority", "could_top_pct")), "moscow.could_top_pct")
+    should = _number(moscow.get("should_top_pct", current().priority.should_top_pct), "moscow.should_top_pct")
+    could = _number(moscow.get("could_top_pct", current().priority.could_top_pct), "moscow.could_top_pct")
     if not 0 <= should <= could <= 100:
         raise ModelError(f"model {name!r}: need 0 <= should_top_pct <= could_top_pct <= 100")
     return ScoringModel(

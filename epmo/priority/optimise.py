@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from epmo.settings import get
+from epmo.settings import current
 
 
 @contextmanager
@@ -204,7 +204,7 @@ def _milp(
         options={
             "mip_rel_gap": 0.0,
             "presolve": True,
-            "time_limit": float(get("priority", "solver_time_limit_s") if time_limit is None else time_limit),
+            "time_limit": float(current().priority.solver_time_limit_s if time_limit is None else time_limit),
         },
     )
     if res.x is None or res.status not in (0, 1):
@@ -251,7 +251,7 @@ def solve(problem: Problem, tie_break: bool = True) -> Selection:
         x1, status = _milp(-obj, a_mat, ub, lb_x, ub_x)
         if x1 is None and status == 1:
             raise Infeasible(
-                f"the solver's time limit ({get('priority', 'solver_time_limit_s')} s) ran out before it "
+                f"the solver's time limit ({current().priority.solver_time_limit_s} s) ran out before it "
                 "found a selection; raise priority.solver_time_limit_s"
             )
         if x1 is None:
@@ -268,8 +268,8 @@ def solve(problem: Problem, tie_break: bool = True) -> Selection:
             a2 = np.vstack([a_mat, -obj]) if a_mat.shape[0] else -obj[None, :]
             ub2 = np.append(ub, -(best - tol))
             limit = min(
-                float(get("priority", "solver_time_limit_s")),
-                float(get("priority", "tie_break_time_limit_s")),
+                float(current().priority.solver_time_limit_s),
+                float(current().priority.tie_break_time_limit_s),
             )
             x2, _ = _milp(c2, a2, ub2, lb_x, ub_x, limit)
             # the cheapest found in the time allowed (proven or not): it scores as well as x1
@@ -277,7 +277,7 @@ def solve(problem: Problem, tie_break: bool = True) -> Selection:
                 x = x2
         x = _drop_unforced_non_positive(problem, x, lb_x)
     used = a_mat @ x.astype(float) if a_mat.shape[0] else np.zeros(0)
-    tol_pct = float(get("priority", "binding_tolerance_pct"))
+    tol_pct = current().priority.binding_tolerance_pct
     frame = pd.DataFrame({"constraint": names, "kind": kinds, "used": used, "limit": ub})
     frame["slack"] = frame["limit"] - frame["used"]
     denom = frame["limit"].abs().where(frame["limit"].abs() > 0, 1.0)

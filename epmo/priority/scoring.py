@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from epmo.priority.models import ScoringModel
-from epmo.settings import get
+from epmo.settings import current
 
 UNSCORED = "Unscored"
 MOSCOW_ORDER = ("Must", "Should", "Could", "Won't", UNSCORED)
@@ -212,9 +212,9 @@ def sensitivity(
     One row per scored project: base_rank, rank_min, rank_median, rank_max, rank_spread
     (max - min), sorted by base rank. Reproducible for a given seed.
     """
-    runs = int(runs if runs is not None else get("priority", "sensitivity_runs"))
-    pct = float(pct if pct is not None else get("priority", "sensitivity_pct"))
-    seed = int(seed if seed is not None else get("priority", "sensitivity_seed"))
+    runs = int(runs if runs is not None else current().priority.sensitivity_runs)
+    pct = float(pct if pct is not None else current().priority.sensitivity_pct)
+    seed = int(seed if seed is not None else current().priority.sensitivity_seed)
     if runs < 1 or not 0 <= pct < 100:
         raise ValueError("sensitivity needs at least 1 run and a perturbation between 0 and 100 %")
     d = design(frame, model)

@@ -9,6 +9,7 @@ import pytest
 
 from epmo import access, pack, sandbox, sql, steering
 from epmo.cli import main
+from epmo.settings import AuthSettings
 from epmo.store import ALL_TABLES, Store
 from tests.conftest import DEMO_END
 
@@ -228,12 +229,13 @@ def test_auth_mode(
 def test_groups_map_to_the_strongest_role_and_the_list_wins(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    conf = {
-        "mode": "auto",
-        "groups_claim": "groups",
-        "group_roles": {"epmo-viewers": "viewer", "epmo-analysts": "analyst"},
-        "group_portfolios": {"epmo-viewers": ["Corporate Systems"]},
-    }
+    conf = AuthSettings(
+        mode="auto",
+        provider="",
+        groups_claim="groups",
+        group_roles={"epmo-viewers": "viewer", "epmo-analysts": "analyst"},
+        group_portfolios={"epmo-viewers": ("Corporate Systems",)},
+    )
     monkeypatch.setattr(access, "auth_settings", lambda: conf)
     who = access.resolve(store, "g@example.org", ["epmo-viewers", "epmo-analysts", "other"], entries=[])
     assert who.role == "analyst" and who.portfolios == ("Corporate Systems",)

@@ -3,6 +3,7 @@ and write failures in words (docs/store.md)."""
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
 import os
@@ -43,13 +44,26 @@ PROCS = ("-m", "tests.unit.maintenance_procs")
 # ------------------------------------------------------------------------------ helpers
 
 
+class _StoreSettings:
+    """The [store] settings of this process: `s[key] = v` or `s.update(key=v)` changes them
+    (a changed copy of settings(), typed afresh by settings.current())."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.monkeypatch = monkeypatch
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.update(**{key: value})
+
+    def update(self, **values: Any) -> None:
+        data = copy.deepcopy(settings.settings())
+        data["store"].update(values)
+        self.monkeypatch.setattr(settings, "settings", lambda: data)
+
+
 @pytest.fixture
-def store_settings(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+def store_settings(monkeypatch: pytest.MonkeyPatch) -> _StoreSettings:
     """The [store] settings of this process, changeable per test (restored afterwards)."""
-    section = settings.settings()["store"]
-    for key, value in list(section.items()):
-        monkeypatch.setitem(section, key, value)
-    return section  # type: ignore[no-any-return]
+    return _StoreSettings(monkeypatch)
 
 
 def _env(tmp_path: Path, **store: object) -> dict[str, str]:
@@ -184,7 +198,7 @@ def test_an_expired_lease_can_be_taken_and_its_old_holder_is_fenced(store: Store
 
 
 def test_fencing_stops_a_maintainer_whose_lease_was_taken(
-    store: Store, clock: Clock, store_settings: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+    store: Store, clock: Clock, store_settings: _StoreSettings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     store_settings["maintain_after_commit"] = False
     for i in range(4):
@@ -222,7 +236,7 @@ def test_four_contending_processes_exactly_one_wins(tmp_path: Path) -> None:
 # ----------------------------------------------------------------- maintenance off commits
 
 
-def test_a_commit_never_compacts(store: Store, store_settings: dict[str, Any]) -> None:
+def test_a_commit_never_compacts(store: Store, store_settings: _StoreSettings) -> None:
     store_settings.update(compact_after_files=2, maintain_after_commit=False)
     for i in range(5):
         _upload(store, f"C{i}")
@@ -235,7 +249,7 @@ def test_a_commit_never_compacts(store: Store, store_settings: dict[str, Any]) -
     assert _projects(store) == [f"C{i}-0" for i in range(5)]
 
 
-def test_ingest_maintains_once_due(store: Store, store_settings: dict[str, Any]) -> None:
+def test_ingest_maintains_once_due(store: Store, store_settings: _StoreSettings) -> None:
     store_settings["compact_after_files"] = 3
     for i in range(3):
         _upload(store, f"A{i}")
@@ -248,7 +262,7 @@ def test_ingest_maintains_once_due(store: Store, store_settings: dict[str, Any])
 
 
 def test_after_commit_skips_when_another_maintainer_holds_the_lease(
-    store: Store, store_settings: dict[str, Any]
+    store: Store, store_settings: _StoreSettings
 ) -> None:
     store_settings["compact_after_files"] = 1
     other = Lease(store, "someone-else", seconds=600)
@@ -262,7 +276,7 @@ def test_after_commit_skips_when_another_maintainer_holds_the_lease(
 
 
 def test_maintain_command(
-    store: Store, store_settings: dict[str, Any], capsys: pytest.CaptureFixture[str]
+    store: Store, store_settings: _StoreSettings, capsys: pytest.CaptureFixture[str]
 ) -> None:
     store_settings.update(compact_after_files=3, maintain_after_commit=False)
     for i in range(3):
@@ -343,7 +357,7 @@ DAMAGE = [
 
 @pytest.mark.parametrize(("damage", "fails"), DAMAGE, ids=[d.__name__.strip("_") for d, _ in DAMAGE])
 def test_check_finds_each_broken_invariant(
-    store: Store, store_settings: dict[str, Any], damage: Any, fails: set[str]
+    store: Store, store_settings: _StoreSettings, damage: Any, fails: set[str]
 ) -> None:
     store_settings["maintain_after_commit"] = False
     uid = _upload(store, "K", n=2)
@@ -380,7 +394,7 @@ def test_check_passes_on_the_demo_store(demo_store: Store, capsys: pytest.Captur
 
 
 def test_repair_restores_a_store_damaged_by_the_old_compaction(
-    tmp_path: Path, store_settings: dict[str, Any], capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, store_settings: _StoreSettings, capsys: pytest.CaptureFixture[str]
 ) -> None:
     store_settings["maintain_after_commit"] = False
     store = Store(str(tmp_path / "store"))
@@ -415,7 +429,7 @@ def test_repair_restores_a_store_damaged_by_the_old_compaction(
     assert "nothing to repair" in cli("repair", "--store", store.uri, capsys=capsys)[1]
 
 
-def test_repair_keeps_the_first_of_repeated_retractions(store: Store, store_settings: dict[str, Any]) -> None:
+def test_repair_keeps_the_first_of_repeated_retractions(store: Store, store_settings: _StoreSettings) -> None:
     store_settings["maintain_after_commit"] = False
     uid = _upload(store, "T")
     store.retract(uid, "first@x.org", "wrong file")
@@ -446,7 +460,7 @@ def test_repair_refuses_while_another_maintainer_holds_the_lease(store: Store) -
 @pytest.mark.slow
 @pytest.mark.parametrize("writers", [2, 8])
 def test_concurrent_writers_crossing_the_threshold_store_each_row_once(
-    tmp_path: Path, writers: int, store_settings: dict[str, Any]
+    tmp_path: Path, writers: int, store_settings: _StoreSettings
 ) -> None:
     """Writers start at once on a store one file short of compact_after_files: maintenance
     falls due during their commits. With 8 writers a reader loops throughout (and a
@@ -489,7 +503,7 @@ def test_concurrent_writers_crossing_the_threshold_store_each_row_once(
 
 @pytest.mark.slow
 def test_sigkill_during_maintenance_then_the_lease_expires(
-    tmp_path: Path, store_settings: dict[str, Any], capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, store_settings: _StoreSettings, capsys: pytest.CaptureFixture[str]
 ) -> None:
     store_settings.update(maintain_after_commit=False, compact_after_files=2)
     store = Store(str(tmp_path / "store"))

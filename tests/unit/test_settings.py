@@ -3,6 +3,7 @@ type or an unknown key is refused naming the setting."""
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import tomllib
 from pathlib import Path
@@ -78,3 +79,67 @@ def test_a_setting_of_the_defaults_file_without_a_field_yet_is_passed_over() -> 
     assert settings.load(data, known=data).health.slip_red_days == 30
     with pytest.raises(ValueError, match="brand_new"):
         settings.load(data)
+
+
+# ------------------------------------------------------------------ no stringly look-ups left
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _settings_call(node: ast.AST) -> bool:
+    """`settings()` or `settings.settings()`: the raw, untyped dict."""
+    if not isinstance(node, ast.Call):
+        return False
+    f = node.func
+    return (isinstance(f, ast.Name) and f.id == "settings") or (
+        isinstance(f, ast.Attribute) and f.attr == "settings" and isinstance(f.value, ast.Name)
+    )
+
+
+def _stringly(source: str) -> list[int]:
+    """Lines that read a setting by name: the removed `get`, or a key of the raw dict."""
+    lines = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom) and node.module == "epmo.settings":
+            if any(a.name == "get" for a in node.names):
+                lines.append(node.lineno)
+        elif isinstance(node, ast.Attribute) and node.attr == "get":
+            if (isinstance(node.value, ast.Name) and node.value.id == "settings") or _settings_call(
+                node.value
+            ):
+                lines.append(node.lineno)
+        elif isinstance(node, ast.Subscript) and _settings_call(node.value):
+            lines.append(node.lineno)
+    return lines
+
+
+@pytest.mark.parametrize(
+    ("source", "stringly"),
+    [
+        ("from epmo.settings import get\nx = int(get('health', 'slip_red_days'))", True),
+        ("from epmo import settings\nx = settings.get('health', 'slip_red_days')", True),
+        ("from epmo.settings import settings\nx = settings()['health']['slip_red_days']", True),
+        ("from epmo import settings\nx = settings.settings()['health']", True),
+        ("from epmo.settings import settings\nx = settings().get('auth', {})", True),
+        ("from epmo.settings import current\nx = current().health.slip_red_days", False),
+        (
+            "from epmo.settings import settings\njob = {'settings': settings()}",
+            False,
+        ),  # handed whole to a child
+        ("x = row.get('severity', 'error')", False),
+    ],
+)
+def test_the_stringly_look_up_check_tells_them_apart(source: str, stringly: bool) -> None:
+    assert bool(_stringly(source)) is stringly
+
+
+def test_no_module_reads_a_setting_by_name() -> None:
+    assert not hasattr(settings, "get")
+    files = sorted((ROOT / "epmo").rglob("*.py")) + sorted((ROOT / "app_pages").rglob("*.py"))
+    assert len(files) > 50
+    found = [
+        f"{f.relative_to(ROOT)}:{line}"
+        for f in files
+        if f != ROOT / "epmo" / "settings.py"
+        for line in _stringly(f.read_text(encoding="utf-8"))
+    ]
+    assert found == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
 
@@ -118,8 +119,9 @@ def test_compaction_keeps_every_row(store: Store, monkeypatch) -> None:  # type:
 
     for i in range(6):
         ingest(store, f"w{i}.csv", projects_csv(project_row(f"P{i}")), as_of=_week(0))
-    cfg = settings.settings()
-    monkeypatch.setitem(cfg["store"], "compact_after_files", 2)
+    cfg = copy.deepcopy(settings.settings())
+    cfg["store"]["compact_after_files"] = 2
+    monkeypatch.setattr(settings, "settings", lambda: cfg)
     assert any(a.startswith("compacted projects") for a in maintenance.run(store).actions)
     assert len(store.snapshot().files["projects"]) < 6
     assert sorted(r["project_id"] for r in _as_of(store, "projects", _week(0))) == [f"P{i}" for i in range(6)]
