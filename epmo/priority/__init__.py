@@ -371,13 +371,12 @@ def efficient_frontier(
     budget_basis: str | None = None,
 ) -> pd.DataFrame:
     """Export view: budget, best_total_score, project_count (plus total_cost, is_feasible)."""
-    from epmo import settings
     from epmo.pagedata import Filters
     from epmo.pagedata import priority as pages
 
     m = _model_from_options(store, model, model_file)
     scenario = Scenario(model=m.name, model_version=m.version, basis=budget_basis or "bac")
-    steps = int(steps or settings.current().priority.frontier_steps)
+    steps = int(steps or current().priority.frontier_steps)
     con = store.connect()
     try:  # the Selection page's data (epmo.pagedata.priority): the export shows what the page shows
         data = pages.selection(con, Filters(as_of), scenario.to_json(), frontier_steps=steps, scoring_model=m)

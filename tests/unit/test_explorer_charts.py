@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pandas as pd
 import pytest
 
@@ -40,7 +42,9 @@ def test_lines_are_drawn_in_x_order_and_types_differ() -> None:
 def test_too_many_colour_groups_keeps_the_biggest(monkeypatch: pytest.MonkeyPatch) -> None:
     import epmo.explorer_charts as ec
 
-    monkeypatch.setattr(ec, "get", lambda section, key: 1)
+    real = ec.current()
+    one = dataclasses.replace(real, explorer=dataclasses.replace(real.explorer, chart_max_groups=1))
+    monkeypatch.setattr(ec, "current", lambda: one)
     frame = pd.DataFrame({"x": [1, 2, 3], "y": [1.0, 2.0, 3.0], "g": ["a", "b", "b"]})
     fig = ec.result_chart(frame, "x", "y", "g", "bar")
     assert [t.name for t in fig.data] == ["b"]

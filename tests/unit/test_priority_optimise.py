@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 
 import numpy as np
@@ -303,8 +304,9 @@ def test_scenario_json_round_trip() -> None:
 def test_a_solver_time_limit_is_reported_not_hidden(monkeypatch: pytest.MonkeyPatch) -> None:
     from epmo.priority import optimise
 
-    real = optimise.get
-    monkeypatch.setattr(optimise, "get", lambda s, k: 1e-9 if k == "solver_time_limit_s" else real(s, k))
+    real = optimise.current()
+    tiny = dataclasses.replace(real, priority=dataclasses.replace(real.priority, solver_time_limit_s=1e-9))
+    monkeypatch.setattr(optimise, "current", lambda: tiny)
     rng = np.random.default_rng(3)
     n = 60
     p = Problem(
