@@ -498,10 +498,15 @@ def _strip_footer(payload: bytes, delimiter: str, width: int) -> tuple[bytes, st
     cut, lines = end, []
     for _ in range(3):
         start = payload.rfind(b"\n", 0, cut) + 1
+        if cut - start > 1000:  # a footer is a short line; a long one is data, not parsed here
+            break
         line = payload[start:cut].decode("utf-8", "replace").strip()
         if not line or start == 0:
             break
-        values = next(csv.reader([line], delimiter=delimiter), [])
+        try:
+            values = next(csv.reader([line], delimiter=delimiter), [])
+        except csv.Error:  # not a simple line: leave it to the table's own reader
+            break
         if sum(1 for v in values if v.strip()) != 1 or len(values) > 2:
             break
         lines.append(line)
