@@ -28,7 +28,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from epmo import capacity, contract, health
+from epmo import capacity, contract, health, settings
 from epmo.store import ALL_TABLES, Store
 
 
@@ -82,10 +82,12 @@ RAGS = ("Red", "Amber", "Green")
 
 
 def _headline(projects: pd.DataFrame) -> dict[str, float]:
+    expected = projects["stage"].isin(settings.current().health.active_stages)
     out: dict[str, float] = {
         "project_count": len(projects),
-        "reporting_count": int((projects["weeks_stale"] == 0).sum()),
-        "stale_count": int((projects["weeks_stale"] >= 1).sum()),
+        # expected to report: a project in an active stage (settings health.active_stages)
+        "reporting_count": int((expected & (projects["weeks_stale"] == 0)).sum()),
+        "stale_count": int((expected & (projects["weeks_stale"] >= 1)).sum()),
         "total_bac": float(projects["budget_bac"].sum()),
     }
     for rag in RAGS:
