@@ -78,7 +78,7 @@ class LimitsSettings:
     max_text_chars: int
     max_cells: int
     max_columns: int
-    max_sheet_text_mb: int
+    max_sheet_text_mb: float
     parse_memory_mb: int
     parse_cpu_seconds: int
     parse_prestart: bool
@@ -167,7 +167,7 @@ class ExplorerSettings:
 
     time_limit_seconds: int
     row_cap: int
-    result_mb: int
+    result_mb: float
     memory_limit: str
     threads: int
     address_space_limit: str
