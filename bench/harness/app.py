@@ -203,9 +203,21 @@ _TITLE_CHANGED_JS = """(before) => {
 
 
 def _navigate(page: Any, title: str, min_charts: int, timeout_ms: float) -> float:
-    """Click a page in the sidebar of a running session, as a user moves between pages."""
+    """Click a page in the navigation of a running session, as a user moves between pages
+    (the navigation is in the header: a page may sit in a section's drop-down, opened first
+    and not timed)."""
     before = page.locator('[data-testid="stMain"] h1').first.inner_text()
-    link = page.locator('[data-testid="stSidebarNav"] a', has_text=title).first
+    nav = '[data-testid="stTopNavLink"], [data-testid="stTopNavDropdownLink"], [data-testid="stSidebarNav"] a'
+    link = page.locator(nav, has_text=title).first
+    if not link.is_visible():
+        sections = page.locator('[data-testid="stTopNavSection"]')
+        for i in range(sections.count()):
+            sections.nth(i).click()
+            try:
+                link.wait_for(state="visible", timeout=1_000)
+                break
+            except Exception:  # noqa: BLE001 (not in this section: close it, try the next)
+                page.keyboard.press("Escape")
     t0 = time.perf_counter()
     link.click()
     page.wait_for_function(_TITLE_CHANGED_JS, arg=before, timeout=timeout_ms, polling=50)
