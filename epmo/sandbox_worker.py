@@ -97,10 +97,14 @@ class _Pool:
             return self._slots
 
     def take(self) -> subprocess.Popen[bytes]:
+        """An idle worker started for the same object store (its endpoint and credentials
+        are fixed at start: one started before EPMO_STORE's variables changed would reach
+        the wrong store), else a new one."""
+        store_env = objectstore.environment()
         with self._lock:
             while self._idle:
                 proc = self._idle.pop(0)
-                if proc.poll() is None:
+                if proc.poll() is None and _STORE_ENV.get(proc.pid) == store_env:
                     return proc
                 _reap(proc)
         return _spawn()
@@ -146,6 +150,8 @@ class _Pool:
             _reap(proc)
 
 
+# worker pid -> the object-store variables it was started with
+_STORE_ENV: dict[int, dict[str, str]] = {}
 POOL = _Pool()
 atexit.register(POOL.close)
 
@@ -161,7 +167,8 @@ def _spawn() -> subprocess.Popen[bytes]:
     env = {k: os.environ[k] for k in _ENV_KEEP if k in os.environ}
     env["HOME"] = NEUTRAL_HOME
     env.update(_ENV_SET)
-    env.update(objectstore.environment())  # a store on S3: its endpoint and credentials
+    store_env = objectstore.environment()
+    env.update(store_env)  # a store on S3: its endpoint and credentials
     proc = subprocess.Popen(  # noqa: S603 (our own interpreter and module)
         [sys.executable, "-I", "-c", _BOOT, ROOT],
         stdin=subprocess.PIPE,
@@ -171,6 +178,7 @@ def _spawn() -> subprocess.Popen[bytes]:
         env=env,
         close_fds=True,
     )
+    _STORE_ENV[proc.pid] = store_env
     # What the worker can prepare before a query arrives: the settings and the connection's
     # limits (it builds the store-independent part of the connection while it waits).
     limits = sandbox.Limits.from_settings()
@@ -187,6 +195,7 @@ def _write(proc: subprocess.Popen[bytes], message: dict[str, Any]) -> None:
 
 def _reap(proc: subprocess.Popen[bytes]) -> None:
     """SIGKILL and wait: afterwards the process is gone (not even a zombie)."""
+    _STORE_ENV.pop(proc.pid, None)
     if proc.poll() is None:
         try:
             proc.send_signal(signal.SIGKILL)

@@ -318,3 +318,26 @@ def test_queries_beyond_max_workers_wait_then_are_told_the_explorer_is_busy(
         slow.join()
     finally:
         settings.settings.cache_clear()
+
+
+@pytest.mark.parametrize(("endpoint_changes", "reused"), [(False, True), (True, False)])
+def test_an_idle_worker_serves_only_the_object_store_it_was_started_for(
+    monkeypatch: pytest.MonkeyPatch, endpoint_changes: bool, reused: bool
+) -> None:
+    """A warm worker keeps the store variables it started with: once they change (another
+    EPMO_STORE endpoint), it is not handed out, whatever ran before in this process."""
+    from epmo import sandbox_worker as w
+
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    idle = w._spawn()
+    w.POOL._idle.insert(0, idle)
+    if endpoint_changes:
+        monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+    got = w.POOL.take()
+    try:
+        assert (got.pid == idle.pid) is reused
+        assert (idle.poll() is None) is reused  # a worker for another store is reaped
+    finally:
+        w._reap(got)
+        if not reused:
+            w._reap(idle)
