@@ -71,7 +71,10 @@ def test_an_upload_through_a_is_on_b_within_bounded_time(page, replicas, tmp_pat
     url_b = str(replicas["url_b"])
     _open_ledger(page, url_b)  # B has served (and cached) the ledger before the upload
     assert (
-        page.locator("[data-testid='stDataFrame'] [role='row']").filter(has_text="weekly_extract_replica").count() == 0
+        page.locator("[data-testid='stDataFrame'] [role='row']")
+        .filter(has_text="weekly_extract_replica")
+        .count()
+        == 0
     )
     _upload_on(page, str(replicas["url_a"]), workbook, "pm.replica@example.org")
     page.get_by_role("button", name="Commit upload").click()
