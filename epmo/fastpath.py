@@ -52,6 +52,15 @@ _BAD_LAST[:33] = True
 _BAD_LAST[127] = True
 
 
+def arrow_type(c: contract.Column) -> pa.DataType:
+    """The Arrow type of a typed column's values (DuckDB's DOUBLE, DATE, BOOLEAN)."""
+    if c.type == contract.DATE:
+        return pa.date32()
+    if c.type == contract.BOOLEAN:
+        return pa.bool_()
+    return pa.float64()
+
+
 def _parts(arr: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(bytes, start offsets, lengths) of a string array, without copying; nulls are length 0."""
     arr = pc.fill_null(arr, "") if arr.null_count else arr
