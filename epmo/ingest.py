@@ -79,6 +79,8 @@ class Outcome:
     tables: dict[str, pa.Table] = field(default_factory=dict)
     preview: dict[str, object] = field(default_factory=dict)
     store_key: str = ""  # the store snapshot it was validated against
+    # the sha256 the duplicate check used on that snapshot ("" when none was looked for)
+    digest: str = ""
 
     @property
     def ok(self) -> bool:
@@ -230,12 +232,14 @@ def check_upload(
         if digest:
             dup = sql.arrow(con, "ledger/duplicate_upload", sha256=digest, as_of=as_of).to_pylist()
             if dup:
-                return Outcome(VALID, report, as_of, duplicate_of=dup[0]["upload_id"], store_key=snap.key)
+                return Outcome(
+                    VALID, report, as_of, duplicate_of=dup[0]["upload_id"], store_key=snap.key, digest=digest
+                )
         tables = typed_tables(staged, skip)
         preview = _preview(con, as_of, staged.tables)
     finally:
         con.close()
-    return Outcome(VALID, report, as_of, tables=tables, preview=preview, store_key=snap.key)
+    return Outcome(VALID, report, as_of, tables=tables, preview=preview, store_key=snap.key, digest=digest)
 
 
 def _import_work_items(
@@ -343,8 +347,11 @@ def commit(
     today: dt.date | None = None,
     work_items: WorkItemImport | None = None,
     identity: Identity | None = None,
+    digest: str = "",
 ) -> Outcome:
     """Commit an upload that check_upload found valid, without validating it again.
+
+    `digest`: the data's sha256 when the caller has it (else it is computed here).
 
     With `identity`, the rows are checked against what it may submit (epmo/access.py) here,
     whatever the caller checked before, and the upload is recorded under its email.
@@ -359,7 +366,7 @@ def commit(
     outcome = replace(outcome)  # the caller's outcome (a page keeps it) stays as validated
     if identity is not None:
         user_email = identity.email
-    digest = sha256(data)
+    digest = digest or sha256(data)
     snap = store.snapshot()
     if outcome.store_key != snap.key:  # the store moved on: the store-reading checks again
         outcome = check_upload(
@@ -377,7 +384,10 @@ def commit(
     outcome = _permitted(store, outcome, identity, file_name)
     if outcome.status != VALID:
         return outcome
-    if not outcome.duplicate_of:
+    # the duplicate check already ran for this file on this snapshot (check_upload with
+    # the digest): nothing to look for again
+    checked_here = outcome.store_key == snap.key and outcome.digest == digest
+    if not outcome.duplicate_of and not checked_here:
         con = store.connect(snap)
         try:
             dup = sql.arrow(
@@ -439,6 +449,7 @@ def ingest(
             store, file_name, data, as_of, mapping, max_file_mb, today=today, work_items=work_items
         )
         return _permitted(store, outcome, identity, file_name)
+    digest = sha256(data)
     outcome = check_upload(
         store,
         file_name,
@@ -446,11 +457,13 @@ def ingest(
         as_of,
         mapping,
         max_file_mb,
-        digest=sha256(data),
+        digest=digest,
         today=today,
         work_items=work_items,
     )
-    outcome = _permitted(store, outcome, identity, file_name)
     if outcome.status != VALID:
         return outcome
-    return commit(store, outcome, file_name, data, user_email, mapping, note, today, work_items, identity)
+    # commit checks what `identity` may submit (_permitted), on the snapshot it commits to
+    return commit(
+        store, outcome, file_name, data, user_email, mapping, note, today, work_items, identity, digest=digest
+    )
