@@ -313,7 +313,8 @@ def measure(
 BARE_CSV_PROCESS = """
 import sys
 import duckdb
-con = duckdb.connect(":memory:", config={"enable_progress_bar": False})
+con = duckdb.connect(":memory:")
+con.execute("SET enable_progress_bar = false")
 con.execute(sys.argv[1], {"path": sys.argv[2]})
 print(con.execute("SELECT count(*) FROM t").fetchall()[0][0])
 """
@@ -323,6 +324,7 @@ import duckdb
 import pyarrow as pa
 from python_calamine import CalamineWorkbook
 con = duckdb.connect(":memory:")
+con.execute("SET enable_progress_bar = false")
 rows = CalamineWorkbook.from_path(sys.argv[2]).get_sheet_by_index(0).to_python()
 header, body = rows[0], rows[1:]
 sheet = pa.table({str(h): [r[j] for r in body] for j, h in enumerate(header)})
