@@ -264,3 +264,23 @@ def test_workbook_with_real_types_takes_the_fast_path(store: Store) -> None:
     assert sorted(map(repr, issues)) == sorted(map(repr, lenient_issues))
     assert table.equals(lenient_table)
     assert table["hours"].to_pylist() == [20.5, 21.5, 22.5, 23.5, 24.5, 25.5]
+
+
+def test_an_absent_table_has_the_lenient_projections_types(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A table the upload does not carry is staged on the fast path (nothing to parse) and
+    its column types are remembered for later uploads: they must be the lenient
+    projection's, column by column, for every table."""
+    from epmo import validate
+
+    described = []
+    for fast in (True, False):
+        monkeypatch.setattr(validate, "_EMPTY_CHECKED", {})  # nothing learnt yet
+        con = sql.connect()
+        try:
+            stage(con, [], fast=fast)
+            described.append(
+                {t.name: con.execute(f"DESCRIBE checked_{t.name}").fetchall() for t in contract.TABLES}  # noqa: S608 (contract names)
+            )
+        finally:
+            con.close()
+    assert described[0] == described[1]
