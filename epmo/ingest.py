@@ -79,8 +79,7 @@ class Outcome:
     tables: dict[str, pa.Table] = field(default_factory=dict)
     preview: dict[str, object] = field(default_factory=dict)
     store_key: str = ""  # the store snapshot it was validated against
-    # the sha256 the duplicate check used on that snapshot ("" when none was looked for)
-    digest: str = ""
+    no_duplicate_of: str = ""  # the sha256 looked for in the ledger at store_key, not found
 
     @property
     def ok(self) -> bool:
@@ -232,14 +231,14 @@ def check_upload(
         if digest:
             dup = sql.arrow(con, "ledger/duplicate_upload", sha256=digest, as_of=as_of).to_pylist()
             if dup:
-                return Outcome(
-                    VALID, report, as_of, duplicate_of=dup[0]["upload_id"], store_key=snap.key, digest=digest
-                )
+                return Outcome(VALID, report, as_of, duplicate_of=dup[0]["upload_id"], store_key=snap.key)
         tables = typed_tables(staged, skip)
         preview = _preview(con, as_of, staged.tables)
     finally:
         con.close()
-    return Outcome(VALID, report, as_of, tables=tables, preview=preview, store_key=snap.key, digest=digest)
+    return Outcome(
+        VALID, report, as_of, tables=tables, preview=preview, store_key=snap.key, no_duplicate_of=digest
+    )
 
 
 def _import_work_items(
@@ -384,10 +383,9 @@ def commit(
     outcome = _permitted(store, outcome, identity, file_name)
     if outcome.status != VALID:
         return outcome
-    # the duplicate check already ran for this file on this snapshot (check_upload with
-    # the digest): nothing to look for again
-    checked_here = outcome.store_key == snap.key and outcome.digest == digest
-    if not outcome.duplicate_of and not checked_here:
+    # the check looked for this file in the ledger of this very snapshot: no second look
+    looked = outcome.store_key == snap.key and outcome.no_duplicate_of == digest
+    if not outcome.duplicate_of and not looked:
         con = store.connect(snap)
         try:
             dup = sql.arrow(
