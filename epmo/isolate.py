@@ -341,6 +341,18 @@ def _imported(header: dict[str, Any], blobs: list[memoryview]) -> Imported:
 # A spare child, started ahead and waiting for its one job.
 _lock = threading.Lock()
 _spare: subprocess.Popen[bytes] | None = None
+_one_shot = False  # start_early: this process parses one file, no spare after it
+
+
+def start_early() -> None:
+    """For a process that reads one upload and exits (the CLI): start the child now, so its
+    start and imports overlap the caller's own, and start no spare once it is taken (a
+    spare would only be killed at exit, its imports wasted)."""
+    global _spare, _one_shot
+    with _lock:
+        _one_shot = True
+        if _spare is None:
+            _spare = _start()
 
 
 def _start() -> subprocess.Popen[bytes]:
@@ -366,7 +378,7 @@ def _take_child() -> subprocess.Popen[bytes]:
             proc = None
         if proc is None:
             proc = _start()
-        if current().limits.parse_prestart:
+        if current().limits.parse_prestart and not _one_shot:
             _spare = _start()
     return proc
 
