@@ -140,6 +140,7 @@ class PrioritySettings:
     frontier_steps: int
     frontier_workers: int
     frontier_prestart: bool
+    frontier_workers_min_projects: int
     capacity_horizon_months: int
     solver_time_limit_s: int
     tie_break_time_limit_s: int

@@ -491,7 +491,9 @@ def frontier(
     takes the optimum of the level above when its cost fits (every portfolio that fits the
     lower budget fits the higher one, so it is optimal there too), else its own solve. The
     result is therefore the same whatever the number of workers and whichever finishes
-    first. `progress(done, steps)` and `partial(rows so far)` are called as each level is
+    first (a level solved ahead that the level above makes unnecessary is dropped). By
+    default workers are used from `priority.frontier_workers_min_projects` candidates on;
+    `attrs` of the result say how many levels each way decided. `progress(done, steps)` and `partial(rows so far)` are called as each level is
     final; an exception they raise (the user left the page) stops the workers at once.
     """
     if steps < 2:
@@ -541,6 +543,7 @@ def frontier(
             i = order[at]
             above = final.get(i + 1)
             if reuse and above is not None and above[4] and optimal[i + 1] and above[3] <= budgets[i] + 1e-9:
+                stats["levels_from_the_level_above"] += 1
                 emit(i, (float(budgets[i]), *above[1:]), True)
             elif i in own:
                 status, x = own.pop(i)
@@ -553,8 +556,10 @@ def frontier(
         return next((i for i in order[at:] if i not in own and i not in inflight), None)
 
     cfg = current().priority
-    wanted = (cfg.frontier_workers if workers is None else workers) - 1
-    wanted = max(0, min(wanted, len(order) - 1))
+    if workers is None:  # a worker pays off only when a level takes longer than starting it
+        workers = cfg.frontier_workers if len(problem.ids) >= cfg.frontier_workers_min_projects else 1
+    wanted = max(0, min(workers - 1, len(order) - 1))
+    stats = {"levels_solved_here": 0, "levels_solved_by_workers": 0, "levels_from_the_level_above": 0}
     pool: list[_Worker] = []
     try:
         for _ in range(wanted):
@@ -577,6 +582,7 @@ def frontier(
             if j is not None:
                 inflight.add(j)
                 own[j] = levels.solve(float(budgets[j]))
+                stats["levels_solved_here"] += 1
                 inflight.discard(j)
             else:
                 waiting = [w.fd for w in pool if w.alive and w.job is not None]
@@ -597,6 +603,7 @@ def frontier(
                         x = np.zeros(len(problem.ids), dtype=bool)
                         x[answer["x"]] = True
                     own.setdefault(level, (int(answer["status"]), x))
+                    stats["levels_solved_by_workers"] += 1
                 if not w.alive and w.job is not None:  # it died: its level is solved here
                     inflight.discard(w.job)
                     w.job = None
@@ -607,4 +614,6 @@ def frontier(
             _busy.release()
         if pool:
             prestart_worker()
-    return pd.DataFrame([final[i] for i in range(steps)], columns=FRONTIER_COLUMNS)
+    out = pd.DataFrame([final[i] for i in range(steps)], columns=FRONTIER_COLUMNS)
+    out.attrs.update(stats, workers=len(pool))  # how the levels were decided (benchmark, tests)
+    return out
