@@ -60,21 +60,6 @@ def warm_frontier() -> None:
     optimise.prestart_worker()
 
 
-class _NotSolvedYet(Exception):
-    """The frontier asked for is not in the cache yet (nothing is cached on an exception)."""
-
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def _solved_frontier(
-    key: str, filters: str, params: str, _value: pagedata.priority.FrontierData | None
-) -> pagedata.priority.FrontierData:
-    """The finished frontiers, keyed like ui.page (store version, Filters, parameters): a
-    look-up with `_value` None raises until a solve has stored its result here."""
-    if _value is None:
-        raise _NotSolvedYet
-    return _value
-
-
 def frontier(
     snap: Snapshot,
     f: Filters,
@@ -86,21 +71,23 @@ def frontier(
     otherwise solved now (pagedata.priority.frontier_levels) with a progress bar, the chart
     redrawn as each budget level arrives. Leaving the page or changing a widget stops the
     solve at the next level (Streamlit raises in the progress call; the workers are killed)."""
-    keys = (snap.key, repr(f), repr(sorted(params.items())))
     bar = st.empty()
     slot = st.empty()
-    try:
-        data = _solved_frontier(*keys, None)
-    except _NotSolvedYet:
+    steps = params.get("steps")
 
-        def on_level(rows: pd.DataFrame, done: int, steps: int) -> None:
-            bar.progress(done / steps, text=f"Solving the frontier: level {done} of {steps}")
-            with slot.container():
-                ui.chart(charts.frontier_chart(rows, current, selected), f"sel_frontier_partial_{done}")
+    def on_level(rows: pd.DataFrame, done: int, steps: int) -> None:
+        bar.progress(done / steps, text=f"Solving the frontier: level {done} of {steps}")
+        with slot.container():
+            ui.chart(charts.frontier_chart(rows, current, selected), f"sel_frontier_partial_{done}")
 
-        bar.progress(0.0, text=f"Solving the frontier: level 0 of {params.get('steps')}")
-        data = pagedata.priority.frontier_levels(ui.connection(snap), f, on_level=on_level, **params)
-        data = _solved_frontier(*keys, data)
+    data = ui.page_live(
+        pagedata.priority.frontier_levels,
+        snap,
+        f,
+        callbacks={"on_level": on_level},
+        started=lambda: bar.progress(0.0, text=f"Solving the frontier: level 0 of {steps}"),
+        **params,
+    )
     bar.empty()
     with slot.container():
         ui.chart(charts.frontier_chart(data.frontier, current, selected), "sel_frontier_chart")
