@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pandas as pd
@@ -54,10 +55,12 @@ def stage_filter(container: Any = st, key: str = "prio_excluded") -> list[str]:
     )
 
 
-def warm_frontier() -> None:
+def warm_frontier(candidates: int) -> None:
     """Start a frontier worker process ahead (priority.frontier_prestart), so opening the
-    frontier tab does not wait for Python and scipy to start in it."""
-    optimise.prestart_worker()
+    frontier tab does not wait for Python and scipy to start in it; only when the frontier
+    will use workers (priority.frontier_workers_min_projects candidates)."""
+    if candidates >= settings.current().priority.frontier_workers_min_projects:
+        optimise.prestart_worker()
 
 
 def frontier(
@@ -74,11 +77,17 @@ def frontier(
     bar = st.empty()
     slot = st.empty()
     steps = params.get("steps")
+    every = settings.current().priority.frontier_redraw_s
+    drawn_at = [-float("inf")]
 
     def on_level(rows: pd.DataFrame, done: int, steps: int) -> None:
         bar.progress(done / steps, text=f"Solving the frontier: level {done} of {steps}")
-        with slot.container():
-            ui.chart(charts.frontier_chart(rows, current, selected), f"sel_frontier_partial_{done}")
+        # a chart costs ~50 ms of this thread (and a redraw in the browser): at most one
+        # per frontier_redraw_s, the finished one below
+        if done < steps and time.monotonic() - drawn_at[0] >= every:
+            with slot.container():
+                ui.chart(charts.frontier_chart(rows, current, selected), f"sel_frontier_partial_{done}")
+            drawn_at[0] = time.monotonic()
 
     data = ui.page_live(
         pagedata.priority.frontier_levels,

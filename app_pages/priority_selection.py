@@ -108,7 +108,7 @@ else:
         + ("" if len(binding) else "the next best project does not fit or scores nothing.")
     )
 
-pr.warm_frontier()  # a worker process started ahead, should the frontier tab be opened
+pr.warm_frontier(len(cands))  # a worker process started ahead, should the frontier tab be opened
 tab_line, tab_frontier, tab_constraints, tab_scenarios = st.tabs(
     ["Above and below the line", "Efficient frontier", "Constraints and use", "Scenarios"],
     key="sel_tabs",

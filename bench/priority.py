@@ -143,10 +143,6 @@ def frontier_first_point(store: Store, as_of: dt.date, scale: str) -> None:
     con.close()
 
 
-if __name__ == "__main__":
-    main()
-
-
 _FIRST_JS = """() => Array.from(document.querySelectorAll('[data-testid="stPlotlyChart"]')).some(
   el => el.offsetParent !== null && el.textContent.includes('current portfolio') && el.querySelector('.main-svg'))"""
 _LAST_JS = """() => document.body.innerText.includes('Best total score at')
@@ -182,3 +178,7 @@ def browser_frontier(store_uri: str, runs: int) -> None:
                 f"(load average {os.getloadavg()[0]:.1f})",
                 flush=True,
             )
+
+
+if __name__ == "__main__":
+    main()
