@@ -609,11 +609,9 @@ def frontier(
                     w.job = None
             settle()
     finally:
-        for w in pool:
+        for w in pool:  # the next spare is started by the page's next run (prestart_worker)
             w.close()
             _busy.release()
-        if pool:
-            prestart_worker()
     out = pd.DataFrame([final[i] for i in range(steps)], columns=FRONTIER_COLUMNS)
     out.attrs.update(stats, workers=len(pool))  # how the levels were decided (benchmark, tests)
     return out
