@@ -454,10 +454,18 @@ class _Worker:
             self.buffer += chunk
         *lines, self.buffer = self.buffer.split(b"\n")
         for line in lines:
-            answer = json.loads(line)
-            if "error" not in answer:
-                out.append(answer)
+            try:
+                answer = json.loads(line)
+                int(answer["level"])
+            except (ValueError, KeyError, TypeError):
+                self.alive = False  # not an answer of ours: its level is solved elsewhere
+                return out
             self.job = None
+            if "error" in answer:  # out of memory: it stops, its level is solved elsewhere
+                self.alive = False
+                self.job = int(answer["level"])
+                return out
+            out.append(answer)
         return out
 
     def close(self) -> None:

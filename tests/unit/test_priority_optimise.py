@@ -409,7 +409,17 @@ def test_frontier_in_worker_processes_equals_one_thread(monkeypatch: pytest.Monk
         )
 
 
-def test_a_worker_that_dies_leaves_its_levels_to_this_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(
+    "worker",
+    [
+        "import sys; sys.stdin.buffer.read(8); sys.exit(3)",  # dies without answering
+        "import sys, time; sys.stdin.buffer.read(8); print('no answer', flush=True); time.sleep(60)",
+    ],
+    ids=["dies", "garbles"],
+)
+def test_a_worker_that_fails_leaves_its_levels_to_this_thread(
+    monkeypatch: pytest.MonkeyPatch, worker: str
+) -> None:
     import subprocess
     import sys
 
@@ -419,17 +429,22 @@ def test_a_worker_that_dies_leaves_its_levels_to_this_thread(monkeypatch: pytest
     monkeypatch.setattr(optimise, "prestart_worker", lambda: None)
     monkeypatch.setattr(
         optimise,
-        "_start_worker",  # reads its problem and its first job, then dies without answering
-        lambda: subprocess.Popen(
-            [sys.executable, "-c", "import sys; sys.stdin.buffer.read(8); sys.exit(3)"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
+        "_start_worker",
+        lambda: (
+            started.append(
+                subprocess.Popen(
+                    [sys.executable, "-c", worker], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+                )
+            )
+            or started[-1]
         ),
     )
+    started: list = []
     p = _knapsack(12, 40)
     front = frontier(p, 9, workers=2)
-    pd.testing.assert_frame_equal(front, frontier(p, 9, workers=1), check_like=False)
+    pd.testing.assert_frame_equal(front, frontier(p, 9, workers=1))
     assert front.attrs["levels_solved_by_workers"] == 0
+    assert started[0].poll() is not None  # killed, not left sleeping
 
 
 def test_leaving_mid_frontier_stops_its_worker(monkeypatch: pytest.MonkeyPatch) -> None:
