@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import pandas as pd
@@ -77,17 +76,15 @@ def frontier(
     bar = st.empty()
     slot = st.empty()
     steps = params.get("steps")
-    every = settings.current().priority.frontier_redraw_s
-    drawn_at = [-float("inf")]
+    redraws = max(1, settings.current().priority.frontier_redraws)
 
     def on_level(rows: pd.DataFrame, done: int, steps: int) -> None:
         bar.progress(done / steps, text=f"Solving the frontier: level {done} of {steps}")
-        # a chart costs ~50 ms of this thread (and a redraw in the browser): at most one
-        # per frontier_redraw_s, the finished one below
-        if done < steps and time.monotonic() - drawn_at[0] >= every:
+        # a chart costs the page ~50 ms and the browser a new plotly plot: drawn at the first
+        # level and at each of `frontier_redraws` equal shares of the levels, then finished below
+        if done < steps and (done == 1 or done * redraws // steps > (done - 1) * redraws // steps):
             with slot.container():
                 ui.chart(charts.frontier_chart(rows, current, selected), f"sel_frontier_partial_{done}")
-            drawn_at[0] = time.monotonic()
 
     data = ui.page_live(
         pagedata.priority.frontier_levels,

@@ -141,7 +141,7 @@ class PrioritySettings:
     frontier_workers: int
     frontier_prestart: bool
     frontier_workers_min_projects: int
-    frontier_redraw_s: float
+    frontier_redraws: int
     capacity_horizon_months: int
     solver_time_limit_s: int
     tie_break_time_limit_s: int
