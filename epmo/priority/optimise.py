@@ -494,15 +494,17 @@ def frontier(
     (blank score) exactly when the required projects (mandatory, forced in and what they
     depend on) exceed its budget or another constraint (`diagnose`), so those levels are
     decided without solving. The others are solved at the same time by the caller's thread
-    and `workers - 1` worker processes (`priority.frontier_workers`; epmo.frontier_levels),
-    highest budget first, and each level is final in that order: with `reuse`, a level
-    takes the optimum of the level above when its cost fits (every portfolio that fits the
-    lower budget fits the higher one, so it is optimal there too), else its own solve. The
-    result is therefore the same whatever the number of workers and whichever finishes
-    first (a level solved ahead that the level above makes unnecessary is dropped). By
-    default workers are used from `priority.frontier_workers_min_projects` candidates on;
-    `attrs` of the result say how many levels each way decided. `progress(done, steps)` and `partial(rows so far)` are called as each level is
-    final; an exception they raise (the user left the page) stops the workers at once.
+    (highest budget first) and `workers - 1` worker processes (`priority.frontier_workers`;
+    epmo.frontier_levels; lowest first), and each level is final from the top: with
+    `reuse`, a level takes the optimum of the level above when its cost fits (every
+    portfolio that fits the lower budget fits the higher one, so it is optimal there too),
+    else its own solve. The result is therefore the same whatever the number of workers
+    and whichever finishes first (a level solved ahead that the level above makes
+    unnecessary is dropped). By default workers are used from
+    `priority.frontier_workers_min_projects` candidates on; `attrs` of the result say how
+    many levels each way decided. `progress(done, steps)` and `partial(rows so far)` are
+    called as each level is final; an exception they raise (the user left the page) stops
+    the workers at once.
     """
     if steps < 2:
         raise ValueError("the frontier needs at least 2 steps")
@@ -560,8 +562,13 @@ def frontier(
                 return
             at += 1
 
-    def next_job() -> int | None:
-        return next((i for i in order[at:] if i not in own and i not in inflight), None)
+    def next_job(lowest: bool = False) -> int | None:
+        """The highest level not solved nor being solved (this thread: the levels become
+        final from the top, so the points arrive at its pace); for a worker the lowest
+        (its answers are ready when this thread comes down to them, and the levels the one
+        above may make unnecessary are near the top)."""
+        todo = order[at:][::-1] if lowest else order[at:]
+        return next((i for i in todo if i not in own and i not in inflight), None)
 
     cfg = current().priority
     if workers is None:  # a worker pays off only when a level takes longer than starting it
@@ -581,7 +588,7 @@ def frontier(
         while at < len(order):
             for w in pool:
                 if w.alive and w.job is None and w.ready.is_set():
-                    j = next_job()
+                    j = next_job(lowest=True)
                     if j is None:
                         break
                     if w.send(j, float(budgets[j])):
