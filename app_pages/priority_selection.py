@@ -116,35 +116,36 @@ tab_line, tab_frontier, tab_constraints, tab_scenarios = st.tabs(
 )
 
 with tab_line:
-    table = result.ranked.assign(
-        line=result.ranked["is_selected"].map({True: "Above the line", False: "Below the line"})
-    ).sort_values(["is_selected", "rank"], ascending=[False, True])
-    cols = [
-        "line",
-        "rank",
-        "project_id",
-        "project_name",
-        "stage",
-        "moscow",
-        "score",
-        "cost",
-        "why_required",
-        "score_note",
-    ]
-    ui.table(
-        table[cols],
-        column_config={
-            "line": st.column_config.TextColumn("Line"),
-            "score": st.column_config.NumberColumn("Score", format="%.3f"),
-            "cost": st.column_config.NumberColumn(f"Cost ({basis})", format="%,.0f"),
-            "why_required": st.column_config.TextColumn("Required because"),
-            "score_note": st.column_config.TextColumn("Why no score"),
-        },
-        height=460,
-        key="sel_table",
-    )
-    ui.downloads(table[cols], f"portfolio_selection_{f.as_of}", "sel")
-    ui.show_sql(data.sql["ranked"])
+    if tab_line.open:  # only the open tab runs (a tab click is a rerun)
+        table = result.ranked.assign(
+            line=result.ranked["is_selected"].map({True: "Above the line", False: "Below the line"})
+        ).sort_values(["is_selected", "rank"], ascending=[False, True])
+        cols = [
+            "line",
+            "rank",
+            "project_id",
+            "project_name",
+            "stage",
+            "moscow",
+            "score",
+            "cost",
+            "why_required",
+            "score_note",
+        ]
+        ui.table(
+            table[cols],
+            column_config={
+                "line": st.column_config.TextColumn("Line"),
+                "score": st.column_config.NumberColumn("Score", format="%.3f"),
+                "cost": st.column_config.NumberColumn(f"Cost ({basis})", format="%,.0f"),
+                "why_required": st.column_config.TextColumn("Required because"),
+                "score_note": st.column_config.TextColumn("Why no score"),
+            },
+            height=460,
+            key="sel_table",
+        )
+        ui.downloads(table[cols], f"portfolio_selection_{f.as_of}", "sel")
+        ui.show_sql(data.sql["ranked"])
 
 with tab_frontier:
     if tab_frontier.open:
