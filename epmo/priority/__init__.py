@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -297,8 +297,32 @@ def select(
     return SelectionResult(scenario, model, ranked, problem, selection, error, notes, cap)
 
 
-def efficient_frontier_of(problem: Problem, steps: int | None = None) -> pd.DataFrame:
-    return frontier(problem, int(steps or current().priority.frontier_steps))
+def scenario_problem(
+    con: duckdb.DuckDBPyConnection,
+    as_of: dt.date,
+    model: ScoringModel,
+    scenario: Scenario,
+    portfolios: Sequence[str] = (),
+    programmes: Sequence[str] = (),
+    frame: pd.DataFrame | None = None,
+) -> Problem:
+    """The scenario's MILP as `select` builds it, not solved (the efficient frontier's input:
+    the frontier does not need the scenario's own selection)."""
+    cands = candidates(con, as_of, portfolios, programmes) if frame is None else frame
+    ranked = scoring.score(cands, model)
+    cap = capacity_inputs(con, as_of) if scenario.with_capacity else None
+    problem, _notes = build_problem(ranked, dependencies(con, as_of), scenario, cap)
+    return problem
+
+
+def efficient_frontier_of(
+    problem: Problem,
+    steps: int | None = None,
+    partial: Callable[[pd.DataFrame], None] | None = None,
+) -> pd.DataFrame:
+    """The frontier (epmo.priority.optimise.frontier); `partial(rows so far)` as each level
+    is final, highest budget first."""
+    return frontier(problem, int(steps or current().priority.frontier_steps), partial=partial)
 
 
 def current_point(result: SelectionResult) -> tuple[float, float, int]:
@@ -379,7 +403,7 @@ def efficient_frontier(
     steps = int(steps or current().priority.frontier_steps)
     con = store.connect()
     try:  # the Selection page's data (epmo.pagedata.priority): the export shows what the page shows
-        data = pages.selection(con, Filters(as_of), scenario.to_json(), frontier_steps=steps, scoring_model=m)
+        data = pages.frontier_levels(con, Filters(as_of), scenario.to_json(), steps=steps, scoring_model=m)
     finally:
         con.close()
     return data.frontier
