@@ -33,6 +33,8 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
+from epmo import childproc
+
 WORKER_MEMORY_MB = 1024
 _LEN = struct.Struct(">I")
 
@@ -115,19 +117,7 @@ def frame(obj: Any) -> bytes:
     return _LEN.pack(len(body)) + body
 
 
-def _limit_self(memory_mb: int, cpu_seconds: float) -> None:
-    import resource
-
-    page = os.sysconf("SC_PAGE_SIZE")
-    with open("/proc/self/statm") as fh:
-        mapped = int(fh.read().split()[0]) * page
-    memory = mapped + memory_mb * 1024 * 1024
-    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    cpu = int(usage.ru_utime + usage.ru_stime + cpu_seconds + 0.999)
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 2))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
+_limit_self = childproc.limit_self
 
 
 def main() -> None:

@@ -31,7 +31,6 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -39,6 +38,7 @@ import pandas as pd
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import csr_array
 
+from epmo import childproc
 from epmo.frontier_levels import OPTIMAL, Levels, frame
 from epmo.settings import current
 
@@ -326,7 +326,6 @@ def solve(problem: Problem, tie_break: bool = True) -> Selection:
 # --------------------------------------------------------------------------- efficient frontier
 
 FRONTIER_COLUMNS = ["budget", "best_total_score", "project_count", "total_cost", "is_feasible"]
-ROOT = Path(__file__).resolve().parents[2]
 
 # worker processes (epmo.frontier_levels) solving levels right now, across every frontier
 # being computed in this server: never more than the machine's cores
@@ -361,17 +360,7 @@ def levels_of(problem: Problem) -> Levels:
 
 
 def _start_worker() -> subprocess.Popen[bytes]:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
-    return subprocess.Popen(
-        [sys.executable, "-m", "epmo.frontier_levels"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        env=env,
-        cwd=str(ROOT),
-        start_new_session=True,  # a Ctrl-C to the server is not the worker's
-    )
+    return childproc.start_module("epmo.frontier_levels", keep_stderr=False)
 
 
 def prestart_worker() -> None:
