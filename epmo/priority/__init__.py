@@ -278,11 +278,8 @@ def select(
     frame: pd.DataFrame | None = None,
 ) -> SelectionResult:
     """Score the candidates, build the scenario's MILP and solve it (never raises Infeasible)."""
-    cands = candidates(con, as_of, portfolios, programmes) if frame is None else frame
-    ranked = scoring.score(cands, model)
-    deps = dependencies(con, as_of)
     cap = capacity_inputs(con, as_of)
-    problem, notes = build_problem(ranked, deps, scenario, cap)
+    ranked, problem, notes = _scored_problem(con, as_of, model, scenario, portfolios, programmes, frame, cap)
     ranked = ranked.copy()
     ranked["cost"] = problem.cost
     try:
@@ -308,11 +305,25 @@ def scenario_problem(
 ) -> Problem:
     """The scenario's MILP as `select` builds it, not solved (the efficient frontier's input:
     the frontier does not need the scenario's own selection)."""
+    cap = capacity_inputs(con, as_of) if scenario.with_capacity else None
+    return _scored_problem(con, as_of, model, scenario, portfolios, programmes, frame, cap)[1]
+
+
+def _scored_problem(
+    con: duckdb.DuckDBPyConnection,
+    as_of: dt.date,
+    model: ScoringModel,
+    scenario: Scenario,
+    portfolios: Sequence[str],
+    programmes: Sequence[str],
+    frame: pd.DataFrame | None,
+    cap: tuple[pd.DataFrame, pd.DataFrame] | None,
+) -> tuple[pd.DataFrame, Problem, list[str]]:
+    """The candidates scored by the model and the scenario's MILP over them."""
     cands = candidates(con, as_of, portfolios, programmes) if frame is None else frame
     ranked = scoring.score(cands, model)
-    cap = capacity_inputs(con, as_of) if scenario.with_capacity else None
-    problem, _notes = build_problem(ranked, dependencies(con, as_of), scenario, cap)
-    return problem
+    problem, notes = build_problem(ranked, dependencies(con, as_of), scenario, cap)
+    return ranked, problem, notes
 
 
 def efficient_frontier_of(
