@@ -195,10 +195,11 @@ def test_frontier_tab_draws_the_levels_as_they_arrive_then_serves_them_from_the_
     assert len(solves) == 1
     assert solves[0] == [(k, k, steps) for k in range(1, steps + 1)]
     assert texts == [f"Solving the frontier: level {k} of {steps}" for k in range(steps + 1)]
-    # the chart at the first level and at each quarter of the levels (frontier_redraws), then
-    # the finished one
-    quarters = [k for k in range(2, steps) if k * 4 // steps > (k - 1) * 4 // steps]
-    assert drawn == [1, *quarters, steps] and len(quarters) == 3
+    # the chart at the first level and at each of `frontier_redraws` equal shares of the
+    # levels (the last share's is the finished chart), then the finished one
+    n = settings.current().priority.frontier_redraws
+    shares = [k for k in range(2, steps) if k * n // steps > (k - 1) * n // steps]
+    assert drawn == [1, *shares, steps] and len(shares) == n - 1
     assert not app.get("progress")  # the bar is removed once the last level is in
     frontier_charts = [c.key for c in app.get("plotly_chart") if "frontier" in str(c.key)]
     assert frontier_charts == ["sel_frontier_chart"]  # the partial charts were replaced by it
