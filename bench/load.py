@@ -215,7 +215,9 @@ def start_replica(
     try:
         if cpus:
             os.sched_setaffinity(0, cpus)
-        proc, url = serve.start(env | {"EPMO_STORE": store_uri}, capture=False, timeout=120)
+        # a page's exception reaches the tool in full (it counts and prints them), not redacted
+        extra = {"EPMO_STORE": store_uri, "STREAMLIT_CLIENT_SHOW_ERROR_DETAILS": "full"}
+        proc, url = serve.start(env | extra, capture=False, timeout=120)
     except serve.NotStarted:
         raise SystemExit("a replica did not start") from None
     finally:
