@@ -614,7 +614,64 @@ def warm_up(target: Target, args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+def table(paths: Sequence[str]) -> str:
+    """The runs' figures as the markdown tables of docs/benchmarks.md."""
+    runs = [json.loads(Path(p).read_text(encoding="utf-8")) for p in paths]
+    out = [
+        "| run | pages | p50 / p95, every page | first loads p50 / p95 | later pages p50 / p95 "
+        "| errors | uploads | MB per session | CPU s per page run | load avg before / after |",
+        "| --- | ---: | --- | --- | --- | --- | ---: | ---: | ---: | --- |",
+    ]
+    sweeps = []
+    for r in runs:
+        if "sweep" in r:
+            sweeps.append(r)
+            continue
+        a, f, later = r["all_pages"], r["first_load"], r["later"]
+        errors = ", ".join(f"{v} {k}" for k, v in r["errors"].items()) or "0"
+        out.append(
+            f"| {r['sessions']} sessions, {r['replicas']} {'replica' if r['replicas'] == 1 else 'replicas'}, "
+            f"{r['store']}, {r['mix']} | {a['pages']} | {a['p50_s']:.2f} s / {a['p95_s']:.2f} s "
+            f"| {f['p50_s']:.2f} s / {f['p95_s']:.2f} s | {later['p50_s']:.2f} s / {later['p95_s']:.2f} s "
+            f"| {errors}{' + ' + str(len(r['upload_errors'])) + ' upload' if r['upload_errors'] else ''} "
+            f"| {r['uploads']} | {r['mb_per_session']} | {r['cpu_s_per_run']:.3f} "
+            f"| {r['load_average_before'][0]:.2f} / {r['load_average_after'][0]:.2f} |"
+        )
+    for r in sweeps:
+        sw = r["sweep"]
+        out += [
+            "",
+            f"Sweep ({r['mix']} mix, think {r['think_s']} s, one replica"
+            f"{' pinned to one CPU' if sw['pinned_to_one_cpu'] else ''}, {r['store']}, "
+            f"steps of {r['ramp_s']:.0f} s ramp + {r['seconds']:.0f} s): {sw['criterion']}.",
+            "",
+            "| sessions | pages | p50 | p95 | errors | CPU s per page run | replica CPU busy | held |",
+            "| ---: | ---: | ---: | ---: | --- | ---: | ---: | --- |",
+        ]
+        for st in sw["steps"]:
+            errors = ", ".join(f"{v} {k}" for k, v in st["errors"].items()) or "0"
+            out.append(
+                f"| {st['sessions']} | {st['pages']} | {st['p50_s']:.2f} s | {st['p95_s']:.2f} s | {errors} "
+                f"| {st['cpu_s_per_run']:.3f} | {st['replica_cpu_busy']:.0%} | {'yes' if st['held'] else 'no'} |"
+            )
+        best = sw["sessions_per_core"]
+        step = next((st for st in sw["steps"] if st["sessions"] == best), None)
+        if step:
+            rate = best / (r["think_s"] + step["p50_s"])
+            out += [
+                "",
+                f"One core served **{best} sessions** of the {r['mix']} mix at p95 <= 2 s: "
+                f"{rate:.2f} pages a second. At a person's pace (think 30 s) that is "
+                f"{rate * (30 + step['p50_s']):.0f} sessions per core.",
+            ]
+    return "\n".join(out)
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--table"]:
+        print(table(argv[1:]))
+        return 0
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--sessions", type=int, default=30, help="sessions (with --sweep: the most tried)")
     p.add_argument("--replicas", type=int, choices=(1, 2), default=1)

@@ -221,3 +221,18 @@ def test_chart_lines_draw_what_plotly_draws(text: str | None) -> None:
     theirs.add_hline(y=4.0, line={"color": "#123456", "dash": "dot"}, **extra)  # type: ignore[arg-type]
     theirs.add_vline(x=2.0, line={"color": "#9E9E9E"})
     assert ours.to_plotly_json()["layout"] == theirs.to_plotly_json()["layout"]
+
+
+def test_the_cheap_template_draws_what_plotly_white_draws() -> None:
+    from epmo import theme
+
+    assert theme.cheap_template() == "epmo_white"  # the registry held: the fast path is in use
+    ours, theirs = go.Figure(), go.Figure()
+    for fig, template in ((ours, theme.cheap_template()), (theirs, "plotly_white")):
+        fig.add_bar(x=["a", "b"], y=[1, 2])
+        fig.update_layout(**(theme.base_layout() | {"template": template}))
+    assert ours.to_plotly_json() == theirs.to_plotly_json()
+    # each figure has its own copy: changing one leaves the next one as it was
+    ours.layout.template.layout.font.size = 99
+    again = go.Figure(layout=theme.base_layout())
+    assert again.layout.template.layout.font.size is None
