@@ -76,14 +76,14 @@ def freeze(
     read the cutoff from; else a connection is built for it, which costs a whole store
     connection (views and memo tables: a second and a half at medium) per deck started."""
     snap = live[0] if live else store.snapshot()
-    if cutoff_at is None:
-        cutoff_at = ledger_cutoff(live[1]) if live else None
-        if live is None:
-            con = store.connect(snap)
-            try:
-                cutoff_at = ledger_cutoff(con)
-            finally:
-                con.close()
+    if cutoff_at is None and live is not None:
+        cutoff_at = ledger_cutoff(live[1])
+    elif cutoff_at is None:
+        con = store.connect(snap)
+        try:
+            cutoff_at = ledger_cutoff(con)
+        finally:
+            con.close()
     elif cutoff_at.tzinfo is None:
         cutoff_at = cutoff_at.replace(tzinfo=dt.UTC)
     return Freeze(as_of, cutoff_at, now_utc(), snap.key)
