@@ -5,7 +5,7 @@
 # 5 s; then the sweep for the sessions one core serves at a p95 of 2 s (stress mix, one
 # replica pinned to one CPU). Writes one JSON per run and the table into OUT.
 #
-#   sh bench/load_matrix.sh [OUT]        (about 20 minutes; run it on a quiet machine)
+#   sh bench/load_matrix.sh [OUT]        (about 17 minutes; run it on a quiet machine)
 set -u
 cd "$(dirname "$0")/.."
 OUT=${1:-bench/results/load}
@@ -23,8 +23,8 @@ for n in 30 100; do
     echo "$n sessions x $r replicas: exit $? at $(date -u '+%H:%M:%S'); $(uptime)" >> "$OUT/run.txt"
   done
 done
-$PY bench/load.py --store s3 --sweep --mix stress --think 2 --sessions 64 --sweep-start 4 --sweep-steps 6 \
-  --ramp 10 --seconds 40 --upload-every 5 --page-timeout 60 --json "$OUT/sweep.json" > "$OUT/sweep.log" 2>&1
+$PY bench/load.py --store s3 --sweep --mix stress --think 2 --sessions 64 --sweep-start 4 --sweep-steps 5 \
+  --ramp 10 --seconds 30 --upload-every 5 --page-timeout 60 --json "$OUT/sweep.json" > "$OUT/sweep.log" 2>&1
 echo "sweep: exit $? at $(date -u '+%H:%M:%S'); $(uptime)" >> "$OUT/run.txt"
 $PY bench/load.py --table "$OUT"/s3_*.json "$OUT/sweep.json" > "$OUT/table.md"
 cat "$OUT/run.txt" "$OUT/table.md"
