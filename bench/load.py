@@ -448,23 +448,78 @@ def upload_files(seeds: Sequence[int] = (21, 22, 23)) -> Iterator[tuple[str, byt
         yield f"load_{k}.xlsx", filled_workbook(edited)
 
 
-def uploader(store_uri: str, every: float, stop: threading.Event, run: Run) -> None:
-    """An upload through the ingest pipeline every `every` seconds (a PM on another tab)."""
-    from epmo.ingest import ACCEPTED, ingest
-    from epmo.store import Store
+def uploader(store_uri: str, every: float, stop: Any, go: Any, report: Any) -> None:
+    """An upload through the ingest pipeline every `every` seconds (a PM on another tab), in
+    a process of its own (an ingest in the driver's process held its interpreter and
+    delayed the sessions' clocks); each outcome is put on `report`. The files are prepared
+    first ('ready'), the uploads start when `go` is set."""
+    try:
+        from epmo.ingest import ACCEPTED, ingest
+        from epmo.store import Store
 
-    store = Store(store_uri)
-    files = upload_files()
-    while not stop.wait(every):
-        name, data = next(files)
-        try:
-            out = ingest(store, name, data, as_of=END, user_email="load@example.org")
-            if out.status == ACCEPTED:
-                run.uploads += 1
+        store = Store(store_uri)
+        files = upload_files()
+        pending = next(files)
+        report.put(("ready", ""))
+        while not go.wait(1):
+            if stop.is_set():
+                return
+        while not stop.wait(every):
+            name, data = pending
+            try:
+                out = ingest(store, name, data, as_of=END, user_email="load@example.org")
+                report.put(("ok", name) if out.status == ACCEPTED else ("error", f"{name}: {out.status}"))
+            except Exception as exc:  # counted, reported
+                report.put(("error", f"{name}: {type(exc).__name__}: {exc}"))
+            pending = next(files)
+    except Exception as exc:  # the writer itself failed: an error of the run, not a silence
+        report.put(("error", f"the uploader stopped: {type(exc).__name__}: {exc}"))
+
+
+class Writer:
+    """The uploader's process (spawned: no fork of a process holding the Delta library's
+    runtime) and a thread counting its outcomes into `run`. Started before the warm-up so
+    its files are ready; `start()` lets it upload."""
+
+    def __init__(self, store_uri: str, every: float, run: Run) -> None:
+        import multiprocessing as mp
+
+        ctx = mp.get_context("spawn")
+        self.stop, self.go, self.ready = ctx.Event(), ctx.Event(), threading.Event()
+        self.report = ctx.Queue()
+        self.run = run
+        self.proc = ctx.Process(
+            target=uploader, args=(store_uri, every, self.stop, self.go, self.report), daemon=True
+        )
+        self.proc.start()
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def start(self, timeout: float = 180) -> None:
+        if not self.ready.wait(timeout):
+            self.run.upload_errors.append(f"the uploader was not ready within {timeout:.0f} s")
+        self.go.set()
+
+    def _read(self) -> None:
+        while True:
+            kind, text = self.report.get()
+            if kind == "done":
+                return
+            if kind == "ready":
+                self.ready.set()
+            elif kind == "ok":
+                self.run.uploads += 1
             else:
-                run.upload_errors.append(f"{name}: {out.status}")
-        except Exception as exc:  # counted, reported
-            run.upload_errors.append(f"{name}: {type(exc).__name__}: {exc}")
+                self.run.upload_errors.append(text)
+
+    def close(self) -> None:
+        self.stop.set()
+        self.proc.join(120)
+        if self.proc.is_alive():
+            self.proc.kill()
+            self.proc.join(10)
+        self.report.put(("done", ""))
+        self.reader.join(10)
 
 
 # --------------------------------------------------------------------------- figures
@@ -744,14 +799,13 @@ def execute(args: argparse.Namespace) -> dict[str, Any]:
             stack.callback(_stop, proc)
         target = Target(uri, procs, pages(project_id))
         idle = target.rss()
-        warm = warm_up(target, args)
         run = Run()
-        stop = threading.Event()
-        if args.upload_every:
-            writer = threading.Thread(target=uploader, args=(uri, args.upload_every, stop, run), daemon=True)
+        writer = Writer(uri, args.upload_every, run) if args.upload_every else None
+        if writer:
+            stack.callback(writer.close)
+        warm = warm_up(target, args)
+        if writer:
             writer.start()
-            stack.callback(writer.join, 120)
-            stack.callback(stop.set)
         head = {
             "when_utc": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M"),
             "sessions": args.sessions,
