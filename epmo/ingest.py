@@ -79,6 +79,7 @@ class Outcome:
     tables: dict[str, pa.Table] = field(default_factory=dict)
     preview: dict[str, object] = field(default_factory=dict)
     store_key: str = ""  # the store snapshot it was validated against
+    no_duplicate_of: str = ""  # the sha256 looked for in the ledger at store_key, not found
 
     @property
     def ok(self) -> bool:
@@ -235,7 +236,9 @@ def check_upload(
         preview = _preview(con, as_of, staged.tables)
     finally:
         con.close()
-    return Outcome(VALID, report, as_of, tables=tables, preview=preview, store_key=snap.key)
+    return Outcome(
+        VALID, report, as_of, tables=tables, preview=preview, store_key=snap.key, no_duplicate_of=digest
+    )
 
 
 def _import_work_items(
@@ -377,7 +380,9 @@ def commit(
     outcome = _permitted(store, outcome, identity, file_name)
     if outcome.status != VALID:
         return outcome
-    if not outcome.duplicate_of:
+    # the check looked for this file in the ledger of this very snapshot: no second look
+    looked = outcome.store_key == snap.key and outcome.no_duplicate_of == digest
+    if not outcome.duplicate_of and not looked:
         con = store.connect(snap)
         try:
             dup = sql.arrow(
