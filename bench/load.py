@@ -671,7 +671,7 @@ def warm_up(target: Target, args: argparse.Namespace) -> dict[str, Any]:
 
 def table(paths: Sequence[str]) -> str:
     """The runs' figures as the markdown tables of docs/benchmarks.md."""
-    runs = [json.loads(Path(p).read_text(encoding="utf-8")) for p in paths]
+    runs = [json.loads(Path(p).read_text(encoding="utf-8")) for p in paths if Path(p).exists()]
     out = [
         "| run | pages | p50 / p95, every page | first loads p50 / p95 | later pages p50 / p95 "
         "| errors | uploads | MB per session | CPU s per page run | load avg before / after |",
