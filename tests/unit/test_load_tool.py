@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import random
 import statistics
+from pathlib import Path
 
 import plotly.graph_objects as go
 import pytest
@@ -236,3 +237,56 @@ def test_the_cheap_template_draws_what_plotly_white_draws() -> None:
     ours.layout.template.layout.font.size = 99
     again = go.Figure(layout=theme.base_layout())
     assert again.layout.template.layout.font.size is None
+
+
+def test_the_table_shows_each_run_and_the_sweep_answer(tmp_path: Path) -> None:
+    import json
+
+    page = {"pages": 10, "errors": 0, "p50_s": 0.5, "p95_s": 1.5, "max_s": 2.0}
+    run = {
+        "sessions": 30,
+        "replicas": 2,
+        "store": "s3",
+        "mix": "realistic",
+        "all_pages": page,
+        "first_load": page,
+        "later": page,
+        "errors": {"timeout": 2},
+        "upload_errors": [],
+        "uploads": 9,
+        "mb_per_session": 1.5,
+        "cpu_s_per_run": 0.1,
+        "load_average_before": [0.5, 0.4, 0.3],
+        "load_average_after": [1.5, 1.0, 0.5],
+    }
+    step = {
+        "pages": 50,
+        "p50_s": 0.5,
+        "p95_s": 1.9,
+        "errors": {},
+        "cpu_s_per_run": 0.1,
+        "replica_cpu_busy": 0.5,
+    }
+    sweep = {
+        "mix": "stress",
+        "think_s": 2.0,
+        "store": "s3",
+        "ramp_s": 10,
+        "seconds": 30,
+        "sweep": {
+            "pinned_to_one_cpu": True,
+            "criterion": "p95 <= 2 s",
+            "sessions_per_core": 8,
+            "steps": [
+                step | {"sessions": 8, "held": True},
+                step | {"sessions": 16, "held": False, "p95_s": 3.0},
+            ],
+        },
+    }
+    (tmp_path / "run.json").write_text(json.dumps(run))
+    (tmp_path / "sweep.json").write_text(json.dumps(sweep))
+    text = load.table([str(tmp_path / "run.json"), str(tmp_path / "sweep.json"), str(tmp_path / "none.json")])
+    assert "| 30 sessions, 2 replicas, s3, realistic | 10 | 0.50 s / 1.50 s |" in text
+    assert "| 2 timeout |" in text
+    assert "| 16 | 50 | 0.50 s | 3.00 s | 0 |" in text and "| no |" in text
+    assert "**8 sessions**" in text and "3.20 pages a second" in text  # 8 / (2 s think + 0.5 s)
