@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
 import streamlit as st
 
 from app_pages import _shared as ui
 from epmo import pagedata, settings
 from epmo.pagedata import Filters
-from epmo.priority import models
+from epmo.priority import charts, models, optimise
 from epmo.store import Snapshot
 
 
@@ -51,3 +52,49 @@ def stage_filter(container: Any = st, key: str = "prio_excluded") -> list[str]:
             help="Candidates are the projects in every other stage (default: Closed and Cancelled are left out).",
         )
     )
+
+
+def warm_frontier(candidates: int) -> None:
+    """Start a frontier worker process ahead (priority.frontier_prestart), so opening the
+    frontier tab does not wait for Python and scipy to start in it; only when the frontier
+    will use workers (priority.frontier_workers_min_projects candidates)."""
+    if candidates >= settings.current().priority.frontier_workers_min_projects:
+        optimise.prestart_worker()
+
+
+def frontier(
+    snap: Snapshot,
+    f: Filters,
+    current: tuple[float, float, int] | None,
+    selected: tuple[float, float, int] | None,
+    **params: Any,
+) -> pagedata.priority.FrontierData:
+    """The frontier tab's chart: from the cache when this frontier was solved before;
+    otherwise solved now (pagedata.priority.frontier_levels) with a progress bar, the chart
+    redrawn as each budget level arrives. Leaving the page or changing a widget stops the
+    solve at the next level (Streamlit raises in the progress call; the workers are killed)."""
+    bar = st.empty()
+    slot = st.empty()
+    steps = params.get("steps")
+    redraws = max(1, settings.current().priority.frontier_redraws)
+
+    def on_level(rows: pd.DataFrame, done: int, steps: int) -> None:
+        bar.progress(done / steps, text=f"Solving the frontier: level {done} of {steps}")
+        # a chart costs the page ~50 ms and the browser a new plotly plot: drawn at the first
+        # level and at each of `frontier_redraws` equal shares of the levels, then finished below
+        if done < steps and (done == 1 or done * redraws // steps > (done - 1) * redraws // steps):
+            with slot.container():
+                ui.chart(charts.frontier_chart(rows, current, selected), f"sel_frontier_partial_{done}")
+
+    data = ui.page_live(
+        pagedata.priority.frontier_levels,
+        snap,
+        f,
+        callbacks={"on_level": on_level},
+        started=lambda: bar.progress(0.0, text=f"Solving the frontier: level 0 of {steps}"),
+        **params,
+    )
+    bar.empty()
+    with slot.container():
+        ui.chart(charts.frontier_chart(data.frontier, current, selected), "sel_frontier_chart")
+    return data

@@ -160,6 +160,43 @@ def _page(
     return _func(connection(_snap), _f, **_params)
 
 
+class _NotComputedYet(Exception):
+    """Not in the cache yet (st.cache_data stores nothing when its function raises)."""
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _page_done(name: str, key: str, filters: str, params: str, _value: Any) -> Any:
+    if _value is None:
+        raise _NotComputedYet
+    return _value
+
+
+def page_live(
+    func: Callable[..., T],
+    snap: Snapshot,
+    f: Filters,
+    /,
+    callbacks: dict[str, Callable[..., Any]],
+    started: Callable[[], None] | None = None,
+    **params: Any,
+) -> T:
+    """page() for a long computation the page shows as it goes (the efficient frontier):
+    the same key; on a miss `started()`, then the page-data function runs here, outside
+    the cache (elements drawn from a cached function would be replayed), with `callbacks`
+    as extra keyword arguments, and its result is cached. Nothing is cached when it raises
+    (the user left the page: Streamlit raises in the next callback that draws)."""
+    name = f"{func.__module__}.{func.__qualname__}"
+    frozen = repr(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in params.items()))
+    try:
+        return _page_done(name, snap.key, repr(f), frozen, None)  # type: ignore[no-any-return]
+    except _NotComputedYet:
+        pass
+    if started is not None:
+        started()
+    value = func(connection(snap), f, **callbacks, **params)
+    return _page_done(name, snap.key, repr(f), frozen, value)  # type: ignore[no-any-return]
+
+
 def page(func: Callable[..., T], snap: Snapshot, f: Filters, /, spinner: str = "", **params: Any) -> T:
     """A page-data function's result (epmo.pagedata), cached on (function, store version,
     Filters, extra parameters): the one way a page asks for its data."""

@@ -1,5 +1,7 @@
 """Portfolio selection: the best set of projects for a budget (and capacity), solved exactly."""
 
+import dataclasses
+
 import streamlit as st
 
 from app_pages import _priority as pr
@@ -106,6 +108,7 @@ else:
         + ("" if len(binding) else "the next best project does not fit or scores nothing.")
     )
 
+pr.warm_frontier(len(cands))  # a worker process started ahead, should the frontier tab be opened
 tab_line, tab_frontier, tab_constraints, tab_scenarios = st.tabs(
     ["Above and below the line", "Efficient frontier", "Constraints and use", "Scenarios"],
     key="sel_tabs",
@@ -113,35 +116,36 @@ tab_line, tab_frontier, tab_constraints, tab_scenarios = st.tabs(
 )
 
 with tab_line:
-    table = result.ranked.assign(
-        line=result.ranked["is_selected"].map({True: "Above the line", False: "Below the line"})
-    ).sort_values(["is_selected", "rank"], ascending=[False, True])
-    cols = [
-        "line",
-        "rank",
-        "project_id",
-        "project_name",
-        "stage",
-        "moscow",
-        "score",
-        "cost",
-        "why_required",
-        "score_note",
-    ]
-    ui.table(
-        table[cols],
-        column_config={
-            "line": st.column_config.TextColumn("Line"),
-            "score": st.column_config.NumberColumn("Score", format="%.3f"),
-            "cost": st.column_config.NumberColumn(f"Cost ({basis})", format="%,.0f"),
-            "why_required": st.column_config.TextColumn("Required because"),
-            "score_note": st.column_config.TextColumn("Why no score"),
-        },
-        height=460,
-        key="sel_table",
-    )
-    ui.downloads(table[cols], f"portfolio_selection_{f.as_of}", "sel")
-    ui.show_sql(data.sql["ranked"])
+    if tab_line.open:  # only the open tab runs (a tab click is a rerun)
+        table = result.ranked.assign(
+            line=result.ranked["is_selected"].map({True: "Above the line", False: "Below the line"})
+        ).sort_values(["is_selected", "rank"], ascending=[False, True])
+        cols = [
+            "line",
+            "rank",
+            "project_id",
+            "project_name",
+            "stage",
+            "moscow",
+            "score",
+            "cost",
+            "why_required",
+            "score_note",
+        ]
+        ui.table(
+            table[cols],
+            column_config={
+                "line": st.column_config.TextColumn("Line"),
+                "score": st.column_config.NumberColumn("Score", format="%.3f"),
+                "cost": st.column_config.NumberColumn(f"Cost ({basis})", format="%,.0f"),
+                "why_required": st.column_config.TextColumn("Required because"),
+                "score_note": st.column_config.TextColumn("Why no score"),
+            },
+            height=460,
+            key="sel_table",
+        )
+        ui.downloads(table[cols], f"portfolio_selection_{f.as_of}", "sel")
+        ui.show_sql(data.sql["ranked"])
 
 with tab_frontier:
     if tab_frontier.open:
@@ -150,18 +154,11 @@ with tab_frontier:
                 "Budget levels", 5, 61, settings.current().priority.frontier_steps, step=2, key="sel_steps"
             )
         )
-        front = ui.page(
-            pages.selection,
-            snap,
-            f,
-            spinner=f"Solving one MILP per budget level ({steps} levels)…",
-            scenario=scenario.to_json(),
-            excluded=excluded,
-            frontier_steps=steps,
-        ).frontier
-        selected = (sel.total_cost, sel.total_score, len(sel.chosen)) if sel else None
-        ui.chart(charts.frontier_chart(front, priority.current_point(result), selected), "sel_frontier_chart")
         cur = priority.current_point(result)
+        selected = (sel.total_cost, sel.total_score, len(sel.chosen)) if sel else None
+        # the frontier does not depend on the budget: changing it does not solve it again
+        levels = dataclasses.replace(scenario, budget=None).to_json()
+        front = pr.frontier(snap, f, cur, selected, scenario=levels, excluded=excluded, steps=steps).frontier
         st.caption(
             f"Best total score at {steps} budget levels from 0 to {total_cost:,.0f} (every candidate), one "
             "exact MILP per level with the same capacity, forced and mandatory constraints. × marks the "

@@ -3,10 +3,13 @@
     EPMO_STORE=/tmp/epmo-medium .venv/bin/python -m epmo demo --scale medium
     .venv/bin/python bench/ingestion.py --store /tmp/epmo-medium [--csv-rows 1000000]
         [--xlsx-rows 200000] [--repeats 3] [--work-dir /tmp/epmo-bench-ingestion] [--phases]
+        [--processes [--code CHECKOUT]]
 
 Prints one line per file (median of --repeats; the note lists every run). --phases also
 times each phase of one CSV ingestion (read, map, connect, stage, each check, typed tables,
-preview, duplicate check, commit). Asserts nothing; see bench/NOTES-ingestion.md.
+preview, duplicate check, commit). --processes times whole processes instead (`python -m
+epmo ingest` from start to exit against a `python -c` doing the bare read; --code runs the
+ingest of another checkout, for a before/after). Asserts nothing; see bench/NOTES-ingestion.md.
 """
 
 from __future__ import annotations
@@ -122,7 +125,27 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--phases", action="store_true")
     ap.add_argument("--floor", action="store_true")
+    ap.add_argument(
+        "--processes",
+        action="store_true",
+        help="time whole processes: `python -m epmo ingest` against a process doing the bare read",
+    )
+    ap.add_argument("--code", type=Path, help="with --processes: run the ingest of this checkout (e.g. main)")
     args = ap.parse_args()
+    if args.processes:
+        rows = ingestion.measure_processes(
+            args.work_dir, args.store, args.csv_rows, args.xlsx_rows, args.repeats, args.code
+        )
+        print(
+            f"{'measure':<13} {'rows':>10} {'full s':>8} {'bare s':>8} {'ratio':>6} {'cpu s':>7} {'bare cpu':>8} {'ratio':>6}"
+        )
+        for r in rows:
+            print(
+                f"{r['name']:<13} {r['rows']:>10,} {r['seconds']:>8.3f} {r['baseline_seconds']:>8.3f} "
+                f"{r['ratio']:>6} {r['cpu_seconds']:>7.3f} {r['baseline_cpu_seconds']:>8.3f} {r['cpu_ratio']:>6}"
+            )
+            print(f"  {r['note']}")
+        return
     if args.phases:
         args.work_dir.mkdir(parents=True, exist_ok=True)
         src = ingestion._fresh_copy(Path(args.store), args.work_dir / "store-phases")

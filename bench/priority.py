@@ -1,13 +1,19 @@
 """Timings of ranking, sensitivity, the optimiser and the frontier at demo scale.
 
 Run: .venv/bin/python bench/priority.py [--store URI] [--scale medium] [--as-of YYYY-MM-DD]
+         [--frontier-only | --browser RUNS]
 Without --store, the demo portfolio at --scale is generated into a temporary store first.
+The frontier is timed with one solver (this thread) and two (this thread and a worker
+process), then as the frontier tab gets it (page data with the chart's callback): seconds
+to the first point and to the last, with the worker started then or ahead. Each frontier
+line gives the load average: the machine's cores are shared.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import sys
 import tempfile
 import time
@@ -18,7 +24,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from epmo import demo, priority  # noqa: E402
-from epmo.priority import scoring  # noqa: E402
+from epmo.priority import optimise, scoring  # noqa: E402
 from epmo.store import Store  # noqa: E402
 
 DEMO_END = dt.date(2026, 11, 20)
@@ -41,6 +47,10 @@ def main() -> None:
     ap.add_argument("--store")
     ap.add_argument("--scale", default="medium", choices=["small", "medium", "large"])
     ap.add_argument("--as-of", type=dt.date.fromisoformat)
+    ap.add_argument("--frontier-only", action="store_true", help="only the frontier tab's page data")
+    ap.add_argument(
+        "--browser", type=int, metavar="RUNS", default=0, help="only the frontier tab in Chromium, RUNS times"
+    )
     args = ap.parse_args()
     if args.store:
         store = Store(args.store)
@@ -51,6 +61,12 @@ def main() -> None:
         demo.load_demo(Store(str(path)), scale=args.scale, seed=7, end=DEMO_END)
         print(f"demo {args.scale} generated in {time.perf_counter() - t0:.1f} s")
         store, as_of = Store(str(path)), args.as_of or DEMO_END
+    if args.browser:
+        browser_frontier(store.uri, args.browser)
+        return
+    if args.frontier_only:
+        frontier_first_point(store, as_of, args.scale)
+        return
     con = store.connect()
     cands = timed("candidates query", lambda: priority.candidates(con, as_of))
     print(f"  {len(cands):,} candidates as of {as_of}")
@@ -84,12 +100,84 @@ def main() -> None:
             f"  {len(res.problem.capacity)} capacity rows, {len(res.problem.dependencies)} dependencies: {info}"
         )
         steps = 21
-        timed(
-            f"frontier {steps} levels ({basis}{', capacity' if cap else ''})",
-            lambda r=res, k=steps: priority.efficient_frontier_of(r.problem, k),
-            repeat=1,
+        label = f"{basis}{', capacity' if cap else ''}"
+        for workers in (1, 2):
+            front = timed(
+                f"frontier {steps} levels ({label}), {workers} solver{'s' if workers > 1 else ''}",
+                lambda r=res, k=steps, w=workers: optimise.frontier(r.problem, k, workers=w),
+                repeat=1,
+            )
+            print(f"  {dict(front.attrs)}; load average {os.getloadavg()[0]:.1f}")
+    con.close()
+    frontier_first_point(store, as_of, args.scale)
+
+
+def frontier_first_point(store: Store, as_of: dt.date, scale: str) -> None:
+    """The frontier tab's page data (pagedata.priority.frontier_levels) with the chart's
+    callback: seconds to the first solved point and to the last, workers cold and warm."""
+    from epmo.pagedata import Filters
+    from epmo.pagedata import priority as pages
+
+    con = store.connect()
+    scenario = pages.default_scenario(con, Filters(as_of))
+    pages.frontier_levels(con, Filters(as_of), scenario, steps=2)  # the queries warm, as on the page
+    for how in ("worker started now", "worker started ahead"):
+        if how == "worker started ahead":
+            optimise.prestart_worker()
+            time.sleep(3)  # what the page gives it: the selection page loads before the tab opens
+        else:
+            optimise._stop_spare()
+        firsts: list[float] = []
+        t0 = time.perf_counter()
+
+        def seen(rows: Any, done: int, steps: int, firsts: list[float] = firsts, t0: float = t0) -> None:
+            if rows["is_feasible"].any() and not firsts:
+                firsts.append(time.perf_counter() - t0)
+
+        data = pages.frontier_levels(con, Filters(as_of), scenario, on_level=seen)
+        total = time.perf_counter() - t0
+        print(
+            f"frontier tab page data, {scale}, {how}: first point {firsts[0]:.2f} s, last {total:.2f} s "
+            f"({dict(data.frontier.attrs)}; load average {os.getloadavg()[0]:.1f})"
         )
     con.close()
+
+
+_FIRST_JS = """() => Array.from(document.querySelectorAll('[data-testid="stPlotlyChart"]')).some(
+  el => el.offsetParent !== null && el.textContent.includes('current portfolio') && el.querySelector('.main-svg'))"""
+_LAST_JS = """() => document.body.innerText.includes('Best total score at')
+  && !document.querySelector('[data-testid="stProgress"]')
+  && !document.querySelector('[data-testid="stStatusWidget"]')
+  && Array.from(document.querySelectorAll('[data-testid="stPlotlyChart"]')).some(
+       el => el.offsetParent !== null && el.textContent.includes('current portfolio') && el.querySelector('.main-svg'))"""
+
+
+def browser_frontier(store_uri: str, runs: int) -> None:
+    """Seconds from a click on the Efficient frontier tab to the first chart and to the last
+    point (the caption under the chart is written once every level is in), in headless
+    Chromium against a real `streamlit run`; a new server per run, so nothing is cached."""
+    from bench.harness import app as harness
+
+    for run in range(1, runs + 1):
+        with harness.streamlit_app(store_uri) as (url, _pid), harness._browser() as browser:
+            page = harness._new_page(browser)
+            page.goto(f"{url}/priority_selection", wait_until="commit", timeout=120_000)
+            page.get_by_text("Projects chosen").wait_for(timeout=120_000)
+            page.wait_for_function(
+                "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=120_000
+            )
+            page.wait_for_timeout(1000)  # the user reads the selection before opening the tab
+            t0 = time.perf_counter()
+            page.get_by_role("tab", name="Efficient frontier").click()
+            page.wait_for_function(_FIRST_JS, timeout=300_000, polling=50)
+            first = time.perf_counter() - t0
+            page.wait_for_function(_LAST_JS, timeout=300_000, polling=50)
+            last = time.perf_counter() - t0
+            print(
+                f"browser run {run}: frontier tab clicked -> first chart {first:.2f} s, last point {last:.2f} s "
+                f"(load average {os.getloadavg()[0]:.1f})",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

@@ -115,6 +115,9 @@ def cmd_docs(args: argparse.Namespace) -> int:
 
 
 def _run_ingest(args: argparse.Namespace, dry_run: bool) -> int:
+    from epmo import isolate
+
+    isolate.start_early()  # the parse child starts while this process gets ready
     store = _store(args)
     path = Path(args.file)
     if not path.is_file():

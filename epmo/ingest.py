@@ -346,8 +346,11 @@ def commit(
     today: dt.date | None = None,
     work_items: WorkItemImport | None = None,
     identity: Identity | None = None,
+    digest: str = "",
 ) -> Outcome:
     """Commit an upload that check_upload found valid, without validating it again.
+
+    `digest`: the data's sha256 when the caller has it (else it is computed here).
 
     With `identity`, the rows are checked against what it may submit (epmo/access.py) here,
     whatever the caller checked before, and the upload is recorded under its email.
@@ -362,7 +365,7 @@ def commit(
     outcome = replace(outcome)  # the caller's outcome (a page keeps it) stays as validated
     if identity is not None:
         user_email = identity.email
-    digest = sha256(data)
+    digest = digest or sha256(data)
     snap = store.snapshot()
     if outcome.store_key != snap.key:  # the store moved on: the store-reading checks again
         outcome = check_upload(
@@ -444,6 +447,7 @@ def ingest(
             store, file_name, data, as_of, mapping, max_file_mb, today=today, work_items=work_items
         )
         return _permitted(store, outcome, identity, file_name)
+    digest = sha256(data)
     outcome = check_upload(
         store,
         file_name,
@@ -451,11 +455,13 @@ def ingest(
         as_of,
         mapping,
         max_file_mb,
-        digest=sha256(data),
+        digest=digest,
         today=today,
         work_items=work_items,
     )
-    outcome = _permitted(store, outcome, identity, file_name)
     if outcome.status != VALID:
         return outcome
-    return commit(store, outcome, file_name, data, user_email, mapping, note, today, work_items, identity)
+    # commit checks what `identity` may submit (_permitted), on the snapshot it commits to
+    return commit(
+        store, outcome, file_name, data, user_email, mapping, note, today, work_items, identity, digest=digest
+    )

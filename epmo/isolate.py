@@ -31,7 +31,6 @@ import json
 import logging
 import os
 import pickle
-import resource
 import signal
 import struct
 import subprocess
@@ -39,19 +38,18 @@ import sys
 import threading
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields
-from pathlib import Path
 from typing import Any, TypeVar
 
 import pyarrow as pa
 import pyarrow.ipc as ipc
 
+from epmo import childproc
 from epmo.importers.jira import LAYOUTS, OUT_COLUMNS, Imported
 from epmo.readers import RawSheet
 from epmo.report import ERROR, WARNING, Issue, RejectedFile
 from epmo.settings import current, settings
 from epmo.workflow import Workflow
 
-ROOT = Path(__file__).resolve().parents[1]
 READ_UPLOAD = "epmo.readers:read_upload"
 IMPORT_WORK_ITEMS = "epmo.importers:import_work_items"
 SHEETS, IMPORTED = "sheets", "imported"  # what the target returns: list[RawSheet] or Imported
@@ -341,20 +339,22 @@ def _imported(header: dict[str, Any], blobs: list[memoryview]) -> Imported:
 # A spare child, started ahead and waiting for its one job.
 _lock = threading.Lock()
 _spare: subprocess.Popen[bytes] | None = None
+_one_shot = False  # start_early: this process parses one file, no spare after it
+
+
+def start_early() -> None:
+    """For a process that reads one upload and exits (the CLI): start the child now, so its
+    start and imports overlap the caller's own, and start no spare once it is taken (a
+    spare would only be killed at exit, its imports wasted)."""
+    global _spare, _one_shot
+    with _lock:
+        _one_shot = True
+        if _spare is None:
+            _spare = _start()
 
 
 def _start() -> subprocess.Popen[bytes]:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
-    return subprocess.Popen(
-        [sys.executable, "-m", "epmo.isolate"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=env,
-        cwd=str(ROOT),
-        start_new_session=True,  # a Ctrl-C to the server is not the child's
-    )
+    return childproc.start_module("epmo.isolate", keep_stderr=True)
 
 
 def _take_child() -> subprocess.Popen[bytes]:
@@ -366,7 +366,7 @@ def _take_child() -> subprocess.Popen[bytes]:
             proc = None
         if proc is None:
             proc = _start()
-        if current().limits.parse_prestart:
+        if current().limits.parse_prestart and not _one_shot:
             _spare = _start()
     return proc
 
@@ -384,18 +384,7 @@ def _stop_spare() -> None:
 # --------------------------------------------------------------------------- child side
 
 
-def _limit_self(memory_mb: int, cpu_seconds: float) -> None:
-    """Address space = what is mapped now + memory_mb; CPU = used so far + cpu_seconds."""
-    page = os.sysconf("SC_PAGE_SIZE")
-    with open("/proc/self/statm") as fh:
-        mapped = int(fh.read().split()[0]) * page
-    memory = mapped + memory_mb * 1024 * 1024
-    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    cpu = int(usage.ru_utime + usage.ru_stime + cpu_seconds + 0.999)
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 2))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
+_limit_self = childproc.limit_self
 
 
 def _frame(parts: list[bytes]) -> bytes:

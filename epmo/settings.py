@@ -138,6 +138,10 @@ class PrioritySettings:
     sensitivity_seed: int
     ahp_max_consistency_ratio: float
     frontier_steps: int
+    frontier_workers: int
+    frontier_prestart: bool
+    frontier_workers_min_projects: int
+    frontier_redraws: int
     capacity_horizon_months: int
     solver_time_limit_s: int
     tie_break_time_limit_s: int

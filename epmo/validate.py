@@ -18,13 +18,13 @@ plus the store's raw_* tables and as-of macros, for checks against what is store
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import duckdb
 import numpy as np
 import pyarrow as pa
 
-from epmo import contract, sql
+from epmo import contract, fastpath, sql
 from epmo.mapping import MappedSheet, display_value
 from epmo.report import Issue, Report
 from epmo.settings import current
@@ -39,7 +39,20 @@ META_TYPES = {
 }
 
 
-def _stage_table(name: str, sheets: list[MappedSheet]) -> pa.Table:
+def fast_name(column: str) -> str:
+    """The stg_<table> column holding a fast-path column's typed values (epmo/fastpath.py)."""
+    return "_fast_" + column
+
+
+def _fast_ident(column: str) -> str:
+    """fast_name(column) quoted; the column is checked against the allow-list first."""
+    return '"' + fast_name("") + sql.ident(column)[1:]
+
+
+def _stage_table(name: str, sheets: list[MappedSheet], fast: bool = True) -> tuple[pa.Table, list[str]]:
+    """The upload's rows of one table as text (stg_<table>), plus, for each column that
+    takes the typed fast path (epmo/fastpath.py), its typed values in _fast_<column>; and
+    the names of those columns."""
     t = contract.table(name)
     schema = pa.schema([(c, pa.string()) for c in t.column_names] + list(META_TYPES.items()))
     parts = []
@@ -51,7 +64,30 @@ def _stage_table(name: str, sheets: list[MappedSheet]) -> pa.Table:
         ]
         parts.append(pa.Table.from_arrays(arrays, schema=schema))
     staged = pa.concat_tables(parts) if parts else schema.empty_table()
-    return staged.append_column("_pos", pa.array(np.arange(staged.num_rows, dtype=np.int64)))
+    staged = staged.append_column("_pos", pa.array(np.arange(staged.num_rows, dtype=np.int64)))
+    taken: list[str] = []
+    if fast and not sheets:  # no rows: every column is trivially plain, and planning the
+        for c in t.columns:  # macros for an empty table costs ~0.1 CPU s a table
+            if c.type in fastpath.TYPED:
+                staged = staged.append_column(fast_name(c.name), pa.array([], fastpath.arrow_type(c)))
+        return staged, list(t.column_names)
+    for c in t.columns if fast else ():
+        if not any(c.name in s.data.column_names for s in sheets):
+            continue
+        pieces = [
+            (
+                s.data[c.name] if c.name in s.data.column_names else pa.nulls(s.data.num_rows, pa.string()),
+                bool(s.data["_dec_comma"][0].as_py()) if s.data.num_rows else False,
+            )
+            for s in sheets
+        ]
+        typed = fastpath.typed_column(t, c, pieces)
+        if typed is None:
+            continue
+        taken.append(c.name)
+        if isinstance(typed, pa.Array):
+            staged = staged.append_column(fast_name(c.name), typed)
+    return staged, taken
 
 
 def _row_keys_select(t: contract.Table) -> str:
@@ -78,6 +114,9 @@ def _row_keys_select(t: contract.Table) -> str:
 class Staged:
     con: duckdb.DuckDBPyConnection
     tables: list[str]  # contract tables present in the upload
+    # table -> its columns typed on the fast path (epmo/fastpath.py); the other columns of
+    # the upload went through the lenient macros
+    fast: dict[str, list[str]] = field(default_factory=dict)
 
 
 def _typed_expr(t: contract.Table, c: contract.Column, raw: str) -> str:
@@ -103,7 +142,7 @@ def _contract_value(t: contract.Table, c: contract.Column, field: str) -> str:
     )
 
 
-def _suspect_expr(t: contract.Table, c: contract.Column, raw: str, v: str) -> str:
+def _suspect_expr(t: contract.Table, c: contract.Column, raw: str, v: str, fast: bool = False) -> str:
     """TRUE whenever any cell rule of queries/checks/ could fail this cell (a superset).
 
     raw is the uploaded text, v the inner typed value (numbers before being made whole).
@@ -113,6 +152,11 @@ def _suspect_expr(t: contract.Table, c: contract.Column, raw: str, v: str) -> st
     Only rows with a suspect cell get into `cells`, so every rule that reads `cells` must
     fail only where this is TRUE (tests/sql/test_checks_staging.py compares the reports
     with and without this filter).
+
+    fast: the column took the typed fast path (epmo/fastpath.py), so its blanks are exactly
+    its NULLs and the terms that the plain form rules out are left out: the blank test of
+    optional columns, formula_in_cell and invisible_character (plain ASCII text, no
+    formula start) and date_ambiguous (ISO dates).
     """
     # Every macro gives NULL for a blank cell, so `v IS NULL` covers required_value_missing
     # and, for the other types, not_a_date / not_a_number / not_a_boolean /
@@ -121,18 +165,20 @@ def _suspect_expr(t: contract.Table, c: contract.Column, raw: str, v: str) -> st
     terms = []
     if c.required:
         terms.append(f"{v} IS NULL")
-    elif c.type not in (contract.TEXT, contract.EMAIL):
+    elif c.type not in (contract.TEXT, contract.EMAIL) and not fast:
         terms.append(f"({v} IS NULL AND trim(coalesce({raw}, '')) <> '')")
     if c.type in (contract.TEXT, contract.EMAIL):
         # formula_in_cell: v is the text trimmed of spaces, which epmo_formula ignores
-        terms.append(f"epmo_formula({v})")
+        if not fast:
+            terms.append(f"epmo_formula({v})")
         if c.type == contract.EMAIL:  # email_malformed
             terms.append(f"NOT epmo_email_ok({v})")
-    if c.name in t.identifier_columns:  # invisible_character
+    if c.name in t.identifier_columns and not fast:  # invisible_character
         terms.append(f"epmo_invisible({v})")
     if c.type == contract.DATE:  # date_out_of_range, date_ambiguous
         terms.append(f"NOT epmo_date_plausible({v})")
-        terms.append(f"epmo_date_ambiguous({raw})")
+        if not fast:
+            terms.append(f"epmo_date_ambiguous({raw})")
     if c.type in (contract.NUMBER, contract.INTEGER):  # number_out_of_range
         if c.minimum is not None:
             terms.append(f"{v} < {_contract_value(t, c, 'minimum')}")
@@ -146,23 +192,33 @@ def _suspect_expr(t: contract.Table, c: contract.Column, raw: str, v: str) -> st
                 f"table_name = {sql.literal(t.name)} AND column_name = {sql.literal(c.name)}), [])"
             )
             terms.append(f"NOT list_contains({scale}, epmo_whole({v}))")
-    return "(" + " OR ".join(terms) + ")"
+    return "(" + (" OR ".join(terms) or "FALSE") + ")"
 
 
-def checked_select(t: contract.Table) -> str:
+def checked_select(t: contract.Table, fast: frozenset[str] | set[str] = frozenset()) -> str:
     """One pass over stg_<table>: every column typed once, plus _suspect (see _suspect_expr)
     and _pos (the stg row) to pick the suspect rows' cells. The raw text travels along (in
-    the struct _raw) only for the optional non-text columns, whose blanks _suspect tests."""
+    the struct _raw) only for the optional non-text columns, whose blanks _suspect tests.
+    The columns in `fast` took the typed fast path: numbers, dates and booleans are read
+    from stg's _fast_<column>, text and enums are the cell itself (blank -> NULL)."""
     inner = ["s._pos", "s._row", "s._file", "s._sheet"]
     outer = ["_pos", "_row", "_file", "_sheet"]
     raws, suspects = [], []
     for c in t.columns:
         q = sql.ident(c.name)
-        inner.append(f"{_typed_expr(t, c, 's.' + q)} AS {q}")
+        if c.name not in fast:
+            typed = _typed_expr(t, c, "s." + q)
+        elif c.type in fastpath.TYPED:
+            typed = "s." + _fast_ident(c.name)
+        else:
+            typed = f"NULLIF(s.{q}, '')"
+        inner.append(f"{typed} AS {q}")
         outer.append(f"epmo_whole({q}) AS {q}" if c.type == contract.INTEGER else q)
-        if c.type == contract.DATE or (not c.required and c.type not in (contract.TEXT, contract.EMAIL)):
+        if c.name not in fast and (
+            c.type == contract.DATE or (not c.required and c.type not in (contract.TEXT, contract.EMAIL))
+        ):
             raws.append(f"{q} := s.{q}")
-        suspects.append(_suspect_expr(t, c, f"_raw.{q}", q))
+        suspects.append(_suspect_expr(t, c, f"_raw.{q}", q, fast=c.name in fast))
     if raws:
         inner.append(f"struct_pack({', '.join(raws)}) AS _raw")
     outer.append(f"coalesce({' OR '.join(suspects)}, FALSE) AS _suspect")
@@ -187,6 +243,8 @@ def _cells_select(t: contract.Table, columns: list[str], every_row: bool) -> str
 
 # checked_select(t) -> the column definitions of its (empty) result, learnt the first time a
 # table is absent from an upload; the same SQL over the same macros gives the same types
+# (and the fast path's projection of an empty table the same as the lenient one:
+# tests/unit/test_fastpath.py)
 _EMPTY_CHECKED: dict[str, str] = {}
 
 
@@ -197,14 +255,19 @@ def _typed_view(con: duckdb.DuckDBPyConnection, table: str, checked: str) -> Non
     )
 
 
-def stage(con: duckdb.DuckDBPyConnection, mapped: list[MappedSheet], every_cell: bool = False) -> Staged:
+def stage(
+    con: duckdb.DuckDBPyConnection, mapped: list[MappedSheet], every_cell: bool = False, fast: bool = True
+) -> Staged:
     """Stage the upload: checked_ and typed_<table>, cells (suspect rows only), row_keys.
 
     The mapped Arrow columns are read once, straight from Arrow (never copied into a
     DuckDB table as text). every_cell=True puts every uploaded cell into `cells` (slow;
-    the tests compare the reports with and without the suspect filter).
+    the tests compare the reports with and without the suspect filter). fast=False sends
+    every column through the lenient macros (the tests compare the reports with and
+    without the typed fast path, epmo/fastpath.py).
     """
     present = []
+    taken: dict[str, list[str]] = {}
     con.execute(
         "CREATE OR REPLACE TABLE cells (table_name VARCHAR, column_name VARCHAR, _row BIGINT, "
         "_file VARCHAR, _sheet VARCHAR, _dec_comma BOOLEAN, _dayfirst BOOLEAN, raw VARCHAR)"
@@ -219,15 +282,17 @@ def stage(con: duckdb.DuckDBPyConnection, mapped: list[MappedSheet], every_cell:
             con.execute(f"CREATE OR REPLACE TABLE {checked} ({_EMPTY_CHECKED[select]})")
             _typed_view(con, t.name, checked)
             continue
-        con.register(stg, _stage_table(t.name, sheets))
+        table, fast_columns = _stage_table(t.name, sheets, fast)
+        con.register(stg, table)
         try:
-            con.execute(f"CREATE OR REPLACE TABLE {checked} AS {select}")
+            con.execute(f"CREATE OR REPLACE TABLE {checked} AS {checked_select(t, set(fast_columns))}")
             if not sheets:
                 described = con.execute(f"DESCRIBE {checked}").fetchall()
                 # names and types of our own projection (contract columns and _meta), not user text
                 _EMPTY_CHECKED[select] = ", ".join(f'"{r[0]}" {r[1]}' for r in described)
             if sheets:
                 present.append(t.name)
+                taken[t.name] = fast_columns
                 columns = [c for c in t.column_names if any(c in m.data.column_names for m in sheets)]
                 con.execute("INSERT INTO cells BY NAME " + _cells_select(t, columns, every_cell))
         finally:
@@ -237,7 +302,7 @@ def stage(con: duckdb.DuckDBPyConnection, mapped: list[MappedSheet], every_cell:
         "CREATE OR REPLACE VIEW row_keys AS "
         + " UNION ALL ".join(_row_keys_select(t) for t in contract.TABLES)
     )
-    return Staged(con, present)
+    return Staged(con, present, taken)
 
 
 def run_checks(staged: Staged, as_of: dt.date, mapped: list[MappedSheet]) -> list[Issue]:

@@ -188,7 +188,12 @@ def bare_read_xlsx(path: Path) -> tuple[float, int]:
 
 
 def full_path(store: Store, path: Path, as_of: dt.date) -> tuple[float, int, str]:
-    """Seconds for epmo.ingest.ingest of the file (read from disk included); rows; upload id."""
+    """Seconds for epmo.ingest.ingest of the file (read from disk included); rows; upload id.
+    CPU_SECONDS["full"]: this process's CPU; CPU_SECONDS["child"]: the parse children's
+    reaped meanwhile (user + system; with a spare child ready, the one that parsed)."""
+    import resource
+
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0, c0 = time.perf_counter(), time.process_time()
     data = path.read_bytes()
     outcome = ingest(
@@ -202,6 +207,8 @@ def full_path(store: Store, path: Path, as_of: dt.date) -> tuple[float, int, str
     )
     seconds = time.perf_counter() - t0
     CPU_SECONDS["full"] = time.process_time() - c0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    CPU_SECONDS["child"] = (after.ru_utime - kids.ru_utime) + (after.ru_stime - kids.ru_stime)
     if outcome.status != ACCEPTED:
         raise RuntimeError(
             f"the benchmark upload {path.name} was not accepted ({outcome.status}): "
@@ -267,7 +274,7 @@ def measure(
         ) -> tuple[float, int]:
             return bare(path)
 
-        base_times, full_times, base_cpu, full_cpu = [], [], [], []
+        base_times, full_times, base_cpu, full_cpu, child_cpu = [], [], [], [], []
         for _ in range(repeats):  # interleaved, so that load from other processes hits both
             seconds, base_rows = one_bare()
             base_times.append(seconds)
@@ -275,8 +282,10 @@ def measure(
             seconds, (rows, upload_id) = one_full()
             full_times.append(seconds)
             full_cpu.append(CPU_SECONDS["full"])
+            child_cpu.append(CPU_SECONDS["child"])
         base_s, full_s = statistics.median(base_times), statistics.median(full_times)
         cpu_b, cpu_f = statistics.median(base_cpu), statistics.median(full_cpu)
+        cpu_all = statistics.median(f + k for f, k in zip(full_cpu, child_cpu, strict=True))
         if rows != base_rows:
             raise RuntimeError(f"{name}: the full path stored {rows} rows, the bare read {base_rows}")
         results.append(
@@ -290,8 +299,128 @@ def measure(
                     f"allocations, {path.stat().st_size / 1e6:.1f} MB, as of {as_of}; median of "
                     f"{repeats}: full [{_fmt(full_times)}] s, baseline ({what}) "
                     f"[{_fmt(base_times)}] s; CPU seconds (all threads, less sensitive to other "
-                    f"load) full {cpu_f:.3f} vs bare {cpu_b:.3f} = {cpu_f / max(cpu_b, 1e-9):.2f}x; "
+                    f"load) full {cpu_f:.3f} vs bare {cpu_b:.3f} = {cpu_f / max(cpu_b, 1e-9):.2f}x, with the "
+                    f"parse child {cpu_all:.3f} = {cpu_all / max(cpu_b, 1e-9):.2f}x; "
                     f"upload {upload_id}"
+                ),
+            }
+        )
+    return results
+
+
+# --------------------------------------------------------------------------- whole processes
+
+BARE_CSV_PROCESS = """
+import sys
+import duckdb
+con = duckdb.connect(":memory:")
+con.execute("SET enable_progress_bar = false")
+con.execute(sys.argv[1], {"path": sys.argv[2]})
+print(con.execute("SELECT count(*) FROM t").fetchall()[0][0])
+"""
+BARE_XLSX_PROCESS = """
+import sys
+import duckdb
+import pyarrow as pa
+from python_calamine import CalamineWorkbook
+con = duckdb.connect(":memory:")
+con.execute("SET enable_progress_bar = false")
+rows = CalamineWorkbook.from_path(sys.argv[2]).get_sheet_by_index(0).to_python()
+header, body = rows[0], rows[1:]
+sheet = pa.table({str(h): [r[j] for r in body] for j, h in enumerate(header)})
+con.register("sheet", sheet)
+con.execute(sys.argv[1])
+print(con.execute("SELECT count(*) FROM t").fetchall()[0][0])
+"""
+
+
+def _timed_process(argv: list[str], cwd: Path) -> tuple[float, float, str]:
+    """Wall seconds from start to exit of one process, its CPU seconds (user + system, its
+    own and its children's: the ingest's parse child included), and its stdout."""
+    import os
+    import resource
+    import subprocess
+
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(cwd)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    done = subprocess.run(argv, cwd=str(cwd), env=env, capture_output=True, check=False)
+    seconds = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    if done.returncode != 0:
+        raise RuntimeError(
+            f"{argv[:4]} exited {done.returncode}: {done.stderr.decode(errors='replace')[-2000:]}"
+        )
+    return seconds, cpu, done.stdout.decode()
+
+
+def measure_processes(
+    work_dir: Path,
+    store_uri: str,
+    csv_rows: int = 1_000_000,
+    xlsx_rows: int = 200_000,
+    repeats: int = 3,
+    code: Path | None = None,
+) -> list[dict[str, Any]]:
+    """The same files as `measure`, each timed as a whole process from start to exit:
+
+        full   `python -m epmo ingest FILE --as-of WEEK --store COPY --max-file-mb N`: the
+               interpreter and its imports, the parse child (started, its imports, the
+               parse under its limits, the hand-over), validation, the Delta commit, the
+               printed report; the store copy is made before the clock starts
+        bare   `python -c <script>`: the interpreter, `import duckdb` (and python-calamine
+               for the XLSX) and the bare read of `measure` into a table, then exit
+
+    `code` runs the ingest of another checkout (e.g. main, for a before/after). Wall
+    seconds and CPU seconds (user + system of the process and its children)."""
+    import sys
+
+    work_dir = Path(work_dir)
+    work_dir.mkdir(parents=True, exist_ok=True)
+    root = Path(code or Path(__file__).resolve().parents[2])
+    source = Path(store_uri)
+    pristine = work_dir / "store-source-processes"
+    _fresh_copy(source, pristine)
+    as_of, csv_path, xlsx_path = _inputs(work_dir, Store(str(pristine)), csv_rows, xlsx_rows)
+    results: list[dict[str, Any]] = []
+    for name, path, script, query in (
+        ("process_csv", csv_path, BARE_CSV_PROCESS, "benchmark/ingestion_bare_read_csv"),
+        ("process_xlsx", xlsx_path, BARE_XLSX_PROCESS, "benchmark/ingestion_bare_read_arrow"),
+    ):
+        bare_argv = [sys.executable, "-c", script, sql.query(query).text, str(path)]
+        walls: dict[str, list[float]] = {"bare": [], "full": []}
+        cpus: dict[str, list[float]] = {"bare": [], "full": []}
+        rows = 0
+        for _ in range(repeats):  # interleaved
+            seconds, cpu, out = _timed_process(bare_argv, root)
+            walls["bare"].append(seconds)
+            cpus["bare"].append(cpu)
+            rows = int(out.split()[-1])
+            target = work_dir / f"store-{name}"
+            _fresh_copy(pristine, target)
+            full_argv = [sys.executable, "-m", "epmo", "ingest", str(path), "--as-of", as_of.isoformat()]
+            full_argv += ["--store", str(target), "--max-file-mb", str(path.stat().st_size // 1_000_000 + 2)]
+            seconds, cpu, _out = _timed_process(full_argv, root)
+            walls["full"].append(seconds)
+            cpus["full"].append(cpu)
+        full_s, bare_s = statistics.median(walls["full"]), statistics.median(walls["bare"])
+        cpu_f, cpu_b = statistics.median(cpus["full"]), statistics.median(cpus["bare"])
+        results.append(
+            {
+                "name": name,
+                "seconds": round(full_s, 4),
+                "baseline_seconds": round(bare_s, 4),
+                "ratio": round(full_s / bare_s, 2) if bare_s else None,
+                "cpu_seconds": round(cpu_f, 4),
+                "baseline_cpu_seconds": round(cpu_b, 4),
+                "cpu_ratio": round(cpu_f / max(cpu_b, 1e-9), 2),
+                "rows": rows,
+                "note": (
+                    f"whole processes, {path.stat().st_size / 1e6:.1f} MB, code {root}; median of {repeats}: "
+                    f"full [{_fmt(walls['full'])}] s wall, [{_fmt(cpus['full'])}] s CPU; bare "
+                    f"[{_fmt(walls['bare'])}] s wall, [{_fmt(cpus['bare'])}] s CPU"
                 ),
             }
         )

@@ -126,6 +126,9 @@ def _store_rows(uri: str, as_of: dt.date) -> dict[str, int]:
         con.close()
 
 
+INGEST_IN_PROCESS_RATIO = 2.0  # issue 17 (was 1.5x in issue 7)
+
+
 def evaluate(result: dict[str, Any]) -> list[dict[str, Any]]:
     """Pass/miss per target for every figure measured in this run."""
     out: list[dict[str, Any]] = []
@@ -133,10 +136,11 @@ def evaluate(result: dict[str, Any]) -> list[dict[str, Any]]:
         if row.get("ratio") is not None and row.get("baseline_seconds"):
             out.append(
                 {
-                    "target": f"ingestion {row['name']}: within 1.5x of bare read_csv",
+                    # in-process; the whole-process target (2.5x) is bench/ingestion.py --processes
+                    "target": f"ingestion {row['name']}: within 2x of the bare read, in-process",
                     "value": round(float(row["ratio"]), 2),
-                    "limit": "<= 1.5x",
-                    "pass": float(row["ratio"]) <= 1.5,
+                    "limit": f"<= {INGEST_IN_PROCESS_RATIO}x",
+                    "pass": float(row["ratio"]) <= INGEST_IN_PROCESS_RATIO,
                 }
             )
     for scale, data in result["pages"].items():

@@ -3,7 +3,7 @@ its efficient frontier, saved models and scenarios. The ranking slide reads `ran
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,7 +11,7 @@ import pandas as pd
 
 from epmo import priority, settings, sql
 from epmo.pagedata.base import Con, Filters, PageData, sql_names
-from epmo.priority import models, scoring
+from epmo.priority import models, optimise, scoring
 from epmo.priority.models import ScoringModel
 
 
@@ -225,15 +225,59 @@ def selection(
     return SelectionData(cands, result, front)
 
 
+@dataclass(frozen=True, eq=False)
+class FrontierData(PageData):
+    frontier: pd.DataFrame  # budget, best_total_score, project_count, total_cost, is_feasible
+    steps: int
+    sql: dict[str, str] = sql_names(
+        ranked="priority/candidates",
+        dependencies="priority/dependencies",
+        demand="capacity/project_role_demand",
+        supply="capacity/role_supply",
+    )
+
+
+def frontier_levels(
+    con: Con,
+    f: Filters,
+    scenario: str,
+    excluded: tuple[str, ...] | None = None,
+    steps: int | None = None,
+    scoring_model: ScoringModel | None = None,
+    on_level: Callable[[pd.DataFrame, int, int], None] | None = None,
+) -> FrontierData:
+    """The efficient frontier of a scenario (its JSON) at `steps` budget levels
+    (priority.frontier_steps), without solving the scenario's own selection.
+
+    `on_level(rows so far, levels done, steps)` is called as each level is final (highest
+    budget first; the levels the required projects cannot meet come first, at once), so a
+    page can draw the points as they arrive; an exception it raises stops the solve and
+    its worker processes."""
+    scn = priority.Scenario.from_json(scenario)
+    n = int(steps or settings.current().priority.frontier_steps)
+    cands = _candidates(con, f, excluded)
+    if cands.empty:
+        return FrontierData(pd.DataFrame(columns=optimise.FRONTIER_COLUMNS), n)
+    m = scoring_model or model_version(con, scn.model, scn.model_version)
+    if m is None:
+        raise ValueError(f"model {scn.model} v{scn.model_version} no longer exists")
+    problem = priority.scenario_problem(con, f.as_of, m, scn, f.portfolios, f.programmes, frame=cands)
+    with priority.native_output_to_stderr():
+        front = priority.efficient_frontier_of(
+            problem, n, partial=None if on_level is None else (lambda rows: on_level(rows, len(rows), n))
+        )
+    return FrontierData(front, n)
+
+
 def optimiser(con: Con, f: Filters, with_capacity: bool = False) -> SelectionData:
     """Portfolio selection at the page's default budget (the current portfolio's BAC)."""
     return selection(con, f, default_scenario(con, f, with_capacity))
 
 
-def frontier(con: Con, f: Filters, with_capacity: bool = False) -> SelectionData:
-    """Portfolio selection plus its efficient frontier (priority.frontier_steps levels)."""
-    steps = settings.current().priority.frontier_steps
-    return selection(con, f, default_scenario(con, f, with_capacity), frontier_steps=steps)
+def frontier(con: Con, f: Filters, with_capacity: bool = False) -> FrontierData:
+    """The efficient frontier tab at the page's default scenario (priority.frontier_steps
+    levels): what the tab computes once the page has its selection."""
+    return frontier_levels(con, f, default_scenario(con, f, with_capacity))
 
 
 @dataclass(frozen=True, eq=False)

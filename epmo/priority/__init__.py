@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -278,11 +278,8 @@ def select(
     frame: pd.DataFrame | None = None,
 ) -> SelectionResult:
     """Score the candidates, build the scenario's MILP and solve it (never raises Infeasible)."""
-    cands = candidates(con, as_of, portfolios, programmes) if frame is None else frame
-    ranked = scoring.score(cands, model)
-    deps = dependencies(con, as_of)
     cap = capacity_inputs(con, as_of)
-    problem, notes = build_problem(ranked, deps, scenario, cap)
+    ranked, problem, notes = _scored_problem(con, as_of, model, scenario, portfolios, programmes, frame, cap)
     ranked = ranked.copy()
     ranked["cost"] = problem.cost
     try:
@@ -297,8 +294,46 @@ def select(
     return SelectionResult(scenario, model, ranked, problem, selection, error, notes, cap)
 
 
-def efficient_frontier_of(problem: Problem, steps: int | None = None) -> pd.DataFrame:
-    return frontier(problem, int(steps or current().priority.frontier_steps))
+def scenario_problem(
+    con: duckdb.DuckDBPyConnection,
+    as_of: dt.date,
+    model: ScoringModel,
+    scenario: Scenario,
+    portfolios: Sequence[str] = (),
+    programmes: Sequence[str] = (),
+    frame: pd.DataFrame | None = None,
+) -> Problem:
+    """The scenario's MILP as `select` builds it, not solved (the efficient frontier's input:
+    the frontier does not need the scenario's own selection)."""
+    cap = capacity_inputs(con, as_of) if scenario.with_capacity else None
+    return _scored_problem(con, as_of, model, scenario, portfolios, programmes, frame, cap)[1]
+
+
+def _scored_problem(
+    con: duckdb.DuckDBPyConnection,
+    as_of: dt.date,
+    model: ScoringModel,
+    scenario: Scenario,
+    portfolios: Sequence[str],
+    programmes: Sequence[str],
+    frame: pd.DataFrame | None,
+    cap: tuple[pd.DataFrame, pd.DataFrame] | None,
+) -> tuple[pd.DataFrame, Problem, list[str]]:
+    """The candidates scored by the model and the scenario's MILP over them."""
+    cands = candidates(con, as_of, portfolios, programmes) if frame is None else frame
+    ranked = scoring.score(cands, model)
+    problem, notes = build_problem(ranked, dependencies(con, as_of), scenario, cap)
+    return ranked, problem, notes
+
+
+def efficient_frontier_of(
+    problem: Problem,
+    steps: int | None = None,
+    partial: Callable[[pd.DataFrame], None] | None = None,
+) -> pd.DataFrame:
+    """The frontier (epmo.priority.optimise.frontier); `partial(rows so far)` as each level
+    is final, highest budget first."""
+    return frontier(problem, int(steps or current().priority.frontier_steps), partial=partial)
 
 
 def current_point(result: SelectionResult) -> tuple[float, float, int]:
@@ -379,7 +414,7 @@ def efficient_frontier(
     steps = int(steps or current().priority.frontier_steps)
     con = store.connect()
     try:  # the Selection page's data (epmo.pagedata.priority): the export shows what the page shows
-        data = pages.selection(con, Filters(as_of), scenario.to_json(), frontier_steps=steps, scoring_model=m)
+        data = pages.frontier_levels(con, Filters(as_of), scenario.to_json(), steps=steps, scoring_model=m)
     finally:
         con.close()
     return data.frontier

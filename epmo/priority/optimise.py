@@ -19,16 +19,27 @@ dependencies; the problem is feasible iff that set meets every constraint.
 
 from __future__ import annotations
 
+import atexit
+import dataclasses
+import json
 import os
+import select
+import subprocess
 import sys
+import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.sparse import csr_array
 
+from epmo import childproc
+from epmo.frontier_levels import OPTIMAL, Levels, frame
 from epmo.settings import current
 
 
@@ -312,55 +323,299 @@ def solve(problem: Problem, tie_break: bool = True) -> Selection:
     )
 
 
+# --------------------------------------------------------------------------- efficient frontier
+
+FRONTIER_COLUMNS = ["budget", "best_total_score", "project_count", "total_cost", "is_feasible"]
+
+# worker processes (epmo.frontier_levels) solving levels right now, across every frontier
+# being computed in this server: never more than the machine's cores
+_busy = threading.BoundedSemaphore(max(1, os.cpu_count() or 1))
+_lock = threading.Lock()
+_spare: subprocess.Popen[bytes] | None = None  # one worker started ahead, waiting for a problem
+
+
+def levels_of(problem: Problem) -> Levels:
+    """The problem's MILP with its budget left open (row 0: cost <= the level's budget)."""
+    n = len(problem.ids)
+    idx = problem.index
+    required, _ = problem.required_closure()
+    lb_x, ub_x = np.zeros(n), np.ones(n)
+    lb_x[[idx[p] for p in required]] = 1
+    ub_x[[idx[p] for p in problem.force_out]] = 0
+    at_zero = Problem(
+        problem.ids, problem.score, problem.cost, 0.0, problem.mandatory, problem.force_in,
+        problem.force_out, problem.dependencies, problem.capacity,
+    )  # fmt: skip
+    _, _, a_mat, ub = _rows(at_zero)
+    deps = np.array([[idx[a], idx[b]] for a, b in problem.dependencies], dtype=np.int64).reshape(-1, 2)
+    return Levels(
+        objective=problem.objective,
+        a_mat=csr_array(a_mat),
+        ub=ub,
+        lb_x=lb_x,
+        ub_x=ub_x,
+        deps=deps,
+        time_limit=float(current().priority.solver_time_limit_s),
+    )
+
+
+def _start_worker() -> subprocess.Popen[bytes]:
+    return childproc.start_module("epmo.frontier_levels", keep_stderr=False)
+
+
+def prestart_worker() -> None:
+    """Start a frontier worker ahead (when `priority.frontier_workers` > 1 and
+    `frontier_prestart`), so the next frontier does not wait for Python and scipy to start."""
+    global _spare
+    cfg = current().priority
+    if cfg.frontier_workers <= 1 or not cfg.frontier_prestart:
+        return
+    with _lock:
+        if _spare is None or _spare.poll() is not None:
+            _spare = _start_worker()
+
+
+def _take_worker() -> subprocess.Popen[bytes]:
+    global _spare
+    with _lock:
+        proc, _spare = _spare, None
+    if proc is not None and proc.poll() is None:
+        return proc
+    return _start_worker()
+
+
+@atexit.register
+def _stop_spare() -> None:
+    global _spare
+    with _lock:
+        proc, _spare = _spare, None
+    if proc is not None:
+        proc.kill()
+        proc.wait()
+
+
+class _Worker:
+    """One worker process solving levels for one frontier; the problem is written from a
+    thread (it can exceed the pipe's buffer while the worker is still starting)."""
+
+    def __init__(self, levels: Levels, steps: int) -> None:
+        self.proc = _take_worker()
+        self.ready = threading.Event()
+        self.alive = True
+        self.job: int | None = None
+        self.buffer = b""
+        self.fd = self.proc.stdout.fileno()  # type: ignore[union-attr]
+        os.set_blocking(self.fd, False)
+        payload = frame({"levels": levels.to_wire(), "steps": steps})
+        threading.Thread(target=self._send_problem, args=(payload,), daemon=True).start()
+
+    def _send_problem(self, payload: bytes) -> None:
+        try:
+            self.proc.stdin.write(payload)  # type: ignore[union-attr]
+            self.proc.stdin.flush()  # type: ignore[union-attr]
+            self.ready.set()
+        except (OSError, ValueError):
+            self.alive = False
+
+    def send(self, level: int, budget: float) -> bool:
+        try:
+            self.proc.stdin.write(frame((level, budget)))  # type: ignore[union-attr]
+            self.proc.stdin.flush()  # type: ignore[union-attr]
+        except (OSError, ValueError):
+            self.alive = False
+            return False
+        self.job = level
+        return True
+
+    def replies(self) -> list[dict[str, Any]]:
+        """The answers written so far; a worker that died is marked so (its job is lost)."""
+        out: list[dict[str, Any]] = []
+        while True:
+            try:
+                chunk = os.read(self.fd, 1 << 16)
+            except BlockingIOError:
+                break
+            except OSError:
+                chunk = b""
+            if not chunk:
+                self.alive = False
+                break
+            self.buffer += chunk
+        *lines, self.buffer = self.buffer.split(b"\n")
+        for line in lines:
+            try:
+                answer = json.loads(line)
+                int(answer["level"])
+            except (ValueError, KeyError, TypeError):
+                self.alive = False  # not an answer of ours: its level is solved elsewhere
+                return out
+            self.job = None
+            if "error" in answer:  # out of memory: it stops, its level is solved elsewhere
+                self.alive = False
+                self.job = int(answer["level"])
+                return out
+            out.append(answer)
+        return out
+
+    def close(self) -> None:
+        self.alive = False
+        self.proc.kill()
+        self.proc.wait()
+        for stream in (self.proc.stdin, self.proc.stdout):
+            try:
+                if stream is not None:
+                    stream.close()
+            except OSError:
+                pass
+
+
 def frontier(
     problem: Problem,
     steps: int,
     progress: Callable[[int, int], None] | None = None,
     reuse: bool = True,
+    workers: int | None = None,
+    partial: Callable[[pd.DataFrame], None] | None = None,
 ) -> pd.DataFrame:
     """Best total score at `steps` budget levels from 0 to the candidates' total cost.
 
-    One MILP per level (all other constraints as in `problem`); a level the required
-    projects cannot meet is infeasible (blank score). The levels are solved from the top
-    down, and two exact shortcuts skip solves (`reuse`): a portfolio optimal at a budget
-    whose cost also fits the next lower budget is optimal there too (every portfolio that
-    fits the lower budget fits the higher one), and a level below an infeasible one is
-    infeasible. `progress(done, steps)` is called after each level.
+    One MILP per level (all other constraints as in `problem`). A level is infeasible
+    (blank score) exactly when the required projects (mandatory, forced in and what they
+    depend on) exceed its budget or another constraint (`diagnose`), so those levels are
+    decided without solving. The others are solved at the same time by the caller's thread
+    (highest budget first) and `workers - 1` worker processes (`priority.frontier_workers`;
+    epmo.frontier_levels; lowest first), and each level is final from the top: with
+    `reuse`, a level takes the optimum of the level above when its cost fits (every
+    portfolio that fits the lower budget fits the higher one, so it is optimal there too),
+    else its own solve. The result is therefore the same whatever the number of workers
+    and whichever finishes first (a level solved ahead that the level above makes
+    unnecessary is dropped). By default workers are used from
+    `priority.frontier_workers_min_projects` candidates on; `attrs` of the result say how
+    many levels each way decided. `progress(done, steps)` and `partial(rows so far)` are
+    called as each level is final; an exception they raise (the user left the page) stops
+    the workers at once.
     """
     if steps < 2:
         raise ValueError("the frontier needs at least 2 steps")
-    total = float(problem.cost.sum())
-    budgets = np.linspace(0.0, total, steps)
-    found: dict[int, tuple[float, float, int, float, bool]] = {}
-    last: Selection | None = None
-    infeasible_from: float | None = None
-    for done, i in enumerate(range(steps - 1, -1, -1), start=1):
-        budget = float(budgets[i])
-        if reuse and infeasible_from is not None:
-            found[i] = (budget, np.nan, 0, np.nan, False)
-        elif reuse and last is not None and last.is_optimal and last.total_cost <= budget + 1e-9:
-            found[i] = (budget, last.total_score, len(last.chosen), last.total_cost, True)
-        else:
-            p = Problem(
-                problem.ids,
-                problem.score,
-                problem.cost,
-                budget,
-                problem.mandatory,
-                problem.force_in,
-                problem.force_out,
-                problem.dependencies,
-                problem.capacity,
-            )
-            try:
-                last = solve(p, tie_break=False)
-                found[i] = (budget, last.total_score, len(last.chosen), last.total_cost, True)
-            except Infeasible:
-                found[i] = (budget, np.nan, 0, np.nan, False)
-                infeasible_from = budget
+    budgets = np.linspace(0.0, float(problem.cost.sum()), steps)
+    obj = problem.objective
+    final: dict[int, tuple[float, float, int, float, bool]] = {}
+    optimal: dict[int, bool] = {}
+    done = 0
+
+    def emit(i: int, row: tuple[float, float, int, float, bool], is_optimal: bool) -> None:
+        nonlocal done
+        final[i] = row
+        optimal[i] = is_optimal
+        done += 1
+        if partial is not None:
+            partial(pd.DataFrame([final[k] for k in sorted(final)], columns=FRONTIER_COLUMNS))
         if progress is not None:
             progress(done, steps)
-    rows = [found[i] for i in range(steps)]
-    return pd.DataFrame(
-        rows, columns=["budget", "best_total_score", "project_count", "total_cost", "is_feasible"]
-    )
+
+    try:  # what does not depend on the budget, and the required projects' cost
+        diagnose(dataclasses.replace(problem, budget=None))
+        required, _ = problem.required_closure()
+        need = float(problem.cost[[problem.index[p] for p in required]].sum())
+    except Infeasible:
+        need = np.inf
+    order = [i for i in range(steps - 1, -1, -1) if need <= budgets[i] * (1 + 1e-9) + 1e-9]
+    for i in range(steps - 1, -1, -1):
+        if i not in order:
+            emit(i, (float(budgets[i]), np.nan, 0, np.nan, False), False)
+    if not order:
+        return pd.DataFrame([final[i] for i in range(steps)], columns=FRONTIER_COLUMNS)
+
+    levels = levels_of(problem)
+    own: dict[int, tuple[int, np.ndarray | None]] = {}
+    inflight: set[int] = set()
+    at = 0  # order[at] is the next level to become final
+
+    def row_of(i: int, status: int, x: np.ndarray | None) -> tuple[float, float, int, float, bool]:
+        if x is None:
+            return (float(budgets[i]), np.nan, 0, np.nan, False)
+        return (float(budgets[i]), float(obj[x].sum()), int(x.sum()), float(problem.cost[x].sum()), True)
+
+    def settle() -> None:
+        nonlocal at
+        while at < len(order):
+            i = order[at]
+            above = final.get(i + 1)
+            if reuse and above is not None and above[4] and optimal[i + 1] and above[3] <= budgets[i] + 1e-9:
+                stats["levels_from_the_level_above"] += 1
+                emit(i, (float(budgets[i]), *above[1:]), True)
+            elif i in own:
+                status, x = own.pop(i)
+                emit(i, row_of(i, status, x), status == OPTIMAL and x is not None)
+            else:
+                return
+            at += 1
+
+    def next_job(lowest: bool = False) -> int | None:
+        """The highest level not solved nor being solved (this thread: the levels become
+        final from the top, so the points arrive at its pace); for a worker the lowest
+        (its answers are ready when this thread comes down to them, and the levels the one
+        above may make unnecessary are near the top)."""
+        todo = order[at:][::-1] if lowest else order[at:]
+        return next((i for i in todo if i not in own and i not in inflight), None)
+
+    cfg = current().priority
+    if workers is None:  # a worker pays off only when a level takes longer than starting it
+        workers = cfg.frontier_workers if len(problem.ids) >= cfg.frontier_workers_min_projects else 1
+    wanted = max(0, min(workers - 1, len(order) - 1))
+    stats = {"levels_solved_here": 0, "levels_solved_by_workers": 0, "levels_from_the_level_above": 0}
+    pool: list[_Worker] = []
+    try:
+        for _ in range(wanted):
+            if not _busy.acquire(blocking=False):
+                break  # other frontiers hold every core's worker: this one uses fewer
+            try:
+                pool.append(_Worker(levels, steps))
+            except BaseException:
+                _busy.release()
+                raise
+        while at < len(order):
+            for w in pool:
+                if w.alive and w.job is None and w.ready.is_set():
+                    j = next_job(lowest=True)
+                    if j is None:
+                        break
+                    if w.send(j, float(budgets[j])):
+                        inflight.add(j)
+            j = next_job()
+            if j is not None:
+                inflight.add(j)
+                own[j] = levels.solve(float(budgets[j]))
+                stats["levels_solved_here"] += 1
+                inflight.discard(j)
+            else:
+                waiting = [w.fd for w in pool if w.alive and w.job is not None]
+                if waiting:
+                    select.select(waiting, [], [], 1.0)
+                elif not any(w.alive and not w.ready.is_set() for w in pool):
+                    raise RuntimeError("frontier: no level left to solve and none being solved")
+                else:
+                    time.sleep(0.01)
+            for w in pool:
+                if not w.alive:
+                    continue
+                for answer in w.replies():
+                    level = int(answer["level"])
+                    inflight.discard(level)
+                    x = None
+                    if answer["x"] is not None:
+                        x = np.zeros(len(problem.ids), dtype=bool)
+                        x[answer["x"]] = True
+                    own.setdefault(level, (int(answer["status"]), x))
+                    stats["levels_solved_by_workers"] += 1
+                if not w.alive and w.job is not None:  # it died: its level is solved here
+                    inflight.discard(w.job)
+                    w.job = None
+            settle()
+    finally:
+        for w in pool:  # the next spare is started by the page's next run (prestart_worker)
+            w.close()
+            _busy.release()
+    out = pd.DataFrame([final[i] for i in range(steps)], columns=FRONTIER_COLUMNS)
+    out.attrs.update(stats, workers=len(pool))  # how the levels were decided (benchmark, tests)
+    return out

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from epmo import settings
 from epmo.priority import models
 from epmo.store import Store
 from tests.app.conftest import sign_in
@@ -145,3 +146,71 @@ def test_models_page_saves_a_version(
     app.selectbox(key="prio_model").set_value("board 2027").run()
     _no_errors(app)
     assert "Ranked by **board 2027 v1**" in app.caption[0].value
+
+
+def test_frontier_tab_draws_the_levels_as_they_arrive_then_serves_them_from_the_cache(
+    app: AppTest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The tab's one page-data call gets a callback: each level redraws the chart and moves
+    the progress bar ("level k of n"); the bar is gone at the end, the finished frontier is
+    cached (a rerun, or another budget, does not solve again; other levels do)."""
+    from epmo.pagedata import priority as pages
+
+    solves: list[list[tuple[int, int, int]]] = []
+    real = pages.frontier_levels
+
+    def spy(*args, on_level=None, **kwargs):  # type: ignore[no-untyped-def]
+        seen: list[tuple[int, int, int]] = []
+        solves.append(seen)
+
+        def hook(rows, done, steps):  # type: ignore[no-untyped-def]
+            assert on_level is not None
+            on_level(rows, done, steps)
+            seen.append((len(rows), done, steps))
+
+        return real(*args, on_level=hook, **kwargs)
+
+    monkeypatch.setattr(pages, "frontier_levels", spy)
+    from streamlit.elements.progress import ProgressMixin
+
+    from epmo.priority import charts
+
+    texts: list[str] = []
+    drawn: list[int] = []
+    real_progress, real_chart = ProgressMixin.progress, charts.frontier_chart
+    monkeypatch.setattr(
+        ProgressMixin,
+        "progress",
+        lambda dg, value, text=None, **kw: texts.append(str(text)) or real_progress(dg, value, text, **kw),
+    )
+    monkeypatch.setattr(
+        charts, "frontier_chart", lambda front, *a: drawn.append(len(front)) or real_chart(front, *a)
+    )
+    _open(app, "priority_selection")
+    assert solves == []  # the tab is closed
+    app.session_state["sel_tabs"] = "Efficient frontier"
+    app.run()
+    _no_errors(app)
+    steps = settings.current().priority.frontier_steps
+    assert len(solves) == 1
+    assert solves[0] == [(k, k, steps) for k in range(1, steps + 1)]
+    assert texts == [f"Solving the frontier: level {k} of {steps}" for k in range(steps + 1)]
+    # the chart at the first level and at each of `frontier_redraws` equal shares of the
+    # levels (the last share's is the finished chart), then the finished one
+    n = settings.current().priority.frontier_redraws
+    shares = [k for k in range(2, steps) if k * n // steps > (k - 1) * n // steps]
+    assert drawn == [1, *shares, steps] and len(shares) == n - 1
+    assert not app.get("progress")  # the bar is removed once the last level is in
+    frontier_charts = [c.key for c in app.get("plotly_chart") if "frontier" in str(c.key)]
+    assert frontier_charts == ["sel_frontier_chart"]  # the partial charts were replaced by it
+    front = next(d.value for d in app.dataframe if "best_total_score" in d.value.columns)
+    assert len(front) == steps and front["best_total_score"].dropna().is_monotonic_increasing
+    app.run()
+    app.number_input(key="sel_budget").set_value(5_000_000.0).run()
+    _no_errors(app)
+    assert len(solves) == 1  # cached: a rerun and another budget do not solve the frontier again
+    assert drawn[-2:] == [steps, steps] and len(texts) == steps + 1  # drawn at once, no progress bar
+    assert [c.key for c in app.get("plotly_chart") if "frontier" in str(c.key)] == ["sel_frontier_chart"]
+    app.slider(key="sel_steps").set_value(11).run()
+    _no_errors(app)
+    assert len(solves) == 2 and solves[1][-1] == (11, 11, 11)

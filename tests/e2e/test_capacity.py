@@ -58,7 +58,7 @@ def test_labelled_cells_and_what_if(page, app_url: str) -> None:  # type: ignore
     wait_for_app(page)
     page.get_by_text("Label cells").click()
     wait_for_app(page)
-    page.locator(f"{CHART} .heatmaplayer text").first.wait_for(timeout=20_000)
+    page.locator(f"{CHART} .heatmaplayer text").first.wait_for(timeout=60_000)
     assert page.locator(f"{CHART} .heatmaplayer text").filter(has_text="%").count() >= 6
     shot(page, "capacity_heatmap_labelled")
 

@@ -93,7 +93,7 @@ def test_mapper_maps_each_real_export(browser, app_url: str, tmp_path: Path, wid
             wait_for_app(page)
             page.locator("[data-testid='stSelectbox']").filter(has_text="Column mapping").click()
             page.keyboard.type("dwp_e2e")
-            page.get_by_role("option", name="dwp_e2e").first.wait_for()
+            page.get_by_role("option", name="dwp_e2e").first.wait_for(timeout=60_000)
     finally:
         context.close()
 

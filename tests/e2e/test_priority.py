@@ -46,6 +46,9 @@ def test_selection_and_frontier(page, app_url: str) -> None:  # type: ignore[no-
     page.get_by_role("tab", name="Efficient frontier").click()
     chart = page.locator("[data-testid='stPlotlyChart']").filter(has_text="current portfolio")
     chart.wait_for(timeout=30_000)
+    page.get_by_text("Best total score at").wait_for(timeout=30_000)  # written once every level is in
+    assert page.locator("[data-testid='stProgress']").count() == 0  # the progress bar is gone
+    assert chart.count() == 1  # the chart drawn as the levels arrived was replaced by the finished one
     chart.scroll_into_view_if_needed()
     shot(page, "priority_frontier")
     _no_exception(page)

@@ -66,7 +66,7 @@ def test_sigkill_at_random_moments_never_leaves_a_partial_upload(tmp_path: Path)
     full = time.perf_counter() - started
     rng = random.Random(20261125)
     outcomes = {"killed": 0, "finished": 0}
-    for trial in range(20):
+    for trial in range(12):
         as_of = DEMO_END + dt.timedelta(weeks=trial + 1)
         proc = subprocess.Popen(
             _ingest_cmd(extract, store_path, as_of),
@@ -83,7 +83,7 @@ def test_sigkill_at_random_moments_never_leaves_a_partial_upload(tmp_path: Path)
         proc.wait()
         uploads, _rows = _consistent(Store(str(store_path)))
         assert uploads >= 1
-    assert outcomes["killed"] >= 5, outcomes
+    assert outcomes["killed"] >= 3, outcomes
 
 
 @pytest.mark.slow

@@ -323,54 +323,148 @@ def test_a_solver_time_limit_is_reported_not_hidden(monkeypatch: pytest.MonkeyPa
         assert not sel.is_optimal  # stopped with a selection that is not proven optimal
 
 
+def _at(p: Problem, budget: float) -> Problem:
+    return Problem(
+        p.ids, p.score, p.cost, budget, p.mandatory, p.force_in, p.force_out, p.dependencies, p.capacity
+    )
+
+
 def test_frontier_shortcuts_give_the_scores_of_one_solve_per_level(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Top-down reuse (an optimum that fits the lower budget; infeasible below infeasible)
-    against solving every level afresh and against brute force, on random instances with
-    mandatory projects, dependencies and capacity; progress is reported once per level."""
-    from epmo.priority import optimise
+    """Top-down reuse (an optimum that fits the lower budget) and the levels decided without
+    a solve (the required projects exceed the budget) against solving every level afresh
+    and against brute force, on random instances with mandatory projects, dependencies and
+    capacity; progress and the partial rows are reported once per level."""
+    from epmo.frontier_levels import Levels
 
     solves = {"n": 0}
-    real = optimise.solve
+    real = Levels.solve
 
-    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def counted(self, budget):  # type: ignore[no-untyped-def]
         solves["n"] += 1
-        return real(*args, **kwargs)
+        return real(self, budget)
 
-    monkeypatch.setattr(optimise, "solve", counted)
+    monkeypatch.setattr(Levels, "solve", counted)
     rng = np.random.default_rng(20261129)
-    fast_solves = slow_solves = 0
+    fast_solves = slow_solves = decided = 0
     for _ in range(15):
-        p = random_problem(rng)
-        p = Problem(
-            p.ids, p.score, p.cost, None, p.mandatory, p.force_in, p.force_out, p.dependencies, p.capacity
-        )
+        p = _at(random_problem(rng), None)  # type: ignore[arg-type]
         calls: list[tuple[int, int]] = []
+        partial: list[pd.DataFrame] = []
         before = solves["n"]
-        fast = frontier(p, 11, progress=lambda d, n, calls=calls: calls.append((d, n)))
+        fast = frontier(
+            p, 11, progress=lambda d, n, calls=calls: calls.append((d, n)), partial=partial.append, workers=1
+        )
         fast_solves += solves["n"] - before
         before = solves["n"]
-        slow = frontier(p, 11, reuse=False)
+        slow = frontier(p, 11, reuse=False, workers=1)
         slow_solves += solves["n"] - before
+        decided += int((~slow["is_feasible"]).sum())
         assert calls == [(d, 11) for d in range(1, 12)]
+        assert [len(f) for f in partial] == list(range(1, 12))
+        pd.testing.assert_frame_equal(partial[-1].reset_index(drop=True), fast)
         assert fast["is_feasible"].tolist() == slow["is_feasible"].tolist()
         np.testing.assert_allclose(fast["best_total_score"], slow["best_total_score"], equal_nan=True)
         for _, row in fast.iterrows():
-            want = brute_force(
-                Problem(
-                    p.ids,
-                    p.score,
-                    p.cost,
-                    row["budget"],
-                    p.mandatory,
-                    p.force_in,
-                    p.force_out,
-                    p.dependencies,
-                    p.capacity,
-                )
-            )
+            want = brute_force(_at(p, row["budget"]))
             assert (want is None) == (not row["is_feasible"])
             if want is not None:
                 assert row["best_total_score"] == pytest.approx(want)
                 assert row["total_cost"] <= row["budget"] + 1e-9
-    assert slow_solves == 15 * 11
-    assert fast_solves < slow_solves  # the shortcuts did skip solves
+    assert slow_solves == 15 * 11 - decided  # infeasible levels are decided without a solve
+    assert decided > 0 and fast_solves < slow_solves  # the shortcuts did skip solves
+
+
+def _knapsack(seed: int, n: int) -> Problem:
+    rng = np.random.default_rng(seed)
+    ids = [f"P{i:03d}" for i in range(n)]
+    score = rng.random(n) * 10
+    cost = rng.integers(10, 1000, n).astype(float)
+    deps = sorted({(ids[a], ids[b]) for a, b in rng.integers(0, n, (n // 8, 2)) if a != b})
+    return Problem(ids, score, cost, None, {ids[0]}, set(), {ids[1]}, deps)
+
+
+def test_frontier_in_worker_processes_equals_one_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two solvers (this thread and a worker process) give exactly the frame of one: the
+    same scores, counts and costs, in the same order of final levels."""
+    from epmo.priority import optimise
+
+    started: list = []
+    real = optimise._start_worker
+    monkeypatch.setattr(optimise, "_start_worker", lambda: started.append(real()) or started[-1])
+    monkeypatch.setattr(optimise, "_spare", None)
+    monkeypatch.setattr(optimise, "prestart_worker", lambda: None)
+    p = _knapsack(11, 70)
+    one = frontier(p, 15, workers=1)
+    seen: list[int] = []
+    two = frontier(p, 15, workers=2, progress=lambda d, n: seen.append(d))
+    pd.testing.assert_frame_equal(one, two)
+    assert seen == list(range(1, 16))
+    assert two.attrs["workers"] == 1 and two.attrs["levels_solved_by_workers"] >= 1
+    assert one.attrs["workers"] == 0 and one.attrs["levels_solved_by_workers"] == 0
+    assert len(started) == 1 and started[0].poll() is not None  # the worker is gone afterwards
+    assert (~two["is_feasible"]).sum() >= 1 and two["is_feasible"].sum() >= 10
+    for _, row in two[two["is_feasible"]].iterrows():  # each level is optimal (a solve of it alone)
+        assert row["best_total_score"] == pytest.approx(
+            solve(_at(p, row["budget"]), tie_break=False).total_score
+        )
+
+
+@pytest.mark.parametrize(
+    "worker",
+    [
+        "import sys; sys.stdin.buffer.read(8); sys.exit(3)",  # dies without answering
+        "import sys, time; sys.stdin.buffer.read(8); print('no answer', flush=True); time.sleep(60)",
+    ],
+    ids=["dies", "garbles"],
+)
+def test_a_worker_that_fails_leaves_its_levels_to_this_thread(
+    monkeypatch: pytest.MonkeyPatch, worker: str
+) -> None:
+    import subprocess
+    import sys
+
+    from epmo.priority import optimise
+
+    monkeypatch.setattr(optimise, "_spare", None)
+    monkeypatch.setattr(optimise, "prestart_worker", lambda: None)
+    monkeypatch.setattr(
+        optimise,
+        "_start_worker",
+        lambda: (
+            started.append(
+                subprocess.Popen(
+                    [sys.executable, "-c", worker], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+                )
+            )
+            or started[-1]
+        ),
+    )
+    started: list = []
+    p = _knapsack(12, 40)
+    front = frontier(p, 9, workers=2)
+    pd.testing.assert_frame_equal(front, frontier(p, 9, workers=1))
+    assert front.attrs["levels_solved_by_workers"] == 0
+    assert started[0].poll() is not None  # killed, not left sleeping
+
+
+def test_leaving_mid_frontier_stops_its_worker(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The page's progress call raises when the user leaves (Streamlit's StopException):
+    the solve stops there and the worker process is killed, not left running."""
+    from epmo.priority import optimise
+
+    started: list = []
+    real = optimise._start_worker
+    monkeypatch.setattr(optimise, "_start_worker", lambda: started.append(real()) or started[-1])
+    monkeypatch.setattr(optimise, "_spare", None)
+    monkeypatch.setattr(optimise, "prestart_worker", lambda: None)
+
+    class Left(Exception):
+        pass
+
+    def leave(done: int, steps: int) -> None:
+        if done == 3:
+            raise Left
+
+    with pytest.raises(Left):
+        frontier(_knapsack(13, 70), 15, workers=2, progress=leave)
+    assert len(started) == 1 and started[0].poll() is not None
