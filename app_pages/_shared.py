@@ -7,6 +7,7 @@ epmo/.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -201,6 +202,11 @@ def page(func: Callable[..., T], snap: Snapshot, f: Filters, /, spinner: str = "
     Filters, extra parameters): the one way a page asks for its data."""
     name = f"{func.__module__}.{func.__qualname__}"
     frozen = repr(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in params.items()))
+    # Shared by every session whoever asks: what an identity may see is the snapshot's scope,
+    # which is in snap.key; the identity itself is no part of the key (it made each signed-in
+    # user's runs recompute every page's data for themselves) and is not handed to the
+    # page-data function, so no result can depend on who asked first.
+    f = dataclasses.replace(f, identity=None)
     if spinner:
         with st.spinner(spinner):
             return _page(name, snap.key, repr(f), frozen, func, snap, f, params)  # type: ignore[no-any-return]

@@ -97,15 +97,40 @@ def load_deck(snap: Any, f: Any, name: str) -> steering.Deck:
 # --------------------------------------------------------------------------- frozen reads
 
 
-@st.cache_resource(max_entries=2)
+@st.cache_resource(max_entries=4)
 def _frozen_connection(freeze_key: str, live_key: str, _frozen: steering.Freeze) -> duckdb.DuckDBPyConnection:
     return steering.connect_frozen(ui.store(), _frozen)
 
 
+@st.cache_data(max_entries=16, show_spinner=False)
+def _live_cutoff(live_key: str, _snap: Any) -> dt.datetime:
+    return steering.ledger_cutoff(ui.connection(_snap))
+
+
+def live_cutoff(snap: Any) -> dt.datetime:
+    """The latest commit stamp in the current snapshot (once per snapshot, on the shared
+    connection)."""
+    return _live_cutoff(snap.key, snap)  # type: ignore[no-any-return]
+
+
 def frozen_connection(frozen: steering.Freeze) -> duckdb.DuckDBPyConnection:
-    """A connection over the frozen snapshot; a new one when the live files change (after a
-    compaction), which reads the same rows."""
-    return _frozen_connection(frozen.key, ui.snapshot().key, frozen)
+    """A connection over the frozen snapshot. When nothing was committed after the freeze
+    (its cutoff is at or after the live snapshot's latest stamp), the cutoff filters keep
+    every row, so that is the live, shared connection: no connection of its own per deck
+    started (each cost a whole store connection, and with uploads arriving the two cached
+    ones were rebuilt on nearly every deck run of a busy replica). Else a connection of its
+    own, a new one when the live files change (after a compaction), which reads the same
+    rows."""
+    snap = ui.snapshot()
+    if frozen.cutoff_at >= live_cutoff(snap):
+        return ui.connection(snap)
+    return _frozen_connection(frozen.key, snap.key, frozen)
+
+
+def freeze(as_of: dt.date, cutoff_at: dt.datetime | None = None) -> steering.Freeze:
+    """Pin the store now (or at `cutoff_at`), reading the cutoff on the shared connection."""
+    snap = ui.snapshot()
+    return steering.freeze(ui.store(), as_of, cutoff_at, live=(snap, ui.connection(snap)))
 
 
 @st.cache_data(max_entries=128, show_spinner=False)
@@ -338,7 +363,7 @@ def _day(value: Any) -> dt.date | None:
 
 def live_freeze(as_of: dt.date) -> steering.Freeze:
     """Outside a meeting: the current store, pinned for this run (decisions link to it)."""
-    return steering.freeze(ui.store(), as_of)
+    return freeze(as_of)
 
 
 def project_decisions(frame: pd.DataFrame, project_id: str, as_of: dt.date, query: str) -> None:

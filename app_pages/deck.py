@@ -13,7 +13,6 @@ from epmo.safe_text import md, md_quoted
 
 snap = ui.snapshot()
 f = ui.sidebar(snap)
-store = ui.store()
 names = steer.deck_names(snap, f)
 
 wanted = st.query_params.get("deck", "")
@@ -30,7 +29,7 @@ if run is None or (wanted and wanted != run["deck"]):
         cutoff = dt.datetime.fromisoformat(st.query_params.get("cutoff", ""))
     except ValueError:
         cutoff = None
-    frozen = steering.freeze(store, f.as_of, cutoff)
+    frozen = steer.freeze(f.as_of, cutoff)
     try:
         slide_no = int(st.query_params.get("slide", "1"))
     except ValueError:
@@ -77,7 +76,7 @@ if not steer.presenting():
     if choice != deck.name or restart:
         st.session_state[steer.RUN] = {
             "deck": choice,
-            "freeze": steering.freeze(store, f.as_of).to_dict(),
+            "freeze": steer.freeze(f.as_of).to_dict(),
             "slide": 0 if choice != deck.name else run["slide"],
         }
         st.query_params["deck"] = choice
@@ -132,10 +131,15 @@ st.divider()
 fresh = steer.freshness(frozen, deck.scope)
 st.caption("Data freshness: " + steering.freshness_text(fresh) + ".")
 steer.pack_downloads(deck, frozen)
-with st.expander("Record a decision", expanded=False):
-    con = steer.frozen_connection(frozen)
-    steer.decision_form(con, frozen, "deck_decision", steer.known_projects(con, frozen.as_of))
-    st.caption(
-        f"Linked to this snapshot: as of {frozen.as_of:%d %b %Y}, data committed up to "
-        f"{frozen.cutoff_at.astimezone(dt.UTC):%d %b %Y %H:%M} UTC."
-    )
+# the form (and the frozen connection it reads projects from) only when opened: built on
+# every run it cost each deck run a connection look-up and a query, a connection build when
+# uploads had arrived since the freeze
+decision_box = st.expander("Record a decision", key="deck_decision_box", on_change="rerun")
+with decision_box:
+    if decision_box.open:
+        con = steer.frozen_connection(frozen)
+        steer.decision_form(con, frozen, "deck_decision", steer.known_projects(con, frozen.as_of))
+        st.caption(
+            f"Linked to this snapshot: as of {frozen.as_of:%d %b %Y}, data committed up to "
+            f"{frozen.cutoff_at.astimezone(dt.UTC):%d %b %Y %H:%M} UTC."
+        )

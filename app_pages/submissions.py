@@ -24,8 +24,14 @@ c[1].metric("Retracted", n["retracted"])
 c[2].metric("Latest week", n["latest"])
 st.text_input("Filter by file, person or upload id", key="ledger_search")
 shown = data.shown
-ui.table(shown, key="ledger_table", height=420 if len(shown) > 10 else "auto")
-ui.downloads(shown, "uploads", "ledger")
+latest = data.latest()
+if len(shown) > len(latest):
+    st.caption(
+        f"The latest {len(latest):,} of {len(shown):,} uploads{' matching the filter' if search else ''}: "
+        "the filter searches them all, and the CSV and XLSX downloads hold them all."
+    )
+ui.table(latest, key="ledger_table", height=420 if len(latest) > 10 else "auto")
+ui.downloads(shown, "uploads", "ledger")  # every matching row, built when clicked
 ui.show_sql(data.sql["ledger"])
 
 st.subheader("Retract an upload")
@@ -33,12 +39,17 @@ if not ui.allowed("retract"):
     st.caption(f"Only {', '.join(access.who_may('retract'))} may retract uploads.")
     st.stop()
 identity = ui.current_identity()
-live = data.live
 labels = data.retract_labels()
+live = data.live if not search else data.retract_choices(len(data.ledger))
+if len(live) > len(labels):
+    st.caption(
+        f"The latest {len(labels):,} of {len(live):,} live uploads{' matching the filter' if search else ''}: "
+        "type an upload id or file name in the filter above to find an older one."
+    )
 with st.form("retract_form"):
     upload_id = st.selectbox(
         "Upload",
-        live["upload_id"].tolist(),
+        list(labels),
         key="retract_id",
         format_func=labels.get,
     )

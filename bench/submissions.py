@@ -6,7 +6,8 @@ The page took 8-24 s at medium scale: the retract picker labelled each option wi
 `set_index(...).loc[...]` over the whole ledger, once per upload (quadratic). The labels
 are now built once (epmo.pagedata.ledger.SubmissionsData.retract_labels). Prints the old
 and new label time on a synthetic ledger of N uploads, and with a store, the page-data
-call on it.
+call on it and what the page sends the browser on every run: the whole ledger and a
+picker option per live upload before, the latest SHOWN_ROWS of each now.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ def main() -> None:
     old = labels_before(data.live)
     before = time.perf_counter() - t
     t = time.perf_counter()
-    new = data.retract_labels()
+    new = data.retract_labels(n)
     after = time.perf_counter() - t
     assert old == [new[u] for u in data.live["upload_id"]]
     print(f"retract labels, {n:,} uploads: before {before:.2f} s, after {after * 1000:.1f} ms")
@@ -60,7 +61,32 @@ def main() -> None:
             f"Submissions page data on {a.store}: {len(page.ledger):,} uploads, "
             f"{(time.perf_counter() - t) * 1000:.0f} ms"
         )
+        whole = pagedata.ledger.submissions(con, pagedata.ledger.EVERY_WEEK)
+        live = whole.live
+        before = (
+            arrow_bytes(whole.shown),
+            sum(len(u[:12]) + len(f) + 2 for f, u in zip(live["file_name"], live["upload_id"], strict=True)),
+        )
+        after = arrow_bytes(whole.latest()), sum(len(v) for v in whole.retract_labels().values())
+        print(
+            f"sent on every run of the page: table {before[0] / 1e6:.2f} MB -> {after[0] / 1e6:.2f} MB, "
+            f"picker labels {before[1] / 1e3:.0f} kB ({len(live):,} options) -> {after[1] / 1e3:.0f} kB "
+            f"({len(whole.retract_labels())} options)"
+        )
         con.close()
+
+
+def arrow_bytes(frame: pd.DataFrame) -> int:
+    """The frame as Arrow IPC bytes (what st.dataframe sends the browser)."""
+    import io
+
+    import pyarrow as pa
+
+    sink = io.BytesIO()
+    table = pa.Table.from_pandas(frame)
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return len(sink.getvalue())
 
 
 if __name__ == "__main__":

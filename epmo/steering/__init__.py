@@ -49,6 +49,7 @@ from epmo.steering.freeze import (
     SteeringError,
     connect_frozen,
     freeze,
+    ledger_cutoff,
 )
 from epmo.steering.slides import (
     BUILDERS,
@@ -89,6 +90,7 @@ __all__ = [
     "display",
     "freeze",
     "freshness",
+    "ledger_cutoff",
     "freshness_text",
     "load_deck",
     "parse_deck",

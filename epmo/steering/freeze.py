@@ -10,7 +10,7 @@ import duckdb
 
 from epmo import pagedata as pages
 from epmo import sql
-from epmo.store import Store, now_utc
+from epmo.store import Snapshot, Store, now_utc
 
 DECK_KIND = pages.steering.DECK_KIND
 DECISION_KIND = "decision"
@@ -64,19 +64,36 @@ class Freeze:
         )
 
 
-def freeze(store: Store, as_of: dt.date, cutoff_at: dt.datetime | None = None) -> Freeze:
-    """Pin the store now (or at an earlier cutoff, to rebuild what a meeting saw)."""
-    snap = store.snapshot()
-    if cutoff_at is None:
+def freeze(
+    store: Store,
+    as_of: dt.date,
+    cutoff_at: dt.datetime | None = None,
+    live: tuple[Snapshot, duckdb.DuckDBPyConnection] | None = None,
+) -> Freeze:
+    """Pin the store now (or at an earlier cutoff, to rebuild what a meeting saw).
+
+    live: the current snapshot and an open connection over it (the app's shared one), to
+    read the cutoff from; else a connection is built for it, which costs a whole store
+    connection (views and memo tables: a second and a half at medium) per deck started."""
+    snap = live[0] if live else store.snapshot()
+    if cutoff_at is None and live is not None:
+        cutoff_at = ledger_cutoff(live[1])
+    elif cutoff_at is None:
         con = store.connect(snap)
         try:
-            found = sql.arrow(con, "steering/ledger_cutoff").to_pylist()[0]["cutoff_at"]
+            cutoff_at = ledger_cutoff(con)
         finally:
             con.close()
-        cutoff_at = found or EPOCH
     elif cutoff_at.tzinfo is None:
         cutoff_at = cutoff_at.replace(tzinfo=dt.UTC)
     return Freeze(as_of, cutoff_at, now_utc(), snap.key)
+
+
+def ledger_cutoff(con: duckdb.DuckDBPyConnection) -> dt.datetime:
+    """The latest commit stamp a connection's snapshot holds (ledger events and saved
+    documents): a freeze at or after it sees exactly what the live connection sees."""
+    found = sql.arrow(con, "steering/ledger_cutoff").to_pylist()[0]["cutoff_at"]
+    return found or EPOCH
 
 
 def connect_frozen(store: Store, frozen: Freeze) -> duckdb.DuckDBPyConnection:
