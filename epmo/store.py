@@ -294,6 +294,11 @@ class Store:
         recent = self._recent
         if not fresh and recent is not None and time.monotonic() - recent[0] < self._refresh_seconds():
             return recent[1]
+        if not self._upgraded:  # once per Store object: a store from an earlier version
+            self._upgraded = True
+            # before the shared read, not inside it: the upgrade reads a snapshot itself,
+            # and a read waiting for the read in flight on its own thread never returns
+            self.upgrade()
         writes = self._writes_done
         snap = self._shared_read()
         if not self.is_local and self._writes_done == writes:
@@ -338,9 +343,6 @@ class Store:
         return float(current().objectstore.refresh_seconds)
 
     def _read_snapshot(self) -> Snapshot:
-        if not self._upgraded:  # once per Store object: a store from an earlier version
-            self._upgraded = True
-            self.upgrade()
         order = ["uploads", "submissions", "documents", *contract.TABLE_NAMES, *OPTIONAL_TABLES]
         versions: list[tuple[str, int]] = []
         files: dict[str, tuple[str, ...]] = {}
