@@ -120,8 +120,12 @@ def frozen_connection(frozen: steering.Freeze) -> duckdb.DuckDBPyConnection:
     started (each cost a whole store connection, and with uploads arriving the two cached
     ones were rebuilt on nearly every deck run of a busy replica). Else a connection of its
     own, a new one when the live files change (after a compaction), which reads the same
-    rows."""
+    rows. A cutoff later than the served snapshot's latest stamp (a link made on a replica
+    with newer data, while this one serves the previous version: ui.snapshot) is read over
+    the store's current snapshot, never the older one."""
     snap = ui.snapshot()
+    if frozen.cutoff_at > live_cutoff(snap):
+        snap = ui.current_snapshot()
     if frozen.cutoff_at >= live_cutoff(snap):
         return ui.connection(snap)
     return _frozen_connection(frozen.key, snap.key, frozen)
