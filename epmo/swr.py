@@ -147,7 +147,7 @@ class Rebuilds(Generic[V]):
             first = self._first_asked.setdefault(key, now)
             self._prune_asked()
             newest = max((e for e in self._entries.values() if e.ready), key=lambda e: e.seq, default=None)
-            if newest is not None and now - first <= self.stale_seconds:
+            if newest is not None and now - first < self.stale_seconds:
                 self._maybe_start_background(snap, now)
                 return Served(newest.snap, newest.value, newest.built_at, newer=snap)
         value = self.get(snap)
