@@ -11,6 +11,7 @@ import collections
 import dataclasses
 import datetime as dt
 import threading
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -97,6 +98,7 @@ _WROTE = "_epmo_wrote"  # set by a write through the store in this session (read
 _FLOOR = "_epmo_floor"  # the table versions this session's own write produced: never shown older
 _SERVED = "_epmo_served"
 WARM_CALLS = 16  # the most recent distinct page-data calls replayed on a new version before it is served
+WARM_SECONDS = 3.0  # ... for at most this long
 
 
 def _utcnow() -> dt.datetime:
@@ -144,7 +146,10 @@ def _rebuilds(uri: str, scope: tuple[str, ...] | None) -> swr.Rebuilds[duckdb.Du
     target = base_store()
 
     def warm(snap: Snapshot, _con: duckdb.DuckDBPyConnection) -> None:
+        end = time.monotonic() + WARM_SECONDS
         for call in recent.calls():
+            if time.monotonic() > end:
+                break  # the rest is computed when asked for: the new data is not held back for it
             call(snap)
 
     rebuilds: swr.Rebuilds[duckdb.DuckDBPyConnection] = swr.Rebuilds(
@@ -170,7 +175,7 @@ def _stale_note(served: swr.Served[Any]) -> None:
     ledger = dict(served.snap.versions).get("uploads", -1)
     newer = dict(served.newer.versions).get("uploads", -1)
     st.caption(
-        f":material/history: Showing the data as of {served.built_at:%H:%M:%S} UTC (ledger version "
+        f":material/history: Showing the data as read at {served.read_at:%H:%M:%S} UTC (ledger version "
         f"{ledger}); newer data (version {newer}) is loading and this page refreshes when it is ready."
     )
 

@@ -45,7 +45,7 @@ class Served(Generic[V]):
 
     snap: Snapshot
     value: V
-    built_at: dt.datetime  # when the served snapshot's value was built (UTC)
+    read_at: dt.datetime  # when the served snapshot's build started: its data as read then (UTC)
     newer: Snapshot | None = None
 
     @property
@@ -63,7 +63,7 @@ class _Flight:
 class _Entry(Generic[V]):
     snap: Snapshot
     value: V
-    built_at: dt.datetime
+    read_at: dt.datetime
     seq: int  # order of completion: the highest ready one is the newest
     ready: bool  # warmed (or built by a caller who needed it): may be served to others
 
@@ -143,20 +143,20 @@ class Rebuilds(Generic[V]):
             entry = self._entries.get(key)
             if entry is not None and entry.ready:
                 self._entries.move_to_end(key)
-                return Served(entry.snap, entry.value, entry.built_at)
+                return Served(entry.snap, entry.value, entry.read_at)
             first = self._first_asked.setdefault(key, now)
             self._prune_asked()
             newest = max((e for e in self._entries.values() if e.ready), key=lambda e: e.seq, default=None)
             if newest is not None and now - first < self.stale_seconds:
                 self._maybe_start_background(snap, now)
-                return Served(newest.snap, newest.value, newest.built_at, newer=snap)
+                return Served(newest.snap, newest.value, newest.read_at, newer=snap)
         value = self.get(snap)
         with self._cond:
             entry = self._entries.get(key)
-            built_at = entry.built_at if entry is not None else _utcnow()
+            read_at = entry.read_at if entry is not None else _utcnow()
             if entry is not None and not entry.ready:
                 entry.ready = True  # waited for by a caller past the bound: serve it, warm or not
-        return Served(snap, value, built_at)
+        return Served(snap, value, read_at)
 
     def _maybe_start_background(self, snap: Snapshot, now: float) -> None:
         """(under the lock) One background build at a time, none for a key being built,
@@ -204,6 +204,7 @@ class Rebuilds(Generic[V]):
 
     def _run(self, snap: Snapshot, flight: _Flight, ready: bool) -> V:
         key = snap.key
+        started = _utcnow()
         try:
             value = self._build(snap)
         except BaseException as exc:
@@ -216,7 +217,7 @@ class Rebuilds(Generic[V]):
             raise
         with self._cond:
             self._seq += 1
-            self._entries[key] = _Entry(snap, value, _utcnow(), self._seq, ready)
+            self._entries[key] = _Entry(snap, value, started, self._seq, ready)
             self._entries.move_to_end(key)
             self._failed_at.pop(key, None)
             while len(self._entries) > self._keep:
