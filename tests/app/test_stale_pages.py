@@ -5,7 +5,6 @@ then the new one; the session that uploaded reads its own upload at once."""
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,10 +14,10 @@ from streamlit.testing.v1 import AppTest
 from epmo import demo
 from epmo.ingest import ACCEPTED, ingest
 from epmo.store import Store
+from tests.app.conftest import run_until_current, stale_note
 from tests.conftest import DEMO_END
 
 ROOT = Path(__file__).resolve().parents[2]
-NOTE = "newer data"
 
 
 @pytest.fixture
@@ -49,22 +48,12 @@ def _uploads(at: AppTest) -> int:
     return int(next(m.value for m in at.metric if m.label == "Uploads").replace(",", ""))
 
 
-def _note(at: AppTest) -> str:
-    return " ".join(c.value for c in at.caption if NOTE in c.value)
-
-
-def _ready(at: AppTest) -> bool:
-    """The background build and its warming are done (the next run is served the new data)."""
-    at.run()
-    return not _note(at)
-
-
 def test_others_are_served_the_previous_version_while_the_new_one_builds(
     demo_store: Store, monkeypatch: pytest.MonkeyPatch, gate: threading.Event
 ) -> None:
     reader = _session(demo_store, monkeypatch).run()
     before = _uploads(reader)
-    assert not _note(reader)
+    assert not stale_note(reader)
     out = ingest(
         Store(demo_store.uri),
         "weekly_extract_late.xlsx",
@@ -75,15 +64,12 @@ def test_others_are_served_the_previous_version_while_the_new_one_builds(
     assert out.status == ACCEPTED
     reader.run()
     assert _uploads(reader) == before  # the previous version, at once ...
-    note = _note(reader)
+    note = stale_note(reader)
     assert "Showing the data as read at" in note and "is loading" in note  # ... and says so
     reader.run()
-    assert _uploads(reader) == before and _note(reader)  # still building: still the previous one
+    assert _uploads(reader) == before and stale_note(reader)  # still building: still the previous one
     gate.set()
-    deadline = time.monotonic() + 60
-    while not _ready(reader):
-        assert time.monotonic() < deadline, "the new version was never served"
-        time.sleep(0.1)
+    run_until_current(reader)  # then the new version, once built and warmed
     assert _uploads(reader) == before + 1
 
 
@@ -105,7 +91,7 @@ def test_the_uploader_reads_its_own_upload_at_once(
     assert any("Stored as upload" in s.value for s in uploader.success)
     uploader.switch_page("app_pages/submissions.py").run()
     assert _uploads(uploader) == before + 1  # its own write, built in its own run
-    assert not _note(uploader)
+    assert not stale_note(uploader)
     frame = uploader.dataframe[0].value
     assert frame.astype(str).apply(lambda col: col.str.contains("weekly_extract_mine")).any().any()
     uploader.run()
