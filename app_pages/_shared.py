@@ -74,6 +74,7 @@ def snapshot() -> Snapshot:
         served = swr.Served(current, None, _utcnow())
     if wrote:
         st.session_state[_FLOOR] = dict(current.versions)
+    served = dataclasses.replace(served, value=None)  # the session keeps no connection alive
     st.session_state[_SERVED] = (run, served)
     if served.stale and ctx is not None and not ctx.fragment_ids_this_run and not in_cached_function.get():
         _stale_note(served)
@@ -170,7 +171,7 @@ def _stale_note(served: swr.Served[Any]) -> None:
     assert served.newer is not None
     rebuilds = _rebuilds(served.newer.uri, served.newer.scope)
     shown = st.session_state.get(_SERVED)
-    if rebuilds.is_ready(served.newer) and shown is not None and shown[1] is served:
+    if rebuilds.is_ready(served.newer) and shown is not None and shown[1] == served:
         st.rerun(scope="app")
     ledger = dict(served.snap.versions).get("uploads", -1)
     newer = dict(served.newer.versions).get("uploads", -1)
