@@ -12,6 +12,7 @@ import dataclasses
 import datetime as dt
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -59,10 +60,12 @@ def snapshot() -> Snapshot:
     its own write: its next run gets the snapshot after the write (built in its own run if
     need be) and never an older one. The same snapshot for every call in one run."""
     ctx = get_script_run_ctx(suppress_warning=True)
-    run = (id(ctx.cursors), id(ctx.parallel_coordinator)) if ctx is not None else None
+    # this run: Streamlit makes a new coordinator object for every script run (a weak
+    # reference, so no later run's object can be mistaken for it)
+    run = ctx.parallel_coordinator if ctx is not None else None
     wrote = bool(st.session_state.pop(_WROTE, False))
     memo = st.session_state.get(_SERVED)
-    if not wrote and run is not None and memo is not None and memo[0] == run:
+    if not wrote and run is not None and memo is not None and memo[0]() is run:
         return memo[1].snap  # type: ignore[no-any-return]
     st_ = store()
     rebuilds = _rebuilds(st_.uri, st_.scope)
@@ -75,7 +78,7 @@ def snapshot() -> Snapshot:
     if wrote:
         st.session_state[_FLOOR] = dict(current.versions)
     served = dataclasses.replace(served, value=None)  # the session keeps no connection alive
-    st.session_state[_SERVED] = (run, served)
+    st.session_state[_SERVED] = (weakref.ref(run) if run is not None else _dead, served)
     if served.stale and ctx is not None and not ctx.fragment_ids_this_run and not in_cached_function.get():
         _stale_note(served)
     return served.snap
@@ -104,6 +107,11 @@ WARM_SECONDS = 3.0  # ... for at most this long
 
 def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+def _dead() -> None:
+    """A run reference that matches no run (outside a script run)."""
+    return None
 
 
 def _on_write(uri: str, table: str) -> None:
