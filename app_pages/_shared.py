@@ -56,9 +56,11 @@ def store() -> Store:
 def snapshot() -> Snapshot:
     """The snapshot this run shows, scoped as `store`: the store's current one when its
     connection is built; while a newer one builds (after an upload), the previous one, for
-    at most [objectstore] stale_seconds, with a note saying so. A session that wrote reads
-    its own write: its next run gets the snapshot after the write (built in its own run if
-    need be) and never an older one. The same snapshot for every call in one run."""
+    at most [objectstore] stale_seconds, with a note saying so. Whoever wrote reads their
+    own write: after a commit in a session, that user's next runs (in that session or
+    another on this replica: a reload is a new session) get the snapshot after the write
+    (built in that run if need be) and never an older one. The same snapshot for every
+    call in one run."""
     ctx = get_script_run_ctx(suppress_warning=True)
     # this run: Streamlit makes a new coordinator object for every script run (a weak
     # reference, so no later run's object can be mistaken for it)
@@ -67,21 +69,47 @@ def snapshot() -> Snapshot:
     memo = st.session_state.get(_SERVED)
     if not wrote and run is not None and memo is not None and memo[0]() is run:
         return memo[1].snap  # type: ignore[no-any-return]
-    st_ = store()
+    identity = current_identity()
+    st_ = base_store() if identity.scope is None else _scoped_store(identity.scope)
     rebuilds = _rebuilds(st_.uri, st_.scope)
     current = st_.snapshot(fresh=wrote)
-    floor: dict[str, int] | None = st.session_state.get(_FLOOR)
+    floors = _writer_floors()
+    who = (st_.uri, st_.scope, identity.email)
+    floor = _max_versions(st.session_state.get(_FLOOR), floors.get(who))
     served = None if wrote else rebuilds.serve(current)
     if served is None or (floor and not swr.versions_at_least(served.snap, floor)):
         rebuilds.get(current)
         served = swr.Served(current, None, _utcnow())
     if wrote:
-        st.session_state[_FLOOR] = dict(current.versions)
+        st.session_state[_FLOOR] = floors[who] = dict(current.versions)
     served = dataclasses.replace(served, value=None)  # the session keeps no connection alive
     st.session_state[_SERVED] = (weakref.ref(run) if run is not None else _dead, served)
-    if served.stale and ctx is not None and not ctx.fragment_ids_this_run and not in_cached_function.get():
-        _stale_note(served)
+    full_run = ctx is not None and not ctx.fragment_ids_this_run and not in_cached_function.get()
+    drawn = st.session_state.get(_NOTE_RUN)
+    if full_run and run is not None and not (drawn is not None and drawn() is run):
+        st.session_state[_NOTE_RUN] = weakref.ref(run)
+        # The note's place is kept on every run, shown or not: were it to come and go, every
+        # element after it would move, and a moved widget is remounted by the browser (a
+        # file being uploaded, an open drop-down list would be lost when the note goes).
+        slot = st.container()
+        if served.stale:
+            with slot:
+                _stale_note(served)
     return served.snap
+
+
+def _max_versions(*floors: dict[str, int] | None) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for floor in floors:
+        for name, version in (floor or {}).items():
+            out[name] = max(out.get(name, -1), version)
+    return out
+
+
+@st.cache_resource
+def _writer_floors() -> dict[tuple[str, tuple[str, ...] | None, str], dict[str, int]]:
+    """(store, scope, email) -> the table versions that user's latest write produced here."""
+    return {}
 
 
 def current_snapshot() -> Snapshot:
@@ -101,6 +129,7 @@ def current_snapshot() -> Snapshot:
 _WROTE = "_epmo_wrote"  # set by a write through the store in this session (read your own write)
 _FLOOR = "_epmo_floor"  # the table versions this session's own write produced: never shown older
 _SERVED = "_epmo_served"
+_NOTE_RUN = "_epmo_note_run"
 WARM_CALLS = 16  # the most recent distinct page-data calls replayed on a new version before it is served
 WARM_SECONDS = 3.0  # ... for at most this long
 

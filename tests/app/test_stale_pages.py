@@ -76,8 +76,8 @@ def test_others_are_served_the_previous_version_while_the_new_one_builds(
 def test_the_uploader_reads_its_own_upload_at_once(
     demo_store: Store, monkeypatch: pytest.MonkeyPatch, gate: threading.Event
 ) -> None:
-    """Without its own write remembered, the uploader's next page would be served the
-    previous version (the new one's background build is held by `gate`)."""
+    """Without its own write remembered, the uploader's next page (or a reload's) would be
+    served the previous version (the new one's background build is held by `gate`)."""
     uploader = _session(demo_store, monkeypatch).run()
     before = _uploads(uploader)
     uploader.switch_page("app_pages/upload.py").run()
@@ -96,3 +96,5 @@ def test_the_uploader_reads_its_own_upload_at_once(
     assert frame.astype(str).apply(lambda col: col.str.contains("weekly_extract_mine")).any().any()
     uploader.run()
     assert _uploads(uploader) == before + 1  # and never older afterwards
+    reloaded = _session(demo_store, monkeypatch).run()  # the same user, a new session (a reload)
+    assert _uploads(reloaded) == before + 1 and not stale_note(reloaded)
