@@ -112,6 +112,13 @@ def _writer_floors() -> dict[tuple[str, tuple[str, ...] | None, str], dict[str, 
     return {}
 
 
+def served_stale() -> bool:
+    """True when this run shows the previous version while a newer one builds."""
+    snapshot()
+    memo = st.session_state.get(_SERVED)
+    return bool(memo is not None and memo[1].stale)
+
+
 def current_snapshot() -> Snapshot:
     """The store's current snapshot, never an older one (its connection built in this run if
     need be): for a read that names a version explicitly (a deck link's cutoff)."""

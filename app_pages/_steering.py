@@ -133,9 +133,9 @@ def frozen_connection(frozen: steering.Freeze) -> duckdb.DuckDBPyConnection:
 
 def freeze(as_of: dt.date, cutoff_at: dt.datetime | None = None) -> steering.Freeze:
     """Pin the store now (or at `cutoff_at`), reading the cutoff on the shared connection of
-    the store's current snapshot: a deck started while the page is served the previous
-    version (ui.snapshot) is pinned to the newest data, not to the older one for the meeting."""
-    snap = ui.current_snapshot()
+    the snapshot the page shows (ui.snapshot: while newer data builds, the previous version;
+    the deck page pins again once the newer data is shown)."""
+    snap = ui.snapshot()
     return steering.freeze(ui.store(), as_of, cutoff_at, live=(snap, ui.connection(snap)))
 
 

@@ -98,3 +98,30 @@ def test_the_uploader_reads_its_own_upload_at_once(
     assert _uploads(uploader) == before + 1  # and never older afterwards
     reloaded = _session(demo_store, monkeypatch).run()  # the same user, a new session (a reload)
     assert _uploads(reloaded) == before + 1 and not stale_note(reloaded)
+
+
+def test_a_deck_started_on_the_previous_version_is_pinned_again_once_the_new_one_shows(
+    demo_store: Store, monkeypatch: pytest.MonkeyPatch, gate: threading.Event
+) -> None:
+    from tests.conftest import project_row, projects_csv
+
+    def projects(at: AppTest) -> int:
+        assert not at.exception, [e.value for e in at.exception]
+        return int(next(m.value for m in at.metric if m.label == "Projects").replace(",", ""))
+
+    warm = _session(demo_store, monkeypatch).run()  # the replica has built the current version
+    out = ingest(Store(demo_store.uri), "late.csv", projects_csv(project_row("ZZ-NEW-9")), as_of=DEMO_END)
+    assert out.status == ACCEPTED, out.report
+    warm.run()  # a session asks: the new version builds in the background (held)
+    deck = _session(demo_store, monkeypatch)
+    deck.query_params["as_of"] = DEMO_END.isoformat()
+    deck.switch_page("app_pages/deck.py").run()
+    assert stale_note(deck)
+    before = projects(deck)  # started on the previous version, and says so
+    deck.run()
+    assert projects(deck) == before  # still building: still the previous version
+    gate.set()
+    run_until_current(deck)
+    assert projects(deck) == before + 1  # pinned again on the newer data, no restart needed
+    deck.run()
+    assert projects(deck) == before + 1  # and stays pinned
