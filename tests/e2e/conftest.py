@@ -148,11 +148,14 @@ def page(browser):  # type: ignore[no-untyped-def]
 
 
 def wait_for_app(page, timeout: float = 30_000) -> None:  # type: ignore[no-untyped-def]
-    """Wait until Streamlit has finished running the script."""
+    """Wait until Streamlit has finished running the script and the page shows its replica's
+    current data (not the previous version, which a replica shows with a note while it builds
+    the new one, then reruns the page: epmo/swr.py)."""
     page.wait_for_selector("[data-testid='stApp']", timeout=timeout)
     page.wait_for_function(
         "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
-        " && document.querySelector('[data-testid=\"stMain\"]')",
+        " && document.querySelector('[data-testid=\"stMain\"]')"
+        " && !document.body.innerText.includes('newer data (version')",
         timeout=timeout,
     )
     page.wait_for_timeout(400)
