@@ -83,6 +83,7 @@ class Outcome:
     preview: dict[str, object] = field(default_factory=dict)
     store_key: str = ""  # the store snapshot it was validated against
     no_duplicate_of: str = ""  # the sha256 looked for in the ledger at store_key, not found
+    managers: dict[str, str] | None = None  # project -> its PM at store_key (check_upload(managers=True))
 
     @property
     def ok(self) -> bool:
@@ -166,6 +167,7 @@ def check_upload(
     digest: str = "",
     today: dt.date | None = None,
     work_items: WorkItemImport | None = None,
+    managers: bool = False,
 ) -> Outcome:
     """Validate without writing. The Outcome carries typed tables ready to commit.
 
@@ -173,11 +175,24 @@ def check_upload(
 
     With the file's sha256 `digest`, a valid upload also looks, on the same store snapshot,
     for an accepted upload of the same file for the same week (Outcome.duplicate_of).
+    With `managers`, a valid upload also carries each project's manager on that snapshot
+    (Outcome.managers: what commit checks an identity against, without a second connection;
+    an unscoped store only, as access.project_managers reads it).
     """
     connecting = _Connecting(store)
     try:
         return _check_upload(
-            store, file_name, data, as_of, mapping, max_file_mb, digest, today, work_items, connecting
+            store,
+            file_name,
+            data,
+            as_of,
+            mapping,
+            max_file_mb,
+            digest,
+            today,
+            work_items,
+            connecting,
+            managers,
         )
     finally:
         connecting.close()
@@ -194,6 +209,7 @@ def _check_upload(
     today: dt.date | None,
     work_items: WorkItemImport | None,
     connecting: _Connecting,
+    managers: bool,
 ) -> Outcome:
     mapping = mapping or Mapping()
     imported: list[Issue] = []
@@ -293,10 +309,18 @@ def _check_upload(
                 return Outcome(VALID, report, as_of, duplicate_of=dup[0]["upload_id"], store_key=snap.key)
         tables = typed_tables(staged, skip)
         preview = _preview(con, as_of, staged.tables)
+        pms = access.project_managers(store, con) if managers and store.scope is None else None
     finally:
         con.close()
     return Outcome(
-        VALID, report, as_of, tables=tables, preview=preview, store_key=snap.key, no_duplicate_of=digest
+        VALID,
+        report,
+        as_of,
+        tables=tables,
+        preview=preview,
+        store_key=snap.key,
+        no_duplicate_of=digest,
+        managers=pms,
     )
 
 
@@ -382,11 +406,17 @@ def _preview(con: object, as_of: dt.date, tables: list[str]) -> dict[str, object
     }
 
 
-def _permitted(store: Store, outcome: Outcome, identity: Identity | None, file_name: str) -> Outcome:
-    """The outcome, or a rejection naming every row `identity` may not submit."""
+def _permitted(
+    store: Store, outcome: Outcome, identity: Identity | None, file_name: str, snap_key: str = ""
+) -> Outcome:
+    """The outcome, or a rejection naming every row `identity` may not submit. The project
+    managers the check found on the snapshot `snap_key` are used when it found them there."""
     if identity is None or outcome.status != VALID:
         return outcome
-    refusals = access.upload_refusals(identity, outcome.tables, access.project_managers(store), file_name)
+    managers = outcome.managers
+    if managers is None or not snap_key or outcome.store_key != snap_key:
+        managers = access.project_managers(store)
+    refusals = access.upload_refusals(identity, outcome.tables, managers, file_name)
     if not refusals and not access.allowed(identity, "upload"):  # a duplicate carries no tables
         refusals = [Issue(ERROR, "not_allowed", access._forbidden_text(identity, "upload"), file=file_name)]
     if not refusals:
@@ -436,10 +466,11 @@ def commit(
             digest=digest,
             today=today,
             work_items=work_items,
+            managers=identity is not None,
         )
         if outcome.status != VALID:
             return outcome
-    outcome = _permitted(store, outcome, identity, file_name)
+    outcome = _permitted(store, outcome, identity, file_name, snap.key)
     if outcome.status != VALID:
         return outcome
     # the check looked for this file in the ledger of this very snapshot: no second look
@@ -503,9 +534,17 @@ def ingest(
         user_email = identity.email
     if dry_run:
         outcome = check_upload(
-            store, file_name, data, as_of, mapping, max_file_mb, today=today, work_items=work_items
+            store,
+            file_name,
+            data,
+            as_of,
+            mapping,
+            max_file_mb,
+            today=today,
+            work_items=work_items,
+            managers=identity is not None,
         )
-        return _permitted(store, outcome, identity, file_name)
+        return _permitted(store, outcome, identity, file_name, outcome.store_key)
     digest = sha256(data)
     outcome = check_upload(
         store,
@@ -517,6 +556,7 @@ def ingest(
         digest=digest,
         today=today,
         work_items=work_items,
+        managers=identity is not None,
     )
     if outcome.status != VALID:
         return outcome
