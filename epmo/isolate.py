@@ -447,6 +447,15 @@ def start_early() -> None:
             _spare = _start()
 
 
+def prestart() -> None:
+    """Start the spare child now if there is none and `limits.parse_prestart` is on (a
+    server's, or a benchmark's, first upload then does not wait for Python and pyarrow)."""
+    global _spare
+    with _lock:
+        if _spare is None and current().limits.parse_prestart and not _one_shot:
+            _spare = _start()
+
+
 def _start() -> _Child:
     if not _SHARED:
         return _Child(childproc.start_module("epmo.isolate", keep_stderr=True))
