@@ -496,3 +496,19 @@ def test_bulk_measure_agrees_with_tag_by_tag(
     finally:
         monkeypatch.delenv("EPMO_SETTINGS")
         settings.settings.cache_clear()
+
+
+def test_prestart_readies_the_child_the_next_upload_takes(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(isolate, "_one_shot", False)  # an in-process CLI test may have set it
+    isolate._stop_spare()
+    isolate.prestart()
+    spare = isolate._spare
+    assert spare is not None and spare.proc.poll() is None
+    isolate.prestart()  # one spare at a time
+    assert isolate._spare is spare
+    taken: list[object] = []
+    real = isolate._take_child
+    monkeypatch.setattr(isolate, "_take_child", lambda: taken.append(real()) or taken[-1])
+    name, data = _weekly_files()[1]
+    assert isolate.read_upload(name, data)[0].data.num_rows > 0
+    assert taken == [spare]
