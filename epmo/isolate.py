@@ -22,10 +22,14 @@ still maps it writable) and maps it read-only: the sheets are Arrow tables over 
 no copy, validated in full. Both files are anonymous: when the last descriptor and mapping
 go, so does the memory, whatever killed whom; nothing is left on any file system. Without
 `memfd_create` (not Linux) the bytes go down the pipe and the streams come back up it.
-One stream per sheet, whose last column holds the row numbers. `import_work_items` runs the work-item importer (a Jira or flow-tool
-export and its status history, epmo/importers) the same way; its Imported comes back as
-the layout in the header and two streams, the rows (the work_items columns, all text) and
-the issues (the Issue fields), checked against those schemas. Nothing the child returns is unpickled (a parser bug must not become code
+The answer's file is outside the child's address-space limit, with a bound of its own (the
+same size), so a child holds at most about twice `limits.parse_memory_mb`.
+
+One stream per sheet, whose last column holds the row numbers. `import_work_items` runs
+the work-item importer (a Jira or flow-tool export and its status history, epmo/importers)
+the same way; its Imported comes back as the layout in the header and two streams, the
+rows (the work_items columns, all text) and the issues (the Issue fields), checked against
+those schemas. Nothing the child returns is unpickled (a parser bug must not become code
 execution in the server); the job sent to the child is pickled (parent -> child only).
 
 One child is started ahead (`limits.parse_prestart`) and waits for its single job, so an
