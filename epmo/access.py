@@ -177,15 +177,16 @@ def retract(store: Store, identity: Identity, upload_id: str, reason: str) -> No
 # --------------------------------------------------------------------------- the PM rules
 
 
-def project_managers(store: Store) -> dict[str, str]:
-    """project_id -> its current project manager's email, lower case (reassignments first)."""
-    if not store.exists():
+def project_managers(store: Store, con: duckdb.DuckDBPyConnection | None = None) -> dict[str, str]:
+    """project_id -> its current project manager's email, lower case (reassignments first).
+    With `con`, an unscoped connection over the store, read there (no second connection)."""
+    if con is not None:
+        rows = sql.arrow(con, "access/project_managers").to_pylist()
+    elif not store.exists():
         return {}
-    unscoped = Store(store.uri, store.storage_options)
-    return {
-        str(r["project_id"]): str(r["project_manager"] or "").strip().lower()
-        for r in unscoped.rows("access/project_managers")
-    }
+    else:
+        rows = Store(store.uri, store.storage_options).rows("access/project_managers")
+    return {str(r["project_id"]): str(r["project_manager"] or "").strip().lower() for r in rows}
 
 
 def my_projects(store: Store, identity: Identity) -> list[str]:

@@ -13,9 +13,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def start_module(module: str, keep_stderr: bool) -> subprocess.Popen[bytes]:
+def start_module(module: str, keep_stderr: bool, pass_fds: tuple[int, ...] = ()) -> subprocess.Popen[bytes]:
     """`python -m module` with this checkout on its path, talking over stdin/stdout, in a
-    session of its own (a Ctrl-C to the server is not the child's)."""
+    session of its own (a Ctrl-C to the server is not the child's). `pass_fds`: descriptors
+    the child inherits under the same numbers (every other one is closed)."""
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
     return subprocess.Popen(
@@ -26,6 +27,7 @@ def start_module(module: str, keep_stderr: bool) -> subprocess.Popen[bytes]:
         env=env,
         cwd=str(ROOT),
         start_new_session=True,
+        pass_fds=pass_fds,
     )
 
 

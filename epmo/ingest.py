@@ -7,11 +7,14 @@ error-level rule passes; a dry run never writes.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import datetime as dt
 import hashlib
+import threading
 from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 
+import duckdb
 import pyarrow as pa
 
 from epmo import access, audit, clock, contract, isolate, maintenance, sql
@@ -21,7 +24,7 @@ from epmo.mapping import MappedSheet, Mapping, map_upload
 from epmo.readers import RawSheet
 from epmo.report import ERROR, WARNING, Issue, RejectedFile, Report
 from epmo.settings import current
-from epmo.store import PreparedUpload, Store
+from epmo.store import PreparedUpload, Snapshot, Store
 from epmo.validate import new_report, run_checks, stage, typed_tables
 
 AS_OF_HEADERS = {"as of", "as of date", "reporting date", "report date", "week ending"}
@@ -80,6 +83,7 @@ class Outcome:
     preview: dict[str, object] = field(default_factory=dict)
     store_key: str = ""  # the store snapshot it was validated against
     no_duplicate_of: str = ""  # the sha256 looked for in the ledger at store_key, not found
+    managers: dict[str, str] | None = None  # project -> its PM at store_key (check_upload(managers=True))
 
     @property
     def ok(self) -> bool:
@@ -117,6 +121,42 @@ def _parse_date(text: str, dayfirst: bool) -> dt.date | None:
     return parsed
 
 
+class _Connecting:
+    """The store's snapshot and a connection over it (views, macros: 0.4 CPU s), opened on
+    a thread while the parse child reads the file, when the waiting costs nothing; closed
+    unless taken (a file refused before validation never uses it)."""
+
+    def __init__(self, store: Store) -> None:
+        self._result: tuple[Snapshot, duckdb.DuckDBPyConnection] | None = None
+        self._error: BaseException | None = None
+        self._taken = False
+        context = contextvars.copy_context()  # the caller's settings and clock overrides
+        self._thread = threading.Thread(target=context.run, args=(self._open, store), daemon=True)
+        self._thread.start()
+
+    def _open(self, store: Store) -> None:
+        try:
+            snap = store.snapshot()
+            self._result = (snap, store.connect(snap))
+        except BaseException as exc:  # raised where the connection is taken
+            self._error = exc
+
+    def take(self) -> tuple[Snapshot, duckdb.DuckDBPyConnection]:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._result is not None
+        self._taken = True
+        return self._result
+
+    def close(self) -> None:
+        if self._taken:
+            return
+        self._thread.join()
+        if self._result is not None:
+            self._result[1].close()
+
+
 def check_upload(
     store: Store,
     file_name: str,
@@ -127,6 +167,7 @@ def check_upload(
     digest: str = "",
     today: dt.date | None = None,
     work_items: WorkItemImport | None = None,
+    managers: bool = False,
 ) -> Outcome:
     """Validate without writing. The Outcome carries typed tables ready to commit.
 
@@ -134,7 +175,42 @@ def check_upload(
 
     With the file's sha256 `digest`, a valid upload also looks, on the same store snapshot,
     for an accepted upload of the same file for the same week (Outcome.duplicate_of).
+    With `managers`, a valid upload also carries each project's manager on that snapshot
+    (Outcome.managers: what commit checks an identity against, without a second connection;
+    an unscoped store only, as access.project_managers reads it).
     """
+    connecting = _Connecting(store)
+    try:
+        return _check_upload(
+            store,
+            file_name,
+            data,
+            as_of,
+            mapping,
+            max_file_mb,
+            digest,
+            today,
+            work_items,
+            connecting,
+            managers,
+        )
+    finally:
+        connecting.close()
+
+
+def _check_upload(
+    store: Store,
+    file_name: str,
+    data: bytes,
+    as_of: dt.date | None,
+    mapping: Mapping | None,
+    max_file_mb: float | None,
+    digest: str,
+    today: dt.date | None,
+    work_items: WorkItemImport | None,
+    connecting: _Connecting,
+    managers: bool,
+) -> Outcome:
     mapping = mapping or Mapping()
     imported: list[Issue] = []
     if work_items is not None or sniff_layout(file_name, data):
@@ -215,8 +291,7 @@ def check_upload(
 
     # Every cell is checked even when a header problem already rejects the upload (a
     # missing column, two columns meaning one): one round trip shows every problem.
-    snap = store.snapshot()
-    con = store.connect(snap)
+    snap, con = connecting.take()
     try:
         staged = stage(con, mapped)
         checked = _date_order_said(run_checks(staged, as_of, mapped), mapping, dayfirst, file_name)
@@ -234,10 +309,18 @@ def check_upload(
                 return Outcome(VALID, report, as_of, duplicate_of=dup[0]["upload_id"], store_key=snap.key)
         tables = typed_tables(staged, skip)
         preview = _preview(con, as_of, staged.tables)
+        pms = access.project_managers(store, con) if managers and store.scope is None else None
     finally:
         con.close()
     return Outcome(
-        VALID, report, as_of, tables=tables, preview=preview, store_key=snap.key, no_duplicate_of=digest
+        VALID,
+        report,
+        as_of,
+        tables=tables,
+        preview=preview,
+        store_key=snap.key,
+        no_duplicate_of=digest,
+        managers=pms,
     )
 
 
@@ -323,11 +406,17 @@ def _preview(con: object, as_of: dt.date, tables: list[str]) -> dict[str, object
     }
 
 
-def _permitted(store: Store, outcome: Outcome, identity: Identity | None, file_name: str) -> Outcome:
-    """The outcome, or a rejection naming every row `identity` may not submit."""
+def _permitted(
+    store: Store, outcome: Outcome, identity: Identity | None, file_name: str, snap_key: str = ""
+) -> Outcome:
+    """The outcome, or a rejection naming every row `identity` may not submit. The project
+    managers the check found on the snapshot `snap_key` are used when it found them there."""
     if identity is None or outcome.status != VALID:
         return outcome
-    refusals = access.upload_refusals(identity, outcome.tables, access.project_managers(store), file_name)
+    managers = outcome.managers
+    if managers is None or not snap_key or outcome.store_key != snap_key:
+        managers = access.project_managers(store)
+    refusals = access.upload_refusals(identity, outcome.tables, managers, file_name)
     if not refusals and not access.allowed(identity, "upload"):  # a duplicate carries no tables
         refusals = [Issue(ERROR, "not_allowed", access._forbidden_text(identity, "upload"), file=file_name)]
     if not refusals:
@@ -377,10 +466,11 @@ def commit(
             digest=digest,
             today=today,
             work_items=work_items,
+            managers=identity is not None,
         )
         if outcome.status != VALID:
             return outcome
-    outcome = _permitted(store, outcome, identity, file_name)
+    outcome = _permitted(store, outcome, identity, file_name, snap.key)
     if outcome.status != VALID:
         return outcome
     # the check looked for this file in the ledger of this very snapshot: no second look
@@ -444,9 +534,17 @@ def ingest(
         user_email = identity.email
     if dry_run:
         outcome = check_upload(
-            store, file_name, data, as_of, mapping, max_file_mb, today=today, work_items=work_items
+            store,
+            file_name,
+            data,
+            as_of,
+            mapping,
+            max_file_mb,
+            today=today,
+            work_items=work_items,
+            managers=identity is not None,
         )
-        return _permitted(store, outcome, identity, file_name)
+        return _permitted(store, outcome, identity, file_name, outcome.store_key)
     digest = sha256(data)
     outcome = check_upload(
         store,
@@ -458,6 +556,7 @@ def ingest(
         digest=digest,
         today=today,
         work_items=work_items,
+        managers=identity is not None,
     )
     if outcome.status != VALID:
         return outcome

@@ -10,12 +10,26 @@ of wall-clock time (a loaded machine gives a child less than a core).
 Whatever a parser does on a hostile file (allocate 512 GiB, abort, loop, crash), only the
 child dies; the parent maps how it died to a RejectedFile with a clear message.
 
-The sheets come back as Arrow IPC streams through a pipe: a length-prefixed JSON header
-(status, sheet names, headers, first row) and one stream per sheet whose last column holds
-the row numbers. `import_work_items` runs the work-item importer (a Jira or flow-tool
-export and its status history, epmo/importers) the same way; its Imported comes back as
-the layout in the header and two streams, the rows (the work_items columns, all text) and
-the issues (the Issue fields), checked against those schemas. Nothing the child returns is unpickled (a parser bug must not become code
+The hand-over goes through two anonymous shared-memory files (Linux `memfd_create`), given
+to the child when it starts (`pass_fds`), never through the pipe: the parent writes the
+job's file bytes into the first (one copy; the job pickled on stdin only says where), and
+the child writes its answer's Arrow IPC streams into the second, which the parent sizes
+(sparse) to the memory limit beforehand and the child maps before it limits itself (an
+answer that does not fit is the memory rejection). On stdout comes only a length-prefixed
+JSON header (status, sheet names, headers, first row, where each stream lies). Once the
+child has exited the parent seals the file against writes (which fails while any process
+still maps it writable) and maps it read-only: the sheets are Arrow tables over that memory,
+no copy, validated in full. Both files are anonymous: when the last descriptor and mapping
+go, so does the memory, whatever killed whom; nothing is left on any file system. Without
+`memfd_create` (not Linux) the bytes go down the pipe and the streams come back up it.
+The answer's file is outside the child's address-space limit, with a bound of its own (the
+same size), so a child holds at most about twice `limits.parse_memory_mb`.
+
+One stream per sheet, whose last column holds the row numbers. `import_work_items` runs
+the work-item importer (a Jira or flow-tool export and its status history, epmo/importers)
+the same way; its Imported comes back as the layout in the header and two streams, the
+rows (the work_items columns, all text) and the issues (the Issue fields), checked against
+those schemas. Nothing the child returns is unpickled (a parser bug must not become code
 execution in the server); the job sent to the child is pickled (parent -> child only).
 
 One child is started ahead (`limits.parse_prestart`) and waits for its single job, so an
@@ -26,9 +40,12 @@ so limits never carry over. Cost on a normal weekly upload: `bench/parse_sandbox
 from __future__ import annotations
 
 import atexit
+import contextlib
+import fcntl
 import importlib
 import json
 import logging
+import mmap
 import os
 import pickle
 import signal
@@ -55,6 +72,9 @@ IMPORT_WORK_ITEMS = "epmo.importers:import_work_items"
 SHEETS, IMPORTED = "sheets", "imported"  # what the target returns: list[RawSheet] or Imported
 ROWS = "__rows"  # the row-number column appended to each sheet's table on the way back
 _LEN = struct.Struct(">Q")
+_SHARED = hasattr(os, "memfd_create")  # the hand-over through shared memory (Linux)
+_OUT_SLACK_MB = 16  # the answer's file: the memory limit plus this (IPC framing, small sheets)
+_SEALS = (fcntl.F_SEAL_WRITE | fcntl.F_SEAL_GROW | fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_SEAL) if _SHARED else 0
 log = logging.getLogger(__name__)
 _ISSUE_FIELDS = {f.name for f in fields(Issue)}
 # An Imported comes back as two Arrow tables: its rows (the contract's work_items columns, all
@@ -141,33 +161,65 @@ def _run(
     decode: Callable[[dict[str, Any], list[memoryview]], T],
 ) -> T:
     limits = limits or Limits.from_settings()
-    job = pickle.dumps(
+    try:
+        child = _take_child()
+    except OSError as exc:
+        raise _unavailable(file, exc) from None
+    try:
+        try:
+            job = _job(child, target, args, reply, limits)
+        except OSError as exc:  # no memory for the shared file: the child is not needed
+            child.proc.kill()
+            child.proc.communicate()
+            raise _unavailable(file, exc) from None
+        try:
+            out, err = child.proc.communicate(job, timeout=limits.wall_seconds)
+        except subprocess.TimeoutExpired:
+            child.proc.kill()
+            child.proc.communicate()
+            raise _time_rejection(file, limits, wall=True) from None
+        return _result(file, limits, child.proc.returncode, out, err, decode, child.out_fd)
+    finally:
+        child.close_fds()
+
+
+def _job(child: _Child, target: str, args: tuple[Any, ...], reply: str, limits: Limits) -> bytes:
+    """The pickled job; with shared memory, its bytes arguments written to the child's data
+    file (the job says where) and the answer's file sized to the memory limit (sparse)."""
+    sent = list(args)
+    shared: list[tuple[int, int, int]] = []  # (argument index, offset, length)
+    out_size = 0
+    if child.data_fd is not None and child.out_fd is not None:
+        offset = 0
+        for index, arg in enumerate(args):
+            if isinstance(arg, bytes) and arg:
+                _write_all(child.data_fd, arg)
+                shared.append((index, offset, len(arg)))
+                sent[index] = None
+                offset += len(arg)
+        out_size = (limits.memory_mb + _OUT_SLACK_MB) * 1024 * 1024
+        os.ftruncate(child.out_fd, out_size)
+    return pickle.dumps(
         {
             "target": target,
-            "args": args,
+            "args": tuple(sent),
             "reply": reply,
             "settings": settings(),
             "memory_mb": limits.memory_mb,
             "cpu_seconds": limits.cpu_seconds,
+            "data_fd": child.data_fd if shared else None,
+            "data_args": shared,
+            "out_fd": child.out_fd,
+            "out_size": out_size,
         },
         protocol=pickle.HIGHEST_PROTOCOL,
     )
-    try:
-        proc = _take_child()
-    except OSError as exc:
-        raise _rejected(
-            file,
-            "parse_unavailable",
-            f"The server could not start the file reader ({type(exc).__name__}). Try again in a "
-            "minute; if it keeps happening, tell an admin.",
-        ) from None
-    try:
-        out, err = proc.communicate(job, timeout=limits.wall_seconds)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.communicate()
-        raise _time_rejection(file, limits, wall=True) from None
-    return _result(file, limits, proc.returncode, out, err, decode)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
 
 
 # --------------------------------------------------------------------------- parent side
@@ -175,6 +227,15 @@ def _run(
 
 def _rejected(file: str, rule: str, message: str) -> RejectedFile:
     return RejectedFile(Issue(ERROR, rule, message, file=file))
+
+
+def _unavailable(file: str, exc: OSError) -> RejectedFile:
+    return _rejected(
+        file,
+        "parse_unavailable",
+        f"The server could not start the file reader ({type(exc).__name__}). Try again in a "
+        "minute; if it keeps happening, tell an admin.",
+    )
 
 
 def _memory_rejection(file: str, limits: Limits) -> RejectedFile:
@@ -219,6 +280,7 @@ def _result(
     out: bytes,
     err: bytes,
     decode: Callable[[dict[str, Any], list[memoryview]], T],
+    out_fd: int | None = None,
 ) -> T:
     if code != 0:  # for the admin; the person gets the message below
         log.warning(
@@ -246,6 +308,8 @@ def _result(
         header, blobs = _unframe(out)
         status = header.get("status")
         if status == "ok":
+            if "shared" in header:
+                blobs = _mapped(header["shared"], out_fd)
             return decode(header, blobs)
         if status == "rejected":
             raw = header["issue"]
@@ -281,6 +345,23 @@ def _unframe(out: bytes) -> tuple[dict[str, Any], list[memoryview]]:
     if not isinstance(header, dict):
         raise ValueError("bad header")
     return header, parts[1:]
+
+
+def _mapped(spans: Any, fd: int | None) -> list[memoryview]:
+    """The answer's streams in the shared file, read-only and without a copy. The child has
+    exited; sealing the file against writes fails while any process still maps it writable
+    (a stray process the child left), so nothing can change under the validated tables."""
+    if fd is None or not isinstance(spans, list):
+        raise ValueError("no shared answer")
+    size = os.fstat(fd).st_size
+    bounds = [(int(start), int(length)) for start, length in spans]
+    if any(start < 0 or length <= 0 or start + length > size for start, length in bounds):
+        raise ValueError("span outside the answer")
+    fcntl.fcntl(fd, fcntl.F_ADD_SEALS, _SEALS)
+    if not bounds:
+        return []
+    view = memoryview(mmap.mmap(fd, max(s + n for s, n in bounds), prot=mmap.PROT_READ))
+    return [view[start : start + length] for start, length in bounds]
 
 
 def _sheets(header: dict[str, Any], blobs: list[memoryview]) -> list[RawSheet]:
@@ -336,9 +417,26 @@ def _imported(header: dict[str, Any], blobs: list[memoryview]) -> Imported:
     return Imported(str(layout), rows, issues)
 
 
+@dataclass
+class _Child:
+    """A parse child and, with shared memory, its two files: the job's bytes (written by the
+    parent) and the answer (written by the child); the child got both when it started."""
+
+    proc: subprocess.Popen[bytes]
+    data_fd: int | None = None
+    out_fd: int | None = None
+
+    def close_fds(self) -> None:
+        for fd in (self.data_fd, self.out_fd):
+            if fd is not None:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+        self.data_fd = self.out_fd = None
+
+
 # A spare child, started ahead and waiting for its one job.
 _lock = threading.Lock()
-_spare: subprocess.Popen[bytes] | None = None
+_spare: _Child | None = None
 _one_shot = False  # start_early: this process parses one file, no spare after it
 
 
@@ -353,32 +451,54 @@ def start_early() -> None:
             _spare = _start()
 
 
-def _start() -> subprocess.Popen[bytes]:
-    return childproc.start_module("epmo.isolate", keep_stderr=True)
-
-
-def _take_child() -> subprocess.Popen[bytes]:
+def prestart() -> None:
+    """Start the spare child now if there is none and `limits.parse_prestart` is on (a
+    server's, or a benchmark's, first upload then does not wait for Python and pyarrow)."""
     global _spare
     with _lock:
-        proc, _spare = _spare, None
-        if proc is not None and proc.poll() is not None:
-            proc.communicate()
-            proc = None
-        if proc is None:
-            proc = _start()
+        if _spare is None and current().limits.parse_prestart and not _one_shot:
+            _spare = _start()
+
+
+def _start() -> _Child:
+    if not _SHARED:
+        return _Child(childproc.start_module("epmo.isolate", keep_stderr=True))
+    fds: list[int] = []
+    try:
+        fds.append(os.memfd_create("epmo-upload", os.MFD_CLOEXEC))
+        fds.append(os.memfd_create("epmo-parsed", os.MFD_CLOEXEC | os.MFD_ALLOW_SEALING))
+        proc = childproc.start_module("epmo.isolate", keep_stderr=True, pass_fds=tuple(fds))
+    except BaseException:
+        for fd in fds:
+            os.close(fd)
+        raise
+    return _Child(proc, fds[0], fds[1])
+
+
+def _take_child() -> _Child:
+    global _spare
+    with _lock:
+        child, _spare = _spare, None
+        if child is not None and child.proc.poll() is not None:
+            child.proc.communicate()
+            child.close_fds()
+            child = None
+        if child is None:
+            child = _start()
         if current().limits.parse_prestart and not _one_shot:
             _spare = _start()
-    return proc
+    return child
 
 
 @atexit.register
 def _stop_spare() -> None:
     global _spare
     with _lock:
-        proc, _spare = _spare, None
-    if proc is not None:
-        proc.kill()
-        proc.communicate()
+        child, _spare = _spare, None
+    if child is not None:
+        child.proc.kill()
+        child.proc.communicate()
+        child.close_fds()
 
 
 # --------------------------------------------------------------------------- child side
@@ -411,12 +531,25 @@ def _answer(job: dict[str, Any]) -> bytes:
     settings_module.settings = lambda: values  # type: ignore[assignment]  # the parent's, overrides included
     module, _, name = str(job["target"]).partition(":")
     target: Callable[..., Any] = getattr(importlib.import_module(module), name)
+    args = list(job["args"])
+    data_fd, out_fd = job.get("data_fd"), job.get("out_fd")
+    if data_fd is not None and job.get("data_args"):
+        with mmap.mmap(data_fd, 0, prot=mmap.PROT_READ) as data:
+            for index, offset, length in job["data_args"]:
+                args[index] = data[offset : offset + length]  # one copy, as bytes
+    # the answer's file is mapped before the limits: it is not the parse's memory, and what
+    # does not fit in it (the memory limit) is refused as too big
+    out = mmap.mmap(out_fd, int(job["out_size"])) if out_fd is not None else None
+    for fd in (data_fd, out_fd):
+        if fd is not None:
+            os.close(fd)
     _limit_self(int(job["memory_mb"]), float(job["cpu_seconds"]))  # imports done: only the parse counts
+    sink = _Sink(out)
     try:
-        result = target(*job["args"])
+        result = target(*args)
         if job.get("reply", SHEETS) == IMPORTED:
-            return _imported_reply(result)
-        return _sheets_reply(result)
+            return _imported_reply(result, sink)
+        return _sheets_reply(result, sink)
     except RejectedFile as exc:
         if _out_of_memory(exc):
             return _frame([_header(status="memory")])
@@ -438,11 +571,37 @@ def _ipc(table: pa.Table) -> bytes:
     return bytes(sink.getvalue().to_pybytes())
 
 
-def _sheets_reply(sheets: list[RawSheet]) -> bytes:
+class _Sink:
+    """Where the answer's Arrow streams go: the shared file (their spans in the header), or,
+    without one, the reply after the header."""
+
+    def __init__(self, out: mmap.mmap | None) -> None:
+        self.writer = pa.FixedSizeBufferWriter(pa.py_buffer(out)) if out is not None else None
+        self.spans: list[list[int]] = []
+        self.blobs: list[bytes] = []
+
+    def add(self, table: pa.Table) -> None:
+        if self.writer is None:
+            self.blobs.append(_ipc(table))
+            return
+        start = self.writer.tell()
+        try:
+            with ipc.new_stream(self.writer, table.schema) as writer:
+                writer.write_table(table)
+        except OSError as exc:  # "Write out of bounds": the answer is bigger than the limit
+            raise MemoryError(str(exc)) from None
+        self.spans.append([start, self.writer.tell() - start])
+
+    def reply(self, **header: Any) -> bytes:
+        if self.writer is not None:
+            header["shared"] = self.spans
+        return _frame([_header(**header), *self.blobs])
+
+
+def _sheets_reply(sheets: list[RawSheet], sink: _Sink) -> bytes:
     metas: list[dict[str, Any]] = []
-    blobs: list[bytes] = []
     for s in sheets:
-        blobs.append(_ipc(s.data.append_column(ROWS, s.rows)))
+        sink.add(s.data.append_column(ROWS, s.rows))
         metas.append(
             {
                 "file": s.file,
@@ -453,10 +612,10 @@ def _sheets_reply(sheets: list[RawSheet]) -> bytes:
                 "skipped": s.skipped,
             }
         )
-    return _frame([_header(status="ok", sheets=metas), *blobs])
+    return sink.reply(status="ok", sheets=metas)
 
 
-def _imported_reply(result: Imported) -> bytes:
+def _imported_reply(result: Imported, sink: _Sink) -> bytes:
     rows = pa.table(
         [pa.array([r.get(c, "") for r in result.rows], pa.string()) for c in OUT_COLUMNS],
         schema=_ROWS_SCHEMA,
@@ -468,13 +627,22 @@ def _imported_reply(result: Imported) -> bytes:
         ],
         schema=_ISSUES_SCHEMA,
     )
-    return _frame([_header(status="ok", layout=result.layout), _ipc(rows), _ipc(issues)])
+    sink.add(rows)
+    sink.add(issues)
+    return sink.reply(status="ok", layout=result.layout)
+
+
+class _NoPandas:
+    """An import finder that says pandas is not installed (the parse child needs none)."""
+
+    def find_spec(self, name: str, path: object = None, target: object = None) -> None:
+        if name == "pandas" or name.startswith("pandas."):
+            raise ModuleNotFoundError(f"No module named {name!r} in the parse child", name=name)
 
 
 def _warm_up() -> None:
-    """Import what a parse needs (pyarrow imports pandas lazily, python_calamine...) before
-    the job arrives, so the job pays only for its own work."""
-    import pandas  # noqa: F401
+    """Import what a parse needs (python_calamine, pyarrow's compute and CSV modules...)
+    before the job arrives, so the job pays only for its own work."""
     import pyarrow.compute  # noqa: F401
     import pyarrow.csv  # noqa: F401
     import python_calamine  # noqa: F401
@@ -491,6 +659,10 @@ def main() -> None:
     sys.dont_write_bytecode = True
     reply = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # stray prints go to stderr, never into the reply
+    # pyarrow imports pandas on its first conversion of a Python value (to ask whether it is
+    # a pandas object): 0.4 CPU s of a 0.8 s start. No reader needs pandas; without it
+    # pyarrow answers "no" itself.
+    sys.meta_path.insert(0, _NoPandas())
     _warm_up()
     raw = sys.stdin.buffer.read()
     if not raw:

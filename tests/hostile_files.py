@@ -156,3 +156,61 @@ def importer_bad_severity(*_: object) -> object:
     from epmo.report import Issue
 
     return Imported("jira_csv", [], [Issue("fatal", "import_missing_key", "x", file="f.csv")])
+
+
+# The hand-over through shared memory (epmo/isolate.py): children that die while writing
+# their answer, answer more than the memory limit, or leave a writer behind.
+
+
+def _sheet(chunks: int = 1, rows_per_chunk: int = 1000) -> object:
+    import pyarrow as pa
+
+    from epmo.readers import RawSheet
+
+    chunk = pa.array(["x" * 1000] * rows_per_chunk, pa.string())  # 1 MB, shared by every chunk
+    n = chunks * rows_per_chunk
+    return RawSheet(
+        file="f.csv",
+        sheet="",
+        headers=["project_id"],
+        header_row=1,
+        data=pa.table({"c0": pa.chunked_array([chunk] * chunks)}),
+        rows=pa.array(range(2, n + 2), pa.int64()),
+    )
+
+
+def die_mid_handover(*_: object) -> list[object]:
+    """Returns a sheet, and is killed (SIGKILL) after writing half of it into the answer."""
+    import sys
+
+    sink = sys.modules["__main__"]._Sink  # the child runs epmo.isolate as __main__
+    add = sink.add
+
+    def half_then_die(self: object, table: object) -> None:
+        add(self, table.slice(0, table.num_rows // 2))  # type: ignore[attr-defined]
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    sink.add = half_then_die
+    return [_sheet()]
+
+
+def answer_bigger_than_memory(*_: object) -> list[object]:
+    """A sheet of 1 MB in memory whose answer is 200 MB (the same chunk 200 times)."""
+    return [_sheet(chunks=200)]
+
+
+def leave_writer_behind(*_: object) -> list[object]:
+    """Returns a sheet, and leaves a process that still maps the answer writable (it closes
+    every descriptor, so the parent does not wait for it, and exits after 3 s)."""
+    import time
+
+    if os.fork() == 0:
+        os.closerange(0, 65536)
+        time.sleep(3)
+        os._exit(0)
+    return [_sheet()]
+
+
+def one_sheet(*_: object) -> list[object]:
+    """The control of the three above: the same sheet, answered whole."""
+    return [_sheet()]

@@ -10,7 +10,10 @@ run in the child. A normal upload read through the child equals the in-process r
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import io
+import os
 import random
 import zipfile
 from collections.abc import Callable, Iterator
@@ -94,7 +97,7 @@ HOSTILE: list[tuple[str, str, Callable[[], bytes], int, str, str]] = [
         "needs more memory",
     ),
     ("far_cell_xfd1048576", "extract.xlsx", xlsx_far_cell, 300, "parse_crashed", "stopped unexpectedly"),
-    ("csv_over_memory", "projects.csv", lambda: _big_csv(12), 16, "parse_memory", "needs more memory"),
+    ("csv_over_memory", "projects.csv", lambda: _big_csv(24), 16, "parse_memory", "needs more memory"),
     (
         "zip_over_memory",
         "bundle.zip",
@@ -158,6 +161,8 @@ def _weekly_files() -> list[tuple[str, bytes]]:
         ("weekly.xlsx", templates.filled_workbook({"projects": rows, "milestones": milestones})),
         ("projects.csv", csv),
         ("semicolon.csv", csv.replace(b",", b";").replace(b"1000000", b"1000000,50")),
+        ("utf16.csv", b"\xff\xfe" + csv.decode().replace("P1,", "Pé1,").encode("utf-16-le")),
+        ("titled.csv", b"Projects export\n\n" + csv),
         (
             "bundle.zip",
             _zip({"projects.csv": csv, "more/milestones.csv": b"project_id,milestone_id\nP1,M1\n"}),
@@ -166,9 +171,15 @@ def _weekly_files() -> list[tuple[str, bytes]]:
 
 
 @pytest.mark.parametrize(("name", "data"), _weekly_files(), ids=[f[0] for f in _weekly_files()])
-def test_child_reads_a_normal_upload_exactly_like_in_process(name: str, data: bytes) -> None:
+def test_child_reads_a_normal_upload_exactly_like_in_process(
+    name: str, data: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
     here = readers.read_upload(name, data)
+    mapped: list[int] = []
+    real = isolate._mapped
+    monkeypatch.setattr(isolate, "_mapped", lambda spans, fd: mapped.append(len(spans)) or real(spans, fd))
     there = isolate.read_upload(name, data)
+    assert mapped == [len(here)]  # the sheets came back through the shared file, not the pipe
     assert len(there) == len(here) > 0
     for a, b in zip(here, there, strict=True):
         assert (a.file, a.sheet, a.headers, a.header_row, a.decimal_comma) == (
@@ -180,6 +191,9 @@ def test_child_reads_a_normal_upload_exactly_like_in_process(name: str, data: by
         )
         assert a.data.equals(b.data) and a.rows.equals(b.rows)
         assert a.data.num_rows > 0
+    del there, a, b  # the last reference to the mapping (which holds a descriptor of its own)
+    gc.collect()
+    assert _memfds() == _spare_fds()  # the child's two files are closed
 
 
 def test_concurrent_uploads_each_get_their_own_child() -> None:
@@ -228,6 +242,63 @@ def test_child_limits_are_enforced_by_the_os(
         isolate.run(f"{HERE}:{function}", file="f.csv", limits=limits_)
     assert info.value.issue.rule == rule, info.value.issue
     assert words in info.value.issue.message and info.value.issue.file == "f.csv"
+
+
+def _memfds() -> set[int]:
+    """This process's descriptors of the parse children's shared files."""
+    found = set()
+    for fd in os.listdir("/proc/self/fd"):
+        with contextlib.suppress(OSError):
+            if os.readlink(f"/proc/self/fd/{fd}").startswith("/memfd:epmo-"):
+                found.add(int(fd))
+    return found
+
+
+def _spare_fds() -> set[int]:
+    spare = isolate._spare
+    return {fd for fd in (spare.data_fd, spare.out_fd) if fd is not None} if spare else set()
+
+
+# (function run in the child, limits, rule, words of the message): the hand-over of the
+# answer through shared memory broken every way; each is refused and leaves no descriptor.
+HANDOVER = [
+    (
+        "die_mid_handover",
+        isolate.Limits(memory_mb=500, cpu_seconds=20),
+        "parse_killed",
+        "stopped by the operating system",
+    ),
+    ("answer_bigger_than_memory", isolate.Limits(memory_mb=64, cpu_seconds=20), "parse_memory", "(64 MB)"),
+    (
+        "leave_writer_behind",
+        isolate.Limits(memory_mb=500, cpu_seconds=20),
+        "parse_crashed",
+        "damaged reply",
+    ),
+]
+
+
+@pytest.mark.parametrize(("function", "limits_", "rule", "words"), HANDOVER, ids=[h[0] for h in HANDOVER])
+def test_a_broken_handover_is_refused_and_leaks_nothing(
+    function: str, limits_: isolate.Limits, rule: str, words: str
+) -> None:
+    with pytest.raises(RejectedFile) as info:
+        isolate.run(f"{HERE}:{function}", file="f.csv", limits=limits_)
+    assert info.value.issue.rule == rule and words in info.value.issue.message, info.value.issue
+    assert _memfds() == _spare_fds()
+
+
+def test_the_same_answer_whole_comes_back_in_place() -> None:
+    """The control of the cases above: the same sheet, answered whole, is read back without
+    a copy (its cells lie in the shared file, mapped read-only)."""
+    (sheet,) = isolate.run(
+        f"{HERE}:one_sheet", file="f.csv", limits=isolate.Limits(memory_mb=500, cpu_seconds=20)
+    )
+    assert sheet.data.num_rows == 1000 and sheet.data["c0"][0].as_py() == "x" * 1000
+    assert sheet.rows.to_pylist() == list(range(2, 1002))
+    del sheet
+    gc.collect()
+    assert _memfds() == _spare_fds()
 
 
 def test_a_child_that_hangs_is_killed_at_the_deadline() -> None:
@@ -425,3 +496,19 @@ def test_bulk_measure_agrees_with_tag_by_tag(
     finally:
         monkeypatch.delenv("EPMO_SETTINGS")
         settings.settings.cache_clear()
+
+
+def test_prestart_readies_the_child_the_next_upload_takes(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(isolate, "_one_shot", False)  # an in-process CLI test may have set it
+    isolate._stop_spare()
+    isolate.prestart()
+    spare = isolate._spare
+    assert spare is not None and spare.proc.poll() is None
+    isolate.prestart()  # one spare at a time
+    assert isolate._spare is spare
+    taken: list[object] = []
+    real = isolate._take_child
+    monkeypatch.setattr(isolate, "_take_child", lambda: taken.append(real()) or taken[-1])
+    name, data = _weekly_files()[1]
+    assert isolate.read_upload(name, data)[0].data.num_rows > 0
+    assert taken == [spare]

@@ -154,3 +154,116 @@ def test_decode_text_decides_encodings_strictly(data: bytes | None, expected: ob
         assert expected in info.value.issue.message and "CSV UTF-8" in info.value.issue.message
         return
     assert decode_text("x.csv", data) == expected
+
+
+# ------------------------------------------- workbook rows to text columns, column by column
+
+
+def _by_row(rows: list[list[object]], header_idx: int, width: int) -> tuple[list[list[str]], list[int]]:
+    """The reference: the row-by-row loop `_sheet_from_rows` used before it went column by
+    column (cell_text of each cell, rows with every cell blank left out)."""
+    from epmo.readers import cell_text
+
+    columns: list[list[str]] = [[] for _ in range(width)]
+    numbers = []
+    for offset, row in enumerate(rows[header_idx + 1 :]):
+        texts = [cell_text(v) for v in row[:width]]
+        if not any(t.strip() for t in texts):
+            continue
+        texts += [""] * (width - len(texts))
+        for j in range(width):
+            columns[j].append(texts[j])
+        numbers.append(header_idx + 2 + offset)
+    return columns, numbers
+
+
+_D, _DT = dt.date(2026, 3, 2), dt.datetime(2026, 3, 2, 12, 30)
+# (case, rows as python-calamine gives them, header row index)
+SHEET_ROWS: list[tuple[str, list[list[object]], int]] = [
+    ("text and empty cells", [["id", "name"], ["P1", "x"], [None, "y"], ["P3", None]], 0),
+    (
+        "blank rows by Python's whitespace",
+        [
+            ["id", "name"],
+            ["P1", "x"],
+            ["\x1c", " \u3000"],
+            [None, None],
+            ["\xa0", ""],
+            ["\u200b", ""],
+            ["P2", "y"],
+        ],
+        0,
+    ),
+    ("whole numbers", [["id", "n"], ["P1", 19.0], ["P2", -0.0], ["P3", 123456789012345.0], ["P4", 1e15]], 0),
+    (
+        "fractions in and out of Arrow's range",
+        [
+            ["id", "n"],
+            ["P1", 0.1 + 0.2],
+            ["P2", 1e-5],
+            ["P3", 2.5e9 + 0.5],
+            ["P4", float("nan")],
+            ["P5", 19.3],
+        ],
+        0,
+    ),
+    ("fractions all in range", [["id", "n"], ["P1", 0.1 + 0.2], ["P2", 0.0001], ["P3", 999999999.5]], 0),
+    ("dates", [["id", "d"], ["P1", _D], ["P2", dt.date(1900, 1, 1)], ["P3", dt.date(9999, 12, 31)]], 0),
+    ("dates and datetimes", [["id", "d"], ["P1", _D], ["P2", _DT], ["P3", dt.datetime(2026, 3, 2)]], 0),
+    ("booleans", [["id", "b"], ["P1", True], ["P2", False]], 0),
+    (
+        "mixed kinds in a column",
+        [
+            ["id", "v"],
+            ["P1", 1.5],
+            ["P2", True],
+            ["P3", _D],
+            ["P4", dt.timedelta(hours=1)],
+            [7, "x"],
+            ["P6", None],
+        ],
+        0,
+    ),
+    ("rows shorter and longer than the header", [["a", "b", "c"], ["x"], ["y", "z", "w", "extra"], []], 0),
+    (
+        "a title above the header",
+        [["Allocations export", None], [None, None], ["id", "name"], ["P1", "x"]],
+        2,
+    ),
+    ("no data rows", [["id", "name"]], 0),
+]
+
+
+@pytest.mark.parametrize(("case", "rows", "header_idx"), SHEET_ROWS, ids=[c[0] for c in SHEET_ROWS])
+def test_workbook_rows_become_the_same_text_column_by_column(
+    case: str, rows: list[list[object]], header_idx: int
+) -> None:
+    from epmo.readers import _sheet_from_rows
+
+    sheet = _sheet_from_rows("f.xlsx", "s", rows)
+    assert sheet is not None and sheet.header_row == header_idx + 1
+    columns, numbers = _by_row(rows, header_idx, len(sheet.headers))
+    assert [sheet.data[f"c{j}"].to_pylist() for j in range(len(columns))] == columns, case
+    assert sheet.rows.to_pylist() == numbers
+
+
+def test_number_text_by_arrow_equals_python_on_random_numbers() -> None:
+    import random
+
+    from epmo.readers import _sheet_from_rows, cell_text
+
+    rng = random.Random(17)
+    for scale in (1e-3, 1.0, 100.0, 1e6, 1e8):
+        values = [rng.uniform(-scale, scale) for _ in range(5000)] + [
+            round(rng.uniform(0, scale), 1) for _ in range(5000)
+        ]
+        values = [v for v in values if v == 0 or abs(v) >= 1e-4]
+        sheet = _sheet_from_rows("f.xlsx", "s", [["id", "n"], *(["P", v] for v in values)])
+        assert sheet is not None
+        assert sheet.data["c1"].to_pylist() == [cell_text(v) for v in values]
+
+
+def test_the_whitespace_list_is_pythons() -> None:
+    from epmo.readers import PY_WHITESPACE
+
+    assert PY_WHITESPACE == "".join(chr(c) for c in range(0x110000) if chr(c).isspace())
