@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import _shared as ui
-from epmo import access, contract, templates
+from epmo import access, contract, isolate, templates
 from epmo.importers import LAYOUTS, WorkItemImport
 from epmo.ingest import ACCEPTED, DUPLICATE, commit, ingest, latest_reporting_day
 from epmo.mapping import resolve, shipped
@@ -17,6 +17,7 @@ from epmo.store import StoreWriteError
 from epmo.workflow import Workflow
 
 identity = ui.require("upload")
+isolate.prestart()  # the parse child starts while the file is picked, once per server process
 snap = ui.snapshot()
 st.title("Upload a weekly extract")
 st.caption(
