@@ -476,6 +476,7 @@ def frontier(
     reuse: bool = True,
     workers: int | None = None,
     partial: Callable[[pd.DataFrame], None] | None = None,
+    exact_dp: bool = True,
 ) -> pd.DataFrame:
     """Best total score at `steps` budget levels from 0 to the candidates' total cost.
 
@@ -494,6 +495,13 @@ def frontier(
     many levels each way decided. `progress(done, steps)` and `partial(rows so far)` are
     called as each level is final; an exception they raise (the user left the page) stops
     the workers at once.
+
+    With `exact_dp` (the default), a problem with no capacity rows whose costs are whole
+    units is not given to the MILP at all: one dynamic programme over the budget
+    (`epmo.priority.knapsack`) gives every level's optimum at once, in a fraction of the
+    MILPs' time, and the levels are reported top-down as above (`attrs["method"]` says
+    which way: "dp" or "milp"). At a level with several best selections it reports the
+    cheapest; the MILP reports whichever it found first.
     """
     if steps < 2:
         raise ValueError("the frontier needs at least 2 steps")
@@ -525,6 +533,28 @@ def frontier(
             emit(i, (float(budgets[i]), np.nan, 0, np.nan, False), False)
     if not order:
         return pd.DataFrame([final[i] for i in range(steps)], columns=FRONTIER_COLUMNS)
+
+    if exact_dp:
+        chosen = _dp_levels(problem, [float(budgets[i]) for i in order])
+        if chosen is not None:
+            for i, x in zip(order, chosen, strict=True):
+                emit(
+                    i,
+                    (
+                        float(budgets[i]),
+                        float(obj[x].sum()),
+                        int(x.sum()),
+                        float(problem.cost[x].sum()),
+                        True,
+                    ),
+                    True,
+                )
+            out = pd.DataFrame([final[i] for i in range(steps)], columns=FRONTIER_COLUMNS)
+            out.attrs.update(
+                levels_solved_here=len(order), levels_solved_by_workers=0, levels_from_the_level_above=0,
+                workers=0, method="dp",
+            )  # fmt: skip
+            return out
 
     levels = levels_of(problem)
     own: dict[int, tuple[int, np.ndarray | None]] = {}
@@ -617,5 +647,48 @@ def frontier(
             w.close()
             _busy.release()
     out = pd.DataFrame([final[i] for i in range(steps)], columns=FRONTIER_COLUMNS)
-    out.attrs.update(stats, workers=len(pool))  # how the levels were decided (benchmark, tests)
+    out.attrs.update(
+        stats, workers=len(pool), method="milp"
+    )  # how the levels were decided (benchmark, tests)
     return out
+
+
+def _dp_levels(problem: Problem, budgets: list[float]) -> list[np.ndarray] | None:
+    """The chosen projects at each budget by the dynamic programme (epmo.priority.knapsack),
+    or None when it does not apply (the MILP solves the levels then). Every budget covers
+    the required projects (the caller decided the others without solving)."""
+    from epmo.priority import knapsack
+
+    n = len(problem.ids)
+    idx = problem.index
+    required_ids, _ = problem.required_closure()
+    required = np.zeros(n, dtype=bool)
+    required[[idx[p] for p in required_ids]] = True
+    blocked = np.zeros(n, dtype=bool)
+    blocked[[idx[p] for p in problem.force_out]] = True
+    deps = [(idx[a], idx[b]) for a, b in problem.dependencies]
+    changed = True
+    while changed:  # what depends on a forced-out project is out too
+        changed = False
+        for a, b in deps:
+            if blocked[b] and not blocked[a]:
+                blocked[a] = changed = True
+    if (required & blocked).any():
+        return None  # diagnose() explains it; the caller made every level infeasible already
+    shape = knapsack.plan(problem.cost, max(budgets), required, blocked, deps, bool(problem.capacity))
+    if shape is None:
+        return None
+    lb_x = required.astype(float)
+    dropper = Levels(
+        problem.objective,
+        np.zeros((0, n)),
+        np.zeros(0),
+        lb_x,
+        1.0 - blocked,
+        np.array(deps, dtype=np.int64).reshape(-1, 2),
+        0.0,
+    )
+    return [
+        dropper.drop_unforced_non_positive(x)
+        for x in knapsack.solve_levels(shape, problem.objective, budgets)
+    ]

@@ -1,0 +1,188 @@
+"""Every level of the efficient frontier from one exact dynamic programme (no MILP).
+
+When the portfolio problem has a budget and no capacity rows, and its costs are whole
+numbers of some unit (BAC in whole currency units: the demo's are multiples of 1,000), it
+is a 0-1 knapsack with precedence constraints, and one pass of the classic dynamic
+programme over the budget in that unit gives the best total score at *every* budget up to
+the candidates' total cost at once:
+
+    best[c] = the highest total score of a selection costing at most c units
+
+The required projects (mandatory, forced in, what they depend on) are in at every level
+and their cost is taken off each level's budget; forced-out projects and everything that
+depends on them are out. The other projects are split into the groups that dependencies
+join (`A depends on B`, either way): a project with no dependency is an item taken or not;
+a group is one choice among its *closed* subsets (a subset holding every project its
+members depend on), the empty one included (a multiple-choice knapsack step). Groups of
+more than `MAX_GROUP` projects, or a table too big for `MAX_CELLS` cell updates or
+`MAX_BYTES` of choices, are left to the MILP (`solve_levels` returns None).
+
+The answer is exact (integer costs; scores are summed in floating point as the MILP's
+are): at each level the selection is the *cheapest* with the best total score (within
+1e-9 of it, relative), recovered from the stored choices. Then, as `optimise.solve`
+does, chosen projects scoring <= 0 that nothing forces in are left out.
+
+Only numpy: no solver, no process, no time limit to hit. The memory it takes is known
+before it allocates anything (`plan`), which is what decides between this and the MILP.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+MAX_GROUP = 16  # projects joined by dependencies: 2**16 subsets are checked once
+MAX_OPTIONS = 4096  # closed subsets of one group
+MAX_CELLS = 600_000_000  # (items + group options) x budget units: ~0.5 to 1 s of numpy
+MAX_BYTES = 256 * 2**20  # the stored choices (one bit per item and unit, 2 bytes per group and unit)
+_SCALES = (1, 100)  # costs in whole units, else in hundredths (cents)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The programme's shape, known before anything large is allocated."""
+
+    unit: float  # one budget unit in the problem's cost
+    units: np.ndarray  # each project's cost in units (int64)
+    required: np.ndarray  # bool: in at every level
+    singles: list[int]  # free projects with no dependency among the free ones
+    groups: list[tuple[list[int], np.ndarray]]  # (members, closed subsets as (k, len) bool)
+    top: int  # the highest budget in units, after the required cost
+    cells: int
+    bytes: int
+
+
+def _closed_subsets(members: list[int], edges: list[tuple[int, int]]) -> np.ndarray | None:
+    """Every subset of `members` holding what its members depend on, as rows of bools."""
+    k = len(members)
+    if k > MAX_GROUP:
+        return None
+    pos = {m: j for j, m in enumerate(members)}
+    masks = np.arange(1 << k, dtype=np.int64)
+    ok = np.ones(masks.size, dtype=bool)
+    for a, b in edges:
+        has_a = (masks >> pos[a]) & 1
+        has_b = (masks >> pos[b]) & 1
+        ok &= ~((has_a == 1) & (has_b == 0))
+    keep = masks[ok]
+    if keep.size > MAX_OPTIONS:
+        return None
+    return ((keep[:, None] >> np.arange(k)) & 1).astype(bool)
+
+
+def plan(
+    cost: np.ndarray,
+    top_budget: float,
+    required: np.ndarray,
+    blocked: np.ndarray,
+    deps: list[tuple[int, int]],
+    has_capacity: bool,
+) -> Plan | None:
+    """The programme for these projects, or None when the MILP should solve them instead
+    (capacity rows, costs that are not whole units, a group too large, a table too big)."""
+    if has_capacity or cost.size == 0:
+        return None
+    for scale in _SCALES:
+        scaled = cost * scale
+        whole = np.round(scaled)
+        if np.all(whole == scaled) and whole.max() < 2**52:
+            break
+    else:
+        return None
+    ints = whole.astype(np.int64)
+    g = int(np.gcd.reduce(ints[ints > 0])) if (ints > 0).any() else 1
+    units = ints // g
+    unit = g / scale
+    free = ~required & ~blocked
+    top = int(np.floor(top_budget / unit + 1e-9)) - int(units[required].sum())
+    if top < 0:
+        return None
+    # groups: projects joined by a dependency between two free projects
+    parent = list(range(cost.size))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    edges = [(a, b) for a, b in deps if free[a] and free[b]]
+    for a, b in edges:
+        parent[find(a)] = find(b)
+    members: dict[int, list[int]] = {}
+    for i in np.flatnonzero(free):
+        members.setdefault(find(int(i)), []).append(int(i))
+    singles: list[int] = []
+    groups: list[tuple[list[int], np.ndarray]] = []
+    by_root: dict[int, list[tuple[int, int]]] = {}
+    for a, b in edges:
+        by_root.setdefault(find(a), []).append((a, b))
+    for root, group in members.items():
+        if len(group) == 1:
+            singles.append(group[0])
+            continue
+        subsets = _closed_subsets(group, by_root.get(root, []))
+        if subsets is None:
+            return None
+        groups.append((group, subsets))
+    width = top + 1
+    cells = width * (len(singles) + sum(len(s) for _, s in groups))
+    size = len(singles) * ((width + 7) // 8) + len(groups) * 2 * width + 3 * 8 * width
+    if cells > MAX_CELLS or size > MAX_BYTES:
+        return None
+    return Plan(unit, units, required, singles, groups, top, cells, size)
+
+
+def solve_levels(p: Plan, objective: np.ndarray, budgets: list[float]) -> list[np.ndarray]:
+    """The chosen projects (bool vectors, required ones included) at each budget; every
+    budget must be at most the plan's top budget and cover the required projects."""
+    width = p.top + 1
+    best = np.zeros(width)  # best[c]: highest score costing at most c units (empty: 0)
+    single_take: list[np.ndarray] = []
+    for i in p.singles:
+        w, v = int(p.units[i]), float(objective[i])
+        take = np.zeros(width, dtype=bool)
+        if w < width and v > 0:
+            cand = best[: width - w] + v
+            np.greater(cand, best[w:], out=take[w:])
+            np.maximum(best[w:], cand, out=best[w:])
+        single_take.append(np.packbits(take))
+    group_pick: list[np.ndarray] = []
+    for members, subsets in p.groups:
+        idx = np.array(members)
+        ws = subsets @ p.units[idx]
+        vs = subsets @ objective[idx]
+        new = best.copy()
+        pick = np.zeros(width, dtype=np.uint16)
+        for o in range(len(subsets)):
+            w, v = int(ws[o]), float(vs[o])
+            if w >= width or not subsets[o].any():
+                continue
+            cand = best[: width - w] + v
+            better = cand > new[w:]
+            np.copyto(new[w:], cand, where=better)
+            pick[w:][better] = o
+        best = new
+        group_pick.append(pick)
+    need = int(p.units[p.required].sum())
+    out: list[np.ndarray] = []
+    for budget in budgets:
+        cap = int(np.floor(budget / p.unit + 1e-9)) - need
+        cap = min(cap, p.top)
+        x = p.required.copy()
+        if cap >= 0:
+            top = float(best[cap])
+            tol = 1e-9 * max(1.0, abs(top))
+            c = int(np.argmax(best[: cap + 1] >= top - tol))  # the cheapest with the best score
+            for (members, subsets), pick in zip(reversed(p.groups), reversed(group_pick), strict=True):
+                o = int(pick[c])
+                if o:
+                    x[np.array(members)] = subsets[o]
+                    c -= int(p.units[np.array(members)][subsets[o]].sum())
+            for i, take in zip(reversed(p.singles), reversed(single_take), strict=True):
+                if (take[c >> 3] >> (7 - (c & 7))) & 1:
+                    x[i] = True
+                    c -= int(p.units[i])
+        out.append(x)
+    return out
