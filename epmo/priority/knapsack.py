@@ -43,7 +43,8 @@ _SCALES = (1, 100)  # costs in whole units, else in hundredths (cents)
 class Plan:
     """The programme's shape, known before anything large is allocated."""
 
-    unit: float  # one budget unit in the problem's cost
+    scale: int  # costs times this are whole numbers (1, or 100: cents)
+    unit: int  # their greatest common divisor: one budget unit is unit / scale
     units: np.ndarray  # each project's cost in units (int64)
     required: np.ndarray  # bool: in at every level
     singles: list[int]  # free projects with no dependency among the free ones
@@ -86,16 +87,15 @@ def plan(
     for scale in _SCALES:
         scaled = cost * scale
         whole = np.round(scaled)
-        if np.all(whole == scaled) and whole.max() < 2**52:
-            break
+        if np.all(np.abs(whole - scaled) <= 1e-9 * np.maximum(1.0, whole)) and whole.max() < 2**52:
+            break  # 5.01 x 100 is 501.00000000000006 in binary: 501 cents
     else:
         return None
     ints = whole.astype(np.int64)
     g = int(np.gcd.reduce(ints[ints > 0])) if (ints > 0).any() else 1
     units = ints // g
-    unit = g / scale
     free = ~required & ~blocked
-    top = int(np.floor(top_budget / unit + 1e-9)) - int(units[required].sum())
+    top = _units(top_budget, scale, g) - int(units[required].sum())
     if top < 0:
         return None
     # groups: projects joined by a dependency between two free projects
@@ -131,7 +131,16 @@ def plan(
     size = len(singles) * ((width + 7) // 8) + len(groups) * 2 * width + 3 * 8 * width
     if cells > MAX_CELLS or size > MAX_BYTES:
         return None
-    return Plan(unit, units, required, singles, groups, top, cells, size)
+    return Plan(scale, g, units, required, singles, groups, top, cells, size)
+
+
+def _units(budget: float, scale: int, unit: int) -> int:
+    """Whole budget units in `budget` (a budget a hair under a whole number of cents, from
+    floating point, counts as that number)."""
+    x = budget * scale
+    whole = round(x)
+    cents = whole if abs(x - whole) <= 1e-9 * max(1.0, abs(x)) else int(np.floor(x))
+    return int(cents) // unit
 
 
 def solve_levels(p: Plan, objective: np.ndarray, budgets: list[float]) -> list[np.ndarray]:
@@ -168,7 +177,7 @@ def solve_levels(p: Plan, objective: np.ndarray, budgets: list[float]) -> list[n
     need = int(p.units[p.required].sum())
     out: list[np.ndarray] = []
     for budget in budgets:
-        cap = int(np.floor(budget / p.unit + 1e-9)) - need
+        cap = _units(budget, p.scale, p.unit) - need
         cap = min(cap, p.top)
         x = p.required.copy()
         if cap >= 0:
