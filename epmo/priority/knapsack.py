@@ -29,6 +29,7 @@ before it allocates anything (`plan`), which is what decides between this and th
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -145,53 +146,71 @@ def _units(budget: float, scale: int, unit: int) -> int:
 
 def solve_levels(p: Plan, objective: np.ndarray, budgets: list[float]) -> list[np.ndarray]:
     """The chosen projects (bool vectors, required ones included) at each budget; every
-    budget must be at most the plan's top budget and cover the required projects."""
+    budget must be at most the plan's top budget and cover the required projects.
+
+    The groups go first, then the projects on their own from the cheapest up: `best` is
+    only worked out up to what the steps so far can cost together (`reach`), since above
+    it nothing changes, which halves the work."""
     width = p.top + 1
     best = np.zeros(width)  # best[c]: highest score costing at most c units (empty: 0)
-    single_take: list[np.ndarray] = []
-    for i in p.singles:
-        w, v = int(p.units[i]), float(objective[i])
-        take = np.zeros(width, dtype=bool)
-        if w < width and v > 0:
-            cand = best[: width - w] + v
-            np.greater(cand, best[w:], out=take[w:])
-            np.maximum(best[w:], cand, out=best[w:])
-        single_take.append(np.packbits(take))
-    group_pick: list[np.ndarray] = []
+    reach = 0  # best[c] for c > reach is best[reach] (not written yet)
+    steps: list[tuple[str, Any, int, np.ndarray]] = []  # (kind, what, reach after, choices)
     for members, subsets in p.groups:
         idx = np.array(members)
         ws = subsets @ p.units[idx]
         vs = subsets @ objective[idx]
-        new = best.copy()
-        pick = np.zeros(width, dtype=np.uint16)
-        for o in range(len(subsets)):
+        options = [o for o in np.lexsort((-vs, ws)) if subsets[o].any() and ws[o] < width]
+        kept: list[int] = []
+        for o in options:  # an option no better than a cheaper one is never needed
+            if vs[o] > 0 and (not kept or vs[o] > vs[kept[-1]]):
+                kept.append(int(o))
+        if not kept:
+            continue
+        after = min(p.top, reach + int(ws[kept].max()))
+        best[reach + 1 : after + 1] = best[reach]
+        new = best[: after + 1].copy()
+        pick = np.zeros(after + 1, dtype=np.uint16)
+        for o in kept:
             w, v = int(ws[o]), float(vs[o])
-            if w >= width or not subsets[o].any():
-                continue
-            cand = best[: width - w] + v
+            cand = best[: after - w + 1] + v
             better = cand > new[w:]
             np.copyto(new[w:], cand, where=better)
             pick[w:][better] = o
-        best = new
-        group_pick.append(pick)
+        best[: after + 1] = new
+        reach = after
+        steps.append(("group", (idx, subsets), reach, pick))
+    for i in sorted(p.singles, key=lambda i: int(p.units[i])):
+        w, v = int(p.units[i]), float(objective[i])
+        if w > p.top or v <= 0:
+            continue
+        after = min(p.top, reach + w)
+        best[reach + 1 : after + 1] = best[reach]
+        take = np.zeros(after + 1, dtype=bool)
+        cand = best[: after - w + 1] + v
+        np.greater(cand, best[w : after + 1], out=take[w:])
+        np.maximum(best[w : after + 1], cand, out=best[w : after + 1])
+        reach = after
+        steps.append(("single", i, reach, np.packbits(take)))
+    best[reach + 1 :] = best[reach]
     need = int(p.units[p.required].sum())
     out: list[np.ndarray] = []
     for budget in budgets:
-        cap = _units(budget, p.scale, p.unit) - need
-        cap = min(cap, p.top)
+        cap = min(_units(budget, p.scale, p.unit) - need, p.top)
         x = p.required.copy()
         if cap >= 0:
             top = float(best[cap])
             tol = 1e-9 * max(1.0, abs(top))
             c = int(np.argmax(best[: cap + 1] >= top - tol))  # the cheapest with the best score
-            for (members, subsets), pick in zip(reversed(p.groups), reversed(group_pick), strict=True):
-                o = int(pick[c])
-                if o:
-                    x[np.array(members)] = subsets[o]
-                    c -= int(p.units[np.array(members)][subsets[o]].sum())
-            for i, take in zip(reversed(p.singles), reversed(single_take), strict=True):
-                if (take[c >> 3] >> (7 - (c & 7))) & 1:
-                    x[i] = True
-                    c -= int(p.units[i])
+            for kind, what, at, choices in reversed(steps):
+                c = min(c, at)  # above its reach a step chose as at its reach
+                if kind == "group":
+                    o = int(choices[c])
+                    if o:
+                        idx, subsets = what
+                        x[idx[subsets[o]]] = True
+                        c -= int(p.units[idx[subsets[o]]].sum())
+                elif (choices[c >> 3] >> (7 - (c & 7))) & 1:
+                    x[what] = True
+                    c -= int(p.units[what])
         out.append(x)
     return out
