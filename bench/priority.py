@@ -152,14 +152,39 @@ _LAST_JS = """() => document.body.innerText.includes('Best total score at')
        el => el.offsetParent !== null && el.textContent.includes('current portfolio') && el.querySelector('.main-svg'))"""
 
 
+def _tree_cpu_s(pid: int, skip: int | None = None) -> float:
+    """User + system CPU seconds of a process and its live descendants (not `skip`'s tree)."""
+    from bench.harness.app import _children
+
+    tick = os.sysconf("SC_CLK_TCK")
+    total, todo, seen = 0.0, [pid], set()
+    while todo:
+        p = todo.pop()
+        if p in seen or p == skip:
+            continue
+        seen.add(p)
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+        except (OSError, ValueError, IndexError):
+            pass
+        todo += _children(p)
+    return total
+
+
 def browser_frontier(store_uri: str, runs: int) -> None:
     """Seconds from a click on the Efficient frontier tab to the first chart and to the last
     point (the caption under the chart is written once every level is in), in headless
-    Chromium against a real `streamlit run`; a new server per run, so nothing is cached."""
+    Chromium against a real `streamlit run`; a new server and browser per run, so nothing is
+    cached. Each run also gives the CPU seconds the server (with any worker process) and the
+    browser spent from the click to the last point, and the load average."""
+    import statistics
+
     from bench.harness import app as harness
 
+    lasts: list[float] = []
     for run in range(1, runs + 1):
-        with harness.streamlit_app(store_uri) as (url, _pid), harness._browser() as browser:
+        with harness.streamlit_app(store_uri) as (url, pid), harness._browser() as browser:
             page = harness._new_page(browser)
             page.goto(f"{url}/priority_selection", wait_until="commit", timeout=120_000)
             page.get_by_text("Projects chosen").wait_for(timeout=120_000)
@@ -167,17 +192,26 @@ def browser_frontier(store_uri: str, runs: int) -> None:
                 "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=120_000
             )
             page.wait_for_timeout(1000)  # the user reads the selection before opening the tab
+            server0, browser0 = _tree_cpu_s(pid), _tree_cpu_s(os.getpid(), skip=pid)
             t0 = time.perf_counter()
             page.get_by_role("tab", name="Efficient frontier").click()
             page.wait_for_function(_FIRST_JS, timeout=300_000, polling=50)
             first = time.perf_counter() - t0
             page.wait_for_function(_LAST_JS, timeout=300_000, polling=50)
             last = time.perf_counter() - t0
+            server = _tree_cpu_s(pid) - server0
+            browser_cpu = _tree_cpu_s(os.getpid(), skip=pid) - browser0
+            lasts.append(last)
             print(
-                f"browser run {run}: frontier tab clicked -> first chart {first:.2f} s, last point {last:.2f} s "
+                f"browser run {run}: frontier tab clicked -> first chart {first:.2f} s, last point {last:.2f} s; "
+                f"cpu server {server:.2f} s, browser and bench {browser_cpu:.2f} s "
                 f"(load average {os.getloadavg()[0]:.1f})",
                 flush=True,
             )
+    print(
+        f"browser, {runs} runs: last point median {statistics.median(lasts):.2f} s "
+        f"(min {min(lasts):.2f}, max {max(lasts):.2f})"
+    )
 
 
 if __name__ == "__main__":
