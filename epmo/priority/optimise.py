@@ -398,7 +398,7 @@ class _Worker:
     """One worker process solving levels for one frontier; the problem is written from a
     thread (it can exceed the pipe's buffer while the worker is still starting)."""
 
-    def __init__(self, levels: Levels, steps: int) -> None:
+    def __init__(self, problem: dict[str, Any]) -> None:
         self.proc = _take_worker()
         self.ready = threading.Event()
         self.alive = True
@@ -406,7 +406,7 @@ class _Worker:
         self.buffer = b""
         self.fd = self.proc.stdout.fileno()  # type: ignore[union-attr]
         os.set_blocking(self.fd, False)
-        payload = frame({"levels": levels.to_wire(), "steps": steps})
+        payload = frame(problem)
         threading.Thread(target=self._send_problem, args=(payload,), daemon=True).start()
 
     def _send_problem(self, payload: bytes) -> None:
@@ -498,7 +498,7 @@ def frontier(
 
     With `exact_dp` (the default), a problem with no capacity rows whose costs are whole
     units is not given to the MILP at all: one dynamic programme over the budget
-    (`epmo.priority.knapsack`) gives every level's optimum at once, in a fraction of the
+    (`epmo.frontier_dp`) gives every level's optimum at once, in a fraction of the
     MILPs' time, and the levels are reported top-down as above (`attrs["method"]` says
     which way: "dp" or "milp"). At a level with several best selections it reports the
     cheapest; the MILP reports whichever it found first.
@@ -535,24 +535,26 @@ def frontier(
         return pd.DataFrame([final[i] for i in range(steps)], columns=FRONTIER_COLUMNS)
 
     if exact_dp:
-        chosen = _dp_levels(problem, [float(budgets[i]) for i in order])
-        if chosen is not None:
-            for i, x in zip(order, chosen, strict=True):
+        programme = _dp_levels(problem, [float(budgets[i]) for i in order], order)
+        if programme is not None:
+            chosen, in_worker = programme
+            for i, pick in zip(order, chosen, strict=True):
                 emit(
                     i,
                     (
                         float(budgets[i]),
-                        float(obj[x].sum()),
-                        int(x.sum()),
-                        float(problem.cost[x].sum()),
+                        float(obj[pick].sum()),
+                        int(pick.sum()),
+                        float(problem.cost[pick].sum()),
                         True,
                     ),
                     True,
                 )
             out = pd.DataFrame([final[i] for i in range(steps)], columns=FRONTIER_COLUMNS)
             out.attrs.update(
-                levels_solved_here=len(order), levels_solved_by_workers=0, levels_from_the_level_above=0,
-                workers=0, method="dp",
+                levels_solved_here=0 if in_worker else len(order),
+                levels_solved_by_workers=len(order) if in_worker else 0,
+                levels_from_the_level_above=0, workers=int(in_worker), method="dp",
             )  # fmt: skip
             return out
 
@@ -600,7 +602,7 @@ def frontier(
             if not _busy.acquire(blocking=False):
                 break  # other frontiers hold every core's worker: this one uses fewer
             try:
-                pool.append(_Worker(levels, steps))
+                pool.append(_Worker({"levels": levels.to_wire(), "steps": steps}))
             except BaseException:
                 _busy.release()
                 raise
@@ -653,11 +655,16 @@ def frontier(
     return out
 
 
-def _dp_levels(problem: Problem, budgets: list[float]) -> list[np.ndarray] | None:
-    """The chosen projects at each budget by the dynamic programme (epmo.priority.knapsack),
-    or None when it does not apply (the MILP solves the levels then). Every budget covers
-    the required projects (the caller decided the others without solving)."""
-    from epmo.priority import knapsack
+def _dp_levels(
+    problem: Problem, budgets: list[float], levels: list[int]
+) -> tuple[list[np.ndarray], bool] | None:
+    """The chosen projects at each budget by the dynamic programme (epmo.frontier_dp), and
+    whether a worker worked them out: in
+    this process when its table is small, else in a worker process (when one is free: at
+    most as many as cores across the server); None when it does not apply or no worker is
+    free or the worker failed (the MILP solves the levels then). Every budget covers the
+    required projects (the caller decided the others without solving)."""
+    from epmo import frontier_dp
 
     n = len(problem.ids)
     idx = problem.index
@@ -675,20 +682,46 @@ def _dp_levels(problem: Problem, budgets: list[float]) -> list[np.ndarray] | Non
                 blocked[a] = changed = True
     if (required & blocked).any():
         return None  # diagnose() explains it; the caller made every level infeasible already
-    shape = knapsack.plan(problem.cost, max(budgets), required, blocked, deps, bool(problem.capacity))
+    shape = frontier_dp.plan(problem.cost, max(budgets), required, blocked, deps, bool(problem.capacity))
     if shape is None:
         return None
+    if shape.local:
+        chosen = frontier_dp.solve_levels(shape, problem.objective, budgets)
+    else:
+        job = {
+            "cost": problem.cost, "objective": problem.objective, "required": required, "blocked": blocked,
+            "deps": deps, "budgets": budgets, "levels": levels,
+            "cpu_s": len(budgets) * float(current().priority.solver_time_limit_s) + 10,
+        }  # fmt: skip
+        got = _dp_in_worker(job, n)
+        if got is None:
+            return None
+        chosen = [got[i] for i in levels]
     lb_x = required.astype(float)
     dropper = Levels(
-        problem.objective,
-        np.zeros((0, n)),
-        np.zeros(0),
-        lb_x,
-        1.0 - blocked,
-        np.array(deps, dtype=np.int64).reshape(-1, 2),
-        0.0,
-    )
-    return [
-        dropper.drop_unforced_non_positive(x)
-        for x in knapsack.solve_levels(shape, problem.objective, budgets)
-    ]
+        problem.objective, np.zeros((0, n)), np.zeros(0), lb_x, 1.0 - blocked,
+        np.array(deps, dtype=np.int64).reshape(-1, 2), 0.0,
+    )  # fmt: skip
+    return [dropper.drop_unforced_non_positive(x) for x in chosen], not shape.local
+
+
+def _dp_in_worker(job: dict[str, Any], n: int) -> dict[int, np.ndarray] | None:
+    """The programme's levels from a worker process, or None (no worker free, or it died:
+    out of memory or CPU time under its rlimits)."""
+    if current().priority.frontier_workers <= 1 or not _busy.acquire(blocking=False):
+        return None
+    got: dict[int, np.ndarray] = {}
+    try:
+        w = _Worker({"dp": job})
+        try:
+            while len(got) < len(job["levels"]) and w.alive:
+                select.select([w.fd], [], [], 1.0)
+                for answer in w.replies():
+                    chosen = np.zeros(n, dtype=bool)
+                    chosen[answer["x"]] = True
+                    got[int(answer["level"])] = chosen
+        finally:
+            w.close()
+    finally:
+        _busy.release()
+    return got if len(got) == len(job["levels"]) else None

@@ -1,4 +1,4 @@
-"""The frontier's dynamic programme (epmo.priority.knapsack) against brute force and against
+"""The frontier's dynamic programme (epmo.frontier_dp) against brute force and against
 the MILP solving each budget level on its own; when it hands the levels to the MILP."""
 
 from __future__ import annotations
@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from epmo.priority import knapsack, optimise
+from epmo import frontier_dp as knapsack
+from epmo.priority import optimise
 from epmo.priority.optimise import Problem, frontier
 
 
@@ -55,8 +56,10 @@ def test_each_level_is_the_cheapest_best_selection_of_brute_force(seed: int, cos
     budgets = list(np.linspace(0.0, float(p.cost.sum()), 9))
     need = min(float(s @ p.cost) for s in subsets[_feasible(p, subsets, float(p.cost.sum()))])
     budgets = [b for b in budgets if b >= need]
-    chosen = optimise._dp_levels(p, budgets)
-    assert chosen is not None, "the programme applies: no capacity rows, whole units"
+    programme = optimise._dp_levels(p, budgets, list(range(len(budgets))))
+    assert programme is not None, "the programme applies: no capacity rows, whole units"
+    chosen, in_worker = programme
+    assert not in_worker  # a small table: worked out here
     obj = p.objective
     for budget, x in zip(budgets, chosen, strict=True):
         ok = _feasible(p, subsets, budget)
@@ -143,3 +146,50 @@ def test_a_table_too_big_goes_to_the_milp(monkeypatch: pytest.MonkeyPatch) -> No
     p = _problem(10, 40, 1.0)
     monkeypatch.setattr(knapsack, "MAX_CELLS", 10)
     assert frontier(p, 5, workers=1).attrs["method"] == "milp"
+
+
+@pytest.mark.parametrize("how", ["worker", "worker-dies", "no-worker-free"])
+def test_a_big_table_goes_to_a_worker_process(monkeypatch: pytest.MonkeyPatch, how: str) -> None:
+    """A table over LOCAL_CELLS is worked out in a worker process (epmo.frontier_levels,
+    rlimited) with the same frame as here; a worker that dies, or none free (every core's
+    worker busy), leaves the levels to the MILP: the same scores, nothing left running."""
+    import subprocess
+    import sys
+
+    p = _problem(11, 80, 1000.0)
+    here = frontier(p, 9, workers=1)
+    assert here.attrs["method"] == "dp" and here.attrs["workers"] == 0
+    started: list[subprocess.Popen[bytes]] = []
+    real = optimise._start_worker
+
+    def start() -> subprocess.Popen[bytes]:
+        if how == "worker-dies":
+            cmd = [sys.executable, "-c", "import sys; sys.stdin.buffer.read(8); sys.exit(3)"]
+            started.append(subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE))
+        else:
+            started.append(real())
+        return started[-1]
+
+    monkeypatch.setattr(optimise, "_start_worker", start)
+    monkeypatch.setattr(optimise, "_spare", None)
+    monkeypatch.setattr(knapsack, "LOCAL_CELLS", 0)
+    held = 0
+    if how == "no-worker-free":
+        while optimise._busy.acquire(blocking=False):
+            held += 1
+    try:
+        there = frontier(p, 9, workers=2)
+    finally:
+        for _ in range(held):
+            optimise._busy.release()
+    if how == "worker":
+        pd.testing.assert_frame_equal(there, here)
+        assert there.attrs["method"] == "dp" and there.attrs["workers"] == 1
+    else:
+        assert there.attrs["method"] == "milp"
+        np.testing.assert_allclose(
+            there["best_total_score"], here["best_total_score"], rtol=1e-9, equal_nan=True
+        )
+    # worker-dies: the programme's worker, then the MILP's (which dies too: this thread solves)
+    assert len(started) == {"worker": 1, "worker-dies": 2, "no-worker-free": 0}[how]
+    assert all(proc.poll() is not None for proc in started)  # no worker left running

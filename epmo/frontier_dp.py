@@ -15,15 +15,19 @@ join (`A depends on B`, either way): a project with no dependency is an item tak
 a group is one choice among its *closed* subsets (a subset holding every project its
 members depend on), the empty one included (a multiple-choice knapsack step). Groups of
 more than `MAX_GROUP` projects, or a table too big for `MAX_CELLS` cell updates or
-`MAX_BYTES` of choices, are left to the MILP (`solve_levels` returns None).
+`MAX_BYTES` of memory, are left to the MILP (`plan` returns None); a table within
+`LOCAL_CELLS` and `LOCAL_BYTES` (the medium demo: 0.2 s) is worked out in the page's
+process, a bigger one (the large demo: about 7 s of CPU and 450 MB) in a worker process
+(`epmo.frontier_levels`, under its rlimits).
 
 The answer is exact (integer costs; scores are summed in floating point as the MILP's
 are): at each level the selection is the *cheapest* with the best total score (within
 1e-9 of it, relative), recovered from the stored choices. Then, as `optimise.solve`
 does, chosen projects scoring <= 0 that nothing forces in are left out.
 
-Only numpy: no solver, no process, no time limit to hit. The memory it takes is known
-before it allocates anything (`plan`), which is what decides between this and the MILP.
+Only numpy (a worker imports it without pandas): no solver, no time limit to hit. The
+work and memory it takes are known before it allocates anything (`plan`), which is what
+decides between this and the MILP, and where it runs.
 """
 
 from __future__ import annotations
@@ -35,8 +39,12 @@ import numpy as np
 
 MAX_GROUP = 16  # projects joined by dependencies: 2**16 subsets are checked once
 MAX_OPTIONS = 4096  # closed subsets of one group
-MAX_CELLS = 600_000_000  # (items + group options) x budget units: ~0.5 to 1 s of numpy
-MAX_BYTES = 256 * 2**20  # the stored choices (one bit per item and unit, 2 bytes per group and unit)
+# The table's size decides where it is worked out: cells are (project or group option) x
+# budget units updated (about 3 ns each), bytes what the choices and the table hold.
+LOCAL_CELLS = 400_000_000  # in the page's process: under about a second
+LOCAL_BYTES = 64 * 2**20
+MAX_CELLS = 8_000_000_000  # in a worker process (epmo.frontier_levels, rlimited); above: the MILP
+MAX_BYTES = 640 * 2**20
 _SCALES = (1, 100)  # costs in whole units, else in hundredths (cents)
 
 
@@ -51,8 +59,13 @@ class Plan:
     singles: list[int]  # free projects with no dependency among the free ones
     groups: list[tuple[list[int], np.ndarray]]  # (members, closed subsets as (k, len) bool)
     top: int  # the highest budget in units, after the required cost
-    cells: int
-    bytes: int
+    cells: int  # table cells worked out at most
+    bytes: int  # memory the table and the stored choices take at most
+
+    @property
+    def local(self) -> bool:
+        """Small enough for the page's own process (else a worker process works it out)."""
+        return self.cells <= LOCAL_CELLS and self.bytes <= LOCAL_BYTES
 
 
 def _closed_subsets(members: list[int], edges: list[tuple[int, int]]) -> np.ndarray | None:
@@ -127,9 +140,16 @@ def plan(
         if subsets is None:
             return None
         groups.append((group, subsets))
-    width = top + 1
-    cells = width * (len(singles) + sum(len(s) for _, s in groups))
-    size = len(singles) * ((width + 7) // 8) + len(groups) * 2 * width + 3 * 8 * width
+    # what solve_levels works out at most: each step up to what the steps so far can cost
+    cells, size, reach = 0, 3 * 8 * (top + 1), 0
+    for group, subsets in groups:
+        reach = min(top, reach + int((subsets @ units[group]).max()))
+        cells += (reach + 1) * len(subsets)
+        size += 2 * (reach + 1)
+    for one in sorted(singles, key=lambda i: int(units[i])):
+        reach = min(top, reach + int(units[one]))
+        cells += reach + 1
+        size += (reach + 1 + 7) // 8
     if cells > MAX_CELLS or size > MAX_BYTES:
         return None
     return Plan(scale, g, units, required, singles, groups, top, cells, size)
