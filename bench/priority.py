@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import resource
 import sys
 import tempfile
 import time
@@ -128,6 +129,8 @@ def frontier_first_point(store: Store, as_of: dt.date, scale: str) -> None:
         else:
             optimise._stop_spare()
         firsts: list[float] = []
+        kids0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu0 = time.process_time()
         t0 = time.perf_counter()
 
         def seen(rows: Any, done: int, steps: int, firsts: list[float] = firsts, t0: float = t0) -> None:
@@ -136,8 +139,12 @@ def frontier_first_point(store: Store, as_of: dt.date, scale: str) -> None:
 
         data = pages.frontier_levels(con, Filters(as_of), scenario, on_level=seen)
         total = time.perf_counter() - t0
+        cpu = time.process_time() - cpu0
+        kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+        worker_cpu = kids.ru_utime + kids.ru_stime - kids0.ru_utime - kids0.ru_stime
         print(
-            f"frontier tab page data, {scale}, {how}: first point {firsts[0]:.2f} s, last {total:.2f} s "
+            f"frontier tab page data, {scale}, {how}: first point {firsts[0]:.2f} s, last {total:.2f} s; "
+            f"cpu {cpu:.2f} s here, {worker_cpu:.2f} s in workers "
             f"({dict(data.frontier.attrs)}; load average {os.getloadavg()[0]:.1f})"
         )
     con.close()
