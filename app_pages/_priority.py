@@ -55,8 +55,9 @@ def stage_filter(container: Any = st, key: str = "prio_excluded") -> list[str]:
     )
 
 
-# The frontier tab shows the chart before the last level only once its solve has run this
-# long (the MILP's levels at large arrive over a minute; the programme's at once).
+# The frontier tab moves its progress bar and shows the chart before the last level only
+# once its solve has run this long (the MILP's levels at large arrive over a minute; the
+# programme's at once).
 PARTIAL_CHART_AFTER_S = 0.5
 
 
@@ -90,12 +91,15 @@ def frontier(
     drawn = [False]
 
     def on_level(rows: pd.DataFrame, done: int, steps: int) -> None:
+        # nothing is drawn while the solve is younger than PARTIAL_CHART_AFTER_S (the dynamic
+        # programme gives every level at once: one chart, the finished one, and no burst of
+        # progress updates for the browser to render); then the bar moves with each level,
+        # and a chart (~50 ms for the page, a new plotly plot for the browser) is drawn at
+        # the first level and at each of `frontier_redraws` equal shares of the levels
+        if time.monotonic() - t0 < PARTIAL_CHART_AFTER_S:
+            return
         bar.progress(done / steps, text=f"Solving the frontier: level {done} of {steps}")
-        # a chart costs the page ~50 ms and the browser a new plotly plot: drawn at the first
-        # level and at each of `frontier_redraws` equal shares of the levels, then finished
-        # below; not at all while the solve is younger than PARTIAL_CHART_AFTER_S (the
-        # dynamic programme gives every level at once: one chart, the finished one)
-        if done == steps or time.monotonic() - t0 < PARTIAL_CHART_AFTER_S:
+        if done == steps:
             return
         if not drawn[0] or done * redraws // steps > (done - 1) * redraws // steps:
             drawn[0] = True
