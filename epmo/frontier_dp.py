@@ -175,6 +175,8 @@ def solve_levels(p: Plan, objective: np.ndarray, budgets: list[float]) -> list[n
     best = np.zeros(width)  # best[c]: highest score costing at most c units (empty: 0)
     reach = 0  # best[c] for c > reach is best[reach] (not written yet)
     steps: list[tuple[str, Any, int, np.ndarray]] = []  # (kind, what, reach after, choices)
+    scratch, spare = np.empty(width), np.empty(width)  # reused: a fresh array is an mmap and page faults
+    flags = np.empty(width, dtype=bool)
     for members, subsets in p.groups:
         idx = np.array(members)
         ws = subsets @ p.units[idx]
@@ -188,14 +190,15 @@ def solve_levels(p: Plan, objective: np.ndarray, budgets: list[float]) -> list[n
             continue
         after = min(p.top, reach + int(ws[kept].max()))
         best[reach + 1 : after + 1] = best[reach]
-        new = best[: after + 1].copy()
+        new = spare[: after + 1]
+        new[:] = best[: after + 1]
         pick = np.zeros(after + 1, dtype=np.uint16)
         for o in kept:
             w, v = int(ws[o]), float(vs[o])
-            cand = best[: after - w + 1] + v
-            better = cand > new[w:]
+            cand = np.add(best[: after - w + 1], v, out=scratch[: after - w + 1])
+            better = np.greater(cand, new[w:], out=flags[: after - w + 1])
             np.copyto(new[w:], cand, where=better)
-            pick[w:][better] = o
+            np.copyto(pick[w:], o, where=better)
         best[: after + 1] = new
         reach = after
         steps.append(("group", (idx, subsets), reach, pick))
@@ -205,8 +208,9 @@ def solve_levels(p: Plan, objective: np.ndarray, budgets: list[float]) -> list[n
             continue
         after = min(p.top, reach + w)
         best[reach + 1 : after + 1] = best[reach]
-        take = np.zeros(after + 1, dtype=bool)
-        cand = best[: after - w + 1] + v
+        cand = np.add(best[: after - w + 1], v, out=scratch[: after - w + 1])
+        take = flags[: after + 1]
+        take[:w] = False
         np.greater(cand, best[w : after + 1], out=take[w:])
         np.maximum(best[w : after + 1], cand, out=best[w : after + 1])
         reach = after
