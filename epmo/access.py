@@ -26,7 +26,7 @@ import duckdb
 import pyarrow as pa
 from deltalake import DeltaTable
 
-from epmo import audit, clock, contract, sql
+from epmo import audit, clock, contract, objectstore, sql
 from epmo.audit import Actor
 from epmo.report import ERROR, Issue
 from epmo.settings import AuthSettings, current
@@ -344,6 +344,7 @@ def _access_rows(store: Store, name: str) -> list[dict[str, Any]]:
     if not files:
         return []
     con = duckdb.connect()
+    objectstore.attach(con, store.uri)  # an object store's files are read through its client
     try:
         con.execute(f"CREATE VIEW raw_access AS SELECT * FROM {_read_files(files)}")  # noqa: S608 (our own files)
         return sql.arrow(con, name).to_pylist()

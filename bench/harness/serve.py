@@ -7,8 +7,10 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
+from collections import deque
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -65,6 +67,13 @@ def start(
         stderr=subprocess.STDOUT if capture else subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
+    tail: deque[bytes] = deque(maxlen=400)
+    if proc.stdout is not None:
+        # Read the server's output all along (a pipe nobody reads fills at 64 KB and then
+        # blocks the server on its next log line); the last lines are kept for `output`.
+        reader = threading.Thread(target=_drain, args=(proc.stdout, tail), daemon=True)
+        reader.start()
+        _tails[proc.pid] = (reader, tail)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and proc.poll() is None:
         try:
@@ -74,8 +83,27 @@ def start(
         except OSError:
             time.sleep(0.3)
     proc.kill()
-    output = proc.stdout.read().decode(errors="replace") if proc.stdout else ""
-    raise NotStarted(f"streamlit did not start within {timeout:.0f} s:\n{output}")
+    proc.wait()
+    raise NotStarted(f"streamlit did not start within {timeout:.0f} s:\n{output(proc)}")
+
+
+_tails: dict[int, tuple[threading.Thread, deque[bytes]]] = {}
+
+
+def _drain(stream: object, tail: deque[bytes]) -> None:
+    for line in iter(stream.readline, b""):  # type: ignore[attr-defined]
+        tail.append(line)
+
+
+def output(proc: subprocess.Popen[bytes]) -> str:
+    """The last lines the server wrote (stdout and stderr; empty when not captured); after
+    the process has exited, everything up to its end."""
+    if proc.pid not in _tails:
+        return ""
+    reader, tail = _tails[proc.pid]
+    if proc.poll() is not None:
+        reader.join(timeout=5)
+    return b"".join(tail).decode(errors="replace")
 
 
 def stop(proc: subprocess.Popen[bytes], grace: float = 10) -> None:

@@ -10,7 +10,7 @@ import pytest
 
 from bench.harness import app, runner
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group(name="e2e")]
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group(name="e2e_b")]
 
 
 def test_chart_timing_times_each_way_of_reaching_a_page(tmp_path: Path, e2e_demo_template: Path) -> None:

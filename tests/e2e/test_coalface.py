@@ -13,7 +13,7 @@ import pytest
 
 from tests.e2e.conftest import DEMO_END, shot, wait_for_app
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group(name="e2e")]
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group(name="e2e_b")]
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 NEXT_WEEK = DEMO_END + dt.timedelta(days=7)  # not yet reported by anyone in the demo

@@ -9,7 +9,7 @@ import pytest
 from epmo import demo
 from tests.e2e.conftest import DEMO_END, shot, wait_for_app
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group(name="e2e")]
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group(name="e2e_b")]
 
 
 def test_every_page_renders_with_content(page, app_url: str) -> None:  # type: ignore[no-untyped-def]

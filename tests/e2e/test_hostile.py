@@ -24,7 +24,7 @@ from epmo.store import Store
 from tests import hostile
 from tests.e2e.conftest import serve, wait_for_app
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group(name="e2e")]
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group(name="e2e_b")]
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
 PF = quote(hostile.PORTFOLIO)

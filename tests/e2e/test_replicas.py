@@ -18,7 +18,7 @@ from epmo.store import Store
 from tests.e2e.conftest import DEMO_END, on_s3, start, stop, wait_for_app
 from tests.objectstore import _env
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group(name="e2e")]
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group(name="e2e_a")]
 
 # An upload through A must be on B's pages within this many seconds of A saying "Stored".
 VISIBLE_WITHIN_S = 15.0

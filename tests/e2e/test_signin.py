@@ -18,11 +18,13 @@ from oidc_provider_mock import User, run_server_in_thread
 from bench.harness import serve as streamlit_server
 from epmo import access
 from epmo.store import Store
-from tests.e2e.conftest import shot, wait_for_app
+from tests.e2e.conftest import on_s3, s3_switch, shot, wait_for_app
 
 SCOPE = "Corporate Systems"
 VIEWER = "viewer.cs@example.org"
 ADMIN = "chief@example.org"
+
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group(name="e2e_a")]
 
 
 @pytest.fixture(scope="module")
@@ -79,6 +81,9 @@ def world(e2e_demo_template: Path, tmp_path_factory: pytest.TempPathFactory) -> 
 @contextlib.contextmanager
 def _streamlit(store: Path, port: int, secrets: Path, settings: Path) -> Iterator[None]:
     env = {"EPMO_STORE": str(store), "EPMO_SETTINGS": str(settings), "EPMO_AUTH": ""}
+    if s3_switch():  # `make test-s3`: the prepared store is copied to the loopback S3 server
+        uri, s3 = on_s3(store)
+        env |= {"EPMO_STORE": uri} | s3
     try:
         proc, _ = streamlit_server.start(env, port=port, extra_args=["--secrets.files", str(secrets)])
     except streamlit_server.NotStarted as exc:

@@ -4,6 +4,8 @@ row, column and cell; a clean file passes. Table-driven; one case per rule at le
 from __future__ import annotations
 
 import datetime as dt
+import shutil
+from pathlib import Path
 
 import pytest
 
@@ -222,18 +224,26 @@ def test_numbers_in_text_are_not_formulas(seeded: Store, name: str) -> None:
     assert outcome.status == VALID, outcome.report.to_text()
 
 
-@pytest.fixture
-def seeded(store: Store) -> Store:
-    """A store that already holds project P1, so child tables can reference it."""
+@pytest.fixture(scope="module")
+def _seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Built once per module: a store that already holds project P1."""
     from epmo.ingest import ingest
 
-    assert (
-        ingest(
-            store, "projects.csv", projects_csv(project_row("P1")), as_of=WEEK - dt.timedelta(days=7)
-        ).status
-        == "accepted"
+    path = tmp_path_factory.mktemp("seeded") / "store"
+    outcome = ingest(
+        Store(str(path)), "projects.csv", projects_csv(project_row("P1")), as_of=WEEK - dt.timedelta(days=7)
     )
-    return store
+    assert outcome.status == "accepted"
+    return path
+
+
+@pytest.fixture
+def seeded(_seeded_template: Path, tmp_path: Path) -> Store:
+    """A private copy of a store that already holds project P1, so child tables can
+    reference it (a copy: a test may write to it)."""
+    dest = tmp_path / "seeded"
+    shutil.copytree(_seeded_template, dest)
+    return Store(str(dest))
 
 
 def test_every_rule_has_a_case() -> None:

@@ -121,7 +121,7 @@ def test_explorer_on_s3_reads_the_snapshot_and_nothing_else(s3_demo: Store) -> N
 
 
 def test_every_command_on_s3(s3_uri: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """ingest, retract, maintain (the lease), check, export, sql, pack: all on one S3 store."""
+    """ingest, retract, maintain (the lease), check, export, sql, pack, access: all on one S3 store."""
     good = tmp_path / "projects.csv"
     good.write_bytes(projects_csv(project_row("P1"), project_row("P2", rag_overall="Red")))
     report = tmp_path / "r.json"
@@ -161,6 +161,22 @@ def test_every_command_on_s3(s3_uri: str, tmp_path: Path, capsys: pytest.Capture
     pack = tmp_path / "pack.html"
     assert main(["pack", "--out", str(pack), "--as-of", str(WEEK), "--store", s3_uri]) == 0
     assert "P1" in pack.read_text(encoding="utf-8")
+    # access, read from S3 on every command once it has entries: the first grant makes an
+    # admin; through them a viewer of another portfolio, who then exports nothing of P1
+    assert main(["access", "grant", "ops@example.org", "admin", "--store", s3_uri]) == 0
+    ops = ["--as", "ops@example.org", "--store", s3_uri]
+    assert main(["access", "grant", "v@example.org", "viewer", "--portfolio", "Retail", *ops]) == 0
+    capsys.readouterr()
+    assert main(["access", "list", *ops]) == 0
+    listed = capsys.readouterr().out
+    assert "ops@example.org\tadmin\tevery portfolio" in listed and "v@example.org\tviewer\tRetail" in listed
+    scoped = ["export", "projects", "--as-of", str(WEEK), "--format", "json", "--out", str(out)]
+    assert main([*scoped, "--as", "v@example.org", "--store", s3_uri]) == 0
+    assert json.loads(out.read_text()) == []
+    assert main(["access", "revoke", "v@example.org", *ops]) == 0
+    capsys.readouterr()
+    assert main(["access", "list", *ops]) == 0
+    assert "v@example.org" not in capsys.readouterr().out
 
 
 def test_check_finds_a_missing_object(s3_uri: str) -> None:
