@@ -16,8 +16,8 @@ a group is one choice among its *closed* subsets (a subset holding every project
 members depend on), the empty one included (a multiple-choice knapsack step). Groups of
 more than `MAX_GROUP` projects, or a table too big for `MAX_CELLS` cell updates or
 `MAX_BYTES` of memory, are left to the MILP (`plan` returns None); a table within
-`LOCAL_CELLS` and `LOCAL_BYTES` (the medium demo: 0.2 s) is worked out in the page's
-process, a bigger one (the large demo: about 7 s of CPU and 450 MB) in a worker process
+`LOCAL_CELLS` and `LOCAL_BYTES` (the medium demo: 0.07 s) is worked out in the page's
+process, a bigger one (the large demo: about 2.5 s of CPU and 310 MB) in a worker process
 (`epmo.frontier_levels`, under its rlimits).
 
 The answer is exact (integer costs; scores are summed in floating point as the MILP's
@@ -40,7 +40,7 @@ import numpy as np
 MAX_GROUP = 16  # projects joined by dependencies: 2**16 subsets are checked once
 MAX_OPTIONS = 4096  # closed subsets of one group
 # The table's size decides where it is worked out: cells are (project or group option) x
-# budget units updated (about 3 ns each), bytes what the choices and the table hold.
+# budget units updated (about 2 ns each), bytes what the choices and the table hold.
 LOCAL_CELLS = 400_000_000  # in the page's process: under about a second
 LOCAL_BYTES = 64 * 2**20
 MAX_CELLS = 8_000_000_000  # in a worker process (epmo.frontier_levels, rlimited); above: the MILP
