@@ -649,9 +649,8 @@ def frontier(
             w.close()
             _busy.release()
     out = pd.DataFrame([final[i] for i in range(steps)], columns=FRONTIER_COLUMNS)
-    out.attrs.update(
-        stats, workers=len(pool), method="milp"
-    )  # how the levels were decided (benchmark, tests)
+    # how the levels were decided (benchmark, tests)
+    out.attrs.update(stats, workers=len(pool), method="milp")
     return out
 
 
@@ -659,11 +658,10 @@ def _dp_levels(
     problem: Problem, budgets: list[float], levels: list[int]
 ) -> tuple[list[np.ndarray], bool] | None:
     """The chosen projects at each budget by the dynamic programme (epmo.frontier_dp), and
-    whether a worker worked them out: in
-    this process when its table is small, else in a worker process (when one is free: at
-    most as many as cores across the server); None when it does not apply or no worker is
-    free or the worker failed (the MILP solves the levels then). Every budget covers the
-    required projects (the caller decided the others without solving)."""
+    whether a worker process worked them out (a table too big for this process; at most as
+    many workers as cores across the server). None when the programme does not apply, no
+    worker is free or the worker failed: the MILP solves the levels then. Every budget
+    covers the required projects (the caller decided the others without solving)."""
     from epmo import frontier_dp
 
     n = len(problem.ids)
