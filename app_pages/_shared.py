@@ -7,19 +7,27 @@ epmo/.
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import datetime as dt
+import threading
+import time
+import weakref
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 import duckdb
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
+from streamlit.runtime.scriptrunner_utils.script_run_context import in_cached_function
 
-from epmo import access, audit, export, labels, measures, pagedata, safe_text, sql
+from epmo import access, audit, export, labels, measures, pagedata, safe_text, sql, swr
+from epmo import store as store_module
 from epmo.ingest import latest_reporting_day
 from epmo.pagedata import Filters
 from epmo.safe_text import md
+from epmo.settings import current as current_settings
 from epmo.store import Snapshot, Store
 
 T = TypeVar("T")
@@ -46,9 +54,175 @@ def store() -> Store:
 
 
 def snapshot() -> Snapshot:
-    """The store's current snapshot (table versions and files), scoped as `store`; cheap to
-    re-read each run."""
-    return store().snapshot()
+    """The snapshot this run shows, scoped as `store`: the store's current one when its
+    connection is built; while a newer one builds (after an upload), the previous one, for
+    at most [objectstore] stale_seconds, with a note saying so. Whoever wrote reads their
+    own write: after a commit in a session, that user's next runs (in that session or
+    another on this replica: a reload is a new session) get the snapshot after the write
+    (built in that run if need be) and never an older one. The same snapshot for every
+    call in one run."""
+    ctx = get_script_run_ctx(suppress_warning=True)
+    # this run: Streamlit makes a new coordinator object for every script run (a weak
+    # reference, so no later run's object can be mistaken for it)
+    run = ctx.parallel_coordinator if ctx is not None else None
+    wrote = bool(st.session_state.pop(_WROTE, False))
+    memo = st.session_state.get(_SERVED)
+    if not wrote and run is not None and memo is not None and memo[0]() is run:
+        return memo[1].snap  # type: ignore[no-any-return]
+    identity = current_identity()
+    st_ = base_store() if identity.scope is None else _scoped_store(identity.scope)
+    rebuilds = _rebuilds(st_.uri, st_.scope)
+    current = st_.snapshot(fresh=wrote)
+    floors = _writer_floors()
+    who = (st_.uri, st_.scope, identity.email)
+    floor = _max_versions(st.session_state.get(_FLOOR), floors.get(who))
+    served = None if wrote else rebuilds.serve(current)
+    if served is None or (floor and not swr.versions_at_least(served.snap, floor)):
+        rebuilds.get(current)
+        served = swr.Served(current, None, _utcnow())
+    if wrote:
+        st.session_state[_FLOOR] = floors[who] = dict(current.versions)
+    served = dataclasses.replace(served, value=None)  # the session keeps no connection alive
+    st.session_state[_SERVED] = (weakref.ref(run) if run is not None else _dead, served)
+    full_run = ctx is not None and not ctx.fragment_ids_this_run and not in_cached_function.get()
+    drawn = st.session_state.get(_NOTE_RUN)
+    if full_run and run is not None and not (drawn is not None and drawn() is run):
+        st.session_state[_NOTE_RUN] = weakref.ref(run)
+        # The note's place is kept on every run, shown or not: were it to come and go, every
+        # element after it would move, and a moved widget is remounted by the browser (a
+        # file being uploaded, an open drop-down list would be lost when the note goes).
+        slot = st.container()
+        if served.stale:
+            with slot:
+                _stale_note(served)
+    return served.snap
+
+
+def _max_versions(*floors: dict[str, int] | None) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for floor in floors:
+        for name, version in (floor or {}).items():
+            out[name] = max(out.get(name, -1), version)
+    return out
+
+
+@st.cache_resource
+def _writer_floors() -> dict[tuple[str, tuple[str, ...] | None, str], dict[str, int]]:
+    """(store, scope, email) -> the table versions that user's latest write produced here."""
+    return {}
+
+
+def served_stale() -> bool:
+    """True when this run shows the previous version while a newer one builds."""
+    snapshot()
+    memo = st.session_state.get(_SERVED)
+    return bool(memo is not None and memo[1].stale)
+
+
+def current_snapshot() -> Snapshot:
+    """The store's current snapshot, never an older one (its connection built in this run if
+    need be): for a read that names a version explicitly (a deck link's cutoff)."""
+    current = store().snapshot()
+    connection(current)
+    return current
+
+
+# --------------------------------------------------------------------------- stale-while-revalidate
+# After an upload every replica builds a new store connection and its pages' data for the new
+# table versions (1-3 s on S3 under load). epmo.swr builds it once, in one background thread
+# (then warms the page data the sessions asked for last), while every other session is served
+# the previous version with a note; see docs/deployment.md (Freshness) for the bound.
+
+_WROTE = "_epmo_wrote"  # set by a write through the store in this session (read your own write)
+_FLOOR = "_epmo_floor"  # the table versions this session's own write produced: never shown older
+_SERVED = "_epmo_served"
+_NOTE_RUN = "_epmo_note_run"
+WARM_CALLS = 16  # the most recent distinct page-data calls replayed on a new version before it is served
+WARM_SECONDS = 3.0  # ... for at most this long
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _dead() -> None:
+    """A run reference that matches no run (outside a script run)."""
+    return None
+
+
+def _on_write(uri: str, table: str) -> None:
+    """epmo.store calls this after each commit: a session's own write (in its script thread)
+    is remembered so its next run reads it."""
+    if table == "audit" or get_script_run_ctx(suppress_warning=True) is None:
+        return  # the trail's page reads it unscoped and current (app_pages/audit.py)
+    try:
+        st.session_state[_WROTE] = True
+    except Exception:  # noqa: BLE001  outside a session (a bare script): nothing to remember
+        pass
+
+
+store_module.add_write_listener(_on_write)
+
+
+class _Recent:
+    """The most recent distinct cached calls (page data, the sidebar), to replay on a new
+    snapshot in the rebuild thread before it is served."""
+
+    def __init__(self, size: int = WARM_CALLS):
+        self._calls: collections.OrderedDict[str, Callable[[Snapshot], Any]] = collections.OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def note(self, key: str, call: Callable[[Snapshot], Any]) -> None:
+        with self._lock:
+            self._calls[key] = call
+            self._calls.move_to_end(key)
+            while len(self._calls) > self._size:
+                self._calls.popitem(last=False)
+
+    def calls(self) -> list[Callable[[Snapshot], Any]]:
+        with self._lock:
+            return list(reversed(self._calls.values()))
+
+
+@st.cache_resource(max_entries=32)
+def _rebuilds(uri: str, scope: tuple[str, ...] | None) -> swr.Rebuilds[duckdb.DuckDBPyConnection]:
+    recent = _Recent()
+    target = base_store()
+
+    def warm(snap: Snapshot, _con: duckdb.DuckDBPyConnection) -> None:
+        end = time.monotonic() + WARM_SECONDS
+        for call in recent.calls():
+            if time.monotonic() > end:
+                break  # the rest is computed when asked for: the new data is not held back for it
+            call(snap)
+
+    rebuilds: swr.Rebuilds[duckdb.DuckDBPyConnection] = swr.Rebuilds(
+        target.connect, warm, keep=4, stale_seconds=float(current_settings().objectstore.stale_seconds)
+    )
+    rebuilds.recent = recent  # type: ignore[attr-defined]
+    return rebuilds
+
+
+def _remember(snap: Snapshot, key: str, call: Callable[[Snapshot], Any]) -> None:
+    _rebuilds(snap.uri, snap.scope).recent.note(key, call)  # type: ignore[attr-defined]
+
+
+@st.fragment(run_every=2)
+def _stale_note(served: swr.Served[Any]) -> None:
+    """Says the page shows older data, and reruns the page once the newer data is ready
+    (checked every 2 s by the browser while the note is shown)."""
+    assert served.newer is not None
+    rebuilds = _rebuilds(served.newer.uri, served.newer.scope)
+    shown = st.session_state.get(_SERVED)
+    if rebuilds.is_ready(served.newer) and shown is not None and shown[1] == served:
+        st.rerun(scope="app")
+    ledger = dict(served.snap.versions).get("uploads", -1)
+    newer = dict(served.newer.versions).get("uploads", -1)
+    st.caption(
+        f":material/history: Showing the data as read at {served.read_at:%H:%M:%S} UTC (ledger version "
+        f"{ledger}); newer data (version {newer}) is loading and this page refreshes when it is ready."
+    )
 
 
 # --------------------------------------------------------------------------- identity
@@ -144,13 +318,10 @@ def require(action: str) -> access.Identity:
     return identity
 
 
-@st.cache_resource(max_entries=4)
-def _connection(key: str, _snap: Snapshot) -> duckdb.DuckDBPyConnection:
-    return store().connect(_snap)
-
-
 def connection(snap: Snapshot) -> duckdb.DuckDBPyConnection:
-    return _connection(snap.key, snap)
+    """The shared store connection over `snap` (built once per snapshot, one build at a time;
+    the last four kept: epmo.swr)."""
+    return _rebuilds(snap.uri, snap.scope).get(snap)
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
@@ -207,6 +378,10 @@ def page(func: Callable[..., T], snap: Snapshot, f: Filters, /, spinner: str = "
     # user's runs recompute every page's data for themselves) and is not handed to the
     # page-data function, so no result can depend on who asked first.
     f = dataclasses.replace(f, identity=None)
+    fr = repr(f)
+    _remember(
+        snap, f"page|{name}|{fr}|{frozen}", lambda s: _page(name, s.key, fr, frozen, func, s, f, params)
+    )
     if spinner:
         with st.spinner(spinner):
             return _page(name, snap.key, repr(f), frozen, func, snap, f, params)  # type: ignore[no-any-return]
@@ -222,6 +397,7 @@ def _sidebar(key: str, as_of: dt.date | None, _snap: Snapshot) -> Any:
 
 
 def reporting_weeks(snap: Snapshot) -> list[dt.date]:
+    _remember(snap, "sidebar|", lambda s: _sidebar(s.key, None, s))
     return _sidebar(snap.key, None, snap)  # type: ignore[no-any-return]
 
 
@@ -246,6 +422,7 @@ def sidebar(snap: Snapshot) -> Filters:
         format_func=lambda d: f"{d:%a %d %b %Y}",
         help="The portfolio as it was reported for this week (each project's latest report on or before it).",
     )
+    _remember(snap, f"sidebar|{as_of}", lambda s: _sidebar(s.key, as_of, s))
     choices: pagedata.ledger.SidebarData = _sidebar(snap.key, as_of, snap)
     portfolios = choices.portfolios
     if "portfolios" not in st.session_state:

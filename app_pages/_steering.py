@@ -120,15 +120,21 @@ def frozen_connection(frozen: steering.Freeze) -> duckdb.DuckDBPyConnection:
     started (each cost a whole store connection, and with uploads arriving the two cached
     ones were rebuilt on nearly every deck run of a busy replica). Else a connection of its
     own, a new one when the live files change (after a compaction), which reads the same
-    rows."""
+    rows. A cutoff later than the served snapshot's latest stamp (a link made on a replica
+    with newer data, while this one serves the previous version: ui.snapshot) is read over
+    the store's current snapshot, never the older one."""
     snap = ui.snapshot()
+    if frozen.cutoff_at > live_cutoff(snap):
+        snap = ui.current_snapshot()
     if frozen.cutoff_at >= live_cutoff(snap):
         return ui.connection(snap)
     return _frozen_connection(frozen.key, snap.key, frozen)
 
 
 def freeze(as_of: dt.date, cutoff_at: dt.datetime | None = None) -> steering.Freeze:
-    """Pin the store now (or at `cutoff_at`), reading the cutoff on the shared connection."""
+    """Pin the store now (or at `cutoff_at`), reading the cutoff on the shared connection of
+    the snapshot the page shows (ui.snapshot: while newer data builds, the previous version;
+    the deck page pins again once the newer data is shown)."""
     snap = ui.snapshot()
     return steering.freeze(ui.store(), as_of, cutoff_at, live=(snap, ui.connection(snap)))
 

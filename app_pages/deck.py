@@ -35,6 +35,12 @@ if run is None or (wanted and wanted != run["deck"]):
     except ValueError:
         slide_no = 1
     run = {"deck": name, "freeze": frozen.to_dict(), "slide": slide_no - 1}
+    # started while this replica shows the previous version (newer data is loading: the
+    # note above): pinned again, at the same slide, once the newer data is shown
+    run["provisional"] = cutoff is None and ui.served_stale()
+    st.session_state[steer.RUN] = run
+elif run.get("provisional") and not ui.served_stale():
+    run = run | {"freeze": steer.freeze(f.as_of).to_dict(), "provisional": False}
     st.session_state[steer.RUN] = run
 
 try:

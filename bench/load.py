@@ -281,6 +281,7 @@ class Timing:
     seconds: float
     error: str = ""
     kb: float = 0.0
+    stale: bool = False  # served the previous version while the new one built (its note shown)
 
 
 @dataclass
@@ -331,9 +332,13 @@ def choose(rnd: random.Random, mix: str, visits: list[Page], n: int, i: int) -> 
     return rnd.choices(visits, weights=[REALISTIC_WEIGHTS.get(v[0], 1) for v in visits])[0]
 
 
-async def page_run(ws: Any, page: str, query: str, timeout: float) -> tuple[str, int]:
+# the note a page shows when it is served the previous version (app_pages/_shared._stale_note)
+STALE_NOTE = b"is loading and this page refreshes"
+
+
+async def page_run(ws: Any, page: str, query: str, timeout: float) -> tuple[str, int, bool]:
     """Ask for a page (a rerun) and wait until its script finished: ('' or the error, bytes
-    received)."""
+    received, whether it was served the previous version)."""
     from streamlit.proto.BackMsg_pb2 import BackMsg
     from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
@@ -344,15 +349,17 @@ async def page_run(ws: Any, page: str, query: str, timeout: float) -> tuple[str,
     deadline = time.monotonic() + timeout
     error = ""
     received = 0
+    stale = False
     while True:
         left = deadline - time.monotonic()
         if left <= 0:
-            return "timeout", received
+            return "timeout", received, stale
         try:
             raw = await asyncio.wait_for(ws.recv(), timeout=left)
         except TimeoutError:
-            return "timeout", received
+            return "timeout", received, stale
         received += len(raw)
+        stale = stale or STALE_NOTE in raw
         fwd = ForwardMsg()
         fwd.ParseFromString(raw)
         kind = fwd.WhichOneof("type")
@@ -364,10 +371,10 @@ async def page_run(ws: Any, page: str, query: str, timeout: float) -> tuple[str,
         elif kind == "script_finished":
             status = ForwardMsg.ScriptFinishedStatus.Name(fwd.script_finished)
             if status in ("FINISHED_SUCCESSFULLY", "FINISHED_FRAGMENT_RUN_SUCCESSFULLY"):
-                return error, received
+                return error, received, stale
             if status == "FINISHED_EARLY_FOR_RERUN":
                 continue  # our own next request is not sent before this one ends
-            return error or f"other: {status}", received
+            return error or f"other: {status}", received, stale
 
 
 async def session(
@@ -398,10 +405,10 @@ async def session(
                 label, page, query = choose(rnd, args.mix, visits, n, i) if count is None else visits[i]
                 t0 = time.monotonic()
                 try:
-                    error, received = await page_run(ws, page, query, args.page_timeout)
+                    error, received, stale = await page_run(ws, page, query, args.page_timeout)
                 except websockets.exceptions.ConnectionClosed as exc:
-                    error, received = f"disconnected: {exc}", 0
-                run.timings.append(Timing(phase, label, time.monotonic() - t0, error, received / 1024))
+                    error, received, stale = f"disconnected: {exc}", 0, False
+                run.timings.append(Timing(phase, label, time.monotonic() - t0, error, received / 1024, stale))
                 if error.startswith(("timeout", "disconnected")):
                     return  # the session is stuck or gone: stop it rather than pile on
                 phase = "later" if phase0 == "first load" else phase0
@@ -549,6 +556,8 @@ def figures(run: Run, sessions: int, seconds: float, cpu: float, rss: dict[str, 
             errors[error_kind(t.error)] = errors.get(error_kind(t.error), 0) + 1
     return {
         "all_pages": summarise([t for t in measured if t.phase != "connect"]),
+        # pages served the previous version while a replica built the new one (with the note)
+        "served_previous": summarise([t for t in measured if t.phase != "connect" and t.stale]),
         "first_load": summarise([t for t in measured if t.phase == "first load"]),
         "later": summarise([t for t in measured if t.phase == "later"]),
         "per_page": per_page,
@@ -674,8 +683,9 @@ def table(paths: Sequence[str]) -> str:
     runs = [json.loads(Path(p).read_text(encoding="utf-8")) for p in paths if Path(p).exists()]
     out = [
         "| run | pages | p50 / p95, every page | first loads p50 / p95 | later pages p50 / p95 "
-        "| errors | uploads | MB per session | CPU s per page run | load avg before / after |",
-        "| --- | ---: | --- | --- | --- | --- | ---: | ---: | ---: | --- |",
+        "| errors | uploads | served the previous version | MB per session | CPU s per page run "
+        "| load avg before / after |",
+        "| --- | ---: | --- | --- | --- | --- | ---: | ---: | ---: | ---: | --- |",
     ]
     sweeps = []
     for r in runs:
@@ -689,7 +699,8 @@ def table(paths: Sequence[str]) -> str:
             f"{r['store']}, {r['mix']} | {a['pages']} | {a['p50_s']:.2f} s / {a['p95_s']:.2f} s "
             f"| {f['p50_s']:.2f} s / {f['p95_s']:.2f} s | {later['p50_s']:.2f} s / {later['p95_s']:.2f} s "
             f"| {errors}{' + ' + str(len(r['upload_errors'])) + ' upload' if r['upload_errors'] else ''} "
-            f"| {r['uploads']} | {r['mb_per_session']} | {r['cpu_s_per_run']:.3f} "
+            f"| {r['uploads']} | {r.get('served_previous', {}).get('pages', 0)} "
+            f"| {r['mb_per_session']} | {r['cpu_s_per_run']:.3f} "
             f"| {r['load_average_before'][0]:.2f} / {r['load_average_after'][0]:.2f} |"
         )
     for r in sweeps:

@@ -63,6 +63,7 @@ class ObjectstoreSettings:
     s3_conditional_put: str
     s3_virtual_hosted: bool
     refresh_seconds: int
+    stale_seconds: int
 
 
 @dataclass(frozen=True)

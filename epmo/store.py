@@ -29,7 +29,7 @@ import random
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -590,6 +590,8 @@ class Store:
             )
         self._recent = None  # and after: a snapshot read during the write is stale
         self._writes_done += 1  # (and a read in flight now is not kept as the recent one)
+        for listener in list(_WRITE_LISTENERS.values()):
+            listener(self.uri, name)
 
     @contextlib.contextmanager
     def writing(self) -> Iterator[None]:
@@ -604,6 +606,16 @@ class Store:
             if cause is None:
                 raise
             raise StoreWriteError(self.uri, cause) from exc
+
+
+# Called after every commit through a Store with (store uri, table name): the app remembers a
+# session's own writes so that session reads them at once (app_pages/_shared.py snapshot).
+_WRITE_LISTENERS: dict[str, Callable[[str, str], None]] = {}
+
+
+def add_write_listener(listener: Callable[[str, str], None]) -> None:
+    """Register `listener` (once per qualified name: a reloaded module replaces its own)."""
+    _WRITE_LISTENERS[f"{listener.__module__}.{listener.__qualname__}"] = listener
 
 
 # Writers commit and stop: checkpoints (and log cleanup) are maintenance's job, under its lease.

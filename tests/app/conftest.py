@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -49,3 +50,24 @@ def sign_in(
     access.grant(store, actor, email, role, list(portfolios), list(teams))
     monkeypatch.setenv("EPMO_AUTH", "proxy")
     app.user = {"email": email}
+
+
+STALE_NOTE = "newer data"  # app_pages/_shared._stale_note
+
+
+def stale_note(app: AppTest) -> str:
+    """The page's "showing the data as read at ...; newer data is loading" note, or ''."""
+    return " ".join(c.value for c in app.caption if STALE_NOTE in c.value)
+
+
+def run_until_current(app: AppTest, seconds: float = 60.0) -> AppTest:
+    """Rerun until the page shows the store's current data: a write made outside the session
+    (a test's direct ingest, another replica) is built in the background while the previous
+    version is served with a note (app_pages/_shared.snapshot, epmo/swr.py)."""
+    deadline = time.monotonic() + seconds
+    app.run()
+    while stale_note(app):
+        assert time.monotonic() < deadline, f"still not current after {seconds} s: {stale_note(app)}"
+        time.sleep(0.1)
+        app.run()
+    return app

@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 from epmo import health, steering
 from epmo.ingest import ACCEPTED, ingest
 from epmo.store import Store
+from tests.app.conftest import run_until_current
 from tests.conftest import DEMO_END, project_row, projects_csv
 
 DECK = "app_pages/deck.py"
@@ -97,7 +98,7 @@ def test_the_deck_stays_frozen_while_uploads_arrive(app: AppTest, demo_store: St
     app.run()
     _ok(app)
     assert _metric(app, "Projects") == before  # the deck still shows the frozen snapshot
-    app.switch_page("app_pages/home.py").run()
+    run_until_current(app.switch_page("app_pages/home.py"))  # the new version, once built
     _ok(app)
     assert int(_metric(app, "Projects").replace(",", "")) == int(before.replace(",", "")) + 1
 
