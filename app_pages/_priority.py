@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pandas as pd
@@ -54,11 +55,19 @@ def stage_filter(container: Any = st, key: str = "prio_excluded") -> list[str]:
     )
 
 
-def warm_frontier(candidates: int) -> None:
+# The frontier tab moves its progress bar and shows the chart before the last level only
+# once its solve has run this long (the MILP's levels at large arrive over a minute; the
+# programme's at once).
+PARTIAL_CHART_AFTER_S = 0.5
+
+
+def warm_frontier(candidates: int, milp: bool) -> None:
     """Start a frontier worker process ahead (priority.frontier_prestart), so opening the
     frontier tab does not wait for Python and scipy to start in it; only when the frontier
-    will use workers (priority.frontier_workers_min_projects candidates)."""
-    if candidates >= settings.current().priority.frontier_workers_min_projects:
+    will use workers: its MILP (`milp`: capacity rows, or costs that are not whole units, as
+    the remaining cost is; otherwise the dynamic programme solves it in this process) with
+    priority.frontier_workers_min_projects candidates."""
+    if milp and candidates >= settings.current().priority.frontier_workers_min_projects:
         optimise.prestart_worker()
 
 
@@ -78,11 +87,22 @@ def frontier(
     steps = params.get("steps")
     redraws = max(1, settings.current().priority.frontier_redraws)
 
+    t0 = time.monotonic()
+    drawn = [False]
+
     def on_level(rows: pd.DataFrame, done: int, steps: int) -> None:
+        # nothing is drawn while the solve is younger than PARTIAL_CHART_AFTER_S (the dynamic
+        # programme gives every level at once: one chart, the finished one, and no burst of
+        # progress updates for the browser to render); then the bar moves with each level,
+        # and a chart (~50 ms for the page, a new plotly plot for the browser) is drawn at
+        # the first level and at each of `frontier_redraws` equal shares of the levels
+        if time.monotonic() - t0 < PARTIAL_CHART_AFTER_S:
+            return
         bar.progress(done / steps, text=f"Solving the frontier: level {done} of {steps}")
-        # a chart costs the page ~50 ms and the browser a new plotly plot: drawn at the first
-        # level and at each of `frontier_redraws` equal shares of the levels, then finished below
-        if done < steps and (done == 1 or done * redraws // steps > (done - 1) * redraws // steps):
+        if done == steps:
+            return
+        if not drawn[0] or done * redraws // steps > (done - 1) * redraws // steps:
+            drawn[0] = True
             with slot.container():
                 ui.chart(charts.frontier_chart(rows, current, selected), f"sel_frontier_partial_{done}")
 

@@ -108,7 +108,8 @@ else:
         + ("" if len(binding) else "the next best project does not fit or scores nothing.")
     )
 
-pr.warm_frontier(len(cands))  # a worker process started ahead, should the frontier tab be opened
+# a worker process started ahead, should the frontier tab be opened and need the MILP
+pr.warm_frontier(len(cands), milp=bool(with_capacity) or basis != "bac")
 tab_line, tab_frontier, tab_constraints, tab_scenarios = st.tabs(
     ["Above and below the line", "Efficient frontier", "Constraints and use", "Scenarios"],
     key="sel_tabs",
@@ -160,8 +161,9 @@ with tab_frontier:
         levels = dataclasses.replace(scenario, budget=None).to_json()
         front = pr.frontier(snap, f, cur, selected, scenario=levels, excluded=excluded, steps=steps).frontier
         st.caption(
-            f"Best total score at {steps} budget levels from 0 to {total_cost:,.0f} (every candidate), one "
-            "exact MILP per level with the same capacity, forced and mandatory constraints. × marks the "
+            f"Best total score at {steps} budget levels from 0 to {total_cost:,.0f} (every candidate), solved "
+            "exactly at each level with the same capacity, forced and mandatory constraints (no capacity rows and "
+            "costs in whole cents: one dynamic programme over the budget gives every level; else one MILP per level). × marks the "
             f"current portfolio ({cur[2]} projects in the stages {', '.join(settings.current().priority.current_stages)}: "
             f"cost {cur[0]:,.0f}, total score {cur[1]:,.4g}); ★ the selection above."
         )

@@ -3,8 +3,9 @@
 Run: .venv/bin/python bench/priority.py [--store URI] [--scale medium] [--as-of YYYY-MM-DD]
          [--frontier-only | --browser RUNS]
 Without --store, the demo portfolio at --scale is generated into a temporary store first.
-The frontier is timed with one solver (this thread) and two (this thread and a worker
-process), then as the frontier tab gets it (page data with the chart's callback): seconds
+The frontier is timed by its dynamic programme (where it applies: no capacity rows, costs
+in whole cents) and by its MILPs with one solver (this thread) and two (this thread and a
+worker process), then as the frontier tab gets it (page data with the chart's callback): seconds
 to the first point and to the last, with the worker started then or ahead. Each frontier
 line gives the load average: the machine's cores are shared.
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import resource
 import sys
 import tempfile
 import time
@@ -101,10 +103,16 @@ def main() -> None:
         )
         steps = 21
         label = f"{basis}{', capacity' if cap else ''}"
-        for workers in (1, 2):
+        for way, workers, dp in (
+            ("programme", 1, True),
+            ("MILP, 1 solver", 1, False),
+            ("MILP, 2 solvers", 2, False),
+        ):
             front = timed(
-                f"frontier {steps} levels ({label}), {workers} solver{'s' if workers > 1 else ''}",
-                lambda r=res, k=steps, w=workers: optimise.frontier(r.problem, k, workers=w),
+                f"frontier {steps} levels ({label}), {way}",
+                lambda r=res, k=steps, w=workers, d=dp: optimise.frontier(
+                    r.problem, k, workers=w, exact_dp=d
+                ),
                 repeat=1,
             )
             print(f"  {dict(front.attrs)}; load average {os.getloadavg()[0]:.1f}")
@@ -128,6 +136,8 @@ def frontier_first_point(store: Store, as_of: dt.date, scale: str) -> None:
         else:
             optimise._stop_spare()
         firsts: list[float] = []
+        kids0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu0 = time.process_time()
         t0 = time.perf_counter()
 
         def seen(rows: Any, done: int, steps: int, firsts: list[float] = firsts, t0: float = t0) -> None:
@@ -136,8 +146,12 @@ def frontier_first_point(store: Store, as_of: dt.date, scale: str) -> None:
 
         data = pages.frontier_levels(con, Filters(as_of), scenario, on_level=seen)
         total = time.perf_counter() - t0
+        cpu = time.process_time() - cpu0
+        kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+        worker_cpu = kids.ru_utime + kids.ru_stime - kids0.ru_utime - kids0.ru_stime
         print(
-            f"frontier tab page data, {scale}, {how}: first point {firsts[0]:.2f} s, last {total:.2f} s "
+            f"frontier tab page data, {scale}, {how}: first point {firsts[0]:.2f} s, last {total:.2f} s; "
+            f"cpu {cpu:.2f} s here, {worker_cpu:.2f} s in workers "
             f"({dict(data.frontier.attrs)}; load average {os.getloadavg()[0]:.1f})"
         )
     con.close()
@@ -152,14 +166,39 @@ _LAST_JS = """() => document.body.innerText.includes('Best total score at')
        el => el.offsetParent !== null && el.textContent.includes('current portfolio') && el.querySelector('.main-svg'))"""
 
 
+def _tree_cpu_s(pid: int, skip: int | None = None) -> float:
+    """User + system CPU seconds of a process and its live descendants (not `skip`'s tree)."""
+    from bench.harness.app import _children
+
+    tick = os.sysconf("SC_CLK_TCK")
+    total, todo, seen = 0.0, [pid], set()
+    while todo:
+        p = todo.pop()
+        if p in seen or p == skip:
+            continue
+        seen.add(p)
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+        except (OSError, ValueError, IndexError):
+            pass
+        todo += _children(p)
+    return total
+
+
 def browser_frontier(store_uri: str, runs: int) -> None:
     """Seconds from a click on the Efficient frontier tab to the first chart and to the last
     point (the caption under the chart is written once every level is in), in headless
-    Chromium against a real `streamlit run`; a new server per run, so nothing is cached."""
+    Chromium against a real `streamlit run`; a new server and browser per run, so nothing is
+    cached. Each run also gives the CPU seconds the server (with any worker process) and the
+    browser spent from the click to the last point, and the load average."""
+    import statistics
+
     from bench.harness import app as harness
 
+    lasts: list[float] = []
     for run in range(1, runs + 1):
-        with harness.streamlit_app(store_uri) as (url, _pid), harness._browser() as browser:
+        with harness.streamlit_app(store_uri) as (url, pid), harness._browser() as browser:
             page = harness._new_page(browser)
             page.goto(f"{url}/priority_selection", wait_until="commit", timeout=120_000)
             page.get_by_text("Projects chosen").wait_for(timeout=120_000)
@@ -167,17 +206,26 @@ def browser_frontier(store_uri: str, runs: int) -> None:
                 "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=120_000
             )
             page.wait_for_timeout(1000)  # the user reads the selection before opening the tab
+            server0, browser0 = _tree_cpu_s(pid), _tree_cpu_s(os.getpid(), skip=pid)
             t0 = time.perf_counter()
             page.get_by_role("tab", name="Efficient frontier").click()
             page.wait_for_function(_FIRST_JS, timeout=300_000, polling=50)
             first = time.perf_counter() - t0
             page.wait_for_function(_LAST_JS, timeout=300_000, polling=50)
             last = time.perf_counter() - t0
+            server = _tree_cpu_s(pid) - server0
+            browser_cpu = _tree_cpu_s(os.getpid(), skip=pid) - browser0
+            lasts.append(last)
             print(
-                f"browser run {run}: frontier tab clicked -> first chart {first:.2f} s, last point {last:.2f} s "
+                f"browser run {run}: frontier tab clicked -> first chart {first:.2f} s, last point {last:.2f} s; "
+                f"cpu server {server:.2f} s, browser and bench {browser_cpu:.2f} s "
                 f"(load average {os.getloadavg()[0]:.1f})",
                 flush=True,
             )
+    print(
+        f"browser, {runs} runs: last point median {statistics.median(lasts):.2f} s "
+        f"(min {min(lasts):.2f}, max {max(lasts):.2f})"
+    )
 
 
 if __name__ == "__main__":

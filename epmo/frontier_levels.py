@@ -7,6 +7,10 @@ This module is what both run: `Levels.solve(budget)`, the portfolio MILP of
 `epmo.priority.optimise` at one budget (HiGHS, zero gap, no tie-break solve; chosen
 projects scoring <= 0 that nothing forces in are left out, as `optimise.solve` does).
 
+A worker also works out the dynamic programme of `epmo.frontier_dp` (every level at
+once) when its table is too big for the page's process: the problem is then
+{"dp": ...} and the answers come all at the end, one line per level.
+
 It imports only numpy and scipy so that a worker, `python -m epmo.frontier_levels`
 (never forked from the server: forking a process that runs Streamlit's threads is
 unsafe), starts in a fraction of a second; `epmo.priority` itself imports pandas, DuckDB
@@ -131,6 +135,9 @@ def main() -> None:
     if raw is None:
         return  # a spare the server no longer needs
     problem = pickle.loads(raw)
+    if "dp" in problem:
+        _programme(problem["dp"], reply)
+        return
     levels = Levels.from_wire(problem["levels"])
     _limit_self(WORKER_MEMORY_MB, int(problem["steps"]) * float(levels.time_limit) + 10)
     while (raw := _read_frame(stdin)) is not None:
@@ -146,6 +153,29 @@ def main() -> None:
             answer = {"level": level, "error": "memory"}
         reply.write(json.dumps(answer).encode() + b"\n")
         reply.flush()
+
+
+def _programme(job: dict[str, Any], reply: BinaryIO) -> None:
+    """Every level of a frontier by the dynamic programme (epmo.frontier_dp): one answer
+    line per level, in the order given, once the table is worked out."""
+    from epmo import frontier_dp
+
+    _limit_self(WORKER_MEMORY_MB, float(job["cpu_s"]))
+    try:
+        shape = frontier_dp.plan(
+            job["cost"], max(job["budgets"]), job["required"], job["blocked"], job["deps"], False
+        )
+        if shape is None:
+            raise ValueError("no programme")  # the parent planned the same: not reached
+        chosen = frontier_dp.solve_levels(shape, job["objective"], job["budgets"])
+    except (MemoryError, ValueError):
+        reply.write(json.dumps({"level": int(job["levels"][0]), "error": "memory"}).encode() + b"\n")
+        reply.flush()
+        return
+    for level, x in zip(job["levels"], chosen, strict=True):
+        answer = {"level": int(level), "status": OPTIMAL, "x": np.flatnonzero(x).tolist()}
+        reply.write(json.dumps(answer).encode() + b"\n")
+    reply.flush()
 
 
 if __name__ == "__main__":

@@ -276,8 +276,13 @@ def optimiser(con: Con, f: Filters, with_capacity: bool = False) -> SelectionDat
 
 def frontier(con: Con, f: Filters, with_capacity: bool = False) -> FrontierData:
     """The efficient frontier tab at the page's default scenario (priority.frontier_steps
-    levels): what the tab computes once the page has its selection."""
-    return frontier_levels(con, f, default_scenario(con, f, with_capacity))
+    levels): what the tab computes once the page has its selection. The frontier does not
+    depend on the budget: the tab asks without one, and so does this."""
+    m = _model(con, None)
+    scenario = priority.Scenario(
+        model=m.name, model_version=m.version, budget=None, basis="bac", with_capacity=with_capacity
+    )
+    return frontier_levels(con, f, scenario.to_json())
 
 
 @dataclass(frozen=True, eq=False)

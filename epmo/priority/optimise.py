@@ -398,7 +398,7 @@ class _Worker:
     """One worker process solving levels for one frontier; the problem is written from a
     thread (it can exceed the pipe's buffer while the worker is still starting)."""
 
-    def __init__(self, levels: Levels, steps: int) -> None:
+    def __init__(self, problem: dict[str, Any]) -> None:
         self.proc = _take_worker()
         self.ready = threading.Event()
         self.alive = True
@@ -406,7 +406,7 @@ class _Worker:
         self.buffer = b""
         self.fd = self.proc.stdout.fileno()  # type: ignore[union-attr]
         os.set_blocking(self.fd, False)
-        payload = frame({"levels": levels.to_wire(), "steps": steps})
+        payload = frame(problem)
         threading.Thread(target=self._send_problem, args=(payload,), daemon=True).start()
 
     def _send_problem(self, payload: bytes) -> None:
@@ -476,6 +476,7 @@ def frontier(
     reuse: bool = True,
     workers: int | None = None,
     partial: Callable[[pd.DataFrame], None] | None = None,
+    exact_dp: bool = True,
 ) -> pd.DataFrame:
     """Best total score at `steps` budget levels from 0 to the candidates' total cost.
 
@@ -494,6 +495,13 @@ def frontier(
     many levels each way decided. `progress(done, steps)` and `partial(rows so far)` are
     called as each level is final; an exception they raise (the user left the page) stops
     the workers at once.
+
+    With `exact_dp` (the default), a problem with no capacity rows whose costs are whole
+    units is not given to the MILP at all: one dynamic programme over the budget
+    (`epmo.frontier_dp`) gives every level's optimum at once, in a fraction of the
+    MILPs' time, and the levels are reported top-down as above (`attrs["method"]` says
+    which way: "dp" or "milp"). At a level with several best selections it reports the
+    cheapest; the MILP reports whichever it found first.
     """
     if steps < 2:
         raise ValueError("the frontier needs at least 2 steps")
@@ -525,6 +533,30 @@ def frontier(
             emit(i, (float(budgets[i]), np.nan, 0, np.nan, False), False)
     if not order:
         return pd.DataFrame([final[i] for i in range(steps)], columns=FRONTIER_COLUMNS)
+
+    if exact_dp:
+        programme = _dp_levels(problem, [float(budgets[i]) for i in order], order)
+        if programme is not None:
+            chosen, in_worker = programme
+            for i, pick in zip(order, chosen, strict=True):
+                emit(
+                    i,
+                    (
+                        float(budgets[i]),
+                        float(obj[pick].sum()),
+                        int(pick.sum()),
+                        float(problem.cost[pick].sum()),
+                        True,
+                    ),
+                    True,
+                )
+            out = pd.DataFrame([final[i] for i in range(steps)], columns=FRONTIER_COLUMNS)
+            out.attrs.update(
+                levels_solved_here=0 if in_worker else len(order),
+                levels_solved_by_workers=len(order) if in_worker else 0,
+                levels_from_the_level_above=0, workers=int(in_worker), method="dp",
+            )  # fmt: skip
+            return out
 
     levels = levels_of(problem)
     own: dict[int, tuple[int, np.ndarray | None]] = {}
@@ -570,7 +602,7 @@ def frontier(
             if not _busy.acquire(blocking=False):
                 break  # other frontiers hold every core's worker: this one uses fewer
             try:
-                pool.append(_Worker(levels, steps))
+                pool.append(_Worker({"levels": levels.to_wire(), "steps": steps}))
             except BaseException:
                 _busy.release()
                 raise
@@ -617,5 +649,77 @@ def frontier(
             w.close()
             _busy.release()
     out = pd.DataFrame([final[i] for i in range(steps)], columns=FRONTIER_COLUMNS)
-    out.attrs.update(stats, workers=len(pool))  # how the levels were decided (benchmark, tests)
+    # how the levels were decided (benchmark, tests)
+    out.attrs.update(stats, workers=len(pool), method="milp")
     return out
+
+
+def _dp_levels(
+    problem: Problem, budgets: list[float], levels: list[int]
+) -> tuple[list[np.ndarray], bool] | None:
+    """The chosen projects at each budget by the dynamic programme (epmo.frontier_dp), and
+    whether a worker process worked them out (a table too big for this process; at most as
+    many workers as cores across the server). None when the programme does not apply, no
+    worker is free or the worker failed: the MILP solves the levels then. Every budget
+    covers the required projects (the caller decided the others without solving)."""
+    from epmo import frontier_dp
+
+    n = len(problem.ids)
+    idx = problem.index
+    required_ids, _ = problem.required_closure()
+    required = np.zeros(n, dtype=bool)
+    required[[idx[p] for p in required_ids]] = True
+    blocked = np.zeros(n, dtype=bool)
+    blocked[[idx[p] for p in problem.force_out]] = True
+    deps = [(idx[a], idx[b]) for a, b in problem.dependencies]
+    changed = True
+    while changed:  # what depends on a forced-out project is out too
+        changed = False
+        for a, b in deps:
+            if blocked[b] and not blocked[a]:
+                blocked[a] = changed = True
+    if (required & blocked).any():
+        return None  # diagnose() explains it; the caller made every level infeasible already
+    shape = frontier_dp.plan(problem.cost, max(budgets), required, blocked, deps, bool(problem.capacity))
+    if shape is None:
+        return None
+    if shape.local:
+        chosen = frontier_dp.solve_levels(shape, problem.objective, budgets)
+    else:
+        job = {
+            "cost": problem.cost, "objective": problem.objective, "required": required, "blocked": blocked,
+            "deps": deps, "budgets": budgets, "levels": levels,
+            "cpu_s": len(budgets) * float(current().priority.solver_time_limit_s) + 10,
+        }  # fmt: skip
+        got = _dp_in_worker(job, n)
+        if got is None:
+            return None
+        chosen = [got[i] for i in levels]
+    lb_x = required.astype(float)
+    dropper = Levels(
+        problem.objective, np.zeros((0, n)), np.zeros(0), lb_x, 1.0 - blocked,
+        np.array(deps, dtype=np.int64).reshape(-1, 2), 0.0,
+    )  # fmt: skip
+    return [dropper.drop_unforced_non_positive(x) for x in chosen], not shape.local
+
+
+def _dp_in_worker(job: dict[str, Any], n: int) -> dict[int, np.ndarray] | None:
+    """The programme's levels from a worker process, or None (no worker free, or it died:
+    out of memory or CPU time under its rlimits)."""
+    if current().priority.frontier_workers <= 1 or not _busy.acquire(blocking=False):
+        return None
+    got: dict[int, np.ndarray] = {}
+    try:
+        w = _Worker({"dp": job})
+        try:
+            while len(got) < len(job["levels"]) and w.alive:
+                select.select([w.fd], [], [], 1.0)
+                for answer in w.replies():
+                    chosen = np.zeros(n, dtype=bool)
+                    chosen[answer["x"]] = True
+                    got[int(answer["level"])] = chosen
+        finally:
+            w.close()
+    finally:
+        _busy.release()
+    return got if len(got) == len(job["levels"]) else None

@@ -148,13 +148,21 @@ def test_models_page_saves_a_version(
     assert "Ranked by **board 2027 v1**" in app.caption[0].value
 
 
+@pytest.mark.parametrize("slow", [True, False], ids=["slow-solve", "fast-solve"])
 def test_frontier_tab_draws_the_levels_as_they_arrive_then_serves_them_from_the_cache(
-    app: AppTest, monkeypatch: pytest.MonkeyPatch
+    app: AppTest, monkeypatch: pytest.MonkeyPatch, slow: bool
 ) -> None:
-    """The tab's one page-data call gets a callback: each level redraws the chart and moves
-    the progress bar ("level k of n"); the bar is gone at the end, the finished frontier is
-    cached (a rerun, or another budget, does not solve again; other levels do)."""
+    """The tab's one page-data call gets a callback: once the solve has run
+    `PARTIAL_CHART_AFTER_S` (slow-solve: from the start), each level moves the progress bar
+    ("level k of n") and the chart is redrawn at the first level and at shares of the
+    levels; a solve faster than that (fast-solve) shows the bar at level 0 and then only the
+    finished chart. The bar is gone at the end,
+    the finished frontier is cached (a rerun, or another budget, does not solve again;
+    other levels do)."""
+    from app_pages import _priority
     from epmo.pagedata import priority as pages
+
+    monkeypatch.setattr(_priority, "PARTIAL_CHART_AFTER_S", 0.0 if slow else 3600.0)
 
     solves: list[list[tuple[int, int, int]]] = []
     real = pages.frontier_levels
@@ -194,12 +202,12 @@ def test_frontier_tab_draws_the_levels_as_they_arrive_then_serves_them_from_the_
     steps = settings.current().priority.frontier_steps
     assert len(solves) == 1
     assert solves[0] == [(k, k, steps) for k in range(1, steps + 1)]
-    assert texts == [f"Solving the frontier: level {k} of {steps}" for k in range(steps + 1)]
+    assert texts == [f"Solving the frontier: level {k} of {steps}" for k in range(steps + 1 if slow else 1)]
     # the chart at the first level and at each of `frontier_redraws` equal shares of the
     # levels (the last share's is the finished chart), then the finished one
     n = settings.current().priority.frontier_redraws
     shares = [k for k in range(2, steps) if k * n // steps > (k - 1) * n // steps]
-    assert drawn == [1, *shares, steps] and len(shares) == n - 1
+    assert drawn == ([1, *shares, steps] if slow else [steps]) and len(shares) == n - 1
     assert not app.get("progress")  # the bar is removed once the last level is in
     frontier_charts = [c.key for c in app.get("plotly_chart") if "frontier" in str(c.key)]
     assert frontier_charts == ["sel_frontier_chart"]  # the partial charts were replaced by it
@@ -209,7 +217,7 @@ def test_frontier_tab_draws_the_levels_as_they_arrive_then_serves_them_from_the_
     app.number_input(key="sel_budget").set_value(5_000_000.0).run()
     _no_errors(app)
     assert len(solves) == 1  # cached: a rerun and another budget do not solve the frontier again
-    assert drawn[-2:] == [steps, steps] and len(texts) == steps + 1  # drawn at once, no progress bar
+    assert drawn[-2:] == [steps, steps] and len(texts) == (steps + 1 if slow else 1)  # at once, no bar
     assert [c.key for c in app.get("plotly_chart") if "frontier" in str(c.key)] == ["sel_frontier_chart"]
     app.slider(key="sel_steps").set_value(11).run()
     _no_errors(app)

@@ -352,11 +352,16 @@ def test_frontier_shortcuts_give_the_scores_of_one_solve_per_level(monkeypatch: 
         partial: list[pd.DataFrame] = []
         before = solves["n"]
         fast = frontier(
-            p, 11, progress=lambda d, n, calls=calls: calls.append((d, n)), partial=partial.append, workers=1
+            p,
+            11,
+            progress=lambda d, n, calls=calls: calls.append((d, n)),
+            partial=partial.append,
+            workers=1,
+            exact_dp=False,
         )
         fast_solves += solves["n"] - before
         before = solves["n"]
-        slow = frontier(p, 11, reuse=False, workers=1)
+        slow = frontier(p, 11, reuse=False, workers=1, exact_dp=False)
         slow_solves += solves["n"] - before
         decided += int((~slow["is_feasible"]).sum())
         assert calls == [(d, 11) for d in range(1, 12)]
@@ -394,9 +399,9 @@ def test_frontier_in_worker_processes_equals_one_thread(monkeypatch: pytest.Monk
     monkeypatch.setattr(optimise, "_spare", None)
     monkeypatch.setattr(optimise, "prestart_worker", lambda: None)
     p = _knapsack(11, 70)
-    one = frontier(p, 15, workers=1)
+    one = frontier(p, 15, workers=1, exact_dp=False)
     seen: list[int] = []
-    two = frontier(p, 15, workers=2, progress=lambda d, n: seen.append(d))
+    two = frontier(p, 15, workers=2, progress=lambda d, n: seen.append(d), exact_dp=False)
     pd.testing.assert_frame_equal(one, two)
     assert seen == list(range(1, 16))
     assert two.attrs["workers"] == 1 and two.attrs["levels_solved_by_workers"] >= 1
@@ -441,8 +446,8 @@ def test_a_worker_that_fails_leaves_its_levels_to_this_thread(
     )
     started: list = []
     p = _knapsack(12, 40)
-    front = frontier(p, 9, workers=2)
-    pd.testing.assert_frame_equal(front, frontier(p, 9, workers=1))
+    front = frontier(p, 9, workers=2, exact_dp=False)
+    pd.testing.assert_frame_equal(front, frontier(p, 9, workers=1, exact_dp=False))
     assert front.attrs["levels_solved_by_workers"] == 0
     assert started[0].poll() is not None  # killed, not left sleeping
 
@@ -466,5 +471,5 @@ def test_leaving_mid_frontier_stops_its_worker(monkeypatch: pytest.MonkeyPatch) 
             raise Left
 
     with pytest.raises(Left):
-        frontier(_knapsack(13, 70), 15, workers=2, progress=leave)
+        frontier(_knapsack(13, 70), 15, workers=2, progress=leave, exact_dp=False)
     assert len(started) == 1 and started[0].poll() is not None
