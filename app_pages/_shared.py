@@ -71,6 +71,10 @@ def snapshot() -> Snapshot:
         return memo[1].snap  # type: ignore[no-any-return]
     identity = current_identity()
     st_ = base_store() if identity.scope is None else _scoped_store(identity.scope)
+    pending = _pending_writes()
+    if (st_.uri, identity.email) in pending:
+        pending.discard((st_.uri, identity.email))
+        wrote = True
     rebuilds = _rebuilds(st_.uri, st_.scope)
     current = st_.snapshot(fresh=wrote)
     floors = _writer_floors()
@@ -157,8 +161,19 @@ def _on_write(uri: str, table: str) -> None:
         return  # the trail's page reads it unscoped and current (app_pages/audit.py)
     try:
         st.session_state[_WROTE] = True
+        identity = st.session_state.get(IDENTITY)
     except Exception:  # noqa: BLE001  outside a session (a bare script): nothing to remember
-        pass
+        return
+    if identity is not None:  # that user's next run in any session reads it too (a reload,
+        _pending_writes().add((uri, identity.email))  # a link opened after the save)
+
+
+@st.cache_resource
+def _pending_writes() -> set[tuple[str, str]]:
+    """(store URI, email): a write by that user on this replica that no run of theirs has read
+    yet. The session that wrote may never run again (the user opens another page by its
+    address: a new session), so the next run of that user in any session reads it."""
+    return set()
 
 
 store_module.add_write_listener(_on_write)

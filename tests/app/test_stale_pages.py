@@ -125,3 +125,24 @@ def test_a_deck_started_on_the_previous_version_is_pinned_again_once_the_new_one
     assert projects(deck) == before + 1  # pinned again on the newer data, no restart needed
     deck.run()
     assert projects(deck) == before + 1  # and stays pinned
+
+
+def test_a_page_opened_by_its_address_right_after_a_write_reads_it(
+    demo_store: Store, monkeypatch: pytest.MonkeyPatch, gate: threading.Event
+) -> None:
+    """The session that wrote never runs again: the user opens another page by its address
+    (a new session, as a browser does after saving a mapping). That session reads the write
+    at once, even though the new version's background build is held."""
+    uploader = _session(demo_store, monkeypatch).run()
+    before = _uploads(uploader)
+    uploader.switch_page("app_pages/upload.py").run()
+    uploader.file_uploader(key="upload_file").upload(
+        "weekly_extract_then_away.xlsx",
+        demo.sample_extract("small", seed=23, end=DEMO_END),
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    uploader.date_input(key="upload_as_of").set_value(DEMO_END).run()
+    uploader.button(key="commit").click().run()
+    assert any("Stored as upload" in s.value for s in uploader.success)
+    opened = _session(demo_store, monkeypatch).run()  # no further run of `uploader`
+    assert _uploads(opened) == before + 1 and not stale_note(opened)
