@@ -149,3 +149,40 @@ def s3_uri(s3_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> str:
     for k, v in s3_env(s3_endpoint).items():
         monkeypatch.setenv(k, v)
     return new_prefix()
+
+
+# The longest work units first. xdist's loadgroup scheduling hands out one module (or one
+# xdist_group) at a time, in collection order with `--no-loadscope-reorder` (pyproject.toml);
+# by default it would start with the modules that have the most tests, leaving a long module
+# of few tests (the kill test, the concurrent writers) to run alone at the end. Measured from
+# the suite's junit profile; a module not listed runs after these, in the usual order.
+LONGEST_FIRST = (
+    "tests/e2e/",  # two groups, e2e_a and e2e_b: each a few minutes of browser and server
+    "tests/unit/test_maintenance.py",
+    "tests/unit/test_durability.py",
+    "tests/sql/test_health_queries.py",
+    "tests/sql/test_checks.py",
+    "tests/unit/test_store.py",
+    "tests/unit/test_objectstore.py",
+    "tests/unit/test_weekly.py",
+    "tests/unit/test_access_matrix.py",
+    "tests/unit/test_bad_files.py",
+    "tests/unit/test_sandbox_worker.py",
+    "tests/unit/test_steering_domain.py",
+    "tests/unit/test_foreign_mappings.py",
+    "tests/unit/test_sandbox.py",
+    "tests/sql/test_capacity_segments.py",
+    "tests/unit/test_benchmark.py",
+    "tests/unit/test_pack.py",
+    "tests/unit/test_cli.py",
+    "tests/app/test_hostile_pages.py",
+)
+
+
+def _rank(item: pytest.Item) -> int:
+    path = item.nodeid.split("::", 1)[0]
+    return next((i for i, prefix in enumerate(LONGEST_FIRST) if path.startswith(prefix)), len(LONGEST_FIRST))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    items.sort(key=_rank)  # stable: within a module, the tests keep their order
