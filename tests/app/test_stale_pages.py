@@ -48,6 +48,19 @@ def _uploads(at: AppTest) -> int:
     return int(next(m.value for m in at.metric if m.label == "Uploads").replace(",", ""))
 
 
+def _upload_in_app(at: AppTest, name: str, seed: int) -> None:
+    """Commit a demo workbook through the Upload page in this session."""
+    at.switch_page("app_pages/upload.py").run()
+    at.file_uploader(key="upload_file").upload(
+        name,
+        demo.sample_extract("small", seed=seed, end=DEMO_END),
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    at.date_input(key="upload_as_of").set_value(DEMO_END).run()
+    at.button(key="commit").click().run()
+    assert any("Stored as upload" in s.value for s in at.success)
+
+
 def test_others_are_served_the_previous_version_while_the_new_one_builds(
     demo_store: Store, monkeypatch: pytest.MonkeyPatch, gate: threading.Event
 ) -> None:
@@ -80,15 +93,7 @@ def test_the_uploader_reads_its_own_upload_at_once(
     served the previous version (the new one's background build is held by `gate`)."""
     uploader = _session(demo_store, monkeypatch).run()
     before = _uploads(uploader)
-    uploader.switch_page("app_pages/upload.py").run()
-    uploader.file_uploader(key="upload_file").upload(
-        "weekly_extract_mine.xlsx",
-        demo.sample_extract("small", seed=19, end=DEMO_END),
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    uploader.date_input(key="upload_as_of").set_value(DEMO_END).run()
-    uploader.button(key="commit").click().run()
-    assert any("Stored as upload" in s.value for s in uploader.success)
+    _upload_in_app(uploader, "weekly_extract_mine.xlsx", seed=19)
     uploader.switch_page("app_pages/submissions.py").run()
     assert _uploads(uploader) == before + 1  # its own write, built in its own run
     assert not stale_note(uploader)
@@ -135,14 +140,6 @@ def test_a_page_opened_by_its_address_right_after_a_write_reads_it(
     at once, even though the new version's background build is held."""
     uploader = _session(demo_store, monkeypatch).run()
     before = _uploads(uploader)
-    uploader.switch_page("app_pages/upload.py").run()
-    uploader.file_uploader(key="upload_file").upload(
-        "weekly_extract_then_away.xlsx",
-        demo.sample_extract("small", seed=23, end=DEMO_END),
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    uploader.date_input(key="upload_as_of").set_value(DEMO_END).run()
-    uploader.button(key="commit").click().run()
-    assert any("Stored as upload" in s.value for s in uploader.success)
+    _upload_in_app(uploader, "weekly_extract_then_away.xlsx", seed=23)
     opened = _session(demo_store, monkeypatch).run()  # no further run of `uploader`
     assert _uploads(opened) == before + 1 and not stale_note(opened)
