@@ -10,6 +10,7 @@ from __future__ import annotations
 import collections
 import dataclasses
 import datetime as dt
+import functools
 import threading
 import time
 import weakref
@@ -213,7 +214,10 @@ def _rebuilds(uri: str, scope: tuple[str, ...] | None) -> swr.Rebuilds[duckdb.Du
             call(snap)
 
     rebuilds: swr.Rebuilds[duckdb.DuckDBPyConnection] = swr.Rebuilds(
-        target.connect, warm, keep=4, stale_seconds=float(current_settings().objectstore.stale_seconds)
+        functools.partial(target.connect, threaded=True),  # the sessions' threads query it at once
+        warm,
+        keep=4,
+        stale_seconds=float(current_settings().objectstore.stale_seconds),
     )
     rebuilds.recent = recent  # type: ignore[attr-defined]
     return rebuilds

@@ -99,7 +99,7 @@ def load_deck(snap: Any, f: Any, name: str) -> steering.Deck:
 
 @st.cache_resource(max_entries=4)
 def _frozen_connection(freeze_key: str, live_key: str, _frozen: steering.Freeze) -> duckdb.DuckDBPyConnection:
-    return steering.connect_frozen(ui.store(), _frozen)
+    return steering.connect_frozen(ui.store(), _frozen, threaded=True)  # shared by the sessions
 
 
 @st.cache_data(max_entries=16, show_spinner=False)

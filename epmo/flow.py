@@ -418,15 +418,12 @@ def prepare_forecasts(cur: Any, weeks: list[dt.date]) -> int:
 def _inputs(con: Any, weeks: list[dt.date], project_id: str) -> list[tuple[Any, ...]]:
     fs = flow_settings()
     q = sql.query("flow/forecast_inputs")
-    cur = con.cursor()
-    try:
+    with sql.cursor(con) as cur:
         return list(
             cur.execute(
                 q.text, {"weeks": weeks, "window_days": fs.window_days, "projects": [project_id]}
             ).fetchall()
         )
-    finally:
-        cur.close()
 
 
 def project_forecast(con: Any, project_id: str, as_of: dt.date) -> tuple[Forecast | None, str]:

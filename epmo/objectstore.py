@@ -204,11 +204,19 @@ _cache: dict[tuple[str, str, str], _StoreFS] = {}
 _cache_lock = threading.Lock()
 
 
+def filesystem_key(uri: str) -> tuple[str, str, str] | None:
+    """Which filesystem `attach` registers for `uri` (None: a local disk needs none)."""
+    if not is_remote(uri):
+        return None
+    return (scheme(uri), s3_endpoint(), os.environ.get("AWS_ACCESS_KEY_ID", ""))
+
+
 def duckdb_filesystem(uri: str) -> _StoreFS:
     """The fsspec filesystem DuckDB reads the store's Parquet files through (one a
     process per scheme and endpoint: pyarrow's S3 client keeps its connections)."""
     s = scheme(uri)
-    key = (s, s3_endpoint(), os.environ.get("AWS_ACCESS_KEY_ID", ""))
+    key = filesystem_key(uri)
+    assert key is not None
     with _cache_lock:
         fs = _cache.get(key)
         if fs is None:

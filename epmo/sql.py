@@ -13,7 +13,10 @@ names) or the store's own Parquet file paths (`literal`): the raw_* views in
 
 from __future__ import annotations
 
+import contextlib
 import re
+import weakref
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
@@ -113,31 +116,52 @@ def _bind(q: Query, params: dict[str, Any]) -> dict[str, Any]:
     return {k: params[k] for k in wanted}
 
 
-def _cursor(
-    con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any]
-) -> tuple[Any, Query, dict[str, Any]]:
-    """A new cursor with the memos the query reads prepared, the query and its bound values."""
-    q = query(name)
-    bound = _bind(q, params)
+# Connections whose queries run on the connection itself rather than on a new cursor of it:
+# the cursors of the process's shared catalog (epmo/store.py shared_connection), whose
+# snapshot relations are TEMP objects that a further cursor would not see. Each serves one
+# thread at a time; the app's connection, shared by the sessions' threads, is a connection
+# of its own (Store.connect(threaded=True)) and its queries run on cursors.
+_DIRECT: weakref.WeakSet[duckdb.DuckDBPyConnection] = weakref.WeakSet()
+
+
+def run_directly(con: duckdb.DuckDBPyConnection) -> None:
+    """Mark `con` as one whose queries run on it, not on cursors (see _DIRECT)."""
+    _DIRECT.add(con)
+
+
+@contextlib.contextmanager
+def cursor(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """What to run a query on: a new cursor of `con` (closed after), or `con` itself when its
+    relations are its own (run_directly)."""
+    if con in _DIRECT:
+        yield con
+        return
     cur = con.cursor()
     try:
+        yield cur
+    finally:
+        cur.close()
+
+
+@contextlib.contextmanager
+def _cursor(
+    con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any]
+) -> Iterator[tuple[Any, Query, dict[str, Any]]]:
+    """A cursor with the memos the query reads prepared, the query and its bound values."""
+    q = query(name)
+    bound = _bind(q, params)
+    with cursor(con) as cur:
         if q.needs:
             from epmo import memo  # the memo layer wraps the runner: it builds what the query needs
 
             memo.prepare_for(cur, q, bound)
-    except BaseException:
-        cur.close()
-        raise
-    return cur, q, bound
+        yield cur, q, bound
 
 
 def arrow(con: duckdb.DuckDBPyConnection, name: str, /, **params: Any) -> pa.Table:
     """Run a named query with bound parameters; fully materialised Arrow."""
-    cur, q, bound = _cursor(con, name, params)
-    try:
+    with _cursor(con, name, params) as (cur, q, bound):
         return cur.sql(q.text, params=bound).to_arrow_table()
-    finally:
-        cur.close()
 
 
 def df(con: duckdb.DuckDBPyConnection, name: str, /, **params: Any) -> pd.DataFrame:
@@ -146,19 +170,27 @@ def df(con: duckdb.DuckDBPyConnection, name: str, /, **params: Any) -> pd.DataFr
     `execute` plans the statement once; a relation (`cursor.sql`) binds it for its columns
     and again when fetched, which for the queries over the as-of and capacity macros costs
     about as much as running them."""
-    cur, q, bound = _cursor(con, name, params)
-    try:
+    with _cursor(con, name, params) as (cur, q, bound):
         return cur.execute(q.text, bound).df()
-    finally:
-        cur.close()
 
 
-def execute_script(con: duckdb.DuckDBPyConnection, name: str) -> None:
-    """Run a DDL file (views, macros); these take no parameters."""
+TABLE_DDL = "CREATE OR REPLACE TABLE "
+
+
+def execute_script(con: duckdb.DuckDBPyConnection, name: str, temp: bool = False) -> None:
+    """Run a DDL file (views, macros); these take no parameters.
+
+    temp: the file creates one table (`CREATE OR REPLACE TABLE x AS ...`); create it as a
+    TEMP table instead, private to this connection (a cursor of the shared catalog)."""
     q = query(name)
     if q.params:
         raise TypeError(f"{name} is a definition and cannot take parameters")
-    con.execute(q.text)
+    text = q.text
+    if temp:
+        if text.count(TABLE_DDL) != 1:
+            raise ValueError(f"{name} does not create exactly one table")
+        text = text.replace(TABLE_DDL, "CREATE OR REPLACE TEMP TABLE ")
+    con.execute(text)
 
 
 def install_macros(con: duckdb.DuckDBPyConnection) -> None:

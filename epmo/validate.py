@@ -250,7 +250,7 @@ _EMPTY_CHECKED: dict[str, str] = {}
 
 def _typed_view(con: duckdb.DuckDBPyConnection, table: str, checked: str) -> None:
     con.execute(
-        f"CREATE OR REPLACE VIEW {sql.ident('typed_' + table)} AS "  # noqa: S608 (allow-listed identifiers)
+        f"CREATE OR REPLACE TEMP VIEW {sql.ident('typed_' + table)} AS "  # noqa: S608 (allow-listed identifiers)
         f"SELECT * EXCLUDE (_pos, _suspect) FROM {checked}"
     )
 
@@ -269,7 +269,7 @@ def stage(
     present = []
     taken: dict[str, list[str]] = {}
     con.execute(
-        "CREATE OR REPLACE TABLE cells (table_name VARCHAR, column_name VARCHAR, _row BIGINT, "
+        "CREATE OR REPLACE TEMP TABLE cells (table_name VARCHAR, column_name VARCHAR, _row BIGINT, "
         "_file VARCHAR, _sheet VARCHAR, _dec_comma BOOLEAN, _dayfirst BOOLEAN, raw VARCHAR)"
     )
     for t in contract.TABLES:
@@ -279,13 +279,13 @@ def stage(
         if not sheets and select in _EMPTY_CHECKED:
             # a table the upload does not carry: empty, with the types the projection gives
             # (planning the projection costs ~0.1-0.4 s a table, most of a small upload)
-            con.execute(f"CREATE OR REPLACE TABLE {checked} ({_EMPTY_CHECKED[select]})")
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {checked} ({_EMPTY_CHECKED[select]})")
             _typed_view(con, t.name, checked)
             continue
         table, fast_columns = _stage_table(t.name, sheets, fast)
         con.register(stg, table)
         try:
-            con.execute(f"CREATE OR REPLACE TABLE {checked} AS {checked_select(t, set(fast_columns))}")
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {checked} AS {checked_select(t, set(fast_columns))}")
             if not sheets:
                 described = con.execute(f"DESCRIBE {checked}").fetchall()
                 # names and types of our own projection (contract columns and _meta), not user text
@@ -299,7 +299,7 @@ def stage(
             con.unregister(stg)
         _typed_view(con, t.name, checked)
     con.execute(
-        "CREATE OR REPLACE VIEW row_keys AS "
+        "CREATE OR REPLACE TEMP VIEW row_keys AS "
         + " UNION ALL ".join(_row_keys_select(t) for t in contract.TABLES)
     )
     return Staged(con, present, taken)
@@ -365,16 +365,16 @@ def typed_tables(staged: Staged, skip: set[tuple[str, str, int]] | None = None) 
         }
     )
     for name in staged.tables:
-        cur = staged.con.cursor()
-        try:
+        with sql.cursor(staged.con) as cur:
             cur.register("left_out_rows", left_out)
-            out[name] = cur.sql(
-                f"SELECT * EXCLUDE (_file, _sheet) FROM {sql.ident('typed_' + name)} AS t "  # noqa: S608 (allow-listed identifiers)
-                "WHERE NOT EXISTS (SELECT 1 FROM left_out_rows AS s "
-                "WHERE s._file = t._file AND s._sheet = t._sheet AND s._row = t._row)"
-            ).to_arrow_table()
-        finally:
-            cur.close()
+            try:
+                out[name] = cur.sql(
+                    f"SELECT * EXCLUDE (_file, _sheet) FROM {sql.ident('typed_' + name)} AS t "  # noqa: S608 (allow-listed identifiers)
+                    "WHERE NOT EXISTS (SELECT 1 FROM left_out_rows AS s "
+                    "WHERE s._file = t._file AND s._sheet = t._sheet AND s._row = t._row)"
+                ).to_arrow_table()
+            finally:
+                cur.unregister("left_out_rows")
     return out
 
 

@@ -96,14 +96,15 @@ def ledger_cutoff(con: duckdb.DuckDBPyConnection) -> dt.datetime:
     return found or EPOCH
 
 
-def connect_frozen(store: Store, frozen: Freeze) -> duckdb.DuckDBPyConnection:
+def connect_frozen(store: Store, frozen: Freeze, threaded: bool = False) -> duckdb.DuckDBPyConnection:
     """A store connection that sees only what was committed at or before the cutoff.
 
     The live snapshot's files are read (so compaction and vacuum cannot break it); the
     ledger and the documents are cut at the cutoff before any view is derived from them
-    (store.register_snapshot), and every view joins through the ledger.
+    (store.register_snapshot), and every view joins through the ledger. threaded: several
+    threads query it at once (Store.connect).
     """
-    return store.connect(store.snapshot(), cutoff_at=frozen.cutoff_at)
+    return store.connect(store.snapshot(), cutoff_at=frozen.cutoff_at, threaded=threaded)
 
 
 # --------------------------------------------------------------------------- decks

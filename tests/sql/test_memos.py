@@ -70,7 +70,7 @@ def test_an_unprepared_week_is_an_error_not_an_empty_result(demo_store: Store) -
 
 
 def test_each_week_is_computed_once_even_when_sessions_ask_together(demo_store: Store) -> None:
-    con = demo_store.connect()
+    con = demo_store.connect(threaded=True)  # the app's: the sessions' threads query cursors of it
     weeks = _weeks(con)
     ask = [weeks["latest"], weeks["previous"]]
     threads = [threading.Thread(target=memo.prepare_health, args=(con.cursor(), ask)) for _ in range(4)]
@@ -201,7 +201,7 @@ def test_a_bad_declaration_is_refused() -> None:
 def test_the_runner_prepares_only_what_a_query_declares(demo_store: Store) -> None:
     """No text search at run time: a query that does not declare the health memo gets an
     unprepared-week error, not a silently prepared memo."""
-    con = demo_store.connect()
+    con = demo_store.connect(threaded=True)  # queries on cursors of it, as the app's
     week = _weeks(con)["latest"]
     q = sql.query("health/headline")
     bare = sql.Query(q.name, q.text, {k: v for k, v in q.meta.items() if k != "needs"}, q.description)
