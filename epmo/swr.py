@@ -178,7 +178,7 @@ class Rebuilds(Generic[V]):
 
     def _background_build(self, snap: Snapshot, flight: _Flight) -> None:
         try:
-            value = self._run(snap, flight, ready=self._warm is None)
+            value = self._run(snap, flight, ready=self._warm is None, background=True)
         except BaseException:  # noqa: BLE001  logged, counted; the older value stays served
             log.exception("building the store connection for %s failed; the previous one is served", snap.key)
             return
@@ -202,7 +202,7 @@ class Rebuilds(Generic[V]):
         self.builds += 1
         return flight
 
-    def _run(self, snap: Snapshot, flight: _Flight, ready: bool) -> V:
+    def _run(self, snap: Snapshot, flight: _Flight, ready: bool, background: bool = False) -> V:
         key = snap.key
         started = _utcnow()
         try:
@@ -213,6 +213,8 @@ class Rebuilds(Generic[V]):
                 self._flights.pop(key, None)
                 self._failed_at[key] = self._clock()
                 self.failures += 1
+                if background:  # the thread only logs now: the next caller may start a build
+                    self._background = None
                 self._cond.notify_all()
             raise
         with self._cond:

@@ -4,6 +4,7 @@ read waits for (or makes) that one build; a failed build poisons nothing."""
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -156,18 +157,36 @@ def test_past_the_staleness_bound_callers_wait_for_the_build_in_flight(setup) ->
     assert builder.calls.count(snap(2).key) == 1
 
 
+class _SlowLog(logging.Handler):
+    """Holds the failed build's thread in its log call until released (a loaded machine)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.go = threading.Event()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.go.wait(10)
+
+
 def test_a_failed_rebuild_does_not_poison_the_cache(setup) -> None:  # type: ignore[no-untyped-def]
     rebuilds, builder, clock = setup
-    rebuilds.serve(snap(1))
-    builder.fail.add(snap(2).key)
-    assert rebuilds.serve(snap(2)).value == "con:1"  # starts the build that fails
-    wait_until(lambda: rebuilds.failures == 1)
-    # the previous version is still served, and no retry within retry_seconds
-    assert rebuilds.serve(snap(2)).value == "con:1"
-    assert builder.calls.count(snap(2).key) == 1
-    clock.t += 1.5
-    assert rebuilds.serve(snap(2)).value == "con:1"  # starts a second build, which succeeds
-    wait_until(lambda: rebuilds.is_ready(snap(2)))
+    slow = _SlowLog()
+    logging.getLogger("epmo.swr").addHandler(slow)
+    try:
+        rebuilds.serve(snap(1))
+        builder.fail.add(snap(2).key)
+        assert rebuilds.serve(snap(2)).value == "con:1"  # starts the build that fails
+        wait_until(lambda: rebuilds.failures == 1)
+        # the previous version is still served, and no retry within retry_seconds
+        assert rebuilds.serve(snap(2)).value == "con:1"
+        assert builder.calls.count(snap(2).key) == 1
+        clock.t += 1.5
+        # the failed build's thread is still logging: a second build starts all the same
+        assert rebuilds.serve(snap(2)).value == "con:1"
+        wait_until(lambda: rebuilds.is_ready(snap(2)))
+    finally:
+        slow.go.set()
+        logging.getLogger("epmo.swr").removeHandler(slow)
     assert rebuilds.serve(snap(2)).value == "con:2"
     assert builder.calls.count(snap(2).key) == 2
 
