@@ -12,6 +12,7 @@ import pytest
 from epmo import frontier_dp as knapsack
 from epmo.priority import optimise
 from epmo.priority.optimise import Problem, frontier
+from tests.brute_force import feasible
 
 
 def _problem(seed: int, n: int, cost_unit: float = 1.0, with_deps: bool = True) -> Problem:
@@ -33,18 +34,6 @@ def _problem(seed: int, n: int, cost_unit: float = 1.0, with_deps: bool = True) 
     return p
 
 
-def _feasible(p: Problem, subsets: np.ndarray, budget: float) -> np.ndarray:
-    idx = p.index
-    ok = subsets @ p.cost <= budget + 1e-9
-    for a, b in p.dependencies:
-        ok &= ~subsets[:, idx[a]] | subsets[:, idx[b]]
-    for q in p.mandatory | p.force_in:
-        ok &= subsets[:, idx[q]]
-    for q in p.force_out:
-        ok &= ~subsets[:, idx[q]]
-    return ok
-
-
 @pytest.mark.parametrize("seed", range(12))
 @pytest.mark.parametrize("cost_unit", [1.0, 1000.0, 0.25])
 def test_each_level_is_the_cheapest_best_selection_of_brute_force(seed: int, cost_unit: float) -> None:
@@ -54,7 +43,7 @@ def test_each_level_is_the_cheapest_best_selection_of_brute_force(seed: int, cos
     p = _problem(seed, int(np.random.default_rng(seed).integers(2, 14)), cost_unit)
     subsets = np.array(list(itertools.product([False, True], repeat=len(p.ids))), dtype=bool)
     budgets = list(np.linspace(0.0, float(p.cost.sum()), 9))
-    need = min(float(s @ p.cost) for s in subsets[_feasible(p, subsets, float(p.cost.sum()))])
+    need = min(float(s @ p.cost) for s in subsets[feasible(p, subsets, float(p.cost.sum()))])
     budgets = [b for b in budgets if b >= need]
     programme = optimise._dp_levels(p, budgets, list(range(len(budgets))))
     assert programme is not None, "the programme applies: no capacity rows, whole units"
@@ -62,9 +51,9 @@ def test_each_level_is_the_cheapest_best_selection_of_brute_force(seed: int, cos
     assert not in_worker  # a small table: worked out here
     obj = p.objective
     for budget, x in zip(budgets, chosen, strict=True):
-        ok = _feasible(p, subsets, budget)
+        ok = feasible(p, subsets, budget)
         best = float((subsets[ok] @ obj).max())
-        assert _feasible(p, x[None, :], budget)[0], f"level {budget}: the selection breaks a constraint"
+        assert feasible(p, x[None, :], budget)[0], f"level {budget}: the selection breaks a constraint"
         assert float(obj[x].sum()) == pytest.approx(best, abs=1e-9)
         cheapest = float((subsets[ok & (subsets @ obj >= best - 1e-9)] @ p.cost).min())
         assert float(p.cost[x].sum()) == pytest.approx(cheapest)

@@ -11,24 +11,14 @@ import pytest
 
 from epmo import priority
 from epmo.priority.optimise import Infeasible, Problem, frontier, solve
+from tests.brute_force import feasible
 
 
 def brute_force(p: Problem) -> float | None:
     """Best total score over every subset that meets every constraint (None: none does)."""
     n = len(p.ids)
     subsets = np.array(list(itertools.product([False, True], repeat=n)), dtype=bool)
-    ok = np.ones(len(subsets), dtype=bool)
-    idx = p.index
-    if p.budget is not None:
-        ok &= subsets @ p.cost <= p.budget + 1e-9
-    for demand, cap in p.capacity.values():
-        ok &= subsets @ demand <= cap + 1e-9
-    for a, b in p.dependencies:
-        ok &= ~subsets[:, idx[a]] | subsets[:, idx[b]]
-    for q in p.mandatory | p.force_in:
-        ok &= subsets[:, idx[q]]
-    for q in p.force_out:
-        ok &= ~subsets[:, idx[q]]
+    ok = feasible(p, subsets, p.budget)
     if not ok.any():
         return None
     return float((subsets[ok] @ p.objective).max())
