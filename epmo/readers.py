@@ -495,8 +495,7 @@ def _strip_footer(payload: bytes, delimiter: str, width: int) -> tuple[bytes, st
     three or more columns are left out, and said (the payload is cut, nothing copied)."""
     if width < 3:
         return payload, ""
-    end = len(payload.rstrip(b"\r\n \t"))
-    cut, lines = end, []
+    cut, lines = _end_of_text(payload, len(payload)), []
     for _ in range(3):
         start = payload.rfind(b"\n", 0, cut) + 1
         if cut - start > 1000:  # a footer is a short line; a long one is data, not parsed here
@@ -511,13 +510,21 @@ def _strip_footer(payload: bytes, delimiter: str, width: int) -> tuple[bytes, st
         if sum(1 for v in values if v.strip()) != 1 or len(values) > 2:
             break
         lines.append(line)
-        cut = len(payload[:start].rstrip(b"\r\n \t"))
+        cut = _end_of_text(payload, start)
     if not lines:
         return payload, ""
     shown = lines[-1][:60]
     return payload[
         :cut
     ] + b"\n", f"{len(lines)} footer line{'s' if len(lines) > 1 else ''} ('{shown}') below the table"
+
+
+def _end_of_text(payload: bytes, end: int) -> int:
+    """Where payload[:end] ends without its trailing line breaks, spaces and tabs (found
+    from the end: rstrip would copy a whole large file to find it)."""
+    while end and payload[end - 1] in b"\r\n \t":
+        end -= 1
+    return end
 
 
 def _short(exc: BaseException) -> str:

@@ -139,12 +139,49 @@ def browser():  # type: ignore[no-untyped-def]
         b.close()
 
 
-@pytest.fixture
-def page(browser):  # type: ignore[no-untyped-def]
-    context = browser.new_context(viewport={"width": 1440, "height": 900})
-    pg = context.new_page()
-    yield pg
+VIEWPORT = {"width": 1440, "height": 900}
+
+
+@pytest.fixture(scope="module")
+def _module_tab(browser):  # type: ignore[no-untyped-def]
+    context = browser.new_context(viewport=VIEWPORT)
+    yield context.new_page()
     context.close()
+
+
+@pytest.fixture
+def page(request, browser):  # type: ignore[no-untyped-def]
+    """A browser tab at 1440 x 900.
+
+    The tests of a module share one tab (each gets it at the default size, and any other
+    tab it opened is closed after it): Chromium gives each new tab a new
+    renderer process that compiles Streamlit's scripts again, about 2.7 CPU seconds a
+    test, while a navigation in the same tab reuses them. Nothing a test leaves carries
+    over: every page load is a new Streamlit session. A module whose tests sign in as
+    different people (cookies) marks itself `fresh_context` and gets a new context each.
+    """
+    if request.node.get_closest_marker("fresh_context"):
+        context = browser.new_context(viewport=VIEWPORT)
+        yield context.new_page()
+        context.close()
+        return
+    yield request.getfixturevalue("tab")(**VIEWPORT)
+
+
+@pytest.fixture
+def tab(_module_tab):  # type: ignore[no-untyped-def]
+    """`tab(width, height)`: the module's shared browser tab (see `page`) at that size (still
+    on the previous test's page: every test starts with a `goto`); other tabs the test opens
+    in its context are closed after it."""
+
+    def at(width: int, height: int):  # type: ignore[no-untyped-def]
+        _module_tab.set_viewport_size({"width": width, "height": height})
+        return _module_tab
+
+    yield at
+    for other in _module_tab.context.pages:
+        if other is not _module_tab:
+            other.close()
 
 
 def wait_for_app(page, timeout: float = 30_000) -> None:  # type: ignore[no-untyped-def]

@@ -15,11 +15,8 @@ CHART = "[data-testid='stPlotlyChart'] .main-svg"
 
 
 @pytest.fixture
-def screen(browser):  # type: ignore[no-untyped-def]
-    context = browser.new_context(viewport={"width": 1920, "height": 1080})
-    pg = context.new_page()
-    yield pg
-    context.close()
+def screen(tab):  # type: ignore[no-untyped-def]
+    return tab(1920, 1080)
 
 
 def _settled(page, title: str, charts: int) -> None:  # type: ignore[no-untyped-def]

@@ -54,31 +54,27 @@ def _open(page, url: str, heading: str | None, charts: int) -> None:  # type: ig
 
 
 @pytest.mark.parametrize("width", [1440, 1024])
-def test_pages_at_1024_and_1440(browser, app_url: str, width: int) -> None:  # type: ignore[no-untyped-def]
-    context = browser.new_context(viewport={"width": width, "height": 800})
-    page = context.new_page()
-    try:
-        for path, heading, charts in PAGES:
-            _open(page, f"{app_url}/{path}", heading, charts)
-            name = (path.split("?")[0] or "home") + f"_{width}"
-            _shot(page, name)
-            # headline numbers whole, not "387.…"
-            assert page.evaluate(TRUNCATED_METRICS) == [], name
-            # the as-of week is in the sidebar, in view without scrolling (the pages are in
-            # the header's menus, not 19 entries above it)
-            picker = page.locator("[data-testid='stSidebar'] [data-testid='stSelectbox']").first
-            assert picker.is_visible(), name
-            box = picker.bounding_box()
-            assert box is not None and box["y"] + box["height"] <= 800, (name, box)
-            assert not page.locator("[data-testid='stSidebarNav']").count(), name
-            text = page.locator("[data-testid='stMain']").inner_text()
-            assert not LEAKS.findall(text), (name, LEAKS.findall(text)[:5])
-        # Home's numbers agree: reported + missing = expected to report
-        _open(page, f"{app_url}/", "Portfolio overview", 0)
-        page.get_by_text("Missing reports").first.wait_for(timeout=60_000)
-        page.get_by_text(re.compile(r"projects are not judged")).first.wait_for(timeout=60_000)
-    finally:
-        context.close()
+def test_pages_at_1024_and_1440(tab, app_url: str, width: int) -> None:  # type: ignore[no-untyped-def]
+    page = tab(width, 800)
+    for path, heading, charts in PAGES:
+        _open(page, f"{app_url}/{path}", heading, charts)
+        name = (path.split("?")[0] or "home") + f"_{width}"
+        _shot(page, name)
+        # headline numbers whole, not "387.…"
+        assert page.evaluate(TRUNCATED_METRICS) == [], name
+        # the as-of week is in the sidebar, in view without scrolling (the pages are in
+        # the header's menus, not 19 entries above it)
+        picker = page.locator("[data-testid='stSidebar'] [data-testid='stSelectbox']").first
+        assert picker.is_visible(), name
+        box = picker.bounding_box()
+        assert box is not None and box["y"] + box["height"] <= 800, (name, box)
+        assert not page.locator("[data-testid='stSidebarNav']").count(), name
+        text = page.locator("[data-testid='stMain']").inner_text()
+        assert not LEAKS.findall(text), (name, LEAKS.findall(text)[:5])
+    # Home's numbers agree: reported + missing = expected to report
+    _open(page, f"{app_url}/", "Portfolio overview", 0)
+    page.get_by_text("Missing reports").first.wait_for(timeout=60_000)
+    page.get_by_text(re.compile(r"projects are not judged")).first.wait_for(timeout=60_000)
 
 
 BUILT = """() => document.querySelector('[data-testid="stMain"] h1')
@@ -117,39 +113,35 @@ def _slide_bottom(page) -> float:  # type: ignore[no-untyped-def]
     )
 
 
-def test_every_slide_fits_a_1280x720_screen_and_keys_move_between_slides(browser, app_url: str) -> None:  # type: ignore[no-untyped-def]
-    context = browser.new_context(viewport={"width": 1280, "height": 720})
-    page = context.new_page()
-    try:
-        deck = quote("Steering committee")
-        _open(page, f"{app_url}/deck?present=1&deck={deck}&slide=1&as_of={DEMO_END.isoformat()}", None, 0)
-        counter = page.get_by_text(re.compile(r"Slide 1 of \d+")).first
-        counter.wait_for(timeout=60_000)
-        total = int(counter.inner_text().split(" of ")[1].split()[0].strip("*"))
-        assert total >= 6
-        seen: list[str] = []
-        keys = ["PageDown", "ArrowRight"]
-        for step in range(4 * total):
-            wait_for_app(page, timeout=60_000)
-            page.wait_for_function(BUILT, timeout=60_000)
-            page.wait_for_timeout(1200)
-            now = page.evaluate(STATE)
-            seen.append(now)
-            _shot(page, f"present_{step + 1}_1280x720", full=False)
-            bottom = _slide_bottom(page)
-            assert 0 < bottom <= 720, f"{now} ends at {bottom:.0f} px, below a 1280x720 screen"
-            if page.get_by_role("button", name="Next").first.is_disabled():
-                break
-            page.keyboard.press(keys[step % 2])  # a clicker's Page Down, or the arrow key
-            page.wait_for_function(f"() => ({STATE})() !== {now!r}", timeout=60_000)
-        slides = [int(re.search(r"Slide (\d+) of", x).group(1)) for x in seen]  # type: ignore[union-attr]
-        assert slides == sorted(slides) and set(slides) == set(range(1, total + 1)), seen
-        # and back: the left arrow and Page Up
-        for key in ("ArrowLeft", "PageUp"):
-            now = page.evaluate(STATE)
-            page.keyboard.press(key)
-            page.wait_for_function(f"() => ({STATE})() !== {now!r}", timeout=60_000)
-            wait_for_app(page, timeout=60_000)
-        assert page.evaluate(STATE) == seen[-3]
-    finally:
-        context.close()
+def test_every_slide_fits_a_1280x720_screen_and_keys_move_between_slides(tab, app_url: str) -> None:  # type: ignore[no-untyped-def]
+    page = tab(1280, 720)
+    deck = quote("Steering committee")
+    _open(page, f"{app_url}/deck?present=1&deck={deck}&slide=1&as_of={DEMO_END.isoformat()}", None, 0)
+    counter = page.get_by_text(re.compile(r"Slide 1 of \d+")).first
+    counter.wait_for(timeout=60_000)
+    total = int(counter.inner_text().split(" of ")[1].split()[0].strip("*"))
+    assert total >= 6
+    seen: list[str] = []
+    keys = ["PageDown", "ArrowRight"]
+    for step in range(4 * total):
+        wait_for_app(page, timeout=60_000)
+        page.wait_for_function(BUILT, timeout=60_000)
+        page.wait_for_timeout(1200)
+        now = page.evaluate(STATE)
+        seen.append(now)
+        _shot(page, f"present_{step + 1}_1280x720", full=False)
+        bottom = _slide_bottom(page)
+        assert 0 < bottom <= 720, f"{now} ends at {bottom:.0f} px, below a 1280x720 screen"
+        if page.get_by_role("button", name="Next").first.is_disabled():
+            break
+        page.keyboard.press(keys[step % 2])  # a clicker's Page Down, or the arrow key
+        page.wait_for_function(f"() => ({STATE})() !== {now!r}", timeout=60_000)
+    slides = [int(re.search(r"Slide (\d+) of", x).group(1)) for x in seen]  # type: ignore[union-attr]
+    assert slides == sorted(slides) and set(slides) == set(range(1, total + 1)), seen
+    # and back: the left arrow and Page Up
+    for key in ("ArrowLeft", "PageUp"):
+        now = page.evaluate(STATE)
+        page.keyboard.press(key)
+        page.wait_for_function(f"() => ({STATE})() !== {now!r}", timeout=60_000)
+        wait_for_app(page, timeout=60_000)
+    assert page.evaluate(STATE) == seen[-3]

@@ -24,7 +24,7 @@ SCOPE = "Corporate Systems"
 VIEWER = "viewer.cs@example.org"
 ADMIN = "chief@example.org"
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group(name="e2e_a")]
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group(name="e2e_a"), pytest.mark.fresh_context]
 
 
 @pytest.fixture(scope="module")

@@ -267,3 +267,26 @@ def test_the_whitespace_list_is_pythons() -> None:
     from epmo.readers import PY_WHITESPACE
 
     assert PY_WHITESPACE == "".join(chr(c) for c in range(0x110000) if chr(c).isspace())
+
+
+@pytest.mark.parametrize(
+    ("payload", "kept", "said"),
+    [
+        (b"a,b,c\n1,2,3\n", b"a,b,c\n1,2,3\n", ""),
+        (b"a,b,c\n1,2,3\r\n \t\r\n", b"a,b,c\n1,2,3\r\n \t\r\n", ""),  # blank tail, no footer
+        (b"a,b,c\n1,2,3\nTotal: 1\n", b"a,b,c\n1,2,3\n", "1 footer line ('Total: 1') below the table"),
+        (
+            b"a,b,c\n1,2,3\r\n\r\nTotal: 1 \r\nGenerated at noon\r\n\t \r\n",
+            b"a,b,c\n1,2,3\n",
+            "2 footer lines ('Total: 1') below the table",
+        ),
+        (b"a,b,c\n1,,\n", b"a,b,c\n1,,\n", ""),  # a row of one value is a row when it has the columns
+        (b"a,b\n1,2\nTotal\n", b"a,b\n1,2\nTotal\n", ""),  # under two columns nothing is a footer
+        (b"\n\r\n \t", b"\n\r\n \t", ""),  # nothing but blanks: left to the reader
+    ],
+)
+def test_footer_lines_are_cut_from_the_end(payload: bytes, kept: bytes, said: str) -> None:
+    from epmo.readers import _strip_footer
+
+    width = len(payload.split(b"\n", 1)[0].split(b","))
+    assert _strip_footer(payload, ",", width) == (kept, said)
