@@ -559,11 +559,13 @@ def measure_columns(frame: pd.DataFrame) -> dict[str, Any]:
 
 
 def readable(frame: pd.DataFrame) -> pd.DataFrame:
-    """The frame as shown: text columns with blanks instead of None, ids in natural order
-    when the frame is ordered by project id."""
+    """The frame as shown: text columns with blanks instead of None and our codes in words
+    (epmo.labels.VALUE_LABELS)."""
     out = frame.copy()
     for col in out.columns:
-        if out[col].dtype == object:
+        if col in labels.VALUE_LABELS:  # codes of ours, in words
+            out[col] = out[col].map(lambda v, c=col: labels.text(c, v))
+        elif out[col].dtype == object:
             out[col] = out[col].map(lambda v: "" if labels.is_blank(v) else v)
     return out
 

@@ -4,7 +4,7 @@ new to the portfolio and projects that stopped reporting."""
 import streamlit as st
 
 from app_pages import _shared as ui
-from epmo import charts
+from epmo import charts, labels
 from epmo.pagedata import portfolio as pages
 
 snap = ui.snapshot()
@@ -42,7 +42,7 @@ with right:
         default=[],
         key="change_kinds",
         placeholder="All kinds",
-        format_func=lambda k: k.replace("_", " "),
+        format_func=lambda k: labels.text("change_type", k),
     )
     st.number_input(
         "Hide date moves smaller than (days)",
@@ -60,7 +60,7 @@ with right:
     c[2].metric("Projects affected", shown["project_id"].nunique())
 
 st.caption(
-    "Click a row to open the project. change_amount: days for dates (positive = later), money for "
+    "Click a row to open the project. Amount: days for dates (positive = later), money for "
     "budget and EAC, RAG steps (positive = worse)."
 )
 ui.project_table(shown, "changes", f.as_of, height=520)

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from epmo import labels
 from epmo.safe_text import plotly as esc
 from epmo.settings import health_rules
 from epmo.theme import (
@@ -495,7 +496,7 @@ def change_counts(frame: pd.DataFrame) -> go.Figure:
     fig = go.Figure(
         go.Bar(
             x=counts.values,
-            y=[c.replace("_", " ") for c in counts.index],
+            y=[labels.text("change_type", c) for c in counts.index],
             orientation="h",
             marker_color=LINE_COLOURS["planned"],
             text=counts.values,

@@ -215,6 +215,35 @@ MONEY: frozenset[str] = frozenset(
     }
 )
 
+# Columns whose values are codes of ours, and the words a person reads for each code.
+VALUE_LABELS: dict[str, dict[str, str]] = {
+    # health/changes.sql (its header lists every change_type)
+    "change_type": {
+        "new_project": "New project",
+        "left_portfolio": "Left the portfolio",
+        "stopped_reporting": "Stopped reporting",
+        "rag_declared": "Declared RAG",
+        "rag_computed": "Computed RAG",
+        "forecast_end": "Forecast end",
+        "milestone": "Milestone",
+        "budget": "Budget (BAC)",
+        "eac": "EAC",
+        "risk_opened": "Risk opened",
+        "risk_closed": "Risk closed",
+    },
+    # the changed field of a project's own change in health/changes.sql; a milestone's or a
+    # risk's change names the milestone or the risk instead (its own text, shown as it is)
+    "field": {
+        "project": "Project",
+        "as_of_date": "Week reported",
+        "rag_overall": "Declared RAG",
+        "rag_computed": "Computed RAG",
+        "forecast_end_date": "Forecast end",
+        "budget_bac": "BAC",
+        "eac": "EAC",
+    },
+}
+
 _WORDS = {"id": "ID", "rag": "RAG", "bac": "BAC", "eac": "EAC", "ac": "AC", "ev": "EV", "pv": "PV"}
 
 
@@ -249,10 +278,13 @@ def is_blank(value: Any) -> bool:
 
 
 def text(name: str, value: Any) -> str:
-    """A value as a person reads it: blank for missing (never None or nan), money in the
-    portfolio's format, whole numbers without '.0', dates as 20 Nov 2026."""
+    """A value as a person reads it: blank for missing (never None or nan), a code of ours in
+    words (VALUE_LABELS), money in the portfolio's format, whole numbers without '.0', dates
+    as 20 Nov 2026."""
     if is_blank(value):
         return ""
+    if name in VALUE_LABELS and isinstance(value, str):
+        return VALUE_LABELS[name].get(value, value)
     if name in measures.MEASURES:
         return measures.fmt(name, value)
     if name in MONEY and isinstance(value, (int, float)) and not isinstance(value, bool):

@@ -251,7 +251,9 @@ def _changes(
         Metric("Projects affected", f"{changes['project_id'].nunique():,}"),
     ]
     counts = changes["change_type"].value_counts().sort_values()
-    counts_frame = pd.DataFrame({"Changes": counts.values}, index=[c.replace("_", " ") for c in counts.index])
+    counts_frame = pd.DataFrame(
+        {"Changes": counts.values}, index=[labels.text("change_type", c) for c in counts.index]
+    )
     slide.blocks.append(
         Chart(
             "Changes by kind",

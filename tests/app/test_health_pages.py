@@ -102,6 +102,14 @@ def test_what_changed_page(app: AppTest, demo_store: Store) -> None:
     app.multiselect(key="change_kinds").select("rag_computed").run()
     _ok(app)
     assert int(_metric(app, "Changes shown")) == int((expected["change_type"] == "rag_computed").sum())
+    # the table, the kinds and the caption read as words, not as the query's codes
+    table = next(df.value for df in app.dataframe if "change_type" in df.value.columns)
+    assert set(table["change_type"]) == {"Computed RAG"}
+    assert set(table["field"]) == {"Computed RAG"}
+    kinds = app.multiselect(key="change_kinds").options  # as shown
+    assert "Computed RAG" in kinds and not [k for k in kinds if "_" in k]
+    captions = " ".join(c.value for c in app.caption)
+    assert "change_amount" not in captions and "Amount: days for dates" in captions
     earlier = app.selectbox(key="since").options[-1]
     app.selectbox(key="since").select(earlier).run()
     _ok(app)

@@ -240,3 +240,34 @@ def test_pages_show_tables_through_ui_table(page: Path) -> None:
     calls = [(page.name, k) for k in _dataframe_calls(page.read_text())]
     raw = [c for c in calls if c not in RAW_TABLES]
     assert not raw, f"use ui.table (labels, blanks, money format) or allow-list with a reason: {raw}"
+
+
+def test_every_change_kind_of_the_query_reads_as_words() -> None:
+    """health/changes.sql lists its change_type codes in its header; each has words, and
+    nothing else does (a new kind fails here until it is labelled)."""
+    import re
+
+    from epmo import sql
+
+    header = sql.query("health/changes").text.split("WITH", 1)[0]
+    listed = re.search(r"change_type is one of:(.*?)\. change_amount", header, re.S)
+    assert listed is not None
+    codes = {c.strip(" -\n") for c in listed.group(1).replace("\n--", " ").split(",")}
+    assert codes == set(labels.VALUE_LABELS["change_type"])
+    for code in codes:
+        words = labels.text("change_type", code)
+        assert words and "_" not in words and words != code
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "shown"),
+    [
+        ("change_type", "rag_computed", "Computed RAG"),
+        ("change_type", "stopped_reporting", "Stopped reporting"),
+        ("field", "as_of_date", "Week reported"),
+        ("field", "Go-live gate", "Go-live gate"),  # a milestone's own name, as it is
+        ("field", None, ""),
+    ],
+)
+def test_codes_read_as_words(name: str, value: object, shown: str) -> None:
+    assert labels.text(name, value) == shown
