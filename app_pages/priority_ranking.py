@@ -59,14 +59,14 @@ parts = data.parts
 cols = ["rank", "project_id", "project_name", "portfolio", "stage", "moscow", "score", *parts, "score_note"]
 config = {
     "rank": st.column_config.NumberColumn("Rank", width="small"),
-    "score": st.column_config.NumberColumn("Score", format="localized", width="medium"),
+    "score": st.column_config.NumberColumn("Score", format="%.3f", width="medium"),  # as on Selection
     "score_note": st.column_config.TextColumn("Why no score"),
     "moscow": st.column_config.TextColumn("MoSCoW"),
 }
 for p in parts:
+    words = p.removesuffix("_contribution").removesuffix("_factor").replace("_", " ")
     config[p] = st.column_config.NumberColumn(
-        p.removesuffix("_contribution").removesuffix("_factor").replace("_", " ")
-        + (" ×" if p.endswith("_factor") else ""),
+        words[:1].upper() + words[1:] + (" ×" if p.endswith("_factor") else ""),
         format="%.3f",
         help="Factor of the product (rice)" if p.endswith("_factor") else "Weight × normalised value",
     )

@@ -55,6 +55,13 @@ LABELS: dict[str, str] = {
     "expected_count": "Expected to report",
     "reporting_count": "Reported this week",
     "stale_count": "Missing reports",
+    # submissions by project manager (epmo/health.py by_manager)
+    "on_time_count": "On time",
+    "late_count": "Late",
+    "missing_count": "Missing",
+    "max_weeks_stale": "Longest gap (weeks)",
+    "blank_field_count": "Blank fields",
+    "unchanged_count": "Unchanged too long",
     "not_expected_count": "Not expected to report",
     "not_judged_count": "Not judged",
     "not_judged_stage_count": "Not judged (stage)",

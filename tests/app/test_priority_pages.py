@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -33,6 +34,9 @@ def test_ranking_page_names_the_model_and_compares(app: AppTest) -> None:
     assert "weighted (built-in)" in app.caption[0].value
     table = app.dataframe[0].value
     assert table["rank"].iloc[0] == 1 and "strategic_alignment_contribution" in table.columns
+    shown = json.loads(app.dataframe[0].proto.columns)  # the columns as a person reads them
+    assert shown["strategic_alignment_contribution"]["label"] == "Strategic alignment"
+    assert shown["score"]["type_config"]["format"] == "%.3f"  # 0.700, not 0.7 next to 0.834
     app.selectbox(key="prio_model").set_value("wsjf").run()
     _no_errors(app)
     assert "Ranked by **wsjf (built-in)**" in app.caption[0].value

@@ -143,6 +143,8 @@ def test_values_read_as_text(name: str, value: Any, shown: str) -> None:
         ("project_id", "Project"),
         ("rag_computed", "Computed RAG"),
         ("stale_count", "Missing reports"),
+        ("on_time_count", "On time"),  # the data quality page's project-manager table
+        ("max_weeks_stale", "Longest gap (weeks)"),
         ("cpi_ev", "EV in CPI"),
         ("some_new_id", "Some new ID"),  # the fallback still reads as words
     ],
