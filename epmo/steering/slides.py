@@ -84,6 +84,8 @@ def display(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
             cells = ["" if pd.isna(v) else f"{pd.Timestamp(v):%d %b %Y}" for v in values]
         elif pd.api.types.is_float_dtype(frame[col]):
             cells = ["" if pd.isna(v) else f"{v:,.0f}" for v in values]
+        elif col in labels.VALUE_LABELS:  # codes of ours (the kind of a change), in words
+            cells = [labels.text(col, v) for v in values]
         else:
             cells = ["" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v) for v in values]
         out[measures.label(col)] = cells
