@@ -39,7 +39,7 @@ with left:
     ui.chart(charts.submission_mix(data.status), "mix")
 with right:
     st.subheader("By project manager")
-    ui.table(data.managers, height=360)
+    ui.table(data.managers)  # sized to its rows (scrolls past ten), no empty rows under a few managers
     ui.downloads(data.managers, f"submissions_by_pm_{as_of}", "pms")
 
 st.subheader("Projects needing attention")
