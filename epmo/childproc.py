@@ -13,18 +13,27 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def start_module(module: str, keep_stderr: bool, pass_fds: tuple[int, ...] = ()) -> subprocess.Popen[bytes]:
-    """`python -m module` with this checkout on its path, talking over stdin/stdout, in a
-    session of its own (a Ctrl-C to the server is not the child's). `pass_fds`: descriptors
-    the child inherits under the same numbers (every other one is closed)."""
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
+def start_module(
+    module: str,
+    keep_stderr: bool,
+    pass_fds: tuple[int, ...] = (),
+    args: tuple[str, ...] = (),
+    env: dict[str, str] | None = None,
+    talk: bool = True,
+) -> subprocess.Popen[bytes]:
+    """`python -m module [args]` with this checkout on its path, talking over stdin/stdout
+    (`talk=False`: both are /dev/null), in a session of its own (a Ctrl-C to the server is
+    not the child's). `pass_fds`: descriptors the child inherits under the same numbers
+    (every other one is closed). `env`: variables added to this process's environment."""
+    environ = dict(os.environ) | (env or {})
+    environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), environ.get("PYTHONPATH", "")) if p)
+    pipe = subprocess.PIPE if talk else subprocess.DEVNULL
     return subprocess.Popen(
-        [sys.executable, "-m", module],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
+        [sys.executable, "-m", module, *args],
+        stdin=pipe,
+        stdout=pipe,
         stderr=subprocess.PIPE if keep_stderr else subprocess.DEVNULL,
-        env=env,
+        env=environ,
         cwd=str(ROOT),
         start_new_session=True,
         pass_fds=pass_fds,

@@ -83,6 +83,7 @@ class LimitsSettings:
     parse_memory_mb: int
     parse_cpu_seconds: int
     parse_prestart: bool
+    parse_fork_server: bool
 
 
 @dataclass(frozen=True)

@@ -234,9 +234,19 @@ GREEDY = [
 ]
 
 
+@pytest.fixture(params=["forked", "alone"])
+def how_started(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The child forked by the fork server (the app's way), or started alone (the CLI's)."""
+    if request.param == "alone":
+        monkeypatch.setattr(isolate, "_FORK", False)
+    elif not isolate._FORK:
+        pytest.skip("the fork server needs Linux (memfd_create, pidfd_open)")
+    return str(request.param)
+
+
 @pytest.mark.parametrize(("function", "limits_", "rule", "words"), GREEDY, ids=[g[0] for g in GREEDY])
 def test_child_limits_are_enforced_by_the_os(
-    function: str, limits_: isolate.Limits, rule: str, words: str
+    function: str, limits_: isolate.Limits, rule: str, words: str, how_started: str
 ) -> None:
     with pytest.raises(RejectedFile) as info:
         isolate.run(f"{HERE}:{function}", file="f.csv", limits=limits_)
@@ -301,7 +311,7 @@ def test_the_same_answer_whole_comes_back_in_place() -> None:
     assert _memfds() == _spare_fds()
 
 
-def test_a_child_that_hangs_is_killed_at_the_deadline() -> None:
+def test_a_child_that_hangs_is_killed_at_the_deadline(how_started: str) -> None:
     limits = isolate.Limits(memory_mb=500, cpu_seconds=20, wall=3)
     with pytest.raises(RejectedFile) as info:
         isolate.run(f"{HERE}:sleep_forever", file="f.csv", limits=limits)
@@ -500,6 +510,7 @@ def test_bulk_measure_agrees_with_tag_by_tag(
 
 def test_prestart_readies_the_child_the_next_upload_takes(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(isolate, "_one_shot", False)  # an in-process CLI test may have set it
+    monkeypatch.setattr(isolate, "_FORK", False)  # without the fork server: a spare child
     isolate._stop_spare()
     isolate.prestart()
     spare = isolate._spare
@@ -512,3 +523,90 @@ def test_prestart_readies_the_child_the_next_upload_takes(monkeypatch: pytest.Mo
     name, data = _weekly_files()[1]
     assert isolate.read_upload(name, data)[0].data.num_rows > 0
     assert taken == [spare]
+
+
+# ------------------------------------------------- the fork server
+
+
+def _facts(limits: isolate.Limits | None = None) -> dict[str, str]:
+    """What the parse child says it is (tests/hostile_files.py:whoami)."""
+    (sheet,) = isolate.run(
+        f"{HERE}:whoami", file="f.csv", limits=limits or isolate.Limits(memory_mb=500, cpu_seconds=20)
+    )
+    return dict(zip(sheet.data["c0"].to_pylist(), sheet.data["c1"].to_pylist(), strict=True))
+
+
+@pytest.fixture
+def no_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """No fork server and no spare to begin with, none left after."""
+    if not isolate._FORK:
+        pytest.skip("the fork server needs Linux (memfd_create, pidfd_open)")
+    monkeypatch.setattr(isolate, "_one_shot", False)  # an in-process CLI test may have set it
+    isolate._stop_spare()
+    monkeypatch.setattr(isolate, "_server_failures", 0)
+    yield
+    isolate._stop_spare()
+
+
+def test_each_upload_is_a_new_child_forked_from_the_fork_server(no_server: None) -> None:
+    isolate.prestart()
+    server = isolate._server
+    assert server is not None and server.alive() and isolate._spare is None
+    first = _facts()
+    second = _facts(isolate.Limits(memory_mb=300, cpu_seconds=7))
+    assert isolate._server is server and server.alive()
+    # two processes, neither the fork server; each child's parent is its waiter, whose
+    # parent is the fork server
+    assert first["pid"] != second["pid"]
+    assert server.proc.pid not in {int(first["pid"]), int(first["ppid"]), int(second["pid"])}
+    # each child's limits are its own, its CPU counted from zero
+    assert 20 <= int(first["cpu_limit"]) <= 21 and 7 <= int(second["cpu_limit"]) <= 8, (first, second)
+    assert float(first["cpu_used"]) < 1 and float(second["cpu_used"]) < 1
+    # address space: what it maps (the answer's file, sized to the limit, among it) + the limit
+    assert abs(int(first["as_limit"]) - int(second["as_limit"]) - 2 * 200 * 2**20) < 32 * 2**20
+    # one thread, and nothing of the fork server's: no socket, only its pipes and its reply
+    assert first["threads"] == "1", first
+    assert "socket:" not in first["fds"] and "socket:" not in second["fds"], first["fds"]
+    # the same answer as a child started alone
+    name, data = _weekly_files()[1]
+    forked = isolate.read_upload(name, data)
+    assert isolate._server is server
+    isolate._FORK = False
+    try:
+        alone = isolate.read_upload(name, data)
+    finally:
+        isolate._FORK = True
+    assert [s.data.equals(t.data) and s.rows.equals(t.rows) for s, t in zip(forked, alone, strict=True)] == [
+        True
+    ] * len(alone)
+
+
+def test_a_fork_server_that_dies_is_started_again(no_server: None) -> None:
+    isolate.prestart()
+    server = isolate._server
+    assert server is not None
+    server.proc.kill()
+    server.proc.wait()
+    facts = _facts()
+    again = isolate._server
+    assert again is not None and again is not server and again.alive()
+    assert isolate._server_failures == 0
+    assert int(facts["ppid"]) != os.getpid()  # forked by the new one, not started here
+
+
+def test_a_fork_server_holding_a_second_thread_refuses_and_uploads_go_on(
+    no_server: None, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The threshold: a fork server with a second thread (jemalloc's background thread
+    here) must not fork. It refuses; after two refusals in a row this process starts each
+    child alone, and the uploads are read all the same."""
+    monkeypatch.setattr(
+        isolate, "_FORK_ENV", isolate._FORK_ENV | {"JE_ARROW_MALLOC_CONF": "background_thread:true"}
+    )
+    facts = _facts()
+    assert int(facts["ppid"]) == os.getpid()  # a child of this process
+    assert isolate._server is None and isolate._server_failures == isolate._MAX_SERVER_FAILURES
+    assert caplog.text.count("refused to serve") == isolate._MAX_SERVER_FAILURES, caplog.text
+    isolate.prestart()
+    facts = _facts()
+    assert isolate._server is None and int(facts["ppid"]) == os.getpid()  # not tried again
