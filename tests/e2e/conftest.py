@@ -109,13 +109,45 @@ def serve(store: Path | str, extra_env: dict[str, str] | None = None) -> Iterato
 
 
 @pytest.fixture(scope="module")
-def app_url(e2e_demo_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Each test module gets its own copy of the demo store and its own server, so what
-    one module uploads or retracts never changes what another expects, in any order."""
+def app_url(
+    request: pytest.FixtureRequest, e2e_demo_template: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """Each test module that changes the store gets its own copy of the demo store and its
+    own server, so what one module uploads or retracts never changes what another expects,
+    in any order. A module marked `reads_only` (it uploads, retracts, saves and freezes
+    nothing) gets the worker's shared server instead, its caches warm from the modules
+    before it: a server's start and its first run of each page are most of its CPU."""
+    if request.node.get_closest_marker("reads_only"):
+        yield request.getfixturevalue("_shared_app_url")
+        return
     store = tmp_path_factory.mktemp("e2e") / "store"
     shutil.copytree(e2e_demo_template, store)
     with serve(store) as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def _shared_app_url(e2e_demo_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The server the `reads_only` modules of a test worker share, on a copy of the demo store.
+    At the end the store's tables must have the commits they had at the start (the audit
+    trail aside: views and downloads are audited), or a module marked `reads_only` wrote."""
+    store = tmp_path_factory.mktemp("e2e_shared") / "store"
+    shutil.copytree(e2e_demo_template, store)
+    before = _commits(store)
+    with serve(store) as url:
+        yield url
+    if not s3_switch():  # on S3 the server's store is a copy there
+        after = _commits(store)
+        assert after == before, f"a module marked reads_only changed the shared store: {before} -> {after}"
+
+
+def _commits(store: Path) -> dict[str, int]:
+    """Commits per table of a local store, the audit trail aside."""
+    return {
+        log.parent.name: len(list(log.glob("*.json")))
+        for log in store.glob("*/_delta_log")
+        if log.parent.name != "audit"
+    }
 
 
 @pytest.fixture(scope="session")

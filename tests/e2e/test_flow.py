@@ -7,7 +7,7 @@ import pytest
 
 from tests.e2e.conftest import shot, wait_for_app
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group(name="e2e_a")]
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group(name="e2e_a"), pytest.mark.reads_only]
 
 CHART = "[data-testid='stPlotlyChart'] .main-svg"
 

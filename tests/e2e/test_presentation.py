@@ -9,7 +9,7 @@ import pytest
 
 from tests.e2e.conftest import DEMO_END, SHOTS, wait_for_app
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group(name="e2e_b")]
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group(name="e2e_b"), pytest.mark.reads_only]
 
 CHART = "[data-testid='stPlotlyChart'] .main-svg"
 

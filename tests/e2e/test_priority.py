@@ -6,7 +6,7 @@ import pytest
 
 from tests.e2e.conftest import shot, wait_for_app
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group(name="e2e_a")]
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group(name="e2e_a"), pytest.mark.reads_only]
 
 
 def _no_exception(page) -> None:  # type: ignore[no-untyped-def]

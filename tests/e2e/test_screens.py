@@ -13,7 +13,7 @@ import pytest
 
 from tests.e2e.conftest import DEMO_END, ROOT, wait_for_app
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group(name="e2e_a")]
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group(name="e2e_a"), pytest.mark.reads_only]
 
 SCREENS = ROOT / "test-artifacts" / "screens"
 CHART = "[data-testid='stPlotlyChart'] .main-svg"
