@@ -17,7 +17,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -254,27 +254,30 @@ def chart_timing(
     timed = pages or TIMED_PAGES
     out: dict[str, Any] = {title: {"url_path": "/" + path, "modes": {}} for path, title in timed.items()}
     times: dict[str, dict[str, list[float]]] = {title: {m: [] for m in MODES} for title in timed.values()}
-    with streamlit_app(store_uri) as (url, _pid), _browser() as browser:
-        _visit(browser, url + "/", 1, 180_000)  # the server's first script run (imports, connect)
-        for path, title in timed.items():
-            times[title]["first_visit"] = [
-                _visit(browser, f"{url}/{path}", MIN_CHARTS.get(path, 1), 120_000) for _ in range(runs)
-            ]
-        page = _new_page(browser)
-        try:
-            first = next(iter(timed))
-            _open_address(page, f"{url}/{first}", MIN_CHARTS.get(first, 1), 120_000)
-            for _ in range(runs):
-                for path, title in timed.items():
-                    n = MIN_CHARTS.get(path, 1)
-                    times[title]["address"].append(_open_address(page, f"{url}/{path}", n, 120_000))
-                # the address loop ends on the last page: each page is reached from the one
-                # before it, the first from the last
-                for path, title in timed.items():
-                    times[title]["navigate"].append(_navigate(page, title, MIN_CHARTS.get(path, 1), 120_000))
-        finally:
-            page.context.close()
-    floor = baseline_timing(runs)
+    with _browser() as browser:  # one browser (and one Playwright driver) for both servers
+        with streamlit_app(store_uri) as (url, _pid):
+            _visit(browser, url + "/", 1, 180_000)  # the server's first script run (imports, connect)
+            for path, title in timed.items():
+                times[title]["first_visit"] = [
+                    _visit(browser, f"{url}/{path}", MIN_CHARTS.get(path, 1), 120_000) for _ in range(runs)
+                ]
+            page = _new_page(browser)
+            try:
+                first = next(iter(timed))
+                _open_address(page, f"{url}/{first}", MIN_CHARTS.get(first, 1), 120_000)
+                for _ in range(runs):
+                    for path, title in timed.items():
+                        n = MIN_CHARTS.get(path, 1)
+                        times[title]["address"].append(_open_address(page, f"{url}/{path}", n, 120_000))
+                    # the address loop ends on the last page: each page is reached from the one
+                    # before it, the first from the last
+                    for path, title in timed.items():
+                        times[title]["navigate"].append(
+                            _navigate(page, title, MIN_CHARTS.get(path, 1), 120_000)
+                        )
+            finally:
+                page.context.close()
+        floor = baseline_timing(runs, browser)
     log(
         f"  browser {'one-chart Streamlit page':<18} "
         + " · ".join(f"{MODES[m]} {floor[m]['median_s']:.2f} s" for m in floor)
@@ -286,11 +289,14 @@ def chart_timing(
     return {"pages": out, "runs": runs, "modes": MODES, "baseline": floor}
 
 
-def baseline_timing(runs: int) -> dict[str, Any]:
+def baseline_timing(runs: int, browser: Any = None) -> dict[str, Any]:
     """The same timings of bench/baseline_app.py, one plotly chart and nothing else: what
     Streamlit and plotly.js cost on this machine before any of our work (no sidebar, so no
-    click-in-the-sidebar figure)."""
-    with streamlit_app("", script="bench/baseline_app.py") as (url, _pid), _browser() as browser:
+    click-in-the-sidebar figure). `browser`: an open one to use (else it launches its own)."""
+    with ExitStack() as stack:
+        url, _pid = stack.enter_context(streamlit_app("", script="bench/baseline_app.py"))
+        if browser is None:
+            browser = stack.enter_context(_browser())
         _visit(browser, url + "/", 1, 120_000)
         fresh = [_visit(browser, url + "/", 1, 120_000) for _ in range(runs)]
         page = _new_page(browser)
