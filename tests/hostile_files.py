@@ -162,21 +162,28 @@ def importer_bad_severity(*_: object) -> object:
 # their answer, answer more than the memory limit, or leave a writer behind.
 
 
-def _sheet(chunks: int = 1, rows_per_chunk: int = 1000) -> object:
+def _raw_sheet(headers: list[str], data: object) -> object:
+    """A RawSheet of f.csv whose rows are numbered from 2 (below the header row)."""
     import pyarrow as pa
 
     from epmo.readers import RawSheet
 
-    chunk = pa.array(["x" * 1000] * rows_per_chunk, pa.string())  # 1 MB, shared by every chunk
-    n = chunks * rows_per_chunk
+    n = data.num_rows  # type: ignore[attr-defined]
     return RawSheet(
         file="f.csv",
         sheet="",
-        headers=["project_id"],
+        headers=headers,
         header_row=1,
-        data=pa.table({"c0": pa.chunked_array([chunk] * chunks)}),
+        data=data,  # type: ignore[arg-type]
         rows=pa.array(range(2, n + 2), pa.int64()),
     )
+
+
+def _sheet(chunks: int = 1, rows_per_chunk: int = 1000) -> object:
+    import pyarrow as pa
+
+    chunk = pa.array(["x" * 1000] * rows_per_chunk, pa.string())  # 1 MB, shared by every chunk
+    return _raw_sheet(["project_id"], pa.table({"c0": pa.chunked_array([chunk] * chunks)}))
 
 
 def die_mid_handover(*_: object) -> list[object]:
@@ -223,8 +230,6 @@ def whoami(*_: object) -> list[object]:
 
     import pyarrow as pa
 
-    from epmo.readers import RawSheet
-
     usage = resource.getrusage(resource.RUSAGE_SELF)
     fds = sorted(int(fd) for fd in os.listdir("/proc/self/fd"))
     kinds = []
@@ -243,13 +248,4 @@ def whoami(*_: object) -> list[object]:
         "fds": " ".join(kinds),
     }
     names, values = list(facts), [str(v) for v in facts.values()]
-    return [
-        RawSheet(
-            file="f.csv",
-            sheet="",
-            headers=["name", "value"],
-            header_row=1,
-            data=pa.table({"c0": pa.array(names, pa.string()), "c1": pa.array(values, pa.string())}),
-            rows=pa.array(range(2, len(names) + 2), pa.int64()),
-        )
-    ]
+    return [_raw_sheet(["name", "value"], pa.table({"c0": pa.array(names), "c1": pa.array(values)}))]
