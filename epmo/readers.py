@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
 import re
 import zipfile
@@ -745,7 +746,7 @@ def _xml_chunks(
                     "the archive is damaged or hostile and was not opened.",
                 )
             buf = carry + chunk if carry else chunk
-            if _DTD.search(buf):
+            if b"<!" in buf and _DTD.search(buf):  # (the regex alone: 0.1 CPU s per 70 MB)
                 raise _reject(
                     file,
                     "xml_entities",
@@ -847,10 +848,90 @@ def _sheet_message(sheet: str, what: str, rows: int, cols: int, limit: str) -> s
 # <c r="A1" ...>, shared-string cells <c r="A1" s="3" t="s"><v>7</v>. A chunk in that form
 # is measured with whole-chunk regexes, and any other chunk tag by tag. The form is proved by
 # counting: what the fast patterns found must equal a cheap over-count of the real thing.
-_FAST_CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"[\s/>]')
-_RARE_CELL = (b"<c>", b"<c/", b"<c\t", b"<c\n", b"<c\r", b":c")  # other ways to write <c
+_FAST_CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"[\s/>]')  # what _usual_cells finds
+_RARE_CELL = b">/\t\n\r"  # after "<c": other ways to write a cell (not <col, <cfRule...)
+_AFTER_REF = b" \t\n\r\x0b\x0c/>"  # after a cell reference's closing quote ([\s/>])
 _FAST_SHARED = re.compile(rb't="s"(?: [^<>]*)?><v>([0-9]{1,12})</v>')
 _FAST_DIMENSION = re.compile(rb'<dimension ref="([^"<]{0,40})"')
+
+
+@dataclass(frozen=True)
+class _Cells:
+    """The cells of one chunk in the usual form, measured in bulk (see _usual_cells)."""
+
+    count: int
+    far_row: int
+    far_row_ref: str  # the last cell on the farthest row
+    far_col: int
+    far_col_ref: str  # the first cell in the farthest column
+    last_row: int  # the chunk's last cell
+    last_col: int
+    s_values: int  # attribute values written "s" or 's' (each should be a t="s")
+
+
+def _usual_cells(buf: bytes, cut: int) -> _Cells | None:
+    """Every cell of buf[:cut] when each is written <c r="A1"...> (what _FAST_CELL matches,
+    1-3 capital letters and 1-7 digits); None when any '<c' is a cell in another form, so
+    that the exact scan reads the chunk. Vectorised over the cells, one byte position of the
+    reference at a time: about 0.15 CPU s for 70 MB of XML, against 0.6 for one regex pass
+    that makes Python objects for each cell."""
+    import numpy as np
+
+    a = np.concatenate([np.frombuffer(buf, np.uint8, count=cut), np.zeros(16, np.uint8)])
+    quote = np.flatnonzero(a == 0x22)  # (zeros past cut: nothing matches there, as endpos=cut)
+    s_values = int(np.count_nonzero((a[quote + 1] == 0x73) & (a[quote + 2] == 0x22)))
+    if buf.find(b"'s'", 0, cut) >= 0:
+        s_values += buf.count(b"'s'", 0, cut)
+    lt = np.flatnonzero(a == 0x3C)
+    lt = lt[a[lt + 1] == 0x63]  # "<c"
+    after = a[lt + 2]
+    if _lookup(_RARE_CELL)[after].any():
+        return None
+    at = lt[after == 0x20]  # "<c "
+    if not ((a[at + 3] == 0x72) & (a[at + 4] == 0x3D) & (a[at + 5] == 0x22)).all():  # r="
+        return None
+    if at.size == 0:
+        return _Cells(0, 0, "", 0, "", 0, 0, s_values)
+    base = at + 6
+    col = np.zeros(at.size, np.int64)
+    n_letters = np.zeros(at.size, np.int64)
+    going = np.ones(at.size, bool)
+    for k in range(4):  # a fourth letter stops nothing: refused below
+        c = a[base + k]
+        going &= (c >= 0x41) & (c <= 0x5A)
+        col = np.where(going, col * 26 + c - 0x40, col)
+        n_letters += going
+    first_digit = base + n_letters
+    row = np.zeros(at.size, np.int64)
+    n_digits = np.zeros(at.size, np.int64)
+    going[:] = True
+    for k in range(8):
+        c = a[first_digit + k]
+        going &= (c >= 0x30) & (c <= 0x39)
+        row = np.where(going, row * 10 + c - 0x30, row)
+        n_digits += going
+    close = first_digit + n_digits
+    ok = (n_letters >= 1) & (n_letters <= 3) & (n_digits >= 1) & (n_digits <= 7)
+    if not (ok & (a[close] == 0x22) & _lookup(_AFTER_REF)[a[close + 1]]).all():
+        return None
+    far_row, far_col = int(row.max()), int(col.max())
+    i_row = int(np.flatnonzero(row == far_row)[-1])
+    i_col = int(np.flatnonzero(col == far_col)[0])
+
+    def ref(i: int) -> str:
+        return buf[int(base[i]) : int(close[i])].decode()
+
+    return _Cells(at.size, far_row, ref(i_row), far_col, ref(i_col), int(row[-1]), int(col[-1]), s_values)
+
+
+@functools.cache
+def _lookup(chars: bytes) -> Any:
+    """A 256-entry table: True for the given bytes (indexed by a uint8 array)."""
+    import numpy as np
+
+    table = np.zeros(256, bool)
+    table[np.frombuffer(chars, np.uint8)] = True
+    return table
 
 
 class _SheetScan:
@@ -914,36 +995,32 @@ class _SheetScan:
     def fast(self, buf: bytes, cut: int) -> bool:
         """Measures a chunk in the usual form; False (nothing changed) when it is not in that
         form or crosses a limit, so that the exact scan reads it and names the cell."""
-        if buf.count(b":c", 0, cut) or (
-            buf.count(b"<c", 0, cut) != buf.count(b"<c ", 0, cut)  # also <col, <cfRule...
-            and any(buf.count(rare, 0, cut) for rare in _RARE_CELL)
-        ):
+        if buf.count(b":c", 0, cut):  # a prefixed tag (<x:c), or ":c" in some text
             return False
-        cells = _FAST_CELL.findall(buf, 0, cut)
-        if len(cells) != buf.count(b"<c ", 0, cut):
+        cells = _usual_cells(buf, cut)
+        if cells is None:
             return False
-        dims = _FAST_DIMENSION.findall(buf, 0, cut)
-        if len(dims) != buf.count(b"dimension", 0, cut):
-            return False
+        dims: list[bytes] = []
+        if buf.find(b"dimension", 0, cut) >= 0:
+            dims = _FAST_DIMENSION.findall(buf, 0, cut)
+            if len(dims) != buf.count(b"dimension", 0, cut):
+                return False
         shared = _FAST_SHARED.findall(buf, 0, cut)
-        if len(shared) != buf.count(b'"s"', 0, cut) + buf.count(b"'s'", 0, cut):
+        if len(shared) != cells.s_values:
             return False  # some attribute with the value s is not a shared-string cell's t="s"
         try:
             text = sum(map(self.lengths.__getitem__, map(int, shared)))
         except IndexError:  # an index past the shared strings: the exact scan counts the longest
             return False
-        if cells:
-            rows = max(map(int, {d for _, d in cells}))
-            widest = max({c for c, _ in cells}, key=lambda c: (len(c), c))
-            cols = _column_number(widest)
+        if cells.count:
+            rows, cols = cells.far_row, cells.far_col
             if self.over(max(rows, self.far_row), max(cols, self.far_col)):
                 return False
             if rows > self.far_row:
-                self.far_row = rows
-                self.far_row_ref = next(c + d for c, d in reversed(cells) if int(d) == rows).decode()
+                self.far_row, self.far_row_ref = rows, cells.far_row_ref
             if cols > self.far_col:
-                self.far_col, self.far_col_ref = cols, next(c + d for c, d in cells if c == widest).decode()
-            self.row, self.col = int(cells[-1][1]), _column_number(cells[-1][0])
+                self.far_col, self.far_col_ref = cols, cells.far_col_ref
+            self.row, self.col = cells.last_row, cells.last_col
         if dims:
             self.declared = dims[-1]
         self.text_budget[0] += text

@@ -508,6 +508,92 @@ def test_bulk_measure_agrees_with_tag_by_tag(
         settings.settings.cache_clear()
 
 
+def _cells_by_regex(buf: bytes, cut: int) -> tuple[object, ...] | None:
+    """The reference for readers._usual_cells: the regex scan it replaced (one Python object
+    per cell), with its checks for cells written in another form."""
+    rare = (b"<c>", b"<c/", b"<c\t", b"<c\n", b"<c\r")
+    if buf.count(b"<c", 0, cut) != buf.count(b"<c ", 0, cut) and any(buf.count(r, 0, cut) for r in rare):
+        return None
+    cells = readers._FAST_CELL.findall(buf, 0, cut)
+    if len(cells) != buf.count(b"<c ", 0, cut):
+        return None
+    s_values = buf.count(b'"s"', 0, cut) + buf.count(b"'s'", 0, cut)
+    if not cells:
+        return (0, 0, "", 0, "", 0, 0, s_values)
+    row = max(int(d) for _, d in cells)
+    col = max(readers._column_number(c) for c, _ in cells)
+    row_ref = next(c + d for c, d in reversed(cells) if int(d) == row).decode()
+    col_ref = next(c + d for c, d in cells if readers._column_number(c) == col).decode()
+    last = (int(cells[-1][1]), readers._column_number(cells[-1][0]))
+    return (len(cells), row, row_ref, col, col_ref, *last, s_values)
+
+
+def _random_cells(rng: random.Random) -> bytes:
+    """A run of worksheet XML: mostly usual cells, with each odd form a scan must not miss."""
+    parts = []
+    for _ in range(rng.randrange(0, 40)):
+        letters = "".join(rng.choice("ABCXYZ") for _ in range(rng.choice([1, 1, 2, 3])))
+        digits = str(rng.choice([1, 9, 10, 99999, 1048576, 9999999]))
+        after = rng.choice([">", " ", "/", "\n", "\x0b"])
+        odd = rng.random() < 0.15
+        form = rng.choice(
+            [
+                f'<c r="{letters.lower()}{digits}">',  # lower case
+                f'<c r="ABCD{digits}">',  # four letters
+                f'<c r="{letters}12345678">',  # eight digits
+                f'<c r="{letters}">',  # no row
+                f'<c r="{digits}">',  # no column
+                f'<c r="0{letters}{digits}">',
+                f"<c r='{letters}{digits}'>",  # single quotes
+                f'<c t="s" r="{letters}{digits}">',  # r not first
+                f'<c\tr="{letters}{digits}">',
+                "<c>",
+                "<c/>",
+                f'<c r="{letters}{digits}"x>',
+                f'<c r="{letters}0{digits}">',  # a leading zero: a usual cell
+                '<col min="1" max="3"/>',  # not a cell
+                '<cfRule type="x"/>',
+                '<c r="A1" t="s"s"s">',  # overlapping "s"
+            ]
+        )
+        usual = f'<c r="{letters}{digits}"{after}' + (
+            't="s"><v>0</v></c>' if after != ">" else "<v>1</v></c>"
+        )
+        parts.append(form if odd else usual)
+        if rng.random() < 0.1:
+            parts.append(f'</row><row r="{digits}">')
+    return "".join(parts).encode()
+
+
+def test_the_vectorised_cell_scan_agrees_with_the_regex_scan() -> None:
+    rng = random.Random(20261130)
+    seen = {"usual": 0, "other form": 0}
+    for _ in range(1000):
+        buf = _random_cells(rng)
+        cut = len(buf) if rng.random() < 0.7 else rng.randrange(0, len(buf) + 1)
+        expected = _cells_by_regex(buf, cut)
+        got = readers._usual_cells(buf, cut)
+        seen["other form" if expected is None else "usual"] += 1
+        if expected is None or got is None:
+            assert got is None and expected is None, (buf[:cut], got, expected)
+            continue
+        as_tuple = (
+            got.count,
+            got.far_row,
+            got.far_row_ref,
+            got.far_col,
+            got.far_col_ref,
+            got.last_row,
+            got.last_col,
+        )
+        assert as_tuple == expected[:7], (buf[:cut], got, expected)
+        # an overlapping "s"s" is counted twice: more values than t="s" cells, so the bulk
+        # measure gives way to the exact scan (never the other way round)
+        assert got.s_values >= expected[7]
+        assert got.s_values == expected[7] or b'"s"s"' in buf[:cut]
+    assert min(seen.values()) > 200, seen  # both kinds were exercised
+
+
 def test_prestart_readies_the_child_the_next_upload_takes(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(isolate, "_one_shot", False)  # an in-process CLI test may have set it
     monkeypatch.setattr(isolate, "_FORK", False)  # without the fork server: a spare child
