@@ -9,9 +9,11 @@ text; typing happens in DuckDB (queries/macros/).
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import functools
+import gc
 import io
 import re
 import zipfile
@@ -1171,26 +1173,43 @@ def _read_xlsx(name: str, data: bytes, zf: zipfile.ZipFile, infos: list[zipfile.
     sheets: list[RawSheet] = []
     max_rows = current().limits.max_rows
     for sheet_name in wb.sheet_names:
-        try:
-            rows = wb.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
-        except Exception as exc:
-            raise _reject(
-                name,
-                "unreadable_sheet",
-                f"Sheet '{sheet_name}' could not be read ({_short(exc)}).",
-                sheet=sheet_name,
-            ) from None
-        if len(rows) > max_rows + 1:  # also checked before reading, from the sheet's XML
-            raise _reject(
-                name,
-                "too_many_rows",
-                f"Sheet '{sheet_name}' has {len(rows):,} rows; the limit is {max_rows:,}.",
-                sheet=sheet_name,
-            )
-        sheet = _sheet_from_rows(name, sheet_name, rows)
+        with _no_cycle_collection():
+            try:
+                rows = wb.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
+            except Exception as exc:
+                raise _reject(
+                    name,
+                    "unreadable_sheet",
+                    f"Sheet '{sheet_name}' could not be read ({_short(exc)}).",
+                    sheet=sheet_name,
+                ) from None
+            if len(rows) > max_rows + 1:  # also checked before reading, from the sheet's XML
+                raise _reject(
+                    name,
+                    "too_many_rows",
+                    f"Sheet '{sheet_name}' has {len(rows):,} rows; the limit is {max_rows:,}.",
+                    sheet=sheet_name,
+                )
+            sheet = _sheet_from_rows(name, sheet_name, rows)
         if sheet is not None:
             sheets.append(sheet)
     return sheets
+
+
+@contextlib.contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """The cyclic garbage collector off while a sheet's rows exist as Python lists: they are
+    a million lists and values with no reference cycles, and every collection walked them
+    all again (0.5-0.8 of the 3.0-3.8 CPU s that read_upload took for the 200,000-row
+    benchmark workbook). Reference counting still frees everything; the collector comes
+    back on as it was, also when the sheet is refused."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
 
 
 def cell_text(value: object) -> str:

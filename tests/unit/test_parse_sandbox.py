@@ -594,6 +594,36 @@ def test_the_vectorised_cell_scan_agrees_with_the_regex_scan() -> None:
     assert min(seen.values()) > 200, seen  # both kinds were exercised
 
 
+@pytest.mark.parametrize("refused", [False, True], ids=["read", "refused"])
+@pytest.mark.parametrize("collector_on", [True, False], ids=["collector_on", "collector_off"])
+def test_a_workbook_read_pauses_the_cycle_collector_and_restores_it(
+    refused: bool, collector_on: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cells = '<c r="A{0}" t="s"><v>0</v></c><c r="B{0}" t="s"><v>1</v></c>'
+    data = xlsx("".join(f'<row r="{i}">{cells.format(i)}</row>' for i in (1, 2)), shared=["a", "b"])
+    during: list[bool] = []
+    real = readers._sheet_from_rows
+
+    def convert(file: str, sheet: str, rows: list[list[object]]) -> readers.RawSheet | None:
+        during.append(gc.isenabled())
+        if refused:
+            raise readers._reject(file, "unreadable_sheet", "refused on purpose", sheet=sheet)
+        return real(file, sheet, rows)
+
+    monkeypatch.setattr(readers, "_sheet_from_rows", convert)
+    (gc.enable if collector_on else gc.disable)()
+    try:
+        with contextlib.ExitStack() as stack:
+            if refused:
+                stack.enter_context(pytest.raises(RejectedFile))
+            sheets = readers.read_upload("w.xlsx", data, 10)
+            assert sheets[0].data.num_rows == 1
+        assert during == [False]
+        assert gc.isenabled() is collector_on
+    finally:
+        gc.enable()
+
+
 def test_prestart_readies_the_child_the_next_upload_takes(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(isolate, "_one_shot", False)  # an in-process CLI test may have set it
     monkeypatch.setattr(isolate, "_FORK", False)  # without the fork server: a spare child
