@@ -184,3 +184,23 @@ def test_bench_rejects_an_unknown_page(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "unknown page(s): nope" in done.stderr
     assert not (tmp_path / "latest.json").exists()
+
+
+def test_the_hand_written_notes_in_the_benchmarks_doc_are_the_notes_files() -> None:
+    """docs/benchmarks.md is generated (`make bench`): its hand-written sections come from
+    bench/NOTES*.md. A section written only into the doc would be lost by the next run."""
+    from bench.harness import report
+
+    doc = (ROOT / "docs" / "benchmarks.md").read_text(encoding="utf-8")
+    generated = report.markdown(json.loads((ROOT / "bench" / "results" / "latest.json").read_text()))
+    start = "## Profiling and fixes"
+    assert start in doc and start in generated
+    ours, theirs = doc[doc.index(start) :].splitlines(), generated[generated.index(start) :].splitlines()
+    first = next(
+        (i for i, (a, b) in enumerate(zip(ours, theirs, strict=False)) if a != b), min(len(ours), len(theirs))
+    )
+    assert ours == theirs, (
+        f"docs/benchmarks.md line {doc[: doc.index(start)].count(chr(10)) + first + 1} differs from what "
+        f"bench/NOTES*.md generate:\n  doc:   {ours[first : first + 1]}\n  notes: {theirs[first : first + 1]}\n"
+        "Write the section in bench/NOTES.md, NOTES-ingestion.md or NOTES-load.md and copy it to the doc."
+    )
