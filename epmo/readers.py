@@ -848,8 +848,9 @@ def _sheet_message(sheet: str, what: str, rows: int, cols: int, limit: str) -> s
 
 # The usual form of a worksheet (Excel, LibreOffice, openpyxl, xlsxwriter): every cell
 # <c r="A1" ...>, shared-string cells <c r="A1" s="3" t="s"><v>7</v>. A chunk in that form
-# is measured with whole-chunk regexes, and any other chunk tag by tag. The form is proved by
-# counting: what the fast patterns found must equal a cheap over-count of the real thing.
+# is measured in bulk (its cells by _usual_cells, with numpy; the dimension and the shared
+# strings with whole-chunk regexes), and any other chunk tag by tag. The form is proved by
+# counting: what the bulk scan found must equal a cheap over-count of the real thing.
 _FAST_CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"[\s/>]')  # what _usual_cells finds
 _RARE_CELL = b">/\t\n\r"  # after "<c": other ways to write a cell (not <col, <cfRule...)
 _AFTER_REF = b" \t\n\r\x0b\x0c/>"  # after a cell reference's closing quote ([\s/>])
@@ -1191,6 +1192,7 @@ def _read_xlsx(name: str, data: bytes, zf: zipfile.ZipFile, infos: list[zipfile.
                     sheet=sheet_name,
                 )
             sheet = _sheet_from_rows(name, sheet_name, rows)
+            del rows  # freed before the collector is back on, else its next pass walks them
         if sheet is not None:
             sheets.append(sheet)
     return sheets
