@@ -959,17 +959,6 @@ def _imports() -> None:
     from epmo import readers  # noqa: F401
 
 
-def _warm_up() -> None:
-    """The imports and a first small read (a child started on its own)."""
-    _imports()
-    from epmo import readers
-
-    try:
-        readers.read_csv_bytes("warm-up.csv", b"a;b\n1,5;x\n")
-    except RejectedFile:
-        pass
-
-
 def _one_job() -> None:
     """Read the pickled job on stdin, answer on stdout, exit."""
     reply = os.fdopen(os.dup(1), "wb")
@@ -1069,7 +1058,10 @@ def main() -> None:
         _imports()
         _fork_server(int(sys.argv[2]))
         return
-    _warm_up()
+    # imports only, no warm-up read: a first read makes Arrow's allocator (mimalloc) reserve a
+    # 1 GiB arena, and memory mapped before the limit is outside it (a child started alone let
+    # Arrow allocate 1 GiB past limits.parse_memory_mb; about 30 ms of set-up moves into the job)
+    _imports()
     _one_job()
 
 

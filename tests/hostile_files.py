@@ -120,6 +120,19 @@ def eat_memory(*_: object) -> list[object]:
     return []
 
 
+def eat_arrow_memory(*_: object) -> list[object]:
+    """200 MB through Arrow's memory pool (what the readers allocate), a megabyte at a time:
+    over a 64 MB limit however the child was started."""
+    import pyarrow as pa
+
+    hoard = []
+    for _ in range(200):
+        buf = pa.allocate_buffer(1 << 20)
+        memoryview(buf).cast("B")[::4096] = b"\x01" * 256  # touched: real pages
+        hoard.append(buf)
+    return []
+
+
 def burn_cpu(*_: object) -> list[object]:
     n = 0
     while True:

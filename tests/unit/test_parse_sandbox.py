@@ -223,6 +223,7 @@ def test_rejection_inside_the_child_comes_back_whole() -> None:
 # (function, limits, rule, words)
 GREEDY = [
     ("eat_memory", isolate.Limits(memory_mb=64, cpu_seconds=20), "parse_memory", "(64 MB)"),
+    ("eat_arrow_memory", isolate.Limits(memory_mb=64, cpu_seconds=20), "parse_memory", "(64 MB)"),
     (
         "burn_cpu",
         isolate.Limits(memory_mb=500, cpu_seconds=1),
