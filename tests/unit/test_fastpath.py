@@ -150,7 +150,9 @@ def _stage(
     try:
         staged = stage(con, mapped, fast=fast)
         issues = run_checks(staged, dt.date(2026, 11, 20), mapped)
-        table = typed_tables(staged)["allocations"].sort_by("_row")
+        table = typed_tables(staged)["allocations"]
+        # every column: two files of a ZIP have the same row numbers, whose order is DuckDB's
+        table = table.sort_by([(c, "ascending") for c in table.column_names])
         return issues, table, staged.fast
     finally:
         con.close()
