@@ -6,7 +6,8 @@ this process's fork server (`python -m epmo.isolate --fork-server`, which has do
 imports once; see "the fork server" below), or started alone with `python -m epmo.isolate`
 (the CLI, or where the fork server cannot be had). Before it parses anything the child
 limits itself with
-`setrlimit`: address space (`limits.parse_memory_mb` beyond what the child already maps),
+`setrlimit`: address space (`limits.parse_memory_mb` beyond what the child already maps,
+so it reads nothing before: a read makes Arrow's allocator reserve a 1 GiB arena there),
 CPU time (`limits.parse_cpu_seconds`; SIGXCPU, then SIGKILL two seconds later), no core
 dumps and no file writes. The parent kills it after max(10, 4 x the CPU limit) + 10 seconds
 of wall-clock time (a loaded machine gives a child less than a core).
