@@ -1059,10 +1059,7 @@ def main() -> None:
         _imports()
         _fork_server(int(sys.argv[2]))
         return
-    # imports only, no warm-up read: a first read makes Arrow's allocator (mimalloc) reserve a
-    # 1 GiB arena, and memory mapped before the limit is outside it (a child started alone let
-    # Arrow allocate 1 GiB past limits.parse_memory_mb; about 30 ms of set-up moves into the job)
-    _imports()
+    _imports()  # and no read before the limit (the module doc says why)
     _one_job()
 
 
