@@ -220,11 +220,16 @@ def wait_for_app(page, timeout: float = 30_000) -> None:  # type: ignore[no-unty
     """Wait until Streamlit has finished running the script and the page shows its replica's
     current data (not the previous version, which a replica shows with a note while it builds
     the new one, then reruns the page: epmo/swr.py)."""
-    page.wait_for_selector("[data-testid='stApp']", timeout=timeout)
+    # The app's own state attributes (Streamlit's e2e suite waits on them too): the script has
+    # run at least once and is not running now. The status widget alone was not enough: it is
+    # absent before the first run starts, so a wait could end before the page was drawn.
     page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
+        "() => { const app = document.querySelector('[data-testid=\"stApp\"]');"
+        " return app && app.dataset.testConnectionState === 'CONNECTED'"
+        " && app.dataset.testScriptState === 'notRunning'"
+        " && !document.querySelector('[data-testid=\"stStatusWidget\"]')"
         " && document.querySelector('[data-testid=\"stMain\"]')"
-        " && !document.body.innerText.includes('newer data (version')",
+        " && !document.body.innerText.includes('newer data (version'); }",
         timeout=timeout,
     )
     page.wait_for_timeout(400)

@@ -4,6 +4,7 @@ project's forecast, at the two screen widths the product is looked at (1440 and 
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import shot, wait_for_app
 
@@ -23,7 +24,7 @@ def test_flow_page_draws_and_forecasts_a_project(tab, app_url: str, width: int) 
     wait_for_app(page)
     page.get_by_role("heading", name="Flow").wait_for()
     _charts_drawn(page, 1)  # throughput, the first tab
-    assert page.get_by_text("Done / week").is_visible()
+    expect(page.get_by_test_id("stMetricLabel").filter(has_text="Done / week")).to_be_visible()
     shot(page, f"flow_portfolio_{width}")
 
     page.get_by_test_id("stRadioGroup").get_by_text("Project", exact=True).click()  # the Level radio
