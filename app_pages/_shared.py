@@ -578,13 +578,15 @@ def table(
     **kwargs: Any,
 ) -> Any:
     """The one way a page shows a table: labelled columns (epmo.labels), readable values;
-    `column_config` overrides the labels of some columns."""
+    `column_config` overrides the labels of some columns. A missing value is an empty cell,
+    not the word "None" (Streamlit's default, in grey, for numbers and dates as well)."""
     return st.dataframe(
         readable(frame),
         key=key,
         hide_index=True,
         column_config=measure_columns(frame) | (column_config or {}),
         height=height,  # type: ignore[arg-type]
+        placeholder="",
         **kwargs,
     )
 

@@ -33,14 +33,12 @@ c[2].metric("Late", n["late"])
 c[3].metric("Missing", n["missing"])
 c[4].metric("Unchanged too long", n["unchanged"])
 
-left, right = st.columns([2, 3])
-with left:
-    st.subheader("Submissions by portfolio")
-    ui.chart(charts.submission_mix(data.status), "mix")
-with right:
-    st.subheader("By project manager")
-    ui.table(data.managers)  # sized to its rows (scrolls past ten), no empty rows under a few managers
-    ui.downloads(data.managers, f"submissions_by_pm_{as_of}", "pms")
+# one above the other: side by side, the managers' eight columns were cut at 1440 px
+st.subheader("Submissions by portfolio")
+ui.chart(charts.submission_mix(data.status), "mix")
+st.subheader("By project manager")
+ui.table(data.managers)  # sized to its rows (scrolls past ten), no empty rows under a few managers
+ui.downloads(data.managers, f"submissions_by_pm_{as_of}", "pms")
 
 st.subheader("Projects needing attention")
 problems = data.problems

@@ -103,8 +103,15 @@ def test_what_changed_page(app: AppTest, demo_store: Store) -> None:
     _ok(app)
     assert int(_metric(app, "Changes shown")) == int((expected["change_type"] == "rag_computed").sum())
     # the table, the kinds and the caption read as words, not as the query's codes
-    table = next(df.value for df in app.dataframe if "change_type" in df.value.columns)
+    shown = next(df for df in app.dataframe if "change_type" in df.value.columns)
+    table = shown.value
     assert set(table["change_type"]) == {"Computed RAG"}
+    # a RAG that is gone has no "after" value: an empty cell, not the word None
+    assert (
+        table["after_value"].isna().any()
+        and shown.proto.HasField("placeholder")
+        and shown.proto.placeholder == ""
+    )
     assert set(table["field"]) == {"Computed RAG"}
     kinds = app.multiselect(key="change_kinds").options  # as shown
     assert "Computed RAG" in kinds and not [k for k in kinds if "_" in k]
