@@ -6,6 +6,7 @@ from __future__ import annotations
 from urllib.parse import quote
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import DEMO_END, SHOTS, wait_for_app
 
@@ -48,20 +49,20 @@ def test_presentation_mode_deck_at_1920x1080(screen, app_url: str) -> None:  # t
     _settled(page, "Portfolio overview", 1)
     # no chrome: sidebar, header, toolbar and deploy button are hidden
     for testid in ("stSidebar", "stHeader", "stToolbar", "stAppDeployButton"):
-        assert not page.locator(f"[data-testid='{testid}']").first.is_visible(), testid
+        expect(page.locator(f"[data-testid='{testid}']").first).to_be_hidden()
     week = DEMO_END.isocalendar().week
-    assert page.get_by_text(f"As of week {week}").first.is_visible()
-    assert page.get_by_text("Slide 1 of 8").is_visible()
+    expect(page.get_by_text(f"As of week {week}").first).to_be_visible()
+    expect(page.get_by_text("Slide 1 of 8")).to_be_visible()
     _shot(page, "steering_present_1_overview")
 
     _click(page, "Next")
     _settled(page, "Portfolio health (1 of 2)", 1)
-    assert page.get_by_text("Slide 2 of 8").is_visible()
-    assert page.get_by_text(f"As of week {week}").first.is_visible()
+    expect(page.get_by_text("Slide 2 of 8")).to_be_visible()
+    expect(page.get_by_text(f"As of week {week}").first).to_be_visible()
     _shot(page, "steering_present_2_health")
     _click(page, "Next")  # the slide's second screen: the RAG matrix, which needs the width
     _settled(page, "Portfolio health (2 of 2)", 1)
-    assert page.get_by_text("Slide 2 of 8").is_visible()
+    expect(page.get_by_text("Slide 2 of 8")).to_be_visible()
 
     _click(page, "Next")
     _settled(page, "What changed", 1)
@@ -73,7 +74,7 @@ def test_presentation_mode_deck_at_1920x1080(screen, app_url: str) -> None:  # t
 
     _click(page, "Previous")
     _settled(page, "What changed", 1)
-    assert page.get_by_text("Slide 3 of 8").is_visible()
+    expect(page.get_by_text("Slide 3 of 8")).to_be_visible()
     assert "slide=3" in page.url
     assert page.locator("[data-testid='stException']").count() == 0
 
@@ -116,7 +117,7 @@ def test_html_pack_downloads_and_draws_its_charts_offline(browser, screen, app_u
         view = offline.new_page()
         view.goto(path.as_uri())
         view.wait_for_function('() => document.querySelectorAll(".main-svg").length >= 8', timeout=60_000)
-        assert view.get_by_role("heading", name="Steering committee").is_visible()
+        expect(view.get_by_role("heading", name="Steering committee")).to_be_visible()
         assert [u for u in requests if not u.startswith(("file:", "data:", "blob:"))] == []
         view.wait_for_timeout(800)
         view.screenshot(path=str(SHOTS / "steering_pack_html.png"))

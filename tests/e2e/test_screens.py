@@ -10,6 +10,7 @@ import re
 from urllib.parse import quote
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import DEMO_END, ROOT, wait_for_app
 
@@ -65,7 +66,7 @@ def test_pages_at_1024_and_1440(tab, app_url: str, width: int) -> None:  # type:
         # the as-of week is in the sidebar, in view without scrolling (the pages are in
         # the header's menus, not 19 entries above it)
         picker = page.locator("[data-testid='stSidebar'] [data-testid='stSelectbox']").first
-        assert picker.is_visible(), name
+        expect(picker).to_be_visible()
         box = picker.bounding_box()
         assert box is not None and box["y"] + box["height"] <= 800, (name, box)
         assert not page.locator("[data-testid='stSidebarNav']").count(), name
