@@ -16,12 +16,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from bench.harness import serve as streamlit_server
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "test-artifacts" / "screenshots"
 DEMO_END = dt.date(2026, 11, 20)
+
+# expect(...) waits as long as the page waits (wait_for_app): Streamlit loads each kind of
+# element's code when a page first shows one, and a busy server sends it late
+expect.set_options(timeout=30_000)
 
 
 def chromium_path() -> str:
