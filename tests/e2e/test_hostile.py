@@ -106,10 +106,6 @@ def visit(browser, hostile_url: str):  # type: ignore[no-untyped-def]
 def _settle(page) -> None:  # type: ignore[no-untyped-def]
     """The script has run to the end (every page has a title) and every chart is drawn."""
     page.wait_for_selector("[data-testid='stMain'] h1", timeout=60_000)
-    page.wait_for_function(
-        "() => document.querySelector('[data-testid=\"stApp\"]').dataset.testScriptState !== 'running'",
-        timeout=60_000,
-    )
     wait_for_app(page, timeout=60_000)
     page.wait_for_function(
         """() => [...document.querySelectorAll("[data-testid='stPlotlyChart']")]
