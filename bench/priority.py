@@ -122,12 +122,19 @@ def main() -> None:
 
 def frontier_first_point(store: Store, as_of: dt.date, scale: str) -> None:
     """The frontier tab's page data (pagedata.priority.frontier_levels) with the chart's
-    callback: seconds to the first solved point and to the last, workers cold and warm."""
+    callback: seconds to the first solved point and to the last, workers cold and warm,
+    without the capacity constraints (the tab's default) and with them."""
+    con = store.connect()
+    for with_capacity in (False, True):
+        _frontier_tab(con, as_of, scale, with_capacity)
+    con.close()
+
+
+def _frontier_tab(con: Any, as_of: dt.date, scale: str, with_capacity: bool) -> None:
     from epmo.pagedata import Filters
     from epmo.pagedata import priority as pages
 
-    con = store.connect()
-    scenario = pages.default_scenario(con, Filters(as_of))
+    scenario = pages.default_scenario(con, Filters(as_of), with_capacity)
     pages.frontier_levels(con, Filters(as_of), scenario, steps=2)  # the queries warm, as on the page
     for how in ("worker started now", "worker started ahead"):
         if how == "worker started ahead":
@@ -150,11 +157,10 @@ def frontier_first_point(store: Store, as_of: dt.date, scale: str) -> None:
         kids = resource.getrusage(resource.RUSAGE_CHILDREN)
         worker_cpu = kids.ru_utime + kids.ru_stime - kids0.ru_utime - kids0.ru_stime
         print(
-            f"frontier tab page data, {scale}, {how}: first point {firsts[0]:.2f} s, last {total:.2f} s; "
+            f"frontier tab page data, {scale}, capacity {'on' if with_capacity else 'off'}, {how}: first point {firsts[0]:.2f} s, last {total:.2f} s; "
             f"cpu {cpu:.2f} s here, {worker_cpu:.2f} s in workers "
             f"({dict(data.frontier.attrs)}; load average {os.getloadavg()[0]:.1f})"
         )
-    con.close()
 
 
 _FIRST_JS = """() => Array.from(document.querySelectorAll('[data-testid="stPlotlyChart"]')).some(
