@@ -4,7 +4,7 @@ import streamlit as st
 
 from app_pages import _capacity as cap
 from app_pages import _shared as ui
-from epmo import capacity, capacity_charts
+from epmo import capacity, capacity_charts, labels
 from epmo.pagedata import capacity as pages
 from epmo.safe_text import md
 
@@ -84,7 +84,7 @@ if clicked is not None:
         )
         st.markdown(
             f"**{md(m['row'])} · {md(m['col'])}**: demand {m['demand_hours']:,.0f} h, {supply}; "
-            f"{drill['project_id'].nunique()} project(s)."
+            f"{labels.count(drill['project_id'].nunique(), 'project')}."
         )
     if drill.empty:
         st.info("No demand in this cell: all of it is available capacity.")

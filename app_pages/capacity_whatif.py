@@ -7,7 +7,7 @@ import streamlit as st
 
 from app_pages import _capacity as cap
 from app_pages import _shared as ui
-from epmo import capacity, capacity_charts
+from epmo import capacity, capacity_charts, labels
 from epmo.pagedata import capacity as pages
 from epmo.safe_text import md
 
@@ -54,7 +54,7 @@ def apply_json() -> None:
         st.session_state.cap_message = ("error", f"Scenario not applied: {exc}")
         return
     st.session_state[STATE] = sc.to_json()
-    st.session_state.cap_message = ("success", f"Applied {len(sc.changes)} change(s).")
+    st.session_state.cap_message = ("success", f"Applied {labels.count(len(sc.changes), 'change')}.")
 
 
 def open_saved(name: str) -> None:

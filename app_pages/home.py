@@ -72,11 +72,11 @@ for col, name, key in ((m[3], "portfolio_cpi", "cpi"), (m[4], "portfolio_spi", "
     )
 
 st.subheader("RAG this week, and the change since last week")
-r = ui.metric_columns(6)
-for i, rag in enumerate(("Red", "Amber", "Green")):
-    for j, kind in enumerate(("declared", "computed")):
+for kind in ("declared", "computed"):  # a row each, so declared and computed read against each other
+    r = ui.metric_columns(3)
+    for i, rag in enumerate(("Red", "Amber", "Green")):
         col = f"{kind}_{rag.lower()}_count"
-        r[i * 2 + j].metric(
+        r[i].metric(
             f"{rag} · {kind}",
             int(now[col]),
             delta(col),

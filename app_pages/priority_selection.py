@@ -7,6 +7,7 @@ import streamlit as st
 from app_pages import _priority as pr
 from app_pages import _shared as ui
 from epmo import priority, settings
+from epmo.labels import count
 from epmo.pagedata import priority as pages
 from epmo.priority import charts
 from epmo.safe_text import md
@@ -79,7 +80,7 @@ assert result is not None  # there are candidates
 sel = result.selection
 if result.notes:
     with st.expander(
-        f"{len(result.notes)} note(s) on the inputs (dependencies and capacity left unconstrained)"
+        f"{count(len(result.notes), 'note')} on the inputs (dependencies and capacity left unconstrained)"
     ):
         st.markdown("\n".join(f"- {md(n)}" for n in result.notes))
 

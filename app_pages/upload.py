@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import _shared as ui
-from epmo import access, contract, isolate, templates
+from epmo import access, contract, isolate, labels, templates
 from epmo.importers import LAYOUTS, WorkItemImport
 from epmo.ingest import ACCEPTED, DUPLICATE, commit, ingest, latest_reporting_day
 from epmo.mapping import resolve, shipped
@@ -137,13 +137,13 @@ rows = ", ".join(f"{t}: {n:,} rows" for t, n in report.row_counts.items()) or "n
 if report.ok:
     st.success(
         f"**{md(uploaded.name)}** is valid: {rows}. "
-        f"{report.total_warnings} warning(s). Review the changes, then commit.",
+        f"{labels.count(report.total_warnings, 'warning')}. Review the changes, then commit.",
         icon=":material/check_circle:",
     )
 else:
     st.error(
-        f"**{md(uploaded.name)}** cannot be stored: {report.total_errors} error(s), "
-        f"{report.total_warnings} warning(s). Fix them in your file and upload it again. "
+        f"**{md(uploaded.name)}** cannot be stored: {labels.count(report.total_errors, 'error')}, "
+        f"{labels.count(report.total_warnings, 'warning')}. Fix them in your file and upload it again. "
         "Nothing was stored.",
         icon=":material/error:",
     )

@@ -145,7 +145,7 @@ class Change:
         if self.kind == "exclude":
             return f"Leave out {self.project_id}"
         if self.kind == "shift":
-            return f"Shift {self.project_id} by {self.weeks:+d} week(s)"
+            return f"Shift {self.project_id} by {self.weeks:+d} week{'' if abs(self.weeks) == 1 else 's'}"
         if self.kind == "scale":
             return f"Scale {self.project_id} to {self.percent:g}% of plan"
         fte = self.hours_per_week / fte_hours_per_week()

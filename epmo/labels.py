@@ -309,6 +309,11 @@ def text(name: str, value: Any) -> str:
     return str(value)
 
 
+def count(n: int, noun: str, plural: str | None = None) -> str:
+    """A count with its noun in the right number: "1 project", "3 projects", "0 projects"."""
+    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
+
+
 def money(value: Any) -> str:
     """An amount in the portfolio's money format (the same as the money measures)."""
     return "" if is_blank(value) else measures.fmt("bac", float(value))

@@ -69,6 +69,10 @@ def my_week(store: Store, manager: str, as_of: dt.date) -> MyWeek:
     return MyWeek(manager, as_of, projects, tables, changes, _warnings(projects, tables))
 
 
+def _weeks(n: int) -> str:
+    return "1 week" if n == 1 else f"{n} weeks"
+
+
 def _warnings(projects: pd.DataFrame, tables: pd.DataFrame) -> list[str]:
     """Plain sentences, one per thing a project manager can act on."""
     out: list[str] = []
@@ -76,7 +80,7 @@ def _warnings(projects: pd.DataFrame, tables: pd.DataFrame) -> list[str]:
         if not r.reported_this_week:
             out.append(
                 f"{r.project_id}: not reported for this week (last report {r.as_of_date}, "
-                f"{r.weeks_stale} week(s) ago). Confirm it unchanged or upload the changes."
+                f"{_weeks(r.weeks_stale)} ago). Confirm it unchanged or upload the changes."
             )
         if r.is_watermelon:
             out.append(
@@ -89,7 +93,7 @@ def _warnings(projects: pd.DataFrame, tables: pd.DataFrame) -> list[str]:
     for r in stale.itertuples():
         out.append(
             f"{r.project_id}: table {r.table_name} last reported for {r.reported_week} "
-            f"({r.weeks_stale} week(s) old)."
+            f"({_weeks(r.weeks_stale)} old)."
         )
     return out
 

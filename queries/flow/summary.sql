@@ -116,7 +116,8 @@ SELECT
         CASE WHEN s.wip_without_start > 0 AND s.wip_without_start < s.wip THEN printf(
             'age from %d of %d items in progress (the others have no start date)',
             s.wip - s.wip_without_start, s.wip) END,
-        CASE WHEN s.weeks_stale > 0 THEN printf('backlog last reported %d week(s) before the as-of week',
+        CASE WHEN s.weeks_stale = 1 THEN 'backlog last reported 1 week before the as-of week'
+            WHEN s.weeks_stale > 1 THEN printf('backlog last reported %d weeks before the as-of week',
             s.weeks_stale) END
     ) AS flow_notes
 FROM per_scope AS s

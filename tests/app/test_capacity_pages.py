@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -51,7 +52,7 @@ def test_heatmap_page_drill_down_and_shortages(app: AppTest) -> None:
     _no_errors(app)
     drill = _frame(app, "share_pct")
     assert len(drill) > 0 and drill["project_id"].str.startswith("PRJ-").all()
-    summary = next(m.value for m in app.markdown if "project(s)" in m.value)
+    summary = next(m.value for m in app.markdown if re.search(r"\d+ projects?\.$", m.value))
     demand = float(summary.split("demand ")[1].split(" h")[0].replace(",", ""))
     assert drill["demand_hours"].sum() == pytest.approx(demand, abs=1 + 0.1 * len(drill))
     assert summary.startswith(f"**{row.options[0]} · {period.options[1]}**")
@@ -181,6 +182,6 @@ def test_a_cell_without_capacity_says_so(store: Store, monkeypatch: pytest.Monke
     at.selectbox(key="cap_drill_row").set_value("Architect").run()
     at.selectbox(key="cap_drill_period").set_value("Dec 2026").run()
     _no_errors(at)
-    summary = next(m.value for m in at.markdown if "project(s)" in m.value)
-    assert summary == "**Architect · Dec 2026**: demand 115 h, no capacity; 1 project(s)."
+    summary = next(m.value for m in at.markdown if re.search(r"\d+ projects?\.$", m.value))
+    assert summary == "**Architect · Dec 2026**: demand 115 h, no capacity; 1 project."
     assert _frame(at, "share_pct")["project_id"].tolist() == ["P1"]

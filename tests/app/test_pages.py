@@ -73,3 +73,18 @@ def test_tables(app: AppTest) -> None:
     _no_errors(app)
     frame = app.dataframe[0].value
     assert {"project_id", "as_of_date", "weeks_stale"} <= set(frame.columns)
+    # the tables read as words, not as the store's names; the caption gives the name for SQL
+    assert app.button_group(key="table_view").options == [
+        "Projects",
+        "Milestones",
+        "RAID",
+        "Allocations (demand)",
+        "Capacity (supply)",
+        "Financials",
+        "Work items",
+    ]
+    assert "In the SQL explorer and in exports this table is `projects`" in app.caption[0].value
+    app.button_group(key="table_view").set_value("work_items").run()
+    _no_errors(app)
+    assert "item_key" in app.dataframe[0].value.columns
+    assert "this table is `work_items`" in app.caption[0].value

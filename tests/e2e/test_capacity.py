@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.e2e.conftest import shot, wait_for_app
@@ -40,7 +42,7 @@ def test_heatmap_and_click_drill_down(page, app_url: str) -> None:  # type: igno
     periods = chart.locator(".xtick text").evaluate_all("els => els.map(e => e.textContent)")
     _click_cell(page, chart, 1)  # markers go row by row: the first row's second period
     wait_for_app(page)
-    summary = page.get_by_text("project(s).")
+    summary = page.get_by_text(re.compile(r"\d+ projects?\.$"))
     summary.wait_for(timeout=20_000)
     assert summary.inner_text().startswith(f"{sorted(rows)[0]} · {periods[1]}:")
     drill = page.locator("[data-testid='stDataFrame']").first

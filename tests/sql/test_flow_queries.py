@@ -280,3 +280,28 @@ def test_the_flow_facts_memo_is_its_definition(flow_store: Store) -> None:
         assert {r[1] for r in memo} == {"Digital"}  # the portfolio, joined
     finally:
         con.close()
+
+
+@pytest.mark.parametrize(
+    ("weeks_later", "note"),
+    [
+        (0, None),
+        (1, "backlog last reported 1 week before the as-of week"),
+        (3, "backlog last reported 3 weeks before the as-of week"),
+    ],
+)
+def test_summary_says_how_old_the_backlog_is(flow_store: Store, weeks_later: int, note: str | None) -> None:
+    s = flow_store.frame(
+        "flow/summary",
+        as_of=WEEK + dt.timedelta(weeks=weeks_later),
+        by="project",
+        scope="",
+        window_days=14,
+        portfolios=[],
+        programmes=[],
+    ).set_index("scope")
+    notes = s.loc["P1", "flow_notes"]
+    if note is None:
+        assert "backlog last reported" not in notes
+    else:
+        assert note in notes

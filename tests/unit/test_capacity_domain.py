@@ -119,6 +119,13 @@ def test_scenario_parameters_and_round_trip() -> None:
 
 
 @pytest.mark.parametrize(
+    ("weeks", "said"), [(1, "Shift P1 by +1 week"), (-1, "Shift P1 by -1 week"), (3, "Shift P1 by +3 weeks")]
+)
+def test_a_shift_reads_in_weeks(weeks: int, said: str) -> None:
+    assert Change("shift", project_id="P1", weeks=weeks).describe() == said
+
+
+@pytest.mark.parametrize(
     ("as_of", "months", "end"),
     [
         (D(2026, 11, 20), 6, D(2027, 5, 1)),

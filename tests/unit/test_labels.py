@@ -273,3 +273,18 @@ def test_every_change_kind_of_the_query_reads_as_words() -> None:
 )
 def test_codes_read_as_words(name: str, value: object, shown: str) -> None:
     assert labels.text(name, value) == shown
+
+
+@pytest.mark.parametrize(
+    ("n", "noun", "plural", "said"),
+    [
+        (0, "project", None, "0 projects"),
+        (1, "project", None, "1 project"),
+        (2, "warning", None, "2 warnings"),
+        (1_234, "error", None, "1,234 errors"),
+        (1, "entry", "entries", "1 entry"),
+        (3, "entry", "entries", "3 entries"),
+    ],
+)
+def test_count_puts_the_noun_in_the_right_number(n: int, noun: str, plural: str | None, said: str) -> None:
+    assert labels.count(n, noun, plural) == said

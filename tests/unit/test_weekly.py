@@ -59,7 +59,10 @@ def test_my_week_lists_only_my_projects_and_their_staleness(two_pms: Store) -> N
     assert week.project_ids == ["P1", "P2"]
     assert week.to_confirm == ["P1", "P2"]
     assert set(week.tables["table_name"]) == {"projects", "milestones"}
-    assert any("P1: not reported for this week" in w for w in week.warnings)
+    assert any("P1: not reported for this week" in w and "1 week ago)" in w for w in week.warnings)
+    later = my_week(two_pms, "pm@example.org", W2 + dt.timedelta(weeks=2))
+    assert any("P1: not reported for this week" in w and "3 weeks ago)" in w for w in later.warnings)
+    assert any("P1: table milestones last reported" in w and "(3 weeks old)" in w for w in later.warnings)
     assert my_week(two_pms, OTHER, W2).project_ids == ["Q1"]
     assert my_week(two_pms, "nobody@example.org", W2).project_ids == []
 
