@@ -220,6 +220,9 @@ _NAV, _TITLE, _CAPTION, _METRIC_ROW, _SUBHEADER, _MARGIN = (
     40,
 )  # a subheader may take two lines
 METRICS_PER_ROW = 6
+# below this many pixels a chart is unreadable on a shared screen (a slide with two rows of
+# metrics leaves about 200): the figures then follow on a screen of their own
+MIN_FIGURE_PX = 240
 
 
 def figure_budget(metrics: int) -> int:
@@ -232,11 +235,15 @@ def figure_budget(metrics: int) -> int:
 def present_parts(s: steering.Slide) -> list[list[steering.Chart | steering.Table]]:
     """Presenting, a slide's figures in screens that fit 1280x720: two side by side, a grid
     (RAG matrix, capacity: it needs the width for its cell labels) on a screen of its own.
-    Next and Previous walk the parts before the next slide, as the PPTX's "(continued)"."""
+    A slide with so many metrics that its figures would be too small shows the metrics on
+    a screen of their own first. Next and Previous walk the parts before the next slide, as
+    the PPTX's "(continued)"."""
     blocks: list[steering.Chart | steering.Table] = list(s.blocks)
     grids = [b for b in blocks if isinstance(b, steering.Chart) and b.kind == "grid"]
     others = [b for b in blocks if not any(b is g for g in grids)]
     parts = [others[i : i + 2] for i in range(0, len(others), 2)] + [[g] for g in grids]
+    if parts and s.metrics and figure_budget(len(s.metrics)) < MIN_FIGURE_PX:
+        parts = [[], *parts]  # the metrics alone first
     return parts or [[]]
 
 

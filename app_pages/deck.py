@@ -67,12 +67,14 @@ def go(step: int) -> None:
 
 if not steer.presenting():
     st.title("Steering deck")
-    c = st.columns([3, 2, 2])
+    c = st.columns([1, 1])
     choice = c[0].selectbox(
         "Deck", names, index=names.index(deck.name) if deck.name in names else 0, key="deck_pick"
     )
-    c[1].metric("Frozen as of", f"{frozen.as_of:%d %b %Y}")
-    c[2].metric("Data frozen at", f"{frozen.frozen_at:%H:%M} UTC")
+    with c[1]:  # the two figures wrap under each other in a narrow window rather than read "20 Nov …"
+        m = ui.metric_columns(2, width=200)
+    m[0].metric("Frozen as of", f"{frozen.as_of:%d %b %Y}")
+    m[1].metric("Data frozen at", f"{frozen.frozen_at:%H:%M} UTC")
     restart = st.button(
         "Start the deck again with the latest data and the sidebar's week",
         key="deck_restart",

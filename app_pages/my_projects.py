@@ -31,7 +31,7 @@ if week.projects.empty:
     st.stop()
 
 reported = int(week.projects["reported_this_week"].sum())
-c = st.columns(4)
+c = ui.metric_columns(4)
 c[0].metric("My projects", len(week.projects))
 c[1].metric("Reported this week", reported)
 c[2].metric(

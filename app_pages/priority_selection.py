@@ -23,7 +23,7 @@ if cands.empty:
     st.info("No candidate projects as of this week with these filters.")
     st.stop()
 
-c1, c2, c3 = st.columns([2, 2, 2])
+c1, c2, c3 = st.columns([2, 2, 2], vertical_alignment="bottom")
 model = pr.pick_model(snap, f, "Scoring model", "prio_model", c1)
 basis = c2.radio(
     "Cost of a project",
@@ -35,9 +35,10 @@ basis = c2.radio(
     "see Metrics), or the BAC when it is blank.",
 )
 with_capacity = c3.toggle(
-    "Respect capacity per role and month",
+    "Fit capacity",
     key="sel_capacity",
-    help="Allocations (confirmed and tentative) must fit the capacity of every role in every month "
+    help="Respect capacity per role and month: allocations (confirmed and tentative) must fit the "
+    "capacity of every role in every month "
     f"of the next {settings.current().priority.capacity_horizon_months} months.",
 )
 current_cost, total_cost = choices.costs(basis)
@@ -87,7 +88,7 @@ if result.notes:
 if sel is None:
     st.error(f"No portfolio meets these constraints: {md(result.error)}.")
 else:
-    m = st.columns(5)
+    m = ui.metric_columns(5)
     m[0].metric("Projects chosen", f"{len(sel.chosen):,} of {len(cands):,}")
     m[1].metric("Total score", f"{sel.total_score:,.4g}")
     m[2].metric("Total cost", f"{sel.total_cost / 1e6:,.2f} M")

@@ -119,7 +119,7 @@ def presentation(fig: Any, height: int | None = None) -> Any:
         template="simple_white",
         font={"size": size, "color": PRESENT_TEXT},
         height=height or max(int(out.layout.height or 0), current().steering.present_chart_height),
-        legend={"font": {"size": size, "color": PRESENT_TEXT}, "title": {"font": {"size": size - 4}}},
+        legend={"font": {"size": size - 3, "color": PRESENT_TEXT}, "title": {"font": {"size": size - 4}}},
         hoverlabel={"font": {"size": size}},
         paper_bgcolor="#FFFFFF",
         plot_bgcolor="#FFFFFF",
@@ -147,4 +147,23 @@ def presentation(fig: Any, height: int | None = None) -> Any:
         out.update_layout(legend={"orientation": "v", "y": 1, "yanchor": "top", "x": 1.02, "xanchor": "left"})
     for ann in out.layout.annotations or ():
         ann.font = {"size": size - 4, "color": "#333333"}
+    _fit_bar_labels(out, size - 2)
     return out
+
+
+# pixels of a presented chart's height that are not the plot: the margins, the axis title
+# and the tick labels below
+_PRESENT_CHROME_PX = 120
+
+
+def _fit_bar_labels(fig: Any, size: int) -> None:
+    """A horizontal bar chart's category labels small enough that every bar keeps its label
+    (plotly drops the labels that would overlap: a ranking would show every other project)."""
+    rows = {
+        str(v) for t in fig.data if t.type == "bar" and t.orientation == "h" and t.y is not None for v in t.y
+    }
+    if not rows:
+        return
+    plot_px = int(fig.layout.height or 0) - _PRESENT_CHROME_PX
+    fit = plot_px // len(rows) - 4  # a label's height is about its font size plus a little space
+    fig.update_yaxes(tickfont={"size": max(10, min(size, fit))})

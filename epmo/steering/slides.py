@@ -133,7 +133,9 @@ def _home(
         ]
         + [
             Metric(
-                "Not judged (computed)", f"{int(now['not_judged_count']):,}", "inactive stage or no CPI/SPI"
+                "Not judged",
+                f"{int(now['not_judged_count']):,}",
+                "No computed RAG: inactive stage or no CPI/SPI",
             )
         ]
     )

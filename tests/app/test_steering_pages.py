@@ -59,6 +59,19 @@ def test_next_and_previous_walk_the_deck(app: AppTest) -> None:
     assert app.button(key="deck_next").disabled is False
 
 
+def test_presenting_a_slide_of_many_metrics_gives_its_figures_a_screen_of_their_own(app: AppTest) -> None:
+    # twelve metrics take two rows of a 1280x720 screen and would leave its charts about
+    # 200 px: the metrics come alone, the figures on the next screen of the same slide
+    _open_deck(app, present="1", deck="Steering committee", slide="1")
+    assert app.title[-1].value == "Portfolio overview (1 of 2)"
+    assert len(app.metric) == 12 and not app.get("plotly_chart") and not app.dataframe
+    app.button(key="deck_next").click().run()
+    _ok(app)
+    assert app.title[-1].value == "Portfolio overview (2 of 2)"
+    assert any("Slide 1 of 8" in m.value for m in app.markdown)
+    assert not app.metric and len(app.get("plotly_chart")) == 1 and len(app.dataframe) == 1
+
+
 def test_a_prepared_link_opens_in_presentation_mode_on_its_slide(app: AppTest) -> None:
     _open_deck(app, present="1", deck="Steering committee", slide="2")
     assert app.session_state["present"] is True

@@ -25,6 +25,7 @@ PAGES = [
     ("data_quality", "Data quality", 0),
     ("capacity", "Capacity heatmap", 1),
     ("project?project=PRJ-0002", None, 1),
+    ("priority_selection", "Portfolio selection", 0),
 ]
 # names a person should never read: machine column names and Python's None
 LEAKS = re.compile(r"\b(project_id|rag_computed|rag_declared|project_name|stale_count|None)\b")

@@ -255,6 +255,27 @@ def test_presentation_restyles_a_copy_and_marks_rag_by_more_than_colour() -> Non
 
 
 @pytest.mark.parametrize(
+    ("rows", "height", "label_px"),
+    [
+        (3, 400, 99),  # room to spare: the presentation size (font size less 2)
+        (10, 330, 17),  # a slide's ranking: (330 - 120) px for ten labels, 21 px each, less 4
+        (40, 330, 10),  # never below 10 px
+    ],
+)
+def test_presentation_shrinks_bar_labels_until_every_bar_keeps_one(
+    rows: int, height: int, label_px: int
+) -> None:
+    import plotly.graph_objects as go
+
+    names = [f"#{i} PRJ-{i:04d}  A long project name {i}" for i in range(rows)]
+    fig = go.Figure(go.Bar(x=list(range(rows)), y=names, orientation="h"))
+    out = theme.presentation(fig, height=height)
+    assert out.layout.yaxis.tickfont.size == min(theme.PRESENT_FONT_SIZE - 2, label_px)
+    vertical = theme.presentation(go.Figure(go.Bar(x=names, y=list(range(rows)))), height=height)
+    assert vertical.layout.yaxis.tickfont.size == theme.PRESENT_FONT_SIZE - 2  # only bars across
+
+
+@pytest.mark.parametrize(
     ("value", "label"),
     [
         ("Red", "R Red"),
