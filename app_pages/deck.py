@@ -97,6 +97,13 @@ if not steer.presenting():
     )
 
 nav = st.container(horizontal=True, vertical_alignment="center")
+# the slide before its buttons: Next is disabled on the last screen of the last slide, and
+# how many screens a slide takes is known only once it is built
+spec = deck.slides[run["slide"]]
+with st.spinner("Building the slide…"):
+    current = steer.slide(frozen, spec, deck.scope)
+run["parts"] = len(steer.present_parts(current)) if steer.presenting() else 1
+run["part"] = min(int(run.get("part", 0)), run["parts"] - 1)
 nav.button(
     "Previous",
     key="deck_prev",
@@ -128,11 +135,6 @@ st.query_params["deck"] = deck.name
 st.query_params["slide"] = str(run["slide"] + 1)
 st.query_params["cutoff"] = frozen.cutoff_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
-spec = deck.slides[run["slide"]]
-with st.spinner("Building the slide…"):
-    current = steer.slide(frozen, spec, deck.scope)
-run["parts"] = len(steer.present_parts(current)) if steer.presenting() else 1
-run["part"] = min(int(run.get("part", 0)), run["parts"] - 1)
 steer.render_slide(current, frozen, key=f"slide_{run['slide']}", part=run["part"])
 
 st.divider()

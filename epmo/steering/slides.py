@@ -497,7 +497,11 @@ def _flow(
     whole = data.summary
     row = whole.iloc[0] if len(whole) else None
     slide.metrics = [
-        Metric("Agile projects with a forecast", f"{int(forecasts['p85_date'].notna().sum()):,}"),
+        Metric(
+            "Agile projects",
+            f"{int(forecasts['p85_date'].notna().sum()):,}",
+            "Agile projects with a Monte Carlo forecast of their end",
+        ),
         *[
             Metric(f"{RAG_LETTERS[r]} {r} (computed)", f"{int((forecasts['rag_computed'] == r).sum()):,}")
             for r in ("Red", "Amber", "Green")

@@ -72,6 +72,16 @@ def test_presenting_a_slide_of_many_metrics_gives_its_figures_a_screen_of_their_
     assert not app.metric and len(app.get("plotly_chart")) == 1 and len(app.dataframe) == 1
 
 
+def test_the_last_slide_walks_all_its_screens_before_next_is_disabled(app: AppTest) -> None:
+    _open_deck(app, present="1", deck="Steering committee", slide="8")
+    assert app.title[-1].value == "Agile flow (1 of 2)"
+    assert app.button(key="deck_next").disabled is False  # opened straight on it, too
+    app.button(key="deck_next").click().run()
+    _ok(app)
+    assert app.title[-1].value == "Agile flow (2 of 2)"
+    assert app.button(key="deck_next").disabled is True
+
+
 def test_a_prepared_link_opens_in_presentation_mode_on_its_slide(app: AppTest) -> None:
     _open_deck(app, present="1", deck="Steering committee", slide="2")
     assert app.session_state["present"] is True
