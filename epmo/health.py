@@ -95,15 +95,28 @@ def by_manager(status: pd.DataFrame) -> pd.DataFrame:
                 "unchanged_count",
             ]
         )
-    grouped = active.groupby("project_manager", as_index=False)
-    out = grouped.agg(
+    # counts as sums of 0/1 columns: vectorised (a Python function per manager and column
+    # took 0.24 s for the large demo's 5,000 projects)
+    flags = pd.DataFrame(
+        {
+            "project_manager": active["project_manager"],
+            "project_id": active["project_id"],
+            "on_time": (active["submission_status"] == "on time").astype("int64"),
+            "late": (active["submission_status"] == "late").astype("int64"),
+            "missing": (active["submission_status"] == "missing").astype("int64"),
+            "weeks_stale": active["weeks_stale"],
+            "missing_field_count": active["missing_field_count"],
+            "unchanged": active["is_unchanged_too_long"].fillna(False).astype("bool").astype("int64"),
+        }
+    )
+    out = flags.groupby("project_manager", as_index=False).agg(
         project_count=("project_id", "count"),
-        on_time_count=("submission_status", lambda s: int((s == "on time").sum())),
-        late_count=("submission_status", lambda s: int((s == "late").sum())),
-        missing_count=("submission_status", lambda s: int((s == "missing").sum())),
+        on_time_count=("on_time", "sum"),
+        late_count=("late", "sum"),
+        missing_count=("missing", "sum"),
         max_weeks_stale=("weeks_stale", "max"),
         blank_field_count=("missing_field_count", "sum"),
-        unchanged_count=("is_unchanged_too_long", lambda s: int(s.fillna(False).sum())),
+        unchanged_count=("unchanged", "sum"),
     )
     return out.sort_values(
         ["missing_count", "late_count", "max_weeks_stale", "project_manager"],
