@@ -579,12 +579,18 @@ def table(
 ) -> Any:
     """The one way a page shows a table: labelled columns (epmo.labels), readable values;
     `column_config` overrides the labels of some columns. A missing value is an empty cell,
-    not the word "None" (Streamlit's default, in grey, for numbers and dates as well)."""
+    not the word "None" (Streamlit's default, in grey, for numbers and dates as well).
+    A plain string in `column_config` relabels a column and keeps its format (a date stays
+    "13 Nov 2026", not "2026-11-13 00:00:00")."""
+    config = measure_columns(frame)
+    for col, given in (column_config or {}).items():
+        kept = config.get(col)
+        config[col] = {**kept, "label": given} if isinstance(given, str) and isinstance(kept, dict) else given
     return st.dataframe(
         readable(frame),
         key=key,
         hide_index=True,
-        column_config=measure_columns(frame) | (column_config or {}),
+        column_config=config,
         height=height,  # type: ignore[arg-type]
         placeholder="",
         **kwargs,

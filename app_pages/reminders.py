@@ -22,11 +22,8 @@ st.metric("Project managers to remind", len(frame))
 ui.table(
     frame[["project_manager", "mailto", "projects_missing", "project_ids", "oldest_report"]],
     key="reminders_table",
-    column_config={
-        "project_manager": "Project manager",
+    column_config={  # the other columns' labels and formats (a date as "13 Nov 2026"): epmo.labels
         "projects_missing": st.column_config.NumberColumn("Not reported", format="%d"),
-        "project_ids": "Projects",
-        "oldest_report": "Oldest last report",
         "mailto": st.column_config.LinkColumn("Email", display_text="Write"),
     },
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
@@ -88,3 +89,25 @@ def test_tables(app: AppTest) -> None:
     _no_errors(app)
     assert "item_key" in app.dataframe[0].value.columns
     assert "this table is `work_items`" in app.caption[0].value
+
+
+def test_a_relabelled_date_column_keeps_its_date_format() -> None:
+    """A page that renames a date column keeps "13 Nov 2026" (the Reminders page's oldest
+    report read "2026-11-13 00:00:00")."""
+
+    def script() -> None:
+        import pandas as pd
+
+        from app_pages import _shared as ui
+
+        frame = pd.DataFrame({"oldest_report": pd.to_datetime(["2026-11-13"]), "n": [2]})
+        ui.table(frame, column_config={"oldest_report": "Oldest", "n": "Count"})
+
+    at = AppTest.from_function(script).run()
+    _no_errors(at)
+    shown = json.loads(at.dataframe[0].proto.columns)
+    assert shown["oldest_report"] == {
+        "label": "Oldest",
+        "type_config": {"type": "date", "format": "D MMM YYYY"},
+    }
+    assert shown["n"]["label"] == "Count"
