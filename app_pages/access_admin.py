@@ -41,7 +41,9 @@ st.subheader("Grant or change a role")
 with st.form("grant_form"):
     c = st.columns([3, 2])
     email = c[0].text_input("Email", key="grant_email")
-    role = c[1].selectbox("Role", list(access.ROLES), key="grant_role")
+    role = c[1].selectbox(
+        "Role", list(access.ROLES), index=access.ROLES.index(access.LEAST_ROLE), key="grant_role"
+    )
     chosen = st.multiselect("Portfolios (blank: every portfolio)", portfolios, key="grant_portfolios")
     teams = st.text_input("Capacity teams a pm keeps (comma-separated)", key="grant_teams")
     note = st.text_input("Why", key="grant_note")

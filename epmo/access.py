@@ -33,6 +33,7 @@ from epmo.settings import AuthSettings, current
 from epmo.store import ACCESS_SCHEMA, Store, _read_files
 
 ROLES = ("admin", "analyst", "pm", "viewer")
+LEAST_ROLE = "viewer"  # what a grant form offers first: a slip of the mouse never makes an admin
 
 ALLOWED, REFUSED, OWN = "allowed", "refused", "own projects"
 
