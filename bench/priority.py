@@ -1,7 +1,7 @@
 """Timings of ranking, sensitivity, the optimiser and the frontier at demo scale.
 
 Run: .venv/bin/python bench/priority.py [--store URI] [--scale medium] [--as-of YYYY-MM-DD]
-         [--frontier-only | --browser RUNS]
+         [--frontier-only | --browser RUNS [--capacity]]
 Without --store, the demo portfolio at --scale is generated into a temporary store first.
 The frontier is timed by its dynamic programme (where it applies: no capacity rows, costs
 in whole cents) and by its MILPs with one solver (this thread) and two (this thread and a
@@ -53,6 +53,9 @@ def main() -> None:
     ap.add_argument(
         "--browser", type=int, metavar="RUNS", default=0, help="only the frontier tab in Chromium, RUNS times"
     )
+    ap.add_argument(
+        "--capacity", action="store_true", help="with --browser: the page's Fit capacity toggle on"
+    )
     args = ap.parse_args()
     if args.store:
         store = Store(args.store)
@@ -64,7 +67,7 @@ def main() -> None:
         print(f"demo {args.scale} generated in {time.perf_counter() - t0:.1f} s")
         store, as_of = Store(str(path)), args.as_of or DEMO_END
     if args.browser:
-        browser_frontier(store.uri, args.browser)
+        browser_frontier(store.uri, args.browser, capacity=args.capacity)
         return
     if args.frontier_only:
         frontier_first_point(store, as_of, args.scale)
@@ -192,12 +195,14 @@ def _tree_cpu_s(pid: int, skip: int | None = None) -> float:
     return total
 
 
-def browser_frontier(store_uri: str, runs: int) -> None:
+def browser_frontier(store_uri: str, runs: int, capacity: bool = False) -> None:
     """Seconds from a click on the Efficient frontier tab to the first chart and to the last
     point (the caption under the chart is written once every level is in), in headless
     Chromium against a real `streamlit run`; a new server and browser per run, so nothing is
     cached. Each run also gives the CPU seconds the server (with any worker process) and the
-    browser spent from the click to the last point, and the load average."""
+    browser spent from the click to the last point, and the load average. `capacity`: the
+    page's "Fit capacity" toggle is switched on first (the selection solves again), so the
+    frontier is the MILPs' with the capacity rows."""
     import statistics
 
     from bench.harness import app as harness
@@ -211,6 +216,13 @@ def browser_frontier(store_uri: str, runs: int) -> None:
             page.wait_for_function(
                 "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=120_000
             )
+            if capacity:
+                page.get_by_text("Fit capacity").click()
+                page.wait_for_timeout(500)
+                page.wait_for_function(
+                    "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=120_000
+                )
+                page.get_by_text("Projects chosen").wait_for(timeout=120_000)
             page.wait_for_timeout(1000)  # the user reads the selection before opening the tab
             server0, browser0 = _tree_cpu_s(pid), _tree_cpu_s(os.getpid(), skip=pid)
             t0 = time.perf_counter()
@@ -223,7 +235,7 @@ def browser_frontier(store_uri: str, runs: int) -> None:
             browser_cpu = _tree_cpu_s(os.getpid(), skip=pid) - browser0
             lasts.append(last)
             print(
-                f"browser run {run}: frontier tab clicked -> first chart {first:.2f} s, last point {last:.2f} s; "
+                f"browser run {run}{' (capacity on)' if capacity else ''}: frontier tab clicked -> first chart {first:.2f} s, last point {last:.2f} s; "
                 f"cpu server {server:.2f} s, browser and bench {browser_cpu:.2f} s "
                 f"(load average {os.getloadavg()[0]:.1f})",
                 flush=True,

@@ -29,6 +29,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -597,6 +598,7 @@ def frontier(
     wanted = max(0, min(workers - 1, len(order) - 1))
     stats = {"levels_solved_here": 0, "levels_solved_by_workers": 0, "levels_from_the_level_above": 0}
     pool: list[_Worker] = []
+    here: ThreadPoolExecutor | None = None
     try:
         for _ in range(wanted):
             if not _busy.acquire(blocking=False):
@@ -606,6 +608,11 @@ def frontier(
             except BaseException:
                 _busy.release()
                 raise
+        # with workers, this process's own solves run on a thread (scipy's HiGHS releases the
+        # GIL), so this loop keeps handing the workers levels while one is solved here: solved
+        # in the loop, a 0.7 s level left the worker idle once its level was done
+        here = ThreadPoolExecutor(1, thread_name_prefix="frontier-level") if pool else None
+        solving: tuple[int, Future[tuple[int, np.ndarray | None]]] | None = None
         while at < len(order):
             for w in pool:
                 if w.alive and w.job is None and w.ready.is_set():
@@ -614,17 +621,31 @@ def frontier(
                         break
                     if w.send(j, float(budgets[j])):
                         inflight.add(j)
-            j = next_job()
-            if j is not None:
+            j = next_job() if solving is None else None
+            if j is not None and here is None:
                 inflight.add(j)
                 own[j] = levels.solve(float(budgets[j]))
                 stats["levels_solved_here"] += 1
                 inflight.discard(j)
             else:
+                if j is not None and here is not None:
+                    inflight.add(j)
+                    solving = (j, here.submit(levels.solve, float(budgets[j])))
                 waiting = [w.fd for w in pool if w.alive and w.job is not None]
-                if waiting:
+                starting = any(w.alive and not w.ready.is_set() for w in pool)
+                if (
+                    solving is not None
+                ):  # a worker's answer wakes the loop at once, this thread's within 10 ms
+                    select.select(waiting, [], [], 0.01)
+                    if solving[1].done():
+                        level, done_here = solving
+                        solving = None
+                        own[level] = done_here.result()
+                        stats["levels_solved_here"] += 1
+                        inflight.discard(level)
+                elif waiting:
                     select.select(waiting, [], [], 1.0)
-                elif not any(w.alive and not w.ready.is_set() for w in pool):
+                elif not starting:
                     raise RuntimeError("frontier: no level left to solve and none being solved")
                 else:
                     time.sleep(0.01)
@@ -645,6 +666,8 @@ def frontier(
                     w.job = None
             settle()
     finally:
+        if here is not None:  # a level being solved here when the user left ends on its own
+            here.shutdown(wait=False, cancel_futures=True)
         for w in pool:  # the next spare is started by the page's next run (prestart_worker)
             w.close()
             _busy.release()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import time
 
 import numpy as np
 import pandas as pd
@@ -402,6 +403,30 @@ def test_frontier_in_worker_processes_equals_one_thread(monkeypatch: pytest.Monk
         assert row["best_total_score"] == pytest.approx(
             solve(_at(p, row["budget"]), tie_break=False).total_score
         )
+
+
+def test_the_worker_is_kept_busy_while_this_thread_solves(monkeypatch: pytest.MonkeyPatch) -> None:
+    """This process's levels are solved on a thread, so the loop hands the worker its next
+    level while one is solved here: with a slow solve here (0.5 s a level), the worker
+    process solves most levels. Solved in the loop, the worker got one level per solve here,
+    about half of them. The frame is the same as one thread's."""
+    from epmo import frontier_levels
+    from epmo.priority import optimise
+
+    monkeypatch.setattr(optimise, "_spare", None)
+    monkeypatch.setattr(optimise, "prestart_worker", lambda: None)
+    p = _knapsack(11, 70)
+    one = frontier(p, 15, workers=1, exact_dp=False)
+    real = frontier_levels.Levels.solve
+
+    def slow(self: frontier_levels.Levels, budget: float) -> tuple[int, object]:
+        time.sleep(0.5)
+        return real(self, budget)
+
+    monkeypatch.setattr(frontier_levels.Levels, "solve", slow)  # here only: the worker imports its own
+    two = frontier(p, 15, workers=2, exact_dp=False)
+    pd.testing.assert_frame_equal(one, two)
+    assert two.attrs["levels_solved_by_workers"] >= 2 * two.attrs["levels_solved_here"], two.attrs
 
 
 @pytest.mark.parametrize(
