@@ -13,9 +13,8 @@ snap = ui.snapshot()
 f = ui.sidebar(snap)
 st.title("Rank sensitivity")
 
-c1, c2, c3, c4, c5 = st.columns(
-    [2, 1, 1, 1, 1.2], vertical_alignment="bottom"
-)  # inputs in line when a label wraps
+# bottom-aligned: the inputs stay in line when a label wraps at 1024 px
+c1, c2, c3, c4, c5 = st.columns([2, 1, 1, 1, 1.2], vertical_alignment="bottom")
 model = pr.pick_model(snap, f, "Scoring model", "prio_model", c1)
 runs = int(
     c2.number_input(

@@ -27,7 +27,7 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
-from epmo import contract, export, sql, templates
+from epmo import contract, export, labels, sql, templates
 from epmo.store import Store
 
 CONFIRMATION_FILE = "(confirmed unchanged)"
@@ -69,10 +69,6 @@ def my_week(store: Store, manager: str, as_of: dt.date) -> MyWeek:
     return MyWeek(manager, as_of, projects, tables, changes, _warnings(projects, tables))
 
 
-def _weeks(n: int) -> str:
-    return "1 week" if n == 1 else f"{n} weeks"
-
-
 def _warnings(projects: pd.DataFrame, tables: pd.DataFrame) -> list[str]:
     """Plain sentences, one per thing a project manager can act on."""
     out: list[str] = []
@@ -80,7 +76,7 @@ def _warnings(projects: pd.DataFrame, tables: pd.DataFrame) -> list[str]:
         if not r.reported_this_week:
             out.append(
                 f"{r.project_id}: not reported for this week (last report {r.as_of_date}, "
-                f"{_weeks(r.weeks_stale)} ago). Confirm it unchanged or upload the changes."
+                f"{labels.count(r.weeks_stale, 'week')} ago). Confirm it unchanged or upload the changes."
             )
         if r.is_watermelon:
             out.append(
@@ -93,7 +89,7 @@ def _warnings(projects: pd.DataFrame, tables: pd.DataFrame) -> list[str]:
     for r in stale.itertuples():
         out.append(
             f"{r.project_id}: table {r.table_name} last reported for {r.reported_week} "
-            f"({_weeks(r.weeks_stale)} old)."
+            f"({labels.count(r.weeks_stale, 'week')} old)."
         )
     return out
 
