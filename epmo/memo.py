@@ -6,7 +6,8 @@ A query declares the memos it reads in its header (`-- needs: health, projects`;
 needs, once per connection and week, under a lock per memo (two sessions asking for the
 same week compute it once; different memos build side by side). Definitions:
 views/memo_weeks.sql, views/health_memo.sql, views/demand_memo.sql (and the other capacity memos),
-views/projects_memo.sql (and milestones, raid), flow/flow_items_table.sql.
+views/projects_memo.sql (and milestones, raid, key milestones, project report hashes),
+flow/flow_items_table.sql.
 """
 
 from __future__ import annotations
@@ -66,6 +67,7 @@ MEMOS = (
     ),
     # no week parameters: computed once per connection (memo_weeks holds one row, week NULL)
     Memo("key_milestones", ("key_milestone_history_memo",), (), "memo/insert_key_milestones"),
+    Memo("project_report_hashes", ("project_report_hashes_memo",), (), "memo/insert_project_report_hashes"),
 )
 MEMO_BY_NAME = {m.name: m for m in MEMOS}
 # one lock per memo (re-entrant: building health builds the flow forecasts it reads)

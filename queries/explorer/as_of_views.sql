@@ -8,7 +8,7 @@
 -- The explorer's own connection computes health, capacity spreads and as-of rows on demand
 -- for any week (the app's connections keep a per-week memo that epmo.sql fills; an analyst's
 -- query cannot).
--- needs: health, demand, supply, projects, milestones, raid, flow_items, key_milestones
+-- needs: health, demand, supply, projects, milestones, raid, flow_items, key_milestones, project_report_hashes
 CREATE OR REPLACE MACRO project_health_weeks(weeks) AS TABLE
 SELECT * FROM project_health_compute(weeks);
 CREATE OR REPLACE MACRO capacity_demand_days(as_of) AS TABLE
@@ -29,6 +29,8 @@ FROM flow_items(as_of) AS i LEFT JOIN projects_as_of(as_of) AS p ON p.project_id
 WHERE i.is_counted;
 CREATE OR REPLACE MACRO key_milestone_history_memo() AS TABLE
 SELECT * FROM key_milestone_history();
+CREATE OR REPLACE MACRO project_report_hashes_memo() AS TABLE
+SELECT * FROM project_report_hashes();
 CREATE OR REPLACE MACRO capacity_demand_segments(as_of) AS TABLE
 SELECT * FROM capacity_demand_segments_compute(as_of);
 CREATE OR REPLACE MACRO capacity_demand_months(as_of) AS TABLE

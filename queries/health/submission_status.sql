@@ -8,6 +8,7 @@
 -- confirmation's own commit, is flagged confirmed_unchanged, and adds no row to
 -- unchanged_weeks (nothing was copied forward)
 -- params: $as_of, $portfolios, $programmes
+-- needs: project_report_hashes
 WITH rules AS (
     SELECT * FROM health_rules
 ),
@@ -28,24 +29,13 @@ in_force AS (
     WHERE table_name = 'projects'
 ),
 
--- every week's report of each project (the last commit of the week), its content hashed
-content AS (
-    SELECT upload_id, project_id, hash(*COLUMNS(* EXCLUDE (upload_id, source_row))) AS row_hash
-    FROM raw_projects
-),
-
+-- every week's report of each project in scope up to the as-of week (the last commit of
+-- the week), its content hashed: views/project_report_hashes, computed once per connection
 reports AS (
-    SELECT
-        r.project_id,
-        u.as_of_date,
-        r.row_hash
-    FROM content AS r
-    JOIN accepted_uploads AS u USING (upload_id)
-    WHERE NOT u.is_retracted AND u.as_of_date <= CAST($as_of AS DATE)
-      AND r.project_id IN (SELECT project_id FROM projects)
-    QUALIFY row_number() OVER (
-        PARTITION BY r.project_id, u.as_of_date ORDER BY u.committed_at DESC, r.upload_id DESC
-    ) = 1
+    SELECT project_id, as_of_date, row_hash
+    FROM project_report_hashes_memo()
+    WHERE as_of_date <= CAST($as_of AS DATE)
+      AND project_id IN (SELECT project_id FROM projects)
 ),
 
 runs AS (

@@ -1,5 +1,5 @@
 -- table: projects_memo
--- (the first of the group views/as_of_memo: projects_memo, milestones_memo, raid_memo, projects_as_of_memo, milestones_as_of_memo, raid_as_of_memo, key_milestone_history, key_milestone_memo, key_milestone_history_memo)
+-- (the first of the group views/as_of_memo: projects_memo, milestones_memo, raid_memo, projects_as_of_memo, milestones_as_of_memo, raid_as_of_memo, key_milestone_history, key_milestone_memo, key_milestone_history_memo, project_report_hashes, project_report_hash_memo, project_report_hashes_memo)
 -- grain: as projects_as_of / milestones_as_of / raid_as_of (one row per current record of
 -- each project as of the week), for the as-of week
 -- Each <table>_as_of(as_of) reads the table's whole stored history (every week ever

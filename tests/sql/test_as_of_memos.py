@@ -184,7 +184,13 @@ def test_memo_readers_return_what_their_definitions_give(
 @pytest.mark.parametrize("pick", ("latest", "previous", "middle", "first", "between"))
 @pytest.mark.parametrize(
     "name",
-    ("health/milestone_slippage", "health/milestone_trend", "health/changes", "project/health_history"),
+    (
+        "health/milestone_slippage",
+        "health/milestone_trend",
+        "health/changes",
+        "project/health_history",
+        "health/submission_status",
+    ),
 )
 def test_restructured_queries_return_the_rows_they_did_before(
     con: duckdb.DuckDBPyConnection, weeks: dict[str, dt.date], pick: str, name: str
@@ -219,3 +225,24 @@ def test_the_key_milestone_memo_is_its_definition_computed_once(
     # stored by project, so that one project's rows sit together
     stored = [r[1] for r in con.execute("SELECT * FROM key_milestone_memo").fetchall()]
     assert stored == sorted(stored)
+
+
+def test_the_project_report_hash_memo_is_its_definition_computed_once(
+    demo_store: Store, weeks: dict[str, dt.date]
+) -> None:
+    con = demo_store.connect()
+    memo_text = "SELECT * FROM project_report_hashes_memo()"
+    with pytest.raises(duckdb.InvalidInputException, match="not prepared"):
+        con.execute(memo_text).fetchall()
+    for pick in ("latest", "middle"):
+        status = sql.df(con, "health/submission_status", as_of=weeks[pick], portfolios=[], programmes=[])
+        assert len(status) > 0 and status["unchanged_weeks"].notna().all()
+    memos.prepare(con, "project_report_hashes", [weeks["first"]])  # a memo without weeks: once
+    assert con.execute("SELECT memo, week_date FROM memo_weeks").fetchall() == [
+        ("project_report_hashes", None)
+    ]
+    memo = _rows(con, memo_text, {})
+    assert memo == _rows(con, "SELECT * FROM project_report_hashes()", {})
+    # one row per project and reporting week, stored by project
+    stored = [(r[0], r[1]) for r in con.execute("SELECT * FROM project_report_hash_memo").fetchall()]
+    assert stored == sorted(stored) and len(set(stored)) == len(stored)
