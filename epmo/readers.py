@@ -415,7 +415,8 @@ def read_csv_bytes(name: str, data: bytes, sheet: str = "") -> RawSheet:
         raise _reject(
             name,
             "ragged_rows",
-            f"{len(bad_rows)} row(s) do not have {width} values like the header row (line {header_no})"
+            ("1 row does not have" if len(bad_rows) == 1 else f"{len(bad_rows):,} rows do not have")
+            + f" {width} values like the header row (line {header_no})"
             + (f" (for example row {first})" if first else "")
             + ". Check for delimiters inside unquoted values.",
         )

@@ -319,7 +319,7 @@ REASONS = {
     "end-20-days": "forecast end 20 days beyond baseline",
     "end-30-days": "forecast end 30 days beyond baseline",
     "key-milestone-35-days": "key milestone 'Go-live' 35 days late against baseline",
-    "overdue-high-risk": "1 open risk(s) scoring 15 or more past their due date",
+    "overdue-high-risk": "1 open risk scoring 15 or more past their due date",
 }
 
 
