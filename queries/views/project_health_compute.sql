@@ -317,10 +317,11 @@ SELECT
             CASE WHEN milestone_severity >= 2 THEN printf(
                 'key milestone ''%s'' %d days late against baseline',
                 key_milestone_name, key_milestone_slip_days) END,
-            CASE WHEN risk_severity >= 2 THEN printf(
-                '%d open risk%s scoring %d or more past their due date',
-                overdue_risk_count, CASE WHEN overdue_risk_count = 1 THEN '' ELSE 's' END,
-                overdue_risk_score) END,
+            CASE WHEN risk_severity >= 2 AND overdue_risk_count = 1 THEN printf(
+                '1 open risk scoring %d or more past its due date', overdue_risk_score) END,
+            CASE WHEN risk_severity >= 2 AND overdue_risk_count > 1 THEN printf(
+                '%d open risks scoring %d or more past their due date',
+                overdue_risk_count, overdue_risk_score) END,
             CASE WHEN flow_severity >= 2 AND flow_forecast_date IS NOT NULL THEN printf(
                 'work items: %d%% forecast date %s is %d days beyond baseline end (%s)',
                 rag_percentile, strftime(flow_forecast_date, '%Y-%m-%d'), flow_slip_days, flow_note) END

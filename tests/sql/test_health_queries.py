@@ -299,6 +299,24 @@ RAG_CASES = [
         [],
         [
             {
+                "raid_id": rid,
+                "raid_type": "Risk",
+                "title": "Vendor",
+                "probability": 4,
+                "impact": 4,
+                "status": "Open",
+                "due_date": "2026-11-01",
+            }
+            for rid in ("R1", "R2")
+        ],
+        "Amber",
+        id="two-overdue-high-risks",
+    ),
+    pytest.param(
+        {"earned_value": 400000, "actual_cost": 400000, "planned_value": 400000},
+        [],
+        [
+            {
                 "raid_id": "R1",
                 "raid_type": "Risk",
                 "title": "Vendor",
@@ -319,7 +337,8 @@ REASONS = {
     "end-20-days": "forecast end 20 days beyond baseline",
     "end-30-days": "forecast end 30 days beyond baseline",
     "key-milestone-35-days": "key milestone 'Go-live' 35 days late against baseline",
-    "overdue-high-risk": "1 open risk scoring 15 or more past their due date",
+    "overdue-high-risk": "1 open risk scoring 15 or more past its due date",
+    "two-overdue-high-risks": "2 open risks scoring 15 or more past their due date",
 }
 
 
