@@ -227,6 +227,20 @@ def test_roll_ups_are_ratios_of_sums_not_averages(store: Store) -> None:
 
 # ----------------------------------------------------------------------------- rule RAG
 
+
+def _open_risk(raid_id: str, probability: int, impact: int) -> dict[str, object]:
+    """An open risk past its due date (2026-11-01) for the RAG rule cases."""
+    return {
+        "raid_id": raid_id,
+        "raid_type": "Risk",
+        "title": "Vendor",
+        "probability": probability,
+        "impact": impact,
+        "status": "Open",
+        "due_date": "2026-11-01",
+    }
+
+
 RAG_CASES = [
     pytest.param(
         {"earned_value": 400000, "actual_cost": 400000, "planned_value": 400000}, [], [], "Green", id="green"
@@ -280,52 +294,21 @@ RAG_CASES = [
     pytest.param(
         {},
         [],
-        [
-            {
-                "raid_id": "R1",
-                "raid_type": "Risk",
-                "title": "Vendor",
-                "probability": 4,
-                "impact": 4,
-                "status": "Open",
-                "due_date": "2026-11-01",
-            }
-        ],
+        [_open_risk("R1", 4, 4)],
         "Amber",
         id="overdue-high-risk",
     ),
     pytest.param(
         {"earned_value": 400000, "actual_cost": 400000, "planned_value": 400000},
         [],
-        [
-            {
-                "raid_id": rid,
-                "raid_type": "Risk",
-                "title": "Vendor",
-                "probability": 4,
-                "impact": 4,
-                "status": "Open",
-                "due_date": "2026-11-01",
-            }
-            for rid in ("R1", "R2")
-        ],
+        [_open_risk("R1", 4, 4), _open_risk("R2", 4, 4)],
         "Amber",
         id="two-overdue-high-risks",
     ),
     pytest.param(
         {"earned_value": 400000, "actual_cost": 400000, "planned_value": 400000},
         [],
-        [
-            {
-                "raid_id": "R1",
-                "raid_type": "Risk",
-                "title": "Vendor",
-                "probability": 2,
-                "impact": 5,
-                "status": "Open",
-                "due_date": "2026-11-01",
-            }
-        ],
+        [_open_risk("R1", 2, 5)],
         "Green",
         id="overdue-low-risk-ignored",
     ),
