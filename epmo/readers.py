@@ -18,10 +18,10 @@ import io
 import re
 import zipfile
 from array import array
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -29,6 +29,9 @@ import pyarrow.csv as pacsv
 
 from epmo.report import ERROR, Issue, RejectedFile
 from epmo.settings import current
+
+if TYPE_CHECKING:
+    import numpy as np
 
 ZIP_MAGIC = b"PK\x03\x04"
 EMPTY_ZIP_MAGIC = b"PK\x05\x06"
@@ -539,9 +542,9 @@ def _short(exc: BaseException) -> str:
 def _drop_blank_rows(table: pa.Table) -> pa.Table:
     """Adds __row (0-based position) and removes rows whose every cell is blank.
 
-    A cell is blank when empty or only whitespace; columns are tested one after the other
-    only while some row is still blank in all the columns so far (usually none after the
-    first), and the table is only filtered when a blank row exists.
+    A cell is blank when empty or only whitespace (Arrow's utf8_is_space); the table is
+    only filtered when a blank row exists (see _blank_positions for how few cells are
+    looked at).
     """
     import numpy as np
     import pyarrow.compute as pc
@@ -549,14 +552,77 @@ def _drop_blank_rows(table: pa.Table) -> pa.Table:
     table = table.append_column("__row", pa.array(np.arange(table.num_rows, dtype=np.int64)))
     if table.num_rows == 0 or table.num_columns == 1:
         return table
-    blank = None
-    for column in table.columns[:-1]:
-        col = pc.fill_null(column, "")
-        is_blank = pc.or_(pc.equal(pc.utf8_length(col), 0), pc.utf8_is_space(col))
-        blank = is_blank if blank is None else pc.and_(blank, is_blank)
-        if not pc.any(blank).as_py():
-            return table
-    return table.filter(pc.invert(blank))
+
+    def blank(cells: pa.Array) -> pa.Array:
+        cells = pc.fill_null(cells, "")
+        return pc.or_(pc.equal(pc.utf8_length(cells), 0), pc.utf8_is_space(cells))
+
+    found = _blank_positions(table.columns[:-1], blank)
+    if found is None:
+        return table
+    keep = np.ones(table.num_rows, dtype=bool)
+    keep[found] = False
+    return table.filter(pa.array(keep))
+
+
+def _may_be_blank(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    """For each cell, False when it is certainly not blank: not null and its first byte is
+    printable ASCII other than a space (0x21 to 0x7E). Every other cell (empty, null, or
+    starting with a space, a control character or a multibyte character, which may be a
+    Unicode space) may be blank. Read from the Arrow buffers, nothing copied."""
+    import numpy as np
+
+    chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
+    out = []
+    for arr in chunks:
+        if not pa.types.is_string(arr.type) and not pa.types.is_large_string(arr.type):
+            out.append(np.ones(len(arr), dtype=bool))  # not text: the exact test decides
+            continue
+        _validity, offsets_buf, data_buf = arr.buffers()
+        width = np.int64 if pa.types.is_large_string(arr.type) else np.int32
+        offsets = np.frombuffer(offsets_buf, dtype=width)[arr.offset : arr.offset + len(arr) + 1]
+        starts, lengths = offsets[:-1], np.diff(offsets)
+        data = np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None else np.zeros(0, np.uint8)
+        if len(data) == 0:
+            maybe = np.ones(len(arr), dtype=bool)
+        else:
+            first = data[np.minimum(starts, len(data) - 1)]
+            maybe = (lengths <= 0) | (first < 0x21) | (first >= 0x7F)
+        if arr.null_count:
+            maybe |= np.asarray(arr.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+        out.append(maybe)
+    return np.concatenate(out) if out else np.zeros(0, dtype=bool)
+
+
+def _blank_positions(
+    columns: list[pa.ChunkedArray], blank: Callable[[pa.Array], pa.Array]
+) -> np.ndarray | None:
+    """The positions of the rows whose every cell is blank (`blank`, the exact test of a
+    column's cells), or None when there are none.
+
+    Only the cells that may be blank (_may_be_blank) get the exact test, and each column
+    only for the rows still blank in every column before it: a table with no blank row
+    costs one look at the first byte of each cell of its first column."""
+    import numpy as np
+
+    rows: np.ndarray | None = None
+    for column in columns:
+        if rows is None:
+            rows = np.flatnonzero(_may_be_blank(column))
+        else:
+            rows = rows[_may_be_blank(column.take(pa.array(rows)))]
+        if len(rows) == 0:
+            return None
+        exact = blank(column.take(pa.array(rows)))
+        rows = rows[np.asarray(_as_mask(exact), dtype=bool)]
+        if len(rows) == 0:
+            return None
+    return rows
+
+
+def _as_mask(mask: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """A boolean Arrow mask as numpy, nulls as False."""
+    return pc.fill_null(mask, False).to_numpy(zero_copy_only=False)
 
 
 def _row_numbers(table: pa.Table, first_data_row: int) -> pa.Array:
@@ -1327,15 +1393,16 @@ def _float_text(numbers: pa.Array) -> pa.Array | None:
 
 
 def _blank_rows(table: pa.Table) -> pa.Array | None:
-    """Rows whose every cell is blank as str.strip() sees it, or None when there are none.
-    Columns are looked at only while some row is still blank in all of them so far."""
-    blank = None
-    for column in table.columns:
-        is_blank = pc.match_substring_regex(column, _BLANK)
-        blank = is_blank if blank is None else pc.and_(blank, is_blank)
-        if not pc.any(blank).as_py():
-            return None
-    return blank
+    """Rows whose every cell is blank as str.strip() sees it (a boolean mask), or None when
+    there are none (see _blank_positions for how few cells are looked at)."""
+    import numpy as np
+
+    found = _blank_positions(table.columns, lambda cells: pc.match_substring_regex(cells, _BLANK))
+    if found is None:
+        return None
+    mask = np.zeros(table.num_rows, dtype=bool)
+    mask[found] = True
+    return pa.array(mask)
 
 
 def _positions(n: int, first: int) -> pa.Array:

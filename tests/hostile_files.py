@@ -258,6 +258,7 @@ def whoami(*_: object) -> list[object]:
         "as_limit": resource.getrlimit(resource.RLIMIT_AS)[0],
         "cpu_used": usage.ru_utime + usage.ru_stime,
         "threads": len(os.listdir("/proc/self/task")),
+        "arrow_threads": pa.cpu_count(),
         "fds": " ".join(kinds),
     }
     names, values = list(facts), [str(v) for v in facts.values()]

@@ -687,6 +687,9 @@ def test_each_upload_is_a_new_child_forked_from_the_fork_server(no_server: None)
     assert abs(int(first["as_limit"]) - int(second["as_limit"]) - 2 * 200 * 2**20) < 32 * 2**20
     # one thread, and nothing of the fork server's: no socket, only its pipes and its reply
     assert first["threads"] == "1", first
+    # but Arrow's pool may use every core the child may run on (the fork server's
+    # OMP_NUM_THREADS=1, meant for OpenBLAS, had sized it to one: a parse on one core)
+    assert first["arrow_threads"] == str(len(os.sched_getaffinity(0))), first
     assert "socket:" not in first["fds"] and "socket:" not in second["fds"], first["fds"]
     # the same answer as a child started alone
     name, data = _weekly_files()[1]

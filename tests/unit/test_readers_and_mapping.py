@@ -290,3 +290,61 @@ def test_footer_lines_are_cut_from_the_end(payload: bytes, kept: bytes, said: st
 
     width = len(payload.split(b"\n", 1)[0].split(b","))
     assert _strip_footer(payload, ",", width) == (kept, said)
+
+
+# Cells a blank-row test must tell apart: empty, ASCII and Unicode spaces (one of them,
+# U+001F, is below the printable range; U+3000 starts with a byte above it), controls,
+# letters after a space, non-ASCII letters, and (CSV path) nulls.
+_BLANKISH = ["", " ", "\t", "\x1f", "\u3000", " \u00a0 ", "\r\n", "x", " x", "\u00e9", "\x01a", "~"]
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_blank_rows_are_found_as_the_cell_by_cell_rule_finds_them(seed: int) -> None:
+    """readers._drop_blank_rows (CSV) and _blank_rows (workbooks) look at the first byte of
+    each cell and test only the cells that may be blank; they must leave out exactly the
+    rows a test of every cell leaves out (utf8_is_space for the CSV, str.strip() for the
+    workbook), across chunks, with nulls, and whichever column first holds a value."""
+    import random
+
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from epmo.readers import _blank_rows, _drop_blank_rows
+
+    rng = random.Random(seed)
+    rows, width = rng.choice([(0, 2), (1, 1), (7, 3), (60, 4)])
+    blank_share = rng.random()
+
+    def cell() -> str | None:
+        if rng.random() < blank_share:
+            return rng.choice(["", " ", "\t", "\x1f", "\u3000", " \u00a0 ", "\r\n", None])
+        return rng.choice(_BLANKISH)
+
+    columns = [[cell() for _ in range(rows)] for _ in range(width)]
+    cut = rng.randint(0, rows)  # two chunks per column
+    table = pa.table(
+        {
+            f"c{j}": pa.chunked_array([pa.array(c[:cut], pa.string()), pa.array(c[cut:], pa.string())])
+            for j, c in enumerate(columns)
+        }
+    )
+    # the CSV rule, every cell tested (the implementation before the first-byte look)
+    csv_blank = (
+        [
+            all(v is None or v == "" or pc.utf8_is_space(pa.scalar(v)).as_py() for v in row)
+            for row in zip(*columns, strict=True)
+        ]
+        if rows
+        else []
+    )
+    kept = _drop_blank_rows(table)
+    expected = [i for i in range(rows) if not csv_blank[i]]
+    assert kept["__row"].to_pylist() == expected, (columns, kept["__row"].to_pylist())
+    # the workbook rule: str.strip() leaves nothing (workbook text columns hold no nulls)
+    text = pa.table({n: pc.fill_null(table[n], "") for n in table.column_names})
+    mask = _blank_rows(text)
+    strip_blank = [all(not (v or "").strip() for v in row) for row in zip(*columns, strict=True)]
+    if not any(strip_blank):
+        assert mask is None
+    else:
+        assert mask is not None and mask.to_pylist() == strip_blank
