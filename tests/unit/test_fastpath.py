@@ -286,3 +286,39 @@ def test_an_absent_table_has_the_lenient_projections_types(monkeypatch: pytest.M
         finally:
             con.close()
     assert described[0] == described[1]
+
+
+def _kind(con: object, name: str) -> str:
+    rows = con.execute(  # type: ignore[attr-defined]
+        "SELECT table_type FROM information_schema.tables WHERE table_catalog = 'temp' AND table_name = ?",
+        [name],
+    ).fetchall()
+    return str(rows[0][0]) if rows else ""
+
+
+def test_an_all_fast_table_is_a_view_over_the_upload_and_stages_again_on_one_connection(store: Store) -> None:
+    """When every column of a table took the fast path, checked_<table> is a view over the
+    staged Arrow rows (nothing copied into DuckDB); with one lenient column it is a table.
+    One connection staging uploads of both kinds, one after the other, reports each as a
+    connection of its own does."""
+    clean, mixed = UPLOADS[0], UPLOADS[10]
+    assert clean[0] == "clean" and mixed[0].startswith("mixed")
+    con = store.connect()
+    try:
+        for case, expect_kind in (
+            (clean, "VIEW"),
+            (mixed, "LOCAL TEMPORARY"),
+            (clean, "VIEW"),
+            (UPLOADS[5], "VIEW"),
+        ):
+            _case, name, data, _fast, _expected = case
+            mapped, _ = map_upload(read_upload(name, data), Mapping(), True)
+            staged = stage(con, mapped)
+            assert _kind(con, "checked_allocations") == expect_kind, case[0]
+            issues = run_checks(staged, dt.date(2026, 11, 20), mapped)
+            table = typed_tables(staged)["allocations"]
+            alone_issues, alone_table, _ = _stage(store, name, data, fast=True)
+            assert sorted(map(repr, issues)) == sorted(map(repr, alone_issues)), case[0]
+            assert table.sort_by([(c, "ascending") for c in table.column_names]).equals(alone_table), case[0]
+    finally:
+        con.close()
