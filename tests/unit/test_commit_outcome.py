@@ -72,3 +72,26 @@ def test_only_a_valid_outcome_can_be_committed(store: Store) -> None:
     assert bad.status == REJECTED
     with pytest.raises(ValueError, match="only a valid upload"):
         commit(store, bad, "w.csv", b"not,a\ncontract,file\n")
+
+
+def test_ingest_hashes_the_file_while_it_is_read_and_records_that_digest(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ingest hashes the file on a thread while the parse child reads it: the ledger holds
+    the file's sha256, the second ingest of the same file is the duplicate, and a failure
+    of the hashing reaches the caller instead of a blank digest."""
+    import hashlib
+
+    first = ingest(store, "w.csv", DATA, as_of=WEEK)
+    assert first.status == ACCEPTED
+    (row,) = store.rows("export/uploads")
+    assert row["sha256"] == hashlib.sha256(DATA).hexdigest()
+    assert ingest(store, "w.csv", DATA, as_of=WEEK).status == DUPLICATE
+
+    def broken(data: bytes) -> str:
+        raise MemoryError("no memory for the digest")
+
+    monkeypatch.setattr(ingest_mod, "sha256", broken)
+    with pytest.raises(MemoryError, match="no memory for the digest"):
+        ingest(store, "x.csv", projects_csv(project_row("P9")), as_of=WEEK)
+    assert len(store.rows("export/uploads")) == 1
