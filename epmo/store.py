@@ -441,10 +441,12 @@ class Store:
                     schema=SUBMISSIONS_SCHEMA,
                 )
             )
-        for name, data in frames.items():
-            self._append(name, data.cast(data_schema(name)))
+        writes = [
+            (name, part) for name, data in frames.items() for part in _parts(data.cast(data_schema(name)))
+        ]
         if submissions:
-            self._append("submissions", pa.concat_tables(submissions))
+            writes.append(("submissions", pa.concat_tables(submissions)))
+        self._append_all(writes)
         stamp = now_utc()
         rows = [{"event": "accepted", "event_at": stamp} | r for r in ledger]
         self._append("uploads", pa.Table.from_pylist(rows, schema=UPLOADS_SCHEMA))  # commit point
@@ -585,8 +587,31 @@ class Store:
         """Append rows to a table. With `at_version_after` (a loaded DeltaTable of `name`),
         commit at exactly the next version or fail with CommitFailedError (compare-and-swap
         on the Delta log). Post-commit checkpoints are left to maintenance."""
-        target: str | DeltaTable = at_version_after if at_version_after is not None else self.table_uri(name)
         self._recent = None
+        self._write(name, data, at_version_after)
+        self._written([name])
+
+    def _append_all(self, writes: list[tuple[str, pa.Table]]) -> None:
+        """Append each (table, rows) at once, on threads (delta-rs encodes the Parquet and
+        commits without the GIL; concurrent appends commute, even to one table). Every write
+        is waited for; the first failure is raised after, when the others have ended. Used
+        for what an upload writes before its ledger row (the commit point): data written
+        without the ledger row is never read (the as-of views read accepted uploads only)."""
+        if len(writes) <= 1:
+            for name, data in writes:
+                self._append(name, data)
+            return
+        from concurrent.futures import ThreadPoolExecutor
+
+        self._recent = None
+        with ThreadPoolExecutor(max_workers=min(len(writes), _WRITE_THREADS)) as pool:
+            futures = [pool.submit(self._write, name, data) for name, data in writes]
+        for future in futures:
+            future.result()
+        self._written([name for name, _ in writes])
+
+    def _write(self, name: str, data: pa.Table, at_version_after: DeltaTable | None = None) -> None:
+        target: str | DeltaTable = at_version_after if at_version_after is not None else self.table_uri(name)
         with self.writing():
             write_deltalake(
                 target,
@@ -596,10 +621,13 @@ class Store:
                 commit_properties=CommitProperties(max_commit_retries=0) if at_version_after else None,
                 post_commithook_properties=NO_HOOKS,
             )
+
+    def _written(self, names: list[str]) -> None:
         self._recent = None  # and after: a snapshot read during the write is stale
         self._writes_done += 1  # (and a read in flight now is not kept as the recent one)
-        for listener in list(_WRITE_LISTENERS.values()):
-            listener(self.uri, name)
+        for name in dict.fromkeys(names):
+            for listener in list(_WRITE_LISTENERS.values()):
+                listener(self.uri, name)
 
     @contextlib.contextmanager
     def writing(self) -> Iterator[None]:
@@ -666,6 +694,23 @@ class AlreadyRetracted(ValueError):
 
 class StoreBusy(RuntimeError):
     """An optimistic write lost its race too many times in a row."""
+
+
+# An upload's rows of one table are appended in parts of at least this many rows, one per
+# core, on threads (Store._append_all): 1,000,000 rows in 0.08-0.10 s instead of 0.14-0.18 s
+# as one Parquet file (bench/ingestion.py). A usual weekly upload is far smaller: one part,
+# one file.
+PART_ROWS = 250_000
+_WRITE_THREADS = max(2, min(8, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 2))
+
+
+def _parts(data: pa.Table) -> list[pa.Table]:
+    """`data` in parts to append side by side: one per PART_ROWS rows, at most one per core."""
+    count = min(data.num_rows // PART_ROWS, _WRITE_THREADS) or 1
+    if count == 1:
+        return [data]
+    step = -(-data.num_rows // count)
+    return [data.slice(start, step) for start in range(0, data.num_rows, step)]
 
 
 def conform(tbl: pa.Table, schema: pa.Schema, upload_id: str) -> pa.Table:

@@ -209,3 +209,48 @@ def test_mappings_saved_before_the_documents_table_are_carried_over(tmp_path) ->
     assert store.upgrade() == 0  # once only
     assert [d["name"] for d in store.documents("mapping")] == ["itdash"]
     assert len(store.rows("ledger/document_versions", kind="mapping", name="itdash")) == 2
+
+
+@pytest.mark.parametrize(
+    ("rows", "part_rows", "files"), [(5, 6, 1), (6, 6, 1), (12, 6, 2), (13, 6, 2), (40, 6, 2)]
+)
+def test_a_large_upload_is_appended_in_parts_side_by_side_and_whole(
+    store: Store, monkeypatch: pytest.MonkeyPatch, rows: int, part_rows: int, files: int
+) -> None:
+    """An upload's rows of a table are appended in parts of at least PART_ROWS rows, at most
+    one per write thread (two here), on threads; below twice PART_ROWS it is one file. The
+    rows are all there once, and only with the ledger row."""
+    from epmo import store as store_mod
+
+    monkeypatch.setattr(store_mod, "PART_ROWS", part_rows)
+    monkeypatch.setattr(store_mod, "_WRITE_THREADS", 2)
+    before = len(store.snapshot().files.get("projects", []))
+    ids = [f"P{i:03d}" for i in range(rows)]
+    out = ingest(store, "big.csv", projects_csv(*(project_row(p) for p in ids)), as_of=_week(0))
+    assert out.status == ACCEPTED
+    assert len(store.snapshot().files["projects"]) - before == files
+    assert sorted(r["project_id"] for r in _as_of(store, "projects", _week(0))) == ids
+
+
+def test_a_part_that_fails_to_write_leaves_no_upload(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One part's append refused (the disk full, say): the error reaches the caller after the
+    other writes have ended, and no ledger row is written, so none of the rows is read."""
+    from epmo import store as store_mod
+    from epmo.store import StoreWriteError
+
+    monkeypatch.setattr(store_mod, "PART_ROWS", 3)
+    monkeypatch.setattr(store_mod, "_WRITE_THREADS", 2)
+    real = store_mod.Store._write
+    seen: list[int] = []
+
+    def second_part_fails(self: Store, name: str, data: object, *args: object) -> None:
+        seen.append(1)
+        if name == "projects" and len(seen) == 2:
+            raise StoreWriteError(self.uri, "disk full")
+        real(self, name, data, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(store_mod.Store, "_write", second_part_fails)
+    with pytest.raises(StoreWriteError):
+        ingest(store, "big.csv", projects_csv(*(project_row(f"P{i}") for i in range(8))), as_of=_week(0))
+    assert len(seen) == 3  # two parts and the submissions, all attempted
+    assert _as_of(store, "projects", _week(0)) == [] and store.rows("export/uploads") == []
