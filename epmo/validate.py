@@ -90,16 +90,36 @@ def _stage_table(name: str, sheets: list[MappedSheet], fast: bool = True) -> tup
     return staged, taken
 
 
-def _row_keys_select(t: contract.Table) -> str:
+def _holds(sheets: list[MappedSheet], column: str, char: str) -> bool:
+    """Whether any cell of `column` in the sheets holds the ASCII character `char` (one
+    look at the column's bytes: in UTF-8 an ASCII byte is never part of another character)."""
+    byte = ord(char)
+    for s in sheets:
+        if column not in s.data.column_names:
+            continue
+        for chunk in s.data[column].chunks:
+            data, starts, lengths = fastpath._parts(chunk)
+            if len(starts) and (data[int(starts[0]) : int(starts[-1] + lengths[-1])] == byte).any():
+                return True
+    return False
+
+
+def _row_keys_select(t: contract.Table, sheets: list[MappedSheet] | None = None) -> str:
     """The key text of each row whose key may repeat another row's (for duplicate_key).
 
     Only rows whose typed key, hashed, repeats, or whose text key holds a '|' (the
     separator of key_text, so two different keys could join to the same text) can share
     a key_text; the text is built for those rows only, not for every row of the upload.
+    With the upload's `sheets` of the table, the '|' test is left out for the columns in
+    which no cell holds one (a test of every row's text, 0.04 s of a 1M-row upload).
     """
     key = ", ".join(sql.ident(k) for k in t.unique_key)
     parts = ", ".join(f"coalesce(CAST({sql.ident(k)} AS VARCHAR), '')" for k in t.unique_key)
-    texts = [sql.ident(c.name) for c in t.columns if c.name in t.unique_key and c.type in TEXT_TYPES]
+    texts = [
+        sql.ident(c.name)
+        for c in t.columns
+        if c.name in t.unique_key and c.type in TEXT_TYPES and (sheets is None or _holds(sheets, c.name, "|"))
+    ]
     pipe = " OR ".join(f"contains({k}, '|')" for k in texts) or "FALSE"
     typed = sql.ident("typed_" + t.name)
     return (
@@ -323,7 +343,9 @@ def stage(
         _typed_view(con, t.name, checked)
     con.execute(
         "CREATE OR REPLACE TEMP VIEW row_keys AS "
-        + " UNION ALL ".join(_row_keys_select(t) for t in contract.TABLES)
+        + " UNION ALL ".join(
+            _row_keys_select(t, [m for m in mapped if m.table == t.name]) for t in contract.TABLES
+        )
     )
     return Staged(con, present, taken)
 
