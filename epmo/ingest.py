@@ -590,5 +590,15 @@ def ingest(
         return outcome
     # commit checks what `identity` may submit (_permitted), on the snapshot it commits to
     return commit(
-        store, outcome, file_name, data, user_email, mapping, note, today, work_items, identity, digest=digest()
+        store,
+        outcome,
+        file_name,
+        data,
+        user_email,
+        mapping,
+        note,
+        today,
+        work_items,
+        identity,
+        digest=digest(),
     )
