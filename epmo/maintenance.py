@@ -113,7 +113,7 @@ class Lease:
     def _read(dtable: DeltaTable) -> LeaseState:
         # Read the file list with DuckDB, as the store reads every table: a pyarrow dataset
         # over delta-rs's file system can abort the process at exit (delta-rs issue 2184).
-        con = sql.connect(threads=1)
+        con = sql.connect_files_only(threads=1)  # one row of one Parquet file: no macros
         objectstore.attach(con, dtable.table_uri)
         try:
             rows = sql.arrow(con, "ledger/maintenance_lease", files=list(dtable.file_uris())).to_pylist()

@@ -229,6 +229,13 @@ def literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+def connect_files_only(threads: int = 1) -> duckdb.DuckDBPyConnection:
+    """An in-memory connection without the contract's reference tables and macros, for a
+    query that reads files only (the maintenance lease's row: 15 ms to open, against 40-50
+    ms for `connect`, on every upload's maintenance check)."""
+    return duckdb.connect(":memory:", config={"threads": threads})
+
+
 def connect(threads: int | None = None, memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:
     config: dict[str, Any] = {}
     if threads:
