@@ -194,6 +194,32 @@ def test_check_finds_a_missing_object(s3_uri: str) -> None:
     assert problems == [f"projects: the log lists a data file that is missing: {victim}"]
 
 
+def test_a_large_upload_in_parts_side_by_side_on_s3(s3_uri: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The parts of a large upload's table (Store._append_all) race for the same log
+    versions of one table on S3: conditional put lets one commit win and the others retry;
+    every row is there once, and only with the ledger row."""
+    from epmo import store as store_mod
+    from epmo.ingest import ACCEPTED, ingest
+
+    monkeypatch.setattr(store_mod, "PART_ROWS", 4)
+    monkeypatch.setattr(store_mod, "_WRITE_THREADS", 3)
+    store = Store(s3_uri)
+    store.ensure()
+    ids = [f"P{i:02d}" for i in range(14)]
+    assert (
+        ingest(store, "big.csv", projects_csv(*(project_row(p) for p in ids)), as_of=WEEK).status == ACCEPTED
+    )
+    assert len(store.snapshot().files["projects"]) == 3
+    from epmo import sql
+
+    con = Store(s3_uri).connect()
+    try:
+        got = sorted(r["project_id"] for r in sql.arrow(con, "export/projects", as_of=WEEK).to_pylist())
+    finally:
+        con.close()
+    assert got == ids
+
+
 @pytest.mark.slow
 def test_concurrent_writers_from_several_processes_lose_nothing(s3_uri: str, tmp_path: Path) -> None:
     """3 processes x 4 uploads (3 Delta commits each), started at one instant on one S3
