@@ -34,6 +34,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from epmo import contract
+from epmo.readers import string_buffers
 
 TYPED = (contract.NUMBER, contract.INTEGER, contract.DATE, contract.BOOLEAN)
 
@@ -63,12 +64,7 @@ def arrow_type(c: contract.Column) -> pa.DataType:
 
 def _parts(arr: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(bytes, start offsets, lengths) of a string array, without copying; nulls are length 0."""
-    arr = pc.fill_null(arr, "") if arr.null_count else arr
-    _validity, offsets_buf, data_buf = arr.buffers()
-    width = np.int64 if pa.types.is_large_string(arr.type) else np.int32
-    offsets = np.frombuffer(offsets_buf, dtype=width)[arr.offset : arr.offset + len(arr) + 1].astype(np.int64)
-    data = np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None else np.zeros(0, np.uint8)
-    return data, offsets[:-1], np.diff(offsets)
+    return string_buffers(pc.fill_null(arr, "") if arr.null_count else arr)
 
 
 def _only(data: np.ndarray, starts: np.ndarray, lengths: np.ndarray, allowed: np.ndarray) -> bool:

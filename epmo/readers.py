@@ -565,6 +565,19 @@ def _drop_blank_rows(table: pa.Table) -> pa.Table:
     return table.filter(pa.array(keep))
 
 
+def string_buffers(arr: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(bytes, start offsets, lengths) of a string array, read from its buffers without a
+    copy. A null's length is whatever its offsets say (usually 0): callers that need nulls
+    as empty strings fill them first (epmo/fastpath.py)."""
+    import numpy as np
+
+    _validity, offsets_buf, data_buf = arr.buffers()
+    width = np.int64 if pa.types.is_large_string(arr.type) else np.int32
+    offsets = np.frombuffer(offsets_buf, dtype=width)[arr.offset : arr.offset + len(arr) + 1].astype(np.int64)
+    data = np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None else np.zeros(0, np.uint8)
+    return data, offsets[:-1], np.diff(offsets)
+
+
 def _may_be_blank(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
     """For each cell, False when it is certainly not blank: not null and its first byte is
     printable ASCII other than a space (0x21 to 0x7E). Every other cell (empty, null, or
@@ -578,11 +591,7 @@ def _may_be_blank(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
         if not pa.types.is_string(arr.type) and not pa.types.is_large_string(arr.type):
             out.append(np.ones(len(arr), dtype=bool))  # not text: the exact test decides
             continue
-        _validity, offsets_buf, data_buf = arr.buffers()
-        width = np.int64 if pa.types.is_large_string(arr.type) else np.int32
-        offsets = np.frombuffer(offsets_buf, dtype=width)[arr.offset : arr.offset + len(arr) + 1]
-        starts, lengths = offsets[:-1], np.diff(offsets)
-        data = np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None else np.zeros(0, np.uint8)
+        data, starts, lengths = string_buffers(arr)
         if len(data) == 0:
             maybe = np.ones(len(arr), dtype=bool)
         else:
