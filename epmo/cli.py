@@ -19,6 +19,7 @@ from epmo import workflow as workflow_doc
 from epmo.importers import LAYOUTS, WorkItemImport
 from epmo.ingest import ACCEPTED, DUPLICATE, VALID, ingest, latest_reporting_day
 from epmo.mapping import Mapping
+from epmo.report import counted
 from epmo.store import Store, StoreBusy, StoreWriteError
 from epmo.workflow import Workflow
 
@@ -146,7 +147,7 @@ def _run_ingest(args: argparse.Namespace, dry_run: bool) -> int:
     if outcome.status == ACCEPTED:
         print(
             f"accepted upload {outcome.upload_id} as of {outcome.as_of_date}: "
-            + ", ".join(f"{t} {n} rows" for t, n in outcome.report.row_counts.items())
+            + ", ".join(f"{t} {counted(n, 'row')}" for t, n in outcome.report.row_counts.items())
         )
         if outcome.report.total_warnings:
             print(outcome.report.to_text(limit=50), file=sys.stderr)

@@ -9,11 +9,12 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from epmo.store import Store
+
+if TYPE_CHECKING:  # imported where a frame is written: the CLI builds its parser from VIEWS without it
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -183,6 +184,8 @@ def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
     Only text cells change (numbers stay numbers, so -5 is still -5; so does the text
     "-1,200.50", which has nothing to run).
     """
+    import pandas as pd
+
     out = frame.copy()
     for col in out.columns:
         series = out[col]
@@ -198,6 +201,8 @@ def to_csv_bytes(frame: pd.DataFrame) -> bytes:
 
 
 def to_xlsx_bytes(frame: pd.DataFrame, sheet: str = "data") -> bytes:
+    import pandas as pd
+
     buf = io.BytesIO()
     safe = neutralise(frame)
     for col in safe.columns:

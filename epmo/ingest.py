@@ -193,6 +193,7 @@ def check_upload(
     today: dt.date | None = None,
     work_items: WorkItemImport | None = None,
     managers: bool = False,
+    preview: bool = True,
 ) -> Outcome:
     """Validate without writing. The Outcome carries typed tables ready to commit.
 
@@ -204,6 +205,9 @@ def check_upload(
     With `managers`, a valid upload also carries each project's manager on that snapshot
     (Outcome.managers: what commit checks an identity against, without a second connection;
     an unscoped store only, as access.project_managers reads it).
+    With `preview` (the default), a valid upload carries what it changes against each
+    project's previous report (Outcome.preview, which the Upload page shows before the
+    commit); an upload validated and committed in one go (ingest) has no one to show it to.
     """
     connecting = _Connecting(store)
     try:
@@ -219,6 +223,7 @@ def check_upload(
             work_items,
             connecting,
             managers,
+            preview,
         )
     finally:
         connecting.close()
@@ -236,6 +241,7 @@ def _check_upload(
     work_items: WorkItemImport | None,
     connecting: _Connecting,
     managers: bool,
+    preview: bool,
 ) -> Outcome:
     mapping = mapping or Mapping()
     imported: list[Issue] = []
@@ -336,7 +342,7 @@ def _check_upload(
             if dup:
                 return Outcome(VALID, report, as_of, duplicate_of=dup[0]["upload_id"], store_key=snap.key)
         tables = typed_tables(staged, skip)
-        preview = _preview(con, as_of, staged.tables)
+        changes = _preview(con, as_of, staged.tables) if preview else {}
         pms = access.project_managers(store, con) if managers and store.scope is None else None
     finally:
         con.close()
@@ -345,7 +351,7 @@ def _check_upload(
         report,
         as_of,
         tables=tables,
-        preview=preview,
+        preview=changes,
         store_key=snap.key,
         no_duplicate_of=digest,
         managers=pms,
@@ -495,6 +501,7 @@ def commit(
             today=today,
             work_items=work_items,
             managers=identity is not None,
+            preview=bool(outcome.preview),  # as the caller's outcome had it
         )
         if outcome.status != VALID:
             return outcome
@@ -585,6 +592,7 @@ def ingest(
         today=today,
         work_items=work_items,
         managers=identity is not None,
+        preview=False,  # validated and committed in one go: no one is shown the changes
     )
     if outcome.status != VALID:
         return outcome

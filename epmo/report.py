@@ -53,6 +53,11 @@ class RejectedFile(Exception):
         self.issue = issue
 
 
+def counted(n: int, noun: str) -> str:
+    """A count and its noun, in the plural unless it is one: "1 row", "0 rows", "1,250 rows"."""
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
+
+
 @dataclass
 class Report:
     issues: list[Issue] = field(default_factory=list)
@@ -83,9 +88,12 @@ class Report:
         return [i for i in self.issues if i.severity == WARNING]
 
     def summary(self) -> str:
-        tables = ", ".join(f"{t}: {n} rows" for t, n in self.row_counts.items()) or "no tables"
+        """One line: the verdict, the problems and the rows per table, e.g. "rejected: 1
+        error, 2 warnings; projects: 1,250 rows"."""
+        tables = ", ".join(f"{t}: {counted(n, 'row')}" for t, n in self.row_counts.items()) or "no tables"
         verdict = "accepted" if self.ok else "rejected"
-        return f"{verdict}: {self.total_errors} error(s), {self.total_warnings} warning(s); {tables}"
+        problems = f"{counted(self.total_errors, 'error')}, {counted(self.total_warnings, 'warning')}"
+        return f"{verdict}: {problems}; {tables}"
 
     def to_text(self, limit: int | None = None) -> str:
         lines = [self.summary()]

@@ -20,13 +20,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pandas as pd
 import pyarrow as pa
 
 from epmo import contract, settings
+
+if TYPE_CHECKING:  # DuckDB imports pandas for .df(); a process that never asks skips it (0.2 s)
+    import pandas as pd
 
 QUERIES_DIR = Path(__file__).resolve().parent.parent / "queries"
 _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
@@ -162,6 +164,20 @@ def arrow(con: duckdb.DuckDBPyConnection, name: str, /, **params: Any) -> pa.Tab
     """Run a named query with bound parameters; fully materialised Arrow."""
     with _cursor(con, name, params) as (cur, q, bound):
         return cur.sql(q.text, params=bound).to_arrow_table()
+
+
+def records(
+    con: duckdb.DuckDBPyConnection, name: str, /, limit: int | None = None, **params: Any
+) -> list[dict[str, Any]]:
+    """Run a named query with bound parameters; its rows as dicts, at most `limit` of them.
+
+    For many small queries in a row (the checks of validation: most find nothing): `execute`
+    plans the statement once, where a relation binds it twice (see df), 2 ms a query."""
+    with _cursor(con, name, params) as (cur, q, bound):
+        cur.execute(q.text, bound)
+        columns = [d[0] for d in cur.description or ()]
+        rows = cur.fetchall() if limit is None else cur.fetchmany(limit)
+    return [dict(zip(columns, row, strict=True)) for row in rows]
 
 
 def df(con: duckdb.DuckDBPyConnection, name: str, /, **params: Any) -> pd.DataFrame:

@@ -364,8 +364,10 @@ def run_checks(staged: Staged, as_of: dt.date, mapped: list[MappedSheet]) -> lis
     issues: list[Issue] = []
     for name in sql.names("checks"):
         q = sql.query(name)
-        rows = sql.arrow(staged.con, name, **{k: params[k] for k in q.params})
-        for r in rows.to_pylist():
+        rows = sql.records(
+            staged.con, name, limit=limit + 1 - len(issues), **{k: params[k] for k in q.params}
+        )
+        for r in rows:
             if len(issues) >= limit:
                 issues.append(_overflow(limit))
                 return issues

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from epmo import sql
+from epmo import settings, sql
 from epmo.ingest import REJECTED, VALID, check_upload
 from epmo.store import Store
 from tests.conftest import PROJECT_HEADER, WEEK, project_row, projects_csv
@@ -293,6 +293,36 @@ def test_clean_file_has_no_issues(seeded: Store) -> None:
     )
     assert outcome.status == VALID, outcome.report.to_text()
     assert outcome.report.issues == []
+
+
+@pytest.mark.parametrize("cap", [1, 5, 6, 7, 11, 12, 13])
+def test_the_report_stops_at_its_cap_with_one_line_saying_so(
+    seeded: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cap: int
+) -> None:
+    """limits.max_report_issues: 12 problems (6 dates, 6 numbers; the cap falls inside a
+    rule, on the boundary between two, and past the last) give at most `cap` of them, then
+    one too_many_problems line; the ones given are the report's own, in rule order."""
+    rows = [f"P1,Role {k},soon,x{k},false" for k in range(6)]  # keys differ: no duplicate_key
+    data = table_csv(ALLOC_HEADER, *rows)
+    everything = check_upload(seeded, "allocations.csv", data, as_of=WEEK).report.issues
+    assert sorted(i.rule for i in everything) == ["not_a_date"] * 6 + ["not_a_number"] * 6
+    path = tmp_path / "settings.toml"
+    path.write_text(f"[limits]\nmax_report_issues = {cap}\n")
+    monkeypatch.setenv("EPMO_SETTINGS", str(path))
+    settings.settings.cache_clear()
+    try:
+        outcome = check_upload(seeded, "allocations.csv", data, as_of=WEEK)
+    finally:
+        monkeypatch.delenv("EPMO_SETTINGS")
+        settings.settings.cache_clear()
+    assert outcome.status == REJECTED
+    got = outcome.report.issues
+    if cap >= len(everything):
+        assert got == everything and not outcome.report.truncated
+        return
+    assert len(got) == cap + 1 and outcome.report.truncated
+    assert [i.rule for i in got] == (["not_a_date"] * 6 + ["not_a_number"] * 6)[:cap] + ["too_many_problems"]
+    assert all(i in everything for i in got[:-1])
 
 
 def test_cell_reference_uses_excel_letters(seeded: Store) -> None:

@@ -7,7 +7,7 @@ import datetime as dt
 import io
 import zipfile
 
-from epmo.ingest import VALID, check_upload
+from epmo.ingest import ACCEPTED, VALID, check_upload, commit, ingest
 from epmo.store import Store
 from tests.conftest import csv_of, project, upload_tables
 
@@ -62,3 +62,18 @@ def test_project_changes_list_changed_fields_and_new_projects(store: Store) -> N
         ("P1", 1, 1),
         ("P9", 0, 1),
     ]
+
+
+def test_the_preview_is_computed_for_those_who_see_it_before_a_commit(store: Store) -> None:
+    """A dry run (the Upload page) carries the preview; an upload validated and committed in
+    one go (the CLI, ingest) computes none, and a commit that checks again on a moved store
+    keeps the preview the caller's outcome had."""
+    upload_tables(store, W1, projects=[project("P1")])
+    data = _zip(projects=[project("P1", stage="Closing")])
+    shown = ingest(store, "week2.zip", data, as_of=W2, dry_run=True)
+    assert shown.status == VALID and set(shown.preview) == {"project_changes", "row_changes"}
+    upload_tables(store, W1, projects=[project("P2")])  # the store moves on: commit checks again
+    committed = commit(store, shown, "week2.zip", data)
+    assert committed.status == ACCEPTED and set(committed.preview) == {"project_changes", "row_changes"}
+    again = ingest(store, "week2b.zip", _zip(projects=[project("P3")]), as_of=W2)
+    assert again.status == ACCEPTED and again.preview == {}

@@ -162,3 +162,19 @@ def test_export_equals_the_page_data_frame(view: str, exported_and_shown) -> Non
     if view == "priority_scores":
         shown = shown.assign(model=out["model"].tolist())  # the export names the model it used
     pd.testing.assert_frame_equal(out.reset_index(drop=True), shown)
+
+
+def test_the_command_line_starts_without_importing_pandas() -> None:
+    """`import epmo.cli` (what every command, an ingest included, waits for before it can
+    start) leaves pandas out: 0.2 s. pyarrow still imports it when it first builds an array
+    from Python values; in an ingest that happens on the thread that opens the store while
+    the parse child reads the file, off the upload's path."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    script = "import sys, epmo.cli; print('pandas' in sys.modules)"
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=root, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == "False", done.stderr
