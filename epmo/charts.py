@@ -501,13 +501,19 @@ def change_counts(frame: pd.DataFrame) -> go.Figure:
             marker_color=LINE_COLOURS["planned"],
             text=counts.values,
             textposition="outside",
+            cliponaxis=False,  # a count past the axis's end is drawn in the margin, never cut
             hovertemplate="%{y}: %{x}<extra></extra>",
         )
     )
     layout = base_layout()
     layout["height"] = max(220, 40 + 30 * len(counts))
+    # room for the longest count beside its bar however narrow the chart (a 1024 px screen
+    # gives it 200 px: "343" was cut to "34")
+    layout["margin"] = {**layout["margin"], "r": 12 + 8 * len(f"{int(counts.max()):,}")}
     fig.update_layout(
-        **layout, xaxis={"title": "Changes", "range": [0, float(counts.max()) * 1.18]}, yaxis_title=None
+        **layout,
+        xaxis={"title": "Changes", "range": [0, float(counts.max()) * 1.18], "nticks": 4},
+        yaxis_title=None,
     )
     return fig
 

@@ -249,3 +249,16 @@ def test_dependencies_read_at_five_hundred_projects() -> None:
     assert drawn == set(
         frame.head(12).query("dependency_status != 'on track'")[["project_id", "related_project_id"]].stack()
     )
+
+
+@pytest.mark.parametrize("top", [8, 343, 12_500])
+def test_the_change_counts_are_never_cut_beside_their_bars(top: int) -> None:
+    """On a 1024 px screen the chart is 200 px wide and "343" was drawn as "34": a count
+    past the plot's end is drawn in a right margin wide enough for the longest one."""
+    import pandas as pd
+
+    frame = pd.DataFrame({"change_type": ["eac"] * top + ["new_project"] * 3})
+    fig = charts.change_counts(frame)
+    (bar,) = fig.data
+    assert bar.cliponaxis is False and list(bar.text) == [3, top]
+    assert fig.layout.margin.r >= 8 * len(f"{top:,}") + 10
