@@ -331,6 +331,17 @@ def _check_upload(
         if mapping.skip_invalid_rows and not any(i.severity == ERROR for i in issues):
             checked, skip = _skip_invalid_rows(checked, mapping)
             counts = _row_counts(mapped, skip)
+            if skip and not any(counts.values()):  # an accepted upload that stores nothing
+                checked.append(
+                    Issue(
+                        ERROR,
+                        "every_row_left_out",
+                        f"Every row failed a check, and the mapping '{mapping.name}' leaves "
+                        "such rows out: nothing would be stored. Fix the rows listed and "
+                        "upload again.",
+                        file=file_name,
+                    )
+                )
         issues += checked
         report = new_report(issues, counts)
         if not report.ok:

