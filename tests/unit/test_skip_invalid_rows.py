@@ -30,6 +30,15 @@ def _workbook(*rows: dict[str, str]) -> bytes:
     return xlsx(body, sheet="projects")
 
 
+def _stored(store: Store, query: str) -> list[object]:
+    """The first column of `query` over what the store holds now."""
+    con = store.connect()
+    try:
+        return [r[0] for r in con.sql(query).fetchall()]
+    finally:
+        con.close()
+
+
 def _csv(*rows: dict[str, str]) -> bytes:
     return projects_csv(*(project_row(**r) for r in rows))
 
@@ -87,12 +96,7 @@ def test_invalid_rows_are_left_out_and_the_rest_stored_once(
     assert len({i.row for i in said}) == left_out
     assert all(i.severity == "warning" for i in said)
     assert outcome.report.row_counts["projects"] == len(stored)
-    con = store.connect()
-    try:
-        ids = sorted(r[0] for r in con.sql("SELECT project_id FROM raw_projects").fetchall())
-    finally:
-        con.close()
-    assert ids == stored
+    assert sorted(_stored(store, "SELECT project_id FROM raw_projects")) == stored
 
 
 def test_an_upload_whose_every_row_is_left_out_is_refused(store: Store) -> None:
@@ -101,11 +105,7 @@ def test_an_upload_whose_every_row_is_left_out_is_refused(store: Store) -> None:
     assert outcome.status == REJECTED
     assert [i.rule for i in outcome.report.issues if i.severity == "error"] == ["every_row_left_out"]
     assert "nothing would be stored" in outcome.report.to_text()
-    con = store.connect()
-    try:
-        assert con.sql("SELECT count(*) FROM accepted_uploads").fetchall() == [(0,)]
-    finally:
-        con.close()
+    assert _stored(store, "SELECT count(*) FROM accepted_uploads") == [0]
 
 
 def test_a_problem_that_is_no_rows_still_refuses_the_upload(store: Store) -> None:
@@ -114,11 +114,7 @@ def test_a_problem_that_is_no_rows_still_refuses_the_upload(store: Store) -> Non
     data = (header + "\n" + project_row("P1").rsplit(",", 1)[0] + "\n").encode()
     outcome = ingest(store, "p.csv", data, as_of=WEEK, mapping=SKIP)
     assert outcome.status == REJECTED
-    con = store.connect()
-    try:
-        assert con.sql("SELECT count(*) FROM raw_projects").fetchall() == [(0,)]
-    finally:
-        con.close()
+    assert _stored(store, "SELECT count(*) FROM raw_projects") == [0]
 
 
 @pytest.mark.parametrize(("bad", "status"), [(2, ACCEPTED), (3, ACCEPTED), (4, REJECTED), (6, REJECTED)])
@@ -138,11 +134,6 @@ def test_past_the_reports_cap_the_rows_are_not_all_known_so_nothing_is_stored(
         monkeypatch.delenv("EPMO_SETTINGS")
         settings.settings.cache_clear()
     assert outcome.status == status, outcome.report.to_text()
-    con = store.connect()
-    try:
-        ids = [r[0] for r in con.sql("SELECT project_id FROM raw_projects").fetchall()]
-    finally:
-        con.close()
-    assert ids == (["OK"] if status == ACCEPTED else [])
+    assert _stored(store, "SELECT project_id FROM raw_projects") == (["OK"] if status == ACCEPTED else [])
     if status == REJECTED:
         assert outcome.report.truncated
