@@ -59,6 +59,8 @@ per_scope AS (
         count(*) FILTER (WHERE done_in_window AND started_date IS NOT NULL AND started_in_window)
             AS started_in_window_count,
         max(weeks_stale) AS weeks_stale,
+        count(DISTINCT project_id) AS projects,
+        count(DISTINCT project_id) FILTER (WHERE weeks_stale > 0) AS stale_projects,
         coalesce(sum(wip_days), 0) AS wip_days
     FROM windowed
     GROUP BY scope
@@ -116,7 +118,11 @@ SELECT
         CASE WHEN s.wip_without_start > 0 AND s.wip_without_start < s.wip THEN printf(
             'age from %d of %d items in progress (the others have no start date)',
             s.wip - s.wip_without_start, s.wip) END,
-        CASE WHEN s.weeks_stale = 1 THEN 'backlog last reported 1 week before the as-of week'
+        -- one project: how old its backlog is; several: how many are old, and the oldest
+        CASE WHEN s.projects > 1 AND s.stale_projects > 0 THEN printf(
+            'backlog of %d of %d projects last reported before the as-of week (the oldest %d %s before)',
+            s.stale_projects, s.projects, s.weeks_stale, CASE WHEN s.weeks_stale = 1 THEN 'week' ELSE 'weeks' END)
+            WHEN s.weeks_stale = 1 THEN 'backlog last reported 1 week before the as-of week'
             WHEN s.weeks_stale > 1 THEN printf('backlog last reported %d weeks before the as-of week',
             s.weeks_stale) END
     ) AS flow_notes

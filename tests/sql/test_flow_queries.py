@@ -305,3 +305,54 @@ def test_summary_says_how_old_the_backlog_is(flow_store: Store, weeks_later: int
         assert "backlog last reported" not in notes
     else:
         assert note in notes
+
+
+@pytest.mark.parametrize(
+    ("as_of_weeks", "p1_again", "note"),
+    [
+        (2, True, None),  # both reported for the as-of week
+        (
+            2,
+            False,
+            "backlog of 1 of 2 projects last reported before the as-of week (the oldest 2 weeks before)",
+        ),
+        (
+            3,
+            False,
+            "backlog of 2 of 2 projects last reported before the as-of week (the oldest 3 weeks before)",
+        ),
+    ],
+)
+def test_a_scope_of_several_projects_says_how_many_backlogs_are_old(
+    tmp_path: Path, as_of_weeks: int, p1_again: bool, note: str | None
+) -> None:
+    """A portfolio's note counts the projects whose backlog is older than the as-of week and
+    gives the oldest, instead of the oldest alone as if it were the whole portfolio's. Both
+    report for WEEK, P2 again two weeks later (P1 too when `p1_again`)."""
+    s = Store(str(tmp_path / "store"))
+    s.ensure()
+    upload_tables(
+        s,
+        WEEK,
+        projects=[project("P1", portfolio="Digital"), project("P2", portfolio="Digital")],
+        work_items=ITEMS,
+    )
+    later = WEEK + dt.timedelta(weeks=2)
+    for pid in ("P1", "P2") if p1_again else ("P2",):
+        items = [i for i in ITEMS if i["project_id"] == pid]
+        upload_tables(s, later, projects=[project(pid, portfolio="Digital")], work_items=items)
+    frame = s.frame(
+        "flow/summary",
+        as_of=WEEK + dt.timedelta(weeks=as_of_weeks),
+        by="portfolio",
+        scope="",
+        window_days=14,
+        portfolios=[],
+        programmes=[],
+    ).set_index("scope")
+    notes = frame.loc["Digital", "flow_notes"]
+    if note is None:
+        assert "backlog" not in notes
+    else:
+        assert note in notes
+        assert "backlog last reported" not in notes  # not the oldest alone
