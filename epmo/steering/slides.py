@@ -16,7 +16,7 @@ from epmo.pagedata import Filters
 from epmo.priority import charts as priority_charts
 from epmo.priority import models
 from epmo.steering.decks import SlideSpec
-from epmo.theme import RAG_LETTERS, rag_label
+from epmo.theme import rag_label
 
 
 @dataclass
@@ -128,7 +128,9 @@ def _home(
             Metric(measures.label("portfolio_spi"), measures.fmt("portfolio_spi", now["spi"])),
         ]
         + [
-            Metric(f"{RAG_LETTERS[r]} {r} (computed)", f"{int(now[f'computed_{r.lower()}_count']):,}")
+            Metric(
+                labels.label(f"computed_{r.lower()}_count"), f"{int(now[f'computed_{r.lower()}_count']):,}"
+            )
             for r in ("Red", "Amber", "Green")
         ]
         + [
@@ -503,7 +505,10 @@ def _flow(
             "Agile projects with a Monte Carlo forecast of their end",
         ),
         *[
-            Metric(f"{RAG_LETTERS[r]} {r} (computed)", f"{int((forecasts['rag_computed'] == r).sum()):,}")
+            Metric(
+                labels.label(f"computed_{r.lower()}_count"),
+                f"{int((forecasts['rag_computed'] == r).sum()):,}",
+            )
             for r in ("Red", "Amber", "Green")
         ],
     ]

@@ -38,7 +38,7 @@ def test_deck_shows_the_home_numbers_with_the_week_and_freeze_time(app: AppTest,
     assert app.title[-1].value == "Portfolio overview"
     view = health.project_health_view(demo_store, DEMO_END)
     assert int(_metric(app, "Projects").replace(",", "")) == len(view)
-    assert int(_metric(app, "R Red (computed)")) == int((view["rag_computed"] == "Red").sum())
+    assert int(_metric(app, "Red (computed)")) == int((view["rag_computed"] == "Red").sum())
     week = DEMO_END.isocalendar().week
     assert any(f"As of week {week}" in c.value and "data frozen at" in c.value for c in app.caption)
     assert any("Slide 1 of 8" in m.value for m in app.markdown)

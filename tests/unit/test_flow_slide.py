@@ -19,7 +19,7 @@ def test_flow_slide_matches_the_export(demo_store: Store, tmp_path: Path) -> Non
         con.close()
     metrics = {m.label: m.value for m in slide.metrics}
     assert int(metrics["Agile projects"]) == int(forecasts["p85_date"].notna().sum())
-    assert int(metrics["R Red (computed)"]) == int((forecasts["rag_computed"] == "Red").sum())
+    assert int(metrics["Red (computed)"]) == int((forecasts["rag_computed"] == "Red").sum())
     worst = forecasts.sort_values("flow_slip_days", ascending=False).iloc[0]
     table = slide.blocks[1]
     assert table.frame.iloc[0, 0] == worst["project_id"]

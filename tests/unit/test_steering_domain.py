@@ -6,6 +6,7 @@ import datetime as dt
 import json
 
 import pandas as pd
+import plotly.graph_objects as go
 import pytest
 from deltalake import DeltaTable
 
@@ -265,7 +266,6 @@ def test_presentation_restyles_a_copy_and_marks_rag_by_more_than_colour() -> Non
 def test_presentation_shrinks_bar_labels_until_every_bar_keeps_one(
     rows: int, height: int, label_px: int
 ) -> None:
-    import plotly.graph_objects as go
 
     names = [f"#{i} PRJ-{i:04d}  A long project name {i}" for i in range(rows)]
     fig = go.Figure(go.Bar(x=list(range(rows)), y=names, orientation="h"))
@@ -287,3 +287,23 @@ def test_presentation_shrinks_bar_labels_until_every_bar_keeps_one(
 )
 def test_rag_labels_carry_a_letter(value: object, label: str) -> None:
     assert theme.rag_label(value) == label
+
+
+@pytest.mark.parametrize(
+    ("legend", "moved_right"),
+    [
+        ({"orientation": "h", "y": -0.15}, True),  # a row below the plot: over the axis title
+        ({"orientation": "h"}, True),  # plotly's own place for a row: below
+        ({"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0}, False),  # a row above
+        ({"orientation": "v"}, False),
+    ],
+)
+def test_presentation_moves_only_a_legend_below_the_plot(
+    legend: dict[str, object], moved_right: bool
+) -> None:
+    fig = go.Figure([go.Bar(x=[1, 2], y=["a", "b"], orientation="h", name=n) for n in ("one", "two")])
+    fig.update_layout(legend=legend)
+    out = theme.presentation(fig).layout.legend
+    assert (out.orientation == "v" and out.x == 1.02) is moved_right, out
+    if not moved_right:
+        assert (out.orientation, out.y) == (legend["orientation"], legend.get("y"))
