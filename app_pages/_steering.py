@@ -234,14 +234,18 @@ def figure_budget(metrics: int) -> int:
 
 def present_parts(s: steering.Slide) -> list[list[steering.Chart | steering.Table]]:
     """Presenting, a slide's figures in screens that fit 1280x720: two side by side, a grid
-    (RAG matrix, capacity: it needs the width for its cell labels) on a screen of its own.
+    (RAG matrix, capacity: it needs the width for its cell labels) on a screen of its own
+    after them, a wide chart (the ranking's bars, names and legend) on one before them.
     A slide with so many metrics that its figures would be too small shows the metrics on
     a screen of their own first. Next and Previous walk the parts before the next slide, as
     the PPTX's "(continued)"."""
     blocks: list[steering.Chart | steering.Table] = list(s.blocks)
-    grids = [b for b in blocks if isinstance(b, steering.Chart) and b.kind == "grid"]
-    others = [b for b in blocks if not any(b is g for g in grids)]
-    parts = [others[i : i + 2] for i in range(0, len(others), 2)] + [[g] for g in grids]
+    wides = [b for b in blocks if isinstance(b, steering.Chart) and b.wide]
+    grids = [b for b in blocks if isinstance(b, steering.Chart) and b.kind == "grid" and not b.wide]
+    others = [b for b in blocks if not any(b is g for g in (*wides, *grids))]
+    parts = (
+        [[w] for w in wides] + [others[i : i + 2] for i in range(0, len(others), 2)] + [[g] for g in grids]
+    )
     if parts and s.metrics and figure_budget(len(s.metrics)) < MIN_FIGURE_PX:
         parts = [[], *parts]  # the metrics alone first
     return parts or [[]]

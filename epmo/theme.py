@@ -143,11 +143,7 @@ def presentation(fig: Any, height: int | None = None) -> Any:
         if trace.type == "scatter" and getattr(trace, "line", None) is not None and trace.line.color:
             trace.line.color = _present_colour(trace.line.color)
             trace.line.width = max(trace.line.width or 2, 3)
-    legend = out.layout.legend
-    # a legend in a row below the plot goes to the right: never over axis labels or notes. A
-    # row above the plot stays: at the right it took the width of a half-screen chart (the
-    # ranking slide's bars had 110 px of 560)
-    if legend.orientation == "h" and not (legend.y is not None and legend.y >= 1):
+    if out.layout.legend.orientation == "h":  # at the right: never over axis labels or notes
         out.update_layout(legend={"orientation": "v", "y": 1, "yanchor": "top", "x": 1.02, "xanchor": "left"})
     for ann in out.layout.annotations or ():
         ann.font = {"size": size - 4, "color": "#333333"}

@@ -44,6 +44,9 @@ class Chart:
     x_title: str = ""
     y_title: str = ""
     fills: pd.DataFrame | None = None
+    # presented on a screen of its own, like a grid: its labels and legend need the width (in
+    # half a 1280 px screen the ranking's bars had 110 px beside its names and legend)
+    wide: bool = False
 
 
 @dataclass
@@ -378,6 +381,7 @@ def _ranking(
             parts_frame.iloc[::-1],
             data.sql["ranked"],
             x_title="Score",
+            wide=True,
         )
     )
     table = top.assign(score_text=[f"{s:.3g}" for s in top["score"]])

@@ -72,6 +72,17 @@ def test_presenting_a_slide_of_many_metrics_gives_its_figures_a_screen_of_their_
     assert not app.metric and len(app.get("plotly_chart")) == 1 and len(app.dataframe) == 1
 
 
+def test_presenting_the_ranking_gives_its_chart_the_whole_width_first(app: AppTest) -> None:
+    # beside the table, the bars had 110 px between their names and the legend
+    _open_deck(app, present="1", deck="Steering committee", slide="5")
+    assert app.title[-1].value == "Project ranking (1 of 2)"
+    assert len(app.get("plotly_chart")) == 1 and not app.dataframe
+    app.button(key="deck_next").click().run()
+    _ok(app)
+    assert app.title[-1].value == "Project ranking (2 of 2)"
+    assert not app.get("plotly_chart") and len(app.dataframe) == 1
+
+
 def test_the_last_slide_walks_all_its_screens_before_next_is_disabled(app: AppTest) -> None:
     _open_deck(app, present="1", deck="Steering committee", slide="8")
     assert app.title[-1].value == "Agile flow (1 of 2)"

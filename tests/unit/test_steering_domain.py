@@ -287,23 +287,3 @@ def test_presentation_shrinks_bar_labels_until_every_bar_keeps_one(
 )
 def test_rag_labels_carry_a_letter(value: object, label: str) -> None:
     assert theme.rag_label(value) == label
-
-
-@pytest.mark.parametrize(
-    ("legend", "moved_right"),
-    [
-        ({"orientation": "h", "y": -0.15}, True),  # a row below the plot: over the axis title
-        ({"orientation": "h"}, True),  # plotly's own place for a row: below
-        ({"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0}, False),  # a row above
-        ({"orientation": "v"}, False),
-    ],
-)
-def test_presentation_moves_only_a_legend_below_the_plot(
-    legend: dict[str, object], moved_right: bool
-) -> None:
-    fig = go.Figure([go.Bar(x=[1, 2], y=["a", "b"], orientation="h", name=n) for n in ("one", "two")])
-    fig.update_layout(legend=legend)
-    out = theme.presentation(fig).layout.legend
-    assert (out.orientation == "v" and out.x == 1.02) is moved_right, out
-    if not moved_right:
-        assert (out.orientation, out.y) == (legend["orientation"], legend.get("y"))
