@@ -219,6 +219,8 @@ _NAV, _TITLE, _CAPTION, _METRIC_ROW, _SUBHEADER, _MARGIN = (
     84,
     40,
 )  # a subheader may take two lines
+# a long subtitle presented under the figures: about 120 characters a line at 1280 px
+_NOTE_LINE_CHARS, _NOTE_LINE_PX = 120, 30
 METRICS_PER_ROW = 6
 # below this many pixels a chart is unreadable on a shared screen (a slide with two rows of
 # metrics leaves about 200): the figures then follow on a screen of their own
@@ -273,6 +275,8 @@ def render_slide(s: steering.Slide, frozen: steering.Freeze, key: str, part: int
     budget: int | None = None
     if presenting() and blocks:
         budget = figure_budget(len(s.metrics) if part == 0 else 0)
+        if long_note:  # its lines under the figures, inside the screen
+            budget = max(180, budget - _NOTE_LINE_PX * -(-len(s.subtitle or "") // _NOTE_LINE_CHARS))
         places = st.columns(len(blocks), gap="medium")
     else:
         # grids (RAG matrix, capacity) need the full width for their cell labels

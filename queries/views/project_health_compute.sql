@@ -324,7 +324,7 @@ SELECT
                 overdue_risk_count, overdue_risk_score) END,
             CASE WHEN flow_severity >= 2 AND flow_forecast_date IS NOT NULL THEN printf(
                 'work items: %d%% forecast date %s is %d days beyond baseline end (%s)',
-                rag_percentile, strftime(flow_forecast_date, '%Y-%m-%d'), flow_slip_days, flow_note) END
+                rag_percentile, strftime(flow_forecast_date, '%d %b %Y'), flow_slip_days, flow_note) END
         ], lambda x: x IS NOT NULL), '; ')
     END AS rag_reasons,
     array_to_string(list_filter([

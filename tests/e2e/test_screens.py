@@ -111,7 +111,7 @@ def _slide_bottom(page) -> float:  # type: ignore[no-untyped-def]
             const limit = hr ? hr.getBoundingClientRect().top : Infinity;
             let bottom = 0;
             for (const e of main.querySelectorAll('[data-testid="stPlotlyChart"], [data-testid="stDataFrame"],'
-                + ' [data-testid="stMetric"], [data-testid="stAlert"], h1, h3')) {
+                + ' [data-testid="stMetric"], [data-testid="stAlert"], [data-testid="stCaptionContainer"], h1, h3')) {
                 const r = e.getBoundingClientRect();
                 if (r.height > 0 && r.top < limit) bottom = Math.max(bottom, r.bottom + window.scrollY);
             }

@@ -203,7 +203,7 @@ def test_agile_rag_from_the_85_percent_date(store: Store) -> None:
     ag1 = frame.loc["AG1"]
     assert str(ag1["flow_forecast_date"])[:10] == str(W + dt.timedelta(days=20))
     assert (ag1["flow_slip_days"], ag1["rag_computed"]) == (20, "Amber")
-    assert "85% forecast date 2026-12-10 is 20 days beyond baseline end" in ag1["rag_reasons"]
+    assert "85% forecast date 10 Dec 2026 is 20 days beyond baseline end" in ag1["rag_reasons"]
     assert frame.loc["AG2", "rag_computed"] == "Green" and frame.loc["AG2", "flow_slip_days"] == -20
     assert frame.loc["AG3", "rag_computed"] == "Red"
     # the waterfall project beside them, judged on earned value as before (SPI 1, CPI 1)
