@@ -113,7 +113,8 @@ def _warnings(projects: pd.DataFrame, tables: pd.DataFrame) -> list[str]:
     for r in projects.itertuples():
         if not r.reported_this_week and r.is_active:
             out.append(
-                f"{r.project_id}: not reported for this week (last report {r.as_of_date}, "
+                f"{r.project_id}: not reported for this week (last report "
+                f"{labels.text('as_of_date', r.as_of_date)}, "
                 f"{labels.count(r.weeks_stale, 'week')} ago). Confirm it unchanged or upload the changes."
             )
         if r.is_watermelon:
@@ -127,7 +128,8 @@ def _warnings(projects: pd.DataFrame, tables: pd.DataFrame) -> list[str]:
     stale = tables[(tables["weeks_stale"] > 0) & tables["project_id"].astype(str).isin(expected)]
     for r in stale.itertuples():
         out.append(
-            f"{r.project_id}: table {r.table_name} last reported for {r.reported_week} "
+            f"{r.project_id}: table {r.table_name} last reported for "
+            f"{labels.text('reported_week', r.reported_week)} "
             f"({labels.count(r.weeks_stale, 'week')} old)."
         )
     return out

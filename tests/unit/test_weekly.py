@@ -63,6 +63,11 @@ def test_my_week_lists_only_my_projects_and_their_staleness(two_pms: Store) -> N
     later = my_week(two_pms, "pm@example.org", W2 + dt.timedelta(weeks=2))
     assert any("P1: not reported for this week" in w and "3 weeks ago)" in w for w in later.warnings)
     assert any("P1: table milestones last reported" in w and "(3 weeks old)" in w for w in later.warnings)
+    # dates as the app writes them (they read "2026-11-06 00:00:00")
+    assert any(
+        "P1: not reported for this week (last report 06 Nov 2026, 1 week ago)" in w for w in week.warnings
+    )
+    assert any("table milestones last reported for 06 Nov 2026 (1 week old)" in w for w in week.warnings)
     assert my_week(two_pms, OTHER, W2).project_ids == ["Q1"]
     assert my_week(two_pms, "nobody@example.org", W2).project_ids == []
 
