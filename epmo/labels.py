@@ -238,6 +238,17 @@ VALUE_LABELS: dict[str, dict[str, str]] = {
         "risk_opened": "Risk opened",
         "risk_closed": "Risk closed",
     },
+    # the contract's tables as a person reads them (the Tables page, My projects); the SQL
+    # explorer, exports and downloads keep the table's name
+    "table_name": {
+        "projects": "Projects",
+        "milestones": "Milestones",
+        "raid": "RAID",
+        "allocations": "Allocations (demand)",
+        "capacity": "Capacity (supply)",
+        "financials": "Financials",
+        "work_items": "Work items",
+    },
     # the changed field of a project's own change in health/changes.sql; a milestone's or a
     # risk's change names the milestone or the risk instead (its own text, shown as it is)
     "field": {

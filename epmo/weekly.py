@@ -128,7 +128,7 @@ def _warnings(projects: pd.DataFrame, tables: pd.DataFrame) -> list[str]:
     stale = tables[(tables["weeks_stale"] > 0) & tables["project_id"].astype(str).isin(expected)]
     for r in stale.itertuples():
         out.append(
-            f"{r.project_id}: table {r.table_name} last reported for "
+            f"{r.project_id}: table {labels.text('table_name', r.table_name)} last reported for "
             f"{labels.text('reported_week', r.reported_week)} "
             f"({labels.count(r.weeks_stale, 'week')} old)."
         )

@@ -64,3 +64,12 @@ def test_a_closed_project_is_neither_expected_nor_missing(my_projects: AppTest) 
     warnings = [t.value for t in at.text]
     assert any(w.startswith("• P2: not reported for this week") for w in warnings)
     assert not any(w.startswith("• P3:") and "reported" in w for w in warnings), warnings
+
+
+def test_my_tables_read_as_titles(my_projects: AppTest) -> None:
+    """My tables named the tables by their store names (milestones, work_items)."""
+    at = my_projects
+    assert not at.exception, [e.value for e in at.exception]
+    tables = next(d.value for d in at.dataframe if "reported_week" in d.value.columns)
+    assert set(tables["table_name"]) == {"Projects", "Milestones"}
+    assert any(t.value.startswith("• P2: table Milestones last reported for 06 Nov 2026") for t in at.text)

@@ -269,6 +269,8 @@ def test_every_change_kind_of_the_query_reads_as_words() -> None:
         ("field", "as_of_date", "Week reported"),
         ("field", "Go-live gate", "Go-live gate"),  # a milestone's own name, as it is
         ("field", None, ""),
+        ("table_name", "work_items", "Work items"),  # My projects' "My tables" read work_items
+        ("table_name", "allocations", "Allocations (demand)"),
     ],
 )
 def test_codes_read_as_words(name: str, value: object, shown: str) -> None:
@@ -288,3 +290,13 @@ def test_codes_read_as_words(name: str, value: object, shown: str) -> None:
 )
 def test_count_puts_the_noun_in_the_right_number(n: int, noun: str, plural: str | None, said: str) -> None:
     assert labels.count(n, noun, plural) == said
+
+
+def test_every_contract_table_reads_as_words() -> None:
+    """Each contract table has a title of its own (the Tables page and My projects), never
+    its snake_case name."""
+    from epmo import contract
+
+    titles = labels.VALUE_LABELS["table_name"]
+    assert set(titles) == {t.name for t in contract.TABLES}
+    assert all("_" not in title for title in titles.values())

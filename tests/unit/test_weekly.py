@@ -62,12 +62,12 @@ def test_my_week_lists_only_my_projects_and_their_staleness(two_pms: Store) -> N
     assert any("P1: not reported for this week" in w and "1 week ago)" in w for w in week.warnings)
     later = my_week(two_pms, "pm@example.org", W2 + dt.timedelta(weeks=2))
     assert any("P1: not reported for this week" in w and "3 weeks ago)" in w for w in later.warnings)
-    assert any("P1: table milestones last reported" in w and "(3 weeks old)" in w for w in later.warnings)
+    assert any("P1: table Milestones last reported" in w and "(3 weeks old)" in w for w in later.warnings)
     # dates as the app writes them (they read "2026-11-06 00:00:00")
     assert any(
         "P1: not reported for this week (last report 06 Nov 2026, 1 week ago)" in w for w in week.warnings
     )
-    assert any("table milestones last reported for 06 Nov 2026 (1 week old)" in w for w in week.warnings)
+    assert any("table Milestones last reported for 06 Nov 2026 (1 week old)" in w for w in week.warnings)
     assert my_week(two_pms, OTHER, W2).project_ids == ["Q1"]
     assert my_week(two_pms, "nobody@example.org", W2).project_ids == []
 
@@ -100,7 +100,7 @@ def test_a_project_not_expected_to_report_is_not_missing(
     about_p2 = [w for w in week.warnings if w.startswith("P2:") and "reported" in w]
     if expected:
         assert any("not reported for this week" in w for w in about_p2)
-        assert any("table milestones last reported" in w for w in about_p2)
+        assert any("table Milestones last reported" in w for w in about_p2)
     else:
         assert about_p2 == []
     assert week.this_week == ["reported", status]
