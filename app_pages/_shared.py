@@ -581,7 +581,9 @@ def table(
     `column_config` overrides the labels of some columns. A missing value is an empty cell,
     not the word "None" (Streamlit's default, in grey, for numbers and dates as well).
     A plain string in `column_config` relabels a column and keeps its format (a date stays
-    "13 Nov 2026", not "2026-11-13 00:00:00")."""
+    "13 Nov 2026", not "2026-11-13 00:00:00"). Rows of health/changes read as words
+    (epmo.labels.changes_text: dates, money, the amount with its unit)."""
+    frame = labels.changes_text(frame)
     config = measure_columns(frame)
     for col, given in (column_config or {}).items():
         kept = config.get(col)

@@ -262,6 +262,15 @@ VALUE_LABELS: dict[str, dict[str, str]] = {
     },
 }
 
+# health/changes.sql: what its Before, After and Amount hold for each kind of change (the
+# query's header says the same). Before and After are text in the query (ISO dates, money
+# as 300100.0); on screen they read as the app's dates and money, and the amount carries its
+# unit ("+15 days", "+4 k", "2 steps worse"). Downloads keep the query's values.
+CHANGE_DATES: frozenset[str] = frozenset({"forecast_end", "milestone", "stopped_reporting"})
+CHANGE_MONEY: frozenset[str] = frozenset({"budget", "eac"})
+CHANGE_RAG: frozenset[str] = frozenset({"rag_declared", "rag_computed"})
+_CHANGE_COLUMNS = {"change_type", "before_value", "after_value"}
+
 _WORDS = {"id": "ID", "rag": "RAG", "bac": "BAC", "eac": "EAC", "ac": "AC", "ev": "EV", "pv": "PV"}
 
 
@@ -333,6 +342,7 @@ def money(value: Any) -> str:
 def display_frame(frame: pd.DataFrame, columns: Iterable[str] | None = None) -> pd.DataFrame:
     """A frame for reading (the pack, decks, static tables): labelled columns, text values."""
     cols = list(columns) if columns is not None else list(frame.columns)
+    frame = changes_text(frame)
     return pd.DataFrame({label(c): [text(c, v) for v in frame[c].tolist()] for c in cols})
 
 
@@ -346,3 +356,70 @@ def natural_key(value: Any) -> tuple[tuple[int, Any], ...]:
 
 def natural_sorted(values: Iterable[Any]) -> list[Any]:
     return sorted(values, key=natural_key)
+
+
+def is_changes(frame: pd.DataFrame) -> bool:
+    """True for a frame of health/changes rows (its change_type, before and after columns)."""
+    return _CHANGE_COLUMNS <= set(frame.columns)
+
+
+def changes_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """health/changes rows as a person reads them: Before and After in the app's date and
+    money formats (a computed RAG that is not judged says so), Amount with its unit, and the
+    Field only where it names what changed beyond the kind of change (a milestone, a risk,
+    the week reported), not "Computed RAG" again beside "Computed RAG"."""
+    if not is_changes(frame):
+        return frame
+    out = frame.copy()
+    kinds = [str(k) for k in out["change_type"].tolist()]
+    for col in ("before_value", "after_value"):
+        out[col] = [_change_value(k, v) for k, v in zip(kinds, out[col].tolist(), strict=True)]
+    if "change_amount" in out.columns:
+        out["change_amount"] = [
+            _change_amount(k, v) for k, v in zip(kinds, out["change_amount"].tolist(), strict=True)
+        ]
+    if "field" in out.columns:
+        out["field"] = [_change_field(k, v) for k, v in zip(kinds, out["field"].tolist(), strict=True)]
+    return out
+
+
+def _change_value(kind: str, value: Any) -> str:
+    if is_blank(value):
+        return "not judged" if kind == "rag_computed" else ""
+    if kind in CHANGE_DATES:
+        try:
+            return text("date", dt.date.fromisoformat(str(value)))
+        except ValueError:
+            return str(value)
+    if kind in CHANGE_MONEY:
+        try:
+            return money(float(value))
+        except ValueError:
+            return str(value)
+    return str(value)
+
+
+def _change_amount(kind: str, value: Any) -> str:
+    if is_blank(value):
+        return ""
+    amount = float(value)
+    sign = "+" if amount > 0 else "-" if amount < 0 else ""
+    if kind in CHANGE_DATES:
+        days = abs(int(round(amount)))
+        return f"{sign}{count(days, 'day')}"
+    if kind in CHANGE_MONEY:
+        return f"{sign}{money(abs(amount))}"
+    if kind in CHANGE_RAG:
+        steps = abs(int(round(amount)))
+        return f"{count(steps, 'step')} {'worse' if amount > 0 else 'better'}" if steps else ""
+    return text("change_amount", amount)
+
+
+def _change_field(kind: str, value: Any) -> str:
+    if is_blank(value):
+        return ""
+    field = str(value)
+    if kind in ("milestone", "risk_opened", "risk_closed") or field not in VALUE_LABELS["field"]:
+        return field  # a milestone's or a risk's own name
+    words, change = text("field", field).lower(), text("change_type", kind).lower()
+    return "" if words in change or change in words else text("field", field)

@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 
 from epmo import labels, measures, sql
@@ -300,3 +301,59 @@ def test_every_contract_table_reads_as_words() -> None:
     titles = labels.VALUE_LABELS["table_name"]
     assert set(titles) == {t.name for t in contract.TABLES}
     assert all("_" not in title for title in titles.values())
+
+
+@pytest.mark.parametrize(
+    ("kind", "field", "before", "after", "amount", "shown"),
+    [
+        ("budget", "budget_bac", "300100.0", "303600.0", 3500.0, ("", "300 k", "304 k", "+4 k")),
+        ("eac", "eac", "1000000.0", "950000.0", -50000.0, ("", "1.00 M", "950 k", "-50 k")),
+        (
+            "forecast_end",
+            "forecast_end_date",
+            "2027-04-12",
+            "2027-04-27",
+            15.0,
+            ("", "12 Apr 2027", "27 Apr 2027", "+15 days"),
+        ),
+        (
+            "milestone",
+            "Go-live",
+            "2026-12-11",
+            "2026-12-10",
+            -1.0,
+            ("Go-live", "11 Dec 2026", "10 Dec 2026", "-1 day"),
+        ),
+        ("rag_declared", "rag_overall", "Green", "Red", 2.0, ("", "Green", "Red", "2 steps worse")),
+        ("rag_computed", "rag_computed", "Red", "Amber", -1.0, ("", "Red", "Amber", "1 step better")),
+        ("rag_computed", "rag_computed", None, "Green", None, ("", "not judged", "Green", "")),
+        (
+            "stopped_reporting",
+            "as_of_date",
+            "2026-11-13",
+            "2026-11-13",
+            None,
+            ("Week reported", "13 Nov 2026", "13 Nov 2026", ""),
+        ),
+        ("new_project", "project", None, "2027-01-01 plan", None, ("", "", "2027-01-01 plan", "")),
+        ("risk_opened", "eac", "Closed", "Open", None, ("eac", "Closed", "Open", "")),  # a risk called eac
+    ],
+)
+def test_changes_read_as_dates_money_and_units(
+    kind: str, field: str, before: str | None, after: str | None, amount: float | None, shown: tuple[str, ...]
+) -> None:
+    """health/changes on screen: Before/After read "300100.0 -> 303600.0" and "2027-04-12",
+    the amount had no unit, and Field repeated the kind of change."""
+    frame = pd.DataFrame(
+        {
+            "change_type": [kind],
+            "field": [field],
+            "before_value": [before],
+            "after_value": [after],
+            "change_amount": [amount],
+        }
+    )
+    kept = frame.copy()
+    out = labels.changes_text(frame)
+    assert tuple(out.iloc[0][["field", "before_value", "after_value", "change_amount"]]) == shown
+    pd.testing.assert_frame_equal(frame, kept)  # the downloads' frame keeps the query's values
