@@ -528,12 +528,21 @@ _NUMBER_FORMATS = {
 }
 
 
+_MOMENT_FORMAT = "D MMM YYYY HH:mm [UTC]"  # momentJS; labels.text writes the same for decks
+
+
 def measure_columns(frame: pd.DataFrame) -> dict[str, Any]:
     """Column labels, help and formats for a frame's columns: measures from epmo.measures, the
     rest from epmo.labels (never a snake_case name, never 300100.0)."""
     config: dict[str, Any] = {}
     for col in frame.columns:
-        if pd.api.types.is_datetime64_any_dtype(frame[col]) and not str(col).endswith("_at"):
+        if pd.api.types.is_datetime64_any_dtype(frame[col]) and str(col).endswith("_at"):
+            # a moment (committed_at, event_at): day and time in UTC, "30 Nov 2026 13:45 UTC"
+            config[col] = st.column_config.DatetimeColumn(
+                labels.label(col), format=_MOMENT_FORMAT, timezone="UTC"
+            )
+            continue
+        if pd.api.types.is_datetime64_any_dtype(frame[col]):
             config[col] = st.column_config.DateColumn(labels.label(col), format="D MMM YYYY")
             continue
         if col in labels.MONEY and pd.api.types.is_numeric_dtype(frame[col]):

@@ -319,7 +319,7 @@ def text(name: str, value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, (pd.Timestamp, dt.datetime)):
-        return f"{pd.Timestamp(value):%d %b %Y %H:%M}" if str(name).endswith("_at") else f"{value:%d %b %Y}"
+        return moment(value) if str(name).endswith("_at") else f"{value:%d %b %Y}"
     if isinstance(value, dt.date):
         return f"{value:%d %b %Y}"
     if isinstance(value, float):
@@ -327,6 +327,16 @@ def text(name: str, value: Any) -> str:
     if isinstance(value, int):
         return f"{value:,}"
     return str(value)
+
+
+def moment(value: Any) -> str:
+    """A moment (a column ending in _at: committed_at, event_at) as "30 Nov 2026 13:45 UTC";
+    the store keeps moments in UTC, so one without a time zone is read as UTC."""
+    if is_blank(value):
+        return ""
+    t = pd.Timestamp(value)
+    t = t.tz_localize("UTC") if t.tzinfo is None else t.tz_convert("UTC")
+    return f"{t:%d %b %Y %H:%M} UTC"
 
 
 def count(n: int, noun: str, plural: str | None = None) -> str:

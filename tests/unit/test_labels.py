@@ -357,3 +357,22 @@ def test_changes_read_as_dates_money_and_units(
     out = labels.changes_text(frame)
     assert tuple(out.iloc[0][["field", "before_value", "after_value", "change_amount"]]) == shown
     pd.testing.assert_frame_equal(frame, kept)  # the downloads' frame keeps the query's values
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "shown"),
+    [
+        ("event_at", pd.Timestamp("2026-11-30 13:45:20.894310", tz="UTC"), "30 Nov 2026 13:45 UTC"),
+        ("committed_at", pd.Timestamp("2026-11-30 14:45:00", tz="Europe/Paris"), "30 Nov 2026 13:45 UTC"),
+        (
+            "committed_at",
+            dt.datetime(2026, 11, 30, 0, 0),
+            "30 Nov 2026 00:00 UTC",
+        ),  # the store's moments are UTC
+        ("committed_at", pd.NaT, ""),
+        ("as_of_date", pd.Timestamp("2026-11-27"), "27 Nov 2026"),  # a date, not a moment
+    ],
+)
+def test_moments_read_as_day_time_and_zone(name: str, value: object, shown: str) -> None:
+    """Submissions read "Committed at 2026-11-30 00:00:00+00:00"; a moment is day, time, UTC."""
+    assert labels.text(name, value) == shown
