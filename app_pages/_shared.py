@@ -568,11 +568,11 @@ def measure_columns(frame: pd.DataFrame) -> dict[str, Any]:
 
 
 def readable(frame: pd.DataFrame) -> pd.DataFrame:
-    """The frame as shown: text columns with blanks instead of None and our codes in words
-    (epmo.labels.VALUE_LABELS)."""
+    """The frame as shown: text columns with blanks instead of None, our codes in words
+    (epmo.labels.VALUE_LABELS) and our JSON objects as pairs (epmo.labels.JSON_OBJECTS)."""
     out = frame.copy()
     for col in out.columns:
-        if col in labels.VALUE_LABELS:  # codes of ours, in words
+        if col in labels.VALUE_LABELS or col in labels.JSON_OBJECTS:  # codes of ours, in words
             out[col] = out[col].map(lambda v, c=col: labels.text(c, v))
         elif out[col].dtype == object:
             out[col] = out[col].map(lambda v: "" if labels.is_blank(v) else v)

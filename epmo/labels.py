@@ -12,6 +12,7 @@ SQL macro epmo_natural_key.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import re
 from collections.abc import Iterable
@@ -271,6 +272,11 @@ CHANGE_MONEY: frozenset[str] = frozenset({"budget", "eac"})
 CHANGE_RAG: frozenset[str] = frozenset({"rag_declared", "rag_computed"})
 _CHANGE_COLUMNS = {"change_type", "before_value", "after_value"}
 
+# Columns holding a JSON object of ours (the audit trail's detail, epmo/audit.py): on screen
+# its pairs in words, "File name: x.xlsx · Row counts: projects 5, raid 2"; downloads keep
+# the JSON.
+JSON_OBJECTS: frozenset[str] = frozenset({"detail"})
+
 _WORDS = {"id": "ID", "rag": "RAG", "bac": "BAC", "eac": "EAC", "ac": "AC", "ev": "EV", "pv": "PV"}
 
 
@@ -312,6 +318,8 @@ def text(name: str, value: Any) -> str:
         return ""
     if name in VALUE_LABELS and isinstance(value, str):
         return VALUE_LABELS[name].get(value, value)
+    if name in JSON_OBJECTS and isinstance(value, str):
+        return json_text(value)
     if name in measures.MEASURES:
         return measures.fmt(name, value)
     if name in MONEY and isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -326,6 +334,37 @@ def text(name: str, value: Any) -> str:
         return f"{value:,.0f}" if value.is_integer() or abs(value) >= 100 else f"{value:,.2f}"
     if isinstance(value, int):
         return f"{value:,}"
+    return str(value)
+
+
+def json_text(value: str) -> str:
+    """A JSON object as "Key: value" pairs (keys labelled, a nested object or list inline),
+    plain text; anything that is not a JSON object is returned as it is."""
+    try:
+        data = json.loads(value)
+    except ValueError:
+        return value
+    return _pairs(data) if isinstance(data, dict) and data else value
+
+
+def _pairs(data: dict[str, Any]) -> str:
+    return " · ".join(f"{label(str(k))}: {_inline(v)}" for k, v in data.items())
+
+
+def _inline(value: Any) -> str:
+    if isinstance(value, str) and value[:1] in "{[":
+        try:
+            value = json.loads(value)  # a JSON text inside the object (row_counts)
+        except ValueError:
+            return value
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {_inline(v)}" for k, v in value.items())
+    if isinstance(value, list):
+        return ", ".join(_inline(v) for v in value)
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
     return str(value)
 
 

@@ -376,3 +376,28 @@ def test_changes_read_as_dates_money_and_units(
 def test_moments_read_as_day_time_and_zone(name: str, value: object, shown: str) -> None:
     """Submissions read "Committed at 2026-11-30 00:00:00+00:00"; a moment is day, time, UTC."""
     assert labels.text(name, value) == shown
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (
+            '{"as_of_date": "2025-12-05", "file_name": "w.xlsx", "row_counts": "{\\"projects\\": 5, \\"raid\\": 4}"}',
+            "Report for week: 2025-12-05 · File name: w.xlsx · Row counts: projects 5, raid 4",
+        ),
+        (
+            '{"email": "a@b.org", "portfolios": ["X", "Y"], "teams": []}',
+            "Email: a@b.org · Portfolios: X, Y · Teams: ",
+        ),
+        (
+            '{"note": "[x](https://evil.example) <b>"}',
+            "Note: [x](https://evil.example) <b>",
+        ),  # text, as it is
+        ("not json", "not json"),
+        ("{}", "{}"),
+        ("[1, 2]", "[1, 2]"),
+    ],
+)
+def test_the_audit_detail_reads_as_pairs(value: str, shown: str) -> None:
+    """Audit's Detail showed the raw JSON object."""
+    assert labels.text("detail", value) == shown
