@@ -113,7 +113,7 @@ ui.table(
         "project_id": "Project",
         "project_name": "Name",
         "stage": "Stage",
-        "status": st.column_config.TextColumn("This week", width=150),
+        "status": st.column_config.TextColumn("This week", width=230),
         "rag_declared": "My RAG",
         "rag_computed": "Computed RAG",
         "rag_reasons": st.column_config.TextColumn("Why (computed)", width="large"),
