@@ -528,12 +528,21 @@ _NUMBER_FORMATS = {
 }
 
 
+_MOMENT_FORMAT = "D MMM YYYY HH:mm [UTC]"  # momentJS; labels.text writes the same for decks
+
+
 def measure_columns(frame: pd.DataFrame) -> dict[str, Any]:
     """Column labels, help and formats for a frame's columns: measures from epmo.measures, the
     rest from epmo.labels (never a snake_case name, never 300100.0)."""
     config: dict[str, Any] = {}
     for col in frame.columns:
-        if pd.api.types.is_datetime64_any_dtype(frame[col]) and not str(col).endswith("_at"):
+        if pd.api.types.is_datetime64_any_dtype(frame[col]) and str(col).endswith("_at"):
+            # a moment (committed_at, event_at): day and time in UTC, "30 Nov 2026 13:45 UTC"
+            config[col] = st.column_config.DatetimeColumn(
+                labels.label(col), format=_MOMENT_FORMAT, timezone="UTC"
+            )
+            continue
+        if pd.api.types.is_datetime64_any_dtype(frame[col]):
             config[col] = st.column_config.DateColumn(labels.label(col), format="D MMM YYYY")
             continue
         if col in labels.MONEY and pd.api.types.is_numeric_dtype(frame[col]):
@@ -559,11 +568,11 @@ def measure_columns(frame: pd.DataFrame) -> dict[str, Any]:
 
 
 def readable(frame: pd.DataFrame) -> pd.DataFrame:
-    """The frame as shown: text columns with blanks instead of None and our codes in words
-    (epmo.labels.VALUE_LABELS)."""
+    """The frame as shown: text columns with blanks instead of None, our codes in words
+    (epmo.labels.VALUE_LABELS) and our JSON objects as pairs (epmo.labels.JSON_OBJECTS)."""
     out = frame.copy()
     for col in out.columns:
-        if col in labels.VALUE_LABELS:  # codes of ours, in words
+        if col in labels.VALUE_LABELS or col in labels.JSON_OBJECTS:  # codes of ours, in words
             out[col] = out[col].map(lambda v, c=col: labels.text(c, v))
         elif out[col].dtype == object:
             out[col] = out[col].map(lambda v: "" if labels.is_blank(v) else v)
@@ -581,7 +590,9 @@ def table(
     `column_config` overrides the labels of some columns. A missing value is an empty cell,
     not the word "None" (Streamlit's default, in grey, for numbers and dates as well).
     A plain string in `column_config` relabels a column and keeps its format (a date stays
-    "13 Nov 2026", not "2026-11-13 00:00:00")."""
+    "13 Nov 2026", not "2026-11-13 00:00:00"). Rows of health/changes read as words
+    (epmo.labels.changes_text: dates, money, the amount with its unit)."""
+    frame = labels.changes_text(frame)
     config = measure_columns(frame)
     for col, given in (column_config or {}).items():
         kept = config.get(col)

@@ -30,10 +30,15 @@ if week.projects.empty:
     st.info(f"No project in the portfolio as of {as_of:%d %b %Y} has {md(manager)} as its project manager.")
     st.stop()
 
-reported = int(week.projects["reported_this_week"].sum())
+not_expected = len(week.projects) - week.expected_count
 c = ui.metric_columns(4)
 c[0].metric("My projects", len(week.projects))
-c[1].metric("Reported this week", reported)
+c[1].metric(
+    "Reported this week",
+    f"{week.reported_count:,} of {week.expected_count:,}",
+    help="Your projects expected to report (stage in health.active_stages) whose latest report is for "
+    f"this very week. {not_expected:,} (Closed and other inactive stages) are not expected to report.",
+)
 c[2].metric(
     "Confirmed", int(week.projects["confirmed_unchanged"].sum()), help="Confirmed unchanged this week"
 )
@@ -70,6 +75,11 @@ if todo:
         else:
             st.session_state["_my_confirmed"] = ", ".join(chosen)
             st.rerun()
+elif not_expected:
+    act[0].success(
+        "Every one of your projects expected to report has reported for this week.",
+        icon=":material/check_circle:",
+    )
 else:
     act[0].success("Every one of your projects has reported for this week.", icon=":material/check_circle:")
 act[1].download_button(
@@ -94,14 +104,7 @@ st.subheader("What the EPMO sees")
 shown = week.projects.assign(
     rag_computed=week.projects["rag_computed"].fillna("not judged"),
     rag_reasons=week.projects["rag_reasons"].fillna(""),
-    status=week.projects.apply(
-        lambda r: (
-            "confirmed unchanged"
-            if r["confirmed_unchanged"]
-            else ("reported" if r["reported_this_week"] else f"not reported ({r['weeks_stale']} wk)")
-        ),
-        axis=1,
-    ),
+    status=week.this_week,
 )
 ui.table(
     shown[["project_id", "project_name", "status", "rag_declared", "rag_computed", "rag_reasons", "stage"]],
@@ -110,7 +113,7 @@ ui.table(
         "project_id": "Project",
         "project_name": "Name",
         "stage": "Stage",
-        "status": st.column_config.TextColumn("This week", width=150),
+        "status": st.column_config.TextColumn("This week", width=230),
         "rag_declared": "My RAG",
         "rag_computed": "Computed RAG",
         "rag_reasons": st.column_config.TextColumn("Why (computed)", width="large"),

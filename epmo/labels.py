@@ -12,6 +12,7 @@ SQL macro epmo_natural_key.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import re
 from collections.abc import Iterable
@@ -238,6 +239,17 @@ VALUE_LABELS: dict[str, dict[str, str]] = {
         "risk_opened": "Risk opened",
         "risk_closed": "Risk closed",
     },
+    # the contract's tables as a person reads them (the Tables page, My projects); the SQL
+    # explorer, exports and downloads keep the table's name
+    "table_name": {
+        "projects": "Projects",
+        "milestones": "Milestones",
+        "raid": "RAID",
+        "allocations": "Allocations (demand)",
+        "capacity": "Capacity (supply)",
+        "financials": "Financials",
+        "work_items": "Work items",
+    },
     # the changed field of a project's own change in health/changes.sql; a milestone's or a
     # risk's change names the milestone or the risk instead (its own text, shown as it is)
     "field": {
@@ -250,6 +262,20 @@ VALUE_LABELS: dict[str, dict[str, str]] = {
         "eac": "EAC",
     },
 }
+
+# health/changes.sql: what its Before, After and Amount hold for each kind of change (the
+# query's header says the same). Before and After are text in the query (ISO dates, money
+# as 300100.0); on screen they read as the app's dates and money, and the amount carries its
+# unit ("+15 days", "+4 k", "2 steps worse"). Downloads keep the query's values.
+CHANGE_DATES: frozenset[str] = frozenset({"forecast_end", "milestone", "stopped_reporting"})
+CHANGE_MONEY: frozenset[str] = frozenset({"budget", "eac"})
+CHANGE_RAG: frozenset[str] = frozenset({"rag_declared", "rag_computed"})
+_CHANGE_COLUMNS = {"change_type", "before_value", "after_value"}
+
+# Columns holding a JSON object of ours (the audit trail's detail, epmo/audit.py): on screen
+# its pairs in words, "File name: x.xlsx · Row counts: projects 5, raid 2"; downloads keep
+# the JSON.
+JSON_OBJECTS: frozenset[str] = frozenset({"detail"})
 
 _WORDS = {"id": "ID", "rag": "RAG", "bac": "BAC", "eac": "EAC", "ac": "AC", "ev": "EV", "pv": "PV"}
 
@@ -292,6 +318,8 @@ def text(name: str, value: Any) -> str:
         return ""
     if name in VALUE_LABELS and isinstance(value, str):
         return VALUE_LABELS[name].get(value, value)
+    if name in JSON_OBJECTS and isinstance(value, str):
+        return json_text(value)
     if name in measures.MEASURES:
         return measures.fmt(name, value)
     if name in MONEY and isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -299,7 +327,7 @@ def text(name: str, value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, (pd.Timestamp, dt.datetime)):
-        return f"{pd.Timestamp(value):%d %b %Y %H:%M}" if str(name).endswith("_at") else f"{value:%d %b %Y}"
+        return moment(value) if str(name).endswith("_at") else f"{value:%d %b %Y}"
     if isinstance(value, dt.date):
         return f"{value:%d %b %Y}"
     if isinstance(value, float):
@@ -307,6 +335,47 @@ def text(name: str, value: Any) -> str:
     if isinstance(value, int):
         return f"{value:,}"
     return str(value)
+
+
+def json_text(value: str) -> str:
+    """A JSON object as "Key: value" pairs (keys labelled, a nested object or list inline),
+    plain text; anything that is not a JSON object is returned as it is."""
+    try:
+        data = json.loads(value)
+    except ValueError:
+        return value
+    return _pairs(data) if isinstance(data, dict) and data else value
+
+
+def _pairs(data: dict[str, Any]) -> str:
+    return " · ".join(f"{label(str(k))}: {_inline(v)}" for k, v in data.items())
+
+
+def _inline(value: Any) -> str:
+    if isinstance(value, str) and value[:1] in "{[":
+        try:
+            value = json.loads(value)  # a JSON text inside the object (row_counts)
+        except ValueError:
+            return value
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {_inline(v)}" for k, v in value.items())
+    if isinstance(value, list):
+        return ", ".join(_inline(v) for v in value)
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def moment(value: Any) -> str:
+    """A moment (a column ending in _at: committed_at, event_at) as "30 Nov 2026 13:45 UTC";
+    the store keeps moments in UTC, so one without a time zone is read as UTC."""
+    if is_blank(value):
+        return ""
+    t = pd.Timestamp(value)
+    t = t.tz_localize("UTC") if t.tzinfo is None else t.tz_convert("UTC")
+    return f"{t:%d %b %Y %H:%M} UTC"
 
 
 def count(n: int, noun: str, plural: str | None = None) -> str:
@@ -322,6 +391,7 @@ def money(value: Any) -> str:
 def display_frame(frame: pd.DataFrame, columns: Iterable[str] | None = None) -> pd.DataFrame:
     """A frame for reading (the pack, decks, static tables): labelled columns, text values."""
     cols = list(columns) if columns is not None else list(frame.columns)
+    frame = changes_text(frame)
     return pd.DataFrame({label(c): [text(c, v) for v in frame[c].tolist()] for c in cols})
 
 
@@ -335,3 +405,70 @@ def natural_key(value: Any) -> tuple[tuple[int, Any], ...]:
 
 def natural_sorted(values: Iterable[Any]) -> list[Any]:
     return sorted(values, key=natural_key)
+
+
+def is_changes(frame: pd.DataFrame) -> bool:
+    """True for a frame of health/changes rows (its change_type, before and after columns)."""
+    return _CHANGE_COLUMNS <= set(frame.columns)
+
+
+def changes_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """health/changes rows as a person reads them: Before and After in the app's date and
+    money formats (a computed RAG that is not judged says so), Amount with its unit, and the
+    Field only where it names what changed beyond the kind of change (a milestone, a risk,
+    the week reported), not "Computed RAG" again beside "Computed RAG"."""
+    if not is_changes(frame):
+        return frame
+    out = frame.copy()
+    kinds = [str(k) for k in out["change_type"].tolist()]
+    for col in ("before_value", "after_value"):
+        out[col] = [_change_value(k, v) for k, v in zip(kinds, out[col].tolist(), strict=True)]
+    if "change_amount" in out.columns:
+        out["change_amount"] = [
+            _change_amount(k, v) for k, v in zip(kinds, out["change_amount"].tolist(), strict=True)
+        ]
+    if "field" in out.columns:
+        out["field"] = [_change_field(k, v) for k, v in zip(kinds, out["field"].tolist(), strict=True)]
+    return out
+
+
+def _change_value(kind: str, value: Any) -> str:
+    if is_blank(value):
+        return "not judged" if kind == "rag_computed" else ""
+    if kind in CHANGE_DATES:
+        try:
+            return text("date", dt.date.fromisoformat(str(value)))
+        except ValueError:
+            return str(value)
+    if kind in CHANGE_MONEY:
+        try:
+            return money(float(value))
+        except ValueError:
+            return str(value)
+    return str(value)
+
+
+def _change_amount(kind: str, value: Any) -> str:
+    if is_blank(value):
+        return ""
+    amount = float(value)
+    sign = "+" if amount > 0 else "-" if amount < 0 else ""
+    if kind in CHANGE_DATES:
+        days = abs(int(round(amount)))
+        return f"{sign}{count(days, 'day')}"
+    if kind in CHANGE_MONEY:
+        return f"{sign}{money(abs(amount))}"
+    if kind in CHANGE_RAG:
+        steps = abs(int(round(amount)))
+        return f"{count(steps, 'step')} {'worse' if amount > 0 else 'better'}" if steps else ""
+    return text("change_amount", amount)
+
+
+def _change_field(kind: str, value: Any) -> str:
+    if is_blank(value):
+        return ""
+    field = str(value)
+    if kind in ("milestone", "risk_opened", "risk_closed") or field not in VALUE_LABELS["field"]:
+        return field  # a milestone's or a risk's own name
+    words, change = text("field", field).lower(), text("change_type", kind).lower()
+    return "" if words in change or change in words else text("field", field)

@@ -50,9 +50,47 @@ class MyWeek:
         return [str(p) for p in self.projects["project_id"]]
 
     @property
+    def expected(self) -> pd.Series:
+        """Per project: expected to report for the week (macros/epmo_expected_to_report, the
+        one definition Home and Data quality use: a Closed project is not expected)."""
+        return _expected(self.projects)
+
+    @property
+    def expected_count(self) -> int:
+        return int(self.expected.sum())
+
+    @property
+    def reported_count(self) -> int:
+        """Of the projects expected to report, those that reported for the week (Home's
+        "Reported this week")."""
+        return int((self.expected & self.projects["reported_this_week"].astype(bool)).sum())
+
+    @property
     def to_confirm(self) -> list[str]:
-        """My projects that have not reported for the week (a confirmation can cover them)."""
-        return [str(p) for p in self.projects.loc[~self.projects["reported_this_week"], "project_id"]]
+        """My projects missing their report for the week: expected to report and not
+        reported (a confirmation can cover them)."""
+        missing = self.expected & ~self.projects["reported_this_week"].astype(bool)
+        return [str(p) for p in self.projects.loc[missing, "project_id"]]
+
+    @property
+    def this_week(self) -> list[str]:
+        """Per project, in words: confirmed unchanged, reported, not reported (n wk), or not
+        expected to report (its stage)."""
+        return [_this_week(r) for r in self.projects.itertuples()]
+
+
+def _expected(projects: pd.DataFrame) -> pd.Series:
+    return projects["is_active"].fillna(False).astype(bool)
+
+
+def _this_week(r: Any) -> str:
+    if r.confirmed_unchanged:
+        return "confirmed unchanged"
+    if r.reported_this_week:
+        return "reported"
+    if not r.is_active:
+        return f"not expected to report ({r.stage})"
+    return f"not reported ({r.weeks_stale} wk)"
 
 
 def my_week(store: Store, manager: str, as_of: dt.date) -> MyWeek:
@@ -73,9 +111,10 @@ def _warnings(projects: pd.DataFrame, tables: pd.DataFrame) -> list[str]:
     """Plain sentences, one per thing a project manager can act on."""
     out: list[str] = []
     for r in projects.itertuples():
-        if not r.reported_this_week:
+        if not r.reported_this_week and r.is_active:
             out.append(
-                f"{r.project_id}: not reported for this week (last report {r.as_of_date}, "
+                f"{r.project_id}: not reported for this week (last report "
+                f"{labels.text('as_of_date', r.as_of_date)}, "
                 f"{labels.count(r.weeks_stale, 'week')} ago). Confirm it unchanged or upload the changes."
             )
         if r.is_watermelon:
@@ -85,10 +124,12 @@ def _warnings(projects: pd.DataFrame, tables: pd.DataFrame) -> list[str]:
             )
         if isinstance(r.evm_notes, str) and r.evm_notes:
             out.append(f"{r.project_id}: {r.evm_notes}")
-    stale = tables[tables["weeks_stale"] > 0]
+    expected = set(projects.loc[_expected(projects), "project_id"].astype(str))
+    stale = tables[(tables["weeks_stale"] > 0) & tables["project_id"].astype(str).isin(expected)]
     for r in stale.itertuples():
         out.append(
-            f"{r.project_id}: table {r.table_name} last reported for {r.reported_week} "
+            f"{r.project_id}: table {labels.text('table_name', r.table_name)} last reported for "
+            f"{labels.text('reported_week', r.reported_week)} "
             f"({labels.count(r.weeks_stale, 'week')} old)."
         )
     return out

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from epmo import export, sql
+from epmo import export, labels, sql
 from epmo.pagedata.base import Con, Filters, PageData, sql_names
 from epmo.pagedata.portfolio import reporting_weeks
 
@@ -106,26 +106,14 @@ class TableData(PageData):
     sql: dict[str, str]
 
 
-# how the Tables page names each table (the SQL explorer and exports use the table's name)
-TABLE_TITLES = {
-    "projects": "Projects",
-    "milestones": "Milestones",
-    "raid": "RAID",
-    "allocations": "Allocations (demand)",
-    "capacity": "Capacity (supply)",
-    "financials": "Financials",
-    "work_items": "Work items",
-}
-
-
 def table_names() -> list[str]:
     """The contract tables the Tables page offers."""
     return [n for n, v in export.VIEWS.items() if v.needs_as_of and not v.builder]
 
 
 def table_title(name: str) -> str:
-    """A table's name as a person reads it (Work items for work_items)."""
-    return TABLE_TITLES.get(name, name.replace("_", " ").capitalize())
+    """A table's name as a person reads it (Work items for work_items: epmo.labels)."""
+    return labels.text("table_name", name)
 
 
 def table(con: Con, f: Filters, name: str = "projects") -> TableData:

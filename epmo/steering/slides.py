@@ -282,7 +282,7 @@ def _changes(
     slide.blocks.append(
         Table(
             "RAG got worse" if len(worse) else "Changes",
-            display(shown.head(_rows()), cols),
+            display(labels.changes_text(shown.head(_rows())), cols),
             data.sql["changes"],
         )
     )

@@ -1,8 +1,9 @@
 -- view: my_projects
 -- grain: one row per project in the portfolio as of $as_of whose project manager is
 -- $manager (compared without case): what the EPMO sees for it this week, the computed RAG
--- beside the declared one with the reasons, whether it reported for the week, on time or
--- by a confirmation, and the expected fields it left blank
+-- beside the declared one with the reasons, whether it is expected to report (is_active:
+-- macros/epmo_expected_to_report, the one definition Home and Data quality use) and whether
+-- it reported for the week, by an upload or a confirmation
 -- params: $as_of, $manager
 -- needs: health
 WITH mine AS (
@@ -20,6 +21,7 @@ in_force AS (
 SELECT
     h.project_id, h.project_name, h.portfolio, h.stage, h.as_of_date, h.weeks_stale,
     h.weeks_stale = 0 AS reported_this_week,
+    epmo_expected_to_report(h.stage) AS is_active,
     coalesce(f.is_confirmation, false) AS confirmed_unchanged,
     h.rag_declared, h.rag_computed, h.rag_reasons, h.is_watermelon,
     h.cpi, h.spi, h.bac, h.eac, h.forecast_slip_days, h.key_milestone_name,

@@ -1,12 +1,9 @@
 -- view: not_submitted
--- grain: one row per project manager with at least one active project (health.active_stages)
--- in the portfolio as of $as_of that has not reported for the week (no upload and no
--- confirmation): how many, which, and the week of the oldest last report
+-- grain: one row per project manager with at least one project in the portfolio as of
+-- $as_of that is expected to report (macros/epmo_expected_to_report) and has not reported
+-- for the week (no upload and no confirmation): how many, which, and the week of the
+-- oldest last report
 -- params: $as_of
-WITH rules AS (
-    SELECT * FROM health_rules
-)
-
 SELECT
     p.project_manager,
     count(*) AS projects_missing,
@@ -14,7 +11,6 @@ SELECT
     string_agg(p.project_name, '; ' ORDER BY p.project_id) AS project_names,
     min(p.as_of_date) AS oldest_report
 FROM projects_as_of(CAST($as_of AS DATE)) AS p
-CROSS JOIN rules
-WHERE p.weeks_stale > 0 AND list_contains(rules.active_stages, p.stage)
+WHERE p.weeks_stale > 0 AND epmo_expected_to_report(p.stage)
 GROUP BY p.project_manager
 ORDER BY projects_missing DESC, p.project_manager

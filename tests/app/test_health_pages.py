@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from epmo import health, sql
@@ -106,13 +107,13 @@ def test_what_changed_page(app: AppTest, demo_store: Store) -> None:
     shown = next(df for df in app.dataframe if "change_type" in df.value.columns)
     table = shown.value
     assert set(table["change_type"]) == {"Computed RAG"}
-    # a RAG that is gone has no "after" value: an empty cell, not the word None
+    # a computed RAG that is no longer judged says so (it was an empty cell), never None
     assert (
-        table["after_value"].isna().any()
+        "not judged" in set(table["after_value"])
         and shown.proto.HasField("placeholder")
         and shown.proto.placeholder == ""
     )
-    assert set(table["field"]) == {"Computed RAG"}
+    assert set(table["field"]) == {""}  # it read "Computed RAG" again beside the change
     kinds = app.multiselect(key="change_kinds").options  # as shown
     assert "Computed RAG" in kinds and not [k for k in kinds if "_" in k]
     captions = " ".join(c.value for c in app.caption)
@@ -120,6 +121,39 @@ def test_what_changed_page(app: AppTest, demo_store: Store) -> None:
     earlier = app.selectbox(key="since").options[-1]
     app.selectbox(key="since").select(earlier).run()
     _ok(app)
+
+
+DAY = r"\d{2} [A-Z][a-z]{2} \d{4}"  # 27 Nov 2026
+MONEY = r"-?[\d,.]+( k| M)?"  # 303 k, 1.10 M
+
+
+@pytest.mark.parametrize(
+    ("kind", "value", "amount"),
+    [
+        ("forecast_end", DAY, r"[+-][\d,]+ days?"),
+        ("milestone", DAY, r"[+-][\d,]+ days?"),
+        ("eac", MONEY, r"[+-]" + MONEY.removeprefix("-?")),
+        ("rag_computed", r"Red|Amber|Green|not judged", r"(\d steps? (worse|better))?"),
+    ],
+)
+def test_what_changed_reads_as_dates_money_and_units(
+    app: AppTest, kind: str, value: str, amount: str
+) -> None:
+    """Before and After read "300100.0 -> 303600.0" and "2027-04-12"; the amount had no unit."""
+    import re
+
+    app.switch_page("app_pages/changes.py").run()
+    app.multiselect(key="change_kinds").select(kind).run()
+    _ok(app)
+    shown = next(df for df in app.dataframe if "change_type" in df.value.columns)
+    table = shown.value
+    assert len(table) > 0
+    for col in ("before_value", "after_value"):
+        odd = [v for v in table[col] if not re.fullmatch(value, str(v))]
+        assert not odd, (col, odd[:5])
+    odd = [v for v in table["change_amount"] if not re.fullmatch(amount, str(v))]
+    assert not odd, odd[:5]
+    assert not (table["field"] == table["change_type"]).any()  # not "Computed RAG" twice
 
 
 def test_data_quality_page(app: AppTest, demo_store: Store) -> None:

@@ -111,3 +111,30 @@ def test_a_relabelled_date_column_keeps_its_date_format() -> None:
         "type_config": {"type": "date", "format": "D MMM YYYY"},
     }
     assert shown["n"]["label"] == "Count"
+
+
+def test_a_moment_column_reads_as_day_time_and_utc() -> None:
+    """Submissions' "Committed at" and Audit's "When" read "2026-11-30 13:45:20+00:00": a
+    column ending in _at is a day and a time, in UTC."""
+
+    def script() -> None:
+        import pandas as pd
+
+        from app_pages import _shared as ui
+
+        frame = pd.DataFrame(
+            {
+                "event_at": pd.to_datetime(["2026-11-30 13:45:20"]).tz_localize("UTC"),
+                "as_of_date": pd.to_datetime(["2026-11-27"]),
+            }
+        )
+        ui.table(frame)
+
+    at = AppTest.from_function(script).run()
+    _no_errors(at)
+    shown = json.loads(at.dataframe[0].proto.columns)
+    assert shown["event_at"] == {
+        "label": "When",
+        "type_config": {"type": "datetime", "format": "D MMM YYYY HH:mm [UTC]", "timezone": "UTC"},
+    }
+    assert shown["as_of_date"]["type_config"] == {"type": "date", "format": "D MMM YYYY"}

@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 
 from epmo import labels, measures, sql
@@ -269,6 +270,8 @@ def test_every_change_kind_of_the_query_reads_as_words() -> None:
         ("field", "as_of_date", "Week reported"),
         ("field", "Go-live gate", "Go-live gate"),  # a milestone's own name, as it is
         ("field", None, ""),
+        ("table_name", "work_items", "Work items"),  # My projects' "My tables" read work_items
+        ("table_name", "allocations", "Allocations (demand)"),
     ],
 )
 def test_codes_read_as_words(name: str, value: object, shown: str) -> None:
@@ -288,3 +291,113 @@ def test_codes_read_as_words(name: str, value: object, shown: str) -> None:
 )
 def test_count_puts_the_noun_in_the_right_number(n: int, noun: str, plural: str | None, said: str) -> None:
     assert labels.count(n, noun, plural) == said
+
+
+def test_every_contract_table_reads_as_words() -> None:
+    """Each contract table has a title of its own (the Tables page and My projects), never
+    its snake_case name."""
+    from epmo import contract
+
+    titles = labels.VALUE_LABELS["table_name"]
+    assert set(titles) == {t.name for t in contract.TABLES}
+    assert all("_" not in title for title in titles.values())
+
+
+@pytest.mark.parametrize(
+    ("kind", "field", "before", "after", "amount", "shown"),
+    [
+        ("budget", "budget_bac", "300100.0", "303600.0", 3500.0, ("", "300 k", "304 k", "+4 k")),
+        ("eac", "eac", "1000000.0", "950000.0", -50000.0, ("", "1.00 M", "950 k", "-50 k")),
+        (
+            "forecast_end",
+            "forecast_end_date",
+            "2027-04-12",
+            "2027-04-27",
+            15.0,
+            ("", "12 Apr 2027", "27 Apr 2027", "+15 days"),
+        ),
+        (
+            "milestone",
+            "Go-live",
+            "2026-12-11",
+            "2026-12-10",
+            -1.0,
+            ("Go-live", "11 Dec 2026", "10 Dec 2026", "-1 day"),
+        ),
+        ("rag_declared", "rag_overall", "Green", "Red", 2.0, ("", "Green", "Red", "2 steps worse")),
+        ("rag_computed", "rag_computed", "Red", "Amber", -1.0, ("", "Red", "Amber", "1 step better")),
+        ("rag_computed", "rag_computed", None, "Green", None, ("", "not judged", "Green", "")),
+        (
+            "stopped_reporting",
+            "as_of_date",
+            "2026-11-13",
+            "2026-11-13",
+            None,
+            ("Week reported", "13 Nov 2026", "13 Nov 2026", ""),
+        ),
+        ("new_project", "project", None, "2027-01-01 plan", None, ("", "", "2027-01-01 plan", "")),
+        ("risk_opened", "eac", "Closed", "Open", None, ("eac", "Closed", "Open", "")),  # a risk called eac
+    ],
+)
+def test_changes_read_as_dates_money_and_units(
+    kind: str, field: str, before: str | None, after: str | None, amount: float | None, shown: tuple[str, ...]
+) -> None:
+    """health/changes on screen: Before/After read "300100.0 -> 303600.0" and "2027-04-12",
+    the amount had no unit, and Field repeated the kind of change."""
+    frame = pd.DataFrame(
+        {
+            "change_type": [kind],
+            "field": [field],
+            "before_value": [before],
+            "after_value": [after],
+            "change_amount": [amount],
+        }
+    )
+    kept = frame.copy()
+    out = labels.changes_text(frame)
+    assert tuple(out.iloc[0][["field", "before_value", "after_value", "change_amount"]]) == shown
+    pd.testing.assert_frame_equal(frame, kept)  # the downloads' frame keeps the query's values
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "shown"),
+    [
+        ("event_at", pd.Timestamp("2026-11-30 13:45:20.894310", tz="UTC"), "30 Nov 2026 13:45 UTC"),
+        ("committed_at", pd.Timestamp("2026-11-30 14:45:00", tz="Europe/Paris"), "30 Nov 2026 13:45 UTC"),
+        (
+            "committed_at",
+            dt.datetime(2026, 11, 30, 0, 0),
+            "30 Nov 2026 00:00 UTC",
+        ),  # the store's moments are UTC
+        ("committed_at", pd.NaT, ""),
+        ("as_of_date", pd.Timestamp("2026-11-27"), "27 Nov 2026"),  # a date, not a moment
+    ],
+)
+def test_moments_read_as_day_time_and_zone(name: str, value: object, shown: str) -> None:
+    """Submissions read "Committed at 2026-11-30 00:00:00+00:00"; a moment is day, time, UTC."""
+    assert labels.text(name, value) == shown
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (
+            '{"as_of_date": "2025-12-05", "file_name": "w.xlsx", "row_counts": "{\\"projects\\": 5, \\"raid\\": 4}"}',
+            "Report for week: 2025-12-05 · File name: w.xlsx · Row counts: projects 5, raid 4",
+        ),
+        (
+            '{"email": "a@b.org", "portfolios": ["X", "Y"], "teams": []}',
+            "Email: a@b.org · Portfolios: X, Y · Teams: ",
+        ),
+        (
+            '{"note": "[x](https://evil.example) <b>"}',
+            "Note: [x](https://evil.example) <b>",
+        ),  # text, as it is
+        ("not json", "not json"),
+        ("{}", "{}"),
+        ("[1, 2]", "[1, 2]"),
+    ],
+)
+def test_the_audit_detail_reads_as_pairs(value: str, shown: str) -> None:
+    """Audit's Detail showed the raw JSON object."""
+    assert labels.text("detail", value) == shown

@@ -62,9 +62,50 @@ def test_my_week_lists_only_my_projects_and_their_staleness(two_pms: Store) -> N
     assert any("P1: not reported for this week" in w and "1 week ago)" in w for w in week.warnings)
     later = my_week(two_pms, "pm@example.org", W2 + dt.timedelta(weeks=2))
     assert any("P1: not reported for this week" in w and "3 weeks ago)" in w for w in later.warnings)
-    assert any("P1: table milestones last reported" in w and "(3 weeks old)" in w for w in later.warnings)
+    assert any("P1: table Milestones last reported" in w and "(3 weeks old)" in w for w in later.warnings)
+    # dates as the app writes them (they read "2026-11-06 00:00:00")
+    assert any(
+        "P1: not reported for this week (last report 06 Nov 2026, 1 week ago)" in w for w in week.warnings
+    )
+    assert any("table Milestones last reported for 06 Nov 2026 (1 week old)" in w for w in week.warnings)
     assert my_week(two_pms, OTHER, W2).project_ids == ["Q1"]
     assert my_week(two_pms, "nobody@example.org", W2).project_ids == []
+
+
+@pytest.mark.parametrize(
+    ("stage", "expected", "status"),
+    [
+        ("Execution", True, "not reported (1 wk)"),
+        ("Closing", True, "not reported (1 wk)"),
+        ("Closed", False, "not expected to report (Closed)"),
+        ("Cancelled", False, "not expected to report (Cancelled)"),
+        ("Idea", False, "not expected to report (Idea)"),
+    ],
+)
+def test_a_project_not_expected_to_report_is_not_missing(
+    store: Store, stage: str, expected: bool, status: str
+) -> None:
+    """macros/epmo_expected_to_report, as on Home: a Closed project that stopped reporting is
+    neither expected nor missing, so My projects neither counts it, offers to confirm it,
+    nor warns about it or its tables."""
+    upload_tables(
+        store,
+        W1,
+        projects=[project("P1"), project("P2", stage=stage)],
+        milestones=[_milestone("P1", "M1"), _milestone("P2", "M1")],
+    )
+    upload_tables(store, W2, projects=[project("P1")], milestones=[_milestone("P1", "M1")])
+    week = my_week(store, PM, W2)
+    assert week.to_confirm == (["P2"] if expected else [])
+    about_p2 = [w for w in week.warnings if w.startswith("P2:") and "reported" in w]
+    if expected:
+        assert any("not reported for this week" in w for w in about_p2)
+        assert any("table Milestones last reported" in w for w in about_p2)
+    else:
+        assert about_p2 == []
+    assert week.this_week == ["reported", status]
+    assert (week.reported_count, week.expected_count) == (1, 2 if expected else 1)
+    assert not_submitted(store, W2)["project_ids"].tolist() == (["P2"] if expected else [])
 
 
 def test_confirmation_counts_the_week_once_without_copying_rows(
