@@ -19,30 +19,35 @@ HORIZONS = (3, 6, 9, 12)
 
 def controls(prefix: str) -> dict[str, Any]:
     """Rows, columns, horizon, demand and labels; returns the chosen options."""
-    c = st.columns([1, 1, 1, 2.6, 1.1])
-    by = c[0].selectbox("Rows", list(BY_LABELS), format_func=BY_LABELS.get, key=f"{prefix}_by")
-    grain = c[1].selectbox(
-        "Columns", list(GRAIN_LABELS), index=1, format_func=GRAIN_LABELS.get, key=f"{prefix}_grain"
+    # a row that wraps: at 1024 px five columns cut the choices to "Rol", "Mor", "6 m"
+    row = st.container(horizontal=True, wrap=True, vertical_alignment="bottom")
+    by = row.selectbox("Rows", list(BY_LABELS), format_func=BY_LABELS.get, key=f"{prefix}_by", width=170)
+    grain = row.selectbox(
+        "Columns", list(GRAIN_LABELS), index=1, format_func=GRAIN_LABELS.get, key=f"{prefix}_grain", width=130
     )
     default = capacity.default_horizon_months()
     options = sorted({*HORIZONS, default})
-    horizon = c[2].selectbox(
+    horizon = row.selectbox(
         "Horizon",
         options,
         index=options.index(default),
         format_func=lambda m: f"{m} months",
         key=f"{prefix}_horizon",
+        width=130,
         help="Calendar months counting the as-of month; the first starts on the Monday of the as-of week.",
     )
-    demand = c[3].radio(
+    demand = row.radio(
         "Demand",
         list(DEMAND_LABELS),
         format_func=DEMAND_LABELS.get,
         horizontal=True,
         key=f"{prefix}_demand",
         help="Tentative demand is not yet confirmed (soft bookings).",
+        width="content",
     )
-    labelled = c[4].toggle("Label cells", key=f"{prefix}_labels", help="Show the utilisation in every cell.")
+    labelled = row.toggle(
+        "Label cells", key=f"{prefix}_labels", help="Show the utilisation in every cell.", width="content"
+    )
     return {"by": by, "grain": grain, "horizon_months": horizon, "demand": demand, "labelled": labelled}
 
 
@@ -54,10 +59,10 @@ def view(opts: dict[str, Any]) -> pagedata.capacity.View:
 def band_legend() -> None:
     b = capacity.bands()
     chips = [
-        f"<span style='background:{b.no_capacity_colour};color:#fff;padding:1px 6px;border-radius:3px'>{b.no_capacity}</span>"
+        f"<span style='background:{b.no_capacity_colour};color:#fff;padding:1px 6px;border-radius:3px;white-space:nowrap'>{b.no_capacity}</span>"
     ]
     chips += [
-        f"<span style='background:{c};color:{'#000' if i in (0, 2) else '#fff'};padding:1px 6px;border-radius:3px'>{n}</span>"
+        f"<span style='background:{c};color:{'#000' if i in (0, 2) else '#fff'};padding:1px 6px;border-radius:3px;white-space:nowrap'>{n}</span>"
         for i, (n, c) in enumerate(zip(b.names, b.colours, strict=True))
     ]
     st.markdown(
