@@ -103,12 +103,12 @@ def display_shortage(frame: pd.DataFrame, only_short: bool) -> pd.DataFrame:
 
 NUMBER_COLUMNS = {
     "period_start": st.column_config.DateColumn("Period", format="D MMM YYYY"),
-    "demand_hours": st.column_config.NumberColumn("Demand (h)", format="%.0f"),
-    "confirmed_hours": st.column_config.NumberColumn("Confirmed (h)", format="%.0f"),
-    "tentative_hours": st.column_config.NumberColumn("Tentative (h)", format="%.0f"),
-    "capacity_hours": st.column_config.NumberColumn("Available (h)", format="%.0f"),
+    "demand_hours": st.column_config.NumberColumn("Demand (h)", format="%,.0f"),
+    "confirmed_hours": st.column_config.NumberColumn("Confirmed (h)", format="%,.0f"),
+    "tentative_hours": st.column_config.NumberColumn("Tentative (h)", format="%,.0f"),
+    "capacity_hours": st.column_config.NumberColumn("Available (h)", format="%,.0f"),
     "utilisation_pct": st.column_config.NumberColumn("Utilisation", format="%.0f%%"),
-    "shortage_hours": st.column_config.NumberColumn("Short (h; - spare)", format="%.0f"),
+    "shortage_hours": st.column_config.NumberColumn("Short (h; - spare)", format="%,.0f"),
     "shortage_fte": st.column_config.NumberColumn("Short (FTE)", format="%.1f"),
     "share_pct": st.column_config.NumberColumn("Share", format="%.1f%%"),
     "top_projects": st.column_config.TextColumn("Projects driving it", width="large"),
@@ -124,8 +124,8 @@ NUMBER_COLUMNS = {
         f"{side}_{col}": kind(f"{side.title()} {label}", format=fmt)
         for side in ("baseline", "scenario")
         for col, label, fmt, kind in (
-            ("demand_hours", "demand (h)", "%.0f", st.column_config.NumberColumn),
-            ("capacity_hours", "available (h)", "%.0f", st.column_config.NumberColumn),
+            ("demand_hours", "demand (h)", "%,.0f", st.column_config.NumberColumn),
+            ("capacity_hours", "available (h)", "%,.0f", st.column_config.NumberColumn),
             ("utilisation_pct", "utilisation", "%.0f%%", st.column_config.NumberColumn),
         )
     },

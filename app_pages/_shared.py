@@ -521,9 +521,9 @@ PROJECT_PAGE = "app_pages/project.py"
 _NUMBER_FORMATS = {
     "money": "compact",
     "ratio": "%.2f",
-    "days": "%d",
-    "count": "%d",
-    "hours": "%.0f",
+    "days": "%,d",  # 14,054, not 14054
+    "count": "%,d",
+    "hours": "%,.0f",
     "percent": "%.1f%%",
 }
 

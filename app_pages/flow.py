@@ -20,7 +20,7 @@ st.caption(
     "it takes, what is in progress, and when the rest will be done. Days count inclusively."
 )
 
-left, right = st.columns([1, 2])
+left, right = st.columns([3, 2])  # the four levels on one line at 1440 px
 level = left.radio("Level", list(LEVELS), horizontal=True, key="flow_level")
 by = LEVELS[level]
 scope = ""
@@ -112,6 +112,6 @@ with tabs[4]:
     ui.downloads(data.forecasts, f"flow_forecast_{as_of}", "flow_forecast")
     ui.show_sql(data.sql["forecasts"])
 with tabs[5]:
-    ui.table(summary)
+    ui.table(summary if by == "project" else summary.drop(columns=["project_name"]))  # a name is a project's
     ui.downloads(summary, f"flow_metrics_{as_of}", "flow_metrics")
     ui.show_sql(data.sql["summary"])

@@ -138,3 +138,24 @@ def test_a_moment_column_reads_as_day_time_and_utc() -> None:
         "type_config": {"type": "datetime", "format": "D MMM YYYY HH:mm [UTC]", "timezone": "UTC"},
     }
     assert shown["as_of_date"]["type_config"] == {"type": "date", "format": "D MMM YYYY"}
+
+
+def test_counts_days_and_hours_read_with_thousands_separators() -> None:
+    """Flow's summary read "14054" items and Capacity's shortages "13134" hours beside
+    "16,260 h" elsewhere: counts, days and hours are grouped by thousands."""
+
+    def script() -> None:
+        import pandas as pd
+
+        from app_pages import _shared as ui
+
+        ui.table(pd.DataFrame({"items": [14054], "cycle_time_p85": [13], "demand_hours": [13134.4]}))
+
+    at = AppTest.from_function(script).run()
+    _no_errors(at)
+    shown = json.loads(at.dataframe[0].proto.columns)
+    assert [shown[c]["type_config"]["format"] for c in ("items", "cycle_time_p85", "demand_hours")] == [
+        "%,d",
+        "%,d",
+        "%,.0f",
+    ]
