@@ -249,6 +249,15 @@ VALUE_LABELS: dict[str, dict[str, str]] = {
         "budget_bac": "BAC",
         "eac": "EAC",
     },
+    # a scoring model's type and its criteria (epmo/priority/models.py TYPES, DIRECTIONS,
+    # NORMALISATIONS; the Scoring models page)
+    "model_type": {
+        "weighted": "Weighted criteria",
+        "wsjf": "WSJF (cost of delay / job size)",
+        "rice": "RICE (reach × impact × confidence / effort)",
+    },
+    "direction": {"higher": "Higher values", "lower": "Lower values"},
+    "normalisation": {"none": "None (values as reported)", "minmax": "Min–max (0 to 1)"},
 }
 
 _WORDS = {"id": "ID", "rag": "RAG", "bac": "BAC", "eac": "EAC", "ac": "AC", "ev": "EV", "pv": "PV"}

@@ -125,8 +125,39 @@ def test_models_page_ahp_shows_the_consistency_ratio(app: AppTest) -> None:
     _no_errors(app)
     ahp = next(c.value for c in app.caption if c.value.startswith("AHP weights"))
     assert "Consistency ratio 0.000" in ahp  # all comparisons equal: consistent, equal weights
-    assert "strategic_alignment 20.0 %" in ahp
+    assert "Strategic alignment 20.0 %" in ahp  # the criteria as a person reads them
     assert not app.warning
+
+
+def test_models_page_reads_criteria_and_codes_as_words(app: AppTest) -> None:
+    """The criteria editor, the weights caption and the type picker show labels (epmo.labels),
+    never strategic_alignment or minmax; the model's spec keeps the codes."""
+    _open(app, "priority_models")
+    _no_errors(app)
+    editor = app.dataframe[0]
+    shown = json.loads(editor.proto.columns)
+    options = {
+        col: {o["value"]: o["label"] for o in shown[col]["type_config"]["options"]}
+        for col in ("column", "direction", "normalisation")
+    }
+    for col, code, words in [
+        ("column", "strategic_alignment", "Strategic alignment"),
+        ("column", "job_size", "Job size"),
+        ("direction", "lower", "Lower values"),
+        ("normalisation", "minmax", "Min–max (0 to 1)"),
+    ]:
+        assert options[col][code] == words, (col, code)
+    assert "strategic_alignment" in set(editor.value["column"])  # the data keeps the codes
+    weights = next(c.value for c in app.caption if c.value.startswith("Weights normalised"))
+    assert "Strategic alignment 30.0 %" in weights and "Job size 15.0 %" in weights
+    assert "_" not in weights
+    kinds = app.selectbox(key="mdl_type_weighted")
+    assert kinds.options == [
+        "Weighted criteria",
+        "WSJF (cost of delay / job size)",
+        "RICE (reach × impact × confidence / effort)",
+    ]
+    assert kinds.value == "weighted"
 
 
 def test_models_page_saves_a_version(

@@ -269,6 +269,9 @@ def test_every_change_kind_of_the_query_reads_as_words() -> None:
         ("field", "as_of_date", "Week reported"),
         ("field", "Go-live gate", "Go-live gate"),  # a milestone's own name, as it is
         ("field", None, ""),
+        ("model_type", "wsjf", "WSJF (cost of delay / job size)"),
+        ("direction", "higher", "Higher values"),
+        ("normalisation", "minmax", "Min–max (0 to 1)"),
     ],
 )
 def test_codes_read_as_words(name: str, value: object, shown: str) -> None:
@@ -288,3 +291,21 @@ def test_codes_read_as_words(name: str, value: object, shown: str) -> None:
 )
 def test_count_puts_the_noun_in_the_right_number(n: int, noun: str, plural: str | None, said: str) -> None:
     assert labels.count(n, noun, plural) == said
+
+
+@pytest.mark.parametrize(
+    ("name", "codes"),
+    [
+        ("model_type", "TYPES"),
+        ("direction", "DIRECTIONS"),
+        ("normalisation", "NORMALISATIONS"),
+    ],
+)
+def test_every_scoring_model_code_reads_as_words(name: str, codes: str) -> None:
+    """Each code a scoring model may hold (epmo/priority/models.py) has words: a new one
+    fails here until it is labelled."""
+    from epmo.priority import models
+
+    for code in getattr(models, codes):
+        words = labels.text(name, code)
+        assert words != code and "_" not in words and words[:1].isupper(), (name, code)
