@@ -6,7 +6,7 @@ import streamlit as st
 
 from app_pages import _priority as pr
 from app_pages import _shared as ui
-from epmo import priority, settings
+from epmo import labels, priority, settings
 from epmo.labels import count
 from epmo.pagedata import priority as pages
 from epmo.priority import charts
@@ -28,7 +28,7 @@ model = pr.pick_model(snap, f, "Scoring model", "prio_model", c1)
 basis = c2.radio(
     "Cost of a project",
     list(priority.BASES),
-    format_func={"bac": "Budget (BAC)", "remaining": "Remaining (EAC − AC)"}.get,
+    format_func=lambda b: labels.text("basis", b),
     horizontal=True,
     key="sel_basis",
     help="Remaining = max(EAC − actual cost, 0); EAC is the health EAC (the PM's forecast_eac first, "
@@ -55,9 +55,9 @@ budget = d1.number_input(
     help=f"Starts at what the current portfolio (work in flight) costs: {current_cost:,.0f}. "
     f"All candidates together cost {total_cost:,.0f}.",
 )
-labels = choices.labels
-force_in = d2.multiselect("Force in", list(labels), format_func=labels.get, key="sel_force_in")
-force_out = d3.multiselect("Force out", list(labels), format_func=labels.get, key="sel_force_out")
+names = choices.labels
+force_in = d2.multiselect("Force in", list(names), format_func=names.get, key="sel_force_in")
+force_out = d3.multiselect("Force out", list(names), format_func=names.get, key="sel_force_out")
 
 scenario = priority.Scenario(
     model=model.name,
@@ -101,9 +101,12 @@ else:
             "(settings: priority.solver_time_limit_s)."
         )
     st.caption(
-        f"Solved exactly (MILP, HiGHS) with **{md(model.label)}** on the {basis} cost basis. "
+        f"Solved exactly (MILP, HiGHS) with **{md(model.label)}**; "
+        f"{labels.label('basis').lower()}: {labels.text('basis', basis)}. "
         + (
-            "Binding: " + ", ".join(md(c) for c in binding["constraint"].head(8)) + "."
+            "Binding: "
+            + ", ".join(md(labels.text("constraint", c)) for c in binding["constraint"].head(8))
+            + "."
             if len(binding)
             else "No constraint binds: "
         )
@@ -140,7 +143,9 @@ with tab_line:
             column_config={
                 "line": st.column_config.TextColumn("Line"),
                 "score": st.column_config.NumberColumn("Score", format="%.3f"),
-                "cost": st.column_config.NumberColumn(f"Cost ({basis})", format="%,.0f"),
+                "cost": st.column_config.NumberColumn(
+                    "Cost", help=labels.text("basis", basis), format="%,.0f"
+                ),
                 "why_required": st.column_config.TextColumn("Required because"),
                 "score_note": st.column_config.TextColumn("Why no score"),
             },

@@ -119,6 +119,25 @@ def test_selection_page_solves_reports_infeasible_and_saves_scenarios(
     assert set(compared["status"]) == {"optimal"}
 
 
+def test_selection_page_reads_its_codes_as_words(app: AppTest) -> None:
+    """The cost basis, MoSCoW and the constraints read as words (epmo.labels), not 'bac',
+    'Moscow' or 'budget'; the data keeps the codes."""
+    _open(app, "priority_selection")
+    _no_errors(app)
+    solved = next(c.value for c in app.caption if c.value.startswith("Solved exactly"))
+    assert "cost of a project: Budget at completion (BAC)." in solved and "bac" not in solved
+    assert app.radio(key="sel_basis").options == ["Budget at completion (BAC)", "Remaining cost (EAC − AC)"]
+    line = app.dataframe[0]
+    shown = json.loads(line.proto.columns)
+    assert shown["moscow"]["label"] == "MoSCoW"
+    assert shown["cost"]["label"] == "Cost" and shown["cost"]["help"] == "Budget at completion (BAC)"
+    cons = next(d for d in app.dataframe if "constraint" in d.value.columns)
+    budget = cons.value[cons.value["kind"] == "Budget"]
+    assert budget["constraint"].tolist() == ["Budget"]
+    assert not set(cons.value["kind"]) & {"budget", "capacity", "dependency"}
+    assert json.loads(cons.proto.columns)["constraint"]["label"] == "Constraint"
+
+
 def test_models_page_ahp_shows_the_consistency_ratio(app: AppTest) -> None:
     _open(app, "priority_models")
     app.toggle(key="mdl_ahp_weighted").set_value(True).run()

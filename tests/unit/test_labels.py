@@ -147,6 +147,8 @@ def test_values_read_as_text(name: str, value: Any, shown: str) -> None:
         ("max_weeks_stale", "Longest gap (weeks)"),
         ("cpi_ev", "EV in CPI"),
         ("some_new_id", "Some new ID"),  # the fallback still reads as words
+        ("moscow", "MoSCoW"),  # the Ranking and Selection pages, the deck's Ranking slide
+        ("is_feasible", "Feasible"),  # the efficient frontier's table
     ],
 )
 def test_labels(name: str, label: str) -> None:
@@ -272,6 +274,11 @@ def test_every_change_kind_of_the_query_reads_as_words() -> None:
         ("model_type", "wsjf", "WSJF (cost of delay / job size)"),
         ("direction", "higher", "Higher values"),
         ("normalisation", "minmax", "Min–max (0 to 1)"),
+        ("basis", "bac", "Budget at completion (BAC)"),
+        ("basis", "remaining", "Remaining cost (EAC − AC)"),
+        ("kind", "dependency", "Dependency"),
+        ("constraint", "budget", "Budget"),
+        ("constraint", "PRJ-1 depends on PRJ-2", "PRJ-1 depends on PRJ-2"),
     ],
 )
 def test_codes_read_as_words(name: str, value: object, shown: str) -> None:
