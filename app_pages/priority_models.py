@@ -24,7 +24,7 @@ st.caption(
 base = pr.pick_model(snap, f, "Start from", "mdl_base")
 st.caption(f"{md(base.label)}: {md(base.description) or 'no description'}")
 
-c1, c2 = st.columns([1, 3])
+c1, c2 = st.columns([2, 5])  # the type's name fits at 1024 px
 kind = c1.selectbox(
     "Type",
     list(models.TYPES),
@@ -161,10 +161,13 @@ spec["moscow"] = {"should_top_pct": should, "could_top_pct": could}
 with st.expander("Model JSON (the format `--model-file` reads)"):
     st.code(json.dumps(spec, indent=1), language="json")
 
-s1, s2, s3 = st.columns([2, 2, 1], vertical_alignment="bottom")
-name = s1.text_input("Save as (name)", "" if base.version == 0 else base.name, key="mdl_name")
-s2.text(f"Saved by {ui.current_identity().email}")
-if s3.button("Save model", key="mdl_save", icon=":material/save:", disabled=not ui.allowed("model")):
+# a row that wraps, not columns: a fifth of the page cut the button to "Save …" at 1024 px
+row = st.container(horizontal=True, vertical_alignment="bottom", wrap=True)
+name = row.text_input("Save as (name)", "" if base.version == 0 else base.name, key="mdl_name")
+row.text(f"Saved by {ui.current_identity().email}", width="content")
+if row.button(
+    "Save model", key="mdl_save", icon=":material/save:", disabled=not ui.allowed("model"), width="content"
+):
     try:
         saved = priority.save_model(ui.store(), name, spec, ui.require("model").email)
         st.success(f"Saved {md(saved.label)}.")

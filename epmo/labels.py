@@ -257,11 +257,7 @@ VALUE_LABELS: dict[str, dict[str, str]] = {
     },
     # a scoring model's type and its criteria (epmo/priority/models.py TYPES, DIRECTIONS,
     # NORMALISATIONS; the Scoring models page)
-    "model_type": {
-        "weighted": "Weighted criteria",
-        "wsjf": "WSJF (cost of delay / job size)",
-        "rice": "RICE (reach × impact × confidence / effort)",
-    },
+    "model_type": {"weighted": "Weighted criteria", "wsjf": "WSJF", "rice": "RICE"},
     "direction": {"higher": "Higher values", "lower": "Lower values"},
     "normalisation": {"none": "None (values as reported)", "minmax": "Min–max (0 to 1)"},
     # what a project costs in a portfolio selection (epmo/priority BASES)

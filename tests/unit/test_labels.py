@@ -271,7 +271,7 @@ def test_every_change_kind_of_the_query_reads_as_words() -> None:
         ("field", "as_of_date", "Week reported"),
         ("field", "Go-live gate", "Go-live gate"),  # a milestone's own name, as it is
         ("field", None, ""),
-        ("model_type", "wsjf", "WSJF (cost of delay / job size)"),
+        ("model_type", "wsjf", "WSJF"),
         ("direction", "higher", "Higher values"),
         ("normalisation", "minmax", "Min–max (0 to 1)"),
         ("basis", "bac", "Budget at completion (BAC)"),
