@@ -216,3 +216,12 @@ def test_deck_builder_shows_slide_titles_and_blank_cells(app: AppTest, demo_stor
     assert json.loads(demo_store.document(steering.DECK_KIND, "Board")["spec"])["slides"][0] == {
         "view": "home"
     }
+
+
+def test_decision_dates_are_typed_day_first(app: AppTest) -> None:
+    """The decision form's dates take DD/MM/YYYY, as the app reads dates (27/11/2026), not the
+    ISO year-first YYYY-MM-DD."""
+    app.switch_page("app_pages/decisions.py").run()
+    _ok(app)
+    for key in ("new_decision_date", "new_decision_due"):
+        assert app.date_input(key=key).proto.format == "DD/MM/YYYY", key
