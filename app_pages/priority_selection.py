@@ -4,6 +4,7 @@ import dataclasses
 
 import streamlit as st
 
+from app_pages import _capacity as cap
 from app_pages import _priority as pr
 from app_pages import _shared as ui
 from epmo import labels, priority, settings
@@ -200,6 +201,7 @@ with tab_constraints:
         use = priority.capacity_use(result)
         if not use.empty:
             st.subheader("Capacity the selection uses")
+            cap.band_legend()  # the Capacity heatmap's bands and colours
             ui.chart(charts.capacity_use(use), "sel_capacity_chart")
             ui.downloads(use, f"selection_capacity_use_{f.as_of}", "use")
             ui.show_sql(data.sql["demand"])
