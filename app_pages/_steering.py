@@ -20,6 +20,9 @@ from epmo.theme import PRESENT_FONT_SIZE, PRESENT_TEXT, presentation
 DECK_PAGE = "app_pages/deck.py"
 PRESENT = "present"
 RUN = "_steer_run"  # the running deck: name, freeze (dict), slide index
+# Typed dates read day first, as the app shows them (27 Nov 2026) and reads uploads
+# (settings [ingest] date_order "dmy"); Streamlit's default is YYYY/MM/DD.
+DATE_INPUT_FORMAT = "DD/MM/YYYY"
 FLASH, FLASH_KEY = "_steer_flash", "_steer_flash_form"  # a saved decision's message, across the rerun
 
 # Streamlit's chrome, hidden in presentation mode: the sidebar and its toggle, the header
@@ -319,7 +322,7 @@ def decision_form(
     with st.form(key, clear_on_submit=existing is None):
         text = st.text_area("Decision", value=e.get("decision", ""), key=f"{key}_decision")
         rationale = st.text_area("Rationale", value=e.get("rationale", ""), key=f"{key}_rationale")
-        c = st.columns([3, 2, 1.2, 1.2, 1.2])
+        c = st.columns([3, 2])
         chosen = c[0].multiselect(
             "Projects affected",
             project_ids,
@@ -327,16 +330,19 @@ def decision_form(
             key=f"{key}_projects",
         )
         owner = c[1].text_input("Owner", value=e.get("owner", ""), key=f"{key}_owner")
-        day = c[2].date_input(
+        # The dates and the status on a row of their own: beside the projects and the owner
+        # a fifth of the form cut the dates ("2026-11-3(") even at 1440 px.
+        c = st.columns(3)
+        day = c[0].date_input(
             "Decision date",
             value=_day(e.get("decision_date")) or clock.today(),
             key=f"{key}_date",
-            format="YYYY-MM-DD",
+            format=DATE_INPUT_FORMAT,
         )
-        due = c[3].date_input(
-            "Due date", value=_day(e.get("due_date")), key=f"{key}_due", format="YYYY-MM-DD"
+        due = c[1].date_input(
+            "Due date", value=_day(e.get("due_date")), key=f"{key}_due", format=DATE_INPUT_FORMAT
         )
-        status = c[4].selectbox(
+        status = c[2].selectbox(
             "Status",
             statuses,
             index=statuses.index(e.get("status", statuses[0])) if e.get("status") in statuses else 0,

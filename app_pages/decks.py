@@ -6,6 +6,7 @@ import json
 import pandas as pd
 import streamlit as st
 
+from app_pages import _capacity as cap
 from app_pages import _shared as ui
 from app_pages import _steering as steer
 from epmo import capacity, pagedata, steering
@@ -33,10 +34,10 @@ rows = pd.DataFrame(
         {
             "position": i,
             "view": s.view,
-            "project_id": s.options.get("project_id", ""),
-            "grain": s.options.get("grain", ""),
-            "by": s.options.get("by", ""),
-            "model": s.options.get("model", ""),
+            "project_id": s.options.get("project_id"),
+            "grain": s.options.get("grain"),
+            "by": s.options.get("by"),
+            "model": s.options.get("model"),
         }
         for i, s in enumerate(deck.slides, 1)
     ]
@@ -47,20 +48,27 @@ st.caption(
     "(slides are shown in Position order; a new row without one goes last). Project is for "
     "project slides (blank: the week's biggest mover); grain and by for capacity; model for ranking."
 )
+# The cells hold the codes a deck stores (home, month, role_team); the editor shows their
+# titles. An option a slide does not take is an empty cell (None), shown blank, not "None".
 edited = st.data_editor(
     rows,
     num_rows="dynamic",
     hide_index=True,
     key=f"deck_rows_{base}",
+    placeholder="",
     column_config={
         "position": st.column_config.NumberColumn("Position", min_value=1, step=1, width="small"),
-        "view": st.column_config.SelectboxColumn("View", options=list(steering.VIEWS), required=True),
-        "project_id": st.column_config.SelectboxColumn(
-            "Project", options=["", *projects["project_id"].tolist()]
+        "view": st.column_config.SelectboxColumn(
+            "View", options=list(steering.VIEWS), format_func=steering.VIEWS.__getitem__, required=True
         ),
-        "grain": st.column_config.SelectboxColumn("Grain", options=["", *capacity.GRAINS]),
-        "by": st.column_config.SelectboxColumn("By", options=["", *capacity.BYS]),
-        "model": st.column_config.SelectboxColumn("Model", options=["", *model_names]),
+        "project_id": st.column_config.SelectboxColumn("Project", options=projects["project_id"].tolist()),
+        "grain": st.column_config.SelectboxColumn(
+            "Grain", options=list(capacity.GRAINS), format_func=lambda g: cap.GRAIN_LABELS.get(g, g)
+        ),
+        "by": st.column_config.SelectboxColumn(
+            "By", options=list(capacity.BYS), format_func=lambda b: cap.BY_LABELS.get(b, b)
+        ),
+        "model": st.column_config.SelectboxColumn("Model", options=model_names),
     },
 )
 c = st.columns([2, 3, 3])

@@ -7,7 +7,7 @@ import streamlit as st
 
 from app_pages import _priority as pr
 from app_pages import _shared as ui
-from epmo import priority
+from epmo import labels, priority
 from epmo.pagedata import priority as pages
 from epmo.priority import models
 from epmo.safe_text import md
@@ -24,9 +24,13 @@ st.caption(
 base = pr.pick_model(snap, f, "Start from", "mdl_base")
 st.caption(f"{md(base.label)}: {md(base.description) or 'no description'}")
 
-c1, c2 = st.columns([1, 3])
+c1, c2 = st.columns([2, 5])  # the type's name fits at 1024 px
 kind = c1.selectbox(
-    "Type", list(models.TYPES), index=list(models.TYPES).index(base.type), key=f"mdl_type_{base.name}"
+    "Type",
+    list(models.TYPES),
+    index=list(models.TYPES).index(base.type),
+    format_func=lambda t: labels.text("model_type", t),
+    key=f"mdl_type_{base.name}",
 )
 description = c2.text_input("Description", base.description, key=f"mdl_desc_{base.name}")
 
@@ -54,14 +58,23 @@ if kind == "weighted":
         key=f"mdl_criteria_{base.name}",
         column_config={
             "column": st.column_config.SelectboxColumn(
-                "Project column", options=list(models.NUMERIC_COLUMNS), required=True
+                "Project column",
+                options=list(models.NUMERIC_COLUMNS),
+                format_func=labels.label,
+                required=True,
             ),
             "weight": st.column_config.NumberColumn("Weight", min_value=0.0, step=0.05, required=True),
             "direction": st.column_config.SelectboxColumn(
-                "Better when", options=list(models.DIRECTIONS), required=True
+                "Better when",
+                options=list(models.DIRECTIONS),
+                format_func=lambda d: labels.text("direction", d),
+                required=True,
             ),
             "normalisation": st.column_config.SelectboxColumn(
-                "Normalisation", options=list(models.NORMALISATIONS), required=True
+                "Normalisation",
+                options=list(models.NORMALISATIONS),
+                format_func=lambda n: labels.text("normalisation", n),
+                required=True,
             ),
         },
     )
@@ -71,7 +84,7 @@ if kind == "weighted":
         st.caption(
             "Weights normalised to 100 %: "
             + ", ".join(
-                f"{c} {100 * float(w) / total:.1f} %"
+                f"{labels.label(c)} {100 * float(w) / total:.1f} %"
                 for c, w in zip(edited["column"], edited["weight"], strict=True)
             )
         )
@@ -100,7 +113,8 @@ if kind == "weighted":
             if len(base.ahp_matrix) == n
             else tuple(tuple(1.0 for _ in range(n)) for _ in range(n))
         )
-        upper = pd.DataFrame([list(r) for r in prior], index=names, columns=names)
+        shown = [labels.label(c) for c in names]  # the grid reads as the criteria do
+        upper = pd.DataFrame([list(r) for r in prior], index=shown, columns=shown)
         grid = st.data_editor(upper, key=f"mdl_ahp_grid_{base.name}_{n}", disabled=False)
         matrix = [[1.0] * n for _ in range(n)]
         for i in range(n):
@@ -116,7 +130,7 @@ if kind == "weighted":
             ahp = models.ahp_weights(matrix)
             st.caption(
                 "AHP weights: "
-                + ", ".join(f"{c} {100 * w:.1f} %" for c, w in zip(names, ahp.weights, strict=True))
+                + ", ".join(f"{c} {100 * w:.1f} %" for c, w in zip(shown, ahp.weights, strict=True))
                 + f". Consistency ratio {ahp.consistency_ratio:.3f}."
             )
             if not ahp.is_consistent:
@@ -147,10 +161,13 @@ spec["moscow"] = {"should_top_pct": should, "could_top_pct": could}
 with st.expander("Model JSON (the format `--model-file` reads)"):
     st.code(json.dumps(spec, indent=1), language="json")
 
-s1, s2, s3 = st.columns([2, 2, 1], vertical_alignment="bottom")
-name = s1.text_input("Save as (name)", "" if base.version == 0 else base.name, key="mdl_name")
-s2.text(f"Saved by {ui.current_identity().email}")
-if s3.button("Save model", key="mdl_save", icon=":material/save:", disabled=not ui.allowed("model")):
+# a row that wraps, not columns: a fifth of the page cut the button to "Save …" at 1024 px
+row = st.container(horizontal=True, vertical_alignment="bottom", wrap=True)
+name = row.text_input("Save as (name)", "" if base.version == 0 else base.name, key="mdl_name")
+row.text(f"Saved by {ui.current_identity().email}", width="content")
+if row.button(
+    "Save model", key="mdl_save", icon=":material/save:", disabled=not ui.allowed("model"), width="content"
+):
     try:
         saved = priority.save_model(ui.store(), name, spec, ui.require("model").email)
         st.success(f"Saved {md(saved.label)}.")

@@ -4,9 +4,10 @@ import dataclasses
 
 import streamlit as st
 
+from app_pages import _capacity as cap
 from app_pages import _priority as pr
 from app_pages import _shared as ui
-from epmo import priority, settings
+from epmo import labels, priority, settings
 from epmo.labels import count
 from epmo.pagedata import priority as pages
 from epmo.priority import charts
@@ -23,12 +24,12 @@ if cands.empty:
     st.info("No candidate projects as of this week with these filters.")
     st.stop()
 
-c1, c2, c3 = st.columns([2, 2, 2], vertical_alignment="bottom")
+c1, c2, c3 = st.columns([5, 6, 4], vertical_alignment="bottom")
 model = pr.pick_model(snap, f, "Scoring model", "prio_model", c1)
 basis = c2.radio(
     "Cost of a project",
     list(priority.BASES),
-    format_func={"bac": "Budget (BAC)", "remaining": "Remaining (EAC − AC)"}.get,
+    format_func=lambda b: labels.text("basis", b),
     horizontal=True,
     key="sel_basis",
     help="Remaining = max(EAC − actual cost, 0); EAC is the health EAC (the PM's forecast_eac first, "
@@ -43,21 +44,23 @@ with_capacity = c3.toggle(
 )
 current_cost, total_cost = choices.costs(basis)
 if st.session_state.get("sel_budget_basis") != basis:
-    st.session_state["sel_budget"] = round(current_cost, -3)
+    st.session_state["sel_budget_m"] = round(current_cost / 1e6, 2)
     st.session_state["sel_budget_basis"] = basis
 d1, d2, d3 = st.columns([2, 2, 2])
-budget = d1.number_input(
-    "Budget",
+# in millions, as money reads everywhere else (259.50 M): the input cannot group digits
+budget_m = d1.number_input(
+    "Budget (M)",
     min_value=0.0,
-    step=100_000.0,
-    format="%.0f",
-    key="sel_budget",
-    help=f"Starts at what the current portfolio (work in flight) costs: {current_cost:,.0f}. "
-    f"All candidates together cost {total_cost:,.0f}.",
+    step=0.5,
+    format="%.2f",
+    key="sel_budget_m",
+    help=f"In millions. Starts at what the current portfolio (work in flight) costs: "
+    f"{labels.money(current_cost)}. All candidates together cost {labels.money(total_cost)}.",
 )
-labels = choices.labels
-force_in = d2.multiselect("Force in", list(labels), format_func=labels.get, key="sel_force_in")
-force_out = d3.multiselect("Force out", list(labels), format_func=labels.get, key="sel_force_out")
+budget = round(1e6 * float(budget_m), 2)
+names = choices.labels
+force_in = d2.multiselect("Force in", list(names), format_func=names.get, key="sel_force_in")
+force_out = d3.multiselect("Force out", list(names), format_func=names.get, key="sel_force_out")
 
 scenario = priority.Scenario(
     model=model.name,
@@ -101,9 +104,12 @@ else:
             "(settings: priority.solver_time_limit_s)."
         )
     st.caption(
-        f"Solved exactly (MILP, HiGHS) with **{md(model.label)}** on the {basis} cost basis. "
+        f"Solved exactly (MILP, HiGHS) with **{md(model.label)}**; "
+        f"{labels.label('basis').lower()}: {labels.text('basis', basis)}. "
         + (
-            "Binding: " + ", ".join(md(c) for c in binding["constraint"].head(8)) + "."
+            "Binding: "
+            + ", ".join(md(labels.text("constraint", c)) for c in binding["constraint"].head(8))
+            + "."
             if len(binding)
             else "No constraint binds: "
         )
@@ -140,7 +146,9 @@ with tab_line:
             column_config={
                 "line": st.column_config.TextColumn("Line"),
                 "score": st.column_config.NumberColumn("Score", format="%.3f"),
-                "cost": st.column_config.NumberColumn(f"Cost ({basis})", format="%,.0f"),
+                "cost": st.column_config.NumberColumn(
+                    "Cost", help=labels.text("basis", basis), format="%,.0f"
+                ),
                 "why_required": st.column_config.TextColumn("Required because"),
                 "score_note": st.column_config.TextColumn("Why no score"),
             },
@@ -178,11 +186,11 @@ with tab_constraints:
             "Binding constraints first: budget and capacity with (almost) no slack, dependencies that pulled a project in."
         )
         ui.table(
-            sel.constraints.sort_values("is_binding", ascending=False, kind="stable"),
+            data.constraints,
             column_config={
-                "used": st.column_config.NumberColumn("Used", format="%,.1f"),
-                "limit": st.column_config.NumberColumn("Limit", format="%,.1f"),
-                "slack": st.column_config.NumberColumn("Slack", format="%,.1f"),
+                "used": st.column_config.TextColumn("Used"),
+                "limit": st.column_config.TextColumn("Limit"),
+                "slack": st.column_config.TextColumn("Slack"),
                 "slack_pct": st.column_config.NumberColumn("Slack %", format="%.1f"),
                 "is_binding": st.column_config.CheckboxColumn("Binds"),
             },
@@ -193,6 +201,7 @@ with tab_constraints:
         use = priority.capacity_use(result)
         if not use.empty:
             st.subheader("Capacity the selection uses")
+            cap.band_legend()  # the Capacity heatmap's bands and colours
             ui.chart(charts.capacity_use(use), "sel_capacity_chart")
             ui.downloads(use, f"selection_capacity_use_{f.as_of}", "use")
             ui.show_sql(data.sql["demand"])
@@ -207,11 +216,16 @@ with tab_constraints:
 
 with tab_scenarios:
     if tab_scenarios.open:
-        s1, s2, s3 = st.columns([2, 2, 1], vertical_alignment="bottom")
-        name = s1.text_input("Scenario name", key="scn_name")
-        s2.text(f"Saved by {ui.current_identity().email}")
-        if s3.button(
-            "Save scenario", key="scn_save", icon=":material/save:", disabled=not ui.allowed("scenario")
+        # a row that wraps, not columns: a fifth of the page cut the button to "Save s…" at 1024 px
+        row = st.container(horizontal=True, vertical_alignment="bottom", wrap=True)
+        name = row.text_input("Scenario name", key="scn_name")
+        row.text(f"Saved by {ui.current_identity().email}", width="content")
+        if row.button(
+            "Save scenario",
+            key="scn_save",
+            icon=":material/save:",
+            disabled=not ui.allowed("scenario"),
+            width="content",
         ):
             email = ui.require("scenario").email
             if not name.strip():

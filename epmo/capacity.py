@@ -84,6 +84,17 @@ def bands() -> Bands:
     )
 
 
+def band_index(utilisation_pct: float | None, band_set: Bands | None = None) -> int:
+    """The band of a utilisation in % by the rule of queries/capacity/utilisation.sql (which
+    bands the heatmap's cells): the number of band limits at or below it, so 100 % is in
+    "100-120%"; -1 (no capacity) without a utilisation. For a utilisation worked out in
+    Python (what a portfolio selection uses), so that it is coloured as the heatmap is."""
+    if utilisation_pct is None or utilisation_pct != utilisation_pct:
+        return -1
+    b = band_set or bands()
+    return sum(1 for limit in b.limits_pct if limit <= utilisation_pct)
+
+
 def fte_hours_per_week() -> float:
     return current().capacity.fte_hours_per_week
 

@@ -15,6 +15,19 @@ def _fmt(value: object, suffix: str = "") -> str:
     return f"{float(value):,.0f}{suffix}"  # type: ignore[arg-type]
 
 
+def band_scale(band_set: Bands | None = None) -> tuple[list[list[object]], int]:
+    """The utilisation heatmaps' colours: a discrete colour scale for z = band_index + 1 (0 =
+    no capacity, then one step per band of settings [capacity]) and its zmax. Every chart of
+    utilisation uses it, so that the same number has the same colour everywhere."""
+    b = band_set or bands()
+    colours = [b.no_capacity_colour, *b.colours]
+    n_colours = len(colours)
+    scale: list[list[object]] = []
+    for i, colour in enumerate(colours):
+        scale += [[i / n_colours, colour], [(i + 1) / n_colours, colour]]
+    return scale, n_colours
+
+
 def heatmap(
     cells: pd.DataFrame,
     grain: str,
@@ -36,16 +49,12 @@ def heatmap(
     frame["col"] = period_label(frame["period_start"], grain)
     periods = frame.sort_values("period_start")["col"].drop_duplicates().tolist()
     rows = sorted(frame["row"].drop_duplicates().tolist(), reverse=True)  # first row at the top
-    n_colours = len(b.colours) + 1
     # z: 0 = no capacity, 1.. = band_index + 1; a discrete colour scale with one step per value
     frame["z"] = frame["band_index"].astype(int) + 1
     z = frame.pivot_table(index="row", columns="col", values="z", aggfunc="first").reindex(
         index=rows, columns=periods
     )
-    colours = [b.no_capacity_colour, *b.colours]
-    scale = []
-    for i, colour in enumerate(colours):
-        scale += [[i / n_colours, colour], [(i + 1) / n_colours, colour]]
+    scale, n_colours = band_scale(b)
     frame["text"] = [
         (f"{u:.0f}%" if u == u and u is not None else "no cap")
         for u in frame["utilisation_pct"].astype("float")

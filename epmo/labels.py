@@ -197,6 +197,12 @@ LABELS: dict[str, str] = {
     "saved_at": "Saved",
     "saved_by": "Saved by",
     "spec": "Definition",
+    # prioritisation: ranking, selection and its frontier (epmo/priority)
+    "moscow": "MoSCoW",
+    "basis": "Cost of a project",
+    "constraint": "Constraint",
+    "is_binding": "Binds",
+    "is_feasible": "Feasible",
 }
 
 # Columns holding money that are not measures (totals, changes, cost lines): shown in the
@@ -261,6 +267,17 @@ VALUE_LABELS: dict[str, dict[str, str]] = {
         "budget_bac": "BAC",
         "eac": "EAC",
     },
+    # a scoring model's type and its criteria (epmo/priority/models.py TYPES, DIRECTIONS,
+    # NORMALISATIONS; the Scoring models page)
+    "model_type": {"weighted": "Weighted criteria", "wsjf": "WSJF", "rice": "RICE"},
+    "direction": {"higher": "Higher values", "lower": "Lower values"},
+    "normalisation": {"none": "None (values as reported)", "minmax": "Min–max (0 to 1)"},
+    # what a project costs in a portfolio selection (epmo/priority BASES)
+    "basis": {"bac": "Budget at completion (BAC)", "remaining": "Remaining cost (EAC − AC)"},
+    # a selection's constraints (epmo/priority/optimise.py _rows: their kinds, and the budget's
+    # name; a capacity or dependency constraint's name says which role or projects)
+    "kind": {"budget": "Budget", "capacity": "Capacity", "dependency": "Dependency"},
+    "constraint": {"budget": "Budget"},
 }
 
 # health/changes.sql: what its Before, After and Amount hold for each kind of change (the

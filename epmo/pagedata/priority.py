@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from epmo import priority, settings, sql
+from epmo import labels, priority, settings, sql
 from epmo.pagedata.base import Con, Filters, PageData, sql_names
 from epmo.priority import models, optimise, scoring
 from epmo.priority.models import ScoringModel
@@ -164,6 +164,21 @@ class SelectionData(PageData):
 
     def frames(self) -> dict[str, pd.DataFrame]:
         return {"candidates": self.candidates, "ranked": self.ranked, "frontier": self.frontier}
+
+    @property
+    def constraints(self) -> pd.DataFrame:
+        """The selection's constraints as the page shows them, binding first: used, limit and
+        slack in the constraint's own unit (the budget in the portfolio's money format,
+        capacity in hours; a dependency has none), since one number format cannot read for
+        both. Empty when nothing was selected; downloads take the selection's own numbers."""
+        sel = self.result.selection if self.result is not None else None
+        if sel is None:
+            return pd.DataFrame()
+        out = sel.constraints.sort_values("is_binding", ascending=False, kind="stable").copy()
+        unit = {"budget": labels.money, "capacity": lambda v: labels.text("capacity_hours", v)}
+        for col in ("used", "limit", "slack"):
+            out[col] = [unit[k](v) if k in unit else "" for k, v in zip(out["kind"], out[col], strict=True)]
+        return out
 
 
 @dataclass(frozen=True, eq=False)

@@ -7,6 +7,8 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from epmo import settings
+from epmo.capacity import band_index, bands
+from epmo.capacity_charts import band_scale
 from epmo.safe_text import plotly as esc
 from epmo.theme import base_layout
 
@@ -152,26 +154,49 @@ def frontier_chart(
 
 
 def capacity_use(use: pd.DataFrame) -> go.Figure:
-    """Heatmap: share of capacity the selection uses per role and month (100 % = full).
+    """Heatmap: share of capacity the selection uses per role and month (100 % = full), in
+    the utilisation bands and colours of the Capacity heatmap (settings [capacity]), so that
+    the same share has the same colour on both pages; each cell reads its share.
 
-    use: role, period, used_pct.
+    use: role, period, used_pct (NaN: the role has no capacity that month).
     """
-    pivot = use.pivot_table(index="role", columns="period", values="used_pct", aggfunc="sum", sort=False)
+    b = bands()
+    pivot = use.pivot_table(
+        index="role", columns="period", values="used_pct", aggfunc="first", sort=False, dropna=False
+    )
+    pct = pivot.to_numpy(dtype="float")
+    band = [[band_index(v, b) for v in row] for row in pct]
+    names = [b.no_capacity, *b.names]  # by band + 1
+    text = [["no cap" if v != v else f"{v:.0f}%" for v in row] for row in pct]
+    hover = [
+        [
+            b.no_capacity if i < 0 else f"{t} of capacity ({names[i + 1]})"
+            for t, i in zip(t_row, b_row, strict=True)
+        ]
+        for t_row, b_row in zip(text, band, strict=True)
+    ]
+    scale, n_colours = band_scale(b)
     fig = go.Figure(
         go.Heatmap(
-            z=pivot.to_numpy(),
+            z=[[i + 1 for i in row] for row in band],  # 0 = no capacity: the heatmap's scale
             x=list(pivot.columns),
-            y=list(pivot.index),
+            y=[esc(r) for r in pivot.index],
             zmin=0,
-            zmax=max(100.0, float(np.nanmax(pivot.to_numpy())) if pivot.size else 100.0),
-            colorscale=[[0, "#E3F2FD"], [0.7, "#1565C0"], [1, "#C62828"]],
-            text=np.round(pivot.to_numpy()).astype("float"),
-            texttemplate="%{text:.0f}%",
-            hovertemplate="%{y} %{x}: %{z:.0f}% of capacity<extra></extra>",
-            colorbar={"title": "% used"},
+            zmax=n_colours,
+            colorscale=scale,
+            showscale=False,
+            xgap=2,
+            ygap=2,
+            text=text,
+            texttemplate="%{text}",
+            customdata=hover,
+            hovertemplate="%{y} · %{x}: %{customdata}<extra></extra>",
         )
     )
-    fig.update_layout(**_layout(max(260, 34 * len(pivot) + 120)), yaxis={"automargin": True})
+    # the first role at the top, as on the Capacity heatmap
+    fig.update_layout(
+        **_layout(max(260, 34 * len(pivot) + 120)), yaxis={"automargin": True, "autorange": "reversed"}
+    )
     return fig
 
 

@@ -181,7 +181,7 @@ def _rows(problem: Problem) -> tuple[list[str], list[str], np.ndarray, np.ndarra
         rows.append(problem.cost)
         ub.append(problem.budget)
     for (role, period), (demand, cap) in problem.capacity.items():  # in the order given (by month)
-        names.append(f"capacity {role} {period}")
+        names.append(f"Capacity: {role}, {period}")  # read as it is: Capacity: Developer, Nov 2026
         kinds.append("capacity")
         rows.append(np.asarray(demand, dtype=float))
         ub.append(cap)

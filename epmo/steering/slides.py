@@ -361,14 +361,14 @@ def _ranking(
     ranked = data.ranked
     top = ranked[ranked["is_scored"]].head(_rows())
     parts = [c for c in ranked.columns if c.endswith("_contribution")]
-    labels = [f"#{r} {p}" for r, p in zip(top["rank"], top["project_id"], strict=True)]
-    if parts:
+    bars = [f"#{r} {p}" for r, p in zip(top["rank"], top["project_id"], strict=True)]
+    if parts:  # one series per criterion, named as the app names it (Strategic alignment)
         parts_frame = pd.DataFrame(
-            {c.removesuffix("_contribution").replace("_", " "): top[c].astype(float).tolist() for c in parts},
-            index=labels,
+            {labels.label(c.removesuffix("_contribution")): top[c].astype(float).tolist() for c in parts},
+            index=bars,
         )
     else:
-        parts_frame = pd.DataFrame({"score": top["score"].astype(float).tolist()}, index=labels)
+        parts_frame = pd.DataFrame({labels.label("score"): top["score"].astype(float).tolist()}, index=bars)
     slide.metrics = [
         Metric("Candidates", f"{len(ranked):,}"),
         Metric("Scored", f"{int(ranked['is_scored'].sum()):,}"),

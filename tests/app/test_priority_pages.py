@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -97,11 +98,11 @@ def test_selection_page_solves_reports_infeasible_and_saves_scenarios(
     assert {"budget", "best_total_score", "project_count"} <= set(front.columns)
     assert front["best_total_score"].dropna().is_monotonic_increasing
     app.session_state["sel_tabs"] = "Scenarios"
-    app.number_input(key="sel_budget").set_value(0.0).run()
+    app.number_input(key="sel_budget_m").set_value(0.0).run()
     assert not app.exception
     assert "No portfolio meets these constraints" in app.error[0].value
     assert "over the budget 0" in app.error[0].value
-    app.number_input(key="sel_budget").set_value(9_000_000.0).run()
+    app.number_input(key="sel_budget_m").set_value(9.0).run()
     app.toggle(key="sel_capacity").set_value(True).run()
     _no_errors(app)
     app.text_input(key="scn_name").input("nine million")
@@ -109,7 +110,7 @@ def test_selection_page_solves_reports_infeasible_and_saves_scenarios(
     app.button(key="scn_save").click().run()
     _no_errors(app)
     assert any("Saved scenario nine million" in s.value for s in app.success)
-    app.number_input(key="sel_budget").set_value(4_000_000.0).run()
+    app.number_input(key="sel_budget_m").set_value(4.0).run()
     app.text_input(key="scn_name").input("four million")
     app.button(key="scn_save").click().run()
     app.multiselect(key="scn_compare").set_value(["four million", "nine million"]).run()
@@ -119,14 +120,81 @@ def test_selection_page_solves_reports_infeasible_and_saves_scenarios(
     assert set(compared["status"]) == {"optimal"}
 
 
+def test_selection_page_reads_its_codes_as_words(app: AppTest) -> None:
+    """The cost basis, MoSCoW and the constraints read as words (epmo.labels), not 'bac',
+    'Moscow' or 'budget'; the data keeps the codes."""
+    _open(app, "priority_selection")
+    _no_errors(app)
+    solved = next(c.value for c in app.caption if c.value.startswith("Solved exactly"))
+    assert "cost of a project: Budget at completion (BAC)." in solved and "bac" not in solved
+    assert app.radio(key="sel_basis").options == ["Budget at completion (BAC)", "Remaining cost (EAC − AC)"]
+    line = app.dataframe[0]
+    shown = json.loads(line.proto.columns)
+    assert shown["moscow"]["label"] == "MoSCoW"
+    assert shown["cost"]["label"] == "Cost" and shown["cost"]["help"] == "Budget at completion (BAC)"
+    cons = next(d for d in app.dataframe if "constraint" in d.value.columns)
+    budget = cons.value[cons.value["kind"] == "Budget"]
+    assert budget["constraint"].tolist() == ["Budget"]
+    assert not set(cons.value["kind"]) & {"budget", "capacity", "dependency"}
+    assert json.loads(cons.proto.columns)["constraint"]["label"] == "Constraint"
+
+
+def test_selection_page_shows_money_and_hours_as_the_app_does(app: AppTest) -> None:
+    """The budget input is in millions with two decimals (the input cannot group digits);
+    the constraints' used, limit and slack read in their unit, whole: money as 259.46 M,
+    capacity as 1,234 h (not 460,000.0 cut off on the left, nor a useless .0)."""
+    _open(app, "priority_selection")
+    _no_errors(app)
+    budget = app.number_input(key="sel_budget_m")
+    assert budget.label == "Budget (M)" and budget.proto.format == "%.2f"
+    assert 0 < budget.value < 1_000  # millions, not 259497000
+    app.toggle(key="sel_capacity").set_value(True).run()
+    _no_errors(app)
+    cons = next(d.value for d in app.dataframe if "constraint" in d.value.columns).set_index("kind")
+    money = r"-?[\d,]+(\.\d\d M| k)?"
+    for kind, pattern in [("Budget", money), ("Capacity", r"-?[\d,]+ h")]:
+        rows = cons.loc[[kind]]
+        for col in ("used", "limit", "slack"):
+            bad = [v for v in rows[col] if not re.fullmatch(pattern, v)]
+            assert not bad, (kind, col, bad[:3])
+    assert set(cons.loc[["Dependency"], "used"]) <= {""}  # a dependency has no amounts
+
+
 def test_models_page_ahp_shows_the_consistency_ratio(app: AppTest) -> None:
     _open(app, "priority_models")
     app.toggle(key="mdl_ahp_weighted").set_value(True).run()
     _no_errors(app)
     ahp = next(c.value for c in app.caption if c.value.startswith("AHP weights"))
     assert "Consistency ratio 0.000" in ahp  # all comparisons equal: consistent, equal weights
-    assert "strategic_alignment 20.0 %" in ahp
+    assert "Strategic alignment 20.0 %" in ahp  # the criteria as a person reads them
     assert not app.warning
+
+
+def test_models_page_reads_criteria_and_codes_as_words(app: AppTest) -> None:
+    """The criteria editor, the weights caption and the type picker show labels (epmo.labels),
+    never strategic_alignment or minmax; the model's spec keeps the codes."""
+    _open(app, "priority_models")
+    _no_errors(app)
+    editor = app.dataframe[0]
+    shown = json.loads(editor.proto.columns)
+    options = {
+        col: {o["value"]: o["label"] for o in shown[col]["type_config"]["options"]}
+        for col in ("column", "direction", "normalisation")
+    }
+    for col, code, words in [
+        ("column", "strategic_alignment", "Strategic alignment"),
+        ("column", "job_size", "Job size"),
+        ("direction", "lower", "Lower values"),
+        ("normalisation", "minmax", "Min–max (0 to 1)"),
+    ]:
+        assert options[col][code] == words, (col, code)
+    assert "strategic_alignment" in set(editor.value["column"])  # the data keeps the codes
+    weights = next(c.value for c in app.caption if c.value.startswith("Weights normalised"))
+    assert "Strategic alignment 30.0 %" in weights and "Job size 15.0 %" in weights
+    assert "_" not in weights
+    kinds = app.selectbox(key="mdl_type_weighted")
+    assert kinds.options == ["Weighted criteria", "WSJF", "RICE"]
+    assert kinds.value == "weighted"
 
 
 def test_models_page_saves_a_version(
@@ -218,7 +286,7 @@ def test_frontier_tab_draws_the_levels_as_they_arrive_then_serves_them_from_the_
     front = next(d.value for d in app.dataframe if "best_total_score" in d.value.columns)
     assert len(front) == steps and front["best_total_score"].dropna().is_monotonic_increasing
     app.run()
-    app.number_input(key="sel_budget").set_value(5_000_000.0).run()
+    app.number_input(key="sel_budget_m").set_value(5.0).run()
     _no_errors(app)
     assert len(solves) == 1  # cached: a rerun and another budget do not solve the frontier again
     assert drawn[-2:] == [steps, steps] and len(texts) == (steps + 1 if slow else 1)  # at once, no bar

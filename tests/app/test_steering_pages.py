@@ -188,3 +188,51 @@ def test_deck_builder_saves_a_deck_the_deck_page_offers(app: AppTest, demo_store
     assert steering.load_deck(demo_store, "Board").slides == steering.default_deck().slides
     _open_deck(app, deck="Board")
     assert app.selectbox(key="deck_pick").value == "Board"
+
+
+def test_deck_builder_shows_slide_titles_and_blank_cells(app: AppTest, demo_store: Store) -> None:
+    """The slide editor reads the views, grains and rows as titles (Portfolio overview, Month,
+    Role), not codes (home, month, role), and an option a slide does not take is a blank cell,
+    not the word None; a saved deck still stores the codes."""
+    app.switch_page("app_pages/decks.py").run()
+    _ok(app)
+    editor = app.dataframe[0]
+    assert editor.proto.HasField("placeholder") and editor.proto.placeholder == ""  # blank, not None
+    shown = json.loads(editor.proto.columns)
+
+    def labels(col: str) -> dict[str, str]:
+        return {o["value"]: o["label"] for o in shown[col]["type_config"]["options"]}
+
+    for col, code, words in [
+        ("view", "home", "Portfolio overview"),
+        ("view", "health", "Portfolio health"),
+        ("view", "changes", "What changed"),
+        ("view", "ranking", "Project ranking"),
+        ("grain", "month", "Month"),
+        ("by", "role", "Role"),
+        ("by", "role_team", "Role and team"),
+    ]:
+        assert labels(col)[code] == words, (col, code)
+    for col in ("project_id", "grain", "by", "model"):
+        assert "" not in [
+            o if isinstance(o, str) else o["value"] for o in shown[col]["type_config"]["options"]
+        ]
+    rows = editor.value
+    assert rows["view"].tolist()[:3] == ["home", "health", "changes"]  # the data keeps the codes
+    assert rows["project_id"].isna().all()  # empty, shown blank: not "" nor "None"
+    app.text_input(key="deck_name").input("Board").run()
+    app.button(key="deck_save").click().run()
+    _ok(app)
+    assert steering.load_deck(demo_store, "Board").slides == steering.default_deck().slides
+    assert json.loads(demo_store.document(steering.DECK_KIND, "Board")["spec"])["slides"][0] == {
+        "view": "home"
+    }
+
+
+def test_decision_dates_are_typed_day_first(app: AppTest) -> None:
+    """The decision form's dates take DD/MM/YYYY, as the app reads dates (27/11/2026), not the
+    ISO year-first YYYY-MM-DD."""
+    app.switch_page("app_pages/decisions.py").run()
+    _ok(app)
+    for key in ("new_decision_date", "new_decision_due"):
+        assert app.date_input(key=key).proto.format == "DD/MM/YYYY", key

@@ -52,3 +52,27 @@ def test_selection_and_frontier(page, app_url: str) -> None:  # type: ignore[no-
     chart.scroll_into_view_if_needed()
     shot(page, "priority_frontier")
     _no_exception(page)
+
+
+_CUT = "(b) => { const t = b.querySelector('[data-testid=\"stMarkdownContainer\"]'); return t.scrollWidth > t.clientWidth; }"
+
+
+@pytest.mark.parametrize(
+    ("path", "open_tab", "button"),
+    [("priority_models", None, "Save model"), ("priority_selection", "Scenarios", "Save scenario")],
+)
+def test_save_buttons_read_in_full_at_1024(
+    page, app_url: str, path: str, open_tab: str | None, button: str
+) -> None:  # type: ignore[no-untyped-def]
+    """The name, 'Saved by' and the button share a row that wraps: a fifth of the page cut
+    the button to 'Save s…' at 1024 px."""
+    page.set_viewport_size({"width": 1024, "height": 900})
+    page.goto(f"{app_url}/{path}")
+    wait_for_app(page)
+    if open_tab:
+        page.get_by_role("tab", name=open_tab).click()
+        wait_for_app(page)
+    save = page.get_by_role("button", name=button)
+    save.wait_for()
+    assert not save.evaluate(_CUT), f"{button} is cut off"
+    _no_exception(page)

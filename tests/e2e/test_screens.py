@@ -153,3 +153,24 @@ def test_every_slide_fits_a_1280x720_screen_and_keys_move_between_slides(tab, ap
         page.wait_for_function(f"() => ({STATE})() !== {now!r}", timeout=60_000)
         wait_for_app(page, timeout=60_000)
     assert page.evaluate(STATE) == seen[-3]
+
+
+DATE_FIELDS = """() => [...document.querySelectorAll('[data-testid="stMain"] [data-testid="stDateInput"]')].map(d => {
+    const s = d.querySelector('[data-testid="stDateInputFieldsScroller"]');
+    return {label: d.querySelector('label').innerText, cut: s.scrollWidth > s.clientWidth + 1,
+            order: [...d.querySelectorAll('[role="spinbutton"]')].map(x => x.dataset.type).join('/')}; })"""
+
+
+@pytest.mark.parametrize("width", [1440, 1024])
+def test_decision_dates_read_day_first_in_full(tab, app_url: str, width: int) -> None:  # type: ignore[no-untyped-def]
+    """The decision form's dates were a fifth of a row wide, cut to '2026-11-3(' and
+    'yyyy-mm-d' even at 1440 px, and typed year first; now day first (30/11/2026, as the
+    app reads dates) and whole."""
+    page = tab(width, 900)
+    _open(page, f"{app_url}/decisions", "Decisions", 0)
+    page.locator("[data-testid='stDateInput']").nth(1).wait_for(timeout=60_000)
+    fields = page.evaluate(DATE_FIELDS)
+    assert [f["label"] for f in fields] == ["Decision date", "Due date"], fields
+    for f in fields:
+        assert f["order"] == "day/month/year", f
+        assert not f["cut"], f

@@ -270,6 +270,8 @@ def test_utilisation_arithmetic_and_bands(con_of, demand, supply, pct, band, ban
     assert dec["capacity_hours"] == pytest.approx(supply)
     assert dec["utilisation_pct"] == pytest.approx(pct)
     assert (dec["band"], dec["band_index"]) == (band, band_index)
+    # the Python twin (a selection's capacity use) bands as the query does
+    assert capacity.band_index(dec["utilisation_pct"]) == band_index
 
 
 def test_demand_without_capacity_is_shown_as_such(con_of) -> None:  # type: ignore[no-untyped-def]

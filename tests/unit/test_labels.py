@@ -148,6 +148,8 @@ def test_values_read_as_text(name: str, value: Any, shown: str) -> None:
         ("max_weeks_stale", "Longest gap (weeks)"),
         ("cpi_ev", "EV in CPI"),
         ("some_new_id", "Some new ID"),  # the fallback still reads as words
+        ("moscow", "MoSCoW"),  # the Ranking and Selection pages, the deck's Ranking slide
+        ("is_feasible", "Feasible"),  # the efficient frontier's table
     ],
 )
 def test_labels(name: str, label: str) -> None:
@@ -272,6 +274,14 @@ def test_every_change_kind_of_the_query_reads_as_words() -> None:
         ("field", None, ""),
         ("table_name", "work_items", "Work items"),  # My projects' "My tables" read work_items
         ("table_name", "allocations", "Allocations (demand)"),
+        ("model_type", "wsjf", "WSJF"),
+        ("direction", "higher", "Higher values"),
+        ("normalisation", "minmax", "Min–max (0 to 1)"),
+        ("basis", "bac", "Budget at completion (BAC)"),
+        ("basis", "remaining", "Remaining cost (EAC − AC)"),
+        ("kind", "dependency", "Dependency"),
+        ("constraint", "budget", "Budget"),
+        ("constraint", "PRJ-1 depends on PRJ-2", "PRJ-1 depends on PRJ-2"),
     ],
 )
 def test_codes_read_as_words(name: str, value: object, shown: str) -> None:
@@ -401,3 +411,21 @@ def test_moments_read_as_day_time_and_zone(name: str, value: object, shown: str)
 def test_the_audit_detail_reads_as_pairs(value: str, shown: str) -> None:
     """Audit's Detail showed the raw JSON object."""
     assert labels.text("detail", value) == shown
+
+
+@pytest.mark.parametrize(
+    ("name", "codes"),
+    [
+        ("model_type", "TYPES"),
+        ("direction", "DIRECTIONS"),
+        ("normalisation", "NORMALISATIONS"),
+    ],
+)
+def test_every_scoring_model_code_reads_as_words(name: str, codes: str) -> None:
+    """Each code a scoring model may hold (epmo/priority/models.py) has words: a new one
+    fails here until it is labelled."""
+    from epmo.priority import models
+
+    for code in getattr(models, codes):
+        words = labels.text(name, code)
+        assert words != code and "_" not in words and words[:1].isupper(), (name, code)

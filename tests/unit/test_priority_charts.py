@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
+from epmo import capacity, capacity_charts
 from epmo.priority import charts, models, scoring
 
 
@@ -73,4 +75,51 @@ def test_frontier_marks_current_and_selected() -> None:
         {"role": ["Dev", "Dev"], "period": ["Jan 2027", "Feb 2027"], "used_pct": [50.0, 120.0]}
     )
     heat = charts.capacity_use(use)
-    assert list(heat.data[0].x) == ["Jan 2027", "Feb 2027"] and heat.data[0].zmax == 120.0
+    assert list(heat.data[0].x) == ["Jan 2027", "Feb 2027"]
+
+
+def _cell_colour(trace, z: float) -> str:  # type: ignore[no-untyped-def]
+    """The colour a heatmap trace paints value z with: its step colour scale repeats each
+    position, and at a repeated position plotly (d3) takes the last stop at or below it."""
+    at = (z - trace.zmin) / (trace.zmax - trace.zmin)
+    return [c for p, c in trace.colorscale if float(p) <= at][-1]
+
+
+@pytest.mark.parametrize(
+    ("used_pct", "band"),
+    [
+        (0.0, "Under 70%"),
+        (69.6, "Under 70%"),
+        (70.0, "70-85%"),
+        (95.7, "85-100%"),
+        (100.0, "100-120%"),
+        (130.0, "Over 120%"),
+        (float("nan"), "No capacity"),
+    ],
+)
+def test_selection_capacity_is_coloured_as_the_capacity_heatmap(used_pct: float, band: str) -> None:
+    """The share of capacity a selection uses reads in the Capacity heatmap's bands and
+    colours (settings [capacity]): 100 % was dark blue and 130 % red on a 0-100 colour bar."""
+    b = capacity.bands()
+    expected = dict(zip([b.no_capacity, *b.names], [b.no_capacity_colour, *b.colours], strict=True))[band]
+    use = pd.DataFrame({"role": ["Dev"], "period": ["Jan 2027"], "used_pct": [used_pct]})
+    trace = charts.capacity_use(use).data[0]
+    assert _cell_colour(trace, trace.z[0][0]) == expected
+    assert trace.showscale is False  # no 0-100 colour bar: the page shows the bands' legend
+    assert band in trace.customdata[0][0]  # the hover names the band
+    cells = pd.DataFrame(
+        {
+            "period_start": [pd.Timestamp("2027-01-01")],
+            "role": ["Dev"],
+            "team": [None],
+            "resource_name": [None],
+            "band_index": [capacity.band_index(used_pct)],
+            "utilisation_pct": [used_pct],
+            "demand_hours": [1.0],
+            "tentative_hours": [0.0],
+            "capacity_hours": [1.0],
+            "band": [band],
+        }
+    )
+    heat = capacity_charts.heatmap(cells, "month").data[0]
+    assert _cell_colour(heat, heat.z[0][0]) == expected  # the same colour on the Capacity page

@@ -172,11 +172,12 @@ def test_binding_constraints_are_reported() -> None:
     rows = sel.constraints.set_index("constraint")
     assert rows.loc["budget", "slack"] == 0 and rows.loc["budget", "is_binding"]
     assert (
-        rows.loc["capacity PM Jan 2027", "slack"] == 20 and not rows.loc["capacity PM Jan 2027", "is_binding"]
+        rows.loc["Capacity: PM, Jan 2027", "slack"] == 20
+        and not rows.loc["Capacity: PM, Jan 2027", "is_binding"]
     )
     assert rows.loc["B depends on A", "is_binding"]  # B is chosen, so A had to be
     assert rows.loc["B depends on A", "detail"] == "B is chosen, so A is in"
-    assert rows.loc["capacity PM Jan 2027", "detail"] == "20 left"
+    assert rows.loc["Capacity: PM, Jan 2027", "detail"] == "20 left"
 
 
 def test_frontier_is_monotone_and_ends_at_every_positive_project() -> None:
