@@ -9,6 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from epmo import labels
+from epmo.safe_text import LINE_BREAK
 from epmo.safe_text import plotly as esc
 from epmo.settings import health_rules
 from epmo.theme import (
@@ -357,8 +358,13 @@ def dependency_matrix(frame: pd.DataFrame) -> go.Figure:
     for r in g.itertuples():
         i, j = rows.index(r.needs), cols.index(r.on)
         z[i][j] = int(r.bad)
-        text[i][j] = f"{int(r.n)}" + (
-            f"<br>{int(r.late)} late, {int(r.bad - r.late)} at risk" if r.bad else ""
+        # one short line each (the longest line sets the size plotly fits the text to:
+        # "4 late, 1 at risk" on one line was drawn at 7 px in a 1024 px screen's cells)
+        late, at_risk = int(r.late), int(r.bad - r.late)
+        text[i][j] = LINE_BREAK.join(
+            [f"{int(r.n)} open"]
+            + ([f"{late} late"] if late else [])
+            + ([f"{at_risk} at risk"] if at_risk else [])
         )
     fig = go.Figure(
         go.Heatmap(
@@ -369,13 +375,13 @@ def dependency_matrix(frame: pd.DataFrame) -> go.Figure:
             texttemplate="%{text}",
             colorscale=[[0, "#F1F8E9"], [0.5, RAG_COLOURS["Amber"]], [1, RAG_COLOURS["Red"]]],
             showscale=False,
-            hovertemplate="%{y} needs %{x}: %{text}<extra></extra>",
+            hovertemplate="%{y} needs %{x}<br>%{text}<extra></extra>",
             xgap=2,
             ygap=2,
         )
     )
     layout = base_layout()
-    layout["height"] = max(260, 110 + 56 * len(rows))
+    layout["height"] = max(260, 110 + 64 * len(rows))  # three lines of 13 px a cell
     fig.update_layout(
         **layout,
         xaxis={"title": "depends on (portfolio)", "side": "top"},

@@ -262,3 +262,29 @@ def test_the_change_counts_are_never_cut_beside_their_bars(top: int) -> None:
     (bar,) = fig.data
     assert bar.cliponaxis is False and list(bar.text) == [3, top]
     assert fig.layout.margin.r >= 8 * len(f"{top:,}") + 10
+
+
+def test_a_dependency_cell_reads_on_short_lines_and_names_stay_text() -> None:
+    """Every cell showed a literal "5<br>4 late, 1 at risk" (the line break escaped as
+    data) at 7 px (plotly fits a cell's text by its longest line): now one short line per
+    count, drawn as lines, while a hostile portfolio name stays escaped."""
+    from epmo import safe_text
+    from tests import hostile
+
+    statuses = ["late"] * 4 + ["at risk"] + ["on track"]
+    frame = pd.DataFrame(
+        {
+            "portfolio": [hostile.ANCHOR] * 6 + ["B"],
+            "related_portfolio": ["B"] * 6 + [None],
+            "dependency_status": [*statuses, "on track"],
+        }
+    )
+    safe = safe_text.figure(charts.dependency_matrix(frame))
+    (heat,) = safe.data
+    cells = {(y, x): heat.text[i][j] for i, y in enumerate(heat.y) for j, x in enumerate(heat.x)}
+    name = safe_text.plotly(hostile.ANCHOR)
+    assert cells[(name, "B")] == "6 open<br>4 late<br>1 at risk"
+    assert cells[("B", "(outside the portfolio)")] == "1 open"
+    assert max(len(line) for text in cells.values() for line in text.split("<br>")) <= 10
+    assert heat.textfont.size is None or heat.textfont.size >= 12
+    assert "&lt;br" not in " ".join(safe_text.figure_strings(safe))
