@@ -117,7 +117,8 @@ def rag_matrix(frame: pd.DataFrame) -> go.Figure:
             red, amber, green = (int(row[r]) for r in RAG_ORDER) if row is not None else (0, 0, 0)
             total = red + amber + green
             zr.append((red + 0.5 * amber) / total if total else None)
-            tr.append(f"R {red} · A {amber} · G {green}" if total else "")
+            # one count a line: "R 31 · A 11 · G 17" on one line ran into the next cell
+            tr.append(LINE_BREAK.join([f"R {red}", f"A {amber}", f"G {green}"]) if total else "")
             hr.append([red, amber, green])
         z.append(zr)
         text.append(tr)
@@ -128,8 +129,7 @@ def rag_matrix(frame: pd.DataFrame) -> go.Figure:
             x=dims,
             y=groups,
             text=text,
-            texttemplate="%{text}",
-            textfont={"size": 14},
+            texttemplate="%{text}",  # no textfont size: plotly fits the lines to the cells
             customdata=counts_rag,
             hovertemplate="%{y}<br>%{x}: %{customdata[0]} red, %{customdata[1]} amber, "
             "%{customdata[2]} green<extra></extra>",
@@ -142,7 +142,7 @@ def rag_matrix(frame: pd.DataFrame) -> go.Figure:
         )
     )
     layout = base_layout()
-    layout["height"] = max(260, 90 + 56 * len(groups))
+    layout["height"] = max(260, 90 + 64 * len(groups))  # three lines of 13 px a cell
     layout["margin"] = {"l": 10, "r": 10, "t": 40, "b": 10}
     fig.update_layout(
         **layout, xaxis={"side": "top", "tickfont": {"size": 14}}, yaxis={"tickfont": {"size": 14}}

@@ -288,3 +288,42 @@ def test_a_dependency_cell_reads_on_short_lines_and_names_stay_text() -> None:
     assert max(len(line) for text in cells.values() for line in text.split("<br>")) <= 10
     assert heat.textfont.size is None or heat.textfont.size >= 12
     assert "&lt;br" not in " ".join(safe_text.figure_strings(safe))
+
+
+def _plotly_fitted_size(cells: list[str], cell_px: float, row_px: float, layout_size: float) -> float:
+    """The text size plotly.js gives a heatmap's labels when none is set (src/traces/heatmap/
+    plot.js): the longest line and the most lines fitted to one cell, at most the layout's."""
+    lines = [c.split("<br>") for c in cells if c]
+    longest = max(len(line) for ls in lines for line in ls)
+    most = max(len(ls) for ls in lines)
+    return min(cell_px / longest / (1.3 / 2), row_px / most / 1.3, layout_size)
+
+
+@pytest.mark.parametrize(
+    ("where", "cell_px", "presented"),
+    [("1024 px screen", 50, False), ("1440 px screen", 95, False), ("slide at 1280x720", 120, True)],
+)
+def test_rag_matrix_counts_fit_their_cells(where: str, cell_px: float, presented: bool) -> None:
+    """ "R 31 · A 11 · G 17" at a fixed 14 px ran into the next cell on a 1024 px screen and
+    touched the cell edges on a slide: one count a line, sized by plotly to fit the cell."""
+    from epmo import safe_text
+    from epmo.theme import presentation
+
+    frame = pd.DataFrame(
+        [
+            {"group_name": g, "dimension": d, "dimension_order": k, "rag": r, "project_count": n}
+            for g in ("Corporate Systems", "Data & Analytics")
+            for k, d in enumerate(["Computed", "Overall", "Schedule", "Cost", "Scope", "Resources"])
+            for r, n in (("Red", 131), ("Amber", 11), ("Green", 17))
+        ]
+    )
+    fig = charts.rag_matrix(frame)
+    if presented:
+        fig = presentation(fig)
+    (heat,) = safe_text.figure(fig).data
+    cells = [c for row in heat.text for c in row]
+    assert cells[0] == "R 131<br>A 11<br>G 17", where
+    assert heat.textfont.size is None, where  # fitted by plotly, not fixed
+    rows = len(heat.y)
+    row_px = (fig.layout.height - fig.layout.margin.t - fig.layout.margin.b) / rows
+    assert _plotly_fitted_size(cells, cell_px - 3, row_px - 3, fig.layout.font.size) >= 12, where
