@@ -60,7 +60,9 @@ def vline(fig: go.Figure, x: float, line: dict[str, Any]) -> None:
 
 
 def projects_by_stage(frame: pd.DataFrame) -> go.Figure:
-    """Stacked bars: projects per stage, stacked by declared overall RAG.
+    """Stacked horizontal bars: projects per stage (first stage on top), stacked by declared
+    overall RAG. Horizontal so every stage name reads in full at any width (upright bars
+    rotated, cut and overlapped them: "Clos"/"Clos" for Closing and Closed at 1024 px).
 
     frame: stage, stage_order, rag_overall, project_count (queries/home/projects_by_stage.sql)
     """
@@ -72,20 +74,28 @@ def projects_by_stage(frame: pd.DataFrame) -> go.Figure:
         if rag is None and counts.sum() == 0:
             continue
         fig.add_bar(
-            x=stages,
-            y=counts.values,
+            y=stages,
+            x=counts.values,
+            orientation="h",
             name=rag or "No RAG",
             marker_color=RAG_COLOURS.get(rag or "", "#BDBDBD"),
             text=[str(v) if v else "" for v in counts.values],
             textposition="inside",
-            hovertemplate="%{x}<br>" + (rag or "No RAG") + ": %{y} projects<extra></extra>",
+            textangle=0,  # upright, never turned to fit a thin bar
+            insidetextanchor="middle",
+            hovertemplate="%{y}<br>" + (rag or "No RAG") + ": %{x} projects<extra></extra>",
         )
+    layout = base_layout()
+    layout["height"] = max(260, 110 + 34 * len(stages))
+    layout["legend"] = {**layout["legend"], "traceorder": "normal"}  # Red first, as the bars stack
     fig.update_layout(
-        **base_layout(),
+        **layout,
         barmode="stack",
-        xaxis_title=None,
-        yaxis_title="Projects",
+        xaxis_title="Projects",
+        yaxis={"title": None, "categoryorder": "array", "categoryarray": stages, "autorange": "reversed"},
         legend_title_text="Declared RAG",
+        # a count too small for its bar is left to the hover, not drawn at 6 px
+        uniformtext={"minsize": 11, "mode": "hide"},
     )
     return fig
 

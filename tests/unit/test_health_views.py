@@ -327,3 +327,24 @@ def test_rag_matrix_counts_fit_their_cells(where: str, cell_px: float, presented
     rows = len(heat.y)
     row_px = (fig.layout.height - fig.layout.margin.t - fig.layout.margin.b) / rows
     assert _plotly_fitted_size(cells, cell_px - 3, row_px - 3, fig.layout.font.size) >= 12, where
+
+
+def test_projects_by_stage_names_every_stage_in_full() -> None:
+    """Upright bars rotated, overlapped and cut the stage names ("Approve…", "Clos" and
+    "Clos" for Closing and Closed) and turned small counts to 6 px: the bars lie down, one
+    full stage name a row in stage order from the top, counts upright or left to the hover."""
+    stages = ["Idea", "Approved", "Initiation", "Planning", "Execution", "Closing", "Closed"]
+    frame = pd.DataFrame(
+        [
+            {"stage": s, "stage_order": k, "rag_overall": r, "project_count": 1 + k * 7}
+            for k, s in enumerate(stages)
+            for r in ("Red", "Green", None)
+        ]
+    )
+    fig = charts.projects_by_stage(frame.sample(frac=1, random_state=3))
+    for bar in fig.data:
+        assert bar.orientation == "h" and list(bar.y) == stages, bar.name
+        assert bar.textangle == 0
+    assert fig.layout.yaxis.autorange == "reversed"  # the first stage on top
+    assert fig.layout.uniformtext.minsize >= 10 and fig.layout.uniformtext.mode == "hide"
+    assert [t.name for t in fig.data] == ["Red", "Amber", "Green", "No RAG"]
