@@ -176,30 +176,37 @@ def evm_quadrant(frame: pd.DataFrame, colour_by: str = "rag_computed") -> go.Fig
     values = data[["cpi", "spi"]].stack()
     lo = max(0.4, min(0.8, float(values.quantile(0.02)) - 0.05))
     hi = min(1.6, max(1.2, float(values.quantile(0.98)) + 0.05))
+    # ... and are marked so: an open marker (the RAG's shape kept), drawn whole over the axis
+    # line, a note in the hover and a count in the title
+    beyond = ~(data["spi"].between(lo, hi) & data["cpi"].between(lo, hi))
     fig = go.Figure()
     size_ref = 2.0 * float(data["bac"].max() or 1) / (42**2)
     for rag in [*RAG_ORDER, ""]:
         part = data[data[colour_by].map(_rag_key) == rag]
         if part.empty:
             continue
+        out = beyond[part.index]
         fig.add_scatter(
             x=part["spi"].clip(lo, hi),
             y=part["cpi"].clip(lo, hi),
             mode="markers",
             name=rag or "Not judged",
+            cliponaxis=False,
             marker={
                 "size": part["bac"].fillna(0).clip(lower=0),
                 "sizemode": "area",
                 "sizeref": size_ref,
                 "sizemin": 5,
                 "color": RAG_COLOURS[rag],
-                "symbol": RAG_SYMBOLS[rag],
-                "line": {"width": 1, "color": "white"},
+                "symbol": [RAG_SYMBOLS[rag] + ("-open" if o else "") for o in out],
+                "line": {"width": [2 if o else 1 for o in out], "color": "white"},
                 "opacity": 0.8,
             },
-            customdata=part[["project_id", "project_name", "bac", "spi", "cpi"]].to_numpy(),
+            customdata=part[["project_id", "project_name", "bac", "spi", "cpi"]]
+            .assign(note=np.where(out, LINE_BREAK + "beyond the axis: drawn at its edge", ""))
+            .to_numpy(),
             hovertemplate="%{customdata[0]} %{customdata[1]}<br>SPI %{customdata[3]:.2f} · "
-            "CPI %{customdata[4]:.2f}<br>BAC %{customdata[2]:,.0f}<extra></extra>",
+            "CPI %{customdata[4]:.2f}<br>BAC %{customdata[2]:,.0f}%{customdata[5]}<extra></extra>",
         )
     hline(fig, 1, {"color": "#616161", "width": 1})
     vline(fig, 1, {"color": "#616161", "width": 1})
@@ -219,14 +226,22 @@ def evm_quadrant(frame: pd.DataFrame, colour_by: str = "rag_computed") -> go.Fig
             yanchor="top" if y == hi else "bottom",
         )
     legend = {"RAG": "rag_computed", "Declared": "rag_declared"}
+    layout = base_layout()
+    if beyond.any():  # room for the title's second line
+        layout["margin"] = {**layout["margin"], "t": 52}
     fig.update_layout(
-        **base_layout(),
+        **layout,
         xaxis={"title": "SPI (schedule)", "range": [lo, hi]},
         yaxis={"title": "CPI (cost)", "range": [lo, hi]},
         legend_title_text=("Computed RAG" if colour_by == legend["RAG"] else "Declared RAG"),
         title={
             "text": f"{len(data)} projects"
-            + (f" ({left_out} without CPI/SPI not shown)" if left_out else ""),
+            + (f" ({left_out} without CPI/SPI not shown)" if left_out else "")
+            + (
+                f"<br>{n} beyond the axes, shown at the edge as open markers"
+                if (n := int(beyond.sum()))
+                else ""
+            ),
             "font": {"size": 13},
         },
     )

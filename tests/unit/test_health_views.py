@@ -348,3 +348,37 @@ def test_projects_by_stage_names_every_stage_in_full() -> None:
     assert fig.layout.yaxis.autorange == "reversed"  # the first stage on top
     assert fig.layout.uniformtext.minsize >= 10 and fig.layout.uniformtext.mode == "hide"
     assert [t.name for t in fig.data] == ["Red", "Amber", "Green", "No RAG"]
+
+
+def test_quadrant_marks_projects_beyond_its_axes() -> None:
+    """SPI 0.45 was drawn at the axis's 0.6, half its marker cut off, and nothing said so:
+    now an open marker (its RAG shape kept) drawn whole, the true value and a note in the
+    hover, and the count in the title."""
+    from epmo import safe_text
+
+    frame = pd.DataFrame(
+        {
+            "project_id": [f"P{i}" for i in range(8)],
+            "project_name": "n",
+            "spi": [0.45, 0.9, 0.95, 1.0, 1.05, 1.0, 0.92, 1.01],
+            "cpi": [0.95, 0.9, 1.0, 1.02, 1.0, 2.4, 0.97, 0.99],
+            "bac": 1000.0,
+            "rag_computed": ["Red", "Amber", "Green", "Green", "Green", "Green", "Amber", "Green"],
+        }
+    )
+    fig = safe_text.figure(charts.evm_quadrant(frame))
+    lo, hi = fig.layout.xaxis.range
+    assert 0.45 < lo and hi < 2.4  # both outliers are beyond the band shown
+    points = {
+        row[0]: (x, y, sym, row)
+        for t in fig.data
+        for x, y, sym, row in zip(t.x, t.y, t.marker.symbol, t.customdata, strict=True)
+    }
+    assert all(t.cliponaxis is False for t in fig.data)
+    x, _, sym, row = points["P0"]
+    assert x == lo and sym == "diamond-open" and row[3] == 0.45 and "beyond the axis" in row[5]
+    _, y, sym, _ = points["P5"]
+    assert y == hi and sym == "circle-open"
+    assert points["P2"][2] == "circle" and points["P2"][3][5] == ""
+    assert "2 beyond the axes, shown at the edge" in fig.layout.title.text
+    assert points["P0"][3][5] == "<br>beyond the axis: drawn at its edge"  # a line of the hover
