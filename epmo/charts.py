@@ -9,6 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from epmo import labels
+from epmo.safe_text import LINE_BREAK
 from epmo.safe_text import plotly as esc
 from epmo.settings import health_rules
 from epmo.theme import (
@@ -59,7 +60,9 @@ def vline(fig: go.Figure, x: float, line: dict[str, Any]) -> None:
 
 
 def projects_by_stage(frame: pd.DataFrame) -> go.Figure:
-    """Stacked bars: projects per stage, stacked by declared overall RAG.
+    """Stacked horizontal bars: projects per stage (first stage on top), stacked by declared
+    overall RAG. Horizontal so every stage name reads in full at any width (upright bars
+    rotated, cut and overlapped them: "Clos"/"Clos" for Closing and Closed at 1024 px).
 
     frame: stage, stage_order, rag_overall, project_count (queries/home/projects_by_stage.sql)
     """
@@ -71,20 +74,28 @@ def projects_by_stage(frame: pd.DataFrame) -> go.Figure:
         if rag is None and counts.sum() == 0:
             continue
         fig.add_bar(
-            x=stages,
-            y=counts.values,
+            y=stages,
+            x=counts.values,
+            orientation="h",
             name=rag or "No RAG",
             marker_color=RAG_COLOURS.get(rag or "", "#BDBDBD"),
             text=[str(v) if v else "" for v in counts.values],
             textposition="inside",
-            hovertemplate="%{x}<br>" + (rag or "No RAG") + ": %{y} projects<extra></extra>",
+            textangle=0,  # upright, never turned to fit a thin bar
+            insidetextanchor="middle",
+            hovertemplate="%{y}<br>" + (rag or "No RAG") + ": %{x} projects<extra></extra>",
         )
+    layout = base_layout()
+    layout["height"] = max(260, 110 + 34 * len(stages))
+    layout["legend"] = {**layout["legend"], "traceorder": "normal"}  # Red first, as the bars stack
     fig.update_layout(
-        **base_layout(),
+        **layout,
         barmode="stack",
-        xaxis_title=None,
-        yaxis_title="Projects",
+        xaxis_title="Projects",
+        yaxis={"title": None, "categoryorder": "array", "categoryarray": stages, "autorange": "reversed"},
         legend_title_text="Declared RAG",
+        # a count too small for its bar is left to the hover, not drawn at 6 px
+        uniformtext={"minsize": 11, "mode": "hide"},
     )
     return fig
 
@@ -116,7 +127,8 @@ def rag_matrix(frame: pd.DataFrame) -> go.Figure:
             red, amber, green = (int(row[r]) for r in RAG_ORDER) if row is not None else (0, 0, 0)
             total = red + amber + green
             zr.append((red + 0.5 * amber) / total if total else None)
-            tr.append(f"R {red} · A {amber} · G {green}" if total else "")
+            # one count a line: "R 31 · A 11 · G 17" on one line ran into the next cell
+            tr.append(LINE_BREAK.join([f"R {red}", f"A {amber}", f"G {green}"]) if total else "")
             hr.append([red, amber, green])
         z.append(zr)
         text.append(tr)
@@ -127,8 +139,7 @@ def rag_matrix(frame: pd.DataFrame) -> go.Figure:
             x=dims,
             y=groups,
             text=text,
-            texttemplate="%{text}",
-            textfont={"size": 14},
+            texttemplate="%{text}",  # no textfont size: plotly fits the lines to the cells
             customdata=counts_rag,
             hovertemplate="%{y}<br>%{x}: %{customdata[0]} red, %{customdata[1]} amber, "
             "%{customdata[2]} green<extra></extra>",
@@ -141,7 +152,7 @@ def rag_matrix(frame: pd.DataFrame) -> go.Figure:
         )
     )
     layout = base_layout()
-    layout["height"] = max(260, 90 + 56 * len(groups))
+    layout["height"] = max(260, 90 + 64 * len(groups))  # three lines of 13 px a cell
     layout["margin"] = {"l": 10, "r": 10, "t": 40, "b": 10}
     fig.update_layout(
         **layout, xaxis={"side": "top", "tickfont": {"size": 14}}, yaxis={"tickfont": {"size": 14}}
@@ -165,30 +176,37 @@ def evm_quadrant(frame: pd.DataFrame, colour_by: str = "rag_computed") -> go.Fig
     values = data[["cpi", "spi"]].stack()
     lo = max(0.4, min(0.8, float(values.quantile(0.02)) - 0.05))
     hi = min(1.6, max(1.2, float(values.quantile(0.98)) + 0.05))
+    # ... and are marked so: an open marker (the RAG's shape kept), drawn whole over the axis
+    # line, a note in the hover and a count in the title
+    beyond = ~(data["spi"].between(lo, hi) & data["cpi"].between(lo, hi))
     fig = go.Figure()
     size_ref = 2.0 * float(data["bac"].max() or 1) / (42**2)
     for rag in [*RAG_ORDER, ""]:
         part = data[data[colour_by].map(_rag_key) == rag]
         if part.empty:
             continue
+        out = beyond[part.index]
         fig.add_scatter(
             x=part["spi"].clip(lo, hi),
             y=part["cpi"].clip(lo, hi),
             mode="markers",
             name=rag or "Not judged",
+            cliponaxis=False,
             marker={
                 "size": part["bac"].fillna(0).clip(lower=0),
                 "sizemode": "area",
                 "sizeref": size_ref,
                 "sizemin": 5,
                 "color": RAG_COLOURS[rag],
-                "symbol": RAG_SYMBOLS[rag],
-                "line": {"width": 1, "color": "white"},
+                "symbol": [RAG_SYMBOLS[rag] + ("-open" if o else "") for o in out],
+                "line": {"width": [2 if o else 1 for o in out], "color": "white"},
                 "opacity": 0.8,
             },
-            customdata=part[["project_id", "project_name", "bac", "spi", "cpi"]].to_numpy(),
+            customdata=part[["project_id", "project_name", "bac", "spi", "cpi"]]
+            .assign(note=np.where(out, LINE_BREAK + "beyond the axis: drawn at its edge", ""))
+            .to_numpy(),
             hovertemplate="%{customdata[0]} %{customdata[1]}<br>SPI %{customdata[3]:.2f} · "
-            "CPI %{customdata[4]:.2f}<br>BAC %{customdata[2]:,.0f}<extra></extra>",
+            "CPI %{customdata[4]:.2f}<br>BAC %{customdata[2]:,.0f}%{customdata[5]}<extra></extra>",
         )
     hline(fig, 1, {"color": "#616161", "width": 1})
     vline(fig, 1, {"color": "#616161", "width": 1})
@@ -208,14 +226,22 @@ def evm_quadrant(frame: pd.DataFrame, colour_by: str = "rag_computed") -> go.Fig
             yanchor="top" if y == hi else "bottom",
         )
     legend = {"RAG": "rag_computed", "Declared": "rag_declared"}
+    layout = base_layout()
+    if beyond.any():  # room for the title's second line
+        layout["margin"] = {**layout["margin"], "t": 52}
     fig.update_layout(
-        **base_layout(),
+        **layout,
         xaxis={"title": "SPI (schedule)", "range": [lo, hi]},
         yaxis={"title": "CPI (cost)", "range": [lo, hi]},
         legend_title_text=("Computed RAG" if colour_by == legend["RAG"] else "Declared RAG"),
         title={
             "text": f"{len(data)} projects"
-            + (f" ({left_out} without CPI/SPI not shown)" if left_out else ""),
+            + (f" ({left_out} without CPI/SPI not shown)" if left_out else "")
+            + (
+                f"<br>{n} beyond the axes, shown at the edge as open markers"
+                if (n := int(beyond.sum()))
+                else ""
+            ),
             "font": {"size": 13},
         },
     )
@@ -357,8 +383,13 @@ def dependency_matrix(frame: pd.DataFrame) -> go.Figure:
     for r in g.itertuples():
         i, j = rows.index(r.needs), cols.index(r.on)
         z[i][j] = int(r.bad)
-        text[i][j] = f"{int(r.n)}" + (
-            f"<br>{int(r.late)} late, {int(r.bad - r.late)} at risk" if r.bad else ""
+        # one short line each (the longest line sets the size plotly fits the text to:
+        # "4 late, 1 at risk" on one line was drawn at 7 px in a 1024 px screen's cells)
+        late, at_risk = int(r.late), int(r.bad - r.late)
+        text[i][j] = LINE_BREAK.join(
+            [f"{int(r.n)} open"]
+            + ([f"{late} late"] if late else [])
+            + ([f"{at_risk} at risk"] if at_risk else [])
         )
     fig = go.Figure(
         go.Heatmap(
@@ -369,13 +400,13 @@ def dependency_matrix(frame: pd.DataFrame) -> go.Figure:
             texttemplate="%{text}",
             colorscale=[[0, "#F1F8E9"], [0.5, RAG_COLOURS["Amber"]], [1, RAG_COLOURS["Red"]]],
             showscale=False,
-            hovertemplate="%{y} needs %{x}: %{text}<extra></extra>",
+            hovertemplate="%{y} needs %{x}<br>%{text}<extra></extra>",
             xgap=2,
             ygap=2,
         )
     )
     layout = base_layout()
-    layout["height"] = max(260, 110 + 56 * len(rows))
+    layout["height"] = max(260, 110 + 64 * len(rows))  # three lines of 13 px a cell
     fig.update_layout(
         **layout,
         xaxis={"title": "depends on (portfolio)", "side": "top"},

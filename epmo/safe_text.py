@@ -17,6 +17,9 @@ draws: tick labels, legend names, hover labels, titles and annotations.
   shortcode, between ``https:`` and ``//``, after ``www`` and after ``@``.
 - ``plotly(value)``: the value as literal text inside a plotly label (``& < >`` as
   entities; plotly turns entities back into characters after it has parsed its tags).
+  ``LINE_BREAK`` (U+2028, LINE SEPARATOR) is the one break data text may carry: a builder
+  joins the lines of a label it writes (a grid cell's counts) with it, and it is drawn as
+  plotly's ``<br>``; a ``<br>`` typed into the data is escaped like any other tag.
 - ``figure(fig)``: a copy of a figure safe to show. Every string in the traces' data (x,
   y, text, hovertext, customdata, names, labels...) and in the layout (category arrays,
   tick texts...) is escaped with ``plotly``; the templates, titles and annotations the
@@ -46,6 +49,7 @@ _LINE_START = re.compile(r"^([ \t]*)([-+=#>]|\d+(?=[.)]))", re.M)  # lists, head
 # shortcode (emoji, :material_x:, :streamlit:), a URL scheme's "://", "www." and "@".
 _TEXT_PATTERNS = re.compile(r"(:(?=[\w+\-/]+:)|:(?=//)|(?i:www)(?=\.)|@)")
 WORD_JOINER = "\u2060"
+LINE_BREAK = "\u2028"  # a line break in data text (see the module doc): drawn as <br>
 
 
 def _line_start(m: re.Match[str]) -> str:
@@ -73,13 +77,14 @@ def plotly(value: Any) -> str:
     """`value` as literal text in a plotly label, hover text or title."""
     text = "" if value is None else str(value)
     if "<" in text or ">" in text or "&" in text:
-        return html.escape(text, quote=False)
-    return text
+        text = html.escape(text, quote=False)
+    return text.replace(LINE_BREAK, "<br>") if LINE_BREAK in text else text
 
 
 def unplotly(value: Any) -> Any:
-    """A string read back from a chart (e.g. a clicked point's customdata) unescaped."""
-    return html.unescape(value) if isinstance(value, str) else value
+    """A string read back from a chart (e.g. a clicked point's customdata) unescaped (a
+    <br> there can only have been a LINE_BREAK: a typed one was escaped)."""
+    return html.unescape(value.replace("<br>", LINE_BREAK)) if isinstance(value, str) else value
 
 
 # plotly's own tags that the builders use for layout; anything else is escaped
@@ -99,9 +104,10 @@ _MARKUP_KEYS = frozenset({"hovertemplate", "texttemplate", "hovertemplatefallbac
 
 
 def _has_specials(value: Any) -> bool:
-    """Whether a data array holds a string with < > or & (most hold none: left as they are)."""
+    """Whether a data array holds a string with < > & or a LINE_BREAK (most hold none: left
+    as they are)."""
     if isinstance(value, str):
-        return "<" in value or ">" in value or "&" in value
+        return "<" in value or ">" in value or "&" in value or LINE_BREAK in value
     if isinstance(value, list | tuple):
         return any(_has_specials(v) for v in value)
     if isinstance(value, np.ndarray) and value.dtype.kind in "OUS":

@@ -138,8 +138,8 @@ def presentation(fig: Any, height: int | None = None) -> Any:
             trace.marker.pattern = {"shape": RAG_PATTERNS[trace.name], "fgcolor": "#FFFFFF", "solidity": 0.25}
         if trace.type == "heatmap" and trace.colorscale is not None:
             trace.colorscale = [[s, _present_colour(c)] for s, c in trace.colorscale]
-        if trace.type == "heatmap":
-            trace.textfont = {"size": size - 2}
+        if trace.type == "heatmap":  # cell labels fitted to the cells, up to the slide's type size
+            trace.textfont.size = None
         if trace.type == "scatter" and getattr(trace, "line", None) is not None and trace.line.color:
             trace.line.color = _present_colour(trace.line.color)
             trace.line.width = max(trace.line.width or 2, 3)

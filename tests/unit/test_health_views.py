@@ -262,3 +262,123 @@ def test_the_change_counts_are_never_cut_beside_their_bars(top: int) -> None:
     (bar,) = fig.data
     assert bar.cliponaxis is False and list(bar.text) == [3, top]
     assert fig.layout.margin.r >= 8 * len(f"{top:,}") + 10
+
+
+def test_a_dependency_cell_reads_on_short_lines_and_names_stay_text() -> None:
+    """Every cell showed a literal "5<br>4 late, 1 at risk" (the line break escaped as
+    data) at 7 px (plotly fits a cell's text by its longest line): now one short line per
+    count, drawn as lines, while a hostile portfolio name stays escaped."""
+    from epmo import safe_text
+    from tests import hostile
+
+    statuses = ["late"] * 4 + ["at risk"] + ["on track"]
+    frame = pd.DataFrame(
+        {
+            "portfolio": [hostile.ANCHOR] * 6 + ["B"],
+            "related_portfolio": ["B"] * 6 + [None],
+            "dependency_status": [*statuses, "on track"],
+        }
+    )
+    safe = safe_text.figure(charts.dependency_matrix(frame))
+    (heat,) = safe.data
+    cells = {(y, x): heat.text[i][j] for i, y in enumerate(heat.y) for j, x in enumerate(heat.x)}
+    name = safe_text.plotly(hostile.ANCHOR)
+    assert cells[(name, "B")] == "6 open<br>4 late<br>1 at risk"
+    assert cells[("B", "(outside the portfolio)")] == "1 open"
+    assert max(len(line) for text in cells.values() for line in text.split("<br>")) <= 10
+    assert heat.textfont.size is None or heat.textfont.size >= 12
+    assert "&lt;br" not in " ".join(safe_text.figure_strings(safe))
+
+
+def _plotly_fitted_size(cells: list[str], cell_px: float, row_px: float, layout_size: float) -> float:
+    """The text size plotly.js gives a heatmap's labels when none is set (src/traces/heatmap/
+    plot.js): the longest line and the most lines fitted to one cell, at most the layout's."""
+    lines = [c.split("<br>") for c in cells if c]
+    longest = max(len(line) for ls in lines for line in ls)
+    most = max(len(ls) for ls in lines)
+    return min(cell_px / longest / (1.3 / 2), row_px / most / 1.3, layout_size)
+
+
+@pytest.mark.parametrize(
+    ("where", "cell_px", "presented"),
+    [("1024 px screen", 50, False), ("1440 px screen", 95, False), ("slide at 1280x720", 120, True)],
+)
+def test_rag_matrix_counts_fit_their_cells(where: str, cell_px: float, presented: bool) -> None:
+    """ "R 31 · A 11 · G 17" at a fixed 14 px ran into the next cell on a 1024 px screen and
+    touched the cell edges on a slide: one count a line, sized by plotly to fit the cell."""
+    from epmo import safe_text
+    from epmo.theme import presentation
+
+    frame = pd.DataFrame(
+        [
+            {"group_name": g, "dimension": d, "dimension_order": k, "rag": r, "project_count": n}
+            for g in ("Corporate Systems", "Data & Analytics")
+            for k, d in enumerate(["Computed", "Overall", "Schedule", "Cost", "Scope", "Resources"])
+            for r, n in (("Red", 131), ("Amber", 11), ("Green", 17))
+        ]
+    )
+    fig = charts.rag_matrix(frame)
+    if presented:
+        fig = presentation(fig)
+    (heat,) = safe_text.figure(fig).data
+    cells = [c for row in heat.text for c in row]
+    assert cells[0] == "R 131<br>A 11<br>G 17", where
+    assert heat.textfont.size is None, where  # fitted by plotly, not fixed
+    rows = len(heat.y)
+    row_px = (fig.layout.height - fig.layout.margin.t - fig.layout.margin.b) / rows
+    assert _plotly_fitted_size(cells, cell_px - 3, row_px - 3, fig.layout.font.size) >= 12, where
+
+
+def test_projects_by_stage_names_every_stage_in_full() -> None:
+    """Upright bars rotated, overlapped and cut the stage names ("Approve…", "Clos" and
+    "Clos" for Closing and Closed) and turned small counts to 6 px: the bars lie down, one
+    full stage name a row in stage order from the top, counts upright or left to the hover."""
+    stages = ["Idea", "Approved", "Initiation", "Planning", "Execution", "Closing", "Closed"]
+    frame = pd.DataFrame(
+        [
+            {"stage": s, "stage_order": k, "rag_overall": r, "project_count": 1 + k * 7}
+            for k, s in enumerate(stages)
+            for r in ("Red", "Green", None)
+        ]
+    )
+    fig = charts.projects_by_stage(frame.sample(frac=1, random_state=3))
+    for bar in fig.data:
+        assert bar.orientation == "h" and list(bar.y) == stages, bar.name
+        assert bar.textangle == 0
+    assert fig.layout.yaxis.autorange == "reversed"  # the first stage on top
+    assert fig.layout.uniformtext.minsize >= 10 and fig.layout.uniformtext.mode == "hide"
+    assert [t.name for t in fig.data] == ["Red", "Amber", "Green", "No RAG"]
+
+
+def test_quadrant_marks_projects_beyond_its_axes() -> None:
+    """SPI 0.45 was drawn at the axis's 0.6, half its marker cut off, and nothing said so:
+    now an open marker (its RAG shape kept) drawn whole, the true value and a note in the
+    hover, and the count in the title."""
+    from epmo import safe_text
+
+    frame = pd.DataFrame(
+        {
+            "project_id": [f"P{i}" for i in range(8)],
+            "project_name": "n",
+            "spi": [0.45, 0.9, 0.95, 1.0, 1.05, 1.0, 0.92, 1.01],
+            "cpi": [0.95, 0.9, 1.0, 1.02, 1.0, 2.4, 0.97, 0.99],
+            "bac": 1000.0,
+            "rag_computed": ["Red", "Amber", "Green", "Green", "Green", "Green", "Amber", "Green"],
+        }
+    )
+    fig = safe_text.figure(charts.evm_quadrant(frame))
+    lo, hi = fig.layout.xaxis.range
+    assert 0.45 < lo and hi < 2.4  # both outliers are beyond the band shown
+    points = {
+        row[0]: (x, y, sym, row)
+        for t in fig.data
+        for x, y, sym, row in zip(t.x, t.y, t.marker.symbol, t.customdata, strict=True)
+    }
+    assert all(t.cliponaxis is False for t in fig.data)
+    x, _, sym, row = points["P0"]
+    assert x == lo and sym == "diamond-open" and row[3] == 0.45 and "beyond the axis" in row[5]
+    _, y, sym, _ = points["P5"]
+    assert y == hi and sym == "circle-open"
+    assert points["P2"][2] == "circle" and points["P2"][3][5] == ""
+    assert "2 beyond the axes, shown at the edge" in fig.layout.title.text
+    assert points["P0"][3][5] == "<br>beyond the axis: drawn at its edge"  # a line of the hover

@@ -80,6 +80,9 @@ def test_the_checker_sees_the_raw_constructs(text: str) -> None:
         ("plain", "plain"),
         (None, ""),
         (12, "12"),
+        # a builder's line break is drawn as one; a typed <br> is text like any other tag
+        (f"5 open{safe_text.LINE_BREAK}4 late", "5 open<br>4 late"),
+        (f"a<br>b{safe_text.LINE_BREAK}<i>c</i>", "a&lt;br&gt;b<br>&lt;i&gt;c&lt;/i&gt;"),
     ],
 )
 def test_plotly_escapes_tags_and_ampersands(value: object, expected: str) -> None:
@@ -254,6 +257,20 @@ def test_pptx_chart_workbook_keeps_formula_like_labels_as_text() -> None:
     sheets = _xml_parts(book)
     assert not [n for n, x in sheets.items() if "<f>" in x or "hyperlink" in x]
     assert any("HYPERLINK" in x for x in sheets.values())  # kept, as a string
+
+
+def test_a_builders_line_break_in_data_is_drawn_and_a_typed_one_is_not() -> None:
+    """A grid cell's counts on three lines: the builder's LINE_BREAK becomes plotly's <br>
+    (a literal "<br>" in the text showed as "5<br>4 late" in every cell), while a <br> or
+    any tag in uploaded text stays escaped beside it."""
+    lines = safe_text.LINE_BREAK.join(["5 open", "4 late"])
+    fig = go.Figure(go.Heatmap(z=[[1, 2]], x=["a", hostile.ANCHOR], y=["<br>r"], text=[[lines, "1 open"]]))
+    safe = safe_text.figure(fig)
+    (heat,) = safe.data
+    assert heat.text[0][0] == "5 open<br>4 late"
+    assert list(heat.y) == ["&lt;br&gt;r"] and heat.x[1] == safe_text.plotly(hostile.ANCHOR)
+    assert _tags(safe_text.figure_strings(safe)) == []
+    assert safe_text.unplotly(heat.text[0][0]) == lines  # read back as the builder wrote it
 
 
 def test_a_figure_with_nothing_to_escape_is_shown_as_it_is() -> None:
