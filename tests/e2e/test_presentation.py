@@ -93,8 +93,13 @@ def test_ranking_and_project_slides_render(screen, app_url: str) -> None:  # typ
     page = screen
     deck = quote("Steering committee")
     page.goto(f"{app_url}/deck?present=1&deck={deck}&slide=5&as_of={DEMO_END.isoformat()}")
-    _settled(page, "Project ranking", 1)
+    # the ranking's chart has the whole width, then its table on a screen of its own
+    _settled(page, "Project ranking (1 of 2)", 1)
     _shot(page, "steering_present_5_ranking")
+    _click(page, "Next")
+    _settled(page, "Project ranking (2 of 2)", 0)
+    page.locator("[data-testid='stDataFrame'] canvas").first.wait_for(timeout=60_000)
+    _shot(page, "steering_present_5_ranking_table")
     _click(page, "Next")
     wait_for_app(page, timeout=60_000)
     page.get_by_text("Slide 6 of 8").wait_for(timeout=60_000)
