@@ -198,7 +198,7 @@ with tab_constraints:
             key="sel_constraints",
         )
         ui.downloads(sel.constraints, f"selection_constraints_{f.as_of}", "cons")
-        use = priority.capacity_use(result)
+        use = data.capacity_use
         if not use.empty:
             st.subheader("Capacity the selection uses")
             cap.band_legend()  # the Capacity heatmap's bands and colours

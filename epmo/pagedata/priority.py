@@ -166,6 +166,12 @@ class SelectionData(PageData):
         return {"candidates": self.candidates, "ranked": self.ranked, "frontier": self.frontier}
 
     @property
+    def capacity_use(self) -> pd.DataFrame:
+        """The capacity the selection uses, per role and month (empty without a selection or
+        without capacity rows)."""
+        return priority.capacity_use(self.result) if self.result is not None else pd.DataFrame()
+
+    @property
     def constraints(self) -> pd.DataFrame:
         """The selection's constraints as the page shows them, binding first: used, limit and
         slack in the constraint's own unit (the budget in the portfolio's money format,
