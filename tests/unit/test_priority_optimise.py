@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import threading
 import time
 
 import numpy as np
@@ -410,7 +411,8 @@ def test_the_worker_is_kept_busy_while_this_thread_solves(monkeypatch: pytest.Mo
     """This process's levels are solved on a thread, so the loop hands the worker its next
     level while one is solved here: with a slow solve here (0.5 s a level), the worker
     process solves most levels. Solved in the loop, the worker got one level per solve here,
-    about half of them. The frame is the same as one thread's."""
+    about half of them. The frame is the same as one thread's. The slow solves here start
+    once the worker has answered a level, so its start is not a race against them."""
     from epmo import frontier_levels
     from epmo.priority import optimise
 
@@ -419,11 +421,23 @@ def test_the_worker_is_kept_busy_while_this_thread_solves(monkeypatch: pytest.Mo
     p = _knapsack(11, 70)
     one = frontier(p, 15, workers=1, exact_dp=False)
     real = frontier_levels.Levels.solve
+    real_replies = optimise._Worker.replies
+    answered = threading.Event()
+
+    def replies(self: optimise._Worker) -> list[dict]:
+        answers = real_replies(self)
+        if answers:
+            answered.set()
+        return answers
 
     def slow(self: frontier_levels.Levels, budget: float) -> tuple[int, object]:
+        # the worker's start (imports, the problem) is not timed: a loaded machine could
+        # take longer to start it than this thread takes for several slow levels
+        answered.wait(20)
         time.sleep(0.5)
         return real(self, budget)
 
+    monkeypatch.setattr(optimise._Worker, "replies", replies)
     monkeypatch.setattr(frontier_levels.Levels, "solve", slow)  # here only: the worker imports its own
     two = frontier(p, 15, workers=2, exact_dp=False)
     pd.testing.assert_frame_equal(one, two)
