@@ -367,8 +367,7 @@ def decision_form(
         try:
             basis = frozen if isinstance(frozen, steering.Freeze) else frozen()
             decision = steering.validate_decision(con, data, basis)
-            user = ui.require("decision").email
-            saved = steering.save_decision(ui.store(), decision, user, decision_id)
+            saved = steering.save_decision(ui.store(), decision, ui.require("decision"), decision_id)
         except steering.SteeringError as exc:
             st.error(md(exc))
             return

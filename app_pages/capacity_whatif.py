@@ -76,9 +76,9 @@ def save(as_of: dt.date) -> None:
     try:
         capacity.save_scenario(
             ui.store(),
+            ui.require("scenario"),
             st.session_state.get("cap_save_name", ""),
             scenario(),
-            ui.require("scenario").email,
             as_of,
         )
     except ValueError as exc:

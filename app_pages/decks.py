@@ -81,7 +81,7 @@ c[2].text(f"Saved by {ui.current_identity().email}")
 if st.button(
     "Save deck", type="primary", key="deck_save", icon=":material/save:", disabled=not ui.allowed("deck")
 ):
-    user = ui.require("deck").email
+    user = ui.require("deck")
     slides = []
     ordered = edited.sort_values("position", na_position="last", kind="stable")
     for r in ordered.to_dict("records"):

@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import _shared as ui
-from epmo import contract, mapper
+from epmo import access, contract, mapper
 from epmo.ingest import latest_reporting_day
 from epmo.mapping import Mapping, resolve, shipped
 from epmo.pagedata import ledger
@@ -211,12 +211,12 @@ if s[2].button(
     icon=":material/save:",
     disabled=not ui.allowed("upload"),
 ):
-    user = ui.require("upload").email
+    identity = ui.require("upload")
     if not name.strip():
         st.error("Give the mapping a name.")
     else:
         mapping.name = name.strip()
-        ui.store().save_document("mapping", mapping.name, mapping.to_json(), user)
+        access.save_document(ui.store(), identity, "mapping", mapping.name, mapping.to_json())
         st.success(
             f"Saved mapping '{md(mapping.name)}'. Choose it on the Upload page.", icon=":material/save:"
         )

@@ -169,7 +169,7 @@ if row.button(
     "Save model", key="mdl_save", icon=":material/save:", disabled=not ui.allowed("model"), width="content"
 ):
     try:
-        saved = priority.save_model(ui.store(), name, spec, ui.require("model").email)
+        saved = priority.save_model(ui.store(), name, spec, ui.require("model"))
         st.success(f"Saved {md(saved.label)}.")
         snap = ui.snapshot()
     except models.ModelError as exc:

@@ -7,7 +7,7 @@ import streamlit as st
 from app_pages import _capacity as cap
 from app_pages import _priority as pr
 from app_pages import _shared as ui
-from epmo import labels, priority, settings
+from epmo import access, labels, priority, settings
 from epmo.labels import count
 from epmo.pagedata import priority as pages
 from epmo.priority import charts
@@ -165,7 +165,7 @@ with tab_frontier:
                 "Budget levels", 5, 61, settings.current().priority.frontier_steps, step=2, key="sel_steps"
             )
         )
-        cur = priority.current_point(result)
+        cur = data.current
         selected = (sel.total_cost, sel.total_score, len(sel.chosen)) if sel else None
         # the frontier does not depend on the budget: changing it does not solve it again
         levels = dataclasses.replace(scenario, budget=None).to_json()
@@ -227,12 +227,12 @@ with tab_scenarios:
             disabled=not ui.allowed("scenario"),
             width="content",
         ):
-            email = ui.require("scenario").email
+            identity = ui.require("scenario")
             if not name.strip():
                 st.error("Give the scenario a name.")
             else:
-                ui.store().save_document(
-                    priority.SCENARIO_KIND, name, scenario.to_json(), email, as_of=f.as_of
+                access.save_document(
+                    ui.store(), identity, priority.SCENARIO_KIND, name, scenario.to_json(), as_of=f.as_of
                 )
                 st.success(f"Saved scenario {md(name.strip())}.")
                 snap = ui.snapshot()

@@ -74,7 +74,7 @@ MATRIX: dict[str, dict[str, str]] = {
 # Saved document kinds -> the action that saves them.
 DOCUMENT_ACTIONS = {
     "scoring_model": "model",
-    "scenario": "scenario",
+    "capacity_scenario": "scenario",
     "selection_scenario": "scenario",
     "deck": "deck",
     "decision": "decision",
@@ -162,8 +162,11 @@ def store_for(store: Store, identity: Identity) -> Store:
 def save_document(
     store: Store, identity: Identity, kind: str, name: str, spec_json: str, as_of: Any = None
 ) -> None:
-    """Save a document as `identity` (the kind's action is required)."""
-    require(identity, DOCUMENT_ACTIONS.get(kind, "model"))
+    """Save a document as `identity` (the kind's action, DOCUMENT_ACTIONS, is required; a
+    kind without one is refused rather than guessed)."""
+    if kind not in DOCUMENT_ACTIONS:
+        raise ValueError(f"no action says who may save a document of kind {kind!r} (access.DOCUMENT_ACTIONS)")
+    require(identity, DOCUMENT_ACTIONS[kind])
     store.save_document(kind, name, spec_json, identity.email, as_of=as_of)
 
 

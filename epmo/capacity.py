@@ -39,7 +39,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from epmo import sql
+from epmo import access, sql
 from epmo.settings import current
 from epmo.store import Store
 
@@ -296,13 +296,14 @@ class Scenario:
 BASELINE = Scenario()
 
 
-def save_scenario(store: Store, name: str, scenario: Scenario, user_email: str, as_of: dt.date) -> None:
-    """Save a named scenario (a new version when the name exists) with who, when and as-of."""
+def save_scenario(
+    store: Store, identity: access.Identity, name: str, scenario: Scenario, as_of: dt.date
+) -> None:
+    """Save a named scenario as `identity` (who may: access.MATRIX["scenario"]); a new
+    version when the name exists, with who, when and as-of."""
     if not name.strip():
         raise ValueError("give the scenario a name")
-    if not user_email.strip():
-        raise ValueError("give your email so others know who saved the scenario")
-    store.save_document(SCENARIO_KIND, name, scenario.to_json(), user_email.strip(), as_of=as_of)
+    access.save_document(store, identity, SCENARIO_KIND, name, scenario.to_json(), as_of=as_of)
 
 
 def load_scenario(store: Store, name: str, version: int | None = None) -> tuple[Scenario, dict[str, Any]]:

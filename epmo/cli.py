@@ -212,7 +212,7 @@ def cmd_workflows(args: argparse.Namespace) -> int:
         assert wf is not None
         wf.name = args.name
         try:
-            workflow_doc.save(store, wf, _who(args))
+            workflow_doc.save(store, wf, args.identity)
         except ValueError as exc:
             raise UsageError(str(exc)) from None
         print(f"saved workflow {args.name}")
@@ -363,7 +363,7 @@ def cmd_mappings(args: argparse.Namespace) -> int:
         except (OSError, ValueError) as exc:
             raise UsageError(f"mapping file {args.file}: {exc}") from None
         mapping.name = args.name
-        store.save_mapping(args.name, mapping.to_json(), _who(args))
+        access.save_document(store, args.identity, "mapping", args.name, mapping.to_json())
         print(f"saved mapping {args.name}")
         return EXIT_OK
     names = set()

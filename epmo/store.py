@@ -582,9 +582,6 @@ class Store:
             rows = [r for r in rows if r["version"] == version]
         return rows[0] if rows else None
 
-    def save_mapping(self, name: str, spec_json: str, user_email: str) -> None:
-        self.save_document("mapping", name, spec_json, user_email)
-
     def _append(self, name: str, data: pa.Table, at_version_after: DeltaTable | None = None) -> None:
         """Append rows to a table. With `at_version_after` (a loaded DeltaTable of `name`),
         commit at exactly the next version or fail with CommitFailedError (compare-and-swap

@@ -17,9 +17,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from epmo import contract
+
+if TYPE_CHECKING:
+    from epmo.access import Identity
 
 KIND = "workflow"
 TODO, IN_PROGRESS, DONE = contract.STATUS_CATEGORIES
@@ -140,12 +143,16 @@ def _norm(text: str) -> str:
     return contract.normalise_header(text)
 
 
-def save(store: Any, wf: Workflow, user_email: str) -> None:
-    """Save a new version of the workflow (kind 'workflow') in the store's documents."""
+def save(store: Any, wf: Workflow, identity: Identity) -> None:
+    """Save a new version of the workflow (kind 'workflow') in the store's documents, as
+    `identity` (an access.Identity allowed to upload)."""
+    from epmo import access  # here: the parse child imports this module, not the store's
+
+    access.require(identity, access.DOCUMENT_ACTIONS[KIND])
     problems = wf.validate()
     if problems:
         raise ValueError("; ".join(problems))
-    store.save_document(KIND, wf.name, wf.to_json(), user_email)
+    access.save_document(store, identity, KIND, wf.name, wf.to_json())
 
 
 def load(store: Any, name: str) -> Workflow | None:

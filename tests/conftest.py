@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from epmo import clock, demo
+from epmo import access, clock, demo
 from epmo.store import Store
 
 WEEK = dt.date(2026, 11, 20)  # a Friday
@@ -47,6 +47,11 @@ def project_row(pid: str = "P1", **over: str) -> str:
     }
     values.update(over)
     return ",".join(values[h] for h in PROJECT_HEADER.split(","))
+
+
+def person(email: str, role: str | None = "admin") -> access.Identity:
+    """Someone acting through the library (tests), with a role."""
+    return access.Identity(email, role, "library")
 
 
 def projects_csv(*rows: str) -> bytes:

@@ -17,6 +17,7 @@ from typing import Any
 from epmo import steering
 from epmo.ingest import ACCEPTED, ingest
 from epmo.store import Store
+from tests.conftest import person
 
 EVIL = "evil.example"
 LINK = f"[click](https://{EVIL}/link)"
@@ -210,7 +211,7 @@ def build_store(store: Store) -> None:
             ]
         },
     )
-    steering.save_deck(store, deck, "chair@example.org")
+    steering.save_deck(store, deck, person("chair@example.org"))
     frozen = steering.freeze(store, WEEK2)
     con = steering.connect_frozen(store, frozen)
     try:
@@ -229,7 +230,7 @@ def build_store(store: Store) -> None:
         )
     finally:
         con.close()
-    steering.save_decision(store, decision, "chair@example.org")
+    steering.save_decision(store, decision, person("chair@example.org"))
 
 
 # --------------------------------------------------------------------------- checks

@@ -166,6 +166,12 @@ class SelectionData(PageData):
         return {"candidates": self.candidates, "ranked": self.ranked, "frontier": self.frontier}
 
     @property
+    def current(self) -> tuple[float, float, int]:
+        """The current portfolio (the projects in priority.current_stages): cost, total
+        score and count, the frontier chart's x mark (zeros without candidates)."""
+        return priority.current_point(self.result) if self.result is not None else (0.0, 0.0, 0)
+
+    @property
     def capacity_use(self) -> pd.DataFrame:
         """The capacity the selection uses, per role and month (empty without a selection or
         without capacity rows)."""

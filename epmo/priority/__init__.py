@@ -22,7 +22,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from epmo import capacity, sql
+from epmo import access, capacity, sql
 from epmo.priority import scoring
 from epmo.priority.models import (
     BUILT_INS,
@@ -151,15 +151,19 @@ def resolve_model(
     return from_document(row)
 
 
-def save_model(store: Store, name: str, spec: dict[str, Any] | str, user_email: str) -> ScoringModel:
-    """Validate and save a new version of a model; built-in names are reserved."""
+def save_model(
+    store: Store, name: str, spec: dict[str, Any] | str, identity: access.Identity
+) -> ScoringModel:
+    """Validate and save a new version of a model as `identity` (access.MATRIX["model"]);
+    built-in names are reserved."""
+    access.require(identity, access.DOCUMENT_ACTIONS[KIND])
     name = name.strip()
     if not name:
         raise ModelError("give the model a name")
     if name in BUILT_INS:
         raise ModelError(f"{name!r} is a built-in model; save under another name")
     model = from_spec(spec, name)
-    store.save_document(KIND, name, model.to_json(), user_email)
+    access.save_document(store, identity, KIND, name, model.to_json())
     return resolve_model(store, name)
 
 

@@ -1,6 +1,6 @@
 """Scoring models: a JSON spec, validated; built-ins; AHP weights; saved versions.
 
-Spec (what the app saves with Store.save_document(kind="scoring_model") and what
+Spec (what the app saves with priority.save_model, a document of kind "scoring_model", and what
 `--model-file` reads):
 
     {"type": "weighted" | "wsjf" | "rice",

@@ -12,8 +12,8 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from epmo import access, settings
 from epmo import pagedata as pages
-from epmo import settings
 from epmo.pagedata import Filters
 from epmo.steering.freeze import DECISION_KIND, Freeze, SteeringError
 from epmo.store import Store
@@ -101,9 +101,13 @@ def validate_decision(con: duckdb.DuckDBPyConnection, data: dict[str, Any], froz
     )
 
 
-def save_decision(store: Store, decision: Decision, user_email: str, decision_id: str | None = None) -> str:
+def save_decision(
+    store: Store, decision: Decision, identity: access.Identity, decision_id: str | None = None
+) -> str:
     """Save a new decision (a new id) or a new version of an existing one; returns its id.
-    A new version keeps the snapshot the first version was based on."""
+    A new version keeps the snapshot the first version was based on. `identity` must be
+    allowed to record decisions (access.MATRIX["decision"])."""
+    access.require(identity, access.DOCUMENT_ACTIONS[DECISION_KIND])
     if decision_id is None:
         decision_id = f"D-{decision.decision_date:%Y%m%d}-{uuid.uuid4().hex[:6]}"
     else:
@@ -113,8 +117,8 @@ def save_decision(store: Store, decision: Decision, user_email: str, decision_id
         # an edit (a status, a due date...) keeps the snapshot the decision was based on
         basis = json.loads(previous["spec"]).get("based_on") or decision.based_on
         decision = replace(decision, based_on=basis)
-    store.save_document(
-        DECISION_KIND, decision_id, decision.to_json(), user_email, as_of=decision.decision_date
+    access.save_document(
+        store, identity, DECISION_KIND, decision_id, decision.to_json(), as_of=decision.decision_date
     )
     return decision_id
 

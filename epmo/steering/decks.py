@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from epmo import capacity, settings
+from epmo import access, capacity, settings
 from epmo.priority import models
 from epmo.steering.freeze import DECK_KIND, SteeringError
 from epmo.store import Store
@@ -149,11 +149,13 @@ def load_deck(store: Store, name: str) -> Deck:
     return parse_deck(name, doc["spec"], int(doc["version"]))
 
 
-def save_deck(store: Store, deck: Deck, user_email: str) -> None:
+def save_deck(store: Store, deck: Deck, identity: access.Identity) -> None:
+    """Save a new version of a deck as `identity` (access.MATRIX["deck"])."""
+    access.require(identity, access.DOCUMENT_ACTIONS[DECK_KIND])
     if deck.name == default_deck().name:
         raise SteeringError(f"{deck.name!r} is the built-in deck; save yours under another name")
     parse_deck(deck.name, deck.to_json())  # only valid decks are stored
-    store.save_document(DECK_KIND, deck.name, deck.to_json(), user_email)
+    access.save_document(store, identity, DECK_KIND, deck.name, deck.to_json())
 
 
 # --------------------------------------------------------------------------- slides

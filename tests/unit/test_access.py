@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from epmo import access, pack, sandbox, sql, steering
 from epmo.cli import main
 from epmo.settings import AuthSettings
 from epmo.store import ALL_TABLES, Store
-from tests.conftest import DEMO_END
+from tests.conftest import DEMO_END, person
 
 SCOPE = ("Corporate Systems",)
 
@@ -267,3 +268,90 @@ def test_new_tables_are_registered_empty_on_an_old_store(tmp_path: Path, demo_st
         con.close()
     assert "access" in ALL_TABLES and "audit" in ALL_TABLES
     assert main(["check", "--store", str(old)]) == 0
+
+
+@pytest.mark.parametrize(
+    ("kind", "action"),
+    [
+        ("scoring_model", "model"),
+        ("capacity_scenario", "scenario"),
+        ("selection_scenario", "scenario"),
+        ("deck", "deck"),
+        ("decision", "decision"),
+        ("mapping", "upload"),
+        ("workflow", "upload"),
+    ],
+)
+def test_every_kind_of_document_the_product_saves_needs_its_own_action(kind: str, action: str) -> None:
+    """Each kind the product saves (the modules' own constants) is guarded by the action the
+    access matrix names for it, not by a default: a capacity scenario was once checked as a
+    scoring model."""
+    from epmo import capacity, priority, workflow
+    from epmo.pagedata import steering
+    from epmo.priority import models
+    from epmo.steering.freeze import DECISION_KIND
+
+    kinds = {
+        models.KIND,
+        capacity.SCENARIO_KIND,
+        priority.SCENARIO_KIND,
+        steering.DECK_KIND,
+        DECISION_KIND,
+        "mapping",
+        workflow.KIND,
+    }
+    assert kind in kinds and set(access.DOCUMENT_ACTIONS) == kinds
+    assert access.DOCUMENT_ACTIONS[kind] == action
+
+
+def test_a_document_of_an_unknown_kind_is_refused(store: Store) -> None:
+    admin = access.Identity("root@example.org", "admin", "library")
+    with pytest.raises(ValueError, match="no action says who may save a document of kind 'report'"):
+        access.save_document(store, admin, "report", "r", "{}")
+    assert store.documents("report") == []
+
+
+def _save_each_kind(store: Store, identity: access.Identity, kind: str) -> None:
+    """Save one document of `kind` through the domain function the app and the CLI call."""
+    from epmo import capacity, priority, steering, workflow
+
+    if kind == "scoring_model":
+        priority.save_model(
+            store, "growth", {"type": "weighted", "criteria": [{"column": "reach", "weight": 2}]}, identity
+        )
+    elif kind == "capacity_scenario":
+        capacity.save_scenario(store, identity, "Drop nothing", capacity.Scenario(), dt.date(2026, 11, 20))
+    elif kind == "deck":
+        steering.save_deck(store, steering.parse_deck("Board", {"slides": ["home"]}), identity)
+    elif kind == "decision":
+        d = steering.Decision(dt.date(2026, 11, 26), "Stop P2", "CPI 0.7", ("P2",), "sponsor@x.org", None)
+        steering.save_decision(store, d, identity)
+    elif kind == "workflow":
+        wf = workflow.Workflow(name="cra", statuses=["Open", "Done"], started="Open", done="Done")
+        workflow.save(store, wf, identity)
+    else:
+        raise AssertionError(kind)
+
+
+@pytest.mark.parametrize(
+    ("kind", "allowed", "refused"),
+    [
+        ("scoring_model", "analyst", "pm"),
+        ("capacity_scenario", "analyst", "viewer"),
+        ("deck", "analyst", "viewer"),
+        ("decision", "analyst", "viewer"),
+        ("workflow", "pm", "viewer"),
+    ],
+)
+def test_each_domain_save_checks_the_identity_it_is_given(
+    store: Store, kind: str, allowed: str, refused: str
+) -> None:
+    """The domain functions the app and the CLI call to save a document check the acting
+    identity themselves: a refused role writes nothing, an allowed one is recorded as the saver."""
+    assert access.allowed(person("x@example.org", allowed), access.DOCUMENT_ACTIONS[kind])
+    assert not access.allowed(person("x@example.org", refused), access.DOCUMENT_ACTIONS[kind])
+    with pytest.raises(access.Forbidden, match=rf"no@example\.org \({refused}\) may not"):
+        _save_each_kind(store, person("no@example.org", refused), kind)
+    assert store.documents(kind) == []
+    _save_each_kind(store, person("yes@example.org", allowed), kind)
+    assert [d["saved_by"] for d in store.documents(kind)] == ["yes@example.org"]

@@ -105,9 +105,12 @@ def probe(action: str, role: str, world: dict[str, object], tmp_path: Path) -> b
         if action == "explore":
             return cli(store, role, "sql", "SELECT count(*) AS n FROM projects", "--as-of", str(WEEK)) == 0
         if action in ("model", "scenario", "deck", "decision"):
-            kind = {"model": "scoring_model", "scenario": "scenario", "deck": "deck", "decision": "decision"}[
-                action
-            ]
+            kind = {
+                "model": "scoring_model",
+                "scenario": "capacity_scenario",
+                "deck": "deck",
+                "decision": "decision",
+            }[action]
             access.save_document(store, identity, kind, f"{action}-{role}", json.dumps({"x": 1}))
             return True
         if action == "data_quality":

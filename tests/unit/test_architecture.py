@@ -63,6 +63,50 @@ def test_a_page_never_calls_the_sql_runner(page: Path) -> None:
     assert not calls, f"{page.name} runs SQL itself; ask epmo.pagedata instead: {calls}"
 
 
+def store_writes(source: str) -> list[str]:
+    """Calls in a page's source that save a document on a store directly (`.save_document`
+    on anything but `access`): saves go through epmo, which checks the acting identity."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            owner = node.func.value
+            if node.func.attr == "save_document" and not (
+                isinstance(owner, ast.Name) and owner.id == "access"
+            ):
+                found.append(f"{ast.unparse(node.func)}() line {node.lineno}")
+    return found
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_a_page_saves_documents_only_through_the_access_checks(page: Path) -> None:
+    calls = store_writes(page.read_text(encoding="utf-8"))
+    assert not calls, f"{page.name} writes to the store past epmo.access: {calls}"
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("ui.store().save_document('mapping', n, j, email)", ["ui.store().save_document() line 1"]),
+        ("store.save_document('deck', n, j, email)", ["store.save_document() line 1"]),
+        ("access.save_document(ui.store(), identity, 'mapping', n, j)", []),
+    ],
+)
+def test_the_store_write_check_sees_a_direct_save(source: str, expected: list[str]) -> None:
+    assert store_writes(source) == expected
+
+
+APP_TESTS = ROOT / "tests" / "app"
+
+
+@pytest.mark.parametrize("page", [p for p in PAGES if not p.name.startswith("_")], ids=lambda p: p.name)
+def test_every_page_is_run_by_an_apptest(page: Path) -> None:
+    """Each page of the app is opened by at least one AppTest in tests/app (by its path, or
+    by its name for the helpers that build the path)."""
+    names = (f"app_pages/{page.name}", f'"{page.stem}"')
+    texts = [t.read_text(encoding="utf-8") for t in APP_TESTS.glob("test_*.py")]
+    assert any(n in t for t in texts for n in names), f"no AppTest in tests/app opens {page.name}"
+
+
 @pytest.mark.parametrize(
     ("source", "expected"),
     [

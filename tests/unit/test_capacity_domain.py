@@ -8,11 +8,11 @@ import json
 import pandas as pd
 import pytest
 
-from epmo import capacity
+from epmo import access, capacity
 from epmo.capacity import Change, Scenario
 from epmo.cli import main
 from epmo.store import Store
-from tests.conftest import DEMO_END
+from tests.conftest import DEMO_END, person
 
 D = dt.date
 
@@ -171,12 +171,12 @@ def test_compare_marks_cells_that_change_band() -> None:
 
 def test_saved_scenarios_keep_who_when_and_as_of(store: Store) -> None:
     sc = Scenario((Change("exclude", project_id="P1"),))
-    capacity.save_scenario(store, "Drop P1", sc, "ana@example.org", D(2026, 11, 20))
+    capacity.save_scenario(store, person("ana@example.org", "analyst"), "Drop P1", sc, D(2026, 11, 20))
     capacity.save_scenario(
         store,
+        person("bo@example.org"),
         "Drop P1",
         sc.with_change(Change("shift", project_id="P2", weeks=4)),
-        "bo@example.org",
         D(2026, 11, 27),
     )
     opened, doc = capacity.load_scenario(store, "Drop P1")
@@ -191,11 +191,21 @@ def test_saved_scenarios_keep_who_when_and_as_of(store: Store) -> None:
 
 
 @pytest.mark.parametrize(
-    ("name", "user", "message"), [(" ", "a@b.org", "give the scenario a name"), ("X", "", "give your email")]
+    ("name", "role", "error", "message"),
+    [
+        (" ", "analyst", ValueError, "give the scenario a name"),
+        ("X", "pm", access.Forbidden, "may not scenario"),
+        ("X", "viewer", access.Forbidden, "only admin, analyst may"),
+        ("X", None, access.Forbidden, "no role"),
+    ],
 )
-def test_saving_without_name_or_user_writes_nothing(store: Store, name: str, user: str, message: str) -> None:
-    with pytest.raises(ValueError, match=message):
-        capacity.save_scenario(store, name, Scenario(), user, D(2026, 11, 20))
+def test_saving_without_a_name_or_the_right_writes_nothing(
+    store: Store, name: str, role: str | None, error: type[Exception], message: str
+) -> None:
+    with pytest.raises(error, match=message):
+        capacity.save_scenario(
+            store, access.Identity("a@b.org", role, "library"), name, Scenario(), D(2026, 11, 20)
+        )
     assert store.documents(capacity.SCENARIO_KIND) == []
 
 

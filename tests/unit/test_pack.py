@@ -14,7 +14,7 @@ from pptx.enum.chart import XL_CHART_TYPE
 from epmo import cli, clock, health, labels, pack, sql, steering
 from epmo.ingest import ACCEPTED, ingest
 from epmo.store import Store
-from tests.conftest import DEMO_END, project_row, projects_csv
+from tests.conftest import DEMO_END, person, project_row, projects_csv
 
 
 @pytest.fixture
@@ -32,7 +32,7 @@ def built(demo_store: Store) -> Iterator[tuple[Store, steering.Freeze, pack.Pack
         frozen,
     )
     con.close()
-    steering.save_decision(demo_store, decision, "clerk@x.org")
+    steering.save_decision(demo_store, decision, person("clerk@x.org"))
     yield demo_store, frozen, pack.build_from_store(demo_store, steering.default_deck(), frozen)
 
 

@@ -13,6 +13,7 @@ from epmo import priority
 from epmo.priority import models, scoring
 from epmo.priority.models import ModelError, from_spec
 from epmo.store import Store
+from tests.conftest import person
 
 
 def frame(**columns: list[object]) -> pd.DataFrame:
@@ -355,9 +356,9 @@ def test_compare_two_models_marks_rank_changes() -> None:
 
 def test_models_are_saved_versioned_and_resolved(store: Store, tmp_path: Path) -> None:
     spec = {"type": "weighted", "criteria": [{"column": "reach", "weight": 2}]}
-    v1 = priority.save_model(store, "growth", spec, "a@example.org")
+    v1 = priority.save_model(store, "growth", spec, person("a@example.org"))
     spec["criteria"].append({"column": "impact", "weight": 1})  # type: ignore[attr-defined]
-    v2 = priority.save_model(store, "growth", spec, "b@example.org")
+    v2 = priority.save_model(store, "growth", spec, person("b@example.org"))
     assert (v1.version, v2.version) == (1, 2)
     assert v2.label == "growth v2" and v2.saved_by == "b@example.org"
     assert priority.resolve_model(store, "growth").columns == ("reach", "impact")
@@ -373,9 +374,9 @@ def test_models_are_saved_versioned_and_resolved(store: Store, tmp_path: Path) -
 @pytest.mark.parametrize(
     ("call", "message"),
     [
-        (lambda s: priority.save_model(s, "wsjf", {"type": "wsjf"}, "x"), "built-in"),
-        (lambda s: priority.save_model(s, "  ", {"type": "wsjf"}, "x"), "give the model a name"),
-        (lambda s: priority.save_model(s, "bad", {"type": "weighted"}, "x"), "criteria"),
+        (lambda s: priority.save_model(s, "wsjf", {"type": "wsjf"}, person("x")), "built-in"),
+        (lambda s: priority.save_model(s, "  ", {"type": "wsjf"}, person("x")), "give the model a name"),
+        (lambda s: priority.save_model(s, "bad", {"type": "weighted"}, person("x")), "criteria"),
         (lambda s: priority.resolve_model(s, "nope"), "no scoring model 'nope'"),
         (lambda s: priority.resolve_model(s, "wsjf", version=3), "built-in and has no version 3"),
         (lambda s: priority.resolve_model(s, model_file="/no/such.json"), "no such model file"),

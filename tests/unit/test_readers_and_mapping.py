@@ -119,7 +119,11 @@ def test_saved_mapping_round_trip(store: Store) -> None:
     from epmo.cli import load_mapping
 
     m = Mapping(name="m1", columns={"Proj": "project_id"})
-    store.save_mapping("m1", m.to_json(), "analyst@example.org")
+    from epmo import access
+
+    access.save_document(
+        store, access.Identity("pm@example.org", "pm", "library"), "mapping", "m1", m.to_json()
+    )
     assert load_mapping(store, "m1") == m
 
 

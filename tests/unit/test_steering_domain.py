@@ -13,7 +13,7 @@ from deltalake import DeltaTable
 from epmo import charts, sql, steering, theme
 from epmo.ingest import ACCEPTED, ingest
 from epmo.store import Store
-from tests.conftest import WEEK, project_row, projects_csv
+from tests.conftest import WEEK, person, project_row, projects_csv
 
 
 def _ingest(store: Store, name: str, *rows: str, as_of: dt.date = WEEK) -> str:
@@ -81,9 +81,11 @@ def test_saved_decks_are_versioned_and_the_built_in_one_is_protected(store: Stor
     default = steering.default_deck()
     assert steering.deck_names(store) == [default.name]
     with pytest.raises(steering.SteeringError, match="built-in deck"):
-        steering.save_deck(store, steering.parse_deck(default.name, {"slides": ["home"]}), "me@x.org")
-    steering.save_deck(store, steering.parse_deck("Board", {"slides": ["home", "health"]}), "me@x.org")
-    steering.save_deck(store, steering.parse_deck("Board", {"slides": ["decisions"]}), "me@x.org")
+        steering.save_deck(store, steering.parse_deck(default.name, {"slides": ["home"]}), person("me@x.org"))
+    steering.save_deck(
+        store, steering.parse_deck("Board", {"slides": ["home", "health"]}), person("me@x.org")
+    )
+    steering.save_deck(store, steering.parse_deck("Board", {"slides": ["decisions"]}), person("me@x.org"))
     board = steering.load_deck(store, "Board")
     assert [s.view for s in board.slides] == ["decisions"]
     assert board.version == 2
@@ -188,14 +190,14 @@ def test_decision_round_trip_edits_are_new_versions_and_link_the_snapshot(store:
     frozen = steering.freeze(store, WEEK)
     con = store.connect()
     decision = steering.validate_decision(con, GOOD, frozen)
-    did = steering.save_decision(store, decision, "clerk@x.org")
+    did = steering.save_decision(store, decision, person("clerk@x.org"))
     _ingest(store, "b.csv", project_row("P1"), project_row("P2"), project_row("P3"))
     later = steering.freeze(store, WEEK)
     assert later.cutoff_at > frozen.cutoff_at
     edited = steering.validate_decision(con, GOOD | {"status": "Done", "decision": "Stop P2 now"}, later)
-    assert steering.save_decision(store, edited, "clerk@x.org", did) == did
+    assert steering.save_decision(store, edited, person("clerk@x.org"), did) == did
     with pytest.raises(steering.SteeringError, match="no decision 'D-nope' to edit"):
-        steering.save_decision(store, edited, "clerk@x.org", "D-nope")
+        steering.save_decision(store, edited, person("clerk@x.org"), "D-nope")
     log = steering.decisions(store.connect(), dt.date(2026, 11, 30))
     assert log[["decision_id", "decision", "status", "projects_affected", "owner", "version"]].to_dict(
         "records"
@@ -226,7 +228,7 @@ def test_decisions_stay_live_in_a_frozen_deck(store: Store) -> None:
     frozen = steering.freeze(store, WEEK)
     con = store.connect()
     steering.save_decision(
-        store, steering.validate_decision(con, GOOD | {"project_ids": ["P1"]}, frozen), "c@x.org"
+        store, steering.validate_decision(con, GOOD | {"project_ids": ["P1"]}, frozen), person("c@x.org")
     )
     assert len(steering.decisions(steering.connect_frozen(store, frozen), dt.date(2026, 11, 30))) == 1
 

@@ -9,7 +9,7 @@ import pytest
 
 from epmo import export, workflow
 from epmo.store import Store
-from tests.conftest import project, upload_tables
+from tests.conftest import person, project, upload_tables
 
 W1 = dt.date(2026, 11, 6)
 W2 = dt.date(2026, 11, 13)
@@ -110,10 +110,10 @@ def test_workflow_rejects_with_reason(spec: dict[str, object], problem: str) -> 
 
 
 def test_workflow_saved_like_a_mapping(store: Store) -> None:
-    workflow.save(store, WF, "pmo@example.org")
+    workflow.save(store, WF, person("pmo@example.org"))
     changed = workflow.Workflow.from_json(WF.to_json())
     changed.project_keys = {"CRA": "PRJ-0009"}
-    workflow.save(store, changed, "pmo@example.org")
+    workflow.save(store, changed, person("pmo@example.org"))
     assert workflow.names(store) == ["cra"]
     loaded = workflow.load(store, "cra")
     assert loaded is not None and loaded.project_keys == {"CRA": "PRJ-0009"}
