@@ -7,7 +7,7 @@ import streamlit as st
 
 from app_pages import _shared as ui
 from app_pages import _weekly
-from epmo import weekly
+from epmo import access, weekly
 from epmo.pagedata import weekly as pagedata_weekly
 from epmo.safe_text import md
 
@@ -67,10 +67,9 @@ if todo:
         width="stretch",
         disabled=not ui.allowed("upload"),
     ):
-        ui.require("upload")
         try:
-            weekly.confirm_unchanged(ui.store(), manager, chosen, as_of)
-        except weekly.ConfirmRefused as exc:
+            weekly.confirm_unchanged(ui.store(), ui.require("upload"), manager, chosen, as_of)
+        except (weekly.ConfirmRefused, access.Forbidden) as exc:
             st.error(md(exc), icon=":material/error:")
         else:
             st.session_state["_my_confirmed"] = ", ".join(chosen)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from epmo import clock, demo, weekly  # noqa: E402
+from epmo import access, clock, demo, weekly  # noqa: E402
 from epmo.ingest import check_upload  # noqa: E402
 from epmo.store import Store  # noqa: E402
 
@@ -48,7 +48,9 @@ def main() -> None:
         print(f"  {len(week.project_ids)} projects of {manager}")
         timed(
             "No change this week (confirm_unchanged)",
-            lambda: weekly.confirm_unchanged(store, manager, week.to_confirm, NEXT),
+            lambda: weekly.confirm_unchanged(
+                store, access.Identity(manager, "pm", "library"), manager, week.to_confirm, NEXT
+            ),
         )
         data = timed("pre-filled workbook", lambda: weekly.prefilled_workbook(store, manager, END))
         outcome = timed(

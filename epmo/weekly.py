@@ -27,7 +27,7 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
-from epmo import contract, export, labels, sql, templates
+from epmo import access, audit, contract, export, labels, sql, templates
 from epmo.store import Store
 
 CONFIRMATION_FILE = "(confirmed unchanged)"
@@ -140,13 +140,24 @@ class ConfirmRefused(ValueError):
 
 
 def confirm_unchanged(
-    store: Store, manager: str, project_ids: list[str], as_of: dt.date, user_email: str = ""
+    store: Store, identity: access.Identity, manager: str, project_ids: list[str], as_of: dt.date
 ) -> str:
-    """Record "no change this week" for `project_ids` (all managed by `manager`) for the
-    week `as_of`; returns the confirmation's upload id. Refused (ConfirmRefused) for a
-    project that is not the manager's, has already reported for the week, or has never
-    reported. Every table the project reported (except capacity, which is per team) is
-    confirmed: the as-of views then read its last rows for the new week."""
+    """Record, as `identity`, "no change this week" for `project_ids` (all managed by
+    `manager`) for the week `as_of`; returns the confirmation's upload id. Refused
+    (access.Forbidden) for an identity that may not upload, or a pm confirming for another
+    manager; refused (ConfirmRefused) for a project that is not the manager's, has already
+    reported for the week, or has never reported. Every table the project reported (except
+    capacity, which is per team) is confirmed: the as-of views then read its last rows for
+    the new week. The ledger records the identity's email, not the manager's."""
+    access.require(identity, "upload")
+    if (
+        access.decision(identity, "upload") == access.OWN
+        and manager.strip().lower() != identity.email.lower()
+    ):
+        raise access.Forbidden(
+            f"{identity.email} ({identity.role}) may confirm only their own projects, not {manager}'s. "
+            "Ask an EPMO admin to reassign the project to you."
+        )
     if not project_ids:
         raise ConfirmRefused("Choose at least one project to confirm.")
     from epmo.ingest import as_of_problem
@@ -188,20 +199,21 @@ def confirm_unchanged(
         ).encode()
     ).hexdigest()
     names = sorted(set(rows["table_name"].astype(str)))
-    store.commit_submissions(
-        subs,
-        {
-            "upload_id": upload_id,
-            "as_of_date": as_of,
-            "user_email": user_email or manager,
-            "file_name": CONFIRMATION_FILE,
-            "sha256": "confirm:" + digest,
-            "tables": ",".join(names),
-            "row_counts": "{}",
-            "mapping_name": "",
-            "note": f"{CONFIRMATION_NOTE}: {', '.join(sorted(project_ids))}",
-        },
-    )
+    with audit.acting(identity):  # the audit trail's role and app/cli come from the identity
+        store.commit_submissions(
+            subs,
+            {
+                "upload_id": upload_id,
+                "as_of_date": as_of,
+                "user_email": identity.email,
+                "file_name": CONFIRMATION_FILE,
+                "sha256": "confirm:" + digest,
+                "tables": ",".join(names),
+                "row_counts": "{}",
+                "mapping_name": "",
+                "note": f"{CONFIRMATION_NOTE}: {', '.join(sorted(project_ids))}",
+            },
+        )
     return upload_id
 
 

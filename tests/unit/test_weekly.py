@@ -8,7 +8,7 @@ import urllib.parse
 
 import pytest
 
-from epmo import clock, sql
+from epmo import access, clock, sql
 from epmo.ingest import ACCEPTED, check_upload, ingest
 from epmo.store import Store
 from epmo.weekly import (
@@ -19,7 +19,7 @@ from epmo.weekly import (
     not_submitted,
     prefilled_workbook,
 )
-from tests.conftest import project, upload_tables
+from tests.conftest import person, project, upload_tables
 
 W1 = dt.date(2026, 11, 6)
 W2 = dt.date(2026, 11, 13)
@@ -118,7 +118,7 @@ def test_confirmation_counts_the_week_once_without_copying_rows(
         "P2": "missing",
         "Q1": "missing",
     }
-    upload_id = confirm_unchanged(two_pms, PM, ["P1"], W2)
+    upload_id = confirm_unchanged(two_pms, person(PM, "pm"), PM, ["P1"], W2)
     # as of the confirmed week: P1 reported (on time, confirmed), its rows read once
     status = {
         r["project_id"]: r
@@ -130,7 +130,7 @@ def test_confirmation_counts_the_week_once_without_copying_rows(
     assert status["P2"]["submission_status"] == "missing" and not status["P2"]["confirmed_unchanged"]
     # a confirmation is on time or late by its own commit, like an upload (late_after_days 3)
     monkeypatch.setenv(clock.ENV, (W2 + dt.timedelta(days=5)).isoformat())
-    confirm_unchanged(two_pms, OTHER, ["Q1"], W2)
+    confirm_unchanged(two_pms, person(OTHER, "pm"), OTHER, ["Q1"], W2)
     late = _rows(two_pms, "health/submission_status", as_of=W2, portfolios=[], programmes=[])
     assert {r["project_id"]: r["submission_status"] for r in late}["Q1"] == "late"
     con = two_pms.connect()
@@ -163,7 +163,7 @@ def test_confirmation_counts_the_week_once_without_copying_rows(
     w3 = {r["project_id"]: r["weeks_stale"] for r in _rows(two_pms, "export/projects", as_of=W3)}
     assert w3 == {"P1": 1, "P2": 2, "Q1": 1}
     # a confirmation of a confirmation reads the same rows
-    confirm_unchanged(two_pms, PM, ["P1"], W3)
+    confirm_unchanged(two_pms, person(PM, "pm"), PM, ["P1"], W3)
     rows = _rows(two_pms, "export/milestones", as_of=W3)
     assert sorted((r["project_id"], r["milestone_id"], r["weeks_stale"]) for r in rows) == [
         ("P1", "M1", 0),
@@ -175,7 +175,7 @@ def test_confirmation_counts_the_week_once_without_copying_rows(
 def test_integrity_holds_after_a_confirmation(two_pms: Store) -> None:
     from epmo import integrity
 
-    confirm_unchanged(two_pms, PM, ["P1", "P2"], W2)
+    confirm_unchanged(two_pms, person(PM, "pm"), PM, ["P1", "P2"], W2)
     assert integrity.check(two_pms).findings == []
 
 
@@ -192,12 +192,12 @@ def test_confirmation_refusals(
     two_pms: Store, manager: str, ids: list[str], week: dt.date, message: str
 ) -> None:
     with pytest.raises(ConfirmRefused, match=message):
-        confirm_unchanged(two_pms, manager, ids, week)
+        confirm_unchanged(two_pms, person(manager, "pm"), manager, ids, week)
     assert not any(r["file_name"] == "(confirmed unchanged)" for r in _rows(two_pms, "export/uploads"))
 
 
 def test_a_later_upload_in_the_week_supersedes_the_confirmation(two_pms: Store) -> None:
-    confirm_unchanged(two_pms, PM, ["P1"], W2)
+    confirm_unchanged(two_pms, person(PM, "pm"), PM, ["P1"], W2)
     upload_tables(two_pms, W2, projects=[project("P1", rag_overall="Red")])
     rows = {r["project_id"]: r for r in _rows(two_pms, "export/projects", as_of=W2)}
     assert rows["P1"]["rag_overall"] == "Red"
@@ -247,7 +247,7 @@ def test_not_submitted_and_mail_merge(two_pms: Store) -> None:
     link = frame["mailto"].iloc[0]
     assert link.startswith("mailto:pm@example.org?subject=")
     assert "P1, P2" in urllib.parse.unquote(link)
-    confirm_unchanged(two_pms, PM, ["P1", "P2"], W2)
+    confirm_unchanged(two_pms, person(PM, "pm"), PM, ["P1", "P2"], W2)
     assert not_submitted(two_pms, W2).empty
 
 
@@ -257,3 +257,31 @@ def test_mail_merge_csv_neutralises_formulas(two_pms: Store) -> None:
     frame.loc[0, "project_names"] = "=cmd|' /C calc'!A0"
     text = mail_merge_csv(frame).decode()
     assert "'=cmd" in text and "\n=cmd" not in text and ",=cmd" not in text
+
+
+@pytest.mark.parametrize(
+    ("email", "role", "refusal"),
+    [
+        (OTHER, "pm", "may confirm only their own projects, not pm@example.org's"),
+        ("ana@example.org", "analyst", r"\(analyst\) may not upload"),
+        ("vi@example.org", "viewer", r"\(viewer\) may not upload"),
+        ("no@example.org", None, r"\(no role\) may not upload"),
+        ("boss@example.org", "admin", None),
+        (PM.upper(), "pm", None),  # the same person, however the address is written
+    ],
+)
+def test_who_may_confirm_for_a_manager_and_who_is_recorded(
+    two_pms: Store, email: str, role: str | None, refusal: str | None
+) -> None:
+    """A pm confirms only their own projects, an admin for anyone; analysts and viewers do
+    not; the ledger and the audit trail record who confirmed, not the manager."""
+    if refusal is not None:
+        with pytest.raises(access.Forbidden, match=refusal):
+            confirm_unchanged(two_pms, person(email, role), PM, ["P1"], W2)
+        assert not any(r["file_name"] == "(confirmed unchanged)" for r in _rows(two_pms, "export/uploads"))
+        return
+    upload_id = confirm_unchanged(two_pms, person(email, role), PM, ["P1"], W2)
+    ledger = next(r for r in _rows(two_pms, "export/uploads") if r["upload_id"] == upload_id)
+    assert ledger["user_email"] == email
+    trail = [t for t in two_pms.rows("access/audit_trail") if t["target"] == upload_id]
+    assert [(t["action"], t["actor"], t["role"]) for t in trail] == [("confirm unchanged", email, role)]
