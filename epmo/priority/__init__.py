@@ -154,9 +154,8 @@ def resolve_model(
 def save_model(
     store: Store, name: str, spec: dict[str, Any] | str, identity: access.Identity
 ) -> ScoringModel:
-    """Validate and save a new version of a model as `identity` (access.MATRIX["model"]);
-    built-in names are reserved."""
-    access.require(identity, access.DOCUMENT_ACTIONS[KIND])
+    """Validate and save a new version of a model as `identity` (access.MATRIX["model"],
+    checked by access.save_document); built-in names are reserved."""
     name = name.strip()
     if not name:
         raise ModelError("give the model a name")

@@ -117,8 +117,9 @@ def save_decision(
         # an edit (a status, a due date...) keeps the snapshot the decision was based on
         basis = json.loads(previous["spec"]).get("based_on") or decision.based_on
         decision = replace(decision, based_on=basis)
-    access.save_document(
-        store, identity, DECISION_KIND, decision_id, decision.to_json(), as_of=decision.decision_date
+    # checked above, before the previous version is read
+    store.save_document(
+        DECISION_KIND, decision_id, decision.to_json(), identity.email, as_of=decision.decision_date
     )
     return decision_id
 
