@@ -25,7 +25,7 @@ if not manager:
     st.info("Choose your email to see your projects.")
     st.stop()
 
-week = weekly.my_week(ui.store(), manager, as_of)
+week = ui.page(pagedata_weekly.my_week, snap, f, manager=manager).week
 if week.projects.empty:
     st.info(f"No project in the portfolio as of {as_of:%d %b %Y} has {md(manager)} as its project manager.")
     st.stop()

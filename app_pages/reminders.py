@@ -5,6 +5,7 @@ import streamlit as st
 
 from app_pages import _shared as ui
 from epmo import weekly
+from epmo.pagedata import weekly as pagedata_weekly
 
 snap = ui.snapshot()
 f = ui.sidebar(snap)
@@ -14,7 +15,7 @@ st.caption(
     f"Project managers with active projects that have neither uploaded nor confirmed 'no change' "
     f"for the week of {as_of:%d %b %Y}."
 )
-frame = weekly.not_submitted(ui.store(), as_of)
+frame = ui.page(pagedata_weekly.not_submitted, snap, f).managers
 if frame.empty:
     st.success("Every active project has reported for this week.", icon=":material/check_circle:")
     st.stop()

@@ -33,6 +33,15 @@ def timed(label: str, func):  # type: ignore[no-untyped-def]
     return out
 
 
+def _on(store: Store, func, *args):  # type: ignore[no-untyped-def]
+    """`func` on a connection of the store (as the page-data layer calls it)."""
+    con = store.connect()
+    try:
+        return func(con, *args)
+    finally:
+        con.close()
+
+
 def main() -> None:
     os.environ.update(clock.pin(NEXT))  # the week after the demo's last report
     tmp = None
@@ -44,7 +53,7 @@ def main() -> None:
         timed("load the small demo", lambda: demo.load_demo(store, scale="small", seed=3, end=END))
     try:
         manager = store.rows("weekly/managers", as_of=END)[0]["project_manager"]
-        week = timed("My projects (my_week)", lambda: weekly.my_week(store, manager, NEXT))
+        week = timed("My projects (my_week)", lambda: _on(store, weekly.my_week, manager, NEXT))
         print(f"  {len(week.project_ids)} projects of {manager}")
         timed(
             "No change this week (confirm_unchanged)",
@@ -57,7 +66,7 @@ def main() -> None:
             "validate the workbook uploaded back", lambda: check_upload(store, "mine.xlsx", data, as_of=END)
         )
         print(f"  {outcome.status}: {outcome.report.row_counts}")
-        timed("reminders (not_submitted)", lambda: weekly.not_submitted(store, NEXT))
+        timed("reminders (not_submitted)", lambda: _on(store, weekly.not_submitted, NEXT))
     finally:
         if tmp:
             shutil.rmtree(tmp, ignore_errors=True)

@@ -93,16 +93,21 @@ def _this_week(r: Any) -> str:
     return f"not reported ({r.weeks_stale} wk)"
 
 
-def my_week(store: Store, manager: str, as_of: dt.date) -> MyWeek:
-    con = store.connect()
-    try:
-        projects = sql.df(con, "weekly/my_projects", as_of=as_of, manager=manager)
-        ids = [str(p) for p in projects["project_id"]]
-        tables = sql.df(con, "weekly/my_tables", as_of=as_of, project_ids=ids)
-        since = as_of - dt.timedelta(days=7)
-        changes = sql.df(con, "health/changes", as_of=as_of, since=since, portfolios=[], programmes=[])
-    finally:
-        con.close()
+MY_WEEK_QUERIES = {
+    "projects": "weekly/my_projects",
+    "tables": "weekly/my_tables",
+    "changes": "health/changes",
+}
+
+
+def my_week(con: Any, manager: str, as_of: dt.date) -> MyWeek:
+    """The manager's projects as of the week, on the store connection `con` (the page asks
+    through epmo.pagedata.weekly.my_week, cached by store version and manager)."""
+    projects = sql.df(con, MY_WEEK_QUERIES["projects"], as_of=as_of, manager=manager)
+    ids = [str(p) for p in projects["project_id"]]
+    tables = sql.df(con, MY_WEEK_QUERIES["tables"], as_of=as_of, project_ids=ids)
+    since = as_of - dt.timedelta(days=7)
+    changes = sql.df(con, MY_WEEK_QUERIES["changes"], as_of=as_of, since=since, portfolios=[], programmes=[])
     changes = changes[changes["project_id"].isin(ids)].reset_index(drop=True)
     return MyWeek(manager, as_of, projects, tables, changes, _warnings(projects, tables))
 
@@ -254,13 +259,10 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def not_submitted(store: Store, as_of: dt.date) -> pd.DataFrame:
-    """Project managers with active projects not reported for the week, with a mailto: link."""
-    con = store.connect()
-    try:
-        frame = sql.df(con, "weekly/not_submitted", as_of=as_of)
-    finally:
-        con.close()
+def not_submitted(con: Any, as_of: dt.date) -> pd.DataFrame:
+    """Project managers with active projects not reported for the week, with a mailto: link,
+    on the store connection `con` (the page asks through epmo.pagedata.weekly.not_submitted)."""
+    frame = sql.df(con, "weekly/not_submitted", as_of=as_of)
     frame["mailto"] = [mailto(str(r.project_manager), str(r.project_ids), as_of) for r in frame.itertuples()]
     return frame
 

@@ -6,17 +6,19 @@ from __future__ import annotations
 import datetime as dt
 import urllib.parse
 
+import pandas as pd
 import pytest
 
 from epmo import access, clock, sql
 from epmo.ingest import ACCEPTED, check_upload, ingest
+from epmo.pagedata import Filters
+from epmo.pagedata import weekly as pagedata_weekly
 from epmo.store import Store
 from epmo.weekly import (
     ConfirmRefused,
+    MyWeek,
     confirm_unchanged,
     mail_merge_csv,
-    my_week,
-    not_submitted,
     prefilled_workbook,
 )
 from tests.conftest import person, project, upload_tables
@@ -48,6 +50,24 @@ def two_pms(store: Store) -> Store:
         milestones=[_milestone("P1", "M1"), _milestone("P1", "M2"), _milestone("P2", "M1")],
     )
     return store
+
+
+def my_week(store: Store, manager: str, as_of: dt.date) -> MyWeek:
+    """A manager's week as the My projects page asks for it (the page-data layer)."""
+    con = store.connect()
+    try:
+        return pagedata_weekly.my_week(con, Filters(as_of), manager=manager).week
+    finally:
+        con.close()
+
+
+def not_submitted(store: Store, as_of: dt.date) -> pd.DataFrame:
+    """Who has not reported, as the Reminders page asks for it (the page-data layer)."""
+    con = store.connect()
+    try:
+        return pagedata_weekly.not_submitted(con, Filters(as_of)).managers
+    finally:
+        con.close()
 
 
 def _rows(store: Store, name: str, **params: object) -> list[dict[str, object]]:
