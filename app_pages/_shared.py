@@ -518,6 +518,9 @@ def downloads(frame: pd.DataFrame, stem: str, key: str) -> None:
 
 
 PROJECT_PAGE = "app_pages/project.py"
+# Typed dates read day first, as the app shows them (27 Nov 2026) and reads uploads
+# (settings [ingest] date_order "dmy"); Streamlit's default is YYYY/MM/DD.
+DATE_INPUT_FORMAT = "DD/MM/YYYY"
 _NUMBER_FORMATS = {
     "money": "compact",
     "ratio": "%.2f",

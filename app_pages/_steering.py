@@ -20,9 +20,7 @@ from epmo.theme import PRESENT_FONT_SIZE, PRESENT_TEXT, presentation
 DECK_PAGE = "app_pages/deck.py"
 PRESENT = "present"
 RUN = "_steer_run"  # the running deck: name, freeze (dict), slide index
-# Typed dates read day first, as the app shows them (27 Nov 2026) and reads uploads
-# (settings [ingest] date_order "dmy"); Streamlit's default is YYYY/MM/DD.
-DATE_INPUT_FORMAT = "DD/MM/YYYY"
+DATE_INPUT_FORMAT = ui.DATE_INPUT_FORMAT
 FLASH, FLASH_KEY = "_steer_flash", "_steer_flash_form"  # a saved decision's message, across the rerun
 
 # Streamlit's chrome, hidden in presentation mode: the sidebar and its toggle, the header

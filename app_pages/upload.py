@@ -77,6 +77,7 @@ with right:
         "As-of (reporting week)",
         value=latest_reporting_day(),
         key="upload_as_of",
+        format=ui.DATE_INPUT_FORMAT,
         help="The week this extract reports on; default the latest Friday.",
     )
     mapping_name = st.selectbox(

@@ -300,12 +300,12 @@ def _forecast(
     if remaining <= 0:
         finish = last_done or as_of_date
         out.dates = dict.fromkeys((*fs.percentiles, fs.rag_percentile), finish)
-        out.note = f"every item done (the last on {finish})" if last_done else "no items to do"
+        out.note = f"every item done (the last on {finish:%d %b %Y})" if last_done else "no items to do"
         out.days = np.zeros(fs.runs, dtype=np.int64)
         return out
     if days is None:
         out.note = (
-            f"no forecast: nothing was done in the {fs.window_days} days up to {as_of_date} "
+            f"no forecast: nothing was done in the {fs.window_days} days up to {as_of_date:%d %b %Y} "
             f"({remaining} items left)"
         )
         out.dates = dict.fromkeys((*fs.percentiles, fs.rag_percentile))

@@ -16,9 +16,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 
 import duckdb
+import pandas as pd
 import pyarrow as pa
 
-from epmo import access, audit, clock, contract, isolate, maintenance, sql
+from epmo import access, audit, clock, contract, isolate, labels, maintenance, sql
 from epmo.access import Identity
 from epmo.importers import WorkItemImport, sniff_layout
 from epmo.mapping import MappedSheet, Mapping, map_upload
@@ -56,17 +57,22 @@ def as_of_problem(as_of: dt.date, today: dt.date | None = None) -> str:
     latest = today + dt.timedelta(days=ahead)
     if as_of > latest:
         return (
-            f"The as-of date {as_of.isoformat()} is in the future: the latest allowed is "
-            f"{latest.isoformat()} (today {today.isoformat()} plus {ahead} days). "
+            f"The as-of date {_day(as_of)} is in the future: the latest allowed is "
+            f"{_day(latest)} (today {_day(today)} plus {ahead} days). "
             "Check the year, and give the week the data describes."
         )
     if as_of < earliest:
         return (
-            f"The as-of date {as_of.isoformat()} is before {earliest.isoformat()}, the "
+            f"The as-of date {_day(as_of)} is before {_day(earliest)}, the "
             "earliest reporting week accepted. Check the year, and give the week the data "
             "describes."
         )
     return ""
+
+
+def _day(day: dt.date) -> str:
+    """A date as every page writes it: 27 Nov 2026."""
+    return f"{day.day:02d} {day:%b} {day.year}"
 
 
 def sha256(data: bytes) -> str:
@@ -446,9 +452,39 @@ def _preview(con: object, as_of: dt.date, tables: list[str]) -> dict[str, object
     """What this upload changes against each project's previous report."""
     previous = as_of - dt.timedelta(days=1)
     return {
-        "project_changes": sql.df(con, "ingest/preview_project_changes", previous_as_of=previous),  # type: ignore[arg-type]
+        "project_changes": _readable(
+            sql.df(con, "ingest/preview_project_changes", previous_as_of=previous)  # type: ignore[arg-type]
+        ),
         "row_changes": sql.df(con, "ingest/preview_row_changes", previous_as_of=previous, tables=tables),  # type: ignore[arg-type]
     }
+
+
+def _readable(changes: pd.DataFrame) -> pd.DataFrame:
+    """Before and after as a person reads them: dates as 27 Nov 2026, money in the portfolio's
+    format, yes/no; the query compares the values' plain text (2026-11-27, 1250000.0, true)."""
+    types = {c.name: c.type for c in contract.table("projects").columns}
+    for col in ("before_value", "after_value"):
+        changes[col] = [
+            _value_text(types.get(str(f), contract.TEXT), str(f), v)
+            for f, v in zip(changes["field"], changes[col], strict=True)
+        ]
+    return changes
+
+
+def _value_text(kind: str, field: str, value: object) -> str | None:
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    text = str(value)
+    try:
+        if kind == contract.DATE:
+            return labels.text(field, dt.date.fromisoformat(text))
+        if kind in (contract.NUMBER, contract.INTEGER):
+            return labels.text(field, float(text))
+        if kind == contract.BOOLEAN:
+            return {"true": "yes", "false": "no"}.get(text, text)
+    except ValueError:
+        pass
+    return text
 
 
 def _permitted(

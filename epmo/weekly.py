@@ -180,11 +180,11 @@ def confirm_unchanged(
     for pid in project_ids:
         if pid not in known:
             raise ConfirmRefused(
-                f"Project {pid} is not one of {manager}'s projects as of {as_of}; nothing was recorded."
+                f"Project {pid} is not one of {manager}'s projects as of {as_of:%d %b %Y}; nothing was recorded."
             )
         if known[pid]:
             raise ConfirmRefused(
-                f"Project {pid} has already reported for the week of {as_of}; nothing was recorded. "
+                f"Project {pid} has already reported for the week of {as_of:%d %b %Y}; nothing was recorded. "
                 "Upload a changed file instead if something changed."
             )
     rows = tables[tables["weeks_stale"] > 0]

@@ -78,7 +78,7 @@ class SubmissionsData(PageData):
         return {
             "uploads": n,
             "retracted": int((self.ledger["status"] == "retracted").sum()) if n else 0,
-            "latest": str(self.ledger["as_of_date"].max().date()) if n else "-",
+            "latest": labels.text("as_of_date", self.ledger["as_of_date"].max().date()) if n else "-",
         }
 
 

@@ -36,7 +36,7 @@ SELECT
     END AS dependency_status,
     CASE
         WHEN d.need_by_date < CAST($as_of AS DATE)
-            THEN printf('needed by %s, still open', d.need_by_date)
+            THEN printf('needed by %s, still open', strftime(d.need_by_date, '%d %b %Y'))
         WHEN b.project_id IS NULL THEN 'the project depended upon is not in the portfolio'
         WHEN b.forecast_end_date > d.need_by_date
             THEN printf('%s forecasts its end %d days after the need-by date',

@@ -52,6 +52,13 @@ def test_upload_page_validates_and_commits(app: AppTest) -> None:
     assert any("Stored as upload" in s.value for s in app.success)
 
 
+def test_the_upload_week_is_typed_day_first(app: AppTest) -> None:
+    """The as-of week is typed as the app writes dates (27/11/2026), not Streamlit's YYYY/MM/DD."""
+    app.switch_page("app_pages/upload.py").run()
+    _no_errors(app)
+    assert app.date_input(key="upload_as_of").proto.format == "DD/MM/YYYY"
+
+
 def test_upload_page_reports_errors(app: AppTest) -> None:
     app.switch_page("app_pages/upload.py").run()
     app.file_uploader(key="upload_file").upload(
@@ -66,6 +73,8 @@ def test_submissions(app: AppTest) -> None:
     app.switch_page("app_pages/submissions.py").run()
     _no_errors(app)
     assert int(next(m.value for m in app.metric if m.label == "Uploads").replace(",", "")) > 50
+    # the week as every other page writes it (27 Nov 2026), not 2026-11-27
+    assert next(m.value for m in app.metric if m.label == "Latest week") == f"{DEMO_END:%d %b %Y}"
     assert len(app.dataframe[0].value) > 50
 
 

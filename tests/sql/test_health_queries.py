@@ -580,6 +580,7 @@ def test_dependency_status(store: Store) -> None:
     )
     rows = {r["raid_id"]: r for r in _rows(store, "health/dependencies", as_of=WEEK, **ALL)}
     assert rows["D1"]["dependency_status"] == "late"
+    assert rows["D1"]["status_reason"] == "needed by 01 Nov 2026, still open"  # as every page writes a date
     assert rows["D2"]["dependency_status"] == "at risk"
     assert rows["D2"]["status_reason"] == "B forecasts its end 29 days after the need-by date"
     assert rows["D3"]["dependency_status"] == "on track"

@@ -46,7 +46,12 @@ def test_row_changes_count_previous_rows_of_the_uploaded_tables_only(store: Stor
 
 def test_project_changes_list_changed_fields_and_new_projects(store: Store) -> None:
     upload_tables(store, W1, projects=[project("P1")])
-    data = _zip(projects=[project("P1", stage="Closing"), project("P9")])
+    data = _zip(
+        projects=[
+            project("P1", stage="Closing", forecast_end_date="2027-03-01", budget_bac="1250000"),
+            project("P9"),
+        ]
+    )
     outcome = check_upload(store, "week2.zip", data, as_of=W2)
     assert outcome.status == VALID
     frame = outcome.preview["project_changes"]
@@ -54,6 +59,9 @@ def test_project_changes_list_changed_fields_and_new_projects(store: Store) -> N
     assert [
         (c["project_id"], c["change"], c["field"], c["before_value"], c["after_value"]) for c in changes
     ] == [
+        # dates and money as every page writes them, not the text compared (2027-03-01, 1250000.0)
+        ("P1", "changed", "budget_bac", "1.00 M", "1.25 M"),
+        ("P1", "changed", "forecast_end_date", "31 Dec 2026", "01 Mar 2027"),
         ("P1", "changed", "stage", "Execution", "Closing"),
         ("P9", "new project", "project_name", None, "Project P9"),
     ]

@@ -266,10 +266,10 @@ TODAY = dt.date(2026, 11, 29)  # "today" for the as-of bounds, passed explicitly
     ("as_of", "column", "words"),
     [
         (dt.date(9999, 12, 31), None, "in the future"),
-        (dt.date(1900, 1, 5), None, "before 2000-01-01"),
-        (TODAY + dt.timedelta(days=29), None, "in the future"),
+        (dt.date(1900, 1, 5), None, "05 Jan 1900 is before 01 Jan 2000"),
+        (TODAY + dt.timedelta(days=29), None, "28 Dec 2026 is in the future"),
         (None, "9999-12-31", "column 'As of date'"),
-        (None, "05/01/1900", "before 2000-01-01"),
+        (None, "05/01/1900", "before 01 Jan 2000"),
     ],
 )
 def test_absurd_as_of_date_is_refused(

@@ -203,7 +203,7 @@ def test_integrity_holds_after_a_confirmation(two_pms: Store) -> None:
     ("manager", "ids", "week", "message"),
     [
         (PM, ["Q1"], W2, "Project Q1 is not one of pm@example.org's projects"),
-        (PM, ["P1"], W1, "Project P1 has already reported for the week of 2026-11-06"),
+        (PM, ["P1"], W1, "Project P1 has already reported for the week of 06 Nov 2026"),
         (PM, ["NOPE"], W2, "Project NOPE is not one of"),
         (PM, [], W2, "Choose at least one project"),
     ],
