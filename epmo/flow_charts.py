@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from epmo.charts import WEEK_MS, date_axis
 from epmo.theme import LINE_COLOURS, RAG_COLOURS, base_layout
 
 CATEGORY_COLOURS = {"To Do": "#B0BEC5", "In Progress": "#1565C0", "Done": "#2E7D32"}
@@ -46,8 +47,26 @@ def throughput(frame: pd.DataFrame) -> go.Figure:
             name=esc(scope),
             hovertemplate=esc(scope) + "<br>week to %{x|%d %b %Y}: %{y} done<extra></extra>",
         )
-    fig.update_layout(**base_layout(), barmode="group", yaxis_title="Items done", xaxis_title="Week ending")
+    fig.update_layout(
+        **base_layout(),
+        barmode="group",
+        yaxis_title="Items done",
+        xaxis=week_axis(frame["week_end"], "Week ending"),
+    )
     return fig
+
+
+def week_axis(weeks: pd.Series, title: str) -> dict[str, Any]:
+    """A date axis for one bar or point a week: ticks on the weeks themselves (plotly's own
+    fall on Sundays, between the Friday bars), at most eight of them, as 27 Nov 2026."""
+    axis = date_axis(weeks, title=title)
+    days = pd.to_datetime(pd.Series(list(weeks)), errors="coerce").dropna()
+    if len(days):
+        step = max(1, -(-days.nunique() // 8))
+        # counted back from the latest week, so the latest week always has its tick
+        axis["tick0"] = days.max() - pd.Timedelta(weeks=step * ((days.max() - days.min()).days // (7 * step)))
+        axis["dtick"] = WEEK_MS * step
+    return axis
 
 
 def cycle_scatter(frame: pd.DataFrame) -> go.Figure:
@@ -80,7 +99,11 @@ def cycle_scatter(frame: pd.DataFrame) -> go.Figure:
                 line={"dash": PCT_DASH[p], "color": "#455A64"},
                 hoverinfo="skip",
             )
-    fig.update_layout(**base_layout(), yaxis_title="Cycle time (days, inclusive)", xaxis_title="Done on")
+    fig.update_layout(
+        **base_layout(),
+        yaxis_title="Cycle time (days, inclusive)",
+        xaxis=date_axis(timed["done_date"], title="Done on"),
+    )
     return fig
 
 
@@ -94,28 +117,42 @@ def wip_age(frame: pd.DataFrame) -> go.Figure:
         RAG_COLOURS["Amber"] if bool(o) else LINE_COLOURS["planned"]
         for o in aged["is_older_than_p85"].fillna(False)
     ]
+    older = np.array([c != LINE_COLOURS["planned"] for c in colours], dtype=bool)
+    statuses = [esc(s) for s in aged["status"]]
+    text = [f"{esc(k)} · {esc(t)}" for k, t in zip(aged["item_key"], aged["title"], strict=True)]
     fig = go.Figure()
-    fig.add_scatter(
-        x=[esc(s) for s in aged["status"]],
-        y=aged["age_days"],
-        mode="markers",
-        text=[f"{esc(k)} · {esc(t)}" for k, t in zip(aged["item_key"], aged["title"], strict=True)],
-        customdata=aged[["project_id"]].to_numpy(),
-        hovertemplate="%{text}<br>%{x}: %{y} days in progress<extra></extra>",
-        marker={
-            "color": colours,
-            "size": 9,
-            "symbol": ["triangle-up" if c != LINE_COLOURS["planned"] else "circle" for c in colours],
-        },
-        name="In progress",
-    )
     p85 = aged["cycle_time_p85"].dropna()
-    if not p85.empty:
-        fig.add_hline(
-            y=float(p85.iloc[0]), line_dash="dash", annotation_text=f"cycle time P85: {int(p85.iloc[0])} days"
+    # The P85 line is a legend entry, not a note on the line: a note sits on the points of the
+    # status drawn under it. Each group of points names itself in the legend too.
+    for is_older, name, symbol in ((False, "within P85", "circle"), (True, "older than P85", "triangle-up")):
+        pick = older == is_older
+        if not pick.any():
+            continue
+        fig.add_scatter(
+            x=[s for s, k in zip(statuses, pick, strict=True) if k],
+            y=aged["age_days"][pick],
+            mode="markers",
+            text=[t for t, k in zip(text, pick, strict=True) if k],
+            customdata=aged[["project_id"]].to_numpy()[pick],
+            hovertemplate="%{text}<br>%{x}: %{y} days in progress<extra></extra>",
+            marker={
+                "color": RAG_COLOURS["Amber"] if is_older else LINE_COLOURS["planned"],
+                "size": 9,
+                "symbol": symbol,
+            },
+            name=name if not p85.empty else "in progress",
         )
+    if not p85.empty:
+        y = float(p85.iloc[0])
+        line = {"dash": "dash", "color": "#455A64"}
+        fig.add_shape(type="line", xref="x domain", x0=0, x1=1, yref="y", y0=y, y1=y, line=line)
+        # the line's legend entry (a trace with no points: the shape above draws it)
+        fig.add_scatter(x=[None], y=[None], mode="lines", line=line, name=f"cycle time P85: {int(y)} days")
     fig.update_layout(
-        **base_layout(), yaxis_title="Age (days, inclusive)", xaxis_title="Status", showlegend=False
+        **base_layout(),
+        yaxis_title="Age (days, inclusive)",
+        # the statuses in the query's order, whichever group of points shows one first
+        xaxis={"title": "Status", "categoryorder": "array", "categoryarray": list(dict.fromkeys(statuses))},
     )
     return fig
 
@@ -138,7 +175,7 @@ def cumulative_flow(frame: pd.DataFrame) -> go.Figure:
             line={"color": CATEGORY_COLOURS[cat], "width": 0.5},
             hovertemplate=cat + " %{x|%d %b}: %{y}<extra></extra>",
         )
-    fig.update_layout(**base_layout(), yaxis_title="Items", xaxis_title=None)
+    fig.update_layout(**base_layout(), yaxis_title="Items", xaxis=date_axis(total["day"]))
     return fig
 
 
@@ -168,7 +205,10 @@ def forecast_distribution(
             annotation_bgcolor="rgba(255,255,255,0.85)",
         )
     fig.update_layout(
-        **base_layout(), yaxis_title="Runs", xaxis_title="Remaining items done by", showlegend=False
+        **base_layout(),
+        yaxis_title="Runs",
+        xaxis=date_axis(finish, title="Remaining items done by"),
+        showlegend=False,
     )
     return fig
 
@@ -197,7 +237,9 @@ def forecast_trend(rows: list[dict[str, Any]], baseline_end: Any = None) -> go.F
             annotation_text="baseline end",
         )
     fig.update_layout(
-        **base_layout(), xaxis_title="Backlog reported in the week of", yaxis_title="Forecast done by"
+        **base_layout(),
+        xaxis=week_axis(frame["report_date"], "Backlog reported in the week of"),
+        yaxis={"title": "Forecast done by", "tickformat": "%d %b %Y"},
     )
     return fig
 
