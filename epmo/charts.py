@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import plotly.colors
 import plotly.graph_objects as go
 
 from epmo import labels
@@ -24,6 +25,11 @@ from epmo.theme import (
 )
 
 WEEK_MS = 7 * 24 * 3600 * 1000
+# Series told apart by colour (plotly's qualitative palette, the charts' default), and within
+# one colour by line style and marker (the milestones of one project).
+SERIES_COLOURS = tuple(plotly.colors.qualitative.Plotly)
+MILESTONE_DASHES = ("solid", "dash", "dot", "dashdot", "longdash")
+MILESTONE_SYMBOLS = ("circle", "square", "diamond", "triangle-up", "x")
 
 
 def date_axis(dates: Any, pad_days: int = 7, title: str | None = None) -> dict[str, Any]:
@@ -292,18 +298,27 @@ def milestone_trend(frame: pd.DataFrame) -> go.Figure:
     if frame.empty:
         return _empty("No key milestones reported for this selection")
     fig = go.Figure()
+    # A colour per project and a line style and marker per milestone of it: 18 milestones on
+    # plotly's 10 colours drew unrelated lines alike; now a project's lines share a colour.
+    projects: dict[str, int] = {}
+    seen: dict[str, int] = {}
     for (pid, _mid), part in frame.groupby(["project_id", "milestone_id"], sort=True):
         name = f"{pid} · {part['milestone_name'].iloc[-1]}"
+        colour = SERIES_COLOURS[projects.setdefault(str(pid), len(projects)) % len(SERIES_COLOURS)]
+        k = seen[str(pid)] = seen.get(str(pid), -1) + 1
         fig.add_scatter(
             x=part["report_date"],
             y=part["forecast_date"],
             mode="lines+markers",
-            name=name,
-            marker={"size": 5},
+            name=name,  # escaped with every label when shown (safe_text.figure)
+            legendgroup=str(pid),
+            line={"color": colour, "dash": MILESTONE_DASHES[k % len(MILESTONE_DASHES)]},
+            marker={"size": 6, "color": colour, "symbol": MILESTONE_SYMBOLS[k % len(MILESTONE_SYMBOLS)]},
             hovertemplate=esc(name) + "<br>reported %{x|%d %b %Y}: due %{y|%d %b %Y}<extra></extra>",
         )
-    lo = min(frame["report_date"].min(), frame["forecast_date"].min())
-    hi = max(frame["report_date"].max(), frame["forecast_date"].max())
+    # over the weeks reported only: drawn out to the latest forecast, it stretched the x axis
+    # a year past the last report and squeezed the lines into its first half
+    lo, hi = frame["report_date"].min(), frame["report_date"].max()
     fig.add_scatter(
         x=[lo, hi],
         y=[lo, hi],

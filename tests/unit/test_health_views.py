@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from pathlib import Path
 
@@ -382,3 +383,50 @@ def test_quadrant_marks_projects_beyond_its_axes() -> None:
     assert points["P2"][2] == "circle" and points["P2"][3][5] == ""
     assert "2 beyond the axes, shown at the edge" in fig.layout.title.text
     assert points["P0"][3][5] == "<br>beyond the axis: drawn at its edge"  # a line of the hover
+
+
+def test_the_milestone_trend_gives_each_project_a_colour_and_each_milestone_a_style() -> None:
+    """Eighteen milestones on plotly's ten colours drew unrelated lines alike: a project's
+    milestones share a colour and differ by line style and marker."""
+    weeks = pd.to_datetime([DEMO_END - dt.timedelta(weeks=k) for k in (1, 0)])
+    rows = [
+        {
+            "report_date": w,
+            "project_id": f"P{p:02d}",
+            "milestone_id": f"M{m}",
+            "milestone_name": f"Milestone {m}",
+            "baseline_date": w,
+            "forecast_date": w + pd.Timedelta(days=30 * m),
+        }
+        for p in range(12)
+        for m in range(3)
+        for w in weeks
+    ]
+    fig = charts.milestone_trend(pd.DataFrame(rows))
+    lines = [t for t in fig.data if t.name != "Due now"]
+    assert len(lines) == 36
+    by_project: dict[str, set[str]] = {}
+    for t in lines:
+        by_project.setdefault(t.legendgroup, set()).add(t.line.color)
+        assert t.marker.color == t.line.color
+    assert all(len(colours) == 1 for colours in by_project.values())  # one colour a project
+    first_ten = [next(iter(by_project[f"P{p:02d}"])) for p in range(10)]
+    assert len(set(first_ten)) == 10  # ten projects, ten colours
+    styles = {(t.line.dash, t.marker.symbol) for t in lines if t.legendgroup == "P00"}
+    assert len(styles) == 3  # its three milestones told apart
+
+
+def test_the_due_now_line_spans_the_weeks_reported_not_the_forecasts() -> None:
+    weeks = pd.to_datetime([DEMO_END - dt.timedelta(weeks=k) for k in (4, 0)])
+    frame = pd.DataFrame(
+        {
+            "report_date": weeks,
+            "project_id": "P1",
+            "milestone_id": "M1",
+            "milestone_name": "Go-live",
+            "baseline_date": weeks,
+            "forecast_date": weeks + pd.Timedelta(days=400),
+        }
+    )
+    due_now = next(t for t in charts.milestone_trend(frame).data if t.name == "Due now")
+    assert list(pd.to_datetime(list(due_now.x))) == list(weeks)  # the x axis stays on the reports
