@@ -14,12 +14,12 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
+from typing import TYPE_CHECKING
 
 import duckdb
-import pandas as pd
 import pyarrow as pa
 
-from epmo import access, audit, clock, contract, isolate, labels, maintenance, sql
+from epmo import access, audit, clock, contract, isolate, maintenance, sql
 from epmo.access import Identity
 from epmo.importers import WorkItemImport, sniff_layout
 from epmo.mapping import MappedSheet, Mapping, map_upload
@@ -28,6 +28,9 @@ from epmo.report import ERROR, WARNING, Issue, RejectedFile, Report
 from epmo.settings import current
 from epmo.store import PreparedUpload, Snapshot, Store
 from epmo.validate import new_report, run_checks, stage, typed_tables
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 AS_OF_HEADERS = {"as of", "as of date", "reporting date", "report date", "week ending"}
 
@@ -71,8 +74,9 @@ def as_of_problem(as_of: dt.date, today: dt.date | None = None) -> str:
 
 
 def _day(day: dt.date) -> str:
-    """A date as every page writes it: 27 Nov 2026."""
-    return f"{day.day:02d} {day:%b} {day.year}"
+    """A date as every page writes it (epmo.labels: 27 Nov 2026), without importing pandas
+    for a refusal on the command line."""
+    return f"{day:%d %b %Y}"
 
 
 def sha256(data: bytes) -> str:
@@ -462,6 +466,7 @@ def _preview(con: object, as_of: dt.date, tables: list[str]) -> dict[str, object
 def _readable(changes: pd.DataFrame) -> pd.DataFrame:
     """Before and after as a person reads them: dates as 27 Nov 2026, money in the portfolio's
     format, yes/no; the query compares the values' plain text (2026-11-27, 1250000.0, true)."""
+
     types = {c.name: c.type for c in contract.table("projects").columns}
     for col in ("before_value", "after_value"):
         changes[col] = [
@@ -472,6 +477,8 @@ def _readable(changes: pd.DataFrame) -> pd.DataFrame:
 
 
 def _value_text(kind: str, field: str, value: object) -> str | None:
+    from epmo import labels
+
     if value is None or (isinstance(value, float) and value != value):
         return None
     text = str(value)
