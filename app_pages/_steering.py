@@ -222,6 +222,7 @@ _NAV, _TITLE, _CAPTION, _METRIC_ROW, _SUBHEADER, _MARGIN = (
 )  # a subheader may take two lines
 # a long subtitle presented under the figures: about 120 characters a line at 1280 px
 _NOTE_LINE_CHARS, _NOTE_LINE_PX = 120, 30
+_NOTE_MAX_LINES = 2
 METRICS_PER_ROW = 6
 # below this many pixels a chart is unreadable on a shared screen (a slide with two rows of
 # metrics leaves about 200): the figures then follow on a screen of their own
@@ -254,13 +255,30 @@ def present_parts(s: steering.Slide) -> list[list[steering.Chart | steering.Tabl
     return parts or [[]]
 
 
+def _note_lines(s: steering.Slide) -> int:
+    return -(-len(s.subtitle or "") // _NOTE_LINE_CHARS)
+
+
+def _note_budget(s: steering.Slide, part: int) -> int:
+    """The figures' height with the slide's long subtitle written under them."""
+    return max(180, figure_budget(len(s.metrics) if part == 0 else 0) - _NOTE_LINE_PX * _note_lines(s))
+
+
 def render_slide(s: steering.Slide, frozen: steering.Freeze, key: str, part: int = 0) -> None:
     parts = present_parts(s) if presenting() else [list(s.blocks)]
     part = min(max(part, 0), len(parts) - 1)
-    st.title(md(s.title) + (f" ({part + 1} of {len(parts)})" if len(parts) > 1 else ""))
-    # presenting, a long subtitle (the RAG rules) goes under the figures: the slide keeps the screen
+    # presenting, a long subtitle (a project's RAG reasons) goes under the figures, up to
+    # _NOTE_MAX_LINES lines; a longer one (the RAG rules) in the title's help: under three
+    # lines of rules the CPI/SPI chart kept a plot 64 px high
     long_note = presenting() and len(s.subtitle or "") > 110
-    st.caption(md(frozen.caption() + (f" · {s.subtitle}" if s.subtitle and not long_note else "")))
+    if long_note and parts[part] and _note_lines(s) > _NOTE_MAX_LINES:
+        long_note = False
+        title_help: str | None = md(s.subtitle)
+        note = ""
+    else:
+        title_help, note = None, f" · {s.subtitle}" if s.subtitle and not long_note else ""
+    st.title(md(s.title) + (f" ({part + 1} of {len(parts)})" if len(parts) > 1 else ""), help=title_help)
+    st.caption(md(frozen.caption() + note))
     if s.metrics and part == 0:
         for start in range(0, len(s.metrics), METRICS_PER_ROW):
             cols = ui.metric_columns(METRICS_PER_ROW, width=180)
@@ -275,9 +293,7 @@ def render_slide(s: steering.Slide, frozen: steering.Freeze, key: str, part: int
     blocks = [*charts_, *tables]
     budget: int | None = None
     if presenting() and blocks:
-        budget = figure_budget(len(s.metrics) if part == 0 else 0)
-        if long_note:  # its lines under the figures, inside the screen
-            budget = max(180, budget - _NOTE_LINE_PX * -(-len(s.subtitle or "") // _NOTE_LINE_CHARS))
+        budget = _note_budget(s, part) if long_note else figure_budget(len(s.metrics) if part == 0 else 0)
         places = st.columns(len(blocks), gap="medium")
     else:
         # grids (RAG matrix, capacity) need the full width for their cell labels

@@ -148,7 +148,41 @@ def presentation(fig: Any, height: int | None = None) -> Any:
     for ann in out.layout.annotations or ():
         ann.font = {"size": size - 4, "color": "#333333"}
     _fit_bar_labels(out, size - 2)
+    _level_date_ticks(out)
     return out
+
+
+# the tick formats of epmo.charts.date_axis: an x axis of dates
+_DATE_TICKS = ("%d %b %Y", "%b %Y")
+_LONG_SPAN_DAYS = 120
+PRESENT_DATE_TICKS = 4
+
+
+def _level_date_ticks(fig: Any) -> None:
+    """A date x axis whose ticks stay level at the slide's type size: at most
+    PRESENT_DATE_TICKS of them, months (Mar 2026) over a long span, days (06 Mar) over a
+    short one. At 18 px, "01 Mar 2026" every two months turned the labels aslant and took a
+    third of the chart's height (a project's CPI and SPI kept a plot 109 px high)."""
+    import pandas as pd
+
+    axis = fig.layout.xaxis
+    if axis.tickformat not in _DATE_TICKS:
+        return
+    values = [v for t in fig.data if getattr(t, "x", None) is not None for v in t.x]
+    days = pd.to_datetime(pd.Series(values, dtype=object), errors="coerce").dropna()
+    if days.empty:
+        return
+    if axis.range is not None:  # a short history, padded, a tick a week (date_axis): keep them
+        axis.update(tickformat="%d %b", tickangle=0)
+        return
+    span = (days.max() - days.min()).days
+    axis.update(
+        tickformat="%b %Y" if span > _LONG_SPAN_DAYS else "%d %b",
+        tick0=None,
+        dtick=None,
+        nticks=PRESENT_DATE_TICKS,
+        tickangle=0,
+    )
 
 
 # pixels of a presented chart's height that are not the plot: the margins, the axis title

@@ -99,6 +99,10 @@ def test_a_prepared_link_opens_in_presentation_mode_on_its_slide(app: AppTest) -
     # presenting, the slide's figures come in screens that fit 1280x720: the RAG matrix (a
     # grid) has its own; Next walks them before the next slide
     assert app.title[-1].value == "Portfolio health (1 of 2)"
+    # the RAG rules (three lines) in the title's help, not under the figures: the CPI/SPI
+    # chart keeps its height; a project's reasons (two lines at most) stay under its figures
+    assert "Computed RAG rules" in app.title[-1].proto.help
+    assert not [c for c in app.caption if "Computed RAG rules" in c.value]
     app.button(key="deck_next").click().run()
     _ok(app)
     assert app.title[-1].value == "Portfolio health (2 of 2)"

@@ -121,6 +121,13 @@ def _slide_bottom(page) -> float:  # type: ignore[no-untyped-def]
     )
 
 
+# each presented chart's plot area (its drag layer) and whether its x tick labels are turned
+PLOTS = """() => [...document.querySelectorAll('[data-testid="stMain"] [data-testid="stPlotlyChart"]')].map(c => ({
+    height: Math.min(...[...c.querySelectorAll('.nsewdrag')].map(d => d.getBoundingClientRect().height)),
+    aslant: [...c.querySelectorAll('.xtick text')].some(t => (t.getAttribute('transform') || '').includes('rotate'))}))"""
+MIN_PLOT_PX = 150
+
+
 def test_every_slide_fits_a_1280x720_screen_and_keys_move_between_slides(tab, app_url: str) -> None:  # type: ignore[no-untyped-def]
     page = tab(1280, 720)
     deck = quote("Steering committee")
@@ -140,6 +147,8 @@ def test_every_slide_fits_a_1280x720_screen_and_keys_move_between_slides(tab, ap
         _shot(page, f"present_{step + 1}_1280x720", full=False)
         bottom = _slide_bottom(page)
         assert 0 < bottom <= 720, f"{now} ends at {bottom:.0f} px, below a 1280x720 screen"
+        for plot in page.evaluate(PLOTS):  # the Portfolio health chart kept 64 px under its note
+            assert plot["height"] >= MIN_PLOT_PX and not plot["aslant"], f"{now}: a chart's plot {plot}"
         if page.get_by_role("button", name="Next").first.is_disabled():
             break
         page.keyboard.press(keys[step % 2])  # a clicker's Page Down, or the arrow key

@@ -278,6 +278,32 @@ def test_presentation_shrinks_bar_labels_until_every_bar_keeps_one(
 
 
 @pytest.mark.parametrize(
+    ("days", "tickformat", "kept_weekly"),
+    [
+        (300, "%b %Y", False),  # a project's CPI and SPI since its start: months
+        (84, "%d %b", False),  # twelve weeks: days
+        (14, "%d %b", True),  # three weeks, padded by date_axis with a tick a week: kept
+    ],
+)
+def test_presented_date_ticks_stay_level(days: int, tickformat: str, kept_weekly: bool) -> None:
+    """At the slide's type size "01 Mar 2026" every two months turned aslant and took a third
+    of the chart's height: presented, a date axis has a few short, level ticks."""
+    dates = pd.date_range("2026-01-02", periods=days // 7 + 1, freq="7D")
+    fig = go.Figure(go.Scatter(x=dates, y=list(range(len(dates)))))
+    fig.update_layout(xaxis=charts.date_axis(dates))
+    out = theme.presentation(fig, height=300)
+    axis = out.layout.xaxis
+    assert axis.tickformat == tickformat and axis.tickangle == 0
+    if kept_weekly:
+        assert axis.dtick == charts.WEEK_MS and axis.range is not None
+    else:
+        assert axis.dtick is None and axis.nticks == theme.PRESENT_DATE_TICKS
+    assert fig.layout.xaxis.tickformat == "%d %b %Y"  # the figure on the page is untouched
+    numbers = theme.presentation(go.Figure(go.Scatter(x=[1, 2, 3], y=[1, 2, 3])))
+    assert numbers.layout.xaxis.tickformat is None and numbers.layout.xaxis.nticks is None
+
+
+@pytest.mark.parametrize(
     ("value", "label"),
     [
         ("Red", "R Red"),
