@@ -11,6 +11,7 @@ from epmo import access, contract, isolate, labels, templates
 from epmo.importers import LAYOUTS, WorkItemImport
 from epmo.ingest import ACCEPTED, DUPLICATE, commit, ingest, latest_reporting_day
 from epmo.mapping import resolve, shipped
+from epmo.pagedata import access as pagedata_access
 from epmo.pagedata import ledger
 from epmo.safe_text import md
 from epmo.store import StoreWriteError
@@ -89,7 +90,12 @@ with right:
     st.text(f"Recorded as {identity.email}")  # the signed-in identity, never a typed email
     work_items = work_item_options(snap)
 if access.decision(identity, "upload") == access.OWN:
-    mine = access.my_projects(ui.store(), identity)
+    # on the whole store (a pm may manage a project outside the portfolios they read),
+    # cached by its version: not a new connection on every run of the page
+    whole = snap if identity.scope is None else ui.base_store().snapshot()
+    mine = ui.page(
+        pagedata_access.managed_projects, whole, ledger.EVERY_WEEK, email=identity.email
+    ).project_ids
     teams = ", ".join(identity.teams) or "none"
     st.info(
         f"As a project manager you may submit rows for your projects ({len(mine)}): "

@@ -185,18 +185,31 @@ def project_managers(store: Store, con: duckdb.DuckDBPyConnection | None = None)
     """project_id -> its current project manager's email, lower case (reassignments first).
     With `con`, an unscoped connection over the store, read there (no second connection)."""
     if con is not None:
-        rows = sql.arrow(con, "access/project_managers").to_pylist()
-    elif not store.exists():
+        return managers_on(con)
+    if not store.exists():
         return {}
-    else:
-        rows = Store(store.uri, store.storage_options).rows("access/project_managers")
+    return _by_project(Store(store.uri, store.storage_options).rows("access/project_managers"))
+
+
+def managers_on(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """project_managers read on `con`, a connection over the whole store."""
+    return _by_project(sql.arrow(con, "access/project_managers").to_pylist())
+
+
+def _by_project(rows: list[dict[str, Any]]) -> dict[str, str]:
     return {str(r["project_id"]): str(r["project_manager"] or "").strip().lower() for r in rows}
+
+
+def managed_by(email: str, managers: dict[str, str]) -> list[str]:
+    """The projects whose current manager is `email` (any case), in `managers` as
+    project_managers gives them."""
+    me = email.strip().lower()
+    return sorted(p for p, pm in managers.items() if pm == me)
 
 
 def my_projects(store: Store, identity: Identity) -> list[str]:
     """The projects `identity` manages now (what a pm may submit, besides new project ids)."""
-    me = identity.email.strip().lower()
-    return sorted(p for p, pm in project_managers(store).items() if pm == me)
+    return managed_by(identity.email, project_managers(store))
 
 
 def upload_refusals(
