@@ -20,7 +20,6 @@ from epmo.theme import PRESENT_FONT_SIZE, PRESENT_TEXT, presentation
 DECK_PAGE = "app_pages/deck.py"
 PRESENT = "present"
 RUN = "_steer_run"  # the running deck: name, freeze (dict), slide index
-DATE_INPUT_FORMAT = ui.DATE_INPUT_FORMAT
 FLASH, FLASH_KEY = "_steer_flash", "_steer_flash_form"  # a saved decision's message, across the rerun
 
 # Streamlit's chrome, hidden in presentation mode: the sidebar and its toggle, the header
@@ -351,10 +350,10 @@ def decision_form(
             "Decision date",
             value=_day(e.get("decision_date")) or clock.today(),
             key=f"{key}_date",
-            format=DATE_INPUT_FORMAT,
+            format=ui.DATE_INPUT_FORMAT,
         )
         due = c[1].date_input(
-            "Due date", value=_day(e.get("due_date")), key=f"{key}_due", format=DATE_INPUT_FORMAT
+            "Due date", value=_day(e.get("due_date")), key=f"{key}_due", format=ui.DATE_INPUT_FORMAT
         )
         status = c[2].selectbox(
             "Status",

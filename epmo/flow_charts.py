@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from epmo.charts import WEEK_MS, date_axis
+from epmo.charts import WEEK_MS, date_axis, hline
 from epmo.theme import LINE_COLOURS, RAG_COLOURS, base_layout
 
 CATEGORY_COLOURS = {"To Do": "#B0BEC5", "In Progress": "#1565C0", "Done": "#2E7D32"}
@@ -113,11 +113,7 @@ def wip_age(frame: pd.DataFrame) -> go.Figure:
     aged = frame[frame["age_days"].notna()]
     if aged.empty:
         return _empty("Nothing in progress with a start date")
-    colours = [
-        RAG_COLOURS["Amber"] if bool(o) else LINE_COLOURS["planned"]
-        for o in aged["is_older_than_p85"].fillna(False)
-    ]
-    older = np.array([c != LINE_COLOURS["planned"] for c in colours], dtype=bool)
+    older = aged["is_older_than_p85"].fillna(False).astype(bool).to_numpy()
     statuses = [esc(s) for s in aged["status"]]
     text = [f"{esc(k)} · {esc(t)}" for k, t in zip(aged["item_key"], aged["title"], strict=True)]
     fig = go.Figure()
@@ -145,8 +141,8 @@ def wip_age(frame: pd.DataFrame) -> go.Figure:
     if not p85.empty:
         y = float(p85.iloc[0])
         line = {"dash": "dash", "color": "#455A64"}
-        fig.add_shape(type="line", xref="x domain", x0=0, x1=1, yref="y", y0=y, y1=y, line=line)
-        # the line's legend entry (a trace with no points: the shape above draws it)
+        hline(fig, y, line)
+        # the line's legend entry (a trace with no points: the shape draws it)
         fig.add_scatter(x=[None], y=[None], mode="lines", line=line, name=f"cycle time P85: {int(y)} days")
     fig.update_layout(
         **base_layout(),
