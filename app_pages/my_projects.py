@@ -51,6 +51,7 @@ c[3].metric(
 st.subheader("This week's report")
 todo = week.to_confirm
 act = st.columns([3, 2])
+refusal = access.confirm_refusal(ui.current_identity(), manager)  # '' when they may confirm
 if todo:
     chosen = act[0].multiselect(
         "Unchanged projects",
@@ -65,7 +66,8 @@ if todo:
         key="my_confirm",
         icon=":material/task_alt:",
         width="stretch",
-        disabled=not ui.allowed("upload"),
+        disabled=bool(refusal),
+        help=md(refusal) if refusal else None,
     ):
         try:
             weekly.confirm_unchanged(ui.store(), ui.require("upload"), manager, chosen, as_of)
@@ -97,7 +99,8 @@ if done:
     st.success(
         f"Confirmed unchanged for the week of {as_of:%d %b %Y}: {md(done)}.", icon=":material/task_alt:"
     )
-st.page_link("app_pages/upload.py", label="Upload the edited workbook", icon=":material/upload_file:")
+if ui.allowed("upload"):  # the Upload page is in the navigation of who may upload only
+    st.page_link("app_pages/upload.py", label="Upload the edited workbook", icon=":material/upload_file:")
 
 st.subheader("What the EPMO sees")
 shown = week.projects.assign(

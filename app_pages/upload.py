@@ -104,6 +104,14 @@ if access.decision(identity, "upload") == access.OWN:
         "Rows for anyone else's project are refused, each with the reason, and nothing is stored.",
         icon=":material/badge:",
     )
+elif access.decision(identity, "upload") == access.PORTFOLIOS and identity.scope is not None:
+    st.info(
+        "As an analyst you may import rows for the projects of your portfolios ("
+        + (", ".join(identity.scope) or "none")
+        + "), new ones included; capacity, which is kept per team, is imported by an EPMO admin. "
+        "Rows outside them are refused, each with the reason, and nothing is stored.",
+        icon=":material/badge:",
+    )
 with left:
     uploaded = st.file_uploader(
         "Weekly extract", type=["csv", "txt", "tsv", "xlsx", "zip"], key="upload_file", max_upload_size=200

@@ -36,6 +36,7 @@ ROLES = ("admin", "analyst", "pm", "viewer")
 LEAST_ROLE = "viewer"  # what a grant form offers first: a slip of the mouse never makes an admin
 
 ALLOWED, REFUSED, OWN = "allowed", "refused", "own projects"
+PORTFOLIOS = "their portfolios"  # an analyst's import of a register: rows of their portfolios' projects
 
 # What each action covers (the first column of the table in docs/security.md).
 ACTIONS: dict[str, str] = {
@@ -58,7 +59,7 @@ _A, _R = ALLOWED, REFUSED
 MATRIX: dict[str, dict[str, str]] = {
     "view": {"admin": _A, "analyst": _A, "pm": _A, "viewer": _A},
     "export": {"admin": _A, "analyst": _A, "pm": _A, "viewer": _A},
-    "upload": {"admin": _A, "analyst": _R, "pm": OWN, "viewer": _R},
+    "upload": {"admin": _A, "analyst": PORTFOLIOS, "pm": OWN, "viewer": _R},
     "explore": {"admin": _A, "analyst": _A, "pm": _R, "viewer": _R},
     "model": {"admin": _A, "analyst": _A, "pm": _R, "viewer": _R},
     "scenario": {"admin": _A, "analyst": _A, "pm": _R, "viewer": _R},
@@ -196,8 +197,28 @@ def managers_on(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     return _by_project(sql.arrow(con, "access/project_managers").to_pylist())
 
 
+def owners_on(con: duckdb.DuckDBPyConnection) -> tuple[dict[str, str], dict[str, str]]:
+    """project_owners read on `con`, a connection over the whole store."""
+    rows = sql.arrow(con, "access/project_managers").to_pylist()
+    return _by_project(rows), _portfolios(rows)
+
+
+def project_owners(store: Store) -> tuple[dict[str, str], dict[str, str]]:
+    """(managers, portfolios) by project_id, read on the whole store: each project's current
+    manager, and the portfolio of its latest accepted report (what places a project in a
+    portfolio scope)."""
+    if not store.exists():
+        return {}, {}
+    rows = Store(store.uri, store.storage_options).rows("access/project_managers")
+    return _by_project(rows), _portfolios(rows)
+
+
 def _by_project(rows: list[dict[str, Any]]) -> dict[str, str]:
     return {str(r["project_id"]): str(r["project_manager"] or "").strip().lower() for r in rows}
+
+
+def _portfolios(rows: list[dict[str, Any]]) -> dict[str, str]:
+    return {str(r["project_id"]): str(r["portfolio"] or "") for r in rows}
 
 
 def managed_by(email: str, managers: dict[str, str]) -> list[str]:
@@ -213,17 +234,27 @@ def my_projects(store: Store, identity: Identity) -> list[str]:
 
 
 def upload_refusals(
-    identity: Identity, tables: dict[str, pa.Table], managers: dict[str, str], file_name: str = ""
+    identity: Identity,
+    tables: dict[str, pa.Table],
+    managers: dict[str, str],
+    file_name: str = "",
+    portfolios: dict[str, str] | None = None,
 ) -> list[Issue]:
     """Why each row of a validated upload may not be stored by `identity` (empty: it may).
 
-    Admins may submit anything. A pm may submit rows only for projects whose current project
-    manager they are, or for project ids the store has never seen; capacity only for the teams
-    the access list names for them. Everyone else may not upload at all."""
-    if decision(identity, "upload") == ALLOWED:
+    Admins may submit anything. An analyst imports registers: anything when they read every
+    portfolio; when scoped, rows only for projects of their portfolios (`portfolios`:
+    project_owners of the store; a new project by the portfolio its projects row gives)
+    and no capacity, which is per team. A pm may submit rows only for projects whose current
+    project manager they are, or for project ids the store has never seen; capacity only for
+    the teams the access list names for them. Everyone else may not upload at all."""
+    rule = decision(identity, "upload")
+    if rule == ALLOWED or (rule == PORTFOLIOS and identity.scope is None):
         return []
-    if not allowed(identity, "upload"):
+    if rule == REFUSED:
         return [Issue(ERROR, "not_allowed", _forbidden_text(identity, "upload"), file=file_name)]
+    if rule == PORTFOLIOS:
+        return _outside_portfolios(identity, tables, portfolios or {}, file_name)
     me = identity.email.strip().lower()
     teams = {t.strip().lower() for t in identity.teams}
     issues: list[Issue] = []
@@ -231,7 +262,7 @@ def upload_refusals(
         if table.num_rows == 0:
             continue
         t = contract.table(name)
-        rows = table.column("_row").to_pylist() if "_row" in table.column_names else [None] * table.num_rows
+        rows = _rows(table)
         if "project_id" in t.column_names and "project_id" in table.column_names:
             for row, pid in zip(rows, table.column("project_id").to_pylist(), strict=True):
                 current = managers.get(str(pid))
@@ -268,6 +299,114 @@ def upload_refusals(
                         column="team",
                         value=str(team),
                     )
+                )
+    return issues
+
+
+def confirm_refusal(identity: Identity, manager: str) -> str:
+    """Why `identity` may not confirm "no change this week" for `manager`'s projects ('': it
+    may). The confirmation is the manager's word: a pm gives it for their own projects, an
+    admin on a manager's behalf; an analyst, who imports registers, does not give it."""
+    rule = decision(identity, "upload")
+    if rule == REFUSED:
+        return _forbidden_text(identity, "upload")
+    if rule == PORTFOLIOS:
+        return (
+            f"{identity.email} ({identity.role}) may import registers but not confirm a project "
+            "manager's week: only the project's manager or an EPMO admin may."
+        )
+    if rule == OWN and manager.strip().lower() != identity.email.strip().lower():
+        return (
+            f"{identity.email} ({identity.role}) may confirm only their own projects, not {manager}'s. "
+            "Ask an EPMO admin to reassign the project to you."
+        )
+    return ""
+
+
+def _rows(table: pa.Table) -> list[int | None]:
+    return table.column("_row").to_pylist() if "_row" in table.column_names else [None] * table.num_rows
+
+
+def _outside_portfolios(
+    identity: Identity, tables: dict[str, pa.Table], portfolios: dict[str, str], file_name: str
+) -> list[Issue]:
+    """The rows of an upload by a portfolio-scoped analyst that fall outside their portfolios.
+
+    A project the store knows is in the portfolio of its latest report; a new one in the
+    portfolio its projects row gives. A projects row may neither move a project out of the
+    scope nor bring one in from outside it."""
+    scope = set(identity.scope or ())
+    yours = ", ".join(identity.scope or ()) or "none"
+    given: dict[str, str] = {}  # a new project's portfolio, from the upload's projects rows
+    projects = tables.get("projects")
+    if projects is not None and {"project_id", "portfolio"} <= set(projects.column_names):
+        for pid, portfolio in zip(
+            projects.column("project_id").to_pylist(), projects.column("portfolio").to_pylist(), strict=True
+        ):
+            if pid is not None and portfolio is not None:
+                given.setdefault(str(pid), str(portfolio))
+    issues: list[Issue] = []
+
+    def refuse(name: str, row: int | None, column: str, value: str, message: str) -> None:
+        issues.append(
+            Issue(
+                ERROR,
+                "not_in_your_portfolios",
+                f"{message} You ({identity.email}) may submit rows only for projects of your "
+                f"portfolios ({yours}). Remove the row, or ask an EPMO admin to import it.",
+                file=file_name,
+                table=name,
+                row=row,
+                column=column,
+                value=value,
+            )
+        )
+
+    for name, table in tables.items():
+        if table.num_rows == 0:
+            continue
+        rows = _rows(table)
+        if name == "capacity":
+            refuse(
+                name,
+                rows[0],
+                "team",
+                "",
+                f"Capacity is kept per team, not per portfolio ({table.num_rows:,} rows).",
+            )
+            continue
+        if "project_id" not in table.column_names:
+            continue
+        moved = (
+            table.column("portfolio").to_pylist()
+            if name == "projects" and "portfolio" in table.column_names
+            else [None] * table.num_rows
+        )
+        for row, pid, portfolio in zip(rows, table.column("project_id").to_pylist(), moved, strict=True):
+            if pid is None:
+                continue
+            current = portfolios.get(str(pid))
+            if current is not None and current not in scope:
+                # the portfolio is not named: the analyst does not read it
+                refuse(name, row, "project_id", str(pid), f"{pid} belongs to a portfolio outside yours.")
+            elif portfolio is not None and portfolio not in scope:
+                refuse(
+                    name,
+                    row,
+                    "portfolio",
+                    str(portfolio),
+                    f"This row puts {pid} in the portfolio {portfolio}.",
+                )
+            elif current is None and portfolio is None and given.get(str(pid)) not in scope:
+                where = given.get(str(pid))
+                refuse(
+                    name,
+                    row,
+                    "project_id",
+                    str(pid),
+                    f"{pid} is new and its projects row puts it in the portfolio {where}."
+                    if where is not None
+                    else f"{pid} is new, and this upload has no projects row saying its portfolio.",
                 )
     return issues
 

@@ -119,6 +119,7 @@ class Outcome:
     store_key: str = ""  # the store snapshot it was validated against
     no_duplicate_of: str = ""  # the sha256 looked for in the ledger at store_key, not found
     managers: dict[str, str] | None = None  # project -> its PM at store_key (check_upload(managers=True))
+    portfolios: dict[str, str] | None = None  # project -> its portfolio at store_key (the same)
 
     @property
     def ok(self) -> bool:
@@ -212,9 +213,9 @@ def check_upload(
     With the file's sha256 `digest` (or a callable giving it, asked for only once the
     upload is valid), a valid upload also looks, on the same store snapshot,
     for an accepted upload of the same file for the same week (Outcome.duplicate_of).
-    With `managers`, a valid upload also carries each project's manager on that snapshot
-    (Outcome.managers: what commit checks an identity against, without a second connection;
-    an unscoped store only, as access.project_managers reads it).
+    With `managers`, a valid upload also carries each project's manager and portfolio on that
+    snapshot (Outcome.managers and .portfolios: what commit checks an identity against,
+    without a second connection; an unscoped store only, as access.project_managers reads it).
     With `preview` (the default), a valid upload carries what it changes against each
     project's previous report (Outcome.preview, which the Upload page shows before the
     commit); an upload validated and committed in one go (ingest) has no one to show it to.
@@ -364,7 +365,7 @@ def _check_upload(
                 return Outcome(VALID, report, as_of, duplicate_of=dup[0]["upload_id"], store_key=snap.key)
         tables = typed_tables(staged, skip)
         changes = _preview(con, as_of, staged.tables) if preview else {}
-        pms = access.project_managers(store, con) if managers and store.scope is None else None
+        pms, portfolios = access.owners_on(con) if managers and store.scope is None else (None, None)
     finally:
         con.close()
     return Outcome(
@@ -376,6 +377,7 @@ def _check_upload(
         store_key=snap.key,
         no_duplicate_of=digest,
         managers=pms,
+        portfolios=portfolios,
     )
 
 
@@ -498,13 +500,14 @@ def _permitted(
     store: Store, outcome: Outcome, identity: Identity | None, file_name: str, snap_key: str = ""
 ) -> Outcome:
     """The outcome, or a rejection naming every row `identity` may not submit. The project
-    managers the check found on the snapshot `snap_key` are used when it found them there."""
+    managers and portfolios the check found on the snapshot `snap_key` are used when it found
+    them there."""
     if identity is None or outcome.status != VALID:
         return outcome
-    managers = outcome.managers
-    if managers is None or not snap_key or outcome.store_key != snap_key:
-        managers = access.project_managers(store)
-    refusals = access.upload_refusals(identity, outcome.tables, managers, file_name)
+    managers, portfolios = outcome.managers, outcome.portfolios
+    if managers is None or portfolios is None or not snap_key or outcome.store_key != snap_key:
+        managers, portfolios = access.project_owners(store)
+    refusals = access.upload_refusals(identity, outcome.tables, managers, file_name, portfolios)
     if not refusals and not access.allowed(identity, "upload"):  # a duplicate carries no tables
         refusals = [Issue(ERROR, "not_allowed", access._forbidden_text(identity, "upload"), file=file_name)]
     if not refusals:

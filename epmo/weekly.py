@@ -149,20 +149,14 @@ def confirm_unchanged(
 ) -> str:
     """Record, as `identity`, "no change this week" for `project_ids` (all managed by
     `manager`) for the week `as_of`; returns the confirmation's upload id. Refused
-    (access.Forbidden) for an identity that may not upload, or a pm confirming for another
-    manager; refused (ConfirmRefused) for a project that is not the manager's, has already
+    (access.Forbidden, access.confirm_refusal) for an identity that may not upload, an analyst,
+    or a pm confirming for another manager; refused (ConfirmRefused) for a project that is not the manager's, has already
     reported for the week, or has never reported. Every table the project reported (except
     capacity, which is per team) is confirmed: the as-of views then read its last rows for
     the new week. The ledger records the identity's email, not the manager's."""
-    access.require(identity, "upload")
-    if (
-        access.decision(identity, "upload") == access.OWN
-        and manager.strip().lower() != identity.email.lower()
-    ):
-        raise access.Forbidden(
-            f"{identity.email} ({identity.role}) may confirm only their own projects, not {manager}'s. "
-            "Ask an EPMO admin to reassign the project to you."
-        )
+    refusal = access.confirm_refusal(identity, manager)
+    if refusal:
+        raise access.Forbidden(refusal)
     if not project_ids:
         raise ConfirmRefused("Choose at least one project to confirm.")
     from epmo.ingest import as_of_problem

@@ -195,3 +195,44 @@ def test_the_ledger_records_the_signed_in_uploader(
     assert any("Stored as upload" in s.value for s in app.success)
     ledger = Store(demo_store.uri).rows("export/uploads")
     assert next(r for r in ledger if r["file_name"] == "new.csv")["user_email"] == "boss@example.org"
+
+
+def test_a_scoped_analyst_imports_a_register_of_their_portfolio_only(
+    app: AppTest, demo_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An analyst imports foreign registers (access.MATRIX: "their portfolios"): the Upload
+    page says what they may import; a row of a project outside their portfolio is refused on
+    its row, without naming that portfolio, and nothing is stored; their own rows commit,
+    recorded under their email."""
+    portfolios = access.project_owners(demo_store)[1]
+    ours = sorted(p for p, f in portfolios.items() if f == SCOPE)[0]
+    theirs = sorted(p for p, f in portfolios.items() if f != SCOPE)[0]
+    other = portfolios[theirs]
+    sign_in(app, demo_store, monkeypatch, "ana@example.org", "analyst", portfolios=(SCOPE,))
+    app.switch_page("app_pages/upload.py").run()
+    _no_exceptions(app)
+    assert any(
+        f"As an analyst you may import rows for the projects of your portfolios ({SCOPE})" in i.value
+        for i in app.info
+    )
+    before = tree_digest(Path(demo_store.uri))
+    body = projects_csv(project_row(ours, portfolio=SCOPE), project_row(theirs, portfolio=other))
+    app.file_uploader(key="upload_file").upload("register.csv", body, "text/csv")
+    app.date_input(key="upload_as_of").set_value(DEMO_END).run()
+    _no_exceptions(app)
+    assert "cannot be stored" in app.error[0].value
+    issues = next(d.value for d in app.dataframe if "problem" in d.value.columns)
+    refused = issues[issues["rule"] == "not_in_your_portfolios"]
+    assert refused["value"].tolist() == [theirs] and refused["row"].tolist() == [3]
+    assert other not in " ".join(refused["problem"].tolist())
+    assert not any(b.label == "Commit upload" for b in app.button)
+    assert tree_digest(Path(demo_store.uri)) == before
+    app.file_uploader(key="upload_file").upload(
+        "ours.csv", projects_csv(project_row(ours, portfolio=SCOPE)), "text/csv"
+    )
+    app.run()
+    app.button(key="commit").click().run()
+    _no_exceptions(app)
+    assert any("Stored as upload" in s.value for s in app.success), [e.value for e in app.error]
+    ledger = Store(demo_store.uri).rows("export/uploads")
+    assert next(r for r in ledger if r["file_name"] == "ours.csv")["user_email"] == "ana@example.org"

@@ -1,5 +1,5 @@
 """The Mapper page (AppTest): a foreign export mapped with a shipped mapping, previewed,
-saved as the signed-in person; who may not upload is not offered the page."""
+saved as the signed-in person (a pm or an analyst); who may not upload is not offered the page."""
 
 from __future__ import annotations
 
@@ -26,10 +26,14 @@ def _open_with_melbourne(app: AppTest) -> AppTest:
     return app
 
 
-def test_a_pm_previews_checks_and_saves_a_mapping(
-    app: AppTest, demo_store: Store, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("role", ["pm", "analyst"])
+def test_a_pm_or_analyst_previews_checks_and_saves_a_mapping(
+    app: AppTest, demo_store: Store, monkeypatch: pytest.MonkeyPatch, role: str
 ) -> None:
-    sign_in(app, demo_store, monkeypatch, "pm.mapper@example.org", "pm")
+    """A pm maps their own tool's export; an analyst a foreign register (access.MATRIX:
+    "own projects", "their portfolios"): both save the mapping under their own name."""
+    email = f"{role}.mapper@example.org"
+    sign_in(app, demo_store, monkeypatch, email, role)
     _open_with_melbourne(app)
     assert not app.error, [e.value for e in app.error]
     # the preview (AppTest gives a dataframe's key only to the editor above it)
@@ -42,16 +46,15 @@ def test_a_pm_previews_checks_and_saves_a_mapping(
     assert not app.exception, [e.value for e in app.exception]
     assert any("Saved mapping" in s.value for s in app.success)
     saved = [d for d in Store(demo_store.uri).documents("mapping") if d["name"] == "melbourne e2e"]
-    assert [d["saved_by"] for d in saved] == ["pm.mapper@example.org"]
+    assert [d["saved_by"] for d in saved] == [email]
 
 
-@pytest.mark.parametrize("role", ["analyst", "viewer"])
 def test_who_may_not_upload_is_not_offered_the_mapper(
-    app: AppTest, demo_store: Store, monkeypatch: pytest.MonkeyPatch, role: str
+    app: AppTest, demo_store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The Mapper saves mappings for uploads (access.MATRIX["upload"]): a role that may not
-    upload does not get the page; opening it by its address shows the overview instead."""
-    sign_in(app, demo_store, monkeypatch, f"{role}.mapper@example.org", role)
+    upload (a viewer) does not get the page; opening it by its address shows the overview."""
+    sign_in(app, demo_store, monkeypatch, "viewer.mapper@example.org", "viewer")
     app.switch_page(PAGE).run()
     assert not app.exception, [e.value for e in app.exception]
     assert [t.value for t in app.title] != ["Mapper"]

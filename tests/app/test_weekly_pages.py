@@ -30,6 +30,10 @@ def _milestone(pid: str) -> dict[str, object]:
 
 @pytest.fixture
 def my_projects(store: Store, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    return _my_projects(store, monkeypatch).run()
+
+
+def _my_projects(store: Store, monkeypatch: pytest.MonkeyPatch) -> AppTest:
     """P1 (Execution) reported for W2; P2 (Execution) and P3 (Closed) last reported for W1."""
     upload_tables(
         store,
@@ -42,7 +46,7 @@ def my_projects(store: Store, monkeypatch: pytest.MonkeyPatch) -> AppTest:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
     at.query_params["as_of"] = W2.isoformat()
     at.query_params["pm"] = PM
-    return at.switch_page("app_pages/my_projects.py").run()
+    return at.switch_page("app_pages/my_projects.py")
 
 
 def test_a_closed_project_is_neither_expected_nor_missing(my_projects: AppTest) -> None:
@@ -73,3 +77,26 @@ def test_my_tables_read_as_titles(my_projects: AppTest) -> None:
     tables = next(d.value for d in at.dataframe if "reported_week" in d.value.columns)
     assert set(tables["table_name"]) == {"Projects", "Milestones"}
     assert any(t.value.startswith("• P2: table Milestones last reported for 06 Nov 2026") for t in at.text)
+
+
+@pytest.mark.parametrize(
+    ("role", "refused"),
+    [("admin", False), ("analyst", True), ("viewer", True)],
+)
+def test_who_may_press_no_change_this_week(
+    store: Store, monkeypatch: pytest.MonkeyPatch, role: str, refused: bool
+) -> None:
+    """The confirmation is the manager's word (access.confirm_refusal): an admin gives it on
+    their behalf; an analyst (who imports registers) and a viewer find the button disabled,
+    with the reason beside it (and no link to an Upload page a viewer does not have)."""
+    from tests.app.conftest import sign_in
+
+    at = _my_projects(store, monkeypatch)
+    sign_in(at, store, monkeypatch, f"{role}@example.org", role)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert [t.value for t in at.title] == ["My projects"]
+    button = at.button(key="my_confirm")
+    assert button.disabled is refused
+    if refused:
+        assert f"({role})" in button.help

@@ -283,7 +283,7 @@ def test_mail_merge_csv_neutralises_formulas(two_pms: Store) -> None:
     ("email", "role", "refusal"),
     [
         (OTHER, "pm", "may confirm only their own projects, not pm@example.org's"),
-        ("ana@example.org", "analyst", r"\(analyst\) may not upload"),
+        ("ana@example.org", "analyst", r"\(analyst\) may import registers but not confirm"),
         ("vi@example.org", "viewer", r"\(viewer\) may not upload"),
         ("no@example.org", None, r"\(no role\) may not upload"),
         ("boss@example.org", "admin", None),

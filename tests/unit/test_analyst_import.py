@@ -1,0 +1,150 @@
+"""An analyst imports foreign registers (access.MATRIX["upload"]["analyst"]: "their
+portfolios"). One who reads every portfolio may submit any row; one scoped to portfolios
+only rows of projects in them, row by row, and nothing of a refused file is stored. Each
+case is one upload as the scoped analyst, through the same `ingest` the app and the CLI use.
+
+The store: P1 in Corporate (the analyst's portfolio), P2 in Other. A case that is accepted
+adds rows that no other case depends on (P1 re-reported in Corporate, or a new project id
+of its own), so the cases hold in any order.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from epmo import access
+from epmo.cli import main
+from epmo.ingest import ACCEPTED, REJECTED, ingest
+from epmo.store import Store
+from tests.conftest import WEEK, csv_of, project, tree_digest
+
+SCOPED = "ana.corporate@example.org"
+UNSCOPED = "ana.all@example.org"
+NEXT = WEEK + dt.timedelta(days=7)
+
+
+def milestone(pid: str, mid: str = "M1") -> dict[str, object]:
+    return {
+        "project_id": pid,
+        "milestone_id": mid,
+        "milestone_name": f"Milestone {mid}",
+        "baseline_date": "2026-12-31",
+        "forecast_date": "2026-12-31",
+    }
+
+
+CAPACITY = [{"team": "Alpha", "role": "Developer", "period_start": "2026-12-07", "available_hours": 40}]
+
+
+def zipped(**tables: list[dict[str, object]]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for name, rows in tables.items():
+            z.writestr(f"{name}.csv", csv_of(rows))
+    return buf.getvalue()
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Store:
+    store = Store(str(tmp_path_factory.mktemp("analyst") / "store"))
+    store.ensure()
+    seed = zipped(projects=[project("P1"), project("P2", portfolio="Other")], milestones=[milestone("P2")])
+    assert ingest(store, "seed.zip", seed, as_of=WEEK).status == ACCEPTED
+    boot = access.demo_identity(via="cli")
+    access.grant(store, boot, SCOPED, "analyst", ["Corporate"])
+    access.grant(store, boot, UNSCOPED, "analyst")
+    return store
+
+
+# (case, tables of the upload, the refusals as (table, row, column, value); [] = accepted)
+CASES = [
+    ("a project of their portfolio", {"projects": [project("P1", actual_cost=410001)]}, []),
+    (
+        "a new project their projects row puts in their portfolio, with its milestones",
+        {"projects": [project("N-IN")], "milestones": [milestone("N-IN")]},
+        [],
+    ),
+    (
+        "a project of another portfolio",
+        {"projects": [project("P2", portfolio="Other", actual_cost=1)]},
+        [("projects", 2, "project_id", "P2")],
+    ),
+    (
+        "a project of another portfolio brought into theirs",
+        {"projects": [project("P2", portfolio="Corporate")]},
+        [("projects", 2, "project_id", "P2")],
+    ),
+    (
+        "a project of theirs moved to another portfolio",
+        {"projects": [project("P1", portfolio="Other")]},
+        [("projects", 2, "portfolio", "Other")],
+    ),
+    (
+        "a new project in another portfolio, and its milestones",
+        {"projects": [project("N-OUT", portfolio="Other")], "milestones": [milestone("N-OUT")]},
+        [("milestones", 2, "project_id", "N-OUT"), ("projects", 2, "portfolio", "Other")],
+    ),
+    (
+        "milestones of a project of another portfolio, beside one of theirs",
+        {"milestones": [milestone("P1"), milestone("P2", "M2")]},
+        [("milestones", 3, "project_id", "P2")],
+    ),
+    (
+        "capacity, which is per team",
+        {"capacity": CAPACITY},
+        [("capacity", 2, "team", "")],
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "tables", "refused"), CASES, ids=[c for c, _, _ in CASES])
+def test_a_scoped_analyst_imports_only_their_portfolios(
+    world: Store, case: str, tables: dict[str, list[dict[str, object]]], refused: list[tuple[object, ...]]
+) -> None:
+    who = access.cli_identity(world, SCOPED)
+    before = tree_digest(Path(world.uri))
+    out = ingest(world, "register.zip", zipped(**tables), as_of=NEXT, identity=who)
+    if not refused:
+        assert out.status == ACCEPTED, out.report.to_text(limit=10)
+        return
+    assert out.status == REJECTED
+    issues = [i for i in out.report.issues if i.severity == "error"]
+    assert {i.rule for i in issues} == {"not_in_your_portfolios"}, out.report.to_text(limit=10)
+    assert sorted((i.table, i.row, i.column, i.value) for i in issues) == sorted(refused)
+    assert all("your portfolios (Corporate)" in i.message for i in issues)
+    # the portfolio of a project the analyst does not read is not named to them
+    assert not any("Other" in i.message for i in issues if i.value == "P2")
+    assert tree_digest(Path(world.uri)) == before, "a refused import changed the store"
+
+
+def test_an_analyst_of_every_portfolio_imports_any_row(world: Store) -> None:
+    """The rows a scoped analyst is refused, all in one file, from an analyst who reads every
+    portfolio (with "another portfolio" the later week's rows: no case above reads them)."""
+    who = access.cli_identity(world, UNSCOPED)
+    body = zipped(
+        projects=[project("P2", portfolio="Other", actual_cost=2), project("N-ALL", portfolio="Other")],
+        milestones=[milestone("P2", "M3")],
+        capacity=CAPACITY,
+    )
+    out = ingest(world, "all.zip", body, as_of=NEXT + dt.timedelta(days=7), identity=who)
+    assert out.status == ACCEPTED, out.report.to_text(limit=10)
+
+
+def test_the_command_line_refuses_the_same_rows(world: Store, tmp_path: Path) -> None:
+    path = tmp_path / "other.zip"
+    path.write_bytes(zipped(projects=[project("P2", portfolio="Other", actual_cost=3)]))
+    before = tree_digest(Path(world.uri))
+    code = main(["ingest", str(path), "--as-of", str(NEXT), "--store", world.uri, "--as", SCOPED])
+    assert code == 2
+    assert tree_digest(Path(world.uri)) == before
+
+
+def test_an_analyst_does_not_confirm_a_managers_week(world: Store) -> None:
+    who = access.cli_identity(world, UNSCOPED)
+    assert "may import registers but not confirm" in access.confirm_refusal(who, "pm@example.org")
+    assert access.confirm_refusal(access.cli_identity(world, SCOPED), "pm@example.org")
