@@ -1,8 +1,9 @@
 """OIDC sign-in end to end, offline: a local provider (oidc-provider-mock on loopback), a real
 `streamlit run` with `[auth]` in a secrets file of its own, headless Chromium signing in and
 out. A pm sees only their own projects' upload path and no SQL explorer; a viewer scoped to
-one portfolio sees only that portfolio on Home; a member of the admins group (mapped in
-settings) sees the admin pages.
+one portfolio sees only that portfolio on Home; an analyst scoped to it imports a register
+of that portfolio's projects only; a member of the admins group (mapped in settings) sees the
+admin pages.
 """
 
 from __future__ import annotations
@@ -18,10 +19,12 @@ from oidc_provider_mock import User, run_server_in_thread
 from bench.harness import serve as streamlit_server
 from epmo import access
 from epmo.store import Store
+from tests.conftest import project_row, projects_csv
 from tests.e2e.conftest import on_s3, s3_switch, shot, wait_for_app
 
 SCOPE = "Corporate Systems"
 VIEWER = "viewer.cs@example.org"
+ANALYST = "analyst.cs@example.org"
 ADMIN = "chief@example.org"
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group(name="e2e_a"), pytest.mark.fresh_context]
@@ -45,12 +48,17 @@ def world(e2e_demo_template: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     ops = access.cli_identity(store, "ops@example.org")
     access.grant(store, ops, pm_email, "pm")
     access.grant(store, ops, VIEWER, "viewer", [SCOPE])
-    portfolios = {r["portfolio"] for r in store.rows("access/project_managers")}
+    access.grant(store, ops, ANALYST, "analyst", [SCOPE])
+    owners = store.rows("access/project_managers")
+    portfolios = {r["portfolio"] for r in owners}
+    ours = min((r for r in owners if r["portfolio"] == SCOPE), key=lambda r: r["project_id"])
+    theirs = min((r for r in owners if r["portfolio"] != SCOPE), key=lambda r: r["project_id"])
     settings = root / "settings.toml"
     settings.write_text('[auth.group_roles]\n"epmo-admins" = "admin"\n', encoding="utf-8")
     users = [
         User(sub=pm_email, claims={"email": pm_email, "name": "Project Manager"}),
         User(sub=VIEWER, claims={"email": VIEWER, "name": "Scoped Viewer"}),
+        User(sub=ANALYST, claims={"email": ANALYST, "name": "Scoped Analyst"}),
         User(sub=ADMIN, claims={"email": ADMIN, "name": "Chief", "groups": ["epmo-admins"]}),
     ]
     with run_server_in_thread(port=0, user_claims=users) as provider:
@@ -75,6 +83,8 @@ def world(e2e_demo_template: Path, tmp_path_factory: pytest.TempPathFactory) -> 
                 "mine": mine,
                 "others": others,
                 "portfolios": portfolios,
+                "ours": ours,
+                "theirs": theirs,
             }
 
 
@@ -187,6 +197,49 @@ def test_a_scoped_viewer_sees_only_their_portfolio_on_home(page, world) -> None:
     shot(page, "signin_viewer_home")
     assert not opens(page, url, "upload", "Upload a weekly extract")
     assert not opens(page, url, "submissions", "Submissions ledger")
+
+
+def test_a_scoped_analyst_imports_a_register_of_their_portfolio_only(page, world, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """access.MATRIX["upload"]["analyst"] is "their portfolios": a register with a row of
+    another portfolio's project is refused on that row (its portfolio not named), nothing
+    stored; the same register without it is stored under the analyst's email."""
+    url = str(world["url"])
+    ours, theirs = dict(world["ours"]), dict(world["theirs"])  # type: ignore[call-overload]
+    sign_in(page, url, ANALYST)
+    page.get_by_text(f"Role: analyst · {SCOPE}").wait_for()
+    nav = nav_text(page)
+    assert "Analysis" in nav and "Data" in nav and "Admin" not in nav, nav
+    page.goto(f"{url}/upload")
+    wait_for_app(page)
+    page.get_by_text("As an analyst you may import rows for the projects of your portfolios").wait_for(
+        timeout=30_000
+    )
+    ours_row = project_row(ours["project_id"], portfolio=SCOPE, project_manager=ours["project_manager"])
+    theirs_row = project_row(
+        theirs["project_id"], portfolio=theirs["portfolio"], project_manager=theirs["project_manager"]
+    )
+    register = tmp_path / "register.csv"
+    register.write_bytes(projects_csv(ours_row, theirs_row))
+    page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(register))
+    page.get_by_text("cannot be stored").wait_for(timeout=30_000)
+    refused = page.locator("[data-testid='stDataFrame'] [role='row']").filter(
+        has_text="not_in_your_portfolios"
+    )
+    refused.first.wait_for(state="attached", timeout=30_000)  # the grid's accessible table
+    assert refused.count() == 1 and theirs["project_id"] in refused.inner_text()
+    assert theirs["portfolio"] not in page.content()
+    assert page.get_by_role("button", name="Commit upload").count() == 0
+    shot(page, "signin_analyst_register_refused")
+
+    ok = tmp_path / "register_ours.csv"
+    ok.write_bytes(projects_csv(ours_row))
+    page.goto(f"{url}/upload")  # a fresh uploader
+    wait_for_app(page)
+    page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(ok))
+    page.get_by_text("is valid").wait_for(timeout=30_000)
+    page.get_by_role("button", name="Commit upload").click()
+    page.get_by_text("Stored as upload").wait_for(timeout=30_000)
+    assert page.locator("[data-testid='stException']").count() == 0
 
 
 def test_the_admins_group_maps_to_admin(page, world) -> None:  # type: ignore[no-untyped-def]
