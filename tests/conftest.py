@@ -101,18 +101,23 @@ def csv_of(rows: list[dict[str, object]]) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
-def upload_tables(store: Store, week: dt.date, **tables: list[dict[str, object]]) -> str:
-    """Ingest one ZIP of CSVs (one per table) for `week`; returns the upload id."""
+def zip_of(**tables: list[dict[str, object]]) -> bytes:
+    """A ZIP of CSVs, one per table (`<name>.csv`, csv_of its rows)."""
     import io
     import zipfile
-
-    from epmo.ingest import ACCEPTED, ingest
 
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as z:
         for name, rows in tables.items():
             z.writestr(f"{name}.csv", csv_of(rows))
-    outcome = ingest(store, f"extract_{week}.zip", buf.getvalue(), as_of=week, user_email="pm@example.org")
+    return buf.getvalue()
+
+
+def upload_tables(store: Store, week: dt.date, **tables: list[dict[str, object]]) -> str:
+    """Ingest one ZIP of CSVs (one per table) for `week`; returns the upload id."""
+    from epmo.ingest import ACCEPTED, ingest
+
+    outcome = ingest(store, f"extract_{week}.zip", zip_of(**tables), as_of=week, user_email="pm@example.org")
     assert outcome.status == ACCEPTED, outcome.report.to_text(limit=20)
     assert outcome.upload_id is not None
     return outcome.upload_id

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -123,15 +124,21 @@ def test_a_pm_upload_for_someone_else_s_project_is_refused_row_by_row(
     body = projects_csv(
         project_row(mine[0], project_manager=pm), project_row(theirs[0], budget_bac="99000000")
     )
-    app.file_uploader(key="upload_file").upload("mine.csv", body, "text/csv")
+    refused = _refused(app, "mine.csv", body, "not_your_project")
+    assert refused["value"].tolist() == [theirs[0]] and refused["row"].tolist() == [3]
+    assert tree_digest(Path(demo_store.uri)) == before
+
+
+def _refused(app: AppTest, name: str, body: bytes, rule: str) -> pd.DataFrame:
+    """Upload `body` for the demo's last week: the file cannot be stored, no commit is offered;
+    the report's rows of `rule`."""
+    app.file_uploader(key="upload_file").upload(name, body, "text/csv")
     app.date_input(key="upload_as_of").set_value(DEMO_END).run()
     _no_exceptions(app)
     assert "cannot be stored" in app.error[0].value
-    issues = next(d.value for d in app.dataframe if "problem" in d.value.columns)
-    refused = issues[issues["rule"] == "not_your_project"]
-    assert refused["value"].tolist() == [theirs[0]] and refused["row"].tolist() == [3]
     assert not any(b.label == "Commit upload" for b in app.button)
-    assert tree_digest(Path(demo_store.uri)) == before
+    issues = next(d.value for d in app.dataframe if "problem" in d.value.columns)
+    return issues[issues["rule"] == rule]
 
 
 @pytest.mark.parametrize("scoped", [False, True])
@@ -217,15 +224,9 @@ def test_a_scoped_analyst_imports_a_register_of_their_portfolio_only(
     )
     before = tree_digest(Path(demo_store.uri))
     body = projects_csv(project_row(ours, portfolio=SCOPE), project_row(theirs, portfolio=other))
-    app.file_uploader(key="upload_file").upload("register.csv", body, "text/csv")
-    app.date_input(key="upload_as_of").set_value(DEMO_END).run()
-    _no_exceptions(app)
-    assert "cannot be stored" in app.error[0].value
-    issues = next(d.value for d in app.dataframe if "problem" in d.value.columns)
-    refused = issues[issues["rule"] == "not_in_your_portfolios"]
+    refused = _refused(app, "register.csv", body, "not_in_your_portfolios")
     assert refused["value"].tolist() == [theirs] and refused["row"].tolist() == [3]
     assert other not in " ".join(refused["problem"].tolist())
-    assert not any(b.label == "Commit upload" for b in app.button)
     assert tree_digest(Path(demo_store.uri)) == before
     app.file_uploader(key="upload_file").upload(
         "ours.csv", projects_csv(project_row(ours, portfolio=SCOPE)), "text/csv"

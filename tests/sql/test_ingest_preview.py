@@ -4,12 +4,10 @@ report (only the tables the upload carries), and the project fields it changes."
 from __future__ import annotations
 
 import datetime as dt
-import io
-import zipfile
 
 from epmo.ingest import ACCEPTED, VALID, check_upload, commit, ingest
 from epmo.store import Store
-from tests.conftest import csv_of, project, upload_tables
+from tests.conftest import project, upload_tables, zip_of
 
 W1 = dt.date(2026, 11, 13)
 W2 = dt.date(2026, 11, 20)
@@ -19,14 +17,6 @@ def alloc(pid: str, week: str, hours: float = 10) -> dict[str, object]:
     return {"project_id": pid, "role": "Developer", "period_start": week, "hours": hours}
 
 
-def _zip(**tables: list[dict[str, object]]) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as z:
-        for name, rows in tables.items():
-            z.writestr(f"{name}.csv", csv_of(rows))
-    return buf.getvalue()
-
-
 def test_row_changes_count_previous_rows_of_the_uploaded_tables_only(store: Store) -> None:
     upload_tables(
         store,
@@ -34,7 +24,7 @@ def test_row_changes_count_previous_rows_of_the_uploaded_tables_only(store: Stor
         projects=[project("P1"), project("P2")],
         allocations=[alloc("P1", "2026-11-16"), alloc("P1", "2026-11-23"), alloc("P2", "2026-11-16")],
     )
-    data = _zip(allocations=[alloc("P1", w) for w in ("2026-11-23", "2026-11-30", "2026-12-07")])
+    data = zip_of(allocations=[alloc("P1", w) for w in ("2026-11-23", "2026-11-30", "2026-12-07")])
     outcome = check_upload(store, "week2.zip", data, as_of=W2)
     assert outcome.status == VALID
     rows = outcome.preview["row_changes"].to_dict("records")  # type: ignore[union-attr]
@@ -46,7 +36,7 @@ def test_row_changes_count_previous_rows_of_the_uploaded_tables_only(store: Stor
 
 def test_project_changes_list_changed_fields_and_new_projects(store: Store) -> None:
     upload_tables(store, W1, projects=[project("P1")])
-    data = _zip(
+    data = zip_of(
         projects=[
             project("P1", stage="Closing", forecast_end_date="2027-03-01", budget_bac="1250000"),
             project("P9"),
@@ -77,11 +67,11 @@ def test_the_preview_is_computed_for_those_who_see_it_before_a_commit(store: Sto
     one go (the CLI, ingest) computes none, and a commit that checks again on a moved store
     keeps the preview the caller's outcome had."""
     upload_tables(store, W1, projects=[project("P1")])
-    data = _zip(projects=[project("P1", stage="Closing")])
+    data = zip_of(projects=[project("P1", stage="Closing")])
     shown = ingest(store, "week2.zip", data, as_of=W2, dry_run=True)
     assert shown.status == VALID and set(shown.preview) == {"project_changes", "row_changes"}
     upload_tables(store, W1, projects=[project("P2")])  # the store moves on: commit checks again
     committed = commit(store, shown, "week2.zip", data)
     assert committed.status == ACCEPTED and set(committed.preview) == {"project_changes", "row_changes"}
-    again = ingest(store, "week2b.zip", _zip(projects=[project("P3")]), as_of=W2)
+    again = ingest(store, "week2b.zip", zip_of(projects=[project("P3")]), as_of=W2)
     assert again.status == ACCEPTED and again.preview == {}

@@ -11,8 +11,6 @@ of its own), so the cases hold in any order.
 from __future__ import annotations
 
 import datetime as dt
-import io
-import zipfile
 from pathlib import Path
 
 import pytest
@@ -21,7 +19,7 @@ from epmo import access
 from epmo.cli import main
 from epmo.ingest import ACCEPTED, REJECTED, ingest
 from epmo.store import Store
-from tests.conftest import WEEK, csv_of, project, tree_digest
+from tests.conftest import WEEK, project, tree_digest, zip_of
 
 SCOPED = "ana.corporate@example.org"
 UNSCOPED = "ana.all@example.org"
@@ -41,19 +39,11 @@ def milestone(pid: str, mid: str = "M1") -> dict[str, object]:
 CAPACITY = [{"team": "Alpha", "role": "Developer", "period_start": "2026-12-07", "available_hours": 40}]
 
 
-def zipped(**tables: list[dict[str, object]]) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as z:
-        for name, rows in tables.items():
-            z.writestr(f"{name}.csv", csv_of(rows))
-    return buf.getvalue()
-
-
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Store:
     store = Store(str(tmp_path_factory.mktemp("analyst") / "store"))
     store.ensure()
-    seed = zipped(projects=[project("P1"), project("P2", portfolio="Other")], milestones=[milestone("P2")])
+    seed = zip_of(projects=[project("P1"), project("P2", portfolio="Other")], milestones=[milestone("P2")])
     assert ingest(store, "seed.zip", seed, as_of=WEEK).status == ACCEPTED
     boot = access.demo_identity(via="cli")
     access.grant(store, boot, SCOPED, "analyst", ["Corporate"])
@@ -108,7 +98,7 @@ def test_a_scoped_analyst_imports_only_their_portfolios(
 ) -> None:
     who = access.cli_identity(world, SCOPED)
     before = tree_digest(Path(world.uri))
-    out = ingest(world, "register.zip", zipped(**tables), as_of=NEXT, identity=who)
+    out = ingest(world, "register.zip", zip_of(**tables), as_of=NEXT, identity=who)
     if not refused:
         assert out.status == ACCEPTED, out.report.to_text(limit=10)
         return
@@ -126,7 +116,7 @@ def test_an_analyst_of_every_portfolio_imports_any_row(world: Store) -> None:
     """The rows a scoped analyst is refused, all in one file, from an analyst who reads every
     portfolio (with "another portfolio" the later week's rows: no case above reads them)."""
     who = access.cli_identity(world, UNSCOPED)
-    body = zipped(
+    body = zip_of(
         projects=[project("P2", portfolio="Other", actual_cost=2), project("N-ALL", portfolio="Other")],
         milestones=[milestone("P2", "M3")],
         capacity=CAPACITY,
@@ -137,7 +127,7 @@ def test_an_analyst_of_every_portfolio_imports_any_row(world: Store) -> None:
 
 def test_the_command_line_refuses_the_same_rows(world: Store, tmp_path: Path) -> None:
     path = tmp_path / "other.zip"
-    path.write_bytes(zipped(projects=[project("P2", portfolio="Other", actual_cost=3)]))
+    path.write_bytes(zip_of(projects=[project("P2", portfolio="Other", actual_cost=3)]))
     before = tree_digest(Path(world.uri))
     code = main(["ingest", str(path), "--as-of", str(NEXT), "--store", world.uri, "--as", SCOPED])
     assert code == 2
