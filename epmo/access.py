@@ -182,14 +182,9 @@ def retract(store: Store, identity: Identity, upload_id: str, reason: str) -> No
 # --------------------------------------------------------------------------- the PM rules
 
 
-def project_managers(store: Store, con: duckdb.DuckDBPyConnection | None = None) -> dict[str, str]:
-    """project_id -> its current project manager's email, lower case (reassignments first).
-    With `con`, an unscoped connection over the store, read there (no second connection)."""
-    if con is not None:
-        return managers_on(con)
-    if not store.exists():
-        return {}
-    return _by_project(Store(store.uri, store.storage_options).rows("access/project_managers"))
+def project_managers(store: Store) -> dict[str, str]:
+    """project_id -> its current project manager's email, lower case (reassignments first)."""
+    return project_owners(store)[0]
 
 
 def managers_on(con: duckdb.DuckDBPyConnection) -> dict[str, str]:

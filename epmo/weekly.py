@@ -149,9 +149,9 @@ def confirm_unchanged(
 ) -> str:
     """Record, as `identity`, "no change this week" for `project_ids` (all managed by
     `manager`) for the week `as_of`; returns the confirmation's upload id. Refused
-    (access.Forbidden, access.confirm_refusal) for an identity that may not upload, an analyst,
-    or a pm confirming for another manager; refused (ConfirmRefused) for a project that is not the manager's, has already
-    reported for the week, or has never reported. Every table the project reported (except
+    (access.Forbidden, access.confirm_refusal) for an identity that may not upload, an
+    analyst, or a pm confirming for another manager; refused (ConfirmRefused) for a project
+    that is not the manager's, has already reported for the week, or has never reported. Every table the project reported (except
     capacity, which is per team) is confirmed: the as-of views then read its last rows for
     the new week. The ledger records the identity's email, not the manager's."""
     refusal = access.confirm_refusal(identity, manager)
