@@ -329,6 +329,10 @@ def _save_each_kind(store: Store, identity: access.Identity, kind: str) -> None:
     elif kind == "workflow":
         wf = workflow.Workflow(name="cra", statuses=["Open", "Done"], started="Open", done="Done")
         workflow.save(store, wf, identity)
+    elif kind == "mapping":  # what the Mapper page and `mappings save` call
+        from epmo.mapping import Mapping
+
+        access.save_document(store, identity, "mapping", "register", Mapping(name="register").to_json())
     else:
         raise AssertionError(kind)
 
@@ -341,6 +345,9 @@ def _save_each_kind(store: Store, identity: access.Identity, kind: str) -> None:
         ("deck", "analyst", "viewer"),
         ("decision", "analyst", "viewer"),
         ("workflow", "pm", "viewer"),
+        ("workflow", "analyst", "viewer"),
+        ("mapping", "pm", "viewer"),
+        ("mapping", "analyst", "viewer"),  # an analyst maps the foreign registers they import
     ],
 )
 def test_each_domain_save_checks_the_identity_it_is_given(
