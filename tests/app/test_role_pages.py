@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from epmo import access
@@ -28,10 +29,19 @@ SCOPE = "Corporate Systems"
 PEOPLE = {role: f"{role}.scoped@example.org" for role in ("analyst", "pm", "viewer")}
 
 
+@pytest.fixture(autouse=True)
+def _fresh_caches() -> None:
+    """The app's caches are kept from one run to the next within this module (all on the
+    one store of `world`, keyed by its version and scope): a page's first run costs 0.5 s
+    cold. `world` clears them before the first test and after the last."""
+
+
 @pytest.fixture(scope="module")
 def world(_demo_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     """A copy of the demo store whose access list names one scoped person per role (and an
     admin, so that the list rules); its first project manager, for My projects."""
+    st.cache_resource.clear()
+    st.cache_data.clear()
     root = tmp_path_factory.mktemp("roles") / "store"
     shutil.copytree(_demo_template, root)
     store = Store(str(root))
@@ -42,6 +52,8 @@ def world(_demo_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
         access.grant(store, boss, email, role, [SCOPE])
     manager = sorted(set(access.project_managers(store).values()))[0]
     yield {"uri": store.uri, "manager": manager}
+    st.cache_resource.clear()
+    st.cache_data.clear()
 
 
 def test_the_sweep_covers_every_page_of_the_navigation() -> None:
