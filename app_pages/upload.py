@@ -96,10 +96,10 @@ if access.decision(identity, "upload") == access.OWN:
     mine = ui.page(
         pagedata_access.managed_projects, whole, ledger.EVERY_WEEK, email=identity.email
     ).project_ids
-    teams = ", ".join(identity.teams) or "none"
+    teams = md(", ".join(identity.teams) or "none")  # ids, teams, portfolios: typed text
     st.info(
         f"As a project manager you may submit rows for your projects ({len(mine)}): "
-        + (", ".join(mine) or "none yet")
+        + (md(", ".join(mine)) or "none yet")
         + f", and for new project ids; capacity for your teams: {teams}. "
         "Rows for anyone else's project are refused, each with the reason, and nothing is stored.",
         icon=":material/badge:",
@@ -107,7 +107,7 @@ if access.decision(identity, "upload") == access.OWN:
 elif access.decision(identity, "upload") == access.PORTFOLIOS and identity.scope is not None:
     st.info(
         "As an analyst you may import rows for the projects of your portfolios ("
-        + (", ".join(identity.scope) or "none")
+        + (md(", ".join(identity.scope)) or "none")
         + "), new ones included; capacity, which is kept per team, is imported by an EPMO admin. "
         "Rows outside them are refused, each with the reason, and nothing is stored.",
         icon=":material/badge:",

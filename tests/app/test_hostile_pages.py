@@ -196,3 +196,29 @@ def test_explorer_chart_of_hostile_values(app: AppTest) -> None:
     )
     app.button(key="explorer_run").click().run()
     check(app)
+
+
+@pytest.mark.parametrize("role", ["pm", "analyst"])
+def test_the_upload_note_quotes_teams_projects_and_portfolios_as_text(
+    hostile_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, role: str
+) -> None:
+    """The Upload page's note for a pm (their projects and teams) and for a scoped analyst
+    (their portfolios): names typed into the access list or uploaded are text. On a copy of
+    the store: an access list would end the demo mode for the other tests of this module."""
+    import shutil
+
+    from tests.app.conftest import sign_in
+
+    copy = Store(str(tmp_path / "store"))
+    shutil.copytree(hostile_store.uri, copy.uri)
+    monkeypatch.setenv("EPMO_STORE", copy.uri)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    if role == "pm":  # the hostile projects' manager, keeping a team named with a link
+        sign_in(at, copy, monkeypatch, "pm@example.org", "pm", teams=(hostile.TEAM,))
+    else:
+        sign_in(at, copy, monkeypatch, "ana@example.org", "analyst", portfolios=(hostile.PORTFOLIO,))
+    at.switch_page("app_pages/upload.py").run()
+    check(at)
+    note = next(i.value for i in at.info if i.value.startswith("As a"))
+    shown = safe_text.md(hostile.TEAM if role == "pm" else hostile.PORTFOLIO)
+    assert shown in note, note
