@@ -41,8 +41,8 @@ def base_store() -> Store:
 
 
 @st.cache_resource(max_entries=32)
-def _scoped_store(scope: tuple[str, ...]) -> Store:
-    return Store(base_store().uri, base_store().storage_options, scope=scope)
+def _scoped_store(scope: tuple[str, ...], manager: str | None) -> Store:
+    return Store(base_store().uri, base_store().storage_options, scope=scope, manager=manager)
 
 
 def store() -> Store:
@@ -50,8 +50,12 @@ def store() -> Store:
     snapshots and connections hold only its portfolios (epmo/store.py register_snapshot), so
     every query, export, frozen deck and pack a page makes through it is scoped. Writes
     through it are the same as through the whole store."""
-    scope = current_identity().scope
-    return base_store() if scope is None else _scoped_store(scope)
+    identity = current_identity()
+    return (
+        base_store()
+        if identity.scope is None
+        else _scoped_store(identity.scope, access.read_manager(identity))
+    )
 
 
 def snapshot() -> Snapshot:
@@ -71,7 +75,7 @@ def snapshot() -> Snapshot:
     if not wrote and run is not None and memo is not None and memo[0]() is run:
         return memo[1].snap  # type: ignore[no-any-return]
     identity = current_identity()
-    st_ = base_store() if identity.scope is None else _scoped_store(identity.scope)
+    st_ = store()
     pending = _pending_writes()
     if (st_.uri, identity.email) in pending:
         pending.discard((st_.uri, identity.email))

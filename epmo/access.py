@@ -153,11 +153,18 @@ def require(identity: Identity, action: str) -> None:
 
 def store_for(store: Store, identity: Identity) -> Store:
     """The store as `identity` may read it: every snapshot, connection, export, pack and
-    explorer query made through it is restricted to the identity's portfolios."""
+    explorer query made through it is restricted to the identity's portfolios and, for a
+    project manager, their own projects wherever they are (read_manager)."""
     require(identity, "view")
     if identity.scope is None and store.scope is None:
         return store
-    return Store(store.uri, store.storage_options, scope=identity.scope)
+    return Store(store.uri, store.storage_options, scope=identity.scope, manager=read_manager(identity))
+
+
+def read_manager(identity: Identity) -> str | None:
+    """Whose own projects a scoped identity reads besides its portfolios: a project
+    manager's (they submit and follow them), nobody's for anyone else."""
+    return identity.email if identity.scope is not None and decision(identity, "upload") == OWN else None
 
 
 def save_document(

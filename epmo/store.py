@@ -169,16 +169,33 @@ class Snapshot:
     # The portfolios this view may show (epmo/access.py); None = every portfolio. A scoped
     # snapshot's connections hold only those portfolios' projects (register_snapshot).
     scope: tuple[str, ...] | None = None
+    # A scoped project manager's address: their own projects are in scope too, whichever
+    # portfolio holds them (views/project_owners says who manages what). None: nobody's.
+    manager: str | None = None
 
     @property
     def key(self) -> str:
         """Cache key: changes whenever any table changes (and differs per scope)."""
         key = self.uri + "|" + ",".join(f"{n}={v}" for n, v in self.versions)
-        return key if self.scope is None else key + "|scope=" + json.dumps(list(self.scope))
+        if self.scope is None:
+            return key
+        return (
+            key
+            + "|scope="
+            + json.dumps(list(self.scope))
+            + ("|manager=" + json.dumps(self.manager) if self.manager else "")
+        )
 
-    def scoped(self, portfolios: tuple[str, ...] | frozenset[str] | None) -> Snapshot:
-        """The same snapshot restricted to `portfolios` (None: unrestricted)."""
-        return replace(self, scope=None if portfolios is None else tuple(sorted(portfolios)))
+    def scoped(
+        self, portfolios: tuple[str, ...] | frozenset[str] | None, manager: str | None = None
+    ) -> Snapshot:
+        """The same snapshot restricted to `portfolios` and, with `manager`, that project
+        manager's own projects (None: unrestricted)."""
+        if portfolios is None:
+            return replace(self, scope=None, manager=None)
+        return replace(
+            self, scope=tuple(sorted(portfolios)), manager=manager.strip().lower() if manager else None
+        )
 
 
 class Store:
@@ -187,6 +204,7 @@ class Store:
         uri: str | None = None,
         storage_options: dict[str, str] | None = None,
         scope: tuple[str, ...] | None = None,
+        manager: str | None = None,
     ):
         self.uri = (uri or default_store_uri()).rstrip("/")
         # An object-store URI takes its endpoint and credentials from the environment
@@ -196,6 +214,8 @@ class Store:
         )
         # Reads through this object see only these portfolios (epmo/access.py store_for).
         self.scope = scope
+        # ... and, for a scoped project manager, their own projects wherever they are.
+        self.manager = manager if scope is not None else None
         self._tables: dict[str, DeltaTable] = {}
         self._lock = threading.Lock()
         self._upgraded = False
@@ -357,7 +377,7 @@ class Store:
                 else:
                     versions.append((name, dtable.version()))
                     files[name] = tuple(dtable.file_uris())
-        return Snapshot(self.uri, tuple(versions), files).scoped(self.scope)
+        return Snapshot(self.uri, tuple(versions), files).scoped(self.scope, self.manager)
 
     def connect(
         self,
@@ -780,25 +800,40 @@ def scope_filter(name: str) -> str | None:
     return "FALSE"  # access, audit: not portfolio data; admins read them unscoped
 
 
+# The unscoped relations a scope is computed from (views/project_owners reads them): named
+# only while access/scope_projects runs.
+_SCOPE_SOURCES = ("projects", "uploads", "access")
+# What views/project_owners needs defined on a connection of its own (on a cursor of the
+# shared catalog these are already there).
+_SCOPE_DEFINITIONS = ("views/accepted_uploads", "views/project_owners")
+
+
 def _register_scope(con: duckdb.DuckDBPyConnection, snap: Snapshot, temp: bool = False) -> None:
-    """The scope's tables: scope_portfolios (bound values) and scope_projects (the projects
-    whose latest report places them in one of those portfolios). The unscoped sources are
-    named only while scope_projects is computed, then dropped, so no later query (the SQL
-    explorer's included) can name an unscoped relation."""
+    """The scope's tables: scope_portfolios and scope_managers (bound values) and
+    scope_projects (the projects views/project_owners places in one of those portfolios or
+    gives to that manager). The unscoped rows are named only while scope_projects is
+    computed, then dropped, so no later query (the SQL explorer's included) can name an
+    unscoped relation."""
     assert snap.scope is not None
-    con.execute(f"CREATE OR REPLACE {'TEMP ' if temp else ''}TABLE scope_portfolios (portfolio VARCHAR)")
+    kind = "TEMP " if temp else ""
+    con.execute(f"CREATE OR REPLACE {kind}TABLE scope_portfolios (portfolio VARCHAR)")
     if snap.scope:
         con.executemany("INSERT INTO scope_portfolios VALUES ($1)", [[p] for p in snap.scope])
-    sources = {"scope_source_projects": "projects", "scope_source_uploads": "uploads"}
+    con.execute(f"CREATE OR REPLACE {kind}TABLE scope_managers (email VARCHAR)")
+    if snap.manager:
+        con.execute("INSERT INTO scope_managers VALUES ($1)", [snap.manager.strip().lower()])
     try:
-        for view, table in sources.items():
+        for table in _SCOPE_SOURCES:
             files = snap.files.get(table, ())
             body = f"SELECT * FROM {_read_files(files)}" if files else _empty_select(ALL_TABLES[table])  # noqa: S608 (our own files)
-            con.execute(f"CREATE OR REPLACE TEMP VIEW {view} AS {body}")  # noqa: S608 (allow-listed)
+            con.execute(f"CREATE OR REPLACE TEMP VIEW {_quote('raw_' + table)} AS {body}")  # noqa: S608 (allow-listed)
+        if not temp:
+            for name in _SCOPE_DEFINITIONS:
+                sql.execute_script(con, name)
         sql.execute_script(con, "access/scope_projects", temp=temp)
     finally:
-        for view in sources:
-            con.execute(f"DROP VIEW IF EXISTS {view}")
+        for table in _SCOPE_SOURCES:
+            con.execute(f"DROP VIEW IF EXISTS temp.{_quote('raw_' + table)}")
 
 
 # A frozen connection (a steering deck) sees only the ledger events and documents committed
@@ -1010,6 +1045,7 @@ DERIVED = (
 # Every definition register_snapshot creates, in order (the as-of views first).
 DEFINITIONS = (
     "views/accepted_uploads",
+    "views/project_owners",
     "views/submission_validity",
     "views/current_submissions_weeks",
     "views/current_submissions",

@@ -165,6 +165,33 @@ def test_a_pm_s_own_projects_on_upload_are_read_once_per_store_version(
     assert len(reads) == 1
 
 
+def test_a_pm_scoped_to_another_portfolio_still_follows_their_own_projects(
+    app: AppTest, demo_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pm granted one portfolio, who manages projects in others too, reads that
+    portfolio's projects and their own (access.read_manager), not the rest of the store."""
+    managers, portfolios = access.project_owners(demo_store)
+    pm = sorted(set(managers.values()))[0]
+    mine = {p for p, e in managers.items() if e == pm}
+    scoped = {p for p, f in portfolios.items() if f == SCOPE}
+    assert mine - scoped and set(managers) - mine - scoped  # theirs outside it, and others' too
+    sign_in(app, demo_store, monkeypatch, pm, "pm", portfolios=(SCOPE,))
+    app.switch_page("app_pages/project.py").run()
+    _no_exceptions(app)
+    assert set(app.selectbox(key="project_pick").options) == {
+        f"{p} · {n}" for p, n in _names(demo_store).items() if p in mine | scoped
+    }
+
+
+def _names(store: Store) -> dict[str, str]:
+    con = store.connect()
+    try:
+        rows = con.sql(f"SELECT project_id, project_name FROM projects_as_of(DATE '{DEMO_END}')").fetchall()  # noqa: S608
+    finally:
+        con.close()
+    return dict(rows)
+
+
 def test_an_admin_grants_access_on_the_page_and_the_audit_page_shows_it(
     app: AppTest, demo_store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:

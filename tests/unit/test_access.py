@@ -55,7 +55,7 @@ def test_a_scoped_store_shows_its_portfolios_in_every_table_and_view(demo_store:
                 "SELECT view_name FROM duckdb_views() WHERE NOT internal"
             ).fetchall()
         ]
-        assert not [n for n in names if n.startswith("scope_source")]
+        assert not [n for n in names if n.startswith("scope_source")]  # the old names, gone too
         for name in names:
             cols = {r[0] for r in con.sql(f'DESCRIBE "{name}"').fetchall()}
             if "portfolio" in cols and name not in ("scope_portfolios",):

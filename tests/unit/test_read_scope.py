@@ -1,0 +1,151 @@
+"""Which projects a scoped identity reads (access/scope_projects), and that it is the same
+placement the PM rules use (views/project_owners): one definition of "the portfolio a
+project belongs to" and "who manages it".
+
+The store, built once and only read by the cases:
+- P1 in Corporate, managed by alice;
+- P2 in Other, managed by alice;
+- P3 in Other, managed by bob, then reassigned to alice by an admin;
+- P4 in Corporate, managed by bob; a later report moves it to Other and is retracted, so it
+  is Corporate's again;
+- P5 in Other, managed by bob; a later report moves it to Corporate (not retracted).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from epmo import access
+from epmo.ingest import VALID, ingest
+from epmo.store import Store
+from tests.conftest import WEEK, project, upload_tables, zip_of
+
+ALICE = "Alice.PM@example.org"
+BOB = "bob.pm@example.org"
+NEXT = WEEK + dt.timedelta(days=7)
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Store:
+    store = Store(str(tmp_path_factory.mktemp("scope") / "store"))
+    store.ensure()
+    upload_tables(
+        store,
+        WEEK,
+        projects=[
+            project("P1", project_manager=ALICE),
+            project("P2", portfolio="Other", project_manager=ALICE),
+            project("P3", portfolio="Other", project_manager=BOB),
+            project("P4", project_manager=BOB),
+            project("P5", portfolio="Other", project_manager=BOB),
+        ],
+    )
+    moved = upload_tables(store, NEXT, projects=[project("P4", portfolio="Other", project_manager=BOB)])
+    upload_tables(store, NEXT, projects=[project("P5", project_manager=BOB)])
+    admin = access.demo_identity(via="cli")
+    access.retract(store, admin, moved, "sent to the wrong portfolio")
+    access.assign_pm(store, admin, "P3", "alice.pm@example.org")
+    return store
+
+
+def _scope_projects(store: Store, portfolios: tuple[str, ...], manager: str | None) -> set[str]:
+    con = Store(store.uri, scope=portfolios, manager=manager).connect()
+    try:
+        return {r[0] for r in con.sql("SELECT project_id FROM scope_projects").fetchall()}
+    finally:
+        con.close()
+
+
+# (case, portfolios, manager, the projects read)
+CASES = [
+    ("Corporate: P1, P4 back after the retraction, P5 moved in", ("Corporate",), None, {"P1", "P4", "P5"}),
+    ("Other: P2, P3", ("Other",), None, {"P2", "P3"}),
+    ("no portfolio, nobody's projects: nothing", (), None, set()),
+    ("alice with no portfolio: her own, P3 by reassignment", (), ALICE, {"P1", "P2", "P3"}),
+    ("alice's address in another case and with spaces", (), "  ALICE.pm@EXAMPLE.org ", {"P1", "P2", "P3"}),
+    ("alice in Corporate: Corporate's and her own", ("Corporate",), ALICE, {"P1", "P2", "P3", "P4", "P5"}),
+    ("bob with no portfolio: P4 and P5, not P3 any more", (), BOB, {"P4", "P5"}),
+    ("a manager of nothing", (), "carol@example.org", set()),
+]
+
+
+@pytest.mark.parametrize(
+    ("portfolios", "manager", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
+def test_the_projects_a_scope_reads(
+    world: Store, portfolios: tuple[str, ...], manager: str | None, expected: set[str]
+) -> None:
+    assert _scope_projects(world, portfolios, manager) == expected
+
+
+def test_the_scope_and_the_pm_rules_place_every_project_the_same_way(world: Store) -> None:
+    managers, portfolios = access.project_owners(world)
+    assert portfolios == {
+        "P1": "Corporate",
+        "P2": "Other",
+        "P3": "Other",
+        "P4": "Corporate",
+        "P5": "Corporate",
+    }
+    for portfolio in ("Corporate", "Other"):
+        assert _scope_projects(world, (portfolio,), None) == {
+            p for p, f in portfolios.items() if f == portfolio
+        }
+    for email in (ALICE, BOB):
+        assert _scope_projects(world, (), email) == set(access.managed_by(email, managers))
+
+
+@pytest.mark.parametrize(
+    ("role", "manager"),
+    [("pm", "alice.pm@example.org"), ("analyst", None), ("viewer", None), ("admin", None)],
+)
+def test_only_a_scoped_project_manager_reads_their_own_projects_too(role: str, manager: str | None) -> None:
+    scoped = access.Identity(email=ALICE, role=role, via="cli", portfolios=("Corporate",))
+    assert access.read_manager(scoped) == (manager and ALICE)
+    unscoped = access.Identity(email=ALICE, role=role, via="cli")
+    assert access.read_manager(unscoped) is None
+
+
+def test_a_scoped_pm_reads_and_reports_their_project_in_another_portfolio(world: Store) -> None:
+    """alice reads Corporate; P2 and P3, hers, are in Other. Her store shows them with
+    Corporate's, bob's (scoped the same) only Corporate's; and her milestones for P2 are
+    validated against P2, not refused as an unknown project."""
+    alice = access.Identity(email=ALICE, role="pm", via="cli", portfolios=("Corporate",))
+    mine = access.store_for(world, alice)
+    con = mine.connect()
+    try:
+        shown = {r[0] for r in con.sql("SELECT DISTINCT project_id FROM raw_projects").fetchall()}
+    finally:
+        con.close()
+    assert shown == {"P1", "P2", "P3", "P4", "P5"}
+    bob = access.Identity(email=BOB, role="pm", via="cli", portfolios=("Corporate",))
+    con = access.store_for(world, bob).connect()
+    try:
+        assert {r[0] for r in con.sql("SELECT DISTINCT project_id FROM raw_projects").fetchall()} == {
+            "P1",
+            "P4",
+            "P5",
+        }
+    finally:
+        con.close()
+    milestones = [
+        {
+            "project_id": "P2",
+            "milestone_id": "M1",
+            "milestone_name": "Go-live",
+            "baseline_date": "2026-12-31",
+            "forecast_date": "2026-12-31",
+        }
+    ]
+    outcome = ingest(
+        mine,
+        "p2.zip",
+        zip_of(milestones=milestones),
+        as_of=NEXT,
+        user_email=ALICE,
+        identity=alice,
+        dry_run=True,
+    )
+    assert outcome.status == VALID, outcome.report.to_text(limit=10)
