@@ -288,6 +288,11 @@ def test_an_absent_table_has_the_lenient_projections_types(monkeypatch: pytest.M
     assert described[0] == described[1]
 
 
+def _allocation_rows(case: tuple[object, ...]) -> int:
+    mapped, _ = map_upload(read_upload(str(case[1]), case[2]), Mapping(), True)  # type: ignore[arg-type]
+    return sum(m.data.num_rows for m in mapped if m.table == "allocations")
+
+
 def _kind(con: object, name: str) -> str:
     rows = con.execute(  # type: ignore[attr-defined]
         "SELECT table_type FROM information_schema.tables WHERE table_catalog = 'temp' AND table_name = ?",
@@ -296,20 +301,27 @@ def _kind(con: object, name: str) -> str:
     return str(rows[0][0]) if rows else ""
 
 
-def test_an_all_fast_table_is_a_view_over_the_upload_and_stages_again_on_one_connection(store: Store) -> None:
-    """When every column of a table took the fast path, checked_<table> is a view over the
-    staged Arrow rows (nothing copied into DuckDB); with one lenient column it is a table.
-    One connection staging uploads of both kinds, one after the other, reports each as a
-    connection of its own does."""
+@pytest.mark.parametrize("past", [-1, 0, 1], ids=["below VIEW_ROWS", "at VIEW_ROWS", "above VIEW_ROWS"])
+def test_an_all_fast_table_is_a_view_over_the_upload_and_stages_again_on_one_connection(
+    store: Store, monkeypatch: pytest.MonkeyPatch, past: int
+) -> None:
+    """When every column of a table took the fast path and it has at least VIEW_ROWS rows,
+    checked_<table> is a view over the staged Arrow rows (nothing copied into DuckDB); with
+    one lenient column, or fewer rows, it is a table. One connection staging uploads of
+    these kinds, one after the other, reports each as a connection of its own does."""
     clean, mixed = UPLOADS[0], UPLOADS[10]
     assert clean[0] == "clean" and mixed[0].startswith("mixed")
+    rows = _allocation_rows(clean)
+    assert rows > 1 and _allocation_rows(UPLOADS[5]) == rows
+    monkeypatch.setattr("epmo.validate.VIEW_ROWS", rows - past)
+    fast = "VIEW" if past >= 0 else "LOCAL TEMPORARY"
     con = store.connect()
     try:
         for case, expect_kind in (
-            (clean, "VIEW"),
+            (clean, fast),
             (mixed, "LOCAL TEMPORARY"),
-            (clean, "VIEW"),
-            (UPLOADS[5], "VIEW"),
+            (clean, fast),
+            (UPLOADS[5], fast),
         ):
             _case, name, data, _fast, _expected = case
             mapped, _ = map_upload(read_upload(name, data), Mapping(), True)
