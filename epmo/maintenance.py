@@ -225,13 +225,18 @@ class TableState:
 def table_states(store: Store, checkpoints: dict[str, int]) -> list[TableState]:
     out = []
     for name in [*ALL_TABLES, LEASE_TABLE]:
-        uri = f"{store.uri}/{name}"
-        try:
-            dtable = DeltaTable(uri, storage_options=store.storage_options)
-        except TableNotFoundError:
+        if name == LEASE_TABLE:
+            try:
+                dtable = DeltaTable(f"{store.uri}/{name}", storage_options=store.storage_options)
+            except TableNotFoundError:
+                continue
+            state: tuple[int, int] | None = (dtable.version(), len(dtable.file_uris()))
+        else:
+            state = store.table_state(name)  # the store's own table objects, read incrementally
+        if state is None:
             continue
-        version = dtable.version()
-        out.append(TableState(name, version, len(dtable.file_uris()), version - checkpoints.get(name, -1)))
+        version, files = state
+        out.append(TableState(name, version, files, version - checkpoints.get(name, -1)))
     return out
 
 

@@ -307,6 +307,14 @@ class Store:
             dtable.update_incremental()
         return dtable
 
+    def table_state(self, name: str) -> tuple[int, int] | None:
+        """(version, number of current files) of one table, read now (None: no such table),
+        through the table object this store keeps (an incremental read of the log, not the
+        whole log again: maintenance asks this of every table after each commit)."""
+        with self._lock:
+            dtable = self._table(name)
+            return None if dtable is None else (dtable.version(), len(dtable.file_uris()))
+
     def snapshot(self, fresh: bool = False) -> Snapshot:
         """Versions and file lists, the ledger read first (see the module docstring).
 
