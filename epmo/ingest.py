@@ -502,6 +502,8 @@ def _permitted(
     """The outcome, or a rejection naming every row `identity` may not submit. The project
     managers and portfolios the check found on the snapshot `snap_key` are used when it found
     them there."""
+    if identity is not None and outcome.status == REJECTED and store.scope is not None:
+        return _unknown_to_the_scope(store, outcome, identity, file_name)
     if identity is None or outcome.status != VALID:
         return outcome
     managers, portfolios = outcome.managers, outcome.portfolios
@@ -513,6 +515,28 @@ def _permitted(
     if not refusals:
         return outcome
     return Outcome(REJECTED, new_report(refusals, outcome.report.row_counts), outcome.as_of_date)
+
+
+def _unknown_to_the_scope(store: Store, outcome: Outcome, identity: Identity, file_name: str) -> Outcome:
+    """A scoped identity validates on its scope, so a row naming a project of the store that
+    lies outside it was reported as an unknown project. Say why it may not be submitted
+    instead (the same refusal a projects row of it gets: access.upload_refusals), at the
+    row's place in the file; the project's portfolio is not named."""
+    unknown = {id(i) for i in outcome.report.issues if i.rule == "unknown_project" and i.value}
+    if not unknown:
+        return outcome
+    managers, portfolios = access.project_owners(store)
+    issues: list[Issue] = []
+    for issue in outcome.report.issues:
+        if id(issue) in unknown and issue.value in managers:
+            row = pa.table({"project_id": [issue.value], "_row": pa.array([issue.row], pa.int64())})
+            refused = access.upload_refusals(identity, {issue.table: row}, managers, file_name, portfolios)
+            if refused and refused[0].row is not None:  # a row refused, not the whole upload
+                issue = replace(issue, rule=refused[0].rule, message=refused[0].message)
+        issues.append(issue)
+    report = new_report(issues, outcome.report.row_counts)
+    report.truncated = outcome.report.truncated
+    return replace(outcome, report=report)
 
 
 def commit(
@@ -652,7 +676,7 @@ def ingest(
         preview=False,  # validated and committed in one go: no one is shown the changes
     )
     if outcome.status != VALID:
-        return outcome
+        return _permitted(store, outcome, identity, file_name)  # a refusal's reasons, said as such
     # commit checks what `identity` may submit (_permitted), on the snapshot it commits to
     return commit(
         store,

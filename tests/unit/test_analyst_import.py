@@ -112,6 +112,34 @@ def test_a_scoped_analyst_imports_only_their_portfolios(
     assert tree_digest(Path(world.uri)) == before, "a refused import changed the store"
 
 
+@pytest.mark.parametrize("dry_run", [True, False], ids=["checked", "committed"])
+def test_through_their_own_scope_a_known_project_outside_it_is_refused_not_unknown(
+    world: Store, dry_run: bool
+) -> None:
+    """The app and the command line validate a scoped analyst's upload on the store as they
+    read it (access.store_for), where P2 of another portfolio is not. Its milestone row is
+    refused for what it is, at its place in the file, and P2's portfolio is not named; a
+    project id the store has never seen is still an unknown project."""
+    who = access.cli_identity(world, SCOPED)
+    body = zip_of(milestones=[milestone("P1"), milestone("P2", "M2"), milestone("NEVER-SEEN", "M3")])
+    before = tree_digest(Path(world.uri))
+    out = ingest(
+        access.store_for(world, who), "register.zip", body, as_of=NEXT, identity=who, dry_run=dry_run
+    )
+    assert out.status == REJECTED
+    got = sorted(
+        (i.rule, i.table, i.row, i.column, i.value) for i in out.report.issues if i.severity == "error"
+    )
+    assert got == [
+        ("not_in_your_portfolios", "milestones", 3, "project_id", "P2"),
+        ("unknown_project", "milestones", 4, "project_id", "NEVER-SEEN"),
+    ], out.report.to_text(limit=10)
+    refused = next(i for i in out.report.issues if i.value == "P2")
+    assert "belongs to a portfolio outside yours" in refused.message and "Other" not in refused.message
+    assert refused.file == "milestones.csv" or refused.file.endswith("milestones.csv")
+    assert tree_digest(Path(world.uri)) == before
+
+
 def test_an_analyst_of_every_portfolio_imports_any_row(world: Store) -> None:
     """The rows a scoped analyst is refused, all in one file, from an analyst who reads every
     portfolio (with "another portfolio" the later week's rows: no case above reads them)."""

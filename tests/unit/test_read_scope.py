@@ -149,3 +149,30 @@ def test_a_scoped_pm_reads_and_reports_their_project_in_another_portfolio(world:
         dry_run=True,
     )
     assert outcome.status == VALID, outcome.report.to_text(limit=10)
+
+
+def test_a_scoped_pm_is_told_a_project_outside_their_scope_is_someone_else_s(world: Store) -> None:
+    """bob reads Corporate; P2 is alice's, in Other. His milestones for it are refused as
+    another manager's project, not as an unknown project."""
+    bob = access.Identity(email=BOB, role="pm", via="cli", portfolios=("Corporate",))
+    milestones = [
+        {
+            "project_id": pid,
+            "milestone_id": "M1",
+            "milestone_name": "Go-live",
+            "baseline_date": "2026-12-31",
+            "forecast_date": "2026-12-31",
+        }
+        for pid in ("P4", "P2")
+    ]
+    outcome = ingest(
+        access.store_for(world, bob),
+        "b.zip",
+        zip_of(milestones=milestones),
+        as_of=NEXT,
+        identity=bob,
+        dry_run=True,
+    )
+    assert [(i.rule, i.row, i.value) for i in outcome.report.issues if i.severity == "error"] == [
+        ("not_your_project", 3, "P2")
+    ], outcome.report.to_text(limit=10)
