@@ -22,6 +22,11 @@ PRESENT = "present"
 RUN = "_steer_run"  # the running deck: name, freeze (dict), slide index
 FLASH, FLASH_KEY = "_steer_flash", "_steer_flash_form"  # a saved decision's message, across the rerun
 
+# A slide's table in presentation mode: an HTML table in this size (the interactive grid's
+# type is 13 px, too small across a room or a shared screen). Headers and long cells
+# (epmo/pack.py LONG_CELL) wrap, so that a table fits its half of the slide.
+PRESENT_TABLE_FONT_SIZE = 16
+
 # Streamlit's chrome, hidden in presentation mode: the sidebar and its toggle, the header
 # with the toolbar, main menu and deploy button, and the status widget. Large dark type.
 _PRESENT_CSS = f"""
@@ -41,6 +46,13 @@ _PRESENT_CSS = f"""
 [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] *,
 [data-testid="stMain"] [data-testid="stCaptionContainer"] p {{ font-size: 1.15rem !important; color: #222222 !important;
   opacity: 1 !important; }}
+.epmo-slide-table {{ overflow: auto; border: 1px solid #c8c8c8; border-radius: 6px; }}
+.epmo-slide-table table {{ border-collapse: collapse; width: 100%; font-size: {PRESENT_TABLE_FONT_SIZE}px;
+  line-height: 1.3; color: {PRESENT_TEXT}; }}
+.epmo-slide-table th {{ position: sticky; top: 0; background: #efefef; font-weight: 600; vertical-align: bottom; }}
+.epmo-slide-table th, .epmo-slide-table td {{ text-align: left; padding: 3px 8px; border-bottom: 1px solid #dddddd;
+  white-space: nowrap; vertical-align: top; }}
+.epmo-slide-table th, .epmo-slide-table td.long {{ white-space: normal; min-width: 7em; }}
 </style>
 """
 
@@ -236,22 +248,36 @@ def figure_budget(metrics: int) -> int:
 
 
 def present_parts(s: steering.Slide) -> list[list[steering.Chart | steering.Table]]:
-    """Presenting, a slide's figures in screens that fit 1280x720: two side by side, a grid
-    (RAG matrix, capacity: it needs the width for its cell labels) on a screen of its own
-    after them, a wide chart (the ranking's bars, names and legend) on one before them.
+    """Presenting, a slide's figures in screens that fit 1280x720: two side by side, a table
+    of sentences (the watermelons' reasons) and then a grid (RAG matrix, capacity: it needs
+    the width for its cell labels) each on a screen of its own after them, a wide chart (the
+    ranking's bars, names and legend) on one before them.
     A slide with so many metrics that its figures would be too small shows the metrics on
     a screen of their own first. Next and Previous walk the parts before the next slide, as
     the PPTX's "(continued)"."""
     blocks: list[steering.Chart | steering.Table] = list(s.blocks)
     wides = [b for b in blocks if isinstance(b, steering.Chart) and b.wide]
     grids = [b for b in blocks if isinstance(b, steering.Chart) and b.kind == "grid" and not b.wide]
-    others = [b for b in blocks if not any(b is g for g in (*wides, *grids))]
+    texts = [b for b in blocks if isinstance(b, steering.Table) and _wordy(b)]
+    others = [b for b in blocks if not any(b is g for g in (*wides, *grids, *texts))]
     parts = (
-        [[w] for w in wides] + [others[i : i + 2] for i in range(0, len(others), 2)] + [[g] for g in grids]
+        [[w] for w in wides]
+        + [others[i : i + 2] for i in range(0, len(others), 2)]
+        + [[t] for t in texts]
+        + [[g] for g in grids]
     )
     if parts and s.metrics and figure_budget(len(s.metrics)) < MIN_FIGURE_PX:
         parts = [[], *parts]  # the metrics alone first
     return parts or [[]]
+
+
+# A table with a cell this long (a RAG reason, a rationale) is read as sentences: presented,
+# it has the slide's whole width, where half of it cut the sentences off at its edge.
+WORDY_CELL = 40
+
+
+def _wordy(t: steering.Table) -> bool:
+    return any(len(str(v)) > WORDY_CELL for col in t.frame.columns for v in t.frame[col].tolist())
 
 
 def _note_lines(s: steering.Slide) -> int:
@@ -307,6 +333,8 @@ def render_slide(s: steering.Slide, frozen: steering.Freeze, key: str, part: int
                 ui.chart(presentation(b.figure, height=budget), key=f"{key}_chart_{i}", theme=None)
             elif b.frame.empty:
                 st.caption(md(b.note) or "Nothing to show.")
+            elif presenting():
+                _presented_table(b.frame, budget)
             else:
                 rows_high = 38 + 35 * len(b.frame)
                 ui.table(b.frame, key=f"{key}_table_{i}", height=min(budget, rows_high) if budget else "auto")
@@ -314,6 +342,14 @@ def render_slide(s: steering.Slide, frozen: steering.Freeze, key: str, part: int
                 ui.show_sql(b.source, key=f"{key}_block_{i}", what=b.title)
     if long_note:
         st.caption(md(s.subtitle))
+
+
+def _presented_table(frame: pd.DataFrame, height: int | None) -> None:
+    """A slide's table as the projector shows it: the HTML pack's table (every cell escaped,
+    text as text; a cut cell's whole text in its tooltip) in presentation type, scrolling
+    within the slide's height."""
+    limit = f' style="max-height: {int(height)}px"' if height else ""
+    st.html(f'<div class="epmo-slide-table"{limit}>{pack.table_html(frame)}</div>')
 
 
 # --------------------------------------------------------------------------- decisions

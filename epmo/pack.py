@@ -324,7 +324,12 @@ th {{ background: #eee; }}
 """
 
 
-def _table_html(frame: pd.DataFrame, fills: pd.DataFrame | None = None, index: bool = False) -> str:
+LONG_CELL = 20  # characters: a cell longer than this is classed "long" (it may wrap)
+
+
+def table_html(frame: pd.DataFrame, fills: pd.DataFrame | None = None, index: bool = False) -> str:
+    """A display frame as an HTML table, every header and cell escaped (text shown as text):
+    the HTML pack's tables, and a slide's tables in presentation mode (app_pages/_steering.py)."""
     head = ([""] if index else []) + [str(c) for c in frame.columns]
     rows = ["<tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in head) + "</tr>"]
     for i, (label, row) in enumerate(frame.iterrows()):
@@ -335,7 +340,10 @@ def _table_html(frame: pd.DataFrame, fills: pd.DataFrame | None = None, index: b
                 colour = str(fills.iloc[i, k])
                 dark = colour.upper() not in ("#FFFFFF", "#BDBDBD", "#E69F00", "#F9A825")
                 style = f' style="background:{html.escape(colour)};color:{"#fff" if dark else "#000"}"'
-            cells.append(f"<td{style}>{html.escape('' if v is None else str(v))}</td>")
+            raw = "" if v is None else str(v)
+            text = html.escape(raw)
+            long = ' class="long"' if len(raw) > LONG_CELL else ""  # may wrap (presentation CSS)
+            cells.append(f'<td title="{text}"{long}{style}>{text}</td>')
         rows.append("<tr>" + "".join(cells) + "</tr>")
     return "<table>" + "".join(rows) + "</table>"
 
@@ -380,12 +388,12 @@ def to_html(pack: Pack) -> str:
                 js_done = True
                 if block.kind == "grid":
                     parts.append("<details><summary>The numbers</summary>")
-                    parts.append(_table_html(block.data, block.fills, index=True))
+                    parts.append(table_html(block.data, block.fills, index=True))
                     parts.append("</details>")
             elif block.frame.empty:
                 parts.append(f"<p>{html.escape(block.note or 'Nothing to show.')}</p>")
             else:
-                parts.append(_table_html(block.frame))
+                parts.append(table_html(block.frame))
         parts.append("</section>")
     parts.append(
         f"<p class='caption'>Built {clock.now():%d %b %Y %H:%M} UTC by EPMO Portfolio Analytics.</p>"

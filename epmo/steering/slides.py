@@ -91,7 +91,7 @@ def display(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
             cells = [labels.text(col, v) for v in values]
         else:
             cells = ["" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v) for v in values]
-        out[measures.label(col)] = cells
+        out[labels.label(col)] = cells  # the app's labels: "MoSCoW", not "Moscow"
     return out
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +70,40 @@ def _strings(message: Any, names: set[str]) -> Iterator[str]:
                 yield item
 
 
+SLIDE_TABLE = '<div class="epmo-slide-table"'  # a slide's table in presentation mode (app_pages/_steering.py)
+_TABLE_TAGS = {"div", "table", "tr", "th", "td"}
+_TABLE_ATTRS = {"class", "style", "title"}
+
+
+class _TableParts(HTMLParser):
+    """The tags, attributes and text of a presented table, as a browser parses it."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: set[str] = set()
+        self.attrs: set[str] = set()
+        self.texts: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.add(tag)
+        self.attrs |= {name for name, _ in attrs}
+        self.texts += [value for name, value in attrs if name == "title" and value]
+
+    def handle_data(self, data: str) -> None:
+        self.texts.append(data)
+
+
+def slide_table_text(body: str) -> list[str]:
+    """A presented table's text, once it is checked to be nothing but a table of text: no
+    element but the table's own, no attribute but class, style and a cell's title."""
+    parts = _TableParts()
+    parts.feed(body)
+    parts.close()
+    assert parts.tags <= _TABLE_TAGS, parts.tags
+    assert parts.attrs <= _TABLE_ATTRS, parts.attrs
+    return parts.texts
+
+
 def rendered(at: AppTest) -> tuple[list[str], list[str], list[dict[str, Any]]]:
     """(markdown strings, the app's own HTML, plotly specs) of every element on the page."""
     markdown: list[str] = []
@@ -96,8 +131,12 @@ def check(at: AppTest, must_show: bool = True) -> None:
     markdown, own_html, charts = rendered(at)
     problems = [p for body in markdown for p in hostile.markup_problems(body)]
     assert not problems, problems
-    for text in own_html:  # st.html and allow_html bodies are the app's own, never data
-        assert hostile.EVIL not in text, text
+    tables: list[str] = []
+    for text in own_html:  # st.html and allow_html bodies are the app's own, never data...
+        if text.startswith(SLIDE_TABLE):  # ...but a presented table's escaped text
+            tables += slide_table_text(text)
+        else:
+            assert hostile.EVIL not in text, text
     strings = [s for spec in charts for s in safe_text.figure_strings(spec)]
     tags = [s for s in strings if any(t in s.lower() for t in ("<a", "<img", "<span", "<svg", "<script"))]
     assert not tags, tags
@@ -105,7 +144,7 @@ def check(at: AppTest, must_show: bool = True) -> None:
         leaked = [s for s in markdown if fragment in s]
         assert not leaked, (fragment, leaked)
     if must_show:  # the hostile text is there, escaped: in markdown (\.) or plotly (&lt;)
-        shown = [s for s in markdown + strings if hostile.EVIL in s]
+        shown = [s for s in markdown + strings + tables if hostile.EVIL in s]
         assert shown, "the hostile text is not on the page: the checks above prove nothing"
 
 
@@ -177,6 +216,30 @@ def test_deck_slides(app: AppTest) -> None:
         app.button(key="deck_next").click().run()
         check(app)
     assert any(t.value == safe_text.md(f"HX-1 · {hostile.PROJECT_NAME}") for t in app.title)
+
+
+def test_deck_slides_presented(app: AppTest) -> None:
+    """The same deck in presentation mode, where a slide's tables are HTML tables in large
+    type: hostile cells are their text, escaped, in a table of nothing else."""
+    app.query_params["deck"] = hostile.DECK_NAME
+    app.query_params["present"] = "1"
+    app.switch_page("app_pages/deck.py").run()
+    check(app, must_show=False)
+    presented: list[str] = []
+    for _ in range(8):
+        presented += [h.proto.body for h in app.get("html") if h.proto.body.startswith(SLIDE_TABLE)]
+        if app.button(key="deck_next").disabled:
+            break
+        app.button(key="deck_next").click().run()
+        check(app, must_show=False)
+    assert presented, "no slide of the deck showed a table"
+    texts = [t for body in presented for t in slide_table_text(body)]
+    assert any(hostile.EVIL in t for t in texts), "the hostile text is not in the tables"
+    # HTML renders no markdown: what must not be there is a link or an image the browser
+    # would follow (slide_table_text has also refused any element or attribute but the table's)
+    html_fragments = [f for f in hostile.hostile_fragments() if f.startswith(("href=", "src="))]
+    assert html_fragments
+    assert not [f for body in presented for f in html_fragments if f in body]
 
 
 def test_upload_report_names_the_file_as_text(app: AppTest) -> None:

@@ -59,28 +59,35 @@ def test_next_and_previous_walk_the_deck(app: AppTest) -> None:
     assert app.button(key="deck_next").disabled is False
 
 
+def _tables(app: AppTest) -> list[str]:
+    """The slide's tables as presented (app_pages/_steering.py _presented_table)."""
+    return [h.proto.body for h in app.get("html") if h.proto.body.startswith('<div class="epmo-slide-table"')]
+
+
 def test_presenting_a_slide_of_many_metrics_gives_its_figures_a_screen_of_their_own(app: AppTest) -> None:
     # twelve metrics take two rows of a 1280x720 screen and would leave its charts about
     # 200 px: the metrics come alone, the figures on the next screen of the same slide
     _open_deck(app, present="1", deck="Steering committee", slide="1")
     assert app.title[-1].value == "Portfolio overview (1 of 2)"
-    assert len(app.metric) == 12 and not app.get("plotly_chart") and not app.dataframe
+    assert len(app.metric) == 12 and not app.get("plotly_chart") and not _tables(app)
     app.button(key="deck_next").click().run()
     _ok(app)
     assert app.title[-1].value == "Portfolio overview (2 of 2)"
     assert any("Slide 1 of 8" in m.value for m in app.markdown)
-    assert not app.metric and len(app.get("plotly_chart")) == 1 and len(app.dataframe) == 1
+    assert not app.metric and len(app.get("plotly_chart")) == 1 and len(_tables(app)) == 1
+    assert not app.dataframe  # presented, a table is text in large type, not the grid
 
 
 def test_presenting_the_ranking_gives_its_chart_the_whole_width_first(app: AppTest) -> None:
     # beside the table, the bars had 110 px between their names and the legend
     _open_deck(app, present="1", deck="Steering committee", slide="5")
     assert app.title[-1].value == "Project ranking (1 of 2)"
-    assert len(app.get("plotly_chart")) == 1 and not app.dataframe
+    assert len(app.get("plotly_chart")) == 1 and not _tables(app)
     app.button(key="deck_next").click().run()
     _ok(app)
     assert app.title[-1].value == "Project ranking (2 of 2)"
-    assert not app.get("plotly_chart") and len(app.dataframe) == 1
+    assert not app.get("plotly_chart") and len(_tables(app)) == 1
+    assert "<th>MoSCoW</th>" in _tables(app)[0]  # the app's label, not "Moscow"
 
 
 def test_the_last_slide_walks_all_its_screens_before_next_is_disabled(app: AppTest) -> None:
@@ -96,20 +103,27 @@ def test_the_last_slide_walks_all_its_screens_before_next_is_disabled(app: AppTe
 def test_a_prepared_link_opens_in_presentation_mode_on_its_slide(app: AppTest) -> None:
     _open_deck(app, present="1", deck="Steering committee", slide="2")
     assert app.session_state["present"] is True
-    # presenting, the slide's figures come in screens that fit 1280x720: the RAG matrix (a
-    # grid) has its own; Next walks them before the next slide
-    assert app.title[-1].value == "Portfolio health (1 of 2)"
+    # presenting, the slide's figures come in screens that fit 1280x720: the watermelons'
+    # reasons (sentences) and the RAG matrix (a grid) each have their own; Next walks them
+    # before the next slide
+    assert app.title[-1].value == "Portfolio health (1 of 3)"
+    assert len(app.get("plotly_chart")) == 1 and not _tables(app)
     # the RAG rules (three lines) in the title's help, not under the figures: the CPI/SPI
     # chart keeps its height; a project's reasons (two lines at most) stay under its figures
     assert "Computed RAG rules" in app.title[-1].proto.help
     assert not [c for c in app.caption if "Computed RAG rules" in c.value]
     app.button(key="deck_next").click().run()
     _ok(app)
-    assert app.title[-1].value == "Portfolio health (2 of 2)"
+    assert app.title[-1].value == "Portfolio health (2 of 3)"
+    assert not app.get("plotly_chart") and len(_tables(app)) == 1 and "Why" in _tables(app)[0]
+    app.button(key="deck_next").click().run()
+    _ok(app)
+    assert app.title[-1].value == "Portfolio health (3 of 3)"
     assert any("Slide 2 of 8" in m.value for m in app.markdown)
     app.button(key="deck_prev").click().run()
+    app.button(key="deck_prev").click().run()
     _ok(app)
-    assert app.title[-1].value == "Portfolio health (1 of 2)"
+    assert app.title[-1].value == "Portfolio health (1 of 3)"
     styles = [h.proto.body for h in app.get("html")]
     assert any('[data-testid="stSidebar"]' in s and "display: none" in s for s in styles)
     assert any(b.label == "Exit presentation mode" for b in app.button)

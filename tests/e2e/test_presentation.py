@@ -60,12 +60,16 @@ def test_presentation_mode_deck_at_1920x1080(screen, app_url: str) -> None:  # t
     _shot(page, "steering_present_1_overview_figures")
 
     _click(page, "Next")
-    _settled(page, "Portfolio health (1 of 2)", 1)
+    _settled(page, "Portfolio health (1 of 3)", 1)
     expect(page.get_by_text("Slide 2 of 8")).to_be_visible()
     expect(page.get_by_text(f"As of week {week}").first).to_be_visible()
     _shot(page, "steering_present_2_health")
-    _click(page, "Next")  # the slide's second screen: the RAG matrix, which needs the width
-    _settled(page, "Portfolio health (2 of 2)", 1)
+    _click(page, "Next")  # the watermelons and their reasons, in sentences: the whole width
+    _settled(page, "Portfolio health (2 of 3)", 0)
+    page.locator(".epmo-slide-table td").first.wait_for(timeout=60_000)
+    _shot(page, "steering_present_2_health_watermelons")
+    _click(page, "Next")  # the slide's last screen: the RAG matrix, which needs the width
+    _settled(page, "Portfolio health (3 of 3)", 1)
     expect(page.get_by_text("Slide 2 of 8")).to_be_visible()
 
     _click(page, "Next")
@@ -98,7 +102,11 @@ def test_ranking_and_project_slides_render(screen, app_url: str) -> None:  # typ
     _shot(page, "steering_present_5_ranking")
     _click(page, "Next")
     _settled(page, "Project ranking (2 of 2)", 0)
-    page.locator("[data-testid='stDataFrame'] canvas").first.wait_for(timeout=60_000)
+    # presented, a slide's table is text in large type, not the 13 px interactive grid
+    cell = page.locator(".epmo-slide-table td").first
+    cell.wait_for(timeout=60_000)
+    assert float(cell.evaluate("c => parseFloat(getComputedStyle(c).fontSize)")) >= 16
+    expect(page.locator(".epmo-slide-table th").filter(has_text="MoSCoW")).to_be_visible()
     _shot(page, "steering_present_5_ranking_table")
     _click(page, "Next")
     wait_for_app(page, timeout=60_000)

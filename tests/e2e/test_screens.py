@@ -89,7 +89,7 @@ BUILT = """() => document.querySelector('[data-testid="stMain"] h1')
     && !document.querySelector('[data-testid="stMain"]').innerText.includes('Building the slide')
     && !document.querySelector('[data-testid="stMain"] [data-testid^="stSkeleton"]')
     && [...document.querySelectorAll('[data-testid="stMain"] h3')].every(h => h.closest('[data-testid="stVerticalBlock"]')
-        .querySelector('.main-svg, [data-testid="stDataFrame"] canvas, [data-testid="stCaptionContainer"]'))
+        .querySelector('.main-svg, [data-testid="stDataFrame"] canvas, .epmo-slide-table td, [data-testid="stCaptionContainer"]'))
     && [...document.querySelectorAll('[data-testid="stPlotlyChart"]')].every(e => e.querySelector('.main-svg'))
     && [...document.querySelectorAll('[data-testid="stDataFrame"]')].every(e => e.querySelector('canvas'))"""
 STATE = """() => {
@@ -110,7 +110,7 @@ def _slide_bottom(page) -> float:  # type: ignore[no-untyped-def]
             const hr = main.querySelector('hr');
             const limit = hr ? hr.getBoundingClientRect().top : Infinity;
             let bottom = 0;
-            for (const e of main.querySelectorAll('[data-testid="stPlotlyChart"], [data-testid="stDataFrame"],'
+            for (const e of main.querySelectorAll('[data-testid="stPlotlyChart"], [data-testid="stDataFrame"], .epmo-slide-table,'
                 + ' [data-testid="stMetric"], [data-testid="stAlert"], [data-testid="stCaptionContainer"], h1, h3')) {
                 const r = e.getBoundingClientRect();
                 if (r.height > 0 && r.top < limit) bottom = Math.max(bottom, r.bottom + window.scrollY);
