@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any
 
 import numpy as np
@@ -393,6 +394,11 @@ def dependency_matrix(frame: pd.DataFrame) -> go.Figure:
     )
     rows = sorted(g["needs"].unique(), reverse=True)
     cols = sorted(g["on"].unique())
+    # the column names wrapped at spaces into lines of 14 characters or so: on one line,
+    # six portfolios' names were turned aslant at 1024 px
+    heads = [LINE_BREAK.join(textwrap.wrap(str(c), 14, break_long_words=False)) or str(c) for c in cols]
+    if len(set(heads)) < len(heads):  # two names apart only in their spaces: as they are
+        heads = [str(c) for c in cols]
     z: list[list[int | None]] = [[None] * len(cols) for _ in rows]
     text = [[""] * len(cols) for _ in rows]
     for r in g.itertuples():
@@ -409,7 +415,7 @@ def dependency_matrix(frame: pd.DataFrame) -> go.Figure:
     fig = go.Figure(
         go.Heatmap(
             z=z,
-            x=cols,
+            x=heads,
             y=rows,
             text=text,
             texttemplate="%{text}",
@@ -424,7 +430,7 @@ def dependency_matrix(frame: pd.DataFrame) -> go.Figure:
     layout["height"] = max(260, 110 + 64 * len(rows))  # three lines of 13 px a cell
     fig.update_layout(
         **layout,
-        xaxis={"title": "depends on (portfolio)", "side": "top"},
+        xaxis={"title": "depends on (portfolio)", "side": "top", "tickangle": 0},
         yaxis={"title": "needs (portfolio)"},
     )
     return fig

@@ -285,7 +285,7 @@ def test_a_dependency_cell_reads_on_short_lines_and_names_stay_text() -> None:
     cells = {(y, x): heat.text[i][j] for i, y in enumerate(heat.y) for j, x in enumerate(heat.x)}
     name = safe_text.plotly(hostile.ANCHOR)
     assert cells[(name, "B")] == "6 open<br>4 late<br>1 at risk"
-    assert cells[("B", "(outside the portfolio)")] == "1 open"
+    assert cells[("B", "(outside the<br>portfolio)")] == "1 open"  # the column's name on two lines
     assert max(len(line) for text in cells.values() for line in text.split("<br>")) <= 10
     assert heat.textfont.size is None or heat.textfont.size >= 12
     assert "&lt;br" not in " ".join(safe_text.figure_strings(safe))
@@ -430,3 +430,40 @@ def test_the_due_now_line_spans_the_weeks_reported_not_the_forecasts() -> None:
     )
     due_now = next(t for t in charts.milestone_trend(frame).data if t.name == "Due now")
     assert list(pd.to_datetime(list(due_now.x))) == list(weeks)  # the x axis stays on the reports
+
+
+@pytest.mark.parametrize(
+    ("names", "heads"),
+    [
+        (["B"], ["B"]),
+        (["Corporate Systems"], ["Corporate<br>Systems"]),
+        (["Infrastructure & Security"], ["Infrastructure<br>&amp; Security"]),
+        (
+            ["Supercalifragilistic Portfolio"],
+            ["Supercalifragilistic<br>Portfolio"],
+        ),  # a long word stays whole
+        # apart only in the spaces where they wrap: as they are, never merged into one column
+        (
+            ["Infrastructure  Security", "Infrastructure Security"],
+            ["Infrastructure  Security", "Infrastructure Security"],
+        ),
+    ],
+)
+def test_the_dependency_matrix_names_its_columns_level_on_short_lines(
+    names: list[str], heads: list[str]
+) -> None:
+    """At 1024 px six portfolios' names, each on one line, were turned aslant over the
+    columns: each name now wraps at its spaces and reads level."""
+    from epmo import safe_text
+
+    frame = pd.DataFrame(
+        {
+            "portfolio": ["Needs"] * len(names),
+            "related_portfolio": names,
+            "dependency_status": ["late"] * len(names),
+        }
+    )
+    fig = safe_text.figure(charts.dependency_matrix(frame))
+    (heat,) = fig.data
+    assert list(heat.x) == sorted(heads, key=lambda h: names[heads.index(h)])
+    assert fig.layout.xaxis.tickangle == 0
