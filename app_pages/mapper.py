@@ -157,46 +157,37 @@ with st.expander("Combine columns, constants"):
             const_col: {k.strip(): v.strip() for k, v in pairs.items()}
         }
 
-problems = mapping.validate()
-if problems:
-    st.error(md("; ".join(problems)), icon=":material/error:")
-    st.stop()
-
-result = mapper.preview(ui.store(), uploaded.name, sheets, mapping)
-st.subheader("The first rows as they would be stored")
-if result.table:
-    st.caption(
-        f"Table **{result.table}**, {result.row_count:,} rows. Columns keep the contract's names "
-        "(as they would be stored), not the labels the other pages show."
-    )
-    st.dataframe(result.rows, hide_index=True, key="mapper_preview")
-else:
-    st.warning("No contract table recognised yet: choose the table, or map the key columns.")
-
 as_of = latest_reporting_day()
-if st.toggle(
+shown = st.container()  # the preview, above the toggle that asks for the whole file's check
+check_all = st.toggle(
     "Check the whole file", key="mapper_check", help="Every rule, as an upload would (nothing is stored)."
-):
-    issues = mapper.check(
-        ui.store(), uploaded.name, data, mapping, as_of if isinstance(as_of, dt.date) else None
-    )
-    if issues:
-        ui.table(
-            pd.DataFrame(
-                [
-                    {
-                        "severity": i.severity,
-                        "row": i.row,
-                        "column": i.column,
-                        "cell": i.cell,
-                        "value": i.value,
-                        "problem": i.message,
-                    }
-                    for i in issues[:200]
-                ]
-            ),
-            key="mapper_issues",
+)
+view = mapper.view(
+    ui.store(),
+    uploaded.name,
+    data,
+    sheets,
+    mapping,
+    check_all=check_all,
+    as_of=as_of if isinstance(as_of, dt.date) else None,
+)
+if view.problems or view.preview is None:
+    shown.error(md("; ".join(view.problems)), icon=":material/error:")
+    st.stop()
+result = view.preview
+with shown:
+    st.subheader("The first rows as they would be stored")
+    if result.table:
+        st.caption(
+            f"Table **{result.table}**, {result.row_count:,} rows. Columns keep the contract's names "
+            "(as they would be stored), not the labels the other pages show."
         )
+        st.dataframe(result.rows, hide_index=True, key="mapper_preview")
+    else:
+        st.warning("No contract table recognised yet: choose the table, or map the key columns.")
+if view.issues is not None:
+    if len(view.issues):
+        ui.table(view.issues, key="mapper_issues")
     else:
         st.success("No problems: the file would be accepted.", icon=":material/check_circle:")
 

@@ -184,12 +184,64 @@ def preview(store: Store, file_name: str, sheets: list[RawSheet], mapping: Mappi
     return Preview(sheets, table, recognised, rows, issues, count)
 
 
-def check(store: Store, file_name: str, data: bytes, mapping: Mapping, as_of: dt.date) -> list[Issue]:
+def check(store: Store, file_name: str, data: bytes, mapping: Mapping, as_of: dt.date | None) -> list[Issue]:
     """Every problem the upload path would report for the file under `mapping`."""
     try:
         return check_upload(store, file_name, data, as_of=as_of, mapping=mapping).report.issues
     except RejectedFile as exc:  # pragma: no cover - check_upload reports refusals itself
         return [exc.issue]
+
+
+@dataclass
+class MapperView:
+    """What the Mapper shows under its editor for one mapping of one file: why the mapping
+    cannot be used yet (`problems`), else the first rows as they would be stored
+    (`preview`) and, when asked, every problem an upload of the file would report
+    (`issues`, a frame of what a person reads: severity, row, their column, cell, value,
+    problem; at most ISSUES_SHOWN rows)."""
+
+    problems: list[str]
+    preview: Preview | None = None
+    issues: pd.DataFrame | None = None
+
+
+ISSUES_SHOWN = 200
+
+
+def view(
+    store: Store,
+    file_name: str,
+    data: bytes,
+    sheets: list[RawSheet],
+    mapping: Mapping,
+    check_all: bool = False,
+    as_of: dt.date | None = None,
+) -> MapperView:
+    """The Mapper page's one call once its widgets have made `mapping`: the mapping's own
+    problems, or its preview and, with `check_all`, the whole file checked as an upload
+    would be (nothing is written)."""
+    problems = mapping.validate()
+    if problems:
+        return MapperView(problems)
+    shown = preview(store, file_name, sheets, mapping)
+    if not check_all:
+        return MapperView([], shown)
+    found = check(store, file_name, data, mapping, as_of)
+    issues = pd.DataFrame(
+        [
+            {
+                "severity": i.severity,
+                "row": i.row,
+                "column": i.column,
+                "cell": i.cell,
+                "value": i.value,
+                "problem": i.message,
+            }
+            for i in found[:ISSUES_SHOWN]
+        ],
+        columns=["severity", "row", "column", "cell", "value", "problem"],
+    )
+    return MapperView([], shown, issues)
 
 
 def contract_columns(table: str | None) -> list[str]:

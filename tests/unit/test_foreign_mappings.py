@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from epmo.ingest import ACCEPTED, REJECTED, check_upload, ingest
-from epmo.mapping import shipped
+from epmo.mapping import Mapping, shipped
 from epmo.store import Store
 
 WEEK = dt.date(2026, 11, 20)
@@ -219,3 +219,56 @@ def test_the_cli_finds_a_shipped_mapping_by_name(tmp_path: Path, capsys: pytest.
     assert code == 0, capsys.readouterr()
     assert main(["mappings", "--store", store]) == 0
     assert "uk_gmpp_2014\t(shipped)" in capsys.readouterr().out
+
+
+def _view_file() -> tuple[str, bytes]:
+    from tests.conftest import csv_of, project
+
+    rows = [project("V1"), project("V2", budget_bac="lots"), project("V3", budget_bac="many")]
+    return "register.csv", csv_of(rows)
+
+
+@pytest.mark.parametrize(
+    ("case", "mapping", "check_all", "shown", "expected"),
+    [
+        ("a mapping naming no contract column", Mapping(columns={"Budget": "budget"}), True, None, None),
+        ("the preview alone", Mapping(), False, 200, None),
+        ("the whole file checked", Mapping(), True, 200, [3, 4]),
+        ("the whole file checked, past what is shown", Mapping(), True, 1, [3]),
+    ],
+)
+def test_the_mapper_view_is_one_call(
+    store: Store,
+    monkeypatch: pytest.MonkeyPatch,
+    case: str,
+    mapping: Mapping,
+    check_all: bool,
+    shown: int | None,
+    expected: list[int] | None,
+) -> None:
+    """What the Mapper page shows under its editor comes from one call (mapper.view): the
+    mapping's own problems, else its preview and, when asked, the rows the upload would
+    refuse, as a person reads them, at most ISSUES_SHOWN of them."""
+    import datetime as dt
+
+    from epmo import mapper
+
+    name, data = _view_file()
+    sheets = mapper.read(name, data)
+    if shown is not None:
+        monkeypatch.setattr(mapper, "ISSUES_SHOWN", shown)
+    got = mapper.view(store, name, data, sheets, mapping, check_all=check_all, as_of=dt.date(2026, 11, 20))
+    if shown is None:
+        assert got.problems == ["columns: 'Budget' maps to 'budget', which is not a contract column"], case
+        assert got.preview is None and got.issues is None
+        return
+    assert not got.problems and got.preview is not None
+    assert (got.preview.table, got.preview.row_count) == ("projects", 3)
+    if expected is None:
+        assert got.issues is None
+        return
+    assert got.issues is not None
+    errors = got.issues[got.issues["severity"] == "error"]
+    assert errors["row"].tolist() == expected, case
+    assert list(got.issues.columns) == ["severity", "row", "column", "cell", "value", "problem"]
+    assert set(errors["value"]) <= {"lots", "many"}
