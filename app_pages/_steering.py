@@ -258,7 +258,7 @@ def present_parts(s: steering.Slide) -> list[list[steering.Chart | steering.Tabl
     blocks: list[steering.Chart | steering.Table] = list(s.blocks)
     wides = [b for b in blocks if isinstance(b, steering.Chart) and b.wide]
     grids = [b for b in blocks if isinstance(b, steering.Chart) and b.kind == "grid" and not b.wide]
-    texts = [b for b in blocks if isinstance(b, steering.Table) and _wordy(b)]
+    texts = [b for b in blocks if isinstance(b, steering.Table) and b.wordy]
     others = [b for b in blocks if not any(b is g for g in (*wides, *grids, *texts))]
     parts = (
         [[w] for w in wides]
@@ -269,15 +269,6 @@ def present_parts(s: steering.Slide) -> list[list[steering.Chart | steering.Tabl
     if parts and s.metrics and figure_budget(len(s.metrics)) < MIN_FIGURE_PX:
         parts = [[], *parts]  # the metrics alone first
     return parts or [[]]
-
-
-# A table with a cell this long (a RAG reason, a rationale) is read as sentences: presented,
-# it has the slide's whole width, where half of it cut the sentences off at its edge.
-WORDY_CELL = 40
-
-
-def _wordy(t: steering.Table) -> bool:
-    return any(len(str(v)) > WORDY_CELL for col in t.frame.columns for v in t.frame[col].tolist())
 
 
 def _note_lines(s: steering.Slide) -> int:

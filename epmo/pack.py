@@ -191,6 +191,71 @@ def _add_chart(slide: Any, chart: steering.Chart, x: Any, y: Any, w: Any, h: Any
         c.plots[0].bubble_scale = 40
 
 
+def slide_groups(
+    blocks: list[steering.Chart | steering.Table],
+) -> list[list[steering.Chart | steering.Table]]:
+    """A slide's figures on PowerPoint slides: two side by side, in order; a table of
+    sentences (steering.Table.wordy) on a slide of its own, at the whole width."""
+    groups: list[list[steering.Chart | steering.Table]] = []
+    pair: list[steering.Chart | steering.Table] = []
+    for b in blocks:
+        if isinstance(b, steering.Table) and b.wordy:
+            if pair:
+                groups.append(pair)
+                pair = []
+            groups.append([b])
+            continue
+        pair.append(b)
+        if len(pair) == BLOCKS_PER_SLIDE:
+            groups.append(pair)
+            pair = []
+    if pair:
+        groups.append(pair)
+    return groups or [[]]
+
+
+# How a table's text is laid out on a slide, to fit it (an estimate: PowerPoint wraps and
+# grows a row to fit its text, and a table that grows past the slide is cut off when shown).
+TABLE_BOTTOM_IN = 6.9  # the caption line starts at 6.95 in
+TABLE_SIZES_PT = (12, 11, 10, 9, 8)
+CHAR_EM = 0.5  # the average width of a character of the body font, in ems (Calibri: about 0.48)
+LINE_EM = 1.2
+CELL_MARGIN_W_IN = 0.2  # python-pptx cells: 0.1 in left and right, 0.05 in top and bottom
+CELL_MARGIN_H_IN = 0.1
+
+
+def column_widths(texts: list[list[str]], total_in: float) -> list[float]:
+    """Each column's share of `total_in` inches: by its longest text (a header by its
+    longest word: it may wrap), at least 4 and at most 40 characters' worth."""
+    weights = []
+    for j in range(len(texts[0])):
+        head = max((len(w) for w in texts[0][j].split()), default=1)
+        body = max((len(r[j]) for r in texts[1:]), default=1)
+        weights.append(min(40, max(4, head, body)))
+    total = sum(weights)
+    return [total_in * w / total for w in weights]
+
+
+def table_height(texts: list[list[str]], widths: list[float], pt: float) -> list[float]:
+    """The estimated height of each row, in inches, at `pt` points."""
+    rows = []
+    for row in texts:
+        lines = max(
+            math.ceil(len(t) * CHAR_EM * pt / 72 / max(w - CELL_MARGIN_W_IN, 0.1)) or 1
+            for t, w in zip(row, widths, strict=True)
+        )
+        rows.append(lines * pt * LINE_EM / 72 + CELL_MARGIN_H_IN)
+    return rows
+
+
+def fitted_size(texts: list[list[str]], widths: list[float], room_in: float) -> float:
+    """The largest of TABLE_SIZES_PT at which the table fits `room_in` inches (the smallest if none)."""
+    for pt in TABLE_SIZES_PT:
+        if sum(table_height(texts, widths, pt)) <= room_in:
+            return pt
+    return TABLE_SIZES_PT[-1]
+
+
 def _add_table(
     slide: Any,
     frame: pd.DataFrame,
@@ -200,20 +265,31 @@ def _add_table(
     h: Any,
     fills: pd.DataFrame | None = None,
     index: bool = False,
+    room: Any = None,
 ) -> None:
-    from pptx.util import Pt
+    """A native table: columns as wide as their text needs, in the largest type at which it
+    fits the slide's `room` (EMU; its given height `h` when none)."""
+    from pptx.util import Emu, Pt
 
     cols = ([""] if index else []) + [str(c) for c in frame.columns]
-    shape = slide.shapes.add_table(len(frame) + 1, len(cols), x, y, w, h)
+    texts = [cols] + [
+        ([str(label)] if index else []) + [_cell(v) for v in row.tolist()] for label, row in frame.iterrows()
+    ]
+    widths = column_widths(texts, Emu(w).inches)
+    size = fitted_size(texts, widths, Emu(room if room is not None else h).inches)
+    heights = table_height(texts, widths, size)
+    shape = slide.shapes.add_table(len(texts), len(cols), x, y, w, Emu(int(sum(heights) * 914400)))
     table = shape.table
-    size = 12 if len(frame) <= 8 else 10
+    for j, width in enumerate(widths):
+        table.columns[j].width = Emu(int(width * 914400))
+    for i, height in enumerate(heights):
+        table.rows[i].height = Emu(int(height * 914400))
     for j, name in enumerate(cols):
         cell = table.cell(0, j)
         cell.text = name
         cell.text_frame.paragraphs[0].font.size = Pt(size)
         cell.text_frame.paragraphs[0].font.bold = True
-    for i, (label, row) in enumerate(frame.iterrows(), start=1):
-        values = ([str(label)] if index else []) + [_cell(v) for v in row.tolist()]
+    for i, values in enumerate(texts[1:], start=1):
         for j, value in enumerate(values):
             cell = table.cell(i, j)
             cell.text = value
@@ -250,13 +326,7 @@ def to_pptx(pack: Pack) -> bytes:
     prs.core_properties.title = pack.title
     prs.core_properties.comments = "Store snapshot: " + pack.frozen.snapshot_key
     title_only = prs.slide_layouts[5]  # a title placeholder: PowerPoint's outline sees it
-    plan = [
-        (s, part, blocks)
-        for s in pack.slides
-        for part, blocks in enumerate(
-            [s.blocks[i : i + BLOCKS_PER_SLIDE] for i in range(0, len(s.blocks), BLOCKS_PER_SLIDE)] or [[]]
-        )
-    ]
+    plan = [(s, part, blocks) for s in pack.slides for part, blocks in enumerate(slide_groups(s.blocks))]
     total = 1 + len(plan)  # the cover, then every slide as it will be counted in PowerPoint
     first = prs.slides.add_slide(title_only)
     _title(first, pack.title, Inches(0.8), Inches(1.6), Inches(11.7), Inches(1.2), 44)
@@ -273,7 +343,7 @@ def to_pptx(pack: Pack) -> bytes:
         top = 1.45
         if s.metrics and part == 0:
             m = pd.DataFrame([[x.value for x in s.metrics]], columns=[x.label for x in s.metrics])
-            _add_table(slide, m, Inches(0.5), Inches(top), Inches(12.3), Inches(0.7))
+            _add_table(slide, m, Inches(0.5), Inches(top), Inches(12.3), Inches(0.7), room=Inches(0.9))
             top += 0.95
         if s.empty:
             _text(slide.shapes.add_textbox(Inches(0.5), Inches(top), Inches(12.3), Inches(0.6)), s.empty, 20)
@@ -295,12 +365,13 @@ def to_pptx(pack: Pack) -> bytes:
                     )
                 ),
             )
+            room = Inches(TABLE_BOTTOM_IN - top - 0.45)
             if isinstance(block, steering.Chart):
-                _add_table(slide, block.data, x, y2, w, h2, fills=block.fills, index=True)
+                _add_table(slide, block.data, x, y2, w, h2, fills=block.fills, index=True, room=room)
             elif block.frame.empty:
                 _text(slide.shapes.add_textbox(x, y2, w, Inches(0.5)), block.note or "Nothing to show.", 14)
             else:
-                _add_table(slide, block.frame, x, y2, w, h2)
+                _add_table(slide, block.frame, x, y2, w, h2, room=room)
         _caption_box(slide, pack, f"Slide {n} of {total}")
     buf = io.BytesIO()
     prs.save(buf)

@@ -53,6 +53,7 @@ from epmo.steering.freeze import (
 )
 from epmo.steering.slides import (
     BUILDERS,
+    WORDY_CELL,
     Chart,
     Metric,
     Slide,
@@ -70,6 +71,7 @@ __all__ = [
     "EPOCH",
     "VIEWS",
     "VIEW_OPTIONS",
+    "WORDY_CELL",
     "Chart",
     "Decision",
     "Deck",

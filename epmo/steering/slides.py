@@ -49,12 +49,22 @@ class Chart:
     wide: bool = False
 
 
+# A table with a cell this long (a RAG reason, a rationale) is read as sentences: it gets
+# the whole width of a screen and of a PowerPoint slide, where half of one cut them off.
+WORDY_CELL = 40
+
+
 @dataclass
 class Table:
     title: str
     frame: pd.DataFrame  # display frame: labelled columns, text cells
     source: str
     note: str = ""
+
+    @property
+    def wordy(self) -> bool:
+        """True when some cell holds sentences (longer than WORDY_CELL characters)."""
+        return any(len(str(v)) > WORDY_CELL for col in self.frame.columns for v in self.frame[col].tolist())
 
 
 @dataclass

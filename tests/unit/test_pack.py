@@ -287,3 +287,81 @@ def test_export_decisions_view(built, tmp_path: Path, capsys) -> None:  # type: 
         == 0
     )
     assert "Fund the data platform" not in capsys.readouterr().out
+
+
+def test_every_pptx_table_fits_its_slide_in_readable_type(built) -> None:  # type: ignore[no-untyped-def]
+    """PowerPoint grows a row to fit its wrapped text, and a table grown past the slide's
+    bottom is cut off when shown: the watermelons' reasons in half a slide's width, in
+    columns of equal width, came to about 10 in on a 7.5 in slide. Read back from the file:
+    each table's columns, type size and text, with the pack's estimate of how text wraps
+    (pack.table_height), end above the caption line, and no type is under 8 pt."""
+    _, _, content = built
+    prs = Presentation(__import__("io").BytesIO(pack.to_pptx(content)))
+    seen = 0
+    for slide in prs.slides:
+        for shape in slide.shapes:
+            if not shape.has_table:
+                continue
+            table = shape.table
+            texts = [[c.text for c in row.cells] for row in table.rows]
+            widths = [col.width / 914400 for col in table.columns]
+            sizes = {c.text_frame.paragraphs[0].font.size.pt for row in table.rows for c in row.cells}
+            assert len(sizes) == 1 and min(sizes) >= 8, sizes
+            (size,) = sizes
+            bottom = shape.top / 914400 + sum(pack.table_height(texts, widths, size))
+            assert bottom <= pack.TABLE_BOTTOM_IN, (slide.shapes.title.text, bottom)
+            assert abs(sum(widths) - shape.width / 914400) < 0.01
+            seen += 1
+    assert seen >= 10
+    # the reasons read on a slide of their own, at the whole width
+    reasons = [
+        sh
+        for s in prs.slides
+        for sh in s.shapes
+        if sh.has_table and "Why" in [c.text for c in sh.table.rows[0].cells]
+    ]
+    assert reasons and all(sh.width / 914400 > 12 for sh in reasons)
+
+
+@pytest.mark.parametrize(
+    ("kinds", "groups"),
+    [
+        ("", [[]]),
+        ("c", [["c"]]),
+        ("ct", [["c", "t"]]),
+        ("ctc", [["c", "t"], ["c"]]),
+        ("cWc", [["c"], ["W"], ["c"]]),  # a table of sentences alone, the order kept
+        ("Wct", [["W"], ["c", "t"]]),
+        ("ccW", [["c", "c"], ["W"]]),
+    ],
+)
+def test_slide_groups_put_a_table_of_sentences_on_a_slide_of_its_own(
+    kinds: str, groups: list[list[str]]
+) -> None:
+    import pandas as pd
+
+    def block(kind: str) -> steering.Chart | steering.Table:
+        if kind == "c":
+            return steering.Chart("chart", None, "bar", pd.DataFrame(), "")  # type: ignore[arg-type]  # no figure needed
+        words = "x" * (steering.WORDY_CELL + 1) if kind == "W" else "short"
+        return steering.Table(kind, pd.DataFrame({"a": [words]}), "")
+
+    blocks = [block(k) for k in kinds]
+    got = pack.slide_groups(blocks)
+    names = [["c" if isinstance(b, steering.Chart) else b.title for b in g] for g in got]
+    assert names == groups
+
+
+@pytest.mark.parametrize(
+    ("rows", "room", "size"),
+    [
+        (3, 5.0, 12),  # fits in the largest type
+        (19, 5.0, 9),  # 20 rows: 5.33 in at 10 pt, 5.0 in at 9 pt
+        (400, 5.0, 8),  # never fits: the smallest, never smaller
+    ],
+)
+def test_a_table_takes_the_largest_type_that_fits(rows: int, room: float, size: float) -> None:
+    texts = [["Project", "Name"]] + [["PRJ-0001", "A project"] for _ in range(rows)]
+    widths = pack.column_widths(texts, 6.0)
+    assert widths[1] > widths[0] * 0.9 and abs(sum(widths) - 6.0) < 1e-9
+    assert pack.fitted_size(texts, widths, room) == size
