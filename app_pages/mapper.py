@@ -182,7 +182,7 @@ with shown:
             f"Table **{result.table}**, {result.row_count:,} rows. Columns keep the contract's names "
             "(as they would be stored), not the labels the other pages show."
         )
-        st.dataframe(result.rows, hide_index=True, key="mapper_preview")
+        st.dataframe(result.rows, hide_index=True, key="mapper_preview", placeholder="")  # blank, not "None"
     else:
         st.warning("No contract table recognised yet: choose the table, or map the key columns.")
 if view.issues is not None:
