@@ -27,6 +27,8 @@ from epmo import access, audit, export, labels, measures, pagedata, safe_text, s
 from epmo import store as store_module
 from epmo.ingest import latest_reporting_day
 from epmo.pagedata import Filters
+from epmo.pagedata import access as pagedata_access
+from epmo.pagedata.ledger import EVERY_WEEK
 from epmo.safe_text import md
 from epmo.settings import current as current_settings
 from epmo.store import Snapshot, Store
@@ -51,11 +53,14 @@ def store() -> Store:
     every query, export, frozen deck and pack a page makes through it is scoped. Writes
     through it are the same as through the whole store."""
     identity = current_identity()
-    return (
-        base_store()
-        if identity.scope is None
-        else _scoped_store(identity.scope, access.read_manager(identity))
-    )
+    if identity.scope is None:
+        return base_store()
+    manager = None
+    if access.decision(identity, "upload") == access.OWN:  # a pm: their own projects too, if outside
+        whole = base_store().snapshot()
+        owners = page(pagedata_access.owners, whole, EVERY_WEEK).owners
+        manager = access.read_manager(identity, owners)
+    return _scoped_store(identity.scope, manager)
 
 
 def snapshot() -> Snapshot:
@@ -80,10 +85,10 @@ def snapshot() -> Snapshot:
     if (st_.uri, identity.email) in pending:
         pending.discard((st_.uri, identity.email))
         wrote = True
-    rebuilds = _rebuilds(st_.uri, st_.scope)
+    rebuilds = _rebuilds(st_.uri, st_.scope, st_.manager)
     current = st_.snapshot(fresh=wrote)
     floors = _writer_floors()
-    who = (st_.uri, st_.scope, identity.email)
+    who = (st_.uri, st_.scope, st_.manager, identity.email)
     floor = _max_versions(st.session_state.get(_FLOOR), floors.get(who))
     served = None if wrote else rebuilds.serve(current)
     if served is None or (floor and not swr.versions_at_least(served.snap, floor)):
@@ -116,8 +121,8 @@ def _max_versions(*floors: dict[str, int] | None) -> dict[str, int]:
 
 
 @st.cache_resource
-def _writer_floors() -> dict[tuple[str, tuple[str, ...] | None, str], dict[str, int]]:
-    """(store, scope, email) -> the table versions that user's latest write produced here."""
+def _writer_floors() -> dict[tuple[str, tuple[str, ...] | None, str | None, str], dict[str, int]]:
+    """(store, scope, manager, email) -> the table versions that user's latest write produced here."""
     return {}
 
 
@@ -206,7 +211,11 @@ class _Recent:
 
 
 @st.cache_resource(max_entries=32)
-def _rebuilds(uri: str, scope: tuple[str, ...] | None) -> swr.Rebuilds[duckdb.DuckDBPyConnection]:
+def _rebuilds(
+    uri: str, scope: tuple[str, ...] | None, manager: str | None
+) -> swr.Rebuilds[duckdb.DuckDBPyConnection]:
+    """The connections of one view of the store: its scope and, for a pm, whose own projects
+    (a snapshot of another view is never served for this one, not even while it builds)."""
     recent = _Recent()
     target = base_store()
 
@@ -228,7 +237,7 @@ def _rebuilds(uri: str, scope: tuple[str, ...] | None) -> swr.Rebuilds[duckdb.Du
 
 
 def _remember(snap: Snapshot, key: str, call: Callable[[Snapshot], Any]) -> None:
-    _rebuilds(snap.uri, snap.scope).recent.note(key, call)  # type: ignore[attr-defined]
+    _rebuilds(snap.uri, snap.scope, snap.manager).recent.note(key, call)  # type: ignore[attr-defined]
 
 
 @st.fragment(run_every=2)
@@ -236,7 +245,7 @@ def _stale_note(served: swr.Served[Any]) -> None:
     """Says the page shows older data, and reruns the page once the newer data is ready
     (checked every 2 s by the browser while the note is shown)."""
     assert served.newer is not None
-    rebuilds = _rebuilds(served.newer.uri, served.newer.scope)
+    rebuilds = _rebuilds(served.newer.uri, served.newer.scope, served.newer.manager)
     shown = st.session_state.get(_SERVED)
     if rebuilds.is_ready(served.newer) and shown is not None and shown[1] == served:
         st.rerun(scope="app")
@@ -344,7 +353,7 @@ def require(action: str) -> access.Identity:
 def connection(snap: Snapshot) -> duckdb.DuckDBPyConnection:
     """The shared store connection over `snap` (built once per snapshot, one build at a time;
     the last four kept: epmo.swr)."""
-    return _rebuilds(snap.uri, snap.scope).get(snap)
+    return _rebuilds(snap.uri, snap.scope, snap.manager).get(snap)
 
 
 @st.cache_data(max_entries=256, show_spinner=False)

@@ -170,6 +170,7 @@ view = mapper.view(
     mapping,
     check_all=check_all,
     as_of=as_of if isinstance(as_of, dt.date) else None,
+    identity=ui.current_identity(),
 )
 if view.problems or view.preview is None:
     shown.error(md("; ".join(view.problems)), icon=":material/error:")

@@ -158,13 +158,26 @@ def store_for(store: Store, identity: Identity) -> Store:
     require(identity, "view")
     if identity.scope is None and store.scope is None:
         return store
-    return Store(store.uri, store.storage_options, scope=identity.scope, manager=read_manager(identity))
+    manager = read_manager(identity, project_owners(store)) if _reads_own(identity) else None
+    return Store(store.uri, store.storage_options, scope=identity.scope, manager=manager)
 
 
-def read_manager(identity: Identity) -> str | None:
+def _reads_own(identity: Identity) -> bool:
+    return identity.scope is not None and decision(identity, "upload") == OWN
+
+
+def read_manager(identity: Identity, owners: tuple[dict[str, str], dict[str, str]]) -> str | None:
     """Whose own projects a scoped identity reads besides its portfolios: a project
-    manager's (they submit and follow them), nobody's for anyone else."""
-    return identity.email if identity.scope is not None and decision(identity, "upload") == OWN else None
+    manager's (they submit and follow them) when they manage a project outside those
+    portfolios (`owners`: project_owners of the whole store), else nobody's, so that
+    everyone scoped to the same portfolios shares one view of the store (and its
+    connection) unless their own projects make theirs different."""
+    if not _reads_own(identity):
+        return None
+    managers, portfolios = owners
+    scope = set(identity.scope or ())
+    outside = [p for p in managed_by(identity.email, managers) if portfolios.get(p) not in scope]
+    return identity.email.strip().lower() if outside else None
 
 
 def save_document(

@@ -585,7 +585,7 @@ def commit(
             preview=bool(outcome.preview),  # as the caller's outcome had it
         )
         if outcome.status != VALID:
-            return outcome
+            return _permitted(store, outcome, identity, file_name)  # a refusal's reasons, said as such
     outcome = _permitted(store, outcome, identity, file_name, snap.key)
     if outcome.status != VALID:
         return outcome

@@ -16,7 +16,8 @@ from typing import Any
 import pandas as pd
 
 from epmo import contract, isolate
-from epmo.ingest import check_upload
+from epmo.access import Identity
+from epmo.ingest import ingest
 from epmo.mapping import Mapping, _glob_ignored, _index_for, identify_table, looks_like, map_upload
 from epmo.readers import RawSheet
 from epmo.report import Issue, RejectedFile
@@ -184,11 +185,21 @@ def preview(store: Store, file_name: str, sheets: list[RawSheet], mapping: Mappi
     return Preview(sheets, table, recognised, rows, issues, count)
 
 
-def check(store: Store, file_name: str, data: bytes, mapping: Mapping, as_of: dt.date | None) -> list[Issue]:
-    """Every problem the upload path would report for the file under `mapping`."""
+def check(
+    store: Store,
+    file_name: str,
+    data: bytes,
+    mapping: Mapping,
+    as_of: dt.date | None,
+    identity: Identity | None = None,
+) -> list[Issue]:
+    """Every problem the upload path would report for the file under `mapping`; with
+    `identity`, as that person's upload would (the rows they may not submit too)."""
     try:
-        return check_upload(store, file_name, data, as_of=as_of, mapping=mapping).report.issues
-    except RejectedFile as exc:  # pragma: no cover - check_upload reports refusals itself
+        return ingest(
+            store, file_name, data, as_of=as_of, mapping=mapping, dry_run=True, identity=identity
+        ).report.issues
+    except RejectedFile as exc:  # pragma: no cover - ingest reports refusals itself
         return [exc.issue]
 
 
@@ -216,17 +227,18 @@ def view(
     mapping: Mapping,
     check_all: bool = False,
     as_of: dt.date | None = None,
+    identity: Identity | None = None,
 ) -> MapperView:
     """The Mapper page's one call once its widgets have made `mapping`: the mapping's own
-    problems, or its preview and, with `check_all`, the whole file checked as an upload
-    would be (nothing is written)."""
+    problems, or its preview and, with `check_all`, the whole file checked as `identity`'s
+    upload would be (nothing is written)."""
     problems = mapping.validate()
     if problems:
         return MapperView(problems)
     shown = preview(store, file_name, sheets, mapping)
     if not check_all:
         return MapperView([], shown)
-    found = check(store, file_name, data, mapping, as_of)
+    found = check(store, file_name, data, mapping, as_of, identity)
     issues = pd.DataFrame(
         [
             {

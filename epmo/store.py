@@ -215,7 +215,7 @@ class Store:
         # Reads through this object see only these portfolios (epmo/access.py store_for).
         self.scope = scope
         # ... and, for a scoped project manager, their own projects wherever they are.
-        self.manager = manager if scope is not None else None
+        self.manager = manager.strip().lower() if manager and scope is not None else None
         self._tables: dict[str, DeltaTable] = {}
         self._lock = threading.Lock()
         self._upgraded = False

@@ -146,7 +146,18 @@ class Rebuilds(Generic[V]):
                 return Served(entry.snap, entry.value, entry.read_at)
             first = self._first_asked.setdefault(key, now)
             self._prune_asked()
-            newest = max((e for e in self._entries.values() if e.ready), key=lambda e: e.seq, default=None)
+            # only a snapshot of the same view of the store (its scope and whose own projects):
+            # never another identity's rows, even for the seconds a build takes
+            view = (snap.uri, snap.scope, snap.manager)
+            newest = max(
+                (
+                    e
+                    for e in self._entries.values()
+                    if e.ready and (e.snap.uri, e.snap.scope, e.snap.manager) == view
+                ),
+                key=lambda e: e.seq,
+                default=None,
+            )
             if newest is not None and now - first < self.stale_seconds:
                 self._maybe_start_background(snap, now)
                 return Served(newest.snap, newest.value, newest.read_at, newer=snap)

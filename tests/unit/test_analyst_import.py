@@ -166,3 +166,53 @@ def test_an_analyst_does_not_confirm_a_managers_week(world: Store) -> None:
     who = access.cli_identity(world, UNSCOPED)
     assert "may import registers but not confirm" in access.confirm_refusal(who, "pm@example.org")
     assert access.confirm_refusal(access.cli_identity(world, SCOPED), "pm@example.org")
+
+
+def test_the_mapper_s_whole_file_check_refuses_what_the_upload_would(world: Store) -> None:
+    """The Mapper's "Check the whole file" says what an upload of the file by that person
+    would: a scoped analyst's row for another portfolio's project is refused as such."""
+    from epmo import mapper
+    from epmo.mapping import Mapping
+
+    who = access.cli_identity(world, SCOPED)
+    body = zip_of(milestones=[milestone("P1"), milestone("P2", "M2")])
+    sheets = mapper.read("register.zip", body)
+    view = mapper.view(
+        access.store_for(world, who),
+        "register.zip",
+        body,
+        sheets,
+        Mapping(),
+        check_all=True,
+        as_of=NEXT,
+        identity=who,
+    )
+    assert view.issues is not None
+    errors = view.issues[view.issues["severity"] == "error"]
+    assert errors[["row", "value"]].values.tolist() == [[3, "P2"]]
+    assert "belongs to a portfolio outside yours" in errors["problem"].iloc[0]
+
+
+def test_a_project_moved_out_of_the_scope_before_the_commit_is_refused_as_such(tmp_path: Path) -> None:
+    """Checked, then another upload moves the project to a portfolio the analyst does not
+    read, then committed: the commit checks again on the moved store and refuses the row
+    for what it now is (outside their portfolios), not as an unknown project."""
+    from epmo.ingest import VALID, check_upload, commit
+
+    store = Store(str(tmp_path / "store"))
+    store.ensure()
+    assert ingest(store, "seed.zip", zip_of(projects=[project("P1")]), as_of=WEEK).status == ACCEPTED
+    boot = access.demo_identity(via="cli")
+    access.grant(store, boot, SCOPED, "analyst", ["Corporate"])
+    who = access.cli_identity(store, SCOPED)
+    mine = access.store_for(store, who)
+    body = zip_of(milestones=[milestone("P1")])
+    checked = check_upload(mine, "register.zip", body, as_of=NEXT, managers=True)
+    assert checked.status == VALID, checked.report.to_text(limit=5)
+    moved = zip_of(projects=[project("P1", portfolio="Other")])
+    assert ingest(store, "move.zip", moved, as_of=NEXT, identity=boot).status == ACCEPTED
+    out = commit(mine, checked, "register.zip", body, identity=who)
+    assert out.status == REJECTED
+    assert [(i.rule, i.value) for i in out.report.issues if i.severity == "error"] == [
+        ("not_in_your_portfolios", "P1")
+    ], out.report.to_text(limit=5)

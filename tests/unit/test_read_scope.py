@@ -97,15 +97,38 @@ def test_the_scope_and_the_pm_rules_place_every_project_the_same_way(world: Stor
         assert _scope_projects(world, (), email) == set(access.managed_by(email, managers))
 
 
+# (who, role, portfolios, whose own projects they read besides their portfolios)
+READERS = [
+    (
+        "alice, pm in Corporate: P2 and P3 are hers, in Other",
+        ALICE,
+        "pm",
+        ("Corporate",),
+        "alice.pm@example.org",
+    ),
+    ("alice, pm in Other: P1 is hers, in Corporate", ALICE, "pm", ("Other",), "alice.pm@example.org"),
+    ("alice, pm of no portfolio", ALICE, "pm", (), "alice.pm@example.org"),
+    ("bob, pm in Corporate: P4 and P5 are in it", BOB, "pm", ("Corporate",), None),
+    ("bob, pm in Other: P4 and P5 are not", BOB, "pm", ("Other",), BOB),
+    ("carol, pm of nothing", "carol@example.org", "pm", ("Corporate",), None),
+    ("alice, analyst in Corporate", ALICE, "analyst", ("Corporate",), None),
+    ("alice, viewer in Corporate", ALICE, "viewer", ("Corporate",), None),
+    ("alice, admin", ALICE, "admin", ("Corporate",), None),
+    ("alice, pm of every portfolio", ALICE, "pm", None, None),
+]
+
+
 @pytest.mark.parametrize(
-    ("role", "manager"),
-    [("pm", "alice.pm@example.org"), ("analyst", None), ("viewer", None), ("admin", None)],
+    ("who", "role", "portfolios", "manager"), [r[1:] for r in READERS], ids=[r[0] for r in READERS]
 )
-def test_only_a_scoped_project_manager_reads_their_own_projects_too(role: str, manager: str | None) -> None:
-    scoped = access.Identity(email=ALICE, role=role, via="cli", portfolios=("Corporate",))
-    assert access.read_manager(scoped) == (manager and ALICE)
-    unscoped = access.Identity(email=ALICE, role=role, via="cli")
-    assert access.read_manager(unscoped) is None
+def test_a_scoped_project_manager_reads_their_own_projects_outside_their_portfolios(
+    world: Store, who: str, role: str, portfolios: tuple[str, ...] | None, manager: str | None
+) -> None:
+    """Only a scoped pm who manages a project outside their portfolios reads it besides
+    them; everyone else scoped to the same portfolios shares one view (and connection)."""
+    identity = access.Identity(email=who, role=role, via="cli", portfolios=portfolios)
+    assert access.read_manager(identity, access.project_owners(world)) == manager
+    assert access.store_for(world, identity).manager == manager
 
 
 def test_a_scoped_pm_reads_and_reports_their_project_in_another_portfolio(world: Store) -> None:
@@ -176,3 +199,28 @@ def test_a_scoped_pm_is_told_a_project_outside_their_scope_is_someone_else_s(wor
     assert [(i.rule, i.row, i.value) for i in outcome.report.issues if i.severity == "error"] == [
         ("not_your_project", 3, "P2")
     ], outcome.report.to_text(limit=10)
+
+
+def test_a_pm_s_own_projects_reach_the_explorer_and_a_frozen_deck_and_nothing_else(world: Store) -> None:
+    """Connections of their own (the SQL explorer's sandbox, a frozen deck) define the
+    scope with the unscoped rows named only for a moment: a view left behind would show
+    every project. A scoped pm with their own projects outside: theirs and their
+    portfolio's, nothing else, and no access list."""
+    from epmo import sandbox, steering
+
+    alice = access.Identity(email=ALICE, role="pm", via="cli", portfolios=("Corporate", "Other"))
+    bob_other = access.Identity(email=BOB, role="pm", via="cli", portfolios=("Other",))
+    mine = access.store_for(world, bob_other)
+    assert mine.manager == BOB
+    expected = {"P2", "P3", "P4", "P5"}  # Other's, and bob's P4 and P5 in Corporate
+    got = sandbox.run(mine.snapshot(), "SELECT DISTINCT project_id FROM raw_projects", NEXT).frame
+    assert set(got["project_id"]) == expected
+    assert sandbox.run(mine.snapshot(), "SELECT count(*) AS n FROM raw_access", NEXT).frame["n"].tolist() == [
+        0
+    ]
+    con = steering.connect_frozen(mine, steering.freeze(mine, NEXT))
+    try:
+        assert {r[0] for r in con.sql("SELECT DISTINCT project_id FROM raw_projects").fetchall()} == expected
+    finally:
+        con.close()
+    assert access.store_for(world, alice).manager is None  # all hers are in her portfolios

@@ -269,3 +269,34 @@ def test_only_the_last_few_values_are_kept() -> None:
 )
 def test_versions_at_least(floor: dict[str, int], expected: bool) -> None:
     assert swr.versions_at_least(snap(3, 7), floor) is expected
+
+
+@pytest.mark.parametrize(
+    ("first", "then"),
+    [
+        ((("A",), "x@e.org"), (("A",), "y@e.org")),  # two pms of one portfolio, each with own projects
+        ((("A",), "x@e.org"), (("A",), None)),  # a pm's view, then an analyst's of the portfolio
+        ((("A",), None), (("A",), "x@e.org")),
+        ((("A",), None), (("B",), None)),  # two portfolios
+        ((None, None), (("A",), None)),  # the whole store, then a portfolio
+    ],
+)
+def test_another_view_of_the_store_is_never_served_while_one_builds(
+    setup, first: tuple[tuple[str, ...] | None, str | None], then: tuple[tuple[str, ...] | None, str | None]
+) -> None:  # type: ignore[no-untyped-def]
+    """While a snapshot builds, the newest ready one is served in its place: only if it is
+    the same view of the store (scope, and whose own projects). Another person's rows were
+    served for up to stale_seconds when two views shared one cache."""
+    rebuilds, builder, _ = setup
+    mine = snap(1).scoped(*first)
+    theirs = snap(1).scoped(*then)
+    assert mine.key != theirs.key
+    rebuilds.serve(mine)
+    served = rebuilds.serve(theirs)
+    assert served.snap == theirs and not served.stale
+    assert builder.calls == [mine.key, theirs.key]
+    # and a newer version of the same view is served from its own older one
+    release = builder.gate(snap(2).scoped(*then))
+    newer = rebuilds.serve(snap(2).scoped(*then))
+    assert newer.stale and newer.snap == theirs
+    release.set()
