@@ -3,13 +3,14 @@
     EPMO_STORE=/tmp/epmo-medium .venv/bin/python -m epmo demo --scale medium
     .venv/bin/python bench/ingestion.py --store /tmp/epmo-medium [--csv-rows 1000000]
         [--xlsx-rows 200000] [--repeats 3] [--work-dir /tmp/epmo-bench-ingestion] [--phases]
-        [--processes [--code CHECKOUT]]
+        [--processes [--code CHECKOUT]] [--weekly PROJECTS]
 
 Prints one line per file (median of --repeats; the note lists every run). --phases also
 times each phase of one CSV ingestion (read, map, connect, stage, each check, typed tables,
 preview, duplicate check, commit). --processes times whole processes instead (`python -m
 epmo ingest` from start to exit against a `python -c` doing the bare read; --code runs the
-ingest of another checkout, for a before/after). Asserts nothing; see bench/NOTES-ingestion.md.
+ingest of another checkout, for a before/after). --weekly times a project manager's small
+weekly ZIP instead (checked, then ingested). Asserts nothing; see bench/NOTES-ingestion.md.
 """
 
 from __future__ import annotations
@@ -133,6 +134,59 @@ def floor(store: Store, path: Path, as_of: dt.date, work_dir: Path) -> None:
     )
 
 
+def weekly(store_uri: str, work_dir: Path, projects: int, repeats: int) -> None:
+    """A project manager's weekly update: a ZIP of a projects row and four milestones for
+    each of `projects` projects of the store, checked as the Upload page checks it (a dry
+    run, with its change preview), then checked and committed in one go (`ingest`), into a
+    fresh copy of the store, each a new week. Median of `repeats`; the fixed cost of a
+    small upload (staging, 23 checks, the commit), which no bare read has."""
+    import io
+    import statistics
+    import zipfile
+
+    from epmo.ingest import ACCEPTED, VALID, ingest
+
+    store = ingestion._fresh_copy(Path(store_uri), work_dir / "store-weekly")
+    first = ingestion.upload_week(store)
+    ids = ingestion.project_ids(store, first - dt.timedelta(days=7))[:projects]
+
+    def body(week: dt.date) -> bytes:
+        head_p = "project_id,project_name,portfolio,project_manager,stage,start_date,baseline_end_date,"
+        head_p += "forecast_end_date,budget_bac,actual_cost,rag_overall\n"
+        rows_p = "".join(
+            f"{pid},Project {pid},Corporate Systems,pm@example.org,Execution,2026-01-05,2027-06-30,"
+            f"2027-06-30,1000000,{400000 + week.toordinal() % 1000},Green\n"
+            for pid in ids
+        )
+        head_m = "project_id,milestone_id,milestone_name,baseline_date,forecast_date\n"
+        rows_m = "".join(
+            f"{pid},M{k},Milestone {k},2027-0{k}-15,2027-0{k}-20\n" for pid in ids for k in range(1, 5)
+        )
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w") as z:
+            z.writestr("projects.csv", head_p + rows_p)
+            z.writestr("milestones.csv", head_m + rows_m)
+        return buf.getvalue()
+
+    checks, ingests = [], []
+    for i in range(repeats):
+        week = first + dt.timedelta(days=7 * i)
+        data = body(week)
+        t = time.perf_counter()
+        checked = ingest(store, "weekly.zip", data, as_of=week, dry_run=True, today=week)
+        checks.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        done = ingest(store, "weekly.zip", data, as_of=week, today=week)
+        ingests.append(time.perf_counter() - t)
+        if checked.status != VALID or done.status != ACCEPTED:
+            raise RuntimeError(checked.report.to_text(limit=10) + done.report.to_text(limit=10))
+    print(
+        f"weekly update of {len(ids)} projects and {4 * len(ids)} milestones, median of {repeats}: "
+        f"checked (dry run) {statistics.median(checks):.3f} s, ingested {statistics.median(ingests):.3f} s "
+        f"(checks [{ingestion._fmt(checks)}], ingests [{ingestion._fmt(ingests)}])"
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--store", default=default_store_uri())
@@ -141,6 +195,9 @@ def main() -> None:
     ap.add_argument("--xlsx-rows", type=int, default=200_000)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--phases", action="store_true")
+    ap.add_argument(
+        "--weekly", type=int, metavar="PROJECTS", help="time a PM's weekly ZIP of this many projects instead"
+    )
     ap.add_argument("--floor", action="store_true")
     ap.add_argument(
         "--processes",
@@ -149,6 +206,10 @@ def main() -> None:
     )
     ap.add_argument("--code", type=Path, help="with --processes: run the ingest of this checkout (e.g. main)")
     args = ap.parse_args()
+    if args.weekly:
+        args.work_dir.mkdir(parents=True, exist_ok=True)
+        weekly(args.store, args.work_dir, args.weekly, args.repeats)
+        return
     if args.processes:
         rows = ingestion.measure_processes(
             args.work_dir, args.store, args.csv_rows, args.xlsx_rows, args.repeats, args.code
