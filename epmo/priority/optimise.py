@@ -1,4 +1,7 @@
-"""Portfolio selection as an exact 0-1 MILP (scipy.optimize.milp, HiGHS, zero MIP gap).
+"""Portfolio selection as an exact 0-1 MILP (scipy.optimize.milp, HiGHS, zero MIP gap), or,
+when there is a budget and no capacity row, the exact dynamic programme over the budget
+that the efficient frontier uses (epmo.frontier_dp; the same best total score, and the
+cheapest such selection, proven).
 
     maximise   sum_i score_i x_i                    x_i in {0, 1}, one per candidate
     subject to sum_i cost_i x_i <= budget           (cost basis: budget_bac or remaining)
@@ -242,6 +245,20 @@ def _drop_unforced_non_positive(problem: Problem, x: np.ndarray, lb_x: np.ndarra
     return x
 
 
+def _by_programme(problem: Problem) -> np.ndarray | None:
+    """The selection by the exact dynamic programme over the budget (epmo.frontier_dp, what
+    the efficient frontier uses) when it applies: a budget and no capacity rows, whole
+    costs, groups joined by dependencies small enough. It is the cheapest of the selections
+    with the best total score, as the MILP's tie-break looks for (and, unlike the
+    time-limited tie-break, proves), with chosen projects scoring <= 0 that nothing forces
+    in left out. None: the MILP solves it (diagnose() has made sure the required projects
+    fit the budget)."""
+    if problem.budget is None or problem.capacity:
+        return None
+    got = _dp_levels(problem, [float(problem.budget)], [0])
+    return None if got is None else got[0][0]
+
+
 def solve(problem: Problem, tie_break: bool = True) -> Selection:
     """The best selection, or Infeasible with the reason. See the module docstring."""
     diagnose(problem)
@@ -257,8 +274,11 @@ def solve(problem: Problem, tie_break: bool = True) -> Selection:
         ub_x[idx[p]] = 0
     names, kinds, a_mat, ub = _rows(problem)
     obj = problem.objective
+    by_programme = _by_programme(problem) if n else None
     if n == 0:
         x = np.zeros(0, dtype=bool)
+    elif by_programme is not None:
+        x = by_programme
     else:
         x1, status = _milp(-obj, a_mat, ub, lb_x, ub_x)
         if x1 is None and status == 1:

@@ -307,6 +307,8 @@ def test_a_solver_time_limit_is_reported_not_hidden(monkeypatch: pytest.MonkeyPa
         rng.integers(1, 100, n).astype(float),
         rng.integers(1, 100, n).astype(float),
         1000.0,
+        # a capacity row: the MILP solves it (a budget alone goes to the exact programme)
+        capacity={("Developer", "Nov 2026"): (rng.integers(0, 10, n).astype(float), 1e9)},
     )
     try:
         sel = solve(p)
@@ -503,3 +505,48 @@ def test_leaving_mid_frontier_stops_its_worker(monkeypatch: pytest.MonkeyPatch) 
     with pytest.raises(Left):
         frontier(_knapsack(13, 70), 15, workers=2, progress=leave, exact_dp=False)
     assert len(started) == 1 and started[0].poll() is not None
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_a_budget_alone_is_solved_by_the_programme_as_well_as_by_the_milp(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With a budget and no capacity row, `solve` takes the exact dynamic programme (what the
+    frontier uses) instead of the MILP: the same best total score, a selection no dearer,
+    every constraint met, the forced projects in and out. The MILP is made to solve the
+    same problem by a capacity row that binds nothing."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(8, 40))
+    ids = [f"P{i}" for i in range(n)]
+    score = rng.integers(-20, 100, n).astype(float)
+    score[rng.random(n) < 0.1] = np.nan  # unscored
+    cost = (rng.integers(1, 50, n) * 1000).astype(float)
+    deps = [(ids[a], ids[b]) for a, b in rng.integers(0, n, (int(rng.integers(0, 6)), 2)) if a != b]
+    deps = list(dict.fromkeys((a, b) for a, b in deps if (b, a) not in deps))
+    kw = dict(
+        budget=float(cost.sum() * rng.uniform(0.2, 0.7)),
+        mandatory={ids[0]},
+        force_out={ids[-1]} if seed % 2 else set(),
+        dependencies=deps,
+    )
+    fast = Problem(ids, score, cost, **kw)  # type: ignore[arg-type]
+    slow = Problem(ids, score, cost, capacity={("Developer", "Nov 2026"): (np.zeros(n), 1.0)}, **kw)  # type: ignore[arg-type]
+    try:
+        expected = solve(slow)
+    except Infeasible:
+        with pytest.raises(Infeasible):
+            solve(fast)
+        return
+    from epmo.priority import optimise
+
+    def no_milp(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the MILP was asked to solve a problem the programme solves")
+
+    monkeypatch.setattr(optimise, "_milp", no_milp)
+    got = solve(fast)
+    assert got.is_optimal
+    assert abs(got.total_score - expected.total_score) <= 1e-9 * max(1.0, abs(expected.total_score))
+    assert got.total_cost <= expected.total_cost + 1e-6
+    chosen = set(got.chosen)
+    assert got.total_cost <= kw["budget"] and ids[0] in chosen and not (chosen & kw["force_out"])  # type: ignore[operator]
+    assert all(b in chosen for a, b in deps if a in chosen)
