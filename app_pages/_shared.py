@@ -27,8 +27,6 @@ from epmo import access, audit, export, labels, measures, pagedata, safe_text, s
 from epmo import store as store_module
 from epmo.ingest import latest_reporting_day
 from epmo.pagedata import Filters
-from epmo.pagedata import access as pagedata_access
-from epmo.pagedata.ledger import EVERY_WEEK
 from epmo.safe_text import md
 from epmo.settings import current as current_settings
 from epmo.store import Snapshot, Store
@@ -57,10 +55,18 @@ def store() -> Store:
         return base_store()
     manager = None
     if access.decision(identity, "upload") == access.OWN:  # a pm: their own projects too, if outside
-        whole = base_store().snapshot()
-        owners = page(pagedata_access.owners, whole, EVERY_WEEK).owners
-        manager = access.read_manager(identity, owners)
+        base = base_store()
+        wrote = (base.uri, identity.email) in _pending_writes()  # their own new project, at once
+        manager = access.read_manager(identity, _owners(base.snapshot(fresh=wrote).key))
     return _scoped_store(identity.scope, manager)
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def _owners(whole_key: str) -> tuple[dict[str, str], dict[str, str]]:
+    """Every project's manager and portfolio (access.project_owners), once per version of the
+    whole store for every session: one query on a store connection of its own, not the
+    shared whole-store connection, which a server of scoped users need never build."""
+    return access.project_owners(base_store())
 
 
 def snapshot() -> Snapshot:

@@ -144,17 +144,19 @@ def weekly(store_uri: str, work_dir: Path, projects: int, repeats: int) -> None:
     import statistics
     import zipfile
 
+    from epmo import access
     from epmo.ingest import ACCEPTED, VALID, ingest
 
     store = ingestion._fresh_copy(Path(store_uri), work_dir / "store-weekly")
     first = ingestion.upload_week(store)
     ids = ingestion.project_ids(store, first - dt.timedelta(days=7))[:projects]
+    managers, portfolios = access.project_owners(store)  # each project stays where it is, with its manager
 
     def body(week: dt.date) -> bytes:
         head_p = "project_id,project_name,portfolio,project_manager,stage,start_date,baseline_end_date,"
         head_p += "forecast_end_date,budget_bac,actual_cost,rag_overall\n"
         rows_p = "".join(
-            f"{pid},Project {pid},Corporate Systems,pm@example.org,Execution,2026-01-05,2027-06-30,"
+            f"{pid},Project {pid},{portfolios[pid]},{managers[pid]},Execution,2026-01-05,2027-06-30,"
             f"2027-06-30,1000000,{400000 + week.toordinal() % 1000},Green\n"
             for pid in ids
         )
@@ -206,7 +208,9 @@ def main() -> None:
     )
     ap.add_argument("--code", type=Path, help="with --processes: run the ingest of this checkout (e.g. main)")
     args = ap.parse_args()
-    if args.weekly:
+    if args.weekly is not None:
+        if args.weekly < 1:
+            ap.error("--weekly takes the number of projects, at least 1")
         args.work_dir.mkdir(parents=True, exist_ok=True)
         weekly(args.store, args.work_dir, args.weekly, args.repeats)
         return

@@ -109,9 +109,14 @@ def plan(
     g = int(np.gcd.reduce(ints[ints > 0])) if (ints > 0).any() else 1
     units = ints // g
     free = ~required & ~blocked
+    if not np.isfinite(top_budget):
+        return None
     top = _units(top_budget, scale, g) - int(units[required].sum())
     if top < 0:
         return None
+    # above what every free project costs together nothing changes: a budget of 20 times
+    # the portfolio sized the table (and its memory) by the budget
+    top = min(top, int(units[free].sum()))
     # groups: projects joined by a dependency between two free projects
     parent = list(range(cost.size))
 

@@ -241,7 +241,10 @@ def table_height(texts: list[list[str]], widths: list[float], pt: float) -> list
     rows = []
     for row in texts:
         lines = max(
-            math.ceil(len(t) * CHAR_EM * pt / 72 / max(w - CELL_MARGIN_W_IN, 0.1)) or 1
+            sum(
+                max(1, math.ceil(len(part) * CHAR_EM * pt / 72 / max(w - CELL_MARGIN_W_IN, 0.1)))
+                for part in t.split("\n")  # a line break starts a paragraph of its own
+            )
             for t, w in zip(row, widths, strict=True)
         )
         rows.append(lines * pt * LINE_EM / 72 + CELL_MARGIN_H_IN)
@@ -287,20 +290,23 @@ def _add_table(
     for j, name in enumerate(cols):
         cell = table.cell(0, j)
         cell.text = name
-        cell.text_frame.paragraphs[0].font.size = Pt(size)
-        cell.text_frame.paragraphs[0].font.bold = True
+        for paragraph in cell.text_frame.paragraphs:  # a line break in the text is a paragraph
+            paragraph.font.size = Pt(size)
+            paragraph.font.bold = True
     for i, values in enumerate(texts[1:], start=1):
         for j, value in enumerate(values):
             cell = table.cell(i, j)
             cell.text = value
-            cell.text_frame.paragraphs[0].font.size = Pt(size)
+            for paragraph in cell.text_frame.paragraphs:
+                paragraph.font.size = Pt(size)
             k = j - (1 if index else 0)
             if fills is not None and k >= 0:
                 colour = str(fills.iloc[i - 1, k])
                 cell.fill.solid()
                 cell.fill.fore_color.rgb = _rgb(colour)
                 dark = colour.upper() not in ("#FFFFFF", "#BDBDBD", "#E69F00", "#F9A825")
-                cell.text_frame.paragraphs[0].font.color.rgb = _rgb("#FFFFFF" if dark else "#000000")
+                for paragraph in cell.text_frame.paragraphs:
+                    paragraph.font.color.rgb = _rgb("#FFFFFF" if dark else "#000000")
 
 
 def _cell(value: Any, limit: int = 140) -> str:

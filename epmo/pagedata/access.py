@@ -61,22 +61,3 @@ def managed_projects(con: Con, f: Filters, email: str = "") -> ManagedData:
     they may read): the page asks on the store's unscoped snapshot; only the email's own
     projects come back."""
     return ManagedData(access.managed_by(email, access.managers_on(con)))
-
-
-@dataclass(frozen=True, eq=False)
-class OwnersData(PageData):
-    managers: dict[str, str]  # project_id -> its current manager's address, lower case
-    portfolios: dict[str, str]  # project_id -> the portfolio it belongs to now
-    sql: dict[str, str] = sql_names(managers="access/project_managers")
-
-    @property
-    def owners(self) -> tuple[dict[str, str], dict[str, str]]:
-        return self.managers, self.portfolios
-
-
-def owners(con: Con, f: Filters) -> OwnersData:
-    """Every project's manager and portfolio (access.project_owners), read on `con`, which
-    must be over the whole store: whether a scoped pm's own projects lie outside their
-    portfolios (access.read_manager), once per store version for every session."""
-    managers, portfolios = access.owners_on(con)
-    return OwnersData(managers, portfolios)

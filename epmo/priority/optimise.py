@@ -1,7 +1,8 @@
 """Portfolio selection as an exact 0-1 MILP (scipy.optimize.milp, HiGHS, zero MIP gap), or,
 when there is a budget and no capacity row, the exact dynamic programme over the budget
 that the efficient frontier uses (epmo.frontier_dp; the same best total score, and the
-cheapest such selection, proven).
+cheapest such selection, proven; at equal score and cost not necessarily the fewest
+projects).
 
     maximise   sum_i score_i x_i                    x_i in {0, 1}, one per candidate
     subject to sum_i cost_i x_i <= budget           (cost basis: budget_bac or remaining)
@@ -250,10 +251,11 @@ def _by_programme(problem: Problem) -> np.ndarray | None:
     the efficient frontier uses) when it applies: a budget and no capacity rows, whole
     costs, groups joined by dependencies small enough. It is the cheapest of the selections
     with the best total score, as the MILP's tie-break looks for (and, unlike the
-    time-limited tie-break, proves), with chosen projects scoring <= 0 that nothing forces
-    in left out. None: the MILP solves it (diagnose() has made sure the required projects
-    fit the budget)."""
-    if problem.budget is None or problem.capacity:
+    time-limited tie-break, proves); between two of equal score and equal cost it does not
+    prefer the one of fewer projects, as the MILP's blend does. Chosen projects scoring <= 0
+    that nothing forces in are left out. None: the MILP solves it (diagnose() has made sure
+    the required projects fit the budget)."""
+    if problem.budget is None or problem.capacity or not np.isfinite(problem.budget):
         return None
     got = _dp_levels(problem, [float(problem.budget)], [0])
     return None if got is None else got[0][0]

@@ -305,7 +305,12 @@ def test_every_pptx_table_fits_its_slide_in_readable_type(built) -> None:  # typ
             table = shape.table
             texts = [[c.text for c in row.cells] for row in table.rows]
             widths = [col.width / 914400 for col in table.columns]
-            sizes = {c.text_frame.paragraphs[0].font.size.pt for row in table.rows for c in row.cells}
+            sizes = {
+                para.font.size.pt if para.font.size else 18.0  # unset: PowerPoint's 18 pt
+                for row in table.rows
+                for c in row.cells
+                for para in c.text_frame.paragraphs
+            }
             assert len(sizes) == 1 and min(sizes) >= 8, sizes
             (size,) = sizes
             bottom = shape.top / 914400 + sum(pack.table_height(texts, widths, size))
@@ -365,3 +370,31 @@ def test_a_table_takes_the_largest_type_that_fits(rows: int, room: float, size: 
     widths = pack.column_widths(texts, 6.0)
     assert widths[1] > widths[0] * 0.9 and abs(sum(widths) - 6.0) < 1e-9
     assert pack.fitted_size(texts, widths, room) == size
+
+
+def test_a_cell_of_several_lines_is_sized_and_counted_line_by_line() -> None:
+    """A cell with line breaks is a paragraph per line: each takes the table's type size
+    (the lines after the first stayed at PowerPoint's 18 pt), and the fit counts every line."""
+    import io
+
+    import pandas as pd
+    from pptx.util import Inches
+
+    frame = pd.DataFrame({"Project": ["P1", "P2"], "Why": ["first line\nsecond line\nthird", "one"]})
+    prs = Presentation()
+    slide = prs.slides.add_slide(prs.slide_layouts[6])
+    pack._add_table(slide, frame, Inches(0.5), Inches(1), Inches(6), Inches(1), room=Inches(5))
+    saved = Presentation(io.BytesIO(_saved(prs)))
+    (table,) = [sh.table for sh in saved.slides[0].shapes if sh.has_table]
+    sizes = [p.font.size for row in table.rows for c in row.cells for p in c.text_frame.paragraphs]
+    assert len(sizes) == 8 and None not in sizes and len(set(sizes)) == 1  # 2 headers, 1 + 3 + 1 + 1 lines
+    one, three = pack.table_height([["a"], ["a\nb\nc"]], [6.0], 12)
+    assert three > 2.5 * (one - pack.CELL_MARGIN_H_IN)
+
+
+def _saved(prs) -> bytes:  # type: ignore[no-untyped-def]
+    import io
+
+    buf = io.BytesIO()
+    prs.save(buf)
+    return buf.getvalue()

@@ -132,31 +132,53 @@ def test_unknown_forced_project_is_a_usage_error() -> None:
         Problem(["A"], np.array([1.0]), np.array([1.0]), 10, force_in={"Z"})
 
 
-def test_zero_and_negative_scores_are_only_chosen_when_forced() -> None:
+# "programme": a budget alone (the exact dynamic programme); "milp": the same problem with a
+# capacity row that limits nothing, which the MILP solves
+SOLVERS = ["programme", "milp"]
+
+
+def _via(solver: str, n: int) -> dict[str, object]:
+    return {} if solver == "programme" else {"capacity": {("PM", "Jan 2027"): (np.zeros(n), 1.0)}}
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_zero_and_negative_scores_are_only_chosen_when_forced(solver: str) -> None:
     ids = ["good", "zero", "negative", "blank", "base"]
     score = np.array([10.0, 0.0, -2.0, np.nan, -1.0])
     cost = np.array([10.0, 0.0, 1.0, 0.0, 5.0])
-    sel = solve(Problem(ids, score, cost, 1000))
+    via = _via(solver, len(ids))
+    sel = solve(Problem(ids, score, cost, 1000, **via))  # type: ignore[arg-type]
     assert sel.chosen == ["good"]  # free zero-score and blank projects stay out
-    assert solve(Problem(ids, score, cost, 1000), tie_break=False).chosen == ["good"]  # frontier path too
+    assert solve(Problem(ids, score, cost, 1000, **via), tie_break=False).chosen == ["good"]  # type: ignore[arg-type]
     # a zero-score project needed by a chosen one stays; once nothing needs it, it goes
     chain = solve(
-        Problem(ids, score, cost, 1000, dependencies=[("good", "zero"), ("zero", "blank")]), tie_break=False
+        Problem(ids, score, cost, 1000, dependencies=[("good", "zero"), ("zero", "blank")], **via),  # type: ignore[arg-type]
+        tie_break=False,
     )
     assert set(chain.chosen) == {"good", "zero", "blank"}
     # "good" needs "base" (score -1): worth it, 10 - 1 > 0
-    sel = solve(Problem(ids, score, cost, 1000, dependencies=[("good", "base")]))
+    sel = solve(Problem(ids, score, cost, 1000, dependencies=[("good", "base")], **via))  # type: ignore[arg-type]
     assert set(sel.chosen) == {"good", "base"} and sel.total_score == 9
     assert sel.required == {}
-    forced = solve(Problem(ids, score, cost, 1000, force_in={"negative"}))
+    forced = solve(Problem(ids, score, cost, 1000, force_in={"negative"}, **via))  # type: ignore[arg-type]
     assert set(forced.chosen) == {"good", "negative"}
     assert forced.required == {"negative": "forced in"}
 
 
-def test_among_equal_scores_the_cheapest_selection_wins() -> None:
-    p = Problem(["A", "B", "C"], np.array([5.0, 5.0, 5.0]), np.array([30.0, 10.0, 20.0]), 35)
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_among_equal_scores_the_cheapest_selection_wins(solver: str) -> None:
+    p = Problem(
+        ["A", "B", "C"], np.array([5.0, 5.0, 5.0]), np.array([30.0, 10.0, 20.0]), 35, **_via(solver, 3)
+    )  # type: ignore[arg-type]
     sel = solve(p)
     assert set(sel.chosen) == {"B", "C"} and sel.total_cost == 30
+
+
+def test_among_equal_scores_and_costs_the_milp_prefers_fewer_projects() -> None:
+    """The MILP's tie-break blend prefers fewer projects at equal score and cost; the
+    programme does not promise it (docs/priority.md)."""
+    p = Problem(["B", "C", "A"], np.array([1.0, 1.0, 2.0]), np.array([1.0, 1.0, 2.0]), 2, **_via("milp", 3))  # type: ignore[arg-type]
+    assert solve(p).chosen == ["A"]
 
 
 def test_binding_constraints_are_reported() -> None:
@@ -550,3 +572,27 @@ def test_a_budget_alone_is_solved_by_the_programme_as_well_as_by_the_milp(
     chosen = set(got.chosen)
     assert got.total_cost <= kw["budget"] and ids[0] in chosen and not (chosen & kw["force_out"])  # type: ignore[operator]
     assert all(b in chosen for a, b in deps if a in chosen)
+
+
+@pytest.mark.parametrize("times", [1.0, 2.0, 20.0, 1e6, float("inf")])
+def test_a_budget_beyond_every_cost_chooses_every_paying_project(times: float) -> None:
+    """A budget over what every candidate costs together chooses every project that scores
+    above 0. The programme's table is sized by what the projects can cost, not by the
+    budget (20 times the total allocated 636 MB and went to a worker process); an infinite
+    budget goes to the MILP (the programme's units would overflow)."""
+    from epmo import frontier_dp
+
+    rng = np.random.default_rng(7)
+    n = 500
+    cost = (rng.integers(1, 50, n) * 1000).astype(float)
+    score = rng.integers(-5, 100, n).astype(float)
+    budget = float(cost.sum() * times)
+    p = Problem([f"P{i}" for i in range(n)], score, cost, budget)
+    sel = solve(p)
+    assert set(sel.chosen) == {f"P{i}" for i in range(n) if score[i] > 0}
+    none = np.zeros(n, dtype=bool)
+    shape = frontier_dp.plan(cost, budget, none, none, [], False)
+    if times == float("inf"):
+        assert shape is None
+    else:
+        assert shape is not None and shape.local and shape.top <= int((cost // 1000).sum())
