@@ -55,10 +55,16 @@ def store() -> Store:
         return base_store()
     manager = None
     if access.decision(identity, "upload") == access.OWN:  # a pm: their own projects too, if outside
-        base = base_store()
-        wrote = (base.uri, identity.email) in _pending_writes()  # their own new project, at once
-        manager = access.read_manager(identity, _owners(base.snapshot(fresh=wrote).key))
+        manager = access.read_manager(identity, project_owners())
     return _scoped_store(identity.scope, manager)
+
+
+def project_owners() -> tuple[dict[str, str], dict[str, str]]:
+    """(managers, portfolios) by project over the whole store (access.project_owners): what a
+    pm manages and where it is, whatever they may read; read fresh after their own write."""
+    base = base_store()
+    wrote = (base.uri, current_identity().email) in _pending_writes()  # their own new project, at once
+    return _owners(base.snapshot(fresh=wrote).key)
 
 
 @st.cache_data(max_entries=4, show_spinner=False)

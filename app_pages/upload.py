@@ -11,7 +11,6 @@ from epmo import access, contract, isolate, labels, templates
 from epmo.importers import LAYOUTS, WorkItemImport
 from epmo.ingest import ACCEPTED, DUPLICATE, commit, ingest, latest_reporting_day
 from epmo.mapping import resolve, shipped
-from epmo.pagedata import access as pagedata_access
 from epmo.pagedata import ledger
 from epmo.safe_text import md
 from epmo.store import StoreWriteError
@@ -90,12 +89,9 @@ with right:
     st.text(f"Recorded as {identity.email}")  # the signed-in identity, never a typed email
     work_items = work_item_options(snap)
 if access.decision(identity, "upload") == access.OWN:
-    # on the whole store (a pm may manage a project outside the portfolios they read),
-    # cached by its version: not a new connection on every run of the page
-    whole = snap if identity.scope is None else ui.base_store().snapshot()
-    mine = ui.page(
-        pagedata_access.managed_projects, whole, ledger.EVERY_WEEK, email=identity.email
-    ).project_ids
+    # on the whole store (a pm may manage a project outside the portfolios they read), read
+    # once per store version for every session (ui.project_owners)
+    mine = access.managed_by(identity.email, ui.project_owners()[0])
     teams = md(", ".join(identity.teams) or "none")  # ids, teams, portfolios: typed text
     st.info(
         f"As a project manager you may submit rows for your projects ({len(mine)}): "

@@ -207,11 +207,6 @@ def project_managers(store: Store) -> dict[str, str]:
     return project_owners(store)[0]
 
 
-def managers_on(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    """project_managers read on `con`, a connection over the whole store."""
-    return _by_project(sql.arrow(con, "access/project_managers").to_pylist())
-
-
 def owners_on(con: duckdb.DuckDBPyConnection) -> tuple[dict[str, str], dict[str, str]]:
     """project_owners read on `con`, a connection over the whole store."""
     rows = sql.arrow(con, "access/project_managers").to_pylist()

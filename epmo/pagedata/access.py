@@ -1,5 +1,5 @@
 """The admin pages' data: Access (portfolios a grant may name, each project's manager) and
-Audit (the trail, filtered); and the projects a project manager manages (Upload)."""
+Audit (the trail, filtered)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from epmo import access, sql
+from epmo import sql
 from epmo.pagedata.base import Con, Filters, PageData, sql_names
 
 
@@ -47,17 +47,3 @@ def audit_trail(
             hit |= shown[col].fillna("").str.lower().str.contains(needle, regex=False)
         shown = shown[hit]
     return AuditData(trail, shown)
-
-
-@dataclass(frozen=True, eq=False)
-class ManagedData(PageData):
-    project_ids: list[str]  # the projects whose current project manager is the email asked for
-    sql: dict[str, str] = sql_names(project_ids="access/project_managers")
-
-
-def managed_projects(con: Con, f: Filters, email: str = "") -> ManagedData:
-    """The projects `email` manages now (Upload tells a pm which rows they may submit).
-    `con` must be over the whole store (a pm may manage a project outside the portfolios
-    they may read): the page asks on the store's unscoped snapshot; only the email's own
-    projects come back."""
-    return ManagedData(access.managed_by(email, access.managers_on(con)))

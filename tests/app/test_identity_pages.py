@@ -153,8 +153,8 @@ def test_a_pm_s_own_projects_on_upload_are_read_once_per_store_version(
     pm = sorted(set(managers.values()))[0]
     mine = sorted(p for p, e in managers.items() if e == pm)
     reads: list[int] = []
-    real = access.managers_on
-    monkeypatch.setattr(access, "managers_on", lambda con: reads.append(1) or real(con))
+    real = access.project_owners
+    monkeypatch.setattr(access, "project_owners", lambda store: reads.append(1) or real(store))
     sign_in(app, demo_store, monkeypatch, pm, "pm", portfolios=(SCOPE,) if scoped else ())
     app.switch_page("app_pages/upload.py").run()
     _no_exceptions(app)
