@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 
 from tests.e2e.conftest import shot, wait_for_app
 
@@ -45,9 +46,19 @@ def test_heatmap_and_click_drill_down(page, app_url: str) -> None:  # type: igno
     summary = page.get_by_text(re.compile(r"\d+ projects?\.$"))
     summary.wait_for(timeout=20_000)
     assert summary.inner_text().startswith(f"{sorted(rows)[0]} · {periods[1]}:")
+    wait_for_app(page)  # the click's reruns (the selection, then the drill-down) are done
     drill = page.locator("[data-testid='stDataFrame']").first
     drill.wait_for()
-    drill.scroll_into_view_if_needed()
+    # a rerun may still draw the grid again (seen once with the store on S3: "Element is not
+    # attached to the DOM" mid-scroll): the locator finds the new one
+    for attempt in range(3):
+        try:
+            drill.scroll_into_view_if_needed(timeout=10_000)
+            break
+        except PlaywrightError:
+            if attempt == 2:
+                raise
+            wait_for_app(page)
     # the grid draws on canvas but keeps an accessible table of its cells in the DOM
     drill.locator("[role='row']").filter(has_text="PRJ-").first.wait_for(state="attached", timeout=20_000)
     page.get_by_text("Click a cell of the heatmap").wait_for(state="detached")  # the click chose the cell
