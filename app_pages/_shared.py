@@ -54,7 +54,7 @@ def store() -> Store:
     if identity.scope is None:
         return base_store()
     manager = None
-    if access.decision(identity, "upload") == access.OWN:  # a pm: their own projects too, if outside
+    if access.reads_own_projects(identity):  # a scoped pm: their own projects too, if outside
         manager = access.read_manager(identity, project_owners())
     return _scoped_store(identity.scope, manager)
 
@@ -97,10 +97,10 @@ def snapshot() -> Snapshot:
     if (st_.uri, identity.email) in pending:
         pending.discard((st_.uri, identity.email))
         wrote = True
-    rebuilds = _rebuilds(st_.uri, st_.scope, st_.manager)
+    rebuilds = _rebuilds(*st_.view)
     current = st_.snapshot(fresh=wrote)
     floors = _writer_floors()
-    who = (st_.uri, st_.scope, st_.manager, identity.email)
+    who = (*st_.view, identity.email)
     floor = _max_versions(st.session_state.get(_FLOOR), floors.get(who))
     served = None if wrote else rebuilds.serve(current)
     if served is None or (floor and not swr.versions_at_least(served.snap, floor)):
@@ -249,7 +249,7 @@ def _rebuilds(
 
 
 def _remember(snap: Snapshot, key: str, call: Callable[[Snapshot], Any]) -> None:
-    _rebuilds(snap.uri, snap.scope, snap.manager).recent.note(key, call)  # type: ignore[attr-defined]
+    _rebuilds(*snap.view).recent.note(key, call)  # type: ignore[attr-defined]
 
 
 @st.fragment(run_every=2)
@@ -257,7 +257,7 @@ def _stale_note(served: swr.Served[Any]) -> None:
     """Says the page shows older data, and reruns the page once the newer data is ready
     (checked every 2 s by the browser while the note is shown)."""
     assert served.newer is not None
-    rebuilds = _rebuilds(served.newer.uri, served.newer.scope, served.newer.manager)
+    rebuilds = _rebuilds(*served.newer.view)
     shown = st.session_state.get(_SERVED)
     if rebuilds.is_ready(served.newer) and shown is not None and shown[1] == served:
         st.rerun(scope="app")
@@ -365,7 +365,7 @@ def require(action: str) -> access.Identity:
 def connection(snap: Snapshot) -> duckdb.DuckDBPyConnection:
     """The shared store connection over `snap` (built once per snapshot, one build at a time;
     the last four kept: epmo.swr)."""
-    return _rebuilds(snap.uri, snap.scope, snap.manager).get(snap)
+    return _rebuilds(*snap.view).get(snap)
 
 
 @st.cache_data(max_entries=256, show_spinner=False)

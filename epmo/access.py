@@ -158,11 +158,13 @@ def store_for(store: Store, identity: Identity) -> Store:
     require(identity, "view")
     if identity.scope is None and store.scope is None:
         return store
-    manager = read_manager(identity, project_owners(store)) if _reads_own(identity) else None
+    manager = read_manager(identity, project_owners(store)) if reads_own_projects(identity) else None
     return Store(store.uri, store.storage_options, scope=identity.scope, manager=manager)
 
 
-def _reads_own(identity: Identity) -> bool:
+def reads_own_projects(identity: Identity) -> bool:
+    """True for a portfolio-scoped project manager: their own projects may lie outside their
+    portfolios, and they read those too (read_manager)."""
     return identity.scope is not None and decision(identity, "upload") == OWN
 
 
@@ -172,7 +174,7 @@ def read_manager(identity: Identity, owners: tuple[dict[str, str], dict[str, str
     portfolios (`owners`: project_owners of the whole store), else nobody's, so that
     everyone scoped to the same portfolios shares one view of the store (and its
     connection) unless their own projects make theirs different."""
-    if not _reads_own(identity):
+    if not reads_own_projects(identity):
         return None
     managers, portfolios = owners
     scope = set(identity.scope or ())

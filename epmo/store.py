@@ -174,6 +174,12 @@ class Snapshot:
     manager: str | None = None
 
     @property
+    def view(self) -> tuple[str, tuple[str, ...] | None, str | None]:
+        """Which view of the store this is (store, scope, whose own projects): snapshots of
+        one view differ only in their versions; another view's rows are another person's."""
+        return (self.uri, self.scope, self.manager)
+
+    @property
     def key(self) -> str:
         """Cache key: changes whenever any table changes (and differs per scope)."""
         key = self.uri + "|" + ",".join(f"{n}={v}" for n, v in self.versions)
@@ -230,6 +236,11 @@ class Store:
         self._reading = False
         self._last_read: tuple[int, Snapshot] | None = None
         self._writes_done = 0
+
+    @property
+    def view(self) -> tuple[str, tuple[str, ...] | None, str | None]:
+        """The view of the store its snapshots are (Snapshot.view)."""
+        return (self.uri, self.scope, self.manager)
 
     # ------------------------------------------------------------------ layout
 

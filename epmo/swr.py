@@ -148,13 +148,8 @@ class Rebuilds(Generic[V]):
             self._prune_asked()
             # only a snapshot of the same view of the store (its scope and whose own projects):
             # never another identity's rows, even for the seconds a build takes
-            view = (snap.uri, snap.scope, snap.manager)
             newest = max(
-                (
-                    e
-                    for e in self._entries.values()
-                    if e.ready and (e.snap.uri, e.snap.scope, e.snap.manager) == view
-                ),
+                (e for e in self._entries.values() if e.ready and e.snap.view == snap.view),
                 key=lambda e: e.seq,
                 default=None,
             )
