@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import _shared as ui
-from epmo import explorer_charts, sandbox
+from epmo import access, explorer_charts, sandbox
 from epmo.safe_text import md
 from epmo.store import Snapshot
 
@@ -36,8 +36,11 @@ def _library() -> dict[str, sandbox.LibraryQuery]:
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def _schema(key: str, as_of: dt.date, _snap: Snapshot) -> tuple[pd.DataFrame, pd.DataFrame]:
-    return sandbox.schema(_snap, as_of), sandbox.table_macros(_snap, as_of)
+def _schema(
+    key: str, as_of: dt.date, withheld: frozenset[str], _snap: Snapshot, _identity: access.Identity
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The schema help, per snapshot, week and what the identity's explorer withholds."""
+    return sandbox.schema(_snap, as_of, _identity), sandbox.table_macros(_snap, as_of, _identity)
 
 
 def _plain(text: str) -> str:
@@ -64,21 +67,21 @@ def _filters() -> tuple[list[str], list[str]]:
     return list(st.session_state.get("portfolios", [])), list(st.session_state.get("programmes", []))
 
 
-def _run(snap: Snapshot, text: str, as_of: dt.date) -> None:
+def _run(snap: Snapshot, text: str, as_of: dt.date, identity: access.Identity) -> None:
     try:
         params = {
             p: sandbox.parse_param(sandbox.param_kind(text, p), st.session_state.get(_param_key(p), ""), p)
             for p in sandbox.query_params(text)
         }
         with st.spinner("Running the query in the sandbox…"):
-            st.session_state[RESULT_KEY] = sandbox.run(snap, text, as_of, params)
+            st.session_state[RESULT_KEY] = sandbox.run(snap, text, as_of, params, identity=identity)
     except sandbox.ExplorerError as exc:
         st.session_state[RESULT_KEY] = str(exc)
     except Exception as exc:  # never a traceback on the page
         st.session_state[RESULT_KEY] = f"Unexpected error: {type(exc).__name__}: {exc}"
 
 
-ui.require("explore")
+identity = ui.require("explore")
 snap = ui.snapshot()
 f = ui.sidebar(snap)
 as_of = f.as_of
@@ -137,7 +140,7 @@ with side:
         ui.show_sql(chosen)
     with st.expander("Tables, views and macros", icon=":material/table_view:"):
         try:
-            columns, macros = _schema(snap.key, as_of, snap)
+            columns, macros = _schema(snap.key, as_of, access.explorer_withheld(identity), snap, identity)
         except sandbox.ExplorerError as exc:
             st.error(str(exc))
         else:
@@ -176,7 +179,7 @@ with editor:
             )
     clicked = st.button("Run", key="explorer_run", type="primary", icon=":material/play_arrow:")
     if clicked or st.session_state.pop(RUN_NOW, False):
-        _run(snap, text, as_of)
+        _run(snap, text, as_of, identity)
     result: Any = st.session_state.get(RESULT_KEY)
     if isinstance(result, str):  # a refusal or an error, said beside the editor
         st.error(md(result), icon=":material/block:")

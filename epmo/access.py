@@ -151,6 +151,21 @@ def require(identity: Identity, action: str) -> None:
     )
 
 
+# The store's own records that the explorer, where any read query runs, shows only to those
+# who may act on them: table -> the action. Without it, the rows are withheld
+# (queries/explorer/withheld_<table>.sql says what is left; the pages gate them by action).
+EXPLORER_RECORDS = {"access": "access", "audit": "audit"}
+
+
+def explorer_withheld(identity: Identity | None) -> frozenset[str]:
+    """The store's own tables whose rows the SQL explorer withholds from `identity`: the access
+    list (all but each project's assigned manager) unless it may manage access, the audit
+    trail unless it may read it. None (a trusted caller: a benchmark, a test) withholds nothing."""
+    if identity is None:
+        return frozenset()
+    return frozenset(t for t, action in EXPLORER_RECORDS.items() if not allowed(identity, action))
+
+
 def store_for(store: Store, identity: Identity) -> Store:
     """The store as `identity` may read it: every snapshot, connection, export, pack and
     explorer query made through it is restricted to the identity's portfolios and, for a

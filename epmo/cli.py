@@ -334,7 +334,7 @@ def cmd_sql(args: argparse.Namespace) -> int:
     text = sys.stdin.read() if args.query == "-" else args.query
     as_of = args.as_of or latest_reporting_day()
     try:
-        result = sandbox.run_store(_store(args), text, as_of)
+        result = sandbox.run_store(_store(args), text, as_of, identity=getattr(args, "identity", None))
     except sandbox.ExplorerError as exc:
         raise UsageError(str(exc)) from None
     out = export.write(result.frame, args.format).decode("utf-8")

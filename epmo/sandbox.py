@@ -38,6 +38,7 @@ import pandas as pd
 import pyarrow as pa
 
 from epmo import sql
+from epmo.access import EXPLORER_RECORDS, Identity, explorer_withheld
 from epmo.settings import current
 from epmo.store import Snapshot, Store, register_snapshot
 
@@ -346,16 +347,25 @@ def connect(
     as_of: dt.date,
     limits: Limits,
     base: duckdb.DuckDBPyConnection | None = None,
+    withheld: frozenset[str] = frozenset(),
 ) -> duckdb.DuckDBPyConnection:
     """A locked-down connection over the snapshot, its as-of views showing `as_of`; `base` is a
-    fresh `sql.connect()` made beforehand with the same limits (a warm worker's)."""
+    fresh `sql.connect()` made beforehand with the same limits (a warm worker's). The rows of
+    the `withheld` tables (access.explorer_withheld) are replaced by what
+    queries/explorer/withheld_<table>.sql keeps, and their files are not readable."""
     con = base or sql.connect(threads=limits.threads, memory_limit=limits.memory_limit)
     try:
         register_snapshot(con, snapshot)
         _prepare_forecasts(con, as_of)
         _run_statements(con, "explorer/set_week", as_of=as_of)
         sql.execute_script(con, "explorer/as_of_views")
-        files = sorted({f for table_files in snapshot.files.values() for f in table_files})
+        for name in sorted(withheld):
+            if name not in EXPLORER_RECORDS:  # allow-listed: a query file per table
+                raise ValueError(f"no withheld view of {name!r}")
+            sql.execute_script(con, f"explorer/withheld_{name}")
+        files = sorted(
+            {f for table, table_files in snapshot.files.items() if table not in withheld for f in table_files}
+        )
         if snapshot.scope is not None:
             # A portfolio-scoped explorer reads no file at all: each raw view's scoped rows
             # are copied into the database first, so no query can read a file's other rows.
@@ -408,14 +418,17 @@ def run(
     as_of: dt.date,
     params: dict[str, Any] | None = None,
     limits: Limits | None = None,
+    identity: Identity | None = None,
 ) -> Result:
     """Run one read query in a fresh sandbox in a worker process (OS limits, killed at the time
-    limit); raises ExplorerError with the analyst's message."""
+    limit); raises ExplorerError with the analyst's message. `identity`: who asks (the store's
+    own records it may not act on are withheld: access.explorer_withheld); None for a
+    trusted caller."""
     from epmo import sandbox_worker
 
     limits = limits or Limits.from_settings()
     bound = _bound(text, params)  # refuse before paying for a worker
-    reply = sandbox_worker.run(snapshot, text, as_of, bound, limits)
+    reply = sandbox_worker.run(snapshot, text, as_of, bound, limits, explorer_withheld(identity))
     return Result(
         _frame(reply.table),
         reply.cut_rows,
@@ -611,24 +624,24 @@ def run_store(store: Store, text: str, as_of: dt.date, **kwargs: Any) -> Result:
     return run(store.snapshot(), text, as_of, **kwargs)
 
 
-def _trusted(snapshot: Snapshot, as_of: dt.date, name: str) -> pd.DataFrame:
-    """One of the explorer's own queries, run in the same locked sandbox."""
+def _trusted(snapshot: Snapshot, as_of: dt.date, name: str, identity: Identity | None) -> pd.DataFrame:
+    """One of the explorer's own queries, run in the same locked sandbox `identity` gets."""
     limits = Limits.from_settings()
-    con = connect(snapshot, as_of, limits)
+    con = connect(snapshot, as_of, limits, withheld=explorer_withheld(identity))
     try:
         return sql.df(con, name)
     finally:
         con.close()
 
 
-def schema(snapshot: Snapshot, as_of: dt.date) -> pd.DataFrame:
+def schema(snapshot: Snapshot, as_of: dt.date, identity: Identity | None = None) -> pd.DataFrame:
     """Every table and view a query can read, with its columns and types (the page's help)."""
-    return _trusted(snapshot, as_of, "explorer/schema")
+    return _trusted(snapshot, as_of, "explorer/schema", identity)
 
 
-def table_macros(snapshot: Snapshot, as_of: dt.date) -> pd.DataFrame:
+def table_macros(snapshot: Snapshot, as_of: dt.date, identity: Identity | None = None) -> pd.DataFrame:
     """The table macros a query can call (e.g. projects_as_of(as_of)) and their parameters."""
-    return _trusted(snapshot, as_of, "explorer/table_macros")
+    return _trusted(snapshot, as_of, "explorer/table_macros", identity)
 
 
 # --------------------------------------------------------------------------- the query library

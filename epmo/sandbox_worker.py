@@ -248,9 +248,15 @@ class _Frames:
 
 
 def run(
-    snapshot: Snapshot, text: str, as_of: dt.date, bound: dict[str, Any], limits: sandbox.Limits
+    snapshot: Snapshot,
+    text: str,
+    as_of: dt.date,
+    bound: dict[str, Any],
+    limits: sandbox.Limits,
+    withheld: frozenset[str] = frozenset(),
 ) -> Reply:
-    """The query in a worker process; raises sandbox.ExplorerError with the analyst's message."""
+    """The query in a worker process; raises sandbox.ExplorerError with the analyst's message.
+    `withheld`: the store's own tables whose rows it may not read (sandbox.connect)."""
     slots = POOL.slots()
     if not slots.acquire(timeout=limits.time_limit_s):
         count = POOL._slot_count
@@ -263,7 +269,7 @@ def run(
         POOL.last_pid = proc.pid
         reusable = False
         try:
-            outcome, reusable = _ask(proc, snapshot, text, as_of, bound, limits)
+            outcome, reusable = _ask(proc, snapshot, text, as_of, bound, limits, withheld)
         finally:
             if reusable:
                 POOL.give_back(proc)
@@ -284,6 +290,7 @@ def _ask(
     as_of: dt.date,
     bound: dict[str, Any],
     limits: sandbox.Limits,
+    withheld: frozenset[str],
 ) -> tuple[Reply | sandbox.ExplorerError, bool]:
     """The worker's answer, or its error message, and whether it may serve another query
     (it said so, and it answered in time); a worker past a deadline or dead is reaped here."""
@@ -292,6 +299,7 @@ def _ask(
         "text": text,
         "as_of": as_of,
         "params": bound,
+        "withheld": withheld,
         "limits": limits,
         "settings": settings(),
         "needles": sandbox.server_paths(snapshot),
@@ -478,7 +486,7 @@ def _serve(out: int, request: dict[str, Any], con: Any, served: int) -> bool:
 
     try:
         _set_limits(limits)
-        con = sandbox.connect(snapshot, request["as_of"], limits, base=con)
+        con = sandbox.connect(snapshot, request["as_of"], limits, base=con, withheld=request["withheld"])
         _send(out, b"S", b"")
         fetched = sandbox.fetch(con, request["text"], request["params"], limits)
         if sandbox.holds_path(fetched.table, request["needles"]):

@@ -362,3 +362,57 @@ def test_each_domain_save_checks_the_identity_it_is_given(
     assert store.documents(kind) == []
     _save_each_kind(store, person("yes@example.org", allowed), kind)
     assert [d["saved_by"] for d in store.documents(kind)] == ["yes@example.org"]
+
+
+def test_the_explorer_withholds_the_access_list_and_audit_trail_from_non_admins(
+    demo_store: Store, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The explorer runs any read query: the access list's grants and the audit trail reach
+    only those who may act on them (admins); an analyst still sees each project's assigned
+    manager (which every project page shows), and cannot read the withheld files directly."""
+    boot = access.demo_identity(via="cli")
+    access.grant(demo_store, boot, "boss@example.org", "admin", note="head of EPMO")
+    boss = access.cli_identity(demo_store, "boss@example.org")
+    access.grant(demo_store, boss, "an@example.org", "analyst", note="temporary cover")
+    project = sorted(access.project_managers(demo_store))[0]
+    access.assign_pm(demo_store, boss, project, "new.pm@example.org", note="on leave")
+    analyst = access.cli_identity(demo_store, "an@example.org")
+    assert access.explorer_withheld(analyst) == {"access", "audit"}
+    assert access.explorer_withheld(boss) == frozenset()
+    snap = demo_store.snapshot()
+
+    def rows(query: str, who: access.Identity) -> list[dict[str, object]]:
+        return sandbox.run(snap, query, DEMO_END, identity=who).frame.to_dict("records")
+
+    assert rows("SELECT count(*) AS n FROM raw_audit", analyst) == [{"n": 0}]
+    assert rows("SELECT count(*) AS n FROM raw_audit", boss)[0]["n"] >= 3
+    query = "SELECT event, email, project_id, (role IS NULL)::INT + (portfolios IS NULL)::INT + (by_email IS NULL)::INT + (via IS NULL)::INT + (note IS NULL)::INT AS nulls FROM raw_access"
+    assert rows(query, analyst) == [
+        {"event": "assign_pm", "email": "new.pm@example.org", "project_id": project, "nulls": 5}
+    ]
+    assert {r["event"] for r in rows("SELECT event FROM raw_access", boss)} == {"grant", "assign_pm"}
+    # the assigned manager still counts in the explorer's definition of a project's owner
+    owner = rows(f"SELECT project_manager FROM project_owners WHERE project_id = '{project}'", analyst)  # noqa: S608
+    assert owner == [{"project_manager": "new.pm@example.org"}]
+    for table in ("audit", "access"):  # their files: not readable, even by name
+        path = snap.files[table][0]
+        with pytest.raises(sandbox.ExplorerError, match="disabled"):
+            sandbox.run(snap, f"SELECT count(*) FROM read_parquet('{path}')", DEMO_END, identity=analyst)  # noqa: S608
+        assert sandbox.run(snap, f"SELECT count(*) AS n FROM read_parquet('{path}')", DEMO_END, identity=boss)  # noqa: S608
+    helped = set(sandbox.schema(snap, DEMO_END, analyst)["table_name"])
+    assert {"raw_access", "raw_audit"} <= helped  # listed (empty or reduced), not hidden
+    # the command line goes through the same check
+    assert (
+        main(
+            [
+                "sql",
+                "SELECT count(*) AS n FROM raw_audit",
+                "--store",
+                demo_store.uri,
+                "--as",
+                "an@example.org",
+            ]
+        )
+        == 0
+    )
+    assert capsys.readouterr().out.splitlines()[1:] == ["0"]
