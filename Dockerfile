@@ -23,6 +23,7 @@ COPY assets ./assets
 COPY app_pages ./app_pages
 COPY epmo ./epmo
 COPY queries ./queries
+COPY mappings ./mappings
 
 RUN useradd --uid 10001 --no-create-home --shell /usr/sbin/nologin epmo
 USER 10001

@@ -234,7 +234,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from epmo import demo
 
     store = _store(args)
-    summary = demo.load_demo(store, scale=args.scale, seed=args.seed, if_empty=args.if_empty)
+    try:
+        summary = demo.load_demo(store, scale=args.scale, seed=args.seed, if_empty=args.if_empty)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     print(summary)
     return EXIT_OK
 

@@ -761,10 +761,20 @@ def _capacity(
 def load_demo(
     store: Store, scale: str = "small", seed: int = 7, if_empty: bool = False, end: dt.date | None = None
 ) -> str:
-    if if_empty and store.exists():
+    """Load the demo portfolio into a store with no uploads. Its upload ids are fixed by the
+    seed, so loading it into a store that has uploads would store rows twice (or mix two
+    portfolios): with `if_empty` that store is left as it is and the answer says so;
+    otherwise a ValueError says why nothing was loaded."""
+    if store.exists():
         n = store.rows("ledger/upload_count")[0]["upload_count"]
-        if n:
+        if n and if_empty:
             return f"store {store.uri} already has {n} uploads; demo not loaded"
+        if n:
+            raise ValueError(
+                f"store {store.uri} already has {n:,} uploads; the demo loads only into an empty "
+                "store (loading it again would store its rows twice). Nothing was written: give "
+                "another --store (or EPMO_STORE), or --if-empty to skip a store that has data."
+            )
     frames, ledger = build(scale, seed, end)
     store.commit_frames(frames, ledger)
     rows = ", ".join(f"{t} {f.num_rows:,}" for t, f in frames.items())

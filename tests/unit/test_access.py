@@ -159,6 +159,9 @@ def test_the_cli_acts_as_the_os_user_only_with_the_access_list_s_role(
     access.grant(store, access.demo_identity(via="cli"), "boss@example.org", "admin")
     assert access.cli_identity(store, None).role is None  # now the list rules
     assert main(["maintain", "--store", store.uri]) == 2
+    # deploy/compose.yaml's maintainer: `--as "$EPMO_MAINTAINER"`, empty = the OS user
+    assert main(["maintain", "--store", store.uri, "--as", ""]) == 2
+    assert main(["maintain", "--store", store.uri, "--as", "boss@example.org"]) == 0
     access.grant(store, access.cli_identity(store, "boss@example.org"), "operator", "admin")
     assert access.cli_identity(store, None).role == "admin"
     assert main(["maintain", "--store", store.uri, "--force"]) == 0

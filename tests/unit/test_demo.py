@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 
+from pathlib import Path
+
 import pandas as pd
 import pyarrow.compute as pc
+import pytest
 
 from epmo import demo
-from tests.conftest import DEMO_END
+from epmo.cli import main
+from epmo.store import Store
+from tests.conftest import DEMO_END, tree_digest
 
 
 def test_same_seed_same_portfolio_other_seed_differs() -> None:
@@ -102,3 +107,20 @@ def test_demo_is_believable_to_an_epmo_lead() -> None:
     live = m[(m["milestone_name"] == "Go-live") & m["actual_date"].notna()][["upload_id", "project_id"]]
     after = p.merge(live, on=["upload_id", "project_id"])
     assert len(after) > 0 and not (after["stage"] == "Execution").any()
+
+
+def test_the_demo_loads_only_into_a_store_without_uploads(
+    demo_store: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Its upload ids are fixed by the seed: a second load would store every row twice
+    (`make demo` on the store `make run` filled). Refused, nothing written; --if-empty skips."""
+    before = tree_digest(Path(demo_store.uri))
+    with pytest.raises(ValueError, match="loads only into an empty store"):
+        demo.load_demo(demo_store, scale="small", seed=3, end=DEMO_END)
+    assert main(["demo", "--store", demo_store.uri, "--scale", "small"]) == 2
+    assert "Nothing was written" in capsys.readouterr().err
+    assert "demo not loaded" in demo.load_demo(demo_store, scale="small", seed=3, if_empty=True)
+    assert tree_digest(Path(demo_store.uri)) == before
+    fresh = Store(str(tmp_path / "fresh"))  # no store yet, then an empty one: loaded
+    assert "loaded into" in demo.load_demo(fresh, scale="small", seed=3, end=DEMO_END)
+    assert main(["check", "--store", fresh.uri]) == 0

@@ -14,6 +14,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -42,10 +43,21 @@ def dockerfile() -> dict[str, object]:
     return out
 
 
+class _ComposeLoader(yaml.SafeLoader):
+    """YAML with Compose's merge tags (`!reset` empties what the file it overrides set)."""
+
+
+_ComposeLoader.add_constructor("!reset", lambda loader, node: "!reset")
+
+
+def compose_file(name: str) -> dict[str, Any]:
+    return yaml.load((ROOT / "deploy" / name).read_text(encoding="utf-8"), _ComposeLoader)  # noqa: S506 (safe loader + one tag)
+
+
 def test_compose_file_wires_store_replicas_sticky_proxy_and_signin() -> None:
-    compose = yaml.safe_load((ROOT / "deploy" / "compose.yaml").read_text(encoding="utf-8"))
+    compose = compose_file("compose.yaml")
     services = compose["services"]
-    assert {"objectstore", "bucket", "app", "proxy", "maintainer", "signin"} <= set(services)
+    assert {"objectstore", "bucket", "app", "proxy", "maintainer"} <= set(services)
     app = services["app"]
     assert app["environment"]["EPMO_STORE"].startswith("s3://")
     assert app["environment"]["AWS_ENDPOINT_URL"] == "http://objectstore:9000"
@@ -54,11 +66,26 @@ def test_compose_file_wires_store_replicas_sticky_proxy_and_signin() -> None:
     labels = app["labels"]
     assert labels["traefik.http.services.epmo.loadbalancer.sticky.cookie"] == "true"
     assert labels["traefik.http.services.epmo.loadbalancer.healthcheck.path"] == "/_stcore/health"
-    assert services["maintainer"]["environment"] == app["environment"]
-    assert services["signin"]["profiles"] == ["signin"]
-    assert "--upstream=http://proxy:80" in services["signin"]["command"]
-    # every variable the compose file reads is in the example .env
-    text = (ROOT / "deploy" / "compose.yaml").read_text(encoding="utf-8")
+    maintainer = services["maintainer"]
+    assert maintainer["environment"] == app["environment"] | {"EPMO_MAINTAINER": "${EPMO_MAINTAINER:-}"}
+    assert 'maintain --as "$$EPMO_MAINTAINER"' in maintainer["command"][0]
+    assert "ports" in services["proxy"]  # the open setup: Traefik is the way in
+    # Sign-in: an override file. The app trusts the sign-in proxy's header, so nothing but
+    # that proxy may be published (a request straight to Traefik could claim any address).
+    signin = compose_file("compose.signin.yaml")["services"]
+    assert signin["app"]["environment"]["EPMO_AUTH"] == "proxy"
+    headers = json.loads(signin["app"]["environment"]["STREAMLIT_SERVER_TRUSTED_USER_HEADERS"])
+    assert headers["X-Forwarded-Email"] == "email"
+    assert signin["proxy"] == {"ports": "!reset"}
+    assert "--upstream=http://proxy:80" in signin["signin"]["command"]
+    assert "--pass-user-headers=true" in signin["signin"]["command"]
+    merged = {name: {**services.get(name, {}), **signin.get(name, {})} for name in {*services, *signin}}
+    published = {name for name, svc in merged.items() if svc.get("ports") not in (None, "!reset")}
+    assert published == {"signin"}
+    # every variable the compose files read is in the example .env
+    text = "".join(
+        (ROOT / "deploy" / n).read_text(encoding="utf-8") for n in ("compose.yaml", "compose.signin.yaml")
+    )
     used = set(re.findall(r"\$\{(\w+)", text))
     example = {
         line.split("=", 1)[0]
