@@ -70,7 +70,8 @@ def freeze(
     cutoff_at: dt.datetime | None = None,
     live: tuple[Snapshot, duckdb.DuckDBPyConnection] | None = None,
 ) -> Freeze:
-    """Pin the store now (or at an earlier cutoff, to rebuild what a meeting saw).
+    """Pin the store now (or at an earlier cutoff, to rebuild what a meeting saw: the data
+    is then frozen at that cutoff, and the caption says so, not when it was rebuilt).
 
     live: the current snapshot and an open connection over it (the app's shared one), to
     read the cutoff from; else a connection is built for it, which costs a whole store
@@ -84,8 +85,10 @@ def freeze(
             cutoff_at = ledger_cutoff(con)
         finally:
             con.close()
-    elif cutoff_at.tzinfo is None:
-        cutoff_at = cutoff_at.replace(tzinfo=dt.UTC)
+    else:  # a rebuild: frozen at the cutoff asked for
+        if cutoff_at.tzinfo is None:
+            cutoff_at = cutoff_at.replace(tzinfo=dt.UTC)
+        return Freeze(as_of, cutoff_at, cutoff_at, snap.key)
     return Freeze(as_of, cutoff_at, now_utc(), snap.key)
 
 

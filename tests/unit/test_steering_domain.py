@@ -150,6 +150,27 @@ def test_freeze_caption_names_the_week_and_time() -> None:
     assert f.caption() == "As of week 47 (20 Nov 2026) · data frozen at 26 Nov 2026 09:05 UTC"
 
 
+@pytest.mark.parametrize(
+    ("cutoff", "said"),
+    [
+        (dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.UTC), "24 Nov 2026 12:00 UTC"),
+        (dt.datetime(2026, 11, 24, 12, 0), "24 Nov 2026 12:00 UTC"),  # naive: UTC
+        (
+            dt.datetime(2026, 11, 24, 13, 30, tzinfo=dt.timezone(dt.timedelta(hours=1))),
+            "24 Nov 2026 12:30 UTC",
+        ),
+    ],
+)
+def test_a_rebuilt_freeze_is_frozen_at_its_cutoff_not_when_rebuilt(
+    store: Store, cutoff: dt.datetime, said: str
+) -> None:
+    """`pack --frozen-at` and a deck link rebuild what a meeting saw: the caption names the
+    cutoff asked for (it named the moment of the rebuild)."""
+    f = steering.freeze(store, dt.date(2026, 11, 20), cutoff_at=cutoff)
+    assert f.caption().endswith(f"data frozen at {said}")
+    assert f.frozen_at == f.cutoff_at
+
+
 # --------------------------------------------------------------------------- decisions
 
 GOOD = {
