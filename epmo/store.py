@@ -802,7 +802,9 @@ def scope_filter(name: str) -> str | None:
     scope_projects table of _register_scope). Per-project tables keep their in-scope
     projects' rows; submissions and the ledger those uploads' rows (capacity, which is kept
     per team and not per portfolio, stays whole); decisions naming projects only when one of
-    them is in scope; the access list and the audit trail are left out entirely."""
+    them is in scope; of the access list, only its in-scope projects' reassignments
+    (assign_pm: views/project_owners names a project's manager from them); the audit trail
+    is left out entirely."""
     in_scope = "project_id IN (SELECT project_id FROM scope_projects)"
     if name in contract.TABLE_NAMES:
         return in_scope if "project_id" in contract.table(name).column_names else None
@@ -816,7 +818,9 @@ def scope_filter(name: str) -> str | None:
             "OR list_has_any(CAST(json_extract_string(spec, '$.project_ids[*]') AS VARCHAR[]), "
             "(SELECT list(project_id) FROM scope_projects))"
         )
-    return "FALSE"  # access, audit: not portfolio data; admins read them unscoped
+    if name == "access":
+        return f"event = 'assign_pm' AND {in_scope}"
+    return "FALSE"  # audit: not portfolio data; admins read it unscoped
 
 
 # The unscoped relations a scope is computed from (views/project_owners reads them): named

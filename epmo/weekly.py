@@ -218,17 +218,21 @@ def confirm_unchanged(
 
 def prefilled_workbook(store: Store, manager: str, as_of: dt.date) -> bytes:
     """The template workbook holding the current rows of the manager's projects (every
-    contract table they report, except capacity), ready to edit and upload back."""
+    contract table they report, except capacity), ready to edit and upload back. A project
+    an admin reassigned carries its manager now (weekly/my_projects), not the last report's."""
     con = store.connect()
     try:
         mine = sql.df(con, "weekly/my_projects", as_of=as_of, manager=manager)
         ids = [str(p) for p in mine["project_id"]]
+        managers = dict(zip(ids, mine["project_manager"], strict=True))
         out: dict[str, list[dict[str, Any]]] = {}
         for t in contract.TABLES:
             if t.entity_key != "project_id":
                 continue
             frame = sql.df(con, f"export/{t.name}", as_of=as_of)
             frame = frame[frame["project_id"].isin(ids)]
+            if t.name == "projects":
+                frame = frame.assign(project_manager=frame["project_id"].map(managers))
             if t.name == "projects" or not frame.empty:
                 out[t.name] = [
                     {c: _plain(r.get(c)) for c in t.column_names} for r in frame.to_dict("records")

@@ -1,6 +1,6 @@
 -- view: submission_status
 -- grain: one row per project in the portfolio as of $as_of, in scope, with its project
--- manager: the week of its last report and weeks since (weeks_stale), whether it reported
+-- manager now (views/project_owners: an admin's reassignment, else the latest report's): the week of its last report and weeks since (weeks_stale), whether it reported
 -- for the as-of week, on time or late (committed more than health.late_after_days after the
 -- week) or missing (expected to report: macros/epmo_expected_to_report), the expected fields (health.expected_fields) it left blank, and for how many
 -- consecutive reported weeks its row has been identical (unchanged_weeks); a week
@@ -74,7 +74,7 @@ blanks AS (
 )
 
 SELECT
-    p.project_manager,
+    coalesce(o.project_manager, p.project_manager) AS project_manager,
     p.project_id,
     p.project_name,
     p.portfolio,
@@ -102,4 +102,5 @@ LEFT JOIN in_force AS f USING (project_id)
 JOIN committed AS c ON c.upload_id = coalesce(f.submission_id, p.upload_id)
 LEFT JOIN blanks AS b USING (project_id)
 LEFT JOIN unchanged AS u USING (project_id)
-ORDER BY p.project_manager, epmo_natural_key(p.project_id)
+LEFT JOIN project_owners AS o USING (project_id)
+ORDER BY project_manager, epmo_natural_key(p.project_id)

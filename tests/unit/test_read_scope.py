@@ -215,9 +215,17 @@ def test_a_pm_s_own_projects_reach_the_explorer_and_a_frozen_deck_and_nothing_el
     expected = {"P2", "P3", "P4", "P5"}  # Other's, and bob's P4 and P5 in Corporate
     got = sandbox.run(mine.snapshot(), "SELECT DISTINCT project_id FROM raw_projects", NEXT).frame
     assert set(got["project_id"]) == expected
-    assert sandbox.run(mine.snapshot(), "SELECT count(*) AS n FROM raw_access", NEXT).frame["n"].tolist() == [
-        0
+    # of the access list, only its projects' reassignments (P3, in Other, given to alice),
+    # so that a project's manager is the same on a scoped connection as on the whole store
+    access_rows = sandbox.run(mine.snapshot(), "SELECT event, project_id, email FROM raw_access", NEXT).frame
+    assert access_rows.to_dict("records") == [
+        {"event": "assign_pm", "project_id": "P3", "email": "alice.pm@example.org"}
     ]
+    owners = sandbox.run(mine.snapshot(), "SELECT project_id, manager_email FROM project_owners", NEXT).frame
+    whole = {r["project_id"]: r["project_manager"] for r in world.rows("access/project_managers")}
+    assert dict(zip(owners["project_id"], owners["manager_email"], strict=True)) == {
+        p: whole[p].strip().lower() for p in expected
+    }
     con = steering.connect_frozen(mine, steering.freeze(mine, NEXT))
     try:
         assert {r[0] for r in con.sql("SELECT DISTINCT project_id FROM raw_projects").fetchall()} == expected

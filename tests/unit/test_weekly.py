@@ -305,3 +305,45 @@ def test_who_may_confirm_for_a_manager_and_who_is_recorded(
     assert ledger["user_email"] == email
     trail = [t for t in two_pms.rows("access/audit_trail") if t["target"] == upload_id]
     assert [(t["action"], t["actor"], t["role"]) for t in trail] == [("confirm unchanged", email, role)]
+
+
+def test_a_reassigned_project_moves_to_its_new_manager_everywhere_in_the_week(two_pms: Store) -> None:
+    """An admin reassigns P2 to OTHER. The permission check (views/project_owners) already
+    lets OTHER and not PM submit it; the weekly workflow used the last report's manager, so
+    PM's pre-filled workbook still held P2 and was refused whole, and OTHER was never asked
+    for it. Now My projects, the workbook, the reminders, the managers list and the
+    submission status all name the manager the permission check names."""
+    boss = person("boss@example.org", "admin")
+    access.grant(two_pms, access.demo_identity(via="cli"), "boss@example.org", "admin")
+    access.assign_pm(two_pms, boss, "P2", OTHER.upper(), note="cover")  # any case
+    assert my_week(two_pms, PM, W2).project_ids == ["P1"]
+    assert my_week(two_pms, OTHER, W2).project_ids == ["P2", "Q1"]
+    assert access.project_managers(two_pms)["P2"].lower() == OTHER
+    # each manager's workbook goes back in whole, as that manager
+    for who, ids in ((PM, ["P1"]), (OTHER, ["P2", "Q1"])):
+        data = prefilled_workbook(two_pms, who, W1)
+        checked = check_upload(two_pms, f"{who}.xlsx", data, as_of=W2, managers=True)
+        assert checked.ok, checked.report.to_text(limit=20)
+        assert checked.managers is not None
+        refused = access.upload_refusals(
+            person(who, "pm"), checked.tables, checked.managers, "x.xlsx", checked.portfolios
+        )
+        assert refused == [], [i.message for i in refused]
+        assert sorted({str(r["project_id"]) for r in checked.tables["projects"].to_pylist()}) == ids
+        managers = {str(m).lower() for m in checked.tables["projects"]["project_manager"].to_pylist()}
+        assert managers == {who}
+    reminders = not_submitted(two_pms, W2)
+    assert dict(zip(reminders["project_manager"].str.lower(), reminders["project_ids"], strict=True)) == {
+        PM: "P1",
+        OTHER: "P2, Q1",
+    }
+    assert {m.lower() for m in _rows_list(two_pms, "weekly/managers", as_of=W2)} == {PM, OTHER}
+    status = {
+        r["project_id"]: str(r["project_manager"]).lower()
+        for r in _rows(two_pms, "health/submission_status", as_of=W2, portfolios=[], programmes=[])
+    }
+    assert status == {"P1": PM, "P2": OTHER, "Q1": OTHER}
+
+
+def _rows_list(store: Store, name: str, **params: object) -> list[str]:
+    return [str(r["project_manager"]) for r in store.rows(name, **params)]
