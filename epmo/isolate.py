@@ -392,6 +392,9 @@ def _sheets(header: dict[str, Any], blobs: list[memoryview]) -> list[RawSheet]:
             or table.schema.field(ROWS).type != pa.int64()
         ):
             raise ValueError("unexpected sheet schema")
+        ambiguous = {int(j): int(i) for j, i in meta.get("ambiguous_numbers", [])}
+        if any(not (0 <= j < len(headers) and 0 <= i < table.num_rows) for j, i in ambiguous.items()):
+            raise ValueError("ambiguous number outside the sheet")
         sheets.append(
             RawSheet(
                 file=str(meta["file"]),
@@ -402,6 +405,7 @@ def _sheets(header: dict[str, Any], blobs: list[memoryview]) -> list[RawSheet]:
                 rows=table[ROWS].combine_chunks(),
                 decimal_comma=bool(meta["decimal_comma"]),
                 skipped=str(meta.get("skipped", "")),
+                ambiguous_numbers=ambiguous,
             )
         )
     return sheets
@@ -924,6 +928,7 @@ def _sheets_reply(sheets: list[RawSheet], sink: _Sink) -> bytes:
                 "header_row": s.header_row,
                 "decimal_comma": s.decimal_comma,
                 "skipped": s.skipped,
+                "ambiguous_numbers": sorted(s.ambiguous_numbers.items()),
             }
         )
     return sink.reply(status="ok", sheets=metas)

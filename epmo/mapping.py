@@ -356,6 +356,8 @@ def map_sheet(
         if vmap:
             arr = _apply_value_map(arr, vmap)
         arrays[col] = arr
+    if mapping.decimal is None:
+        issues += _ambiguous_numbers(sheet, t, chosen, where)
     if any(i.severity == ERROR and i.rule != "missing_column" for i in issues):
         return None, issues
     decimal_comma = sheet.decimal_comma if mapping.decimal is None else mapping.decimal == ","
@@ -366,6 +368,39 @@ def map_sheet(
     ordered["_dec_comma"] = pa.repeat(pa.scalar(decimal_comma, pa.bool_()), n)
     ordered["_dayfirst"] = pa.repeat(pa.scalar(dayfirst, pa.bool_()), n)
     return MappedSheet(table_name, sheet.file, sheet.sheet, pa.table(ordered), letters), issues
+
+
+def _ambiguous_numbers(
+    sheet: RawSheet, t: contract.Table, chosen: dict[str, int], where: dict[str, str]
+) -> list[Issue]:
+    """A number column holding a number such as 283.000 in a file whose other numbers do not
+    say whether '.' marks decimals or groups thousands (readers.detect_decimal_comma): read
+    either way it could be a thousand times off, so the upload is refused at that cell."""
+    issues = []
+    for col, j in chosen.items():
+        i = sheet.ambiguous_numbers.get(j)
+        if i is None or t.column(col).type not in (contract.NUMBER, contract.INTEGER):
+            continue
+        value = str(sheet.data[f"c{j}"][i].as_py() or "").strip()
+        row = int(sheet.rows[i].as_py())
+        digits = "".join(ch for ch in value if ch.isdigit() or ch in ".-")
+        small, large = digits.rstrip("0").rstrip(".") or "0", digits.replace(".", "")
+        issues.append(
+            Issue(
+                ERROR,
+                "number_separator_ambiguous",
+                f"'{value}' reads as {small} (a decimal point) or {large} (a thousands "
+                "separator), and no other number in the file shows which this file uses. "
+                f"Write it without the separator ({large}) or with a decimal comma "
+                f"({large},00), or give the decimal separator in a column mapping (Mapper page).",
+                row=row,
+                column=sheet.headers[j],
+                cell=f"{column_letter(j)}{row}",
+                value=value,
+                **where,
+            )
+        )
+    return issues
 
 
 def _missing_columns(

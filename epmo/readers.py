@@ -19,7 +19,7 @@ import re
 import zipfile
 from array import array
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
@@ -52,6 +52,11 @@ class RawSheet:
     rows: pa.Array  # 1-based row number a person sees, per data row
     decimal_comma: bool = False
     skipped: str = ""  # what was skipped above the header row (blank lines, a title), in words
+    # column index -> the first data row (index into `data`) of a number such as 283.000 that
+    # reads as 283 with a decimal point or 283000 with a thousands dot, when nothing else in
+    # the file says which separator it uses (detect_decimal_comma); the mapping refuses it in
+    # a number column unless it names the decimal separator (mapping.py)
+    ambiguous_numbers: dict[int, int] = field(default_factory=dict)
 
 
 def _reject(file: str, rule: str, message: str, sheet: str = "") -> RejectedFile:
@@ -335,25 +340,40 @@ def sniff_delimiter(text: str) -> str:
     return max(DELIMITERS, key=lambda d: counts.get(d, 0))
 
 
-_COMMA_DECIMAL = re.compile(r"^\s*-?\d{1,3}(\.\d{3})*,\d+\s*$|^\s*-?\d+,\d+\s*$")
-_DOT_DECIMAL = re.compile(r"^\s*-?\d{1,3}(,\d{3})*\.\d+\s*$|^\s*-?\d+\.\d+\s*$")
+_COMMA_DECIMAL = re.compile(r"^-?\d{1,3}(\.\d{3})*,\d+$|^-?\d+,\d+$|^-?\d{1,3}(\.\d{3}){2,}$")
+_DOT_DECIMAL = re.compile(r"^-?\d{1,3}(,\d{3})*\.\d+$|^-?\d+\.\d+$")
+# 283.000: 283 (a decimal point) or 283000 (a thousands dot)
+_ONE_DOT_GROUP = re.compile(r"^-?\d{1,3}\.\d{3}$")
+# what may surround an amount: spaces, a currency sign, a percent sign
+_AMOUNT_EDGES = re.compile(r"^[\s\u00a0€$£¥%]+|[\s\u00a0€$£¥%]+$")
 
 
-def detect_decimal_comma(table: pa.Table, delimiter: str) -> bool:
-    """Decimal commas are only plausible when the delimiter is not a comma."""
+def detect_decimal_comma(table: pa.Table, delimiter: str) -> tuple[bool, dict[int, int]]:
+    """Whether the file writes decimals with a comma (only plausible when the delimiter is
+    not a comma), and where numbers are that read either way.
+
+    The numbers of the first 2,000 rows vote (currency and percent signs aside): 1,5 and
+    1.234,5 and 1.234.567 for the comma, 1.5 and 1,234.5 for the point. A number such as
+    283.000 says nothing (283, or 283000 with a thousands dot). When no number votes and some
+    are such, the second value gives, per column, the first row of one: the mapping refuses
+    it in a number column rather than guess a thousand times too small or too large."""
     if delimiter == ",":
-        return False
+        return False, {}
     comma = dot = 0
+    ambiguous: dict[int, int] = {}
     sample = table.slice(0, 2000)
-    for col in sample.columns:
-        for v in col.to_pylist():
+    for j, col in enumerate(sample.columns):
+        for i, v in enumerate(col.to_pylist()):
             if not v:
                 continue
+            v = _AMOUNT_EDGES.sub("", v)
             if _COMMA_DECIMAL.match(v):
                 comma += 1
+            elif _ONE_DOT_GROUP.match(v):
+                ambiguous.setdefault(j, i)
             elif _DOT_DECIMAL.match(v):
                 dot += 1
-    return comma > dot
+    return comma > dot, ({} if comma or dot else ambiguous)
 
 
 def read_csv_bytes(name: str, data: bytes, sheet: str = "") -> RawSheet:
@@ -433,6 +453,7 @@ def read_csv_bytes(name: str, data: bytes, sheet: str = "") -> RawSheet:
     table = _drop_blank_rows(table)
     rows = _row_numbers(table, first_data_row=header_no + 1)
     table = table.drop_columns(["__row"])
+    decimal_comma, ambiguous = detect_decimal_comma(table, delimiter)
     return RawSheet(
         file=name,
         sheet=sheet,
@@ -440,8 +461,9 @@ def read_csv_bytes(name: str, data: bytes, sheet: str = "") -> RawSheet:
         header_row=header_no,
         data=table,
         rows=rows,
-        decimal_comma=detect_decimal_comma(table, delimiter),
+        decimal_comma=decimal_comma,
         skipped=skipped,
+        ambiguous_numbers=ambiguous,
     )
 
 

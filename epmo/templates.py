@@ -132,7 +132,8 @@ def contract_markdown() -> str:
         "Dates: YYYY-MM-DD preferred; 31/03/2026 (day first by default, see settings), "
         "31-Mar-2026 and Excel dates are accepted. Numbers: digits with '.' for decimals "
         "('1.234,5' style in semicolon files); currency signs, % and thousands separators are "
-        "ignored.",
+        "ignored. A number such as 283.000 in a file whose other numbers do not show whether "
+        "'.' marks decimals or thousands is refused at its cell: write 283000.",
         "",
     ]
     for t in contract.TABLES:

@@ -162,6 +162,7 @@ def _weekly_files() -> list[tuple[str, bytes]]:
         ("weekly.xlsx", templates.filled_workbook({"projects": rows, "milestones": milestones})),
         ("projects.csv", csv),
         ("semicolon.csv", csv.replace(b",", b";").replace(b"1000000", b"1000000,50")),
+        ("semicolon_thousands.csv", csv.replace(b",", b";").replace(b"1000000", b"283.000")),
         ("utf16.csv", b"\xff\xfe" + csv.decode().replace("P1,", "Pé1,").encode("utf-16-le")),
         ("titled.csv", b"Projects export\n\n" + csv),
         (
@@ -183,12 +184,13 @@ def test_child_reads_a_normal_upload_exactly_like_in_process(
     assert mapped == [len(here)]  # the sheets came back through the shared file, not the pipe
     assert len(there) == len(here) > 0
     for a, b in zip(here, there, strict=True):
-        assert (a.file, a.sheet, a.headers, a.header_row, a.decimal_comma) == (
+        assert (a.file, a.sheet, a.headers, a.header_row, a.decimal_comma, a.ambiguous_numbers) == (
             b.file,
             b.sheet,
             b.headers,
             b.header_row,
             b.decimal_comma,
+            b.ambiguous_numbers,
         )
         assert a.data.equals(b.data) and a.rows.equals(b.rows)
         assert a.data.num_rows > 0

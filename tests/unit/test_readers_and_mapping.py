@@ -352,3 +352,73 @@ def test_blank_rows_are_found_as_the_cell_by_cell_rule_finds_them(seed: int) -> 
         assert mask is None
     else:
         assert mask is not None and mask.to_pylist() == strip_blank
+
+
+# (case, cells of one column, delimiter, decimal comma, ambiguous {column: first row})
+DECIMAL_CASES = [
+    ("comma file: never a decimal comma", ["283.000", "1,5"], ",", False, {}),
+    ("a decimal comma votes", ["1,5", "283.000"], ";", True, {}),
+    ("thousands dots and a decimal comma", ["1.234,5"], ";", True, {}),
+    ("two thousands dots can only be thousands", ["1.234.567"], ";", True, {}),
+    ("a currency sign and a decimal comma", ["€ 283.000,00", "12 %"], ";", True, {}),
+    ("a decimal point votes", ["283.000", "69.5"], ";", False, {}),
+    ("thousands commas and a point", ["1,234.5"], "\t", False, {}),
+    ("only 283.000-like numbers: ambiguous", ["", "283.000", "-1.500"], ";", False, {0: 1}),
+    ("a currency sign around one", ["$283.000"], "|", False, {0: 0}),
+    ("whole numbers say nothing", ["283", "12"], ";", False, {}),
+    ("four decimals are a decimal point", ["283.0001"], ";", False, {}),
+]
+
+
+@pytest.mark.parametrize(
+    ("cells", "delimiter", "comma", "ambiguous"),
+    [c[1:] for c in DECIMAL_CASES],
+    ids=[c[0] for c in DECIMAL_CASES],
+)
+def test_decimal_separator_detection(
+    cells: list[str], delimiter: str, comma: bool, ambiguous: dict[int, int]
+) -> None:
+    import pyarrow as pa
+
+    from epmo.readers import detect_decimal_comma
+
+    assert detect_decimal_comma(pa.table({"c0": cells}), delimiter) == (comma, ambiguous)
+
+
+def _semicolon(budget: str, name: str = "Project P1", **cells: str) -> bytes:
+    row = project_row("P1", budget_bac="BUDGET", project_name=name, **cells).replace(",", ";")
+    return (PROJECT_HEADER.replace(",", ";") + "\n" + row.replace("BUDGET", budget) + "\n").encode()
+
+
+def test_a_number_that_reads_a_thousand_times_either_way_is_refused_at_its_cell(store: Store) -> None:
+    """A European semicolon file writes 283.000 for 283000, a file with a decimal point 283.0:
+    with no other number in the file to say which, it was read as 283, a thousand times too
+    small and without a word. Now refused at the cell, with both readings and the fixes."""
+    outcome = check_upload(store, "eu.csv", _semicolon("283.000"), as_of=WEEK)
+    assert outcome.status != VALID
+    [issue] = [i for i in outcome.report.issues if i.rule == "number_separator_ambiguous"]
+    assert (issue.row, issue.column, issue.value) == (2, "budget_bac", "283.000")
+    assert issue.cell.endswith("2") and "283 (a decimal point) or 283000" in issue.message
+    assert ingest(store, "eu.csv", _semicolon("283.000"), as_of=WEEK).status != ACCEPTED
+    assert store.rows("ledger/upload_count")[0]["upload_count"] == 0  # nothing stored
+    # a text column may hold such a value (a version, a code): not a number, not refused
+    assert check_upload(store, "eu.csv", _semicolon("283000", name="1.100"), as_of=WEEK).status == VALID
+
+
+@pytest.mark.parametrize(
+    ("budget", "decimal", "stored"),
+    [
+        ("283.000", ".", 283.0),  # the mapping says: a decimal point
+        ("283.000", ",", 283000.0),  # the mapping says: a decimal comma
+        ("€ 283.000,00", None, 283000.0),  # the file says: a decimal comma
+        ("1.283.000", None, 1283000.0),  # the file says: thousands dots
+        ("283000", None, 283000.0),
+    ],
+)
+def test_the_decimal_separator_from_the_file_or_the_mapping(
+    store: Store, budget: str, decimal: str | None, stored: float
+) -> None:
+    mapping = Mapping(name="eu", decimal=decimal)
+    outcome = check_upload(store, "eu.csv", _semicolon(budget), as_of=WEEK, mapping=mapping)
+    assert outcome.status == VALID, outcome.report.to_text()
+    assert outcome.tables["projects"]["budget_bac"].to_pylist() == [stored]
