@@ -1,8 +1,9 @@
 -- rule: project_id_confusable
 -- severity: warning
 -- grain: one row per project id of the upload that is new (not in the store) and looks like
--- another (the same epmo_skeleton: case, Cyrillic/Greek look-alikes, dash variants): a
--- project in the store, else an earlier row of the upload
+-- another (the same epmo_skeleton: case, Cyrillic/Greek look-alikes, dash variants; or the
+-- same epmo_id_shape: spaces, punctuation, zeros padding a number): a project in the
+-- store, else an earlier row of the upload
 WITH known AS MATERIALIZED (
     SELECT DISTINCT s.entity_key AS project_id
     FROM raw_submissions AS s
@@ -12,12 +13,12 @@ WITH known AS MATERIALIZED (
 
 -- the skeletons of the known ids that share one with a new id (computed once per known id)
 known_skeletons AS MATERIALIZED (
-    SELECT project_id, epmo_skeleton(project_id) AS skeleton FROM known
+    SELECT project_id, epmo_skeleton(project_id) AS skeleton, epmo_id_shape(project_id) AS shape FROM known
     WHERE EXISTS (SELECT 1 FROM typed_projects AS t WHERE t.project_id NOT IN (SELECT project_id FROM known))
 ),
 
 uploaded AS (
-    SELECT _file, _sheet, _row, project_id, epmo_skeleton(project_id) AS skeleton
+    SELECT _file, _sheet, _row, project_id, epmo_skeleton(project_id) AS skeleton, epmo_id_shape(project_id) AS shape
     FROM typed_projects
     WHERE project_id IS NOT NULL
 ),
@@ -29,7 +30,8 @@ fresh AS (
 candidates AS (
     SELECT f.*, k.project_id AS other, 'the existing project ' || k.project_id AS what, 0 AS rank
     FROM fresh AS f
-    JOIN known_skeletons AS k ON k.skeleton = f.skeleton AND k.project_id <> f.project_id
+    JOIN known_skeletons AS k
+        ON (k.skeleton = f.skeleton OR k.shape = f.shape) AND k.project_id <> f.project_id
     UNION ALL
     SELECT f.*, u.project_id, u.project_id || ' in row ' || CAST(u._row AS VARCHAR)
            || CASE WHEN u._file <> f._file OR u._sheet <> f._sheet
@@ -37,7 +39,7 @@ candidates AS (
                    ELSE '' END, 1
     FROM fresh AS f
     JOIN uploaded AS u
-        ON u.skeleton = f.skeleton AND u.project_id <> f.project_id
+        ON (u.skeleton = f.skeleton OR u.shape = f.shape) AND u.project_id <> f.project_id
         AND (u._file, u._sheet, u._row) < (f._file, f._sheet, f._row)
 ),
 
@@ -73,7 +75,11 @@ differences AS (
 SELECT 'projects' AS table_name, f._file, f._sheet, f._row, 'project_id' AS column_name,
        f.project_id AS value,
        f.project_id || ' in row ' || CAST(f._row AS VARCHAR) || ' looks like ' || f.what
-       || ' (differs by: ' || coalesce(d.how, 'characters that look alike') || '). If it is the same '
+       || ' (differs by: ' || coalesce(
+           d.how,
+           CASE WHEN epmo_skeleton(f.project_id) = epmo_skeleton(f.other) THEN 'characters that look alike'
+                ELSE 'spaces, punctuation or zeros' END
+       ) || '). If it is the same '
        || 'project, type its id exactly as ' || f.other || '; otherwise choose an id that does '
        || 'not look like another.' AS message
 FROM firsts AS f

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from epmo import settings, sql
-from epmo.ingest import REJECTED, VALID, check_upload
+from epmo.ingest import REJECTED, VALID, check_upload, ingest
 from epmo.store import Store
 from tests.conftest import PROJECT_HEADER, WEEK, project_row, projects_csv
 
@@ -387,3 +387,34 @@ def test_unknown_project_names_the_look_alike(seeded: Store) -> None:
     hits = {i.row: i.message for i in outcome.report.issues if i.rule == "unknown_project"}
     assert "It looks like P1, which is known" in hits[2]
     assert "looks like" not in hits[3]
+
+
+# (new id, warned, what the message says differs); the store knows PRJ-0001 and PRJ-1000
+TYPED_DIFFERENTLY = [
+    ("PRJ0001", True, "spaces, punctuation or zeros"),
+    ("PRJ 0001", True, "' ' for '-'"),
+    ("PRJ-001", True, "spaces, punctuation or zeros"),
+    ("PRJ_1", True, "spaces, punctuation or zeros"),
+    ("prj.0001", True, "'.' for '-', upper/lower case"),
+    ("PRJ-0010", False, ""),  # another number
+    ("PRJ-10", False, ""),  # 10, not 1000: zeros that end a number are part of it
+    ("PRJ-0002", False, ""),
+    ("PRJA-0001", False, ""),
+]
+
+
+@pytest.mark.parametrize(("new_id", "warned", "how"), TYPED_DIFFERENTLY)
+def test_an_id_typed_differently_is_warned_about(store: Store, new_id: str, warned: bool, how: str) -> None:
+    """A pm who types PRJ0001 for PRJ-0001 creates a second project, counted twice in every
+    total: a warning at the row says which project it looks like and how it differs."""
+    first = ingest(store, "p.csv", projects_csv(project_row("PRJ-0001"), project_row("PRJ-1000")), as_of=WEEK)
+    assert first.status == "accepted"
+    outcome = check_upload(
+        store, "p.csv", projects_csv(project_row(new_id)), as_of=WEEK + dt.timedelta(days=7)
+    )
+    found = [i for i in outcome.report.issues if i.rule == "project_id_confusable"]
+    assert bool(found) == warned, outcome.report.to_text()
+    if warned:
+        assert found[0].severity == "warning" and found[0].row == 2
+        assert "looks like the existing project PRJ-0001" in found[0].message
+        assert how in found[0].message

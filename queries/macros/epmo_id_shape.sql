@@ -1,0 +1,10 @@
+-- macro: epmo_id_shape(v) -> VARCHAR
+-- An id's skeleton (epmo_skeleton) without what people type differently for the same id:
+-- ASCII spaces and punctuation, and the zeros that pad a number. 'PRJ-0001', 'PRJ0001',
+-- 'PRJ 001' and 'prj_1' all have the shape 'prj1'. Two different ids of one shape are
+-- likely one project typed two ways (checks/project_id_confusable warns).
+CREATE OR REPLACE MACRO epmo_id_shape(v) AS
+    regexp_replace(
+        regexp_replace(epmo_skeleton(v), '[[:punct:][:space:]]', '', 'g'),
+        '(^|[^0-9])0+([0-9])', '\1\2', 'g'
+    );
