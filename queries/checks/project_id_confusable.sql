@@ -31,7 +31,7 @@ candidates AS (
     SELECT f.*, k.project_id AS other, 'the existing project ' || k.project_id AS what, 0 AS rank
     FROM fresh AS f
     JOIN known_skeletons AS k
-        ON (k.skeleton = f.skeleton OR k.shape = f.shape) AND k.project_id <> f.project_id
+        ON k.shape = f.shape AND k.project_id <> f.project_id  -- one skeleton, one shape
     UNION ALL
     SELECT f.*, u.project_id, u.project_id || ' in row ' || CAST(u._row AS VARCHAR)
            || CASE WHEN u._file <> f._file OR u._sheet <> f._sheet
@@ -39,7 +39,7 @@ candidates AS (
                    ELSE '' END, 1
     FROM fresh AS f
     JOIN uploaded AS u
-        ON (u.skeleton = f.skeleton OR u.shape = f.shape) AND u.project_id <> f.project_id
+        ON u.shape = f.shape AND u.project_id <> f.project_id
         AND (u._file, u._sheet, u._row) < (f._file, f._sheet, f._row)
 ),
 

@@ -165,6 +165,14 @@ CASES = [
     ),
     ("project_id_confusable", "projects.csv", projects_csv(project_row("p1")), 2, "project_id", "warning"),
     (
+        "project_manager_changes",
+        "projects.csv",
+        projects_csv(project_row("P1", project_manager="pm2@example.org")),
+        2,
+        "project_manager",
+        "warning",
+    ),
+    (
         "dependency_without_project",
         "raid.csv",
         table_csv("project_id,raid_id,raid_type,title,status", "P1,R1,Dependency,Needs API,Open"),
@@ -418,3 +426,34 @@ def test_an_id_typed_differently_is_warned_about(store: Store, new_id: str, warn
         assert found[0].severity == "warning" and found[0].row == 2
         assert "looks like the existing project PRJ-0001" in found[0].message
         assert how in found[0].message
+
+
+@pytest.mark.parametrize(
+    ("manager", "reassigned", "said"),
+    [
+        ("pm@example.org", False, None),  # the same manager
+        (" PM@Example.org ", False, None),  # the same, typed in another case and with spaces
+        ("pm@exampel.org", False, "changes from pm@example.org to pm@exampel.org"),  # a typo
+        ("new@example.org", True, "An EPMO admin made boss.pick@example.org the manager of P1"),
+        ("boss.pick@example.org", True, None),  # the admin's choice, reported
+    ],
+)
+def test_a_row_that_changes_a_project_s_manager_is_warned_about(
+    seeded: Store, manager: str, reassigned: bool, said: str | None
+) -> None:
+    """A typo in one's own address hands the project to nobody: the next upload of the real
+    manager is refused as not theirs. Warned at the row, before anything is stored."""
+    from epmo import access
+
+    if reassigned:
+        access.assign_pm(seeded, access.demo_identity(via="cli"), "P1", "boss.pick@example.org")
+    outcome = check_upload(
+        seeded, "p.csv", projects_csv(project_row("P1", project_manager=manager)), as_of=WEEK
+    )
+    hits = [i for i in outcome.report.issues if i.rule == "project_manager_changes"]
+    assert outcome.status == VALID
+    if said is None:
+        assert hits == [], outcome.report.to_text()
+    else:
+        assert [(i.row, i.column, i.severity) for i in hits] == [(2, "project_manager", "warning")]
+        assert said in hits[0].message
