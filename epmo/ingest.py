@@ -205,8 +205,11 @@ def check_upload(
     work_items: WorkItemImport | None = None,
     managers: bool = False,
     preview: bool = True,
+    uploader: str = "",
 ) -> Outcome:
     """Validate without writing. The Outcome carries typed tables ready to commit.
+
+    `uploader`: the address of whoever uploads, for a mapping's `{uploader}` (mapping.UPLOADER).
 
     `today` (default: epmo.clock.today()) bounds the as-of date (as_of_problem).
 
@@ -235,6 +238,7 @@ def check_upload(
             connecting,
             managers,
             preview,
+            uploader,
         )
     finally:
         connecting.close()
@@ -253,8 +257,9 @@ def _check_upload(
     connecting: _Connecting,
     managers: bool,
     preview: bool,
+    uploader: str,
 ) -> Outcome:
-    mapping = mapping or Mapping()
+    mapping = (mapping or Mapping()).for_uploader(uploader)
     imported: list[Issue] = []
     if work_items is not None or sniff_layout(file_name, data):
         converted = _import_work_items(file_name, data, work_items or WorkItemImport())
@@ -583,6 +588,7 @@ def commit(
             work_items=work_items,
             managers=identity is not None,
             preview=bool(outcome.preview),  # as the caller's outcome had it
+            uploader=user_email,
         )
         if outcome.status != VALID:
             return _permitted(store, outcome, identity, file_name)  # a refusal's reasons, said as such
@@ -659,6 +665,7 @@ def ingest(
             today=today,
             work_items=work_items,
             managers=identity is not None,
+            uploader=user_email,
         )
         return _permitted(store, outcome, identity, file_name, outcome.store_key)
     digest = _Hashing(data)  # while the parse child reads the file
@@ -674,6 +681,7 @@ def ingest(
         work_items=work_items,
         managers=identity is not None,
         preview=False,  # validated and committed in one go: no one is shown the changes
+        uploader=user_email,
     )
     if outcome.status != VALID:
         return _permitted(store, outcome, identity, file_name)  # a refusal's reasons, said as such

@@ -11,7 +11,7 @@ import datetime as dt
 import json
 import re
 import unicodedata
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -24,6 +24,10 @@ from epmo.report import ERROR, WARNING, Issue, column_letter
 from epmo.settings import current
 
 IGNORED_SHEETS = {"data dictionary", "readme", "read me", "instructions", "notes", "lists"}
+
+
+# In a mapping's defaults or constants: the uploader's address (epmo.ingest fills it in).
+UPLOADER = "{uploader}"
 
 
 @dataclass
@@ -77,6 +81,23 @@ class Mapping:
     # free text: where the source comes from (shown on the Mapper page)
     source: str = ""
     version: int = 1
+
+    def for_uploader(self, email: str) -> Mapping:
+        """The mapping with UPLOADER in its defaults and constants read as the address of
+        whoever uploads (a plan names no project manager: its uploader is one)."""
+
+        def put(value: Any) -> Any:
+            return value.replace(UPLOADER, email) if isinstance(value, str) else value
+
+        if not any(UPLOADER in str(v) for v in self.defaults.values()) and not any(
+            UPLOADER in str(v) for consts in self.constants.values() for v in consts.values()
+        ):
+            return self
+        return replace(
+            self,
+            defaults={c: put(v) for c, v in self.defaults.items()},
+            constants={t: {c: put(v) for c, v in consts.items()} for t, consts in self.constants.items()},
+        )
 
     def validate(self) -> list[str]:
         problems = []

@@ -14,6 +14,7 @@ from epmo.ingest import ACCEPTED, REJECTED, ingest
 from epmo.mapping import shipped
 from epmo.readers import OLE_MAGIC
 from epmo.store import Store
+from tests.conftest import person
 
 WEEK = dt.date(2026, 11, 20)
 MSPROJECT = Path("/work/shared/reference-data/foreign/msproject")
@@ -45,7 +46,33 @@ def _plan(root_extra: str = "", tasks: str = "", encoding: str = "UTF-8", title:
 
 
 def _ingest(store: Store, name: str, data: bytes):  # type: ignore[no-untyped-def]
-    return ingest(store, name, data, as_of=WEEK, mapping=shipped()["msproject"])
+    return ingest(store, name, data, as_of=WEEK, mapping=shipped()["msproject"], user_email="pm@example.org")
+
+
+def test_the_pm_who_imports_a_plan_manages_it_and_reports_it_again(store: Store) -> None:
+    """A plan names no manager: the shipped mapping made every imported project
+    pm-unknown@example.org's, and the pm's own next week was refused as another's."""
+    pm = person("Ana.PM@example.org", "pm")
+    first = ingest(
+        store, "bridge.xml", _plan().encode(), as_of=WEEK, mapping=shipped()["msproject"], identity=pm
+    )
+    assert first.status == ACCEPTED, first.report.to_text(limit=20)
+    (p,) = store.rows("export/projects", as_of=WEEK)
+    assert p["project_manager"] == "Ana.PM@example.org"
+    later = WEEK + dt.timedelta(days=7)
+    again = ingest(
+        store, "bridge.xml", _plan().encode(), as_of=later, mapping=shipped()["msproject"], identity=pm
+    )
+    assert again.status == ACCEPTED, again.report.to_text(limit=20)
+    other = ingest(
+        store,
+        "bridge.xml",
+        _plan().encode(),
+        as_of=later + dt.timedelta(days=7),
+        mapping=shipped()["msproject"],
+        identity=person("bo@example.org", "pm"),
+    )
+    assert other.status != ACCEPTED and "not_your_project" in {i.rule for i in other.report.issues}
 
 
 def test_a_plan_becomes_a_project_and_its_milestones(store: Store) -> None:
@@ -72,6 +99,7 @@ def test_a_plan_becomes_a_project_and_its_milestones(store: Store) -> None:
         40.0,
     )
     assert p["portfolio"] == "Unassigned" and p["rag_overall"] == "Amber"  # the mapping's defaults
+    assert p["project_manager"] == "pm@example.org"  # the uploader
     (m,) = store.rows("export/milestones", as_of=WEEK)  # zero duration: a milestone; Build is not
     assert (m["milestone_id"], m["baseline_date"], m["forecast_date"], m["actual_date"], m["is_key"]) == (
         "7",
