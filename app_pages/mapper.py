@@ -30,8 +30,8 @@ names = sorted(set(saved_specs) | set(shipped()))
 
 top = st.columns([3, 2])
 uploaded = top[0].file_uploader(
-    "An export (CSV, XLSX, JSON, or a ZIP of CSV or JSON files)",
-    type=["csv", "txt", "tsv", "xlsx", "zip", "json"],
+    "An export (CSV, XLSX, JSON, a Microsoft Project XML plan, or a ZIP of CSV or JSON files)",
+    type=["csv", "txt", "tsv", "xlsx", "xlsm", "zip", "json", "xml"],
     key="mapper_file",
 )
 start = top[1].selectbox(

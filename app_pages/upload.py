@@ -13,6 +13,7 @@ from epmo.ingest import ACCEPTED, DUPLICATE, commit, ingest, latest_reporting_da
 from epmo.mapping import resolve, shipped
 from epmo.pagedata import ledger
 from epmo.safe_text import md
+from epmo.settings import current
 from epmo.store import StoreWriteError
 from epmo.workflow import Workflow
 
@@ -110,7 +111,12 @@ elif access.decision(identity, "upload") == access.PORTFOLIOS and identity.scope
     )
 with left:
     uploaded = st.file_uploader(
-        "Weekly extract", type=["csv", "txt", "tsv", "xlsx", "zip"], key="upload_file", max_upload_size=200
+        "Weekly extract",
+        type=["csv", "txt", "tsv", "xlsx", "xlsm", "zip", "xml"],
+        key="upload_file",
+        max_upload_size=current().limits.max_file_mb,  # the limit the reader enforces (settings)
+        help="The template (CSV, XLSX, or a ZIP of CSVs), a pre-filled workbook from My projects, "
+        "a Jira export, or a Microsoft Project plan saved as XML (with the msproject mapping).",
     )
 
 if uploaded is None:

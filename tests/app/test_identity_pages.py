@@ -264,3 +264,31 @@ def test_a_scoped_analyst_imports_a_register_of_their_portfolio_only(
     assert any("Stored as upload" in s.value for s in app.success), [e.value for e in app.error]
     ledger = Store(demo_store.uri).rows("export/uploads")
     assert next(r for r in ledger if r["file_name"] == "ours.csv")["user_email"] == "ana@example.org"
+
+
+def test_a_pm_imports_a_microsoft_project_plan_on_the_upload_page(
+    app: AppTest, demo_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The README says a pm's own tool's export goes in through the Upload page: the page
+    refused .xml, so an MS Project plan could only be sent from the command line. The
+    uploader now takes it, says the size limit the reader enforces, and the plan becomes
+    the pm's project."""
+    from epmo.settings import current
+    from tests.unit.test_mspdi import _plan
+
+    pm = "plan.owner@example.org"
+    sign_in(app, demo_store, monkeypatch, pm, "pm")
+    app.switch_page("app_pages/upload.py").run()
+    _no_exceptions(app)
+    widget = app.file_uploader(key="upload_file")
+    assert {"xml", "xlsm"} <= {t.lstrip(".") for t in widget.proto.type}
+    assert widget.proto.max_upload_size_mb == current().limits.max_file_mb
+    widget.upload("bridge.xml", _plan().encode(), "application/xml")
+    app.selectbox(key="upload_mapping").select("msproject")
+    app.date_input(key="upload_as_of").set_value(DEMO_END).run()
+    _no_exceptions(app)
+    assert not app.error, [e.value for e in app.error]
+    assert "is valid" in app.success[0].value
+    app.button(key="commit").click().run()
+    assert any("Stored as upload" in s.value for s in app.success)
+    assert access.project_managers(demo_store)["Bridge"] == pm
