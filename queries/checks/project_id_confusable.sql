@@ -54,9 +54,9 @@ positions AS (
     WHERE length(project_id) = length(other)
 ),
 
-differences AS (
-    SELECT p._file, p._sheet, p._row,
-           string_agg(DISTINCT CASE
+kinds AS (
+    SELECT DISTINCT p._file, p._sheet, p._row,
+           CASE
                WHEN lower(p.mine) = lower(p.theirs) THEN 'upper/lower case'
                WHEN m.label IS NOT NULL
                    THEN m.label || ' ''' || p.mine || ''' (' || printf('U+%04X', unicode(p.mine)) || ')'
@@ -64,11 +64,16 @@ differences AS (
                    THEN '''' || p.mine || ''' where it has ' || t.label || ' ''' || p.theirs
                         || ''' (' || printf('U+%04X', unicode(p.theirs)) || ')'
                ELSE '''' || p.mine || ''' for ''' || p.theirs || ''''
-           END, ', ') AS how
+           END AS how
     FROM positions AS p
     LEFT JOIN epmo_confusables() AS m ON m.ch = lower(p.mine)
     LEFT JOIN epmo_confusables() AS t ON t.ch = lower(p.theirs)
     WHERE p.mine <> p.theirs
+),
+
+differences AS (  -- in one order, whatever the engine's
+    SELECT _file, _sheet, _row, string_agg(how, ', ' ORDER BY how) AS how
+    FROM kinds
     GROUP BY ALL
 )
 

@@ -165,6 +165,14 @@ CASES = [
     ),
     ("project_id_confusable", "projects.csv", projects_csv(project_row("p1")), 2, "project_id", "warning"),
     (
+        "percent_as_fraction",
+        "projects.csv",
+        table_csv(PROJECT_HEADER + ",percent_complete", project_row("P1") + ",0.69"),
+        2,
+        "percent_complete",
+        "warning",
+    ),
+    (
         "project_manager_changes",
         "projects.csv",
         projects_csv(project_row("P1", project_manager="pm2@example.org")),
@@ -457,3 +465,27 @@ def test_a_row_that_changes_a_project_s_manager_is_warned_about(
     else:
         assert [(i.row, i.column, i.severity) for i in hits] == [(2, "project_manager", "warning")]
         assert said in hits[0].message
+
+
+@pytest.mark.parametrize(
+    ("values", "warned_row"),
+    [
+        (["0.69", "0.2"], 2),  # every value a fraction: a percentage format read as a number
+        (["0", "0.5"], 3),  # the first above 0
+        (["69", "0.5"], None),  # one value says the column is in percent
+        (["0", ""], None),  # nothing above 0
+        (["1", "0.5"], None),  # 1 % complete is a percent
+    ],
+)
+def test_percent_complete_read_as_a_fraction_is_warned_about(
+    seeded: Store, values: list[str], warned_row: int | None
+) -> None:
+    rows = [project_row(f"P{i + 1}") + "," + v for i, v in enumerate(values)]
+    outcome = check_upload(
+        seeded, "p.csv", table_csv(PROJECT_HEADER + ",percent_complete", *rows), as_of=WEEK
+    )
+    hits = [i for i in outcome.report.issues if i.rule == "percent_as_fraction"]
+    assert outcome.status == VALID
+    assert [i.row for i in hits] == ([warned_row] if warned_row else []), outcome.report.to_text()
+    if warned_row:
+        assert "type " + str(round(float(values[warned_row - 2]) * 100, 1)) in hits[0].message
