@@ -146,6 +146,29 @@ def _as_of_header(sheets: list[RawSheet]) -> tuple[str, str]:
     return "the as-of column", ""  # pragma: no cover - only called when a column was found
 
 
+def _as_of_conflict(
+    sheets: list[RawSheet], value: str, as_of: dt.date, dayfirst: bool, file_name: str
+) -> Issue | None:
+    """The file's as-of column names another week than the one given (the Upload page's date,
+    `--as-of`): one upload reports one week, so the two must agree (either reading of a
+    day/month date that could be both will do)."""
+    readings = {d for d in (_parse_date(value, dayfirst), _parse_date(value, not dayfirst)) if d is not None}
+    if not readings or as_of in readings:
+        return None  # not a date (mapped and checked as a column, if it is one), or the same week
+    where, header = _as_of_header(sheets)
+    said = " or ".join(f"{d:%d %b %Y}" for d in sorted(readings))
+    return Issue(
+        ERROR,
+        "as_of_conflict",
+        f"The file's {where} says the week of {said}, but the upload is for {as_of:%d %b %Y}. "
+        f"Choose the week the file says ({min(readings).isoformat()}) for the upload, or correct "
+        "the column.",
+        file=file_name,
+        column=header,
+        value=value,
+    )
+
+
 def _parse_date(text: str, dayfirst: bool) -> dt.date | None:
     con = sql.connect()
     try:
@@ -276,8 +299,12 @@ def _check_upload(
     today = today or clock.today()
     as_of_source = "the as-of date given"
     as_of_header = ""
+    found = _as_of_from_columns(sheets)
+    if as_of is not None and len(found) == 1:  # the week given, and the file's own column
+        conflict = _as_of_conflict(sheets, found.copy().pop(), as_of, dayfirst, file_name)
+        if conflict is not None:
+            return Outcome(REJECTED, new_report([conflict], {}), as_of)
     if as_of is None:
-        found = _as_of_from_columns(sheets)
         if len(found) > 1:
             issue = Issue(
                 ERROR,
@@ -292,6 +319,26 @@ def _check_upload(
             value = found.pop()
             as_of_source, as_of_header = _as_of_header(sheets)
             as_of = _parse_date(value, dayfirst)
+            other = _parse_date(value, not dayfirst)
+            if (
+                as_of is not None
+                and other is not None
+                and other != as_of
+                and mapping.date_order is None
+                and not as_of_problem(as_of, today)
+                and not as_of_problem(other, today)  # both readings a week the upload could be for
+            ):
+                issue = Issue(
+                    ERROR,
+                    "as_of_ambiguous",
+                    f"The as-of date '{value}' ({as_of_source}) reads as {as_of:%d %b %Y} or as "
+                    f"{other:%d %b %Y}. Write it as YYYY-MM-DD ({as_of.isoformat()}), or give the "
+                    "as-of date on the form.",
+                    file=file_name,
+                    column=as_of_header,
+                    value=value,
+                )
+                return Outcome(REJECTED, new_report([issue], {}), None)
             if as_of is None:
                 issue = Issue(
                     ERROR,

@@ -135,6 +135,38 @@ def test_as_of_from_a_column(store: Store) -> None:
     assert not [i for i in outcome.report.issues if i.rule == "unknown_column"]
 
 
+# (case, the file's "Week ending", the week given, the rule of the refusal or None, the week stored)
+AS_OF_CASES = [
+    ("the file's week, given again", "2026-11-13", dt.date(2026, 11, 13), None, "2026-11-13"),
+    ("the file's week only", "2026-11-13", None, None, "2026-11-13"),
+    ("another week given: refused", "2026-11-13", dt.date(2026, 11, 20), "as_of_conflict", None),
+    ("day first, given the same", "13/11/2026", dt.date(2026, 11, 13), None, "2026-11-13"),
+    ("either reading, given one of them", "06/11/2026", dt.date(2026, 6, 11), None, "2026-06-11"),
+    ("either reading, nothing given: refused", "06/11/2026", None, "as_of_ambiguous", None),
+    ("only one reading", "20/11/2026", None, None, "2026-11-20"),
+]
+
+
+@pytest.mark.parametrize(
+    ("column", "given", "rule", "stored"), [c[1:] for c in AS_OF_CASES], ids=[c[0] for c in AS_OF_CASES]
+)
+def test_the_file_s_own_week_and_the_week_given_must_agree(
+    store: Store, column: str, given: dt.date | None, rule: str | None, stored: str | None
+) -> None:
+    """The Upload page always sends its date: a file saying another week was stored for the
+    page's week in silence, and 06/11/2026 was read day first without a word."""
+    text = PROJECT_HEADER + ",Week ending\n" + project_row("P1") + "," + column + "\n"
+    outcome = ingest(store, "projects.csv", text.encode(), as_of=given, today=dt.date(2026, 11, 29))
+    if rule is None:
+        assert outcome.status == ACCEPTED, outcome.report.to_text()
+        assert str(outcome.as_of_date) == stored
+        return
+    assert outcome.status != ACCEPTED
+    [issue] = outcome.report.issues
+    assert (issue.rule, issue.column, issue.value) == (rule, "Week ending", column)
+    assert store.rows("ledger/upload_count")[0]["upload_count"] == 0
+
+
 @pytest.mark.parametrize(
     ("data", "expected"),
     [
