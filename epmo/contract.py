@@ -116,6 +116,10 @@ def _project_ref(description: str) -> Column:
 
 
 def _rag(name: str, what: str, required: bool = False) -> Column:
+    w = what.lower()
+    # the headers status reports use: "Schedule RAG", "RAG Schedule", "Schedule RAG status";
+    # the overall one also plain "RAG" and "RAG status"
+    synonyms = (f"{w} rag", f"rag {w}", f"{w} rag status") + (("rag", "rag status") if w == "overall" else ())
     return _c(
         name,
         ENUM,
@@ -124,6 +128,7 @@ def _rag(name: str, what: str, required: bool = False) -> Column:
         required=required,
         allowed=RAG,
         aliases=RAG_ALIASES,
+        synonyms=synonyms,
     )
 
 

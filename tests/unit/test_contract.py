@@ -62,6 +62,14 @@ def test_normalise_header(raw: str, expected: str) -> None:
         ("raid", "Likelihood", "probability"),
         ("allocations", "Week Commencing", "period_start"),
         ("capacity", "Capacity Hours", "available_hours"),
+        # how status reports head the RAG columns (refused as unknown before)
+        ("projects", "RAG", "rag_overall"),
+        ("projects", "RAG Status", "rag_overall"),
+        ("projects", "Overall RAG", "rag_overall"),
+        ("projects", "RAG Overall", "rag_overall"),
+        ("projects", "Schedule RAG", "rag_schedule"),
+        ("projects", "Cost RAG status", "rag_cost"),
+        ("projects", "RAG - Resources", "rag_resources"),
     ],
 )
 def test_synonyms(table: str, header: str, column: str) -> None:
