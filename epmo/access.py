@@ -289,9 +289,11 @@ def upload_refusals(
         if table.num_rows == 0:
             continue
         t = contract.table(name)
-        rows = _rows(table)
+        rows, origins = _rows(table), _origins(table, file_name)
         if "project_id" in t.column_names and "project_id" in table.column_names:
-            for row, pid in zip(rows, table.column("project_id").to_pylist(), strict=True):
+            for row, (file, sheet), pid in zip(
+                rows, origins, table.column("project_id").to_pylist(), strict=True
+            ):
                 current = managers.get(str(pid))
                 if pid is None or current is None or current == me:
                     continue
@@ -302,7 +304,8 @@ def upload_refusals(
                         f"{pid} is managed by another project manager: you ({identity.email}) may submit "
                         "rows only for your own projects or new project ids. Remove the row, or ask an "
                         "EPMO admin to reassign the project to you.",
-                        file=file_name,
+                        file=file,
+                        sheet=sheet,
                         table=name,
                         row=row,
                         column="project_id",
@@ -310,7 +313,7 @@ def upload_refusals(
                     )
                 )
         elif name == "capacity" and "team" in table.column_names:
-            for row, team in zip(rows, table.column("team").to_pylist(), strict=True):
+            for row, (file, sheet), team in zip(rows, origins, table.column("team").to_pylist(), strict=True):
                 if team is None or str(team).strip().lower() in teams:
                     continue
                 listed = ", ".join(identity.teams) or "none"
@@ -320,7 +323,8 @@ def upload_refusals(
                         "not_your_team",
                         f"capacity for team {team} is kept by its resource manager: you may submit "
                         f"capacity only for the teams the access list names for you ({listed}).",
-                        file=file_name,
+                        file=file,
+                        sheet=sheet,
                         table=name,
                         row=row,
                         column="team",
@@ -354,6 +358,14 @@ def _rows(table: pa.Table) -> list[int | None]:
     return table.column("_row").to_pylist() if "_row" in table.column_names else [None] * table.num_rows
 
 
+def _origins(table: pa.Table, file_name: str) -> list[tuple[str, str]]:
+    """Each row's (file, sheet): kept in a table gathered from several (validate.typed_tables),
+    else the upload's name (the caller places it: ingest._placed)."""
+    if {"_file", "_sheet"} <= set(table.column_names):
+        return list(zip(table.column("_file").to_pylist(), table.column("_sheet").to_pylist(), strict=True))
+    return [(file_name, "")] * table.num_rows
+
+
 def _outside_portfolios(
     identity: Identity, tables: dict[str, pa.Table], portfolios: dict[str, str], file_name: str
 ) -> list[Issue]:
@@ -374,14 +386,17 @@ def _outside_portfolios(
                 given.setdefault(str(pid), str(portfolio))
     issues: list[Issue] = []
 
-    def refuse(name: str, row: int | None, column: str, value: str, message: str) -> None:
+    def refuse(
+        name: str, row: int | None, column: str, value: str, message: str, origin: tuple[str, str]
+    ) -> None:
         issues.append(
             Issue(
                 ERROR,
                 "not_in_your_portfolios",
                 f"{message} You ({identity.email}) may submit rows only for projects of your "
                 f"portfolios ({yours}). Remove the row, or ask an EPMO admin to import it.",
-                file=file_name,
+                file=origin[0],
+                sheet=origin[1],
                 table=name,
                 row=row,
                 column=column,
@@ -392,7 +407,7 @@ def _outside_portfolios(
     for name, table in tables.items():
         if table.num_rows == 0:
             continue
-        rows = _rows(table)
+        rows, origins = _rows(table), _origins(table, file_name)
         if name == "capacity":
             refuse(
                 name,
@@ -400,6 +415,7 @@ def _outside_portfolios(
                 "team",
                 "",
                 f"Capacity is kept per team, not per portfolio ({table.num_rows:,} rows).",
+                origins[0],
             )
             continue
         if "project_id" not in table.column_names:
@@ -409,13 +425,17 @@ def _outside_portfolios(
             if name == "projects" and "portfolio" in table.column_names
             else [None] * table.num_rows
         )
-        for row, pid, portfolio in zip(rows, table.column("project_id").to_pylist(), moved, strict=True):
+        for row, origin, pid, portfolio in zip(
+            rows, origins, table.column("project_id").to_pylist(), moved, strict=True
+        ):
             if pid is None:
                 continue
             current = portfolios.get(str(pid))
             if current is not None and current not in scope:
                 # the portfolio is not named: the analyst does not read it
-                refuse(name, row, "project_id", str(pid), f"{pid} belongs to a portfolio outside yours.")
+                refuse(
+                    name, row, "project_id", str(pid), f"{pid} belongs to a portfolio outside yours.", origin
+                )
             elif portfolio is not None and portfolio not in scope:
                 refuse(
                     name,
@@ -423,6 +443,7 @@ def _outside_portfolios(
                     "portfolio",
                     str(portfolio),
                     f"This row puts {pid} in the portfolio {portfolio}.",
+                    origin,
                 )
             elif current is None and portfolio is None and given.get(str(pid)) not in scope:
                 where = given.get(str(pid))
@@ -434,6 +455,7 @@ def _outside_portfolios(
                     f"{pid} is new and its projects row puts it in the portfolio {where}."
                     if where is not None
                     else f"{pid} is new, and this upload has no projects row saying its portfolio.",
+                    origin,
                 )
     return issues
 

@@ -120,6 +120,10 @@ class Outcome:
     no_duplicate_of: str = ""  # the sha256 looked for in the ledger at store_key, not found
     managers: dict[str, str] | None = None  # project -> its PM at store_key (check_upload(managers=True))
     portfolios: dict[str, str] | None = None  # project -> its portfolio at store_key (the same)
+    # table -> the (file, sheet) its rows came from; (table, file, sheet, column) -> the
+    # column's header as the file spells it and its letter: where a refusal's row is
+    sources: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    places: dict[tuple[str, str, str, str], tuple[str, str]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -415,7 +419,11 @@ def _check_upload(
             dup = sql.arrow(con, "ledger/duplicate_upload", sha256=digest, as_of=as_of).to_pylist()
             if dup:
                 return Outcome(VALID, report, as_of, duplicate_of=dup[0]["upload_id"], store_key=snap.key)
-        tables = typed_tables(staged, skip)
+        sources: dict[str, list[tuple[str, str]]] = {}
+        for m in mapped:
+            sources.setdefault(m.table, []).append((m.file, m.sheet))
+        places = {(m.table, m.file, m.sheet, c): where for m in mapped for c, where in m.columns.items()}
+        tables = typed_tables(staged, skip, {t for t, found in sources.items() if len(found) > 1})
         changes = _preview(con, as_of, staged.tables) if preview else {}
         pms, portfolios = access.owners_on(con) if managers and store.scope is None else (None, None)
     finally:
@@ -430,6 +438,8 @@ def _check_upload(
         no_duplicate_of=digest,
         managers=pms,
         portfolios=portfolios,
+        sources=sources,
+        places=places,
     )
 
 
@@ -566,7 +576,20 @@ def _permitted(
         refusals = [Issue(ERROR, "not_allowed", access._forbidden_text(identity, "upload"), file=file_name)]
     if not refusals:
         return outcome
+    refusals = [_placed(i, outcome, file_name) for i in refusals]
     return Outcome(REJECTED, new_report(refusals, outcome.report.row_counts), outcome.as_of_date)
+
+
+def _placed(issue: Issue, outcome: Outcome, file_name: str) -> Issue:
+    """A refusal of a row (access.upload_refusals names the table, row and contract column) at
+    the row's file and sheet, under the column's header as the file spells it, with its cell."""
+    found = outcome.sources.get(issue.table, [])
+    if issue.sheet == "" and issue.file == file_name and len(found) == 1:
+        issue = replace(issue, file=found[0][0], sheet=found[0][1])
+    header, letter = outcome.places.get((issue.table, issue.file, issue.sheet, issue.column), ("", ""))
+    if not header:
+        return issue
+    return replace(issue, column=header, cell=f"{letter}{issue.row}" if letter and issue.row else "")
 
 
 def _unknown_to_the_scope(store: Store, outcome: Outcome, identity: Identity, file_name: str) -> Outcome:

@@ -408,9 +408,15 @@ def _overflow(limit: int) -> Issue:
     )
 
 
-def typed_tables(staged: Staged, skip: set[tuple[str, str, int]] | None = None) -> dict[str, pa.Table]:
+def typed_tables(
+    staged: Staged,
+    skip: set[tuple[str, str, int]] | None = None,
+    sourced: frozenset[str] | set[str] = frozenset(),
+) -> dict[str, pa.Table]:
     """The typed rows to store; `skip` (file, sheet, row) leaves rows out (a mapping's
-    skip_invalid_rows). With nothing to leave out, no anti-join (0.015 s at 1M rows)."""
+    skip_invalid_rows). With nothing to leave out, no anti-join (0.015 s at 1M rows). The
+    tables named in `sourced` (those gathered from several files or sheets) keep each row's
+    _file and _sheet, so that a refusal can name where the row is (the store drops them)."""
     out = {}
     left_out = pa.table(
         {
@@ -420,7 +426,8 @@ def typed_tables(staged: Staged, skip: set[tuple[str, str, int]] | None = None) 
         }
     )
     for name in staged.tables:
-        rows = f"SELECT * EXCLUDE (_file, _sheet) FROM {sql.ident('typed_' + name)} AS t"  # noqa: S608 (allow-listed identifiers)
+        kept = "*" if name in sourced else "* EXCLUDE (_file, _sheet)"
+        rows = f"SELECT {kept} FROM {sql.ident('typed_' + name)} AS t"  # noqa: S608 (allow-listed identifiers)
         with sql.cursor(staged.con) as cur:
             if not skip:
                 out[name] = cur.sql(rows).to_arrow_table()

@@ -489,3 +489,33 @@ def test_percent_complete_read_as_a_fraction_is_warned_about(
     assert [i.row for i in hits] == ([warned_row] if warned_row else []), outcome.report.to_text()
     if warned_row:
         assert "type " + str(round(float(values[warned_row - 2]) * 100, 1)) in hits[0].message
+
+
+def test_a_duplicate_names_the_earlier_row_where_it_is(store: Store) -> None:
+    """Two files or two sheets of one upload: "same project_id as row 2" pointed at the row
+    2 of the file being read, not the other file's. The message now names the other file or
+    sheet; the issue is at the key's last column (the milestone id of a milestone)."""
+    from epmo.templates import filled_workbook
+    from tests.conftest import project, zip_of
+
+    two = zip_of(projects=[project("P1")], projects_more=[project("P1")])
+    [issue] = [
+        i for i in check_upload(store, "two.zip", two, as_of=WEEK).report.issues if i.rule == "duplicate_key"
+    ]
+    assert issue.file == "two.zip/projects_more.csv" and issue.row == 2
+    assert "as row 2 of two.zip/projects.csv." in issue.message
+    same = projects_csv(project_row("P1"), project_row("P1"))
+    [issue] = [
+        i for i in check_upload(store, "p.csv", same, as_of=WEEK).report.issues if i.rule == "duplicate_key"
+    ]
+    assert issue.message == "Duplicate: same project_id as row 2. Keep one row per key."
+    milestone = {
+        "project_id": "P1",
+        "milestone_id": "M1",
+        "milestone_name": "Go",
+        "baseline_date": "2026-05-01",
+    }
+    book = filled_workbook({"projects": [project("P1")], "milestones": [milestone, milestone]})
+    outcome = check_upload(store, "book.xlsx", book, as_of=WEEK)
+    [issue] = [i for i in outcome.report.issues if i.rule == "duplicate_key"]
+    assert issue.sheet == "milestones" and issue.column.startswith("milestone_id") and issue.cell

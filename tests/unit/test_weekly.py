@@ -347,3 +347,47 @@ def test_a_reassigned_project_moves_to_its_new_manager_everywhere_in_the_week(tw
 
 def _rows_list(store: Store, name: str, **params: object) -> list[str]:
     return [str(r["project_manager"]) for r in store.rows(name, **params)]
+
+
+def test_a_refused_row_is_named_where_the_pm_sees_it(two_pms: Store) -> None:
+    """A pm's row for another's project was refused at "row 3, column 'project_id'", with no
+    sheet, so a workbook of two projects sheets gave two identical lines: now the file or
+    sheet, the header as the pm typed it, and the cell."""
+    from epmo.templates import filled_workbook
+    from tests.conftest import zip_of
+
+    pm = person(PM, "pm")
+    csv = (
+        "Project ID,project_name,portfolio,project_manager,stage,start_date,baseline_end_date,"
+        "forecast_end_date,budget_bac,actual_cost,rag_overall\n"
+        "P1,Project P1,Corporate,pm@example.org,Execution,2026-01-05,2026-12-31,2027-01-29,1000,1,Green\n"
+        "Q1,Project Q1,Corporate,other@example.org,Execution,2026-01-05,2026-12-31,2027-01-29,1000,1,Green\n"
+    )
+    outcome = ingest(two_pms, "mine.csv", csv.encode(), as_of=W2, identity=pm)
+    [issue] = [i for i in outcome.report.issues if i.rule == "not_your_project"]
+    assert (issue.file, issue.sheet, issue.row, issue.column, issue.cell) == (
+        "mine.csv",
+        "",
+        3,
+        "Project ID",
+        "A3",
+    )
+    # the same table from two files of a ZIP: each refusal at its own file
+    upload_tables(two_pms, W1, projects=[project("Q2", project_manager=OTHER)])
+    two = zip_of(
+        projects=[project("P1"), project("Q1", project_manager=OTHER)],
+        **{"projects_more": [project("P2"), project("Q2", project_manager=OTHER)]},
+    )
+    outcome = ingest(two_pms, "two.zip", two, as_of=W2, identity=pm)
+    places = sorted(
+        (i.file, i.row, i.column, i.cell) for i in outcome.report.issues if i.rule == "not_your_project"
+    )
+    assert places == [
+        ("two.zip/projects.csv", 3, "project_id", "A3"),
+        ("two.zip/projects_more.csv", 3, "project_id", "A3"),
+    ], outcome.report.to_text()
+    # a workbook: the sheet
+    book = filled_workbook({"projects": [project("Q1", project_manager=OTHER)]})
+    outcome = ingest(two_pms, "book.xlsx", book, as_of=W2, identity=pm)
+    [issue] = [i for i in outcome.report.issues if i.rule == "not_your_project"]
+    assert issue.sheet == "projects" and issue.cell.startswith("A") and issue.column.startswith("project_id")
