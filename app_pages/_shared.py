@@ -25,7 +25,7 @@ from streamlit.runtime.scriptrunner_utils.script_run_context import in_cached_fu
 
 from epmo import access, audit, export, labels, measures, pagedata, safe_text, sql, swr
 from epmo import store as store_module
-from epmo.ingest import latest_reporting_day
+from epmo.ingest import default_week
 from epmo.pagedata import Filters
 from epmo.safe_text import md
 from epmo.settings import current as current_settings
@@ -452,12 +452,12 @@ def _param_list(key: str) -> list[str]:
 def sidebar(snap: Snapshot) -> Filters:
     """As-of week and portfolio/programme filters, mirrored in the URL query parameters."""
     weeks = reporting_weeks(snap)
-    default_week = weeks[0] if weeks else latest_reporting_day()
+    opening_week = default_week(weeks)
     if "as_of" not in st.session_state:
         try:
             st.session_state.as_of = dt.date.fromisoformat(st.query_params.get("as_of", ""))
         except ValueError:
-            st.session_state.as_of = default_week
+            st.session_state.as_of = opening_week
     options = sorted(set(weeks) | {st.session_state.as_of}, reverse=True)
     as_of = st.sidebar.selectbox(
         "As-of week",

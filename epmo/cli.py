@@ -17,7 +17,7 @@ from pathlib import Path
 from epmo import access, audit, export, templates
 from epmo import workflow as workflow_doc
 from epmo.importers import LAYOUTS, WorkItemImport
-from epmo.ingest import ACCEPTED, DUPLICATE, VALID, ingest, latest_reporting_day
+from epmo.ingest import ACCEPTED, DUPLICATE, VALID, default_week, ingest, latest_reporting_day
 from epmo.mapping import Mapping
 from epmo.report import counted
 from epmo.store import Store, StoreBusy, StoreWriteError
@@ -512,7 +512,7 @@ def cmd_pack(args: argparse.Namespace) -> int:
     except steering.SteeringError as exc:
         raise UsageError(str(exc)) from None
     weeks = [r["as_of_date"] for r in store.rows("ledger/reporting_weeks")]
-    as_of = args.as_of or (weeks[0] if weeks else latest_reporting_day())
+    as_of = args.as_of or default_week(weeks)
     if not any(w <= as_of for w in weeks):
         raise UsageError(
             f"nothing was reported on or before {as_of}; the first reporting week is {min(weeks, default='none')}"
@@ -796,7 +796,9 @@ def parser() -> argparse.ArgumentParser:
 
     sp = sub.add_parser("pack", help="write the steering pack of a deck (PowerPoint or self-contained HTML)")
     sp.add_argument("--deck", help="deck name (default: the built-in deck)")
-    sp.add_argument("--as-of", type=_date, help="reporting week YYYY-MM-DD (default: the latest)")
+    sp.add_argument(
+        "--as-of", type=_date, help="reporting week YYYY-MM-DD (default: the latest up to this week)"
+    )
     sp.add_argument("--out", required=True, help="FILE.pptx or FILE.html")
     sp.add_argument(
         "--frozen-at",

@@ -47,6 +47,19 @@ def latest_reporting_day(today: dt.date | None = None) -> dt.date:
     return today - dt.timedelta(days=(today.weekday() - weekday) % 7)
 
 
+def default_week(weeks: list[dt.date], today: dt.date | None = None) -> dt.date:
+    """The week pages, decks and packs open on: the newest reported week up to this week's
+    reporting day (the next one on or after today). A week reported further ahead (an
+    upload may be up to ingest.max_as_of_days_ahead days ahead) is shown when chosen, not
+    by default: one early upload would otherwise show every other project as missing.
+    If every reported week is further ahead, the earliest; with none, the latest reporting day."""
+    this_week = latest_reporting_day((today or clock.today()) + dt.timedelta(days=6))
+    if not weeks:
+        return latest_reporting_day(today)
+    due = [w for w in weeks if w <= this_week]
+    return max(due) if due else min(weeks)
+
+
 def as_of_problem(as_of: dt.date, today: dt.date | None = None) -> str:
     """Why `as_of` cannot be a reporting date ("" when it can).
 

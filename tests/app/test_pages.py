@@ -27,6 +27,21 @@ def test_home(app: AppTest) -> None:
     assert app.sidebar.selectbox(key="as_of").value == DEMO_END
 
 
+def test_the_sidebar_opens_on_this_week_not_on_an_upload_ahead(app: AppTest, demo_store) -> None:  # type: ignore[no-untyped-def]
+    """An upload may be for a week up to 28 days ahead: it opened every page on that week,
+    where every other project was missing. The week ahead is still there to choose."""
+    import datetime as dt
+
+    from tests.conftest import project, upload_tables
+
+    ahead = DEMO_END + dt.timedelta(weeks=3)
+    upload_tables(demo_store, ahead, projects=[project("EARLY-1")])
+    app.run()
+    _no_errors(app)
+    week = app.sidebar.selectbox(key="as_of")
+    assert week.value == DEMO_END and f"{ahead:%a %d %b %Y}" in week.options
+
+
 def test_home_filters_by_portfolio(app: AppTest) -> None:
     app.run()
     total = int(next(m.value for m in app.metric if m.label == "Projects").replace(",", ""))
