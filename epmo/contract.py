@@ -917,6 +917,7 @@ def reference_tables() -> dict[str, pa.Table]:
                     "has_scale": bool(c.allowed_numbers),
                     "is_identifier": c.name in t.identifier_columns,
                     "allowed_text": c.allowed_text(),
+                    "example": c.example,  # the template's example row (checks/template_example_row)
                 }
             )
             scales += [{"table_name": t.name, "column_name": c.name, "n": n} for n in c.allowed_numbers]

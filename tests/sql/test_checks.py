@@ -165,6 +165,14 @@ CASES = [
     ),
     ("project_id_confusable", "projects.csv", projects_csv(project_row("p1")), 2, "project_id", "warning"),
     (
+        "template_example_row",
+        "projects.csv",
+        projects_csv(project_row("PRJ-0042", project_name="Payroll replacement")),
+        2,
+        "project_id",
+        "error",
+    ),
+    (
         "percent_as_fraction",
         "projects.csv",
         table_csv(PROJECT_HEADER + ",percent_complete", project_row("P1") + ",0.69"),
@@ -519,3 +527,17 @@ def test_a_duplicate_names_the_earlier_row_where_it_is(store: Store) -> None:
     outcome = check_upload(store, "book.xlsx", book, as_of=WEEK)
     [issue] = [i for i in outcome.report.issues if i.rule == "duplicate_key"]
     assert issue.sheet == "milestones" and issue.column.startswith("milestone_id") and issue.cell
+
+
+def test_the_template_s_own_example_is_refused_and_a_real_project_of_that_id_is_not(store: Store) -> None:
+    """A filled template with its example row left in stored PRJ-0042 "Payroll replacement"
+    as one more project, without a word."""
+    from epmo.templates import xlsx_template
+
+    outcome = check_upload(store, "template.xlsx", xlsx_template(with_example=True), as_of=WEEK)
+    hits = [i for i in outcome.report.issues if i.rule == "template_example_row"]
+    assert outcome.status == REJECTED and [(i.sheet, i.row) for i in hits] == [("projects", 2)]
+    real = check_upload(
+        store, "p.csv", projects_csv(project_row("PRJ-0042", project_name="Data lake")), as_of=WEEK
+    )
+    assert not [i for i in real.report.issues if i.rule == "template_example_row"]
