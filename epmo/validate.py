@@ -18,6 +18,7 @@ plus the store's raw_* tables and as-of macros, for checks against what is store
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 import duckdb
@@ -358,6 +359,19 @@ def stage(
     return Staged(con, present, taken)
 
 
+_TYPED = re.compile(r"\btyped_([a-z_]+)\b")
+_EVERY_TABLE = re.compile(r"\b(cells|row_keys|checked_[a-z_]+|stg_[a-z_]+)\b")
+
+
+def check_tables(text: str) -> frozenset[str]:
+    """The contract tables a check's rows come from, when it reads only their typed rows
+    (typed_<table>); empty when it reads every table's cells (it then always runs). A check
+    of tables the upload does not carry finds nothing and is not run (run_checks)."""
+    if _EVERY_TABLE.search(text):
+        return frozenset()
+    return frozenset(_TYPED.findall(text)) & set(contract.TABLE_NAMES)
+
+
 def run_checks(staged: Staged, as_of: dt.date, mapped: list[MappedSheet]) -> list[Issue]:
     where: dict[tuple[str, str, str], tuple[str, str]] = {}
     for m in mapped:
@@ -370,8 +384,12 @@ def run_checks(staged: Staged, as_of: dt.date, mapped: list[MappedSheet]) -> lis
     }
     limit = current().limits.max_report_issues
     issues: list[Issue] = []
+    present = set(staged.tables)
     for name in sql.names("checks"):
         q = sql.query(name)
+        reads = check_tables(q.text)
+        if reads and not reads & present:
+            continue  # its tables are not in the upload: nothing to find
         rows = sql.records(
             staged.con, name, limit=limit + 1 - len(issues), **{k: params[k] for k in q.params}
         )

@@ -272,7 +272,7 @@ def seeded(_seeded_template: Path, tmp_path: Path) -> Store:
 
 def test_every_rule_has_a_case() -> None:
     rules = {sql.query(n).meta["rule"] for n in sql.names("checks")}
-    covered = {c[0] for c in CASES} | {"forecast_end_jump"}
+    covered = {c[0] for c in CASES} | {"forecast_end_jump", "rows_no_longer_reported"}  # tested below
     assert rules == covered, f"rules without a test case: {rules - covered}"
 
 
@@ -541,3 +541,78 @@ def test_the_template_s_own_example_is_refused_and_a_real_project_of_that_id_is_
         store, "p.csv", projects_csv(project_row("PRJ-0042", project_name="Data lake")), as_of=WEEK
     )
     assert not [i for i in real.report.issues if i.rule == "template_example_row"]
+
+
+@pytest.mark.parametrize(
+    ("sent", "said"),
+    [
+        (["M1"], "P1: 1 milestone in force before this week is not in this file (M2 Go-live)"),
+        (["M1", "M2"], None),  # all of them: nothing left out
+        (["M1", "M2", "M3"], None),  # and a new one
+        (["M3"], "P1: 2 milestones in force before this week are not in this file (M1 Kick-off, M2 Go-live)"),
+    ],
+)
+def test_milestones_left_out_of_an_upload_are_warned_about(
+    store: Store, sent: list[str], said: str | None
+) -> None:
+    """A pm who sends only the milestone that changed removes the others from that week on
+    (an upload replaces a project's milestones): now a warning names them."""
+    from tests.conftest import upload_tables
+
+    ms = {"M1": "Kick-off", "M2": "Go-live", "M3": "Hypercare"}
+
+    def rows(ids: list[str]) -> list[dict[str, object]]:
+        return [
+            {
+                "project_id": "P1",
+                "milestone_id": m,
+                "milestone_name": ms[m],
+                "baseline_date": "2026-05-01",
+                "forecast_date": "2026-05-01",
+            }
+            for m in ids
+        ]
+
+    from tests.conftest import project
+
+    upload_tables(store, WEEK - dt.timedelta(days=7), projects=[project("P1")], milestones=rows(["M1", "M2"]))
+    header = "project_id,milestone_id,milestone_name,baseline_date,forecast_date\n"
+    body = header + "".join(f"P1,{m},{ms[m]},2026-05-01,2026-05-01\n" for m in sent)
+    outcome = check_upload(store, "m.csv", body.encode(), as_of=WEEK)
+    hits = [i for i in outcome.report.issues if i.rule == "rows_no_longer_reported"]
+    assert outcome.status == VALID
+    if said is None:
+        assert hits == [], outcome.report.to_text()
+    else:
+        assert [(i.row, i.severity) for i in hits] == [(2, "warning")]
+        assert hits[0].message.startswith(said)
+
+
+@pytest.mark.parametrize(
+    ("check", "tables"),
+    [
+        ("checks/forecast_end_jump", {"projects"}),
+        ("checks/rows_no_longer_reported", {"milestones", "raid"}),
+        ("checks/period_not_aligned", {"financials", "capacity", "allocations"}),
+        ("checks/not_a_number", set()),  # every table's cells: always run
+        ("checks/duplicate_key", set()),
+    ],
+)
+def test_the_tables_a_check_reads(check: str, tables: set[str]) -> None:
+    from epmo.validate import check_tables
+
+    assert check_tables(sql.query(check).text) == tables
+
+
+@pytest.mark.parametrize(("name", "content"), [c[1:3] for c in CASES], ids=[c[0] for c in CASES])
+def test_skipping_the_checks_of_tables_not_uploaded_changes_no_report(
+    seeded: Store, monkeypatch: pytest.MonkeyPatch, name: str, content: bytes
+) -> None:
+    """run_checks leaves out a check whose tables the upload does not carry (a 1M-row
+    allocations upload paid for the milestone checks): the reports are the same."""
+    from epmo import validate
+
+    skipping = check_upload(seeded, name, content, as_of=WEEK).report.issues
+    monkeypatch.setattr(validate, "check_tables", lambda text: frozenset())
+    every = check_upload(seeded, name, content, as_of=WEEK).report.issues
+    assert skipping == every
