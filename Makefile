@@ -50,7 +50,7 @@ fmt: $(VENV)/.dev
 	$(PY) -m ruff format .
 
 unit: $(VENV)/.dev
-	$(PY) -m pytest tests/unit tests/sql
+	$(PY) -m pytest -m "not slow" tests/unit tests/sql
 
 demo: $(VENV)/.runtime
 	$(PY) -m epmo demo --scale $(DEMO_SCALE)

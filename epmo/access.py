@@ -48,7 +48,7 @@ ACTIONS: dict[str, str] = {
     "scenario": "save a what-if or portfolio-selection scenario",
     "deck": "save a steering deck",
     "decision": "record or edit a decision",
-    "data_quality": "Submissions, Data quality and Tables pages, `check`",
+    "data_quality": "Submissions, Data quality, Tables and Reminders pages, `check`",
     "retract": "retract an upload",
     "access": "grant, revoke, reassign a project's PM (Access page, `access`)",
     "maintain": "compact, repair, load the demo (`maintain`, `repair`, `demo`)",
