@@ -504,24 +504,29 @@ def _flow(
     slide = Slide(
         spec,
         "Agile flow",
-        f"Monte Carlo from each team's daily throughput over the last {fs.window_days} days; "
-        f"computed RAG from the {fs.rag_percentile} % date against the baseline end",
+        f"Projects with a backlog that are expected to report: a Monte Carlo forecast from each "
+        f"team's daily throughput over the last {fs.window_days} days; their computed RAG weighs "
+        f"the {fs.rag_percentile} % date against the baseline end",
     )
+    # judged ones only (Closed, Cancelled or On hold projects keep old backlogs)
+    forecasts = forecasts[forecasts["is_active"].fillna(False).astype(bool)]
     if forecasts.empty:
-        slide.empty = "No agile project reported work items on or before this week."
+        slide.empty = "No project expected to report has reported work items on or before this week."
         return slide
     whole = data.summary
     row = whole.iloc[0] if len(whole) else None
     slide.metrics = [
         Metric(
-            "Agile projects",
+            "Projects with a backlog",
             f"{int(forecasts['p85_date'].notna().sum()):,}",
-            "Agile projects with a Monte Carlo forecast of their end",
+            "Projects expected to report (any delivery method) whose backlog gives a Monte Carlo "
+            "forecast of their end",
         ),
         *[
             Metric(
                 labels.label(f"computed_{r.lower()}_count"),
                 f"{int((forecasts['rag_computed'] == r).sum()):,}",
+                "Their computed RAG (docs/metrics.md), which the forecast date feeds",
             )
             for r in ("Red", "Amber", "Green")
         ],
@@ -556,7 +561,7 @@ def _flow(
     )
     slide.blocks.append(
         Table(
-            "Agile projects furthest behind",
+            "Projects with a backlog furthest behind",
             display(
                 top,
                 [

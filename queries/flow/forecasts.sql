@@ -4,7 +4,8 @@
 -- baseline end and the computed RAG that forecast feeds
 -- params: $as_of, $portfolios, $programmes (lists; empty = all)
 -- metrics: p50_date, p85_date, p95_date (the nearest-rank finish dates of the runs),
--- flow_slip_days (the [flow] rag_percentile date - baseline end), rag_computed
+-- flow_slip_days (the [flow] rag_percentile date - baseline end), rag_computed;
+-- is_active: expected to report (macros/epmo_expected_to_report), so judged
 -- needs: health
 SELECT
     h.project_id,
@@ -23,6 +24,7 @@ SELECT
     h.flow_slip_days,
     h.rag_computed,
     h.rag_reasons,
+    epmo_expected_to_report(h.stage) AS is_active,
     f.forecast_note
 FROM project_health(CAST($as_of AS DATE)) AS h
 JOIN current_submissions(CAST($as_of AS DATE)) AS c
