@@ -30,10 +30,10 @@ SELECT
     role,
     coalesce(team, '(no team)') AS team,
     coalesce(resource_name, '(unnamed)') AS resource_name,
-    round(coalesce(sum(hours) FILTER (WHERE NOT is_tentative), 0), 1) AS confirmed_hours,
-    round(coalesce(sum(hours) FILTER (WHERE is_tentative), 0), 1) AS tentative_hours,
-    round(sum(hours), 1) AS demand_hours,
-    round(100 * sum(hours) / sum(sum(hours)) OVER (), 1) AS share_pct
+    coalesce(sum(hours) FILTER (WHERE NOT is_tentative), 0) AS confirmed_hours,
+    coalesce(sum(hours) FILTER (WHERE is_tentative), 0) AS tentative_hours,
+    sum(hours) AS demand_hours,  -- not rounded: the rows add up to the cell (pages round)
+    100 * sum(hours) / sum(sum(hours)) OVER () AS share_pct
 FROM in_cell AS c
 LEFT JOIN names AS n USING (project_id)
 GROUP BY c.project_id, role, coalesce(team, '(no team)'), coalesce(resource_name, '(unnamed)')

@@ -62,14 +62,16 @@ SELECT
     round(tentative_hours, 1) AS tentative_hours,
     round(capacity_hours, 1) AS capacity_hours,
     coalesce(capacity_hours, 0) > 0 AS has_capacity,
+    -- the band and the over-allocation count read the utilisation as shown (119.97 shows as
+    -- 120.0 and is banded so), never a band that contradicts the figure beside it
     CASE WHEN capacity_hours > 0 THEN round(100 * demand_hours / capacity_hours, 1) END AS utilisation_pct,
     CASE
         WHEN coalesce(capacity_hours, 0) <= 0 THEN -1
-        ELSE len(list_filter($band_limits, lambda x: x <= 100 * demand_hours / capacity_hours))
+        ELSE len(list_filter($band_limits, lambda x: x <= round(100 * demand_hours / capacity_hours, 1)))
     END AS band_index,
     CASE
         WHEN coalesce(capacity_hours, 0) <= 0 THEN $no_capacity_band
-        ELSE $band_names[1 + len(list_filter($band_limits, lambda x: x <= 100 * demand_hours / capacity_hours))]
+        ELSE $band_names[1 + len(list_filter($band_limits, lambda x: x <= round(100 * demand_hours / capacity_hours, 1)))]
     END AS band
 FROM measured
 WHERE demand_hours > 0 OR coalesce(capacity_hours, 0) > 0

@@ -375,7 +375,7 @@ def test_drill_down_lists_the_projects_of_a_cell(con_of) -> None:  # type: ignor
         },
         {"project_id": "P2", "project_name": "Project P2", "resource_name": "Bo", "demand_hours": 30.0},
     ]
-    assert drill["share_pct"].tolist() == [76.9, 23.1]
+    assert drill["share_pct"].round(1).tolist() == [76.9, 23.1]
     short = capacity.shortage(con, AS_OF, grain="month", horizon_months=3)
     dec = short[
         (short["role"] == "Developer") & short["period_start"].astype(str).str.startswith("2026-12")
@@ -628,3 +628,41 @@ def test_bands_and_fte_hours_come_from_the_settings(con_of, tmp_path, monkeypatc
     finally:
         monkeypatch.delenv("EPMO_SETTINGS")
         settings.settings.cache_clear()
+
+
+def test_a_cell_s_drill_down_adds_up_to_the_cell(con_of) -> None:  # type: ignore[no-untyped-def]
+    """Each drill-down row was rounded to 0.1 h before it was shown: 30 rows of 10.04 h read
+    300.0 h for a cell of 301.2 h, and shares summed past 100 %."""
+    ids = [f"P{i}" for i in range(30)]
+    con = con_of(
+        projects=[project(p) for p in ids],
+        allocations=[alloc(p, D(2026, 12, 1), 10.04) for p in ids],
+        capacity=[cap(D(2026, 12, 1), 300)],
+    )
+    cells = capacity.utilisation(con, AS_OF, grain="month", horizon_months=2)
+    dec = cells[cells["period_start"].astype(str).str.startswith("2026-12")].iloc[0]
+    drill = capacity.cell_demand(
+        con, AS_OF, D(2026, 12, 1), role="Developer", grain="month", horizon_months=2
+    )
+    assert drill["demand_hours"].sum() == pytest.approx(dec["demand_hours"], abs=0.05)
+    assert drill["share_pct"].sum() == pytest.approx(100)
+
+
+@pytest.mark.parametrize(
+    ("demand", "shown", "band"),
+    [
+        (359.91, 120.0, "Over 120%"),  # 119.97 %: shown as 120.0, banded as shown
+        (359.7, 119.9, "100-120%"),
+        (299.88, 100.0, "100-120%"),  # 99.96 %: shown 100.0 and counted over-allocated
+    ],
+)
+def test_the_band_is_the_band_of_the_figure_shown(con_of, demand: float, shown: float, band: str) -> None:  # type: ignore[no-untyped-def]
+    con = con_of(
+        projects=[project("P1")],
+        allocations=[alloc("P1", D(2026, 12, 1), demand)],
+        capacity=[cap(D(2026, 12, 1), 300)],
+    )
+    cells = capacity.utilisation(con, AS_OF, grain="month", horizon_months=2)
+    dec = cells[cells["period_start"].astype(str).str.startswith("2026-12")].iloc[0]
+    assert (dec["utilisation_pct"], dec["band"]) == (shown, band)
+    assert capacity.over_allocated(cells[cells["period_start"] == dec["period_start"]]) == int(shown >= 100)
