@@ -144,13 +144,14 @@ def _run_ingest(args: argparse.Namespace, dry_run: bool) -> int:
             "as_of_date": str(outcome.as_of_date or ""),
         }
         Path(args.report).write_text(json.dumps(payload, indent=2, default=str), encoding="utf-8")
+    more = f"{args.report} has all of them" if args.report else "--report PATH writes all of them"
     if outcome.status == ACCEPTED:
         print(
             f"accepted upload {outcome.upload_id} as of {outcome.as_of_date}: "
             + ", ".join(f"{t} {counted(n, 'row')}" for t, n in outcome.report.row_counts.items())
         )
         if outcome.report.total_warnings:
-            print(outcome.report.to_text(limit=50), file=sys.stderr)
+            print(outcome.report.to_text(limit=50, more=more), file=sys.stderr)
         return EXIT_OK
     if outcome.status == DUPLICATE:
         print(
@@ -160,9 +161,9 @@ def _run_ingest(args: argparse.Namespace, dry_run: bool) -> int:
         return EXIT_OK
     if outcome.status == VALID:
         print(f"valid (dry run, nothing written) as of {outcome.as_of_date}")
-        print(outcome.report.to_text(limit=200))
+        print(outcome.report.to_text(limit=200, more=more))
         return EXIT_OK
-    print(outcome.report.to_text(limit=200), file=sys.stderr)
+    print(outcome.report.to_text(limit=200, more=more), file=sys.stderr)
     return EXIT_REJECTED
 
 

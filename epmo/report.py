@@ -95,13 +95,14 @@ class Report:
         problems = f"{counted(self.total_errors, 'error')}, {counted(self.total_warnings, 'warning')}"
         return f"{verdict}: {problems}; {tables}"
 
-    def to_text(self, limit: int | None = None) -> str:
+    def to_text(self, limit: int | None = None, more: str = "the JSON report has all of them") -> str:
+        """The summary and the issues, at most `limit`; `more` says where the rest are."""
         lines = [self.summary()]
         shown = self.issues if limit is None else self.issues[:limit]
         lines += [i.line() for i in shown]
         hidden = len(self.issues) - len(shown)
         if hidden > 0:
-            lines.append(f"... and {hidden} more; see the JSON report for all of them.")
+            lines.append(f"... and {hidden} more; {more}.")
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, object]:

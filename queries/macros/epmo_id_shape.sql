@@ -4,7 +4,7 @@
 -- 'PRJ 001' and 'prj_1' all have the shape 'prj1'. Two different ids of one shape are
 -- likely one project typed two ways (checks/project_id_confusable warns).
 CREATE OR REPLACE MACRO epmo_id_shape(v) AS
-    regexp_replace(
-        regexp_replace(epmo_skeleton(v), '[[:punct:][:space:]]', '', 'g'),
-        '(^|[^0-9])0+([0-9])', '\1\2', 'g'
+    regexp_replace(  -- the padding zeros first, while punctuation still parts the numbers
+        regexp_replace(epmo_skeleton(v), '(^|[^0-9])0+([0-9])', '\1\2', 'g'),
+        '[[:punct:][:space:]]', '', 'g'
     );

@@ -125,6 +125,42 @@ def test_epmo_skeleton(con, text: str | None, expected: str | None) -> None:  # 
     assert con.sql("SELECT epmo_skeleton($v)", params={"v": text}).fetchall()[0][0] == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("PRJ-0001", "prj1"),
+        ("PRJ0001", "prj1"),
+        ("PRJ 001", "prj1"),
+        ("prj_1", "prj1"),
+        ("PRJ-0010", "prj10"),  # zeros that end a number are the number's
+        ("PRJ-1000", "prj1000"),
+        ("A-01-002", "a12"),
+        ("A-010-02", "a102"),  # not A-01-002's shape: each number keeps its own digits
+        ("PRJ-0001\u200b", "prj1\u200b"),  # an invisible character is not punctuation
+        ("\u0420RJ-0001", "prj1"),  # the skeleton first
+        (None, None),
+    ],
+)
+def test_epmo_id_shape(con, text: str | None, expected: str | None) -> None:  # type: ignore[no-untyped-def]
+    assert con.sql("SELECT epmo_id_shape($v)", params={"v": text}).fetchall()[0][0] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("03/11/2025", True),
+        ("03-11-2025", True),
+        ("11/11/2025", False),
+        ("13/03/2025", False),
+        ("04.03.2027", False),  # dots: written day first wherever dots are used
+        ("2025-03-11", False),
+        (None, False),
+    ],
+)
+def test_epmo_date_ambiguous(con, text: str | None, expected: bool | None) -> None:  # type: ignore[no-untyped-def]
+    assert con.sql("SELECT epmo_date_ambiguous($v)", params={"v": text}).fetchall()[0][0] == expected
+
+
 def test_every_confusable_maps_one_lower_case_character_to_one() -> None:
     c = sql.connect()
     try:

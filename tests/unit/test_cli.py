@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from epmo.cli import main
+from epmo.store import Store
 from tests.conftest import WEEK, project_row, projects_csv
 
 
@@ -180,3 +181,24 @@ def test_the_command_line_starts_without_importing_pandas() -> None:
         [sys.executable, "-c", script], cwd=root, capture_output=True, text=True, check=True
     )
     assert done.stdout.strip() == "False", done.stderr
+
+
+@pytest.mark.parametrize("report", [False, True])
+def test_a_long_report_says_where_the_rest_is(
+    store: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str], report: bool
+) -> None:
+    """ "see the JSON report" was printed when no --report was asked for."""
+    from tests.conftest import project_row, projects_csv
+
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(projects_csv(*[project_row(f"P{i}", start_date="soon") for i in range(250)]))
+    args = ["validate", str(bad), "--store", store.uri, "--as-of", "2026-11-20"]
+    if report:
+        args += ["--report", str(tmp_path / "r.json")]
+    assert main(args) == 2
+    last = capsys.readouterr().err.strip().splitlines()[-1]
+    assert last == (
+        f"... and 50 more; {tmp_path / 'r.json'} has all of them."
+        if report
+        else "... and 50 more; --report PATH writes all of them."
+    )
