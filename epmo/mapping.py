@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from epmo import contract
-from epmo.readers import RawSheet
+from epmo.readers import EXCEL_ERRORS, RawSheet
 from epmo.report import ERROR, WARNING, Issue, column_letter
 from epmo.settings import current
 
@@ -377,6 +377,7 @@ def map_sheet(
         if vmap:
             arr = _apply_value_map(arr, vmap)
         arrays[col] = arr
+    issues += _excel_errors(sheet, arrays, letters, where)
     if mapping.decimal is None:
         issues += _ambiguous_numbers(sheet, t, chosen, where)
     if any(i.severity == ERROR and i.rule != "missing_column" for i in issues):
@@ -389,6 +390,42 @@ def map_sheet(
     ordered["_dec_comma"] = pa.repeat(pa.scalar(decimal_comma, pa.bool_()), n)
     ordered["_dayfirst"] = pa.repeat(pa.scalar(dayfirst, pa.bool_()), n)
     return MappedSheet(table_name, sheet.file, sheet.sheet, pa.table(ordered), letters), issues
+
+
+_EXCEL_ERROR_SHOWN = 20  # per column: the rest are refused as these are
+
+
+def _excel_errors(
+    sheet: RawSheet, arrays: dict[str, pa.Array], letters: dict[str, tuple[str, str]], where: dict[str, str]
+) -> list[Issue]:
+    """Cells of the columns the upload uses that hold an Excel error (#DIV/0!, #N/A, #REF!...:
+    a formula that failed; the workbook reader gives them as the error's text, a CSV saved
+    from Excel as that text). Stored, they would be blank or the error's words: refused at
+    the cell. A mapping's blank_values may declare one blank (applied before this)."""
+    issues = []
+    for col, arr in arrays.items():
+        if col not in letters or not pc.any(pc.starts_with(arr, "#")).as_py():
+            continue  # a constant or default (no letter), or no cell starting with '#'
+        header, letter = letters[col]
+        texts = pc.utf8_trim_whitespace(arr)
+        found = pc.is_in(texts, value_set=pa.array(sorted(EXCEL_ERRORS)))
+        for i in pc.indices_nonzero(pc.fill_null(found, False)).to_pylist()[:_EXCEL_ERROR_SHOWN]:
+            row = int(sheet.rows[i].as_py())
+            value = str(texts[i].as_py())
+            issues.append(
+                Issue(
+                    ERROR,
+                    "excel_error",
+                    f"Holds the Excel error {value}: a formula that failed, so there is no value "
+                    "to store. Fix the formula (or type the value) in the workbook and upload again.",
+                    row=row,
+                    column=header,
+                    cell=f"{letter}{row}" if letter else "",
+                    value=value,
+                    **where,
+                )
+            )
+    return issues
 
 
 def _ambiguous_numbers(

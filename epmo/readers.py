@@ -1213,6 +1213,34 @@ class _SheetScan:
             )
 
 
+# A cell holding an Excel error (t="e": a formula that failed), its <f> and its <v>: the
+# reader gives such a cell as blank, so the error text is put back (_read_xlsx) and refused
+# in a column the upload uses (mapping.py, excel_error).
+_ERROR_CELL = re.compile(rb"<c\s([^>]*)>\s*(?:<f\b[^>]*/>|<f\b[^>]*>[^<]*</f>)?\s*<v>([^<]{1,40})</v>")
+EXCEL_ERRORS = frozenset(
+    {
+        "#NULL!",
+        "#DIV/0!",
+        "#VALUE!",
+        "#REF!",
+        "#NAME?",
+        "#NUM!",
+        "#N/A",
+        "#GETTING_DATA",
+        "#SPILL!",
+        "#CALC!",
+        "#FIELD!",
+        "#BLOCKED!",
+        "#CONNECT!",
+        "#BUSY!",
+        "#UNKNOWN!",
+        "#EXTERNAL!",
+        "#PYTHON!",
+    }
+)
+_MAX_ERROR_CELLS = 1000  # per sheet: enough to name them; the rest are refused as the first are
+
+
 def _check_sheet_extent(
     file: str,
     sheet: str,
@@ -1220,15 +1248,36 @@ def _check_sheet_extent(
     info: zipfile.ZipInfo,
     lengths: array[int],
     text_budget: list[int],
-) -> None:
-    """Refuses the sheet when its declared or actual dense range, or its text, is over a limit."""
+) -> list[tuple[int, int, str]]:
+    """Refuses the sheet when its declared or actual dense range, or its text, is over a limit;
+    else the cells holding an Excel error, as (row, column, error text), 1-based."""
     scan = _SheetScan(file, sheet, zf, info, lengths, text_budget)
+    errors: list[tuple[int, int, str]] = []
     for buf, cut, _ in _xml_chunks(file, zf, info, unit=b"<c "):
+        if len(errors) < _MAX_ERROR_CELLS and (
+            buf.find(b'"e"', 0, cut) >= 0 or buf.find(b"'e'", 0, cut) >= 0
+        ):
+            errors += _error_cells(buf, cut)[: _MAX_ERROR_CELLS - len(errors)]
         if scan.fast(buf, cut):
             continue
         for m in _TAG.finditer(buf, 0, cut):
             scan.exact(m)
     scan.finish()
+    return errors
+
+
+def _error_cells(buf: bytes, cut: int) -> list[tuple[int, int, str]]:
+    found = []
+    for m in _ERROR_CELL.finditer(buf, 0, cut):
+        a = _attrs(m.group(1))
+        ref = a.get(b"r")
+        parsed = _A1.fullmatch(ref) if ref is not None and a.get(b"t") == b"e" else None
+        if parsed is None or not parsed.group(1) or not parsed.group(2):
+            continue
+        text = m.group(2).decode("utf-8", "replace").strip()
+        if text in EXCEL_ERRORS:
+            found.append((int(parsed.group(2)), _column_number(parsed.group(1)), text))
+    return found
 
 
 def _letters(col: int) -> str:
@@ -1237,28 +1286,35 @@ def _letters(col: int) -> str:
     return column_letter(col - 1) if col > 0 else "A"
 
 
-def check_workbook_extent(file: str, zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> None:
-    """Refuses a workbook before any dense range is built (see the comment above)."""
+def check_workbook_extent(
+    file: str, zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo]
+) -> dict[str, list[tuple[int, int, str]]]:
+    """Refuses a workbook before any dense range is built (see the comment above); else each
+    sheet's cells holding an Excel error (_check_sheet_extent)."""
     members = {i.filename.lower(): i for i in infos}
     parts = _workbook_parts(file, zf, members)
     lengths = _shared_string_lengths(file, zf, members.get(parts.pop("")))
     text_budget = [0]
     measured: set[str] = set()
+    errors: dict[str, list[tuple[int, int, str]]] = {}
     for part, sheet in parts.items():
         info = members.get(part)
         if info is not None:
-            _check_sheet_extent(file, sheet, zf, info, lengths, text_budget)
+            found = _check_sheet_extent(file, sheet, zf, info, lengths, text_budget)
+            if found:
+                errors[sheet] = found
             measured.add(info.filename)
     for info in infos:  # every other XML part: no DTD, never larger than declared
         if info.filename not in measured and info.filename.lower().endswith((".xml", ".rels", ".vml")):
             for _ in _xml_tags(file, zf, info):
                 pass
+    return errors
 
 
 def _read_xlsx(name: str, data: bytes, zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> list[RawSheet]:
     from python_calamine import CalamineWorkbook
 
-    check_workbook_extent(name, zf, infos)
+    errors = check_workbook_extent(name, zf, infos)
     try:
         wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception as exc:  # calamine raises several error types for broken workbooks
@@ -1287,6 +1343,9 @@ def _read_xlsx(name: str, data: bytes, zf: zipfile.ZipFile, infos: list[zipfile.
                     f"Sheet '{sheet_name}' has {len(rows):,} rows; the limit is {max_rows:,}.",
                     sheet=sheet_name,
                 )
+            for r, c, text in errors.get(sheet_name, ()):  # read as blank: the error put back
+                if r <= len(rows) and c <= len(rows[r - 1]) and cell_text(rows[r - 1][c - 1]) == "":
+                    rows[r - 1][c - 1] = text
             sheet = _sheet_from_rows(name, sheet_name, rows)
             del rows  # freed before the collector is back on, else its next pass walks them
         if sheet is not None:

@@ -454,3 +454,56 @@ def test_the_decimal_separator_from_the_file_or_the_mapping(
     outcome = check_upload(store, "eu.csv", _semicolon(budget), as_of=WEEK, mapping=mapping)
     assert outcome.status == VALID, outcome.report.to_text()
     assert outcome.tables["projects"]["budget_bac"].to_pylist() == [stored]
+
+
+def _workbook_with_errors(errors: dict[str, str], extra: str = "") -> bytes:
+    """A projects sheet of one row whose cells named in `errors` hold a failed formula."""
+    import xlsxwriter
+
+    header = PROJECT_HEADER.split(",") + ([extra] if extra else [])
+    values = project_row("P1").split(",") + (["note"] if extra else [])
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
+    ws = wb.add_worksheet("projects")
+    ws.write_row(0, 0, header)
+    for j, (h, v) in enumerate(zip(header, values, strict=True)):
+        if h in errors:
+            ws.write_formula(1, j, "=1/0", None, errors[h])
+        else:
+            ws.write_string(1, j, v)
+    wb.close()
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("errors", "refused"),
+    [
+        ({"budget_bac": "#REF!"}, [("budget_bac", "#REF!")]),  # was "Required value is blank"
+        (
+            {"actual_cost": "#DIV/0!", "project_name": "#N/A"},
+            [("project_name", "#N/A"), ("actual_cost", "#DIV/0!")],
+        ),
+        ({"Notes": "#VALUE!"}, []),  # a column the upload does not use
+    ],
+)
+def test_excel_error_cells_are_refused_where_they_are(
+    store: Store, errors: dict[str, str], refused: list[tuple[str, str]]
+) -> None:
+    """A failed formula's cell was read as blank: #DIV/0! stored nothing in silence, #REF! in
+    a required cell said it was blank."""
+    data = _workbook_with_errors(errors, extra="Notes")
+    outcome = check_upload(store, "week.xlsx", data, as_of=WEEK)
+    hits = [(i.column, i.value) for i in outcome.report.issues if i.rule == "excel_error"]
+    assert sorted(hits) == sorted(refused), outcome.report.to_text()
+    assert (outcome.status == VALID) == (not refused)
+    for i in outcome.report.issues:
+        if i.rule == "excel_error":
+            assert i.sheet == "projects" and i.row == 2 and i.cell.endswith("2")
+
+
+def test_an_excel_error_in_a_csv_is_refused_unless_the_mapping_reads_it_as_blank(store: Store) -> None:
+    text = PROJECT_HEADER + ",forecast_eac\n" + project_row("P1") + ",#N/A\n"
+    outcome = check_upload(store, "p.csv", text.encode(), as_of=WEEK)
+    assert [i.rule for i in outcome.report.issues] == ["excel_error"]
+    blank = Mapping(name="na", blank_values=["#N/A"])
+    assert check_upload(store, "p.csv", text.encode(), as_of=WEEK, mapping=blank).status == VALID
