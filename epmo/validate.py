@@ -350,6 +350,12 @@ def stage(
             if not lazy:
                 con.unregister(stg)
         _typed_view(con, t.name, checked)
+    # the contract columns each table of the upload carries (checks/values_cleared tells a
+    # column left out of the file from cells left blank)
+    con.execute("CREATE OR REPLACE TEMP TABLE upload_columns (table_name VARCHAR, column_name VARCHAR)")
+    carried = sorted({(m.table, c) for m in mapped for c in m.data.column_names if not c.startswith("_")})
+    if carried:
+        con.executemany("INSERT INTO upload_columns VALUES ($1, $2)", [list(p) for p in carried])
     con.execute(
         "CREATE OR REPLACE TEMP VIEW row_keys AS "
         + " UNION ALL ".join(

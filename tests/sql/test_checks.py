@@ -12,7 +12,7 @@ import pytest
 from epmo import settings, sql
 from epmo.ingest import REJECTED, VALID, check_upload, ingest
 from epmo.store import Store
-from tests.conftest import PROJECT_HEADER, WEEK, project_row, projects_csv
+from tests.conftest import PROJECT_HEADER, WEEK, project, project_row, projects_csv
 
 MS_HEADER = "project_id,milestone_id,milestone_name,baseline_date,forecast_date,is_key"
 ALLOC_HEADER = "project_id,role,period_start,hours,is_tentative"
@@ -272,7 +272,11 @@ def seeded(_seeded_template: Path, tmp_path: Path) -> Store:
 
 def test_every_rule_has_a_case() -> None:
     rules = {sql.query(n).meta["rule"] for n in sql.names("checks")}
-    covered = {c[0] for c in CASES} | {"forecast_end_jump", "rows_no_longer_reported"}  # tested below
+    covered = {c[0] for c in CASES} | {
+        "forecast_end_jump",
+        "rows_no_longer_reported",
+        "values_cleared",
+    }  # tested below
     assert rules == covered, f"rules without a test case: {rules - covered}"
 
 
@@ -616,3 +620,39 @@ def test_skipping_the_checks_of_tables_not_uploaded_changes_no_report(
     monkeypatch.setattr(validate, "check_tables", lambda text: frozenset())
     every = check_upload(seeded, name, content, as_of=WEEK).report.issues
     assert skipping == every
+
+
+def test_optional_values_a_file_leaves_out_or_blank_are_warned_about(store: Store) -> None:
+    """A file without the optional columns (or with their cells blank) blanked each
+    project's sponsor, earned value and scores in silence (an upload replaces the row)."""
+    from tests.conftest import upload_tables
+
+    week0 = WEEK - dt.timedelta(days=7)
+    upload_tables(
+        store,
+        week0,
+        projects=[project("P1", sponsor="Jane", earned_value=5), project("P2", sponsor="Bo"), project("P3")],
+    )
+    outcome = check_upload(store, "p.csv", projects_csv(project_row("P1"), project_row("P2")), as_of=WEEK)
+    hits = {i.column: i for i in outcome.report.issues if i.rule == "values_cleared"}
+    assert outcome.status == VALID and set(hits) == {"sponsor", "earned_value"}, outcome.report.to_text()
+    assert hits["sponsor"].message.startswith(
+        "sponsor is not in this file: 2 projects reported one before (P1 'Jane', P2 'Bo')"
+    )
+    assert hits["sponsor"].row == 2 and "Add the column" in hits["sponsor"].message
+    # present, one cell blank: said so; filled: nothing
+    header = PROJECT_HEADER + ",sponsor,earned_value"
+    blank = table_csv(header, project_row("P1") + ",,5", project_row("P2") + ",Bo,")
+    hits = {
+        i.column: i
+        for i in check_upload(store, "p.csv", blank, as_of=WEEK).report.issues
+        if i.rule == "values_cleared"
+    }
+    assert set(hits) == {"sponsor"} and hits["sponsor"].row == 2
+    assert hits["sponsor"].message.startswith(
+        "sponsor is blank here for 1 project that reported one before (P1 'Jane')"
+    )
+    full = table_csv(header, project_row("P1") + ",Jane,5", project_row("P2") + ",Bo,")
+    assert not [
+        i for i in check_upload(store, "p.csv", full, as_of=WEEK).report.issues if i.rule == "values_cleared"
+    ]
