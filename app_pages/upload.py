@@ -22,7 +22,8 @@ isolate.prestart()  # the parse child starts while the file is picked, once per 
 snap = ui.snapshot()
 st.title("Upload a weekly extract")
 st.caption(
-    "CSV, XLSX (a sheet per table) or a ZIP of CSVs. Any subset of the tables. "
+    "CSV, XLSX (a sheet per table), a ZIP of CSVs, or your own tool's export (Jira, a Microsoft "
+    "Project XML plan) with its mapping. Any subset of the tables. "
     "Nothing is stored until you commit, and nothing is stored if there is an error."
 )
 
@@ -150,7 +151,7 @@ if st.session_state.get("_check_key") != check_key:
 outcome = st.session_state._check
 report = outcome.report
 
-rows = ", ".join(f"{t}: {n:,} rows" for t, n in report.row_counts.items()) or "no tables"
+rows = ", ".join(f"{t}: {labels.count(n, 'row')}" for t, n in report.row_counts.items()) or "no tables"
 if report.ok:
     st.success(
         f"**{md(uploaded.name)}** is valid: {rows}. "
@@ -186,7 +187,7 @@ if report.issues:
     ui.table(
         issues,
         key="issues_table",
-        column_config={"row": st.column_config.NumberColumn(format="%d")},
+        column_config={"row": st.column_config.NumberColumn("Row", format="%d")},
     )
     ui.downloads(issues, f"validation_report_{uploaded.name}", "report")
     with st.expander("The rules"):

@@ -1,10 +1,11 @@
 -- rule: values_cleared
 -- severity: warning
 -- params: $previous_as_of (the day before this upload's as-of)
--- grain: one row per optional projects column that this upload leaves blank for projects
--- whose report in force before this week had a value in it (at the first such project's
--- row): an upload replaces each project's row, so a column left out of the file (or cells
--- left blank) blanks what was reported before, sponsor, earned value and scores included
+-- grain: one row per optional projects column whose cells this upload leaves blank for
+-- projects whose report in force before this week had a value in it, and one row for all
+-- the optional columns left out of the file that had values (at the first such project's
+-- row): an upload replaces each project's row, so they blank what was reported before,
+-- sponsor, earned value and scores included
 WITH optional AS (
     SELECT column_name FROM contract_columns
     WHERE table_name = 'projects' AND NOT is_required
@@ -54,21 +55,35 @@ by_column AS (
            list(project_id || ' ''' || left(before_value, 30) || '''' ORDER BY _file, _sheet, _row) AS what
     FROM cleared
     GROUP BY column_name
+),
+
+-- the columns left out of the file: one warning for them all, at the first project's row
+left_out AS (
+    SELECT min(first_at) AS first_at, count(*) AS columns,
+           list(column_name || ' (' || array_to_string(what[1:2], ', ')
+                || CASE WHEN len(what) > 2 THEN ', ...' ELSE '' END || ')' ORDER BY column_name) AS what
+    FROM by_column
+    WHERE NOT in_file
+    HAVING count(*) > 0
 )
 
 SELECT 'projects' AS table_name, first_at[1] AS _file, first_at[2] AS _sheet, first_at[3] AS _row,
        column_name, NULL AS value,
-       CASE WHEN in_file
-           THEN column_name || ' is blank here for ' || CAST(n AS VARCHAR)
-                || CASE WHEN n = 1 THEN ' project that' ELSE ' projects that' END
-                || ' reported one before ('
-           ELSE column_name || ' is not in this file: ' || CAST(n AS VARCHAR)
-                || CASE WHEN n = 1 THEN ' project' ELSE ' projects' END || ' reported one before ('
-       END
+       column_name || ' is blank here for ' || CAST(n AS VARCHAR)
+       || CASE WHEN n = 1 THEN ' project that' ELSE ' projects that' END || ' reported one before ('
        || array_to_string(what[1:3], ', ') || CASE WHEN n > 3 THEN ', ...' ELSE '' END
        || '). An upload replaces each project''s row, so from this week '
-       || CASE WHEN n = 1 THEN 'it is' ELSE 'they are' END || ' blank. '
-       || CASE WHEN in_file THEN 'Fill the cells in' ELSE 'Add the column' END
-       || ' to keep ' || CASE WHEN n = 1 THEN 'it' ELSE 'them' END || '.' AS message
+       || CASE WHEN n = 1 THEN 'it is' ELSE 'they are' END || ' blank. Fill the cells in to keep '
+       || CASE WHEN n = 1 THEN 'it' ELSE 'them' END || '.' AS message
 FROM by_column
-ORDER BY column_name
+WHERE in_file
+UNION ALL
+SELECT 'projects', first_at[1], first_at[2], first_at[3], 'project_id', NULL,
+       CAST(columns AS VARCHAR) || CASE WHEN columns = 1 THEN ' column' ELSE ' columns' END
+       || ' with values reported before ' || CASE WHEN columns = 1 THEN 'is' ELSE 'are' END
+       || ' not in this file: ' || array_to_string(what[1:6], '; ')
+       || CASE WHEN columns > 6 THEN '; and ' || CAST(columns - 6 AS VARCHAR) || ' more' ELSE '' END
+       || '. An upload replaces each project''s row, so from this week they are blank. Add the '
+       || CASE WHEN columns = 1 THEN 'column' ELSE 'columns' END || ' to keep the values.'
+FROM left_out
+ORDER BY 5
