@@ -264,8 +264,9 @@ def check_upload(
     commit); an upload validated and committed in one go (ingest) has no one to show it to.
     """
     connecting = _Connecting(store)
+    placing: list[Callable[[Issue], Issue]] = []  # a work-item import: back to the export's cells
     try:
-        return _check_upload(
+        outcome = _check_upload(
             store,
             file_name,
             data,
@@ -279,9 +280,13 @@ def check_upload(
             managers,
             preview,
             uploader,
+            placing,
         )
     finally:
         connecting.close()
+    for place in placing:
+        outcome.report.issues[:] = [place(i) for i in outcome.report.issues]
+    return outcome
 
 
 def _check_upload(
@@ -298,6 +303,7 @@ def _check_upload(
     managers: bool,
     preview: bool,
     uploader: str,
+    placing: list[Callable[[Issue], Issue]],
 ) -> Outcome:
     mapping = (mapping or Mapping()).for_uploader(uploader)
     imported: list[Issue] = []
@@ -306,7 +312,8 @@ def _check_upload(
         if isinstance(converted, Outcome):
             converted.as_of_date = as_of
             return converted
-        data, mapping, imported = converted
+        data, mapping, imported, place = converted
+        placing.append(place)
     dayfirst = (mapping.date_order or current().ingest.date_order) == "dmy"
     try:
         sheets = isolate.read_upload(file_name, data, max_file_mb=max_file_mb)  # in a child, OS limits
@@ -458,9 +465,10 @@ def _check_upload(
 
 def _import_work_items(
     file_name: str, data: bytes, opts: WorkItemImport
-) -> Outcome | tuple[bytes, Mapping, list[Issue]]:
+) -> Outcome | tuple[bytes, Mapping, list[Issue], Callable[[Issue], Issue]]:
     """A Jira or flow-tool export -> a work_items CSV for the ordinary path (or the
-    Outcome that rejects it, with the importer's messages in the user's own headers). The
+    Outcome that rejects it, with the importer's messages in the user's own headers), and
+    what puts an issue of the converted rows back at the export's row, header and cell. The
     export (and its status history) is decoded and read in a child under OS limits."""
     try:
         result = isolate.import_work_items(
@@ -472,7 +480,27 @@ def _import_work_items(
         return Outcome(REJECTED, new_report(result.issues, {"work_items": len(result.rows)}))
     stem = PurePosixPath(file_name).stem
     mapping = Mapping(name=f"import:{result.layout}", tables={stem: "work_items"})
-    return result.to_csv(), mapping, result.issues
+
+    def place(issue: Issue) -> Issue:
+        """An issue at row k of the converted CSV (k - 2 its work item), under a work_items
+        column: at the export's row and, for a column copied from one of its columns, under
+        that header and in its cell."""
+        if issue.file != file_name or issue.row is None or id(issue) in own:
+            return issue  # another file's, or the importer's own (already at the export's cell)
+        k = issue.row - 2
+        if not 0 <= k < len(result.source_rows) or not result.source_rows[k]:
+            return issue
+        row = result.source_rows[k]
+        header, letter = result.headers.get(issue.column, ("", ""))
+        return replace(
+            issue,
+            row=row,
+            column=header or issue.column,
+            cell=f"{letter}{row}" if letter else "",
+        )
+
+    own = {id(i) for i in result.issues}
+    return result.to_csv(), mapping, result.issues, place
 
 
 def _row_counts(mapped: list[MappedSheet], skip: set[tuple[str, str, int]] | None = None) -> dict[str, int]:

@@ -87,7 +87,11 @@ log = logging.getLogger(__name__)
 _ISSUE_FIELDS = {f.name for f in fields(Issue)}
 # An Imported comes back as two Arrow tables: its rows (the contract's work_items columns, all
 # text) and its issues (one row per Issue).
-_ROWS_SCHEMA = pa.schema([pa.field(c, pa.string(), nullable=False) for c in OUT_COLUMNS])
+_SOURCE_ROW = "__source_row"  # each work item's row in the export (Imported.source_rows)
+_ROWS_SCHEMA = pa.schema(
+    [pa.field(c, pa.string(), nullable=False) for c in OUT_COLUMNS]
+    + [pa.field(_SOURCE_ROW, pa.int64(), nullable=False)]
+)
 _ISSUES_SCHEMA = pa.schema(
     [
         pa.field(f.name, pa.int64() if f.name == "row" else pa.string(), nullable=f.name == "row")
@@ -427,10 +431,17 @@ def _imported(header: dict[str, Any], blobs: list[memoryview]) -> Imported:
     if layout not in LAYOUTS or len(blobs) != 2:
         raise ValueError("unexpected import reply")
     rows = _table(blobs[0], _ROWS_SCHEMA).to_pylist()
+    sources = [int(r.pop(_SOURCE_ROW)) for r in rows]
     issues = [Issue(**raw) for raw in _table(blobs[1], _ISSUES_SCHEMA).to_pylist()]
     if any(i.severity not in (ERROR, WARNING) for i in issues):
         raise ValueError("bad issue")
-    return Imported(str(layout), rows, issues)
+    headers = header.get("headers", {})
+    if not isinstance(headers, dict) or not all(
+        c in OUT_COLUMNS and isinstance(v, list) and len(v) == 2 and all(isinstance(x, str) for x in v)
+        for c, v in headers.items()
+    ):
+        raise ValueError("unexpected import headers")
+    return Imported(str(layout), rows, issues, sources, {c: (v[0], v[1]) for c, v in headers.items()})
 
 
 @dataclass
@@ -935,8 +946,10 @@ def _sheets_reply(sheets: list[RawSheet], sink: _Sink) -> bytes:
 
 
 def _imported_reply(result: Imported, sink: _Sink) -> bytes:
+    sources = result.source_rows or [0] * len(result.rows)
     rows = pa.table(
-        [pa.array([r.get(c, "") for r in result.rows], pa.string()) for c in OUT_COLUMNS],
+        [pa.array([r.get(c, "") for r in result.rows], pa.string()) for c in OUT_COLUMNS]
+        + [pa.array(sources, pa.int64())],
         schema=_ROWS_SCHEMA,
     )
     issues = pa.table(
@@ -948,7 +961,9 @@ def _imported_reply(result: Imported, sink: _Sink) -> bytes:
     )
     sink.add(rows)
     sink.add(issues)
-    return sink.reply(status="ok", layout=result.layout)
+    return sink.reply(
+        status="ok", layout=result.layout, headers={c: list(v) for c, v in result.headers.items()}
+    )
 
 
 class _NoPandas:

@@ -86,6 +86,11 @@ class Imported:
     layout: str
     rows: list[dict[str, str]] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
+    # each row's row number in the export (its first, when several rows make one item), and
+    # for each work_items column copied from one of the export's columns, that column's
+    # header and letter: a check of the converted rows is reported where the person sees it
+    source_rows: list[int] = field(default_factory=list)
+    headers: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -232,6 +237,7 @@ class _Context:
         self.dayfirst = (wf.date_order or "dmy") == "dmy"
         self.issues: list[Issue] = []
         self._unmapped: set[str] = set()
+        self.copied: dict[str, int | None] = {}  # work_items column -> the export's column it copies
 
     def date(self, row: list[str], j: int | None, headers: _Headers, rownum: int) -> str:
         text = _cell(row, j)
@@ -353,7 +359,9 @@ def import_work_items(
         ctx.issues.append(
             Issue(ERROR, "import_no_items", "The file has a header but no work items.", file=name)
         )
-    return Imported(layout, out, ctx.issues)
+    sources = [int(r.pop("_row", "0") or 0) for r in out]
+    copied = {c: (headers.raw[j].strip(), column_letter(j)) for c, j in ctx.copied.items() if j is not None}
+    return Imported(layout, out, ctx.issues, sources, copied)
 
 
 def _required(ctx: _Context, headers: _Headers, names: tuple[str, ...], what: str) -> int | None:
@@ -400,6 +408,8 @@ def _jira_csv(ctx: _Context, h: _Headers, body: list[tuple[int, list[str]]]) -> 
     jtype, jpar, jid, jteam = h.first(TYPE), h.first(PARENT), h.first(ISSUE_ID), h.first(TEAM)
     jpts, jproj = h.first(POINTS), h.first(PROJECT_KEY)
     sprints = h.all(SPRINT)
+    ctx.copied = {"item_key": jk, "item_type": jtype, "title": jt, "team": jteam, "status": js}
+    ctx.copied |= {"created_date": jc, "story_points": jpts}
     id_to_key = {_cell(r, jid): _cell(r, jk) for _n, r in body if jid is not None and _cell(r, jid)}
     out = []
     for rownum, r in body:
@@ -435,6 +445,7 @@ def _jira_csv(ctx: _Context, h: _Headers, body: list[tuple[int, list[str]]]) -> 
                 "done_date": (resolved or changed) if category == DONE else "",
                 "story_points": _cell(r, jpts),
                 "sprints": "; ".join(s for s in (_cell(r, j) for j in sprints) if s),
+                "_row": str(rownum),
             }
         )
     return out
@@ -483,6 +494,7 @@ def _stage_dates(ctx: _Context, h: _Headers, body: list[tuple[int, list[str]]]) 
     jstat, jc, jpts, jteam = h.first(("status",)), h.first(CREATED), h.first(POINTS), h.first(TEAM)
     jpar = h.first(PARENT)
     sprints = h.all(SPRINT)
+    ctx.copied = {"item_key": 0, "item_type": jtype, "team": jteam, "story_points": jpts}
     out = []
     for rownum, r in body:
         key = _cell(r, 0)
@@ -516,6 +528,7 @@ def _stage_dates(ctx: _Context, h: _Headers, body: list[tuple[int, list[str]]]) 
                 "done_date": done if category == DONE else "",
                 "story_points": _cell(r, jpts),
                 "sprints": "; ".join(s for s in (_cell(r, j) for j in sprints) if s),
+                "_row": str(rownum),
             }
         )
     return out
@@ -529,6 +542,7 @@ def _status_history(ctx: _Context, h: _Headers, body: list[tuple[int, list[str]]
     if jk is None or jf is None or jt is None or jw is None:
         return []
     jsum, jtype, jproj = h.first(("summary", "title")), h.first(TYPE), h.first(PROJECT_KEY)
+    ctx.copied = {"item_key": jk, "item_type": jtype}
     changes: dict[str, list[tuple[str, int, str, str]]] = {}
     meta: dict[str, tuple[int, str, str, str]] = {}
     for rownum, r in body:
@@ -569,6 +583,7 @@ def _status_history(ctx: _Context, h: _Headers, body: list[tuple[int, list[str]]
                 "done_date": done,
                 "story_points": "",
                 "sprints": "",
+                "_row": str(rownum),
             }
         )
     return out

@@ -212,3 +212,22 @@ def test_real_files_import(path: Path, rows: int) -> None:
     done = [r for r in got.rows if r["status_category"] == "Done"]
     assert done and all(r["done_date"] for r in done)
     assert all(r["started_date"] <= r["done_date"] for r in done if r["started_date"])
+
+
+def test_a_check_of_the_converted_items_points_at_the_export_s_own_cell(store: Store) -> None:
+    """The export is converted to work_items rows before the ordinary checks: a bad Summary
+    was reported as column 'title' (D5) of the converted rows, not as the person's
+    'Summary' in A5."""
+    from epmo.ingest import check_upload
+
+    upload_tables(store, dt.date(2026, 3, 27), projects=[project("P1")])
+    lines = (FIX / "jira_cloud_all_fields.csv").read_bytes().decode("utf-8-sig").splitlines()
+    row = 3  # the second item, in the export's own numbering
+    lines[row - 1] = "=HYPERLINK(1)" + lines[row - 1][lines[row - 1].index(",") :]
+    data = ("\n".join(lines) + "\n").encode()
+    outcome = check_upload(
+        store, "export.csv", data, as_of=dt.date(2026, 4, 3), work_items=WorkItemImport(workflow=PAY)
+    )
+    found = [(i.file, i.row, i.column, i.cell) for i in outcome.report.issues if i.rule == "formula_in_cell"]
+    # the fixture's fourth item (row 5) is hostile already
+    assert found == [("export.csv", row, "Summary", f"A{row}"), ("export.csv", 5, "Summary", "A5")]
