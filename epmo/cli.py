@@ -518,7 +518,8 @@ def cmd_pack(args: argparse.Namespace) -> int:
         raise UsageError(
             f"nothing was reported on or before {as_of}; the first reporting week is {min(weeks, default='none')}"
         )
-    frozen = steering.freeze(store, as_of, cutoff_at=args.frozen_at)
+    # rebuilt from a cutoff: the caption names the data's moment, not the rebuild's
+    frozen = steering.freeze(store, as_of, cutoff_at=args.frozen_at, frozen_at=args.frozen_at)
     content = pack.build_from_store(store, deck, frozen)
     pack.write(content, out)
     print(f"{deck.name}: {len(content.slides)} slides as of {as_of} -> {out}", file=sys.stderr)

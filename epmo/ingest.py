@@ -167,10 +167,11 @@ def _as_of_conflict(
     sheets: list[RawSheet], value: str, as_of: dt.date, dayfirst: bool, file_name: str
 ) -> Issue | None:
     """The file's as-of column names another week than the one given (the Upload page's date,
-    `--as-of`): one upload reports one week, so the two must agree (either reading of a
-    day/month date that could be both will do)."""
+    `--as-of`): one upload reports one week, so the two must agree. A date within six days of
+    the week given agrees (a "Report date" on the Thursday of the week, or the Monday after
+    it), and so does either reading of a day/month date that could be both."""
     readings = {d for d in (_parse_date(value, dayfirst), _parse_date(value, not dayfirst)) if d is not None}
-    if not readings or as_of in readings:
+    if not readings or any(abs((d - as_of).days) < 7 for d in readings):
         return None  # not a date (mapped and checked as a column, if it is one), or the same week
     where, header = _as_of_header(sheets)
     said = " or ".join(f"{d:%d %b %Y}" for d in sorted(readings))
@@ -342,8 +343,10 @@ def _check_upload(
         if found:
             value = found.pop()
             as_of_source, as_of_header = _as_of_header(sheets)
-            as_of = _parse_date(value, dayfirst)
-            other = _parse_date(value, not dayfirst)
+            # a date with dots is written day first wherever dots are used (epmo_date_ambiguous)
+            dotted = "." in value
+            as_of = _parse_date(value, dayfirst or dotted)
+            other = None if dotted else _parse_date(value, not dayfirst)
             if (
                 as_of is not None
                 and other is not None

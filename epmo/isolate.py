@@ -70,7 +70,7 @@ import pyarrow.ipc as ipc
 
 from epmo import childproc
 from epmo.importers.jira import LAYOUTS, OUT_COLUMNS, Imported
-from epmo.readers import RawSheet
+from epmo.readers import EXCEL_ERRORS, RawSheet
 from epmo.report import ERROR, WARNING, Issue, RejectedFile
 from epmo.settings import current, settings
 from epmo.workflow import Workflow
@@ -399,6 +399,12 @@ def _sheets(header: dict[str, Any], blobs: list[memoryview]) -> list[RawSheet]:
         ambiguous = {int(j): int(i) for j, i in meta.get("ambiguous_numbers", [])}
         if any(not (0 <= j < len(headers) and 0 <= i < table.num_rows) for j, i in ambiguous.items()):
             raise ValueError("ambiguous number outside the sheet")
+        errors = {(int(i), int(j)): str(text) for i, j, text in meta.get("excel_errors", [])}
+        if any(
+            not (0 <= i < table.num_rows and 0 <= j < len(headers)) or text not in EXCEL_ERRORS
+            for (i, j), text in errors.items()
+        ):
+            raise ValueError("unexpected excel error cell")
         sheets.append(
             RawSheet(
                 file=str(meta["file"]),
@@ -410,6 +416,7 @@ def _sheets(header: dict[str, Any], blobs: list[memoryview]) -> list[RawSheet]:
                 decimal_comma=bool(meta["decimal_comma"]),
                 skipped=str(meta.get("skipped", "")),
                 ambiguous_numbers=ambiguous,
+                excel_errors=errors,
             )
         )
     return sheets
@@ -940,6 +947,7 @@ def _sheets_reply(sheets: list[RawSheet], sink: _Sink) -> bytes:
                 "decimal_comma": s.decimal_comma,
                 "skipped": s.skipped,
                 "ambiguous_numbers": sorted(s.ambiguous_numbers.items()),
+                "excel_errors": sorted([i, j, text] for (i, j), text in s.excel_errors.items()),
             }
         )
     return sink.reply(status="ok", sheets=metas)

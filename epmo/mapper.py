@@ -163,9 +163,13 @@ def to_mapping(base: Mapping, rows: list[ColumnChoice], sheet: RawSheet | None =
     return m
 
 
-def preview(store: Store, file_name: str, sheets: list[RawSheet], mapping: Mapping, n: int = 10) -> Preview:
-    """The first `n` rows of the file as they would be stored under `mapping`, and what the
-    checks say of the whole file (nothing is written)."""
+def preview(
+    store: Store, file_name: str, sheets: list[RawSheet], mapping: Mapping, n: int = 10, uploader: str = ""
+) -> Preview:
+    """The first `n` rows of the file as they would be stored under `mapping` when `uploader`
+    sends it (mapping.UPLOADER), and what the checks say of the whole file (nothing is
+    written)."""
+    mapping = mapping.for_uploader(uploader)
     dayfirst = (mapping.date_order or current().ingest.date_order) == "dmy"
     mapped, issues = map_upload(sheets, mapping, dayfirst)
     table = mapped[0].table if mapped else None
@@ -235,7 +239,7 @@ def view(
     problems = mapping.validate()
     if problems:
         return MapperView(problems)
-    shown = preview(store, file_name, sheets, mapping)
+    shown = preview(store, file_name, sheets, mapping, uploader=identity.email if identity else "")
     if not check_all:
         return MapperView([], shown)
     found = check(store, file_name, data, mapping, as_of, identity)

@@ -84,10 +84,16 @@ class Mapping:
 
     def for_uploader(self, email: str) -> Mapping:
         """The mapping with UPLOADER in its defaults and constants read as the address of
-        whoever uploads (a plan names no project manager: its uploader is one)."""
+        whoever uploads (a plan names no project manager: its uploader is one). With no
+        uploader known ("": a library call), those entries are left out, never shown as
+        the placeholder's text."""
 
-        def put(value: Any) -> Any:
-            return value.replace(UPLOADER, email) if isinstance(value, str) else value
+        def given(consts: dict[str, Any]) -> dict[str, Any]:
+            return {
+                c: v.replace(UPLOADER, email) if isinstance(v, str) else v
+                for c, v in consts.items()
+                if email or UPLOADER not in str(v)
+            }
 
         if not any(UPLOADER in str(v) for v in self.defaults.values()) and not any(
             UPLOADER in str(v) for consts in self.constants.values() for v in consts.values()
@@ -95,8 +101,8 @@ class Mapping:
             return self
         return replace(
             self,
-            defaults={c: put(v) for c, v in self.defaults.items()},
-            constants={t: {c: put(v) for c, v in consts.items()} for t, consts in self.constants.items()},
+            defaults=given(self.defaults),
+            constants={t: given(consts) for t, consts in self.constants.items()},
         )
 
     def validate(self) -> list[str]:
@@ -377,7 +383,7 @@ def map_sheet(
         if vmap:
             arr = _apply_value_map(arr, vmap)
         arrays[col] = arr
-    issues += _excel_errors(sheet, arrays, letters, where)
+    issues += _excel_errors(sheet, arrays, letters, chosen, where)
     if mapping.decimal is None:
         issues += _ambiguous_numbers(sheet, t, chosen, where)
     if any(i.severity == ERROR and i.rule != "missing_column" for i in issues):
@@ -396,22 +402,32 @@ _EXCEL_ERROR_SHOWN = 20  # per column: the rest are refused as these are
 
 
 def _excel_errors(
-    sheet: RawSheet, arrays: dict[str, pa.Array], letters: dict[str, tuple[str, str]], where: dict[str, str]
+    sheet: RawSheet,
+    arrays: dict[str, pa.Array],
+    letters: dict[str, tuple[str, str]],
+    chosen: dict[str, int],
+    where: dict[str, str],
 ) -> list[Issue]:
     """Cells of the columns the upload uses that hold an Excel error (#DIV/0!, #N/A, #REF!...:
-    a formula that failed; the workbook reader gives them as the error's text, a CSV saved
-    from Excel as that text). Stored, they would be blank or the error's words: refused at
-    the cell. A mapping's blank_values may declare one blank (applied before this)."""
+    a formula that failed): a workbook's error cells (RawSheet.excel_errors, which the reader
+    gives as blank) and CSV cells holding the error's text (Excel writes it so). Stored, they
+    would be blank or the error's words: refused at the cell. A mapping's blank_values may
+    declare the text blank (applied before this)."""
     issues = []
     for col, arr in arrays.items():
-        if col not in letters or not pc.any(pc.starts_with(arr, "#")).as_py():
-            continue  # a constant or default (no letter), or no cell starting with '#'
+        if col not in letters:
+            continue  # a constant or default
         header, letter = letters[col]
-        texts = pc.utf8_trim_whitespace(arr)
-        found = pc.is_in(texts, value_set=pa.array(sorted(EXCEL_ERRORS)))
-        for i in pc.indices_nonzero(pc.fill_null(found, False)).to_pylist()[:_EXCEL_ERROR_SHOWN]:
+        found: list[tuple[int, str]] = []
+        j = chosen.get(col)
+        if j is not None:
+            found += [(i, text) for (i, jj), text in sorted(sheet.excel_errors.items()) if jj == j]
+        if pc.any(pc.starts_with(arr, "#")).as_py():
+            texts = pc.utf8_trim_whitespace(arr)
+            hit = pc.fill_null(pc.is_in(texts, value_set=pa.array(sorted(EXCEL_ERRORS))), False)
+            found += [(i, str(texts[i].as_py())) for i in pc.indices_nonzero(hit).to_pylist()]
+        for i, value in sorted(set(found))[:_EXCEL_ERROR_SHOWN]:
             row = int(sheet.rows[i].as_py())
-            value = str(texts[i].as_py())
             issues.append(
                 Issue(
                     ERROR,
@@ -442,7 +458,8 @@ def _ambiguous_numbers(
         value = str(sheet.data[f"c{j}"][i].as_py() or "").strip()
         row = int(sheet.rows[i].as_py())
         digits = "".join(ch for ch in value if ch.isdigit() or ch in ".-")
-        small, large = digits.rstrip("0").rstrip(".") or "0", digits.replace(".", "")
+        small = digits.rstrip("0").rstrip(".") or "0"
+        large = str(int(digits.replace(".", "")))  # 0.500: 500
         issues.append(
             Issue(
                 ERROR,

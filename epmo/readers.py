@@ -57,6 +57,10 @@ class RawSheet:
     # the file says which separator it uses (detect_decimal_comma); the mapping refuses it in
     # a number column unless it names the decimal separator (mapping.py)
     ambiguous_numbers: dict[int, int] = field(default_factory=dict)
+    # (index into `data`, column index) -> the Excel error a workbook cell holds (#DIV/0!: a
+    # formula that failed), which the workbook library reads as blank; the mapping refuses
+    # it in a column the upload uses (mapping.py, excel_error)
+    excel_errors: dict[tuple[int, int], str] = field(default_factory=dict)
 
 
 def _reject(file: str, rule: str, message: str, sheet: str = "") -> RejectedFile:
@@ -370,7 +374,8 @@ def detect_decimal_comma(table: pa.Table, delimiter: str) -> tuple[bool, dict[in
             if _COMMA_DECIMAL.match(v):
                 comma += 1
             elif _ONE_DOT_GROUP.match(v):
-                ambiguous.setdefault(j, i)
+                if v.lstrip("-").replace(".", "").strip("0"):  # 0.000 is 0 either way
+                    ambiguous.setdefault(j, i)
             elif _DOT_DECIMAL.match(v):
                 dot += 1
     return comma > dot, ({} if comma or dot else ambiguous)
@@ -1266,6 +1271,19 @@ def _check_sheet_extent(
     return errors
 
 
+def _placed_errors(sheet: RawSheet, errors: list[tuple[int, int, str]]) -> dict[tuple[int, int], str]:
+    """The error cells (sheet row, column, text) that are cells of the sheet's data: (index
+    into its data, column index) -> the error's text. An error on a row the sheet leaves out
+    (blank but for it, or above the header) or right of its headers is not the upload's."""
+    index = {int(r): i for i, r in enumerate(sheet.rows.to_pylist())}
+    placed = {}
+    for r, c, text in errors:
+        i = index.get(r)
+        if i is not None and 0 < c <= len(sheet.headers):
+            placed[(i, c - 1)] = text
+    return placed
+
+
 def _error_cells(buf: bytes, cut: int) -> list[tuple[int, int, str]]:
     found = []
     for m in _ERROR_CELL.finditer(buf, 0, cut):
@@ -1343,11 +1361,10 @@ def _read_xlsx(name: str, data: bytes, zf: zipfile.ZipFile, infos: list[zipfile.
                     f"Sheet '{sheet_name}' has {len(rows):,} rows; the limit is {max_rows:,}.",
                     sheet=sheet_name,
                 )
-            for r, c, text in errors.get(sheet_name, ()):  # read as blank: the error put back
-                if r <= len(rows) and c <= len(rows[r - 1]) and cell_text(rows[r - 1][c - 1]) == "":
-                    rows[r - 1][c - 1] = text
             sheet = _sheet_from_rows(name, sheet_name, rows)
             del rows  # freed before the collector is back on, else its next pass walks them
+        if sheet is not None and sheet_name in errors:
+            sheet.excel_errors = _placed_errors(sheet, errors[sheet_name])
         if sheet is not None:
             sheets.append(sheet)
     return sheets

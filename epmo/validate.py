@@ -373,9 +373,10 @@ def check_tables(text: str) -> frozenset[str]:
     """The contract tables a check's rows come from, when it reads only their typed rows
     (typed_<table>); empty when it reads every table's cells (it then always runs). A check
     of tables the upload does not carry finds nothing and is not run (run_checks)."""
-    if _EVERY_TABLE.search(text):
+    code = re.sub(r"'(?:[^']|'')*'", "''", re.sub(r"--[^\n]*", "", text))  # no comment, no text
+    if _EVERY_TABLE.search(code):
         return frozenset()
-    return frozenset(_TYPED.findall(text)) & set(contract.TABLE_NAMES)
+    return frozenset(_TYPED.findall(code)) & set(contract.TABLE_NAMES)
 
 
 def run_checks(staged: Staged, as_of: dt.date, mapped: list[MappedSheet]) -> list[Issue]:

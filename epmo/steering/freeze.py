@@ -69,9 +69,13 @@ def freeze(
     as_of: dt.date,
     cutoff_at: dt.datetime | None = None,
     live: tuple[Snapshot, duckdb.DuckDBPyConnection] | None = None,
+    frozen_at: dt.datetime | None = None,
 ) -> Freeze:
-    """Pin the store now (or at an earlier cutoff, to rebuild what a meeting saw: the data
-    is then frozen at that cutoff, and the caption says so, not when it was rebuilt).
+    """Pin the store now (or at an earlier cutoff, to rebuild what a meeting saw).
+
+    `frozen_at`: the moment the caption names (default now). A pack rebuilt from a cutoff
+    alone (`pack --frozen-at`) passes the cutoff, so its caption names the data's moment,
+    not the rebuild's; a deck opened from its link keeps its own moment.
 
     live: the current snapshot and an open connection over it (the app's shared one), to
     read the cutoff from; else a connection is built for it, which costs a whole store
@@ -85,11 +89,11 @@ def freeze(
             cutoff_at = ledger_cutoff(con)
         finally:
             con.close()
-    else:  # a rebuild: frozen at the cutoff asked for
-        if cutoff_at.tzinfo is None:
-            cutoff_at = cutoff_at.replace(tzinfo=dt.UTC)
-        return Freeze(as_of, cutoff_at, cutoff_at, snap.key)
-    return Freeze(as_of, cutoff_at, now_utc(), snap.key)
+    elif cutoff_at.tzinfo is None:
+        cutoff_at = cutoff_at.replace(tzinfo=dt.UTC)
+    if frozen_at is not None and frozen_at.tzinfo is None:
+        frozen_at = frozen_at.replace(tzinfo=dt.UTC)
+    return Freeze(as_of, cutoff_at, frozen_at or now_utc(), snap.key)
 
 
 def ledger_cutoff(con: duckdb.DuckDBPyConnection) -> dt.datetime:

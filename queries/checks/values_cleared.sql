@@ -69,8 +69,8 @@ left_out AS (
 
 SELECT 'projects' AS table_name, first_at[1] AS _file, first_at[2] AS _sheet, first_at[3] AS _row,
        column_name, NULL AS value,
-       column_name || ' is blank here for ' || CAST(n AS VARCHAR)
-       || CASE WHEN n = 1 THEN ' project that' ELSE ' projects that' END || ' reported one before ('
+       'Blank here for ' || CAST(n AS VARCHAR)
+       || CASE WHEN n = 1 THEN ' project that' ELSE ' projects that' END || ' reported a value before ('
        || array_to_string(what[1:3], ', ') || CASE WHEN n > 3 THEN ', ...' ELSE '' END
        || '). An upload replaces each project''s row, so from this week '
        || CASE WHEN n = 1 THEN 'it is' ELSE 'they are' END || ' blank. Fill the cells in to keep '

@@ -173,14 +173,6 @@ CASES = [
         "error",
     ),
     (
-        "percent_as_fraction",
-        "projects.csv",
-        table_csv(PROJECT_HEADER + ",percent_complete", project_row("P1") + ",0.69"),
-        2,
-        "percent_complete",
-        "warning",
-    ),
-    (
         "project_manager_changes",
         "projects.csv",
         projects_csv(project_row("P1", project_manager="pm2@example.org")),
@@ -276,6 +268,7 @@ def test_every_rule_has_a_case() -> None:
         "forecast_end_jump",
         "rows_no_longer_reported",
         "values_cleared",
+        "percent_as_fraction",
     }  # tested below
     assert rules == covered, f"rules without a test case: {rules - covered}"
 
@@ -480,27 +473,35 @@ def test_a_row_that_changes_a_project_s_manager_is_warned_about(
 
 
 @pytest.mark.parametrize(
-    ("values", "warned_row"),
+    ("values", "before", "warned_rows"),
     [
-        (["0.69", "0.2"], 2),  # every value a fraction: a percentage format read as a number
-        (["0", "0.5"], 3),  # the first above 0
-        (["69", "0.5"], None),  # one value says the column is in percent
-        (["0", ""], None),  # nothing above 0
-        (["1", "0.5"], None),  # 1 % complete is a percent
+        (["0.69", "0.2", "0.35"], {}, [2]),  # every value a fraction, three rows: a percentage format
+        (["0.69", "0.2"], {}, []),  # two early projects: nothing says they are fractions
+        (["0.9"], {}, []),  # one early project at 0.9 % (the demo has some)
+        (["0.9"], {"P1": "90"}, [2]),  # it was 90 % last week
+        (["0", "0.5", "0.2", "0.3"], {}, [3]),  # the first above 0
+        (["69", "0.5", "0.2", "0.3"], {}, []),  # one value says the column is in percent
+        (["1", "0.5", "0.2"], {}, []),  # 1 % complete is a percent
     ],
 )
 def test_percent_complete_read_as_a_fraction_is_warned_about(
-    seeded: Store, values: list[str], warned_row: int | None
+    store: Store, values: list[str], before: dict[str, str], warned_rows: list[int]
 ) -> None:
+    from tests.conftest import upload_tables
+
+    if before:
+        upload_tables(
+            store,
+            WEEK - dt.timedelta(days=7),
+            projects=[project(p, percent_complete=v) for p, v in before.items()],
+        )
     rows = [project_row(f"P{i + 1}") + "," + v for i, v in enumerate(values)]
-    outcome = check_upload(
-        seeded, "p.csv", table_csv(PROJECT_HEADER + ",percent_complete", *rows), as_of=WEEK
-    )
+    outcome = check_upload(store, "p.csv", table_csv(PROJECT_HEADER + ",percent_complete", *rows), as_of=WEEK)
     hits = [i for i in outcome.report.issues if i.rule == "percent_as_fraction"]
     assert outcome.status == VALID
-    assert [i.row for i in hits] == ([warned_row] if warned_row else []), outcome.report.to_text()
-    if warned_row:
-        assert "type " + str(round(float(values[warned_row - 2]) * 100, 1)) in hits[0].message
+    assert [i.row for i in hits] == warned_rows, outcome.report.to_text()
+    for hit in hits:
+        assert "type " + str(round(float(values[hit.row - 2]) * 100, 1)) in hit.message
 
 
 def test_a_duplicate_names_the_earlier_row_where_it_is(store: Store) -> None:
@@ -598,6 +599,7 @@ def test_milestones_left_out_of_an_upload_are_warned_about(
         ("checks/forecast_end_jump", {"projects"}),
         ("checks/rows_no_longer_reported", {"milestones", "raid"}),
         ("checks/period_not_aligned", {"financials", "capacity", "allocations"}),
+        ("checks/values_cleared", {"projects"}),  # "cells" in its comment and its message
         ("checks/not_a_number", set()),  # every table's cells: always run
         ("checks/duplicate_key", set()),
     ],
@@ -651,7 +653,7 @@ def test_optional_values_a_file_leaves_out_or_blank_are_warned_about(store: Stor
     }
     assert set(hits) == {"sponsor"} and hits["sponsor"].row == 2
     assert hits["sponsor"].message.startswith(
-        "sponsor is blank here for 1 project that reported one before (P1 'Jane')"
+        "Blank here for 1 project that reported a value before (P1 'Jane')"
     )
     full = table_csv(header, project_row("P1") + ",Jane,5", project_row("P2") + ",Bo,")
     assert not [

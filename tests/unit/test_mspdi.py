@@ -171,3 +171,17 @@ def test_real_plans_import(
     (p,) = store.rows("export/projects", as_of=WEEK)
     assert (p["project_id"], p["budget_bac"], p["percent_complete"]) == (pid, bac, pct)
     assert len(store.rows("export/milestones", as_of=WEEK)) == milestones
+
+
+def test_the_mapper_shows_the_plan_s_manager_as_whoever_looks_never_the_placeholder(store: Store) -> None:
+    from epmo import mapper
+    from epmo.readers import read_upload
+
+    data = _plan().encode()
+    sheets = read_upload("bridge.xml", data)
+    pm = person("ana.pm@example.org", "pm")
+    seen = mapper.view(store, "bridge.xml", data, sheets, shipped()["msproject"], identity=pm)
+    assert seen.preview is not None
+    assert seen.preview.rows["project_manager"].tolist() == ["ana.pm@example.org"]
+    anonymous = mapper.preview(store, "bridge.xml", sheets, shipped()["msproject"])
+    assert "{uploader}" not in anonymous.rows.to_csv()

@@ -398,3 +398,12 @@ def _saved(prs) -> bytes:  # type: ignore[no-untyped-def]
     buf = io.BytesIO()
     prs.save(buf)
     return buf.getvalue()
+
+
+def test_a_pack_rebuilt_from_a_cutoff_names_the_cutoff(demo_store: Store, tmp_path: Path) -> None:
+    """`pack --frozen-at T` rebuilds what a meeting saw: its caption said the moment of the
+    rebuild."""
+    out = tmp_path / "deck.html"
+    args = ["pack", "--store", demo_store.uri, "--out", str(out), "--as-of", str(DEMO_END)]
+    assert cli.main([*args, "--frozen-at", "2026-11-24T12:00:00+00:00"]) == 0
+    assert "data frozen at 24 Nov 2026 12:00 UTC" in out.read_text(encoding="utf-8")

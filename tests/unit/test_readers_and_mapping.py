@@ -144,6 +144,10 @@ AS_OF_CASES = [
     ("either reading, given one of them", "06/11/2026", dt.date(2026, 6, 11), None, "2026-06-11"),
     ("either reading, nothing given: refused", "06/11/2026", None, "as_of_ambiguous", None),
     ("only one reading", "20/11/2026", None, None, "2026-11-20"),
+    ("a report date in the week given", "2026-11-12", dt.date(2026, 11, 13), None, "2026-11-13"),
+    ("the Monday after the week given", "2026-11-16", dt.date(2026, 11, 13), None, "2026-11-13"),
+    ("a week later: refused", "2026-11-20", dt.date(2026, 11, 13), "as_of_conflict", None),
+    ("dots are day first, never ambiguous", "06.11.2026", None, None, "2026-11-06"),
 ]
 
 
@@ -399,6 +403,8 @@ DECIMAL_CASES = [
     ("a currency sign around one", ["$283.000"], "|", False, {0: 0}),
     ("whole numbers say nothing", ["283", "12"], ";", False, {}),
     ("four decimals are a decimal point", ["283.0001"], ";", False, {}),
+    ("0.000 is 0 either way", ["0.000", "12"], ";", False, {}),
+    ("0.500 is not", ["0.500"], ";", False, {0: 0}),
 ]
 
 
@@ -507,3 +513,28 @@ def test_an_excel_error_in_a_csv_is_refused_unless_the_mapping_reads_it_as_blank
     assert [i.rule for i in outcome.report.issues] == ["excel_error"]
     blank = Mapping(name="na", blank_values=["#N/A"])
     assert check_upload(store, "p.csv", text.encode(), as_of=WEEK, mapping=blank).status == VALID
+
+
+def test_excel_errors_below_the_data_or_in_an_unused_column_change_nothing(store: Store) -> None:
+    """A helper column whose formula was copied past the data (Excel caches #DIV/0! in each
+    copy) made those blank rows data rows, every required cell of them "blank"."""
+    import xlsxwriter
+
+    from epmo import isolate, readers
+
+    header = PROJECT_HEADER.split(",") + ["CPI"]
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
+    ws = wb.add_worksheet("projects")
+    ws.write_row(0, 0, header)
+    ws.write_row(1, 0, project_row("P1").split(","))
+    for r in range(1, 12):  # the data row and ten rows below it
+        ws.write_formula(r, len(header) - 1, "=1/0", None, "#DIV/0!")
+    wb.close()
+    data = buf.getvalue()
+    outcome = check_upload(store, "week.xlsx", data, as_of=WEEK)
+    assert outcome.status == VALID, outcome.report.to_text()
+    assert outcome.report.row_counts == {"projects": 1}
+    [here] = readers.read_upload("week.xlsx", data)
+    [there] = isolate.read_upload("week.xlsx", data)  # through the parse child
+    assert here.excel_errors == there.excel_errors == {(0, len(header) - 1): "#DIV/0!"}

@@ -164,11 +164,14 @@ def test_freeze_caption_names_the_week_and_time() -> None:
 def test_a_rebuilt_freeze_is_frozen_at_its_cutoff_not_when_rebuilt(
     store: Store, cutoff: dt.datetime, said: str
 ) -> None:
-    """`pack --frozen-at` and a deck link rebuild what a meeting saw: the caption names the
-    cutoff asked for (it named the moment of the rebuild)."""
-    f = steering.freeze(store, dt.date(2026, 11, 20), cutoff_at=cutoff)
+    """`pack --frozen-at` rebuilds what a meeting saw: the caption names the cutoff asked
+    for (it named the moment of the rebuild). A deck opened from its link (a cutoff alone)
+    keeps the moment it is opened, which decisions recorded in it are dated by."""
+    f = steering.freeze(store, dt.date(2026, 11, 20), cutoff_at=cutoff, frozen_at=cutoff)
     assert f.caption().endswith(f"data frozen at {said}")
     assert f.frozen_at == f.cutoff_at
+    link = steering.freeze(store, dt.date(2026, 11, 20), cutoff_at=cutoff)
+    assert link.cutoff_at == f.cutoff_at and link.frozen_at > f.frozen_at
 
 
 # --------------------------------------------------------------------------- decisions
