@@ -16,7 +16,8 @@ with nothing done count as 0):
   least n items" is the nearest-rank 15th percentile of those sums.
 
 Days are calendar days (the history's weekends are in it). A forecast is a function of the
-backlog upload alone, so it is computed once per upload and kept (flow_forecast_memo on a
+backlog upload and its report date (a "no change this week" confirmation carries an upload to
+a later date), so it is computed once per upload and date and kept (flow_forecast_memo on a
 store connection, and a cache in this process).
 """
 
@@ -385,7 +386,7 @@ def prepare_forecasts(cur: Any, weeks: list[dt.date]) -> int:
     todo = [
         (u, p, list(offsets), int(remaining), as_of, last_done)
         for u, p, as_of, remaining, offsets, last_done in inputs
-        if (u, p) not in have
+        if (u, p, as_of) not in have
     ]
     rows = []
     for (upload_id, project_id, _o, _r, as_of, _l), f in zip(todo, _cached_many(todo, fs), strict=True):

@@ -29,6 +29,7 @@ SELECT
 FROM project_health(CAST($as_of AS DATE)) AS h
 JOIN current_submissions(CAST($as_of AS DATE)) AS c
     ON c.table_name = 'work_items' AND c.entity_key = h.project_id
-JOIN flow_forecast_memo AS f ON f.upload_id = c.upload_id AND f.project_id = h.project_id
+JOIN flow_forecast_memo AS f
+    ON f.upload_id = c.upload_id AND f.project_id = h.project_id AND f.as_of_date = c.as_of_date
 WHERE epmo_in_scope(h.portfolio, h.programme, $portfolios, $programmes)
 ORDER BY h.flow_slip_days DESC NULLS LAST, h.project_id

@@ -85,6 +85,7 @@ forecasts AS (
     FROM flow_forecast_memo AS f
     JOIN current AS c
         ON c.table_name = 'work_items' AND c.upload_id = f.upload_id AND c.entity_key = f.project_id
+        AND c.as_of_date = f.as_of_date  -- a confirmed backlog: its forecast of that week
 ),
 
 overdue_risks AS (

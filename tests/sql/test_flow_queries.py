@@ -356,3 +356,40 @@ def test_a_scope_of_several_projects_says_how_many_backlogs_are_old(
     else:
         assert note in notes
         assert "backlog last reported" not in notes  # not the oldest alone
+
+
+def test_a_confirmed_backlog_counts_its_project_once(tmp_path: Path) -> None:
+    """ "No change this week" carries a backlog upload to the next week. Its forecast was kept
+    per upload and joined per upload, so the project got one forecast for each week the
+    upload was in force and came out twice in project_health: Home and the deck counted
+    496 projects of 492 after two pms confirmed."""
+    from epmo import access, sandbox, weekly
+    from tests.conftest import person
+
+    s = Store(str(tmp_path / "store"))
+    s.ensure()
+    upload_tables(
+        s,
+        WEEK,
+        projects=[
+            project("P1", portfolio="Digital", delivery_method="Agile"),
+            project("P2", portfolio="Digital"),
+        ],
+        work_items=ITEMS,
+    )
+    nxt = WEEK + dt.timedelta(days=7)
+    pm = str(project("P1")["project_manager"])
+    weekly.confirm_unchanged(s, person(pm, "pm"), pm, ["P1", "P2"], nxt)
+    assert access.project_managers(s)  # the store answers
+    for week in (WEEK, nxt):
+        health = sandbox.run(
+            s.snapshot(), "SELECT project_id, flow_forecast_date FROM project_health", week
+        ).frame
+        assert sorted(health["project_id"]) == ["P1", "P2"], (week, health)
+        forecasts = s.frame("flow/forecasts", as_of=week, portfolios=[], programmes=[])
+        assert forecasts["project_id"].is_unique, (week, forecasts)
+    # each week's forecast from its own report date (a week without new done items is slower)
+    f0 = s.frame("flow/forecasts", as_of=WEEK, portfolios=[], programmes=[]).set_index("project_id")
+    f1 = s.frame("flow/forecasts", as_of=nxt, portfolios=[], programmes=[]).set_index("project_id")
+    assert pd.Timestamp(f1.loc["P1", "backlog_date"]).date() == nxt
+    assert pd.Timestamp(f0.loc["P1", "backlog_date"]).date() == WEEK
