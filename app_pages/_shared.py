@@ -440,6 +440,13 @@ def _sidebar(key: str, as_of: dt.date | None, _snap: Snapshot) -> Any:
     return pagedata.ledger.sidebar(con, as_of)
 
 
+def active_stages() -> str:
+    """The stages expected to report, in words ("Initiation, Planning, Execution or Closing"),
+    for help texts (settings [health] active_stages; never the setting's name)."""
+    stages = list(current_settings().health.active_stages)
+    return ", ".join(stages[:-1]) + (" or " if len(stages) > 1 else "") + stages[-1] if stages else "none"
+
+
 def reporting_weeks(snap: Snapshot) -> list[dt.date]:
     _remember(snap, "sidebar|", lambda s: _sidebar(s.key, None, s))
     return _sidebar(snap.key, None, snap)  # type: ignore[no-any-return]

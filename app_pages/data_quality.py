@@ -26,7 +26,7 @@ c = ui.metric_columns(5)
 c[0].metric(
     "Expected to report",
     n["active"],
-    help="Projects in an active stage (health.active_stages): the same count as Home's.",
+    help=f"Projects expected to report (stage {ui.active_stages()}): the same count as Home's.",
 )
 c[1].metric("On time", n["on time"])
 c[2].metric("Late", n["late"])

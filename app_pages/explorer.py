@@ -97,6 +97,18 @@ st.caption(
     f"in its own sandbox process: no files, network, extensions or settings; stopped after "
     f"{limits.time_limit_s:g} s; at most {limits.row_cap:,} rows and {sandbox.mb(limits.result_bytes)} shown."
 )
+if withheld := access.explorer_withheld(identity):
+    st.caption(
+        "The access list and the audit trail are an admin's: here "
+        + " and ".join(
+            {
+                "access": "`raw_access` holds only each project's assigned manager",
+                "audit": "`raw_audit` is empty",
+            }[t]
+            for t in sorted(withheld)
+        )
+        + "."
+    )
 sandbox.prewarm()  # a worker process started before the first Run
 
 editor, side = st.columns([3, 2], gap="large")

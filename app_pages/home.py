@@ -34,7 +34,7 @@ c[0].metric("Projects", f"{int(now['project_count']):,}", delta("project_count")
 c[1].metric(
     "Reported this week",
     f"{int(now['reporting_count']):,} of {int(now['expected_count']):,}",
-    help="Projects expected to report (stage in health.active_stages) whose latest report is for "
+    help=f"Projects expected to report (stage {ui.active_stages()}) whose latest report is for "
     f"this very week. {int(now['not_expected_count']):,} projects (Closed and other inactive stages) "
     "are not expected to report.",
 )

@@ -17,6 +17,7 @@ from epmo.mapping import Mapping, resolve, shipped
 from epmo.pagedata import ledger
 from epmo.report import RejectedFile
 from epmo.safe_text import md
+from epmo.settings import current
 
 snap = ui.snapshot()
 st.title("Mapper")
@@ -33,6 +34,7 @@ uploaded = top[0].file_uploader(
     "An export (CSV, XLSX, JSON, a Microsoft Project XML plan, or a ZIP of CSV or JSON files)",
     type=["csv", "txt", "tsv", "xlsx", "xlsm", "zip", "json", "xml"],
     key="mapper_file",
+    max_upload_size=current().limits.max_file_mb,  # the limit the reader enforces (settings)
 )
 start = top[1].selectbox(
     "Start from", ["(new mapping)", *names], key="mapper_start", help="A saved or shipped mapping to edit."

@@ -36,7 +36,7 @@ c[0].metric("My projects", len(week.projects))
 c[1].metric(
     "Reported this week",
     f"{week.reported_count:,} of {week.expected_count:,}",
-    help="Your projects expected to report (stage in health.active_stages) whose latest report is for "
+    help=f"Your projects expected to report (stage {ui.active_stages()}) whose latest report is for "
     f"this very week. {not_expected:,} (Closed and other inactive stages) are not expected to report.",
 )
 c[2].metric(
@@ -44,8 +44,8 @@ c[2].metric(
 )
 c[3].metric(
     "RAG differs",
-    int((week.projects["rag_declared"] != week.projects["rag_computed"]).sum()),
-    help="Projects whose computed RAG is not the one you report",
+    week.rag_differs_count,
+    help="Projects whose computed RAG is not the one you report (projects not judged left out)",
 )
 
 st.subheader("This week's report")

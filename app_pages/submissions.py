@@ -34,10 +34,9 @@ ui.table(latest, key="ledger_table", height=420 if len(latest) > 10 else "auto")
 ui.downloads(shown, "uploads", "ledger")  # every matching row, built when clicked
 ui.show_sql(data.sql["ledger"])
 
-st.subheader("Retract an upload")
-if not ui.allowed("retract"):
-    st.caption(f"Only {', '.join(access.who_may('retract'))} may retract uploads.")
+if not ui.allowed("retract"):  # nothing to do here for whoever may not retract: no section
     st.stop()
+st.subheader("Retract an upload")
 identity = ui.current_identity()
 labels = data.retract_labels()
 live = data.live if not search else data.retract_choices(len(data.ledger))

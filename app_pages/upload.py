@@ -127,14 +127,15 @@ data = uploaded.getvalue()
 mapping = None
 if mapping_name != "(template headers)":
     mapping = resolve(saved_specs, mapping_name)
-check_key = (
-    hashlib.sha256(data).hexdigest()
-    + str(as_of)
-    + str(mapping_name)
-    + snap.key
-    + repr(work_items)
-    + identity.email
+file_key = (
+    hashlib.sha256(data).hexdigest() + str(as_of) + str(mapping_name) + repr(work_items) + identity.email
 )
+stored = st.session_state.get("_upload_stored")
+if stored and stored[0] == file_key:  # this very file, just committed: said so, no second commit
+    st.success(stored[1], icon=":material/cloud_done:")
+    st.caption("To send another file, remove this one above and choose the next.")
+    st.stop()
+check_key = file_key + snap.key
 if st.session_state.get("_check_key") != check_key:
     with st.spinner("Validating..."):
         st.session_state._check = ingest(
@@ -151,7 +152,12 @@ if st.session_state.get("_check_key") != check_key:
 outcome = st.session_state._check
 report = outcome.report
 
-rows = ", ".join(f"{t}: {labels.count(n, 'row')}" for t, n in report.row_counts.items()) or "no tables"
+rows = (
+    ", ".join(
+        f"{labels.text('table_name', t)}: {labels.count(n, 'row')}" for t, n in report.row_counts.items()
+    )
+    or "no tables"
+)
 if report.ok:
     st.success(
         f"**{md(uploaded.name)}** is valid: {rows}. "
@@ -196,7 +202,13 @@ if report.issues:
 if not report.ok:
     st.stop()
 
-st.subheader("What changes against each project's previous report")
+st.subheader("What changes against what is stored")
+st.caption(
+    f"Each project's report in force for the week of {outcome.as_of_date:%d %b %Y}: an earlier "
+    "upload of the same week, else its last report."
+    if outcome.as_of_date
+    else "Each project's last report."
+)
 changes = outcome.preview.get("project_changes")
 row_changes = outcome.preview.get("row_changes")
 c1, c2 = st.columns([3, 2])
@@ -225,11 +237,13 @@ if st.button("Commit upload", type="primary", key="commit", icon=":material/clou
         st.error(md(exc), icon=":material/error:")
         st.stop()
     if result.status == ACCEPTED:
-        st.success(
+        message = (
             f"Stored as upload `{result.upload_id}` for the week of "
             f"{result.as_of_date:%d %b %Y}. It is in the Submissions ledger."
         )
         st.session_state.pop("_check_key", None)
+        st.session_state["_upload_stored"] = (file_key, message)
+        st.rerun()  # the page again, without the verdict and the commit button of before
     elif result.status == DUPLICATE:
         st.info(
             f"This exact file was already stored for that week (upload "

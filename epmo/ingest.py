@@ -561,8 +561,9 @@ def _skip_invalid_rows(
 
 
 def _preview(con: object, as_of: dt.date, tables: list[str]) -> dict[str, object]:
-    """What this upload changes against each project's previous report."""
-    previous = as_of - dt.timedelta(days=1)
+    """What this upload changes against what is stored for its week: each project's report
+    in force on its as-of date (an earlier upload of the same week, else its last report)."""
+    previous = as_of
     return {
         "project_changes": _readable(
             sql.df(con, "ingest/preview_project_changes", previous_as_of=previous)  # type: ignore[arg-type]

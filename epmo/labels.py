@@ -12,6 +12,7 @@ SQL macro epmo_natural_key.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import math
 import re
@@ -327,12 +328,22 @@ def is_blank(value: Any) -> bool:
         return False
 
 
+@functools.cache
+def _columns() -> frozenset[str]:
+    """Every contract column's name (a field that is one reads as its label)."""
+    from epmo import contract
+
+    return frozenset(c.name for t in contract.TABLES for c in t.columns)
+
+
 def text(name: str, value: Any) -> str:
     """A value as a person reads it: blank for missing (never None or nan), a code of ours in
     words (VALUE_LABELS), money in the portfolio's format, whole numbers without '.0', dates
     as 20 Nov 2026."""
     if is_blank(value):
         return ""
+    if name == "field" and isinstance(value, str) and value not in VALUE_LABELS[name] and value in _columns():
+        return label(value)  # a contract column (the Upload page's changes), in words
     if name in VALUE_LABELS and isinstance(value, str):
         return VALUE_LABELS[name].get(value, value)
     if name in JSON_OBJECTS and isinstance(value, str):

@@ -66,6 +66,14 @@ class MyWeek:
         return int((self.expected & self.projects["reported_this_week"].astype(bool)).sum())
 
     @property
+    def rag_differs_count(self) -> int:
+        """My projects whose computed RAG is not the one I declare: judged ones only (a project
+        not judged has no computed RAG to differ from)."""
+        computed = self.projects["rag_computed"]
+        judged = computed.notna() & computed.isin(["Red", "Amber", "Green"])
+        return int((judged & (self.projects["rag_declared"] != computed)).sum())
+
+    @property
     def to_confirm(self) -> list[str]:
         """My projects missing their report for the week: expected to report and not
         reported (a confirmation can cover them)."""

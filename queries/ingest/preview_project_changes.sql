@@ -1,6 +1,7 @@
 -- grain: one row per project and field that this upload changes against the project's
 -- previous report (new projects appear once, with change 'new project')
--- params: $previous_as_of (the day before the upload's as-of date)
+-- params: $previous_as_of (the upload's as-of date: the report in force for its week before
+-- this upload, an earlier upload of the same week, else the project's last report)
 WITH incoming AS (
     SELECT * EXCLUDE (_row, _file, _sheet) FROM typed_projects
 ),

@@ -1,5 +1,6 @@
 -- grain: one row per table and project: rows in the previous report against rows in this upload
--- params: $previous_as_of (the day before the upload's as-of date), $tables (the contract
+-- params: $previous_as_of (the upload's as-of date: the report in force for its week before
+-- this upload, an earlier upload of the same week, else the project's last report), $tables (the contract
 -- tables in the upload: the previous rows of the others are not counted)
 WITH incoming AS (
     SELECT 'projects' AS table_name, project_id, count(*) AS rows_after FROM typed_projects GROUP BY ALL

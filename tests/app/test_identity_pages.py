@@ -292,3 +292,19 @@ def test_a_pm_imports_a_microsoft_project_plan_on_the_upload_page(
     app.button(key="commit").click().run()
     assert any("Stored as upload" in s.value for s in app.success)
     assert access.project_managers(demo_store)["Bridge"] == pm
+
+
+def test_an_analyst_is_told_what_the_explorer_withholds_and_a_pm_sees_no_retract_section(
+    app: AppTest, demo_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """raw_audit read "0 rows" with no word on why; a pm's Submissions page ended in a section
+    saying they may not use it."""
+    sign_in(app, demo_store, monkeypatch, "an@example.org", "analyst")
+    app.switch_page("app_pages/explorer.py").run()
+    _no_exceptions(app)
+    assert any("`raw_audit` is empty" in c.value for c in app.caption)
+    pm = sorted(set(access.project_managers(demo_store).values()))[0]
+    sign_in(app, demo_store, monkeypatch, pm, "pm")
+    app.switch_page("app_pages/submissions.py").run()
+    _no_exceptions(app)
+    assert "Retract an upload" not in [h.value for h in app.subheader]

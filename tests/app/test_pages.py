@@ -65,6 +65,10 @@ def test_upload_page_validates_and_commits(app: AppTest) -> None:
     assert "is valid" in app.success[0].value
     app.button(key="commit").click().run()
     assert any("Stored as upload" in s.value for s in app.success)
+    # the verdict and the commit button of before are gone: a second click could only say
+    # "already stored"
+    assert not any("is valid" in s.value for s in app.success)
+    assert not [b for b in app.button if b.key == "commit"]
 
 
 def test_the_upload_week_is_typed_day_first(app: AppTest) -> None:

@@ -75,3 +75,16 @@ def test_the_preview_is_computed_for_those_who_see_it_before_a_commit(store: Sto
     assert committed.status == ACCEPTED and set(committed.preview) == {"project_changes", "row_changes"}
     again = ingest(store, "week2b.zip", zip_of(projects=[project("P3")]), as_of=W2)
     assert again.status == ACCEPTED and again.preview == {}
+
+
+def test_a_second_upload_of_the_week_is_compared_with_the_first(store: Store) -> None:
+    """A pm who corrects one value and uploads the week again saw every field that had
+    changed since last week, not the one they changed."""
+    upload_tables(store, W1, projects=[project("P1")])
+    upload_tables(store, W2, projects=[project("P1", stage="Closing", budget_bac="1250000")])
+    again = zip_of(projects=[project("P1", stage="Closing", budget_bac="1300000")])
+    outcome = check_upload(store, "again.zip", again, as_of=W2)
+    frame = outcome.preview["project_changes"]
+    assert [(c["field"], c["before_value"], c["after_value"]) for c in frame.to_dict("records")] == [  # type: ignore[union-attr]
+        ("budget_bac", "1.25 M", "1.30 M")
+    ]

@@ -271,6 +271,8 @@ def test_every_change_kind_of_the_query_reads_as_words() -> None:
         ("change_type", "stopped_reporting", "Stopped reporting"),
         ("field", "as_of_date", "Week reported"),
         ("field", "Go-live gate", "Go-live gate"),  # a milestone's own name, as it is
+        ("field", "actual_cost", "Actual cost"),  # a contract column (the Upload page's changes)
+        ("field", "percent_complete", "% complete"),
         ("field", None, ""),
         ("table_name", "work_items", "Work items"),  # My projects' "My tables" read work_items
         ("table_name", "allocations", "Allocations (demand)"),

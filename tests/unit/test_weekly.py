@@ -391,3 +391,16 @@ def test_a_refused_row_is_named_where_the_pm_sees_it(two_pms: Store) -> None:
     outcome = ingest(two_pms, "book.xlsx", book, as_of=W2, identity=pm)
     [issue] = [i for i in outcome.report.issues if i.rule == "not_your_project"]
     assert issue.sheet == "projects" and issue.cell.startswith("A") and issue.column.startswith("project_id")
+
+
+def test_rag_differs_counts_judged_projects_only() -> None:
+    """"RAG differs" counted projects not judged (Closed, Idea, On hold: no computed RAG)."""
+    projects = pd.DataFrame(
+        {
+            "project_id": ["A", "B", "C", "D", "E"],
+            "rag_declared": ["Green", "Green", "Amber", "Green", "Red"],
+            "rag_computed": ["Red", "Green", None, "Not judged", "Amber"],
+        }
+    )
+    week = MyWeek(PM, W1, projects, pd.DataFrame(), pd.DataFrame())
+    assert week.rag_differs_count == 2
