@@ -137,9 +137,15 @@ st.query_params["cutoff"] = frozen.cutoff_at.astimezone(dt.UTC).strftime("%Y-%m-
 
 steer.render_slide(current, frozen, key=f"slide_{run['slide']}", part=run["part"])
 
-st.divider()
-fresh = steer.freshness(frozen, deck.scope)
-st.caption("Data freshness: " + steering.freshness_text(fresh) + ".")
+if steer.presenting():
+    # the slide fills the 1280x720 screen: what follows (the presenter's downloads and
+    # decisions) starts below its bottom edge, not cut across it; the audience has the
+    # week's reporting on the first slide
+    st.html("<div style='height: 96px'></div>")
+else:
+    st.divider()
+    fresh = steer.freshness(frozen, deck.scope)
+    st.caption("Data freshness: " + steering.freshness_text(fresh) + ".")
 steer.pack_downloads(deck, frozen)
 # the form (and the frozen connection it reads projects from) only when opened: built on
 # every run it cost each deck run a connection look-up and a query, a connection build when
