@@ -659,3 +659,29 @@ def test_optional_values_a_file_leaves_out_or_blank_are_warned_about(store: Stor
     assert not [
         i for i in check_upload(store, "p.csv", full, as_of=WEEK).report.issues if i.rule == "values_cleared"
     ]
+
+
+def test_open_raid_items_left_out_are_warned_about_and_closed_ones_are_not(store: Store) -> None:
+    from tests.conftest import upload_tables
+
+    def item(rid: str, status: str) -> dict[str, object]:
+        return {
+            "project_id": "P1",
+            "raid_id": rid,
+            "raid_type": "Risk",
+            "title": f"Risk {rid}",
+            "status": status,
+        }
+
+    upload_tables(
+        store,
+        WEEK - dt.timedelta(days=7),
+        projects=[project("P1")],
+        raid=[item("R1", "Open"), item("R2", "Closed"), item("R3", "Open")],
+    )
+    body = "project_id,raid_id,raid_type,title,status\nP1,R3,Risk,Risk R3,Open\n"
+    outcome = check_upload(store, "raid.csv", body.encode(), as_of=WEEK)
+    [hit] = [i for i in outcome.report.issues if i.rule == "rows_no_longer_reported"]
+    assert hit.row == 2 and hit.message.startswith(
+        "P1: 1 open RAID item in force before this week is not in this file (R1 Risk R1)"
+    ), hit.message
