@@ -359,7 +359,7 @@ def test_a_scope_of_several_projects_says_how_many_backlogs_are_old(
 
 
 def test_a_confirmed_backlog_counts_its_project_once(tmp_path: Path) -> None:
-    """ "No change this week" carries a backlog upload to the next week. Its forecast was kept
+    """A "no change this week" confirmation carries a backlog upload to the next week. Its forecast was kept
     per upload and joined per upload, so the project got one forecast for each week the
     upload was in force and came out twice in project_health: Home and the deck counted
     496 projects of 492 after two pms confirmed."""

@@ -187,7 +187,7 @@ def test_the_command_line_starts_without_importing_pandas() -> None:
 def test_a_long_report_says_where_the_rest_is(
     store: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str], report: bool
 ) -> None:
-    """ "see the JSON report" was printed when no --report was asked for."""
+    """The report said "see the JSON report" when no --report was asked for."""
     from tests.conftest import project_row, projects_csv
 
     bad = tmp_path / "bad.csv"

@@ -394,7 +394,7 @@ def test_a_refused_row_is_named_where_the_pm_sees_it(two_pms: Store) -> None:
 
 
 def test_rag_differs_counts_judged_projects_only() -> None:
-    """"RAG differs" counted projects not judged (Closed, Idea, On hold: no computed RAG)."""
+    """My projects' "RAG differs" counted projects not judged (Closed, Idea, On hold: no computed RAG)."""
     projects = pd.DataFrame(
         {
             "project_id": ["A", "B", "C", "D", "E"],
