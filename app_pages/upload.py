@@ -190,10 +190,20 @@ if report.issues:
         ]
     )
     st.subheader("Validation report")
+    # one file (and no sheets, or one): said once in the caption, its columns left out, so
+    # that the problem, the column a person reads first, keeps the width (downloads keep all)
+    same = [c for c in ("file", "sheet") if issues[c].nunique() <= 1]
+    if same:
+        where = " · ".join(f"{c.title()}: {issues[c].iloc[0]}" for c in same if issues[c].iloc[0])
+        if where:
+            st.caption(md(where))
     ui.table(
-        issues,
+        issues.drop(columns=same),
         key="issues_table",
-        column_config={"row": st.column_config.NumberColumn("Row", format="%d")},
+        column_config={
+            "row": st.column_config.NumberColumn("Row", format="%d"),
+            "problem": st.column_config.TextColumn("Problem", width="large"),
+        },
     )
     ui.downloads(issues, f"validation_report_{uploaded.name}", "report")
     with st.expander("The rules"):
