@@ -3,6 +3,7 @@ cached slides, and the decision form. Logic lives in epmo/steering.py and epmo/p
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from collections.abc import Callable
@@ -247,10 +248,34 @@ def figure_budget(metrics: int) -> int:
     return max(180, SCREEN_HEIGHT - used - _SUBHEADER)
 
 
+# a table of sentences (the watermelons' reasons) wraps to three lines a row in presentation
+# type: this many rows fill a screen of its own; more follow on the next screens
+WORDY_ROWS_PER_SCREEN = 5
+
+
+def _screens_of(t: steering.Table) -> list[steering.Table]:
+    """A table of sentences in screens of WORDY_ROWS_PER_SCREEN rows, each titled with the
+    rows it holds (a 46-row table scrolled inside the slide, a row cut across its edge)."""
+    n = len(t.frame)
+    if n <= WORDY_ROWS_PER_SCREEN:
+        return [t]
+    screens = -(-n // WORDY_ROWS_PER_SCREEN)
+    # as even as can be: 6 rows are 3 and 3, 46 are six of 5 and four of 4 (not nine and 1)
+    sizes = [n // screens + (1 if k < n % screens else 0) for k in range(screens)]
+    starts = [sum(sizes[:k]) for k in range(screens)]
+    return [
+        dataclasses.replace(
+            t, title=f"{t.title} (rows {a + 1}-{a + size} of {n})", frame=t.frame.iloc[a : a + size]
+        )
+        for a, size in zip(starts, sizes, strict=True)
+    ]
+
+
 def present_parts(s: steering.Slide) -> list[list[steering.Chart | steering.Table]]:
     """Presenting, a slide's figures in screens that fit 1280x720: two side by side, a table
-    of sentences (the watermelons' reasons) and then a grid (RAG matrix, capacity: it needs
-    the width for its cell labels) each on a screen of its own after them, a wide chart (the
+    of sentences (the watermelons' reasons, WORDY_ROWS_PER_SCREEN rows a screen) and then a
+    grid (RAG matrix, capacity: it needs the width for its cell labels) each on a screen of
+    its own after them, a wide chart (the
     ranking's bars, names and legend) on one before them.
     A slide with so many metrics that its figures would be too small shows the metrics on
     a screen of their own first. Next and Previous walk the parts before the next slide, as
@@ -263,7 +288,7 @@ def present_parts(s: steering.Slide) -> list[list[steering.Chart | steering.Tabl
     parts = (
         [[w] for w in wides]
         + [others[i : i + 2] for i in range(0, len(others), 2)]
-        + [[t] for t in texts]
+        + [[screen] for t in texts for screen in _screens_of(t)]
         + [[g] for g in grids]
     )
     if parts and s.metrics and figure_budget(len(s.metrics)) < MIN_FIGURE_PX:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from epmo import health, steering
@@ -106,7 +107,7 @@ def test_a_prepared_link_opens_in_presentation_mode_on_its_slide(app: AppTest) -
     # presenting, the slide's figures come in screens that fit 1280x720: the watermelons'
     # reasons (sentences) and the RAG matrix (a grid) each have their own; Next walks them
     # before the next slide
-    assert app.title[-1].value == "Portfolio health (1 of 3)"
+    assert app.title[-1].value == "Portfolio health (1 of 4)"
     assert len(app.get("plotly_chart")) == 1 and not _tables(app)
     # the RAG rules (three lines) in the title's help, not under the figures: the CPI/SPI
     # chart keeps its height; a project's reasons (two lines at most) stay under its figures
@@ -114,16 +115,19 @@ def test_a_prepared_link_opens_in_presentation_mode_on_its_slide(app: AppTest) -
     assert not [c for c in app.caption if "Computed RAG rules" in c.value]
     app.button(key="deck_next").click().run()
     _ok(app)
-    assert app.title[-1].value == "Portfolio health (2 of 3)"
+    assert app.title[-1].value == "Portfolio health (2 of 4)"
     assert not app.get("plotly_chart") and len(_tables(app)) == 1 and "Why" in _tables(app)[0]
+    app.button(key="deck_next").click().run()  # the six watermelons: three a screen
+    _ok(app)
+    assert app.title[-1].value == "Portfolio health (3 of 4)"
     app.button(key="deck_next").click().run()
     _ok(app)
-    assert app.title[-1].value == "Portfolio health (3 of 3)"
+    assert app.title[-1].value == "Portfolio health (4 of 4)"
     assert any("Slide 2 of 8" in m.value for m in app.markdown)
-    app.button(key="deck_prev").click().run()
-    app.button(key="deck_prev").click().run()
+    for _ in range(3):  # back through the watermelons' two screens to the first
+        app.button(key="deck_prev").click().run()
     _ok(app)
-    assert app.title[-1].value == "Portfolio health (1 of 3)"
+    assert app.title[-1].value == "Portfolio health (1 of 4)"
     styles = [h.proto.body for h in app.get("html")]
     assert any('[data-testid="stSidebar"]' in s and "display: none" in s for s in styles)
     assert any(b.label == "Exit presentation mode" for b in app.button)
@@ -254,3 +258,24 @@ def test_decision_dates_are_typed_day_first(app: AppTest) -> None:
     _ok(app)
     for key in ("new_decision_date", "new_decision_due"):
         assert app.date_input(key=key).proto.format == "DD/MM/YYYY", key
+
+
+@pytest.mark.parametrize(
+    ("rows", "screens"),
+    [(5, [5]), (6, [3, 3]), (11, [4, 4, 3]), (46, [5] * 6 + [4] * 4), (45, [5] * 9)],
+)
+def test_a_table_of_sentences_is_presented_a_screenful_at_a_time(rows: int, screens: list[int]) -> None:
+    """Presented, the 46 watermelons and their reasons scrolled inside one slide with a row
+    cut across its bottom edge: now at most WORDY_ROWS_PER_SCREEN rows a screen, as evenly
+    as can be, each screen saying which rows it holds."""
+    import pandas as pd
+
+    from app_pages import _steering
+    from epmo import steering
+
+    frame = pd.DataFrame({"Project": [f"P{i}" for i in range(rows)], "Why": ["a reason " * 8] * rows})
+    parts = _steering._screens_of(steering.Table("Watermelons", frame, "sql"))
+    assert [len(p.frame) for p in parts] == screens
+    assert pd.concat([p.frame for p in parts]).equals(frame)
+    if len(parts) > 1:
+        assert parts[0].title == f"Watermelons (rows 1-{screens[0]} of {rows})"

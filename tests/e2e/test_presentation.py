@@ -60,16 +60,21 @@ def test_presentation_mode_deck_at_1920x1080(screen, app_url: str) -> None:  # t
     _shot(page, "steering_present_1_overview_figures")
 
     _click(page, "Next")
-    _settled(page, "Portfolio health (1 of 3)", 1)
+    _settled(page, "Portfolio health (1 of 4)", 1)
     expect(page.get_by_text("Slide 2 of 8")).to_be_visible()
     expect(page.get_by_text(f"As of week {week}").first).to_be_visible()
     _shot(page, "steering_present_2_health")
     _click(page, "Next")  # the watermelons and their reasons, in sentences: the whole width
-    _settled(page, "Portfolio health (2 of 3)", 0)
+    _settled(page, "Portfolio health (2 of 4)", 0)
     page.locator(".epmo-slide-table td").first.wait_for(timeout=60_000)
+    # six of them: three a screen, never a table scrolling inside the slide
+    expect(page.get_by_text("(rows 1-3 of 6)")).to_be_visible()
     _shot(page, "steering_present_2_health_watermelons")
+    _click(page, "Next")
+    _settled(page, "Portfolio health (3 of 4)", 0)
+    expect(page.get_by_text("(rows 4-6 of 6)")).to_be_visible()
     _click(page, "Next")  # the slide's last screen: the RAG matrix, which needs the width
-    _settled(page, "Portfolio health (3 of 3)", 1)
+    _settled(page, "Portfolio health (4 of 4)", 1)
     expect(page.get_by_text("Slide 2 of 8")).to_be_visible()
 
     _click(page, "Next")
