@@ -130,7 +130,7 @@ if mapping_name != "(template headers)":
 file_key = (
     hashlib.sha256(data).hexdigest() + str(as_of) + str(mapping_name) + repr(work_items) + identity.email
 )
-stored = st.session_state.get("_upload_stored")
+stored = st.session_state.pop("_upload_stored", None)  # said once, on the run after the commit
 if stored and stored[0] == file_key:  # this very file, just committed: said so, no second commit
     st.success(stored[1], icon=":material/cloud_done:")
     st.caption("To send another file, remove this one above and choose the next.")
@@ -158,6 +158,13 @@ rows = (
     )
     or "no tables"
 )
+if report.ok and outcome.duplicate_of:  # stored already (and not retracted): nothing to commit
+    st.info(
+        f"**{md(uploaded.name)}** is already stored for the week of {outcome.as_of_date:%d %b %Y} "
+        f"(upload `{outcome.duplicate_of}`). Nothing to commit; see it in Submissions.",
+        icon=":material/cloud_done:",
+    )
+    st.stop()
 if report.ok:
     st.success(
         f"**{md(uploaded.name)}** is valid: {rows}. "

@@ -328,7 +328,7 @@ def _forecast(
 
 # ------------------------------------------------------------------ per-connection memo
 
-_CACHE: dict[tuple[str, str, FlowSettings], Forecast] = {}
+_CACHE: dict[tuple[str, str, dt.date, FlowSettings], Forecast] = {}
 _CACHE_LOCK = threading.Lock()
 _CACHE_MAX = 200_000
 
@@ -342,7 +342,7 @@ def _cached_many(
     missing: list[int] = []
     with _CACHE_LOCK:
         for i, k in enumerate(keyed):
-            hit = _CACHE.get((k[0], k[1], fs))
+            hit = _CACHE.get((k[0], k[1], k[4], fs))  # upload, project, report date
             out.append(hit)
             if hit is None:
                 missing.append(i)
@@ -354,7 +354,7 @@ def _cached_many(
             if len(_CACHE) + len(made) > _CACHE_MAX:
                 _CACHE.clear()
             for i, f in zip(missing, made, strict=True):
-                _CACHE[(keyed[i][0], keyed[i][1], fs)] = f
+                _CACHE[(keyed[i][0], keyed[i][1], keyed[i][4], fs)] = f
                 out[i] = f
     return [f for f in out if f is not None]
 

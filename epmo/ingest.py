@@ -10,6 +10,7 @@ import contextlib
 import contextvars
 import datetime as dt
 import hashlib
+import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -161,6 +162,10 @@ def _as_of_header(sheets: list[RawSheet]) -> tuple[str, str]:
                 where = f"sheet '{s.sheet}'" if s.sheet else f"file '{s.file}'"
                 return f"column '{h}' of {where}", h
     return "the as-of column", ""  # pragma: no cover - only called when a column was found
+
+
+_OTHER_ROW = re.compile(r"as row (\d+)\b")
+_DOTTED_DATE = re.compile(r"\s*\d{1,2}\.\d{1,2}\.\d{4}(\s|$)")
 
 
 def _as_of_conflict(
@@ -343,8 +348,9 @@ def _check_upload(
         if found:
             value = found.pop()
             as_of_source, as_of_header = _as_of_header(sheets)
-            # a date with dots is written day first wherever dots are used (epmo_date_ambiguous)
-            dotted = "." in value
+            # a date written with dots (04.12.2026) is day first wherever dots are used
+            # (epmo_date_ambiguous), unless the mapping names the date order
+            dotted = mapping.date_order is None and _DOTTED_DATE.match(value) is not None
             as_of = _parse_date(value, dayfirst or dotted)
             other = None if dotted else _parse_date(value, not dayfirst)
             if (
@@ -495,12 +501,19 @@ def _import_work_items(
             return issue
         row = result.source_rows[k]
         header, letter = result.headers.get(issue.column, ("", ""))
+        # a message naming another converted row (duplicate_key's "as row 2") names it too
+        message = _OTHER_ROW.sub(lambda m: f"as row {exported(int(m.group(1)))}", issue.message)
         return replace(
             issue,
             row=row,
             column=header or issue.column,
             cell=f"{letter}{row}" if letter else "",
+            message=message,
         )
+
+    def exported(converted: int) -> int | str:
+        k = converted - 2
+        return result.source_rows[k] if 0 <= k < len(result.source_rows) else converted
 
     own = {id(i) for i in result.issues}
     return result.to_csv(), mapping, result.issues, place
@@ -769,7 +782,7 @@ def ingest(
     a pm's own projects or new ones); otherwise it is refused row by row, nothing stored."""
     if identity is not None:
         user_email = identity.email
-    if dry_run:
+    if dry_run:  # also says when this very file is stored for the week already (duplicate_of)
         outcome = check_upload(
             store,
             file_name,
@@ -777,6 +790,7 @@ def ingest(
             as_of,
             mapping,
             max_file_mb,
+            digest=_Hashing(data),
             today=today,
             work_items=work_items,
             managers=identity is not None,

@@ -383,7 +383,7 @@ def map_sheet(
         if vmap:
             arr = _apply_value_map(arr, vmap)
         arrays[col] = arr
-    issues += _excel_errors(sheet, arrays, letters, chosen, where)
+    issues += _excel_errors(sheet, arrays, letters, _read_columns(chosen, mapping, t, by_header), where)
     if mapping.decimal is None:
         issues += _ambiguous_numbers(sheet, t, chosen, where)
     if any(i.severity == ERROR and i.rule != "missing_column" for i in issues):
@@ -401,11 +401,31 @@ def map_sheet(
 _EXCEL_ERROR_SHOWN = 20  # per column: the rest are refused as these are
 
 
+def _read_columns(
+    chosen: dict[str, int], mapping: Mapping, t: contract.Table, by_header: dict[str, int]
+) -> set[int]:
+    """Every source column the mapping reads for this table: the chosen ones, and those a
+    combine, a split or a fallback takes its values from."""
+    read = set(chosen.values())
+    headers: list[str] = []
+    for col, spec in mapping.combine.items():
+        if col in t.column_names and isinstance(spec, dict):
+            headers += [str(h) for h in spec.get("columns", [])]
+    for src, spec in mapping.split.items():
+        if isinstance(spec, dict) and any(c in t.column_names for c in spec.get("into", [])):
+            headers.append(src)
+    for col, sources in mapping.fallbacks.items():
+        if col in t.column_names:
+            headers += [str(h) for h in sources]
+    read |= {j for h in headers if (j := by_header.get(contract.normalise_header(h))) is not None}
+    return read
+
+
 def _excel_errors(
     sheet: RawSheet,
     arrays: dict[str, pa.Array],
     letters: dict[str, tuple[str, str]],
-    chosen: dict[str, int],
+    read: set[int],
     where: dict[str, str],
 ) -> list[Issue]:
     """Cells of the columns the upload uses that hold an Excel error (#DIV/0!, #N/A, #REF!...:
@@ -414,19 +434,24 @@ def _excel_errors(
     would be blank or the error's words: refused at the cell. A mapping's blank_values may
     declare the text blank (applied before this)."""
     issues = []
+    # a workbook's error cells, each at its own cell, in every column the mapping reads
+    found: dict[int, list[tuple[int, str]]] = {}
+    for (i, j), text in sorted(sheet.excel_errors.items()):
+        if j in read:
+            found.setdefault(j, []).append((i, text))
+    places = {j: (sheet.headers[j], column_letter(j)) for j in found}
+    # the error's text in a cell (a CSV saved from Excel), in the columns as mapped
     for col, arr in arrays.items():
-        if col not in letters:
-            continue  # a constant or default
-        header, letter = letters[col]
-        found: list[tuple[int, str]] = []
-        j = chosen.get(col)
-        if j is not None:
-            found += [(i, text) for (i, jj), text in sorted(sheet.excel_errors.items()) if jj == j]
-        if pc.any(pc.starts_with(arr, "#")).as_py():
-            texts = pc.utf8_trim_whitespace(arr)
-            hit = pc.fill_null(pc.is_in(texts, value_set=pa.array(sorted(EXCEL_ERRORS))), False)
-            found += [(i, str(texts[i].as_py())) for i in pc.indices_nonzero(hit).to_pylist()]
-        for i, value in sorted(set(found))[:_EXCEL_ERROR_SHOWN]:
+        if col not in letters or not pc.any(pc.starts_with(arr, "#")).as_py():
+            continue  # a constant or default, or no cell starting with '#'
+        texts = pc.utf8_trim_whitespace(arr)
+        hit = pc.fill_null(pc.is_in(texts, value_set=pa.array(sorted(EXCEL_ERRORS))), False)
+        key = -1 - len(places)  # a column of the mapped table, under its header as mapped
+        places[key] = letters[col]
+        found[key] = [(i, str(texts[i].as_py())) for i in pc.indices_nonzero(hit).to_pylist()]
+    for key, cells in found.items():
+        header, letter = places[key]
+        for i, value in sorted(set(cells))[:_EXCEL_ERROR_SHOWN]:
             row = int(sheet.rows[i].as_py())
             issues.append(
                 Issue(
@@ -656,16 +681,19 @@ def _scale(arr: pa.ChunkedArray | pa.Array, factor: float) -> pa.Array:
 
 def blank_out(sheet: RawSheet, patterns: list[str]) -> RawSheet:
     """The sheet with the mapping's blank values ("#N/A", "*exempt*") read as blank."""
+    import fnmatch
+
     data = pa.table({name: _blank_out(sheet.data[name], patterns) for name in sheet.data.column_names})
-    return RawSheet(
-        sheet.file,
-        sheet.sheet,
-        sheet.headers,
-        sheet.header_row,
-        data,
-        sheet.rows,
-        sheet.decimal_comma,
-        sheet.skipped,
+    pats = [p.strip().lower() for p in patterns]
+    return replace(
+        sheet,
+        data=data,
+        # an Excel error the mapping reads as blank ("#N/A") is blank, not an error
+        excel_errors={
+            at: text
+            for at, text in sheet.excel_errors.items()
+            if not any(fnmatch.fnmatchcase(text.lower(), p) for p in pats)
+        },
     )
 
 
@@ -690,15 +718,14 @@ def drop_rows(sheet: RawSheet, mapping: Mapping) -> RawSheet:
         keep = pc.invert(drop) if keep is None else pc.and_(keep, pc.invert(drop))
     if keep is None:
         return sheet
-    return RawSheet(
-        sheet.file,
-        sheet.sheet,
-        sheet.headers,
-        sheet.header_row,
-        sheet.data.filter(keep),
-        sheet.rows.filter(keep),
-        sheet.decimal_comma,
-        sheet.skipped,
+    kept = pc.indices_nonzero(pc.fill_null(keep, False)).to_pylist()
+    moved = {old: new for new, old in enumerate(kept)}  # a kept row's index after the filter
+    return replace(
+        sheet,
+        data=sheet.data.filter(keep),
+        rows=sheet.rows.filter(keep),
+        excel_errors={(moved[i], j): t for (i, j), t in sheet.excel_errors.items() if i in moved},
+        ambiguous_numbers={j: moved[i] for j, i in sheet.ambiguous_numbers.items() if i in moved},
     )
 
 
@@ -734,6 +761,7 @@ def transpose(sheet: RawSheet) -> RawSheet:
     headers = [str(n).strip() for n in names]
     data = pa.table({f"c{k}": pa.array(col, pa.string()) for k, col in enumerate(columns)})
     keep = [k for k in range(len(headers)) if headers[k] or pc.any(pc.not_equal(data[f"c{k}"], "")).as_py()]
+    column_of = {k: n for n, k in enumerate(keep)}
     return RawSheet(
         file=sheet.file,
         sheet=sheet.sheet,
@@ -743,6 +771,12 @@ def transpose(sheet: RawSheet) -> RawSheet:
         rows=pa.array([j + 1 for j in records], pa.int64()),
         decimal_comma=sheet.decimal_comma,
         skipped=sheet.skipped,
+        # the source's field i of record (column) j is the record's row j - 1, column i + 1
+        excel_errors={
+            (j - 1, column_of[i + 1]): t
+            for (i, j), t in sheet.excel_errors.items()
+            if j >= 1 and i + 1 in column_of
+        },
     )
 
 

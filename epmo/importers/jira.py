@@ -143,7 +143,9 @@ def _norm(h: str) -> str:
     return contract.normalise_header(h)
 
 
-def _read_csv(name: str, data: bytes) -> list[list[str]]:
+def _read_csv(name: str, data: bytes) -> tuple[list[list[str]], int]:
+    """The export's records, from its header row on, and how many blank records came before
+    it (so that a record's number is the one the person's file shows)."""
     limit_mb = float(current().limits.max_file_mb)
     if len(data) > limit_mb * 1_000_000:
         raise RejectedFile(
@@ -183,11 +185,13 @@ def _read_csv(name: str, data: bytes) -> list[list[str]]:
         raise RejectedFile(
             Issue(ERROR, "unreadable_csv", f"The CSV cannot be read ({exc}). Export it again.", file=name)
         ) from None
-    while rows and not any(c.strip() for c in rows[0]):
-        rows.pop(0)
+    above = 0
+    while above < len(rows) and not any(c.strip() for c in rows[above]):
+        above += 1
+    rows = rows[above:]
     if not rows:
         raise RejectedFile(Issue(ERROR, "empty_file", "The file has no header row.", file=name))
-    return rows
+    return rows, above
 
 
 def detect_layout(headers: list[str]) -> str | None:
@@ -314,7 +318,7 @@ def import_work_items(
     what cannot be read is an issue (RejectedFile for a file that cannot be read at all)."""
     wf = wf or Workflow()
     name = PurePosixPath(file_name).name
-    rows = _read_csv(name, data)
+    rows, above = _read_csv(name, data)
     headers = _Headers(rows[0])
     found = detect_layout(rows[0])
     if layout is None:
@@ -334,7 +338,7 @@ def import_work_items(
     if layout not in LAYOUTS:
         raise ValueError(f"unknown layout {layout!r}; choose one of {', '.join(LAYOUTS)}")
     ctx = _Context(name, wf, project_id)
-    body = [(i + 2, r) for i, r in enumerate(rows[1:]) if not _is_footer(r)]
+    body = [(i + 2 + above, r) for i, r in enumerate(rows[1:]) if not _is_footer(r)]
     if layout == "jira_csv":
         out = _jira_csv(ctx, headers, body)
     elif layout == "stage_dates":
@@ -342,10 +346,10 @@ def import_work_items(
     else:
         out = _status_history(ctx, headers, body)
     if history is not None and layout != "status_history":
-        hist_rows = _read_csv(history[0], history[1])
+        hist_rows, hist_above = _read_csv(history[0], history[1])
         hctx = _Context(history[0], wf, project_id or "-")
         items = _status_history(
-            hctx, _Headers(hist_rows[0]), [(i + 2, r) for i, r in enumerate(hist_rows[1:])]
+            hctx, _Headers(hist_rows[0]), [(i + 2 + hist_above, r) for i, r in enumerate(hist_rows[1:])]
         )
         ctx.issues += [i for i in hctx.issues if i.rule != "import_unknown_project_key"]
         by_key = {r["item_key"]: r for r in items}

@@ -69,6 +69,11 @@ def test_upload_page_validates_and_commits(app: AppTest) -> None:
     # "already stored"
     assert not any("is valid" in s.value for s in app.success)
     assert not [b for b in app.button if b.key == "commit"]
+    # the next run: the file is stored already, nothing to commit (not "Stored" for good:
+    # retracted, the same file could be committed again)
+    app.run()
+    assert any("already stored" in i.value for i in app.info)
+    assert not [b for b in app.button if b.key == "commit"]
 
 
 def test_the_upload_week_is_typed_day_first(app: AppTest) -> None:

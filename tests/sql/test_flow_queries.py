@@ -393,3 +393,11 @@ def test_a_confirmed_backlog_counts_its_project_once(tmp_path: Path) -> None:
     f1 = s.frame("flow/forecasts", as_of=nxt, portfolios=[], programmes=[]).set_index("project_id")
     assert pd.Timestamp(f1.loc["P1", "backlog_date"]).date() == nxt
     assert pd.Timestamp(f0.loc["P1", "backlog_date"]).date() == WEEK
+    # and the same whatever this process computed before (its cache is per report date too:
+    # keyed per upload, the earlier week's forecast was served for the later one)
+    from epmo import flow
+
+    flow._CACHE.clear()
+    fresh = s.frame("flow/forecasts", as_of=nxt, portfolios=[], programmes=[]).set_index("project_id")
+    assert fresh.loc["P1", "p85_date"] == f1.loc["P1", "p85_date"]
+    assert f1.loc["P1", "p85_date"] != f0.loc["P1", "p85_date"]  # a week with nothing done is slower

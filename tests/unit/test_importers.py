@@ -231,3 +231,20 @@ def test_a_check_of_the_converted_items_points_at_the_export_s_own_cell(store: S
     found = [(i.file, i.row, i.column, i.cell) for i in outcome.report.issues if i.rule == "formula_in_cell"]
     # the fixture's fourth item (row 5) is hostile already
     assert found == [("export.csv", row, "Summary", f"A{row}"), ("export.csv", 5, "Summary", "A5")]
+
+
+def test_an_export_s_rows_are_numbered_as_its_file_shows_them(store: Store) -> None:
+    """A blank line above the header shifted every reported row by one, and a duplicate's
+    message named the converted row ("as row 2") instead of the export's."""
+    from epmo.ingest import check_upload
+
+    upload_tables(store, dt.date(2026, 3, 27), projects=[project("P1")])
+    lines = (FIX / "jira_cloud_all_fields.csv").read_bytes().decode("utf-8-sig").splitlines()
+    body = [lines[0], lines[1], lines[1]]  # the first item twice: export rows 3 and 4
+    data = ("\n" + "\n".join(body) + "\n").encode()  # a blank line above the header
+    outcome = check_upload(
+        store, "export.csv", data, as_of=dt.date(2026, 4, 3), work_items=WorkItemImport(workflow=PAY)
+    )
+    [dup] = [i for i in outcome.report.issues if i.rule == "duplicate_key"]
+    assert (dup.row, dup.column, dup.cell) == (4, "Issue key", "B4")
+    assert "as row 3." in dup.message

@@ -148,6 +148,7 @@ AS_OF_CASES = [
     ("the Monday after the week given", "2026-11-16", dt.date(2026, 11, 13), None, "2026-11-13"),
     ("a week later: refused", "2026-11-20", dt.date(2026, 11, 13), "as_of_conflict", None),
     ("dots are day first, never ambiguous", "06.11.2026", None, None, "2026-11-06"),
+    ("a time's decimal point is not a dotted date", "06/11/2026 09:30:00.5", None, "as_of_ambiguous", None),
 ]
 
 
@@ -538,3 +539,55 @@ def test_excel_errors_below_the_data_or_in_an_unused_column_change_nothing(store
     [here] = readers.read_upload("week.xlsx", data)
     [there] = isolate.read_upload("week.xlsx", data)  # through the parse child
     assert here.excel_errors == there.excel_errors == {(0, len(header) - 1): "#DIV/0!"}
+
+
+def _two_row_workbook(header_extra: str, errors: dict[tuple[int, str], str]) -> bytes:
+    """Rows P0 (a TOTAL row to drop in one case) and P1, with an extra column; `errors`:
+    (data row, header) -> a failed formula's cached error."""
+    import xlsxwriter
+
+    header = PROJECT_HEADER.split(",") + [header_extra]
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
+    ws = wb.add_worksheet("projects")
+    ws.write_row(0, 0, header)
+    for r, pid in enumerate(["TOTAL", "P1"], start=1):
+        for j, (h, v) in enumerate(zip(header, project_row(pid).split(",") + ["x"], strict=True)):
+            if (r, h) in errors:
+                ws.write_formula(r, j, "=1/0", None, errors[(r, h)])
+            else:
+                ws.write_string(r, j, v)
+    wb.close()
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("mapping", "errors", "refused"),
+    [
+        # a fallback's source: at its own cell (it went unreported)
+        (
+            Mapping(name="m", fallbacks={"earned_value": ["EV alt"]}, drop_rows={"project_id": ["TOTAL"]}),
+            {(2, "EV alt"): "#DIV/0!"},
+            [("EV alt", "L3")],
+        ),
+        # rows dropped above it: still at its row (the error was lost)
+        (
+            Mapping(name="m", drop_rows={"project_id": ["TOTAL"]}),
+            {(2, "actual_cost"): "#REF!"},
+            [("actual_cost", "J3")],
+        ),
+        # the mapping reads it as blank on purpose
+        (
+            Mapping(name="m", blank_values=["#DIV/0!"], drop_rows={"project_id": ["TOTAL"]}),
+            {(2, "EV alt"): "#DIV/0!"},
+            [],
+        ),
+    ],
+)
+def test_excel_errors_through_a_mapping(
+    store: Store, mapping: Mapping, errors: dict[tuple[int, str], str], refused: list[tuple[str, str]]
+) -> None:
+    data = _two_row_workbook("EV alt", errors)
+    outcome = check_upload(store, "week.xlsx", data, as_of=WEEK, mapping=mapping)
+    found = [(i.column, i.cell) for i in outcome.report.issues if i.rule == "excel_error"]
+    assert found == refused, outcome.report.to_text()
