@@ -8,6 +8,7 @@ renames, sheet-to-table assignments, constants and value maps.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import json
 import re
 import unicodedata
@@ -268,6 +269,21 @@ def _index_for(t: contract.Table, mapping: Mapping) -> dict[str, str]:
     return index
 
 
+def _looks_like_column(key: str, index: dict[str, str], taken: set[str]) -> str | None:
+    """The contract column an unknown header most likely means, among those the sheet lacks.
+
+    A known header or synonym of two words or more that begins the unknown one, word for
+    word ("Actual date (if done)" for actual_date, the longest such), else one spelled almost alike ("Forcast
+    date"). None when nothing is close: a wrong guess is worse than none."""
+    free = {k: v for k, v in index.items() if v not in taken}
+    words = key.split()
+    prefixes = [k for k in free if 2 <= len(k.split()) < len(words) and words[: len(k.split())] == k.split()]
+    if prefixes:
+        return free[max(prefixes, key=len)]
+    close = difflib.get_close_matches(key, list(free), n=1, cutoff=0.85)
+    return free[close[0]] if close else None
+
+
 def map_sheet(
     sheet: RawSheet, table_name: str, mapping: Mapping, dayfirst: bool, looks_like: bool = False
 ) -> tuple[MappedSheet | None, list[Issue]]:
@@ -288,6 +304,7 @@ def map_sheet(
     where = {"file": sheet.file, "sheet": sheet.sheet, "table": table_name}
     by_header = {contract.normalise_header(h): j for j, h in enumerate(sheet.headers) if h}
     chosen: dict[str, int] = {}
+    unknown: list[tuple[int, str, str]] = []
     for j, header in enumerate(sheet.headers):
         if not header:
             if pc.any(pc.not_equal(pc.utf8_trim_whitespace(sheet.data[f"c{j}"]), "")).as_py():
@@ -310,19 +327,7 @@ def map_sheet(
         target = index.get(key)
         if target is None:
             if key not in feeding:
-                issues.append(
-                    Issue(
-                        WARNING,
-                        "unknown_column",
-                        f"'{display_value(header)}' is not a column of "
-                        f"{t.title} in the data contract and was ignored. Rename it "
-                        "to a template header, or map it on the Mapper page.",
-                        row=sheet.header_row,
-                        column=display_value(header),
-                        cell=f"{column_letter(j)}{sheet.header_row}",
-                        **where,
-                    )
-                )
+                unknown.append((j, header, key))
             continue
         if target in chosen:
             first = sheet.headers[chosen[target]]
@@ -341,6 +346,26 @@ def map_sheet(
             )
             continue
         chosen[target] = j
+    for j, header, key in unknown:
+        like = _looks_like_column(key, index, taken=set(chosen))
+        hint = (
+            f" It looks like {like}, which this file does not have: rename the header to "
+            f"{like}, or map it on the Mapper page."
+            if like
+            else " Rename it to a template header, or map it on the Mapper page."
+        )
+        issues.append(
+            Issue(
+                WARNING,
+                "unknown_column",
+                f"'{display_value(header)}' is not a column of {t.title} in the data contract "
+                f"and was ignored.{hint}",
+                row=sheet.header_row,
+                column=display_value(header),
+                cell=f"{column_letter(j)}{sheet.header_row}",
+                **where,
+            )
+        )
     n = sheet.data.num_rows
     arrays: dict[str, pa.Array] = {}
     letters: dict[str, tuple[str, str]] = {}

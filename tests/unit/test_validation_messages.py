@@ -108,6 +108,68 @@ CASES = [
         False,
     ),
     (
+        "two_digit_years_say_the_date_meant",
+        "projects.csv",
+        projects_csv(project_row("P1", start_date="09-Oct-26", forecast_end_date="15/01/27")),
+        [
+            (
+                "not_a_date",
+                "error",
+                "start_date",
+                "F2",
+                "The year has two digits, so its century is not known. If you meant 9 October 2026, "
+                "write 2026-10-09",
+            ),
+            (
+                "not_a_date",
+                "error",
+                "forecast_end_date",
+                "H2",
+                "If you meant 15 January 2027, write 2027-01-15",
+            ),
+        ],
+        False,
+    ),
+    (
+        "two_digit_year_that_is_no_date_either",
+        "projects.csv",
+        projects_csv(project_row("P1", start_date="31/02/26")),
+        [("not_a_date", "error", "start_date", "F2", "Not a valid date. Use YYYY-MM-DD")],
+        False,
+    ),
+    (
+        "unknown_header_that_begins_like_a_missing_column",
+        "projects.csv",
+        (
+            _renamed(forecast_end_date="Forecast end date (if moved)") + "\n" + project_row("P1") + "\n"
+        ).encode(),
+        [
+            (
+                "unknown_column",
+                "warning",
+                "Forecast end date (if moved)",
+                "H1",
+                "It looks like forecast_end_date, which this file does not have: rename the header to "
+                "forecast_end_date",
+            )
+        ],
+        False,
+    ),
+    (
+        "unknown_header_spelt_almost_like_a_missing_column",
+        "projects.csv",
+        (_renamed(forecast_end_date="Forcast end date") + "\n" + project_row("P1") + "\n").encode(),
+        [("unknown_column", "warning", "Forcast end date", "H1", "It looks like forecast_end_date")],
+        False,
+    ),
+    (
+        "unknown_header_like_nothing_gets_no_guess",
+        "projects.csv",
+        (PROJECT_HEADER + ",Sponsor's favourite colour\n" + project_row("P1") + ",blue\n").encode(),
+        [("unknown_column", "warning", "Sponsor's favourite colour", "", "Rename it to a template header")],
+        True,
+    ),
+    (
         "optional_score_off_scale_is_a_warning",
         "projects.csv",
         (PROJECT_HEADER + ",business_value\n" + project_row("P1") + ",4\n").encode(),
