@@ -75,9 +75,11 @@ def work_item_options(snap: object) -> WorkItemImport | None:
 
 left, right = st.columns([2, 1])
 with right:
+    # the default set once through the session, so that "Report it for the week the file
+    # says" (below) can set it too
+    st.session_state.setdefault("upload_as_of", latest_reporting_day())
     as_of = st.date_input(
         "As-of (reporting week)",
-        value=latest_reporting_day(),
         key="upload_as_of",
         format=ui.DATE_INPUT_FORMAT,
         help="The week this extract reports on; default the latest Friday.",
@@ -178,6 +180,14 @@ else:
         "Nothing was stored.",
         icon=":material/error:",
     )
+    if outcome.file_week is not None:  # the file says another week than the one chosen
+        st.button(
+            f"Report it for the week of {outcome.file_week:%d %b %Y}, as the file says",
+            key="upload_use_file_week",
+            icon=":material/event:",
+            on_click=st.session_state.update,
+            kwargs={"upload_as_of": outcome.file_week},
+        )
 
 if report.issues:
     issues = pd.DataFrame(

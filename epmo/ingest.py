@@ -138,6 +138,9 @@ class Outcome:
     # column's header as the file spells it and its letter: where a refusal's row is
     sources: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     places: dict[tuple[str, str, str, str], tuple[str, str]] = field(default_factory=dict)
+    # refused as as_of_conflict: the one week the file's own as-of column says, when it is a
+    # week an upload may report (the Upload page offers to report the file for it)
+    file_week: dt.date | None = None
 
     @property
     def ok(self) -> bool:
@@ -331,9 +334,13 @@ def _check_upload(
     as_of_header = ""
     found = _as_of_from_columns(sheets)
     if as_of is not None and len(found) == 1:  # the week given, and the file's own column
-        conflict = _as_of_conflict(sheets, found.copy().pop(), as_of, dayfirst, file_name)
+        value = found.copy().pop()
+        conflict = _as_of_conflict(sheets, value, as_of, dayfirst, file_name)
         if conflict is not None:
-            return Outcome(REJECTED, new_report([conflict], {}), as_of)
+            readings = {d for d in (_parse_date(value, dayfirst), _parse_date(value, not dayfirst)) if d}
+            weeks = [d for d in readings if not as_of_problem(d, today)]
+            file_week = weeks[0] if len(readings) == 1 and weeks else None
+            return Outcome(REJECTED, new_report([conflict], {}), as_of, file_week=file_week)
     if as_of is None:
         if len(found) > 1:
             issue = Issue(

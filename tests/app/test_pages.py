@@ -192,3 +192,27 @@ def test_counts_days_and_hours_read_with_thousands_separators() -> None:
         "%,d",
         "%,.0f",
     ]
+
+
+def test_a_file_saying_another_week_can_be_reported_for_it_in_one_click(app: AppTest) -> None:
+    """A file whose own as-of column says another week is refused; the page offers that week
+    (it said only "choose the week the file says", and the pm had to type it)."""
+    import datetime as dt
+
+    from tests.conftest import PROJECT_HEADER, project_row
+
+    week = DEMO_END - dt.timedelta(weeks=2)
+    text = PROJECT_HEADER + ",Week ending\n" + project_row("NEW-1") + f",{week.isoformat()}\n"
+    app.switch_page("app_pages/upload.py").run()
+    app.file_uploader(key="upload_file").upload("projects.csv", text.encode(), "text/csv")
+    app.date_input(key="upload_as_of").set_value(DEMO_END).run()
+    assert not app.exception
+    assert "cannot be stored" in app.error[0].value
+    assert "as_of_conflict" in app.dataframe[0].value["rule"].tolist()
+    offer = app.button(key="upload_use_file_week")
+    assert offer.label == f"Report it for the week of {week:%d %b %Y}, as the file says"
+    offer.click().run()
+    _no_errors(app)
+    assert app.date_input(key="upload_as_of").value == week
+    assert "is valid" in app.success[0].value
+    assert not [b for b in app.button if b.key == "upload_use_file_week"]

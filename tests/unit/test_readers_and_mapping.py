@@ -149,7 +149,21 @@ AS_OF_CASES = [
     ("a week later: refused", "2026-11-20", dt.date(2026, 11, 13), "as_of_conflict", None),
     ("dots are day first, never ambiguous", "06.11.2026", None, None, "2026-11-06"),
     ("a time's decimal point is not a dotted date", "06/11/2026 09:30:00.5", None, "as_of_ambiguous", None),
+    (
+        "either reading, another week given: refused",
+        "06/11/2026",
+        dt.date(2026, 9, 4),
+        "as_of_conflict",
+        None,
+    ),
+    ("a week too far ahead: refused", "2027-03-05", dt.date(2026, 11, 13), "as_of_conflict", None),
 ]
+# the refusals of a file saying another week: the week the Upload page offers instead (only
+# a single reading that is a week an upload may report)
+FILE_WEEK = {
+    "another week given: refused": dt.date(2026, 11, 13),
+    "a week later: refused": dt.date(2026, 11, 20),
+}
 
 
 @pytest.mark.parametrize(
@@ -169,6 +183,8 @@ def test_the_file_s_own_week_and_the_week_given_must_agree(
     assert outcome.status != ACCEPTED
     [issue] = outcome.report.issues
     assert (issue.rule, issue.column, issue.value) == (rule, "Week ending", column)
+    case = next(c[0] for c in AS_OF_CASES if c[1:3] == (column, given))
+    assert outcome.file_week == FILE_WEEK.get(case)
     assert store.rows("ledger/upload_count")[0]["upload_count"] == 0
 
 
