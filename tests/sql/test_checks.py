@@ -304,8 +304,15 @@ def test_forecast_end_jump_compares_with_previous_week(seeded: Store) -> None:
         seeded, "projects.csv", projects_csv(project_row("P1", forecast_end_date="2027-12-31")), as_of=WEEK
     )
     hits = [i for i in outcome.report.issues if i.rule == "forecast_end_jump"]
-    assert len(hits) == 1 and "336 days" in hits[0].message
+    assert len(hits) == 1 and "336 days later than in the report of" in hits[0].message
     assert outcome.status == VALID
+    # earlier: said as earlier, not as "moved -N days"
+    earlier = check_upload(
+        seeded, "projects.csv", projects_csv(project_row("P1", forecast_end_date="2026-01-01")), as_of=WEEK
+    )
+    [hit] = [i for i in earlier.report.issues if i.rule == "forecast_end_jump"]
+    assert "Forecast end moved 393 days earlier than in the report of" in hit.message, hit.message
+    assert "-" not in hit.message.split(".")[0], hit.message
 
 
 def test_clean_file_has_no_issues(seeded: Store) -> None:
