@@ -643,6 +643,34 @@ def table(
     )
 
 
+TEXT_TABLE = '<div class="epmo-text-table"'  # the start of every text_table's body
+_TEXT_TABLE_CSS = """<style>
+.epmo-text-table { overflow: auto; border: 1px solid rgba(49, 51, 63, 0.2); border-radius: 0.5rem; }
+.epmo-text-table table { border-collapse: collapse; width: 100%; font-size: 14px; line-height: 1.35; }
+.epmo-text-table th { position: sticky; top: 0; background: #f0f2f6; font-weight: 600; z-index: 1; }
+.epmo-text-table th, .epmo-text-table td { text-align: left; padding: 6px 8px; vertical-align: top;
+  border-bottom: 1px solid rgba(49, 51, 63, 0.1); white-space: nowrap; }
+.epmo-text-table td.long { white-space: normal; min-width: 16em; overflow-wrap: anywhere; }
+</style>"""
+TEXT_TABLE_ROWS = 500  # rows a text_table shows; the downloads hold every row
+
+
+def text_table(frame: pd.DataFrame, labels_: dict[str, str], max_height: int = 560) -> None:
+    """A table of sentences that must be read whole (a validation report's problems): an HTML
+    table whose long cells wrap, where a grid cuts them at the column's edge. Every header and
+    cell is escaped (epmo.pack.table_html: text shown as text); the first TEXT_TABLE_ROWS rows,
+    scrolling within `max_height` pixels under a sticky header. `labels_` names the columns
+    shown, in order."""
+    from epmo import pack
+
+    shown = frame[list(labels_)].head(TEXT_TABLE_ROWS).rename(columns=labels_)
+    shown = shown.astype(object).where(shown.notna(), "")
+    st.html(_TEXT_TABLE_CSS)
+    st.html(f'{TEXT_TABLE} style="max-height: {int(max_height)}px">{pack.table_html(shown)}</div>')
+    if len(frame) > TEXT_TABLE_ROWS:
+        st.caption(f"The first {TEXT_TABLE_ROWS:,} of {len(frame):,} rows; the downloads hold them all.")
+
+
 OPEN_PROJECT = "_open_project"
 
 

@@ -214,14 +214,12 @@ if report.issues:
         where = " · ".join(f"{c.title()}: {issues[c].iloc[0]}" for c in same if issues[c].iloc[0])
         if where:
             st.caption(md(where))
-    ui.table(
-        issues.drop(columns=same),
-        key="issues_table",
-        column_config={
-            "row": st.column_config.NumberColumn("Row", format="%d"),
-            "problem": st.column_config.TextColumn("Problem", width="large"),
-        },
-    )
+    shown = {
+        c: c.title() for c in ("severity", "file", "sheet", "row", "column", "cell", "value") if c not in same
+    }
+    # the problems wrap, read whole at any width (a grid cut them at 1024 px); the rule's
+    # name is in the downloads, and its words in "The rules" below
+    ui.text_table(issues.astype({"row": "Int64"}), {**shown, "problem": "Problem"})
     ui.downloads(issues, f"validation_report_{uploaded.name}", "report")
     with st.expander("The rules"):
         ui.table(ledger.rules())

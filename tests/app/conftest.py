@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from html.parser import HTMLParser
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
@@ -71,3 +73,48 @@ def run_until_current(app: AppTest, seconds: float = 60.0) -> AppTest:
         time.sleep(0.1)
         app.run()
     return app
+
+
+class _TextTable(HTMLParser):
+    """The header and cells of an app_pages._shared.text_table, as a browser reads them."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.rows: list[list[str]] = []
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "tr":
+            self.rows.append([])
+        elif tag in ("th", "td"):
+            self._cell = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("th", "td") and self._cell is not None:
+            self.rows[-1].append("".join(self._cell))
+            self._cell = None
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def text_tables(app: AppTest) -> list[pd.DataFrame]:
+    """Every text_table on the page (a validation report), as shown: a column per header, in
+    lower case ("Problem" -> "problem"), every cell as its text."""
+    from app_pages._shared import TEXT_TABLE
+
+    frames = []
+    for body in (h.proto.body for h in app.get("html")):
+        if body.startswith(TEXT_TABLE):
+            parsed = _TextTable()
+            parsed.feed(body)
+            head, *rows = parsed.rows
+            frames.append(pd.DataFrame(rows, columns=[h.lower() for h in head]))
+    return frames
+
+
+def validation_report(app: AppTest) -> pd.DataFrame:
+    """The Upload page's validation report as shown (the page's one text_table)."""
+    [report] = text_tables(app)
+    return report

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from app_pages import _shared as ui
 from epmo import safe_text
 from epmo.store import Store
 from tests import hostile
@@ -71,6 +72,7 @@ def _strings(message: Any, names: set[str]) -> Iterator[str]:
 
 
 SLIDE_TABLE = '<div class="epmo-slide-table"'  # a slide's table in presentation mode (app_pages/_steering.py)
+TEXT_TABLE = ui.TEXT_TABLE  # a table of sentences (the validation report; app_pages/_shared.py)
 _TABLE_TAGS = {"div", "table", "tr", "th", "td"}
 _TABLE_ATTRS = {"class", "style", "title"}
 
@@ -133,7 +135,7 @@ def check(at: AppTest, must_show: bool = True) -> None:
     assert not problems, problems
     tables: list[str] = []
     for text in own_html:  # st.html and allow_html bodies are the app's own, never data...
-        if text.startswith(SLIDE_TABLE):  # ...but a presented table's escaped text
+        if text.startswith((SLIDE_TABLE, TEXT_TABLE)):  # ...but a presented table's escaped text
             tables += slide_table_text(text)
         else:
             assert hostile.EVIL not in text, text

@@ -8,6 +8,7 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 from epmo import demo
+from tests.app.conftest import validation_report
 from tests.conftest import DEMO_END
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -90,7 +91,7 @@ def test_upload_page_reports_errors(app: AppTest) -> None:
     ).run()
     assert not app.exception
     assert "cannot be stored" in app.error[0].value
-    assert "Required column" in app.dataframe[0].value.to_csv()
+    assert "Required column" in validation_report(app).to_csv()
 
 
 def test_submissions(app: AppTest) -> None:
@@ -208,7 +209,8 @@ def test_a_file_saying_another_week_can_be_reported_for_it_in_one_click(app: App
     app.date_input(key="upload_as_of").set_value(DEMO_END).run()
     assert not app.exception
     assert "cannot be stored" in app.error[0].value
-    assert "as_of_conflict" in app.dataframe[0].value["rule"].tolist()
+    [conflict] = validation_report(app)["problem"].tolist()
+    assert f"'Week ending' of file 'projects.csv' says the week of {week:%d %b %Y}" in conflict
     offer = app.button(key="upload_use_file_week")
     assert offer.label == f"Report it for the week of {week:%d %b %Y}, as the file says"
     offer.click().run()

@@ -222,10 +222,10 @@ def test_a_scoped_analyst_imports_a_register_of_their_portfolio_only(page, world
     register.write_bytes(projects_csv(ours_row, theirs_row))
     page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(register))
     page.get_by_text("cannot be stored").wait_for(timeout=30_000)
-    refused = page.locator("[data-testid='stDataFrame'] [role='row']").filter(
-        has_text="not_in_your_portfolios"
+    refused = page.locator(".epmo-text-table tr").filter(
+        has_text="may submit rows only for projects of your portfolios"
     )
-    refused.first.wait_for(state="attached", timeout=30_000)  # the grid's accessible table
+    refused.first.wait_for(timeout=30_000)  # the report's rows, their problems in full
     assert refused.count() == 1 and theirs["project_id"] in refused.inner_text()
     assert theirs["portfolio"] not in page.content()
     assert page.get_by_role("button", name="Commit upload").count() == 0
