@@ -246,10 +246,16 @@ class Forecast:
     done_in_window: int
     dates: dict[int, dt.date | None] = field(default_factory=dict)  # percentile -> date
     note: str = ""
+    created_in_window: int | None = None  # items added in the window (None: not known)
     days: np.ndarray | None = None  # the runs' finish days (the distribution)
 
     def date(self, pct: int) -> dt.date | None:
         return self.dates.get(pct)
+
+    @property
+    def growing(self) -> bool:
+        """More items added to the backlog than done in the window, and some left."""
+        return self.remaining_items > 0 and (self.created_in_window or 0) > self.done_in_window
 
 
 def forecast(
@@ -258,21 +264,26 @@ def forecast(
     as_of_date: dt.date,
     fs: FlowSettings | None = None,
     last_done: dt.date | None = None,
+    created_in_window: int | None = None,
 ) -> Forecast:
     """The forecast of one backlog; with nothing left, its dates are the day the last item
-    was done (the actual finish), else the report date."""
-    return forecasts([(done_offsets, remaining, as_of_date, last_done)], fs)[0]
+    was done (the actual finish), else the report date. `created_in_window`: items added in
+    the window, which the note compares with those done (a growing backlog)."""
+    return forecasts([(done_offsets, remaining, as_of_date, last_done, created_in_window)], fs)[0]
+
+
+Backlog = tuple[list[int], int, dt.date, dt.date | None, int | None]
 
 
 def forecasts(
-    backlogs: Sequence[tuple[list[int], int, dt.date, dt.date | None]],
+    backlogs: Sequence[Backlog],
     fs: FlowSettings | None = None,
     distributions: bool = True,
 ) -> list[Forecast]:
-    """The forecasts of many backlogs (done_offsets, remaining, report date, last done date),
-    computed together (simulate_when_many); each has the dates forecast() gives for it
-    alone. Without distributions, only the runs up to the highest percentile are worked
-    out (faster) and each Forecast's days are None."""
+    """The forecasts of many backlogs (done_offsets, remaining, report date, last done date,
+    items created in the window), computed together (simulate_when_many); each has the dates
+    forecast() gives for it alone. Without distributions, only the runs up to the highest
+    percentile are worked out (faster) and each Forecast's days are None."""
     fs = fs or flow_settings()
     histories = [daily_history(list(b[0]), fs.window_days) for b in backlogs]
     upto = None if distributions else max(*fs.percentiles, fs.rag_percentile)
@@ -280,7 +291,7 @@ def forecasts(
         histories, [int(b[1]) for b in backlogs], fs.runs, fs.seed, fs.horizon_days, upto
     )
     out = [
-        _forecast(h, int(b[1]), b[2], fs, b[3], days)
+        _forecast(h, int(b[1]), b[2], fs, b[3], days, b[4])
         for h, b, days in zip(histories, backlogs, all_days, strict=True)
     ]
     if not distributions:
@@ -296,8 +307,9 @@ def _forecast(
     fs: FlowSettings,
     last_done: dt.date | None,
     days: np.ndarray | None,
+    created: int | None = None,
 ) -> Forecast:
-    out = Forecast(as_of_date, remaining, int(history.sum()))
+    out = Forecast(as_of_date, remaining, int(history.sum()), created_in_window=created)
     if remaining <= 0:
         finish = last_done or as_of_date
         out.dates = dict.fromkeys((*fs.percentiles, fs.rag_percentile), finish)
@@ -310,18 +322,23 @@ def _forecast(
             f"({remaining} items left)"
         )
         out.dates = dict.fromkeys((*fs.percentiles, fs.rag_percentile))
-        return out
-    out.days = days
-    ranked = np.sort(days)
-    for p in (*fs.percentiles, fs.rag_percentile):
-        d = int(_ranked(ranked, p))
-        out.dates[p] = as_of_date + dt.timedelta(days=d) if d <= fs.horizon_days else None
-    if out.dates[fs.rag_percentile] is None:
-        out.note = f"more than {fs.horizon_days} days of work at the recent throughput"
     else:
-        out.note = (
-            f"{remaining} items left at {out.done_in_window / (fs.window_days / 7):.1f} a week "
-            f"(the last {fs.window_days} days)"
+        out.days = days
+        ranked = np.sort(days)
+        for p in (*fs.percentiles, fs.rag_percentile):
+            d = int(_ranked(ranked, p))
+            out.dates[p] = as_of_date + dt.timedelta(days=d) if d <= fs.horizon_days else None
+        if out.dates[fs.rag_percentile] is None:
+            out.note = f"more than {fs.horizon_days} days of work at the recent throughput"
+        else:
+            out.note = (
+                f"{remaining} items left at {out.done_in_window / (fs.window_days / 7):.1f} a week "
+                f"(the last {fs.window_days} days)"
+            )
+    if out.growing:
+        out.note += (
+            f"; the backlog grew: {created} items added and {out.done_in_window} done in the last "
+            f"{fs.window_days} days, so the dates hold only if no more are added"
         )
     return out
 
@@ -334,10 +351,11 @@ _CACHE_MAX = 200_000
 
 
 def _cached_many(
-    keyed: Sequence[tuple[str, str, list[int], int, dt.date, dt.date | None]], fs: FlowSettings
+    keyed: Sequence[tuple[str, str, list[int], int, dt.date, dt.date | None, int | None]], fs: FlowSettings
 ) -> list[Forecast]:
-    """The forecasts of (upload, project, offsets, remaining, report date, last done), from
-    this process's cache or computed together (forecasts) and cached."""
+    """The forecasts of (upload, project, offsets, remaining, report date, last done, items
+    created in the window), from this process's cache or computed together (forecasts) and
+    cached."""
     out: list[Forecast | None] = []
     missing: list[int] = []
     with _CACHE_LOCK:
@@ -348,7 +366,9 @@ def _cached_many(
                 missing.append(i)
     if missing:
         made = forecasts(
-            [(list(keyed[i][2]), keyed[i][3], keyed[i][4], keyed[i][5]) for i in missing], fs, False
+            [(list(keyed[i][2]), keyed[i][3], keyed[i][4], keyed[i][5], keyed[i][6]) for i in missing],
+            fs,
+            False,
         )
         with _CACHE_LOCK:
             if len(_CACHE) + len(made) > _CACHE_MAX:
@@ -366,6 +386,7 @@ MEMO_SCHEMA = pa.schema(
         ("as_of_date", pa.date32()),
         ("remaining_items", pa.int64()),
         ("done_in_window", pa.int64()),
+        ("created_in_window", pa.int64()),
         ("p50_date", pa.date32()),
         ("p85_date", pa.date32()),
         ("p95_date", pa.date32()),
@@ -384,12 +405,12 @@ def prepare_forecasts(cur: Any, weeks: list[dt.date]) -> int:
     inputs = cur.execute(q.text, {"weeks": weeks, "window_days": fs.window_days, "projects": []}).fetchall()
     have = set(cur.execute(sql.query("flow/forecast_memo_uploads").text).fetchall())
     todo = [
-        (u, p, list(offsets), int(remaining), as_of, last_done)
-        for u, p, as_of, remaining, offsets, last_done in inputs
+        (u, p, list(offsets), int(remaining), as_of, last_done, created)
+        for u, p, as_of, remaining, offsets, last_done, created in inputs
         if (u, p, as_of) not in have
     ]
     rows = []
-    for (upload_id, project_id, _o, _r, as_of, _l), f in zip(todo, _cached_many(todo, fs), strict=True):
+    for (upload_id, project_id, *_, as_of, _l, _c), f in zip(todo, _cached_many(todo, fs), strict=True):
         rows.append(
             {
                 "upload_id": upload_id,
@@ -397,6 +418,7 @@ def prepare_forecasts(cur: Any, weeks: list[dt.date]) -> int:
                 "as_of_date": as_of,
                 "remaining_items": f.remaining_items,
                 "done_in_window": f.done_in_window,
+                "created_in_window": f.created_in_window,
                 "p50_date": f.dates.get(50),
                 "p85_date": f.dates.get(85),
                 "p95_date": f.dates.get(95),
@@ -433,8 +455,8 @@ def project_forecast(con: Any, project_id: str, as_of: dt.date) -> tuple[Forecas
     rows = _inputs(con, [as_of], project_id)
     if not rows:
         return None, "no work items reported for this project as of this week"
-    _u, _p, report, remaining, offsets, last_done = rows[0]
-    return forecast(list(offsets), int(remaining), report, last_done=last_done), ""
+    _u, _p, report, remaining, offsets, last_done, created = rows[0]
+    return forecast(list(offsets), int(remaining), report, last_done=last_done, created_in_window=created), ""
 
 
 def forecast_trend(con: Any, project_id: str, as_of: dt.date) -> list[dict[str, Any]]:
@@ -448,7 +470,10 @@ def forecast_trend(con: Any, project_id: str, as_of: dt.date) -> list[dict[str, 
     if not weeks:
         return []
     inputs = sorted(_inputs(con, weeks, project_id), key=lambda r: r[2])
-    todo = [(u, p, list(offsets), int(rem), report, last) for u, p, report, rem, offsets, last in inputs]
+    todo = [
+        (u, p, list(offsets), int(rem), report, last, created)
+        for u, p, report, rem, offsets, last, created in inputs
+    ]
     out = []
     for f in _cached_many(todo, fs):
         out.append(
@@ -465,7 +490,7 @@ def epic_forecasts(con: Any, project_id: str, as_of: dt.date) -> list[dict[str, 
     rows = _inputs(con, [as_of], project_id)
     if not rows:
         return []
-    _u, _p, report, _remaining, offsets, _last = rows[0]
+    _u, _p, report, _remaining, offsets, _last, _created = rows[0]
     history = daily_history(list(offsets), fs.window_days)
     epics = sql.arrow(con, "flow/epic_remaining", as_of=as_of, project_id=project_id).to_pylist()
     all_days = simulate_when_many(
@@ -499,7 +524,7 @@ def how_many_by(con: Any, project_id: str, as_of: dt.date, by: dt.date) -> dict[
     rows = _inputs(con, [as_of], project_id)
     if not rows:
         return None
-    _u, _p, report, remaining, offsets, _last = rows[0]
+    _u, _p, report, remaining, offsets, _last, _created = rows[0]
     totals = simulate_how_many(
         daily_history(list(offsets), fs.window_days), (by - report).days, fs.runs, fs.seed
     )

@@ -432,8 +432,10 @@ _AGILE_RAG: tuple[Measure, ...] = (
         "Forecast slip (agile)",
         "flow_forecast_date - baseline_end_date",
         "Agile projects are judged on it with the forecast-slip thresholds (slip_amber_days, "
-        "slip_red_days) instead of the reported forecast end; Hybrid projects on both. Without a "
-        "forecast (nothing done in the window) the work items say nothing (flow_note says why).",
+        "slip_red_days) instead of the reported forecast end; Hybrid projects on both. No date "
+        "with items left is Red when nothing was done in the whole window (a project older than "
+        "the window) or the work would outlast the horizon (a baseline end within it); a new "
+        "project with nothing done yet is not judged by its work items (flow_note says why).",
         "days",
     ),
     Measure(
@@ -613,7 +615,10 @@ def rules_text() -> list[str]:
         f"Amber, {h.slip_red_days}+ Red",
         f"an open risk scoring {h.overdue_risk_score}+ (probability x impact) past its due date is Amber",
         f"agile projects with work items: the {current().flow.rag_percentile} % forecast date of "
-        "the remaining items against the baseline end, with the forecast-end thresholds",
+        "the remaining items against the baseline end, with the forecast-end thresholds; no date "
+        f"(nothing done in {current().flow.window_days} days, or more than "
+        f"{current().flow.horizon_days} days of work) is Red, and a backlog that grew faster than "
+        "it was done is at least Amber (both once the project is older than the window)",
         f"judged stages: {', '.join(h.active_stages)}",
     ]
 

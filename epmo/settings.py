@@ -323,6 +323,9 @@ def health_rules() -> dict[str, Any]:
     rules = dict(settings()["health"])
     # the agile RAG judges a work-item forecast's date at this percentile ([flow])
     rules["rag_percentile"] = int(settings()["flow"]["rag_percentile"])
+    # ...and a backlog with no such date: finished nothing in the window, or not within the horizon
+    rules["flow_window_days"] = int(settings()["flow"]["window_days"])
+    rules["flow_horizon_days"] = int(settings()["flow"]["horizon_days"])
     for key in ("cpi_amber_below", "cpi_red_below", "spi_amber_below", "spi_red_below"):
         rules[key] = float(rules[key])
     for key in (

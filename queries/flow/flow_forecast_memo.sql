@@ -15,6 +15,7 @@ CREATE OR REPLACE TABLE flow_forecast_memo (
     as_of_date DATE,
     remaining_items BIGINT,
     done_in_window BIGINT,
+    created_in_window BIGINT,
     p50_date DATE,
     p85_date DATE,
     p95_date DATE,

@@ -4,7 +4,8 @@
 -- not Done; done_offsets: for each item done in the $window_days days ending on the
 -- backlog's report date, how many days before that date it was done (0 = that day); the
 -- Monte Carlo turns them into daily throughput, days with nothing done included;
--- last_done_date: when the last item was done (the finish, once nothing remains).
+-- last_done_date: when the last item was done (the finish, once nothing remains);
+-- created_in_window: items created in the same window.
 -- params: $weeks, $window_days, $projects (list of project ids; empty = every project)
 WITH subs AS (
     SELECT DISTINCT c.upload_id, c.entity_key AS project_id, c.as_of_date
@@ -24,7 +25,13 @@ SELECT
         AND w.done_date > s.as_of_date - CAST($window_days AS INTEGER)
     ), []) AS done_offsets,
     max(w.done_date) FILTER (WHERE w.status_category = 'Done' AND w.done_date <= s.as_of_date)
-        AS last_done_date
+        AS last_done_date,
+    -- items added to the backlog in the same window: more added than done, the backlog grows
+    -- and the forecast (which counts only the items there now) holds only if none are added
+    count(*) FILTER (
+        WHERE w.created_date <= s.as_of_date
+        AND w.created_date > s.as_of_date - CAST($window_days AS INTEGER)
+    ) AS created_in_window
 FROM subs AS s
 JOIN raw_work_items AS w ON w.upload_id = s.upload_id AND w.project_id = s.project_id
 WHERE lower(coalesce(w.item_type, '')) NOT IN ('epic', 'sub-task', 'subtask', 'sub task')

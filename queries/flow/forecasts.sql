@@ -32,4 +32,5 @@ JOIN current_submissions(CAST($as_of AS DATE)) AS c
 JOIN flow_forecast_memo AS f
     ON f.upload_id = c.upload_id AND f.project_id = h.project_id AND f.as_of_date = c.as_of_date
 WHERE epmo_in_scope(h.portfolio, h.programme, $portfolios, $programmes)
-ORDER BY h.flow_slip_days DESC NULLS LAST, h.project_id
+-- furthest behind first: a backlog with items left and no date (Red when judged) before any date
+ORDER BY f.remaining_items > 0 AND f.rag_date IS NULL DESC, h.flow_slip_days DESC NULLS LAST, h.project_id

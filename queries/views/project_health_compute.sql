@@ -81,7 +81,8 @@ worst_milestone AS (
 -- epmo/flow.py, kept in flow_forecast_memo by epmo.sql before the health is computed);
 -- rag_date is the [flow] rag_percentile (85 %) date
 forecasts AS (
-    SELECT c.week_date, f.project_id, f.rag_date, f.remaining_items, f.forecast_note
+    SELECT c.week_date, f.project_id, f.rag_date, f.remaining_items, f.done_in_window, f.created_in_window,
+           f.forecast_note
     FROM flow_forecast_memo AS f
     JOIN current AS c
         ON c.table_name = 'work_items' AND c.upload_id = f.upload_id AND c.entity_key = f.project_id
@@ -124,6 +125,8 @@ inputs AS (
         wm.key_milestone_slip_days,
         fc.rag_date AS flow_forecast_date,
         fc.remaining_items AS flow_remaining_items,
+        fc.done_in_window AS flow_done_in_window,
+        fc.created_in_window AS flow_created_in_window,
         fc.forecast_note AS flow_note,
         date_diff('day', p.baseline_end_date, fc.rag_date) AS flow_slip_days,
         fc.project_id IS NOT NULL AS has_flow,
@@ -215,7 +218,18 @@ chosen AS (
         CASE
             WHEN NOT e.is_active OR NOT e.has_flow THEN NULL
             WHEN e.flow_slip_days >= rules.slip_red_days THEN 3
+            -- no date, items left, a baseline end within the horizon: the backlog would take
+            -- longer than the horizon, or the team finished nothing in the whole window
+            -- (judged once the project is older than the window: a new one is not yet)
+            WHEN e.flow_forecast_date IS NULL AND e.flow_remaining_items > 0
+                AND e.baseline_end_date <= e.as_of_date + CAST(rules.flow_horizon_days AS INTEGER)
+                AND (e.flow_done_in_window > 0 OR e.start_date <= e.as_of_date - CAST(rules.flow_window_days AS INTEGER))
+                THEN 3
             WHEN e.flow_slip_days >= rules.slip_amber_days THEN 2
+            -- more added than done in the window, by a project older than the window (a new
+            -- one's backlog is being written): the date holds only if nothing more comes
+            WHEN e.flow_remaining_items > 0 AND e.flow_created_in_window > e.flow_done_in_window
+                AND e.start_date <= e.as_of_date - CAST(rules.flow_window_days AS INTEGER) THEN 2
             WHEN e.flow_slip_days IS NOT NULL THEN 1
         END AS flow_severity,
         rules.cpi_red_below,
@@ -223,7 +237,8 @@ chosen AS (
         rules.spi_red_below,
         rules.spi_amber_below,
         rules.overdue_risk_score,
-        rules.rag_percentile
+        rules.rag_percentile,
+        rules.slip_amber_days
     FROM estimates AS e
     CROSS JOIN rules
 ),
@@ -323,9 +338,16 @@ SELECT
             CASE WHEN risk_severity >= 2 AND overdue_risk_count > 1 THEN printf(
                 '%d open risks scoring %d or more past their due date',
                 overdue_risk_count, overdue_risk_score) END,
-            CASE WHEN flow_severity >= 2 AND flow_forecast_date IS NOT NULL THEN printf(
-                'work items: %d%% forecast date %s is %d days beyond baseline end (%s)',
-                rag_percentile, strftime(flow_forecast_date, '%d %b %Y'), flow_slip_days, flow_note) END
+            CASE WHEN flow_severity >= 2 THEN
+                CASE
+                    WHEN flow_slip_days >= slip_amber_days THEN printf(
+                        'work items: %d%% forecast date %s is %d days beyond baseline end (%s)',
+                        rag_percentile, strftime(flow_forecast_date, '%d %b %Y'), flow_slip_days, flow_note)
+                    WHEN flow_forecast_date IS NULL THEN printf(
+                        'work items: no %d%% forecast date (%s)', rag_percentile, flow_note)
+                    ELSE 'work items: ' || flow_note  -- a growing backlog
+                END
+            END
         ], lambda x: x IS NOT NULL), '; ')
     END AS rag_reasons,
     array_to_string(list_filter([

@@ -94,16 +94,38 @@ def test_batch_equals_each_alone(monkeypatch: pytest.MonkeyPatch, batch: int) ->
         alone = flow.simulate_when(h, r, 700, 3, 400)
         assert days is not None and alone is not None and (days == alone).all()
     # the memo's way (runs worked out only up to the highest percentile): the same dates
-    backlogs = [
-        ([0, 1, 1, 5, 9, 30], 25, W, None),
-        ([], 4, W, None),
-        ([2], 0, W, W),
-        ([1] * 9, 3000, W, None),
+    backlogs: list[flow.Backlog] = [
+        ([0, 1, 1, 5, 9, 30], 25, W, None, 3),
+        ([], 4, W, None, None),
+        ([2], 0, W, W, 0),
+        ([1] * 9, 3000, W, None, 40),
     ]
     quick = flow.forecasts(backlogs, distributions=False)
     for b, q in zip(backlogs, quick, strict=True):
-        full = flow.forecast(*b[:3], last_done=b[3])
+        full = flow.forecast(*b[:3], last_done=b[3], created_in_window=b[4])
         assert (q.dates, q.note, q.days) == (full.dates, full.note, None)
+    assert [q.growing for q in quick] == [False, False, False, True]
+
+
+@pytest.mark.parametrize(
+    ("done", "created", "remaining", "growing"),
+    [
+        (6, 5, 10, False),
+        (6, 6, 10, False),
+        (6, 7, 10, True),
+        (6, 7, 0, False),
+        (0, 1, 3, True),
+        (6, None, 3, False),
+    ],
+)
+def test_a_growing_backlog_says_its_dates_hold_only_if_nothing_is_added(
+    done: int, created: int | None, remaining: int, growing: bool
+) -> None:
+    """A backlog that gains items faster than it loses them got a date without a word."""
+    f = flow.forecast(list(range(done)), remaining, W, created_in_window=created)
+    assert f.growing is growing
+    said = f"the backlog grew: {created} items added and {done} done in the last 84 days"
+    assert (said in f.note) is growing, f.note
 
 
 @pytest.mark.parametrize("n", [1, 7, 100, 1000])
@@ -208,6 +230,139 @@ def test_agile_rag_from_the_85_percent_date(store: Store) -> None:
     assert frame.loc["AG3", "rag_computed"] == "Red"
     # the waterfall project beside them, judged on earned value as before (SPI 1, CPI 1)
     assert frame.loc["WF1", "rag_computed"] == "Green" and pd.isna(frame.loc["WF1", "flow_forecast_date"])
+
+
+def _items(
+    pid: str, done_days: list[int], remaining: int, created_days: list[int]
+) -> list[dict[str, object]]:
+    """Items done `done_days` days before W, `remaining` to do; the remaining ones (then the
+    done ones) created `created_days` days before W, the rest created long before."""
+    rows: list[dict[str, object]] = []
+    for k, d in enumerate(done_days):
+        rows.append(
+            {
+                "project_id": pid,
+                "item_key": f"{pid}-D{k}",
+                "title": "done",
+                "status": "Done",
+                "status_category": "Done",
+                "started_date": str(W - dt.timedelta(days=d + 2)),
+                "done_date": str(W - dt.timedelta(days=d)),
+            }
+        )
+    rows += [
+        {
+            "project_id": pid,
+            "item_key": f"{pid}-R{i}",
+            "title": "todo",
+            "status": "To Do",
+            "status_category": "To Do",
+        }
+        for i in range(remaining)
+    ]
+    for row, c in zip(reversed(rows), created_days, strict=False):
+        row["created_date"] = str(W - dt.timedelta(days=c))
+    for row in rows:
+        row.setdefault("created_date", "2025-06-02")
+    return rows
+
+
+LONG_AGO = "2026-01-05"  # the project started long before the 84-day window
+RECENT = str(W - dt.timedelta(days=30))  # within it
+SOON = str(W + dt.timedelta(days=60))  # the baseline end
+# (case, start date, baseline end, done days, remaining, created days, computed RAG, reason words)
+NO_DATE_CASES = [
+    (
+        "stalled: nothing done in the window",
+        LONG_AGO,
+        SOON,
+        [],
+        20,
+        [],
+        "Red",
+        "work items: no 85% forecast date (no forecast: nothing was done in the 84 days",
+    ),
+    ("new: nothing done yet", RECENT, SOON, [], 20, [], None, "no work-item forecast"),
+    (
+        "too slow: beyond the horizon",
+        LONG_AGO,
+        SOON,
+        [3],
+        2000,
+        [],
+        "Red",
+        "work items: no 85% forecast date (more than 1460 days of work",
+    ),
+    (
+        "too slow, its baseline end beyond the horizon too",
+        LONG_AGO,
+        str(W + dt.timedelta(days=1500)),
+        [3],
+        2000,
+        [],
+        None,
+        "no work-item forecast",
+    ),
+    (
+        "growing: more added than done",
+        LONG_AGO,
+        SOON,
+        list(range(0, 84, 7)),
+        5,
+        list(range(15)),
+        "Amber",
+        "the backlog grew: 15 items added and 12 done in the last 84 days",
+    ),
+    ("added as many as done", LONG_AGO, SOON, list(range(0, 84, 7)), 5, list(range(12)), "Green", ""),
+    (
+        "growing, but new: its backlog is being written",
+        RECENT,
+        str(W + dt.timedelta(days=200)),
+        list(range(0, 28, 7)),
+        2,
+        list(range(6)),
+        "Green",
+        "",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "done", "remaining", "created", "rag", "words"),
+    [c[1:] for c in NO_DATE_CASES],
+    ids=[c[0] for c in NO_DATE_CASES],
+)
+def test_agile_rag_without_a_date_and_of_a_growing_backlog(
+    store: Store,
+    start: str,
+    end: str,
+    done: list[int],
+    remaining: int,
+    created: list[int],
+    rag: str | None,
+    words: str,
+) -> None:
+    """A stalled backlog and one too big to finish within the horizon were left unjudged
+    (no date, so no slip), and a backlog growing faster than it was done got a date in silence."""
+    upload_tables(
+        store,
+        W,
+        projects=[
+            project(
+                "AG",
+                delivery_method="Agile",
+                start_date=start,
+                baseline_end_date=end,
+                forecast_end_date=end,
+                actual_cost=0,
+            )
+        ],
+        work_items=_items("AG", done, remaining, created),
+    )
+    row = health.project_health_view(store, W).set_index("project_id").loc["AG"]
+    assert (None if pd.isna(row["rag_computed"]) else row["rag_computed"]) == rag, row["rag_reasons"]
+    assert words in row["rag_reasons"], row["rag_reasons"]
+    assert bool(row["is_watermelon"]) is (rag == "Red")  # declared Green
 
 
 def test_trend_of_the_85_percent_date(store: Store) -> None:
