@@ -9,9 +9,9 @@ start; the first entry into any status at or after `done` is the finish.
     {"name": "payments", "statuses": ["Backlog", "Selected", "In Progress", "Review", "Done"],
      "started": "In Progress", "done": "Done", "project_keys": {"PAY": "PRJ-0042"}}
 
-Statuses not in the list fall back to their own names (a status called "Closed" or
-"Resolved" is Done, "In Progress" is In Progress) and else to To Do, with a warning.
-"""
+Statuses not in the list fall back to Jira's Status Category (the importer) or their own
+names (a status called "Closed" or "Resolved" is Done, "In Progress" is In Progress); a
+status none of these places is refused (import_unknown_status)."""
 
 from __future__ import annotations
 

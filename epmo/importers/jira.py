@@ -16,9 +16,9 @@ Three layouts, detected from the headers or named by the user:
   then attributes (`Type`, `Status`, `Created`, `StoryPoints`...).
 - ``status_history``: one row per status change: key, from status, to status, timestamp.
 
-Dates are kept as the calendar day written in the file (a timestamp's own time zone);
-numeric day/month order follows the workflow's `date_order` (default day first, as Jira's
-`dd/MM/yyyy`). The EPMO project comes from the workflow's `project_keys` (Jira project
+Dates are kept as the calendar day written in the file (a timestamp's own time zone); a
+history's moves are ordered by their instants. Numeric day/month order is one per export:
+the workflow's `date_order`, else what the export's own dates show (_Context.settle_order). The EPMO project comes from the workflow's `project_keys` (Jira project
 key -> project_id) or from one project id given for the whole file.
 """
 
@@ -28,6 +28,7 @@ import csv
 import datetime as dt
 import io
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
@@ -42,7 +43,7 @@ OUT_COLUMNS = contract.WORK_ITEMS.column_names
 
 _MONTHS = {m: i + 1 for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split())}
 _ISO = re.compile(
-    r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?\s*(?:Z|[+-]\d{2}:?\d{2})?)?$"
+    r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?\s*(Z|[+-]\d{2}:?\d{2})?)?$"
 )
 _MON = re.compile(
     r"^(\d{1,2})[/\- ]([A-Za-z]{3,9})[/\- ](\d{2}|\d{4})(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp][Mm])?)?$"
@@ -106,32 +107,83 @@ class Imported:
         return buf.getvalue().encode("utf-8")
 
 
-def parse_when(text: str, dayfirst: bool = True) -> dt.date | None:
-    """The calendar day of a Jira or flow-tool date/timestamp; None when it is not one."""
+def parse_when(text: str, dayfirst: bool = True, strict: bool = False) -> dt.date | None:
+    """The calendar day of a Jira or flow-tool date/timestamp; None when it is not one.
+    A numeric day/month is read in the order `dayfirst` says; one that fits only the other
+    order (13 as the month) is read that way unless `strict` (an export's dates are written
+    one way: _Context.settle_order)."""
+    moment = parse_moment(text, dayfirst, strict)
+    return None if moment is None else moment[0]
+
+
+def parse_moment(
+    text: str, dayfirst: bool = True, strict: bool = False
+) -> tuple[dt.date, dt.datetime] | None:
+    """(the calendar day as written, the instant for ordering: in UTC when the timestamp
+    gives its offset, else as written) of a date/timestamp; None when it is not one."""
     s = text.strip()
     if not s:
         return None
     try:
         m = _ISO.match(s)
         if m:
-            return dt.date(int(m[1]), int(m[2]), int(m[3]))
+            day = dt.date(int(m[1]), int(m[2]), int(m[3]))
+            at = dt.datetime.combine(day, dt.time(int(m[4] or 0), int(m[5] or 0), int(m[6] or 0)))
+            if m[7] and m[7] != "Z":
+                sign = -1 if m[7][0] == "-" else 1
+                digits = m[7][1:].replace(":", "")
+                at -= sign * dt.timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+            return day, at
         m = _MON.match(s)
         if m:
             month = _MONTHS.get(m[2][:3].lower())
             if month is None:
                 return None
-            return dt.date(_year(m[3]), month, int(m[1]))
+            day = dt.date(_year(m[3]), month, int(m[1]))
+            return day, _at(day, m[4], m[5], m[6], m[7])
         m = _NUM.match(s)
         if m:
             a, b = int(m[1]), int(m[2])
-            if a > 12 or (dayfirst and b <= 12):
-                day, month = a, b
+            if strict:
+                day_, month = (a, b) if dayfirst else (b, a)
+            elif a > 12 or (dayfirst and b <= 12):
+                day_, month = a, b
             else:
-                day, month = b, a
-            return dt.date(_year(m[3]), month, day)
+                day_, month = b, a
+            day = dt.date(_year(m[3]), month, day_)
+            return day, _at(day, m[4], m[5], m[6], m[7])
     except ValueError:
         return None
     return None
+
+
+def _at(
+    day: dt.date, hour: str | None, minute: str | None, second: str | None, ampm: str | None
+) -> dt.datetime:
+    h = int(hour or 0)
+    if ampm:
+        h = h % 12 + (12 if ampm.lower() == "pm" else 0)
+    return dt.datetime.combine(day, dt.time(h, int(minute or 0), int(second or 0)))
+
+
+def _numeric_dates(values: Iterable[str]) -> tuple[str, str, str, int]:
+    """(a numeric date only day first can read, one only month first can, one either could
+    with two different days, how many such ambiguous ones) among `values`."""
+    dmy = mdy = ambiguous = ""
+    n = 0
+    for v in values:
+        m = _NUM.match(v.strip())
+        if not m:
+            continue
+        a, b = int(m[1]), int(m[2])
+        if a > 12 >= b:
+            dmy = dmy or v.strip()
+        elif b > 12 >= a:
+            mdy = mdy or v.strip()
+        elif a != b:
+            ambiguous = ambiguous or v.strip()
+            n += 1
+    return dmy, mdy, ambiguous, n
 
 
 def _year(text: str) -> int:
@@ -233,28 +285,97 @@ def _is_footer(row: list[str]) -> bool:
     return not filled or (len(filled) == 1 and bool(_FOOTER.match(filled[0])))
 
 
+@dataclass
+class _Unplaced:
+    """Where a status the workflow cannot place first appears, and in how many rows."""
+
+    rownum: int
+    column: str
+    j: int | None
+    rows: int = 0
+
+
 class _Context:
     def __init__(self, name: str, wf: Workflow, project_id: str | None):
         self.name = name
         self.wf = wf
         self.project_id = (project_id or "").strip() or None
         self.dayfirst = (wf.date_order or "dmy") == "dmy"
+        self.mixed = False  # the export's numeric dates are written both ways
         self.issues: list[Issue] = []
         self._unmapped: set[str] = set()
+        self._unknown: dict[str, _Unplaced] = {}  # a status the workflow cannot place: one issue each
         self.copied: dict[str, int | None] = {}  # work_items column -> the export's column it copies
 
+    def settle_order(self, values: Iterable[str]) -> None:
+        """The day/month order of the export's numeric dates, from the dates themselves
+        (one only day first can read, 13/11/2026, or only month first, 11/13/2026), unless
+        the workflow names it: one export writes its dates one way, so each is read that way
+        and one that fits only the other is refused. Both kinds in one export are refused; an
+        export whose every numeric date reads both ways is read day first, said once."""
+        if self.wf.date_order is not None:
+            return
+        dmy, mdy, ambiguous, n = _numeric_dates(values)
+        if dmy and mdy:
+            self.mixed = True
+            self.issues.append(
+                Issue(
+                    ERROR,
+                    "import_mixed_date_order",
+                    f"The export writes dates day first ('{dmy}') and month first ('{mdy}'). "
+                    "Export them one way (Jira: ISO dates, or 12/Apr/26), or name the order in "
+                    'the workflow ("date_order": "dmy" or "mdy").',
+                    file=self.name,
+                )
+            )
+        elif mdy:
+            self.dayfirst = False
+        elif ambiguous and not dmy:
+            first = parse_when(ambiguous, True)
+            self.issues.append(
+                Issue(
+                    WARNING,
+                    "import_date_order_assumed",
+                    f"{n:,} dates such as '{ambiguous}' read day or month first; they were read "
+                    f"day first ({first:%d %B %Y}). If the export writes the month first, name "
+                    'the order in the workflow ("date_order": "mdy") and upload it again.',
+                    file=self.name,
+                    value=ambiguous,
+                )
+            )
+
     def date(self, row: list[str], j: int | None, headers: _Headers, rownum: int) -> str:
+        moment = self.moment(row, j, headers, rownum)
+        return moment[0].isoformat() if moment else ""
+
+    def moment(
+        self, row: list[str], j: int | None, headers: _Headers, rownum: int
+    ) -> tuple[dt.date, dt.datetime] | None:
         text = _cell(row, j)
         if not text or j is None:
-            return ""
-        d = parse_when(text, self.dayfirst)
-        if d is None:
+            return None
+        moment = parse_moment(text, self.dayfirst, strict=True)
+        if moment is None:
+            other = parse_when(text, not self.dayfirst, strict=True)
+            order = "day" if self.dayfirst else "month"
+            why = (
+                f"'{headers.raw[j].strip()}' reads only {'month' if self.dayfirst else 'day'} first "
+                + (
+                    f"({other:%d %B %Y}), and other dates of this export only {order} first. "
+                    "Write them one way."
+                    if self.mixed
+                    else f"({other:%d %B %Y}), but this export's dates are {order} first. Correct it, "
+                    'or name the order in the workflow ("date_order").'
+                )
+                if other
+                else f"'{headers.raw[j].strip()}' is not a date Jira or a flow tool writes "
+                "(2026-04-12, 12/Apr/26 3:30 PM, 12/04/2026 15:30). Correct it or clear the cell."
+            )
             self.issues.append(
                 Issue(
                     ERROR,
                     "import_not_a_date",
-                    f"'{headers.raw[j].strip()}' is not a date Jira or a flow tool writes "
-                    "(2026-04-12, 12/Apr/26 3:30 PM, 12/04/2026 15:30). Correct it or clear the cell.",
+                    why,
                     file=self.name,
                     row=rownum,
                     column=headers.raw[j].strip(),
@@ -262,8 +383,8 @@ class _Context:
                     value=text,
                 )
             )
-            return ""
-        return d.isoformat()
+            return None
+        return moment
 
     def project(self, key: str, project_key: str, rownum: int) -> str:
         if self.project_id:
@@ -287,23 +408,31 @@ class _Context:
             )
         return ""
 
-    def category(self, status: str, rownum: int, column: str) -> str:
+    def category(self, status: str, rownum: int, column: str, j: int | None = None) -> str:
         cat = self.wf.category(status) if status else TODO
         if cat is None:
+            self._unknown.setdefault(status, _Unplaced(rownum, column, j)).rows += 1
+            return ""
+        return cat
+
+    def finish(self) -> None:
+        """One issue per status the workflow cannot place, at its first row, with a count."""
+        for status, u in self._unknown.items():
+            more = f" ({u.rows:,} rows; the first shown)" if u.rows > 1 else ""
             self.issues.append(
                 Issue(
                     ERROR,
                     "import_unknown_status",
                     f"Status '{status}' is not in the workflow and its name does not say whether "
-                    "work has started or is done. Add it to the workflow's statuses (in order).",
+                    f"work has started or is done{more}. Add it to the workflow's statuses (in order).",
                     file=self.name,
-                    row=rownum,
-                    column=column,
+                    row=u.rownum,
+                    column=u.column,
+                    cell=f"{column_letter(u.j)}{u.rownum}" if u.j is not None else "",
                     value=status,
                 )
             )
-            return ""
-        return cat
+        self._unknown.clear()
 
 
 def import_work_items(
@@ -351,6 +480,7 @@ def import_work_items(
         items = _status_history(
             hctx, _Headers(hist_rows[0]), [(i + 2 + hist_above, r) for i, r in enumerate(hist_rows[1:])]
         )
+        hctx.finish()
         ctx.issues += [i for i in hctx.issues if i.rule != "import_unknown_project_key"]
         by_key = {r["item_key"]: r for r in items}
         for r in out:
@@ -359,6 +489,7 @@ def import_work_items(
                 r["started_date"] = h["started_date"] or r["started_date"]
                 if r["status_category"] == DONE:
                     r["done_date"] = h["done_date"] or r["done_date"]
+    ctx.finish()
     if not out and not any(i.severity == ERROR for i in ctx.issues):
         ctx.issues.append(
             Issue(ERROR, "import_no_items", "The file has a header but no work items.", file=name)
@@ -414,7 +545,9 @@ def _jira_csv(ctx: _Context, h: _Headers, body: list[tuple[int, list[str]]]) -> 
     sprints = h.all(SPRINT)
     ctx.copied = {"item_key": jk, "item_type": jtype, "title": jt, "team": jteam, "status": js}
     ctx.copied |= {"created_date": jc, "story_points": jpts}
+    ctx.settle_order(_cell(r, j) for _n, r in body for j in (jc, jres, jchg) if j is not None)
     id_to_key = {_cell(r, jid): _cell(r, jk) for _n, r in body if jid is not None and _cell(r, jid)}
+    categories = contract.enum_lookup(contract.WORK_ITEMS.column("status_category"))
     out = []
     for rownum, r in body:
         key = _cell(r, jk)
@@ -422,14 +555,14 @@ def _jira_csv(ctx: _Context, h: _Headers, body: list[tuple[int, list[str]]]) -> 
             _missing_key(ctx, rownum, h.raw[jk].strip())
             continue
         status = _cell(r, js)
-        declared = _cell(r, jcat)
-        category = (
-            contract.enum_lookup(contract.WORK_ITEMS.column("status_category")).get(
-                contract.normalise_value_key(declared), ""
-            )
-            if declared
-            else ctx.category(status, rownum, h.raw[js].strip())
-        )
+        # the workflow's order places a status it lists (its started and done points are the
+        # team's, not Jira's category); else Jira's Status Category, when it is one we know
+        # (English); else the status's own name
+        declared = categories.get(contract.normalise_value_key(_cell(r, jcat)), "")
+        if ctx.wf.rank(status) is not None and ctx.wf.started and ctx.wf.done or not declared:
+            category = ctx.category(status, rownum, h.raw[js].strip(), js)
+        else:
+            category = declared
         resolved = ctx.date(r, jres, h, rownum)
         changed = ctx.date(r, jchg, h, rownum)
         parent = _cell(r, jpar)
@@ -487,6 +620,7 @@ def _stage_dates(ctx: _Context, h: _Headers, body: list[tuple[int, list[str]]]) 
         )
         return []
     names = [h.raw[j].strip() for j in stages]
+    ctx.settle_order(_cell(r, j) for _n, r in body for j in (*stages, h.first(CREATED)) if j is not None)
     wf = ctx.wf
     if not (wf.statuses and wf.started and wf.done and all(wf.rank(n) is not None for n in names)):
         # no workflow for these stages: the first is the backlog, the second starts the
@@ -547,28 +681,38 @@ def _status_history(ctx: _Context, h: _Headers, body: list[tuple[int, list[str]]
         return []
     jsum, jtype, jproj = h.first(("summary", "title")), h.first(TYPE), h.first(PROJECT_KEY)
     ctx.copied = {"item_key": jk, "item_type": jtype}
-    changes: dict[str, list[tuple[str, int, str, str]]] = {}
+    ctx.settle_order(_cell(r, jw) for _n, r in body)
+    # key -> (instant, row, day, to status) of each move, in the file's order at first
+    changes: dict[str, list[tuple[dt.datetime, int, str, str]]] = {}
     meta: dict[str, tuple[int, str, str, str]] = {}
+    instants: list[dt.datetime] = []
     for rownum, r in body:
         key = _cell(r, jk)
         if not key:
             _missing_key(ctx, rownum, h.raw[jk].strip())
             continue
-        when = ctx.date(r, jw, h, rownum)
-        if not when:
+        moment = ctx.moment(r, jw, h, rownum)
+        if moment is None:
             continue
-        changes.setdefault(key, []).append((when, rownum, _cell(r, jf), _cell(r, jt)))
+        to = _cell(r, jt)
+        ctx.category(to, rownum, h.raw[jt].strip(), jt)  # every status it moves to is placed
+        changes.setdefault(key, []).append((moment[1], rownum, moment[0].isoformat(), to))
         meta.setdefault(key, (rownum, _cell(r, jsum), _cell(r, jtype), _cell(r, jproj)))
+        instants.append(moment[1])
+    # moves in time order: by instant (UTC when the timestamps give their offsets), and
+    # moves of the same instant (a date without a time) in the file's order, which is
+    # newest first when its first move is later than its last
+    newest_first = len(instants) > 1 and instants[0] > instants[-1]
     out = []
     for key, moves in changes.items():
-        moves.sort()
+        moves.sort(key=lambda m: (m[0], -m[1] if newest_first else m[1]))
         rownum, title, kind, proj = meta[key]
         status = moves[-1][3]
-        category = ctx.category(status, moves[-1][1], h.raw[jt].strip())
-        started = next((w for w, _n, _f, to in moves if ctx.wf.category(to) in (IN_PROGRESS, DONE)), "")
+        category = ctx.wf.category(status) or ""
+        started = next((w for _i, _n, w, to in moves if ctx.wf.category(to) in (IN_PROGRESS, DONE)), "")
         done = ""
         if category == DONE:  # the start of the final stretch in a done status
-            for w, _n, _f, to in reversed(moves):
+            for _i, _n, w, to in reversed(moves):
                 if ctx.wf.category(to) != DONE:
                     break
                 done = w
@@ -582,7 +726,7 @@ def _status_history(ctx: _Context, h: _Headers, body: list[tuple[int, list[str]]
                 "team": "",
                 "status": status,
                 "status_category": category,
-                "created_date": moves[0][0],
+                "created_date": moves[0][2],
                 "started_date": started,
                 "done_date": done,
                 "story_points": "",

@@ -248,3 +248,205 @@ def test_an_export_s_rows_are_numbered_as_its_file_shows_them(store: Store) -> N
     [dup] = [i for i in outcome.report.issues if i.rule == "duplicate_key"]
     assert (dup.row, dup.column, dup.cell) == (4, "Issue key", "B4")
     assert "as row 3." in dup.message
+
+
+JIRA_HEAD = "Issue key,Summary,Issue Type,Status,Project key,Created,Resolved,Status Category\n"
+ALP = Workflow(project_keys={"ALP": "P1"})
+
+
+def _jira(*rows: str) -> bytes:
+    return (JIRA_HEAD + "".join(r + "\n" for r in rows)).encode()
+
+
+# (case, the export's Created/Resolved cells, the workflow's date_order, the days read, the
+# issue's rule or None, words of it)
+DATE_ORDER_CASES = [
+    (
+        "month first, told by 11/13",
+        ["11/02/2026", "11/13/2026"],
+        None,
+        ["2026-11-02", "2026-11-13"],
+        None,
+        "",
+    ),
+    ("day first, told by 13/11", ["02/11/2026", "13/11/2026"], None, ["2026-11-02", "2026-11-13"], None, ""),
+    (
+        "both kinds: refused",
+        ["13/11/2026", "11/13/2026"],
+        None,
+        None,
+        "import_mixed_date_order",
+        "The export writes dates day first ('13/11/2026') and month first ('11/13/2026')",
+    ),
+    (
+        "every date reads both ways: day first, said once",
+        ["11/05/2026", "11/06/2026"],
+        None,
+        ["2026-05-11", "2026-06-11"],
+        "import_date_order_assumed",
+        "2 dates such as '11/05/2026' read day or month first; they were read day first (11 May 2026)",
+    ),
+    (
+        "the workflow says day first: a month-first date is refused at its cell",
+        ["02/11/2026", "11/13/2026"],
+        "dmy",
+        None,
+        "import_not_a_date",
+        "'Resolved' reads only month first (13 November 2026), but this export's dates are day first",
+    ),
+    (
+        "the workflow says month first",
+        ["11/05/2026", "11/06/2026"],
+        "mdy",
+        ["2026-11-05", "2026-11-06"],
+        None,
+        "",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("dates", "order", "days", "rule", "words"),
+    [c[1:] for c in DATE_ORDER_CASES],
+    ids=[c[0] for c in DATE_ORDER_CASES],
+)
+def test_an_export_s_dates_are_read_one_way(
+    dates: list[str], order: str | None, days: list[str] | None, rule: str | None, words: str
+) -> None:
+    """11/05/2026 was read day first and 11/13/2026 month first in the same export: two
+    orders, and an item done on 5 November dropped out of the window, without a word."""
+    wf = Workflow(project_keys={"ALP": "P1"}, date_order=order)
+    got = import_work_items(
+        "export.csv",
+        _jira(*(f"ALP-{k},t,Story,Done,ALP,2026-01-05,{d},Done" for k, d in enumerate(dates))),
+        wf,
+    )
+    if days is not None:
+        assert [r["done_date"] for r in got.rows] == days
+    hits = [i for i in got.issues if i.rule == rule]
+    # both kinds: the cell that breaks the day-first reading is named too
+    also = ["import_not_a_date"] if rule == "import_mixed_date_order" else []
+    assert [i.rule for i in got.issues] == ([rule] if rule else []) + also, got.issues
+    if rule:
+        assert words in hits[0].message, hits[0].message
+    if rule == "import_not_a_date":
+        assert (hits[0].cell, hits[0].value) == ("G3", "11/13/2026")
+
+
+def test_a_workflow_places_its_statuses_before_jira_s_category() -> None:
+    """With a Status Category column (every "all fields" export) the workflow's started and
+    done points were ignored: 'Analysis' counted as work in progress, 'Committed' as to do."""
+    wf = Workflow(
+        statuses=["Open", "Analysis", "Committed", "Develop", "Done"],
+        started="Committed",
+        done="Done",
+        project_keys={"ALP": "P1"},
+    )
+    got = import_work_items(
+        "export.csv",
+        _jira(
+            "ALP-1,t,Story,Analysis,ALP,2026-01-05,,In Progress",
+            "ALP-2,t,Story,Committed,ALP,2026-01-05,,To Do",
+            "ALP-3,t,Story,Fertig,ALP,2026-01-05,2026-02-01,Done",  # not listed: Jira's category
+            "ALP-4,t,Story,Closed,ALP,2026-01-05,2026-02-01,Erledigt",  # a category we do not know: the name
+        ),
+        wf,
+    )
+    assert got.ok, got.issues
+    assert [r["status_category"] for r in got.rows] == ["To Do", "In Progress", "Done", "Done"]
+
+
+def test_an_unplaced_status_is_one_issue_at_its_first_cell() -> None:
+    """One status the workflow cannot place gave an identical error for each of its rows."""
+    got = import_work_items(
+        "export.csv",
+        _jira(
+            *(f"ALP-{k},t,Story,QA Ready,ALP,2026-01-05,,{''}" for k in range(3)), "ALP-9,t,Story,Done,ALP,,,"
+        ),
+        ALP,
+    )
+    [issue] = got.issues
+    assert (issue.rule, issue.row, issue.column, issue.cell, issue.value) == (
+        "import_unknown_status",
+        2,
+        "Status",
+        "D2",
+        "QA Ready",
+    )
+    assert "(3 rows; the first shown)" in issue.message
+
+
+HISTORY_HEAD = "Issue key,From,To,Timestamp\n"
+# (case, the history's rows in the file's order, the item's status, started and done dates, rule)
+HISTORY_CASES = [
+    (
+        "newest first, the same day with times",
+        [
+            "ALP-1,In Progress,Done,2026-11-20T17:00:00+00:00",
+            "ALP-1,To Do,In Progress,2026-11-20T09:00:00+00:00",
+        ],
+        ("Done", "2026-11-20", "2026-11-20"),
+        None,
+    ),
+    (
+        "newest first, the same day without times",
+        [
+            "ALP-1,Done,In Progress,2026-11-20",
+            "ALP-1,In Progress,Done,2026-11-20",
+            "ALP-1,To Do,In Progress,2026-11-18",
+        ],
+        ("In Progress", "2026-11-18", ""),
+        None,
+    ),
+    (
+        "oldest first, the same day without times",
+        [
+            "ALP-1,To Do,In Progress,2026-11-18",
+            "ALP-1,In Progress,Done,2026-11-20",
+            "ALP-1,Done,In Progress,2026-11-20",
+        ],
+        ("In Progress", "2026-11-18", ""),
+        None,
+    ),
+    (
+        "offsets: ordered by the instant, dated by the day written",
+        [
+            "ALP-1,To Do,In Progress,2026-11-12T09:00:00+00:00",
+            "ALP-1,In Progress,Done,2026-11-20T10:00:00+00:00",
+            "ALP-1,Done,In Progress,2026-11-21T02:00:00+00:00",
+            "ALP-1,In Progress,Done,2026-11-20T23:00:00-05:00",  # 21 Nov 04:00 UTC: the last move
+        ],
+        ("Done", "2026-11-12", "2026-11-20"),
+        None,
+    ),
+    (
+        "a status the workflow cannot place, in the middle of the history",
+        ["ALP-1,To Do,Dev Doing,2026-10-01", "ALP-1,Dev Doing,Done,2026-10-21"],
+        None,
+        "import_unknown_status",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("rows", "expected", "rule"), [c[1:] for c in HISTORY_CASES], ids=[c[0] for c in HISTORY_CASES]
+)
+def test_a_status_history_in_time_order(
+    rows: list[str], expected: tuple[str, str, str] | None, rule: str | None
+) -> None:
+    """A newest-first history put the same day's moves the wrong way round, mixed offsets were
+    ordered by the day written, and a status missing from the workflow was skipped in silence
+    (To Do -> Dev Doing -> Done gave a one-day cycle)."""
+    wf = Workflow(
+        statuses=["To Do", "In Progress", "Done"],
+        started="In Progress",
+        done="Done",
+        project_keys={"ALP": "P1"},
+    )
+    got = import_work_items("history.csv", (HISTORY_HEAD + "\n".join(rows) + "\n").encode(), wf)
+    assert [i.rule for i in got.issues] == ([rule] if rule else []), got.issues
+    if expected is not None:
+        [r] = got.rows
+        assert (r["status"], r["started_date"], r["done_date"]) == expected
+    if rule:
+        assert (got.issues[0].value, got.issues[0].cell) == ("Dev Doing", "C2")
