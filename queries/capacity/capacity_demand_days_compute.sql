@@ -11,7 +11,7 @@ WITH demand AS (
     SELECT project_id, role, team, resource_name, period_start, hours,
            coalesce(is_tentative, FALSE) AS is_tentative
     FROM allocations_as_of(CAST(as_of AS DATE))
-    WHERE hours > 0 AND period_start IS NOT NULL
+    WHERE hours >= 0 AND period_start IS NOT NULL  -- a 0 still shapes its line's periods
 ),
 
 -- a record's neighbours are the periods of the same demand line (project, role, team,

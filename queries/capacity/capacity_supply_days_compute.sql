@@ -9,7 +9,7 @@ CREATE OR REPLACE MACRO capacity_supply_days_compute(as_of) AS TABLE
 WITH supply AS (
     SELECT team, role, resource_name, period_start, available_hours
     FROM capacity_as_of(CAST(as_of AS DATE))
-    WHERE available_hours > 0 AND period_start IS NOT NULL
+    WHERE available_hours >= 0 AND period_start IS NOT NULL  -- 0 hours: reported, none to give
 ),
 
 -- a record's neighbours are the periods of the same supply line (team, role, person)

@@ -292,6 +292,36 @@ def test_demand_without_capacity_is_shown_as_such(con_of) -> None:  # type: igno
     assert row["top_projects"] == "P1 (115 h)"
 
 
+def test_a_team_reporting_zero_hours_has_zero_not_none(con_of) -> None:  # type: ignore[no-untyped-def]
+    """A row of 0 available hours was dropped: the cell read "no capacity row covers it", the
+    optimiser left the month unconstrained, and a Monday the 1st between zero weeks read as
+    a month."""
+    con = con_of(
+        projects=[project("P1")],
+        allocations=[alloc("P1", D(2026, 12, 1), 50, role="Tester")],
+        capacity=[cap(D(2026, 12, 1), 0, role="Tester")],
+    )
+    cells = capacity.utilisation(con, AS_OF, grain="month", horizon_months=2)
+    tester = cells[cells["role"] == "Tester"].iloc[0]
+    assert tester["capacity_hours"] == 0 and not tester["has_capacity"]  # reported: 0, not blank
+    assert (tester["band"], tester["band_index"]) == ("No capacity", -1)
+    supply = capacity.role_supply(con, AS_OF, grain="month", horizon_months=2)
+    assert by_period(supply, "capacity_hours", role="Tester") == {D(2026, 12, 1): 0}
+    # zero weeks around a Monday the 1st keep it a week, on both sides
+    con = con_of(
+        projects=[project("P1")],
+        allocations=[
+            alloc("P1", D(2027, 2, 1), 40),
+            alloc("P1", D(2027, 2, 8), 0),
+            alloc("P1", D(2027, 2, 15), 0),
+        ],
+        capacity=[cap(D(2027, 2, 1), 40), cap(D(2027, 2, 8), 0), cap(D(2027, 2, 15), 0)],
+    )
+    weekly = capacity.utilisation(con, AS_OF, grain="week", horizon_months=6)
+    assert {k: v for k, v in by_period(weekly).items() if v} == {D(2027, 2, 1): 40}
+    assert {k: v for k, v in by_period(weekly, "capacity_hours").items() if v} == {D(2027, 2, 1): 40}
+
+
 @pytest.mark.parametrize(
     ("mode", "expected"),
     [("all", 150.0), ("confirmed", 100.0), ("tentative", 50.0)],
