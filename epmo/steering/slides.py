@@ -288,15 +288,60 @@ def _changes(
         for c in ("project_id", "project_name", "change_type", "before_value", "after_value")
         if c in changes.columns
     ]
-    shown = worse if len(worse) else changes
-    slide.blocks.append(
-        Table(
-            "RAG got worse" if len(worse) else "Changes",
-            display(labels.changes_text(shown.head(_rows())), cols),
-            data.sql["changes"],
-        )
+    shown = headline_changes(changes, worse, _rows())
+    title = (
+        f"The largest changes ({len(shown):,} of {len(changes):,}): RAG worse first, then each kind's largest"
+        if len(shown) < len(changes)
+        else "Every change"
     )
+    slide.blocks.append(Table(title, display(labels.changes_text(shown), cols), data.sql["changes"]))
     return slide
+
+
+# the order in which the kinds of change take their turns on the What changed slide, after the
+# RAGs that got worse: what a steering committee acts on first
+CHANGE_TURNS = (
+    "stopped_reporting",
+    "forecast_end",
+    "milestone",
+    "budget",
+    "eac",
+    "risk_opened",
+    "new_project",
+    "left_portfolio",
+    "rag_declared",
+    "rag_computed",
+    "risk_closed",
+)
+
+
+def headline_changes(changes: pd.DataFrame, worse: pd.DataFrame, n: int) -> pd.DataFrame:
+    """At most n changes for a slide, none of a kind hidden behind another's: the RAGs that
+    got worse first (by how many steps, at most half the rows while other kinds wait), then
+    the other changes a kind at a time in CHANGE_TURNS order, each kind's largest (by
+    |change_amount|) first, round by round until the rows are used."""
+    rest = changes.drop(index=worse.index)
+    take_worse = min(len(worse), n if rest.empty else max(n // 2, n - len(rest)))
+    picked = [worse.sort_values("change_amount", ascending=False, kind="stable").head(take_worse)]
+    queues = []
+    order = {k: i for i, k in enumerate(CHANGE_TURNS)}
+    for _kind, part in sorted(rest.groupby("change_type"), key=lambda kv: order.get(str(kv[0]), len(order))):
+        size = part["change_amount"].abs().fillna(0)
+        queues.append(part.loc[size.sort_values(ascending=False, kind="stable").index])
+    left, depth = n - take_worse, 0
+    rounds: list[pd.DataFrame] = []
+    while left > 0 and any(depth < len(q) for q in queues):
+        row = [q.iloc[[depth]] for q in queues if depth < len(q)][:left]
+        rounds += row
+        left -= len(row)
+        depth += 1
+    if not rounds:
+        return picked[0]
+    others = pd.concat(rounds)
+    by_kind = others["change_type"].map(lambda k: order.get(str(k), len(order)))
+    size = others["change_amount"].abs().fillna(0)
+    others = others.assign(_kind=by_kind, _size=size).sort_values(["_kind", "_size"], ascending=[True, False])
+    return pd.concat([picked[0], others.drop(columns=["_kind", "_size"])])
 
 
 def _capacity(

@@ -3,7 +3,11 @@ changed fields, never the query's codes (rag_computed, as_of_date)."""
 
 from __future__ import annotations
 
+import pandas as pd
+import pytest
+
 from epmo import health, labels, steering
+from epmo.steering import slides
 from epmo.store import Store
 from tests.conftest import DEMO_END
 
@@ -25,3 +29,51 @@ def test_changes_slide_shows_words_not_codes(demo_store: Store) -> None:
     assert not kinds & codes
     assert int(chart.data["Changes"].sum()) == len(expected)
     assert set(chart.figure.data[0].y) == words  # the screen's chart too
+
+
+def _changes(*kinds: tuple[str, int]) -> pd.DataFrame:
+    """(kind, how many) -> a changes frame; RAG changes one step worse, the others growing."""
+    rows = []
+    for kind, n in kinds:
+        for k in range(n):
+            amount = 1.0 if kind.startswith("rag") else float(k + 1) * (-1 if k % 2 else 1)
+            rows.append({"project_id": f"{kind}-{k}", "change_type": kind, "change_amount": amount})
+    return pd.DataFrame(rows)
+
+
+# (case, the changes, rows on the slide, the kinds shown in order)
+HEADLINE_CASES = [
+    (
+        "many worse: half the rows, then each kind in turn",
+        _changes(("rag_computed", 40), ("budget", 3), ("milestone", 2)),
+        10,
+        ["rag_computed"] * 5 + ["milestone"] * 2 + ["budget"] * 3,
+    ),
+    (
+        "few worse: the rest to the others",
+        _changes(("rag_declared", 3), ("eac", 20)),
+        10,
+        ["rag_declared"] * 3 + ["eac"] * 7,
+    ),
+    ("only worse", _changes(("rag_computed", 12)), 10, ["rag_computed"] * 10),
+    ("none worse", _changes(("budget", 8), ("forecast_end", 8)), 4, ["forecast_end"] * 2 + ["budget"] * 2),
+    ("all fit", _changes(("budget", 2), ("rag_computed", 2)), 10, ["rag_computed"] * 2 + ["budget"] * 2),
+]
+
+
+@pytest.mark.parametrize(
+    ("changes", "n", "kinds"), [c[1:] for c in HEADLINE_CASES], ids=[c[0] for c in HEADLINE_CASES]
+)
+def test_the_slide_s_changes_hide_no_kind_behind_the_rag(
+    changes: pd.DataFrame, n: int, kinds: list[str]
+) -> None:
+    """The slide listed only "RAG got worse" whenever one had: a budget up by half a million
+    and a go-live 45 days later were a 1 in the bar chart."""
+    worse = changes[changes["change_type"].str.startswith("rag") & (changes["change_amount"] > 0)]
+    shown = slides.headline_changes(changes, worse, n)
+    assert shown["change_type"].tolist() == kinds
+    assert shown["project_id"].is_unique
+    for kind in set(kinds) - {"rag_computed", "rag_declared"}:  # each kind's largest first
+        amounts = shown.loc[shown["change_type"] == kind, "change_amount"].abs().tolist()
+        everyone = changes.loc[changes["change_type"] == kind, "change_amount"].abs()
+        assert amounts == sorted(everyone, reverse=True)[: len(amounts)]
