@@ -144,20 +144,26 @@ def frozen_connection(frozen: steering.Freeze) -> duckdb.DuckDBPyConnection:
     return _frozen_connection(frozen.key, snap.key, frozen)
 
 
-def freeze(as_of: dt.date, cutoff_at: dt.datetime | None = None) -> steering.Freeze:
-    """Pin the store now (or at `cutoff_at`), reading the cutoff on the shared connection of
-    the snapshot the page shows (ui.snapshot: while newer data builds, the previous version;
-    the deck page pins again once the newer data is shown)."""
+def freeze(
+    as_of: dt.date, cutoff_at: dt.datetime | None = None, frozen_at: dt.datetime | None = None
+) -> steering.Freeze:
+    """Pin the store now (or at `cutoff_at`, named as frozen at `frozen_at`: a deck's link),
+    reading the cutoff on the shared connection of the snapshot the page shows (ui.snapshot:
+    while newer data builds, the previous version; the deck page pins again once the newer
+    data is shown)."""
     snap = ui.snapshot()
-    return steering.freeze(ui.store(), as_of, cutoff_at, live=(snap, ui.connection(snap)))
+    return steering.freeze(
+        ui.store(), as_of, cutoff_at, live=(snap, ui.connection(snap)), frozen_at=frozen_at
+    )
 
 
 @st.cache_data(max_entries=128, show_spinner=False)
 def _slide(
-    freeze_key: str, spec_json: str, scope_json: str, docs_key: str, _frozen: steering.Freeze
+    freeze_key: str, spec_json: str, scope_json: str, docs_key: str, decided_by: str, _frozen: steering.Freeze
 ) -> steering.Slide:
     spec = steering.parse_slide(json.loads(spec_json), 1)
-    return steering.build_slide(frozen_connection(_frozen), _frozen.as_of, spec, json.loads(scope_json))
+    day = dt.date.fromisoformat(decided_by)
+    return steering.build_slide(frozen_connection(_frozen), _frozen.as_of, spec, json.loads(scope_json), day)
 
 
 def slide(frozen: steering.Freeze, spec: steering.SlideSpec, scope: dict[str, list[str]]) -> steering.Slide:
@@ -171,6 +177,7 @@ def slide(frozen: steering.Freeze, spec: steering.SlideSpec, scope: dict[str, li
         json.dumps(spec.to_dict(), sort_keys=True),
         json.dumps(scope, sort_keys=True),
         docs,
+        frozen.frozen_at.astimezone(dt.UTC).date().isoformat(),  # its decisions run up to that day
         frozen,
     )
 

@@ -25,11 +25,16 @@ if run is None or (wanted and wanted != run["deck"]):
     name = wanted or (run["deck"] if run else names[0])
     # A link carries the ledger cutoff: the same deck opened from it on another replica
     # (or after a reconnect to another one) shows the very same snapshot.
+    # ...and the moment it was frozen, which its caption names (else the cutoff's)
     try:
         cutoff = dt.datetime.fromisoformat(st.query_params.get("cutoff", ""))
     except ValueError:
         cutoff = None
-    frozen = steer.freeze(f.as_of, cutoff)
+    try:
+        moment = dt.datetime.fromisoformat(st.query_params.get("frozen", "")) if cutoff else None
+    except ValueError:
+        moment = None
+    frozen = steer.freeze(f.as_of, cutoff, moment)
     try:
         slide_no = int(st.query_params.get("slide", "1"))
     except ValueError:
@@ -134,6 +139,7 @@ st.html("<style>.st-key-deck_page_keys { display: none !important; }</style>")
 st.query_params["deck"] = deck.name
 st.query_params["slide"] = str(run["slide"] + 1)
 st.query_params["cutoff"] = frozen.cutoff_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+st.query_params["frozen"] = frozen.frozen_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 steer.render_slide(current, frozen, key=f"slide_{run['slide']}", part=run["part"])
 

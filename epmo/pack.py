@@ -10,6 +10,7 @@ fetched from anywhere, so it opens offline.
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import io
 import math
@@ -51,9 +52,12 @@ class Pack:
 
 def build(con: duckdb.DuckDBPyConnection, deck: steering.Deck, frozen: steering.Freeze) -> Pack:
     """The pack's content from a (frozen) connection; a decision log is always included."""
-    slides = [steering.build_slide(con, frozen.as_of, spec, deck.scope) for spec in deck.slides]
+    day = frozen.frozen_at.astimezone(dt.UTC).date()  # the meeting's decisions, not later ones
+    slides = [steering.build_slide(con, frozen.as_of, spec, deck.scope, day) for spec in deck.slides]
     if not any(s.view == "decisions" for s in deck.slides):
-        slides.append(steering.build_slide(con, frozen.as_of, steering.SlideSpec("decisions"), deck.scope))
+        slides.append(
+            steering.build_slide(con, frozen.as_of, steering.SlideSpec("decisions"), deck.scope, day)
+        )
     return Pack(deck, frozen, steering.freshness(con, frozen.as_of, deck.scope), slides)
 
 

@@ -325,10 +325,11 @@ class ProjectData(PageData):
         return float(now) - float(prev)
 
 
-def decided_by(as_of: dt.date) -> dt.date:
-    """Decisions shown with a week's data: those taken up to today (the meeting looks at
-    last week's data), or up to the as-of week when it is later."""
-    return max(as_of, now_utc().date())
+def decided_by(as_of: dt.date, until: dt.date | None = None) -> dt.date:
+    """Decisions shown with a week's data: those taken up to `until` (a frozen deck's day:
+    a pack rebuilt later shows the decisions its meeting had, not later meetings'), else up
+    to today (the meeting looks at last week's data); up to the as-of week when later."""
+    return max(as_of, until or now_utc().date())
 
 
 def biggest_mover(con: Con, f: Filters) -> str:
@@ -337,9 +338,10 @@ def biggest_mover(con: Con, f: Filters) -> str:
     return str(movers["project_id"].iloc[0]) if len(movers) else ""
 
 
-def project(con: Con, f: Filters, project_id: str | None = None) -> ProjectData:
+def project(con: Con, f: Filters, project_id: str | None = None, until: dt.date | None = None) -> ProjectData:
     """One project over time (default: the first in the list, as the page opens). The Project
-    page shows every project, whatever the portfolio filter."""
+    page shows every project, whatever the portfolio filter. Its decisions: up to `until`
+    (decided_by)."""
     e = f.everyone()
     choices = sql.df(con, "project/projects", as_of=f.as_of, **e.scope)
     ids = choices["project_id"].tolist()
@@ -359,7 +361,7 @@ def project(con: Con, f: Filters, project_id: str | None = None) -> ProjectData:
         trend=sql.df(con, "health/milestone_trend", as_of=f.as_of, project_ids=[pid]),
         raid=sql.df(con, "health/raid_items", as_of=f.as_of, project_id=pid, **e.scope),
         changes=changed[changed["project_id"] == pid],
-        decisions=sql.df(con, "steering/decisions", as_of=decided_by(f.as_of), project_id=pid),
+        decisions=sql.df(con, "steering/decisions", as_of=decided_by(f.as_of, until), project_id=pid),
     )
 
 

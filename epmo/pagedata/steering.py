@@ -43,9 +43,10 @@ def decision_log(con: Con, until: dt.date, project_id: str = "") -> pd.DataFrame
     return sql.df(con, "steering/decisions", as_of=until, project_id=project_id)
 
 
-def decisions(con: Con, f: Filters, project_id: str = "") -> DecisionsData:
-    until = decided_by(f.as_of)
-    return DecisionsData(until, decision_log(con, until, project_id), known_projects(con, f))
+def decisions(con: Con, f: Filters, project_id: str = "", until: dt.date | None = None) -> DecisionsData:
+    """The decisions taken up to `until` (default today: decided_by), newest first."""
+    by = decided_by(f.as_of, until)
+    return DecisionsData(by, decision_log(con, by, project_id), known_projects(con, f))
 
 
 @dataclass(frozen=True, eq=False)

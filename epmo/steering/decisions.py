@@ -12,7 +12,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from epmo import access, settings
+from epmo import access, clock, settings
 from epmo import pagedata as pages
 from epmo.pagedata import Filters
 from epmo.steering.freeze import DECISION_KIND, Freeze, SteeringError
@@ -61,15 +61,20 @@ def validate_decision(con: duckdb.DuckDBPyConnection, data: dict[str, Any], froz
     if not owner:
         problems.append("give the decision an owner")
     try:
-        day = _date(data.get("decision_date"), "decision date") or frozen.frozen_at.date()
+        day = _date(data.get("decision_date"), "decision date") or clock.today()
     except SteeringError as exc:
         problems.append(str(exc))
-        day = frozen.frozen_at.date()
+        day = clock.today()
     try:
         due = _date(data.get("due_date"), "due date")
     except SteeringError as exc:
         problems.append(str(exc))
         due = None
+    if day > clock.today():
+        problems.append(
+            f"the decision date {day:%d %b %Y} is in the future: a decision is dated the day it "
+            "was taken (give the day it takes effect as its due date)"
+        )
     if due is not None and due < day:
         problems.append(f"the due date {due:%d %b %Y} is before the decision date {day:%d %b %Y}")
     status = str(data.get("status") or "Open")

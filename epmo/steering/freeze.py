@@ -73,9 +73,10 @@ def freeze(
 ) -> Freeze:
     """Pin the store now (or at an earlier cutoff, to rebuild what a meeting saw).
 
-    `frozen_at`: the moment the caption names (default now). A pack rebuilt from a cutoff
-    alone (`pack --frozen-at`) passes the cutoff, so its caption names the data's moment,
-    not the rebuild's; a deck opened from its link keeps its own moment.
+    `frozen_at`: the moment the caption names: default now; given a cutoff, the cutoff (the
+    data's moment, not the rebuild's: `pack --frozen-at`), and a moment given with a cutoff
+    (a deck's link carries both) lies between the cutoff and now, so no caption says data
+    was frozen before its last commit or after the present.
 
     live: the current snapshot and an open connection over it (the app's shared one), to
     read the cutoff from; else a connection is built for it, which costs a whole store
@@ -89,10 +90,12 @@ def freeze(
             cutoff_at = ledger_cutoff(con)
         finally:
             con.close()
-    elif cutoff_at.tzinfo is None:
-        cutoff_at = cutoff_at.replace(tzinfo=dt.UTC)
-    if frozen_at is not None and frozen_at.tzinfo is None:
-        frozen_at = frozen_at.replace(tzinfo=dt.UTC)
+    else:
+        if cutoff_at.tzinfo is None:
+            cutoff_at = cutoff_at.replace(tzinfo=dt.UTC)
+        if frozen_at is not None and frozen_at.tzinfo is None:
+            frozen_at = frozen_at.replace(tzinfo=dt.UTC)
+        frozen_at = min(max(frozen_at or cutoff_at, cutoff_at), now_utc())
     return Freeze(as_of, cutoff_at, frozen_at or now_utc(), snap.key)
 
 

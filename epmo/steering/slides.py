@@ -3,6 +3,7 @@ the pages' numbers; the pack (epmo/pack.py) renders the same Slide objects."""
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 from dataclasses import dataclass, field
 
@@ -451,7 +452,7 @@ def _project(
 ) -> Slide:
     f = _filters(as_of, scope)
     pid = spec.options.get("project_id", "") or pages.portfolio.biggest_mover(con, f)  # built-in deck
-    data = pages.portfolio.project(con, f, pid) if pid else None
+    data = pages.portfolio.project(con, f, pid, until=_DECIDED_BY.get()) if pid else None
     if data is None or data.project_id != pid or data.history.empty:
         slide = Slide(spec, "Project", "")
         slide.empty = (
@@ -515,7 +516,7 @@ def _project(
 def _decisions(
     con: duckdb.DuckDBPyConnection, as_of: dt.date, scope: dict[str, list[str]], spec: SlideSpec
 ) -> Slide:
-    data = pages.steering.decisions(con, _filters(as_of, scope))
+    data = pages.steering.decisions(con, _filters(as_of, scope), until=_DECIDED_BY.get())
     dec = data.log
     slide = Slide(spec, "Decisions", "The steering committee's decisions, newest first")
     if dec.empty:
@@ -636,11 +637,25 @@ BUILDERS = {
 }
 
 
+# the day a slide's decisions run up to: the frozen deck's (build_slide's decided_by)
+_DECIDED_BY: contextvars.ContextVar[dt.date | None] = contextvars.ContextVar("decided_by", default=None)
+
+
 def build_slide(
-    con: duckdb.DuckDBPyConnection, as_of: dt.date, spec: SlideSpec, scope: dict[str, list[str]] | None = None
+    con: duckdb.DuckDBPyConnection,
+    as_of: dt.date,
+    spec: SlideSpec,
+    scope: dict[str, list[str]] | None = None,
+    decided_by: dt.date | None = None,
 ) -> Slide:
-    """One slide's metrics, charts and tables (the same queries and charts as its page)."""
-    return BUILDERS[spec.view](con, as_of, scope or {"portfolios": [], "programmes": []}, spec)
+    """One slide's metrics, charts and tables (the same queries and charts as its page).
+    `decided_by`: the decisions shown are those taken up to that day (a frozen deck's day, so
+    that a pack rebuilt later shows its meeting's decisions); default today."""
+    token = _DECIDED_BY.set(decided_by)
+    try:
+        return BUILDERS[spec.view](con, as_of, scope or {"portfolios": [], "programmes": []}, spec)
+    finally:
+        _DECIDED_BY.reset(token)
 
 
 # --------------------------------------------------------------------------- decisions

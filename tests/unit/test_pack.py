@@ -407,3 +407,30 @@ def test_a_pack_rebuilt_from_a_cutoff_names_the_cutoff(demo_store: Store, tmp_pa
     args = ["pack", "--store", demo_store.uri, "--out", str(out), "--as-of", str(DEMO_END)]
     assert cli.main([*args, "--frozen-at", "2026-11-24T12:00:00+00:00"]) == 0
     assert "data frozen at 24 Nov 2026 12:00 UTC" in out.read_text(encoding="utf-8")
+
+
+def test_a_rebuilt_pack_shows_its_meeting_s_decisions_not_later_ones(demo_store: Store) -> None:
+    """A pack rebuilt after later meetings listed their decisions too (those taken up to the
+    day of the rebuild): a meeting's record changed after it."""
+    import datetime as dt
+
+    con = demo_store.connect()
+    live = steering.freeze(demo_store, DEMO_END)
+    for day, text in (("2026-11-21", "Taken before the meeting"), ("2026-11-24", "Taken at a later meeting")):
+        d = steering.validate_decision(
+            con, {"decision": text, "owner": "cfo@x.org", "decision_date": day}, live
+        )
+        steering.save_decision(demo_store, d, person("clerk@x.org"))
+    con.close()
+    meeting = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)
+    for frozen, shown in (
+        (
+            steering.freeze(demo_store, DEMO_END, cutoff_at=meeting, frozen_at=meeting),
+            ["Taken before the meeting"],
+        ),
+        (live, ["Taken at a later meeting", "Taken before the meeting"]),
+    ):
+        built = pack.build_from_store(demo_store, steering.default_deck(), frozen)
+        [log] = [s for s in built.slides if s.spec.view == "decisions"]
+        table = log.blocks[0].frame
+        assert [t for t in table[labels.label("decision")] if t.startswith("Taken")] == shown

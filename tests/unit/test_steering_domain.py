@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 import pytest
 from deltalake import DeltaTable
 
-from epmo import charts, sql, steering, theme
+from epmo import charts, clock, sql, steering, theme
 from epmo.ingest import ACCEPTED, ingest
 from epmo.store import Store
 from tests.conftest import WEEK, person, project_row, projects_csv
@@ -165,13 +165,20 @@ def test_a_rebuilt_freeze_is_frozen_at_its_cutoff_not_when_rebuilt(
     store: Store, cutoff: dt.datetime, said: str
 ) -> None:
     """`pack --frozen-at` rebuilds what a meeting saw: the caption names the cutoff asked
-    for (it named the moment of the rebuild). A deck opened from its link (a cutoff alone)
-    keeps the moment it is opened, which decisions recorded in it are dated by."""
+    for (it named the moment of the rebuild). A deck opened from its link names the moment
+    the link carries, never before the cutoff nor after now; a link with a cutoff alone
+    names the cutoff (it named the moment it was opened, after commits it leaves out)."""
     f = steering.freeze(store, dt.date(2026, 11, 20), cutoff_at=cutoff, frozen_at=cutoff)
     assert f.caption().endswith(f"data frozen at {said}")
     assert f.frozen_at == f.cutoff_at
     link = steering.freeze(store, dt.date(2026, 11, 20), cutoff_at=cutoff)
-    assert link.cutoff_at == f.cutoff_at and link.frozen_at > f.frozen_at
+    assert link.cutoff_at == f.cutoff_at and link.frozen_at == f.cutoff_at
+    later = f.cutoff_at + dt.timedelta(minutes=5)
+    assert steering.freeze(store, dt.date(2026, 11, 20), cutoff, frozen_at=later).frozen_at == later
+    before = f.cutoff_at - dt.timedelta(minutes=5)
+    assert steering.freeze(store, dt.date(2026, 11, 20), cutoff, frozen_at=before).frozen_at == f.cutoff_at
+    ahead = clock.now() + dt.timedelta(days=3)
+    assert steering.freeze(store, dt.date(2026, 11, 20), cutoff, frozen_at=ahead).frozen_at <= clock.now()
 
 
 # --------------------------------------------------------------------------- decisions
@@ -181,7 +188,7 @@ GOOD = {
     "rationale": "CPI 0.7",
     "project_ids": ["P2"],
     "owner": "sponsor@x.org",
-    "decision_date": "2026-11-26",
+    "decision_date": "2026-11-24",
     "due_date": "2026-12-31",
 }
 
@@ -192,7 +199,9 @@ GOOD = {
         ({"decision": "  "}, "the decision is empty"),
         ({"owner": ""}, "give the decision an owner"),
         ({"project_ids": ["P2", "NOPE"]}, "unknown project id(s) as of 20 Nov 2026: NOPE"),
-        ({"due_date": "2026-11-01"}, "the due date 01 Nov 2026 is before the decision date 26 Nov 2026"),
+        ({"due_date": "2026-11-01"}, "the due date 01 Nov 2026 is before the decision date 24 Nov 2026"),
+        # dated after today (the pinned clock's 25 Nov): it showed in the pack of a past meeting
+        ({"decision_date": "2026-11-26"}, "the decision date 26 Nov 2026 is in the future"),
         ({"due_date": "31/12/2026"}, "due date '31/12/2026' is not a date"),
         ({"status": "Maybe"}, "status must be one of"),
     ],
@@ -244,7 +253,7 @@ def test_decision_round_trip_edits_are_new_versions_and_link_the_snapshot(store:
     # per project, and not before it was decided
     assert len(steering.decisions(store.connect(), dt.date(2026, 11, 30), "P2")) == 1
     assert steering.decisions(store.connect(), dt.date(2026, 11, 30), "P1").empty
-    assert steering.decisions(store.connect(), dt.date(2026, 11, 25)).empty
+    assert steering.decisions(store.connect(), dt.date(2026, 11, 23)).empty
 
 
 def test_decisions_stay_live_in_a_frozen_deck(store: Store) -> None:
