@@ -261,6 +261,52 @@ def _by_programme(problem: Problem) -> np.ndarray | None:
     return None if got is None else got[0][0]
 
 
+def _cheapest_then_fewest(
+    problem: Problem,
+    x1: np.ndarray,
+    best: float,
+    a_mat: np.ndarray,
+    ub: np.ndarray,
+    lb_x: np.ndarray,
+    ub_x: np.ndarray,
+) -> np.ndarray:
+    """Among the selections with the best total score, the cheapest, and among the cheapest
+    the fewest projects: two more MILPs, each within `tie_break_time_limit_s` (the best each
+    finds in that time, proven or not; x1 when they find nothing better). One blended
+    objective (cost / largest cost + count / (n + 1)) let one project fewer outweigh a
+    saving of up to the largest cost / (n + 1)."""
+    obj = problem.objective
+    limit = min(
+        float(current().priority.solver_time_limit_s), float(current().priority.tie_break_time_limit_s)
+    )
+    tol = 1e-9 * max(1.0, abs(best))
+    scale = float(problem.cost.max()) or 1.0
+    cost = problem.cost / scale
+    a2 = np.vstack([a_mat, -obj]) if a_mat.shape[0] else -obj[None, :]
+    ub2 = np.append(ub, -(best - tol))
+
+    def scores(x: np.ndarray | None) -> bool:
+        return x is not None and float(obj[x].sum()) >= best - 10 * tol
+
+    x = x1
+    cheaper, _ = _milp(cost, a2, ub2, lb_x, ub_x, limit)
+    if cheaper is not None and scores(cheaper) and cost[cheaper].sum() <= cost[x].sum():
+        x = cheaper
+    spent = float(cost[x].sum())
+    cost_tol = 1e-9 * max(1.0, spent)
+    fewer, _ = _milp(
+        np.ones(len(obj)), np.vstack([a2, cost]), np.append(ub2, spent + cost_tol), lb_x, ub_x, limit
+    )
+    if (
+        fewer is not None
+        and scores(fewer)
+        and cost[fewer].sum() <= spent + 10 * cost_tol
+        and fewer.sum() <= x.sum()
+    ):
+        x = fewer
+    return x
+
+
 def solve(problem: Problem, tie_break: bool = True) -> Selection:
     """The best selection, or Infeasible with the reason. See the module docstring."""
     diagnose(problem)
@@ -294,21 +340,7 @@ def solve(problem: Problem, tie_break: bool = True) -> Selection:
         x = x1
         best = float(obj[x1].sum())
         if tie_break:
-            # among optimal selections, minimise cost / max cost + count / (n + 1): a blend
-            # that prefers cheaper selections and, at equal cost, fewer projects
-            tol = 1e-9 * max(1.0, abs(best))
-            scale = float(problem.cost.max()) or 1.0
-            c2 = problem.cost / scale + 1.0 / (n + 1)
-            a2 = np.vstack([a_mat, -obj]) if a_mat.shape[0] else -obj[None, :]
-            ub2 = np.append(ub, -(best - tol))
-            limit = min(
-                float(current().priority.solver_time_limit_s),
-                float(current().priority.tie_break_time_limit_s),
-            )
-            x2, _ = _milp(c2, a2, ub2, lb_x, ub_x, limit)
-            # the cheapest found in the time allowed (proven or not): it scores as well as x1
-            if x2 is not None and float(obj[x2].sum()) >= best - 10 * tol and c2[x2].sum() <= c2[x1].sum():
-                x = x2
+            x = _cheapest_then_fewest(problem, x1, best, a_mat, ub, lb_x, ub_x)
         x = _drop_unforced_non_positive(problem, x, lb_x)
     used = a_mat @ x.astype(float) if a_mat.shape[0] else np.zeros(0)
     tol_pct = current().priority.binding_tolerance_pct

@@ -26,6 +26,14 @@ def brute_force(p: Problem) -> float | None:
     return float((subsets[ok] @ p.objective).max())
 
 
+def cheapest_best(p: Problem, best: float) -> float:
+    """The least cost over the feasible subsets whose total score is `best`."""
+    n = len(p.ids)
+    subsets = np.array(list(itertools.product([False, True], repeat=n)), dtype=bool)
+    ok = feasible(p, subsets, p.budget) & np.isclose(subsets @ p.objective, best, atol=1e-6)
+    return float((subsets[ok] @ p.cost).min())
+
+
 def random_problem(rng: np.random.Generator) -> Problem:
     n = int(rng.integers(1, 16))
     ids = [f"P{i}" for i in range(n)]
@@ -179,6 +187,39 @@ def test_among_equal_scores_and_costs_the_milp_prefers_fewer_projects() -> None:
     programme does not promise it (docs/priority.md)."""
     p = Problem(["B", "C", "A"], np.array([1.0, 1.0, 2.0]), np.array([1.0, 1.0, 2.0]), 2, **_via("milp", 3))  # type: ignore[arg-type]
     assert solve(p).chosen == ["A"]
+
+
+def test_among_equal_scores_the_milp_takes_the_cheapest_even_with_more_projects() -> None:
+    """One blended objective let one project fewer outweigh a saving: {A} (100) was chosen
+    over {B, C} (90) at the same score. Cheapest first, then fewest."""
+    cap = {("Dev", "Jan 2027"): (np.array([1.0, 1.0, 1.0, 1.0]), 10.0)}  # capacity: the MILP, not the DP
+    p = Problem(
+        ["A", "B", "C", "D"],
+        np.array([2.0, 1.0, 1.0, 2.0]),
+        np.array([100.0, 45.0, 45.0, 90.0]),
+        100,
+        capacity=cap,
+    )
+    assert solve(p).chosen == ["D"]  # 90, one project: cheapest, and fewest among the cheapest
+    cap = {("Dev", "Jan 2027"): (np.array([1.0, 1.0, 1.0]), 10.0)}
+    p = Problem(["A", "B", "C"], np.array([2.0, 1.0, 1.0]), np.array([100.0, 45.0, 45.0]), 100, capacity=cap)
+    assert solve(p).chosen == ["B", "C"] and solve(p).total_cost == 90
+
+
+def test_the_tie_break_is_the_cheapest_best_selection_on_random_instances() -> None:
+    """Against brute force: the best score, and the least cost among the best-scoring subsets."""
+    rng = np.random.default_rng(20261201)
+    checked = 0
+    for _ in range(200):
+        p = random_problem(rng)
+        try:
+            sel = solve(p)
+        except Infeasible:
+            continue
+        least = cheapest_best(p, sel.total_score)
+        assert sel.total_cost == pytest.approx(least, abs=1e-6), (p, sel.chosen)
+        checked += 1
+    assert checked >= 100
 
 
 def test_binding_constraints_are_reported() -> None:
