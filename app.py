@@ -73,8 +73,13 @@ identity = ui.refresh_identity()  # the sign-in screen stops here when no one is
 if not access.allowed(identity, "view"):
     st.title("EPMO Portfolio Analytics")
     st.warning(
-        f"You are signed in as {safe_text.md(identity.email)}, but you have no access yet. Ask an "
-        "EPMO admin to grant you a role (Access page, or python -m epmo access grant EMAIL ROLE).",
+        f"You are signed in as {safe_text.md(identity.email)}, but "
+        + (
+            "your access was revoked. Ask an EPMO admin"
+            if identity.revoked
+            else "you have no access yet. Ask an EPMO admin"
+        )
+        + " to grant you a role (Access page, or python -m epmo access grant EMAIL ROLE).",
         icon=":material/lock:",
     )
     if identity.mode == "oidc":

@@ -283,7 +283,7 @@ def _signin_configured() -> bool:
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def _access_entries(uri: str, version: int) -> list[dict[str, Any]]:
-    return access.access_list(base_store())
+    return access.access_entries(base_store())
 
 
 def _resolve_identity() -> access.Identity:
@@ -301,6 +301,19 @@ def _resolve_identity() -> access.Identity:
     conf = access.auth_settings()
     if mode == "oidc" and not user.get("is_logged_in"):
         _signin_screen(conf.provider)
+    if mode == "proxy":  # the headers themselves, read whole (st.user keeps a header's first copy)
+        mapping = st.get_option("server.trustedUserHeaders")
+        try:
+            email, groups = access.proxy_user(
+                dict(mapping) if isinstance(mapping, dict) else {},
+                st.context.headers.get_all,
+                conf.groups_claim or "groups",
+            )
+        except access.AuthConfigError as exc:
+            st.error(safe_text.md(str(exc)))
+            st.stop()
+        # no header at all: st.user's (the same headers in a deployment; AppTest sets st.user)
+        user = user | ({"email": email, conf.groups_claim or "groups": groups} if email else {})
     email = str(user.get("email") or "").strip()
     if not email:
         st.error(

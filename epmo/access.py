@@ -18,6 +18,8 @@ from __future__ import annotations
 import getpass
 import json
 import os
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -105,6 +107,7 @@ class Identity(Actor):
     mode: str = "demo"  # demo, oidc, proxy, cli
     name: str = ""
     groups: tuple[str, ...] = field(default=(), compare=False)
+    revoked: bool = False  # on the access list, access revoked (no role whatever the groups)
 
     @property
     def scope(self) -> tuple[str, ...] | None:
@@ -495,16 +498,43 @@ def _event(
     with audit.acting(actor):
         target = str(row["project_id"] or row["email"])
         audit.record(
-            store, f"access {event}", target, {k: row[k] for k in ("email", "role", "portfolios", "teams")}
+            store,
+            f"access {event}",
+            target,
+            {k: row[k] for k in ("email", "role", "portfolios", "teams", "note")},
         )
     return row
 
 
+_USER_NAME = re.compile(r"[A-Za-z0-9._-]{1,64}")
+_EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
+
+
 def _check_email(email: str) -> str:
+    """An email address (plain ASCII: one @, a domain with a dot) or an operating-system
+    user name. Look-alike letters (a Cyrillic о), invisible and direction characters, or
+    fullwidth ones are refused: a grant must name the address the identity provider sends,
+    and two entries that look the same must not exist."""
     email = email.strip()
-    if not email or any(c.isspace() for c in email) or len(email) > 254:
-        raise ValueError(f"not an email address or user name: {email!r}")
+    if len(email) > 254 or not (_EMAIL.fullmatch(email) or _USER_NAME.fullmatch(email)):
+        odd = [c for c in email if not c.isascii() or not c.isprintable()]
+        why = (
+            f" (it holds {', '.join(f'U+{ord(c):04X}' for c in odd[:3])}: a look-alike, invisible or "
+            "direction character; type the address again)"
+            if odd
+            else ""
+        )
+        raise ValueError(f"not an email address or user name: {email!r}{why}")
     return email
+
+
+def _check_names(what: str, values: list[str] | tuple[str, ...]) -> list[str]:
+    """Portfolio or team names of a grant: none blank (an unset shell variable gave '', which
+    granted every portfolio)."""
+    names = [str(v).strip() for v in values]
+    if any(not n for n in names):
+        raise ValueError(f"a blank {what} name: name each {what}, or give none for every {what}")
+    return names
 
 
 def grant(
@@ -520,6 +550,7 @@ def grant(
     require(actor, "access")
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
+    portfolios, teams = _check_names("portfolio", portfolios), _check_names("team", teams)
     return _event(
         store, actor, "grant", _check_email(email), role, portfolios=portfolios, teams=teams, note=note
     )
@@ -587,6 +618,14 @@ def access_list(store: Store) -> list[dict[str, Any]]:
     return out
 
 
+def access_entries(store: Store) -> list[dict[str, Any]]:
+    """Everyone the access list names: those with access in force (access_list) and those
+    whose latest event is a revocation (`revoked`: no role, whatever their groups map to)."""
+    out = access_list(store)
+    out += [r | {"revoked": True, "role": None} for r in _access_rows(store, "access/revoked")]
+    return out
+
+
 def access_history(store: Store) -> list[dict[str, Any]]:
     return _access_rows(store, "access/access_history")
 
@@ -640,8 +679,12 @@ def resolve(
     the role and portfolios their groups map to in settings [auth.group_roles] and
     [auth.group_portfolios], else no role (they see a page saying whom to ask)."""
     email = email.strip()
-    entries = access_list(store) if entries is None else entries
+    entries = access_entries(store) if entries is None else entries
     found = next((e for e in entries if e["email"].lower() == email.lower()), None)
+    if found is not None and found.get("revoked"):  # a revocation is a deny: groups do not reopen it
+        return Identity(
+            email=email, role=None, via=via, mode=mode, name=name, groups=tuple(groups), revoked=True
+        )
     if found is not None:
         return Identity(
             email=email,
@@ -658,7 +701,10 @@ def resolve(
     group_portfolios = conf.group_portfolios
     roles = [group_roles[g] for g in groups if g in group_roles and group_roles[g] in ROLES]
     role = min(roles, key=ROLES.index) if roles else None  # the strongest role of their groups
-    portfolios: list[str] = [p for g in groups for p in group_portfolios.get(g, ())]
+    # that role over the portfolios of the groups that give it and of the groups that give
+    # no role (a lesser role's group does not lend its portfolios to the stronger role)
+    scoping = [g for g in groups if group_roles.get(g) == role or g not in group_roles]
+    portfolios: list[str] = [p for g in scoping for p in group_portfolios.get(g, ())]
     return Identity(
         email=email,
         role=role,
@@ -668,6 +714,33 @@ def resolve(
         name=name,
         groups=tuple(groups),
     )
+
+
+def proxy_user(
+    mapping: dict[str, str], get_all: Callable[[str], list[str]], groups_key: str = "groups"
+) -> tuple[str, list[str]]:
+    """(email, groups) from the headers a trusted proxy sets (`server.trustedUserHeaders`:
+    header -> key), read whole: Streamlit keeps only a repeated header's first copy, so a
+    proxy that sends each group on a line of its own (oauth2-proxy) lost every group but the
+    first, and with it the portfolios a group limits the person to. Every line of the groups
+    header counts (each may list several, comma separated). An email header that arrives
+    more than once is refused: the proxy added its own to a client's instead of replacing it."""
+    emails = [v.strip() for h, k in mapping.items() if k == "email" for v in get_all(h) if v.strip()]
+    if len(set(emails)) > 1 or len(emails) > 1:
+        headers = ", ".join(h for h, k in mapping.items() if k == "email")
+        raise AuthConfigError(
+            f"The identity header {headers} arrived {len(emails)} times: the proxy must replace a "
+            "client's copy of it, not add its own (docs/security.md, reverse proxy)."
+        )
+    groups = [
+        g.strip()
+        for h, k in mapping.items()
+        if k == groups_key
+        for v in get_all(h)
+        for g in v.split(",")
+        if g.strip()
+    ]
+    return (emails[0] if emails else ""), list(dict.fromkeys(groups))
 
 
 def os_user() -> str:
@@ -683,7 +756,7 @@ def cli_identity(store: Store, as_email: str | None) -> Identity:
     it has entries: `--as EMAIL` applies that person's permissions, and without it the
     operating-system user has the role the access list gives that user name (else none)."""
     who = (as_email or "").strip() or os_user()
-    entries = access_list(store)
+    entries = access_entries(store)
     if not entries:
         return Identity(email=who, role="admin", via="cli", mode="demo")
     return resolve(store, who, via="cli", mode="cli", entries=entries)

@@ -384,8 +384,8 @@ def cmd_mappings(args: argparse.Namespace) -> int:
 
 def cmd_retract(args: argparse.Namespace) -> int:
     store = _store(args)
-    try:
-        store.retract(args.upload_id, _who(args), args.reason)
+    try:  # the app's own rule (a reason is required), with the acting identity
+        access.retract(store, args.identity, args.upload_id, args.reason)
     except (KeyError, ValueError) as exc:
         raise UsageError(str(exc).strip("'\"")) from None
     print(f"retracted {args.upload_id}")
@@ -416,6 +416,14 @@ def cmd_maintain(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     from epmo import integrity
 
+    identity = getattr(args, "identity", None)
+    if identity is not None and identity.scope is not None:
+        # the invariants are the whole store's: a portfolio-scoped view of it breaks them
+        raise UsageError(
+            f"check reads the whole store; {identity.email} sees only "
+            f"{', '.join(identity.scope) or 'no portfolio'}. Run it as an EPMO admin or as someone "
+            "with every portfolio."
+        )
     store = _store(args)
     if not store.exists():
         raise UsageError(f"no store at {store.uri}")

@@ -230,23 +230,139 @@ def test_auth_mode(
         assert access.auth_mode(signin, entries) == expected
 
 
-def test_groups_map_to_the_strongest_role_and_the_list_wins(
+GROUPS = AuthSettings(
+    mode="auto",
+    provider="",
+    groups_claim="groups",
+    group_roles={
+        "epmo-viewers": "viewer",
+        "epmo-analysts": "analyst",
+        "cs-viewers": "viewer",
+        "da-analysts": "analyst",
+    },
+    group_portfolios={
+        "cs-viewers": ("Corporate Systems",),
+        "da-analysts": ("Data & Analytics",),
+        "cs-staff": ("Corporate Systems",),
+    },
+)
+# (case, the person's groups, the role, the portfolios: None = every portfolio)
+GROUP_CASES = [
+    ("no group maps", ["other"], None, None),
+    ("a role group alone: every portfolio", ["epmo-viewers"], "viewer", None),
+    ("a role group and a scope group", ["epmo-viewers", "cs-staff"], "viewer", ("Corporate Systems",)),
+    ("the strongest role", ["epmo-viewers", "epmo-analysts", "other"], "analyst", None),
+    # a lesser role's portfolios are not the stronger role's: viewing Corporate Systems gave
+    # upload and explorer rights over it
+    (
+        "a role per portfolio: the strongest over its own",
+        ["cs-viewers", "da-analysts"],
+        "analyst",
+        ("Data & Analytics",),
+    ),
+    (
+        "the strongest role over its group's and the scope groups'",
+        ["da-analysts", "cs-staff"],
+        "analyst",
+        ("Corporate Systems", "Data & Analytics"),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("groups", "role", "portfolios"), [c[1:] for c in GROUP_CASES], ids=[c[0] for c in GROUP_CASES]
+)
+def test_groups_map_to_a_role_over_that_role_s_portfolios(
+    store: Store,
+    monkeypatch: pytest.MonkeyPatch,
+    groups: list[str],
+    role: str | None,
+    portfolios: tuple[str, ...] | None,
+) -> None:
+    monkeypatch.setattr(access, "auth_settings", lambda: GROUPS)
+    who = access.resolve(store, "g@example.org", groups, entries=[])
+    assert (who.role, who.portfolios) == (role, portfolios)
+
+
+def test_the_list_wins_over_groups_and_a_revocation_is_a_deny(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    conf = AuthSettings(
-        mode="auto",
-        provider="",
-        groups_claim="groups",
-        group_roles={"epmo-viewers": "viewer", "epmo-analysts": "analyst"},
-        group_portfolios={"epmo-viewers": ("Corporate Systems",)},
-    )
-    monkeypatch.setattr(access, "auth_settings", lambda: conf)
-    who = access.resolve(store, "g@example.org", ["epmo-viewers", "epmo-analysts", "other"], entries=[])
-    assert who.role == "analyst" and who.portfolios == ("Corporate Systems",)
-    assert access.resolve(store, "n@example.org", ["other"], entries=[]).role is None
-    listed = [{"email": "G@example.org", "role": "pm", "portfolios": [], "teams": ["Alpha"]}]
-    who = access.resolve(store, "g@example.org", ["epmo-analysts"], entries=listed)
+    """A revoked person got their groups' role back: revoking removed the entry, and the group
+    mapping applied again."""
+    monkeypatch.setattr(access, "auth_settings", lambda: GROUPS)
+    admin = access.Identity(email="boss@example.org", role="admin", via="cli")
+    access.grant(store, admin, "G@example.org", "pm", teams=["Alpha"])
+    who = access.resolve(store, "g@example.org", ["epmo-analysts"])
     assert (who.role, who.portfolios, who.teams) == ("pm", None, ("Alpha",))
+    access.revoke(store, admin, "g@example.org", note="left the programme")
+    who = access.resolve(store, "g@example.org", ["epmo-analysts"])
+    assert (who.role, who.revoked) == (None, True)
+    assert access.resolve(store, "other@example.org", ["epmo-analysts"]).role == "analyst"
+    access.grant(store, admin, "g@example.org", "viewer")  # a new grant lifts the deny
+    assert access.resolve(store, "g@example.org", ["epmo-analysts"]).role == "viewer"
+
+
+# (case, the headers as sent: name -> every copy, the email and groups read, or the refusal's words)
+PROXY_CASES = [
+    (
+        "one line",
+        {"X-Forwarded-Email": ["a@x.org"], "X-Forwarded-Groups": ["g1,g2"]},
+        ("a@x.org", ["g1", "g2"]),
+    ),
+    (
+        "a line per group (oauth2-proxy): every line counts",
+        {"X-Forwarded-Email": ["a@x.org"], "X-Forwarded-Groups": ["epmo-viewers", "cs-staff"]},
+        ("a@x.org", ["epmo-viewers", "cs-staff"]),
+    ),
+    ("no groups", {"X-Forwarded-Email": ["a@x.org"]}, ("a@x.org", [])),
+    ("no header", {}, ("", [])),
+    ("the email twice: refused", {"X-Forwarded-Email": ["evil@x.org", "a@x.org"]}, "arrived 2 times"),
+]
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"), [c[1:] for c in PROXY_CASES], ids=[c[0] for c in PROXY_CASES]
+)
+def test_the_proxy_s_headers_are_read_whole(headers: dict[str, list[str]], expected: object) -> None:
+    mapping = {"X-Forwarded-Email": "email", "X-Forwarded-Groups": "groups"}
+    lower = {k.lower(): v for k, v in headers.items()}
+    get_all = lambda name: list(lower.get(name.lower(), []))  # noqa: E731
+    if isinstance(expected, str):
+        with pytest.raises(access.AuthConfigError, match=expected):
+            access.proxy_user(mapping, get_all)
+    else:
+        assert access.proxy_user(mapping, get_all) == expected
+
+
+@pytest.mark.parametrize(
+    ("email", "ok"),
+    [
+        ("zoe.smith0@example.org", True),
+        ("root", True),  # an operating-system user name (the command line)
+        ("z\u043ee.smith0@example.org", False),  # a Cyrillic о
+        ("zoe\u200b.smith0@example.org", False),  # a zero-width space
+        ("\u202ezoe@example.org", False),  # a direction override
+        ("\uff5aoe@example.org", False),  # a fullwidth z
+        ("notanemail@", False),
+        ("a@b@c.org", False),
+        ("a@localhost", False),
+    ],
+)
+def test_a_grant_names_a_plain_address(store: Store, email: str, ok: bool) -> None:
+    admin = access.Identity(email="boss@example.org", role="admin", via="cli")
+    if ok:
+        access.grant(store, admin, email, "viewer")
+    else:
+        with pytest.raises(ValueError, match="not an email address or user name"):
+            access.grant(store, admin, email, "viewer")
+
+
+def test_a_grant_to_a_blank_portfolio_is_refused(store: Store) -> None:
+    """`--portfolio ""` (an unset shell variable) granted every portfolio."""
+    admin = access.Identity(email="boss@example.org", role="admin", via="cli")
+    with pytest.raises(ValueError, match="a blank portfolio name"):
+        access.grant(store, admin, "v@example.org", "viewer", [""])
+    assert access.access_list(store) == []
 
 
 def test_admins_are_never_scoped() -> None:

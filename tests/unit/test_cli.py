@@ -102,9 +102,31 @@ def test_retract_via_cli(files: dict[str, Path], capsys: pytest.CaptureFixture[s
     report = files["dir"] / "r.json"
     main(["ingest", str(files["good"]), "--as-of", str(WEEK), "--store", store, "--report", str(report)])
     upload_id = json.loads(report.read_text())["upload_id"]
+    # a blank reason: refused, as on the page (the audit row recorded an empty one)
+    assert main(["retract", upload_id, "--reason", "  ", "--store", store]) == 2
+    assert "give a reason for the retraction" in capsys.readouterr().err
     assert main(["retract", upload_id, "--reason", "test", "--store", store]) == 0
     assert main(["retract", upload_id, "--reason", "again", "--store", store]) == 2
     assert "already retracted" in capsys.readouterr().err
+
+
+def test_check_refuses_a_portfolio_scoped_identity(
+    demo_store: Store, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Run as a scoped pm or analyst, `check` read a scoped view of the store and reported 525
+    upload_rows_mismatch failures (and counts of rows outside the scope)."""
+    from epmo import access
+
+    store = demo_store
+    boot = access.demo_identity(via="cli")
+    access.grant(store, boot, "boss@example.org", "admin")
+    boss = access.cli_identity(store, "boss@example.org")
+    access.grant(store, boss, "an@example.org", "analyst", ["Corporate Systems"])
+    assert main(["check", "--store", store.uri, "--as", "an@example.org"]) == 2
+    assert (
+        "check reads the whole store; an@example.org sees only Corporate Systems" in capsys.readouterr().err
+    )
+    assert main(["check", "--store", store.uri, "--as", "boss@example.org"]) == 0
 
 
 # Each export of the capacity, priority and flow pages and the page-data frame the page shows:
