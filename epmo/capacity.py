@@ -448,6 +448,19 @@ def hours_short(cells: pd.DataFrame) -> float:
     return float(short.clip(lower=0).sum())
 
 
+def pct_label(utilisation_pct: float | None, limits: tuple[float, ...] | None = None) -> str:
+    """A cell's utilisation as its label shows it: a whole percent, or to 0.1 % where the
+    whole percent would cross a band limit (99.6 % is in 85-100 %: "99.6%", not "100%" in
+    amber beside a red "100%"). "" for none (no capacity)."""
+    if utilisation_pct is None or utilisation_pct != utilisation_pct:
+        return ""
+    u = float(utilisation_pct)
+    whole = float(round(u))
+    limits = bands().limits_pct if limits is None else limits
+    crosses = any((u < limit) != (whole < limit) for limit in limits)
+    return f"{u:.1f}%" if crosses else f"{whole:.0f}%"
+
+
 def over_allocated(cells: pd.DataFrame) -> int:
     """Cells whose demand reaches the available hours (utilisation >= 100 %) or has none."""
     over = (cells["utilisation_pct"] >= 100) | (

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from epmo.capacity import Bands, bands, period_label, row_label
+from epmo.capacity import Bands, bands, pct_label, period_label, row_label
 from epmo.theme import base_layout
 
 
@@ -55,10 +55,7 @@ def heatmap(
         index=rows, columns=periods
     )
     scale, n_colours = band_scale(b)
-    frame["text"] = [
-        (f"{u:.0f}%" if u == u and u is not None else "no cap")
-        for u in frame["utilisation_pct"].astype("float")
-    ]
+    frame["text"] = [pct_label(u, b.limits_pct) or "no cap" for u in frame["utilisation_pct"].astype("float")]
     text = frame.pivot_table(index="row", columns="col", values="text", aggfunc="first").reindex(
         index=rows, columns=periods
     )

@@ -371,7 +371,7 @@ def _capacity(
     periods = frame.sort_values("period_start")["col"].drop_duplicates().tolist()
     rows = sorted(frame["row"].drop_duplicates().tolist())
     frame["text"] = [
-        f"{u:.0f}% · {band}" if u == u and u is not None else b.no_capacity
+        f"{capacity.pct_label(u, b.limits_pct)} · {band}" if u == u and u is not None else b.no_capacity
         for u, band in zip(frame["utilisation_pct"].astype("float"), frame["band"], strict=True)
     ]
     colours = [b.no_capacity_colour, *b.colours]

@@ -324,3 +324,23 @@ def test_over_allocated_and_hours_short_count_missing_capacity() -> None:
     )
     assert capacity.over_allocated(cells) == 3  # 100 %, 130 % and the one without capacity
     assert capacity.hours_short(cells) == 30 + 40
+
+
+@pytest.mark.parametrize(
+    ("pct", "label"),
+    [
+        (72.4, "72%"),
+        (99.6, "99.6%"),  # whole, it would read 100 % in the 85-100 % band
+        (100.0, "100%"),
+        (119.89, "119.9%"),
+        (120.35, "120%"),  # over 120 % either way
+        (84.7, "84.7%"),
+        (84.5, "84%"),  # half to even, as the whole-percent label rounds: still under 85
+        (69.4, "69%"),
+        (float("nan"), ""),
+        (None, ""),
+    ],
+)
+def test_a_cell_s_label_never_crosses_its_band(pct: float | None, label: str) -> None:
+    """A cell at 99.6 % was labelled "100%" in amber beside a red "100%" at 100.0 %."""
+    assert capacity.pct_label(pct, (70.0, 85.0, 100.0, 120.0)) == label
