@@ -117,7 +117,8 @@ def ranks_of(scores: np.ndarray) -> np.ndarray:
 
     nan scores get no rank (0 in the output; callers place them after the scored).
     All rows at once: each row sorted best first, a score's rank is 1 + the position of the
-    first score equal to it (= 1 + how many scores are strictly greater).
+    first score equal to it (= 1 + how many scores are strictly greater); scores within a
+    relative 1e-9 of each other are equal (floating-point noise of the same sum).
     """
     s = np.atleast_2d(scores)
     n, m = s.shape
@@ -127,7 +128,9 @@ def ranks_of(scores: np.ndarray) -> np.ndarray:
     srt = np.take_along_axis(key, order, axis=1)
     starts = np.empty((n, m), dtype=bool)
     starts[:, :1] = True
-    np.not_equal(srt[:, 1:], srt[:, :-1], out=starts[:, 1:])
+    # equal up to the last bits of a float: 4.65/19 computed two ways (0.70263157894736840 and
+    # ...683) is one score, and the two projects share a rank
+    starts[:, 1:] = ~np.isclose(srt[:, 1:], srt[:, :-1], rtol=1e-9, atol=1e-12)
     first = np.where(starts, np.arange(1, m + 1), 0)
     np.maximum.accumulate(first, axis=1, out=first)
     out = np.empty((n, m), dtype=int)
