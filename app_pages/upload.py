@@ -63,14 +63,36 @@ def work_item_options(snap: object) -> WorkItemImport | None:
         flows = ui.page(ledger.documents, ui.snapshot(), ledger.EVERY_WEEK, kind="workflow").documents
         wf_name = st.selectbox("Workflow", ["(status names)", *flows["name"]], key="upload_wi_workflow")
         project_id = st.text_input("EPMO project id for every item", key="upload_wi_project")
-    if layout == "Detect" and wf_name == "(status names)" and not project_id.strip():
+        # a Jira CSV says when an item was done, not when work on it started: the history
+        # of its status changes gives both (cycle times), as `ingest --history` does
+        history = st.file_uploader(
+            "Status history (optional: exact start and done dates)",
+            type=["csv", "txt", "tsv"],
+            key="upload_wi_history",
+            max_upload_size=current().limits.max_file_mb,
+            help="One row per status change: issue key, from status, to status, timestamp "
+            "(a Jira changelog export). Without it, cycle times have only the items still in progress.",
+        )
+    if layout == "Detect" and wf_name == "(status names)" and not project_id.strip() and history is None:
         return None
     wf = None
     if wf_name != "(status names)":
         wf = Workflow.from_json(flows.loc[flows["name"] == wf_name, "spec"].iloc[0])
     return WorkItemImport(
-        layout=None if layout == "Detect" else layout, workflow=wf, project_id=project_id.strip() or None
+        layout=None if layout == "Detect" else layout,
+        workflow=wf,
+        project_id=project_id.strip() or None,
+        history=(history.name, history.getvalue()) if history is not None else None,
     )
+
+
+def _options_key(work_items: WorkItemImport | None) -> str:
+    """The work-item options as part of the check's key (a history file by its digest)."""
+    if work_items is None:
+        return "None"
+    history = work_items.history
+    digest = (history[0], hashlib.sha256(history[1]).hexdigest()) if history else None
+    return repr((work_items.layout, work_items.workflow, work_items.project_id, digest))
 
 
 left, right = st.columns([2, 1])
@@ -130,7 +152,11 @@ mapping = None
 if mapping_name != "(template headers)":
     mapping = resolve(saved_specs, mapping_name)
 file_key = (
-    hashlib.sha256(data).hexdigest() + str(as_of) + str(mapping_name) + repr(work_items) + identity.email
+    hashlib.sha256(data).hexdigest()
+    + str(as_of)
+    + str(mapping_name)
+    + _options_key(work_items)
+    + identity.email
 )
 stored = st.session_state.pop("_upload_stored", None)  # said once, on the run after the commit
 if stored and stored[0] == file_key:  # this very file, just committed: said so, no second commit

@@ -218,3 +218,33 @@ def test_a_file_saying_another_week_can_be_reported_for_it_in_one_click(app: App
     assert app.date_input(key="upload_as_of").value == week
     assert "is valid" in app.success[0].value
     assert not [b for b in app.button if b.key == "upload_use_file_week"]
+
+
+def test_a_jira_export_and_its_status_history_on_the_upload_page(app: AppTest, demo_store) -> None:  # type: ignore[no-untyped-def]
+    """The page took no status history, so a pm on the web never got the start of a finished
+    item (no cycle times) and a re-upload cleared the starts a history had given."""
+    fixtures = ROOT / "tests" / "fixtures"
+    pid = demo_store.rows("project/projects", as_of=DEMO_END, portfolios=[], programmes=[])[0]["project_id"]
+    app.switch_page("app_pages/upload.py").run()
+    app.text_input(key="upload_wi_project").input(pid)
+    app.file_uploader(key="upload_wi_history").upload(
+        "history.csv", (fixtures / "jira_status_history.csv").read_bytes(), "text/csv"
+    )
+    export = (
+        "Issue key,Summary,Issue Type,Status,Created,Resolved,Status Category\n"
+        "PAY-2,Pay slip shows YTD tax,Story,Done,03/Mar/26 11:15 AM,24/Mar/26 4:45 PM,Done\n"
+        "PAY-3,Bank file,Story,In Progress,04/Mar/26 9:00 AM,,In Progress\n"
+    )
+    app.file_uploader(key="upload_file").upload("export.csv", export.encode(), "text/csv")
+    app.date_input(key="upload_as_of").set_value(DEMO_END).run()
+    _no_errors(app)
+    assert "is valid" in app.success[0].value, app.success[0].value
+    app.button(key="commit").click().run()
+    assert any("Stored as upload" in s.value for s in app.success)
+    rows = {
+        r["item_key"]: r
+        for r in demo_store.rows("export/work_items", as_of=DEMO_END)
+        if r["project_id"] == pid
+    }
+    # PAY-2 is Done: its start comes from the history alone (the export has none for a done item)
+    assert str(rows["PAY-2"]["started_date"])[:10] == "2026-03-12"
