@@ -64,6 +64,11 @@ def flow_settings() -> FlowSettings:
     return s
 
 
+def _days(history_days: int | None, fs: FlowSettings) -> int:
+    """The days of history a backlog's throughput is sampled from: the window, or fewer."""
+    return fs.window_days if history_days is None else max(1, min(int(history_days), fs.window_days))
+
+
 def daily_history(done_offsets: list[int], window_days: int) -> np.ndarray:
     """Items done per day over the window, oldest day first (offset 0 = the report date)."""
     counts = np.zeros(window_days, dtype=np.int64)
@@ -265,14 +270,20 @@ def forecast(
     fs: FlowSettings | None = None,
     last_done: dt.date | None = None,
     created_in_window: int | None = None,
+    history_days: int | None = None,
 ) -> Forecast:
     """The forecast of one backlog; with nothing left, its dates are the day the last item
     was done (the actual finish), else the report date. `created_in_window`: items added in
-    the window, which the note compares with those done (a growing backlog)."""
-    return forecasts([(done_offsets, remaining, as_of_date, last_done, created_in_window)], fs)[0]
+    the window, which the note compares with those done (a growing backlog); `history_days`:
+    the days of history to sample (default the window; fewer for a backlog begun within it)."""
+    return forecasts([(done_offsets, remaining, as_of_date, last_done, created_in_window, history_days)], fs)[
+        0
+    ]
 
 
-Backlog = tuple[list[int], int, dt.date, dt.date | None, int | None]
+# (done offsets, remaining, report date, last done date, items created in the window, days of
+# history: None = the window)
+Backlog = tuple[list[int], int, dt.date, dt.date | None, int | None, int | None]
 
 
 def forecasts(
@@ -285,7 +296,7 @@ def forecasts(
     forecast() gives for it alone. Without distributions, only the runs up to the highest
     percentile are worked out (faster) and each Forecast's days are None."""
     fs = fs or flow_settings()
-    histories = [daily_history(list(b[0]), fs.window_days) for b in backlogs]
+    histories = [daily_history(list(b[0]), _days(b[5], fs)) for b in backlogs]
     upto = None if distributions else max(*fs.percentiles, fs.rag_percentile)
     all_days = simulate_when_many(
         histories, [int(b[1]) for b in backlogs], fs.runs, fs.seed, fs.horizon_days, upto
@@ -318,7 +329,7 @@ def _forecast(
         return out
     if days is None:
         out.note = (
-            f"no forecast: nothing was done in the {fs.window_days} days up to {as_of_date:%d %b %Y} "
+            f"no forecast: nothing was done in the {len(history)} days up to {as_of_date:%d %b %Y} "
             f"({remaining} items left)"
         )
         out.dates = dict.fromkeys((*fs.percentiles, fs.rag_percentile))
@@ -332,8 +343,8 @@ def _forecast(
             out.note = f"more than {fs.horizon_days} days of work at the recent throughput"
         else:
             out.note = (
-                f"{remaining} items left at {out.done_in_window / (fs.window_days / 7):.1f} a week "
-                f"(the last {fs.window_days} days)"
+                f"{remaining} items left at {out.done_in_window / (len(history) / 7):.1f} a week "
+                f"(the last {len(history)} days)"
             )
     if out.growing:
         out.note += (
@@ -351,11 +362,12 @@ _CACHE_MAX = 200_000
 
 
 def _cached_many(
-    keyed: Sequence[tuple[str, str, list[int], int, dt.date, dt.date | None, int | None]], fs: FlowSettings
+    keyed: Sequence[tuple[str, str, list[int], int, dt.date, dt.date | None, int | None, int | None]],
+    fs: FlowSettings,
 ) -> list[Forecast]:
     """The forecasts of (upload, project, offsets, remaining, report date, last done, items
-    created in the window), from this process's cache or computed together (forecasts) and
-    cached."""
+    created in the window, days of history), from this process's cache or computed together
+    (forecasts) and cached."""
     out: list[Forecast | None] = []
     missing: list[int] = []
     with _CACHE_LOCK:
@@ -366,7 +378,10 @@ def _cached_many(
                 missing.append(i)
     if missing:
         made = forecasts(
-            [(list(keyed[i][2]), keyed[i][3], keyed[i][4], keyed[i][5], keyed[i][6]) for i in missing],
+            [
+                (list(keyed[i][2]), keyed[i][3], keyed[i][4], keyed[i][5], keyed[i][6], keyed[i][7])
+                for i in missing
+            ],
             fs,
             False,
         )
@@ -405,12 +420,12 @@ def prepare_forecasts(cur: Any, weeks: list[dt.date]) -> int:
     inputs = cur.execute(q.text, {"weeks": weeks, "window_days": fs.window_days, "projects": []}).fetchall()
     have = set(cur.execute(sql.query("flow/forecast_memo_uploads").text).fetchall())
     todo = [
-        (u, p, list(offsets), int(remaining), as_of, last_done, created)
-        for u, p, as_of, remaining, offsets, last_done, created in inputs
+        (u, p, list(offsets), int(remaining), as_of, last_done, created, days)
+        for u, p, as_of, remaining, offsets, last_done, created, days in inputs
         if (u, p, as_of) not in have
     ]
     rows = []
-    for (upload_id, project_id, *_, as_of, _l, _c), f in zip(todo, _cached_many(todo, fs), strict=True):
+    for (upload_id, project_id, _o, _r, as_of, *_), f in zip(todo, _cached_many(todo, fs), strict=True):
         rows.append(
             {
                 "upload_id": upload_id,
@@ -455,8 +470,8 @@ def project_forecast(con: Any, project_id: str, as_of: dt.date) -> tuple[Forecas
     rows = _inputs(con, [as_of], project_id)
     if not rows:
         return None, "no work items reported for this project as of this week"
-    _u, _p, report, remaining, offsets, last_done, created = rows[0]
-    return forecast(list(offsets), int(remaining), report, last_done=last_done, created_in_window=created), ""
+    _u, _p, report, remaining, offsets, last_done, created, days = rows[0]
+    return forecast(list(offsets), int(remaining), report, None, last_done, created, days), ""
 
 
 def forecast_trend(con: Any, project_id: str, as_of: dt.date) -> list[dict[str, Any]]:
@@ -471,8 +486,8 @@ def forecast_trend(con: Any, project_id: str, as_of: dt.date) -> list[dict[str, 
         return []
     inputs = sorted(_inputs(con, weeks, project_id), key=lambda r: r[2])
     todo = [
-        (u, p, list(offsets), int(rem), report, last, created)
-        for u, p, report, rem, offsets, last, created in inputs
+        (u, p, list(offsets), int(rem), report, last, created, days)
+        for u, p, report, rem, offsets, last, created, days in inputs
     ]
     out = []
     for f in _cached_many(todo, fs):
@@ -490,8 +505,8 @@ def epic_forecasts(con: Any, project_id: str, as_of: dt.date) -> list[dict[str, 
     rows = _inputs(con, [as_of], project_id)
     if not rows:
         return []
-    _u, _p, report, _remaining, offsets, _last, _created = rows[0]
-    history = daily_history(list(offsets), fs.window_days)
+    _u, _p, report, _remaining, offsets, _last, _created, days = rows[0]
+    history = daily_history(list(offsets), _days(days, fs))
     epics = sql.arrow(con, "flow/epic_remaining", as_of=as_of, project_id=project_id).to_pylist()
     all_days = simulate_when_many(
         [history] * len(epics), [int(e["remaining_items"]) for e in epics], fs.runs, fs.seed, fs.horizon_days
@@ -524,9 +539,9 @@ def how_many_by(con: Any, project_id: str, as_of: dt.date, by: dt.date) -> dict[
     rows = _inputs(con, [as_of], project_id)
     if not rows:
         return None
-    _u, _p, report, remaining, offsets, _last, _created = rows[0]
+    _u, _p, report, remaining, offsets, _last, _created, days = rows[0]
     totals = simulate_how_many(
-        daily_history(list(offsets), fs.window_days), (by - report).days, fs.runs, fs.seed
+        daily_history(list(offsets), _days(days, fs)), (by - report).days, fs.runs, fs.seed
     )
     return {"report_date": report, "by_date": by, "remaining_items": int(remaining)} | {
         f"at_least_p{p}": int(nearest_rank(totals, 100 - p)) for p in fs.percentiles

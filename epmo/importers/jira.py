@@ -60,6 +60,22 @@ STATUS = ("status", "state")
 STATUS_CATEGORY = ("status category",)
 CREATED = ("created", "created date", "date created")
 RESOLVED = ("resolved", "resolution date", "resolved date", "done date")
+RESOLUTION = ("resolution",)
+# resolutions (and statuses) that close an item without the work being done: such an item is
+# neither throughput nor backlog, and is left out (one warning says how many)
+NOT_WORK = {
+    "won t do",
+    "wont do",
+    "won t fix",
+    "wont fix",
+    "duplicate",
+    "cannot reproduce",
+    "cancelled",
+    "canceled",
+    "declined",
+    "rejected",
+    "obsolete",
+}
 CATEGORY_CHANGED = ("status category changed",)
 PARENT = ("parent key", "custom field epic link", "epic link", "parent", "parent id", "epic")
 ISSUE_ID = ("issue id",)
@@ -541,13 +557,15 @@ def _jira_csv(ctx: _Context, h: _Headers, body: list[tuple[int, list[str]]]) -> 
         h.first(CATEGORY_CHANGED),
     )
     jtype, jpar, jid, jteam = h.first(TYPE), h.first(PARENT), h.first(ISSUE_ID), h.first(TEAM)
-    jpts, jproj = h.first(POINTS), h.first(PROJECT_KEY)
+    jpts, jproj, jresn = h.first(POINTS), h.first(PROJECT_KEY), h.first(RESOLUTION)
     sprints = h.all(SPRINT)
     ctx.copied = {"item_key": jk, "item_type": jtype, "title": jt, "team": jteam, "status": js}
     ctx.copied |= {"created_date": jc, "story_points": jpts}
     ctx.settle_order(_cell(r, j) for _n, r in body for j in (jc, jres, jchg) if j is not None)
     id_to_key = {_cell(r, jid): _cell(r, jk) for _n, r in body if jid is not None and _cell(r, jid)}
     categories = contract.enum_lookup(contract.WORK_ITEMS.column("status_category"))
+    left_out: dict[str, int] = {}  # closed without the work being done: how -> its first row
+    left_out_n = 0
     out = []
     for rownum, r in body:
         key = _cell(r, jk)
@@ -555,6 +573,11 @@ def _jira_csv(ctx: _Context, h: _Headers, body: list[tuple[int, list[str]]]) -> 
             _missing_key(ctx, rownum, h.raw[jk].strip())
             continue
         status = _cell(r, js)
+        closed_as = next((v for v in (_cell(r, jresn), status) if _norm(v) in NOT_WORK), "")
+        if closed_as and not (ctx.wf.rank(status) is not None and ctx.wf.category(status) != DONE):
+            left_out.setdefault(closed_as, rownum)
+            left_out_n += 1
+            continue
         # the workflow's order places a status it lists (its started and done points are the
         # team's, not Jira's category); else Jira's Status Category, when it is one we know
         # (English); else the status's own name
@@ -584,6 +607,18 @@ def _jira_csv(ctx: _Context, h: _Headers, body: list[tuple[int, list[str]]]) -> 
                 "sprints": "; ".join(s for s in (_cell(r, j) for j in sprints) if s),
                 "_row": str(rownum),
             }
+        )
+    if left_out:
+        ctx.issues.append(
+            Issue(
+                WARNING,
+                "import_items_left_out",
+                f"{left_out_n:,} items closed without the work being done ({', '.join(sorted(left_out))}) are "
+                "left out: they are neither throughput nor backlog.",
+                file=ctx.name,
+                row=min(left_out.values()),
+                value=", ".join(sorted(left_out)),
+            )
         )
     return out
 

@@ -5,7 +5,8 @@
 -- backlog's report date, how many days before that date it was done (0 = that day); the
 -- Monte Carlo turns them into daily throughput, days with nothing done included;
 -- last_done_date: when the last item was done (the finish, once nothing remains);
--- created_in_window: items created in the same window.
+-- created_in_window: items created in the same window; history_days: the window, or the
+-- days since the backlog's first item was created when fewer.
 -- params: $weeks, $window_days, $projects (list of project ids; empty = every project)
 WITH subs AS (
     SELECT DISTINCT c.upload_id, c.entity_key AS project_id, c.as_of_date
@@ -31,7 +32,14 @@ SELECT
     count(*) FILTER (
         WHERE w.created_date <= s.as_of_date
         AND w.created_date > s.as_of_date - CAST($window_days AS INTEGER)
-    ) AS created_in_window
+    ) AS created_in_window,
+    -- the days of history the throughput is sampled from: the window, or fewer for a backlog
+    -- whose first item was created within it (a new team's days before it began are not days
+    -- on which it finished nothing)
+    least(
+        CAST($window_days AS INTEGER),
+        greatest(1, coalesce(max(date_diff('day', w.created_date, s.as_of_date)) + 1, CAST($window_days AS INTEGER)))
+    ) AS history_days
 FROM subs AS s
 JOIN raw_work_items AS w ON w.upload_id = s.upload_id AND w.project_id = s.project_id
 WHERE lower(coalesce(w.item_type, '')) NOT IN ('epic', 'sub-task', 'subtask', 'sub task')

@@ -95,14 +95,14 @@ def test_batch_equals_each_alone(monkeypatch: pytest.MonkeyPatch, batch: int) ->
         assert days is not None and alone is not None and (days == alone).all()
     # the memo's way (runs worked out only up to the highest percentile): the same dates
     backlogs: list[flow.Backlog] = [
-        ([0, 1, 1, 5, 9, 30], 25, W, None, 3),
-        ([], 4, W, None, None),
-        ([2], 0, W, W, 0),
-        ([1] * 9, 3000, W, None, 40),
+        ([0, 1, 1, 5, 9, 30], 25, W, None, 3, None),
+        ([], 4, W, None, None, 20),
+        ([2], 0, W, W, 0, None),
+        ([1] * 9, 3000, W, None, 40, 84),
     ]
     quick = flow.forecasts(backlogs, distributions=False)
     for b, q in zip(backlogs, quick, strict=True):
-        full = flow.forecast(*b[:3], last_done=b[3], created_in_window=b[4])
+        full = flow.forecast(*b[:3], last_done=b[3], created_in_window=b[4], history_days=b[5])
         assert (q.dates, q.note, q.days) == (full.dates, full.note, None)
     assert [q.growing for q in quick] == [False, False, False, True]
 
@@ -400,3 +400,27 @@ def test_health_memo_prepares_forecasts_once(store: Store) -> None:
         assert flow.prepare_forecasts(con, [W]) == 0  # already there
     finally:
         con.close()
+
+
+def test_a_new_team_s_throughput_is_sampled_from_its_own_days(store: Store) -> None:
+    """A team three weeks old doing 2 a week with 10 left was forecast at 0.5 a week (the 63
+    days before it began counted as days it finished nothing): April instead of ~5 weeks."""
+    done = [0, 3, 7, 10, 14, 17]  # 6 items in its 21 days: 2 a week
+    rows = _items("NEW", done, 10, list(range(21)))  # every item created in the last 21 days
+    for r in rows:
+        r["created_date"] = min(str(r["created_date"]), str(W - dt.timedelta(days=20)))
+    upload_tables(
+        store,
+        W,
+        projects=[project("NEW", delivery_method="Agile", start_date=str(W - dt.timedelta(days=21)))],
+        work_items=rows,
+    )
+    con = store.connect()
+    try:
+        f, _ = flow.project_forecast(con, "NEW", W)
+    finally:
+        con.close()
+    assert f is not None
+    assert "10 items left at 2.0 a week (the last 21 days)" in f.note, f.note
+    p50 = f.date(50)
+    assert p50 is not None and 25 <= (p50 - W).days <= 45, p50

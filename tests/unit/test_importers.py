@@ -450,3 +450,20 @@ def test_a_status_history_in_time_order(
         assert (r["status"], r["started_date"], r["done_date"]) == expected
     if rule:
         assert (got.issues[0].value, got.issues[0].cell) == ("Dev Doing", "C2")
+
+
+def test_items_closed_without_the_work_done_are_left_out() -> None:
+    """Won't Do, Duplicate and Cancelled counted as done: throughput that was never work."""
+    head = "Issue key,Summary,Issue Type,Status,Resolution,Created,Resolved\n"
+    rows = [
+        "ALP-1,a,Story,Done,Done,2026-01-05,2026-02-01",
+        "ALP-2,b,Story,Done,Won't Do,2026-01-05,2026-02-01",
+        "ALP-3,c,Story,Closed,Duplicate,2026-01-05,2026-02-02",
+        "ALP-4,d,Story,Cancelled,,2026-01-05,2026-02-03",
+        "ALP-5,e,Story,In Progress,,2026-01-05,",
+    ]
+    got = import_work_items("export.csv", (head + "\n".join(rows) + "\n").encode(), ALP)
+    assert [r["item_key"] for r in got.rows] == ["ALP-1", "ALP-5"]
+    [issue] = got.issues
+    assert (issue.rule, issue.severity, issue.row) == ("import_items_left_out", "warning", 3)
+    assert "3 items closed without the work being done (Cancelled, Duplicate, Won't Do)" in issue.message
