@@ -169,17 +169,20 @@ def _slide(
 def slide(frozen: steering.Freeze, spec: steering.SlideSpec, scope: dict[str, list[str]]) -> steering.Slide:
     """One slide, cached on the freeze (decisions, which are taken during the meeting, on
     the documents table's version as well)."""
-    docs = ""
-    if spec.view in ("project", "decisions"):
-        docs = dict(ui.snapshot().versions).get("documents", -1).__str__()
+    docs = _docs_key() if spec.view in ("project", "decisions") else ""
     return _slide(
         frozen.key,
         json.dumps(spec.to_dict(), sort_keys=True),
         json.dumps(scope, sort_keys=True),
         docs,
-        frozen.frozen_at.astimezone(dt.UTC).date().isoformat(),  # its decisions run up to that day
+        frozen.decisions_until(live=True).isoformat(),  # its decisions run up to that day
         frozen,
     )
+
+
+def _docs_key() -> str:
+    """The documents table's version: decisions recorded during the meeting change a slide."""
+    return str(dict(ui.snapshot().versions).get("documents", -1))
 
 
 def freshness(frozen: steering.Freeze, scope: dict[str, list[str]]) -> dict[str, int]:
@@ -192,9 +195,12 @@ def _freshness(freeze_key: str, scope_json: str, _frozen: steering.Freeze) -> di
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def _pack_bytes(freeze_key: str, deck_json: str, fmt: str, name: str, _frozen: steering.Freeze) -> bytes:
+def _pack_bytes(
+    freeze_key: str, deck_json: str, fmt: str, name: str, docs_key: str, _frozen: steering.Freeze
+) -> bytes:
     deck = steering.parse_deck(name, deck_json)
-    content = pack.build_from_store(ui.store(), deck, _frozen)  # its own connection (another thread)
+    # its own connection (another thread)
+    content = pack.build_from_store(ui.store(), deck, _frozen, _frozen.decisions_until(live=True))
     return pack.to_pptx(content) if fmt == "pptx" else pack.to_html(content).encode("utf-8")
 
 
@@ -213,7 +219,7 @@ def pack_downloads(deck: steering.Deck, frozen: steering.Freeze) -> None:
     ):
         row.download_button(
             label,
-            lambda fmt=fmt: _pack_bytes(frozen.key, deck.to_json(), fmt, deck.name, frozen),
+            lambda fmt=fmt: _pack_bytes(frozen.key, deck.to_json(), fmt, deck.name, _docs_key(), frozen),
             f"{stem}.{fmt}",
             mime,
             key=f"pack_{fmt}",
@@ -438,7 +444,7 @@ def decision_form(
         }
         try:
             basis = frozen if isinstance(frozen, steering.Freeze) else frozen()
-            decision = steering.validate_decision(con, data, basis)
+            decision = steering.validate_decision(con, data, basis, kept_date=_day(e.get("decision_date")))
             saved = steering.save_decision(ui.store(), decision, ui.require("decision"), decision_id)
         except steering.SteeringError as exc:
             st.error(md(exc))

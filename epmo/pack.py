@@ -50,9 +50,17 @@ class Pack:
         ]
 
 
-def build(con: duckdb.DuckDBPyConnection, deck: steering.Deck, frozen: steering.Freeze) -> Pack:
-    """The pack's content from a (frozen) connection; a decision log is always included."""
-    day = frozen.frozen_at.astimezone(dt.UTC).date()  # the meeting's decisions, not later ones
+def build(
+    con: duckdb.DuckDBPyConnection,
+    deck: steering.Deck,
+    frozen: steering.Freeze,
+    decided_by: dt.date | None = None,
+) -> Pack:
+    """The pack's content from a (frozen) connection; a decision log is always included.
+    Its decisions: those dated up to `decided_by`, default the day the deck was frozen (a
+    pack rebuilt later keeps its meeting's; a live deck passes today, so that a decision just
+    recorded in it is in its pack)."""
+    day = decided_by or frozen.decisions_until(live=False)
     slides = [steering.build_slide(con, frozen.as_of, spec, deck.scope, day) for spec in deck.slides]
     if not any(s.view == "decisions" for s in deck.slides):
         slides.append(
@@ -61,10 +69,12 @@ def build(con: duckdb.DuckDBPyConnection, deck: steering.Deck, frozen: steering.
     return Pack(deck, frozen, steering.freshness(con, frozen.as_of, deck.scope), slides)
 
 
-def build_from_store(store: Store, deck: steering.Deck, frozen: steering.Freeze) -> Pack:
+def build_from_store(
+    store: Store, deck: steering.Deck, frozen: steering.Freeze, decided_by: dt.date | None = None
+) -> Pack:
     con = steering.connect_frozen(store, frozen)
     try:
-        return build(con, deck, frozen)
+        return build(con, deck, frozen, decided_by)
     finally:
         con.close()
 

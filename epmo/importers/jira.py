@@ -720,7 +720,6 @@ def _status_history(ctx: _Context, h: _Headers, body: list[tuple[int, list[str]]
     # key -> (instant, row, day, to status) of each move, in the file's order at first
     changes: dict[str, list[tuple[dt.datetime, int, str, str]]] = {}
     meta: dict[str, tuple[int, str, str, str]] = {}
-    instants: list[dt.datetime] = []
     for rownum, r in body:
         key = _cell(r, jk)
         if not key:
@@ -733,14 +732,20 @@ def _status_history(ctx: _Context, h: _Headers, body: list[tuple[int, list[str]]
         ctx.category(to, rownum, h.raw[jt].strip(), jt)  # every status it moves to is placed
         changes.setdefault(key, []).append((moment[1], rownum, moment[0].isoformat(), to))
         meta.setdefault(key, (rownum, _cell(r, jsum), _cell(r, jtype), _cell(r, jproj)))
-        instants.append(moment[1])
+
     # moves in time order: by instant (UTC when the timestamps give their offsets), and
-    # moves of the same instant (a date without a time) in the file's order, which is
-    # newest first when its first move is later than its last
-    newest_first = len(instants) > 1 and instants[0] > instants[-1]
+    # moves of the same instant (a date without a time) in the file's order, which for an
+    # item is newest first when its first move is later than its last (an item whose moves
+    # all share one instant follows the file's other items: the usual export lists each
+    # item oldest first, one item after another)
+    def direction(moves: list[tuple[dt.datetime, int, str, str]]) -> int:
+        return (moves[0][0] > moves[-1][0]) - (moves[0][0] < moves[-1][0])  # 1 newest first
+
+    votes = sum(direction(m) for m in changes.values())
     out = []
     for key, moves in changes.items():
-        moves.sort(key=lambda m: (m[0], -m[1] if newest_first else m[1]))
+        sign = -1 if (direction(moves) or (1 if votes > 0 else -1)) > 0 else 1
+        moves.sort(key=lambda m: (m[0], sign * m[1]))
         rownum, title, kind, proj = meta[key]
         status = moves[-1][3]
         category = ctx.wf.category(status) or ""

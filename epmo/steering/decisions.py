@@ -51,8 +51,12 @@ def _date(value: Any, what: str) -> dt.date | None:
         raise SteeringError(f"{what} {value!r} is not a date (YYYY-MM-DD)") from None
 
 
-def validate_decision(con: duckdb.DuckDBPyConnection, data: dict[str, Any], frozen: Freeze) -> Decision:
-    """A decision from form or JSON input; SteeringError lists everything wrong at once."""
+def validate_decision(
+    con: duckdb.DuckDBPyConnection, data: dict[str, Any], frozen: Freeze, kept_date: dt.date | None = None
+) -> Decision:
+    """A decision from form or JSON input; SteeringError lists everything wrong at once.
+    `kept_date`: the date of the version being edited, which stands even when it is after
+    today (a decision saved with one before dates after today were refused can be closed)."""
     problems: list[str] = []
     text = str(data.get("decision") or "").strip()
     if not text:
@@ -70,7 +74,7 @@ def validate_decision(con: duckdb.DuckDBPyConnection, data: dict[str, Any], froz
     except SteeringError as exc:
         problems.append(str(exc))
         due = None
-    if day > clock.today():
+    if day > clock.today() and day != kept_date:
         problems.append(
             f"the decision date {day:%d %b %Y} is in the future: a decision is dated the day it "
             "was taken (give the day it takes effect as its due date)"

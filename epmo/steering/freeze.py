@@ -8,8 +8,8 @@ from typing import Any
 
 import duckdb
 
+from epmo import clock, sql
 from epmo import pagedata as pages
-from epmo import sql
 from epmo.store import Snapshot, Store, now_utc
 
 DECK_KIND = pages.steering.DECK_KIND
@@ -38,6 +38,13 @@ class Freeze:
         # a portfolio-scoped freeze (epmo/access.py) is another cache entry than the whole one
         scope = self.snapshot_key.partition("|scope=")[2]
         return f"{self.as_of.isoformat()}|{self.cutoff_at.isoformat()}" + (f"|{scope}" if scope else "")
+
+    def decisions_until(self, live: bool = True) -> dt.date:
+        """The day the decisions a deck or pack shows run up to: the day it was frozen (a pack
+        rebuilt later keeps its meeting's decisions), or today when later and the deck is
+        live (a decision just recorded in a deck reopened the next day is on its slide)."""
+        day = self.frozen_at.astimezone(dt.UTC).date()
+        return max(day, clock.today()) if live else day
 
     def caption(self) -> str:
         week = self.as_of.isocalendar()

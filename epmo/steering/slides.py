@@ -520,7 +520,7 @@ def _decisions(
     dec = data.log
     slide = Slide(spec, "Decisions", "The steering committee's decisions, newest first")
     if dec.empty:
-        slide.empty = "No decisions recorded yet."
+        slide.empty = f"No decisions recorded up to {data.until:%d %b %Y}."
         return slide
     n = data.counts()
     slide.metrics = [Metric("Decisions", f"{n['decisions']:,}"), Metric("Open", f"{n['open']:,}")]

@@ -47,4 +47,5 @@ FROM demand AS d
 JOIN periods AS p
     ON p.project_id = d.project_id AND p.period_start = d.period_start AND p.role = d.role
     AND p.team IS NOT DISTINCT FROM d.team AND p.resource_name IS NOT DISTINCT FROM d.resource_name
-JOIN calendar AS c ON c.period_start = p.period_start AND c.period_end = p.period_end;
+JOIN calendar AS c ON c.period_start = p.period_start AND c.period_end = p.period_end
+WHERE d.hours > 0;  -- a 0 shaped its line's periods above; it demands nothing

@@ -223,7 +223,7 @@ chosen AS (
             -- (judged once the project is older than the window: a new one is not yet)
             WHEN e.flow_forecast_date IS NULL AND e.flow_remaining_items > 0
                 AND e.baseline_end_date <= e.as_of_date + CAST(rules.flow_horizon_days AS INTEGER)
-                AND (e.flow_done_in_window > 0 OR e.start_date <= e.as_of_date - CAST(rules.flow_window_days AS INTEGER))
+                AND e.start_date <= e.as_of_date - CAST(rules.flow_window_days AS INTEGER)
                 THEN 3
             WHEN e.flow_slip_days >= rules.slip_amber_days THEN 2
             -- more added than done in the window, by a project older than the window (a new

@@ -319,6 +319,10 @@ def test_a_team_reporting_zero_hours_has_zero_not_none(con_of) -> None:  # type:
     )
     weekly = capacity.utilisation(con, AS_OF, grain="week", horizon_months=6)
     assert {k: v for k, v in by_period(weekly).items() if v} == {D(2027, 2, 1): 40}
+    # ...and a 0 demands nothing: no role-month of demand (the optimiser's "not constrained"
+    # note, the what-if pickers) comes from it
+    demand = capacity.project_role_demand(con, AS_OF, grain="week", horizon_months=6)
+    assert by_period(demand) == {D(2027, 2, 1): 40}
     assert {k: v for k, v in by_period(weekly, "capacity_hours").items() if v} == {D(2027, 2, 1): 40}
 
 

@@ -535,3 +535,14 @@ def test_the_explorer_withholds_the_access_list_and_audit_trail_from_non_admins(
         == 0
     )
     assert capsys.readouterr().out.splitlines()[1:] == ["0"]
+
+
+def test_an_entry_granted_before_the_address_rules_can_be_revoked(store: Store) -> None:
+    """Revoke checked the address as a grant does, so a look-alike entry granted before could
+    not be removed and stayed in force."""
+    admin = access.Identity(email="boss@example.org", role="admin", via="cli")
+    legacy = "z\u043ee@example.org"  # a Cyrillic о, granted before grants refused it
+    access._event(store, admin, "grant", legacy, "admin")
+    assert access.resolve(store, legacy).role == "admin"
+    access.revoke(store, admin, legacy)
+    assert access.resolve(store, legacy).role is None

@@ -283,6 +283,7 @@ NO_DATE_CASES = [
         "work items: no 85% forecast date (no forecast: nothing was done in the 84 days",
     ),
     ("new: nothing done yet", RECENT, SOON, [], 20, [], None, "no work-item forecast"),
+    ("new: too slow for the horizon, but new", RECENT, SOON, [3], 2000, [], None, "no work-item forecast"),
     (
         "too slow: beyond the horizon",
         LONG_AGO,

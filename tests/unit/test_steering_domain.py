@@ -348,3 +348,45 @@ def test_presented_date_ticks_stay_level(days: int, tickformat: str, kept_weekly
 )
 def test_rag_labels_carry_a_letter(value: object, label: str) -> None:
     assert theme.rag_label(value) == label
+
+
+def test_a_decision_recorded_in_a_deck_reopened_the_next_day_is_on_its_slide(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A live deck's decisions run up to today (a decision just recorded, dated today, was left
+    off the slide of a deck frozen the day before); a rebuild keeps its frozen day."""
+    monkeypatch.setenv("EPMO_TODAY", "2026-11-24")
+    _ingest(store, "a.csv", project_row("P1"))
+    frozen = steering.freeze(store, WEEK)
+    monkeypatch.setenv("EPMO_TODAY", "2026-11-25")  # the link opened again the next day
+    reopened = steering.freeze(store, WEEK, cutoff_at=frozen.cutoff_at, frozen_at=frozen.frozen_at)
+    data = {k: v for k, v in GOOD.items() if k != "decision_date"} | {"project_ids": ["P1"]}
+    steering.save_decision(
+        store, steering.validate_decision(store.connect(), data, reopened), person("c@x.org")
+    )
+    assert reopened.decisions_until(live=True) == dt.date(2026, 11, 25)
+    assert reopened.decisions_until(live=False) == dt.date(2026, 11, 24)
+    con = steering.connect_frozen(store, reopened)
+    live = steering.build_slide(con, WEEK, steering.SlideSpec("decisions"), None, reopened.decisions_until())
+    assert not live.empty
+    rebuilt = steering.build_slide(
+        con, WEEK, steering.SlideSpec("decisions"), None, reopened.decisions_until(False)
+    )
+    assert rebuilt.empty == "No decisions recorded up to 24 Nov 2026."
+
+
+def test_a_decision_dated_ahead_before_the_rule_can_still_be_closed(store: Store) -> None:
+    """A decision saved with a later date (accepted before such dates were refused) could not
+    get a new version, a status of Done, without its date changed too."""
+    _ingest(store, "a.csv", project_row("P1"))
+    frozen = steering.freeze(store, WEEK)
+    ahead = GOOD | {
+        "decision_date": "2026-12-01",
+        "due_date": "2026-12-31",
+        "status": "Done",
+        "project_ids": ["P1"],
+    }
+    with pytest.raises(steering.SteeringError, match="is in the future"):
+        steering.validate_decision(store.connect(), ahead, frozen)
+    kept = steering.validate_decision(store.connect(), ahead, frozen, kept_date=dt.date(2026, 12, 1))
+    assert kept.decision_date == dt.date(2026, 12, 1) and kept.status == "Done"
