@@ -5,6 +5,7 @@ import streamlit as st
 
 from app_pages import _shared as ui
 from epmo import charts, measures
+from epmo.labels import count
 from epmo.pagedata import portfolio as pages
 
 snap = ui.snapshot()
@@ -105,7 +106,7 @@ def project_list() -> None:
     st.toggle("Only where declared and computed RAG differ", key="only_disagree")
     shown = data.shown
     st.caption(
-        f"{len(shown)} projects. Click a row to open the project. Blank measures say why in 'Blank because'."
+        f"{count(len(shown), 'project')}. Click a row to open the project. Blank measures say why in 'Blank because'."
     )
     ui.project_table(
         shown,

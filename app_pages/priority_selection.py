@@ -93,7 +93,7 @@ if sel is None:
 else:
     m = ui.metric_columns(5)
     m[0].metric("Projects chosen", f"{len(sel.chosen):,} of {len(cands):,}")
-    m[1].metric("Total score", f"{sel.total_score:,.4g}")
+    m[1].metric("Total score", labels.significant(sel.total_score))
     m[2].metric("Total cost", f"{sel.total_cost / 1e6:,.2f} M")
     m[3].metric("Budget left", f"{(budget - sel.total_cost) / 1e6:,.2f} M")
     binding = sel.constraints[sel.constraints["is_binding"] & (sel.constraints["kind"] != "dependency")]
@@ -104,7 +104,9 @@ else:
             "(settings: priority.solver_time_limit_s)."
         )
     st.caption(
-        f"Solved exactly (MILP, HiGHS) with **{md(model.label)}**; "
+        "Solved exactly ("
+        + ("the budget's dynamic programme, as the frontier" if sel.method == "dp" else "MILP, HiGHS")
+        + f") with **{md(model.label)}**; "
         f"{labels.label('basis').lower()}: {labels.text('basis', basis)}. "
         + (
             "Binding: "
@@ -174,8 +176,8 @@ with tab_frontier:
             f"Best total score at {steps} budget levels from 0 to {total_cost:,.0f} (every candidate), solved "
             "exactly at each level with the same capacity, forced and mandatory constraints (no capacity rows and "
             "costs in whole cents: one dynamic programme over the budget gives every level; else one MILP per level). × marks the "
-            f"current portfolio ({cur[2]} projects in the stages {', '.join(settings.current().priority.current_stages)}: "
-            f"cost {cur[0]:,.0f}, total score {cur[1]:,.4g}); ★ the selection above."
+            f"current portfolio ({count(cur[2], 'project')} in the stages {', '.join(settings.current().priority.current_stages)}: "
+            f"cost {cur[0]:,.0f}, total score {labels.significant(cur[1])}); ★ the selection above."
         )
         ui.table(front, height=260, key="sel_frontier_table")
         ui.downloads(front, f"efficient_frontier_{model.name}_{f.as_of}", "front")
@@ -256,5 +258,7 @@ with tab_scenarios:
                 ui.table(compared.summary, key="scn_table")
                 if compared.solved >= 2:
                     diff = compared.differ
-                    st.caption(f"{len(diff):,} projects are chosen in some of these scenarios but not all:")
+                    st.caption(
+                        f"{count(len(diff), 'project')} chosen in some of these scenarios but not all:"
+                    )
                     ui.table(diff, key="scn_diff")

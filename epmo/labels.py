@@ -157,6 +157,8 @@ LABELS: dict[str, str] = {
     "teams": "Teams",
     "granted_at": "Granted",
     "granted_by": "Granted by",
+    "revoked_at": "Revoked",
+    "revoked_by": "Revoked by",
     "event_at": "When",
     "event": "Change",
     "by_email": "By",
@@ -409,6 +411,19 @@ def moment(value: Any) -> str:
 def count(n: int, noun: str, plural: str | None = None) -> str:
     """A count with its noun in the right number: "1 project", "3 projects", "0 projects"."""
     return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
+
+
+def significant(value: Any, digits: int = 4) -> str:
+    """A number to `digits` significant digits, written out (a total score: 0.7026, 4.65,
+    58, 620,000; never "6.2e+05"). "" for none. The charts' twin is d3's ",.4~r"."""
+    if is_blank(value) or not math.isfinite(float(value)):
+        return ""
+    r = float(f"{float(value):.{digits}g}")
+    if r == 0:
+        return "0"
+    decimals = max(0, digits - 1 - math.floor(math.log10(abs(r))))
+    text = f"{r:,.{decimals}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def money(value: Any) -> str:

@@ -9,6 +9,7 @@ import plotly.graph_objects as go
 from epmo import settings
 from epmo.capacity import band_index, bands
 from epmo.capacity_charts import band_scale
+from epmo.labels import count
 from epmo.safe_text import plotly as esc
 from epmo.theme import base_layout
 
@@ -50,7 +51,7 @@ def score_breakdown(ranked: pd.DataFrame, top: int = 25) -> go.Figure:
             name="score",
             orientation="h",
             marker_color=PALETTE[0],
-            hovertemplate="%{y}<br>score: %{x:.4g}<extra></extra>",
+            hovertemplate="%{y}<br>score: %{x:,.4~r}<extra></extra>",
         )
     fig.update_layout(
         **_layout(max(320, 26 * len(part) + 120)),
@@ -125,7 +126,7 @@ def frontier_chart(
         name="best total score for the budget",
         marker_color=settings.current().priority.selected_colour,
         customdata=ok["project_count"],
-        hovertemplate="budget %{x:,.0f}<br>best total score %{y:.4g}<br>%{customdata} projects<extra></extra>",
+        hovertemplate="budget %{x:,.0f}<br>best total score %{y:,.4~r}<br>%{customdata} projects<extra></extra>",
     )
     if current is not None:
         fig.add_scatter(
@@ -133,10 +134,10 @@ def frontier_chart(
             y=[current[1]],
             mode="markers+text",
             name="current portfolio (in flight)",
-            text=[f"current: {current[2]} projects"],
+            text=[f"current: {count(current[2], 'project')}"],
             textposition="bottom right",
             marker={"symbol": "x", "size": 14, "color": settings.current().priority.current_colour},
-            hovertemplate="current portfolio<br>cost %{x:,.0f}<br>total score %{y:.4g}<extra></extra>",
+            hovertemplate="current portfolio<br>cost %{x:,.0f}<br>total score %{y:,.4~r}<extra></extra>",
         )
     if selected is not None:
         fig.add_scatter(
@@ -144,10 +145,10 @@ def frontier_chart(
             y=[selected[1]],
             mode="markers+text",
             name="selected portfolio",
-            text=[f"selected: {selected[2]} projects"],
+            text=[f"selected: {count(selected[2], 'project')}"],
             textposition="top left",
             marker={"symbol": "star", "size": 16, "color": "#2E7D32"},
-            hovertemplate="selected portfolio<br>cost %{x:,.0f}<br>total score %{y:.4g}<extra></extra>",
+            hovertemplate="selected portfolio<br>cost %{x:,.0f}<br>total score %{y:,.4~r}<extra></extra>",
         )
     fig.update_layout(**_layout(420), xaxis_title="Budget (cost of the selection)", yaxis_title="Total score")
     return fig

@@ -82,9 +82,12 @@ class ScoringModel:
     @property
     def label(self) -> str:
         """What produced a ranking: name and version (or built-in)."""
-        return (
-            f"{self.name} (built-in)" if self.version == BUILT_IN_VERSION else f"{self.name} v{self.version}"
-        )
+        if self.version != BUILT_IN_VERSION:
+            return f"{self.name} v{self.version}"
+        # a model read from a JSON file (resolve_model's model_file) carries the file's path
+        if self.saved_by in ("built-in", ""):
+            return f"{self.name} (built-in)"
+        return f"{self.name} (from {self.saved_by})"
 
     @property
     def columns(self) -> tuple[str, ...]:

@@ -137,6 +137,7 @@ class Selection:
     constraints: pd.DataFrame  # constraint, kind, used, limit, slack, slack_pct, is_binding, detail
     required: dict[str, str]  # project -> why it had to be in
     is_optimal: bool = True  # False: the solver's time limit stopped it (best found so far)
+    method: str = "milp"  # "milp" (HiGHS) or "dp" (the budget's dynamic programme, as the frontier)
 
 
 def diagnose(problem: Problem) -> None:
@@ -375,6 +376,7 @@ def solve(problem: Problem, tie_break: bool = True) -> Selection:
         constraints=frame,
         required=why,
         is_optimal=is_optimal,
+        method="dp" if by_programme is not None else "milp",
     )
 
 

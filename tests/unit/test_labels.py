@@ -431,3 +431,21 @@ def test_every_scoring_model_code_reads_as_words(name: str, codes: str) -> None:
     for code in getattr(models, codes):
         words = labels.text(name, code)
         assert words != code and "_" not in words and words[:1].isupper(), (name, code)
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (0.7026315789473684, "0.7026"),
+        (4.65, "4.65"),
+        (58.0, "58"),
+        (620_000.0, "620,000"),  # it read "6.2e+05" on the selection page
+        (1_234_567.0, "1,235,000"),
+        (-12.5, "-12.5"),
+        (0.0, "0"),
+        (None, ""),
+        (float("nan"), ""),
+    ],
+)
+def test_significant_never_writes_an_exponent(value: object, text: str) -> None:
+    assert labels.significant(value) == text

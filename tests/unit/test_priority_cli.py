@@ -136,3 +136,15 @@ def test_model_file_is_the_saved_format(
     path.write_text('{"type": "weighted", "criteria": [{"column": "project_name"}]}')
     assert main(args) == 2
     assert "not a numeric project column" in capsys.readouterr().err
+
+
+def test_a_model_from_a_file_is_not_called_built_in(tmp_path: Path) -> None:
+    """`--model-file align.json` was labelled "align (built-in)"."""
+    from epmo import priority
+
+    path = tmp_path / "align.json"
+    path.write_text(
+        json.dumps({"type": "weighted", "criteria": [{"column": "strategic_alignment", "weight": 1}]})
+    )
+    assert priority.resolve_model(None, model_file=str(path)).label == f"align (from {path})"
+    assert priority.resolve_model(None, "wsjf").label == "wsjf (built-in)"

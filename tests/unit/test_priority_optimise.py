@@ -637,3 +637,12 @@ def test_a_budget_beyond_every_cost_chooses_every_paying_project(times: float) -
         assert shape is None
     else:
         assert shape is not None and shape.local and shape.top <= int((cost // 1000).sum())
+
+
+def test_a_selection_says_how_it_was_solved() -> None:
+    """The page said "Solved exactly (MILP, HiGHS)" when the budget's dynamic programme had
+    solved it."""
+    ids, score, cost = ["A", "B"], np.array([2.0, 1.0]), np.array([1.0, 1.0])
+    assert solve(Problem(ids, score, cost, 1)).method == "dp"
+    capped = Problem(ids, score, cost, 1, capacity={("Dev", "Jan 2027"): (np.array([1.0, 1.0]), 5.0)})
+    assert solve(capped).method == "milp"
