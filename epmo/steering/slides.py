@@ -224,10 +224,19 @@ def _health(
             fills=fills,
         )
     )
-    melons = data.watermelons.head(_rows())
+    # the biggest budgets first (they were the lowest ids), and how many of how many
+    every = data.watermelons
+    melons = every.sort_values(["bac", "project_id"], ascending=[False, True], na_position="last").head(
+        _rows()
+    )
     slide.blocks.append(
         Table(
-            "Watermelons: declared Green, computed Red",
+            "Watermelons: declared Green, computed Red"
+            + (
+                f" (the {len(melons):,} of {len(every):,} with the largest budgets)"
+                if len(melons) < len(every)
+                else ""
+            ),
             display(melons, ["project_id", "project_name", "rag_declared", "rag_computed", "rag_reasons"]),
             data.sql["projects"],
             "" if len(melons) else "None this week.",

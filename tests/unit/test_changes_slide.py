@@ -77,3 +77,20 @@ def test_the_slide_s_changes_hide_no_kind_behind_the_rag(
         amounts = shown.loc[shown["change_type"] == kind, "change_amount"].abs().tolist()
         everyone = changes.loc[changes["change_type"] == kind, "change_amount"].abs()
         assert amounts == sorted(everyone, reverse=True)[: len(amounts)]
+
+
+def test_the_watermelons_on_the_health_slide_are_the_largest_and_say_how_many(demo_store: Store) -> None:
+    """The slide showed the ten lowest project ids of 46 watermelons, without saying so."""
+    con = demo_store.connect()
+    try:
+        slide = steering.build_slide(con, DEMO_END, steering.SlideSpec("health"))
+        every = health.project_health_view(demo_store, DEMO_END)
+    finally:
+        con.close()
+    melons = every[every["is_watermelon"].astype(bool)]
+    [table] = [b for b in slide.blocks if b.title.startswith("Watermelons")]
+    shown = table.frame[labels.label("project_id")].tolist()
+    largest = melons.sort_values(["bac", "project_id"], ascending=[False, True])["project_id"].head(len(shown))
+    assert shown == largest.tolist()
+    if len(shown) < len(melons):
+        assert f"the {len(shown)} of {len(melons)} with the largest budgets" in table.title
