@@ -570,12 +570,19 @@ def _flow(
         return slide
     whole = data.summary
     row = whole.iloc[0] if len(whole) else None
+    dateless = forecasts["p85_date"].isna() & (forecasts["remaining_items"] > 0)
     slide.metrics = [
         Metric(
             "Projects with a backlog",
-            f"{int(forecasts['p85_date'].notna().sum()):,}",
-            "Projects expected to report (any delivery method) whose backlog gives a Monte Carlo "
-            "forecast of their end",
+            f"{len(forecasts):,}",
+            "Projects expected to report (any delivery method) with a backlog; the computed RAG "
+            "counts beside it are of the same projects (the rest are not judged)",
+        ),
+        Metric(
+            "No forecast date",
+            f"{int(dateless.sum()):,}",
+            f"Items left but no {fs.rag_percentile} % date: nothing done in the window, or more work "
+            "than the forecast horizon (Red once the project is older than the window)",
         ),
         *[
             Metric(
@@ -595,11 +602,9 @@ def _flow(
             Metric(measures.label("wip"), measures.fmt("wip", row["wip"])),
             Metric(measures.label("cycle_time_p85"), measures.fmt("cycle_time_p85", row["cycle_time_p85"])),
         ]
-    top = (
-        forecasts.dropna(subset=["flow_slip_days"])
-        .sort_values("flow_slip_days", ascending=False)
-        .head(_rows())
-    )
+    # furthest behind: the dateless first (flow/forecasts orders them so), then by slip
+    behind = forecasts[forecasts["flow_slip_days"].notna() | dateless].head(_rows())
+    top = behind.dropna(subset=["flow_slip_days"]).sort_values("flow_slip_days", ascending=False)
     slips = pd.DataFrame(
         {"Slip (days)": top["flow_slip_days"].astype(int).tolist()},
         index=[f"{p} {n}" for p, n in zip(top["project_id"], top["project_name"], strict=True)],
@@ -616,9 +621,10 @@ def _flow(
     )
     slide.blocks.append(
         Table(
-            "Projects with a backlog furthest behind",
+            "Projects with a backlog furthest behind"
+            + (", those with no forecast date first" if dateless.any() else ""),
             display(
-                top,
+                behind,
                 [
                     "project_id",
                     "project_name",
@@ -626,7 +632,8 @@ def _flow(
                     "p85_date",
                     "baseline_end_date",
                     "rag_computed",
-                ],
+                ]
+                + (["forecast_note"] if behind["p85_date"].isna().any() else []),
             ),
             data.sql["forecasts"],
         )
