@@ -124,15 +124,39 @@ def _text(frame: Any, text: str, size: int, bold: bool = False, colour: str = PR
     p.font.color.rgb = _rgb(colour)
 
 
+def fit_text(text: str, width_in: float, lines: int, sizes: tuple[int, ...]) -> tuple[str, int, bool]:
+    """(the text, its size in points, whether it was cut) for a box `width_in` wide and
+    `lines` high: the largest of `sizes` at which it fits (CHAR_EM per character), else the
+    smallest, cut at a word with an ellipsis (the whole text goes in the slide's notes)."""
+    for size in sizes:
+        per_line = int(width_in * 72 / (size * CHAR_EM))
+        if len(text) <= per_line * lines:
+            return text, size, False
+    room = int(width_in * 72 / (sizes[-1] * CHAR_EM)) * lines - 1
+    cut = text[:room].rsplit(" ", 1)[0].rstrip(",;:· ")
+    return cut + "…", sizes[-1], True
+
+
+def _notes(slide: Any, text: str) -> None:
+    """Text a slide had to cut, whole, in its notes (the presenter's view, the outline)."""
+    frame = slide.notes_slide.notes_text_frame
+    frame.text = (frame.text + "\n" if frame.text else "") + text
+
+
 def _title(slide: Any, text: str, x: Any, y: Any, w: Any, h: Any, size: int) -> None:
     """The slide's title, in its title placeholder (PowerPoint's outline, the accessibility
-    checker and screen readers read it), placed and styled like the rest of the pack."""
+    checker and screen readers read it), placed and styled like the rest of the pack; a long
+    one smaller, and cut at a word on one line with the whole in the notes (a long project
+    name ran over the subtitle and the figures)."""
     from pptx.enum.text import PP_ALIGN
 
     shape = slide.shapes.title
     shape.left, shape.top, shape.width, shape.height = x, y, w, h
-    _text(shape, text, size, bold=True)
+    shown, fitted, cut = fit_text(text, w / 914400, 1, (size, size - 4, size - 8, size - 12))
+    _text(shape, shown, fitted, bold=True)
     shape.text_frame.paragraphs[0].alignment = PP_ALIGN.LEFT
+    if cut:
+        _notes(slide, text)
 
 
 def _plain_chart_data(base: type) -> type:
@@ -203,6 +227,15 @@ def _add_chart(slide: Any, chart: steering.Chart, x: Any, y: Any, w: Any, h: Any
             series.format.fill.fore_color.rgb = _rgb(colour)
     if chart.kind == "bubble":
         c.plots[0].bubble_scale = 40
+    # the axes say what they measure (the bubble chart did not say which axis is SPI): for a
+    # bar, the values are on the value axis; for a bubble or line, x and y as named
+    value_title = chart.x_title if chart.kind == "hbar" else chart.y_title
+    category_title = chart.y_title if chart.kind == "hbar" else chart.x_title
+    for axis, text in ((c.value_axis, value_title), (c.category_axis, category_title)):
+        if text:
+            axis.has_title = True
+            axis.axis_title.text_frame.text = text
+            axis.axis_title.text_frame.paragraphs[0].font.size = Pt(12)
 
 
 def slide_groups(
@@ -357,9 +390,12 @@ def to_pptx(pack: Pack) -> bytes:
         slide = prs.slides.add_slide(title_only)
         title = s.title + (" (continued)" if part else "")
         _title(slide, title, Inches(0.5), Inches(0.25), Inches(12.3), Inches(0.7), 30)
-        if s.subtitle:
+        if s.subtitle:  # two lines at most, smaller if need be, else cut at a word: whole in the notes
             sub = slide.shapes.add_textbox(Inches(0.5), Inches(0.9), Inches(12.3), Inches(0.5))
-            _text(sub, s.subtitle[:220], 13, colour="#444444")
+            shown, size, cut = fit_text(s.subtitle, 12.3, 2, (13, 12, 11, 10))
+            _text(sub, shown, size, colour="#444444")
+            if cut:
+                _notes(slide, s.subtitle)
         top = 1.45
         if s.metrics and part == 0:
             m = pd.DataFrame([[x.value for x in s.metrics]], columns=[x.label for x in s.metrics])

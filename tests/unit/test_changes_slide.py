@@ -90,7 +90,9 @@ def test_the_watermelons_on_the_health_slide_are_the_largest_and_say_how_many(de
     melons = every[every["is_watermelon"].astype(bool)]
     [table] = [b for b in slide.blocks if b.title.startswith("Watermelons")]
     shown = table.frame[labels.label("project_id")].tolist()
-    largest = melons.sort_values(["bac", "project_id"], ascending=[False, True])["project_id"].head(len(shown))
+    largest = melons.sort_values(["bac", "project_id"], ascending=[False, True])["project_id"].head(
+        len(shown)
+    )
     assert shown == largest.tolist()
     if len(shown) < len(melons):
         assert f"the {len(shown)} of {len(melons)} with the largest budgets" in table.title

@@ -434,3 +434,51 @@ def test_a_rebuilt_pack_shows_its_meeting_s_decisions_not_later_ones(demo_store:
         [log] = [s for s in built.slides if s.spec.view == "decisions"]
         table = log.blocks[0].frame
         assert [t for t in table[labels.label("decision")] if t.startswith("Taken")] == shown
+
+
+def test_pptx_cuts_no_word_and_names_its_axes(built) -> None:  # type: ignore[no-untyped-def]
+    """Subtitles were cut at 220 characters mid-word (the RAG rules ended "...due date is A")
+    and no chart said what its axes measure."""
+    import io
+
+    _store, _frozen, content = built
+    prs = Presentation(io.BytesIO(pack.to_pptx(content)))
+    subtitles = {s.title: s.subtitle for s in content.slides}
+    cut = 0
+    for slide in list(prs.slides)[1:]:
+        title = slide.shapes.title.text_frame.text.replace(" (continued)", "")
+        boxes = [sh.text_frame.text for sh in slide.shapes if sh.has_text_frame and sh != slide.shapes.title]
+        whole = subtitles.get(title)
+        if not whole:
+            continue
+        [shown] = [b for b in boxes if b and (b == whole or b.endswith("…") and whole.startswith(b[:-1]))]
+        if shown != whole:  # cut: at a word, and whole in the notes
+            cut += 1
+            assert whole[len(shown) - 1] in " ,;:·", shown
+            assert whole in slide.notes_slide.notes_text_frame.text
+    assert cut >= 1  # the health slide's rules are longer than two lines
+    bubble = next(
+        sh.chart
+        for slide in prs.slides
+        for sh in slide.shapes
+        if sh.has_chart and sh.chart.chart_type == XL_CHART_TYPE.BUBBLE
+    )
+    assert bubble.value_axis.axis_title.text_frame.text == "CPI (cost)"
+    assert bubble.category_axis.axis_title.text_frame.text == "SPI (schedule)"
+
+
+@pytest.mark.parametrize(
+    ("text", "width", "lines", "expected"),
+    [
+        ("Short title", 12.3, 1, ("Short title", 30, False)),
+        ("x " * 40, 12.3, 1, (("x " * 40), 22, False)),  # 80 characters: 22 pt fits one line
+        ("word " * 60, 12.3, 1, None),  # too long at any size: cut at a word
+    ],
+)
+def test_fit_text(text: str, width: float, lines: int, expected: tuple[str, int, bool] | None) -> None:
+    shown, size, cut = pack.fit_text(text, width, lines, (30, 26, 22, 18))
+    if expected is not None:
+        assert (shown, size, cut) == expected
+    else:
+        assert cut and size == 18 and shown.endswith("…") and text.startswith(shown[:-1])
+        assert shown[:-1].endswith("word")
