@@ -317,7 +317,7 @@ def _check_upload(
     mapping = (mapping or Mapping()).for_uploader(uploader)
     imported: list[Issue] = []
     if work_items is not None or sniff_layout(file_name, data):
-        converted = _import_work_items(file_name, data, work_items or WorkItemImport())
+        converted = _import_work_items(file_name, data, work_items or WorkItemImport(), max_file_mb)
         if isinstance(converted, Outcome):
             converted.as_of_date = as_of
             return converted
@@ -480,7 +480,7 @@ def _check_upload(
 
 
 def _import_work_items(
-    file_name: str, data: bytes, opts: WorkItemImport
+    file_name: str, data: bytes, opts: WorkItemImport, max_file_mb: float | None = None
 ) -> Outcome | tuple[bytes, Mapping, list[Issue], Callable[[Issue], Issue]]:
     """A Jira or flow-tool export -> a work_items CSV for the ordinary path (or the
     Outcome that rejects it, with the importer's messages in the user's own headers), and
@@ -488,7 +488,7 @@ def _import_work_items(
     export (and its status history) is decoded and read in a child under OS limits."""
     try:
         result = isolate.import_work_items(
-            file_name, data, opts.workflow, opts.layout, opts.project_id, opts.history
+            file_name, data, opts.workflow, opts.layout, opts.project_id, opts.history, max_file_mb
         )
     except RejectedFile as exc:
         return Outcome(REJECTED, new_report([exc.issue], {}))

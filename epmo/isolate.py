@@ -145,17 +145,21 @@ def import_work_items(
     layout: str | None = None,
     project_id: str | None = None,
     history: tuple[str, bytes] | None = None,
+    max_file_mb: float | None = None,
 ) -> Imported:
     """`epmo.importers.import_work_items` (a Jira or flow-tool export, and the optional
-    status-history file, decoded and read as CSV) in a child process under OS limits."""
+    status-history file, decoded and read as CSV) in a child process under OS limits.
+    `max_file_mb` overrides limits.max_file_mb, as for read_upload (`ingest --max-file-mb`)."""
     if layout is not None and layout not in LAYOUTS:  # the caller's mistake, not the file's
         raise ValueError(f"unknown layout {layout!r}; choose one of {', '.join(LAYOUTS)}")
-    limit_mb = float(current().limits.max_file_mb)
+    limit_mb = float(max_file_mb if max_file_mb is not None else current().limits.max_file_mb)
     if not data or len(data) > limit_mb * 1_000_000:
         from epmo import importers  # refuses on the length alone; not worth a child
 
-        return importers.import_work_items(file_name, data, wf, layout, project_id, history)
-    return run_import(IMPORT_WORK_ITEMS, file_name, data, wf, layout, project_id, history, file=file_name)
+        return importers.import_work_items(file_name, data, wf, layout, project_id, history, max_file_mb)
+    return run_import(
+        IMPORT_WORK_ITEMS, file_name, data, wf, layout, project_id, history, max_file_mb, file=file_name
+    )
 
 
 def run_import(target: str, *args: Any, file: str, limits: Limits | None = None) -> Imported:

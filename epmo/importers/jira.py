@@ -211,17 +211,19 @@ def _norm(h: str) -> str:
     return contract.normalise_header(h)
 
 
-def _read_csv(name: str, data: bytes) -> tuple[list[list[str]], int]:
+def _read_csv(name: str, data: bytes, max_file_mb: float | None = None) -> tuple[list[list[str]], int]:
     """The export's records, from its header row on, and how many blank records came before
     it (so that a record's number is the one the person's file shows)."""
-    limit_mb = float(current().limits.max_file_mb)
+    limit_mb = float(max_file_mb if max_file_mb is not None else current().limits.max_file_mb)
     if len(data) > limit_mb * 1_000_000:
         raise RejectedFile(
             Issue(
                 ERROR,
                 "file_too_large",
                 f"The file is {len(data) / 1e6:.1f} MB; the limit is {limit_mb:g} MB. Export "
-                "fewer items (a JQL filter per project), or ask an admin to raise limits.max_file_mb.",
+                "fewer items (a JQL filter per project) or only the current fields (Jira: Export > "
+                "CSV (current fields), which leaves out descriptions and comments), or ask an admin "
+                "to raise limits.max_file_mb.",
                 file=name,
             )
         )
@@ -458,12 +460,14 @@ def import_work_items(
     layout: str | None = None,
     project_id: str | None = None,
     history: tuple[str, bytes] | None = None,
+    max_file_mb: float | None = None,
 ) -> Imported:
     """Read a Jira/flow-tool export into work_items rows. Never raises for bad content:
-    what cannot be read is an issue (RejectedFile for a file that cannot be read at all)."""
+    what cannot be read is an issue (RejectedFile for a file that cannot be read at all).
+    `max_file_mb` overrides limits.max_file_mb."""
     wf = wf or Workflow()
     name = PurePosixPath(file_name).name
-    rows, above = _read_csv(name, data)
+    rows, above = _read_csv(name, data, max_file_mb)
     headers = _Headers(rows[0])
     found = detect_layout(rows[0])
     if layout is None:
@@ -491,7 +495,7 @@ def import_work_items(
     else:
         out = _status_history(ctx, headers, body)
     if history is not None and layout != "status_history":
-        hist_rows, hist_above = _read_csv(history[0], history[1])
+        hist_rows, hist_above = _read_csv(history[0], history[1], max_file_mb)
         hctx = _Context(history[0], wf, project_id or "-")
         items = _status_history(
             hctx, _Headers(hist_rows[0]), [(i + 2 + hist_above, r) for i, r in enumerate(hist_rows[1:])]

@@ -479,3 +479,17 @@ def test_items_closed_without_the_work_done_are_left_out() -> None:
     [issue] = got.issues
     assert (issue.rule, issue.severity, issue.row) == ("import_items_left_out", "warning", 3)
     assert "3 items closed without the work being done (Cancelled, Duplicate, Won't Do)" in issue.message
+
+
+def test_the_size_limit_given_applies_to_a_jira_export() -> None:
+    """`ingest --max-file-mb` applied to every file but a Jira export, which kept the
+    settings' limit; the refusal now also says how to export less."""
+    from epmo import isolate
+
+    data = _jira(*(f"ALP-{k},{'t' * 200},Story,Done,ALP,2026-01-05,2026-02-01,Done" for k in range(6000)))
+    assert 1_000_000 < len(data) < 2_000_000
+    assert isolate.import_work_items("export.csv", data, ALP).ok
+    with pytest.raises(RejectedFile) as refused:
+        isolate.import_work_items("export.csv", data, ALP, max_file_mb=1)
+    assert refused.value.issue.rule == "file_too_large"
+    assert "only the current fields" in refused.value.issue.message
