@@ -619,22 +619,22 @@ def _flow(
             x_title="Days beyond baseline end",
         )
     )
+    shown = display(
+        behind,
+        ["project_id", "project_name", "remaining_items", "p85_date", "baseline_end_date", "rag_computed"],
+    )
+    no_date = (behind["p85_date"].isna() & (behind["remaining_items"] > 0)).tolist()
+    p85 = labels.label("p85_date")
+    shown[p85] = ["no date" if n else v for n, v in zip(no_date, shown[p85], strict=True)]
     slide.blocks.append(
         Table(
             "Projects with a backlog furthest behind"
-            + (", those with no forecast date first" if dateless.any() else ""),
-            display(
-                behind,
-                [
-                    "project_id",
-                    "project_name",
-                    "remaining_items",
-                    "p85_date",
-                    "baseline_end_date",
-                    "rag_computed",
-                ]
-                + (["forecast_note"] if behind["p85_date"].isna().any() else []),
+            + (
+                ", those with no forecast date first (nothing done in the window, or more work than the horizon)"
+                if any(no_date)
+                else ""
             ),
+            shown,
             data.sql["forecasts"],
         )
     )

@@ -242,3 +242,13 @@ def shot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
     page.wait_for_timeout(1200)  # let data grids and charts paint before the picture
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def extract_input(page):  # type: ignore[no-untyped-def]
+    """The Upload page's "Weekly extract" file input (the page has a second one, the status
+    history of a work-item export, inside its Work items expander)."""
+    return (
+        page.locator("[data-testid='stFileUploader']")
+        .filter(has_text="Weekly extract")
+        .locator("[data-testid='stFileUploaderDropzoneInput']")
+    )

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import DEMO_END, shot, wait_for_app
+from tests.e2e.conftest import DEMO_END, extract_input, shot, wait_for_app
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group(name="e2e_b")]
 
@@ -153,7 +153,7 @@ def test_prefilled_workbook_round_trip(tab, app_url: str, manager: str, tmp_path
     edited.write_bytes(filled_workbook(tables))
     page.goto(f"{app_url}/upload")
     wait_for_app(page)
-    page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(edited))
+    extract_input(page).set_input_files(str(edited))
     page.get_by_text("is valid").wait_for(timeout=60_000)
     page.get_by_role("button", name="Commit upload").click()
     page.get_by_text("Stored as upload").wait_for(timeout=60_000)

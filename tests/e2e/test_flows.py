@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from epmo import demo
-from tests.e2e.conftest import DEMO_END, shot, wait_for_app
+from tests.e2e.conftest import DEMO_END, extract_input, shot, wait_for_app
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group(name="e2e_b")]
 
@@ -65,7 +65,7 @@ def test_upload_the_filled_demo_workbook_and_find_it_in_the_ledger(
     workbook.write_bytes(demo.sample_extract("small", seed=3, end=DEMO_END))
     page.goto(f"{app_url}/upload")
     wait_for_app(page)
-    page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(workbook))
+    extract_input(page).set_input_files(str(workbook))
     page.get_by_text("is valid").wait_for(timeout=30_000)
     shot(page, "upload_validated")
     page.get_by_role("button", name="Commit upload").click()
@@ -93,7 +93,7 @@ def test_a_broken_file_shows_its_problems(page, app_url: str, tmp_path: Path) ->
     bad.write_text("project_id,project_name,portfolio\nP1,Alpha,Corp\n")
     page.goto(f"{app_url}/upload")
     wait_for_app(page)
-    page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(bad))
+    extract_input(page).set_input_files(str(bad))
     page.get_by_text("cannot be stored").wait_for(timeout=30_000)
     shot(page, "upload_rejected")
     assert page.locator("[data-testid='stException']").count() == 0

@@ -15,7 +15,7 @@ from deltalake import DeltaTable
 
 from epmo import demo, integrity
 from epmo.store import Store
-from tests.e2e.conftest import DEMO_END, on_s3, start, stop, wait_for_app
+from tests.e2e.conftest import DEMO_END, extract_input, on_s3, start, stop, wait_for_app
 from tests.objectstore import _env
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group(name="e2e_a")]
@@ -45,7 +45,7 @@ def _upload_on(page, url: str, workbook: Path, email: str) -> None:  # type: ign
     page.goto(f"{url}/upload")
     wait_for_app(page)
     # the uploader is the signed-in identity (demo mode here): no email to type
-    page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(workbook))
+    extract_input(page).set_input_files(str(workbook))
     page.get_by_text("is valid").wait_for(timeout=60_000)
 
 

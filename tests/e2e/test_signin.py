@@ -20,7 +20,7 @@ from bench.harness import serve as streamlit_server
 from epmo import access
 from epmo.store import Store
 from tests.conftest import project_row, projects_csv
-from tests.e2e.conftest import on_s3, s3_switch, shot, wait_for_app
+from tests.e2e.conftest import extract_input, on_s3, s3_switch, shot, wait_for_app
 
 SCOPE = "Corporate Systems"
 VIEWER = "viewer.cs@example.org"
@@ -220,7 +220,7 @@ def test_a_scoped_analyst_imports_a_register_of_their_portfolio_only(page, world
     )
     register = tmp_path / "register.csv"
     register.write_bytes(projects_csv(ours_row, theirs_row))
-    page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(register))
+    extract_input(page).set_input_files(str(register))
     page.get_by_text("cannot be stored").wait_for(timeout=30_000)
     refused = page.locator(".epmo-text-table tr").filter(
         has_text="may submit rows only for projects of your portfolios"
@@ -235,7 +235,7 @@ def test_a_scoped_analyst_imports_a_register_of_their_portfolio_only(page, world
     ok.write_bytes(projects_csv(ours_row))
     page.goto(f"{url}/upload")  # a fresh uploader
     wait_for_app(page)
-    page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(ok))
+    extract_input(page).set_input_files(str(ok))
     page.get_by_text("is valid").wait_for(timeout=30_000)
     page.get_by_role("button", name="Commit upload").click()
     page.get_by_text("Stored as upload").wait_for(timeout=30_000)
