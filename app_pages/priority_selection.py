@@ -203,6 +203,10 @@ with tab_constraints:
         use = data.capacity_use
         if not use.empty:
             st.subheader("Capacity the selection uses")
+            st.caption(
+                "With the hours planned by projects that are not candidates (other portfolios under a "
+                "filter, stages that are not candidates): the capacity constraint leaves them theirs."
+            )
             cap.band_legend()  # the Capacity heatmap's bands and colours
             ui.chart(charts.capacity_use(use), "sel_capacity_chart")
             ui.downloads(use, f"selection_capacity_use_{f.as_of}", "use")

@@ -424,21 +424,37 @@ def efficient_frontier(
 
 
 def capacity_use(result: SelectionResult) -> pd.DataFrame:
-    """What the selection uses of each role's capacity per month (whether or not the
-    capacity constraint was on): role, period, used_hours, capacity_hours, used_pct."""
-    cols = ["role", "period", "used_hours", "capacity_hours", "used_pct"]
+    """What each role's capacity per month carries with the selection (whether or not the
+    capacity constraint was on): role, period, used_hours (the selection's hours and the
+    others_hours planned by projects that are not candidates, as the constraint counts them:
+    its limit is what they leave), capacity_hours, used_pct. The heatmap showed the
+    selection's hours alone, 90 % beside a constraint with no slack left."""
+    cols = ["role", "period", "used_hours", "selection_hours", "others_hours", "capacity_hours", "used_pct"]
     if result.selection is None or result.capacity is None:
         return pd.DataFrame(columns=cols)
     demand, supply = result.capacity
     chosen = set(result.selection.chosen)
-    used = (
-        demand[demand["project_id"].isin(chosen)]
-        .groupby(["role", "period_start"], as_index=False)["demand_hours"]
-        .sum()
-        .rename(columns={"demand_hours": "used_hours"})
+    candidates = set(result.problem.ids)
+
+    def hours(rows: pd.DataFrame, name: str) -> pd.DataFrame:
+        return (
+            rows.groupby(["role", "period_start"], as_index=False)["demand_hours"]
+            .sum()
+            .rename(columns={"demand_hours": name})
+        )
+
+    out = supply.merge(
+        hours(demand[demand["project_id"].isin(chosen)], "selection_hours"),
+        on=["role", "period_start"],
+        how="left",
     )
-    out = supply.merge(used, on=["role", "period_start"], how="left")
-    out["used_hours"] = out["used_hours"].fillna(0.0)
+    out = out.merge(
+        hours(demand[~demand["project_id"].isin(candidates)], "others_hours"),
+        on=["role", "period_start"],
+        how="left",
+    )
+    out[["selection_hours", "others_hours"]] = out[["selection_hours", "others_hours"]].fillna(0.0)
+    out["used_hours"] = out["selection_hours"] + out["others_hours"]
     out["used_pct"] = 100.0 * out["used_hours"] / out["capacity_hours"].where(out["capacity_hours"] > 0)
     out = out.sort_values(["role", "period_start"]).reset_index(drop=True)
     out["period"] = pd.to_datetime(out["period_start"]).dt.strftime("%b %Y")

@@ -7,7 +7,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from epmo import settings
-from epmo.capacity import band_index, bands
+from epmo.capacity import band_index, bands, pct_label
 from epmo.capacity_charts import band_scale
 from epmo.labels import count
 from epmo.safe_text import plotly as esc
@@ -155,7 +155,8 @@ def frontier_chart(
 
 
 def capacity_use(use: pd.DataFrame) -> go.Figure:
-    """Heatmap: share of capacity the selection uses per role and month (100 % = full), in
+    """Heatmap: share of capacity the selection and the projects outside it (whose hours stay
+    theirs, as the capacity constraint counts them) use per role and month (100 % = full), in
     the utilisation bands and colours of the Capacity heatmap (settings [capacity]), so that
     the same share has the same colour on both pages; each cell reads its share.
 
@@ -168,7 +169,7 @@ def capacity_use(use: pd.DataFrame) -> go.Figure:
     pct = pivot.to_numpy(dtype="float")
     band = [[band_index(v, b) for v in row] for row in pct]
     names = [b.no_capacity, *b.names]  # by band + 1
-    text = [["no cap" if v != v else f"{v:.0f}%" for v in row] for row in pct]
+    text = [["no cap" if v != v else pct_label(v, b.limits_pct) for v in row] for row in pct]
     hover = [
         [
             b.no_capacity if i < 0 else f"{t} of capacity ({names[i + 1]})"

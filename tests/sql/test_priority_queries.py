@@ -133,6 +133,14 @@ def test_select_end_to_end(tiny: Store) -> None:
     assert capped.selection is not None and capped.selection.chosen == ["P3"]
     use = priority.capacity_use(capped).set_index(["role", "period"])
     assert use.loc[("Tester", "Dec 2026"), "used_hours"] == pytest.approx(25.0)
+    # the heatmap counts what the constraint counts: hours of projects that are not candidates
+    # stay theirs (a Closed project's planned hours were left out: 90 % beside "no slack left")
+    cons = capped.selection.constraints.set_index("constraint")
+    for (role, period), row in use.iterrows():
+        name = f"Capacity: {role}, {period}"
+        if name in cons.index:
+            assert row["used_hours"] == pytest.approx(cons.loc[name, "used"] + row["others_hours"])
+            assert row["capacity_hours"] == pytest.approx(cons.loc[name, "limit"] + row["others_hours"])
     # the mandatory P3 alone costs 1,000,000 of BAC
     tight = priority.select(con, WEEK, model, priority.Scenario(budget=900_000))
     assert tight.selection is None and "over the budget 900,000 by 100,000" in tight.error

@@ -646,3 +646,39 @@ def test_a_selection_says_how_it_was_solved() -> None:
     assert solve(Problem(ids, score, cost, 1)).method == "dp"
     capped = Problem(ids, score, cost, 1, capacity={("Dev", "Jan 2027"): (np.array([1.0, 1.0]), 5.0)})
     assert solve(capped).method == "milp"
+
+
+def test_the_capacity_the_selection_uses_counts_what_the_constraint_counts() -> None:
+    """The heatmap showed the selection's hours alone (90 %) beside a constraint with no slack
+    left: 20 h of a project that is not a candidate (Closed) stay planned."""
+    ranked = pd.DataFrame(
+        {
+            "project_id": ["A"],
+            "score": [1.0],
+            "budget_bac": [1.0],
+            "remaining_cost": [1.0],
+            "is_mandatory": [False],
+        }
+    )
+    deps = pd.DataFrame({"project_id": [], "depends_on_project_id": []})
+    demand = pd.DataFrame(
+        {
+            "project_id": ["A", "CLOSED"],
+            "role": ["Dev", "Dev"],
+            "period_start": pd.to_datetime(["2027-01-01", "2027-01-01"]),
+            "demand_hours": [180.0, 20.0],
+        }
+    )
+    supply = pd.DataFrame(
+        {"role": ["Dev"], "period_start": pd.to_datetime(["2027-01-01"]), "capacity_hours": [200.0]}
+    )
+    scenario = priority.Scenario(budget=10, with_capacity=True)
+    p, notes = priority.build_problem(ranked, deps, scenario, (demand, supply))
+    sel = solve(p)
+    assert sel.chosen == ["A"]
+    result = priority.SelectionResult(scenario, None, ranked, p, sel, "", notes, (demand, supply))  # type: ignore[arg-type]
+    [row] = priority.capacity_use(result).to_dict("records")
+    assert (row["selection_hours"], row["others_hours"], row["used_hours"]) == (180.0, 20.0, 200.0)
+    assert row["used_pct"] == pytest.approx(100.0)
+    [cons] = sel.constraints[sel.constraints["kind"] == "capacity"].to_dict("records")
+    assert cons["slack"] == pytest.approx(0) and cons["used"] + row["others_hours"] == row["used_hours"]
