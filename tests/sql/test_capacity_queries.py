@@ -547,6 +547,24 @@ def test_what_if_transformations(con_of, changes, demand, supply) -> None:  # ty
     assert by_period(base)[D(2026, 12, 1)] == pytest.approx(262)
 
 
+def test_a_hire_for_a_role_no_team_supplies_goes_to_the_team_that_needs_it(con_of) -> None:  # type: ignore[no-untyped-def]
+    """With no team named and no team supplying the role, a hire landed on "(no team)": the
+    team views kept the role's demand at "No capacity" and the hours short unchanged."""
+    con = con_of(
+        projects=[project("P1")],
+        allocations=[
+            alloc("P1", D(2027, 1, 1), 105, role="Architect", team="Design"),
+            alloc("P1", D(2027, 1, 1), 10, role="Architect", team="Build"),
+        ],
+        capacity=[cap(D(2027, 1, 1), 210)],
+    )
+    sc = Scenario((Change("capacity", role="Architect", from_month=D(2027, 1, 1), hours_per_week=37.5),))
+    after = capacity.utilisation(con, AS_OF, grain="month", by="role_team", horizon_months=3, scenario=sc)
+    arch = after[after["role"] == "Architect"].set_index("team")
+    assert arch.loc["Design", "capacity_hours"] == 157.5 and arch.loc["Design", "band"] == "Under 70%"
+    assert "(no team)" not in arch.index
+
+
 def test_capacity_change_for_a_role_without_capacity_and_a_named_team(con_of) -> None:  # type: ignore[no-untyped-def]
     con = con_of(
         projects=[project("P1")],
