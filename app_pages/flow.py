@@ -35,7 +35,9 @@ if by != "all":
         level, options, index=options.index(wanted) if wanted in options else 0, key=f"flow_scope_{by}"
     )
 
-data = ui.page(pages.flow, snap, f, by=by, scope=scope)
+# "how many by" (the Forecast tab's date, read before the call, as the widget keeps it)
+by_date = st.session_state.get("flow_by_date") if by == "project" and scope else None
+data = ui.page(pages.flow, snap, f, by=by, scope=scope, by_date=by_date)
 summary = data.summary
 if summary.empty:
     st.info("No work items reported for this selection as of this week.")
@@ -96,6 +98,30 @@ with tabs[4]:
                 c[i + 1].metric(f"{p} % done by", "–" if d is None else f"{d:%d %b %Y}")
             st.text(fc.note)
             ui.chart(flow_charts.forecast_distribution(fc.days, fc.as_of_date, fc.dates), "flow_distribution")
+            st.subheader("How many by a date")
+            c = st.columns([1, 3])
+            c[0].date_input(
+                "By",
+                value=None,
+                min_value=fc.as_of_date,
+                key="flow_by_date",
+                format=ui.DATE_INPUT_FORMAT,
+                help="How many of the items left the team will have done by then, at its recent throughput.",
+            )
+            many = data.extra.get("how_many")
+            if many:
+                odds = [
+                    (int(k.removeprefix("at_least_p")), v)
+                    for k, v in many.items()
+                    if k.startswith("at_least_p")
+                ]
+                c[1].text(
+                    f"By {many['by_date']:%d %b %Y}, of {many['remaining_items']:,} items left, at least: "
+                    + ", ".join(f"{v:,} ({p} % likely)" for p, v in sorted(odds))
+                    + "."
+                )
+            else:
+                c[1].caption("Choose a date to see how many items will be done by then.")
         project_rows = data.project_forecasts
         baseline = project_rows["baseline_end_date"].iloc[0] if not project_rows.empty else None
         st.subheader("Trend of the forecast dates")

@@ -560,12 +560,13 @@ def flow_page(
     scope: str = "",
     portfolios: tuple[str, ...] = (),
     programmes: tuple[str, ...] = (),
+    by_date: dt.date | None = None,
 ) -> dict[str, Any]:
     """Everything the Flow page shows, for one level (all, portfolio, team or project) and
     optionally one scope of it: the flow summary, throughput per week, cycle times with
     their percentiles, work in progress with its age, cumulative flow, the project
     forecasts; for one project also its forecast distribution, the trend of its 85 % date,
-    its epics and how many items by the forecast horizon."""
+    its epics and how many items it will have done by `by_date` (how_many_by)."""
     if by not in BY_LEVELS:
         raise ValueError(f"level must be one of {', '.join(BY_LEVELS)}, not {by!r}")
     fs = flow_settings()
@@ -588,6 +589,8 @@ def flow_page(
         out["forecast"], out["forecast_reason"] = project_forecast(con, scope, as_of)
         out["trend"] = forecast_trend(con, scope, as_of)
         out["epics"] = epic_forecasts(con, scope, as_of)
+        if by_date is not None:
+            out["how_many"] = how_many_by(con, scope, as_of, by_date)
     return out
 
 

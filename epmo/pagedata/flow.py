@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,11 +47,12 @@ class FlowData(PageData):
 FRAMES = ("summary", "throughput", "cycle_times", "wip_age", "cumulative_flow", "forecasts")
 
 
-def flow(con: Con, f: Filters, by: str = "all", scope: str = "") -> FlowData:
-    """The Flow page for one level (all, portfolio, team, project) and optionally one scope."""
+def flow(con: Con, f: Filters, by: str = "all", scope: str = "", by_date: dt.date | None = None) -> FlowData:
+    """The Flow page for one level (all, portfolio, team, project) and optionally one scope;
+    for a project, how many items it will have done by `by_date`."""
     from epmo.flow import flow_page
 
-    out = flow_page(con, f.as_of, by, scope, f.portfolios, f.programmes)
+    out = flow_page(con, f.as_of, by, scope, f.portfolios, f.programmes, by_date)
     return FlowData(
         by=by,
         scope=scope,

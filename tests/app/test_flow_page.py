@@ -39,6 +39,20 @@ def test_flow_page_portfolio_and_project(app: AppTest, demo_store: Store) -> Non
     assert _metric(app, "WIP") == str(int(per_project["wip"]))
     assert _metric(app, "Items left") is not None
     assert any(s.value == "Trend of the forecast dates" for s in app.subheader)
+    # how many by a date (documented, and shown nowhere): the page's figures are how_many_by's
+    import datetime as dt
+
+    by = DEMO_END + dt.timedelta(days=28)
+    app.date_input(key="flow_by_date").set_value(by).run()
+    _ok(app)
+    con = demo_store.connect()
+    try:
+        many = flow.how_many_by(con, pid, DEMO_END, by)
+    finally:
+        con.close()
+    assert many is not None
+    said = next(t.value for t in app.text if t.value.startswith(f"By {by:%d %b %Y}"))
+    assert f"{many['at_least_p85']:,} (85 % likely)" in said and f"{many['remaining_items']:,} items left" in said
 
     app.radio(key="flow_level").set_value("Team").run()
     _ok(app)
