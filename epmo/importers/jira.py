@@ -93,6 +93,7 @@ PROJECT_KEY = ("project key",)
 FROM = ("from status", "from", "fromstring", "old status", "from state")
 TO = ("to status", "to", "tostring", "new status", "to state")
 WHEN = ("timestamp", "changed", "changed at", "transition date", "date", "when", "created")
+FIELD = ("field", "field name", "fieldname", "changed field")  # a changelog of every field
 ATTRIBUTES = {"type", "status", "resolution", "created", "labels", "release", "team", "level"}
 
 
@@ -229,6 +230,17 @@ def _read_csv(name: str, data: bytes, max_file_mb: float | None = None) -> tuple
         )
     if not data.strip():
         raise RejectedFile(Issue(ERROR, "empty_file", "The file is empty. Export it again.", file=name))
+    if data[:4] == b"PK\x03\x04":  # an Excel workbook (a zip), said as such, not "binary"
+        raise RejectedFile(
+            Issue(
+                ERROR,
+                "import_not_csv",
+                "This is an Excel workbook: the work-item importer reads CSV exports. Export the issues "
+                "as CSV (Jira: Export > CSV (all fields)) and upload that, or open the workbook and "
+                "save it as CSV (UTF-8).",
+                file=name,
+            )
+        )
     text, _enc = decode_text(name, data)
     sample = text[:65536]
     delimiter = ","
@@ -404,7 +416,9 @@ class _Context:
             return None
         return moment
 
-    def project(self, key: str, project_key: str, rownum: int) -> str:
+    def project(self, key: str, project_key: str, rownum: int, where: tuple[str, int] | None = None) -> str:
+        """The EPMO project of an item; `where`: the header and index of the column its Jira
+        project comes from (the Project key column, else the key's), for the refusal's cell."""
         if self.project_id:
             return self.project_id
         pid = self.wf.project_id(project_key + "-0" if project_key else key)
@@ -421,7 +435,9 @@ class _Context:
                     f'the file, or add "{prefix}": "PRJ-..." to the workflow\'s project_keys.',
                     file=self.name,
                     row=rownum,
-                    value=key,
+                    column=where[0] if where else "",
+                    cell=f"{column_letter(where[1])}{rownum}" if where else "",
+                    value=project_key or key,
                 )
             )
         return ""
@@ -535,7 +551,7 @@ def _required(ctx: _Context, headers: _Headers, names: tuple[str, ...], what: st
     return j
 
 
-def _missing_key(ctx: _Context, rownum: int, header: str) -> None:
+def _missing_key(ctx: _Context, rownum: int, header: str, j: int | None = None) -> None:
     ctx.issues.append(
         Issue(
             ERROR,
@@ -544,6 +560,7 @@ def _missing_key(ctx: _Context, rownum: int, header: str) -> None:
             file=ctx.name,
             row=rownum,
             column=header,
+            cell=f"{column_letter(j)}{rownum}" if j is not None else "",
         )
     )
 
@@ -574,7 +591,7 @@ def _jira_csv(ctx: _Context, h: _Headers, body: list[tuple[int, list[str]]]) -> 
     for rownum, r in body:
         key = _cell(r, jk)
         if not key:
-            _missing_key(ctx, rownum, h.raw[jk].strip())
+            _missing_key(ctx, rownum, h.raw[jk].strip(), jk)
             continue
         status = _cell(r, js)
         closed_as = next((v for v in (_cell(r, jresn), status) if _norm(v) in NOT_WORK), "")
@@ -596,7 +613,14 @@ def _jira_csv(ctx: _Context, h: _Headers, body: list[tuple[int, list[str]]]) -> 
         parent = id_to_key.get(parent, parent)
         out.append(
             {
-                "project_id": ctx.project(key, _cell(r, jproj), rownum),
+                "project_id": ctx.project(
+                    key,
+                    _cell(r, jproj),
+                    rownum,
+                    (h.raw[jproj].strip(), jproj)
+                    if _cell(r, jproj) and jproj is not None
+                    else (h.raw[jk].strip(), jk),
+                ),
                 "item_key": key,
                 "item_type": _cell(r, jtype),
                 "title": _cell(r, jt),
@@ -676,7 +700,7 @@ def _stage_dates(ctx: _Context, h: _Headers, body: list[tuple[int, list[str]]]) 
     for rownum, r in body:
         key = _cell(r, 0)
         if not key:
-            _missing_key(ctx, rownum, h.raw[0].strip())
+            _missing_key(ctx, rownum, h.raw[0].strip(), 0)
             continue
         entered: list[tuple[int, str, str]] = []  # (rank, date, stage)
         for j, stage in zip(stages, names, strict=True):
@@ -692,7 +716,7 @@ def _stage_dates(ctx: _Context, h: _Headers, body: list[tuple[int, list[str]]]) 
         created = ctx.date(r, jc, h, rownum) or min((d for _r, d, _s in entered), default="")
         out.append(
             {
-                "project_id": ctx.project(key, "", rownum),
+                "project_id": ctx.project(key, "", rownum, (h.raw[0].strip(), 0)),
                 "item_key": key,
                 "item_type": _cell(r, jtype),
                 "title": _cell(r, 2) or key,
@@ -724,10 +748,13 @@ def _status_history(ctx: _Context, h: _Headers, body: list[tuple[int, list[str]]
     # key -> (instant, row, day, to status) of each move, in the file's order at first
     changes: dict[str, list[tuple[dt.datetime, int, str, str]]] = {}
     meta: dict[str, tuple[int, str, str, str]] = {}
+    jfield = h.first(FIELD)
     for rownum, r in body:
+        if jfield is not None and _norm(_cell(r, jfield)) not in ("status", ""):
+            continue  # a changelog of every field: an assignee's or points' change is no move
         key = _cell(r, jk)
         if not key:
-            _missing_key(ctx, rownum, h.raw[jk].strip())
+            _missing_key(ctx, rownum, h.raw[jk].strip(), jk)
             continue
         moment = ctx.moment(r, jw, h, rownum)
         if moment is None:

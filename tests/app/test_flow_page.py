@@ -52,7 +52,10 @@ def test_flow_page_portfolio_and_project(app: AppTest, demo_store: Store) -> Non
         con.close()
     assert many is not None
     said = next(t.value for t in app.text if t.value.startswith(f"By {by:%d %b %Y}"))
-    assert f"{many['at_least_p85']:,} (85 % likely)" in said and f"{many['remaining_items']:,} items left" in said
+    assert (
+        f"{many['at_least_p85']:,} (85 % likely)" in said
+        and f"{many['remaining_items']:,} items left" in said
+    )
 
     app.radio(key="flow_level").set_value("Team").run()
     _ok(app)

@@ -493,3 +493,53 @@ def test_the_size_limit_given_applies_to_a_jira_export() -> None:
         isolate.import_work_items("export.csv", data, ALP, max_file_mb=1)
     assert refused.value.issue.rule == "file_too_large"
     assert "only the current fields" in refused.value.issue.message
+
+
+def test_a_changelog_of_every_field_keeps_the_status_moves() -> None:
+    """A changelog with a Field column read an assignee's or story points' change as a status
+    move ("Status '5' is not in the workflow")."""
+    wf = Workflow(
+        statuses=["To Do", "In Progress", "Done"],
+        started="In Progress",
+        done="Done",
+        project_keys={"ALP": "P1"},
+    )
+    text = (
+        "Issue key,Field,From,To,Timestamp\n"
+        "ALP-1,status,To Do,In Progress,2026-03-02\n"
+        "ALP-1,Story Points,3,5,2026-03-03\n"
+        "ALP-1,assignee,ana,bo,2026-03-04\n"
+        "ALP-1,Status,In Progress,Done,2026-03-05\n"
+    )
+    got = import_work_items("changelog.csv", text.encode(), wf)
+    assert got.ok, got.issues
+    [r] = got.rows
+    assert (r["status"], r["started_date"], r["done_date"]) == ("Done", "2026-03-02", "2026-03-05")
+
+
+def test_a_jira_export_saved_as_a_workbook_is_named_as_one() -> None:
+    """It was called "binary, not a CSV or Excel workbook"."""
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+    with pytest.raises(RejectedFile) as refused:
+        import_work_items("export.xlsx", buf.getvalue(), ALP)
+    assert refused.value.issue.rule == "import_not_csv"
+    assert "This is an Excel workbook" in refused.value.issue.message
+
+
+def test_an_unknown_project_and_a_missing_key_are_placed_at_their_cells() -> None:
+    got = import_work_items(
+        "export.csv",
+        _jira(
+            "ZZZ-1,t,Story,Done,ZZZ,2026-01-05,2026-02-01,Done",
+            ",t,Story,Done,ALP,2026-01-05,2026-02-01,Done",
+        ),
+        ALP,
+    )
+    places = {i.rule: (i.row, i.column, i.cell, i.value) for i in got.issues}
+    assert places["import_unknown_project_key"] == (2, "Project key", "E2", "ZZZ")
+    assert places["import_missing_key"] == (3, "Issue key", "A3", "")
