@@ -209,8 +209,15 @@ def cmd_workflows(args: argparse.Namespace) -> int:
     if args.action == "save":
         if not args.name or not args.file:
             raise UsageError("usage: python -m epmo workflows save NAME FILE.json")
-        wf = load_workflow(store, args.file if args.file.lower().endswith(".json") else args.file + ".json")
-        assert wf is not None
+        path = Path(args.file)
+        if not path.is_file():  # a file to save, never a saved name ("no saved workflow named ...")
+            raise UsageError(
+                f"no file {str(path)!r}: give the workflow's JSON file (docs/flow.md, The workflow)"
+            )
+        try:
+            wf = Workflow.from_json(path.read_text(encoding="utf-8"))
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise UsageError(f"workflow file {path}: {exc}") from None
         wf.name = args.name
         try:
             workflow_doc.save(store, wf, args.identity)
@@ -218,8 +225,18 @@ def cmd_workflows(args: argparse.Namespace) -> int:
             raise UsageError(str(exc)) from None
         print(f"saved workflow {args.name}")
         return EXIT_OK
+    if args.action == "show":
+        if not args.name:
+            raise UsageError("usage: python -m epmo workflows show NAME")
+        shown = load_workflow(store, args.name)
+        assert shown is not None
+        print(shown.to_json())
+        return EXIT_OK
     for r in store.documents("workflow"):
-        print(f"{r['name']}\t{r['saved_at']}\t{r['saved_by']}")
+        wf = Workflow.from_json(r["spec"])
+        keys = ", ".join(f"{k}->{v}" for k, v in sorted(wf.project_keys.items())) or "(none)"
+        statuses = " > ".join(wf.statuses) or "(status names)"
+        print(f"{r['name']}\t{r['saved_at']}\t{r['saved_by']}\tstatuses: {statuses}\tproject keys: {keys}")
     return EXIT_OK
 
 
@@ -754,11 +771,18 @@ def parser() -> argparse.ArgumentParser:
     with_store(sp)
     sp.set_defaults(func=cmd_mappings)
 
-    sp = sub.add_parser("workflows", help="list saved work-item workflows, or save one")
-    sp.add_argument("action", nargs="?", choices=["list", "save"], default="list")
-    sp.add_argument("name", nargs="?")
-    sp.add_argument("file", nargs="?")
-    sp.add_argument("--user")
+    sp = sub.add_parser(
+        "workflows",
+        help="list saved work-item workflows, show one, or save one",
+        description="A team's workflow: its statuses in order, the first that counts as started and "
+        'the first that counts as done, and its Jira project keys: {"statuses": ["To Do", "In Progress", '
+        '"Done"], "started": "In Progress", "done": "Done", "project_keys": {"PAY": "PRJ-0042"}, '
+        '"date_order": "dmy"} (docs/flow.md, The workflow). Every saved version is kept.',
+    )
+    sp.add_argument("action", nargs="?", choices=["list", "show", "save"], default="list")
+    sp.add_argument("name", nargs="?", help="show, save: the workflow's name")
+    sp.add_argument("file", nargs="?", help="save: the workflow's JSON file")
+    sp.add_argument("--user", help="act as this person (as --as)")
     with_store(sp)
     sp.set_defaults(func=cmd_workflows)
 

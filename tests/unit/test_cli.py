@@ -224,3 +224,29 @@ def test_a_long_report_says_where_the_rest_is(
         if report
         else "... and 50 more; --report PATH writes all of them."
     )
+
+
+def test_workflows_save_show_and_list(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Saving from a missing file said "no saved workflow named '/tmp/x.json'", a .txt file was
+    looked for as x.txt.json, and a saved workflow could not be read back."""
+    store = str(tmp_path / "store")
+    missing = tmp_path / "nope.json"
+    assert main(["workflows", "save", "pay", str(missing), "--store", store]) == 2
+    assert f"no file '{missing}'" in capsys.readouterr().err
+    spec = tmp_path / "wf.txt"
+    spec.write_text(
+        json.dumps(
+            {
+                "statuses": ["To Do", "Doing", "Done"],
+                "started": "Doing",
+                "done": "Done",
+                "project_keys": {"PAY": "P1"},
+            }
+        )
+    )
+    assert main(["workflows", "save", "pay", str(spec), "--store", store]) == 0
+    capsys.readouterr()
+    assert main(["workflows", "show", "pay", "--store", store]) == 0
+    assert json.loads(capsys.readouterr().out)["statuses"] == ["To Do", "Doing", "Done"]
+    assert main(["workflows", "--store", store]) == 0
+    assert "statuses: To Do > Doing > Done\tproject keys: PAY->P1" in capsys.readouterr().out
