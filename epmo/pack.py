@@ -377,7 +377,7 @@ def to_pptx(pack: Pack) -> bytes:
     prs.slide_width, prs.slide_height = Inches(13.333), Inches(7.5)
     # the store's table versions go in the file's properties (traceability), not on the cover
     prs.core_properties.title = pack.title
-    prs.core_properties.comments = "Store snapshot: " + pack.frozen.snapshot_key
+    prs.core_properties.comments = "Store snapshot: " + pack.frozen.table_versions
     title_only = prs.slide_layouts[5]  # a title placeholder: PowerPoint's outline sees it
     plan = [(s, part, blocks) for s in pack.slides for part, blocks in enumerate(slide_groups(s.blocks))]
     total = 1 + len(plan)  # the cover, then every slide as it will be counted in PowerPoint

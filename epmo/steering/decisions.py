@@ -105,7 +105,7 @@ def validate_decision(
         {
             "as_of": frozen.as_of.isoformat(),
             "cutoff_at": frozen.cutoff_at.isoformat(),
-            "snapshot_key": frozen.snapshot_key,
+            "snapshot_key": frozen.table_versions,  # not the store's path: every viewer reads it
         },
     )
 

@@ -39,6 +39,12 @@ class Freeze:
         scope = self.snapshot_key.partition("|scope=")[2]
         return f"{self.as_of.isoformat()}|{self.cutoff_at.isoformat()}" + (f"|{scope}" if scope else "")
 
+    @property
+    def table_versions(self) -> str:
+        """The snapshot key without the store's location (tables and their versions): what a
+        decision or a pack records of its snapshot, read by everyone who may see it."""
+        return self.snapshot_key.split("|", 1)[1] if "|" in self.snapshot_key else self.snapshot_key
+
     def decisions_until(self, live: bool = True) -> dt.date:
         """The day the decisions a deck or pack shows run up to: the day it was frozen (a pack
         rebuilt later keeps its meeting's decisions), or today when later and the deck is

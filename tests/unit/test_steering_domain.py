@@ -246,7 +246,9 @@ def test_decision_round_trip_edits_are_new_versions_and_link_the_snapshot(store:
     ]
     row = log.iloc[0]
     assert row["based_on_as_of_date"] == pd.Timestamp(WEEK)
-    assert row["based_on_snapshot"] == frozen.snapshot_key
+    # the tables' versions, not the store's path (the decisions export is every viewer's)
+    assert row["based_on_snapshot"] == frozen.table_versions
+    assert store.uri not in row["based_on_snapshot"] and "uploads=" in row["based_on_snapshot"]
     assert pd.Timestamp(row["based_on_data_at"]) == pd.Timestamp(frozen.cutoff_at)
     history = steering.decision_history(store, did)
     assert [json.loads(s)["decision"] for s in history["spec"]] == ["Stop P2 now", "Stop P2"]  # nothing lost
