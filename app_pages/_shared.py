@@ -663,7 +663,8 @@ _TEXT_TABLE_CSS = """<style>
 .epmo-text-table th { position: sticky; top: 0; background: #f0f2f6; font-weight: 600; z-index: 1; }
 .epmo-text-table th, .epmo-text-table td { text-align: left; padding: 6px 8px; vertical-align: top;
   border-bottom: 1px solid rgba(49, 51, 63, 0.1); white-space: nowrap; }
-.epmo-text-table td.long { white-space: normal; min-width: 16em; overflow-wrap: anywhere; }
+.epmo-text-table td.long { white-space: normal; min-width: 6em; overflow-wrap: anywhere; }
+.epmo-text-table td.long:last-child { min-width: 14em; }
 </style>"""
 TEXT_TABLE_ROWS = 500  # rows a text_table shows; the downloads hold every row
 

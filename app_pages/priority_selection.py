@@ -105,7 +105,7 @@ else:
         )
     st.caption(
         "Solved exactly ("
-        + ("the budget's dynamic programme, as the frontier" if sel.method == "dp" else "MILP, HiGHS")
+        + ("by the frontier's dynamic programme over the budget" if sel.method == "dp" else "MILP, HiGHS")
         + f") with **{md(model.label)}**; "
         f"{labels.label('basis').lower()}: {labels.text('basis', basis)}. "
         + (

@@ -33,6 +33,7 @@ import numpy as np
 import pyarrow as pa
 
 from epmo import sql
+from epmo.labels import count
 from epmo.settings import current
 
 
@@ -330,7 +331,7 @@ def _forecast(
     if days is None:
         out.note = (
             f"no forecast: nothing was done in the {len(history)} days up to {as_of_date:%d %b %Y} "
-            f"({remaining} items left)"
+            f"({count(remaining, 'item')} left)"
         )
         out.dates = dict.fromkeys((*fs.percentiles, fs.rag_percentile))
     else:
@@ -343,12 +344,12 @@ def _forecast(
             out.note = f"more than {fs.horizon_days} days of work at the recent throughput"
         else:
             out.note = (
-                f"{remaining} items left at {out.done_in_window / (len(history) / 7):.1f} a week "
+                f"{count(remaining, 'item')} left at {out.done_in_window / (len(history) / 7):.1f} a week "
                 f"(the last {len(history)} days)"
             )
     if out.growing:
         out.note += (
-            f"; the backlog grew: {created} items added and {out.done_in_window} done in the last "
+            f"; the backlog grew: {count(created or 0, 'item')} added and {out.done_in_window} done in the last "
             f"{fs.window_days} days, so the dates hold only if no more are added"
         )
     return out

@@ -153,8 +153,9 @@ def import_work_items(
     if layout is not None and layout not in LAYOUTS:  # the caller's mistake, not the file's
         raise ValueError(f"unknown layout {layout!r}; choose one of {', '.join(LAYOUTS)}")
     limit_mb = float(max_file_mb if max_file_mb is not None else current().limits.max_file_mb)
-    if not data or len(data) > limit_mb * 1_000_000:
-        from epmo import importers  # refuses on the length alone; not worth a child
+    too_big = max(len(data), len(history[1]) if history else 0) > limit_mb * 1_000_000
+    if not data or too_big:
+        from epmo import importers  # refuses on the length alone (the export or its history); no child
 
         return importers.import_work_items(file_name, data, wf, layout, project_id, history, max_file_mb)
     return run_import(

@@ -12,6 +12,7 @@ SQL macro epmo_natural_key.
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import functools
 import json
 import math
@@ -39,6 +40,7 @@ LABELS: dict[str, str] = {
     "status_summary": "Status summary",
     "week_date": "Week",
     "is_active": "Expected to report",
+    "is_dateless": "No forecast date",
     "rag_overall": "Declared RAG",
     "rag_schedule": "Schedule RAG",
     "rag_cost": "Cost RAG",
@@ -418,11 +420,13 @@ def significant(value: Any, digits: int = 4) -> str:
     58, 620,000; never "6.2e+05"). "" for none. The charts' twin is d3's ",.4~r"."""
     if is_blank(value) or not math.isfinite(float(value)):
         return ""
-    r = float(f"{float(value):.{digits}g}")
+    # half up, as d3 (1,234.5 -> 1,235), on the decimal the float prints as
+    with decimal.localcontext() as ctx:
+        ctx.prec, ctx.rounding = digits, decimal.ROUND_HALF_UP
+        r = +decimal.Decimal(repr(float(value)))
     if r == 0:
         return "0"
-    decimals = max(0, digits - 1 - math.floor(math.log10(abs(r))))
-    text = f"{r:,.{decimals}f}"
+    text = f"{r:,f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 

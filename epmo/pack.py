@@ -143,7 +143,9 @@ def _notes(slide: Any, text: str) -> None:
     frame.text = (frame.text + "\n" if frame.text else "") + text
 
 
-def _title(slide: Any, text: str, x: Any, y: Any, w: Any, h: Any, size: int) -> None:
+def _title(
+    slide: Any, text: str, x: Any, y: Any, w: Any, h: Any, size: int, lines: int = 1, suffix: str = ""
+) -> None:
     """The slide's title, in its title placeholder (PowerPoint's outline, the accessibility
     checker and screen readers read it), placed and styled like the rest of the pack; a long
     one smaller, and cut at a word on one line with the whole in the notes (a long project
@@ -152,8 +154,10 @@ def _title(slide: Any, text: str, x: Any, y: Any, w: Any, h: Any, size: int) -> 
 
     shape = slide.shapes.title
     shape.left, shape.top, shape.width, shape.height = x, y, w, h
-    shown, fitted, cut = fit_text(text, w / 914400, 1, (size, size - 4, size - 8, size - 12))
-    _text(shape, shown, fitted, bold=True)
+    # the suffix (" (continued)") is kept whole: the title is fitted in the room it leaves
+    room_in = w / 914400 - len(suffix) * size * CHAR_EM / 72
+    shown, fitted, cut = fit_text(text, room_in, lines, (size, size - 4, size - 8, size - 12))
+    _text(shape, shown + suffix, fitted, bold=True)
     shape.text_frame.paragraphs[0].alignment = PP_ALIGN.LEFT
     if cut:
         _notes(slide, text)
@@ -325,6 +329,11 @@ def _add_table(
     texts = [cols] + [
         ([str(label)] if index else []) + [_cell(v) for v in row.tolist()] for label, row in frame.iterrows()
     ]
+    for i, (_label, row) in enumerate(frame.iterrows(), start=1):  # cut cells, whole, in the notes
+        for j, v in enumerate(row.tolist()):
+            whole = "" if v is None else str(v)
+            if _cell(v) != whole:
+                _notes(slide, f"{texts[i][1 if index else 0]} · {frame.columns[j]}: {whole}")
     widths = column_widths(texts, Emu(w).inches)
     size = fitted_size(texts, widths, Emu(room if room is not None else h).inches)
     heights = table_height(texts, widths, size)
@@ -357,9 +366,13 @@ def _add_table(
 
 
 def _cell(value: Any, limit: int = 140) -> str:
-    """A table cell's text; long text (RAG reasons, rationales) cut so a table fits its slide."""
+    """A table cell's text; long text (RAG reasons, rationales) cut at a word so a table fits
+    its slide (the whole goes in the slide's notes: _add_table)."""
     text = "" if value is None else str(value)
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0] if " " in text[: limit - 1] else text[: limit - 1]
+    return cut.rstrip(",;:· ") + "…"
 
 
 def _caption_box(slide: Any, pack: Pack, text: str) -> None:
@@ -382,14 +395,22 @@ def to_pptx(pack: Pack) -> bytes:
     plan = [(s, part, blocks) for s in pack.slides for part, blocks in enumerate(slide_groups(s.blocks))]
     total = 1 + len(plan)  # the cover, then every slide as it will be counted in PowerPoint
     first = prs.slides.add_slide(title_only)
-    _title(first, pack.title, Inches(0.8), Inches(1.6), Inches(11.7), Inches(1.2), 44)
+    _title(first, pack.title, Inches(0.8), Inches(1.6), Inches(11.7), Inches(1.2), 44, lines=2)
     for i, fact in enumerate(pack.facts()):
         box = first.shapes.add_textbox(Inches(0.8), Inches(3.0 + 0.7 * i), Inches(11.7), Inches(0.6))
         _text(box, fact, 22)
     for n, (s, part, blocks) in enumerate(plan, 2):
         slide = prs.slides.add_slide(title_only)
-        title = s.title + (" (continued)" if part else "")
-        _title(slide, title, Inches(0.5), Inches(0.25), Inches(12.3), Inches(0.7), 30)
+        _title(
+            slide,
+            s.title,
+            Inches(0.5),
+            Inches(0.25),
+            Inches(12.3),
+            Inches(0.7),
+            30,
+            suffix=" (continued)" if part else "",
+        )
         if s.subtitle:  # two lines at most, smaller if need be, else cut at a word: whole in the notes
             sub = slide.shapes.add_textbox(Inches(0.5), Inches(0.9), Inches(12.3), Inches(0.5))
             shown, size, cut = fit_text(s.subtitle, 12.3, 2, (13, 12, 11, 10))
@@ -407,7 +428,7 @@ def to_pptx(pack: Pack) -> bytes:
         for k, block in enumerate(blocks):
             x, y = Inches(0.5 + k * width), Inches(top)
             w, h = Inches(width - 0.2), Inches(6.85 - top)
-            if isinstance(block, steering.Chart) and block.kind != "grid":
+            if isinstance(block, steering.Chart) and block.kind != "grid" and not block.data.empty:
                 _add_chart(slide, block, x, y, w, h)
                 continue
             label = slide.shapes.add_textbox(x, y, w, Inches(0.4))
@@ -422,7 +443,9 @@ def to_pptx(pack: Pack) -> bytes:
                 ),
             )
             room = Inches(TABLE_BOTTOM_IN - top - 0.45)
-            if isinstance(block, steering.Chart):
+            if isinstance(block, steering.Chart) and block.data.empty:  # a chart with no rows: said so
+                _text(slide.shapes.add_textbox(x, y2, w, Inches(0.5)), "Nothing to show.", 14)
+            elif isinstance(block, steering.Chart):
                 _add_table(slide, block.data, x, y2, w, h2, fills=block.fills, index=True, room=room)
             elif block.frame.empty:
                 _text(slide.shapes.add_textbox(x, y2, w, Inches(0.5)), block.note or "Nothing to show.", 14)

@@ -222,9 +222,9 @@ def _read_csv(name: str, data: bytes, max_file_mb: float | None = None) -> tuple
                 ERROR,
                 "file_too_large",
                 f"The file is {len(data) / 1e6:.1f} MB; the limit is {limit_mb:g} MB. Export "
-                "fewer items (a JQL filter per project) or only the current fields (Jira: Export > "
-                "CSV (current fields), which leaves out descriptions and comments), or ask an admin "
-                "to raise limits.max_file_mb.",
+                "fewer items (a filter per project) or fewer fields (in Jira: Export > CSV (current "
+                "fields), which leaves out descriptions and comments), or ask an EPMO admin to raise "
+                "the limit.",
                 file=name,
             )
         )

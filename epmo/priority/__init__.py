@@ -137,7 +137,9 @@ def resolve_model(
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise ModelError(f"model file {path} cannot be read: {exc}") from None
-        return from_spec(text, name or path.stem, version=0, saved_by=str(path))
+        return from_spec(
+            text, name or path.stem, version=0, saved_by=path.name
+        )  # its name, not the machine's path (exports carry it)
     name = (name or DEFAULT_MODEL).strip()
     if name in BUILT_INS:
         if version not in (None, 0):

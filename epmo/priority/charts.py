@@ -125,8 +125,8 @@ def frontier_chart(
         line_shape="hv",
         name="best total score for the budget",
         marker_color=settings.current().priority.selected_colour,
-        customdata=ok["project_count"],
-        hovertemplate="budget %{x:,.0f}<br>best total score %{y:,.4~r}<br>%{customdata} projects<extra></extra>",
+        customdata=[count(int(n), "project") for n in ok["project_count"]],
+        hovertemplate="budget %{x:,.0f}<br>best total score %{y:,.4~r}<br>%{customdata}<extra></extra>",
     )
     if current is not None:
         fig.add_scatter(

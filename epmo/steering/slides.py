@@ -561,7 +561,8 @@ def _flow(
         "Agile flow",
         f"Projects with a backlog that are expected to report: a Monte Carlo forecast from each "
         f"team's daily throughput over the last {fs.window_days} days; their computed RAG weighs "
-        f"the {fs.rag_percentile} % date against the baseline end",
+        f"the {fs.rag_percentile} % date against the baseline end; no forecast date: nothing done in "
+        "the window, or more work than the forecast horizon",
     )
     # judged ones only (Closed, Cancelled or On hold projects keep old backlogs)
     forecasts = forecasts[forecasts["is_active"].fillna(False).astype(bool)]
@@ -570,19 +571,21 @@ def _flow(
         return slide
     whole = data.summary
     row = whole.iloc[0] if len(whole) else None
-    dateless = forecasts["p85_date"].isna() & (forecasts["remaining_items"] > 0)
+    dateless = forecasts["is_dateless"].fillna(False).astype(bool)  # at the RAG's percentile
     slide.metrics = [
         Metric(
-            "Projects with a backlog",
+            "With work items",
             f"{len(forecasts):,}",
-            "Projects expected to report (any delivery method) with a backlog; the computed RAG "
-            "counts beside it are of the same projects (the rest are not judged)",
+            "Projects expected to report (any delivery method) that report work items, their backlog "
+            "finished or not; the computed RAG counts beside it are of the same projects (the rest are "
+            "not judged)",
         ),
         Metric(
             "No forecast date",
             f"{int(dateless.sum()):,}",
             f"Items left but no {fs.rag_percentile} % date: nothing done in the window, or more work "
-            "than the forecast horizon (Red once the project is older than the window)",
+            "than the forecast horizon (Red once the project is older than the window, when its "
+            "baseline end is within the horizon)",
         ),
         *[
             Metric(
@@ -604,7 +607,12 @@ def _flow(
         ]
     # furthest behind: the dateless first (flow/forecasts orders them so), then by slip
     behind = forecasts[forecasts["flow_slip_days"].notna() | dateless].head(_rows())
-    top = behind.dropna(subset=["flow_slip_days"]).sort_values("flow_slip_days", ascending=False)
+    # the chart: the largest slips of them all (those without a date have none to draw)
+    top = (
+        forecasts.dropna(subset=["flow_slip_days"])
+        .sort_values("flow_slip_days", ascending=False)
+        .head(_rows())
+    )
     slips = pd.DataFrame(
         {"Slip (days)": top["flow_slip_days"].astype(int).tolist()},
         index=[f"{p} {n}" for p, n in zip(top["project_id"], top["project_name"], strict=True)],
@@ -623,17 +631,12 @@ def _flow(
         behind,
         ["project_id", "project_name", "remaining_items", "p85_date", "baseline_end_date", "rag_computed"],
     )
-    no_date = (behind["p85_date"].isna() & (behind["remaining_items"] > 0)).tolist()
+    no_date = behind["is_dateless"].fillna(False).astype(bool).tolist()
     p85 = labels.label("p85_date")
     shown[p85] = ["no date" if n else v for n, v in zip(no_date, shown[p85], strict=True)]
     slide.blocks.append(
         Table(
-            "Projects with a backlog furthest behind"
-            + (
-                ", those with no forecast date first (nothing done in the window, or more work than the horizon)"
-                if any(no_date)
-                else ""
-            ),
+            "Furthest behind" + (" (no forecast date first)" if any(no_date) else ""),
             shown,
             data.sql["forecasts"],
         )

@@ -25,7 +25,9 @@ SELECT
     h.rag_computed,
     h.rag_reasons,
     epmo_expected_to_report(h.stage) AS is_active,
-    f.forecast_note
+    f.forecast_note,
+    -- items left and no date at the [flow] rag_percentile (the RAG's): no forecast date
+    f.rag_date IS NULL AND f.remaining_items > 0 AS is_dateless
 FROM project_health(CAST($as_of AS DATE)) AS h
 JOIN current_submissions(CAST($as_of AS DATE)) AS c
     ON c.table_name = 'work_items' AND c.entity_key = h.project_id

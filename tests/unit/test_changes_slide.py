@@ -3,6 +3,8 @@ changed fields, never the query's codes (rag_computed, as_of_date)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
@@ -79,14 +81,25 @@ def test_the_slide_s_changes_hide_no_kind_behind_the_rag(
         assert amounts == sorted(everyone, reverse=True)[: len(amounts)]
 
 
-def test_the_watermelons_on_the_health_slide_are_the_largest_and_say_how_many(demo_store: Store) -> None:
-    """The slide showed the ten lowest project ids of 46 watermelons, without saying so."""
+def test_the_watermelons_on_the_health_slide_are_the_largest_and_say_how_many(
+    demo_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The slide showed the ten lowest project ids of 46 watermelons, without saying so. (Two
+    rows a table here: the small demo has fewer watermelons than a slide's ten.)"""
+    from epmo import settings
+
+    override = tmp_path / "rows.toml"
+    override.write_text("[steering]\nslide_table_rows = 2\n")
+    monkeypatch.setenv("EPMO_SETTINGS", str(override))
+    settings.settings.cache_clear()
     con = demo_store.connect()
     try:
         slide = steering.build_slide(con, DEMO_END, steering.SlideSpec("health"))
         every = health.project_health_view(demo_store, DEMO_END)
     finally:
         con.close()
+        monkeypatch.delenv("EPMO_SETTINGS")
+        settings.settings.cache_clear()
     melons = every[every["is_watermelon"].astype(bool)]
     [table] = [b for b in slide.blocks if b.title.startswith("Watermelons")]
     shown = table.frame[labels.label("project_id")].tolist()
@@ -94,5 +107,5 @@ def test_the_watermelons_on_the_health_slide_are_the_largest_and_say_how_many(de
         len(shown)
     )
     assert shown == largest.tolist()
-    if len(shown) < len(melons):
-        assert f"the {len(shown)} of {len(melons)} with the largest budgets" in table.title
+    assert len(shown) == 2 < len(melons)
+    assert f"the 2 of {len(melons)} with the largest budgets" in table.title

@@ -14,6 +14,7 @@ import pytest
 
 from epmo import flow, health
 from epmo import memo as memos
+from epmo.labels import count
 from epmo.store import Store
 from tests.conftest import project, upload_tables
 
@@ -124,7 +125,7 @@ def test_a_growing_backlog_says_its_dates_hold_only_if_nothing_is_added(
     """A backlog that gains items faster than it loses them got a date without a word."""
     f = flow.forecast(list(range(done)), remaining, W, created_in_window=created)
     assert f.growing is growing
-    said = f"the backlog grew: {created} items added and {done} done in the last 84 days"
+    said = f"the backlog grew: {count(created or 0, 'item')} added and {done} done in the last 84 days"
     assert (said in f.note) is growing, f.note
 
 

@@ -492,7 +492,12 @@ def test_the_size_limit_given_applies_to_a_jira_export() -> None:
     with pytest.raises(RejectedFile) as refused:
         isolate.import_work_items("export.csv", data, ALP, max_file_mb=1)
     assert refused.value.issue.rule == "file_too_large"
-    assert "only the current fields" in refused.value.issue.message
+    assert "fewer fields (in Jira: Export > CSV (current fields)" in refused.value.issue.message
+    with pytest.raises(RejectedFile) as history_refused:  # a history over the limit: refused before any child
+        isolate.import_work_items(
+            "export.csv", _jira("ALP-1,t,Story,Done,ALP,,,"), ALP, history=("h.csv", data), max_file_mb=1
+        )
+    assert (history_refused.value.issue.file, history_refused.value.issue.rule) == ("h.csv", "file_too_large")
 
 
 def test_a_changelog_of_every_field_keeps_the_status_moves() -> None:

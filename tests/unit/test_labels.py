@@ -441,6 +441,8 @@ def test_every_scoring_model_code_reads_as_words(name: str, codes: str) -> None:
         (58.0, "58"),
         (620_000.0, "620,000"),  # it read "6.2e+05" on the selection page
         (1_234_567.0, "1,235,000"),
+        (1234.5, "1,235"),  # half up, as the charts' d3
+        (1.5e300, "1,500," + ",".join(["000"] * 99)),  # written out, no float noise
         (-12.5, "-12.5"),
         (0.0, "0"),
         (None, ""),
