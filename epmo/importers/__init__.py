@@ -51,8 +51,17 @@ def sniff_layout(file_name: str, data: bytes) -> str | None:
             continue
     if text is None:
         return None
+    line = text.split("\n", 1)[0]
+    # the delimiter as the importer reads it (a German Excel writes semicolons)
+    delimiter = (
+        ";"
+        if line.count(";") > max(line.count(","), line.count("\t"))
+        else "\t"
+        if line.count("\t") > line.count(",")
+        else ","
+    )
     try:
-        first = next(csv.reader(io.StringIO(text.split("\n", 1)[0])), [])
+        first = next(csv.reader(io.StringIO(line), delimiter=delimiter), [])
     except csv.Error:
         return None
     return detect_layout(first) if first else None

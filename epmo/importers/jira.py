@@ -28,6 +28,7 @@ import csv
 import datetime as dt
 import io
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -42,25 +43,51 @@ LAYOUTS = ("jira_csv", "stage_dates", "status_history")
 OUT_COLUMNS = contract.WORK_ITEMS.column_names
 
 _MONTHS = {m: i + 1 for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split())}
+# a German or French Jira writes its month names in its language (03/Mär/26, 24/déc./26):
+# looked up without accents or a final dot, whole, then by their first four letters, then three
+_MONTHS |= {"mrz": 3, "mai": 5, "okt": 10, "dez": 12}  # German
+_MONTHS |= {"janv": 1, "fev": 2, "fevr": 2, "mars": 3, "avr": 4, "avri": 4, "juin": 6, "juil": 7}  # French
+_MONTHS |= {"aou": 8, "aout": 8, "sept": 9}
 _ISO = re.compile(
     r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?\s*(Z|[+-]\d{2}:?\d{2})?)?$"
 )
 _MON = re.compile(
-    r"^(\d{1,2})[/\- ]([A-Za-z]{3,9})[/\- ](\d{2}|\d{4})(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp][Mm])?)?$"
+    r"^(\d{1,2})[/\- ]([^\W\d_]{3,9}\.?)[/\- ](\d{2}|\d{4})(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp][Mm])?)?$"
 )
 _NUM = re.compile(
     r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp][Mm])?)?$"
 )
 _FOOTER = re.compile(r"^\s*generated (at|on)\b.*\b(jira|atlassian)\b", re.IGNORECASE)
 
-KEY = ("issue key", "key", "issue", "id")
-TITLE = ("summary", "name", "title")
-TYPE = ("issue type", "type", "work item type")
-STATUS = ("status", "state")
-STATUS_CATEGORY = ("status category",)
-CREATED = ("created", "created date", "date created")
-RESOLVED = ("resolved", "resolution date", "resolved date", "done date")
-RESOLUTION = ("resolution",)
+# headers, normalised without accents (_norm): English, and a German or French Jira's own
+KEY = ("issue key", "key", "issue", "id", "vorgangsschlussel", "schlussel", "cle de ticket", "cle")
+TITLE = ("summary", "name", "title", "zusammenfassung", "resume")
+TYPE = ("issue type", "type", "work item type", "vorgangstyp", "type de ticket")
+STATUS = ("status", "state", "etat", "statut")
+STATUS_CATEGORY = ("status category", "statuskategorie", "categorie d etat", "categorie de statut")
+CREATED = ("created", "created date", "date created", "erstellt", "creation", "cree", "date de creation")
+RESOLVED = (
+    "resolved",
+    "resolution date",
+    "resolved date",
+    "done date",
+    "erledigt",
+    "resolue",
+    "resolu",
+    "date de resolution",
+)
+RESOLUTION = ("resolution", "losung")
+# Jira's status categories in German and French (the English names are the contract's)
+CATEGORY_NAMES = {
+    "zu erledigen": TODO,
+    "in arbeit": IN_PROGRESS,
+    "fertig": DONE,
+    "erledigt": DONE,
+    "a faire": TODO,
+    "en cours": IN_PROGRESS,
+    "termine": DONE,
+    "termine e": DONE,
+}
 # resolutions (and statuses) that close an item without the work being done: such an item is
 # neither throughput nor backlog, and is left out (one warning says how many)
 NOT_WORK = {
@@ -76,9 +103,9 @@ NOT_WORK = {
     "rejected",
     "obsolete",
 }
-CATEGORY_CHANGED = ("status category changed",)
+CATEGORY_CHANGED = ("status category changed", "statuskategorie geandert", "categorie d etat modifiee")
 PARENT = ("parent key", "custom field epic link", "epic link", "parent", "parent id", "epic")
-ISSUE_ID = ("issue id",)
+ISSUE_ID = ("issue id", "vorgangs id", "id de ticket")
 TEAM = ("custom field team", "team", "squad")
 POINTS = (
     "custom field story points",
@@ -89,7 +116,7 @@ POINTS = (
     "points",
 )
 SPRINT = ("sprint", "custom field sprint")
-PROJECT_KEY = ("project key",)
+PROJECT_KEY = ("project key", "projektschlussel", "cle de projet")
 FROM = ("from status", "from", "fromstring", "old status", "from state")
 TO = ("to status", "to", "tostring", "new status", "to state")
 WHEN = ("timestamp", "changed", "changed at", "transition date", "date", "when", "created")
@@ -153,7 +180,8 @@ def parse_moment(
             return day, at
         m = _MON.match(s)
         if m:
-            month = _MONTHS.get(m[2][:3].lower())
+            name = _plain(m[2]).rstrip(".")
+            month = _MONTHS.get(name) or _MONTHS.get(name[:4]) or _MONTHS.get(name[:3])
             if month is None:
                 return None
             day = dt.date(_year(m[3]), month, int(m[1]))
@@ -208,8 +236,13 @@ def _year(text: str) -> int:
     return y if len(text) == 4 else (2000 + y if y < 70 else 1900 + y)
 
 
+def _plain(text: str) -> str:
+    """Lower case without accents ("Schlüssel" -> "schlussel", "État" -> "etat")."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
+
+
 def _norm(h: str) -> str:
-    return contract.normalise_header(h)
+    return contract.normalise_header(_plain(h))
 
 
 def _read_csv(name: str, data: bytes, max_file_mb: float | None = None) -> tuple[list[list[str]], int]:
@@ -284,7 +317,9 @@ def detect_layout(headers: list[str]) -> str | None:
         return "status_history"
     if norm[:3] == ["id", "link", "name"]:
         return "stage_dates"
-    if ("issue key" in has or "key" in has) and "summary" in has and "status" in has:
+    # a German or French Jira's headers too (Vorgangsschlüssel, Zusammenfassung; Clé de ticket, Résumé, État)
+    keys = {"issue key", "key", "vorgangsschlussel", "schlussel", "cle de ticket", "cle"}
+    if has & keys and has & {"summary", "zusammenfassung", "resume"} and has & {"status", "etat", "statut"}:
         return "jira_csv"
     return None
 
@@ -566,7 +601,7 @@ def _missing_key(ctx: _Context, rownum: int, header: str, j: int | None = None) 
 
 
 def _jira_csv(ctx: _Context, h: _Headers, body: list[tuple[int, list[str]]]) -> list[dict[str, str]]:
-    jk = _required(ctx, h, ("issue key", "key"), "issue key")
+    jk = _required(ctx, h, ("issue key", "key", *KEY[4:]), "issue key")
     jt = _required(ctx, h, TITLE, "Summary")
     js = _required(ctx, h, STATUS, "Status")
     if jk is None or jt is None or js is None:
@@ -602,7 +637,9 @@ def _jira_csv(ctx: _Context, h: _Headers, body: list[tuple[int, list[str]]]) -> 
         # the workflow's order places a status it lists (its started and done points are the
         # team's, not Jira's category); else Jira's Status Category, when it is one we know
         # (English); else the status's own name
-        declared = categories.get(contract.normalise_value_key(_cell(r, jcat)), "")
+        declared = categories.get(contract.normalise_value_key(_cell(r, jcat)), "") or CATEGORY_NAMES.get(
+            _norm(_cell(r, jcat)), ""
+        )
         if ctx.wf.rank(status) is not None and ctx.wf.started and ctx.wf.done or not declared:
             category = ctx.category(status, rownum, h.raw[js].strip(), js)
         else:

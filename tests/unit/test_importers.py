@@ -548,3 +548,34 @@ def test_an_unknown_project_and_a_missing_key_are_placed_at_their_cells() -> Non
     places = {i.rule: (i.row, i.column, i.cell, i.value) for i in got.issues}
     assert places["import_unknown_project_key"] == (2, "Project key", "E2", "ZZZ")
     assert places["import_missing_key"] == (3, "Issue key", "A3", "")
+
+
+# (case, a German or French Jira's export, the items' (status category, created, done))
+LOCALIZED = [
+    (
+        "German, semicolons, German month names",
+        "\ufeffZusammenfassung;Vorgangsschlüssel;Vorgangstyp;Status;Projektschlüssel;Erstellt;Erledigt;"
+        "Statuskategorie\n"
+        "Lohnzettel;ALP-1;Story;Fertig;ALP;03/Mär/26 9:05 AM;24/Okt/26 4:45 PM;Fertig\n"
+        "Rückerstattung;ALP-2;Bug;In Arbeit;ALP;05/Mai/26 2:00 PM;;In Arbeit\n",
+        [("Done", "2026-03-03", "2026-10-24"), ("In Progress", "2026-05-05", "")],
+    ),
+    (
+        "French, French month names with dots",
+        "Résumé,Clé de ticket,Type de ticket,État,Clé de projet,Création,Résolue,Catégorie d'état\n"
+        "Fiche,ALP-1,Story,Terminé(e),ALP,03/févr./26 09:05,24/déc./26 16:45,Terminé\n"
+        "Avoir,ALP-2,Story,En cours,ALP,15/juil./26 10:00,,En cours\n",
+        [("Done", "2026-02-03", "2026-12-24"), ("In Progress", "2026-07-15", "")],
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), [c[1:] for c in LOCALIZED], ids=[c[0] for c in LOCALIZED])
+def test_a_german_or_french_jira_export(text: str, expected: list[tuple[str, str, str]]) -> None:
+    """A Jira in German or French writes its headers, status categories and month names in
+    that language: the export matched no layout, and '03/Mär/26' was not a date."""
+    data = text.encode()
+    assert sniff_layout("export.csv", data) == "jira_csv"
+    got = import_work_items("export.csv", data, ALP)
+    assert got.ok, got.issues
+    assert [(r["status_category"], r["created_date"], r["done_date"]) for r in got.rows] == expected
