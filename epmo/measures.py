@@ -396,7 +396,8 @@ _FLOW_MEASURES: tuple[Measure, ...] = (
         "Little's law ratio",
         "mean_cycle_time_days / littles_law_cycle_days",
         "1.0 when the flow is stable; far from 1 when WIP grew or shrank over the window, or "
-        "items started before it dominate.",
+        "items started before it dominate. Blank when fewer than half the items done in the "
+        "window have a start date (a few items' mean against everyone's throughput).",
         "ratio",
         _FLOW,
     ),

@@ -94,8 +94,8 @@ SELECT
     CASE
         WHEN s.timed_in_window > 0 THEN w.avg_wip / (s.done_in_window / b.window_days)
     END AS littles_law_cycle_days,
-    CASE
-        WHEN s.timed_in_window > 0 AND w.avg_wip > 0
+    CASE  -- a mean cycle time of a few items against the throughput of all says nothing
+        WHEN s.timed_in_window > 0 AND w.avg_wip > 0 AND 2 * s.timed_in_window >= s.done_in_window
             THEN s.mean_cycle_time_days / (w.avg_wip / (s.done_in_window / b.window_days))
     END AS littles_law_ratio,
     CASE
@@ -112,6 +112,8 @@ SELECT
         CASE WHEN s.done_in_window > s.timed_in_window AND s.timed_in_window > 0 THEN printf(
             'cycle time from %d of %d items done in the window (the others have no start date)',
             s.timed_in_window, s.done_in_window) END,
+        CASE WHEN s.timed_in_window > 0 AND 2 * s.timed_in_window < s.done_in_window
+            THEN 'Little''s law blank: fewer than half the items done in the window have a start date' END,
         CASE WHEN s.done_in_window > 0 AND s.lead_time_p50 IS NULL THEN 'lead time blank: no created dates' END,
         CASE WHEN s.wip > 0 AND s.wip_without_start = s.wip THEN 'age blank: no item in progress has '
             || 'a start date' END,

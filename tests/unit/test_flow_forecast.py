@@ -426,3 +426,19 @@ def test_a_new_team_s_throughput_is_sampled_from_its_own_days(store: Store) -> N
     assert "10 items left at 2.0 a week (the last 21 days)" in f.note, f.note
     p50 = f.date(50)
     assert p50 is not None and 25 <= (p50 - W).days <= 45, p50
+
+
+def test_little_s_law_needs_start_dates_for_most_items(store: Store) -> None:
+    """The whole portfolio's Little's law ratio was shown from 24 of 2,121 done items with a
+    start date: a few items' mean cycle time against everyone's throughput."""
+    rows = _items("FEW", list(range(0, 84, 7)), 5, [])
+    for r in rows[1:]:  # one done item keeps its start date
+        r.pop("started_date", None)
+    upload_tables(store, W, projects=[project("FEW", delivery_method="Agile")], work_items=rows)
+    [row] = flow.export_flow_metrics(store, W, by="project").to_dict("records")
+    assert pd.isna(row["littles_law_ratio"])
+    assert (
+        "Little's law blank: fewer than half the items done in the window have a start date"
+        in row["flow_notes"]
+    )
+    assert not pd.isna(row["littles_law_cycle_days"])  # WIP and throughput alone: still shown
