@@ -615,6 +615,7 @@ ALLOCATIONS = Table(
             required=True,
             unit="hours",
             minimum=0,
+            maximum=1_000_000,  # a typo's bound (1e9 hours a week was accepted in silence)
             synonyms=("demand hours", "effort hours", "hrs"),
         ),
         _c(
@@ -675,6 +676,7 @@ CAPACITY = Table(
             required=True,
             unit="hours",
             minimum=0,
+            maximum=1_000_000,
             synonyms=("capacity", "capacity hours", "available", "hours"),
         ),
     ),

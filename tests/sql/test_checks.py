@@ -692,3 +692,16 @@ def test_open_raid_items_left_out_are_warned_about_and_closed_ones_are_not(store
     assert hit.row == 2 and hit.message.startswith(
         "P1: 1 open RAID item in force before this week is not in this file (R1 Risk R1)"
     ), hit.message
+
+
+def test_hours_beyond_any_team_are_refused(seeded: Store) -> None:
+    """1e9 hours a week of capacity was accepted without a word (a typo's bound: a million
+    hours in one row's period)."""
+
+    text = "team,role,period_start,available_hours\nDelivery,Developer,2026-11-30,1000000000\n"
+    outcome = check_upload(seeded, "capacity.csv", text.encode(), as_of=WEEK)
+    [hit] = [i for i in outcome.report.issues if i.rule == "number_out_of_range"]
+    assert (hit.column, hit.value) == ("available_hours", "1000000000")
+    assert "0 to 1000000" in hit.message and outcome.status == REJECTED
+    ok = check_upload(seeded, "capacity.csv", text.replace("1000000000", "1000000").encode(), as_of=WEEK)
+    assert not [i for i in ok.report.issues if i.rule == "number_out_of_range"]
