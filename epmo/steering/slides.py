@@ -125,7 +125,11 @@ def _home(
     f = _filters(as_of, scope)
     data = pages.portfolio.home(con, f, with_freshness=True)
     now = data.now
-    slide = Slide(spec, "Portfolio overview", f"Changes against the week of {f.previous:%d %b %Y}")
+    slide = Slide(
+        spec,
+        "Portfolio overview",
+        f"The week's figures; the biggest movers since the week of {f.previous:%d %b %Y}",
+    )
     if data.empty:
         slide.empty = "No projects have been reported on or before this week."
         return slide
