@@ -179,6 +179,20 @@ def test_seeded_and_blank_with_reason() -> None:
 W = dt.date(2026, 11, 20)
 
 
+def _to_do(pid: str, n: int) -> list[dict[str, object]]:
+    """n items of `pid` still to do."""
+    return [
+        {
+            "project_id": pid,
+            "item_key": f"{pid}-R{i}",
+            "title": "todo",
+            "status": "To Do",
+            "status_category": "To Do",
+        }
+        for i in range(n)
+    ]
+
+
 def _backlog(pid: str, week: dt.date, done_per_day: int, remaining: int) -> list[dict[str, object]]:
     """84 days with `done_per_day` items done each day, and `remaining` still to do."""
     rows: list[dict[str, object]] = []
@@ -196,16 +210,7 @@ def _backlog(pid: str, week: dt.date, done_per_day: int, remaining: int) -> list
                     "done_date": str(day),
                 }
             )
-    rows += [
-        {
-            "project_id": pid,
-            "item_key": f"{pid}-R{i}",
-            "title": "todo",
-            "status": "To Do",
-            "status_category": "To Do",
-        }
-        for i in range(remaining)
-    ]
+    rows += _to_do(pid, remaining)
     return rows
 
 
@@ -251,16 +256,7 @@ def _items(
                 "done_date": str(W - dt.timedelta(days=d)),
             }
         )
-    rows += [
-        {
-            "project_id": pid,
-            "item_key": f"{pid}-R{i}",
-            "title": "todo",
-            "status": "To Do",
-            "status_category": "To Do",
-        }
-        for i in range(remaining)
-    ]
+    rows += _to_do(pid, remaining)
     for row, c in zip(reversed(rows), created_days, strict=False):
         row["created_date"] = str(W - dt.timedelta(days=c))
     for row in rows:

@@ -306,8 +306,11 @@ def test_build_problem_from_frames() -> None:
     assert sel.chosen == ["B"]  # A would push Dev over its capacity
 
 
-def test_capacity_planned_by_projects_outside_the_selection_is_not_offered() -> None:
-    # under a portfolio filter X is not a candidate: its 8 h of January stay its own
+def _one_candidate_and_an_outsider(
+    outsider: str, hours: tuple[float, float], capacity: float
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(ranked, dependencies, demand, supply): candidate A and a project that is not a
+    candidate, each with hours of Dev in January 2027, and Dev's capacity that month."""
     ranked = pd.DataFrame(
         {
             "project_id": ["A"],
@@ -320,15 +323,21 @@ def test_capacity_planned_by_projects_outside_the_selection_is_not_offered() -> 
     deps = pd.DataFrame({"project_id": [], "depends_on_project_id": []})
     demand = pd.DataFrame(
         {
-            "project_id": ["A", "X"],
+            "project_id": ["A", outsider],
             "role": ["Dev", "Dev"],
             "period_start": pd.to_datetime(["2027-01-01", "2027-01-01"]),
-            "demand_hours": [6.0, 8.0],
+            "demand_hours": list(hours),
         }
     )
     supply = pd.DataFrame(
-        {"role": ["Dev"], "period_start": pd.to_datetime(["2027-01-01"]), "capacity_hours": [12.0]}
+        {"role": ["Dev"], "period_start": pd.to_datetime(["2027-01-01"]), "capacity_hours": [capacity]}
     )
+    return ranked, deps, demand, supply
+
+
+def test_capacity_planned_by_projects_outside_the_selection_is_not_offered() -> None:
+    # under a portfolio filter X is not a candidate: its 8 h of January stay its own
+    ranked, deps, demand, supply = _one_candidate_and_an_outsider("X", (6.0, 8.0), 12.0)
     p, notes = priority.build_problem(
         ranked, deps, priority.Scenario(budget=10, with_capacity=True), (demand, supply)
     )
@@ -651,27 +660,7 @@ def test_a_selection_says_how_it_was_solved() -> None:
 def test_the_capacity_the_selection_uses_counts_what_the_constraint_counts() -> None:
     """The heatmap showed the selection's hours alone (90 %) beside a constraint with no slack
     left: 20 h of a project that is not a candidate (Closed) stay planned."""
-    ranked = pd.DataFrame(
-        {
-            "project_id": ["A"],
-            "score": [1.0],
-            "budget_bac": [1.0],
-            "remaining_cost": [1.0],
-            "is_mandatory": [False],
-        }
-    )
-    deps = pd.DataFrame({"project_id": [], "depends_on_project_id": []})
-    demand = pd.DataFrame(
-        {
-            "project_id": ["A", "CLOSED"],
-            "role": ["Dev", "Dev"],
-            "period_start": pd.to_datetime(["2027-01-01", "2027-01-01"]),
-            "demand_hours": [180.0, 20.0],
-        }
-    )
-    supply = pd.DataFrame(
-        {"role": ["Dev"], "period_start": pd.to_datetime(["2027-01-01"]), "capacity_hours": [200.0]}
-    )
+    ranked, deps, demand, supply = _one_candidate_and_an_outsider("CLOSED", (180.0, 20.0), 200.0)
     scenario = priority.Scenario(budget=10, with_capacity=True)
     p, notes = priority.build_problem(ranked, deps, scenario, (demand, supply))
     sel = solve(p)
