@@ -385,9 +385,10 @@ _FLOW_MEASURES: tuple[Measure, ...] = (
     Measure(
         "littles_law_cycle_days",
         "Little's law cycle time",
-        "avg_wip / (done_in_window / window_days)",
-        "The average cycle time Little's law expects from average WIP and throughput "
-        "(Little 1961; Vacanti, Actionable Agile Metrics for Predictability, 2015).",
+        "avg_wip / (done_in_window with a start date / window_days)",
+        "The average cycle time Little's law expects from average WIP and throughput, both of "
+        "the items with a start date (Little 1961; Vacanti, Actionable Agile Metrics for "
+        "Predictability, 2015). Blank when fewer than half the items done in the window have one.",
         "ratio",
         _FLOW,
     ),

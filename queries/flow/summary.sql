@@ -91,12 +91,15 @@ SELECT
     s.oldest_age_days,
     w.avg_wip,
     s.mean_cycle_time_days,
+    -- WIP, throughput and cycle time of one population, the items with a start date (WIP
+    -- counts no item without one); blank when fewer than half the items done have one
     CASE
-        WHEN s.timed_in_window > 0 THEN w.avg_wip / (s.done_in_window / b.window_days)
+        WHEN s.timed_in_window > 0 AND 2 * s.timed_in_window >= s.done_in_window
+            THEN w.avg_wip / (s.timed_in_window / b.window_days)
     END AS littles_law_cycle_days,
-    CASE  -- a mean cycle time of a few items against the throughput of all says nothing
+    CASE
         WHEN s.timed_in_window > 0 AND w.avg_wip > 0 AND 2 * s.timed_in_window >= s.done_in_window
-            THEN s.mean_cycle_time_days / (w.avg_wip / (s.done_in_window / b.window_days))
+            THEN s.mean_cycle_time_days / (w.avg_wip / (s.timed_in_window / b.window_days))
     END AS littles_law_ratio,
     CASE
         WHEN s.timed_in_window > 0 THEN 100.0 * s.started_in_window_count / s.timed_in_window

@@ -437,4 +437,16 @@ def test_little_s_law_needs_start_dates_for_most_items(store: Store) -> None:
         "Little's law blank: fewer than half the items done in the window have a start date"
         in row["flow_notes"]
     )
-    assert not pd.isna(row["littles_law_cycle_days"])  # WIP and throughput alone: still shown
+    assert pd.isna(row["littles_law_cycle_days"])
+
+
+def test_little_s_law_counts_one_population(store: Store) -> None:
+    """Items without a start date were out of the average WIP but in the throughput: half of
+    them without one doubled the ratio of a stable flow (2.0 for 1.0)."""
+    rows = _items("HALF", list(range(0, 84, 7)), 0, [])
+    for r in rows[::2]:
+        r.pop("started_date", None)
+    upload_tables(store, W, projects=[project("HALF", delivery_method="Agile")], work_items=rows)
+    [row] = flow.export_flow_metrics(store, W, by="project").to_dict("records")
+    assert row["littles_law_ratio"] == pytest.approx(1.0, abs=0.05)
+    assert row["littles_law_cycle_days"] == pytest.approx(row["mean_cycle_time_days"], rel=0.05)
