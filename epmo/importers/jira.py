@@ -42,12 +42,29 @@ from epmo.workflow import DONE, IN_PROGRESS, TODO, Workflow
 LAYOUTS = ("jira_csv", "stage_dates", "status_history")
 OUT_COLUMNS = contract.WORK_ITEMS.column_names
 
-_MONTHS = {m: i + 1 for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split())}
-# a German or French Jira writes its month names in its language (03/Mär/26, 24/déc./26):
-# looked up without accents or a final dot, whole, then by their first four letters, then three
-_MONTHS |= {"mrz": 3, "mai": 5, "okt": 10, "dez": 12}  # German
-_MONTHS |= {"janv": 1, "fev": 2, "fevr": 2, "mars": 3, "avr": 4, "avri": 4, "juin": 6, "juil": 7}  # French
-_MONTHS |= {"aou": 8, "aout": 8, "sept": 9}
+# month names as a Jira writes them in English, German or French, abbreviated or whole,
+# looked up whole without accents or a final dot (03/Mär/26, 24/déc./26): nothing else is a month
+_MONTHS = {
+    name: month
+    for month, names in enumerate(
+        (
+            "jan january januar janv janvier",
+            "feb february februar fev fevr fevrier",
+            "mar march marz mrz mars",
+            "apr april avr avril",
+            "may mai",
+            "jun june juni juin",
+            "jul july juli juil juillet",
+            "aug august aou aout",
+            "sep sept september septembre",
+            "oct october okt oktober octobre",
+            "nov november novembre",
+            "dec december dez dezember decembre",
+        ),
+        start=1,
+    )
+    for name in names.split()
+}
 _ISO = re.compile(
     r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?\s*(Z|[+-]\d{2}:?\d{2})?)?$"
 )
@@ -77,6 +94,31 @@ RESOLVED = (
     "date de resolution",
 )
 RESOLUTION = ("resolution", "losung")
+# the German and French headers above (how a person does not write them: without accents)
+LOCALIZED_HEADERS = {
+    "vorgangsschlussel",
+    "schlussel",
+    "cle de ticket",
+    "cle",
+    "zusammenfassung",
+    "resume",
+    "vorgangstyp",
+    "type de ticket",
+    "etat",
+    "statut",
+    "statuskategorie",
+    "categorie d etat",
+    "categorie de statut",
+    "erstellt",
+    "creation",
+    "cree",
+    "date de creation",
+    "erledigt",
+    "resolue",
+    "resolu",
+    "date de resolution",
+    "losung",
+}
 # Jira's status categories in German and French (the English names are the contract's)
 CATEGORY_NAMES = {
     "zu erledigen": TODO,
@@ -102,6 +144,20 @@ NOT_WORK = {
     "declined",
     "rejected",
     "obsolete",
+    # German and French, without accents
+    "wird nicht erledigt",
+    "nicht erledigt",
+    "duplikat",
+    "nicht reproduzierbar",
+    "abgelehnt",
+    "abgebrochen",
+    "ne sera pas fait",
+    "ne sera pas corrige",
+    "doublon",
+    "impossible a reproduire",
+    "abandonne",
+    "annule",
+    "refuse",
 }
 CATEGORY_CHANGED = ("status category changed", "statuskategorie geandert", "categorie d etat modifiee")
 PARENT = ("parent key", "custom field epic link", "epic link", "parent", "parent id", "epic")
@@ -165,7 +221,7 @@ def parse_moment(
 ) -> tuple[dt.date, dt.datetime] | None:
     """(the calendar day as written, the instant for ordering: in UTC when the timestamp
     gives its offset, else as written) of a date/timestamp; None when it is not one."""
-    s = text.strip()
+    s = unicodedata.normalize("NFC", text.strip())  # a decomposed "Mär" (a Mac's) is "Mär"
     if not s:
         return None
     try:
@@ -180,8 +236,7 @@ def parse_moment(
             return day, at
         m = _MON.match(s)
         if m:
-            name = _plain(m[2]).rstrip(".")
-            month = _MONTHS.get(name) or _MONTHS.get(name[:4]) or _MONTHS.get(name[:3])
+            month = _MONTHS.get(_plain(m[2]).rstrip("."))
             if month is None:
                 return None
             day = dt.date(_year(m[3]), month, int(m[1]))
@@ -318,8 +373,9 @@ def detect_layout(headers: list[str]) -> str | None:
     if norm[:3] == ["id", "link", "name"]:
         return "stage_dates"
     # a German or French Jira's headers too (Vorgangsschlüssel, Zusammenfassung; Clé de ticket, Résumé, État)
-    keys = {"issue key", "key", "vorgangsschlussel", "schlussel", "cle de ticket", "cle"}
-    if has & keys and has & {"summary", "zusammenfassung", "resume"} and has & {"status", "etat", "statut"}:
+    keys = {"issue key", "key"} | (set(KEY) & LOCALIZED_HEADERS)
+    titles = {"summary"} | (set(TITLE) & LOCALIZED_HEADERS)
+    if has & keys and has & titles and has & ({"status"} | (set(STATUS) & LOCALIZED_HEADERS)):
         return "jira_csv"
     return None
 
@@ -478,7 +534,8 @@ class _Context:
         return ""
 
     def category(self, status: str, rownum: int, column: str, j: int | None = None) -> str:
-        cat = self.wf.category(status) if status else TODO
+        # the workflow, else the name (English, else a German or French Jira's category name)
+        cat = (self.wf.category(status) or CATEGORY_NAMES.get(_norm(status))) if status else TODO
         if cat is None:
             self._unknown.setdefault(status, _Unplaced(rownum, column, j)).rows += 1
             return ""
@@ -573,12 +630,14 @@ def import_work_items(
 def _required(ctx: _Context, headers: _Headers, names: tuple[str, ...], what: str) -> int | None:
     j = headers.first(names)
     if j is None:
+        english = [n for n in names if n not in LOCALIZED_HEADERS]
         ctx.issues.append(
             Issue(
                 ERROR,
                 "import_missing_column",
-                f"No {what} column (looked for: {', '.join(repr(n) for n in names)}). Export it, or "
-                "choose another layout.",
+                f"No {what} column (looked for: {', '.join(repr(n) for n in english)}"
+                + (", or a German or French Jira's own name for it" if len(english) < len(names) else "")
+                + "). Export it, or choose another layout.",
                 file=ctx.name,
                 row=1,
             )
@@ -601,7 +660,7 @@ def _missing_key(ctx: _Context, rownum: int, header: str, j: int | None = None) 
 
 
 def _jira_csv(ctx: _Context, h: _Headers, body: list[tuple[int, list[str]]]) -> list[dict[str, str]]:
-    jk = _required(ctx, h, ("issue key", "key", *KEY[4:]), "issue key")
+    jk = _required(ctx, h, ("issue key", "key", *(k for k in KEY if k in LOCALIZED_HEADERS)), "issue key")
     jt = _required(ctx, h, TITLE, "Summary")
     js = _required(ctx, h, STATUS, "Status")
     if jk is None or jt is None or js is None:

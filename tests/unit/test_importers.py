@@ -579,3 +579,49 @@ def test_a_german_or_french_jira_export(text: str, expected: list[tuple[str, str
     got = import_work_items("export.csv", data, ALP)
     assert got.ok, got.issues
     assert [(r["status_category"], r["created_date"], r["done_date"]) for r in got.rows] == expected
+
+
+def test_a_german_export_without_categories_and_with_its_resolutions() -> None:
+    """Without a Statuskategorie column every row was an unknown status, and 'Wird nicht
+    erledigt' or 'Duplikat' counted as done throughput."""
+    text = (
+        "Vorgangsschlüssel;Zusammenfassung;Status;Lösung;Erstellt;Erledigt\n"
+        "ALP-1;a;Fertig;Fertig;03/Mär/26;24/Mär/26\n"
+        "ALP-2;b;In Arbeit;;03/Mär/26;\n"
+        "ALP-3;c;Zu erledigen;;03/Mär/26;\n"
+        "ALP-4;d;Fertig;Wird nicht erledigt;03/Mär/26;24/Mär/26\n"
+        "ALP-5;e;Fertig;Duplikat;03/Mär/26;24/Mär/26\n"
+    )
+    got = import_work_items("export.csv", text.encode(), ALP)
+    assert [(r["item_key"], r["status_category"]) for r in got.rows] == [
+        ("ALP-1", "Done"),
+        ("ALP-2", "In Progress"),
+        ("ALP-3", "To Do"),
+    ]
+    [left_out] = got.issues
+    assert left_out.rule == "import_items_left_out" and "2 items" in left_out.message
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("01/Mairie/26", None),  # a word that begins like a month is not one
+        ("01/Dezibel/26", None),
+        ("01/Marzipan/26", None),
+        ("03/Ma\u0308r/26", dt.date(2026, 3, 3)),  # decomposed (a Mac's) "Mär"
+        ("01/September/26", dt.date(2026, 9, 1)),
+        ("01/juillet/26", dt.date(2026, 7, 1)),
+        ("01/Juni/26", dt.date(2026, 6, 1)),
+    ],
+)
+def test_only_month_names_are_months(text: str, expected: dt.date | None) -> None:
+    assert parse_when(text) == expected
+
+
+def test_a_missing_key_column_names_what_a_person_would_write() -> None:
+    got = import_work_items(
+        "export.csv", b"Zusammenfassung;Status;Erstellt\na;Fertig;03/M\xc3\xa4r/26\n", ALP, layout="jira_csv"
+    )
+    [missing] = [i for i in got.issues if i.rule == "import_missing_column"]
+    assert "'issue key', 'key', or a German or French Jira's own name for it" in missing.message
+    assert "schlussel" not in missing.message
