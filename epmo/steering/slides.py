@@ -633,7 +633,7 @@ def _flow(
     )
     shown = display(
         behind,
-        ["project_id", "project_name", "remaining_items", "p85_date", "baseline_end_date", "rag_computed"],
+        ["project_id", "project_name", "rag_computed", "p85_date", "baseline_end_date", "remaining_items"],
     )
     no_date = behind["is_dateless"].fillna(False).astype(bool).tolist()
     p85 = labels.label("p85_date")
