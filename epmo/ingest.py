@@ -172,13 +172,13 @@ _DOTTED_DATE = re.compile(r"\s*\d{1,2}\.\d{1,2}\.\d{4}(\s|$)")
 
 
 def _as_of_conflict(
-    sheets: list[RawSheet], value: str, as_of: dt.date, dayfirst: bool, file_name: str
+    sheets: list[RawSheet], value: str, readings: set[dt.date], as_of: dt.date, file_name: str
 ) -> Issue | None:
     """The file's as-of column names another week than the one given (the Upload page's date,
     `--as-of`): one upload reports one week, so the two must agree. A date within six days of
     the week given agrees (a "Report date" on the Thursday of the week, or the Monday after
-    it), and so does either reading of a day/month date that could be both."""
-    readings = {d for d in (_parse_date(value, dayfirst), _parse_date(value, not dayfirst)) if d is not None}
+    it), and so does either reading (`readings`: day first, month first) of a day/month date
+    that could be both."""
     if not readings or any(abs((d - as_of).days) < 7 for d in readings):
         return None  # not a date (mapped and checked as a column, if it is one), or the same week
     where, header = _as_of_header(sheets)
@@ -335,9 +335,9 @@ def _check_upload(
     found = _as_of_from_columns(sheets)
     if as_of is not None and len(found) == 1:  # the week given, and the file's own column
         value = found.copy().pop()
-        conflict = _as_of_conflict(sheets, value, as_of, dayfirst, file_name)
+        readings = {d for d in (_parse_date(value, dayfirst), _parse_date(value, not dayfirst)) if d}
+        conflict = _as_of_conflict(sheets, value, readings, as_of, file_name)
         if conflict is not None:
-            readings = {d for d in (_parse_date(value, dayfirst), _parse_date(value, not dayfirst)) if d}
             weeks = [d for d in readings if not as_of_problem(d, today)]
             file_week = weeks[0] if len(readings) == 1 and weeks else None
             return Outcome(REJECTED, new_report([conflict], {}), as_of, file_week=file_week)

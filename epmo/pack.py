@@ -329,11 +329,11 @@ def _add_table(
     texts = [cols] + [
         ([str(label)] if index else []) + [_cell(v) for v in row.tolist()] for label, row in frame.iterrows()
     ]
+    first = 1 if index else 0  # the row's first own cell (a project's id) names it in the notes
     for i, (_label, row) in enumerate(frame.iterrows(), start=1):  # cut cells, whole, in the notes
         for j, v in enumerate(row.tolist()):
-            whole = "" if v is None else str(v)
-            if _cell(v) != whole:
-                _notes(slide, f"{texts[i][1 if index else 0]} · {frame.columns[j]}: {whole}")
+            if texts[i][first + j].endswith("…") and texts[i][first + j] != str(v):
+                _notes(slide, f"{texts[i][first]} · {frame.columns[j]}: {v}")
     widths = column_widths(texts, Emu(w).inches)
     size = fitted_size(texts, widths, Emu(room if room is not None else h).inches)
     heights = table_height(texts, widths, size)
