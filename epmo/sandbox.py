@@ -237,9 +237,11 @@ def statement_kind(text: str) -> str:
     return kind
 
 
-# Catalogue functions and views that show the server's settings, file paths or view
-# definitions (which name the store's files). Refused by name for a clear message; the
-# worker also refuses any result that holds a server path, however it was reached.
+# Catalogue functions and views that show the server's settings or file paths, and the
+# functions that run SQL made from a string (which would get round this list: query,
+# query_table, json_execute_serialized_sql). Refused by name for a clear message. The raw
+# views read their file lists from session variables (store.register_snapshot), so no view
+# definition names a file; the worker also refuses any result that holds a server path.
 HIDDEN = (
     "current_setting",
     "duckdb_settings",
@@ -252,12 +254,26 @@ HIDDEN = (
     "pragma_database_list",
     "pragma_show_databases",
     "view_definition",
+    "getvariable",
+    "duckdb_variables",
+    "json_execute_serialized_sql",
 )
-_HIDDEN_RE = re.compile(r"(?<![A-Za-z0-9_])(" + "|".join(HIDDEN) + r")(?![A-Za-z0-9_])", re.IGNORECASE)
+# names refused only when called: "query" is also a fair column name
+CALLED = ("query", "query_table")
+_HIDDEN_RE = re.compile(
+    r"(?<![A-Za-z0-9_])(?:(" + "|".join(HIDDEN) + r")(?![A-Za-z0-9_])"
+    r"|\"?(" + "|".join(CALLED) + r")\"?\s*\()",
+    re.IGNORECASE,
+)
 
 
 def _check_names(text: str) -> None:
     m = _HIDDEN_RE.search(_strip_comments(text))
+    if m and m.group(2):
+        raise Refused(
+            f"{m.group(2).lower()}() is not available in the explorer: it runs SQL made from a "
+            "string. Write the query itself; the schema (Tables, views and macros) lists what you can read."
+        )
     if m:
         name = m.group(1).lower()
         raise Refused(
@@ -355,7 +371,7 @@ def connect(
     queries/explorer/withheld_<table>.sql keeps, and their files are not readable."""
     con = base or sql.connect(threads=limits.threads, memory_limit=limits.memory_limit)
     try:
-        register_snapshot(con, snapshot)
+        register_snapshot(con, snapshot, paths_in_variables=True)
         _prepare_forecasts(con, as_of)
         _run_statements(con, "explorer/set_week", as_of=as_of)
         sql.execute_script(con, "explorer/as_of_views")

@@ -869,9 +869,17 @@ FROZEN_FILTERS = {
 
 
 def register_snapshot(
-    con: duckdb.DuckDBPyConnection, snap: Snapshot, cutoff_at: dt.datetime | None = None
+    con: duckdb.DuckDBPyConnection,
+    snap: Snapshot,
+    cutoff_at: dt.datetime | None = None,
+    paths_in_variables: bool = False,
 ) -> None:
     """Create raw_<table> views over the snapshot's files, then the as-of views and macros.
+
+    With `paths_in_variables` (the SQL explorer), each raw view reads its file list from
+    the session variable raw_files_<table>, so no view's definition holds a server path
+    (duckdb_views(), information_schema.views); the explorer refuses getvariable and
+    duckdb_variables by name (sandbox.HIDDEN).
 
     With `cutoff_at`, the ledger and the documents are cut at that commit stamp (see
     FROZEN_FILTERS) before anything is derived from them. File paths come from the Delta log
@@ -883,13 +891,17 @@ def register_snapshot(
     process's shared catalog (`shared_connection`), where only the snapshot's relations are
     created and the definitions are read from the catalog.
     """
-    _register_data(con, snap, cutoff_at, temp=False)
+    _register_data(con, snap, cutoff_at, temp=False, paths_in_variables=paths_in_variables)
     for name in DEFINITIONS:
         sql.execute_script(con, name)
 
 
 def _register_data(
-    con: duckdb.DuckDBPyConnection, snap: Snapshot, cutoff_at: dt.datetime | None, temp: bool
+    con: duckdb.DuckDBPyConnection,
+    snap: Snapshot,
+    cutoff_at: dt.datetime | None,
+    temp: bool,
+    paths_in_variables: bool = False,
 ) -> None:
     """The relations that hold the snapshot's rows: raw_<table> (cut and scoped) and
     raw_data_rows, plus frozen_cutoff and the scope's tables they read; TEMP (private to
@@ -911,9 +923,14 @@ def _register_data(
         keeps.append(scope_filter(name) if snap.scope is not None else None)
         keep = " AND ".join(f"({k})" for k in keeps if k)
         if files:
+            source = _read_files(files)
+            if paths_in_variables:
+                variable = f"raw_files_{name}"  # allow-listed: the store's own table names
+                con.execute(f"SET VARIABLE {variable} = $files", {"files": list(files)})
+                source = f"read_parquet(getvariable({sql.literal(variable)}), union_by_name = true)"
             con.execute(
                 f"CREATE OR REPLACE {kind}VIEW {view} AS "  # noqa: S608 (allow-listed identifiers)
-                f"SELECT * FROM {_read_files(files)}" + (f" WHERE {keep}" if keep else "")
+                f"SELECT * FROM {source}" + (f" WHERE {keep}" if keep else "")
             )
         else:
             con.execute(f"CREATE OR REPLACE {kind}VIEW {view} AS {_empty_select(schema)}")
