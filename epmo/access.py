@@ -294,10 +294,21 @@ def upload_refusals(
         t = contract.table(name)
         rows, origins = _rows(table), _origins(table, file_name)
         if "project_id" in t.column_names and "project_id" in table.column_names:
-            for row, (file, sheet), pid in zip(
-                rows, origins, table.column("project_id").to_pylist(), strict=True
+            named = (
+                table.column("project_manager").to_pylist()
+                if name == "projects" and "project_manager" in table.column_names
+                else [None] * table.num_rows
+            )
+            for row, (file, sheet), pid, manager in zip(
+                rows, origins, table.column("project_id").to_pylist(), named, strict=True
             ):
                 current = managers.get(str(pid))
+                if pid is not None and manager is not None and str(manager).strip().lower() != me:
+                    if current is None or current == me:
+                        issues.append(
+                            _handover(identity, name, row, file, sheet, str(pid), str(manager), current)
+                        )
+                        continue
                 if pid is None or current is None or current == me:
                     continue
                 issues.append(
@@ -335,6 +346,36 @@ def upload_refusals(
                     )
                 )
     return issues
+
+
+def _handover(
+    identity: Identity,
+    table: str,
+    row: int | None,
+    file: str,
+    sheet: str,
+    pid: str,
+    manager: str,
+    current: str | None,
+) -> Issue:
+    """A pm's projects row naming someone else as the project's manager: the project would
+    leave the pm (their next upload refused), and a mistyped address would own it. Giving a
+    project to another manager is an admin's act (assign_pm), recorded as such."""
+    what = f"{pid} is yours" if current is not None else f"{pid} is a new project"
+    return Issue(
+        ERROR,
+        "not_yours_to_hand_over",
+        f"{what}, and this row names {manager} as its project manager: you ({identity.email}) "
+        "may not hand a project to another manager by upload, and would no longer be able to report "
+        "it. Put your own address in the column, and ask an EPMO admin to reassign the project "
+        "if it has a new manager.",
+        file=file,
+        sheet=sheet,
+        table=table,
+        row=row,
+        column="project_manager",
+        value=manager,
+    )
 
 
 def confirm_refusal(identity: Identity, manager: str) -> str:

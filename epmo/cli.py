@@ -282,6 +282,8 @@ EXPORT_OPTIONS: dict[str, dict[str, object]] = {
 
 def cmd_export(args: argparse.Namespace) -> int:
     store = _store(args)
+    if not store.exists():  # a mistyped --store would export an empty table, and exit 0
+        raise UsageError(f"no store at {store.uri} (load data with `ingest` or `demo` first)")
     as_of = args.as_of or latest_reporting_day()
     options = {name: getattr(args, name) for name in EXPORT_OPTIONS}
     try:
@@ -558,6 +560,8 @@ def cmd_access(args: argparse.Namespace) -> int:
     store = Store(args.store)  # the access list is not portfolio data: read unscoped
     actor: access.Identity = args.identity
     if args.action in ("list", "history"):
+        if not store.exists():
+            raise UsageError(f"no store at {store.uri}")
         if actor.mode == "demo":
             print(f"note: {access.DEMO_NOTICE} (the access list is empty)", file=sys.stderr)
         rows = access.access_list(store) if args.action == "list" else access.access_history(store)

@@ -197,7 +197,9 @@ def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def to_csv_bytes(frame: pd.DataFrame) -> bytes:
-    return neutralise(frame).to_csv(index=False).encode("utf-8")
+    # CRLF between rows (RFC 4180): Python's csv writer then quotes every cell holding a CR or
+    # LF; with "\n" a bare CR was left unquoted, and a spreadsheet split the row there
+    return neutralise(frame).to_csv(index=False, lineterminator="\r\n").encode("utf-8")
 
 
 def to_xlsx_bytes(frame: pd.DataFrame, sheet: str = "data") -> bytes:

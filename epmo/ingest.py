@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from epmo import access, audit, clock, contract, isolate, maintenance, sql
 from epmo.access import Identity
@@ -87,6 +88,37 @@ def as_of_problem(as_of: dt.date, today: dt.date | None = None) -> str:
     return ""
 
 
+def mapping_name(mapping: Mapping | None, work_items: WorkItemImport | None) -> str:
+    """How the ledger names the way an upload was read: a mapping's name, import:<layout>
+    for a tool's export of work items, '' for the template."""
+    if mapping:
+        return mapping.name
+    return f"import:{work_items.layout}" if work_items and work_items.layout else ""
+
+
+def duplicate_of(
+    con: duckdb.DuckDBPyConnection, digest: str, as_of: dt.date, read_as: str, tables: dict[str, pa.Table]
+) -> str:
+    """The live upload this one would only repeat ('' when none): the same file, read the
+    same way (`read_as`: mapping_name), for the same week, reporting the same tables and
+    entities (a Jira export sent for another project is not a repeat), none of whose rows a
+    later upload for that week has replaced (then sending the file again puts them back)."""
+    found = sql.arrow(
+        con, "ledger/duplicate_upload", sha256=digest, as_of=as_of, mapping_name=read_as
+    ).to_pylist()
+    if not found:
+        return ""
+    keys = set()
+    for name, table in tables.items():
+        column = contract.table(name).entity_key
+        if table.num_rows and column in table.column_names:
+            keys |= {f"{name}|{v}" for v in pc.unique(table.column(column)).to_pylist() if v is not None}
+    for row in found:
+        if set(row["submission_keys"]) == keys:
+            return str(row["upload_id"])
+    return ""
+
+
 def _day(day: dt.date) -> str:
     """A date as every page writes it (epmo.labels: 27 Nov 2026), without importing pandas
     for a refusal on the command line."""
@@ -132,6 +164,7 @@ class Outcome:
     preview: dict[str, object] = field(default_factory=dict)
     store_key: str = ""  # the store snapshot it was validated against
     no_duplicate_of: str = ""  # the sha256 looked for in the ledger at store_key, not found
+    read_as: str = ""  # how the file was read, as the ledger names it (mapping_name)
     managers: dict[str, str] | None = None  # project -> its PM at store_key (check_upload(managers=True))
     portfolios: dict[str, str] | None = None  # project -> its portfolio at store_key (the same)
     # table -> the (file, sheet) its rows came from; (table, file, sheet, column) -> the
@@ -451,15 +484,17 @@ def _check_upload(
             return Outcome(REJECTED, report, as_of)
         if callable(digest):
             digest = digest()
-        if digest:
-            dup = sql.arrow(con, "ledger/duplicate_upload", sha256=digest, as_of=as_of).to_pylist()
-            if dup:
-                return Outcome(VALID, report, as_of, duplicate_of=dup[0]["upload_id"], store_key=snap.key)
         sources: dict[str, list[tuple[str, str]]] = {}
         for m in mapped:
             sources.setdefault(m.table, []).append((m.file, m.sheet))
         places = {(m.table, m.file, m.sheet, c): where for m in mapped for c, where in m.columns.items()}
         tables = typed_tables(staged, skip, {t for t, found in sources.items() if len(found) > 1})
+        if digest:
+            dup = duplicate_of(con, digest, as_of, mapping.name, tables)
+            if dup:
+                return Outcome(
+                    VALID, report, as_of, duplicate_of=dup, store_key=snap.key, read_as=mapping.name
+                )
         changes = _preview(con, as_of, staged.tables) if preview else {}
         pms, portfolios = access.owners_on(con) if managers and store.scope is None else (None, None)
     finally:
@@ -472,6 +507,7 @@ def _check_upload(
         preview=changes,
         store_key=snap.key,
         no_duplicate_of=digest,
+        read_as=mapping.name,
         managers=pms,
         portfolios=portfolios,
         sources=sources,
@@ -732,17 +768,14 @@ def commit(
         return outcome
     # the check looked for this file in the ledger of this very snapshot: no second look
     looked = outcome.store_key == snap.key and outcome.no_duplicate_of == digest
+    read_as = outcome.read_as or mapping_name(mapping, work_items)
+    assert outcome.as_of_date is not None
     if not outcome.duplicate_of and not looked:
         con = store.connect(snap)
         try:
-            dup = sql.arrow(
-                con, "ledger/duplicate_upload", sha256=digest, as_of=outcome.as_of_date
-            ).to_pylist()
+            outcome.duplicate_of = duplicate_of(con, digest, outcome.as_of_date, read_as, outcome.tables)
         finally:
             con.close()
-        if dup:
-            outcome.duplicate_of = dup[0]["upload_id"]
-    assert outcome.as_of_date is not None
     if outcome.duplicate_of:
         outcome.status = DUPLICATE
         return outcome
@@ -752,11 +785,7 @@ def commit(
         file_name=file_name,
         sha256=digest,
         user_email=user_email,
-        mapping_name=(
-            mapping.name
-            if mapping
-            else (f"import:{work_items.layout}" if work_items and work_items.layout else "")
-        ),
+        mapping_name=read_as,
         note=note,
     )
     with audit.acting(identity) if identity is not None else contextlib.nullcontext():

@@ -4,9 +4,9 @@
 -- lower-cases first, so Cyrillic 'Р' is found as 'р'. A small table of the common
 -- confusables (after NFKC, which the upload applies to identifiers, so full-width forms
 -- are ASCII already), after Unicode TR39's confusables.txt: the Cyrillic and Greek letters
--- whose capital or small form looks Latin, and the dash variants. Digits and Latin
--- look-alikes among themselves (0/O, 1/l) are not folded: ids such as PRJ-0010 and
--- PRJ-OO10 are rare, and folding them would warn about many real ids.
+-- whose capital or small form looks Latin, and the dash variants. Digits and their Latin
+-- look-alikes (0/O, 1/l/I) are not folded here, where every letter would become a digit:
+-- epmo_letters_as_digits reads them as digits only where they touch a digit.
 CREATE OR REPLACE MACRO epmo_confusables() AS TABLE
     SELECT * FROM (VALUES
         ('а', 'a', 'Cyrillic'), ('в', 'b', 'Cyrillic'), ('е', 'e', 'Cyrillic'),

@@ -428,6 +428,10 @@ TYPED_DIFFERENTLY = [
     ("PRJ-10", False, ""),  # 10, not 1000: zeros that end a number are part of it
     ("PRJ-0002", False, ""),
     ("PRJA-0001", False, ""),
+    ("PRJ-0O01", True, "'O' for '0'"),  # a letter O for a zero: the commonest id typo
+    ("PRJ-OOO1", True, "'O' for '0'"),
+    ("PRJ-I000", True, "PRJ-1000 (differs by: 'I' for '1')"),  # a letter I
+    ("PRJ-l000", True, "PRJ-1000 (differs by: 'l' for '1')"),
 ]
 
 
@@ -444,7 +448,8 @@ def test_an_id_typed_differently_is_warned_about(store: Store, new_id: str, warn
     assert bool(found) == warned, outcome.report.to_text()
     if warned:
         assert found[0].severity == "warning" and found[0].row == 2
-        assert "looks like the existing project PRJ-0001" in found[0].message
+        like = how if how.startswith("PRJ-") else "PRJ-0001"
+        assert f"looks like the existing project {like}" in found[0].message
         assert how in found[0].message
 
 

@@ -138,6 +138,14 @@ def test_epmo_skeleton(con, text: str | None, expected: str | None) -> None:  # 
         ("A-010-02", "a102"),  # not A-01-002's shape: each number keeps its own digits
         ("PRJ-0001\u200b", "prj1\u200b"),  # an invisible character is not punctuation
         ("\u0420RJ-0001", "prj1"),  # the skeleton first
+        ("PRJ-0O25", "prj25"),  # a letter O for a zero
+        ("PRJ-OO25", "prj25"),
+        ("PRJ-I025", "prj1025"),  # an I or l for a one
+        ("PRJ-1l", "prj11"),
+        ("1ooo5", "10005"),
+        ("OPS-1", "ops1"),  # letters away from digits stay letters
+        ("POLO-1", "polo1"),
+        ("PRJ-O", "prjo"),
         (None, None),
     ],
 )

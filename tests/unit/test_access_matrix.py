@@ -151,6 +151,45 @@ def test_cell(action: str, role: str, cell: str, world: dict[str, object], tmp_p
         assert done, f"{role} could not {action}"
 
 
+@pytest.mark.parametrize(
+    ("pid", "manager", "refused"),
+    [
+        ("P1", PEOPLE["pm"], False),
+        ("P1", PEOPLE["pm"].upper(), False),  # the same address
+        ("P1", "pm.typo@example.org", True),  # their own project to a mistyped address
+        ("P1", "other@example.org", True),  # to a colleague: an admin's act
+        ("P-NEW", PEOPLE["pm"], False),
+        ("P-NEW", "other@example.org", True),  # a new project for someone else
+    ],
+)
+def test_a_pm_may_not_hand_a_project_to_another_manager_by_upload(
+    world: dict[str, object], pid: str, manager: str, refused: bool
+) -> None:
+    """A pm's projects row naming someone else as manager was accepted with a warning; the
+    project then left them (their corrected file refused) and a mistyped address owned it."""
+    from epmo.ingest import check_upload
+
+    store = world["store"]
+    assert isinstance(store, Store)
+    pm, week = who(store, "pm"), WEEK + dt.timedelta(days=21)
+    body = projects_csv(project_row(pid, project_manager=manager))
+    checked = check_upload(store, "mine.csv", body, as_of=week, managers=True)
+    assert checked.status == "valid", checked.report.to_text()
+    issues = access.upload_refusals(
+        pm, checked.tables, checked.managers or {}, "mine.csv", checked.portfolios
+    )
+    found = [i for i in issues if i.rule == "not_yours_to_hand_over"]
+    if not refused:
+        assert issues == []
+        return
+    assert [(i.row, i.column, i.value) for i in found] == [(2, "project_manager", manager)], issues
+    assert "ask an EPMO admin to reassign" in found[0].message and len(issues) == 1
+    before = tree_digest(Path(store.uri))
+    out = ingest(store, "mine.csv", body, as_of=week, identity=pm)  # the app's and CLI's path
+    assert out.status == REJECTED and "not_yours_to_hand_over" in {i.rule for i in out.report.issues}
+    assert tree_digest(Path(store.uri)) == before
+
+
 def test_own_projects_cell_refuses_someone_elses_project_row_by_row(world: dict[str, object]) -> None:
     """The pm's "own projects" cell: their project and a new id pass; another PM's project
     is refused with the reason on its row, and nothing of the file is stored."""

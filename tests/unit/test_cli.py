@@ -250,3 +250,30 @@ def test_workflows_save_show_and_list(tmp_path: Path, capsys: pytest.CaptureFixt
     assert json.loads(capsys.readouterr().out)["statuses"] == ["To Do", "Doing", "Done"]
     assert main(["workflows", "--store", store]) == 0
     assert "statuses: To Do > Doing > Done\tproject keys: PAY->P1" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["export", "projects"],
+        ["export", "uploads", "--format", "json"],
+        ["access", "list"],
+        ["access", "history"],
+        ["sql", "SELECT 1"],
+        ["check"],
+    ],
+    ids=lambda a: " ".join(a),
+)
+@pytest.mark.parametrize("where", ["missing", "not a store"])
+def test_a_command_that_reads_the_store_refuses_a_path_without_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str], where: str
+) -> None:
+    """A mistyped --store made `export` print an empty table and exit 0 (a scheduled export
+    job then mails empty reports); `access list` printed the demo-mode note."""
+    root = tmp_path / "store"
+    if where == "not a store":
+        root.mkdir()
+        (root / "file.txt").write_text("hi")
+    assert main([*argv, "--store", str(root)]) == 2
+    err = capsys.readouterr().err
+    assert f"no store at {root}" in err, err

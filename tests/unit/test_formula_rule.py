@@ -81,3 +81,29 @@ def test_export_prefixes_exactly_the_formulas(text: str, formula: bool) -> None:
     out = neutralise(pd.DataFrame({"t": [text], "n": [-5]}))
     assert out["t"].iloc[0] == ("'" + text if formula else text)
     assert out["n"].iloc[0] == -5
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        "Alpha\r=cmd|' /C calc'!A0",
+        "Alpha\n=cmd|' /C calc'!A0",
+        "Alpha\r\n@SUM(1+1)*cmd|' /C calc'!A0",
+        "a,b\r+1",
+    ],
+)
+def test_a_csv_download_keeps_a_cell_with_a_line_break_in_one_cell(cell: str) -> None:
+    """A bare CR inside a cell was written unquoted: a spreadsheet (and pandas) split the
+    row there, and the part after it, `=cmd...`, became a cell of its own, a formula."""
+    import csv
+    import io
+
+    import pandas as pd
+
+    from epmo.export import to_csv_bytes
+
+    data = to_csv_bytes(pd.DataFrame({"project_id": ["PRJ-1"], "project_name": [cell], "bac": [100]}))
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8"), newline="")))
+    assert rows == [["project_id", "project_name", "bac"], ["PRJ-1", cell, "100"]], data
+    back = pd.read_csv(io.BytesIO(data))
+    assert back["project_name"].tolist() == [cell] and back["bac"].tolist() == [100]
