@@ -24,9 +24,9 @@ import pyarrow.compute as pc
 from epmo import access, audit, clock, contract, isolate, maintenance, sql
 from epmo.access import Identity
 from epmo.importers import WorkItemImport, sniff_layout
-from epmo.mapping import MappedSheet, Mapping, map_upload
+from epmo.mapping import DEFAULTED, MappedSheet, Mapping, map_upload
 from epmo.readers import RawSheet
-from epmo.report import ERROR, WARNING, Issue, RejectedFile, Report
+from epmo.report import ERROR, WARNING, Issue, RejectedFile, Report, column_letter
 from epmo.settings import current
 from epmo.store import PreparedUpload, Snapshot, Store
 from epmo.validate import new_report, run_checks, stage, typed_tables
@@ -86,6 +86,37 @@ def as_of_problem(as_of: dt.date, today: dt.date | None = None) -> str:
             "describes."
         )
     return ""
+
+
+_CELL = re.compile(r"([A-Z]{1,3})([0-9]+)")
+
+
+def _same(issue: Issue) -> Issue:
+    return issue
+
+
+def _at_source_cells(sheets: list[RawSheet]) -> Callable[[Issue], Issue]:
+    """Issues of a transposed upload (one record per column) back at the source's cells:
+    the checks place them by the transposed grid, where the record's column number is the
+    row and the field's position the column ('F3' for the field in row 6 of column C)."""
+    from epmo.mapping import transpose
+
+    fields = {(s.file, s.sheet): transpose(s).field_rows for s in sheets}
+
+    def place(issue: Issue) -> Issue:
+        rows = fields.get((issue.file, issue.sheet))
+        m = _CELL.fullmatch(issue.cell or "")
+        if not rows or m is None:
+            return issue
+        k = sum((ord(ch) - 64) * 26**n for n, ch in enumerate(reversed(m.group(1)))) - 1
+        record = int(m.group(2))
+        if not 0 <= k < len(rows):
+            return issue
+        if record == 1:  # the transposed header: the field's name, down the first column
+            return replace(issue, row=rows[k], cell=f"A{rows[k]}")
+        return replace(issue, row=rows[k], cell=f"{column_letter(record - 1)}{rows[k]}")
+
+    return place
 
 
 def mapping_name(mapping: Mapping | None, work_items: WorkItemImport | None) -> str:
@@ -361,6 +392,7 @@ def _check_upload(
         sheets = isolate.read_upload(file_name, data, max_file_mb=max_file_mb)  # in a child, OS limits
     except RejectedFile as exc:
         return Outcome(REJECTED, new_report([exc.issue], {}), as_of)
+    at_source: Callable[[Issue], Issue] = _at_source_cells(sheets) if mapping.layout == "columns" else _same
 
     today = today or clock.today()
     as_of_source = "the as-of date given"
@@ -436,7 +468,7 @@ def _check_upload(
         return Outcome(REJECTED, new_report([issue], {}), None)
 
     mapped, issues = map_upload(sheets, mapping, dayfirst)
-    issues = imported + issues
+    issues = imported + [at_source(i) for i in issues]
     issues = [
         i
         for i in issues
@@ -461,8 +493,11 @@ def _check_upload(
     # missing column, two columns meaning one): one round trip shows every problem.
     snap, con = connecting.take()
     try:
+        if mapping.keep_current:
+            mapped = [_keep_current(con, m, as_of) for m in mapped]
         staged = stage(con, mapped)
-        checked = _date_order_said(run_checks(staged, as_of, mapped), mapping, dayfirst, file_name)
+        checked = [at_source(i) for i in run_checks(staged, as_of, mapped)]
+        checked = _date_order_said(checked, mapping, dayfirst, file_name)
         skip: set[tuple[str, str, int]] = set()
         if mapping.skip_invalid_rows and not any(i.severity == ERROR for i in issues):
             checked, skip = _skip_invalid_rows(checked, mapping)
@@ -614,6 +649,57 @@ def _skip_invalid_rows(
             )
         out.append(i)
     return out, skip
+
+
+KEPT = " (kept from the current report)"
+
+
+def _keep_current(con: duckdb.DuckDBPyConnection, sheet: MappedSheet, as_of: dt.date) -> MappedSheet:
+    """A projects sheet read with a keep_current mapping: each project the store knows takes
+    its in-force report's value in every column the source does not give (absent, or made
+    by the mapping's defaults), so a plan sent for an existing project neither moves it to
+    the default portfolio nor makes up its RAG; a new project keeps the defaults."""
+    if sheet.table != "projects" or "project_id" not in sheet.data.column_names:
+        return sheet
+    ids = [str(v) for v in pc.unique(sheet.data.column("project_id")).to_pylist() if v is not None]
+    current = {
+        str(r["project_id"]): r
+        for r in sql.arrow(con, "ingest/current_projects", as_of=as_of, project_ids=ids).to_pylist()
+    }
+    if not current:
+        return sheet
+    t = contract.table("projects")
+    data, columns = sheet.data, dict(sheet.columns)
+    pids = [None if v is None else str(v) for v in data.column("project_id").to_pylist()]
+    for c in t.columns:
+        given = columns.get(c.name)
+        if c.name == "project_id" or (given is not None and not given[0].endswith(DEFAULTED)):
+            continue
+        before = data.column(c.name).to_pylist() if c.name in data.column_names else [""] * data.num_rows
+        after = [
+            _as_text(current[p][c.name]) if p in current and current[p].get(c.name) is not None else b
+            for p, b in zip(pids, before, strict=True)
+        ]
+        if after == before:
+            continue
+        values = pa.array(after, pa.string())
+        if c.name in data.column_names:
+            data = data.set_column(data.column_names.index(c.name), c.name, values)
+        else:
+            data = data.append_column(c.name, values)
+        columns[c.name] = (f"{c.name}{KEPT}", "")
+    return replace(sheet, data=data, columns=columns)
+
+
+def _as_text(value: object) -> str:
+    """A stored value as the plain text the upload's typed fast path reads back to it."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    return str(value)
 
 
 def _preview(con: object, as_of: dt.date, tables: list[str]) -> dict[str, object]:

@@ -79,6 +79,11 @@ class Mapping:
     # True: rows that fail an error-level rule are left out (each listed as a warning) and
     # the rest is accepted; for one-off imports of foreign exports, never for weekly uploads
     skip_invalid_rows: bool = False
+    # True: a project the store already knows keeps its current report's value in each
+    # projects column the source does not give (absent, or filled only by `defaults`), so
+    # defaults name only new projects; for a plan (MS Project), which holds no portfolio,
+    # RAG or sponsor (epmo.ingest._keep_current)
+    keep_current: bool = False
     # free text: where the source comes from (shown on the Mapper page)
     source: str = ""
     version: int = 1
@@ -174,6 +179,10 @@ class Mapping:
         if problems:
             raise ValueError("; ".join(problems))
         return m
+
+
+# the source header given for a column that only the mapping's defaults fill
+DEFAULTED = " (default from mapping)"
 
 
 @dataclass
@@ -374,7 +383,7 @@ def map_sheet(
         letters[col] = (sheet.headers[j], column_letter(j))
     _apply_combine(sheet, mapping, t, by_header, arrays, letters)
     _apply_split(sheet, mapping, t, by_header, arrays, letters)
-    _apply_fallbacks(sheet, mapping, t, by_header, arrays)
+    _apply_fallbacks(sheet, mapping, t, by_header, arrays, letters)
     constants = mapping.constants.get(table_name, {})
     for col, value in constants.items():
         if col not in arrays or pc.all(pc.equal(pc.utf8_trim_whitespace(arrays[col]), "")).as_py():
@@ -385,14 +394,14 @@ def map_sheet(
             continue
         if col not in arrays:
             arrays[col] = pa.repeat(pa.scalar(str(value), pa.string()), n)
-            letters[col] = (f"{col} (default from mapping)", "")
+            letters[col] = (f"{col}{DEFAULTED}", "")
         else:
             arrays[col] = _fill_blanks(arrays[col], pa.repeat(pa.scalar(str(value), pa.string()), n))
     missing = [c for c in t.required_columns if c not in arrays]
     if missing:
         issues.append(_missing_columns(t, missing, sheet, looks_like, where))
     identifiers = set(t.identifier_columns)
-    _apply_fallbacks(sheet, mapping, t, by_header, arrays)
+    _apply_fallbacks(sheet, mapping, t, by_header, arrays, letters)
     for col, value in mapping.defaults.items():
         if col in arrays and col in t.column_names:
             arrays[col] = _fill_blanks(arrays[col], pa.repeat(pa.scalar(str(value), pa.string()), n))
@@ -651,7 +660,11 @@ def _apply_fallbacks(
     t: contract.Table,
     by_header: dict[str, int],
     arrays: dict[str, pa.Array],
+    letters: dict[str, tuple[str, str]],
 ) -> None:
+    """Fill each column's blanks from the mapping's fallback headers, in order. A column
+    the source lacks is read from its first fallback, and named as that header and column
+    (the problems in it are at that header's cells, not under the contract's name)."""
     n = sheet.data.num_rows
     for col, headers in mapping.fallbacks.items():
         if col not in t.column_names:
@@ -660,6 +673,9 @@ def _apply_fallbacks(
             other = _source(sheet, by_header, h)
             if other is None:
                 continue
+            if col not in arrays:
+                j = by_header[contract.normalise_header(h)]
+                letters[col] = (sheet.headers[j], column_letter(j))
             arrays[col] = other if col not in arrays else _fill_blanks(arrays[col], other)
         if col in arrays and len(arrays[col]) != n:  # pragma: no cover - same sheet, same length
             raise ValueError(col)
@@ -776,7 +792,8 @@ def resolve(saved: dict[str, str], name: str) -> Mapping | None:
 
 def transpose(sheet: RawSheet) -> RawSheet:
     """A sheet with one record per column (field names down the first column) as one record
-    per row. A record's row number is its column's number in the source."""
+    per row. A record's row number is its column's number in the source; `field_rows` keeps
+    where each field is (ingest._at_source_cells puts issues back at the source's cells)."""
     names = [sheet.headers[0], *[v or "" for v in sheet.data["c0"].to_pylist()]]
     records = list(range(1, len(sheet.headers)))
     columns = [[sheet.headers[j] for j in records]]
@@ -787,6 +804,7 @@ def transpose(sheet: RawSheet) -> RawSheet:
     data = pa.table({f"c{k}": pa.array(col, pa.string()) for k, col in enumerate(columns)})
     keep = [k for k in range(len(headers)) if headers[k] or pc.any(pc.not_equal(data[f"c{k}"], "")).as_py()]
     column_of = {k: n for n, k in enumerate(keep)}
+    source_rows = [sheet.header_row, *(int(r) for r in sheet.rows.to_pylist())]
     return RawSheet(
         file=sheet.file,
         sheet=sheet.sheet,
@@ -796,6 +814,7 @@ def transpose(sheet: RawSheet) -> RawSheet:
         rows=pa.array([j + 1 for j in records], pa.int64()),
         decimal_comma=sheet.decimal_comma,
         skipped=sheet.skipped,
+        field_rows=tuple(source_rows[k] for k in keep),
         # the source's field i of record (column) j is the record's row j - 1, column i + 1
         excel_errors={
             (j - 1, column_of[i + 1]): t

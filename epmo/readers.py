@@ -61,6 +61,9 @@ class RawSheet:
     # formula that failed), which the workbook library reads as blank; the mapping refuses
     # it in a column the upload uses (mapping.py, excel_error)
     excel_errors: dict[tuple[int, int], str] = field(default_factory=dict)
+    # a transposed sheet (mapping.transpose): per column, the source row holding its field's
+    # name and values (a record's values are then in its row number's column)
+    field_rows: tuple[int, ...] = ()
 
 
 def _reject(file: str, rule: str, message: str, sheet: str = "") -> RejectedFile:

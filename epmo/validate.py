@@ -17,6 +17,7 @@ plus the store's raw_* tables and as-of macros, for checks against what is store
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from dataclasses import dataclass, field
@@ -471,6 +472,11 @@ def typed_tables(
 
 def new_report(issues: list[Issue], row_counts: dict[str, int]) -> Report:
     report = Report(row_counts=row_counts)
-    report.extend(issues)
+    seen: set[tuple[object, ...]] = set()
+    for issue in issues:  # one problem once: two columns read from one cell (a fallback) agree
+        key = dataclasses.astuple(issue)
+        if key not in seen:
+            seen.add(key)
+            report.add(issue)
     report.truncated = any(i.rule == "too_many_problems" for i in issues)
     return report

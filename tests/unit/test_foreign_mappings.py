@@ -272,3 +272,33 @@ def test_the_mapper_view_is_one_call(
     assert errors["row"].tolist() == expected, case
     assert list(got.issues.columns) == ["severity", "row", "column", "cell", "value", "problem"]
     assert set(errors["value"]) <= {"lots", "many"}
+
+
+@pytest.mark.parametrize(
+    ("cell", "value", "rule"),
+    [
+        ((6, 3), "32/13/2010", "not_a_date"),  # C6: the Francis Crick Institute's start date
+        ((13, 4), "abc", "not_a_number"),  # D13: Green Investment Bank's whole-life cost
+        ((7, 5), "31/12/20155", "not_a_date"),  # E7: HE Reform Programme's end date
+    ],
+)
+def test_a_transposed_register_s_problems_are_at_its_own_cells(
+    store: Store, cell: tuple[int, int], value: str, rule: str
+) -> None:
+    """GMPP has one project per column: a bad start date in C6 was reported as 'row 3 ...
+    (F3)', the transposed grid's cell, and the date-order note cited G2 for a date in B7."""
+    import csv
+
+    raw = (FIXTURES / "uk_gmpp_2014_sample.csv").read_bytes().decode("cp1252")
+    rows = list(csv.reader(io.StringIO(raw)))
+    row, column = cell
+    rows[row - 1][column - 1] = value
+    buf = io.StringIO()
+    csv.writer(buf).writerows(rows)
+    out = check_upload(
+        store, "gmpp.csv", buf.getvalue().encode("cp1252"), as_of=WEEK, mapping=shipped()["uk_gmpp_2014"]
+    )
+    found = [(i.row, i.cell, i.value) for i in out.report.issues if i.rule == rule]
+    assert found == [(row, f"{'ABCDEFG'[column - 1]}{row}", value)], out.report.to_text()
+    [note] = [i for i in out.report.issues if i.rule == "date_ambiguous"]
+    assert "'01/09/2015' in column 'Project - End Date" in note.message and "cell B7" in note.message

@@ -185,3 +185,83 @@ def test_the_mapper_shows_the_plan_s_manager_as_whoever_looks_never_the_placehol
     assert seen.preview.rows["project_manager"].tolist() == ["ana.pm@example.org"]
     anonymous = mapper.preview(store, "bridge.xml", sheets, shipped()["msproject"])
     assert "{uploader}" not in anonymous.rows.to_csv()
+
+
+def test_a_plan_for_a_known_project_keeps_what_the_plan_does_not_say(store: Store) -> None:
+    """A plan holds no portfolio, RAG or sponsor: the mapping's defaults moved an existing
+    project to 'Unassigned', made its declared Red an Amber and cleared its sponsor, status
+    summary and scores. Now a known project keeps its current values there (keep_current);
+    what the plan gives (dates, cost, % complete) is the plan's; a new project still takes
+    the defaults."""
+    import csv
+    import io
+
+    pm = person("ana@example.org", "pm")
+    header = [
+        "project_id",
+        "project_name",
+        "portfolio",
+        "sponsor",
+        "project_manager",
+        "stage",
+        "start_date",
+        "baseline_end_date",
+        "forecast_end_date",
+        "budget_bac",
+        "actual_cost",
+        "rag_overall",
+        "rag_cost",
+        "status_summary",
+        "business_value",
+        "is_mandatory",
+    ]
+    row = [
+        "PRJ-0007",
+        "Bridge",
+        "Corporate Systems",
+        "Dee Sponsor",
+        "ana@example.org",
+        "Execution",
+        "2026-01-05",
+        "2026-11-30",
+        "2027-01-29",
+        "1100000",
+        "300000",
+        "Red",
+        "Amber",
+        "Steel delayed",
+        "8",
+        "true",
+    ]
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows([header, row])
+    seeded = ingest(
+        store, "projects.csv", buf.getvalue().encode(), as_of=WEEK - dt.timedelta(days=7), identity=pm
+    )
+    assert seeded.status == ACCEPTED, seeded.report.to_text(limit=20)
+    plans = [("bridge.xml", _plan(title="PRJ-0007")), ("new.xml", _plan(title="PRJ-0099"))]
+    for name, plan in plans:
+        out = ingest(store, name, plan.encode(), as_of=WEEK, mapping=shipped()["msproject"], identity=pm)
+        assert out.status == ACCEPTED, out.report.to_text(limit=20)
+        assert "values_cleared" not in {i.rule for i in out.report.issues} or name == "new.xml"
+    got = {p["project_id"]: p for p in store.rows("export/projects", as_of=WEEK)}
+    known, new = got["PRJ-0007"], got["PRJ-0099"]
+    kept = {
+        c: known[c] for c in ("portfolio", "sponsor", "rag_overall", "rag_cost", "status_summary", "stage")
+    }
+    assert kept == {
+        "portfolio": "Corporate Systems",
+        "sponsor": "Dee Sponsor",
+        "rag_overall": "Red",
+        "rag_cost": "Amber",
+        "status_summary": "Steel delayed",
+        "stage": "Execution",
+    }
+    assert (known["business_value"], known["is_mandatory"], known["project_manager"]) == (
+        8,
+        True,
+        "ana@example.org",
+    )
+    assert (known["budget_bac"], known["actual_cost"]) == (1200000, 500000)  # the plan's
+    assert known["forecast_end_date"] == dt.date(2026, 12, 18)
+    assert (new["portfolio"], new["rag_overall"], new["sponsor"]) == ("Unassigned", "Amber", None)
