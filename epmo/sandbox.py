@@ -364,17 +364,19 @@ def connect(
     limits: Limits,
     base: duckdb.DuckDBPyConnection | None = None,
     withheld: frozenset[str] = frozenset(),
+    text: str = "",
 ) -> duckdb.DuckDBPyConnection:
     """A locked-down connection over the snapshot, its as-of views showing `as_of`; `base` is a
     fresh `sql.connect()` made beforehand with the same limits (a warm worker's). The rows of
     the `withheld` tables (access.explorer_withheld) are replaced by what
-    queries/explorer/withheld_<table>.sql keeps, and their files are not readable."""
+    queries/explorer/withheld_<table>.sql keeps, and their files are not readable. `text`:
+    the query to be run, which decides which weeks' agile forecasts are computed."""
     con = base or sql.connect(threads=limits.threads, memory_limit=limits.memory_limit)
     try:
         register_snapshot(con, snapshot, paths_in_variables=True)
-        _prepare_forecasts(con, as_of)
         _run_statements(con, "explorer/set_week", as_of=as_of)
         sql.execute_script(con, "explorer/as_of_views")
+        _prepare_forecasts(con, as_of, text)
         for name in sorted(withheld):
             if name not in EXPLORER_RECORDS:  # allow-listed: a query file per table
                 raise ValueError(f"no withheld view of {name!r}")
@@ -410,13 +412,39 @@ def _materialise_raw(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"CREATE OR REPLACE VIEW {raw} AS SELECT * FROM {copy}")  # noqa: S608 (allow-listed)
 
 
-def _prepare_forecasts(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> None:
+def _prepare_forecasts(con: duckdb.DuckDBPyConnection, as_of: dt.date, text: str = "") -> None:
     """The agile RAG reads the work-item forecasts (numpy, epmo/flow.py), which a query
-    cannot compute: those of the backlogs in force on the chosen week and the week before
-    are computed before the connection is locked (other weeks' agile projects have none)."""
+    cannot compute, so they are computed before the connection is locked: those of the
+    backlogs in force on the chosen week and the week before; and, for a query that names
+    an object reading them (project_health_weeks, project_health(...): any week), those of
+    every report date of the store (without them, another week's agile projects had no
+    forecast and their RAG differed from the page's)."""
     from epmo.flow import prepare_forecasts
 
-    prepare_forecasts(con, [as_of, as_of - dt.timedelta(weeks=1)])
+    weeks = [as_of, as_of - dt.timedelta(weeks=1)]
+    words = set(re.findall(r"[a-z_][a-z0-9_]*", _strip_comments(text).lower()))
+    if words & _forecast_readers(con):
+        weeks += [r[0] for r in con.execute(sql.query("explorer/forecast_weeks").text).fetchall()]
+    prepare_forecasts(con, sorted(set(weeks)))
+
+
+_READERS: list[frozenset[str]] = []  # the catalog is the same for every snapshot: found once
+
+
+def _forecast_readers(con: duckdb.DuckDBPyConnection) -> frozenset[str]:
+    """The views and macros that read flow_forecast_memo, directly or through another."""
+    if not _READERS:
+        words: dict[str, set[str]] = {}
+        for name, definition in con.execute(sql.query("explorer/definitions").text).fetchall():
+            words.setdefault(name, set()).update(re.findall(r"[a-z_][a-z0-9_]*", (definition or "").lower()))
+        reach = {"flow_forecast_memo"}
+        while True:
+            more = {n for n, w in words.items() if n not in reach and w & reach}
+            if not more:
+                break
+            reach |= more
+        _READERS.append(frozenset(reach))
+    return _READERS[0]
 
 
 def _run_statements(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> None:

@@ -486,7 +486,9 @@ def _serve(out: int, request: dict[str, Any], con: Any, served: int) -> bool:
 
     try:
         _set_limits(limits)
-        con = sandbox.connect(snapshot, request["as_of"], limits, base=con, withheld=request["withheld"])
+        con = sandbox.connect(
+            snapshot, request["as_of"], limits, base=con, withheld=request["withheld"], text=request["text"]
+        )
         _send(out, b"S", b"")
         fetched = sandbox.fetch(con, request["text"], request["params"], limits)
         if sandbox.holds_path(fetched.table, request["needles"]):
