@@ -69,7 +69,11 @@ PAGE_ACTIONS = {
     "audit": "audit",
 }
 
-identity = ui.refresh_identity()  # the sign-in screen stops here when no one is signed in
+try:
+    identity = ui.refresh_identity()  # the sign-in screen stops here when no one is signed in
+except Exception as exc:
+    ui.stop_if_unreadable(exc)  # the store cannot be read: said in words, and the run stops
+    raise
 if not access.allowed(identity, "view"):
     st.title("EPMO Portfolio Analytics")
     st.warning(

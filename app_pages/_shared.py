@@ -75,6 +75,23 @@ def _owners(whole_key: str) -> tuple[dict[str, str], dict[str, str]]:
     return access.project_owners(base_store())
 
 
+def stop_if_unreadable(exc: BaseException) -> None:
+    """An object store that cannot be read (no such bucket, credentials refused, endpoint
+    down): say so in words and stop the run; any other error passes (the caller re-raises)."""
+    from epmo.store import read_failure
+
+    cause = read_failure(exc)
+    if cause is None:
+        return
+    st.title("EPMO Portfolio Analytics")
+    st.error(
+        f"The portfolio store cannot be read: {cause}. Nothing was changed. Tell the EPMO's "
+        "administrator; the page will work again once the store can be read.",
+        icon=":material/cloud_off:",
+    )
+    st.stop()
+
+
 def snapshot() -> Snapshot:
     """The snapshot this run shows, scoped as `store`: the store's current one when its
     connection is built; while a newer one builds (after an upload), the previous one, for
@@ -98,7 +115,11 @@ def snapshot() -> Snapshot:
         pending.discard((st_.uri, identity.email))
         wrote = True
     rebuilds = _rebuilds(*st_.view)
-    current = st_.snapshot(fresh=wrote)
+    try:
+        current = st_.snapshot(fresh=wrote)
+    except Exception as exc:
+        stop_if_unreadable(exc)
+        raise
     floors = _writer_floors()
     who = (*st_.view, identity.email)
     floor = _max_versions(st.session_state.get(_FLOOR), floors.get(who))

@@ -20,7 +20,7 @@ from epmo.importers import LAYOUTS, WorkItemImport
 from epmo.ingest import ACCEPTED, DUPLICATE, VALID, default_week, ingest, latest_reporting_day
 from epmo.mapping import Mapping
 from epmo.report import counted
-from epmo.store import Store, StoreBusy, StoreWriteError
+from epmo.store import Store, StoreBusy, StoreWriteError, read_failure
 from epmo.workflow import Workflow
 
 EXIT_OK, EXIT_UNEXPECTED, EXIT_REJECTED = 0, 1, 2
@@ -878,6 +878,13 @@ def _main(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_REJECTED
     except Exception as exc:  # the one place an unexpected error becomes a message
+        cause = read_failure(exc)
+        if cause is not None:  # an object store's refusal: what to check, not its reply
+            where = Store(getattr(args, "store", None)).uri
+            print(f"error: the store at {where} cannot be read: {cause}.", file=sys.stderr)
+            if os.environ.get("EPMO_DEBUG"):
+                traceback.print_exc()
+            return EXIT_UNEXPECTED
         print(f"unexpected error: {type(exc).__name__}: {exc}", file=sys.stderr)
         if os.environ.get("EPMO_DEBUG"):
             traceback.print_exc()

@@ -32,6 +32,10 @@ def health(store: Store, url: str | None = None, timeout: float = 5.0) -> tuple[
             ms = (time.perf_counter() - started) * 1000
             lines.append(f"ok   store {store.uri}: ledger version {versions['uploads']} read in {ms:.0f} ms")
     except Exception as exc:  # any failure to read the store means: not ready
+        from epmo.store import read_failure
+
         ok = False
-        lines.append(f"FAIL store {store.uri}: {type(exc).__name__}: {exc}")
+        cause = read_failure(exc)
+        said = f"cannot be read: {cause}" if cause else f"{type(exc).__name__}: {' '.join(str(exc).split())}"
+        lines.append(f"FAIL store {store.uri}: {said}")
     return ok, lines

@@ -704,6 +704,39 @@ _WRITE_FAILURES = (
 )
 
 
+# What an object store said when it could not be read (delta-rs and pyarrow report the
+# server's reply inside a chain of messages) -> what an operator should check.
+_READ_FAILURES = (
+    (
+        ("nosuchbucket", "bucket does not exist"),
+        "its bucket does not exist (the app never creates buckets: create it, or correct EPMO_STORE)",
+    ),
+    (
+        ("invalidaccesskeyid", "signaturedoesnotmatch", "accessdenied", "403 forbidden", "expiredtoken"),
+        "the object store refused the credentials (check AWS_ACCESS_KEY_ID and "
+        "AWS_SECRET_ACCESS_KEY, or the role the server runs as)",
+    ),
+    (
+        ("connection refused", "tcp connect error", "dns error", "error sending request", "timed out"),
+        "the object store's endpoint cannot be reached (check AWS_ENDPOINT_URL and the network)",
+    ),
+)
+
+
+def read_failure(exc: BaseException) -> str | None:
+    """Why an object store could not be read, in words, or None when `exc` (or what caused
+    it) is not such a failure."""
+    seen: BaseException | None = exc
+    text = ""
+    while seen is not None and len(text) < 100_000:
+        text += " " + str(seen).lower()
+        seen = seen.__cause__ or seen.__context__
+    for needles, cause in _READ_FAILURES:
+        if any(n in text for n in needles):
+            return cause
+    return None
+
+
 def write_failure(exc: BaseException) -> str | None:
     """Why the store refused a write, in words, or None when `exc` is not such a refusal."""
     text = str(exc).lower()

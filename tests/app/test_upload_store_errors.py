@@ -57,3 +57,29 @@ def test_retracting_an_upload_someone_just_retracted_says_so(
     assert any("already retracted" in e.value for e in app.error), [e.value for e in app.error]
     events = Store(demo_store.uri).rows("ledger/upload_by_id", upload_id=upload_id)
     assert events and events[0]["is_retracted"]
+
+
+@pytest.mark.parametrize(
+    ("uri", "env", "said"),
+    [
+        ("s3://nosuchbucket/store", {}, "its bucket does not exist"),
+        ("s3://epmo-test/store", {"AWS_ENDPOINT_URL": "http://127.0.0.1:9"}, "endpoint cannot be reached"),
+    ],
+    ids=["no such bucket", "endpoint unreachable"],
+)
+def test_a_store_that_cannot_be_read_is_said_in_words(
+    s3_endpoint: str, monkeypatch: pytest.MonkeyPatch, uri: str, env: dict[str, str], said: str
+) -> None:
+    """An object store the app cannot read showed Streamlit's bare "An error occurred"."""
+    from pathlib import Path
+
+    from tests.objectstore import s3_env
+
+    for k, v in (s3_env(s3_endpoint) | env | {"EPMO_STORE": uri}).items():
+        monkeypatch.setenv(k, v)
+    app = AppTest.from_file(str(Path(__file__).resolve().parents[2] / "app.py"), default_timeout=90)
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert [e.value for e in app.error if said in e.value and "cannot be read" in e.value], [
+        e.value for e in app.error
+    ]

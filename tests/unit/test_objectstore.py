@@ -261,3 +261,38 @@ def test_concurrent_writers_from_several_processes_lose_nothing(s3_uri: str, tmp
     assert uploads == (procs_n * per,)
     assert versions["uploads"] == procs_n * per  # one ledger commit each, version 0 the creation
     assert integrity.check(store).ok
+
+
+@pytest.mark.parametrize(
+    ("store", "env", "said"),
+    [
+        ("s3://nosuchbucket/store", {}, "its bucket does not exist (the app never creates buckets"),
+        ("s3://epmo-test/store", {"AWS_ENDPOINT_URL": "http://127.0.0.1:9"}, "endpoint cannot be reached"),
+    ],
+    ids=["no such bucket", "endpoint unreachable"],
+)
+@pytest.mark.parametrize("argv", [["check"], ["export", "projects"], ["health"]], ids=" ".join)
+def test_an_object_store_that_cannot_be_read_is_said_in_words(
+    s3_endpoint: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    store: str,
+    env: dict[str, str],
+    said: str,
+    argv: list[str],
+) -> None:
+    """A wrong bucket or endpoint came out as "unexpected error: OSError: Generic S3 error"
+    and eight lines of the server's XML with terminal colour codes (a container's log, and
+    the health check's output)."""
+    for k, v in (s3_env(s3_endpoint) | env).items():
+        monkeypatch.setenv(k, v)
+    assert main([*argv, "--store", store]) != 0
+    out = capsys.readouterr()
+    err = out.err + out.out  # health writes its lines to stdout
+    start = (
+        f"FAIL store {store}: cannot be read: "
+        if argv == ["health"]
+        else f"error: the store at {store} cannot be read: "
+    )
+    assert start in err and said in err, err
+    assert "\x1b[" not in err and "<Error>" not in err and "unexpected" not in err
