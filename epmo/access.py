@@ -116,7 +116,7 @@ class Identity(Actor):
 
     def describe(self) -> str:
         scope = "every portfolio" if self.scope is None else ", ".join(self.scope) or "no portfolio"
-        return f"{self.email} ({self.role or 'no access'}; {scope})"
+        return f"{self.email} ({self.role or ('access revoked' if self.revoked else 'no access')}; {scope})"
 
 
 def demo_identity(via: str = "app") -> Identity:
@@ -147,6 +147,11 @@ def require(identity: Identity, action: str) -> None:
     """Raise Forbidden unless `identity` may do `action`."""
     if allowed(identity, action):
         return
+    if identity.revoked:  # said as such (docs/security.md): not "no role", which invites a grant request
+        raise Forbidden(
+            f"{identity.email}'s access was revoked: they may not {action.replace('_', ' ')} "
+            f"({ACTIONS[action]}). Ask an EPMO admin if it should be restored."
+        )
     role = identity.role or "no role"
     raise Forbidden(
         f"{identity.email} ({role}) may not {action.replace('_', ' ')} ({ACTIONS[action]}): "
@@ -628,6 +633,24 @@ def _access_rows(store: Store, name: str) -> list[dict[str, Any]]:
         return sql.arrow(con, name).to_pylist()
     finally:
         con.close()
+
+
+def known_portfolios(store: Store) -> list[str]:
+    """Every portfolio a projects report has named (the portfolios a grant may name)."""
+    if not store.exists():
+        return []
+    con = store.connect()
+    try:
+        return [str(p) for p in sql.arrow(con, "access/portfolios").column("portfolio").to_pylist() if p]
+    finally:
+        con.close()
+
+
+def unknown_portfolios(store: Store, names: list[str] | tuple[str, ...]) -> list[str]:
+    """The names of `names` no projects report has given as its portfolio (a mistyped grant
+    gives an empty view without a word)."""
+    known = set(known_portfolios(store))
+    return [n for n in names if n.strip() and n.strip() not in known]
 
 
 def access_version(store: Store) -> int:

@@ -610,6 +610,15 @@ def cmd_access(args: argparse.Namespace) -> int:
                 f"granted {args.role} to {args.email}"
                 + (f" for {', '.join(args.portfolio)}" if args.portfolio else "")
             )
+            unknown = access.unknown_portfolios(store, args.portfolio or [])
+            if unknown:
+                print(
+                    f"note: no project has been reported in {', '.join(repr(p) for p in unknown)}: "
+                    f"{args.email} sees nothing there until one is. Portfolios reported: "
+                    f"{', '.join(access.known_portfolios(store)) or 'none yet'}. A typo? Grant again "
+                    "with the right name (the latest grant applies).",
+                    file=sys.stderr,
+                )
         elif args.action == "revoke":
             access.revoke(store, actor, args.email, args.note)
             print(f"revoked {args.email}")

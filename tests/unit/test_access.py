@@ -12,7 +12,7 @@ from epmo import access, pack, sandbox, sql, steering
 from epmo.cli import main
 from epmo.settings import AuthSettings
 from epmo.store import ALL_TABLES, Store
-from tests.conftest import DEMO_END, person
+from tests.conftest import DEMO_END, WEEK, person, project_row, projects_csv
 
 SCOPE = ("Corporate Systems",)
 
@@ -302,6 +302,25 @@ def test_the_list_wins_over_groups_and_a_revocation_is_a_deny(
     assert access.resolve(store, "g@example.org", ["epmo-analysts"]).role == "viewer"
 
 
+def test_a_revoked_person_is_told_their_access_was_revoked(
+    store: Store, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """docs/security.md says revoked people are told their access was revoked; the command
+    line told them they had "no role" and to ask for access."""
+    from epmo.cli import main
+
+    boot = access.demo_identity(via="cli")
+    access.grant(store, boot, "boss@example.org", "admin")
+    access.grant(store, boot, "ana@example.org", "analyst")
+    access.revoke(store, access.cli_identity(store, "boss@example.org"), "ana@example.org")
+    assert main(["check", "--store", store.uri, "--as", "ana@example.org"]) == 2
+    err = capsys.readouterr().err
+    assert "ana@example.org's access was revoked" in err and "no role" not in err, err
+    never = access.cli_identity(store, "bo@example.org")
+    with pytest.raises(access.Forbidden, match=r"bo@example.org \(no role\) may not"):
+        access.require(never, "view")
+
+
 # (case, the headers as sent: name -> every copy, the email and groups read, or the refusal's words)
 PROXY_CASES = [
     (
@@ -546,3 +565,33 @@ def test_an_entry_granted_before_the_address_rules_can_be_revoked(store: Store) 
     assert access.resolve(store, legacy).role == "admin"
     access.revoke(store, admin, legacy)
     assert access.resolve(store, legacy).role is None
+
+
+@pytest.mark.parametrize(
+    ("portfolios", "noted"),
+    [
+        (["Corporate"], []),
+        (["Corporat"], ["'Corporat'"]),
+        (["Corporate", "No Such Portfolio"], ["'No Such Portfolio'"]),
+    ],
+)
+def test_a_grant_to_a_portfolio_never_reported_is_noted(
+    store: Store, capsys: pytest.CaptureFixture[str], portfolios: list[str], noted: list[str]
+) -> None:
+    """`access grant --portfolio "No Such Portfolio"` gave an empty view without a word."""
+    from epmo.cli import main
+    from epmo.ingest import ingest
+
+    assert ingest(store, "p.csv", projects_csv(project_row("P1")), as_of=WEEK).status == "accepted"
+    argv = ["access", "grant", "z@example.org", "viewer", "--store", store.uri]
+    for p in portfolios:
+        argv += ["--portfolio", p]
+    assert main(argv) == 0
+    err = capsys.readouterr().err
+    for name in noted:
+        assert (
+            f"no project has been reported in {name}" in err and "Portfolios reported: Corporate." in err
+        ), err
+    if not noted:
+        assert "no project has been reported" not in err, err
+    assert access.unknown_portfolios(store, portfolios) == [n.strip("'") for n in noted]
