@@ -189,6 +189,17 @@ CASES = [
         "warning",
     ),
     (
+        "related_project_unknown",
+        "raid.csv",
+        table_csv(
+            "project_id,raid_id,raid_type,title,status,related_project_id",
+            "P1,R1,Dependency,Needs API,Open,PRJ-9999",
+        ),
+        2,
+        "related_project_id",
+        "warning",
+    ),
+    (
         "work_item_dates_out_of_order",
         "work_items.csv",
         table_csv(WI_HEADER, "P1,K-1,Story,Pay slip,Done,Done,2026-05-01,2026-05-10,2026-05-04"),
@@ -710,3 +721,17 @@ def test_hours_beyond_any_team_are_refused(seeded: Store) -> None:
     assert "0 to 1000000" in hit.message and outcome.status == REJECTED
     ok = check_upload(seeded, "capacity.csv", text.replace("1000000000", "1000000").encode(), as_of=WEEK)
     assert not [i for i in ok.report.issues if i.rule == "number_out_of_range"]
+
+
+@pytest.mark.parametrize(("related", "warned"), [("P1", False), ("P9", True), ("", False)])
+def test_a_dependency_on_a_project_nobody_reported_is_warned_about(
+    seeded: Store, related: str, warned: bool
+) -> None:
+    data = table_csv(
+        "project_id,raid_id,raid_type,title,status,related_project_id",
+        f"P1,R1,Dependency,Needs API,Open,{related}",
+    )
+    outcome = check_upload(seeded, "raid.csv", data, as_of=WEEK)
+    found = [i for i in outcome.report.issues if i.rule == "related_project_unknown"]
+    assert bool(found) == warned, outcome.report.to_text()
+    assert outcome.status == VALID  # a warning: the upload goes through
