@@ -407,11 +407,18 @@ def run_checks(staged: Staged, as_of: dt.date, mapped: list[MappedSheet]) -> lis
                 return issues
             # the column as the person's file names it (its header), and its letter
             header, letter = where.get((r["_file"], r["_sheet"], r["column_name"]), ("", ""))
+            message = r["message"]
+            if name == "checks/duplicate_key":  # the key's columns as the file names them
+                key = contract.table(r["table_name"]).unique_key
+                named = [where.get((r["_file"], r["_sheet"], c), ("", ""))[0] for c in key]
+                if all(named) and named != list(key):
+                    said = ", ".join(f"'{h}'" for h in named)
+                    message = message.replace(f"same {', '.join(key)} as", f"same {said} as", 1)
             issues.append(
                 Issue(
                     severity=r.get("severity") or q.meta.get("severity", "error"),
                     rule=q.meta.get("rule", name.split("/")[-1]),
-                    message=display_value(r["message"], limit=2000),
+                    message=display_value(message, limit=2000),
                     file=r["_file"],
                     sheet=r["_sheet"],
                     table=r["table_name"],

@@ -3,7 +3,7 @@
 -- params: $previous_as_of (the day before this upload's as-of)
 -- grain: one row per project and table (milestones; raid, open items only) of the upload
 -- whose rows in force before this week are not all in it, at the project's first row of
--- that table: an upload replaces each project's rows of every table it carries, so rows
+-- that table (its project_id cell): an upload replaces each project's rows of every table it carries, so rows
 -- left out stop counting from its week (a pm who sends only the one milestone that
 -- changed removes the others, the key go-live included)
 WITH sent AS (  -- the upload's rows of both tables, by key
@@ -40,7 +40,7 @@ gone AS (
 )
 
 SELECT f.table_name, f._file, f._sheet, f._row,
-       CASE f.table_name WHEN 'milestones' THEN 'milestone_id' ELSE 'raid_id' END AS column_name,
+       'project_id' AS column_name,  -- the project's, whose rows are missing
        f.project_id AS value,
        f.project_id || ': ' || CAST(g.n AS VARCHAR) || ' ' || noun || CASE WHEN g.n = 1 THEN '' ELSE 's' END
        || ' in force before this week ' || CASE WHEN g.n = 1 THEN 'is' ELSE 'are' END || ' not in this file ('

@@ -78,7 +78,7 @@ SELECT 'projects' AS table_name, first_at[1] AS _file, first_at[2] AS _sheet, fi
 FROM by_column
 WHERE in_file
 UNION ALL
-SELECT 'projects', first_at[1], first_at[2], first_at[3], 'project_id', NULL,
+SELECT 'projects', first_at[1], first_at[2], first_at[3], '', NULL,  -- the file's, no cell
        CAST(columns AS VARCHAR) || CASE WHEN columns = 1 THEN ' column' ELSE ' columns' END
        || ' with values reported before ' || CASE WHEN columns = 1 THEN 'is' ELSE 'are' END
        || ' not in this file: ' || array_to_string(what[1:6], '; ')

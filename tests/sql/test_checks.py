@@ -735,3 +735,37 @@ def test_a_dependency_on_a_project_nobody_reported_is_warned_about(
     found = [i for i in outcome.report.issues if i.rule == "related_project_unknown"]
     assert bool(found) == warned, outcome.report.to_text()
     assert outcome.status == VALID  # a warning: the upload goes through
+
+
+def test_a_duplicate_names_the_key_as_the_file_does(store: Store) -> None:
+    """duplicate_key said "same project_id as row 2" to someone whose header is 'Proj Ref'."""
+    from epmo.mapping import Mapping
+
+    header = PROJECT_HEADER.replace("project_id", "Proj Ref", 1)
+    data = table_csv(header, project_row("P1"), project_row("P1"))
+    outcome = check_upload(
+        store, "p.csv", data, as_of=WEEK, mapping=Mapping(name="m", columns={"Proj Ref": "project_id"})
+    )
+    [hit] = [i for i in outcome.report.issues if i.rule == "duplicate_key"]
+    assert hit.message.startswith("Duplicate: same 'Proj Ref' as row 2."), hit.message
+    assert (hit.column, hit.cell, hit.row) == ("Proj Ref", "A3", 3)
+
+
+def test_whole_file_and_per_project_warnings_sit_where_they_say(store: Store) -> None:
+    """values_cleared's "columns not in this file" sat at cell A2 (the project id) with no
+    value; rows_no_longer_reported named column raid_id with a project id as its value."""
+    from tests.conftest import upload_tables
+
+    week0 = WEEK - dt.timedelta(days=7)
+    raid = [
+        {"project_id": "P1", "raid_id": r, "raid_type": "Risk", "title": r, "status": "Open"}
+        for r in ("R1", "R2")
+    ]
+    upload_tables(store, week0, projects=[project("P1", sponsor="Jane")], raid=raid)
+    out = check_upload(store, "p.csv", projects_csv(project_row("P1")), as_of=WEEK)
+    [left_out] = [i for i in out.report.issues if i.rule == "values_cleared"]
+    assert (left_out.column, left_out.cell, left_out.value) == ("", "", "")
+    body = "project_id,raid_id,raid_type,title,status\nP1,R2,Risk,R2,Open\n"
+    out = check_upload(store, "raid.csv", body.encode(), as_of=WEEK)
+    [gone] = [i for i in out.report.issues if i.rule == "rows_no_longer_reported"]
+    assert (gone.column, gone.cell, gone.value) == ("project_id", "A2", "P1")
