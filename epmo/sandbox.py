@@ -872,13 +872,16 @@ def param_defaults(
     programmes: list[str] | None = None,
 ) -> dict[str, str]:
     """Sensible input texts for a query's parameters: the picked week, the week before, the
-    sidebar's filters, a year's horizon, the pages' defaults; blank when there is none."""
+    sidebar's filters, the pages' own defaults (the capacity horizon, Home's five movers), so
+    a page's "Show SQL" run here gives the page's rows; blank when there is none."""
+    from epmo import capacity
+
     known = {
         "as_of": as_of.isoformat(),
         "since": (as_of - dt.timedelta(weeks=1)).isoformat(),
         "previous": (as_of - dt.timedelta(weeks=1)).isoformat(),
         "previous_as_of": (as_of - dt.timedelta(weeks=1)).isoformat(),
-        "horizon_end": (as_of + dt.timedelta(days=365)).isoformat(),
+        "horizon_end": capacity.horizon_end(as_of).isoformat(),  # the Capacity pages' horizon
         "period_start": as_of.replace(day=1).isoformat(),
         "portfolios": ", ".join(portfolios or []),
         "programmes": ", ".join(programmes or []),
@@ -887,7 +890,7 @@ def param_defaults(
         "by": "role",
         "demand": "all",
         "top_n": str(current().capacity.top_projects),
-        "limit": "10",
+        "limit": "5",  # Home's five biggest movers
         "fte_hours_per_week": str(current().capacity.fte_hours_per_week),
         "band_limits": ", ".join(str(x) for x in current().capacity.band_limits_pct),
         "band_names": ", ".join(current().capacity.band_names),

@@ -445,3 +445,19 @@ def test_the_explorer_reproduces_another_week_s_agile_health(demo: Store, weeks_
     got = shown[columns].assign(flow_remaining_items=shown["flow_remaining_items"].astype(float))
     want = page[columns].assign(flow_remaining_items=page["flow_remaining_items"].astype(float))
     assert got.astype(str).values.tolist() == want.astype(str).values.tolist()
+
+
+def test_the_explorer_s_defaults_are_the_pages_own() -> None:
+    """A page's "Show SQL" run in the explorer gave 10 movers where Home shows 5, and a
+    year's capacity cells where the heatmap shows 6 months."""
+    import inspect
+
+    from epmo import capacity
+    from epmo.pagedata import portfolio
+
+    week = dt.date(2026, 11, 27)
+    movers = inspect.signature(portfolio.home).parameters["movers"].default
+    assert sandbox.param_defaults(["limit", "horizon_end"], week) == {
+        "limit": str(movers),
+        "horizon_end": capacity.horizon_end(week).isoformat(),
+    }
