@@ -495,10 +495,20 @@ def sidebar(snap: Snapshot) -> Filters:
     weeks = reporting_weeks(snap)
     opening_week = default_week(weeks)
     if "as_of" not in st.session_state:
+        from epmo.ingest import as_of_problem
+
+        given = st.query_params.get("as_of", "")
         try:
-            st.session_state.as_of = dt.date.fromisoformat(st.query_params.get("as_of", ""))
+            st.session_state.as_of = dt.date.fromisoformat(given)
         except ValueError:
             st.session_state.as_of = opening_week
+        else:
+            if as_of_problem(st.session_state.as_of):  # 9999-12-31: every page said "nothing reported"
+                st.session_state.as_of = opening_week
+                st.sidebar.warning(
+                    f"The link's week ({given[:10]}) is out of range: showing {opening_week:%d %b %Y}.",
+                    icon=":material/event_busy:",
+                )
     options = sorted(set(weeks) | {st.session_state.as_of}, reverse=True)
     as_of = st.sidebar.selectbox(
         "As-of week",

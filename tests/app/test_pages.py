@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from epmo import demo
@@ -248,3 +249,20 @@ def test_a_jira_export_and_its_status_history_on_the_upload_page(app: AppTest, d
     }
     # PAY-2 is Done: its start comes from the history alone (the export has none for a done item)
     assert str(rows["PAY-2"]["started_date"])[:10] == "2026-03-12"
+
+
+@pytest.mark.parametrize(
+    ("given", "shown"), [("9999-12-31", None), ("1900-01-05", None), ("2026-10-02", "2026-10-02")]
+)
+def test_a_link_s_week_out_of_range_opens_the_latest(app: AppTest, given: str, shown: str | None) -> None:
+    """as_of=9999-12-31 in the address made every page say no project had reported (the
+    address's week had no bounds, an upload's has)."""
+    app.query_params["as_of"] = given
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    week = app.selectbox(key="as_of").value
+    if shown is None:
+        assert week == DEMO_END and any("out of range" in w.value for w in app.sidebar.warning)
+    else:
+        assert week.isoformat() == shown and not any("out of range" in w.value for w in app.sidebar.warning)
+    assert app.query_params["as_of"] in (week.isoformat(), [week.isoformat()])
