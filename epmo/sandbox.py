@@ -344,6 +344,9 @@ def _translate(exc: duckdb.Error, limits: Limits) -> ExplorerError:
     if "configuration has been locked" in text:
         return Refused(f"Settings cannot be changed in the explorer. DuckDB said: {text}")
     if isinstance(exc, duckdb.OutOfMemoryException):
+        # DuckDB's own advice (SET threads, SET memory_limit, a temp_directory) is what the
+        # explorer refuses: left out
+        text = re.split(r"\s*(?:Possible solutions|See also https)", text, maxsplit=1)[0]
         return QueryFailed(
             f"The query needs more than the explorer's memory limit ({limits.memory_limit}): "
             f"aggregate or filter first. DuckDB said: {text}"

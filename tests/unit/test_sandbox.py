@@ -8,6 +8,7 @@ import threading
 import time
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from epmo import sandbox
@@ -461,3 +462,16 @@ def test_the_explorer_s_defaults_are_the_pages_own() -> None:
         "limit": str(movers),
         "horizon_end": capacity.horizon_end(week).isoformat(),
     }
+
+
+def test_an_out_of_memory_message_gives_no_advice_the_explorer_refuses() -> None:
+    said = (
+        "Out of Memory Error: failed to allocate data of size 16.0 MiB (953.6 MiB/953.6 MiB used)\n\n"
+        "Possible solutions:\n* Reducing the number of threads (SET threads=X)\n"
+        "* Disabling insertion-order preservation (SET preserve_insertion_order=false)\n"
+        "* Increasing the memory limit (SET memory_limit='...GB')\n\n"
+        "See also https://duckdb.org/docs/stable/guides/performance/how_to_tune_workloads"
+    )
+    message = str(sandbox._translate(duckdb.OutOfMemoryException(said), sandbox.Limits.from_settings()))
+    assert "aggregate or filter first" in message and "failed to allocate data of size 16.0 MiB" in message
+    assert "SET" not in message and "Possible solutions" not in message, message
