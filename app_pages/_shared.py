@@ -184,6 +184,14 @@ _WROTE = "_epmo_wrote"  # set by a write through the store in this session (read
 _FLOOR = "_epmo_floor"  # the table versions this session's own write produced: never shown older
 _SERVED = "_epmo_served"
 _NOTE_RUN = "_epmo_note_run"
+_FILTERED = "_epmo_filtered"  # (this run, the sidebar's portfolios, programmes): download names
+
+
+def _this_run() -> object | None:
+    ctx = get_script_run_ctx(suppress_warning=True)
+    return ctx.parallel_coordinator if ctx is not None else None
+
+
 WARM_CALLS = 16  # the most recent distinct page-data calls replayed on a new version before it is served
 WARM_SECONDS = 3.0  # ... for at most this long
 
@@ -535,6 +543,8 @@ def sidebar(snap: Snapshot) -> Filters:
     st.query_params["as_of"] = as_of.isoformat()
     st.query_params["portfolio"] = chosen_pf
     st.query_params["programme"] = chosen_pg
+    run = _this_run()
+    st.session_state[_FILTERED] = (weakref.ref(run) if run is not None else _dead, chosen_pf, chosen_pg)
     return Filters(as_of, tuple(chosen_pf), tuple(chosen_pg), identity=current_identity())
 
 
@@ -569,7 +579,12 @@ def show_sql(name: str, key: str | None = None, what: str | None = None) -> None
 
 def downloads(frame: pd.DataFrame, stem: str, key: str) -> None:
     """CSV and XLSX buttons for a frame. The files are built when a button is clicked, not on
-    every run: building the XLSX files eagerly cost Portfolio health 2.6 s per run."""
+    every run: building the XLSX files eagerly cost Portfolio health 2.6 s per run. The file
+    name says the sidebar's filters (export.file_stem), so a download read later says what
+    it holds."""
+    filtered = st.session_state.get(_FILTERED)
+    if filtered is not None and filtered[0]() is _this_run() is not None:  # this page's own sidebar
+        stem = export.file_stem(stem, filtered[1], filtered[2])
     row = st.container(horizontal=True)
     row.download_button(
         "CSV",

@@ -196,6 +196,26 @@ def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def file_stem(
+    stem: str, portfolios: list[str] | tuple[str, ...] = (), programmes: list[str] | tuple[str, ...] = ()
+) -> str:
+    """A download's file name (without extension) that says how it was filtered: the page's
+    stem (which names the week), then the portfolios and programmes chosen, each as letters,
+    digits and dashes (a portfolio's name is typed by someone: no path or odd character
+    reaches a file name), the whole at most 120 characters."""
+    import re
+
+    def slug(text: str) -> str:
+        return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-")[:40] or "x"
+
+    parts = [stem]
+    if portfolios:
+        parts.append("portfolio-" + "+".join(slug(p) for p in portfolios))
+    if programmes:
+        parts.append("programme-" + "+".join(slug(p) for p in programmes))
+    return "_".join(parts)[:120]
+
+
 def to_csv_bytes(frame: pd.DataFrame) -> bytes:
     # CRLF between rows (RFC 4180): Python's csv writer then quotes every cell holding a CR or
     # LF; with "\n" a bare CR was left unquoted, and a spreadsheet split the row there

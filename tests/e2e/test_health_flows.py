@@ -110,3 +110,22 @@ def test_biggest_mover_opens_from_home(page, app_url: str) -> None:  # type: ign
     page.wait_for_function("() => location.pathname.endsWith('/project')", timeout=30_000)
     wait_for_app(page)
     assert page.locator("h1").first.inner_text().strip() == name
+
+
+def test_a_filtered_table_s_download_says_its_filter(page, app_url: str) -> None:  # type: ignore[no-untyped-def]
+    """A download of a filtered page did not say it was filtered: one portfolio's table read
+    later passed for the whole portfolio's."""
+    page.goto(f"{app_url}/health?tab=Projects&portfolio=Corporate%20Systems")
+    wait_for_app(page)
+    page.get_by_role("heading", name="All projects: declared and computed RAG, earned value").wait_for()
+    button = page.locator("[data-testid='stDownloadButton'] button", has_text="CSV").last
+    with page.expect_download(timeout=60_000) as info:
+        button.click()
+    assert info.value.suggested_filename == (
+        f"project_health_{DEMO_END.isoformat()}_portfolio-Corporate-Systems.csv"
+    )
+    import csv
+
+    with open(info.value.path(), encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert rows and {r["portfolio"] for r in rows} == {"Corporate Systems"}

@@ -107,3 +107,24 @@ def test_a_csv_download_keeps_a_cell_with_a_line_break_in_one_cell(cell: str) ->
     assert rows == [["project_id", "project_name", "bac"], ["PRJ-1", cell, "100"]], data
     back = pd.read_csv(io.BytesIO(data))
     assert back["project_name"].tolist() == [cell] and back["bac"].tolist() == [100]
+
+
+@pytest.mark.parametrize(
+    ("portfolios", "programmes", "expected"),
+    [
+        ((), (), "rag_matrix_2026-11-27"),
+        (("Corporate Systems",), (), "rag_matrix_2026-11-27_portfolio-Corporate-Systems"),
+        (("A", "B/C"), ("../etc/passwd",), "rag_matrix_2026-11-27_portfolio-A+B-C_programme-etc-passwd"),
+        (("=cmd|' /C calc'!A0",), (), "rag_matrix_2026-11-27_portfolio-cmd-C-calc-A0"),
+        (("€€€",), (), "rag_matrix_2026-11-27_portfolio-x"),
+    ],
+)
+def test_a_download_s_name_says_its_filters(
+    portfolios: tuple[str, ...], programmes: tuple[str, ...], expected: str
+) -> None:
+    """A download of a filtered page did not say it was filtered: a portfolio's table read
+    later passed for the whole portfolio's."""
+    from epmo.export import file_stem
+
+    assert file_stem("rag_matrix_2026-11-27", portfolios, programmes) == expected
+    assert len(file_stem("s", ("x" * 300,) * 5)) <= 120
