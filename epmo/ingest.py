@@ -91,6 +91,28 @@ def as_of_problem(as_of: dt.date, today: dt.date | None = None) -> str:
 _CELL = re.compile(r"([A-Z]{1,3})([0-9]+)")
 
 
+def _at_plan_fields(sheets: list[RawSheet]) -> Callable[[Issue], Issue]:
+    """Issues of a file converted to sheets (a Microsoft Project plan) at the tool's own
+    places: the task's row (its ID) and the field as the tool names it ('Finish'), with no
+    sheet or cell (the converted sheet's 'E3' exists nowhere the person can look)."""
+    plans = {
+        (s.file, s.sheet): (dict(zip(s.headers, s.source_fields, strict=True)), s.source_rows)
+        for s in sheets
+        if s.source_fields
+    }
+
+    def place(issue: Issue) -> Issue:
+        found = plans.get((issue.file, issue.sheet))
+        if found is None:
+            return issue
+        fields, ids = found
+        k = None if issue.row is None else issue.row - 2  # the converted sheet's rows start at 2
+        row = ids[k] if k is not None and 0 <= k < len(ids) else issue.row
+        return replace(issue, sheet="", row=row, column=fields.get(issue.column, issue.column), cell="")
+
+    return place
+
+
 def _same(issue: Issue) -> Issue:
     return issue
 
@@ -393,6 +415,8 @@ def _check_upload(
     except RejectedFile as exc:
         return Outcome(REJECTED, new_report([exc.issue], {}), as_of)
     at_source: Callable[[Issue], Issue] = _at_source_cells(sheets) if mapping.layout == "columns" else _same
+    if any(s.source_fields for s in sheets):
+        placing.append(_at_plan_fields(sheets))
 
     today = today or clock.today()
     as_of_source = "the as-of date given"

@@ -410,6 +410,10 @@ def _sheets(header: dict[str, Any], blobs: list[memoryview]) -> list[RawSheet]:
             for (i, j), text in errors.items()
         ):
             raise ValueError("unexpected excel error cell")
+        fields = tuple(str(f) for f in meta.get("source_fields", []))
+        source_rows = tuple(int(r) for r in meta.get("source_rows", []))
+        if fields and len(fields) != len(headers) or source_rows and len(source_rows) != table.num_rows:
+            raise ValueError("unexpected source fields")
         sheets.append(
             RawSheet(
                 file=str(meta["file"]),
@@ -422,6 +426,8 @@ def _sheets(header: dict[str, Any], blobs: list[memoryview]) -> list[RawSheet]:
                 skipped=str(meta.get("skipped", "")),
                 ambiguous_numbers=ambiguous,
                 excel_errors=errors,
+                source_fields=fields,
+                source_rows=source_rows,
             )
         )
     return sheets
@@ -953,6 +959,8 @@ def _sheets_reply(sheets: list[RawSheet], sink: _Sink) -> bytes:
                 "skipped": s.skipped,
                 "ambiguous_numbers": sorted(s.ambiguous_numbers.items()),
                 "excel_errors": sorted([i, j, text] for (i, j), text in s.excel_errors.items()),
+                "source_fields": list(s.source_fields),
+                "source_rows": list(s.source_rows),
             }
         )
     return sink.reply(status="ok", sheets=metas)

@@ -64,6 +64,11 @@ class RawSheet:
     # a transposed sheet (mapping.transpose): per column, the source row holding its field's
     # name and values (a record's values are then in its row number's column)
     field_rows: tuple[int, ...] = ()
+    # a sheet converted from a file that has no cells (a Microsoft Project plan): per
+    # header, the field as the tool names it ('Finish'), and per data row, the row the tool
+    # shows (the task's ID); ingest._at_plan_fields reports the issues there
+    source_fields: tuple[str, ...] = ()
+    source_rows: tuple[int, ...] = ()
 
 
 def _reject(file: str, rule: str, message: str, sheet: str = "") -> RejectedFile:

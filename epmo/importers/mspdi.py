@@ -219,6 +219,7 @@ def read_mspdi(file: str, data: bytes) -> list[RawSheet]:
         "forecast_eac": _text(cost) if cost else "",
     }
     milestones = []
+    kept: list[_Task] = []
     for t in p.tasks:
         f = t.fields
         if t is root or f.get("Summary") == "1" or f.get("IsNull") == "1":
@@ -228,6 +229,7 @@ def read_mspdi(file: str, data: bytes) -> list[RawSheet]:
             continue
         done = _number(f.get("PercentComplete", "")) or 0
         key = f.get("Critical") == "1" or f.get("OutlineLevel") in ("0", "1")
+        kept.append(t)
         milestones.append(
             {
                 "project_id": project_id,
@@ -239,13 +241,50 @@ def read_mspdi(file: str, data: bytes) -> list[RawSheet]:
                 "is_key": "true" if key else "false",
             }
         )
-    sheets = [_sheet(file, "projects", PROJECT_FIELDS, [project])]
+    sheets = [_sheet(file, "projects", PROJECT_FIELDS, [project], [_id(root.fields if root else {}, 0)])]
     if milestones:
-        sheets.append(_sheet(file, "milestones", MILESTONE_FIELDS, milestones))
+        ids = [_id(t.fields, k + 1) for k, t in enumerate(kept)]
+        sheets.append(_sheet(file, "milestones", MILESTONE_FIELDS, milestones, ids))
     return sheets
 
 
-def _sheet(file: str, table: str, headers: tuple[str, ...], rows: list[dict[str, str]]) -> RawSheet:
+def _id(fields: dict[str, str], default: int) -> int:
+    """The task's ID: the row number Microsoft Project shows it at."""
+    try:
+        return int(fields.get("ID", ""))
+    except ValueError:
+        return default
+
+
+# Each converted column as Microsoft Project names the field it comes from (a problem is
+# reported at the task's row and that field: the converted sheet's cells do not exist)
+SOURCE_FIELDS = {
+    "project_id": "Title",
+    "project_name": "Name",
+    "project_manager": "Manager",
+    "stage": "% Complete",
+    "start_date": "Start",
+    "baseline_end_date": "Baseline Finish",
+    "forecast_end_date": "Finish",
+    "actual_end_date": "Actual Finish",
+    "budget_bac": "Baseline Cost",
+    "actual_cost": "Actual Cost",
+    "planned_value": "BCWS",
+    "earned_value": "BCWP",
+    "percent_complete": "% Complete",
+    "forecast_eac": "Cost",
+    "milestone_id": "Unique ID",
+    "milestone_name": "Name",
+    "baseline_date": "Baseline Finish",
+    "forecast_date": "Finish",
+    "actual_date": "Actual Finish",
+    "is_key": "Critical",
+}
+
+
+def _sheet(
+    file: str, table: str, headers: tuple[str, ...], rows: list[dict[str, str]], ids: list[int]
+) -> RawSheet:
     data = pa.table({f"c{j}": pa.array([r[h] for r in rows], pa.string()) for j, h in enumerate(headers)})
     return RawSheet(
         file=file,
@@ -254,6 +293,8 @@ def _sheet(file: str, table: str, headers: tuple[str, ...], rows: list[dict[str,
         header_row=1,
         data=data,
         rows=pa.array(range(2, len(rows) + 2), pa.int64()),
+        source_fields=tuple(SOURCE_FIELDS[h] for h in headers),
+        source_rows=tuple(ids),
     )
 
 

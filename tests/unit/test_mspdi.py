@@ -265,3 +265,34 @@ def test_a_plan_for_a_known_project_keeps_what_the_plan_does_not_say(store: Stor
     assert (known["budget_bac"], known["actual_cost"]) == (1200000, 500000)  # the plan's
     assert known["forecast_end_date"] == dt.date(2026, 12, 18)
     assert (new["portfolio"], new["rag_overall"], new["sponsor"]) == ("Unassigned", "Amber", None)
+
+
+def test_a_plan_s_problems_are_at_its_task_and_field(store: Store) -> None:
+    """A plan's problems were placed at the converted sheet's cells ("sheet 'milestones',
+    row 3, column 'forecast_date' (E3)"), which exist nowhere in Microsoft Project: now at the
+    task's ID (the row Microsoft Project shows it at) and the field as it names it."""
+    from epmo.ingest import check_upload
+
+    go_live = (
+        "<Task><UID>9</UID><ID>12</ID><Name>Go live</Name><OutlineLevel>1</OutlineLevel>"
+        "<Start>2026-11-02T08:00:00</Start><Finish>2027-02-30T08:00:00</Finish><Duration>PT0H0M0S</Duration>"
+        "<Milestone>1</Milestone><Summary>0</Summary></Task>"
+    )
+    out = check_upload(
+        store,
+        "bridge.xml",
+        _plan(tasks=go_live).encode(),
+        as_of=WEEK,
+        mapping=shipped()["msproject"],
+        uploader="pm@example.org",
+    )
+    found = sorted(
+        (i.file, i.sheet, i.row, i.column, i.cell, i.value)
+        for i in out.report.issues
+        if i.rule == "not_a_date"
+    )
+    assert found == [
+        ("bridge.xml", "", 12, "Baseline Finish", "", "2027-02-30"),
+        ("bridge.xml", "", 12, "Finish", "", "2027-02-30"),
+    ], out.report.to_text()
+    assert "bridge.xml, row 12, column 'Finish': Not a valid date" in out.report.to_text()
