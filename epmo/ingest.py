@@ -10,6 +10,7 @@ import contextlib
 import contextvars
 import datetime as dt
 import hashlib
+import json
 import re
 import threading
 from collections.abc import Callable
@@ -150,26 +151,50 @@ def mapping_name(mapping: Mapping | None, work_items: WorkItemImport | None) -> 
 
 
 def duplicate_of(
-    con: duckdb.DuckDBPyConnection, digest: str, as_of: dt.date, read_as: str, tables: dict[str, pa.Table]
+    con: duckdb.DuckDBPyConnection, digest: str, as_of: dt.date, tables: dict[str, pa.Table]
 ) -> str:
-    """The live upload this one would only repeat ('' when none): the same file, read the
-    same way (`read_as`: mapping_name), for the same week, reporting the same tables and
-    entities (a Jira export sent for another project is not a repeat), none of whose rows a
-    later upload for that week has replaced (then sending the file again puts them back)."""
-    found = sql.arrow(
-        con, "ledger/duplicate_upload", sha256=digest, as_of=as_of, mapping_name=read_as
-    ).to_pylist()
+    """The live upload this one would only repeat ('' when none): the same file for the same
+    week, none of whose rows a later upload for that week has replaced (sending it again
+    then puts them back), that stored exactly the rows this one would store. The same bytes
+    read another way (another mapping or its fix, a Jira export for another project or with
+    another workflow) store other rows: not a repeat."""
+    found = sql.arrow(con, "ledger/duplicate_upload", sha256=digest, as_of=as_of).to_pylist()
     if not found:
         return ""
-    keys = set()
-    for name, table in tables.items():
-        column = contract.table(name).entity_key
-        if table.num_rows and column in table.column_names:
-            keys |= {f"{name}|{v}" for v in pc.unique(table.column(column)).to_pylist() if v is not None}
+    sent = {name: t for name, t in tables.items() if t.num_rows}
+    counts = {name: t.num_rows for name, t in sent.items()}
     for row in found:
-        if set(row["submission_keys"]) == keys:
+        try:
+            stored = {k: int(v) for k, v in json.loads(row["row_counts"] or "{}").items() if int(v)}
+        except (ValueError, TypeError, AttributeError):
+            continue
+        if stored == counts and all(
+            _same_rows(con, name, str(row["upload_id"]), t) for name, t in sent.items()
+        ):
             return str(row["upload_id"])
     return ""
+
+
+def _same_rows(con: duckdb.DuckDBPyConnection, name: str, upload_id: str, typed: pa.Table) -> bool:
+    """Whether `typed` (an upload's rows of contract table `name`) are the rows `upload_id`
+    stored there, each as often (contract columns; not the upload id or source row)."""
+    from epmo.store import conform, data_schema
+
+    stored = sql.arrow(
+        con, "ingest/upload_rows", table=f"raw_{contract.table(name).name}", upload_id=upload_id
+    )
+    new = conform(typed, data_schema(name), upload_id).drop_columns(["upload_id", "source_row"])
+    try:
+        new = new.select(stored.column_names).cast(stored.schema)
+    except (KeyError, pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return False
+    con.register("stored_rows", stored)
+    con.register("sent_rows", new)
+    try:
+        return sql.arrow(con, "ingest/rows_differ").column("differing_rows")[0].as_py() == 0
+    finally:
+        con.unregister("stored_rows")
+        con.unregister("sent_rows")
 
 
 def _day(day: dt.date) -> str:
@@ -549,7 +574,7 @@ def _check_upload(
         places = {(m.table, m.file, m.sheet, c): where for m in mapped for c, where in m.columns.items()}
         tables = typed_tables(staged, skip, {t for t, found in sources.items() if len(found) > 1})
         if digest:
-            dup = duplicate_of(con, digest, as_of, mapping.name, tables)
+            dup = duplicate_of(con, digest, as_of, tables)
             if dup:
                 return Outcome(
                     VALID, report, as_of, duplicate_of=dup, store_key=snap.key, read_as=mapping.name
@@ -695,14 +720,22 @@ def _keep_current(con: duckdb.DuckDBPyConnection, sheet: MappedSheet, as_of: dt.
     t = contract.table("projects")
     data, columns = sheet.data, dict(sheet.columns)
     pids = [None if v is None else str(v) for v in data.column("project_id").to_pylist()]
+    # a decimal-comma sheet's numbers are read with ',' for the decimals: the kept ones too
+    commas = (
+        data.column("_dec_comma").to_pylist()
+        if "_dec_comma" in data.column_names
+        else [False] * data.num_rows
+    )
     for c in t.columns:
         given = columns.get(c.name)
         if c.name == "project_id" or (given is not None and not given[0].endswith(DEFAULTED)):
             continue
         before = data.column(c.name).to_pylist() if c.name in data.column_names else [""] * data.num_rows
         after = [
-            _as_text(current[p][c.name]) if p in current and current[p].get(c.name) is not None else b
-            for p, b in zip(pids, before, strict=True)
+            _as_text(current[p][c.name], bool(comma))
+            if p in current and current[p].get(c.name) is not None
+            else b
+            for p, b, comma in zip(pids, before, commas, strict=True)
         ]
         if after == before:
             continue
@@ -715,12 +748,15 @@ def _keep_current(con: duckdb.DuckDBPyConnection, sheet: MappedSheet, as_of: dt.
     return replace(sheet, data=data, columns=columns)
 
 
-def _as_text(value: object) -> str:
-    """A stored value as the plain text the upload's typed fast path reads back to it."""
+def _as_text(value: object, decimal_comma: bool = False) -> str:
+    """A stored value as the plain text the upload's reading gives back as it (a number
+    with ',' for its decimals in a decimal-comma sheet)."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
+    if isinstance(value, float) and decimal_comma:
+        return repr(value).replace(".", ",")
     if isinstance(value, dt.date | dt.datetime):
         return value.isoformat()
     return str(value)
@@ -883,7 +919,7 @@ def commit(
     if not outcome.duplicate_of and not looked:
         con = store.connect(snap)
         try:
-            outcome.duplicate_of = duplicate_of(con, digest, outcome.as_of_date, read_as, outcome.tables)
+            outcome.duplicate_of = duplicate_of(con, digest, outcome.as_of_date, outcome.tables)
         finally:
             con.close()
     if outcome.duplicate_of:

@@ -294,7 +294,24 @@ def statement_text(text: str) -> str:
 
 
 def _strip_comments(text: str) -> str:
-    return re.sub(r"--[^\n]*|/\*.*?\*/", " ", text, flags=re.DOTALL)
+    """The statement as DuckDB reads it, without its comments and with every string literal
+    emptied (''), so a name inside a string ('query(') is not taken for a call, and a '--'
+    inside a string does not hide the rest of the line from the name check (DuckDB's own
+    tokenizer, not a regular expression, says where comments and strings are)."""
+    try:
+        tokens = duckdb.tokenize(text)
+    except Exception:  # noqa: BLE001 - not tokenizable: refuse nothing here, DuckDB will say why
+        return text
+    out = []
+    for k, (offset, kind) in enumerate(tokens):
+        end = tokens[k + 1][0] if k + 1 < len(tokens) else len(text)
+        if kind == duckdb.token_type.comment:
+            out.append(" ")
+        elif kind == duckdb.token_type.string_const:
+            out.append("'' ")
+        else:
+            out.append(text[offset:end])
+    return "".join(out)
 
 
 def _engine_message(exc: BaseException) -> str:

@@ -1,15 +1,14 @@
--- grain: one row per live (accepted, not retracted) upload of the same file, read the same
--- way, for the same week, none of whose rows a later upload for that week has replaced
--- params: $sha256, $as_of, $mapping_name (the ledger's: a saved mapping's name, import:<layout>, '')
--- submission_keys: what the upload reported, 'table_name|entity_key', sorted: the caller
--- compares them with what the new upload would report (the same export sent for another
--- project is not a duplicate)
+-- grain: one row per live (accepted, not retracted) upload of the same file for the same
+-- week, none of whose rows a later upload for that week has replaced
+-- params: $sha256, $as_of
+-- row_counts: the rows it stored per table (JSON): the caller then compares the rows
+-- themselves (ingest/upload_rows.sql), since the same bytes read another way (another
+-- mapping, a Jira export for another project, another workflow) are another upload
 WITH same_file AS (
-    SELECT upload_id, committed_at, user_email, file_name
+    SELECT upload_id, committed_at, user_email, file_name, row_counts
     FROM accepted_uploads
     WHERE sha256 = $sha256
       AND as_of_date = CAST($as_of AS DATE)
-      AND coalesce(mapping_name, '') = $mapping_name
       AND NOT is_retracted
 ),
 
@@ -34,14 +33,7 @@ replaced AS (
         ON l.upload_id = later.upload_id AND l.committed_at > r.committed_at
 )
 
-SELECT
-    f.upload_id,
-    f.committed_at,
-    f.user_email,
-    f.file_name,
-    list(r.table_name || '|' || r.entity_key ORDER BY r.table_name, r.entity_key) AS submission_keys
+SELECT f.upload_id, f.committed_at, f.user_email, f.file_name, f.row_counts
 FROM same_file AS f
-INNER JOIN their_rows AS r ON r.upload_id = f.upload_id
 WHERE f.upload_id NOT IN (SELECT upload_id FROM replaced)
-GROUP BY f.upload_id, f.committed_at, f.user_email, f.file_name
-ORDER BY f.committed_at
+ORDER BY f.committed_at DESC

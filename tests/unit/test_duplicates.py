@@ -73,11 +73,55 @@ def test_sending_a_file_again(
     assert _rag(store, WEEK) == rag
 
 
-def test_the_same_bytes_read_by_another_mapping_are_not_a_repeat(store: Store) -> None:
-    first = ingest(store, "a.csv", GREEN, as_of=WEEK)
-    assert ingest(store, "a.csv", GREEN, as_of=WEEK, mapping=Mapping(name="register")).status == ACCEPTED
-    assert ingest(store, "a.csv", GREEN, as_of=WEEK, mapping=Mapping(name="register")).status == DUPLICATE
-    assert first.status == ACCEPTED
+@pytest.mark.parametrize(
+    ("first", "then", "status", "rag"),
+    [
+        (None, Mapping(name="register"), DUPLICATE, "Green"),  # another name, the same rows
+        (
+            Mapping(name="reg", value_maps={"rag_overall": {"Green": "Red"}}),
+            Mapping(name="reg", value_maps={"rag_overall": {"Green": "Green"}}),  # the mapping fixed
+            ACCEPTED,
+            "Green",
+        ),
+        (None, Mapping(name="reg", value_maps={"rag_overall": {"Green": "Amber"}}), ACCEPTED, "Amber"),
+    ],
+    ids=["another mapping, the same rows", "the mapping fixed", "read another way"],
+)
+def test_the_same_bytes_are_a_repeat_only_if_they_store_the_same_rows(
+    store: Store, first: Mapping | None, then: Mapping, status: str, rag: str
+) -> None:
+    """A file read again with its mapping fixed (the same name) was called a duplicate, and
+    the correction was lost: a repeat is one that would store the same rows."""
+    assert ingest(store, "a.csv", GREEN, as_of=WEEK, mapping=first).status == ACCEPTED
+    again = ingest(store, "a.csv", GREEN, as_of=WEEK, mapping=then)
+    assert again.status == status, again.report.to_text()
+    assert _rag(store, WEEK) == rag
+    assert ingest(store, "a.csv", GREEN, as_of=WEEK, mapping=then).status == DUPLICATE
+
+
+@pytest.mark.parametrize(
+    ("order", "first_start"), [("mdy", dt.date(2026, 5, 1)), ("dmy", dt.date(2026, 1, 5))]
+)
+def test_a_date_order_fixed_is_not_a_repeat(store: Store, order: str, first_start: dt.date) -> None:
+    data = projects_csv(project_row("P1", start_date="05/01/2026"))
+    other = "dmy" if order == "mdy" else "mdy"
+    assert (
+        ingest(store, "a.csv", data, as_of=WEEK, mapping=Mapping(name="m", date_order=order)).status
+        == ACCEPTED
+    )
+    assert _start(store) == first_start
+    again = ingest(store, "a.csv", data, as_of=WEEK, mapping=Mapping(name="m", date_order=other))
+    assert again.status == ACCEPTED, again.report.to_text()
+    assert _start(store) != first_start
+
+
+def _start(store: Store) -> dt.date:
+    con = store.connect()
+    try:
+        (row,) = sql.arrow(con, "export/projects", as_of=WEEK).to_pylist()
+    finally:
+        con.close()
+    return row["start_date"]  # type: ignore[no-any-return]
 
 
 def test_a_jira_export_sent_for_the_wrong_project_can_be_sent_for_the_right_one(store: Store) -> None:
@@ -99,3 +143,14 @@ def test_a_jira_export_sent_for_the_wrong_project_can_be_sent_for_the_right_one(
         store, "e.csv", data, as_of=WEEK, work_items=WorkItemImport(workflow=flow, project_id="P1")
     )
     assert (again.status, again.duplicate_of) == (DUPLICATE, right.upload_id)
+    # another workflow (what counts as done) reads other rows from the same bytes
+    review = Workflow(
+        name="pay",
+        statuses=["To Do", "In Progress", "In Review", "Done"],
+        started="In Progress",
+        done="In Review",
+    )
+    other = ingest(
+        store, "e.csv", data, as_of=WEEK, work_items=WorkItemImport(workflow=review, project_id="P1")
+    )
+    assert other.status == ACCEPTED, other.report.to_text()

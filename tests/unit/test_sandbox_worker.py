@@ -192,6 +192,12 @@ LEAKS = [
     ("SELECT * FROM query_table('duck' || 'db_settings()')", "query_table() is not available"),
     ("SELECT getvariable('raw_files_projects') AS f", "getvariable is not available"),
     ("SELECT * FROM duckdb_variables()", "duckdb_variables is not available"),
+    # a '--' or '/*' inside a string hid the rest of the line from the name check
+    ("SELECT '--', reverse(getvariable('raw_files_projects')[1])", "getvariable is not available"),
+    ("SELECT '--' AS x, * FROM query('SELECT 1 AS a')", "query() is not available"),
+    ("SELECT '/*', reverse(getvariable('raw_files_projects')[1]), '*/'", "getvariable is not available"),
+    ("SELECT $$--$$ AS a, getvariable('raw_files_projects')", "getvariable is not available"),
+    ("SELECT E'\\'--' AS a, getvariable('raw_files_projects')", "getvariable is not available"),
     (
         "SELECT json_execute_serialized_sql(json_serialize_sql('SELECT 1'))",
         "json_execute_serialized_sql is not available",
@@ -235,9 +241,17 @@ def test_view_definitions_name_no_file(demo: Store, text: str) -> None:
         )
 
 
-def test_query_is_still_a_column_name(demo: Store) -> None:
-    result = sandbox.run(demo.snapshot(), "SELECT 'a' AS query, 1 AS query_table", DEMO_END)
-    assert list(result.frame.columns) == ["query", "query_table"]
+@pytest.mark.parametrize(
+    "text",
+    [
+        "SELECT 'a' AS query, 1 AS query_table",
+        "SELECT 'query(' AS x, 'getvariable(''x'')' AS y",
+        "SELECT count(*) AS n FROM raw_projects WHERE project_name LIKE '%query (x)%'",
+        "SELECT 1 AS n -- getvariable('x') in a comment\n",
+    ],
+)
+def test_a_name_in_a_string_or_a_comment_is_not_a_call(demo: Store, text: str) -> None:
+    assert len(sandbox.run(demo.snapshot(), text, DEMO_END).frame) == 1
 
 
 def _no_paths(message: str, store: Store) -> None:
