@@ -80,7 +80,7 @@ def stop_if_unreadable(exc: BaseException) -> None:
     down): say so in words and stop the run; any other error passes (the caller re-raises)."""
     from epmo.store import read_failure
 
-    cause = read_failure(exc)
+    cause = read_failure(exc, base_store().uri)
     if cause is None:
         return
     st.title("EPMO Portfolio Analytics")

@@ -887,9 +887,9 @@ def _main(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_REJECTED
     except Exception as exc:  # the one place an unexpected error becomes a message
-        cause = read_failure(exc)
+        where = Store(getattr(args, "store", None)).uri
+        cause = read_failure(exc, where)
         if cause is not None:  # an object store's refusal: what to check, not its reply
-            where = Store(getattr(args, "store", None)).uri
             print(f"error: the store at {where} cannot be read: {cause}.", file=sys.stderr)
             if os.environ.get("EPMO_DEBUG"):
                 traceback.print_exc()

@@ -35,7 +35,7 @@ def health(store: Store, url: str | None = None, timeout: float = 5.0) -> tuple[
         from epmo.store import read_failure
 
         ok = False
-        cause = read_failure(exc)
+        cause = read_failure(exc, store.uri)
         said = f"cannot be read: {cause}" if cause else f"{type(exc).__name__}: {' '.join(str(exc).split())}"
         lines.append(f"FAIL store {store.uri}: {said}")
     return ok, lines

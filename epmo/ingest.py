@@ -125,10 +125,20 @@ def _at_source_cells(sheets: list[RawSheet]) -> Callable[[Issue], Issue]:
     from epmo.mapping import transpose
 
     fields = {(s.file, s.sheet): transpose(s).field_rows for s in sheets}
+    source = {(s.file, s.sheet): s for s in sheets}
 
     def place(issue: Issue) -> Issue:
         rows = fields.get((issue.file, issue.sheet))
         m = _CELL.fullmatch(issue.cell or "")
+        if rows and m is None and issue.row is not None and not issue.cell:
+            # a record's issue with no field (a whole row of the grid): at the record's
+            # column, under its header (the project's name in the header row)
+            s, j = source[(issue.file, issue.sheet)], issue.row - 1
+            if 1 <= j < len(s.headers):
+                return replace(
+                    issue, row=s.header_row, column=s.headers[j], cell=f"{column_letter(j)}{s.header_row}"
+                )
+            return issue
         if not rows or m is None:
             return issue
         k = sum((ord(ch) - 64) * 26**n for n, ch in enumerate(reversed(m.group(1)))) - 1
@@ -546,6 +556,8 @@ def _check_upload(
             mapped = [_keep_current(con, m, as_of) for m in mapped]
         staged = stage(con, mapped)
         checked = [at_source(i) for i in run_checks(staged, as_of, mapped)]
+        if store.scope is not None:
+            checked = _related_outside_the_scope(store, checked)
         checked = _date_order_said(checked, mapping, dayfirst, file_name)
         skip: set[tuple[str, str, int]] = set()
         if mapping.skip_invalid_rows and not any(i.severity == ERROR for i in issues):
@@ -803,6 +815,16 @@ def _value_text(kind: str, field: str, value: object) -> str | None:
     except ValueError:
         pass
     return text
+
+
+def _related_outside_the_scope(store: Store, issues: list[Issue]) -> list[Issue]:
+    """A scoped identity validates on its scope, where a dependency on a project of another
+    portfolio looks like one on a project nobody reported: that warning is dropped for a
+    project the whole store knows (nothing about it is said)."""
+    if not any(i.rule == "related_project_unknown" for i in issues):
+        return issues
+    known = set(access.project_owners(store)[1])  # read on the whole store
+    return [i for i in issues if not (i.rule == "related_project_unknown" and i.value in known)]
 
 
 def _permitted(

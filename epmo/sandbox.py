@@ -435,35 +435,48 @@ def _materialise_raw(con: duckdb.DuckDBPyConnection) -> None:
 def _prepare_forecasts(con: duckdb.DuckDBPyConnection, as_of: dt.date, text: str = "") -> None:
     """The agile RAG reads the work-item forecasts (numpy, epmo/flow.py), which a query
     cannot compute, so they are computed before the connection is locked: those of the
-    backlogs in force on the chosen week and the week before; and, for a query that names
-    an object reading them (project_health_weeks, project_health(...): any week), those of
-    every report date of the store (without them, another week's agile projects had no
-    forecast and their RAG differed from the page's)."""
+    backlogs in force on the chosen week and the week before; and, for a query that calls
+    a macro reading them for any week (project_health(...), project_health_weeks(...)) or
+    reads the memo itself, those of every report date of the store (without them, another
+    week's agile projects had no forecast and their RAG differed from the page's). The
+    chosen week's own views (project_health) need only the first."""
     from epmo.flow import prepare_forecasts
 
     weeks = [as_of, as_of - dt.timedelta(weeks=1)]
-    words = set(re.findall(r"[a-z_][a-z0-9_]*", _strip_comments(text).lower()))
-    if words & _forecast_readers(con):
+    code = _strip_comments(text).lower()
+    calls, relations = _forecast_readers(con)
+    words = set(re.findall(r"[a-z_][a-z0-9_]*", code))
+    called = set(re.findall(r"([a-z_][a-z0-9_]*)\s*\(", code))
+    if called & calls or words & relations:
         weeks += [r[0] for r in con.execute(sql.query("explorer/forecast_weeks").text).fetchall()]
     prepare_forecasts(con, sorted(set(weeks)))
 
 
-_READERS: list[frozenset[str]] = []  # the catalog is the same for every snapshot: found once
+_READERS: list[tuple[frozenset[str], frozenset[str]]] = []  # the catalog is the same for every snapshot
 
 
-def _forecast_readers(con: duckdb.DuckDBPyConnection) -> frozenset[str]:
-    """The views and macros that read flow_forecast_memo, directly or through another."""
+def _forecast_readers(con: duckdb.DuckDBPyConnection) -> tuple[frozenset[str], frozenset[str]]:
+    """The macros, and the relations other than the chosen week's own views, that read
+    flow_forecast_memo, directly or through another."""
+    words: dict[str, set[str]] = {}
+    kinds: dict[str, set[str]] = {}
+    chosen_week: set[str] = set()
     if not _READERS:
-        words: dict[str, set[str]] = {}
-        for name, definition in con.execute(sql.query("explorer/definitions").text).fetchall():
-            words.setdefault(name, set()).update(re.findall(r"[a-z_][a-z0-9_]*", (definition or "").lower()))
+        for name, kind, definition in con.execute(sql.query("explorer/definitions").text).fetchall():
+            text = (definition or "").lower()
+            words.setdefault(name, set()).update(re.findall(r"[a-z_][a-z0-9_]*", text))
+            kinds.setdefault(name, set()).add(kind)
+            if kind == "view" and "getvariable('explorer_as_of')" in text:
+                chosen_week.add(name)  # the explorer's views of the chosen week (as_of_views.sql)
         reach = {"flow_forecast_memo"}
         while True:
             more = {n for n, w in words.items() if n not in reach and w & reach}
             if not more:
                 break
             reach |= more
-        _READERS.append(frozenset(reach))
+        calls = frozenset(n for n in reach if "macro" in kinds.get(n, set()))
+        relations = frozenset(n for n in reach if "view" in kinds.get(n, set()) and n not in chosen_week)
+        _READERS.append((calls, relations | {"flow_forecast_memo"}))
     return _READERS[0]
 
 

@@ -717,19 +717,24 @@ _READ_FAILURES = (
         "AWS_SECRET_ACCESS_KEY, or the role the server runs as)",
     ),
     (
-        ("connection refused", "tcp connect error", "dns error", "error sending request", "timed out"),
+        ("connection refused", "tcp connect error", "dns error", "error sending request"),
         "the object store's endpoint cannot be reached (check AWS_ENDPOINT_URL and the network)",
     ),
 )
 
 
-def read_failure(exc: BaseException) -> str | None:
-    """Why an object store could not be read, in words, or None when `exc` (or what caused
-    it) is not such a failure."""
+def read_failure(exc: BaseException, uri: str) -> str | None:
+    """Why the object store at `uri` could not be read, in words, or None when `uri` is a
+    local store or `exc` (an OSError or a Delta error, or what caused it) is not such a
+    failure: a local file's error, or another error whose text happens to hold the words,
+    is never taken for one."""
+    if not objectstore.is_remote(uri):
+        return None
     seen: BaseException | None = exc
     text = ""
     while seen is not None and len(text) < 100_000:
-        text += " " + str(seen).lower()
+        if isinstance(seen, OSError | DeltaError) and not isinstance(seen, FileNotFoundError):
+            text += " " + str(seen).lower()
         seen = seen.__cause__ or seen.__context__
     for needles, cause in _READ_FAILURES:
         if any(n in text for n in needles):

@@ -83,6 +83,9 @@ SELECT 'projects' AS table_name, f._file, f._sheet, f._row, 'project_id' AS colu
        || ' (differs by: ' || coalesce(
            d.how,
            CASE WHEN epmo_skeleton(f.project_id) = epmo_skeleton(f.other) THEN 'characters that look alike'
+                WHEN epmo_letters_as_digits(epmo_skeleton(f.project_id)) <> epmo_skeleton(f.project_id)
+                    OR epmo_letters_as_digits(epmo_skeleton(f.other)) <> epmo_skeleton(f.other)
+                    THEN 'letters typed for digits, spaces, punctuation or zeros'
                 ELSE 'spaces, punctuation or zeros' END
        ) || '). If it is the same '
        || 'project, type its id exactly as ' || f.other || '; otherwise choose an id that does '

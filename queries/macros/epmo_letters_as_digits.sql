@@ -1,17 +1,23 @@
 -- macro: epmo_letters_as_digits(v) -> VARCHAR
--- A lower-case id with the letters people type for digits read as the digits, where they
--- touch a digit: o for 0, i and l for 1 ('prj-0o25' -> 'prj-0025', 'prj-i025' -> 'prj-1025',
--- 'prj-oo25' -> 'prj-0025'). A letter away from digits stays ('ops-1', 'polo-1'). Runs of
--- up to four such letters beside a digit are read (each pass reaches one letter further).
-CREATE OR REPLACE MACRO epmo_letters_as_digits(v) AS
-    list_reduce(
-        [v, v, v, v],  -- four passes of the two rules (the elements only count them)
-        lambda acc, ignored: regexp_replace(
-            regexp_replace(
-                regexp_replace(regexp_replace(acc, '([0-9])o', '\10', 'g'), 'o([0-9])', '0\1', 'g'),
-                '([0-9])[il]', '\11', 'g'
-            ),
-            '[il]([0-9])', '1\1', 'g'
+-- A lower-case id with the letters people type for digits read as the digits: a run of
+-- only o, i and l letters (o for 0, i and l for 1) that touches a run of digits
+-- ('prj-0o25' -> 'prj-0025', 'prj-oo25' -> 'prj-0025', 'crm-l2' -> 'crm-12'). A run of
+-- other letters stays, so words keep their letters ('pool1', 'roi1', 'hill1', 'ops-1').
+CREATE OR REPLACE MACRO epmo_letters_as_digits(v) AS (
+    SELECT array_to_string(
+        list_transform(
+            runs,
+            lambda r, i: CASE
+                WHEN regexp_full_match(r, '[oil]+')
+                    AND (
+                        regexp_full_match(coalesce(runs[i - 1], ''), '[0-9]+')
+                        OR regexp_full_match(coalesce(runs[i + 1], ''), '[0-9]+')
+                    )
+                    THEN translate(r, 'oil', '011')
+                ELSE r
+            END
         ),
-        v
-    );
+        ''
+    )
+    FROM (SELECT regexp_extract_all(v, '[a-z]+|[0-9]+|[^a-z0-9]+') AS runs)
+);

@@ -443,6 +443,8 @@ TYPED_DIFFERENTLY = [
     ("PRJ-OOO1", True, "'O' for '0'"),
     ("PRJ-I000", True, "PRJ-1000 (differs by: 'I' for '1')"),  # a letter I
     ("PRJ-l000", True, "PRJ-1000 (differs by: 'l' for '1')"),
+    ("PRJ-OO1", True, "letters typed for digits, spaces, punctuation or zeros"),
+    ("PRJOOL1", False, ""),  # a word's letters are letters
 ]
 
 
@@ -769,3 +771,22 @@ def test_whole_file_and_per_project_warnings_sit_where_they_say(store: Store) ->
     out = check_upload(store, "raid.csv", body.encode(), as_of=WEEK)
     [gone] = [i for i in out.report.issues if i.rule == "rows_no_longer_reported"]
     assert (gone.column, gone.cell, gone.value) == ("project_id", "A2", "P1")
+
+
+def test_a_dependency_on_another_portfolio_s_project_is_not_unknown_to_a_scoped_uploader(
+    store: Store,
+) -> None:
+    """A scoped analyst validates on their scope, where P2 of portfolio B looked like a
+    project nobody reported: they were told to blank a real cross-portfolio dependency."""
+    from epmo.store import Store as Whole
+    from tests.conftest import upload_tables
+
+    upload_tables(store, WEEK, projects=[project("P1", portfolio="A"), project("P2", portfolio="B")])
+    data = table_csv(
+        "project_id,raid_id,raid_type,title,status,related_project_id",
+        "P1,R1,Dependency,Needs API,Open,P2",
+        "P1,R2,Dependency,Needs data,Open,P9",
+    )
+    scoped = Whole(store.uri, scope=("A",))
+    outcome = check_upload(scoped, "raid.csv", data, as_of=WEEK)
+    assert [i.value for i in outcome.report.issues if i.rule == "related_project_unknown"] == ["P9"]

@@ -144,6 +144,10 @@ def test_epmo_skeleton(con, text: str | None, expected: str | None) -> None:  # 
         ("PRJ-1l", "prj11"),
         ("1ooo5", "10005"),
         ("OPS-1", "ops1"),  # letters away from digits stay letters
+        ("POOL1", "pool1"),  # and a word's letters stay, even beside a digit
+        ("ROI1", "roi1"),
+        ("HILL1", "hill1"),
+        ("CRM-L2", "crm12"),  # a lone l beside a digit is a one
         ("POLO-1", "polo1"),
         ("PRJ-O", "prjo"),
         (None, None),

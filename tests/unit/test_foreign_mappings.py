@@ -302,3 +302,24 @@ def test_a_transposed_register_s_problems_are_at_its_own_cells(
     assert found == [(row, f"{'ABCDEFG'[column - 1]}{row}", value)], out.report.to_text()
     [note] = [i for i in out.report.issues if i.rule == "date_ambiguous"]
     assert "'01/09/2015' in column 'Project - End Date" in note.message and "cell B7" in note.message
+
+
+def test_a_transposed_record_s_own_warning_is_at_its_column(store: Store) -> None:
+    """A warning about a whole record (the optional values it no longer gives) said "row 2",
+    the transposed grid's row: in the file, row 2 is the Department row and the record is
+    a column."""
+    import csv
+
+    data = (FIXTURES / "uk_gmpp_2014_sample.csv").read_bytes()
+    gmpp = shipped()["uk_gmpp_2014"]
+    assert ingest(store, "gmpp.csv", data, as_of=WEEK - dt.timedelta(days=7), mapping=gmpp).status == ACCEPTED
+    rows = list(csv.reader(io.StringIO(data.decode("cp1252"))))
+    without = [r for r in rows if not r[0].startswith("Departmental comment")]
+    assert len(without) == len(rows) - 1
+    buf = io.StringIO()
+    csv.writer(buf).writerows(without)
+    out = check_upload(store, "gmpp.csv", buf.getvalue().encode("cp1252"), as_of=WEEK, mapping=gmpp)
+    cleared = [i for i in out.report.issues if i.rule == "values_cleared"]
+    assert cleared, out.report.to_text()
+    first = rows[0][1]
+    assert [(i.row, i.column, i.cell) for i in cleared] == [(1, first, "B1")], out.report.to_text()

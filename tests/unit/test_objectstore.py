@@ -296,3 +296,27 @@ def test_an_object_store_that_cannot_be_read_is_said_in_words(
     )
     assert start in err and said in err, err
     assert "\x1b[" not in err and "<Error>" not in err and "unexpected" not in err
+
+
+@pytest.mark.parametrize(
+    ("exc", "uri", "said"),
+    [
+        (OSError("Generic S3 error: <Code>NoSuchBucket</Code>"), "s3://b/store", "its bucket does not exist"),
+        (
+            OSError("... tcp connect error: Connection refused (os error 111)"),
+            "s3://b/store",
+            "cannot be reached",
+        ),
+        (OSError("403 Forbidden <Code>InvalidAccessKeyId</Code>"), "s3://b/store", "refused the credentials"),
+        (OSError("tcp connect error: Connection refused"), "/srv/store", None),  # a local store
+        (ValueError("a query said: connection refused"), "s3://b/store", None),  # not the store's
+        (FileNotFoundError("/tmp/nodir/connection refused.csv"), "s3://b/store", None),  # a local file
+    ],
+)
+def test_what_counts_as_a_store_that_cannot_be_read(exc: BaseException, uri: str, said: str | None) -> None:
+    """`export --out '/tmp/nodir/timed out.csv'` on a local store was said to be an object
+    store whose endpoint cannot be reached: the words were matched in any error."""
+    from epmo.store import read_failure
+
+    got = read_failure(exc, uri)
+    assert (got is None) if said is None else (got is not None and said in got), got

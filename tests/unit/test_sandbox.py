@@ -475,3 +475,28 @@ def test_an_out_of_memory_message_gives_no_advice_the_explorer_refuses() -> None
     message = str(sandbox._translate(duckdb.OutOfMemoryException(said), sandbox.Limits.from_settings()))
     assert "aggregate or filter first" in message and "failed to allocate data of size 16.0 MiB" in message
     assert "SET" not in message and "Possible solutions" not in message, message
+
+
+@pytest.mark.parametrize(
+    ("text", "every_date"),
+    [
+        ("SELECT 1", False),
+        ("SELECT * FROM project_health", False),  # the chosen week's own view
+        ("SELECT 1 AS project_health_weeks", False),  # a name, not a call
+        ("SELECT 'project_health(' AS s", False),  # in a string
+        ("SELECT * FROM project_health(DATE '2026-10-02')", True),
+        ("SELECT * FROM project_health_weeks([DATE '2026-10-02'])", True),
+        ("SELECT count(*) FROM flow_forecast_memo", True),
+    ],
+)
+def test_every_report_date_s_forecasts_only_for_a_query_that_reads_them(
+    demo: Store, text: str, every_date: bool
+) -> None:
+    """The forecasts of every report date cost 0.3 s on the small demo (more with history):
+    they were computed for any query naming project_health, the chosen week's view included."""
+    con = sandbox.connect(demo.snapshot(), DEMO_END, sandbox.Limits.from_settings(), text=text)
+    try:
+        weeks = con.execute("SELECT count(DISTINCT as_of_date) FROM flow_forecast_memo").fetchone()[0]
+    finally:
+        con.close()
+    assert (weeks > 2) == every_date, weeks
