@@ -731,8 +731,9 @@ def read_failure(exc: BaseException, uri: str) -> str | None:
     if not objectstore.is_remote(uri):
         return None
     seen: BaseException | None = exc
-    text = ""
-    while seen is not None and len(text) < 100_000:
+    text, visited = "", set[int]()
+    while seen is not None and id(seen) not in visited and len(visited) < 20:
+        visited.add(id(seen))
         if isinstance(seen, OSError | DeltaError) and not isinstance(seen, FileNotFoundError):
             text += " " + str(seen).lower()
         seen = seen.__cause__ or seen.__context__
