@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import getpass
 import json
+import logging
 import os
 import re
 from collections.abc import Callable
@@ -143,17 +144,61 @@ def who_may(action: str) -> list[str]:
     return [r for r in ROLES if MATRIX[action][r] != REFUSED]
 
 
+# Refused attempts are not written to the store (a refused command writes nothing there):
+# each is a line on this logger, which goes to the process's standard error (the
+# container's log) as one JSON object, for the platform's log collection.
+SECURITY_LOG = logging.getLogger("epmo.security")
+
+
+def _security_handler() -> None:
+    if not SECURITY_LOG.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(message)s"))
+        SECURITY_LOG.addHandler(handler)
+        SECURITY_LOG.setLevel(logging.INFO)
+        SECURITY_LOG.propagate = False
+
+
+def log_refusal(identity: Identity, action: str, detail: str = "") -> None:
+    """One refused attempt on the security log: who (email, role, via), the action, and what
+    was refused (never the refused data itself)."""
+    _security_handler()
+    SECURITY_LOG.warning(
+        json.dumps(
+            {
+                "event": "refused",
+                "action": action,
+                "email": identity.email,
+                "role": identity.role,
+                "via": identity.via,
+                "revoked": identity.revoked,
+                "detail": detail[:500],
+            },
+            sort_keys=True,
+        )
+    )
+
+
 def require(identity: Identity, action: str) -> None:
-    """Raise Forbidden unless `identity` may do `action`."""
+    """Raise Forbidden unless `identity` may do `action` (a refusal is logged: log_refusal)."""
     if allowed(identity, action):
         return
+    log_refusal(identity, action)
+    raise Forbidden(_forbidden_text(identity, action))
+
+
+def _forbidden_text(identity: Identity, action: str) -> str:
+    """Why `identity` may not do `action` ('' when it may), in words; nothing is logged (a page
+    says it beside a disabled button before anyone tries)."""
+    if allowed(identity, action):
+        return ""
     if identity.revoked:  # said as such (docs/security.md): not "no role", which invites a grant request
-        raise Forbidden(
+        return (
             f"{identity.email}'s access was revoked: they may not {action.replace('_', ' ')} "
             f"({ACTIONS[action]}). Ask an EPMO admin if it should be restored."
         )
     role = identity.role or "no role"
-    raise Forbidden(
+    return (
         f"{identity.email} ({role}) may not {action.replace('_', ' ')} ({ACTIONS[action]}): "
         f"only {', '.join(who_may(action))} may. Ask an EPMO admin for access."
     )
@@ -507,14 +552,6 @@ def _outside_portfolios(
                     origin,
                 )
     return issues
-
-
-def _forbidden_text(identity: Identity, action: str) -> str:
-    try:
-        require(identity, action)
-    except Forbidden as exc:
-        return str(exc)
-    return ""
 
 
 # --------------------------------------------------------------------------- the access list

@@ -27,7 +27,7 @@ from epmo.access import Identity
 from epmo.importers import WorkItemImport, sniff_layout
 from epmo.mapping import DEFAULTED, MappedSheet, Mapping, map_upload
 from epmo.readers import RawSheet
-from epmo.report import ERROR, WARNING, Issue, RejectedFile, Report, column_letter
+from epmo.report import ERROR, WARNING, Issue, RejectedFile, Report, column_letter, counted
 from epmo.settings import current
 from epmo.store import PreparedUpload, Snapshot, Store
 from epmo.validate import new_report, run_checks, stage, typed_tables
@@ -845,6 +845,10 @@ def _permitted(
         refusals = [Issue(ERROR, "not_allowed", access._forbidden_text(identity, "upload"), file=file_name)]
     if not refusals:
         return outcome
+    rules = sorted({i.rule for i in refusals})
+    access.log_refusal(
+        identity, "upload", f"{file_name}: {counted(len(refusals), 'row')} refused ({', '.join(rules)})"
+    )
     refusals = [_placed(i, outcome, file_name) for i in refusals]
     return Outcome(REJECTED, new_report(refusals, outcome.report.row_counts), outcome.as_of_date)
 

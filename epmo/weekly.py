@@ -164,6 +164,7 @@ def confirm_unchanged(
     the new week. The ledger records the identity's email, not the manager's."""
     refusal = access.confirm_refusal(identity, manager)
     if refusal:
+        access.log_refusal(identity, "upload", f"confirm no change for {manager}'s projects")
         raise access.Forbidden(refusal)
     if not project_ids:
         raise ConfirmRefused("Choose at least one project to confirm.")

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -256,3 +258,48 @@ def test_admin_reassigns_a_project_and_the_rule_follows(world: dict[str, object]
         access.assign_pm(store, pm, "P2", "someone@example.org")
     access.assign_pm(store, admin, "P2", "other@example.org")  # back, for the other tests
     assert "P2" not in access.my_projects(store, pm)
+
+
+class _Lines(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.events: list[dict[str, object]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.events.append(json.loads(record.getMessage()))
+
+
+@pytest.fixture
+def security_log() -> Iterator[list[dict[str, object]]]:
+    lines = _Lines()
+    access.SECURITY_LOG.addHandler(lines)
+    try:
+        yield lines.events
+    finally:
+        access.SECURITY_LOG.removeHandler(lines)
+
+
+def test_refused_attempts_are_logged_and_write_nothing(
+    world: dict[str, object], security_log: list[dict[str, object]]
+) -> None:
+    """A refused attempt was in no record at all: a security team could not see who tried
+    what. It is a line on the security log (standard error), never a row in the store (a
+    refused command writes nothing)."""
+    store = world["store"]
+    assert isinstance(store, Store)
+    before = tree_digest(Path(store.uri))
+    assert cli(store, "viewer", "retract", "0" * 32, "--reason", "x") == 2
+    body = projects_csv(project_row("P2", portfolio="Other", project_manager="other@example.org"))
+    out = ingest(store, "theirs.csv", body, as_of=WEEK + dt.timedelta(days=14), identity=who(store, "pm"))
+    assert out.status == REJECTED
+    # a page saying why a button is disabled is not an attempt
+    assert access._forbidden_text(who(store, "viewer"), "retract") and access.confirm_refusal(
+        who(store, "viewer"), "x"
+    )
+    assert tree_digest(Path(store.uri)) == before
+    assert [(e["event"], e["action"], e["email"], e["role"], e["via"]) for e in security_log] == [
+        ("refused", "retract", PEOPLE["viewer"], "viewer", "cli"),
+        ("refused", "upload", PEOPLE["pm"], "pm", "cli"),
+    ]
+    assert security_log[1]["detail"] == "theirs.csv: 1 row refused (not_your_project)"
+    assert "P2" not in json.dumps(security_log)  # what was refused is not copied into the log
