@@ -20,6 +20,7 @@ import json
 import logging
 import os
 import re
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -150,9 +151,22 @@ def who_may(action: str) -> list[str]:
 SECURITY_LOG = logging.getLogger("epmo.security")
 
 
+class _StandardError(logging.StreamHandler):  # type: ignore[type-arg]
+    """A handler writing to whatever sys.stderr is when a line is written (the one of its
+    creation may have been replaced and closed since: a test's capture, an embedding)."""
+
+    @property  # type: ignore[override]
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: Any) -> None:
+        pass
+
+
 def _security_handler() -> None:
     if not SECURITY_LOG.handlers:
-        handler = logging.StreamHandler()
+        handler = _StandardError()
         handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(message)s"))
         SECURITY_LOG.addHandler(handler)
         SECURITY_LOG.setLevel(logging.INFO)

@@ -767,8 +767,11 @@ def _as_text(value: object, decimal_comma: bool = False) -> str:
         return "true" if value else "false"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    if isinstance(value, float) and decimal_comma:
-        return repr(value).replace(".", ",")
+    if isinstance(value, float):  # fixed point, never 1.5e-05 (which no number rule reads)
+        from decimal import Decimal
+
+        text = format(Decimal(repr(value)), "f")
+        return text.replace(".", ",") if decimal_comma else text
     if isinstance(value, dt.date | dt.datetime):
         return value.isoformat()
     return str(value)
@@ -875,13 +878,17 @@ def _unknown_to_the_scope(store: Store, outcome: Outcome, identity: Identity, fi
         return outcome
     managers, portfolios = access.project_owners(store)
     issues: list[Issue] = []
+    refusals: set[str] = set()
     for issue in outcome.report.issues:
         if id(issue) in unknown and issue.value in managers:
             row = pa.table({"project_id": [issue.value], "_row": pa.array([issue.row], pa.int64())})
             refused = access.upload_refusals(identity, {issue.table: row}, managers, file_name, portfolios)
             if refused and refused[0].row is not None:  # a row refused, not the whole upload
                 issue = replace(issue, rule=refused[0].rule, message=refused[0].message)
+                refusals.add(issue.rule)
         issues.append(issue)
+    if refusals:
+        access.log_refusal(identity, "upload", f"{file_name}: rows refused ({', '.join(sorted(refusals))})")
     report = new_report(issues, outcome.report.row_counts)
     report.truncated = outcome.report.truncated
     return replace(outcome, report=report)

@@ -257,6 +257,9 @@ HIDDEN = (
     "getvariable",
     "duckdb_variables",
     "json_execute_serialized_sql",
+    "pg_settings",
+    "duckdb_profiling_settings",
+    "duckdb_logs_parsed",
 )
 # names refused only when called: "query" is also a fair column name
 CALLED = ("query", "query_table")
@@ -286,10 +289,11 @@ def _check_names(text: str) -> None:
 def statement_text(text: str) -> str:
     """The statement without a trailing ';' and what follows it (comments): DuckDB's relation
     API wraps the text (LIMIT), and 'SELECT 1; -- note' would not parse there."""
+    data = text.encode("utf-8")  # DuckDB's tokenizer gives byte offsets of the UTF-8 text
     tokens = duckdb.tokenize(text)
     code = [(offset, kind) for offset, kind in tokens if kind != duckdb.token_type.comment]
-    if code and code[-1][1] == duckdb.token_type.operator and text[code[-1][0]] == ";":
-        return text[: code[-1][0]]
+    if code and code[-1][1] == duckdb.token_type.operator and data[code[-1][0] : code[-1][0] + 1] == b";":
+        return data[: code[-1][0]].decode("utf-8")
     return text
 
 
@@ -300,17 +304,18 @@ def _strip_comments(text: str) -> str:
     tokenizer, not a regular expression, says where comments and strings are)."""
     try:
         tokens = duckdb.tokenize(text)
-    except Exception:  # noqa: BLE001 - not tokenizable: refuse nothing here, DuckDB will say why
+    except Exception:  # noqa: BLE001 - not tokenizable: the whole text is checked, DuckDB will say why
         return text
+    data = text.encode("utf-8")  # the offsets are bytes of the UTF-8 text, not characters
     out = []
     for k, (offset, kind) in enumerate(tokens):
-        end = tokens[k + 1][0] if k + 1 < len(tokens) else len(text)
+        end = tokens[k + 1][0] if k + 1 < len(tokens) else len(data)
         if kind == duckdb.token_type.comment:
             out.append(" ")
         elif kind == duckdb.token_type.string_const:
             out.append("'' ")
         else:
-            out.append(text[offset:end])
+            out.append(data[offset:end].decode("utf-8", errors="replace"))
     return "".join(out)
 
 

@@ -303,3 +303,37 @@ def test_refused_attempts_are_logged_and_write_nothing(
     ]
     assert security_log[1]["detail"] == "theirs.csv: 1 row refused (not_your_project)"
     assert "P2" not in json.dumps(security_log)  # what was refused is not copied into the log
+
+
+def test_a_scoped_uploader_s_refused_rows_are_logged(
+    world: dict[str, object], security_log: list[dict[str, object]]
+) -> None:
+    """A scoped identity validates on its scope: a row of another portfolio's project is
+    refused there (not_in_your_portfolios), and that refusal was not logged."""
+    store = world["store"]
+    assert isinstance(store, Store)
+    scoped = access.Identity(email=PEOPLE["analyst"], role="analyst", via="cli", portfolios=("Corporate",))
+    body = b"project_id,milestone_id,milestone_name,baseline_date,forecast_date\nP2,M1,Go-live,2026-05-01,2026-05-01\n"
+    out = ingest(
+        access.store_for(store, scoped), "ms.csv", body, as_of=WEEK + dt.timedelta(days=14), identity=scoped
+    )
+    assert out.status == REJECTED and "not_in_your_portfolios" in {i.rule for i in out.report.issues}
+    assert [(e["action"], e["email"], e["detail"]) for e in security_log] == [
+        ("upload", PEOPLE["analyst"], "ms.csv: rows refused (not_in_your_portfolios)")
+    ]
+
+
+def test_the_security_log_writes_to_the_standard_error_of_the_moment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The handler kept the stderr of its first use: once that was closed (a test's capture,
+    an embedding), every later refusal printed a logging error and the line was lost."""
+    import io
+    import sys
+
+    viewer = access.Identity(email="v@example.org", role="viewer", via="cli")
+    for _ in range(2):
+        now = io.StringIO()
+        monkeypatch.setattr(sys, "stderr", now)
+        with pytest.raises(access.Forbidden):
+            access.require(viewer, "retract")
+        assert '"event": "refused"' in now.getvalue() and "Logging error" not in now.getvalue()
+        now.close()

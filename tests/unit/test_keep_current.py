@@ -30,7 +30,7 @@ SEEDED = {
     "actual_cost": "400000",
     "rag_overall": "Red",
     "impact": "1.234",
-    "effort_person_months": "2.125",
+    "effort_person_months": "0.000015",  # repr: 1.5e-05, which no number rule reads
     "confidence": "0.3333333333333333",
     "is_mandatory": "true",
 }
@@ -40,7 +40,7 @@ EXPECTED = {
     "sponsor": 'Dee "the boss", Sponsor\nline two',
     "rag_overall": "Red",
     "impact": 1.234,
-    "effort_person_months": 2.125,
+    "effort_person_months": 0.000015,
     "confidence": 0.3333333333333333,
     "is_mandatory": True,
 }

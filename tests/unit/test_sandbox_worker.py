@@ -197,6 +197,13 @@ LEAKS = [
     ("SELECT '--' AS x, * FROM query('SELECT 1 AS a')", "query() is not available"),
     ("SELECT '/*', reverse(getvariable('raw_files_projects')[1]), '*/'", "getvariable is not available"),
     ("SELECT $$--$$ AS a, getvariable('raw_files_projects')", "getvariable is not available"),
+    # the tokenizer's offsets are bytes: each é before a string stretched the blanked span
+    (
+        "SELECT '" + "\u00e9" * 48 + "' AS a, reverse(getvariable('raw_files_projects')[1]) AS b",
+        "getvariable is not available",
+    ),
+    ("SELECT name, reverse(setting) AS r FROM pg_catalog.pg_settings", "pg_settings is not available"),
+    ("SELECT * FROM duckdb_profiling_settings()", "duckdb_profiling_settings is not available"),
     ("SELECT E'\\'--' AS a, getvariable('raw_files_projects')", "getvariable is not available"),
     (
         "SELECT json_execute_serialized_sql(json_serialize_sql('SELECT 1'))",
@@ -252,6 +259,41 @@ def test_view_definitions_name_no_file(demo: Store, text: str) -> None:
 )
 def test_a_name_in_a_string_or_a_comment_is_not_a_call(demo: Store, text: str) -> None:
     assert len(sandbox.run(demo.snapshot(), text, DEMO_END).frame) == 1
+
+
+def test_a_query_with_accents_and_a_final_semicolon_runs(demo: Store) -> None:
+    """'Zürich' before a final ';' failed: the tokenizer's byte offset was read as a character's."""
+    frame = sandbox.run(
+        demo.snapshot(), "SELECT 'Z\u00fcrich' AS city, '\u00e9t\u00e9' AS s; -- a note", DEMO_END
+    ).frame
+    assert frame.to_dict("records") == [{"city": "Z\u00fcrich", "s": "\u00e9t\u00e9"}]
+
+
+def test_every_built_in_object_that_reads_a_refused_name_is_refused() -> None:
+    """pg_catalog.pg_settings (a view over duckdb_settings) showed every setting, the allowed
+    paths included, and duckdb_profiling_settings() is a macro over it: whatever of DuckDB's
+    own reads a refused name is refused itself (information_schema.views shows definitions,
+    which name no file: store.register_snapshot)."""
+    import re
+
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        objects = con.execute(
+            "SELECT function_name, macro_definition FROM duckdb_functions() "
+            "WHERE function_type IN ('macro', 'table_macro') "
+            "UNION ALL SELECT view_name, sql FROM duckdb_views() WHERE internal"
+        ).fetchall()
+    finally:
+        con.close()
+    refused = set(sandbox.HIDDEN)
+    reach = {
+        name
+        for name, definition in objects
+        if set(re.findall(r"[a-z_][a-z0-9_]*", (definition or "").lower())) & refused
+    }
+    assert reach - refused == {"views"}, reach - refused
 
 
 def _no_paths(message: str, store: Store) -> None:
