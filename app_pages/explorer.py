@@ -171,6 +171,7 @@ with editor:
         "SQL (one SELECT; $name marks a parameter)",
         key=SQL_KEY,
         height=200,
+        max_chars=sandbox.MAX_QUERY_CHARS,
         help="SELECT, WITH … SELECT, FROM-first, VALUES, DESCRIBE, SUMMARIZE and SHOW run. "
         "Anything that writes, reads files or changes settings is refused.",
     )

@@ -202,8 +202,34 @@ REFUSALS: dict[str, str] = {
 ALLOWED = "SELECT"
 
 
+# The statement is parsed in the server, before any worker (its type decides whether it runs
+# at all), and DuckDB's parser recurses without a depth limit for nested subqueries: 100,000
+# levels (700 KB of FROM ( ... )) ended the whole server process. Both bounds are far beyond
+# any query a person writes, and far below what the parser survives (80,000 levels).
+MAX_QUERY_CHARS = 100_000
+MAX_NESTING = 250
+
+
+def _check_shape(text: str) -> None:
+    if len(text) > MAX_QUERY_CHARS:
+        raise Refused(
+            f"The query is {len(text):,} characters long; the explorer takes at most "
+            f"{MAX_QUERY_CHARS:,}. Shorten it (a long IN list is better a join on a VALUES list)."
+        )
+    depth = deepest = 0
+    for piece in re.findall(r"[()]", _strip_comments(text)):
+        depth += 1 if piece == "(" else -1
+        deepest = max(deepest, depth)
+    if deepest > MAX_NESTING:
+        raise Refused(
+            f"The query nests {deepest:,} levels of brackets; the explorer takes at most "
+            f"{MAX_NESTING}. Write the subqueries as WITH clauses one after another."
+        )
+
+
 def statement_kind(text: str) -> str:
     """The single statement's type (e.g. 'SELECT'); raises Refused/QueryFailed otherwise."""
+    _check_shape(text)
     parser = duckdb.connect(":memory:")
     try:
         statements = parser.extract_statements(text)
@@ -260,6 +286,11 @@ HIDDEN = (
     "pg_settings",
     "duckdb_profiling_settings",
     "duckdb_logs_parsed",
+    # SQL in a string, bound (or constant-folded) by these: a refused name inside it came
+    # back in the plan's JSON (json_serialize_plan('SELECT getvariable(...)'))
+    "json_serialize_plan",
+    "json_serialize_sql",
+    "json_deserialize_sql",
 )
 # names refused only when called: "query" is also a fair column name
 CALLED = ("query", "query_table")

@@ -500,3 +500,25 @@ def test_every_report_date_s_forecasts_only_for_a_query_that_reads_them(
     finally:
         con.close()
     assert (weeks > 2) == every_date, weeks
+
+
+@pytest.mark.parametrize(
+    ("levels", "words"),
+    [
+        (100_000, "characters long; the explorer takes at most 100,000"),  # 700 KB: the parser's crash
+        (251, "nests 251 levels of brackets"),
+        (250, None),
+    ],
+)
+def test_a_query_too_long_or_too_deep_is_refused_before_it_is_parsed(
+    demo: Store, levels: int, words: str | None
+) -> None:
+    """100,000 nested subqueries (700 KB of FROM ( ... )) ended the server process itself:
+    the statement is parsed there, before any worker, and DuckDB's parser recursed until the
+    stack ran out. Refused now by length and by depth, before the parser sees it."""
+    text = "FROM (" * levels + "SELECT 1 AS n" + ")" * levels
+    if words is None:
+        assert sandbox.run(demo.snapshot(), text, DEMO_END).frame["n"].tolist() == [1]
+        return
+    with pytest.raises(sandbox.Refused, match=words.replace("(", r"\(")):
+        sandbox.run(demo.snapshot(), text, DEMO_END)

@@ -204,6 +204,15 @@ LEAKS = [
     ),
     ("SELECT name, reverse(setting) AS r FROM pg_catalog.pg_settings", "pg_settings is not available"),
     ("SELECT * FROM duckdb_profiling_settings()", "duckdb_profiling_settings is not available"),
+    (
+        "SELECT regexp_extract(replace(json_serialize_plan('SELECT getvariable(''raw_files_access'') f'), "
+        "'/', '|'), '\"value\":\"([^\"]*)\"', 1) AS p",
+        "json_serialize_plan is not available",
+    ),
+    (
+        "SELECT json_serialize_sql('SELECT current_setting(''allowed_paths'')') AS j",
+        "json_serialize_sql is not available",
+    ),
     ("SELECT E'\\'--' AS a, getvariable('raw_files_projects')", "getvariable is not available"),
     (
         "SELECT json_execute_serialized_sql(json_serialize_sql('SELECT 1'))",
