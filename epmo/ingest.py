@@ -27,7 +27,7 @@ from epmo.access import Identity
 from epmo.importers import WorkItemImport, sniff_layout
 from epmo.mapping import DEFAULTED, MappedSheet, Mapping, map_upload
 from epmo.readers import RawSheet
-from epmo.report import ERROR, WARNING, Issue, RejectedFile, Report, column_letter, counted
+from epmo.report import ERROR, WARNING, Issue, RejectedFile, Report, column_index, column_letter, counted
 from epmo.settings import current
 from epmo.store import PreparedUpload, Snapshot, Store
 from epmo.validate import new_report, run_checks, stage, typed_tables
@@ -141,7 +141,7 @@ def _at_source_cells(sheets: list[RawSheet]) -> Callable[[Issue], Issue]:
             return issue
         if not rows or m is None:
             return issue
-        k = sum((ord(ch) - 64) * 26**n for n, ch in enumerate(reversed(m.group(1)))) - 1
+        k = column_index(m.group(1))
         record = int(m.group(2))
         if not 0 <= k < len(rows):
             return issue

@@ -494,10 +494,10 @@ _READERS: list[tuple[frozenset[str], frozenset[str]]] = []  # the catalog is the
 def _forecast_readers(con: duckdb.DuckDBPyConnection) -> tuple[frozenset[str], frozenset[str]]:
     """The macros, and the relations other than the chosen week's own views, that read
     flow_forecast_memo, directly or through another."""
-    words: dict[str, set[str]] = {}
-    kinds: dict[str, set[str]] = {}
-    chosen_week: set[str] = set()
     if not _READERS:
+        words: dict[str, set[str]] = {}
+        kinds: dict[str, set[str]] = {}
+        chosen_week: set[str] = set()
         for name, kind, definition in con.execute(sql.query("explorer/definitions").text).fetchall():
             text = (definition or "").lower()
             words.setdefault(name, set()).update(re.findall(r"[a-z_][a-z0-9_]*", text))
