@@ -289,7 +289,6 @@ def _as_of_header(sheets: list[RawSheet]) -> tuple[str, str]:
 
 
 _OTHER_ROW = re.compile(r"as row (\d+)\b")
-_DOTTED_DATE = re.compile(r"\s*\d{1,2}\.\d{1,2}\.\d{4}(\s|$)")
 
 
 def _as_of_conflict(
@@ -479,11 +478,10 @@ def _check_upload(
         if found:
             value = found.pop()
             as_of_source, as_of_header = _as_of_header(sheets)
-            # a date written with dots (04.12.2026) is day first wherever dots are used
-            # (epmo_date_ambiguous), unless the mapping names the date order
-            dotted = mapping.date_order is None and _DOTTED_DATE.match(value) is not None
-            as_of = _parse_date(value, dayfirst or dotted)
-            other = None if dotted else _parse_date(value, not dayfirst)
+            # both readings: one date when it reads one way (13/11/2026, or 06.11.2026, which
+            # is day first as dots are: queries/macros/epmo_date_clean.sql)
+            as_of = _parse_date(value, dayfirst)
+            other = _parse_date(value, not dayfirst)
             if (
                 as_of is not None
                 and other is not None

@@ -129,7 +129,7 @@ def contract_markdown() -> str:
         "replaces that table's rows for the projects it names (for capacity: the teams it "
         "names) from that week on; tables it does not carry stay as they were.",
         "",
-        "Dates: YYYY-MM-DD preferred; 31/03/2026 (day first by default, see settings), "
+        "Dates: YYYY-MM-DD preferred; 31/03/2026 (day first by default, see settings), 31.03.2026 (always day first), "
         "31-Mar-2026 and Excel dates are accepted. Numbers: digits with '.' for decimals "
         "('1.234,5' style in semicolon files); currency signs, % and thousands separators are "
         "ignored. A number such as 283.000 in a file whose other numbers do not show whether "

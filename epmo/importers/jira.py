@@ -72,7 +72,12 @@ _MON = re.compile(
     r"^(\d{1,2})[/\- ]([^\W\d_]{3,9}\.?)[/\- ](\d{2}|\d{4})(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp][Mm])?)?$"
 )
 _NUM = re.compile(
-    r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp][Mm])?)?$"
+    r"^(\d{1,2})[/\-](\d{1,2})[/\-](\d{2}|\d{4})(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp][Mm])?)?$"
+)
+# 13.11.2026: day first whatever the order, as dots are written only day first (the same rule
+# as the contract's dates, queries/macros/epmo_date_clean.sql)
+_DOTS = re.compile(
+    r"^(\d{1,2})\.(\d{1,2})\.(\d{2}|\d{4})(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp][Mm])?)?$"
 )
 _FOOTER = re.compile(r"^\s*generated (at|on)\b.*\b(jira|atlassian)\b", re.IGNORECASE)
 
@@ -240,6 +245,10 @@ def parse_moment(
             if month is None:
                 return None
             day = dt.date(_year(m[3]), month, int(m[1]))
+            return day, _at(day, m[4], m[5], m[6], m[7])
+        m = _DOTS.match(s)
+        if m:
+            day = dt.date(_year(m[3]), int(m[2]), int(m[1]))
             return day, _at(day, m[4], m[5], m[6], m[7])
         m = _NUM.match(s)
         if m:

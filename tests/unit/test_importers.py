@@ -49,6 +49,8 @@ CRA_WF = Workflow(
         ("11/01/2023 15:22", True, dt.date(2023, 1, 11)),
         ("11/01/2023 15:22", False, dt.date(2023, 11, 1)),
         ("25/01/2023 15:22", False, dt.date(2023, 1, 25)),  # 25 cannot be a month
+        ("04.03.2026 09:30", False, dt.date(2026, 3, 4)),  # dots are day first
+        ("04.03.26", False, dt.date(2026, 3, 4)),
         ("2015-11-11 23:46:59", True, dt.date(2015, 11, 11)),
         ("2026-03-12T09:14:03.123456+00:00", True, dt.date(2026, 3, 12)),
         ("2026-03-12T23:14:03.1+0530", True, dt.date(2026, 3, 12)),  # the day as written
@@ -299,6 +301,16 @@ DATE_ORDER_CASES = [
         ["11/05/2026", "11/06/2026"],
         "mdy",
         ["2026-11-05", "2026-11-06"],
+        None,
+        "",
+    ),
+    # dots are written day first: neither assumed nor refused, whatever the workflow says
+    ("dots, nothing said", ["11.05.2026", "11.06.2026"], None, ["2026-05-11", "2026-06-11"], None, ""),
+    (
+        "dots, the workflow says month first",
+        ["11.05.2026", "13.11.26"],
+        "mdy",
+        ["2026-05-11", "2026-11-13"],
         None,
         "",
     ),

@@ -166,6 +166,30 @@ FILE_WEEK = {
 }
 
 
+@pytest.mark.parametrize("order", [None, "dmy", "mdy"])
+def test_a_date_with_dots_is_day_first_in_every_column(store: Store, order: str | None) -> None:
+    """The as-of column read 06.11.2026 day first, but a month-first order read the same
+    writing in the date columns as 11 June: one file, two readings of one way of writing."""
+    row = project_row("P1", baseline_end_date="04.12.2026", forecast_end_date="4.12.2026")
+    text = PROJECT_HEADER + ",Week ending\n" + row + ",06.11.2026\n"
+    outcome = ingest(
+        store,
+        "projects.csv",
+        text.encode(),
+        mapping=Mapping(name="m", date_order=order),
+        today=dt.date(2026, 11, 29),
+    )
+    assert outcome.status == ACCEPTED, outcome.report.to_text()
+    assert str(outcome.as_of_date) == "2026-11-06"
+    (stored,) = [
+        r for r in store.rows("export/projects", as_of=dt.date(2026, 11, 6)) if r["project_id"] == "P1"
+    ]
+    assert (str(stored["baseline_end_date"]), str(stored["forecast_end_date"])) == (
+        "2026-12-04",
+        "2026-12-04",
+    )
+
+
 @pytest.mark.parametrize(
     ("column", "given", "rule", "stored"), [c[1:] for c in AS_OF_CASES], ids=[c[0] for c in AS_OF_CASES]
 )
