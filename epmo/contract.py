@@ -144,6 +144,8 @@ STAGES = (
     "On hold",
     "Cancelled",
 )
+# the stages a project moves through in order (a project on hold or cancelled is in none)
+LIFECYCLE = STAGES[: STAGES.index("Closed") + 1]
 
 PROJECTS = Table(
     name="projects",

@@ -16,7 +16,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pyarrow as pa
@@ -736,6 +736,7 @@ def _keep_current(con: duckdb.DuckDBPyConnection, sheet: MappedSheet, as_of: dt.
         if "_dec_comma" in data.column_names
         else [False] * data.num_rows
     )
+    data = _stage_forward_only(data, current, pids)
     for c in t.columns:
         given = columns.get(c.name)
         if c.name == "project_id" or (given is not None and not given[0].endswith(DEFAULTED)):
@@ -756,6 +757,34 @@ def _keep_current(con: duckdb.DuckDBPyConnection, sheet: MappedSheet, as_of: dt.
             data = data.append_column(c.name, values)
         columns[c.name] = (f"{c.name}{KEPT}", "")
     return replace(sheet, data=data, columns=columns)
+
+
+def _stage_forward_only(
+    data: pa.Table, current: dict[str, dict[str, Any]], pids: list[str | None]
+) -> pa.Table:
+    """A keep_current source (a plan) knows progress, not governance: its stage moves a known
+    project forward through the lifecycle (Planning to Execution, Execution to Closed), never
+    back (a Closing project whose plan is at 90% stays Closing) and never out of "On hold" or
+    "Cancelled", which only the project's own report or the EPMO sets."""
+    if "stage" not in data.column_names:
+        return data
+    order = {s.casefold(): k for k, s in enumerate(contract.LIFECYCLE)}
+    before = data.column("stage").to_pylist()
+    after = []
+    for p, given in zip(pids, before, strict=True):
+        now = current.get(p or "", {}).get("stage")
+        ahead = order.get(str(given or "").strip().casefold())
+        if (
+            ahead is not None
+            and now is not None
+            and (now not in contract.LIFECYCLE or ahead < order[now.casefold()])
+        ):
+            after.append(str(now))
+        else:
+            after.append(given)
+    if after == before:
+        return data
+    return data.set_column(data.column_names.index("stage"), "stage", pa.array(after, pa.string()))
 
 
 def _as_text(value: object, decimal_comma: bool = False) -> str:

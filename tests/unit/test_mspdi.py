@@ -296,3 +296,50 @@ def test_a_plan_s_problems_are_at_its_task_and_field(store: Store) -> None:
         ("bridge.xml", "", 12, "Finish", "", "2027-02-30"),
     ], out.report.to_text()
     assert "bridge.xml, row 12, column 'Finish': Not a valid date" in out.report.to_text()
+
+
+# (case, the stage in force, the plan's % complete, the stage stored)
+STAGE_CASES = [
+    ("on hold stays on hold", "On hold", "40", "On hold"),
+    ("cancelled stays cancelled", "Cancelled", "40", "Cancelled"),
+    ("closing is not moved back to execution", "Closing", "40", "Closing"),
+    ("execution is not moved back to planning", "Execution", "0", "Execution"),
+    ("planning moves forward once work is done", "Planning", "40", "Execution"),
+    ("a project the store does not know takes the plan's", None, "40", "Execution"),
+]
+
+
+@pytest.mark.parametrize(
+    ("now", "percent", "stored"), [c[1:] for c in STAGE_CASES], ids=[c[0] for c in STAGE_CASES]
+)
+def test_a_plan_moves_a_known_project_s_stage_only_forward(
+    store: Store, now: str | None, percent: str, stored: str
+) -> None:
+    """The plan's stage is read from its % complete: a project the EPMO had put on hold went
+    back to "Execution" with every plan its manager sent, and a Closing one too."""
+    import csv
+    import io
+
+    from tests.conftest import project
+
+    if now is not None:
+        buf = io.StringIO()
+        row = project("Bridge", stage=now, project_manager="pm@example.org")
+        w = csv.DictWriter(buf, fieldnames=list(row), lineterminator="\n")
+        w.writeheader()
+        w.writerow(row)
+        seeded = ingest(
+            store,
+            "p.csv",
+            buf.getvalue().encode(),
+            as_of=WEEK - dt.timedelta(days=7),
+            user_email="pm@example.org",
+        )
+        assert seeded.status == ACCEPTED, seeded.report.to_text(limit=20)
+    plan = _plan().replace(
+        "<PercentComplete>40</PercentComplete>", f"<PercentComplete>{percent}</PercentComplete>", 1
+    )
+    out = _ingest(store, "bridge.xml", plan.encode())
+    assert out.status == ACCEPTED, out.report.to_text(limit=20)
+    (got,) = [r for r in store.rows("export/projects", as_of=WEEK) if r["project_id"] == "Bridge"]
+    assert got["stage"] == stored
