@@ -480,6 +480,19 @@ def row_label(frame: pd.DataFrame) -> pd.Series:
     return label
 
 
+_FREQ = {"week": "W-MON", "month": "MS", "quarter": "QS"}
+
+
+def every_period(period_start: pd.Series, grain: str) -> pd.Series:
+    """Every period from the first to the last of `period_start` at `grain`, those no row
+    has included: a month without demand or capacity is a column of its own, not left out."""
+    days = pd.to_datetime(period_start).dropna()
+    if days.empty:
+        return pd.Series([], dtype="datetime64[ns]")
+    every = pd.date_range(days.min(), days.max(), freq=_FREQ.get(grain, "QS"))
+    return pd.Series(sorted(set(every).union(days)))
+
+
 def period_label(period_start: pd.Series, grain: str) -> pd.Series:
     days = pd.to_datetime(period_start)
     if grain == "week":

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from epmo.capacity import Bands, bands, pct_label, period_label, row_label
+from epmo.capacity import Bands, bands, every_period, pct_label, period_label, row_label
 from epmo.theme import base_layout
 
 
@@ -47,7 +47,7 @@ def heatmap(
     frame = cells.copy()
     frame["row"] = row_label(frame)
     frame["col"] = period_label(frame["period_start"], grain)
-    periods = frame.sort_values("period_start")["col"].drop_duplicates().tolist()
+    periods = period_label(every_period(frame["period_start"], grain), grain).drop_duplicates().tolist()
     rows = sorted(frame["row"].drop_duplicates().tolist(), reverse=True)  # first row at the top
     # z: 0 = no capacity, 1.. = band_index + 1; a discrete colour scale with one step per value
     frame["z"] = frame["band_index"].astype(int) + 1

@@ -123,3 +123,35 @@ def test_selection_capacity_is_coloured_as_the_capacity_heatmap(used_pct: float,
     )
     heat = capacity_charts.heatmap(cells, "month").data[0]
     assert _cell_colour(heat, heat.z[0][0]) == expected  # the same colour on the Capacity page
+
+
+@pytest.mark.parametrize(
+    ("grain", "starts", "columns"),
+    [
+        ("month", ["2027-01-01", "2027-03-01"], ["Jan 2027", "Feb 2027", "Mar 2027"]),
+        ("week", ["2027-01-04", "2027-01-18"], ["04 Jan 27", "11 Jan 27", "18 Jan 27"]),
+        ("quarter", ["2027-01-01", "2027-07-01"], ["2027 Q1", "2027 Q2", "2027 Q3"]),
+        ("month", ["2027-01-01", "2027-02-01"], ["Jan 2027", "Feb 2027"]),
+    ],
+)
+def test_a_period_no_row_has_keeps_its_column(grain: str, starts: list[str], columns: list[str]) -> None:
+    """February had neither demand nor capacity, so the heatmap went from January straight to
+    March: a gap in the team's plan read as two months side by side."""
+    n = len(starts)
+    cells = pd.DataFrame(
+        {
+            "period_start": pd.to_datetime(starts),
+            "role": ["Dev"] * n,
+            "team": [None] * n,
+            "resource_name": [None] * n,
+            "band_index": [1] * n,
+            "utilisation_pct": [50.0] * n,
+            "demand_hours": [1.0] * n,
+            "tentative_hours": [0.0] * n,
+            "capacity_hours": [2.0] * n,
+            "band": ["ok"] * n,
+        }
+    )
+    heat = capacity_charts.heatmap(cells, grain).data[0]
+    assert list(heat.x) == columns
+    assert [z is None or z != z for z in heat.z[0]] == [c not in {columns[0], columns[-1]} for c in columns]
