@@ -635,16 +635,73 @@ def test_the_tables_a_check_reads(check: str, tables: set[str]) -> None:
     assert check_tables(sql.query(check).text) == tables
 
 
+# (case, a check's text, whether it reads only the suspect cells and the contract's constants)
+CELLS_ONLY_CASES = [
+    ("cells and a constant", "SELECT 1 FROM cells AS c JOIN contract_columns AS k USING (table_name)", True),
+    ("a CTE over the cells", "WITH x AS (SELECT * FROM cells) SELECT * FROM x", True),
+    (
+        "a materialized CTE",
+        "WITH x AS MATERIALIZED (SELECT * FROM cells) SELECT * FROM x JOIN enum_values USING (a)",
+        True,
+    ),
+    (
+        "the store's view too",
+        "SELECT 1 FROM cells JOIN projects_as_of($previous_as_of) USING (project_id)",
+        False,
+    ),
+    ("a table function", "SELECT 1 FROM cells JOIN epmo_confusables() AS m ON true", False),
+    ("typed rows", "SELECT 1 FROM typed_projects WHERE EXISTS (SELECT 1 FROM cells)", False),
+    ("no cells at all", "SELECT 1 FROM contract_columns", False),
+    (
+        "a name in a comment or a string is not read",
+        "-- FROM typed_projects\nSELECT 'FROM raw' FROM cells",
+        True,
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "only"), [c[1:] for c in CELLS_ONLY_CASES], ids=[c[0] for c in CELLS_ONLY_CASES]
+)
+def test_the_checks_that_read_only_the_suspect_cells(text: str, only: bool) -> None:
+    from epmo.validate import reads_only_cells
+
+    assert reads_only_cells(text) is only
+
+
+def test_a_clean_upload_skips_the_checks_of_cells_and_a_dirty_one_runs_them(
+    seeded: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from epmo import sql as sql_module
+
+    ran: list[str] = []
+    records = sql_module.records
+
+    def counting(con, name, *args, **kwargs):  # type: ignore[no-untyped-def]
+        ran.append(name)
+        return records(con, name, *args, **kwargs)
+
+    monkeypatch.setattr(sql_module, "records", counting)
+    assert check_upload(seeded, "p.csv", projects_csv(project_row("P1")), as_of=WEEK).status == VALID
+    assert "checks/not_a_date" not in ran and "checks/unknown_project" in ran
+    ran.clear()
+    dirty = check_upload(seeded, "p.csv", projects_csv(project_row("P1", start_date="soon")), as_of=WEEK)
+    assert "checks/not_a_date" in ran
+    assert [i.rule for i in dirty.report.issues if i.severity == "error"] == ["not_a_date"]
+
+
 @pytest.mark.parametrize(("name", "content"), [c[1:3] for c in CASES], ids=[c[0] for c in CASES])
 def test_skipping_the_checks_of_tables_not_uploaded_changes_no_report(
     seeded: Store, monkeypatch: pytest.MonkeyPatch, name: str, content: bytes
 ) -> None:
     """run_checks leaves out a check whose tables the upload does not carry (a 1M-row
-    allocations upload paid for the milestone checks): the reports are the same."""
+    allocations upload paid for the milestone checks), and a check of the suspect cells
+    when no cell is suspect: the reports are the same."""
     from epmo import validate
 
     skipping = check_upload(seeded, name, content, as_of=WEEK).report.issues
     monkeypatch.setattr(validate, "check_tables", lambda text: frozenset())
+    monkeypatch.setattr(validate, "reads_only_cells", lambda text: False)
     every = check_upload(seeded, name, content, as_of=WEEK).report.issues
     assert skipping == every
 
