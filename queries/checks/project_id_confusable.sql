@@ -28,12 +28,13 @@ fresh AS (
 ),
 
 candidates AS (
-    SELECT f.*, k.project_id AS other, 'the existing project ' || k.project_id AS what, 0 AS rank
+    SELECT f.*, k.project_id AS other, k.skeleton AS other_skeleton,
+           'the existing project ' || k.project_id AS what, 0 AS rank
     FROM fresh AS f
     JOIN known_skeletons AS k
         ON k.shape = f.shape AND k.project_id <> f.project_id  -- one skeleton, one shape
     UNION ALL
-    SELECT f.*, u.project_id, u.project_id || ' in row ' || CAST(u._row AS VARCHAR)
+    SELECT f.*, u.project_id, u.skeleton, u.project_id || ' in row ' || CAST(u._row AS VARCHAR)
            || CASE WHEN u._file <> f._file OR u._sheet <> f._sheet
                    THEN ' of ' || u._file || CASE WHEN u._sheet <> '' THEN ', sheet ' || u._sheet ELSE '' END
                    ELSE '' END, 1
@@ -82,9 +83,9 @@ SELECT 'projects' AS table_name, f._file, f._sheet, f._row, 'project_id' AS colu
        f.project_id || ' in row ' || CAST(f._row AS VARCHAR) || ' looks like ' || f.what
        || ' (differs by: ' || coalesce(
            d.how,
-           CASE WHEN epmo_skeleton(f.project_id) = epmo_skeleton(f.other) THEN 'characters that look alike'
-                WHEN epmo_letters_as_digits(epmo_skeleton(f.project_id)) <> epmo_skeleton(f.project_id)
-                    OR epmo_letters_as_digits(epmo_skeleton(f.other)) <> epmo_skeleton(f.other)
+           CASE WHEN f.skeleton = f.other_skeleton THEN 'characters that look alike'
+                WHEN epmo_letters_as_digits(f.skeleton) <> f.skeleton
+                    OR epmo_letters_as_digits(f.other_skeleton) <> f.other_skeleton
                     THEN 'letters typed for digits, spaces, punctuation or zeros'
                 ELSE 'spaces, punctuation or zeros' END
        ) || '). If it is the same '
