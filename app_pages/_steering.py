@@ -264,15 +264,34 @@ def figure_budget(metrics: int) -> int:
 # a table of sentences (the watermelons' reasons) wraps to three lines a row in presentation
 # type: this many rows fill a screen of its own; more follow on the next screens
 WORDY_ROWS_PER_SCREEN = 5
+# a presented table's header (two lines when it wraps) and each one-line row, in pixels at
+# PRESENT_TABLE_FONT_SIZE (16 px type, 1.3 line height, 3 px padding, 1 px rule)
+TABLE_HEAD_PX, TABLE_ROW_PX = 50, 28
 
 
-def _screens_of(t: steering.Table) -> list[steering.Table]:
-    """A table of sentences in screens of WORDY_ROWS_PER_SCREEN rows, each titled with the
-    rows it holds (a 46-row table scrolled inside the slide, a row cut across its edge)."""
+def rows_that_fit(height: int) -> int:
+    """The rows of a presented table (one line each) that fit `height` pixels with its header."""
+    return max(3, (height - TABLE_HEAD_PX) // TABLE_ROW_PX)
+
+
+def _least_budget(s: steering.Slide) -> int:
+    """The least height any screen of the slide gives its figures: the first, under the
+    metrics (unless they take a screen of their own), with a long subtitle under it."""
+    budget = figure_budget(len(s.metrics))
+    if budget < MIN_FIGURE_PX:
+        budget = figure_budget(0)
+    if len(s.subtitle or "") > 110 and _note_lines(s) <= _NOTE_MAX_LINES:
+        budget -= _NOTE_LINE_PX * _note_lines(s)
+    return budget
+
+
+def _screens_of(t: steering.Table, per_screen: int = WORDY_ROWS_PER_SCREEN) -> list[steering.Table]:
+    """A table in screens of at most `per_screen` rows, each titled with the rows it holds
+    (a 46-row table scrolled inside the slide, a row cut across its edge)."""
     n = len(t.frame)
-    if n <= WORDY_ROWS_PER_SCREEN:
+    if n <= per_screen:
         return [t]
-    screens = -(-n // WORDY_ROWS_PER_SCREEN)
+    screens = -(-n // per_screen)
     # as even as can be: 6 rows are 3 and 3, 46 are six of 5 and four of 4 (not nine and 1)
     sizes = [n // screens + (1 if k < n % screens else 0) for k in range(screens)]
     starts = [sum(sizes[:k]) for k in range(screens)]
@@ -285,23 +304,28 @@ def _screens_of(t: steering.Table) -> list[steering.Table]:
 
 
 def present_parts(s: steering.Slide) -> list[list[steering.Chart | steering.Table]]:
-    """Presenting, a slide's figures in screens that fit 1280x720: two side by side, a table
-    of sentences (the watermelons' reasons, WORDY_ROWS_PER_SCREEN rows a screen) and then a
-    grid (RAG matrix, capacity: it needs the width for its cell labels) each on a screen of
-    its own after them, a wide chart (the
-    ranking's bars, names and legend) on one before them.
+    """Presenting, a slide's figures in screens that fit 1280x720: two charts side by side,
+    then each table on screens of its own, the whole width (a table of sentences, the
+    watermelons' reasons, WORDY_ROWS_PER_SCREEN rows a screen; another as many rows as fit,
+    rows_that_fit), then a grid (RAG matrix, capacity: it needs the width for its cell
+    labels) on a screen of its own, and a wide chart (the ranking's bars, names and legend)
+    on one before them all.
     A slide with so many metrics that its figures would be too small shows the metrics on
     a screen of their own first. Next and Previous walk the parts before the next slide, as
     the PPTX's "(continued)"."""
     blocks: list[steering.Chart | steering.Table] = list(s.blocks)
     wides = [b for b in blocks if isinstance(b, steering.Chart) and b.wide]
     grids = [b for b in blocks if isinstance(b, steering.Chart) and b.kind == "grid" and not b.wide]
-    texts = [b for b in blocks if isinstance(b, steering.Table) and b.wordy]
+    fit = rows_that_fit(_least_budget(s))
+    # a table takes screens of its own, the whole width, as many rows as fit on each: beside a
+    # chart, half a 1280 px screen wrapped its names to two lines and cut its last columns,
+    # and the rows below the slide's edge scrolled out of the audience's sight
+    texts = [b for b in blocks if isinstance(b, steering.Table)]
     others = [b for b in blocks if not any(b is g for g in (*wides, *grids, *texts))]
     parts = (
         [[w] for w in wides]
         + [others[i : i + 2] for i in range(0, len(others), 2)]
-        + [[screen] for t in texts for screen in _screens_of(t)]
+        + [[screen] for t in texts for screen in _screens_of(t, WORDY_ROWS_PER_SCREEN if t.wordy else fit)]
         + [[g] for g in grids]
     )
     if parts and s.metrics and figure_budget(len(s.metrics)) < MIN_FIGURE_PX:

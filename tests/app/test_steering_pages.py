@@ -279,3 +279,48 @@ def test_a_table_of_sentences_is_presented_a_screenful_at_a_time(rows: int, scre
     assert pd.concat([p.frame for p in parts]).equals(frame)
     if len(parts) > 1:
         assert parts[0].title == f"Watermelons (rows 1-{screens[0]} of {rows})"
+
+
+# (metrics on the slide, the table's rows, the screens it takes): 11 rows fit a screen
+# without metrics, 8 under a row of them; two rows of metrics take a screen of their own
+@pytest.mark.parametrize(
+    ("metrics", "rows", "screens"), [(0, 10, 1), (6, 10, 2), (6, 8, 1), (12, 10, 1), (0, 25, 3)]
+)
+def test_a_presented_table_longer_than_a_screen_takes_screens_of_its_own(
+    metrics: int, rows: int, screens: int
+) -> None:
+    """A 10-row table beside a chart under a row of metrics scrolled inside its slide: its
+    last rows were out of the audience's sight. Each screen now holds what fits, and every
+    row is on one of them."""
+    import pandas as pd
+
+    from app_pages import _steering
+    from epmo import steering
+
+    frame = pd.DataFrame({"Project": [f"P{i}" for i in range(rows)], "Stage": ["Execution"] * rows})
+    table = steering.Table("Open milestones", frame, "sql")
+    slide = steering.Slide(
+        spec=None,  # type: ignore[arg-type]
+        title="Milestones",
+        subtitle="",
+        metrics=[steering.Metric(f"m{i}", "1") for i in range(metrics)],
+        blocks=[table],
+    )
+    parts = _steering.present_parts(slide)
+    shown = [b for p in parts for b in p if isinstance(b, steering.Table)]
+    assert pd.concat([t.frame for t in shown]).equals(frame)
+    for k, part in enumerate(parts):
+        used = (
+            metrics
+            if k == 0 and (not part or _steering.figure_budget(metrics) >= _steering.MIN_FIGURE_PX)
+            else 0
+        )
+        room = _steering.figure_budget(used)
+        for t in part:
+            if isinstance(t, steering.Table):
+                assert _steering.TABLE_HEAD_PX + _steering.TABLE_ROW_PX * len(t.frame) <= room, (
+                    k,
+                    len(t.frame),
+                    room,
+                )
+    assert len(shown) == screens
