@@ -21,6 +21,7 @@ import hashlib
 import json
 import urllib.parse
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -266,10 +267,15 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def not_submitted(con: Any, as_of: dt.date) -> pd.DataFrame:
-    """Project managers with active projects not reported for the week, with a mailto: link,
-    on the store connection `con` (the page asks through epmo.pagedata.weekly.not_submitted)."""
-    frame = sql.df(con, "weekly/not_submitted", as_of=as_of)
+def not_submitted(
+    con: Any, as_of: dt.date, portfolios: Sequence[str] = (), programmes: Sequence[str] = ()
+) -> pd.DataFrame:
+    """Project managers with active projects not reported for the week (of those portfolios
+    and programmes; none: all), with a mailto: link naming only those projects, on the store
+    connection `con` (the page asks through epmo.pagedata.weekly.not_submitted)."""
+    frame = sql.df(
+        con, "weekly/not_submitted", as_of=as_of, portfolios=list(portfolios), programmes=list(programmes)
+    )
     frame["mailto"] = [mailto(str(r.project_manager), str(r.project_ids), as_of) for r in frame.itertuples()]
     return frame
 

@@ -49,5 +49,6 @@ class NotSubmittedData(PageData):
 
 
 def not_submitted(con: Con, f: Filters) -> NotSubmittedData:
-    """Project managers with projects expected to report and not reported for the week."""
-    return NotSubmittedData(weekly.not_submitted(con, f.as_of))
+    """Project managers with projects expected to report and not reported for the week, in
+    the sidebar's portfolios and programmes."""
+    return NotSubmittedData(weekly.not_submitted(con, f.as_of, f.portfolios, f.programmes))

@@ -61,11 +61,11 @@ def my_week(store: Store, manager: str, as_of: dt.date) -> MyWeek:
         con.close()
 
 
-def not_submitted(store: Store, as_of: dt.date) -> pd.DataFrame:
+def not_submitted(store: Store, as_of: dt.date, portfolios: tuple[str, ...] = ()) -> pd.DataFrame:
     """Who has not reported, as the Reminders page asks for it (the page-data layer)."""
     con = store.connect()
     try:
-        return pagedata_weekly.not_submitted(con, Filters(as_of)).managers
+        return pagedata_weekly.not_submitted(con, Filters(as_of, portfolios=portfolios)).managers
     finally:
         con.close()
 
@@ -269,6 +269,30 @@ def test_not_submitted_and_mail_merge(two_pms: Store) -> None:
     assert "P1, P2" in urllib.parse.unquote(link)
     confirm_unchanged(two_pms, person(PM, "pm"), PM, ["P1", "P2"], W2)
     assert not_submitted(two_pms, W2).empty
+
+
+@pytest.mark.parametrize(
+    ("portfolios", "reminded"),
+    [((), {PM: "P1, P2", OTHER: "Q1"}), (("Corporate",), {PM: "P1"}), (("Ops",), {PM: "P2", OTHER: "Q1"})],
+)
+def test_reminders_follow_the_sidebar_s_portfolios(
+    store: Store, portfolios: tuple[str, ...], reminded: dict[str, str]
+) -> None:
+    """A portfolio lead filtering to their portfolio was given, to remind, every missing
+    project of every portfolio, while Home and Data quality counted their portfolio's."""
+    upload_tables(
+        store,
+        W1,
+        projects=[
+            project("P1"),
+            project("P2", portfolio="Ops"),
+            project("Q1", project_manager=OTHER, portfolio="Ops"),
+        ],
+    )
+    frame = not_submitted(store, W2, portfolios)
+    assert dict(zip(frame["project_manager"], frame["project_ids"], strict=True)) == reminded
+    for link, ids in zip(frame["mailto"], frame["project_ids"], strict=True):
+        assert f"for: {ids}." in urllib.parse.unquote(link)
 
 
 def test_mail_merge_csv_neutralises_formulas(two_pms: Store) -> None:
