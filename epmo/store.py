@@ -585,12 +585,19 @@ class Store:
         raise StoreBusy(f"the ledger kept changing; upload {upload_id} was not retracted. Try again.")
 
     def save_document(
-        self, kind: str, name: str, spec_json: str, user_email: str, as_of: dt.date | None = None
+        self,
+        kind: str,
+        name: str,
+        spec_json: str,
+        user_email: str,
+        as_of: dt.date | None = None,
+        said: dict[str, Any] | None = None,
     ) -> None:
         """Save a new version of a named document (older versions stay; see views/saved_documents).
 
         kind says what it is ("mapping", "scenario", "scoring_model", ...); as_of is the
-        reporting week it was made against, when that matters.
+        reporting week it was made against, when that matters. `said`: what the audit trail
+        says of it instead of that week (a decision: the day it was taken, and its week).
         """
         name = name.strip()
         if not name:
@@ -607,7 +614,11 @@ class Store:
         }
         self._append("documents", pa.Table.from_pylist([row], schema=DOCUMENTS_SCHEMA))
         self.append_audit(
-            audit.rows(f"save {kind}", [(name, {"as_of_date": as_of, "bytes": len(spec_json)})], user_email)
+            audit.rows(
+                f"save {kind}",
+                [(name, {**(said if said is not None else {"as_of_date": as_of}), "bytes": len(spec_json)})],
+                user_email,
+            )
         )
 
     def documents(self, kind: str) -> list[dict[str, Any]]:

@@ -127,8 +127,14 @@ def save_decision(
         basis = json.loads(previous["spec"]).get("based_on") or decision.based_on
         decision = replace(decision, based_on=basis)
     # checked above, before the previous version is read
+    said = {"decision_date": decision.decision_date, "based_on_as_of_date": decision.based_on.get("as_of")}
     store.save_document(
-        DECISION_KIND, decision_id, decision.to_json(), identity.email, as_of=decision.decision_date
+        DECISION_KIND,
+        decision_id,
+        decision.to_json(),
+        identity.email,
+        as_of=decision.decision_date,
+        said=said,
     )
     return decision_id
 

@@ -392,3 +392,24 @@ def test_a_decision_dated_ahead_before_the_rule_can_still_be_closed(store: Store
         steering.validate_decision(store.connect(), ahead, frozen)
     kept = steering.validate_decision(store.connect(), ahead, frozen, kept_date=dt.date(2026, 12, 1))
     assert kept.decision_date == dt.date(2026, 12, 1) and kept.status == "Done"
+
+
+def test_the_audit_trail_says_a_decision_s_day_and_week(store: Store) -> None:
+    """The trail read "Report for week: 2026-12-09" for a decision taken on a Wednesday on
+    the week of 4 December: the day it was taken is not a reporting week."""
+    import json
+
+    _ingest(store, "a.csv", project_row("P1"), project_row("P2"))
+    frozen = steering.freeze(store, WEEK)
+    con = store.connect()
+    decision = steering.validate_decision(con, GOOD, frozen)
+    con.close()
+    did = steering.save_decision(store, decision, person("clerk@x.org"))
+    (row,) = [r for r in store.rows("access/audit_trail") if r["action"] == "save decision"]
+    detail = json.loads(row["detail"])
+    assert row["target"] == did
+    assert (detail["decision_date"], detail["based_on_as_of_date"]) == (
+        str(decision.decision_date),
+        WEEK.isoformat(),
+    )
+    assert "as_of_date" not in detail
