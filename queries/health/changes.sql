@@ -4,8 +4,9 @@
 -- rag_declared, rag_computed, forecast_end, milestone, budget, eac, risk_opened,
 -- risk_closed. change_amount: days for dates (positive = later), money for budget and EAC,
 -- steps of severity for RAG (positive = worse; blank when either side is not judged).
--- stopped_reporting: reported for the $since week, but not for the $as_of week (before and
--- after are the weeks of its report then and its last report now).
+-- stopped_reporting: reported for the $since week, but not for the $as_of week, when it is
+-- expected to (not on hold or closed); before and after are the weeks of its report then
+-- and of its last report now.
 -- params: $as_of, $since, $portfolios, $programmes
 -- needs: health, milestones, raid
 WITH health AS (
@@ -31,6 +32,7 @@ pairs AS (
         b.project_id IS NOT NULL AS is_before,
         a.as_of_date AS after_report_date,
         a.weeks_stale AS after_weeks_stale,
+        a.is_active AS after_is_active,
         b.weeks_stale AS before_weeks_stale,
         b.as_of_date AS before_report_date,
         b.rag_declared AS rag_declared_before, a.rag_declared AS rag_declared_after,
@@ -78,7 +80,9 @@ project_changes AS (
     UNION ALL
     SELECT project_id, 'stopped_reporting', 'as_of_date',
         CAST(before_report_date AS VARCHAR), CAST(after_report_date AS VARCHAR), NULL
-    FROM scoped WHERE is_after AND is_before AND before_weeks_stale = 0 AND after_weeks_stale > 0
+    FROM scoped
+    WHERE is_after AND is_before AND before_weeks_stale = 0 AND after_weeks_stale > 0
+        AND after_is_active  -- on hold or closed: not expected to report (epmo_expected_to_report)
     UNION ALL
     SELECT project_id, 'rag_declared', 'rag_overall', rag_declared_before, rag_declared_after,
         (CASE rag_declared_after WHEN 'Red' THEN 3 WHEN 'Amber' THEN 2 WHEN 'Green' THEN 1 END)

@@ -470,6 +470,17 @@ def test_what_changed_since_an_earlier_week_compares_those_two_snapshots(three_w
     assert ("P3", "stopped_reporting", "as_of_date", str(W1), str(W2)) in got
 
 
+@pytest.mark.parametrize(("stage", "listed"), [("Execution", True), ("On hold", False), ("Closed", False)])
+def test_a_project_not_expected_to_report_never_stopped_reporting(store: Store, stage: str, listed: bool) -> None:
+    """A project on hold or closed that sent no report this week was listed under "Stopped
+    reporting", counted among the projects affected, though nobody expects its report."""
+    upload_tables(store, W2, projects=[project("P1"), project("P2", stage=stage)])
+    upload_tables(store, W3, projects=[project("P1")])
+    got = _changes(store, W2)
+    assert (("P2", "stopped_reporting", "as_of_date", str(W2), str(W2)) in got) is listed
+    assert all(c[0] != "P2" for c in got if c[1] != "stopped_reporting")
+
+
 def test_rag_moves_into_or_out_of_judgement_have_no_amount(store: Store) -> None:
     good = {"earned_value": 400000, "actual_cost": 400000, "planned_value": 400000}
     upload_tables(store, W2, projects=[project("P1", stage="Approved", **good)])
