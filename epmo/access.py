@@ -869,8 +869,10 @@ def cli_identity(store: Store, as_email: str | None) -> Identity:
     """The command line's identity. While the store's access list is empty (a first look, the
     demo): demo mode, everyone admin, recorded under `--as` or the operating-system user. Once
     it has entries: `--as EMAIL` applies that person's permissions, and without it the
-    operating-system user has the role the access list gives that user name (else none)."""
-    who = (as_email or "").strip() or os_user()
+    operating-system user has the role the access list gives that user name (else none).
+    A `--as` that is not an email address or user name is refused (ValueError): in demo mode
+    it was recorded as the uploader, 'a b@x' or '<b>' in the ledger and the audit trail."""
+    who = _check_email(as_email) if as_email and as_email.strip() else os_user()  # ValueError: not an address
     entries = access_entries(store)
     if not entries:
         return Identity(email=who, role="admin", via="cli", mode="demo")

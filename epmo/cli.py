@@ -873,7 +873,10 @@ def _main(args: argparse.Namespace) -> int:
         action = command_action(args)
         if action is not None:
             who = getattr(args, "as_email", None) or getattr(args, "user", None)
-            args.identity = access.cli_identity(Store(getattr(args, "store", None)), who)
+            try:
+                args.identity = access.cli_identity(Store(getattr(args, "store", None)), who)
+            except ValueError as exc:  # --as is not an address: nothing done
+                raise UsageError(f"--as: {exc}") from None
             access.require(args.identity, action)
         with audit.acting(getattr(args, "identity", None)):
             return int(args.func(args))

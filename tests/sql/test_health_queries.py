@@ -471,7 +471,9 @@ def test_what_changed_since_an_earlier_week_compares_those_two_snapshots(three_w
 
 
 @pytest.mark.parametrize(("stage", "listed"), [("Execution", True), ("On hold", False), ("Closed", False)])
-def test_a_project_not_expected_to_report_never_stopped_reporting(store: Store, stage: str, listed: bool) -> None:
+def test_a_project_not_expected_to_report_never_stopped_reporting(
+    store: Store, stage: str, listed: bool
+) -> None:
     """A project on hold or closed that sent no report this week was listed under "Stopped
     reporting", counted among the projects affected, though nobody expects its report."""
     upload_tables(store, W2, projects=[project("P1"), project("P2", stage=stage)])

@@ -60,6 +60,18 @@ def test_absurd_as_of_exits_2_and_writes_nothing(
     assert not any(p.suffix == ".parquet" for p in store.rglob("*"))
 
 
+@pytest.mark.parametrize("who", ["a b@example.org", "<b>x</b>", "pm@example\u200b.org"])
+def test_an_acting_person_who_is_no_address_is_refused_and_nothing_written(
+    files: dict[str, Path], capsys: pytest.CaptureFixture[str], who: str
+) -> None:
+    """In demo mode (no access list) `--as` was recorded as given: 'a b@example.org' or a
+    tag became the uploader in the ledger and the audit trail."""
+    store = files["store"]
+    assert main(["ingest", str(files["good"]), "--as-of", str(WEEK), "--store", str(store), "--as", who]) == 2
+    assert "--as: not an email address or user name" in capsys.readouterr().err
+    assert not any(p.suffix == ".parquet" for p in store.rglob("*"))
+
+
 def test_missing_file_and_unknown_mapping_exit_2(
     files: dict[str, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
