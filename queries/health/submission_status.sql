@@ -83,9 +83,9 @@ SELECT
     p.weeks_stale,
     p.weeks_stale = 0 AS submitted_for_week,
     c.committed_at,
-    CASE
-        WHEN p.weeks_stale > 0 AND epmo_expected_to_report(p.stage) THEN 'missing'
-        WHEN p.weeks_stale > 0 THEN 'not expected'
+    CASE  -- a closed project that still reports is not expected: not counted on time either
+        WHEN NOT epmo_expected_to_report(p.stage) THEN 'not expected'
+        WHEN p.weeks_stale > 0 THEN 'missing'
         WHEN c.committed_at > CAST(p.as_of_date AS TIMESTAMPTZ) + to_days(rules.late_after_days + 1)
             THEN 'late'
         ELSE 'on time'

@@ -126,6 +126,10 @@ def test_expected_to_report_is_one_number_everywhere(demo_numbers: dict[str, Any
     assert head["reporting_count"] == reported == fresh["reported"]
     assert head["reporting_count"] + head["stale_count"] == head["expected_count"]
     assert head["expected_count"] + head["not_expected_count"] == head["project_count"] == fresh["projects"]
+    # every row's status adds up to the headline (Data quality's chart counts them all): a
+    # Closed project that still reports was "on time", 33 on the chart beside 22 in the headline
+    assert kinds["not expected"] == head["not_expected_count"]
+    assert kinds.get("on time", 0) + kinds.get("late", 0) == head["reporting_count"]
     # what Data quality calls missing is exactly what is expected and not reported
     assert set(status.loc[status["submission_status"] == "missing", "project_id"]) == set(
         active.loc[~active["submitted_for_week"], "project_id"]

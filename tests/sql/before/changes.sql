@@ -32,6 +32,7 @@ pairs AS (
         b.project_id IS NOT NULL AS is_before,
         a.as_of_date AS after_report_date,
         a.weeks_stale AS after_weeks_stale,
+        a.is_active AS after_is_active,
         b.weeks_stale AS before_weeks_stale,
         b.as_of_date AS before_report_date,
         b.rag_declared AS rag_declared_before, a.rag_declared AS rag_declared_after,
@@ -77,7 +78,9 @@ project_changes AS (
     UNION ALL
     SELECT project_id, 'stopped_reporting', 'as_of_date',
         CAST(before_report_date AS VARCHAR), CAST(after_report_date AS VARCHAR), NULL
-    FROM scoped WHERE is_after AND is_before AND before_weeks_stale = 0 AND after_weeks_stale > 0
+    FROM scoped
+    WHERE is_after AND is_before AND before_weeks_stale = 0 AND after_weeks_stale > 0
+        AND after_is_active  -- the same rule as the rewrite (2026-12-01: not expected, not stopped)
     UNION ALL
     SELECT project_id, 'rag_declared', 'rag_overall', rag_declared_before, rag_declared_after,
         (CASE rag_declared_after WHEN 'Red' THEN 3 WHEN 'Amber' THEN 2 WHEN 'Green' THEN 1 END)

@@ -94,8 +94,8 @@ SELECT
     p.weeks_stale = 0 AS submitted_for_week,
     c.committed_at,
     CASE
-        WHEN p.weeks_stale > 0 AND epmo_expected_to_report(p.stage) THEN 'missing'
-        WHEN p.weeks_stale > 0 THEN 'not expected'
+        WHEN NOT epmo_expected_to_report(p.stage) THEN 'not expected'  -- the rewrite's rule (2026-12-01)
+        WHEN p.weeks_stale > 0 THEN 'missing'
         WHEN c.committed_at > CAST(p.as_of_date AS TIMESTAMPTZ) + to_days(rules.late_after_days + 1)
             THEN 'late'
         ELSE 'on time'
