@@ -269,15 +269,35 @@ WORDY_ROWS_PER_SCREEN = 5
 TABLE_HEAD_PX, TABLE_ROW_PX = 50, 28
 
 
+# half a 1280 px screen, the room of a table beside a chart, and the width of the
+# presentation type's average character (Source Sans at 16 px) and a cell's padding
+HALF_SCREEN_PX, CHAR_PX, CELL_PAD_PX = 575, 8.8, 16
+
+
+def fits_beside_a_chart(t: steering.Table, rows: int) -> bool:
+    """Whether a table fits half the screen beside a chart: at most `rows` rows, and its
+    columns (a header wraps at its words; a cell longer than pack.LONG_CELL may wrap there)
+    within HALF_SCREEN_PX."""
+    if t.wordy or len(t.frame) > rows:
+        return False
+    width = 0.0
+    for col in t.frame.columns:
+        header = max((len(w) for w in str(col).split()), default=0)
+        cells = max((min(len(str(v)), pack.LONG_CELL) for v in t.frame[col].tolist()), default=0)
+        width += max(header, cells) * CHAR_PX + CELL_PAD_PX
+    return width <= HALF_SCREEN_PX
+
+
 def rows_that_fit(height: int) -> int:
     """The rows of a presented table (one line each) that fit `height` pixels with its header."""
     return max(3, (height - TABLE_HEAD_PX) // TABLE_ROW_PX)
 
 
-def _least_budget(s: steering.Slide) -> int:
-    """The least height any screen of the slide gives its figures: the first, under the
-    metrics (unless they take a screen of their own), with a long subtitle under it."""
-    budget = figure_budget(len(s.metrics))
+def _table_budget(s: steering.Slide, first: bool) -> int:
+    """The height a screen of the slide gives a table: under the metrics when it is the
+    slide's first screen (unless they take a screen of their own), less a long subtitle
+    written under it."""
+    budget = figure_budget(len(s.metrics) if first else 0)
     if budget < MIN_FIGURE_PX:
         budget = figure_budget(0)
     if len(s.subtitle or "") > 110 and _note_lines(s) <= _NOTE_MAX_LINES:
@@ -304,10 +324,10 @@ def _screens_of(t: steering.Table, per_screen: int = WORDY_ROWS_PER_SCREEN) -> l
 
 
 def present_parts(s: steering.Slide) -> list[list[steering.Chart | steering.Table]]:
-    """Presenting, a slide's figures in screens that fit 1280x720: two charts side by side,
-    then each table on screens of its own, the whole width (a table of sentences, the
-    watermelons' reasons, WORDY_ROWS_PER_SCREEN rows a screen; another as many rows as fit,
-    rows_that_fit), then a grid (RAG matrix, capacity: it needs the width for its cell
+    """Presenting, a slide's figures in screens that fit 1280x720: two side by side (a table
+    only when it fits half the screen, fits_beside_a_chart), then each other table on
+    screens of its own, the whole width (a table of sentences, the watermelons' reasons,
+    WORDY_ROWS_PER_SCREEN rows a screen; another as many rows as fit, rows_that_fit), then a grid (RAG matrix, capacity: it needs the width for its cell
     labels) on a screen of its own, and a wide chart (the ranking's bars, names and legend)
     on one before them all.
     A slide with so many metrics that its figures would be too small shows the metrics on
@@ -316,11 +336,15 @@ def present_parts(s: steering.Slide) -> list[list[steering.Chart | steering.Tabl
     blocks: list[steering.Chart | steering.Table] = list(s.blocks)
     wides = [b for b in blocks if isinstance(b, steering.Chart) and b.wide]
     grids = [b for b in blocks if isinstance(b, steering.Chart) and b.kind == "grid" and not b.wide]
-    fit = rows_that_fit(_least_budget(s))
-    # a table takes screens of its own, the whole width, as many rows as fit on each: beside a
-    # chart, half a 1280 px screen wrapped its names to two lines and cut its last columns,
-    # and the rows below the slide's edge scrolled out of the audience's sight
-    texts = [b for b in blocks if isinstance(b, steering.Table)]
+    # the tables' screens follow the charts': the first screen of the slide (under its
+    # metrics) only when it has no chart before them
+    before = [b for b in blocks if isinstance(b, steering.Chart) and (b.wide or b.kind != "grid")]
+    fit = rows_that_fit(_table_budget(s, first=not before))
+    # a table that does not fit half the screen beside a chart takes screens of its own, the
+    # whole width, as many rows as fit on each: beside a chart, half a 1280 px screen cut the
+    # last columns of a wide one, and the rows below the slide's edge scrolled out of sight
+    beside = rows_that_fit(_table_budget(s, first=True))
+    texts = [b for b in blocks if isinstance(b, steering.Table) and not fits_beside_a_chart(b, beside)]
     others = [b for b in blocks if not any(b is g for g in (*wides, *grids, *texts))]
     parts = (
         [[w] for w in wides]

@@ -768,17 +768,14 @@ def _stage_forward_only(
     "Cancelled", which only the project's own report or the EPMO sets."""
     if "stage" not in data.column_names:
         return data
-    order = {s.casefold(): k for k, s in enumerate(contract.LIFECYCLE)}
+    order = {s: k for k, s in enumerate(contract.LIFECYCLE)}
+    spelled = contract.enum_lookup(contract.table("projects").column("stage"))  # as the upload reads it
     before = data.column("stage").to_pylist()
     after = []
     for p, given in zip(pids, before, strict=True):
         now = current.get(p or "", {}).get("stage")
-        ahead = order.get(str(given or "").strip().casefold())
-        if (
-            ahead is not None
-            and now is not None
-            and (now not in contract.LIFECYCLE or ahead < order[now.casefold()])
-        ):
+        ahead = order.get(spelled.get(contract.normalise_value_key(str(given or "")), ""))
+        if ahead is not None and now is not None and (now not in contract.LIFECYCLE or ahead < order[now]):
             after.append(str(now))
         else:
             after.append(given)

@@ -72,7 +72,7 @@ _MON = re.compile(
     r"^(\d{1,2})[/\- ]([^\W\d_]{3,9}\.?)[/\- ](\d{2}|\d{4})(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp][Mm])?)?$"
 )
 _NUM = re.compile(
-    r"^(\d{1,2})[/\-](\d{1,2})[/\-](\d{2}|\d{4})(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp][Mm])?)?$"
+    r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp][Mm])?)?$"
 )
 # 13.11.2026: day first whatever the order, as dots are written only day first (the same rule
 # as the contract's dates, queries/macros/epmo_date_clean.sql)
@@ -282,7 +282,7 @@ def _numeric_dates(values: Iterable[str]) -> tuple[str, str, str, int]:
     n = 0
     for v in values:
         m = _NUM.match(v.strip())
-        if not m:
+        if not m or _DOTS.match(v.strip()):  # dots say their order themselves
             continue
         a, b = int(m[1]), int(m[2])
         if a > 12 >= b:

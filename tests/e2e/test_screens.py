@@ -121,9 +121,11 @@ def _slide_bottom(page) -> float:  # type: ignore[no-untyped-def]
     )
 
 
-# the presented tables whose rows overflow their box (scrollable, the last rows unseen)
+# the presented tables whose rows or columns overflow their box (scrollable: the last rows or
+# columns unseen by the audience)
 HIDDEN_ROWS = """() => [...document.querySelectorAll('[data-testid="stMain"] .epmo-slide-table')]
-    .filter(t => t.scrollHeight > t.clientHeight + 1).map(t => [t.scrollHeight, t.clientHeight])"""
+    .filter(t => t.scrollHeight > t.clientHeight + 1 || t.scrollWidth > t.clientWidth + 1)
+    .map(t => [t.scrollHeight, t.clientHeight, t.scrollWidth, t.clientWidth])"""
 
 
 # each presented chart's plot area (its drag layer) and whether its x tick labels are turned
@@ -153,7 +155,9 @@ def test_every_slide_fits_a_1280x720_screen_and_keys_move_between_slides(tab, ap
         bottom = _slide_bottom(page)
         assert 0 < bottom <= 720, f"{now} ends at {bottom:.0f} px, below a 1280x720 screen"
         hidden = page.evaluate(HIDDEN_ROWS)  # a table scrolling inside the slide hides rows
-        assert not hidden, f"{now}: a table's rows are out of sight, scrolled inside the slide {hidden}"
+        assert not hidden, (
+            f"{now}: a table's rows or columns are out of sight, scrolled inside the slide {hidden}"
+        )
         for plot in page.evaluate(PLOTS):  # the Portfolio health chart kept 64 px under its note
             assert plot["height"] >= MIN_PLOT_PX and not plot["aslant"], f"{now}: a chart's plot {plot}"
         if page.get_by_role("button", name="Next").first.is_disabled():

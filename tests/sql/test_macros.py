@@ -55,7 +55,8 @@ def test_epmo_number(con, text: str, dec_comma: bool, expected: float | None) ->
         ("04.03.2026 09:30", False, dt.date(2026, 3, 4)),
         ("03-04-2026", False, dt.date(2026, 3, 4)),
         ("03-04-2026", True, dt.date(2026, 4, 3)),
-        ("04.03/2026", True, None),  # dots and a slash: not a date
+        ("04.03/2026", True, dt.date(2026, 3, 4)),  # mixed with a slash: the order said
+        ("04-03.2026", False, dt.date(2026, 4, 3)),
         ("31-Mar-2026", True, dt.date(2026, 3, 31)),
         ("5 March 2026", True, dt.date(2026, 3, 5)),
         ("46000", True, dt.date(2025, 12, 9)),  # Excel serial

@@ -77,3 +77,16 @@ def test_kept_values_come_back_as_they_were(
     (row,) = [r for r in store.rows("export/projects", as_of=later) if r["project_id"] == "P1"]
     assert {c: row[c] for c in EXPECTED} == EXPECTED
     assert row["actual_cost"] == (1100000.5 if cost.startswith("1.1") else 450000.5)
+
+
+@pytest.mark.parametrize("given", ["Planning", "planning", "Planning.", "Plan-ning", "Planning\u200b"])
+def test_a_stage_spelled_another_way_does_not_move_a_project_back(store: Store, given: str) -> None:
+    """The forward-only rule compared stages by case alone, while the upload reads 'Planning.'
+    or 'Plan-ning' as Planning: those moved an Execution project back to Planning."""
+    seeded = {**SEEDED, "stage": "Execution"}
+    assert ingest(store, "p.csv", _csv([seeded]), as_of=WEEK - dt.timedelta(days=7)).status == ACCEPTED
+    plan = Mapping(name="plan", keep_current=True)
+    out = ingest(store, "plan.csv", _csv([{**seeded, "stage": given}]), as_of=WEEK, mapping=plan)
+    assert out.status == ACCEPTED, out.report.to_text()
+    (row,) = [r for r in store.rows("export/projects", as_of=WEEK) if r["project_id"] == "P1"]
+    assert row["stage"] == "Execution"
