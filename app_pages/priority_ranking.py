@@ -56,10 +56,11 @@ g2.text_input("Find a project (id or name)", key="prio_search")
 shown = data.shown
 
 parts = data.parts
-cols = ["rank", "project_id", "project_name", "portfolio", "stage", "moscow", "score", *parts, "score_note"]
+# the score next to the name: after the portfolio and stage it was off the screen at 1024 px
+cols = ["rank", "project_id", "project_name", "score", "moscow", "stage", "portfolio", *parts, "score_note"]
 config = {
     "rank": st.column_config.NumberColumn("Rank", width="small"),
-    "score": st.column_config.NumberColumn("Score", format="%.3f", width="medium"),  # as on Selection
+    "score": st.column_config.NumberColumn("Score", format="%.3f", width="small"),  # as on Selection
     "score_note": st.column_config.TextColumn("Why no score"),
     "moscow": st.column_config.TextColumn("MoSCoW"),
 }

@@ -100,13 +100,12 @@ with right:
     ui.downloads(data.burn, f"{pid}_budget_burn_{as_of}", "burn")
     ui.show_sql(data.sql["burn"])
 
+# one above the other: beside the chart, the table's forecast, achieved and slip columns
+# were cut at 1440 px (only the id, name, key and baseline showed)
 st.subheader("Milestones")
-left, right = st.columns([3, 2])
-with left:
-    ui.chart(charts.milestone_trend(data.trend), "project_trend")
-    ui.show_sql(data.sql["trend"])
-with right:
-    project_rows(data.milestones, "", "milestones", data.sql["milestones"])
+ui.chart(charts.milestone_trend(data.trend), "project_trend")
+ui.show_sql(data.sql["trend"])
+project_rows(data.milestones, "", "milestones", data.sql["milestones"])
 
 st.subheader("Open RAID items")
 project_rows(data.raid, "No open RAID items.", "raid", data.sql["raid"])
