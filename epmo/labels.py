@@ -397,7 +397,15 @@ def _inline(value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if isinstance(value, str) and _ISO_DAY.fullmatch(value):  # a day as the app writes days
+        try:
+            return f"{dt.date.fromisoformat(value):%d %b %Y}"
+        except ValueError:
+            return value
     return str(value)
+
+
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def moment(value: Any) -> str:

@@ -395,7 +395,7 @@ def test_moments_read_as_day_time_and_zone(name: str, value: object, shown: str)
     [
         (
             '{"as_of_date": "2025-12-05", "file_name": "w.xlsx", "row_counts": "{\\"projects\\": 5, \\"raid\\": 4}"}',
-            "Report for week: 2025-12-05 · File name: w.xlsx · Row counts: projects 5, raid 4",
+            "Report for week: 05 Dec 2025 · File name: w.xlsx · Row counts: projects 5, raid 4",
         ),
         (
             '{"email": "a@b.org", "portfolios": ["X", "Y"], "teams": []}',
@@ -451,3 +451,18 @@ def test_every_scoring_model_code_reads_as_words(name: str, codes: str) -> None:
 )
 def test_significant_never_writes_an_exponent(value: object, text: str) -> None:
     assert labels.significant(value) == text
+
+
+@pytest.mark.parametrize(
+    ("detail", "text"),
+    [
+        ('{"as_of_date": "2026-06-05", "bytes": 474}', "Report for week: 05 Jun 2026 · Bytes: 474"),
+        ('{"decision_date": "2026-12-09"}', "Decided: 09 Dec 2026"),
+        ('{"note": "2026-13-45"}', "Note: 2026-13-45"),  # not a day: as written
+        ('{"note": "see 2026-06-05"}', "Note: see 2026-06-05"),
+    ],
+)
+def test_an_audit_detail_s_days_read_as_the_app_writes_days(detail: str, text: str) -> None:
+    """The audit trail's detail showed "Report for week: 2026-06-05" where every other page
+    writes 05 Jun 2026."""
+    assert labels.json_text(detail) == text
