@@ -746,8 +746,11 @@ def project_table(
     columns: list[str] | None = None,
     height: int | str = "auto",
 ) -> None:
-    """A table of projects; clicking a row opens that project's page."""
+    """A table of projects; clicking a row opens that project's page. A `height` in pixels
+    is the most it takes: seven rows in 420 px left four empty rows under them."""
     shown = frame[columns] if columns else frame
+    if isinstance(height, int):
+        height = min(height, 38 + 35 * len(shown))  # the header and each row's 35 px
     event = table(shown, key=key, height=height, on_select="rerun", selection_mode="single-row")
     rows = event.selection.rows if event is not None else []
     if rows:
