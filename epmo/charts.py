@@ -38,14 +38,10 @@ def date_axis(dates: Any, pad_days: int = 7, title: str | None = None) -> dict[s
     (one point) gets a fortnight around it with weekly ticks, not plotly's hours of a
     single day; a long history keeps plotly's own ticks. Dates read as 20 Nov 2026."""
     values = pd.to_datetime(pd.Series(list(dates)), errors="coerce").dropna()
-    # at most four level labels: more, in half a 1024 px page, plotly turned them aslant and
-    # cut the first at the left edge ("06 Se...")
-    axis: dict[str, Any] = {"title": title, "tickformat": "%d %b %Y", "nticks": 4, "tickangle": 0}
+    axis: dict[str, Any] = {"title": title, "tickformat": "%d %b %Y"}
     if values.empty:
         return axis
     lo, hi = values.min(), values.max()
-    if (hi - lo).days > 180:  # a year or more: the months are what reads (Oct 2026, Jan 2027)
-        axis["tickformat"] = "%b %Y"
     if (hi - lo).days < 3 * pad_days:
         pad = pd.Timedelta(days=max(pad_days, (3 * pad_days - (hi - lo).days) // 2 + 1))
         axis["range"] = [lo - pad, hi + pad]
@@ -61,15 +57,7 @@ def hline(fig: go.Figure, y: float, line: dict[str, Any], text: str | None = Non
     fig.add_shape(type="line", xref="x domain", x0=0, x1=1, yref="y", y0=y, y1=y, line=line)
     if text is not None:
         fig.add_annotation(
-            text=text,
-            xref="x domain",
-            x=0,
-            xanchor="left",
-            yref="y",
-            y=y,
-            yanchor="bottom",
-            showarrow=False,
-            bgcolor="rgba(255,255,255,0.85)",  # a line crossing it (the as-of week) passes behind
+            text=text, xref="x domain", x=0, xanchor="left", yref="y", y=y, yanchor="bottom", showarrow=False
         )
 
 

@@ -149,12 +149,9 @@ def decision_history(store: Store, decision_id: str) -> pd.DataFrame:
 
 
 def decisions_view(store: Store, as_of: dt.date, project: str | None = None) -> pd.DataFrame:
-    """Export view `decisions`: the decision log the Decisions page shows for the week (one
-    row per decision): those taken up to today, or up to the as-of week when later
-    (pagedata.portfolio.decided_by). Up to the as-of day alone, a decision taken on Wednesday
-    on last Friday's data was in no export of that week."""
+    """Export view `decisions`: the decision log as of the date (one row per decision)."""
     con = store.connect()
     try:
-        return decisions(con, pages.portfolio.decided_by(as_of), project or "")
+        return decisions(con, as_of, project or "")
     finally:
         con.close()

@@ -11,7 +11,7 @@ import pytest
 from pptx import Presentation
 from pptx.enum.chart import XL_CHART_TYPE
 
-from epmo import cli, clock, health, labels, pack, pagedata, sql, steering
+from epmo import cli, clock, health, labels, pack, sql, steering
 from epmo.ingest import ACCEPTED, ingest
 from epmo.store import Store
 from tests.conftest import DEMO_END, person, project_row, projects_csv
@@ -287,21 +287,6 @@ def test_export_decisions_view(built, tmp_path: Path, capsys) -> None:  # type: 
         == 0
     )
     assert "Fund the data platform" not in capsys.readouterr().out
-
-
-def test_export_decisions_of_a_week_holds_what_the_decisions_page_shows(built, capsys) -> None:  # type: ignore[no-untyped-def]
-    """The meeting decides on Wednesday on last Friday's week: the Decisions page showed the
-    decision with that week, the export of the same week left it out."""
-    store, frozen, content = built
-    assert frozen.as_of < clock.today()  # decided today, on the week before
-    con = store.connect()
-    try:
-        shown = pagedata.steering.decisions(con, pagedata.Filters(frozen.as_of)).log
-    finally:
-        con.close()
-    assert cli.main(["export", "decisions", "--store", store.uri, "--as-of", frozen.as_of.isoformat()]) == 0
-    out = capsys.readouterr().out
-    assert len(shown) == 1 and str(shown["decision_id"].iloc[0]) in out
 
 
 def test_every_pptx_table_fits_its_slide_in_readable_type(built) -> None:  # type: ignore[no-untyped-def]
