@@ -370,11 +370,16 @@ _TYPED = re.compile(r"\btyped_([a-z_]+)\b")
 _EVERY_TABLE = re.compile(r"\b(cells|row_keys|checked_[a-z_]+|stg_[a-z_]+)\b")
 
 
+def _code(text: str) -> str:
+    """A check's SQL without its comments and with its strings emptied: what it reads."""
+    return re.sub(r"'(?:[^']|'')*'", "''", re.sub(r"--[^\n]*", "", text))
+
+
 def check_tables(text: str) -> frozenset[str]:
     """The contract tables a check's rows come from, when it reads only their typed rows
     (typed_<table>); empty when it reads every table's cells (it then always runs). A check
     of tables the upload does not carry finds nothing and is not run (run_checks)."""
-    code = re.sub(r"'(?:[^']|'')*'", "''", re.sub(r"--[^\n]*", "", text))  # no comment, no text
+    code = _code(text)
     if _EVERY_TABLE.search(code):
         return frozenset()
     return frozenset(_TYPED.findall(code)) & set(contract.TABLE_NAMES)
@@ -391,7 +396,7 @@ def reads_only_cells(text: str) -> bool:
     contract's constants: with no suspect cell it finds nothing and is not run (13 checks
     of a clean upload, ~0.04 s of planning). A table function or any other relation, the
     store's views included, makes it False."""
-    code = re.sub(r"'(?:[^']|'')*'", "''", re.sub(r"--[^\n]*", "", text))  # no comment, no text
+    code = _code(text)
     ctes = {m.lower() for m in _CTE.findall(code)}
     sources = set()
     for name, call in _SOURCE.findall(code):
