@@ -423,8 +423,8 @@ def render_slide(s: steering.Slide, frozen: steering.Freeze, key: str, part: int
 
 def _presented_table(frame: pd.DataFrame, height: int | None) -> None:
     """A slide's table as the projector shows it: the HTML pack's table (every cell escaped,
-    text as text; a cut cell's whole text in its tooltip) in presentation type, scrolling
-    within the slide's height."""
+    text as text; a cut cell's whole text in its tooltip) in presentation type. The screens
+    are cut so that its rows fit `height` (rows_that_fit); the limit is a guard only."""
     limit = f' style="max-height: {int(height)}px"' if height else ""
     st.html(f'<div class="epmo-slide-table"{limit}>{pack.table_html(frame)}</div>')
 

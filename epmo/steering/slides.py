@@ -380,25 +380,7 @@ def _capacity(
         Metric("Hours short", f"{heat.hours_short():,.0f}"),
         Metric("Cells at or over 100 %", f"{heat.over_allocated():,}"),
     ]
-    frame = cells.copy()
-    periods = frame.sort_values("period_start")["col"].drop_duplicates().tolist()
-    rows = sorted(frame["row"].drop_duplicates().tolist())
-    frame["text"] = [
-        f"{capacity.pct_label(u, b.limits_pct)} · {band}" if u == u and u is not None else b.no_capacity
-        for u, band in zip(frame["utilisation_pct"].astype("float"), frame["band"], strict=True)
-    ]
-    colours = [b.no_capacity_colour, *b.colours]
-    frame["fill"] = [colours[int(i) + 1] for i in frame["band_index"]]
-    text = (
-        frame.pivot_table(index="row", columns="col", values="text", aggfunc="first")
-        .reindex(index=rows, columns=periods)
-        .fillna("")
-    )
-    fills = (
-        frame.pivot_table(index="row", columns="col", values="fill", aggfunc="first")
-        .reindex(index=rows, columns=periods)
-        .fillna("#FFFFFF")
-    )
+    text, fills = capacity_grid(cells, grain, b)
     slide.blocks.append(
         Chart(
             "Utilisation",
@@ -410,6 +392,34 @@ def _capacity(
         )
     )
     return slide
+
+
+def capacity_grid(cells: pd.DataFrame, grain: str, b: capacity.Bands) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The pack's capacity grid: each cell's utilisation and band as text, and its band's
+    colour; every period from the first to the last is a column, those no row has blank
+    (as on the Capacity page's heatmap), so a gap in the plan is not two months side by side."""
+    frame = cells.copy()
+    periods = capacity.period_label(
+        capacity.every_period(frame["period_start"], grain), grain
+    ).drop_duplicates()
+    rows = sorted(frame["row"].drop_duplicates().tolist())
+    frame["text"] = [
+        f"{capacity.pct_label(u, b.limits_pct)} · {band}" if u == u and u is not None else b.no_capacity
+        for u, band in zip(frame["utilisation_pct"].astype("float"), frame["band"], strict=True)
+    ]
+    colours = [b.no_capacity_colour, *b.colours]
+    frame["fill"] = [colours[int(i) + 1] for i in frame["band_index"]]
+    text = (
+        frame.pivot_table(index="row", columns="col", values="text", aggfunc="first")
+        .reindex(index=rows, columns=periods.tolist())
+        .fillna("")
+    )
+    fills = (
+        frame.pivot_table(index="row", columns="col", values="fill", aggfunc="first")
+        .reindex(index=rows, columns=periods.tolist())
+        .fillna("#FFFFFF")
+    )
+    return text, fills
 
 
 def _ranking(

@@ -413,3 +413,38 @@ def test_the_audit_trail_says_a_decision_s_day_and_week(store: Store) -> None:
         WEEK.isoformat(),
     )
     assert "as_of_date" not in detail
+
+
+@pytest.mark.parametrize(
+    ("grain", "starts", "columns"),
+    [
+        ("month", ["2027-01-01", "2027-03-01"], ["Jan 2027", "Feb 2027", "Mar 2027"]),
+        ("quarter", ["2027-01-01", "2027-07-01"], ["2027 Q1", "2027 Q2", "2027 Q3"]),
+        ("month", ["2027-01-01", "2027-02-01"], ["Jan 2027", "Feb 2027"]),
+    ],
+)
+def test_the_pack_capacity_grid_keeps_a_period_no_row_has(
+    grain: str, starts: list[str], columns: list[str]
+) -> None:
+    """The pack's grid went from January straight to March when February had neither demand
+    nor capacity, while the Capacity page's heatmap kept February's column."""
+    from epmo import capacity
+    from epmo.steering.slides import capacity_grid
+
+    n = len(starts)
+    cells = pd.DataFrame(
+        {
+            "period_start": pd.to_datetime(starts),
+            "role": ["Dev"] * n,
+            "band_index": [1] * n,
+            "utilisation_pct": [50.0] * n,
+            "band": ["ok"] * n,
+        }
+    )
+    cells["row"] = capacity.row_label(cells)
+    cells["col"] = capacity.period_label(cells["period_start"], grain)
+    text, fills = capacity_grid(cells, grain, capacity.bands())
+    assert list(text.columns) == columns == list(fills.columns)
+    gap = [c not in {columns[0], columns[-1]} for c in columns]
+    assert [t == "" for t in text.iloc[0]] == gap
+    assert [f == "#FFFFFF" for f in fills.iloc[0]] == gap
