@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from epmo import sql
+from epmo import labels, sql
 from epmo.pagedata.base import Con, Filters, PageData, sql_names
 
 
@@ -33,7 +33,9 @@ class AuditData(PageData):
 def audit_trail(
     con: Con, f: Filters, actions: tuple[str, ...] = (), people: tuple[str, ...] = (), search: str = ""
 ) -> AuditData:
-    """The audit trail, filtered by action, person and a search over target and detail."""
+    """The audit trail, filtered by action, person and a search over target and detail,
+    matched as the page shows them ("05 Jun 2026", "Row counts: ...") and as stored
+    ("2026-06-05", the JSON's keys), so what a person reads on a row finds that row."""
     trail = sql.df(con, "access/audit_trail")
     shown = trail
     if actions:
@@ -44,6 +46,9 @@ def audit_trail(
     if needle and len(shown):
         hit = pd.Series(False, index=shown.index)
         for col in ("target", "detail"):
-            hit |= shown[col].fillna("").str.lower().str.contains(needle, regex=False)
+            stored = shown[col].fillna("").astype(str)
+            read = pd.Series([labels.text(col, v) for v in shown[col]], index=shown.index, dtype="string")
+            for text in (stored, read):
+                hit |= text.str.lower().str.contains(needle, regex=False).fillna(False).astype(bool)
         shown = shown[hit]
     return AuditData(trail, shown)

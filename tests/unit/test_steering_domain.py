@@ -415,6 +415,34 @@ def test_the_audit_trail_says_a_decision_s_day_and_week(store: Store) -> None:
     assert "as_of_date" not in detail
 
 
+def test_the_audit_search_finds_a_row_by_what_the_page_shows(store: Store) -> None:
+    """The page shows a decision's day as "09 Dec 2026"; typing that found nothing, only the
+    stored "2026-12-09" did."""
+    from epmo import labels
+    from epmo.pagedata import Filters
+    from epmo.pagedata.access import audit_trail
+
+    _ingest(store, "a.csv", project_row("P1"), project_row("P2"))
+    frozen = steering.freeze(store, WEEK)
+    con = store.connect()
+    decision = steering.validate_decision(con, GOOD, frozen)
+    con.close()
+    steering.save_decision(store, decision, person("clerk@x.org"))
+    day = decision.decision_date
+    con = store.connect()
+    try:
+        for typed in (f"{day:%d %b %Y}", f"{day:%d %b %Y}".upper(), day.isoformat(), "Decided: "):
+            shown = audit_trail(con, Filters(WEEK), search=typed).shown
+            assert shown["action"].tolist() == ["save decision"], typed
+            assert (
+                typed.lower()
+                in labels.text("detail", shown["detail"].iloc[0]).lower() + shown["detail"].iloc[0].lower()
+            )
+        assert audit_trail(con, Filters(WEEK), search="31 Feb 1999").shown.empty
+    finally:
+        con.close()
+
+
 @pytest.mark.parametrize(
     ("grain", "starts", "columns"),
     [
