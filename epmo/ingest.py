@@ -551,7 +551,9 @@ def _check_upload(
     snap, con = connecting.take()
     try:
         if mapping.keep_current:
-            mapped = [_keep_current(con, m, as_of) for m in mapped]
+            kept = [_keep_current(con, m, as_of, mapping.name) for m in mapped]
+            mapped = [m for m, _ in kept]
+            issues += [i for _, said in kept for i in said]
         staged = stage(con, mapped)
         checked = [at_source(i) for i in run_checks(staged, as_of, mapped)]
         if store.scope is not None:
@@ -713,20 +715,23 @@ def _skip_invalid_rows(
 KEPT = " (kept from the current report)"
 
 
-def _keep_current(con: duckdb.DuckDBPyConnection, sheet: MappedSheet, as_of: dt.date) -> MappedSheet:
+def _keep_current(
+    con: duckdb.DuckDBPyConnection, sheet: MappedSheet, as_of: dt.date, mapping: str = ""
+) -> tuple[MappedSheet, list[Issue]]:
     """A projects sheet read with a keep_current mapping: each project the store knows takes
     its in-force report's value in every column the source does not give (absent, or made
     by the mapping's defaults), so a plan sent for an existing project neither moves it to
-    the default portfolio nor makes up its RAG; a new project keeps the defaults."""
+    the default portfolio nor makes up its RAG; a new project keeps the defaults. A stage
+    the plan gives but the project keeps (_stage_forward_only) is a warning on its row."""
     if sheet.table != "projects" or "project_id" not in sheet.data.column_names:
-        return sheet
+        return sheet, []
     ids = [str(v) for v in pc.unique(sheet.data.column("project_id")).to_pylist() if v is not None]
     current = {
         str(r["project_id"]): r
         for r in sql.arrow(con, "ingest/current_projects", as_of=as_of, project_ids=ids).to_pylist()
     }
     if not current:
-        return sheet
+        return sheet, []
     t = contract.table("projects")
     data, columns = sheet.data, dict(sheet.columns)
     pids = [None if v is None else str(v) for v in data.column("project_id").to_pylist()]
@@ -736,7 +741,8 @@ def _keep_current(con: duckdb.DuckDBPyConnection, sheet: MappedSheet, as_of: dt.
         if "_dec_comma" in data.column_names
         else [False] * data.num_rows
     )
-    data = _stage_forward_only(data, current, pids)
+    data, held = _stage_forward_only(data, current, pids)
+    said = [_stage_kept(sheet, data, k, pids[k], given, now, mapping) for k, given, now in held]
     for c in t.columns:
         given = columns.get(c.name)
         if c.name == "project_id" or (given is not None and not given[0].endswith(DEFAULTED)):
@@ -756,32 +762,56 @@ def _keep_current(con: duckdb.DuckDBPyConnection, sheet: MappedSheet, as_of: dt.
         else:
             data = data.append_column(c.name, values)
         columns[c.name] = (f"{c.name}{KEPT}", "")
-    return replace(sheet, data=data, columns=columns)
+    return replace(sheet, data=data, columns=columns), said
+
+
+def _stage_kept(
+    sheet: MappedSheet, data: pa.Table, k: int, pid: str | None, given: str, now: str, mapping: str
+) -> Issue:
+    header, letter = sheet.columns.get("stage", ("stage", ""))
+    row = data.column("_row")[k].as_py() if "_row" in data.column_names else None
+    return Issue(
+        WARNING,
+        "stage_kept",
+        f"Project {pid} stays '{now}': a plan read with the mapping '{mapping}' moves a project's "
+        f"stage forward only, never back and never out of On hold or Cancelled. The project's "
+        "own weekly report or the EPMO changes it; nothing to do if the stage is right.",
+        file=sheet.file,
+        sheet=sheet.sheet,
+        table=sheet.table,
+        row=row,
+        column=header,
+        cell=f"{letter}{row}" if letter and row is not None else "",
+        value=given,
+    )
 
 
 def _stage_forward_only(
     data: pa.Table, current: dict[str, dict[str, Any]], pids: list[str | None]
-) -> pa.Table:
+) -> tuple[pa.Table, list[tuple[int, str, str]]]:
     """A keep_current source (a plan) knows progress, not governance: its stage moves a known
     project forward through the lifecycle (Planning to Execution, Execution to Closed), never
     back (a Closing project whose plan is at 90% stays Closing) and never out of "On hold" or
-    "Cancelled", which only the project's own report or the EPMO sets."""
+    "Cancelled", which only the project's own report or the EPMO sets. Also returns each
+    row whose given stage was held back: (row index, the stage given, the stage kept)."""
     if "stage" not in data.column_names:
-        return data
+        return data, []
     order = {s: k for k, s in enumerate(contract.LIFECYCLE)}
     spelled = contract.enum_lookup(contract.table("projects").column("stage"))  # as the upload reads it
     before = data.column("stage").to_pylist()
     after = []
-    for p, given in zip(pids, before, strict=True):
+    held = []
+    for k, (p, given) in enumerate(zip(pids, before, strict=True)):
         now = current.get(p or "", {}).get("stage")
         ahead = order.get(spelled.get(contract.normalise_value_key(str(given or "")), ""))
         if ahead is not None and now is not None and (now not in contract.LIFECYCLE or ahead < order[now]):
             after.append(str(now))
+            held.append((k, str(given), str(now)))
         else:
             after.append(given)
     if after == before:
-        return data
-    return data.set_column(data.column_names.index("stage"), "stage", pa.array(after, pa.string()))
+        return data, []
+    return data.set_column(data.column_names.index("stage"), "stage", pa.array(after, pa.string())), held
 
 
 def _as_text(value: object, decimal_comma: bool = False) -> str:

@@ -90,3 +90,13 @@ def test_a_stage_spelled_another_way_does_not_move_a_project_back(store: Store, 
     assert out.status == ACCEPTED, out.report.to_text()
     (row,) = [r for r in store.rows("export/projects", as_of=WEEK) if r["project_id"] == "P1"]
     assert row["stage"] == "Execution"
+    (said,) = [i for i in out.report.issues if i.rule == "stage_kept"]  # and the report says so
+    letter = "ABCDEFGHIJ"[list(seeded).index("stage")]
+    assert (said.severity, said.row, said.column, said.cell, said.value) == (
+        "warning",
+        2,
+        "stage",
+        f"{letter}2",
+        given,
+    )
+    assert said.location() == f"plan.csv, row 2, column 'stage' ({letter}2)"

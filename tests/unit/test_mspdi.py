@@ -343,3 +343,11 @@ def test_a_plan_moves_a_known_project_s_stage_only_forward(
     assert out.status == ACCEPTED, out.report.to_text(limit=20)
     (got,) = [r for r in store.rows("export/projects", as_of=WEEK) if r["project_id"] == "Bridge"]
     assert got["stage"] == stored
+    planned = "Planning" if percent == "0" else "Execution"  # the stage the plan's % complete gives
+    kept = [i for i in out.report.issues if i.rule == "stage_kept"]
+    if stored == planned:
+        assert kept == []
+    else:  # the person is told the plan's stage was not taken, and why
+        (said,) = kept
+        assert (said.severity, said.value) == ("warning", planned)
+        assert f"Project Bridge stays '{stored}'" in said.message
