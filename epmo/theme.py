@@ -172,6 +172,7 @@ def _level_date_ticks(fig: Any) -> None:
     days = pd.to_datetime(pd.Series(values, dtype=object), errors="coerce").dropna()
     if days.empty:
         return
+    axis.tickformatstops = []  # the format set here, whatever plotly's ticks
     if axis.range is not None:  # a short history, padded, a tick a week (date_axis): keep them
         axis.update(tickformat="%d %b", tickangle=0)
         return

@@ -215,8 +215,13 @@ def test_a_date_axis_reads_well_with_one_point_or_many(weeks: int) -> None:
             assert pd.Timedelta(days=14) <= hi - lo <= pd.Timedelta(days=40)
             assert lo < pd.Timestamp(min(dates)) and hi > pd.Timestamp(max(dates))
             assert axis.dtick == charts.WEEK_MS
+            assert not axis.tickformatstops  # a tick a week, each its day
         else:
             assert axis.range is None
+            # plotly's ticks a month or more apart fall on the 1st: "Jan 2026", not "01 Jan
+            # 2026", which turned aslant in a half-width chart at 1024 px
+            ((stop),) = axis.tickformatstops
+            assert (list(stop.dtickrange), stop.value) == (["M1", None], "%b %Y")
 
 
 def test_dependencies_read_at_five_hundred_projects() -> None:
