@@ -43,6 +43,9 @@ class Column:
     maximum: float | None = None
     allowed_numbers: tuple[int, ...] = ()
     synonyms: tuple[str, ...] = ()
+    # what a blank cell is typed as, for a column whose blank has a meaning ("false": not
+    # tentative); the duplicate-row check then compares it as that value
+    blank_means: str = ""
 
     def allowed_text(self) -> str:
         if self.allowed:
@@ -623,9 +626,10 @@ ALLOCATIONS = Table(
         _c(
             "is_tentative",
             BOOLEAN,
-            "Tentative (not yet confirmed) demand.",
+            "Tentative (not yet confirmed) demand. Blank means false: confirmed.",
             "false",
             synonyms=("tentative", "soft booking"),
+            blank_means="false",
         ),
     ),
 )

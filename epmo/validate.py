@@ -217,6 +217,9 @@ def _suspect_expr(t: contract.Table, c: contract.Column, raw: str, v: str, fast:
     return "(" + (" OR ".join(terms) or "FALSE") + ")"
 
 
+_SQL_TYPES = {contract.BOOLEAN: "BOOLEAN", contract.NUMBER: "DOUBLE", contract.DATE: "DATE"}
+
+
 def checked_select(t: contract.Table, fast: frozenset[str] | set[str] = frozenset()) -> str:
     """One pass over stg_<table>: every column typed once, plus _suspect (see _suspect_expr)
     and _pos (the stg row) to pick the suspect rows' cells. The raw text travels along (in
@@ -235,7 +238,10 @@ def checked_select(t: contract.Table, fast: frozenset[str] | set[str] = frozense
         else:
             typed = f"NULLIF(s.{q}, '')"
         inner.append(f"{typed} AS {q}")
-        outer.append(f"epmo_whole({q}) AS {q}" if c.type == contract.INTEGER else q)
+        if c.blank_means:  # a blank with a meaning is stored, and keyed, as that value
+            outer.append(f"coalesce({q}, CAST({sql.literal(c.blank_means)} AS {_SQL_TYPES[c.type]})) AS {q}")
+        else:
+            outer.append(f"epmo_whole({q}) AS {q}" if c.type == contract.INTEGER else q)
         if c.name not in fast and (
             c.type == contract.DATE or (not c.required and c.type not in (contract.TEXT, contract.EMAIL))
         ):

@@ -847,3 +847,36 @@ def test_a_dependency_on_another_portfolio_s_project_is_not_unknown_to_a_scoped_
     scoped = Whole(store.uri, scope=("A",))
     outcome = check_upload(scoped, "raid.csv", data, as_of=WEEK)
     assert [i.value for i in outcome.report.issues if i.rule == "related_project_unknown"] == ["P9"]
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "hours", "duplicate", "stored"),
+    [
+        ("false", "", "7", True, None),  # both plain: the typed fast path
+        ("no", "", "7", True, None),  # 'no' through the lenient macros
+        ("false", "", "1,000", True, None),  # the hours column lenient, is_tentative fast
+        ("true", "", "7", False, [False, True]),
+        ("", "", "7", True, None),
+        ("true", "yes", "7", True, None),
+    ],
+)
+def test_a_blank_is_tentative_is_false_for_the_duplicate_check_and_in_the_store(
+    store: Store, first: str, second: str, hours: str, duplicate: bool, stored: list[bool] | None
+) -> None:
+    """Two demand rows, one 'false' and one left blank, were both stored: the key check saw
+    NULL as another value than false, while capacity reads a blank as confirmed, so the same
+    demand was counted twice. A blank is now typed as false (contract blank_means)."""
+    assert ingest(store, "p.csv", projects_csv(project_row("P1")), as_of=WEEK).status == "accepted"
+    csv = table_csv(
+        ALLOC_HEADER,
+        f"P1,Business Analyst,2026-12-14,10,{first}",
+        f'P1,Business Analyst,2026-12-14,"{hours}",{second}',
+    )
+    outcome = ingest(store, "a.csv", csv, as_of=WEEK)
+    dups = [i for i in outcome.report.issues if i.rule == "duplicate_key"]
+    if duplicate:
+        assert outcome.status == REJECTED and [(i.row, i.severity) for i in dups] == [(3, "error")]
+        return
+    assert outcome.status == "accepted" and dups == [], outcome.report.to_text()
+    rows = store.rows("export/allocations", as_of=WEEK)
+    assert sorted(r["is_tentative"] for r in rows) == stored
