@@ -9,7 +9,7 @@ import streamlit as st
 from app_pages import _shared as ui
 from epmo import access, contract, isolate, labels, templates
 from epmo.importers import LAYOUTS, WorkItemImport
-from epmo.ingest import ACCEPTED, DUPLICATE, commit, ingest, latest_reporting_day
+from epmo.ingest import ACCEPTED, DUPLICATE, commit, for_project, ingest, latest_reporting_day
 from epmo.mapping import resolve, shipped
 from epmo.pagedata import ledger
 from epmo.safe_text import md
@@ -62,7 +62,6 @@ def work_item_options(snap: object) -> WorkItemImport | None:
         layout = st.selectbox("Layout", ["Detect", *LAYOUTS], key="upload_wi_layout")
         flows = ui.page(ledger.documents, ui.snapshot(), ledger.EVERY_WEEK, kind="workflow").documents
         wf_name = st.selectbox("Workflow", ["(status names)", *flows["name"]], key="upload_wi_workflow")
-        project_id = st.text_input("EPMO project id for every item", key="upload_wi_project")
         # a Jira CSV says when an item was done, not when work on it started: the history
         # of its status changes gives both (cycle times), as `ingest --history` does
         history = st.file_uploader(
@@ -73,15 +72,14 @@ def work_item_options(snap: object) -> WorkItemImport | None:
             help="One row per status change: issue key, from status, to status, timestamp "
             "(a Jira changelog export). Without it, cycle times have only the items still in progress.",
         )
-    if layout == "Detect" and wf_name == "(status names)" and not project_id.strip() and history is None:
-        return None
+    if layout == "Detect" and wf_name == "(status names)" and history is None:
+        return None  # the project id alone: epmo.ingest.for_project says where it goes
     wf = None
     if wf_name != "(status names)":
         wf = Workflow.from_json(flows.loc[flows["name"] == wf_name, "spec"].iloc[0])
     return WorkItemImport(
         layout=None if layout == "Detect" else layout,
         workflow=wf,
-        project_id=project_id.strip() or None,
         history=(history.name, history.getvalue()) if history is not None else None,
     )
 
@@ -111,6 +109,13 @@ with right:
         ["(template headers)", *mapping_names],
         key="upload_mapping",
         help="For another tool's export: a saved mapping renames its columns and values to the contract's.",
+    )
+    project = st.text_input(
+        "EPMO project id (optional)",
+        key="upload_project",
+        help="The project every row of the file is for, when the file does not say it as the EPMO "
+        "does: a Microsoft Project plan titled with the project's name, a Jira export, a file of "
+        "one project. Blank: the file's own project_id column (a plan: its title).",
     )
     st.text(f"Recorded as {identity.email}")  # the signed-in identity, never a typed email
     work_items = work_item_options(snap)
@@ -151,10 +156,12 @@ data = uploaded.getvalue()
 mapping = None
 if mapping_name != "(template headers)":
     mapping = resolve(saved_specs, mapping_name)
+mapping, work_items = for_project(uploaded.name, data, project, mapping, work_items)
 file_key = (
     hashlib.sha256(data).hexdigest()
     + str(as_of)
     + str(mapping_name)
+    + repr(project.strip())
     + _options_key(work_items)
     + identity.email
 )

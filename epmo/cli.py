@@ -17,7 +17,7 @@ from pathlib import Path
 from epmo import access, audit, export, templates
 from epmo import workflow as workflow_doc
 from epmo.importers import LAYOUTS, WorkItemImport
-from epmo.ingest import ACCEPTED, DUPLICATE, VALID, default_week, ingest, latest_reporting_day
+from epmo.ingest import ACCEPTED, DUPLICATE, VALID, default_week, for_project, ingest, latest_reporting_day
 from epmo.mapping import Mapping
 from epmo.report import counted
 from epmo.store import Store, StoreBusy, StoreWriteError, read_failure
@@ -124,17 +124,19 @@ def _run_ingest(args: argparse.Namespace, dry_run: bool) -> int:
     if not path.is_file():
         raise UsageError(f"no such file: {path}")
     mapping = load_mapping(store, args.mapping)
+    data = path.read_bytes()
+    mapping, work_items = for_project(path.name, data, args.project, mapping, _work_item_import(store, args))
     outcome = ingest(
         store,
         path.name,
-        path.read_bytes(),
+        data,
         as_of=args.as_of,
         user_email=_who(args),
         mapping=mapping,
         dry_run=dry_run,
         identity=getattr(args, "identity", None),
         max_file_mb=args.max_file_mb,
-        work_items=_work_item_import(store, args),
+        work_items=work_items,
     )
     if args.report:
         payload = outcome.report.to_dict() | {
@@ -187,9 +189,9 @@ def _work_item_import(store: Store, args: argparse.Namespace) -> WorkItemImport 
     """The work-item importer's options, when any was given (else a Jira/flow-tool export is
     still detected from its header row)."""
     layout = getattr(args, "layout", None)
-    wf_name, project, history = (getattr(args, k, None) for k in ("workflow", "project", "history"))
-    if not (layout or wf_name or project or history):
-        return None
+    wf_name, history = (getattr(args, k, None) for k in ("workflow", "history"))
+    if not (layout or wf_name or history):
+        return None  # --project alone: epmo.ingest.for_project says where it goes
     hist = None
     if history:
         hpath = Path(history)
@@ -199,7 +201,7 @@ def _work_item_import(store: Store, args: argparse.Namespace) -> WorkItemImport 
     return WorkItemImport(
         layout=None if layout in (None, "auto") else layout,
         workflow=load_workflow(store, wf_name),
-        project_id=project,
+        project_id=getattr(args, "project", None),
         history=hist,
     )
 
@@ -705,7 +707,11 @@ def parser() -> argparse.ArgumentParser:
             help="a work-item export: jira_csv, stage_dates or status_history (default: detected)",
         )
         sp.add_argument("--workflow", help="work items: saved workflow name, or a workflow .json file")
-        sp.add_argument("--project", help="work items: the EPMO project_id of every item in the file")
+        sp.add_argument(
+            "--project",
+            help="the EPMO project_id of every row: a Jira export's items, or a plan (or any file of "
+            "one project) whose own id or title is not the EPMO id",
+        )
         sp.add_argument("--history", help="work items: a status-history CSV for exact start/done dates")
         if name == "ingest":
             sp.add_argument("--user", help="the same as --as (kept for scripts written before it)")

@@ -160,6 +160,25 @@ def mapping_name(mapping: Mapping | None, work_items: WorkItemImport | None) -> 
     return f"import:{work_items.layout}" if work_items and work_items.layout else ""
 
 
+def for_project(
+    file_name: str,
+    data: bytes,
+    project: str | None,
+    mapping: Mapping | None,
+    work_items: WorkItemImport | None,
+) -> tuple[Mapping | None, WorkItemImport | None]:
+    """Where the project id given for an upload goes (`ingest --project`, the Upload page's
+    "EPMO project id"): a work-item export's items take it through the importer; any other
+    file through its mapping's `project`, which replaces the file's own project_id column
+    (a plan whose title is the project's name, not its EPMO id)."""
+    project = (project or "").strip()
+    if not project:
+        return mapping, work_items
+    if work_items is not None or sniff_layout(file_name, data):
+        return mapping, replace(work_items or WorkItemImport(), project_id=project)
+    return replace(mapping or Mapping(), project=project), work_items
+
+
 def duplicate_of(
     con: duckdb.DuckDBPyConnection, digest: str, as_of: dt.date, tables: dict[str, pa.Table]
 ) -> str:

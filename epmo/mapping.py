@@ -84,6 +84,10 @@ class Mapping:
     # defaults name only new projects; for a plan (MS Project), which holds no portfolio,
     # RAG or sponsor (epmo.ingest._keep_current)
     keep_current: bool = False
+    # the EPMO project id of every row, for a source that holds one project whatever it
+    # calls it: a plan titled "Bridge replacement" for PRJ-0007 (`ingest --project`, the Upload
+    # page's "EPMO project id"); it replaces the file's own project_id column
+    project: str = ""
     # free text: where the source comes from (shown on the Mapper page)
     source: str = ""
     version: int = 1
@@ -138,6 +142,8 @@ class Mapping:
             problems.append(f"table: '{self.table}' is not a contract table")
         if self.layout not in ("rows", "columns"):
             problems.append("layout must be 'rows' or 'columns'")
+        if not isinstance(self.project, str) or self.project != self.project.strip():
+            problems.append("project: a project id, without spaces around it")
         for what, cols in (
             ("date_formats", self.date_formats),
             ("scale", self.scale),
@@ -183,6 +189,7 @@ class Mapping:
 
 # the source header given for a column that only the mapping's defaults fill
 DEFAULTED = " (default from mapping)"
+GIVEN_PROJECT = "(the project id given for the upload)"
 
 
 @dataclass
@@ -389,6 +396,9 @@ def map_sheet(
         if col not in arrays or pc.all(pc.equal(pc.utf8_trim_whitespace(arrays[col]), "")).as_py():
             arrays[col] = pa.repeat(pa.scalar(str(value), pa.string()), n)
             letters[col] = (f"{col} (constant from mapping)", "")
+    if mapping.project and "project_id" in t.column_names:  # the upload's one project, whatever the file says
+        arrays["project_id"] = pa.repeat(pa.scalar(mapping.project, pa.string()), n)
+        letters["project_id"] = (f"project_id {GIVEN_PROJECT}", "")
     for col, value in mapping.defaults.items():
         if col not in t.column_names:
             continue

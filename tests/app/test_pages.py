@@ -227,7 +227,7 @@ def test_a_jira_export_and_its_status_history_on_the_upload_page(app: AppTest, d
     fixtures = ROOT / "tests" / "fixtures"
     pid = demo_store.rows("project/projects", as_of=DEMO_END, portfolios=[], programmes=[])[0]["project_id"]
     app.switch_page("app_pages/upload.py").run()
-    app.text_input(key="upload_wi_project").input(pid)
+    app.text_input(key="upload_project").input(pid)
     app.file_uploader(key="upload_wi_history").upload(
         "history.csv", (fixtures / "jira_status_history.csv").read_bytes(), "text/csv"
     )

@@ -163,7 +163,22 @@ CASES = [
         "project_id",
         "error",
     ),
-    ("project_id_confusable", "projects.csv", projects_csv(project_row("p1")), 2, "project_id", "warning"),
+    (  # a name of its own: only the id looks like P1's
+        "project_id_confusable",
+        "projects.csv",
+        projects_csv(project_row("p1", project_name="Another")),
+        2,
+        "project_id",
+        "warning",
+    ),
+    (
+        "project_name_taken",
+        "projects.csv",
+        projects_csv(project_row("P9", project_name=" project  p1")),
+        2,
+        "project_id",
+        "error",
+    ),
     (
         "template_example_row",
         "projects.csv",
@@ -393,8 +408,11 @@ def test_phantom_project_ids(store: Store) -> None:
         (4, "invisible_character", "error"),
         (5, "project_id_confusable", "warning"),
         (6, "project_id_confusable", "warning"),
+        # row 6's name, 'Project prj-0001', is PRJ-0001's but for case: a second project of
+        # that name is refused (the other rows' names differ by their ids' look-alikes)
+        (6, "project_name_taken", "error"),
     }, outcome.report.to_text()
-    messages = {i.row: i.message for i in outcome.report.issues}
+    messages = {i.row: i.message for i in outcome.report.issues if i.rule != "project_name_taken"}
     assert "looks like the existing project PRJ-0001" in messages[3] and "U+2010" in messages[3]
     assert "Cyrillic '\u0420' (U+0420)" in messages[5] and messages[5].startswith("\u0420RJ-0001 in row 5")
     assert "upper/lower case" in messages[6]

@@ -239,7 +239,10 @@ def test_a_plan_for_a_known_project_keeps_what_the_plan_does_not_say(store: Stor
         store, "projects.csv", buf.getvalue().encode(), as_of=WEEK - dt.timedelta(days=7), identity=pm
     )
     assert seeded.status == ACCEPTED, seeded.report.to_text(limit=20)
-    plans = [("bridge.xml", _plan(title="PRJ-0007")), ("new.xml", _plan(title="PRJ-0099"))]
+    tunnel = _plan(title="PRJ-0099").replace(
+        "<Name>Bridge</Name>", "<Name>Tunnel</Name>", 1
+    )  # a name of its own
+    plans = [("bridge.xml", _plan(title="PRJ-0007")), ("new.xml", tunnel)]
     for name, plan in plans:
         out = ingest(store, name, plan.encode(), as_of=WEEK, mapping=shipped()["msproject"], identity=pm)
         assert out.status == ACCEPTED, out.report.to_text(limit=20)
@@ -351,3 +354,83 @@ def test_a_plan_moves_a_known_project_s_stage_only_forward(
         (said,) = kept
         assert (said.severity, said.value) == ("warning", planned)
         assert f"Project Bridge stays '{stored}'" in said.message
+
+
+def _seed_prj(store: Store, name: str) -> None:
+    import csv
+    import io
+
+    from tests.conftest import project
+
+    buf = io.StringIO()
+    row = project("PRJ-0007", project_name=name, project_manager="pm@example.org", portfolio="Corporate")
+    w = csv.DictWriter(buf, fieldnames=list(row), lineterminator="\n")
+    w.writeheader()
+    w.writerow(row)
+    out = ingest(store, "p.csv", buf.getvalue().encode(), as_of=WEEK - dt.timedelta(days=7))
+    assert out.status == ACCEPTED, out.report.to_text(limit=20)
+
+
+@pytest.mark.parametrize("title", ["Risk Integration 7", "risk  integration 7 "])
+def test_a_plan_titled_with_a_known_project_s_name_is_refused_not_made_a_second_project(
+    store: Store, title: str
+) -> None:
+    """A plan takes its project id from its Title: a plan titled with the project's name, not
+    its EPMO id, became a new project beside PRJ-0007 with every plan sent, its budget counted
+    twice. It is refused, saying which project has that name and how to send it as that one."""
+    _seed_prj(store, "Risk Integration 7")
+    plan = _plan(title=title).replace("<Name>Bridge</Name>", f"<Name>{title}</Name>", 1)
+    out = _ingest(store, "plan.xml", plan.encode())
+    assert out.status == REJECTED
+    (issue,) = [i for i in out.report.issues if i.severity == "error"]
+    assert issue.rule == "project_name_taken"
+    assert (
+        "PRJ-0007 is already called 'Risk Integration 7'" in issue.message
+        and "--project PRJ-0007" in issue.message
+    )
+    assert [r["project_id"] for r in store.rows("export/projects", as_of=WEEK)] == ["PRJ-0007"]
+
+
+def test_a_plan_given_its_epmo_project_id_updates_that_project(store: Store) -> None:
+    """`ingest --project PRJ-0007` (the Upload page's EPMO project id): the plan's rows are
+    PRJ-0007's whatever its title, and the project keeps its portfolio (keep_current)."""
+    from epmo.ingest import for_project
+
+    _seed_prj(store, "Risk Integration 7")
+    data = _plan(title="Bridge replacement schedule v3").encode()
+    mapping, items = for_project("plan.xml", data, " PRJ-0007 ", shipped()["msproject"], None)
+    assert items is None and mapping is not None and mapping.project == "PRJ-0007"
+    out = ingest(store, "plan.xml", data, as_of=WEEK, mapping=mapping, user_email="pm@example.org")
+    assert out.status == ACCEPTED, out.report.to_text(limit=20)
+    rows = store.rows("export/projects", as_of=WEEK)
+    assert [(r["project_id"], r["portfolio"], r["budget_bac"]) for r in rows] == [
+        ("PRJ-0007", "Corporate", 1200000.0)
+    ]
+    assert {r["project_id"] for r in store.rows("export/milestones", as_of=WEEK)} == {"PRJ-0007"}
+
+
+def test_ingest_project_option_sends_a_plan_or_a_jira_export_as_that_project(
+    store: Store, tmp_path: Path
+) -> None:
+    """`--project` was read as a work-item option only: given with a plan, it made the plan
+    go through the Jira importer. A plan now takes it as its project id, a Jira export as its
+    items' project id."""
+    from epmo.cli import main
+
+    _seed_prj(store, "Risk Integration 7")
+    plan = tmp_path / "Risk Integration 7 schedule v3.xml"
+    plan.write_text(
+        _plan(title="Risk Integration 7").replace("<Name>Bridge</Name>", "<Name>Risk Integration 7</Name>", 1)
+    )
+    common = ["--as-of", str(WEEK), "--store", store.uri, "--user", "pm@example.org"]
+    assert main(["ingest", str(plan), "--mapping", "msproject", *common]) != 0  # project_name_taken
+    assert main(["ingest", str(plan), "--mapping", "msproject", "--project", "PRJ-0007", *common]) == 0
+    jira = tmp_path / "export.csv"
+    jira.write_text(
+        "Issue key,Summary,Issue Type,Status,Created,Resolved,Status Category\n"
+        "PAY-2,Pay slip,Story,Done,03/Mar/26 11:15 AM,24/Mar/26 4:45 PM,Done\n"
+    )
+    assert main(["ingest", str(jira), "--project", "PRJ-0007", *common]) == 0
+    assert [r["project_id"] for r in store.rows("export/projects", as_of=WEEK)] == ["PRJ-0007"]
+    assert [r["project_id"] for r in store.rows("export/work_items", as_of=WEEK)] == ["PRJ-0007"]
+    assert {r["project_id"] for r in store.rows("export/milestones", as_of=WEEK)} == {"PRJ-0007"}
