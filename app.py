@@ -116,4 +116,5 @@ else:
         st.sidebar.button("Sign out", key="signout", on_click=st.logout, icon=":material/logout:")
 if page.url_path != "deck":
     steer.exit_button()  # the deck has it in its navigation row
+st.session_state[ui.PAGE_KEY] = page.url_path  # the sidebar keeps its week and filters from page to page
 page.run()

@@ -498,11 +498,24 @@ def _param_list(key: str) -> list[str]:
     return [v for v in st.query_params.get_all(key) if v]
 
 
+# The sidebar's last week and filters, under a key no widget has: Streamlit drops a page's
+# widget state when the person opens another page, so the week and the portfolios chosen on
+# Home were back to their defaults on Portfolio health (an analyst compared 04 Sep on one
+# page with 27 Nov on the next). A link's own parameters still win.
+_KEPT = "_sidebar_kept"
+PAGE_KEY = "_page_shown"  # the page this run shows (app.py sets it)
+
+
 def sidebar(snap: Snapshot) -> Filters:
-    """As-of week and portfolio/programme filters, mirrored in the URL query parameters."""
+    """As-of week and portfolio/programme filters, mirrored in the URL query parameters and
+    kept from page to page (_KEPT)."""
     weeks = reporting_weeks(snap)
     opening_week = default_week(weeks)
-    if "as_of" not in st.session_state:
+    kept: dict[str, Any] = st.session_state.get(_KEPT, {})
+    arrived = kept.get("page") != st.session_state.get(PAGE_KEY)  # the first run on this page
+    if arrived and "as_of" in kept and not st.query_params.get("as_of"):
+        st.session_state.as_of = kept["as_of"]  # the week of the page before, this session
+    elif arrived or "as_of" not in st.session_state:
         from epmo.ingest import as_of_problem
 
         given = st.query_params.get("as_of", "")
@@ -528,14 +541,16 @@ def sidebar(snap: Snapshot) -> Filters:
     _remember(snap, f"sidebar|{as_of}", lambda s: _sidebar(s.key, as_of, s))
     choices: pagedata.ledger.SidebarData = _sidebar(snap.key, as_of, snap)
     portfolios = choices.portfolios
-    if "portfolios" not in st.session_state:
-        st.session_state.portfolios = [p for p in _param_list("portfolio") if p in portfolios]
+    if arrived or "portfolios" not in st.session_state:
+        given_pf = _param_list("portfolio") or kept.get("portfolios", [])
+        st.session_state.portfolios = [p for p in given_pf if p in portfolios]
     chosen_pf = st.sidebar.multiselect(
         "Portfolio", portfolios, key="portfolios", placeholder="All portfolios"
     )
     programmes = choices.programmes(list(chosen_pf))
-    if "programmes" not in st.session_state:
-        st.session_state.programmes = [p for p in _param_list("programme") if p in programmes]
+    if arrived or "programmes" not in st.session_state:
+        given_pg = _param_list("programme") or kept.get("programmes", [])
+        st.session_state.programmes = [p for p in given_pg if p in programmes]
     st.session_state.programmes = [p for p in st.session_state.programmes if p in programmes]
     chosen_pg = st.sidebar.multiselect(
         "Programme", programmes, key="programmes", placeholder="All programmes"
@@ -543,6 +558,12 @@ def sidebar(snap: Snapshot) -> Filters:
     st.query_params["as_of"] = as_of.isoformat()
     st.query_params["portfolio"] = chosen_pf
     st.query_params["programme"] = chosen_pg
+    st.session_state[_KEPT] = {
+        "as_of": as_of,
+        "portfolios": list(chosen_pf),
+        "programmes": list(chosen_pg),
+        "page": st.session_state.get(PAGE_KEY),
+    }
     run = _this_run()
     st.session_state[_FILTERED] = (weakref.ref(run) if run is not None else _dead, chosen_pf, chosen_pg)
     return Filters(as_of, tuple(chosen_pf), tuple(chosen_pg), identity=current_identity())

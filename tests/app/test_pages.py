@@ -266,3 +266,28 @@ def test_a_link_s_week_out_of_range_opens_the_latest(app: AppTest, given: str, s
     else:
         assert week.isoformat() == shown and not any("out of range" in w.value for w in app.sidebar.warning)
     assert app.query_params["as_of"] in (week.isoformat(), [week.isoformat()])
+
+
+def test_the_week_and_filters_chosen_on_one_page_hold_on_the_next(app: AppTest) -> None:
+    """The week and portfolio chosen on Home were back to their defaults on Portfolio health
+    (Streamlit drops a page's widget state on a page switch): an analyst compared one week's
+    figures on Home with another week's on the next page. A link's own week still wins."""
+    app.run()
+    app.sidebar.selectbox(key="as_of").select(app.sidebar.selectbox(key="as_of").options[3]).run()
+    week = app.sidebar.selectbox(key="as_of").value
+    assert week != DEMO_END
+    portfolio = app.sidebar.multiselect(key="portfolios").options[1]
+    app.sidebar.multiselect(key="portfolios").select(portfolio).run()
+    programme = app.sidebar.multiselect(key="programmes").options[0]
+    app.sidebar.multiselect(key="programmes").select(programme).run()
+    for page in ("app_pages/health.py", "app_pages/data_quality.py", "app_pages/home.py"):
+        app.switch_page(page).run()
+        assert not app.exception, page
+        assert app.sidebar.selectbox(key="as_of").value == week, page
+        assert app.sidebar.multiselect(key="portfolios").value == [portfolio], page
+        assert app.sidebar.multiselect(key="programmes").value == [programme], page
+        assert app.query_params["as_of"] in (week.isoformat(), [week.isoformat()])
+    app.query_params["as_of"] = DEMO_END.isoformat()  # a link to a week (open_project's)
+    app.switch_page("app_pages/health.py").run()
+    assert app.sidebar.selectbox(key="as_of").value == DEMO_END
+    assert app.sidebar.multiselect(key="portfolios").value == [portfolio]  # the link names none
