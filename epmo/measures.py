@@ -35,7 +35,8 @@ _MEASURES: tuple[Measure, ...] = (
         "pv",
         "PV",
         "time-phased financials: sum of planned_cost of the months before the status date, plus "
-        "the status date's month pro rata by calendar day; else the reported planned_value; "
+        "the status date's month pro rata by the project's days in it (from start_date, to "
+        "baseline_end_date; nothing before the project starts); else the reported planned_value; "
         "else BAC x elapsed share of start_date..baseline_end_date (0 to 1)",
         "Planned value at the status date (the date the project's report is for). pv_source says "
         "which rule applied: financials, reported or linear.",

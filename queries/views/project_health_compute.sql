@@ -50,20 +50,44 @@ risks AS (
 ),
 
 -- planned cost due by the status date: months wholly before it, and the month it falls in
--- pro rata by calendar day
+-- pro rata by the project's days in that month (from its start_date, to its
+-- baseline_end_date, when they fall inside the month; a month outside its dates, every
+-- day of the month): a project
+-- starting on 26 Sep had 4/30 of September's plan due on 4 Sep, nothing done, SPI 0 and Red
+phased_days AS (
+    SELECT
+        week_date,
+        project_id,
+        as_of_date,
+        planned_cost,
+        CASE WHEN project_first <= project_last THEN project_first ELSE period_start END AS first_day,
+        CASE WHEN project_first <= project_last THEN project_last ELSE last_day(period_start) END AS last_day
+    FROM (
+        SELECT
+            p.week_date,
+            p.project_id,
+            p.as_of_date,
+            f.planned_cost,
+            f.period_start,
+            greatest(f.period_start, coalesce(p.start_date, f.period_start)) AS project_first,
+            least(last_day(f.period_start), coalesce(p.baseline_end_date, last_day(f.period_start))) AS project_last
+        FROM projects AS p
+        JOIN financials AS f USING (week_date, project_id)
+    )
+),
+
 phased_pv AS (
     SELECT
-        p.week_date,
-        p.project_id,
+        week_date,
+        project_id,
         sum(
-            f.planned_cost * CASE
-                WHEN last_day(f.period_start) < p.as_of_date THEN 1.0
-                WHEN f.period_start > p.as_of_date THEN 0.0
-                ELSE (date_diff('day', f.period_start, p.as_of_date) + 1) / day(last_day(f.period_start))
+            planned_cost * CASE
+                WHEN as_of_date < first_day THEN 0.0
+                WHEN as_of_date >= last_day THEN 1.0
+                ELSE (date_diff('day', first_day, as_of_date) + 1) / (date_diff('day', first_day, last_day) + 1)
             END
         ) AS pv
-    FROM projects AS p
-    JOIN financials AS f USING (week_date, project_id)
+    FROM phased_days
     GROUP BY ALL
 ),
 

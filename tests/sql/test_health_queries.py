@@ -184,6 +184,39 @@ def test_pv_from_time_phased_financials_pro_rata_in_the_current_month(store: Sto
     assert row["pv_source"] == "financials" and row["pv"] == pytest.approx(expected)
 
 
+@pytest.mark.parametrize(
+    ("start", "end", "expected"),
+    [
+        # starts on 26 Nov, the status date 20 Nov: none of November's plan is due yet (it was
+        # 20/30 of it, EV 0, SPI 0 and Red before the project began)
+        (dt.date(2026, 11, 26), dt.date(2027, 6, 30), 0.0),
+        # starts on 11 Nov: 10 of its 20 November days are gone
+        (dt.date(2026, 11, 11), dt.date(2027, 6, 30), 11000 * 10 / 20),
+        # ends on 25 Nov: 20 of its 25 November days are gone
+        (dt.date(2026, 1, 5), dt.date(2026, 11, 25), 11000 * 20 / 25),
+        # ended on 15 Nov: the month's plan is all due
+        (dt.date(2026, 1, 5), dt.date(2026, 11, 15), 11000.0),
+        # started on 20 Nov, the status date: one of its 11 days
+        (dt.date(2026, 11, 20), dt.date(2027, 6, 30), 11000 * 1 / 11),
+        # a plan for a month outside the project's dates: by calendar day, as before
+        (dt.date(2026, 12, 7), dt.date(2027, 6, 30), 11000 * 20 / 30),
+    ],
+)
+def test_the_month_s_pv_is_spread_over_the_project_s_days_in_it(
+    store: Store, start: dt.date, end: dt.date, expected: float
+) -> None:
+    """PV of the status date's month (WEEK is 20 Nov) over the days the project runs in it."""
+    financials = [{"project_id": "P1", "period_start": dt.date(2026, 11, 1), "planned_cost": 11000}]
+    upload_tables(
+        store,
+        WEEK,
+        projects=[project("P1", start_date=start, baseline_end_date=end, earned_value=10)],
+        financials=financials,
+    )
+    row = _health(store)["P1"]
+    assert row["pv_source"] == "financials" and row["pv"] == pytest.approx(expected)
+
+
 def test_primary_eac_falls_back_in_order(store: Store) -> None:
     upload_tables(
         store,
