@@ -9,7 +9,10 @@
 --   2. for each project, the submission in force on W is the latest live upload of the
 --      projects table with as_of_date <= W (for two uploads of the same week, the later
 --      commit wins, then the higher upload_id);
---   3. its rows are the project's current record. A project is expected to report when
+--   3. its rows are the project's current record; a "no change this week" confirmation
+--      (a ledger row whose sha256 starts with 'confirm:', submissions but no rows) is in
+--      force for its week with the rows of the project's latest earlier submission that
+--      carried rows (queries/views/submission_validity.sql). A project is expected to report when
 --      its stage is one of [health] active_stages (settings.toml; the list in `params`);
 --      of those, it "reported this week" when its as_of_date is within the 7 days ending
 --      W, and is "stale" (missing) otherwise.
@@ -30,33 +33,63 @@ retracted AS (
 ),
 
 live_uploads AS (
-    SELECT u.upload_id, u.as_of_date, u.event_at AS committed_at
+    SELECT
+        u.upload_id,
+        u.as_of_date,
+        u.event_at AS committed_at,
+        CASE WHEN u.sha256 LIKE 'confirm:%' THEN 1 ELSE 0 END AS is_confirmation
     FROM uploads AS u
     LEFT JOIN retracted AS r ON r.upload_id = u.upload_id
     WHERE u.event = 'accepted' AND r.upload_id IS NULL AND u.as_of_date IS NOT NULL
 ),
 
-ranked AS (
-    SELECT
-        s.entity_key AS project_id,
-        s.upload_id,
-        lu.as_of_date,
-        row_number() OVER (
-            PARTITION BY s.entity_key
-            ORDER BY lu.as_of_date DESC, lu.committed_at DESC, s.upload_id DESC
-        ) AS rn
-    FROM submissions AS s
-    JOIN live_uploads AS lu ON lu.upload_id = s.upload_id
-    CROSS JOIN params
-    WHERE s.table_name = 'projects' AND lu.as_of_date <= params.as_of
+week_winners AS (  -- each project's submission of each week up to W: the last committed
+    SELECT project_id, upload_id, as_of_date, is_confirmation
+    FROM (
+        SELECT
+            s.entity_key AS project_id,
+            s.upload_id,
+            lu.as_of_date,
+            lu.is_confirmation,
+            row_number() OVER (
+                PARTITION BY s.entity_key, lu.as_of_date
+                ORDER BY lu.committed_at DESC, s.upload_id DESC
+            ) AS rn
+        FROM submissions AS s
+        JOIN live_uploads AS lu ON lu.upload_id = s.upload_id
+        CROSS JOIN params
+        WHERE s.table_name = 'projects' AND lu.as_of_date <= params.as_of
+    ) AS w
+    WHERE w.rn = 1
+),
+
+in_force AS (  -- the week of the submission in force on W (a confirmation's own week)
+    SELECT project_id, as_of_date
+    FROM (
+        SELECT project_id, as_of_date,
+               row_number() OVER (PARTITION BY project_id ORDER BY as_of_date DESC) AS rn
+        FROM week_winners
+    ) AS f
+    WHERE f.rn = 1
+),
+
+with_rows AS (  -- the rows in force: the latest of those submissions that carried rows
+    SELECT project_id, upload_id
+    FROM (
+        SELECT project_id, upload_id,
+               row_number() OVER (PARTITION BY project_id ORDER BY as_of_date DESC) AS rn
+        FROM week_winners
+        WHERE is_confirmation = 0
+    ) AS d
+    WHERE d.rn = 1
 ),
 
 current_projects AS (
-    SELECT p.*, r.as_of_date, CASE WHEN a.stage IS NULL THEN 0 ELSE 1 END AS is_expected
-    FROM ranked AS r
-    JOIN projects AS p ON p.upload_id = r.upload_id AND p.project_id = r.project_id
+    SELECT p.*, f.as_of_date, CASE WHEN a.stage IS NULL THEN 0 ELSE 1 END AS is_expected
+    FROM in_force AS f
+    JOIN with_rows AS d ON d.project_id = f.project_id
+    JOIN projects AS p ON p.upload_id = d.upload_id AND p.project_id = d.project_id
     LEFT JOIN active_stages AS a ON a.stage = p.stage
-    WHERE r.rn = 1
 )
 
 SELECT

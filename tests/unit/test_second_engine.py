@@ -89,3 +89,28 @@ def test_datafusion_honours_retraction_and_supersession(demo_store: Store) -> No
     got = datafusion_headline(demo_store, DEMO_END)
     diffs = {c: (got[c], after[c]) for c in COLUMNS if not same(got[c], after[c])}
     assert not diffs, diffs
+
+
+def test_datafusion_reads_a_no_change_confirmation_as_duckdb_does(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A "no change this week" confirmation has submissions and no rows: the portable SQL
+    joined its upload id to the projects table and lost the confirmed projects (34 projects
+    against Home's 39), where DuckDB reads the project's last rows for the confirmed week."""
+    from epmo import clock
+    from epmo.weekly import confirm_unchanged
+    from tests.conftest import person, project, upload_tables
+
+    w1, w2, w3 = dt.date(2026, 11, 6), dt.date(2026, 11, 13), dt.date(2026, 11, 20)
+    pm = "pm@example.org"
+    upload_tables(store, w1, projects=[project("P1", project_manager=pm), project("P2", project_manager=pm)])
+    upload_tables(store, w2, projects=[project("P2", project_manager=pm, actual_cost=333000)])
+    monkeypatch.setenv(clock.ENV, (w3 + dt.timedelta(days=1)).isoformat())
+    confirm_unchanged(store, person(pm, "pm"), pm, ["P1", "P2"], w3)
+    for week in (w1, w2, w3):
+        expected = duckdb_headline(store, week)
+        got = datafusion_headline(store, week)
+        diffs = {c: (got[c], expected[c]) for c in COLUMNS if not same(got[c], expected[c])}
+        assert not diffs, f"DataFusion vs DuckDB at {week}: {diffs}"
+    assert (expected["project_count"], expected["reporting_count"]) == (2, 2)  # both confirmed for w3
+    assert expected["total_ac"] == 333000 + project("P1")["actual_cost"]  # P2's w2 rows, P1's w1 rows
