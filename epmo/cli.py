@@ -17,7 +17,7 @@ from pathlib import Path
 from epmo import access, audit, export, templates
 from epmo import workflow as workflow_doc
 from epmo.importers import LAYOUTS, WorkItemImport
-from epmo.ingest import ACCEPTED, DUPLICATE, VALID, default_week, for_project, ingest, latest_reporting_day
+from epmo.ingest import ACCEPTED, DUPLICATE, VALID, default_week, for_project, ingest
 from epmo.mapping import Mapping
 from epmo.report import counted
 from epmo.store import Store, StoreBusy, StoreWriteError, read_failure
@@ -282,11 +282,21 @@ EXPORT_OPTIONS: dict[str, dict[str, object]] = {
 }
 
 
+def _reporting_weeks(store: Store) -> list[dt.date]:
+    return [r["as_of_date"] for r in store.rows("ledger/reporting_weeks")] if store.exists() else []
+
+
+def _opening_week(store: Store) -> dt.date:
+    """The week a command without --as-of reads: the one the app and the pack open on
+    (epmo.ingest.default_week), so a scheduled export agrees with the screen and the deck."""
+    return default_week(_reporting_weeks(store))
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     store = _store(args)
     if not store.exists():  # a mistyped --store would export an empty table, and exit 0
         raise UsageError(f"no store at {store.uri} (load data with `ingest` or `demo` first)")
-    as_of = args.as_of or latest_reporting_day()
+    as_of = args.as_of or _opening_week(store)
     options = {name: getattr(args, name) for name in EXPORT_OPTIONS}
     try:
         frame = export.view_frame(store, args.view, as_of, **options)
@@ -312,7 +322,7 @@ def cmd_optimise(args: argparse.Namespace) -> int:
     from epmo import priority
 
     store = _store(args)
-    as_of = args.as_of or latest_reporting_day()
+    as_of = args.as_of or _opening_week(store)
     try:
         model = priority.resolve_model(store, args.model, model_file=args.model_file)
         scenario = priority.Scenario(
@@ -357,9 +367,10 @@ def cmd_sql(args: argparse.Namespace) -> int:
     from epmo import sandbox
 
     text = sys.stdin.read() if args.query == "-" else args.query
-    as_of = args.as_of or latest_reporting_day()
+    store = _store(args)
+    as_of = args.as_of or _opening_week(store)
     try:
-        result = sandbox.run_store(_store(args), text, as_of, identity=getattr(args, "identity", None))
+        result = sandbox.run_store(store, text, as_of, identity=getattr(args, "identity", None))
     except sandbox.ExplorerError as exc:
         raise UsageError(str(exc)) from None
     out = export.write(result.frame, args.format).decode("utf-8")
@@ -541,7 +552,7 @@ def cmd_pack(args: argparse.Namespace) -> int:
         deck = steering.load_deck(store, args.deck or steering.default_deck().name)
     except steering.SteeringError as exc:
         raise UsageError(str(exc)) from None
-    weeks = [r["as_of_date"] for r in store.rows("ledger/reporting_weeks")]
+    weeks = _reporting_weeks(store)
     as_of = args.as_of or default_week(weeks)
     if not any(w <= as_of for w in weeks):
         raise UsageError(
@@ -748,7 +759,11 @@ def parser() -> argparse.ArgumentParser:
 
     sp = sub.add_parser("sql", help="run one read-only SQL query in the explorer's sandbox")
     sp.add_argument("query", help="the SELECT query ('-' reads it from stdin)")
-    sp.add_argument("--as-of", type=_date, help="the week the as-of views show (default: the latest Friday)")
+    sp.add_argument(
+        "--as-of",
+        type=_date,
+        help="the week the as-of views show (default: the week the app opens on, the newest reported up to this week)",
+    )
     sp.add_argument("--format", choices=["csv", "json"], default="csv")
     with_store(sp)
     sp.set_defaults(func=cmd_sql)

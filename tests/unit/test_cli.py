@@ -289,3 +289,29 @@ def test_a_command_that_reads_the_store_refuses_a_path_without_one(
     assert main([*argv, "--store", str(root)]) == 2
     err = capsys.readouterr().err
     assert f"no store at {root}" in err, err
+
+
+@pytest.mark.parametrize("days_after", [0, 3, 14])
+def test_commands_without_as_of_read_the_week_the_app_and_pack_open_on(
+    demo_store: Store, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, days_after: int
+) -> None:
+    """`export`, `sql` and `optimise` without --as-of read the latest Friday, where Home and
+    the pack open on the newest reported week: on the Friday after the last reports, before
+    anyone had reported, every project was 'missing' in the export and reported on screen."""
+    from epmo import clock
+    from epmo.ingest import default_week
+    from tests.conftest import DEMO_END
+
+    monkeypatch.setenv(clock.ENV, (DEMO_END + dt.timedelta(days=days_after)).isoformat())
+    weeks = [r["as_of_date"] for r in demo_store.rows("ledger/reporting_weeks")]
+    opening = default_week(weeks)
+    assert opening == DEMO_END
+    store = ["--store", demo_store.uri, "--format", "json"]
+    for command in (
+        ["export", "submission_status"],
+        ["sql", "SELECT count(*) AS n FROM projects WHERE weeks_stale = 0"],
+    ):
+        assert main([*command, *store]) == 0
+        implicit = capsys.readouterr().out
+        assert main([*command, *store, "--as-of", str(opening)]) == 0
+        assert implicit == capsys.readouterr().out, command
