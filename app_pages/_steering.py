@@ -300,8 +300,8 @@ def _table_budget(s: steering.Slide, first: bool) -> int:
     budget = figure_budget(len(s.metrics) if first else 0)
     if budget < MIN_FIGURE_PX:
         budget = figure_budget(0)
-    if len(s.subtitle or "") > 110 and _note_lines(s) <= _NOTE_MAX_LINES:
-        budget -= _NOTE_LINE_PX * _note_lines(s)
+    if len(s.subtitle or "") > 110:  # written under it, cut to _NOTE_MAX_LINES (cut_note)
+        budget -= _NOTE_LINE_PX * min(_note_lines(s), _NOTE_MAX_LINES)
     return budget
 
 
@@ -363,22 +363,32 @@ def _note_lines(s: steering.Slide) -> int:
 
 def _note_budget(s: steering.Slide, part: int) -> int:
     """The figures' height with the slide's long subtitle written under them."""
-    return max(180, figure_budget(len(s.metrics) if part == 0 else 0) - _NOTE_LINE_PX * _note_lines(s))
+    lines = min(_note_lines(s), _NOTE_MAX_LINES)
+    return max(180, figure_budget(len(s.metrics) if part == 0 else 0) - _NOTE_LINE_PX * lines)
+
+
+def cut_note(text: str) -> str:
+    """A subtitle cut to the _NOTE_MAX_LINES lines under a presented slide's figures, at a
+    word, with an ellipsis (its whole text is in the title's help)."""
+    room = _NOTE_MAX_LINES * _NOTE_LINE_CHARS
+    if len(text) <= room:
+        return text
+    return text[: room - 1].rsplit(" ", 1)[0].rstrip(" ·,;—") + "…"
 
 
 def render_slide(s: steering.Slide, frozen: steering.Freeze, key: str, part: int = 0) -> None:
     parts = present_parts(s) if presenting() else [list(s.blocks)]
     part = min(max(part, 0), len(parts) - 1)
-    # presenting, a long subtitle (a project's RAG reasons) goes under the figures, up to
-    # _NOTE_MAX_LINES lines; a longer one (the RAG rules) in the title's help: under three
-    # lines of rules the CPI/SPI chart kept a plot 64 px high
+    # presenting, a long subtitle (a project's RAG and its reasons) goes under the figures, up
+    # to _NOTE_MAX_LINES lines; a longer one (the RAG rules) is cut there and whole in the
+    # title's help: under three lines of rules the CPI/SPI chart kept a plot 64 px high, and
+    # all of it in the help hid a project's Red from an audience that cannot hover
     long_note = presenting() and len(s.subtitle or "") > 110
+    title_help: str | None = None
+    under = s.subtitle or ""
     if long_note and parts[part] and _note_lines(s) > _NOTE_MAX_LINES:
-        long_note = False
-        title_help: str | None = md(s.subtitle)
-        note = ""
-    else:
-        title_help, note = None, f" · {s.subtitle}" if s.subtitle and not long_note else ""
+        title_help, under = md(s.subtitle), cut_note(s.subtitle)
+    note = f" · {s.subtitle}" if s.subtitle and not long_note else ""
     st.title(md(s.title) + (f" ({part + 1} of {len(parts)})" if len(parts) > 1 else ""), help=title_help)
     st.caption(md(frozen.caption() + note))
     if s.metrics and part == 0:
@@ -418,7 +428,7 @@ def render_slide(s: steering.Slide, frozen: steering.Freeze, key: str, part: int
             if not presenting():
                 ui.show_sql(b.source, key=f"{key}_block_{i}", what=b.title)
     if long_note:
-        st.caption(md(s.subtitle))
+        st.caption(md(under))
 
 
 def _presented_table(frame: pd.DataFrame, height: int | None) -> None:

@@ -488,7 +488,9 @@ def _project(
     slide = Slide(
         spec,
         f"{pid} · {now['project_name']}",
-        f"{now['portfolio']} · {now['stage']} · PM {now['project_manager']} · computed RAG {rag_label(now['rag_computed'])}, declared {rag_label(now['rag_declared'])}"
+        # the RAG first: cut to two lines when presented, the rest is in the title's help
+        f"Computed RAG {rag_label(now['rag_computed'])}, declared {rag_label(now['rag_declared'])}"
+        f" · {now['portfolio']} · {now['stage']} · PM {now['project_manager']}"
         + (f" — {now['rag_reasons']}" if now["rag_reasons"] else ""),
     )
     slide.metrics = [

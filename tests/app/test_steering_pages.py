@@ -327,3 +327,36 @@ def test_a_presented_table_longer_than_a_screen_takes_screens_of_its_own(
                     room,
                 )
     assert len(shown) == screens
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("short", "short"),
+        ("word " * 48, "word " * 47 + "word"),  # 240 characters: two lines of 120, as it is
+        ("Computed RAG R Red · " + "reason and more " * 30, None),  # cut at a word, with an ellipsis
+    ],
+)
+def test_a_presented_note_is_cut_to_two_lines_at_a_word(text: str, shown: str | None) -> None:
+    from app_pages import _steering
+
+    got = _steering.cut_note(text.rstrip() if shown is not None else text)
+    if shown is not None:
+        assert got == shown.rstrip()
+        return
+    assert got.startswith("Computed RAG R Red") and got.endswith("…")
+    assert len(got) <= _steering._NOTE_MAX_LINES * _steering._NOTE_LINE_CHARS
+    assert text.startswith(got[:-1])  # the same words, cut at one
+
+
+def test_a_presented_project_slide_shows_its_rag_not_only_in_a_tooltip(app: AppTest) -> None:
+    """The biggest mover's slide moved its whole subtitle, the computed Red with it, into the
+    title's help: the committee, who cannot hover a screen share, saw a project that looked
+    healthy. The RAG comes first and stays on screen; the reasons are cut to two lines."""
+    _open_deck(app, present="1", deck="Steering committee", slide="6")
+    title = app.title[0]
+    assert title.value.startswith("PRJ-")
+    captions = [c.value for c in app.caption]
+    assert any(c.startswith("Computed RAG ") for c in captions), captions
+    if title.help:  # cut: the whole note is in the title's help
+        assert title.help.startswith("Computed RAG ")
