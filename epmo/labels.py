@@ -244,7 +244,11 @@ VALUE_LABELS: dict[str, dict[str, str]] = {
         "rag_declared": "Declared RAG",
         "rag_computed": "Computed RAG",
         "forecast_end": "Forecast end",
+        "stage": "Stage",
         "milestone": "Milestone",
+        "milestone_added": "Milestone added",
+        "milestone_removed": "Milestone removed",
+        "milestone_achieved": "Milestone achieved",
         "budget": "Budget (BAC)",
         "eac": "EAC",
         "risk_opened": "Risk opened",
@@ -289,7 +293,16 @@ VALUE_LABELS: dict[str, dict[str, str]] = {
 # query's header says the same). Before and After are text in the query (ISO dates, money
 # as 300100.0); on screen they read as the app's dates and money, and the amount carries its
 # unit ("+15 days", "+4 k", "2 steps worse"). Downloads keep the query's values.
-CHANGE_DATES: frozenset[str] = frozenset({"forecast_end", "milestone", "stopped_reporting"})
+CHANGE_DATES: frozenset[str] = frozenset(
+    {
+        "forecast_end",
+        "milestone",
+        "milestone_added",
+        "milestone_removed",
+        "milestone_achieved",
+        "stopped_reporting",
+    }
+)
 CHANGE_MONEY: frozenset[str] = frozenset({"budget", "eac"})
 CHANGE_RAG: frozenset[str] = frozenset({"rag_declared", "rag_computed"})
 _CHANGE_COLUMNS = {"change_type", "before_value", "after_value"}
@@ -523,7 +536,11 @@ def _change_field(kind: str, value: Any) -> str:
     if is_blank(value):
         return ""
     field = str(value)
-    if kind in ("milestone", "risk_opened", "risk_closed") or field not in VALUE_LABELS["field"]:
+    if (
+        kind in ("risk_opened", "risk_closed")
+        or kind.startswith("milestone")
+        or field not in VALUE_LABELS["field"]
+    ):
         return field  # a milestone's or a risk's own name
     words, change = text("field", field).lower(), text("change_type", kind).lower()
     return "" if words in change or change in words else text("field", field)

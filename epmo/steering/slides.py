@@ -316,8 +316,12 @@ def _changes(
 # RAGs that got worse: what a steering committee acts on first
 CHANGE_TURNS = (
     "stopped_reporting",
+    "stage",
     "forecast_end",
     "milestone",
+    "milestone_removed",
+    "milestone_added",
+    "milestone_achieved",
     "budget",
     "eac",
     "risk_opened",

@@ -1,8 +1,8 @@
 -- view: changes
 -- grain: one row per change to a project between the snapshot as of $since and the one as
 -- of $as_of, in scope. change_type is one of: new_project, left_portfolio, stopped_reporting,
--- rag_declared, rag_computed, forecast_end, milestone, budget, eac, risk_opened,
--- risk_closed. change_amount: days for dates (positive = later), money for budget and EAC,
+-- stage, rag_declared, rag_computed, forecast_end, milestone, milestone_added,
+-- milestone_removed, milestone_achieved, budget, eac, risk_opened, risk_closed. change_amount: days for dates (positive = later), money for budget and EAC,
 -- steps of severity for RAG (positive = worse; blank when either side is not judged).
 -- stopped_reporting: reported for the $since week, but not for the $as_of week, when it is
 -- expected to (not on hold or closed); before and after are the weeks of its report then
@@ -39,7 +39,8 @@ pairs AS (
         b.rag_computed AS rag_computed_before, a.rag_computed AS rag_computed_after,
         b.forecast_end_date AS end_before, a.forecast_end_date AS end_after,
         b.bac AS bac_before, a.bac AS bac_after,
-        b.eac AS eac_before, a.eac AS eac_after
+        b.eac AS eac_before, a.eac AS eac_after,
+        b.stage AS stage_before, a.stage AS stage_after
     FROM after AS a
     FULL JOIN before AS b USING (project_id)
 ),
@@ -51,13 +52,11 @@ scoped AS (
 -- the milestones and risks in force each of the two weeks (per-connection memos of
 -- milestones_as_of and raid_as_of, the as-of row memos in views/)
 milestones AS (
-    SELECT CAST($as_of AS DATE) AS week_date, project_id, milestone_id, milestone_name, forecast_date
+    SELECT CAST($as_of AS DATE) AS week_date, project_id, milestone_id, milestone_name, forecast_date, actual_date
     FROM milestones_as_of_memo(CAST($as_of AS DATE))
-    WHERE actual_date IS NULL
     UNION ALL
-    SELECT CAST($since AS DATE), project_id, milestone_id, milestone_name, forecast_date
+    SELECT CAST($since AS DATE), project_id, milestone_id, milestone_name, forecast_date, actual_date
     FROM milestones_as_of_memo(CAST($since AS DATE))
-    WHERE actual_date IS NULL
 ),
 
 risks AS (
@@ -84,6 +83,9 @@ project_changes AS (
     WHERE is_after AND is_before AND before_weeks_stale = 0 AND after_weeks_stale > 0
         AND after_is_active  -- on hold or closed: not expected to report (epmo_expected_to_report)
     UNION ALL
+    SELECT project_id, 'stage', 'stage', stage_before, stage_after, NULL
+    FROM scoped WHERE is_after AND is_before AND stage_before IS DISTINCT FROM stage_after
+    UNION ALL
     SELECT project_id, 'rag_declared', 'rag_overall', rag_declared_before, rag_declared_after,
         (CASE rag_declared_after WHEN 'Red' THEN 3 WHEN 'Amber' THEN 2 WHEN 'Green' THEN 1 END)
         - (CASE rag_declared_before WHEN 'Red' THEN 3 WHEN 'Amber' THEN 2 WHEN 'Green' THEN 1 END)
@@ -107,14 +109,45 @@ project_changes AS (
     FROM scoped WHERE is_after AND is_before AND eac_before IS DISTINCT FROM eac_after
 ),
 
+-- a milestone still open that moved; one achieved since (after: its actual date; amount: days
+-- after the forecast it had); one added or removed by a project reported both weeks (a new
+-- project's milestones are not each news)
+milestone_pairs AS (
+    SELECT
+        coalesce(a.project_id, b.project_id) AS project_id,
+        coalesce(a.milestone_name, b.milestone_name) AS milestone_name,
+        a.milestone_id IS NOT NULL AS is_after,
+        b.milestone_id IS NOT NULL AS is_before,
+        b.forecast_date AS forecast_before, a.forecast_date AS forecast_after,
+        b.actual_date AS actual_before, a.actual_date AS actual_after
+    FROM (SELECT * FROM milestones WHERE week_date = CAST($as_of AS DATE)) AS a
+    FULL JOIN (SELECT * FROM milestones WHERE week_date = CAST($since AS DATE)) AS b
+        USING (project_id, milestone_id)
+),
+
 milestone_changes AS (
-    SELECT a.project_id, 'milestone' AS change_type, a.milestone_name AS field,
-        CAST(b.forecast_date AS VARCHAR) AS before_value, CAST(a.forecast_date AS VARCHAR) AS after_value,
-        CAST(date_diff('day', b.forecast_date, a.forecast_date) AS DOUBLE) AS change_amount
-    FROM milestones AS a
-    JOIN milestones AS b USING (project_id, milestone_id)
-    WHERE a.week_date = CAST($as_of AS DATE) AND b.week_date = CAST($since AS DATE)
-      AND a.forecast_date IS DISTINCT FROM b.forecast_date
+    SELECT project_id, 'milestone' AS change_type, milestone_name AS field,
+        CAST(forecast_before AS VARCHAR) AS before_value, CAST(forecast_after AS VARCHAR) AS after_value,
+        CAST(date_diff('day', forecast_before, forecast_after) AS DOUBLE) AS change_amount
+    FROM milestone_pairs
+    WHERE is_after AND is_before AND actual_before IS NULL AND actual_after IS NULL
+      AND forecast_after IS DISTINCT FROM forecast_before
+    UNION ALL
+    SELECT project_id, 'milestone_achieved', milestone_name,
+        CAST(forecast_before AS VARCHAR), CAST(actual_after AS VARCHAR),
+        CAST(date_diff('day', forecast_before, actual_after) AS DOUBLE)
+    FROM milestone_pairs
+    WHERE is_after AND is_before AND actual_before IS NULL AND actual_after IS NOT NULL
+    UNION ALL
+    SELECT m.project_id, 'milestone_added', m.milestone_name, NULL, CAST(m.forecast_after AS VARCHAR), NULL
+    FROM milestone_pairs AS m
+    JOIN scoped AS s ON s.project_id = m.project_id AND s.is_after AND s.is_before
+    WHERE m.is_after AND NOT m.is_before AND m.actual_after IS NULL
+    UNION ALL
+    SELECT m.project_id, 'milestone_removed', m.milestone_name, CAST(m.forecast_before AS VARCHAR), NULL, NULL
+    FROM milestone_pairs AS m
+    JOIN scoped AS s ON s.project_id = m.project_id AND s.is_after AND s.is_before
+    WHERE m.is_before AND NOT m.is_after AND m.actual_before IS NULL
 ),
 
 risk_changes AS (
@@ -151,8 +184,10 @@ JOIN scoped AS s USING (project_id)
 ORDER BY
     CASE c.change_type
         WHEN 'rag_computed' THEN 0 WHEN 'rag_declared' THEN 1 WHEN 'stopped_reporting' THEN 2
-        WHEN 'new_project' THEN 3 WHEN 'left_portfolio' THEN 4 WHEN 'forecast_end' THEN 5
-        WHEN 'milestone' THEN 6 WHEN 'eac' THEN 7 WHEN 'budget' THEN 8 ELSE 9
+        WHEN 'stage' THEN 3 WHEN 'new_project' THEN 4 WHEN 'left_portfolio' THEN 5
+        WHEN 'forecast_end' THEN 6 WHEN 'milestone' THEN 7 WHEN 'milestone_removed' THEN 8
+        WHEN 'milestone_added' THEN 9 WHEN 'milestone_achieved' THEN 10 WHEN 'eac' THEN 11
+        WHEN 'budget' THEN 12 ELSE 13
     END,
     abs(coalesce(c.change_amount, 0)) DESC,
     c.project_id,

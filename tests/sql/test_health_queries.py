@@ -496,6 +496,72 @@ def test_what_changed_across_three_weeks(three_weeks: Store) -> None:
     assert amounts[("P1", "rag_computed")] == 2 and amounts[("P1", "eac")] == 100000
 
 
+def test_what_changed_names_a_stage_change_and_milestones_added_removed_and_achieved(store: Store) -> None:
+    """A project put on hold and a key milestone deleted were not in What changed (milestones
+    were compared only where both weeks had them, open); nor was a milestone achieved."""
+
+    def ms(mid: str, name: str, forecast: str, actual: str = "") -> dict[str, object]:
+        row: dict[str, object] = {"project_id": "P1", "milestone_id": mid, "milestone_name": name}
+        row |= {"baseline_date": "2026-12-01", "forecast_date": forecast, "is_key": "true"}
+        return row | ({"actual_date": actual} if actual else {})
+
+    upload_tables(
+        store,
+        W2,
+        projects=[project("P1"), project("P2")],
+        milestones=[
+            ms("M1", "Design", "2026-12-01"),
+            ms("M2", "Go-live", "2027-01-15"),
+            ms("M3", "Build", "2026-11-20"),
+            ms("M5", "Kick-off", "2026-01-10", actual="2026-01-12"),  # achieved long ago: no news
+        ],
+    )
+    upload_tables(
+        store,
+        W3,
+        projects=[project("P1", stage="On hold"), project("P2"), project("P4")],
+        milestones=[
+            ms("M1", "Design", "2026-12-08"),  # moved a week
+            ms("M3", "Build", "2026-11-20", actual="2026-11-23"),  # achieved 3 days after its forecast
+            ms("M4", "Pilot", "2027-02-01"),  # added
+            ms("M5", "Kick-off", "2026-01-10", actual="2026-01-12"),
+        ],  # M2 Go-live removed
+    )
+    rows = _rows(store, "health/changes", as_of=W3, since=W2, **ALL)
+    got = {
+        (
+            r["project_id"],
+            r["change_type"],
+            r["field"],
+            r["before_value"],
+            r["after_value"],
+            r["change_amount"],
+        )
+        for r in rows
+    }
+    assert got == {
+        ("P1", "stage", "stage", "Execution", "On hold", None),
+        ("P1", "rag_computed", "rag_computed", "Red", None, None),  # on hold: not judged
+        ("P1", "milestone", "Design", "2026-12-01", "2026-12-08", 7.0),
+        ("P1", "milestone_achieved", "Build", "2026-11-20", "2026-11-23", 3.0),
+        ("P1", "milestone_added", "Pilot", None, "2027-02-01", None),
+        ("P1", "milestone_removed", "Go-live", "2027-01-15", None, None),
+        ("P4", "new_project", "project", None, "Project P4", None),
+    }, got
+    import pandas as pd
+
+    from epmo import labels
+
+    shown = labels.changes_text(pd.DataFrame(rows))
+    assert set(shown["change_type"].map(lambda k: labels.text("change_type", k))) >= {
+        "Stage",
+        "Milestone removed",
+        "Milestone added",
+        "Milestone achieved",
+    }
+    assert "15 Jan 2027" in shown["before_value"].tolist()  # a removed milestone's date, as a day
+
+
 def test_what_changed_since_an_earlier_week_compares_those_two_snapshots(three_weeks: Store) -> None:
     got = _changes(three_weeks, W1)
     assert ("P1", "milestone", "Go-live", "2026-12-01", "2027-01-05") in got
