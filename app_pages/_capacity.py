@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from app_pages import _shared as ui
 from epmo import capacity, pagedata
 from epmo.safe_text import unplotly
 
@@ -101,8 +102,18 @@ def display_shortage(frame: pd.DataFrame, only_short: bool) -> pd.DataFrame:
     ]
 
 
+# a period as the heatmap names it: "Nov 2026" for a month, "2027 Q1" for a quarter
+_PERIOD_FORMATS = {"week": ui.DATE_FORMAT, "month": "MMM YYYY", "quarter": "YYYY [Q]Q"}
+
+
+def columns(grain: str) -> dict[str, Any]:
+    """NUMBER_COLUMNS with the period written at the heatmap's grain."""
+    period = st.column_config.DateColumn("Period", format=_PERIOD_FORMATS.get(grain, ui.DATE_FORMAT))
+    return {**NUMBER_COLUMNS, "period_start": period}
+
+
 NUMBER_COLUMNS = {
-    "period_start": st.column_config.DateColumn("Period", format="D MMM YYYY"),
+    "period_start": st.column_config.DateColumn("Period", format=ui.DATE_FORMAT),
     "demand_hours": st.column_config.NumberColumn("Demand (h)", format="%,.0f"),
     "confirmed_hours": st.column_config.NumberColumn("Confirmed (h)", format="%,.0f"),
     "tentative_hours": st.column_config.NumberColumn("Tentative (h)", format="%,.0f"),
@@ -118,8 +129,8 @@ NUMBER_COLUMNS = {
     "team": st.column_config.TextColumn("Team"),
     "resource_name": st.column_config.TextColumn("Person"),
     "project_count": st.column_config.NumberColumn("Projects"),
-    "first_date": st.column_config.DateColumn("From", format="D MMM YYYY"),
-    "last_date": st.column_config.DateColumn("To", format="D MMM YYYY"),
+    "first_date": st.column_config.DateColumn("From", format=ui.DATE_FORMAT),
+    "last_date": st.column_config.DateColumn("To", format=ui.DATE_FORMAT),
     **{
         f"{side}_{col}": kind(f"{side.title()} {label}", format=fmt)
         for side in ("baseline", "scenario")

@@ -643,7 +643,9 @@ _NUMBER_FORMATS = {
 }
 
 
-_MOMENT_FORMAT = "D MMM YYYY HH:mm [UTC]"  # momentJS; labels.text writes the same for decks
+# momentJS; labels.text writes the same for decks, sentences and packs ("05 Mar 2026")
+DATE_FORMAT = "DD MMM YYYY"
+_MOMENT_FORMAT = "DD MMM YYYY HH:mm [UTC]"
 
 
 def measure_columns(frame: pd.DataFrame) -> dict[str, Any]:
@@ -658,7 +660,7 @@ def measure_columns(frame: pd.DataFrame) -> dict[str, Any]:
             )
             continue
         if pd.api.types.is_datetime64_any_dtype(frame[col]):
-            config[col] = st.column_config.DateColumn(labels.label(col), format="D MMM YYYY")
+            config[col] = st.column_config.DateColumn(labels.label(col), format=DATE_FORMAT)
             continue
         if col in labels.MONEY and pd.api.types.is_numeric_dtype(frame[col]):
             config[col] = st.column_config.NumberColumn(labels.label(col), format=_NUMBER_FORMATS["money"])

@@ -89,7 +89,7 @@ if clicked is not None:
     if drill.empty:
         st.info("No demand in this cell: all of it is available capacity.")
     else:
-        ui.table(drill, column_config=cap.NUMBER_COLUMNS, key="cap_drill_table")
+        ui.table(drill, column_config=cap.columns(opts["grain"]), key="cap_drill_table")
         ui.downloads(drill, f"capacity_cell_{clicked['period_start']}", "cap_drill")
 ui.show_sql(data.sql["cell"], what="What makes up a cell")
 
@@ -102,7 +102,7 @@ st.caption(
 )
 only_short = st.toggle("Only cells that are short", value=True, key="cap_only_short")
 short = cap.display_shortage(data.shortage, only_short)
-ui.table(short, column_config=cap.NUMBER_COLUMNS, key="cap_shortage_table")
+ui.table(short, column_config=cap.columns(opts["grain"]), key="cap_shortage_table")
 ui.downloads(short, f"capacity_shortage_{f.as_of}", "cap_short")
 ui.show_sql(data.sql["shortage"], what="Shortages")
 

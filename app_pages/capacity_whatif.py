@@ -240,10 +240,10 @@ if changed.empty:
     st.caption("No cell changes band in this scenario.")
 else:
     table = result.changed_table()
-    ui.table(table, column_config=cap.NUMBER_COLUMNS, key="capw_changed")
+    ui.table(table, column_config=cap.columns(opts["grain"]), key="capw_changed")
     ui.downloads(table, f"capacity_whatif_changed_{f.as_of}", "capw_changed_dl")
 with st.expander("All cells, baseline and scenario"):
-    ui.table(both, column_config=cap.NUMBER_COLUMNS)
+    ui.table(both, column_config=cap.columns(opts["grain"]))
     ui.downloads(both, f"capacity_whatif_{f.as_of}", "capw_all_dl")
 ui.show_sql(result.sql["cells"], what="Cells that change band (utilisation)")
 ui.show_sql(result.sql["scenario_demand"], what="Cells that change band (demand after the changes)")

@@ -86,6 +86,10 @@ def test_heatmap_rows_and_columns(app: AppTest, by: str, grain: str) -> None:
     _no_errors(app)
     assert len(app.get("plotly_chart")) == 1
     assert len(_frame(app, "top_projects").columns) >= 6
+    # the shortages' period as the heatmap's columns name it ("1 Nov 2026" for November)
+    shortage = next(d for d in app.dataframe if "top_projects" in d.value.columns)
+    period = json.loads(shortage.proto.columns)["period_start"]["type_config"]["format"]
+    assert period == {"week": "DD MMM YYYY", "month": "MMM YYYY", "quarter": "YYYY [Q]Q"}[grain]
 
 
 def test_what_if_apply_save_and_reopen(

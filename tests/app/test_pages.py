@@ -143,7 +143,7 @@ def test_a_relabelled_date_column_keeps_its_date_format() -> None:
     shown = json.loads(at.dataframe[0].proto.columns)
     assert shown["oldest_report"] == {
         "label": "Oldest",
-        "type_config": {"type": "date", "format": "D MMM YYYY"},
+        "type_config": {"type": "date", "format": "DD MMM YYYY"},
     }
     assert shown["n"]["label"] == "Count"
 
@@ -170,9 +170,9 @@ def test_a_moment_column_reads_as_day_time_and_utc() -> None:
     shown = json.loads(at.dataframe[0].proto.columns)
     assert shown["event_at"] == {
         "label": "When",
-        "type_config": {"type": "datetime", "format": "D MMM YYYY HH:mm [UTC]", "timezone": "UTC"},
+        "type_config": {"type": "datetime", "format": "DD MMM YYYY HH:mm [UTC]", "timezone": "UTC"},
     }
-    assert shown["as_of_date"]["type_config"] == {"type": "date", "format": "D MMM YYYY"}
+    assert shown["as_of_date"]["type_config"] == {"type": "date", "format": "DD MMM YYYY"}
 
 
 def test_counts_days_and_hours_read_with_thousands_separators() -> None:
