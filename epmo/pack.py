@@ -124,17 +124,21 @@ def _text(frame: Any, text: str, size: int, bold: bool = False, colour: str = PR
     p.font.color.rgb = _rgb(colour)
 
 
+CUT_MARK = "… (whole text in the notes)"
+
+
 def fit_text(text: str, width_in: float, lines: int, sizes: tuple[int, ...]) -> tuple[str, int, bool]:
     """(the text, its size in points, whether it was cut) for a box `width_in` wide and
     `lines` high: the largest of `sizes` at which it fits (CHAR_EM per character), else the
-    smallest, cut at a word with an ellipsis (the whole text goes in the slide's notes)."""
+    smallest, cut at a word and saying where the rest is (CUT_MARK: the whole text goes in
+    the slide's notes, which a reader of the file cannot guess from an ellipsis)."""
     for size in sizes:
         per_line = int(width_in * 72 / (size * CHAR_EM))
         if len(text) <= per_line * lines:
             return text, size, False
-    room = int(width_in * 72 / (sizes[-1] * CHAR_EM)) * lines - 1
+    room = int(width_in * 72 / (sizes[-1] * CHAR_EM)) * lines - len(CUT_MARK)
     cut = text[:room].rsplit(" ", 1)[0].rstrip(",;:· ")
-    return cut + "…", sizes[-1], True
+    return cut + CUT_MARK, sizes[-1], True
 
 
 def _notes(slide: Any, text: str) -> None:
@@ -391,6 +395,12 @@ def to_pptx(pack: Pack) -> bytes:
     # the store's table versions go in the file's properties (traceability), not on the cover
     prs.core_properties.title = pack.title
     prs.core_properties.comments = "Store snapshot: " + pack.frozen.table_versions
+    # python-pptx's template says 'Steve Canny', 27 Jan 2013: File > Info showed those
+    props = prs.core_properties
+    props.author = props.last_modified_by = "EPMO Portfolio Analytics"
+    props.created = props.modified = pack.frozen.frozen_at.astimezone(dt.UTC).replace(tzinfo=None)
+    props.revision = 1
+    props.subject = f"As of the week of {pack.frozen.as_of:%d %b %Y}"
     title_only = prs.slide_layouts[5]  # a title placeholder: PowerPoint's outline sees it
     plan = [(s, part, blocks) for s in pack.slides for part, blocks in enumerate(slide_groups(s.blocks))]
     total = 1 + len(plan)  # the cover, then every slide as it will be counted in PowerPoint
@@ -471,6 +481,7 @@ h3 {{ font-size: 22px; margin: 18px 0 6px; }} .sub {{ color: #444; font-size: 16
 .metric .v {{ font-size: 30px; font-weight: 700; }} .metric .l {{ font-size: 14px; color: #333; }}
 table {{ border-collapse: collapse; font-size: 16px; }} th, td {{ border: 1px solid #bbb; padding: 4px 8px; text-align: left; }}
 th {{ background: #eee; }}
+td {{ white-space: nowrap; vertical-align: top; }} td.long {{ white-space: normal; min-width: 7em; }}
 """
 
 

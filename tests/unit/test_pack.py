@@ -451,10 +451,13 @@ def test_pptx_cuts_no_word_and_names_its_axes(built) -> None:  # type: ignore[no
         whole = subtitles.get(title)
         if not whole:
             continue
-        [shown] = [b for b in boxes if b and (b == whole or b.endswith("…") and whole.startswith(b[:-1]))]
-        if shown != whole:  # cut: at a word, and whole in the notes
+        mark = pack.CUT_MARK
+        [shown] = [
+            b for b in boxes if b and (b == whole or b.endswith(mark) and whole.startswith(b[: -len(mark)]))
+        ]
+        if shown != whole:  # cut: at a word, saying so, and whole in the notes
             cut += 1
-            assert whole[len(shown) - 1] in " ,;:·", shown
+            assert whole[len(shown) - len(mark)] in " ,;:·", shown
             assert whole in slide.notes_slide.notes_text_frame.text
     assert cut >= 1  # the health slide's rules are longer than two lines
     bubble = next(
@@ -480,5 +483,22 @@ def test_fit_text(text: str, width: float, lines: int, expected: tuple[str, int,
     if expected is not None:
         assert (shown, size, cut) == expected
     else:
-        assert cut and size == 18 and shown.endswith("…") and text.startswith(shown[:-1])
-        assert shown[:-1].endswith("word")
+        head = shown.removesuffix(pack.CUT_MARK)
+        assert cut and size == 18 and shown.endswith(pack.CUT_MARK) and text.startswith(head)
+        assert head.endswith("word") and len(shown) <= int(12.3 * 72 / (18 * pack.CHAR_EM))
+
+
+def test_the_pack_file_says_who_made_it_and_when(built) -> None:  # type: ignore[no-untyped-def]
+    """File > Info showed python-pptx's template: author 'Steve Canny', made 27 Jan 2013."""
+    import datetime as dt
+    import io
+
+    _store, frozen, content = built
+    props = Presentation(io.BytesIO(pack.to_pptx(content))).core_properties
+    assert props.author == props.last_modified_by == "EPMO Portfolio Analytics"
+    assert (
+        props.created
+        == props.modified
+        == frozen.frozen_at.astimezone(dt.UTC).replace(tzinfo=None, microsecond=0)
+    )
+    assert props.title == content.title and str(frozen.as_of.year) in props.subject
