@@ -100,6 +100,14 @@ if not steer.presenting():
         + md(f"?present=1&deck={deck.name}&slide=1")
         + " to open straight into it."
     )
+    if f.portfolios or f.programmes:  # the sidebar says one thing, the slides show the deck's own scope
+        scope = ", ".join(md(p) for p in (*deck.portfolios, *deck.programmes)) or "every portfolio"
+        st.info(
+            f"A deck shows its own scope ({scope}), not the sidebar's portfolio and programme "
+            "filters, so that every replica and every rerun of a meeting shows the same slides. "
+            "For one portfolio's deck, save one with that scope on the Decks page.",
+            icon=":material/filter_alt_off:",
+        )
 
 nav = st.container(horizontal=True, vertical_alignment="center")
 # the slide before its buttons: Next is disabled on the last screen of the last slide, and

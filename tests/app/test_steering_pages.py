@@ -360,3 +360,16 @@ def test_a_presented_project_slide_shows_its_rag_not_only_in_a_tooltip(app: AppT
     assert any(c.startswith("Computed RAG ") for c in captions), captions
     if title.help:  # cut: the whole note is in the title's help
         assert title.help.startswith("Computed RAG ")
+
+
+def test_the_deck_says_it_does_not_follow_the_sidebar_filter(app: AppTest) -> None:
+    """The sidebar said 'Data & Analytics' while the slides showed every portfolio, with
+    nothing on the page to say so."""
+    app.run()
+    portfolio = app.sidebar.multiselect(key="portfolios").options[0]
+    app.switch_page(DECK).run()
+    assert not any("own scope" in i.value for i in app.info)  # no filter: nothing to explain
+    app.sidebar.multiselect(key="portfolios").select(portfolio).run()
+    _ok(app)
+    (note,) = [i.value for i in app.info if "own scope" in i.value]
+    assert "every portfolio" in note and "Decks page" in note
