@@ -633,8 +633,9 @@ PROJECT_PAGE = "app_pages/project.py"
 # Typed dates read day first, as the app shows them (27 Nov 2026) and reads uploads
 # (settings [ingest] date_order "dmy"); Streamlit's default is YYYY/MM/DD.
 DATE_INPUT_FORMAT = "DD/MM/YYYY"
+MONEY_FORMAT = "compact"  # 36M, 304K, 1.3K: the style of measures.money_text, which the rest writes
 _NUMBER_FORMATS = {
-    "money": "compact",
+    "money": MONEY_FORMAT,
     "ratio": "%.2f",
     "days": "%,d",  # 14,054, not 14054
     "count": "%,d",

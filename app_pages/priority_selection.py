@@ -7,7 +7,7 @@ import streamlit as st
 from app_pages import _capacity as cap
 from app_pages import _priority as pr
 from app_pages import _shared as ui
-from epmo import access, labels, priority, settings
+from epmo import access, labels, measures, priority, settings
 from epmo.labels import count
 from epmo.pagedata import priority as pages
 from epmo.priority import charts
@@ -94,8 +94,8 @@ else:
     m = ui.metric_columns(5)
     m[0].metric("Projects chosen", f"{len(sel.chosen):,} of {len(cands):,}")
     m[1].metric("Total score", labels.significant(sel.total_score))
-    m[2].metric("Total cost", f"{sel.total_cost / 1e6:,.2f} M")
-    m[3].metric("Budget left", f"{(budget - sel.total_cost) / 1e6:,.2f} M")
+    m[2].metric("Total cost", measures.money_text(sel.total_cost))
+    m[3].metric("Budget left", measures.money_text(budget - sel.total_cost))
     binding = sel.constraints[sel.constraints["is_binding"] & (sel.constraints["kind"] != "dependency")]
     m[4].metric("Binding constraints", f"{len(binding):,}", help="Constraints with (almost) no slack left.")
     if not sel.is_optimal:
@@ -149,7 +149,7 @@ with tab_line:
                 "line": st.column_config.TextColumn("Line"),
                 "score": st.column_config.NumberColumn("Score", format="%.3f"),
                 "cost": st.column_config.NumberColumn(
-                    "Cost", help=labels.text("basis", basis), format="%,.0f"
+                    "Cost", help=labels.text("basis", basis), format=ui.MONEY_FORMAT
                 ),
                 "why_required": st.column_config.TextColumn("Required because"),
                 "score_note": st.column_config.TextColumn("Why no score"),

@@ -292,7 +292,7 @@ VALUE_LABELS: dict[str, dict[str, str]] = {
 # health/changes.sql: what its Before, After and Amount hold for each kind of change (the
 # query's header says the same). Before and After are text in the query (ISO dates, money
 # as 300100.0); on screen they read as the app's dates and money, and the amount carries its
-# unit ("+15 days", "+4 k", "2 steps worse"). Downloads keep the query's values.
+# unit ("+15 days", "+3.8K", "2 steps worse"). Downloads keep the query's values.
 CHANGE_DATES: frozenset[str] = frozenset(
     {
         "forecast_end",

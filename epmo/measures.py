@@ -586,18 +586,30 @@ def label(name: str) -> str:
     return LABELS.get(name, name.replace("_", " ").capitalize())
 
 
+def money_text(v: float) -> str:
+    """Money as every page, deck and pack writes it: 36.03M, 304K, 1.3K, 950, in the
+    interactive grids' own style (their "compact" format: 36M, 304K, 1.3K) with two decimals
+    of millions for the headline figures. One writing: a grid read 1.3K where the deck read
+    '1 k' for the same change."""
+    a = abs(v)
+    if a >= 999_995_000:  # from here the millions would round to "1,000.00M"
+        return f"{v / 1e9:,.2f}B"
+    if a >= 999_500:  # and the thousands to "1,000K"
+        return f"{v / 1e6:,.2f}M"
+    if a >= 9_999.5:
+        return f"{v / 1e3:,.0f}K"
+    if a >= 1e3:
+        return f"{v / 1e3:,.1f}".removesuffix(".0") + "K"
+    return f"{v:,.0f}"
+
+
 def fmt(name: str, value: Any) -> str:
     """Display a value of a measure: rounding happens here only, never in the data."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
     kind = MEASURES[name].format if name in MEASURES else "text"
     if kind == "money":
-        v = float(value)
-        if abs(v) >= 1e6:
-            return f"{v / 1e6:,.2f} M"
-        if abs(v) >= 1e3:
-            return f"{v / 1e3:,.0f} k"
-        return f"{v:,.0f}"
+        return money_text(float(value))
     if kind == "ratio":
         return f"{float(value):.2f}"
     if kind in ("days", "count"):

@@ -124,7 +124,7 @@ def test_what_changed_page(app: AppTest, demo_store: Store) -> None:
 
 
 DAY = r"\d{2} [A-Z][a-z]{2} \d{4}"  # 27 Nov 2026
-MONEY = r"-?[\d,.]+( k| M)?"  # 303 k, 1.10 M
+MONEY = r"-?[\d,.]+(K|M|B)?"  # 303K, 1.10M
 
 
 @pytest.mark.parametrize(

@@ -141,7 +141,7 @@ def test_selection_page_reads_its_codes_as_words(app: AppTest) -> None:
 
 def test_selection_page_shows_money_and_hours_as_the_app_does(app: AppTest) -> None:
     """The budget input is in millions with two decimals (the input cannot group digits);
-    the constraints' used, limit and slack read in their unit, whole: money as 259.46 M,
+    the constraints' used, limit and slack read in their unit, whole: money as 259.46M,
     capacity as 1,234 h (not 460,000.0 cut off on the left, nor a useless .0)."""
     _open(app, "priority_selection")
     _no_errors(app)
@@ -151,7 +151,7 @@ def test_selection_page_shows_money_and_hours_as_the_app_does(app: AppTest) -> N
     app.toggle(key="sel_capacity").set_value(True).run()
     _no_errors(app)
     cons = next(d.value for d in app.dataframe if "constraint" in d.value.columns).set_index("kind")
-    money = r"-?[\d,]+(\.\d\d M| k)?"
+    money = r"-?[\d,]+(\.\d\dM|\.\d\dB|(\.\d)?K)?"
     for kind, pattern in [("Budget", money), ("Capacity", r"-?[\d,]+ h")]:
         rows = cons.loc[[kind]]
         for col in ("used", "limit", "slack"):

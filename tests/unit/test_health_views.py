@@ -110,8 +110,8 @@ def test_metrics_doc_is_current() -> None:
 @pytest.mark.parametrize(
     ("name", "value", "shown"),
     [
-        ("bac", 1234567.0, "1.23 M"),
-        ("bac", 45600.0, "46 k"),
+        ("bac", 1234567.0, "1.23M"),
+        ("bac", 45600.0, "46K"),
         ("cv", -950.0, "-950"),
         ("cpi", 0.97222, "0.97"),
         ("forecast_slip_days", 35, "35"),
@@ -472,3 +472,31 @@ def test_the_dependency_matrix_names_its_columns_level_on_short_lines(
     (heat,) = fig.data
     assert list(heat.x) == sorted(heads, key=lambda h: names[heads.index(h)])
     assert fig.layout.xaxis.tickangle == 0
+
+
+@pytest.mark.parametrize(
+    ("amount", "text"),
+    [
+        (0.0, "0"),
+        (950.0, "950"),
+        (999.4, "999"),
+        (1_000.0, "1K"),
+        (1_300.0, "1.3K"),
+        (-3_800.0, "-3.8K"),
+        (9_999.0, "10K"),
+        (10_000.0, "10K"),
+        (304_400.0, "304K"),
+        (999_499.0, "999K"),
+        (999_999.0, "1.00M"),
+        (36_031_000.0, "36.03M"),
+        (-50_000.0, "-50K"),
+        (999_999_999.0, "1.00B"),
+        (2_500_000_000.0, "2.50B"),
+    ],
+)
+def test_money_reads_one_way_everywhere(amount: float, text: str) -> None:
+    """The grids wrote 1.3K where the deck wrote '1 k' for the same change; 999,999 would
+    have read '1,000K'."""
+    from epmo import labels, measures
+
+    assert measures.money_text(amount) == text == measures.fmt("bac", amount) == labels.money(amount)

@@ -120,12 +120,12 @@ def test_no_label_is_snake_case_or_a_raw_name(output_columns: dict[str, list[str
         ("project_name", None, ""),
         ("project_name", float("nan"), ""),
         ("owner", "None", "None"),  # a person may be called that; only a missing value is blank
-        ("planned_cost", 300100.0, "300 k"),  # money in the portfolio's format
-        ("eac_change", -3800.0, "-4 k"),
+        ("planned_cost", 300100.0, "300K"),  # money in the portfolio's format
+        ("eac_change", -3800.0, "-3.8K"),
         ("probability", 4.0, "4"),
         ("share_pct", 12.345, "12.35"),
-        ("bac", 1_234_567.0, "1.23 M"),
-        ("bac", 300_100.0, "300 k"),
+        ("bac", 1_234_567.0, "1.23M"),
+        ("bac", 300_100.0, "300K"),
         ("cpi", 0.8912, "0.89"),
         ("demand_hours", 1234.4, "1,234 h"),
         ("utilisation_pct", 87.6, "88 %"),
@@ -162,7 +162,7 @@ def test_display_frame_labels_and_formats() -> None:
     frame = pd.DataFrame({"project_id": ["P-10", "P-2"], "bac": [2_500_000.0, None], "owner": [None, "Ann"]})
     shown = labels.display_frame(frame)
     assert list(shown.columns) == ["Project", "BAC", "Owner"]
-    assert shown.to_dict("list") == {"Project": ["P-10", "P-2"], "BAC": ["2.50 M", ""], "Owner": ["", "Ann"]}
+    assert shown.to_dict("list") == {"Project": ["P-10", "P-2"], "BAC": ["2.50M", ""], "Owner": ["", "Ann"]}
 
 
 # Columns of frames the pages build in Python (not from a query) and show with ui.table.
@@ -318,8 +318,8 @@ def test_every_contract_table_reads_as_words() -> None:
 @pytest.mark.parametrize(
     ("kind", "field", "before", "after", "amount", "shown"),
     [
-        ("budget", "budget_bac", "300100.0", "303600.0", 3500.0, ("", "300 k", "304 k", "+4 k")),
-        ("eac", "eac", "1000000.0", "950000.0", -50000.0, ("", "1.00 M", "950 k", "-50 k")),
+        ("budget", "budget_bac", "300100.0", "303600.0", 3500.0, ("", "300K", "304K", "+3.5K")),
+        ("eac", "eac", "1000000.0", "950000.0", -50000.0, ("", "1.00M", "950K", "-50K")),
         (
             "forecast_end",
             "forecast_end_date",

@@ -174,7 +174,7 @@ def test_pptx_tables_show_money_in_the_portfolio_format(built) -> None:  # type:
 
 @pytest.mark.parametrize(
     ("value", "shown"),
-    [(-3800.0, "-4 k"), (1_250_000.0, "1.25 M"), (950.0, "950"), (None, ""), (float("nan"), "")],
+    [(-3800.0, "-3.8K"), (1_250_000.0, "1.25M"), (950.0, "950"), (None, ""), (float("nan"), "")],
 )
 def test_slide_tables_format_money_columns_like_the_portfolio(value: float | None, shown: str) -> None:
     import pandas as pd
