@@ -769,13 +769,21 @@ def project_table(
     as_of: dt.date,
     columns: list[str] | None = None,
     height: int | str = "auto",
+    column_config: dict[str, Any] | None = None,
 ) -> None:
     """A table of projects; clicking a row opens that project's page. A `height` in pixels
     is the most it takes: seven rows in 420 px left four empty rows under them."""
     shown = frame[columns] if columns else frame
     if isinstance(height, int):
         height = min(height, 38 + 35 * len(shown))  # the header and each row's 35 px
-    event = table(shown, key=key, height=height, on_select="rerun", selection_mode="single-row")
+    event = table(
+        shown,
+        key=key,
+        height=height,
+        column_config=column_config,
+        on_select="rerun",
+        selection_mode="single-row",
+    )
     rows = event.selection.rows if event is not None else []
     if rows:
         open_project(str(frame.iloc[rows[0]]["project_id"]), as_of)

@@ -4,7 +4,7 @@ declared vs computed RAG, milestones and RAID, for the as-of week and the sideba
 import streamlit as st
 
 from app_pages import _shared as ui
-from epmo import charts, measures
+from epmo import charts, labels, measures
 from epmo.labels import count
 from epmo.pagedata import portfolio as pages
 
@@ -92,14 +92,19 @@ def project_list() -> None:
             watermelons,
             "watermelons",
             as_of,
+            # why it is Red, the point of the table, beside the name and wide: last, it was
+            # cut mid-sentence at the grid's edge
             columns=[
                 "project_id",
                 "project_name",
-                "portfolio",
+                "rag_reasons",
                 "rag_declared",
                 "rag_computed",
-                "rag_reasons",
+                "portfolio",
             ],
+            column_config={
+                "rag_reasons": st.column_config.TextColumn(labels.label("rag_reasons"), width="large")
+            },
         )
         ui.downloads(watermelons, f"watermelons_{as_of}", "watermelons")
     st.subheader("All projects: declared and computed RAG, earned value")

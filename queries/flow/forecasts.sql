@@ -7,23 +7,24 @@
 -- flow_slip_days (the [flow] rag_percentile date - baseline end), rag_computed;
 -- is_active: expected to report (macros/epmo_expected_to_report), so judged
 -- needs: health
+-- the columns a reader acts on first (the dates and the RAG), then where the project sits
 SELECT
     h.project_id,
     h.project_name,
-    h.portfolio,
-    h.programme,
-    h.delivery_method,
-    h.stage,
-    f.as_of_date AS backlog_date,
-    f.remaining_items,
-    f.done_in_window,
+    h.rag_computed,
     f.p50_date,
     f.p85_date,
     f.p95_date,
     h.baseline_end_date,
     h.flow_slip_days,
-    h.rag_computed,
+    f.remaining_items,
+    f.done_in_window,
     h.rag_reasons,
+    f.as_of_date AS backlog_date,
+    h.portfolio,
+    h.programme,
+    h.delivery_method,
+    h.stage,
     epmo_expected_to_report(h.stage) AS is_active,
     f.forecast_note,
     -- items left and no date at the [flow] rag_percentile (the RAG's): no forecast date
