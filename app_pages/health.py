@@ -38,7 +38,9 @@ def overview() -> None:
     )
     data = ui.page(pages.health_overview, snap, f, level=level)
     st.subheader("RAG matrix")
-    st.caption("Each cell: projects Red, Amber, Green on that dimension; colour = share red and amber.")
+    st.caption(
+        "Each cell: projects Red, Amber, Green on that dimension; colour = the share of them that are Red (white: none, red: all)."
+    )
     ui.chart(charts.rag_matrix(data.matrix), "rag_matrix")
     ui.downloads(data.matrix, f"rag_matrix_{as_of}", "matrix")
     ui.show_sql(data.sql["matrix"])

@@ -118,8 +118,14 @@ def _rag_key(value: object) -> str:
     return value if isinstance(value, str) and value in RAG_COLOURS else ""
 
 
+# the RAG matrix's colour: the share of its projects that are Red, from white (none) to the
+# theme's red (all). A mix of red and amber read as one colour, (R + A/2) / n, made 54 % Red
+# look "all Amber" and half Red, half Green look the same as all Amber.
+RED_SHARE_SCALE = [[0.0, "#FFFFFF"], [1.0, RAG_COLOURS["Red"]]]
+
+
 def rag_matrix(frame: pd.DataFrame) -> go.Figure:
-    """Groups (rows) x RAG dimensions (columns); cell colour = concern, text = the counts.
+    """Groups (rows) x RAG dimensions (columns); cell colour = the share Red, text = the counts.
 
     frame: group_name, dimension, dimension_order, rag, project_count (health/rag_matrix.sql)
     """
@@ -140,7 +146,7 @@ def rag_matrix(frame: pd.DataFrame) -> go.Figure:
             row = counts.loc[(g, d)] if (g, d) in counts.index else None
             red, amber, green = (int(row[r]) for r in RAG_ORDER) if row is not None else (0, 0, 0)
             total = red + amber + green
-            zr.append((red + 0.5 * amber) / total if total else None)
+            zr.append(red / total if total else None)
             # one count a line: "R 31 · A 11 · G 17" on one line ran into the next cell
             tr.append(LINE_BREAK.join([f"R {red}", f"A {amber}", f"G {green}"]) if total else "")
             hr.append([red, amber, green])
@@ -156,13 +162,18 @@ def rag_matrix(frame: pd.DataFrame) -> go.Figure:
             texttemplate="%{text}",  # no textfont size: plotly fits the lines to the cells
             customdata=counts_rag,
             hovertemplate="%{y}<br>%{x}: %{customdata[0]} red, %{customdata[1]} amber, "
-            "%{customdata[2]} green<extra></extra>",
-            colorscale=CONCERN_SCALE,
+            "%{customdata[2]} green (%{z:.0%} red)<extra></extra>",
+            colorscale=RED_SHARE_SCALE,
             zmin=0,
             zmax=1,
             xgap=3,
             ygap=3,
-            colorbar={"title": "Concern", "tickvals": [0, 0.5, 1], "ticktext": ["all G", "all A", "all R"]},
+            colorbar={
+                "title": {"text": "Red", "side": "top"},
+                "tickvals": [0, 0.5, 1],
+                "ticktext": ["0 %", "50 %", "100 %"],
+                "thickness": 14,
+            },
         )
     )
     layout = base_layout()

@@ -500,3 +500,23 @@ def test_money_reads_one_way_everywhere(amount: float, text: str) -> None:
     from epmo import labels, measures
 
     assert measures.money_text(amount) == text == measures.fmt("bac", amount) == labels.money(amount)
+
+
+@pytest.mark.parametrize(
+    ("red", "amber", "green", "z"),
+    [(32, 11, 16, 32 / 59), (0, 10, 0, 0.0), (5, 0, 5, 0.5), (7, 0, 0, 1.0), (0, 0, 9, 0.0)],
+)
+def test_the_rag_matrix_colours_a_cell_by_its_share_of_red(
+    red: int, amber: int, green: int, z: float
+) -> None:
+    """(R + A/2) / n painted 54 % Red 'nearly all Amber', and half Red, half Green the same
+    colour as all Amber; the colour bar said 'all G / all A / all R'."""
+    frame = pd.DataFrame(
+        [
+            {"group_name": "G", "dimension": "Cost", "dimension_order": 0, "rag": r, "project_count": n}
+            for r, n in (("Red", red), ("Amber", amber), ("Green", green))
+        ]
+    )
+    (heat,) = charts.rag_matrix(frame).data
+    assert heat.z[0][0] == pytest.approx(z)
+    assert list(heat.colorbar.ticktext) == ["0 %", "50 %", "100 %"]
