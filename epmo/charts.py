@@ -185,6 +185,9 @@ def rag_matrix(frame: pd.DataFrame) -> go.Figure:
     return fig
 
 
+EDGE_PAD = 0.05  # of the CPI/SPI axes' span, beyond the edge where outliers are drawn
+
+
 def evm_quadrant(frame: pd.DataFrame, colour_by: str = "rag_computed") -> go.Figure:
     """CPI (y) against SPI (x), bubble size BAC, colour and shape by RAG.
 
@@ -256,8 +259,9 @@ def evm_quadrant(frame: pd.DataFrame, colour_by: str = "rag_computed") -> go.Fig
         layout["margin"] = {**layout["margin"], "t": 52}
     fig.update_layout(
         **layout,
-        xaxis={"title": "SPI (schedule)", "range": [lo, hi]},
-        yaxis={"title": "CPI (cost)", "range": [lo, hi]},
+        # a margin past the edge: the markers drawn on it covered the axis' tick labels
+        xaxis={"title": "SPI (schedule)", "range": [lo - EDGE_PAD * (hi - lo), hi + EDGE_PAD * (hi - lo)]},
+        yaxis={"title": "CPI (cost)", "range": [lo - EDGE_PAD * (hi - lo), hi + EDGE_PAD * (hi - lo)]},
         legend_title_text=("Computed RAG" if colour_by == legend["RAG"] else "Declared RAG"),
         title={
             "text": f"{len(data)} projects"

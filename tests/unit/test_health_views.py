@@ -373,8 +373,11 @@ def test_quadrant_marks_projects_beyond_its_axes() -> None:
         }
     )
     fig = safe_text.figure(charts.evm_quadrant(frame))
-    lo, hi = fig.layout.xaxis.range
+    shown_lo, shown_hi = fig.layout.xaxis.range
+    pad = charts.EDGE_PAD / (1 + 2 * charts.EDGE_PAD) * (shown_hi - shown_lo)
+    lo, hi = shown_lo + pad, shown_hi - pad  # the edge outliers are drawn on
     assert 0.45 < lo and hi < 2.4  # both outliers are beyond the band shown
+    assert shown_lo < lo and shown_hi > hi  # with a margin past it: the markers clear the tick labels
     points = {
         row[0]: (x, y, sym, row)
         for t in fig.data
@@ -382,9 +385,9 @@ def test_quadrant_marks_projects_beyond_its_axes() -> None:
     }
     assert all(t.cliponaxis is False for t in fig.data)
     x, _, sym, row = points["P0"]
-    assert x == lo and sym == "diamond-open" and row[3] == 0.45 and "beyond the axis" in row[5]
+    assert x == pytest.approx(lo) and sym == "diamond-open" and row[3] == 0.45 and "beyond the axis" in row[5]
     _, y, sym, _ = points["P5"]
-    assert y == hi and sym == "circle-open"
+    assert y == pytest.approx(hi) and sym == "circle-open"
     assert points["P2"][2] == "circle" and points["P2"][3][5] == ""
     assert "2 beyond the axes, shown at the edge" in fig.layout.title.text
     assert points["P0"][3][5] == "<br>beyond the axis: drawn at its edge"  # a line of the hover
