@@ -253,8 +253,8 @@ def test_demand_before_the_as_of_week_is_set_apart(con_of) -> None:  # type: ign
         (161.0, 230.0, 70.0, "70-85%", 1),
         (230.0, 230.0, 100.0, "100-120%", 3),
         (220.0, 230.0, 95.7, "85-100%", 2),
-        (276.0, 230.0, 120.0, "Over 120%", 4),
-        (460.0, 230.0, 200.0, "Over 120%", 4),
+        (276.0, 230.0, 120.0, "120% or more", 4),
+        (460.0, 230.0, 200.0, "120% or more", 4),
     ],
 )
 def test_utilisation_arithmetic_and_bands(con_of, demand, supply, pct, band, band_index) -> None:  # type: ignore[no-untyped-def]
@@ -703,7 +703,7 @@ def test_a_cell_s_drill_down_adds_up_to_the_cell(con_of) -> None:  # type: ignor
 @pytest.mark.parametrize(
     ("demand", "shown", "band"),
     [
-        (359.91, 120.0, "Over 120%"),  # 119.97 %: shown as 120.0, banded as shown
+        (359.91, 120.0, "120% or more"),  # 119.97 %: shown as 120.0, banded as shown
         (359.7, 119.9, "100-120%"),
         (299.88, 100.0, "100-120%"),  # 99.96 %: shown 100.0 and counted over-allocated
     ],

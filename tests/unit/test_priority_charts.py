@@ -93,7 +93,7 @@ def _cell_colour(trace, z: float) -> str:  # type: ignore[no-untyped-def]
         (70.0, "70-85%"),
         (95.7, "85-100%"),
         (100.0, "100-120%"),
-        (130.0, "Over 120%"),
+        (130.0, "120% or more"),
         (float("nan"), "No capacity"),
     ],
 )
