@@ -300,8 +300,7 @@ def _table_budget(s: steering.Slide, first: bool) -> int:
     budget = figure_budget(len(s.metrics) if first else 0)
     if budget < MIN_FIGURE_PX:
         budget = figure_budget(0)
-    if len(s.subtitle or "") > 110:  # written under it, cut to _NOTE_MAX_LINES (cut_note)
-        budget -= _NOTE_LINE_PX * min(_note_lines(s), _NOTE_MAX_LINES)
+    budget -= _NOTE_LINE_PX * _note_lines(s)  # the note written under it
     return budget
 
 
@@ -357,38 +356,46 @@ def present_parts(s: steering.Slide) -> list[list[steering.Chart | steering.Tabl
     return parts or [[]]
 
 
+def under_figures(s: steering.Slide) -> str:
+    """What of a slide's long subtitle a presented screen writes under its figures: all of it
+    up to _NOTE_MAX_LINES lines (a project's RAG and reasons); of a longer one, its first
+    clause, up to ' — ', when that fits (a project's "Computed RAG R Red, declared G Green ·
+    portfolio · stage · PM"), else nothing. A subtitle not written whole there is in the
+    title's help: under three lines of rules the CPI/SPI chart kept a plot 64 px high, and
+    the whole of a project's in the help hid its Red from an audience that cannot hover."""
+    text = s.subtitle or ""
+    if len(text) <= 110:
+        return ""  # short: on the caption line
+    if _lines(text) <= _NOTE_MAX_LINES:
+        return text
+    head = text.split(" — ", 1)[0] if " — " in text else ""
+    return head if head and _lines(head) <= _NOTE_MAX_LINES else ""
+
+
+def _lines(text: str) -> int:
+    return -(-len(text) // _NOTE_LINE_CHARS)
+
+
 def _note_lines(s: steering.Slide) -> int:
-    return -(-len(s.subtitle or "") // _NOTE_LINE_CHARS)
+    """The lines written under a presented screen's figures (under_figures)."""
+    return _lines(under_figures(s))
 
 
 def _note_budget(s: steering.Slide, part: int) -> int:
     """The figures' height with the slide's long subtitle written under them."""
-    lines = min(_note_lines(s), _NOTE_MAX_LINES)
-    return max(180, figure_budget(len(s.metrics) if part == 0 else 0) - _NOTE_LINE_PX * lines)
-
-
-def cut_note(text: str) -> str:
-    """A subtitle cut to the _NOTE_MAX_LINES lines under a presented slide's figures, at a
-    word, with an ellipsis (its whole text is in the title's help)."""
-    room = _NOTE_MAX_LINES * _NOTE_LINE_CHARS
-    if len(text) <= room:
-        return text
-    return text[: room - 1].rsplit(" ", 1)[0].rstrip(" ·,;—") + "…"
+    return max(180, figure_budget(len(s.metrics) if part == 0 else 0) - _NOTE_LINE_PX * _note_lines(s))
 
 
 def render_slide(s: steering.Slide, frozen: steering.Freeze, key: str, part: int = 0) -> None:
     parts = present_parts(s) if presenting() else [list(s.blocks)]
     part = min(max(part, 0), len(parts) - 1)
-    # presenting, a long subtitle (a project's RAG and its reasons) goes under the figures, up
-    # to _NOTE_MAX_LINES lines; a longer one (the RAG rules) is cut there and whole in the
-    # title's help: under three lines of rules the CPI/SPI chart kept a plot 64 px high, and
-    # all of it in the help hid a project's Red from an audience that cannot hover
-    long_note = presenting() and len(s.subtitle or "") > 110
-    title_help: str | None = None
-    under = s.subtitle or ""
-    if long_note and parts[part] and _note_lines(s) > _NOTE_MAX_LINES:
-        title_help, under = md(s.subtitle), cut_note(s.subtitle)
-    note = f" · {s.subtitle}" if s.subtitle and not long_note else ""
+    # presenting, a long subtitle goes under the figures, as much of it as under_figures says,
+    # and whole in the title's help when it is not written whole there
+    long = presenting() and len(s.subtitle or "") > 110
+    under = under_figures(s) if long and parts[part] else (s.subtitle or "") if long else ""
+    title_help = md(s.subtitle) if long and under != s.subtitle else None  # the whole, where it is cut
+    long_note = bool(under)
+    note = f" · {s.subtitle}" if s.subtitle and not long else ""
     st.title(md(s.title) + (f" ({part + 1} of {len(parts)})" if len(parts) > 1 else ""), help=title_help)
     st.caption(md(frozen.caption() + note))
     if s.metrics and part == 0:

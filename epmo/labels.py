@@ -491,6 +491,12 @@ def changes_text(frame: pd.DataFrame) -> pd.DataFrame:
     kinds = [str(k) for k in out["change_type"].tolist()]
     for col in ("before_value", "after_value"):
         out[col] = [_change_value(k, v) for k, v in zip(kinds, out[col].tolist(), strict=True)]
+    # a project that stopped reporting: its last report, said as such ("13 Nov 2026" on both
+    # sides read as nothing changed)
+    out["after_value"] = [
+        f"nothing since {v}" if k == "stopped_reporting" and v else v
+        for k, v in zip(kinds, out["after_value"].tolist(), strict=True)
+    ]
     if "change_amount" in out.columns:
         out["change_amount"] = [
             _change_amount(k, v) for k, v in zip(kinds, out["change_amount"].tolist(), strict=True)

@@ -250,11 +250,12 @@ def slide_groups(
     blocks: list[steering.Chart | steering.Table],
 ) -> list[list[steering.Chart | steering.Table]]:
     """A slide's figures on PowerPoint slides: two side by side, in order; a table of
-    sentences (steering.Table.wordy) on a slide of its own, at the whole width."""
+    sentences (steering.Table.wordy), or one that would run past the slide's bottom in half
+    its width, on a slide of its own, at the whole width."""
     groups: list[list[steering.Chart | steering.Table]] = []
     pair: list[steering.Chart | steering.Table] = []
     for b in blocks:
-        if isinstance(b, steering.Table) and b.wordy:
+        if isinstance(b, steering.Table) and (b.wordy or not fits_half_a_slide(b.frame)):
             if pair:
                 groups.append(pair)
                 pair = []
@@ -312,6 +313,20 @@ def fitted_size(texts: list[list[str]], widths: list[float], room_in: float) -> 
         if sum(table_height(texts, widths, pt)) <= room_in:
             return pt
     return TABLE_SIZES_PT[-1]
+
+
+HALF_WIDTH_IN = 12.3 / 2 - 0.2  # a figure's width beside another (to_pptx)
+ROOM_UNDER_METRICS_IN = TABLE_BOTTOM_IN - 2.4 - 0.45  # a table's height under the metrics and its title
+
+
+def fits_half_a_slide(frame: pd.DataFrame) -> bool:
+    """Whether a table fits half a slide's width, under the metrics, in the smallest type:
+    What changed with its field and amount came to 9.7 in on a 7.5 in slide."""
+    texts = [[str(c) for c in frame.columns]] + [
+        [_cell(v) for v in row] for row in frame.itertuples(index=False)
+    ]
+    widths = column_widths(texts, HALF_WIDTH_IN)
+    return sum(table_height(texts, widths, TABLE_SIZES_PT[-1])) <= ROOM_UNDER_METRICS_IN
 
 
 def _add_table(

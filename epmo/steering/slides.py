@@ -299,7 +299,17 @@ def _changes(
     )
     cols = [
         c
-        for c in ("project_id", "project_name", "change_type", "before_value", "after_value")
+        # the field (a milestone's or a risk's name) and the amount with its unit: without them
+        # a row read "Milestone 21 Apr 2027 -> 05 May 2027", which milestone and how late unsaid
+        for c in (
+            "project_id",
+            "project_name",
+            "change_type",
+            "field",
+            "before_value",
+            "after_value",
+            "change_amount",
+        )
         if c in changes.columns
     ]
     shown = headline_changes(changes, worse, _rows())

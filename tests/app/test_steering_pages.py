@@ -330,23 +330,20 @@ def test_a_presented_table_longer_than_a_screen_takes_screens_of_its_own(
 
 
 @pytest.mark.parametrize(
-    ("text", "shown"),
+    ("subtitle", "under"),
     [
-        ("short", "short"),
-        ("word " * 48, "word " * 47 + "word"),  # 240 characters: two lines of 120, as it is
-        ("Computed RAG R Red · " + "reason and more " * 30, None),  # cut at a word, with an ellipsis
+        ("short", ""),  # on the caption line
+        ("x" * 200, "x" * 200),  # two lines: whole under the figures
+        ("rules " * 60, ""),  # three lines and no first clause: in the title's help only
+        ("Computed RAG R Red · PM a@b.org — " + "reason " * 60, "Computed RAG R Red · PM a@b.org"),
+        ("y" * 300 + " — because", ""),  # a first clause longer than two lines
     ],
 )
-def test_a_presented_note_is_cut_to_two_lines_at_a_word(text: str, shown: str | None) -> None:
+def test_a_presented_subtitle_keeps_what_fits_under_the_figures(subtitle: str, under: str) -> None:
     from app_pages import _steering
 
-    got = _steering.cut_note(text.rstrip() if shown is not None else text)
-    if shown is not None:
-        assert got == shown.rstrip()
-        return
-    assert got.startswith("Computed RAG R Red") and got.endswith("…")
-    assert len(got) <= _steering._NOTE_MAX_LINES * _steering._NOTE_LINE_CHARS
-    assert text.startswith(got[:-1])  # the same words, cut at one
+    slide = steering.Slide(steering.SlideSpec("project"), "P", subtitle)
+    assert _steering.under_figures(slide) == under
 
 
 def test_a_presented_project_slide_shows_its_rag_not_only_in_a_tooltip(app: AppTest) -> None:

@@ -345,7 +345,7 @@ def test_every_contract_table_reads_as_words() -> None:
             "2026-11-13",
             "2026-11-13",
             None,
-            ("Week reported", "13 Nov 2026", "13 Nov 2026", ""),
+            ("Week reported", "13 Nov 2026", "nothing since 13 Nov 2026", ""),
         ),
         ("new_project", "project", None, "2027-01-01 plan", None, ("", "", "2027-01-01 plan", "")),
         ("risk_opened", "eac", "Closed", "Open", None, ("eac", "Closed", "Open", "")),  # a risk called eac
