@@ -281,6 +281,9 @@ class Outcome:
     # refused as as_of_conflict: the one week the file's own as-of column says, when it is a
     # week an upload may report (the Upload page offers to report the file for it)
     file_week: dt.date | None = None
+    # a work-item import's way back from the converted rows to the export's row and cell
+    # (check_upload applies it to the report; _permitted to its refusals)
+    placing: list[Callable[[Issue], Issue]] = field(default_factory=list, repr=False, compare=False)
 
     @property
     def ok(self) -> bool:
@@ -434,6 +437,7 @@ def check_upload(
         connecting.close()
     for place in placing:
         outcome.report.issues[:] = [place(i) for i in outcome.report.issues]
+    outcome.placing = placing
     return outcome
 
 
@@ -659,6 +663,8 @@ def _import_work_items(
             return issue
         row = result.source_rows[k]
         header, letter = result.headers.get(issue.column, ("", ""))
+        if issue.column == "project_id" and not header and opts.project_id:  # no column of the export
+            header = f"project id given for the upload ({opts.project_id})"
         # a message naming another converted row (duplicate_key's "as row 2") names it too
         message = _OTHER_ROW.sub(lambda m: f"as row {exported(int(m.group(1)))}", issue.message)
         return replace(
@@ -926,6 +932,8 @@ def _permitted(
         identity, "upload", f"{file_name}: {counted(len(refusals), 'row')} refused ({', '.join(rules)})"
     )
     refusals = [_placed(i, outcome, file_name) for i in refusals]
+    for place in outcome.placing:  # a Jira export's row and cell, not the converted CSV's
+        refusals = [place(i) for i in refusals]
     return Outcome(REJECTED, new_report(refusals, outcome.report.row_counts), outcome.as_of_date)
 
 

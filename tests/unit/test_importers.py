@@ -637,3 +637,35 @@ def test_a_missing_key_column_names_what_a_person_would_write() -> None:
     [missing] = [i for i in got.issues if i.rule == "import_missing_column"]
     assert "'issue key', 'key', or a German or French Jira's own name for it" in missing.message
     assert "schlussel" not in missing.message
+
+
+def test_a_refused_jira_row_is_placed_in_the_export_not_the_converted_file(store: Store) -> None:
+    """A pm importing a Jira export for another pm's project (the project id given for the
+    upload) was told "row 2, column 'project_id' (A2)": the export has no such column and
+    its A2 is an issue's summary. The refusal names the export's row and the project given."""
+    from epmo.importers import WorkItemImport
+    from tests.conftest import WEEK, person, project_row, projects_csv
+
+    seeded = ingest(
+        store, "p.csv", projects_csv(project_row("P1", project_manager="other@x.org")), as_of=WEEK
+    )
+    assert seeded.status == "accepted"
+    export = (
+        "Summary,Issue key,Issue Type,Status,Created,Resolved,Status Category\n"
+        "Payments epic,PAY-1,Epic,In Progress,01/Mar/26 9:00 AM,,In Progress\n"
+        "Pay slip,PAY-2,Story,Done,03/Mar/26 11:15 AM,24/Mar/26 4:45 PM,Done\n"
+    )
+    out = ingest(
+        store,
+        "jira.csv",
+        export.encode(),
+        as_of=WEEK,
+        work_items=WorkItemImport(project_id="P1"),
+        identity=person("pm@x.org", "pm"),
+    )
+    assert out.status == "rejected"
+    refused = [i for i in out.report.issues if i.severity == "error"]
+    assert refused and all(
+        i.column == "project id given for the upload (P1)" and i.cell == "" for i in refused
+    )
+    assert sorted(i.row for i in refused) == [2, 3]  # the export's rows
