@@ -25,6 +25,7 @@ import pandas as pd
 from epmo import measures
 
 LABELS: dict[str, str] = {
+    "sha256": "SHA-256",
     # projects and their reports
     "portfolio": "Portfolio",
     "programme": "Programme",
@@ -287,6 +288,15 @@ VALUE_LABELS: dict[str, dict[str, str]] = {
     # name; a capacity or dependency constraint's name says which role or projects)
     "kind": {"budget": "Budget", "capacity": "Capacity", "dependency": "Dependency"},
     "constraint": {"budget": "Budget"},
+    # health/submission_status.sql, health/dependencies.sql, the audit trail's channel
+    "submission_status": {
+        "on time": "On time",
+        "late": "Late",
+        "missing": "Missing",
+        "not expected": "Not expected",
+    },
+    "dependency_status": {"late": "Late", "at risk": "At risk", "on track": "On track"},
+    "via": {"app": "App", "cli": "Command line", "library": "Library"},
 }
 
 # health/changes.sql: what its Before, After and Amount hold for each kind of change (the

@@ -217,7 +217,11 @@ def test_an_admin_grants_access_on_the_page_and_the_audit_page_shows_it(
     _no_exceptions(app)
     trail = next(d.value for d in app.dataframe if "actor" in d.value.columns)
     row = trail[trail["target"] == "new.viewer@example.org"].iloc[0]
-    assert (row["actor"], row["via"], row["action"]) == ("boss@example.org", "app", "access grant")
+    assert (row["actor"], row["via"], row["action"]) == (
+        "boss@example.org",
+        "App",
+        "access grant",
+    )  # the channel in words
     # the detail reads as pairs (it was the raw JSON: {"email": "new.viewer@example.org", ...})
     assert row["detail"].startswith("Email: new.viewer@example.org · ")
     assert "Role: viewer" in row["detail"] and f"Portfolios: {SCOPE}" in row["detail"]
