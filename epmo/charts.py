@@ -99,13 +99,26 @@ def projects_by_stage(frame: pd.DataFrame) -> go.Figure:
             insidetextanchor="middle",
             hovertemplate="%{y}<br>" + (rag or "No RAG") + ": %{x} projects<extra></extra>",
         )
+    # each bar's total past its end: a count too small for its segment is hidden (below), and
+    # presented at the slide's type size most of Closing's and Initiation's were
+    totals = frame.groupby("stage")["project_count"].sum().reindex(stages, fill_value=0)
+    fig.add_scatter(
+        x=totals.values,
+        y=stages,
+        mode="text",
+        text=[f" {v:,}" for v in totals.values],
+        textposition="middle right",
+        showlegend=False,
+        hoverinfo="skip",
+        cliponaxis=False,
+    )
     layout = base_layout()
     layout["height"] = max(260, 110 + 34 * len(stages))
     layout["legend"] = {**layout["legend"], "traceorder": "normal"}  # Red first, as the bars stack
     fig.update_layout(
         **layout,
         barmode="stack",
-        xaxis_title="Projects",
+        xaxis={"title": "Projects", "range": [0, float(totals.max() or 1) * 1.12]},  # room for the totals
         yaxis={"title": None, "categoryorder": "array", "categoryarray": stages, "autorange": "reversed"},
         legend_title_text="Declared RAG",
         # a count too small for its bar is left to the hover, not drawn at 6 px

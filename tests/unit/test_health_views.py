@@ -348,12 +348,19 @@ def test_projects_by_stage_names_every_stage_in_full() -> None:
         ]
     )
     fig = charts.projects_by_stage(frame.sample(frac=1, random_state=3))
-    for bar in fig.data:
+    bars = [t for t in fig.data if t.type == "bar"]
+    for bar in bars:
         assert bar.orientation == "h" and list(bar.y) == stages, bar.name
         assert bar.textangle == 0
     assert fig.layout.yaxis.autorange == "reversed"  # the first stage on top
     assert fig.layout.uniformtext.minsize >= 10 and fig.layout.uniformtext.mode == "hide"
-    assert [t.name for t in fig.data] == ["Red", "Amber", "Green", "No RAG"]
+    assert [t.name for t in bars] == ["Red", "Amber", "Green", "No RAG"]
+    # each bar's total past its end, which a segment too small for its count does not hide
+    (totals,) = [t for t in fig.data if t.type == "scatter"]
+    assert list(totals.y) == stages and [t.strip() for t in totals.text] == [
+        str(3 * (1 + k * 7)) for k in range(7)
+    ]
+    assert fig.layout.xaxis.range[1] > max(totals.x) and not totals.showlegend
 
 
 def test_quadrant_marks_projects_beyond_its_axes() -> None:
