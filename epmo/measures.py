@@ -603,9 +603,20 @@ def money_text(v: float) -> str:
     return f"{v:,.0f}"
 
 
+def _missing(value: Any) -> bool:
+    """None, NaN, NaT or pandas' NA (a blank cell of a nullable column: the portfolio's cycle
+    time when no done item has a start date, which int() refused, and the pack with it)."""
+    if value is None:
+        return True
+    try:
+        return bool(value != value)
+    except TypeError:  # pd.NA: its comparisons are NA
+        return True
+
+
 def fmt(name: str, value: Any) -> str:
     """Display a value of a measure: rounding happens here only, never in the data."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if _missing(value):
         return "–"
     kind = MEASURES[name].format if name in MEASURES else "text"
     if kind == "money":

@@ -530,3 +530,16 @@ def test_the_rag_matrix_colours_a_cell_by_its_share_of_red(
     (heat,) = charts.rag_matrix(frame).data
     assert heat.z[0][0] == pytest.approx(z)
     assert list(heat.colorbar.ticktext) == ["0 %", "50 %", "100 %"]
+
+
+@pytest.mark.parametrize(
+    "name", ["bac", "cpi", "cycle_time_p85", "throughput_per_week", "wip", "forecast_slip_days", "avg_wip"]
+)
+@pytest.mark.parametrize("blank", [None, float("nan"), pd.NA, pd.NaT])
+def test_a_blank_measure_reads_as_a_dash_whatever_its_kind(name: str, blank: object) -> None:
+    """A Jira export without a status history leaves the portfolio's cycle time blank (pandas'
+    NA): int(NA) failed, and with it the Agile flow slide, the deck page and the whole pack."""
+    from epmo import measures
+
+    assert name in measures.MEASURES
+    assert measures.fmt(name, blank) == "–"
