@@ -8,7 +8,6 @@ Pages and exports refer to measures by name: `label(name)`, `fmt(name, value)`.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any

@@ -28,7 +28,7 @@ WITH items AS (
         i.as_of_date,
         i.weeks_stale,
         CAST(as_of AS DATE) AS week_date,
-        lower(coalesce(i.item_type, '')) NOT IN ('epic', 'sub-task', 'subtask', 'sub task') AS is_counted
+        epmo_flow_item(i.item_type) AS is_counted
     FROM work_items_as_of(as_of) AS i
 )
 

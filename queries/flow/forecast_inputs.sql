@@ -42,6 +42,6 @@ SELECT
     ) AS history_days
 FROM subs AS s
 JOIN raw_work_items AS w ON w.upload_id = s.upload_id AND w.project_id = s.project_id
-WHERE lower(coalesce(w.item_type, '')) NOT IN ('epic', 'sub-task', 'subtask', 'sub task')
+WHERE epmo_flow_item(w.item_type)
 GROUP BY ALL
 ORDER BY s.upload_id, s.project_id

@@ -401,3 +401,38 @@ def test_a_confirmed_backlog_counts_its_project_once(tmp_path: Path) -> None:
     fresh = s.frame("flow/forecasts", as_of=nxt, portfolios=[], programmes=[]).set_index("project_id")
     assert fresh.loc["P1", "p85_date"] == f1.loc["P1", "p85_date"]
     assert f1.loc["P1", "p85_date"] != f0.loc["P1", "p85_date"]  # a week with nothing done is slower
+
+
+@pytest.mark.parametrize(
+    ("item_type", "counted"),
+    [
+        ("Story", True),
+        ("Bug", True),
+        ("Aufgabe", True),  # a German task
+        ("Fehler", True),  # a German bug
+        ("Tâche", True),  # a French task
+        (None, True),
+        ("Epic", False),
+        ("epic", False),
+        ("Sub-task", False),
+        ("Subtask", False),
+        ("sub task", False),
+        ("Sub_task", False),
+        ("Unteraufgabe", False),
+        ("Teilaufgabe", False),
+        ("Sous-tâche", False),
+        ("Subtarea", False),
+        ("Épica", False),
+    ],
+)
+def test_an_item_of_flow_is_neither_an_epic_nor_a_sub_task_in_any_language(
+    flow_store: Store, item_type: str | None, counted: bool
+) -> None:
+    """A German Jira's sub-tasks (Unteraufgabe) were counted as items: 51 items and 30 done
+    where there were 47 and 26, a shorter forecast and the RAG with it."""
+    con = flow_store.connect()
+    try:
+        (got,) = con.execute("SELECT epmo_flow_item(?)", [item_type]).fetchone()
+    finally:
+        con.close()
+    assert got is counted
