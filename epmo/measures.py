@@ -423,10 +423,12 @@ _AGILE_RAG: tuple[Measure, ...] = (
     Measure(
         "flow_forecast_date",
         "Forecast done (85 %)",
-        "report date + the [flow] rag_percentile (85 %) of the Monte Carlo finish days",
+        "backlog's report date + the [flow] rag_percentile (85 %) of the Monte Carlo finish days; "
+        "with items left, never before the status date",
         "Agile: the date by which 85 % of the simulated futures finished the backlog's remaining "
         "items, from the project's own daily throughput over the window (epmo/flow.py); once "
-        "nothing remains, the day the last item was done.",
+        "nothing remains, the day the last item was done. A date that has passed while the backlog "
+        "in force still has items left is the status date: they are not done yet.",
         "date",
     ),
     Measure(

@@ -147,12 +147,27 @@ inputs AS (
             AS forecast_slip_days,
         wm.key_milestone_name,
         wm.key_milestone_slip_days,
-        fc.rag_date AS flow_forecast_date,
+        -- a forecast date before the status date with items left is no evidence of being on
+        -- time: the backlog in force (last reported on its own date) still had them, so the
+        -- earliest they can be done is the status date (a backlog reported in December gave a
+        -- January date that kept a project Green in April, past its baseline end, 5 items left)
+        CASE
+            WHEN fc.remaining_items > 0 AND fc.rag_date < p.as_of_date THEN p.as_of_date ELSE fc.rag_date
+        END AS flow_forecast_date,
         fc.remaining_items AS flow_remaining_items,
         fc.done_in_window AS flow_done_in_window,
         fc.created_in_window AS flow_created_in_window,
-        fc.forecast_note AS flow_note,
-        date_diff('day', p.baseline_end_date, fc.rag_date) AS flow_slip_days,
+        CASE
+            WHEN fc.remaining_items > 0 AND fc.rag_date < p.as_of_date THEN printf(
+                'the backlog''s forecast date %s has passed with %d items left in it; ',
+                strftime(fc.rag_date, '%d %b %Y'), fc.remaining_items)
+            ELSE ''
+        END || fc.forecast_note AS flow_note,
+        date_diff(
+            'day',
+            p.baseline_end_date,
+            CASE WHEN fc.remaining_items > 0 AND fc.rag_date < p.as_of_date THEN p.as_of_date ELSE fc.rag_date END
+        ) AS flow_slip_days,
         fc.project_id IS NOT NULL AS has_flow,
         coalesce(orr.overdue_risk_count, 0) AS overdue_risk_count,
         epmo_expected_to_report(p.stage) AS is_active

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from epmo import flow, health
+from epmo import clock, flow, health
 from epmo import memo as memos
 from epmo.labels import count
 from epmo.store import Store
@@ -450,3 +450,39 @@ def test_little_s_law_counts_one_population(store: Store) -> None:
     [row] = flow.export_flow_metrics(store, W, by="project").to_dict("records")
     assert row["littles_law_ratio"] == pytest.approx(1.0, abs=0.05)
     assert row["littles_law_cycle_days"] == pytest.approx(row["mean_cycle_time_days"], rel=0.05)
+
+
+@pytest.mark.parametrize(
+    ("weeks_later", "rag", "words"),
+    [
+        (0, "Green", ""),  # the backlog of the week: its date ahead, on time
+        (12, "Amber", "has passed with 5 items left"),  # the earliest is this week: 24 days late
+        (20, "Red", "has passed with 5 items left"),  # 80 days past the baseline end
+    ],
+)
+def test_a_forecast_date_that_has_passed_with_items_left_is_not_on_time(
+    store: Store, monkeypatch: pytest.MonkeyPatch, weeks_later: int, rag: str, words: str
+) -> None:
+    """A backlog reported in December gave a January date; the project row reported fresh in
+    April kept the project Green with a slip of -44 days, past its baseline end, 5 items left."""
+    end = W + dt.timedelta(days=60)
+    agile = {
+        "delivery_method": "Agile",
+        "start_date": LONG_AGO,
+        "baseline_end_date": str(end),
+        "actual_cost": 0,
+    }
+    upload_tables(
+        store,
+        W,
+        projects=[project("AG", forecast_end_date=str(end), **agile)],
+        work_items=_items("AG", list(range(0, 84, 3)), 5, []),
+    )
+    later = W + dt.timedelta(weeks=weeks_later)
+    monkeypatch.setenv(clock.ENV, str(later))
+    if weeks_later:
+        upload_tables(store, later, projects=[project("AG", forecast_end_date=str(end), **agile)])
+    row = health.project_health_view(store, later).set_index("project_id").loc["AG"]
+    assert row["rag_computed"] == rag, row["rag_reasons"]
+    assert words in row["rag_reasons"], row["rag_reasons"]
+    assert pd.Timestamp(row["flow_forecast_date"]).date() >= later  # never a date already gone
