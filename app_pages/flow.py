@@ -115,9 +115,10 @@ with tabs[4]:
                     for k, v in many.items()
                     if k.startswith("at_least_p")
                 ]
+                left = many["remaining_items"]
                 c[1].text(
-                    f"By {many['by_date']:%d %b %Y}, of {many['remaining_items']:,} items left, at least: "
-                    + ", ".join(f"{v:,} ({p} % likely)" for p, v in sorted(odds))
+                    f"By {many['by_date']:%d %b %Y}, of {left:,} items left, at least: "
+                    + ", ".join(f"{'all' if v >= left else f'{v:,}'} ({p} % likely)" for p, v in sorted(odds))
                     + "."
                 )
             else:

@@ -534,8 +534,10 @@ def epic_forecasts(con: Any, project_id: str, as_of: dt.date) -> list[dict[str, 
 
 
 def how_many_by(con: Any, project_id: str, as_of: dt.date, by: dt.date) -> dict[str, Any] | None:
-    """How many items the project will have done between its report date and `by`: at
-    50/85/95 % confidence, at least this many (nearest-rank percentiles 50/15/5 of the runs)."""
+    """How many of the items left the project will have done between its report date and
+    `by`: at 50/85/95 % confidence, at least this many (nearest-rank percentiles 50/15/5 of
+    the runs), never more than are left (a date past the 95 % finish read "at least 132" of
+    15 items left)."""
     fs = flow_settings()
     rows = _inputs(con, [as_of], project_id)
     if not rows:
@@ -545,7 +547,7 @@ def how_many_by(con: Any, project_id: str, as_of: dt.date, by: dt.date) -> dict[
         daily_history(list(offsets), _days(days, fs)), (by - report).days, fs.runs, fs.seed
     )
     return {"report_date": report, "by_date": by, "remaining_items": int(remaining)} | {
-        f"at_least_p{p}": int(nearest_rank(totals, 100 - p)) for p in fs.percentiles
+        f"at_least_p{p}": min(int(remaining), int(nearest_rank(totals, 100 - p))) for p in fs.percentiles
     }
 
 

@@ -374,6 +374,8 @@ def test_trend_of_the_85_percent_date(store: Store) -> None:
         f, _ = flow.project_forecast(con, "AG1", W)
         epics = flow.epic_forecasts(con, "AG1", W)
         many = flow.how_many_by(con, "AG1", W, W + dt.timedelta(days=5))
+        # 2 a day for 60 days is 120, of 20 items left: all 20, never more than are left
+        beyond = flow.how_many_by(con, "AG1", W, W + dt.timedelta(days=60))
     finally:
         con.close()
     # 2 a day: 10, 30 and 20 items take 5, 15 and 10 days from each report date
@@ -385,6 +387,11 @@ def test_trend_of_the_85_percent_date(store: Store) -> None:
     assert f is not None and f.days is not None and f.date(50) == W + dt.timedelta(days=10)
     assert epics == []  # no parent keys in this backlog
     assert many is not None and many["at_least_p85"] == 10
+    assert beyond is not None and {k: v for k, v in beyond.items() if k.startswith("at_least")} == {
+        "at_least_p50": 20,
+        "at_least_p85": 20,
+        "at_least_p95": 20,
+    }
 
 
 def test_health_memo_prepares_forecasts_once(store: Store) -> None:
