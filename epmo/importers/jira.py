@@ -741,19 +741,31 @@ def _jira_csv(ctx: _Context, h: _Headers, body: list[tuple[int, list[str]]]) -> 
                 "_row": str(rownum),
             }
         )
+    _say_left_out(ctx, left_out, left_out_n)
+    return out
+
+
+def _not_work(ctx: _Context, status: str) -> bool:
+    """A status that closes an item without the work being done (NOT_WORK), unless the
+    workflow lists it as a status of work (not done)."""
+    return _norm(status) in NOT_WORK and not (
+        ctx.wf.rank(status) is not None and ctx.wf.category(status) != DONE
+    )
+
+
+def _say_left_out(ctx: _Context, left_out: dict[str, int], n: int) -> None:
     if left_out:
         ctx.issues.append(
             Issue(
                 WARNING,
                 "import_items_left_out",
-                f"{left_out_n:,} items closed without the work being done ({', '.join(sorted(left_out))}) are "
+                f"{n:,} items closed without the work being done ({', '.join(sorted(left_out))}) are "
                 "left out: they are neither throughput nor backlog.",
                 file=ctx.name,
                 row=min(left_out.values()),
                 value=", ".join(sorted(left_out)),
             )
         )
-    return out
 
 
 def _stage_columns(ctx: _Context, h: _Headers, body: list[tuple[int, list[str]]]) -> list[int]:
@@ -865,7 +877,8 @@ def _status_history(ctx: _Context, h: _Headers, body: list[tuple[int, list[str]]
         if moment is None:
             continue
         to = _cell(r, jt)
-        ctx.category(to, rownum, h.raw[jt].strip(), jt)  # every status it moves to is placed
+        if not _not_work(ctx, to):  # every status it moves to is placed (Cancelled: left out below)
+            ctx.category(to, rownum, h.raw[jt].strip(), jt)
         changes.setdefault(key, []).append((moment[1], rownum, moment[0].isoformat(), to))
         meta.setdefault(key, (rownum, _cell(r, jsum), _cell(r, jtype), _cell(r, jproj)))
 
@@ -879,11 +892,15 @@ def _status_history(ctx: _Context, h: _Headers, body: list[tuple[int, list[str]]
 
     votes = sum(direction(m) for m in changes.values())
     out = []
+    left_out: dict[str, int] = {}
     for key, moves in changes.items():
         sign = -1 if (direction(moves) or (1 if votes > 0 else -1)) > 0 else 1
         moves.sort(key=lambda m: (m[0], sign * m[1]))
         rownum, title, kind, proj = meta[key]
         status = moves[-1][3]
+        if _not_work(ctx, status):  # closed without the work: neither throughput nor backlog
+            left_out.setdefault(status, rownum)
+            continue
         category = ctx.wf.category(status) or ""
         started = next((w for _i, _n, w, to in moves if ctx.wf.category(to) in (IN_PROGRESS, DONE)), "")
         done = ""
@@ -910,6 +927,7 @@ def _status_history(ctx: _Context, h: _Headers, body: list[tuple[int, list[str]]
                 "_row": str(rownum),
             }
         )
+    _say_left_out(ctx, left_out, sum(1 for moves in changes.values() if _not_work(ctx, moves[-1][3])))
     return out
 
 

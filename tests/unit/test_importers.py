@@ -669,3 +669,29 @@ def test_a_refused_jira_row_is_placed_in_the_export_not_the_converted_file(store
         i.column == "project id given for the upload (P1)" and i.cell == "" for i in refused
     )
     assert sorted(i.row for i in refused) == [2, 3]  # the export's rows
+
+
+def test_a_status_history_leaves_out_items_closed_without_the_work() -> None:
+    """A status history's Cancelled, Won't Do and Declined items were stored as done (a day's
+    cycle time each, throughput tripled), and Declined was refused as an unknown status with
+    advice to add it to the workflow, where it would have counted as done too."""
+    history = (
+        "Issue key,From,To,Timestamp\n"
+        "PAY-101,To Do,In Progress,2026-12-01T09:00:00+00:00\n"
+        "PAY-101,In Progress,Done,2026-12-03T09:00:00+00:00\n"
+        "PAY-102,To Do,Cancelled,2026-12-02T09:00:00+00:00\n"
+        "PAY-103,To Do,Won't Do,2026-12-02T10:00:00+00:00\n"
+        "PAY-104,To Do,Declined,2026-12-02T10:00:00+00:00\n"
+        "PAY-105,To Do,In Progress,2026-12-02T10:00:00+00:00\n"
+        "PAY-106,To Do,Cancelled,2026-11-20T10:00:00+00:00\n"
+        "PAY-106,Cancelled,In Progress,2026-11-25T10:00:00+00:00\n"  # reopened: work again
+    )
+    got = import_work_items("history.csv", history.encode(), PAY)
+    assert got.ok, [i.message for i in got.issues]
+    rows = {r["item_key"]: r["status_category"] for r in got.rows}
+    assert rows == {"PAY-101": "Done", "PAY-105": "In Progress", "PAY-106": "In Progress"}
+    (said,) = [i for i in got.issues if i.rule == "import_items_left_out"]
+    assert said.message.startswith(
+        "3 items closed without the work being done (Cancelled, Declined, Won't Do)"
+    )
+    assert said.row == 4  # the first of them in the file (PAY-102)
