@@ -421,6 +421,7 @@ def run_checks(staged: Staged, as_of: dt.date, mapped: list[MappedSheet]) -> lis
         "ratio": current().ingest.actual_cost_over_budget_ratio,
         "days": current().ingest.forecast_end_jump_days,
         "previous_as_of": as_of - dt.timedelta(days=1),
+        "window_days": current().flow.window_days,
     }
     limit = current().limits.max_report_issues
     issues: list[Issue] = []

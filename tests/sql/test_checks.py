@@ -295,6 +295,7 @@ def test_every_rule_has_a_case() -> None:
         "rows_no_longer_reported",
         "values_cleared",
         "percent_as_fraction",
+        "done_items_dropped",
     }  # tested below
     assert rules == covered, f"rules without a test case: {rules - covered}"
 
@@ -898,3 +899,44 @@ def test_a_blank_is_tentative_is_false_for_the_duplicate_check_and_in_the_store(
     assert outcome.status == "accepted" and dups == [], outcome.report.to_text()
     rows = store.rows("export/allocations", as_of=WEEK)
     assert sorted(r["is_tentative"] for r in rows) == stored
+
+
+def _wi_row(key: str, status: str, cat: str, done: str = "") -> str:
+    started = "2026-10-01" if cat != "To Do" else ""
+    return f"P1,{key},Story,{key} title,{status},{cat},2026-09-01,{started},{done}"
+
+
+@pytest.mark.parametrize(
+    ("sent", "warned"),
+    [
+        (["W-1", "W-2", "W-3", "W-4", "W-5"], None),  # the whole backlog again
+        (["W-1", "W-2", "W-3", "W-4"], None),  # W-5, done before the window, is not missed
+        (["W-3", "W-4", "W-5"], "P1: 2 items done in the last 84 days (W-1, W-2) are not in this export"),
+        (["W-1", "W-3", "W-4"], "P1: 1 item done in the last 84 days (W-2) is not in this export"),
+    ],
+)
+def test_an_export_without_its_done_items_is_warned(
+    seeded: Store, sent: list[str], warned: str | None
+) -> None:
+    """An export filtered to open items (statusCategory != Done) was accepted in silence: the
+    done items left the throughput and the project went Red as a team that finished nothing."""
+    last_week = WEEK - dt.timedelta(days=7)
+    rows = {
+        "W-1": _wi_row("W-1", "Done", "Done", "2026-11-05"),
+        "W-2": _wi_row("W-2", "Done", "Done", "2026-11-10"),
+        "W-3": _wi_row("W-3", "In Progress", "In Progress"),
+        "W-4": _wi_row("W-4", "To Do", "To Do"),
+        "W-5": _wi_row("W-5", "Done", "Done", "2026-06-01"),
+    }
+    before = ingest(seeded, "w1.csv", table_csv(WI_HEADER, *rows.values()), as_of=last_week)
+    assert before.status == "accepted", before.report.to_text()
+    outcome = check_upload(seeded, "w2.csv", table_csv(WI_HEADER, *(rows[k] for k in sent)), as_of=WEEK)
+    hits = [i for i in outcome.report.issues if i.rule == "done_items_dropped"]
+    if warned is None:
+        assert hits == [], [i.message for i in hits]
+        return
+    (hit,) = hits
+    assert (hit.severity, hit.row, hit.column) == ("warning", 2, "project_id") and hit.message.startswith(
+        warned
+    )
+    assert "statusCategory != Done" in hit.message and outcome.status == VALID
