@@ -629,7 +629,14 @@ def import_work_items(
     ctx.finish()
     if not out and not any(i.severity == ERROR for i in ctx.issues):
         ctx.issues.append(
-            Issue(ERROR, "import_no_items", "The file has a header but no work items.", file=name)
+            Issue(
+                ERROR,
+                "import_no_items",
+                "The file has a header but no work items: nothing was stored. Export the project's "
+                "whole backlog (every status, done items included), not a sprint or a filter that "
+                "matched nothing; last week's backlog stays in force until then.",
+                file=name,
+            )
         )
     sources = [int(r.pop("_row", "0") or 0) for r in out]
     copied = {c: (headers.raw[j].strip(), column_letter(j)) for c, j in ctx.copied.items() if j is not None}
