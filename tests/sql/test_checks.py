@@ -296,6 +296,7 @@ def test_every_rule_has_a_case() -> None:
         "values_cleared",
         "percent_as_fraction",
         "done_items_dropped",
+        "role_spelled_another_way",
     }  # tested below
     assert rules == covered, f"rules without a test case: {rules - covered}"
 
@@ -940,3 +941,32 @@ def test_an_export_without_its_done_items_is_warned(
         warned
     )
     assert "statusCategory != Done" in hit.message and outcome.status == VALID
+
+
+@pytest.mark.parametrize(
+    ("role", "team", "warned"),
+    [
+        ("Business Analyst", "Business Change", []),  # as the capacity names them
+        ("business analyst", "Business Change", [("role", "Business Analyst")]),
+        (
+            "Business  Analyst ",
+            "business change",
+            [("role", "Business Analyst"), ("team", "Business Change")],
+        ),
+        ("Data Scientist", "Business Change", []),  # a role of its own: no capacity, nothing to correct
+    ],
+)
+def test_a_role_or_team_written_another_way_than_the_capacity_is_warned(
+    seeded: Store, role: str, team: str, warned: list[tuple[str, str]]
+) -> None:
+    """'business analyst' was a role of its own: "No capacity" in the heatmap beside the
+    Business Analysts' unused hours."""
+    capacity = table_csv(
+        "team,role,period_start,available_hours", "Business Change,Business Analyst,2026-12-14,300"
+    )
+    assert ingest(seeded, "c.csv", capacity, as_of=WEEK - dt.timedelta(days=7)).status == "accepted"
+    demand = table_csv(ALLOC_HEADER.replace("role,", "role,team,"), f"P1,{role},{team},2026-12-14,10,false")
+    outcome = check_upload(seeded, "a.csv", demand, as_of=WEEK)
+    hits = [(i.column, i.message) for i in outcome.report.issues if i.rule == "role_spelled_another_way"]
+    assert [(c, m.split("'")[1]) for c, m in hits] == warned
+    assert outcome.status == VALID
